@@ -1,0 +1,212 @@
+"""Strict, bounded YAML and JSON loading that remembers line numbers and validates into models.
+
+PyYAML's constructors expand aliases into shared objects, so a "billion laughs" document costs
+little to compose but explodes when walked. We compose the node graph and build plain values
+ourselves, with a budget on the number of values produced and on nesting depth, and reject
+duplicate keys and non-standard tags. Every value's path is mapped to its line so that schema
+errors can name the line.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from sdl_gate._files import MAX_INPUT_BYTES, read_text_limited
+from sdl_gate.errors import InputError
+
+PathKey = tuple[str | int, ...]
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+MAX_VALUES = 200_000
+MAX_DEPTH = 64
+
+_TAG = "tag:yaml.org,2002:"
+
+
+@dataclass
+class LineMap:
+    """Where in the source each value of a loaded document starts (1-based lines)."""
+
+    lines: dict[PathKey, int] = field(default_factory=dict)
+
+    def line_for(self, path: PathKey) -> int | None:
+        """Return the line of the longest prefix of ``path`` that the document has."""
+        for end in range(len(path), -1, -1):
+            found = self.lines.get(tuple(path[:end]))
+            if found is not None:
+                return found
+        return None
+
+
+def format_location(path: PathKey) -> str:
+    """Render a document path the way a user reads it: ``waivers[2].expires``."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "(document)"
+
+
+class _Builder:
+    def __init__(self, source: Path) -> None:
+        self.source = source
+        self.count = 0
+        self.lines = LineMap()
+        self.constructor = yaml.SafeLoader("")
+
+    def error(self, message: str, node: yaml.Node, path: PathKey) -> InputError:
+        return InputError(message, path=self.source, line=node.start_mark.line + 1, location=format_location(path))
+
+    def build(self, node: yaml.Node, path: PathKey, active: frozenset[int]) -> Any:
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise self.error(f"document expands to more than {MAX_VALUES} values (an alias bomb?); refused", node, path)
+        if len(path) > MAX_DEPTH:
+            raise self.error(f"document is nested deeper than {MAX_DEPTH} levels; refused", node, path)
+        if id(node) in active:
+            raise self.error("recursive alias; refused", node, path)
+        self.lines.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path, active | {id(node)})
+        if isinstance(node, yaml.SequenceNode):
+            inner = active | {id(node)}
+            return [self.build(item, (*path, index), inner) for index, item in enumerate(node.value)]
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node, path)
+        raise self.error(f"unsupported YAML node {type(node).__name__}", node, path)
+
+    def _mapping(self, node: yaml.MappingNode, path: PathKey, active: frozenset[int]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _TAG + "merge":
+                raise self.error("YAML merge keys (<<) are not supported; write the keys out", key_node, path)
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise self.error("mapping keys must be plain strings", key_node, path)
+            key = str(self._scalar(key_node, path))
+            key_path = (*path, key)
+            if key in result:
+                raise self.error(f"duplicate key {key!r}", key_node, key_path)
+            self.lines.lines[key_path] = key_node.start_mark.line + 1
+            result[key] = self.build(value_node, key_path, active)
+        return result
+
+    def _scalar(self, node: yaml.ScalarNode, path: PathKey) -> Any:
+        tag = node.tag
+        if tag in (_TAG + "str", _TAG + "timestamp"):
+            # Dates and datetimes stay text: the models parse them strictly, including time zones.
+            return node.value
+        if tag == _TAG + "int":
+            return self.constructor.construct_yaml_int(node)
+        if tag == _TAG + "float":
+            return self.constructor.construct_yaml_float(node)
+        if tag == _TAG + "bool":
+            return self.constructor.construct_yaml_bool(node)
+        if tag == _TAG + "null":
+            return None
+        raise self.error(f"unsupported YAML tag {tag!r}", node, path)
+
+
+def parse_yaml_text(text: str, source: Path) -> tuple[Any, LineMap]:
+    """Parse one YAML document into plain values and the line of every value."""
+    try:
+        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise InputError(f"malformed YAML: {problem}", path=source, line=line) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"malformed YAML: {exc}", path=source) from None
+    except RecursionError:
+        raise InputError(f"YAML nested deeper than {MAX_DEPTH} levels; refused", path=source) from None
+    if len(nodes) > 1:
+        second = nodes[1]
+        raise InputError(
+            "more than one YAML document; expected exactly one",
+            path=source,
+            line=second.start_mark.line + 1 if second is not None else None,
+        )
+    if not nodes or nodes[0] is None:
+        raise InputError("file is empty; expected a YAML mapping", path=source, line=1)
+    builder = _Builder(source)
+    return builder.build(nodes[0], (), frozenset()), builder.lines
+
+
+def load_yaml(path: Path, limit: int = MAX_INPUT_BYTES) -> tuple[Any, LineMap]:
+    """Read and parse a YAML file within ``limit`` bytes."""
+    return parse_yaml_text(read_text_limited(path, limit), path)
+
+
+def load_json(path: Path, limit: int = MAX_INPUT_BYTES) -> Any:
+    """Read and parse a JSON file within ``limit`` bytes, rejecting NaN and duplicate keys."""
+    text = read_text_limited(path, limit)
+    return parse_json_text(text, path)
+
+
+def parse_json_text(text: str, source: Path) -> Any:
+    """Parse JSON text strictly (no NaN or Infinity, no duplicate keys), naming line and column on error."""
+
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in result:
+                raise InputError(f"duplicate key {key!r}", path=source)
+            result[key] = value
+        return result
+
+    def no_constants(name: str) -> Any:
+        raise InputError(f"{name} is not valid JSON", path=source)
+
+    try:
+        return json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constants)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"malformed JSON: {exc.msg} (column {exc.colno})", path=source, line=exc.lineno) from None
+    except RecursionError:
+        raise InputError("JSON nested too deeply; refused", path=source) from None
+
+
+def validation_error(exc: ValidationError, source: Path, lines: LineMap | None, what: str) -> InputError:
+    """Turn the first pydantic error into an :class:`InputError` naming the file, line and field."""
+    first = exc.errors(include_url=False)[0]
+    loc: PathKey = tuple(part for part in first["loc"] if isinstance(part, str | int) and part != "[key]")
+    # Union and tagged-union members add their own names to ``loc``; drop those the document lacks.
+    doc_path: list[str | int] = []
+    for index, part in enumerate(loc):
+        last = index == len(loc) - 1
+        if lines is None or last or isinstance(part, int) or (*doc_path, part) in lines.lines:
+            doc_path.append(part)
+    line = lines.line_for(tuple(doc_path)) if lines is not None else None
+    message = first["msg"]
+    if first["type"] == "extra_forbidden":
+        message = f"unknown key {doc_path[-1]!r}" if doc_path else "unknown key"
+    elif first["type"] == "missing":
+        message = f"missing required key {doc_path[-1]!r}" if doc_path else "missing required key"
+    remaining = len(exc.errors()) - 1
+    if remaining:
+        message += f" (and {remaining} more problem{'s' if remaining > 1 else ''})"
+    return InputError(f"invalid {what}: {message}", path=source, line=line, location=format_location(tuple(doc_path)))
+
+
+def validate(model: type[ModelT], data: Any, source: Path, lines: LineMap | None, what: str) -> ModelT:
+    """Validate plain data into ``model``, mapping schema errors back to file and line."""
+    if not isinstance(data, Mapping):
+        raise InputError(f"invalid {what}: expected a mapping at the top level", path=source, line=1)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc, source, lines, what) from None
+
+
+def load_yaml_model(model: type[ModelT], path: Path, what: str) -> ModelT:
+    """Load a YAML file and validate it into ``model``."""
+    data, lines = load_yaml(path)
+    return validate(model, data, path, lines, what)

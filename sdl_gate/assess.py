@@ -1,0 +1,339 @@
+"""Findings + policy + waivers -> Assessment: verdicts, practice scores, indicative maturity, the decision.
+
+``assess`` is a pure function of its inputs: the same evidence, policy, waivers, catalogue and date
+always give the same Assessment, byte for byte once rendered.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sdl_gate import __version__
+from sdl_gate.catalogue import Catalogue, Requirement
+from sdl_gate.checks import CHECKS, CheckInput, Finding, Outcome
+from sdl_gate.evidence import EvidenceSet
+from sdl_gate.policy.models import Mode, Policy
+from sdl_gate.policy.waivers import WaiverRegister, WaiverState
+
+SCHEMA_VERSION: Literal[1] = 1
+MATURITY_BASIS = (
+    "Indicative only. ML2 means every applicable requirement of the practice is satisfied by current, "
+    "approved evidence for this release; ML3 and ML4 need evidence that the practice was followed and "
+    "improved across releases, which one assessment cannot show, so they are never awarded here."
+)
+
+
+class Verdict(str, enum.Enum):
+    """A requirement's verdict."""
+
+    SATISFIED = "satisfied"
+    PARTIALLY_SATISFIED = "partially_satisfied"
+    NOT_SATISFIED = "not_satisfied"
+    NOT_ASSESSED = "not_assessed"
+    NOT_APPLICABLE = "not_applicable"
+    WAIVED = "waived"
+
+
+class Maturity(str, enum.Enum):
+    """Indicative maturity levels (from CMMI), per practice."""
+
+    ML1 = "ML1"
+    ML2 = "ML2"
+    ML3 = "ML3"
+    ML4 = "ML4"
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FindingResult(_Out):
+    """One criterion's finding as it appears in the assessment."""
+
+    criterion: str
+    outcome: Outcome
+    message: str
+    evidence: list[str]
+    location: str | None
+
+
+class RequirementResult(_Out):
+    """The verdict on one requirement."""
+
+    id: str
+    practice: str
+    title: str
+    verdict: Verdict
+    score: float = Field(ge=0, le=1)
+    rationale: str
+    mode: Mode = Field(description="The mode in force on the assessment date.")
+    blocking: bool
+    findings: list[FindingResult]
+    evidence: list[str]
+    waiver: str | None = Field(description="The waiver that covers the requirement, when its verdict is waived.")
+    remediation: str
+
+
+class PracticeResult(_Out):
+    """The score and indicative maturity of one practice."""
+
+    id: str
+    title: str
+    score: float = Field(ge=0, le=1)
+    maturity: Maturity
+    requirements: int
+    verdicts: dict[str, int]
+
+
+class WaiverResult(_Out):
+    """A waiver in the register and its state on the assessment date."""
+
+    id: str
+    kind: str
+    target: str
+    requirement: str
+    state: WaiverState
+    approver: str
+    expires: str
+    justification: str
+
+
+class Decision(_Out):
+    """Whether the gate passes, and which requirements block it."""
+
+    passed: bool
+    blocking: list[str]
+    summary: str
+
+
+class PolicyRef(_Out):
+    """Which policy was applied."""
+
+    name: str
+    source: str
+    digest: str
+
+
+class ToolRef(_Out):
+    """A tool whose output fed the assessment."""
+
+    name: str
+    version: str
+
+
+class EvidenceRef(_Out):
+    """A piece of evidence the assessment used."""
+
+    id: str
+    kind: str
+    tool: ToolRef
+
+
+class ProductRef(_Out):
+    """The product assessed."""
+
+    name: str
+    version: str | None
+    commit: str | None
+
+
+class Assessment(_Out):
+    """The result of assessing one commit of a product against a policy (``schema_version`` 1)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="sdl-gate assessment")
+
+    schema_version: Literal[1]
+    generator: ToolRef
+    standard: str
+    product: ProductRef
+    assessed_on: date
+    policy: PolicyRef
+    decision: Decision
+    practices: list[PracticeResult]
+    requirements: list[RequirementResult]
+    waivers: list[WaiverResult]
+    evidence: list[EvidenceRef]
+    rejected_evidence: list[str]
+    maturity_basis: str
+
+
+@dataclass(frozen=True)
+class _Scored:
+    verdict: Verdict
+    score: float
+
+
+def score_findings(findings: tuple[Finding, ...]) -> _Scored:
+    """Combine one requirement's findings into a verdict and score; unknowns never count as passes."""
+    counted = [f for f in findings if f.outcome is not Outcome.NOT_APPLICABLE]
+    if not counted:
+        return _Scored(Verdict.NOT_APPLICABLE, 1.0)
+    passes = sum(1 for f in counted if f.outcome is Outcome.PASS)
+    fails = sum(1 for f in counted if f.outcome is Outcome.FAIL)
+    score = round(passes / len(counted), 4)
+    if passes == len(counted):
+        return _Scored(Verdict.SATISFIED, 1.0)
+    if fails:
+        return _Scored(Verdict.PARTIALLY_SATISFIED if passes else Verdict.NOT_SATISFIED, score)
+    return _Scored(Verdict.NOT_ASSESSED, score)
+
+
+def _rationale(verdict: Verdict, findings: tuple[Finding, ...]) -> str:
+    label = {
+        Verdict.SATISFIED: "Satisfied",
+        Verdict.PARTIALLY_SATISFIED: "Partially satisfied",
+        Verdict.NOT_SATISFIED: "Not satisfied",
+        Verdict.NOT_ASSESSED: "Not assessed",
+        Verdict.NOT_APPLICABLE: "Not applicable",
+        Verdict.WAIVED: "Waived",
+    }[verdict]
+    parts = [f"{f.criterion}: {f.outcome.value}: {f.message}" for f in findings]
+    return f"{label}. " + " ".join(part if part.endswith(".") else part + "." for part in parts)
+
+
+def _expired_waiver_findings(register: WaiverRegister, requirement_id: str, today: date) -> tuple[Finding, ...]:
+    return tuple(
+        Finding(
+            requirement_id,
+            "waiver_expiry",
+            Outcome.FAIL,
+            f"waiver {w.id} for {w.scope.describe()} expired on {w.expires.isoformat()}; renew or fix",
+        )
+        for w in register.waivers
+        if w.scope.target_requirement == requirement_id and register.state(w, today) is WaiverState.EXPIRED
+    )
+
+
+def _blocks(mode: Mode, verdict: Verdict, policy: Policy) -> bool:
+    match mode:
+        case Mode.ADVISORY | Mode.DISABLED | Mode.NOT_APPLICABLE:
+            return False
+        case Mode.ENFORCED:
+            if verdict is Verdict.NOT_ASSESSED:
+                return policy.not_assessed_blocks
+            return verdict in (Verdict.NOT_SATISFIED, Verdict.PARTIALLY_SATISFIED)
+
+
+def assess_requirement(
+    requirement: Requirement, evidence: EvidenceSet, policy: Policy, waivers: WaiverRegister, today: date
+) -> RequirementResult:
+    """Run one requirement's check and turn its findings into a verdict under the policy."""
+    entry = policy.requirements[requirement.id]
+    mode = entry.effective_mode(today)
+    waiver_id: str | None = None
+    if mode is Mode.NOT_APPLICABLE:
+        findings: tuple[Finding, ...] = ()
+        verdict, score = Verdict.NOT_APPLICABLE, 1.0
+        rationale = f"Not applicable under policy {policy.name}: {entry.justification}"
+    else:
+        check_input = CheckInput(requirement.id, evidence, entry, waivers, today)
+        findings = CHECKS[requirement.id].run(check_input)
+        findings += _expired_waiver_findings(waivers, requirement.id, today)
+        scored = score_findings(findings)
+        verdict, score = scored.verdict, scored.score
+        rationale = _rationale(verdict, findings)
+        waiver = waivers.for_requirement(requirement.id, today)
+        if waiver is not None and verdict not in (Verdict.SATISFIED, Verdict.NOT_APPLICABLE):
+            waiver_id = waiver.id
+            rationale = (
+                f"Waived by {waiver.id} (approved by {waiver.approver}, expires {waiver.expires.isoformat()}): "
+                f"{waiver.justification} Underlying verdict: {rationale}"
+            )
+            verdict = Verdict.WAIVED
+    return RequirementResult(
+        id=requirement.id,
+        practice=requirement.practice,
+        title=requirement.title,
+        verdict=verdict,
+        score=score,
+        rationale=rationale,
+        mode=mode,
+        blocking=_blocks(mode, verdict, policy),
+        findings=[
+            FindingResult(
+                criterion=f.criterion,
+                outcome=f.outcome,
+                message=f.message,
+                evidence=list(f.evidence),
+                location=f.location,
+            )
+            for f in findings
+        ],
+        evidence=sorted({e for f in findings for e in f.evidence}),
+        waiver=waiver_id,
+        remediation=requirement.remediation,
+    )
+
+
+def _practice(practice_id: str, title: str, results: list[RequirementResult]) -> PracticeResult:
+    applicable = [r for r in results if r.verdict is not Verdict.NOT_APPLICABLE]
+    score = round(sum(r.score for r in applicable) / len(applicable), 4) if applicable else 1.0
+    complete = all(r.verdict is Verdict.SATISFIED for r in applicable)
+    verdicts = {v.value: sum(1 for r in results if r.verdict is v) for v in Verdict}
+    return PracticeResult(
+        id=practice_id,
+        title=title,
+        score=score,
+        maturity=Maturity.ML2 if complete else Maturity.ML1,
+        requirements=len(results),
+        verdicts=verdicts,
+    )
+
+
+def assess(
+    *,
+    catalogue: Catalogue,
+    evidence: EvidenceSet,
+    policy: Policy,
+    waivers: WaiverRegister,
+    today: date,
+    product: ProductRef,
+) -> Assessment:
+    """Assess every requirement of the catalogue and decide whether the gate passes."""
+    results = [assess_requirement(r, evidence, policy, waivers, today) for r in catalogue.requirements]
+    practices = [_practice(p.id, p.title, [r for r in results if r.practice == p.id]) for p in catalogue.practices]
+    blocking = [r.id for r in results if r.blocking]
+    satisfied = sum(1 for r in results if r.verdict is Verdict.SATISFIED)
+    summary = f"{'PASSED' if not blocking else 'FAILED'}: {satisfied} of {len(results)} requirements satisfied" + (
+        f", {len(blocking)} blocking" if blocking else ""
+    )
+    waiver_results = [
+        WaiverResult(
+            id=w.id,
+            kind=w.scope.kind.value,
+            target=w.scope.describe(),
+            requirement=w.scope.target_requirement,
+            state=waivers.state(w, today),
+            approver=w.approver,
+            expires=w.expires.isoformat(),
+            justification=w.justification,
+        )
+        for w in sorted(waivers.waivers, key=lambda w: w.id)
+    ]
+    return Assessment(
+        schema_version=SCHEMA_VERSION,
+        generator=ToolRef(name="sdl-gate", version=__version__),
+        standard=catalogue.standard,
+        product=product,
+        assessed_on=today,
+        policy=PolicyRef(name=policy.name, source=policy.source, digest=policy.digest),
+        decision=Decision(passed=not blocking, blocking=blocking, summary=summary),
+        practices=practices,
+        requirements=results,
+        waivers=waiver_results,
+        evidence=[
+            EvidenceRef(
+                id=item.id,
+                kind=item.evidence.kind.value,
+                tool=ToolRef(name=item.evidence.tool.name, version=item.evidence.tool.version),
+            )
+            for item in evidence.items
+        ],
+        rejected_evidence=sorted(r.reason for r in evidence.rejections),
+        maturity_basis=MATURITY_BASIS,
+    )

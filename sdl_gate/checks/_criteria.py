@@ -1,0 +1,230 @@
+"""The small criteria requirement checks are built from; each reads evidence and returns one finding."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
+from sdl_gate.evidence import Evidence, EvidenceKind
+from sdl_gate.policy.waivers import WaiverState
+
+
+def _single(check_input: CheckInput, kind: EvidenceKind, criterion: str) -> Evidence | Finding:
+    """Return the one usable evidence of ``kind``, or a ``not_available`` finding explaining its absence."""
+    found = check_input.evidence.of(kind)
+    if found:
+        return found[0]
+    rejected = check_input.evidence.rejected(kind)
+    reason = "; ".join(r.reason for r in rejected) if rejected else f"no {kind.value} evidence was collected"
+    return check_input.finding(criterion, Outcome.NOT_AVAILABLE, reason)
+
+
+def record_problems(entry: Mapping[str, Any], today: date, max_age_days: int | None) -> list[str]:
+    """Return why a record does not count today (an empty list means it counts)."""
+    problems: list[str] = []
+    record_date = date.fromisoformat(entry["date"])
+    if record_date > today:
+        problems.append(f"it is dated {record_date.isoformat()}, in the future")
+    approval = entry.get("approval")
+    if approval is None:
+        problems.append("it is not approved")
+    elif date.fromisoformat(approval["date"]) > today:
+        problems.append(f"its approval is dated {approval['date']}, in the future")
+    valid_until = entry.get("valid_until")
+    if valid_until is not None and date.fromisoformat(valid_until) < today:
+        problems.append(f"it expired on {valid_until}")
+    if max_age_days is not None and record_date < today - timedelta(days=max_age_days):
+        problems.append(f"it is from {record_date.isoformat()}, older than the policy's {max_age_days} days")
+    for link in entry.get("links", []):
+        status = link["status"]
+        if status == "changed":
+            problems.append(f"linked file {link['path']} changed since it was approved")
+        elif status == "missing":
+            problems.append(f"linked file {link['path']} is missing")
+    return problems
+
+
+def record(*kinds: str, purpose: str) -> Criterion:
+    """A criterion met by an approved, current record of one of ``kinds`` that lists the requirement."""
+    name = "record"
+    accepted = ", ".join(kinds)
+
+    def evaluate(check_input: CheckInput) -> Finding:
+        evidence = _single(check_input, EvidenceKind.RECORDS, name)
+        if isinstance(evidence, Finding):
+            return evidence
+        requirement = check_input.requirement
+        listing = [e for e in evidence.payload["records"] if requirement in e["requirements"]]
+        reasons: list[str] = []
+        for entry in listing:
+            if entry["kind"] not in kinds:
+                reasons.append(f"record {entry['id']} is a {entry['kind']}, but {requirement} needs {accepted}")
+                continue
+            problems = record_problems(entry, check_input.today, check_input.policy.max_age_days)
+            if not problems:
+                approval = entry["approval"]
+                return check_input.finding(
+                    name,
+                    Outcome.PASS,
+                    f"record {entry['id']} ({entry['kind']}, {entry['date']}) approved by {approval['approver']} "
+                    f"on {approval['date']}; linked files unchanged",
+                    (evidence.id,),
+                    entry["file"],
+                )
+            reasons.append(f"record {entry['id']} does not count: " + "; ".join(problems))
+        if not listing:
+            message = f"no record lists {requirement}; add an approved {accepted} record for {purpose}"
+        else:
+            message = " | ".join(reasons)
+        return check_input.finding(name, Outcome.FAIL, message, (evidence.id,))
+
+    return Criterion(name, f"an approved, current {accepted} record: {purpose}", (EvidenceKind.RECORDS,), evaluate)
+
+
+def awaiting(kind: EvidenceKind, what: str) -> Criterion:
+    """A criterion on evidence whose collector is not part of this release: always ``not_available``."""
+    name = kind.value
+
+    def evaluate(check_input: CheckInput) -> Finding:
+        rejected = check_input.evidence.rejected(kind)
+        if rejected:
+            reason = "; ".join(r.reason for r in rejected)
+        elif check_input.evidence.of(kind):
+            reason = f"{kind.value} evidence is present but this version of sdl-gate cannot evaluate it"
+        else:
+            reason = f"needs {what}; this version of sdl-gate does not collect {kind.value} evidence yet"
+        return check_input.finding(name, Outcome.NOT_AVAILABLE, reason)
+
+    return Criterion(name, what, (kind,), evaluate)
+
+
+def any_of(*criteria: Criterion) -> Criterion:
+    """A criterion met when any of ``criteria`` passes; otherwise it reports all their reasons."""
+    name = " or ".join(c.name for c in criteria)
+    kinds = tuple(dict.fromkeys(k for c in criteria for k in c.kinds))
+
+    def evaluate(check_input: CheckInput) -> Finding:
+        findings = [c.evaluate(check_input) for c in criteria]
+        for finding in findings:
+            if finding.outcome is Outcome.PASS:
+                return finding
+        outcome = Outcome.FAIL if any(f.outcome is Outcome.FAIL for f in findings) else Outcome.NOT_AVAILABLE
+        evidence = tuple(dict.fromkeys(e for f in findings for e in f.evidence))
+        return check_input.finding(name, outcome, " | ".join(f.message for f in findings), evidence)
+
+    return Criterion(name, " or ".join(c.description for c in criteria), kinds, evaluate)
+
+
+def security_contact() -> Criterion:
+    """A security policy (SECURITY.md or security.txt) that names a reporting contact."""
+    name = "security_policy"
+
+    def evaluate(check_input: CheckInput) -> Finding:
+        evidence = _single(check_input, EvidenceKind.REPOSITORY, name)
+        if isinstance(evidence, Finding):
+            return evidence
+        policy = evidence.payload["security_policy"]
+        if policy is None:
+            return check_input.finding(
+                name,
+                Outcome.FAIL,
+                "no SECURITY.md or security.txt: users cannot tell where to report",
+                (evidence.id,),
+            )
+        if not policy["contacts"]:
+            return check_input.finding(
+                name,
+                Outcome.FAIL,
+                f"{policy['path']} names no contact address or reporting URL",
+                (evidence.id,),
+                policy["path"],
+            )
+        contacts = ", ".join(policy["contacts"])
+        return check_input.finding(
+            name, Outcome.PASS, f"{policy['path']} names {contacts}", (evidence.id,), policy["path"]
+        )
+
+    return Criterion(name, "a security policy with a contact for reporting", (EvidenceKind.REPOSITORY,), evaluate)
+
+
+def codeowners() -> Criterion:
+    """A CODEOWNERS file with at least one ownership rule."""
+    name = "codeowners"
+
+    def evaluate(check_input: CheckInput) -> Finding:
+        evidence = _single(check_input, EvidenceKind.REPOSITORY, name)
+        if isinstance(evidence, Finding):
+            return evidence
+        owners = evidence.payload["codeowners"]
+        if owners is None:
+            return check_input.finding(name, Outcome.FAIL, "no CODEOWNERS file", (evidence.id,))
+        if owners["rules"] == 0:
+            return check_input.finding(
+                name, Outcome.FAIL, f"{owners['path']} has no ownership rules", (evidence.id,), owners["path"]
+            )
+        return check_input.finding(
+            name,
+            Outcome.PASS,
+            f"{owners['path']}: {owners['rules']} rule(s), owners {', '.join(owners['owners'])}",
+            (evidence.id,),
+            owners["path"],
+        )
+
+    return Criterion(name, "a CODEOWNERS file assigning responsibility", (EvidenceKind.REPOSITORY,), evaluate)
+
+
+def guideline_document() -> Criterion:
+    """The user guideline document configured for this requirement exists and is not empty."""
+    name = "guideline_document"
+
+    def evaluate(check_input: CheckInput) -> Finding:
+        evidence = _single(check_input, EvidenceKind.REPOSITORY, name)
+        if isinstance(evidence, Finding):
+            return evidence
+        requirement = check_input.requirement
+        entry = evidence.payload["guidelines"].get(requirement)
+        if entry is None:
+            return check_input.finding(
+                name,
+                Outcome.FAIL,
+                f"no document configured; set {requirement} under [tool.sdl-gate.guidelines] in pyproject.toml",
+                (evidence.id,),
+            )
+        if entry["status"] != "present":
+            return check_input.finding(
+                name, Outcome.FAIL, f"{entry['path']} is {entry['status']}", (evidence.id,), entry["path"]
+            )
+        return check_input.finding(name, Outcome.PASS, f"{entry['path']} is present", (evidence.id,), entry["path"])
+
+    return Criterion(name, "the user guideline document configured for it", (EvidenceKind.REPOSITORY,), evaluate)
+
+
+def waiver_register() -> Criterion:
+    """Every registered exception is approved, justified and in force (none has expired)."""
+    name = "waiver_register"
+
+    def evaluate(check_input: CheckInput) -> Finding:
+        evidence = _single(check_input, EvidenceKind.WAIVERS, name)
+        if isinstance(evidence, Finding):
+            return evidence
+        register = check_input.waivers
+        expired = [w.id for w in register.waivers if register.state(w, check_input.today) is WaiverState.EXPIRED]
+        if expired:
+            return check_input.finding(
+                name,
+                Outcome.FAIL,
+                f"expired waiver(s) {', '.join(expired)}: renew with a new approval or fix what they cover",
+                (evidence.id,),
+            )
+        count = len(register.waivers)
+        message = f"{count} waiver(s), all approved and in force" if count else "no exceptions registered"
+        return check_input.finding(name, Outcome.PASS, message, (evidence.id,))
+
+    return Criterion(
+        name,
+        "the waiver register: every exception approved, justified, unexpired",
+        (EvidenceKind.WAIVERS,),
+        evaluate,
+    )

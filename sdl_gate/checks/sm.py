@@ -1,0 +1,57 @@
+"""Checks for practice 1, security management (SM-1 to SM-13)."""
+
+from __future__ import annotations
+
+from sdl_gate.checks._base import Check
+from sdl_gate.checks._criteria import any_of, awaiting, codeowners, record, waiver_register
+from sdl_gate.evidence import EvidenceKind
+
+CHECKS: dict[str, Check] = {
+    "SM-1": Check("SM-1", (record("process_document", purpose="the documented secure development process"),)),
+    "SM-2": Check(
+        "SM-2",
+        (any_of(codeowners(), record("process_document", purpose="the security roles and who holds them")),),
+    ),
+    "SM-3": Check("SM-3", (record("process_document", purpose="which products and parts the process covers"),)),
+    "SM-4": Check("SM-4", (record("training", purpose="the security training of the people involved"),)),
+    "SM-5": Check("SM-5", (record("process_document", purpose="the process scoping of this project"),)),
+    "SM-6": Check("SM-6", (awaiting(EvidenceKind.SIGNATURES, "a verified signature for every released file"),)),
+    "SM-7": Check(
+        "SM-7",
+        (
+            record("process_document", purpose="how the development environment is protected"),
+            awaiting(EvidenceKind.DEVELOPMENT_ENVIRONMENT, "pinned, least-privilege build configuration"),
+        ),
+    ),
+    "SM-8": Check(
+        "SM-8",
+        (
+            record("key_custody", purpose="who holds signing keys and how they are protected"),
+            awaiting(EvidenceKind.SIGNATURES, "keyless signing or custody-recorded keys, and no committed key"),
+        ),
+    ),
+    "SM-9": Check(
+        "SM-9",
+        (
+            record("review", purpose="the risk decisions on externally provided components"),
+            awaiting(EvidenceKind.SBOM, "an SBOM of the externally provided components"),
+            awaiting(EvidenceKind.VULNERABILITY_AUDIT, "a known-vulnerability audit of those components"),
+        ),
+    ),
+    "SM-10": Check("SM-10", (record("supplier_attestation", purpose="custom components built by suppliers"),)),
+    "SM-11": Check(
+        "SM-11",
+        (
+            waiver_register(),
+            awaiting(EvidenceKind.VULNERABILITY_AUDIT, "open security issues matched against their dispositions"),
+        ),
+    ),
+    "SM-12": Check(
+        "SM-12",
+        (
+            record("review", purpose="the verification that every scoped process ran for this release"),
+            awaiting(EvidenceKind.BUNDLE, "the signed release-evidence bundle"),
+        ),
+    ),
+    "SM-13": Check("SM-13", (record("periodic_review", purpose="the retrospective on the process"),)),
+}

@@ -1,0 +1,27 @@
+"""Checks for practice 7, security update management (SUM-1 to SUM-5)."""
+
+from __future__ import annotations
+
+from sdl_gate.checks._base import Check
+from sdl_gate.checks._criteria import awaiting, record
+from sdl_gate.evidence import EvidenceKind
+
+CHECKS: dict[str, Check] = {
+    "SUM-1": Check(
+        "SUM-1",
+        (
+            record("test_report", purpose="the regression testing of the security update"),
+            awaiting(EvidenceKind.TEST_RESULTS, "the test results of the update"),
+        ),
+    ),
+    "SUM-2": Check("SUM-2", (record("release_notes", purpose="the documentation of the security fixes"),)),
+    "SUM-3": Check("SUM-3", (record("release_notes", purpose="notes on dependency and platform updates"),)),
+    "SUM-4": Check("SUM-4", (awaiting(EvidenceKind.SIGNATURES, "updates users can verify as authentic"),)),
+    "SUM-5": Check(
+        "SUM-5",
+        (
+            record("process_document", purpose="the patch timeframe policy"),
+            awaiting(EvidenceKind.VULNERABILITY_AUDIT, "the time from an available fix to its release"),
+        ),
+    ),
+}

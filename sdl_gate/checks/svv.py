@@ -1,0 +1,26 @@
+"""Checks for practice 5, security verification and validation testing (SVV-1 to SVV-5)."""
+
+from __future__ import annotations
+
+from sdl_gate.checks._base import Check
+from sdl_gate.checks._criteria import awaiting, record
+from sdl_gate.evidence import EvidenceKind
+
+CHECKS: dict[str, Check] = {
+    "SVV-1": Check(
+        "SVV-1", (awaiting(EvidenceKind.TEST_RESULTS, "passing tests traced to every security requirement"),)
+    ),
+    "SVV-2": Check("SVV-2", (awaiting(EvidenceKind.TEST_RESULTS, "passing tests traced to every mitigation"),)),
+    "SVV-3": Check(
+        "SVV-3",
+        (
+            awaiting(EvidenceKind.VULNERABILITY_AUDIT, "a known-vulnerability audit from a recent database"),
+            record("test_report", purpose="fuzzing, abuse-case and attack-surface testing"),
+        ),
+    ),
+    "SVV-4": Check("SVV-4", (record("pen_test", purpose="the penetration test of this product"),)),
+    "SVV-5": Check(
+        "SVV-5",
+        (record("process_document", "test_report", purpose="who tested and how independent they were"),),
+    ),
+}

@@ -1,0 +1,69 @@
+"""The one place sdl-gate starts subprocesses: always with a timeout and captured output."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_TIMEOUT_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class ToolRun:
+    """The outcome of one subprocess that started and finished within its timeout."""
+
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+class ToolUnavailable(Exception):
+    """The tool is missing, could not start, or did not finish in time; ``reason`` says which."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+def run_tool(
+    argv: list[str],
+    *,
+    cwd: Path | None = None,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    stdin: str | None = None,
+) -> ToolRun:
+    """Run ``argv`` with a timeout; raise :class:`ToolUnavailable` if it is missing, fails to start or hangs."""
+    executable = shutil.which(argv[0])
+    if executable is None:
+        raise ToolUnavailable(f"{argv[0]} is not installed or not on PATH")
+    try:
+        completed = subprocess.run(
+            [executable, *argv[1:]],
+            cwd=cwd,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise ToolUnavailable(f"{argv[0]} did not finish within {timeout:g} s and was stopped") from None
+    except OSError as exc:
+        raise ToolUnavailable(f"{argv[0]} could not be started: {exc.strerror}") from None
+    return ToolRun(argv=tuple(argv), returncode=completed.returncode, stdout=completed.stdout, stderr=completed.stderr)
+
+
+def git_commit(root: Path) -> str | None:
+    """Return the commit checked out at ``root``, or None outside a git work tree or without git."""
+    try:
+        run = run_tool(["git", "rev-parse", "--verify", "HEAD"], cwd=root, timeout=10)
+    except ToolUnavailable:
+        return None
+    commit = run.stdout.strip()
+    if run.returncode != 0 or len(commit) not in (40, 64):
+        return None
+    return commit

@@ -1,0 +1,50 @@
+"""The collector interface: each collector observes one kind of evidence and never scores it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from sdl_gate import __version__
+from sdl_gate._files import sha256_file
+from sdl_gate.config import Project
+from sdl_gate.evidence import Evidence, EvidenceKind, FileDigest
+from sdl_gate.policy.waivers import WaiverRegister
+
+SDL_GATE_TOOL = ("sdl-gate", __version__)
+
+
+@dataclass(frozen=True)
+class CollectContext:
+    """Everything a collector may read: the project, its commit, the waiver register and the clock."""
+
+    project: Project
+    commit: str | None
+    now: datetime
+    waivers: WaiverRegister
+
+    @property
+    def root(self) -> Path:
+        """The project root."""
+        return self.project.root
+
+    def relative(self, path: Path) -> str:
+        """Return ``path`` relative to the project root, with forward slashes."""
+        return path.resolve().relative_to(self.root.resolve()).as_posix()
+
+    def digest(self, path: Path) -> FileDigest:
+        """Return the repo-relative digest entry for a file."""
+        return FileDigest(path=self.relative(path), sha256=sha256_file(path))
+
+
+class Collector(Protocol):
+    """Observes one kind of evidence."""
+
+    @property
+    def kind(self) -> EvidenceKind:
+        """The kind of evidence this collector produces."""
+
+    def collect(self, context: CollectContext) -> Evidence:
+        """Observe the project and return evidence; raise ``InputError`` for invalid user files."""

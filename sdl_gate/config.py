@@ -1,0 +1,127 @@
+"""Project settings from ``[tool.sdl-gate]`` in ``pyproject.toml``."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from sdl_gate._files import read_text_limited
+from sdl_gate._ids import check_requirement_id
+from sdl_gate._yaml import format_location
+from sdl_gate.errors import ConfigError, InputError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+GUIDELINE_IDS = ("SG-1", "SG-2", "SG-3", "SG-4", "SG-5", "SG-6")
+
+
+def _guideline_id(value: str) -> str:
+    canonical = check_requirement_id(value)
+    if canonical not in GUIDELINE_IDS:
+        raise ValueError(f"{value!r} is not a user guideline requirement (SG-1 to SG-6)")
+    return canonical
+
+
+GuidelineId = Annotated[str, AfterValidator(_guideline_id)]
+
+
+class ToolConfig(BaseModel):
+    """The ``[tool.sdl-gate]`` table; keys are written with dashes."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        populate_by_name=True,
+        alias_generator=lambda name: name.replace("_", "-"),
+        title="sdl-gate configuration ([tool.sdl-gate] in pyproject.toml)",
+    )
+
+    policy: str = Field(
+        default="iec62443-4-1-ml2",
+        description="A built-in policy name or a policy file relative to the project.",
+    )
+    security_dir: str = Field(default="security", description="Where threat model, waivers and records live.")
+    guidelines: dict[GuidelineId, str] = Field(
+        default_factory=dict,
+        description="User guideline documents (SG-1 to SG-6), paths relative to the project.",
+    )
+
+
+@dataclass(frozen=True)
+class Project:
+    """The project being assessed: its root, its name and version, and its configuration."""
+
+    root: Path
+    name: str
+    version: str | None
+    config: ToolConfig
+    config_source: Path | None
+
+    @property
+    def security_dir(self) -> Path:
+        """The absolute ``security/`` directory."""
+        return self.root / self.config.security_dir
+
+
+def _line_of(text: str, key: str) -> int | None:
+    in_section = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            in_section = stripped.startswith("[tool.sdl-gate")
+            if in_section and key in stripped:
+                return number
+            continue
+        if in_section and stripped.split("=", 1)[0].strip().strip('"') == key:
+            return number
+    return None
+
+
+def load_project(root: Path) -> Project:
+    """Read ``root/pyproject.toml`` (if present) and return the project and its configuration."""
+    if not root.exists():
+        raise InputError("project directory not found", path=root)
+    if not root.is_dir():
+        raise InputError("is not a directory; expected the project root", path=root)
+    pyproject = root / "pyproject.toml"
+    if not pyproject.exists():
+        return Project(root=root, name=root.resolve().name, version=None, config=ToolConfig(), config_source=None)
+    text = read_text_limited(pyproject)
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"malformed TOML: {exc}", path=pyproject) from None
+    project_table: Any = document.get("project", {})
+    name = project_table.get("name") if isinstance(project_table, dict) else None
+    version = project_table.get("version") if isinstance(project_table, dict) else None
+    tool_table: Any = document.get("tool", {})
+    raw: Any = tool_table.get("sdl-gate", {}) if isinstance(tool_table, dict) else {}
+    if not isinstance(raw, dict):
+        raise ConfigError("[tool.sdl-gate] must be a table", path=pyproject, line=_line_of(text, "sdl-gate"))
+    try:
+        config = ToolConfig.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        loc = tuple(part for part in first["loc"] if isinstance(part, str | int) and part != "[key]")
+        key = str(loc[-1]) if loc else "sdl-gate"
+        message = f"unknown key {key!r}" if first["type"] == "extra_forbidden" else first["msg"]
+        raise ConfigError(
+            f"invalid [tool.sdl-gate]: {message}",
+            path=pyproject,
+            line=_line_of(text, key),
+            location="tool.sdl-gate." + format_location(loc),
+        ) from None
+    return Project(
+        root=root,
+        name=str(name) if isinstance(name, str) else root.resolve().name,
+        version=str(version) if isinstance(version, str) else None,
+        config=config,
+        config_source=pyproject if raw else None,
+    )

@@ -1,0 +1,211 @@
+"""Evidence: what one collector observed, bound to a commit and file digests, and its on-disk store.
+
+An evidence id is the SHA-256 of its canonical JSON; the collection time is kept beside it in the
+stored envelope, never inside, so the same observation always has the same id.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sdl_gate._files import canonical_json, pretty_json, sha256_bytes, write_atomic
+
+EVIDENCE_DIR = Path(".sdl-gate") / "evidence"
+MAX_EVIDENCE_BYTES = 64 * 1024 * 1024
+
+
+class EvidenceKind(str, enum.Enum):
+    """Every kind of evidence a collector can produce."""
+
+    RECORDS = "records"
+    REPOSITORY = "repository"
+    WAIVERS = "waivers"
+    SBOM = "sbom"
+    VULNERABILITY_AUDIT = "vulnerability_audit"
+    SAST = "sast"
+    SIGNATURES = "signatures"
+    THREAT_MODEL = "threat_model"
+    SECURITY_REQUIREMENTS = "security_requirements"
+    TEST_RESULTS = "test_results"
+    BUNDLE = "bundle"
+    DEVELOPMENT_ENVIRONMENT = "development_environment"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ToolInfo(_Frozen):
+    """The tool that produced a piece of evidence."""
+
+    name: str
+    version: str
+
+
+class FileDigest(_Frozen):
+    """A file the collector looked at, relative to the project root, with its SHA-256."""
+
+    path: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class Subject(_Frozen):
+    """What the evidence is about: the repository commit and the files observed."""
+
+    commit: str | None
+    files: tuple[FileDigest, ...] = ()
+
+
+class Evidence(_Frozen):
+    """One collector's observation; immutable, identified by the digest of its canonical JSON."""
+
+    kind: EvidenceKind
+    tool: ToolInfo
+    subject: Subject
+    payload: dict[str, Any]
+    raw: str | None = None
+
+    def canonical(self) -> str:
+        """Return the canonical JSON the id is computed over."""
+        return canonical_json(self.model_dump(mode="json"))
+
+    @property
+    def id(self) -> str:
+        """The content digest, ``sha256:<hex>``."""
+        return "sha256:" + sha256_bytes(self.canonical().encode("utf-8"))
+
+
+class StoredEvidence(_Frozen):
+    """The on-disk envelope: the evidence, its id and when it was collected."""
+
+    id: str
+    collected_at: datetime
+    evidence: Evidence
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why a piece of evidence, or a collector's output, cannot be used."""
+
+    kind: EvidenceKind
+    reason: str
+
+
+@dataclass(frozen=True)
+class EvidenceSet:
+    """The evidence an assessment reads, all bound to one commit, plus what was rejected and why."""
+
+    commit: str | None
+    items: tuple[StoredEvidence, ...] = ()
+    rejections: tuple[Rejection, ...] = ()
+
+    def of(self, kind: EvidenceKind) -> tuple[Evidence, ...]:
+        """Return the usable evidence of one kind."""
+        return tuple(item.evidence for item in self.items if item.evidence.kind is kind)
+
+    def rejected(self, kind: EvidenceKind) -> tuple[Rejection, ...]:
+        """Return why evidence of ``kind`` was not usable, if it was not."""
+        return tuple(r for r in self.rejections if r.kind is kind)
+
+    def ids(self) -> tuple[str, ...]:
+        """Return every usable evidence id, sorted."""
+        return tuple(sorted(item.id for item in self.items))
+
+
+def admit(
+    candidates: Iterable[StoredEvidence],
+    *,
+    commit: str | None,
+    today: date,
+    max_age_days: int,
+    failures: Iterable[Rejection] = (),
+) -> EvidenceSet:
+    """Keep evidence bound to ``commit`` and younger than ``max_age_days``; reject the rest with reasons."""
+    items: list[StoredEvidence] = []
+    rejections: list[Rejection] = list(failures)
+    oldest = today - timedelta(days=max_age_days)
+    for stored in candidates:
+        evidence = stored.evidence
+        if stored.id != evidence.id:
+            rejections.append(Rejection(evidence.kind, f"evidence {stored.id} does not match its content digest"))
+        elif evidence.subject.commit != commit:
+            rejections.append(
+                Rejection(
+                    evidence.kind,
+                    f"{evidence.kind.value} evidence was taken at commit {evidence.subject.commit or 'none'}, "
+                    f"not the assessed commit {commit or 'none'}",
+                )
+            )
+        elif stored.collected_at.astimezone(timezone.utc).date() < oldest:
+            rejections.append(
+                Rejection(
+                    evidence.kind,
+                    f"{evidence.kind.value} evidence collected {stored.collected_at.date().isoformat()} is older "
+                    f"than the policy's {max_age_days}-day limit",
+                )
+            )
+        else:
+            items.append(stored)
+    items.sort(key=lambda s: (s.evidence.kind.value, s.id))
+    return EvidenceSet(commit=commit, items=tuple(items), rejections=tuple(rejections))
+
+
+@dataclass
+class EvidenceStore:
+    """Evidence files under ``<root>/.sdl-gate/evidence``: content-addressed objects and a pointer per kind."""
+
+    root: Path
+    _directory: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._directory = self.root / EVIDENCE_DIR
+
+    @property
+    def directory(self) -> Path:
+        """The evidence directory."""
+        return self._directory
+
+    def object_path(self, evidence_id: str) -> Path:
+        """Return where the evidence with ``evidence_id`` is stored."""
+        return self._directory / "objects" / (evidence_id.replace("sha256:", "") + ".json")
+
+    def pointer_path(self, kind: EvidenceKind) -> Path:
+        """Return the pointer file that names the latest evidence of ``kind``."""
+        return self._directory / "latest" / f"{kind.value}.json"
+
+    def put(self, evidence: Evidence, collected_at: datetime) -> StoredEvidence:
+        """Store ``evidence`` atomically and make it the latest of its kind."""
+        stored = StoredEvidence(id=evidence.id, collected_at=collected_at, evidence=evidence)
+        write_atomic(self.object_path(stored.id), pretty_json(stored.model_dump(mode="json")))
+        pointer = {"id": stored.id, "kind": evidence.kind.value, "commit": evidence.subject.commit}
+        write_atomic(self.pointer_path(evidence.kind), pretty_json(pointer))
+        return stored
+
+    def latest(self, kind: EvidenceKind) -> StoredEvidence | Rejection | None:
+        """Return the latest stored evidence of ``kind``, a rejection if it is unreadable, or None."""
+        pointer_file = self.pointer_path(kind)
+        if not pointer_file.exists():
+            return None
+        try:
+            pointer = json.loads(pointer_file.read_text(encoding="utf-8"))
+            evidence_id = str(pointer["id"])
+            object_file = self.object_path(evidence_id)
+            if object_file.stat().st_size > MAX_EVIDENCE_BYTES:
+                return Rejection(kind, f"stored {kind.value} evidence is larger than {MAX_EVIDENCE_BYTES} bytes")
+            stored = StoredEvidence.model_validate_json(object_file.read_bytes())
+        except FileNotFoundError:
+            return Rejection(kind, f"stored {kind.value} evidence is missing from {self._directory}")
+        except (OSError, ValueError, KeyError, TypeError, ValidationError) as exc:
+            reason = type(exc).__name__
+            return Rejection(kind, f"stored {kind.value} evidence is unreadable or truncated ({reason})")
+        if stored.evidence.kind is not kind:
+            return Rejection(kind, f"stored {kind.value} pointer names {stored.evidence.kind.value} evidence")
+        return stored

@@ -1,0 +1,1 @@
+"""Policies and the waiver register: what the gate requires, and the approved exceptions."""

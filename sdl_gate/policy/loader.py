@@ -1,0 +1,141 @@
+"""Finding, loading and resolving policies, built-in or from a file, through ``extends:`` chains."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from sdl_gate._yaml import load_yaml, validate
+from sdl_gate.catalogue import load_catalogue
+from sdl_gate.errors import InputError, PolicyError
+from sdl_gate.policy.models import Mode, Policy, PolicyFile, RequirementPolicy, ResolvedRequirement
+
+DEFAULT_POLICY = "iec62443-4-1-ml2"
+MAX_EXTENDS_DEPTH = 8
+
+_BASE_REQUIREMENT = ResolvedRequirement(mode=Mode.ENFORCED, justification=None, enforced_from=None, max_age_days=None)
+
+
+def builtin_policy_dir() -> Path:
+    """Return the directory of the built-in policies (inside the wheel, or ``policies/`` in a checkout)."""
+    package_dir = Path(__file__).resolve().parent.parent
+    installed = package_dir / "policies"
+    return installed if installed.is_dir() else package_dir.parent / "policies"
+
+
+def builtin_policy_names() -> tuple[str, ...]:
+    """Return the names of the built-in policies, sorted."""
+    return tuple(sorted(path.stem for path in builtin_policy_dir().glob("*.yaml")))
+
+
+def _is_builtin_name(spec: str) -> bool:
+    return "/" not in spec and "\\" not in spec and not spec.endswith((".yaml", ".yml"))
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    source: str
+    path: Path
+    file: PolicyFile
+
+
+def load_policy_file(path: Path) -> PolicyFile:
+    """Load and validate one policy file without resolving ``extends:``."""
+    data, lines = load_yaml(path)
+    try:
+        return validate(PolicyFile, data, path, lines, "policy")
+    except InputError as exc:
+        raise PolicyError(exc.message, path=exc.path, line=exc.line, location=exc.location, hint=exc.hint) from None
+
+
+def _locate(spec: str, relative_to: Path | None) -> tuple[str, Path]:
+    if _is_builtin_name(spec):
+        path = builtin_policy_dir() / f"{spec}.yaml"
+        if not path.is_file():
+            names = ", ".join(builtin_policy_names())
+            raise PolicyError(f"no built-in policy named {spec!r}", hint=f"built-in policies: {names}")
+        return f"builtin:{spec}", path
+    path = Path(spec)
+    if not path.is_absolute() and relative_to is not None:
+        path = relative_to / path
+    return str(spec), path
+
+
+def _chain(spec: str, relative_to: Path | None) -> list[_Loaded]:
+    chain: list[_Loaded] = []
+    seen: set[Path] = set()
+    current: str | None = spec
+    base = relative_to
+    while current is not None:
+        source, path = _locate(current, base)
+        resolved = path.resolve()
+        if resolved in seen:
+            raise PolicyError(f"policy extends itself in a cycle through {current!r}", path=path)
+        if len(chain) >= MAX_EXTENDS_DEPTH:
+            raise PolicyError(f"extends: chain is longer than {MAX_EXTENDS_DEPTH} policies", path=path)
+        seen.add(resolved)
+        loaded = _Loaded(source=source, path=path, file=load_policy_file(path))
+        chain.append(loaded)
+        current = loaded.file.extends
+        base = path.parent
+    chain.reverse()
+    return chain
+
+
+def _apply(entry: ResolvedRequirement, override: RequirementPolicy) -> ResolvedRequirement:
+    fields = override.model_fields_set
+    result = entry
+    if "mode" in fields and override.mode is not None:
+        result = replace(result, mode=override.mode)
+    if "justification" in fields:
+        result = replace(result, justification=override.justification)
+    if "enforced_from" in fields:
+        result = replace(result, enforced_from=override.enforced_from)
+    if override.params is not None and "max_age_days" in override.params.model_fields_set:
+        result = replace(result, max_age_days=override.params.max_age_days)
+    return result
+
+
+def resolve_policy(spec: str = DEFAULT_POLICY, *, relative_to: Path | None = None) -> Policy:
+    """Resolve a built-in name or a policy file path into a complete :class:`Policy`."""
+    chain = _chain(spec, relative_to)
+    catalogue = load_catalogue()
+    entries = dict.fromkeys(catalogue.ids, _BASE_REQUIREMENT)
+    not_assessed_blocks = True
+    evidence_max_age_days = 30
+    name = ""
+    description = ""
+    for loaded in chain:
+        policy_file = loaded.file
+        if policy_file.settings is not None:
+            settings = policy_file.settings
+            if settings.not_assessed_blocks is not None:
+                not_assessed_blocks = settings.not_assessed_blocks
+            if settings.evidence_max_age_days is not None:
+                evidence_max_age_days = settings.evidence_max_age_days
+        if policy_file.defaults is not None:
+            defaults = policy_file.defaults
+            if defaults.mode is Mode.NOT_APPLICABLE:
+                raise PolicyError(
+                    "defaults cannot be not_applicable; scope requirements out one by one with a justification",
+                    path=loaded.path,
+                )
+            for rid in entries:
+                if rid not in policy_file.requirements:
+                    entries[rid] = _apply(entries[rid], defaults)
+        for rid, override in policy_file.requirements.items():
+            entries[rid] = _apply(entries[rid], override)
+        name = policy_file.name or name or loaded.path.stem
+        description = policy_file.description or description
+    for rid, entry in entries.items():
+        if entry.mode is Mode.NOT_APPLICABLE and not entry.justification:
+            raise PolicyError(f"{rid} is not_applicable without a justification", path=chain[-1].path)
+    return Policy(
+        name=name,
+        description=description,
+        source=chain[-1].source,
+        chain=tuple(loaded.source for loaded in chain[:-1]),
+        not_assessed_blocks=not_assessed_blocks,
+        evidence_max_age_days=evidence_max_age_days,
+        requirements=entries,
+    )

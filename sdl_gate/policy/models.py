@@ -1,0 +1,143 @@
+"""The policy file format (version 1) and the resolved policy an assessment applies."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
+
+from sdl_gate._ids import RequirementId
+
+
+class Mode(str, enum.Enum):
+    """How the gate treats one requirement."""
+
+    ENFORCED = "enforced"
+    ADVISORY = "advisory"
+    DISABLED = "disabled"
+    NOT_APPLICABLE = "not_applicable"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Params(_Strict):
+    """Parameters a requirement's checks read; every field is optional and inherited when absent."""
+
+    max_age_days: PositiveInt | None = Field(
+        default=None, description="Records and reviews older than this many days no longer count."
+    )
+
+
+class RequirementPolicy(_Strict):
+    """One requirement's entry in a policy file."""
+
+    mode: Mode | None = Field(default=None, description="enforced, advisory, disabled or not_applicable.")
+    justification: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Why the requirement does not apply; required for not_applicable.",
+    )
+    enforced_from: date | None = Field(
+        default=None, description="Before this date an enforced requirement is only advisory."
+    )
+    params: Params | None = None
+
+    @model_validator(mode="after")
+    def _justified(self) -> RequirementPolicy:
+        if self.mode is Mode.NOT_APPLICABLE and not (self.justification and self.justification.strip()):
+            raise ValueError("mode not_applicable needs a justification (this is how SM-5 scoping is recorded)")
+        return self
+
+
+class Settings(_Strict):
+    """Policy-wide settings."""
+
+    not_assessed_blocks: bool | None = Field(
+        default=None, description="Whether an enforced requirement that could not be assessed fails the gate."
+    )
+    evidence_max_age_days: PositiveInt | None = Field(
+        default=None, description="Stored evidence collected longer ago than this is not used."
+    )
+
+
+class PolicyFile(_Strict):
+    """A policy file as written (``version: 1``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="sdl-gate policy")
+
+    version: Literal[1]
+    name: str | None = Field(default=None, min_length=1)
+    description: str | None = None
+    extends: str | None = Field(
+        default=None,
+        min_length=1,
+        description="A built-in policy name, or a policy file relative to this one.",
+    )
+    settings: Settings | None = None
+    defaults: RequirementPolicy | None = Field(
+        default=None, description="Applied to every requirement the file does not name."
+    )
+    requirements: dict[RequirementId, RequirementPolicy] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ResolvedRequirement:
+    """One requirement's policy after inheritance, with every default filled in."""
+
+    mode: Mode
+    justification: str | None
+    enforced_from: date | None
+    max_age_days: int | None
+
+    def effective_mode(self, today: date) -> Mode:
+        """Return the mode in force on ``today`` (enforced requirements are advisory before their date)."""
+        if self.mode is Mode.ENFORCED and self.enforced_from is not None and today < self.enforced_from:
+            return Mode.ADVISORY
+        return self.mode
+
+    def to_json(self) -> dict[str, object]:
+        """Return the JSON form used in digests and ``policy show``."""
+        return {
+            "mode": self.mode.value,
+            "justification": self.justification,
+            "enforced_from": self.enforced_from.isoformat() if self.enforced_from else None,
+            "params": {"max_age_days": self.max_age_days},
+        }
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A fully resolved policy: every one of the 47 requirements has an entry."""
+
+    name: str
+    description: str
+    source: str
+    chain: tuple[str, ...]
+    not_assessed_blocks: bool
+    evidence_max_age_days: int
+    requirements: dict[str, ResolvedRequirement]
+
+    def to_json(self) -> dict[str, object]:
+        """Return the resolved policy as JSON (what the digest covers)."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "extends": list(self.chain),
+            "settings": {
+                "not_assessed_blocks": self.not_assessed_blocks,
+                "evidence_max_age_days": self.evidence_max_age_days,
+            },
+            "requirements": {rid: entry.to_json() for rid, entry in self.requirements.items()},
+        }
+
+    @property
+    def digest(self) -> str:
+        """``sha256:`` digest of the resolved policy's canonical JSON."""
+        from sdl_gate._files import canonical_json, sha256_bytes
+
+        return "sha256:" + sha256_bytes(canonical_json(self.to_json()).encode("utf-8"))

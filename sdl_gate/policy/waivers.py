@@ -1,0 +1,237 @@
+"""The waiver register (``security/waivers.yaml``): one place for every kind of exception."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from sdl_gate._ids import RequirementId
+from sdl_gate._yaml import load_yaml, validate
+from sdl_gate.errors import InputError, RecordError
+
+WAIVERS_FILE = Path("waivers.yaml")
+
+
+class WaiverKind(str, enum.Enum):
+    """What a waiver excuses."""
+
+    REQUIREMENT = "requirement"
+    FINDING = "finding"
+    VULNERABILITY = "vulnerability"
+
+    def default_requirement(self) -> str | None:
+        """Return the requirement a waiver of this kind is reported under when it names none."""
+        match self:
+            case WaiverKind.REQUIREMENT:
+                return None
+            case WaiverKind.FINDING:
+                return "SI-1"
+            case WaiverKind.VULNERABILITY:
+                return "SVV-3"
+
+
+class VexState(str, enum.Enum):
+    """CycloneDX impact-analysis states."""
+
+    RESOLVED = "resolved"
+    RESOLVED_WITH_PEDIGREE = "resolved_with_pedigree"
+    EXPLOITABLE = "exploitable"
+    IN_TRIAGE = "in_triage"
+    FALSE_POSITIVE = "false_positive"
+    NOT_AFFECTED = "not_affected"
+
+
+class VexJustification(str, enum.Enum):
+    """CycloneDX impact-analysis justifications."""
+
+    CODE_NOT_PRESENT = "code_not_present"
+    CODE_NOT_REACHABLE = "code_not_reachable"
+    REQUIRES_CONFIGURATION = "requires_configuration"
+    REQUIRES_DEPENDENCY = "requires_dependency"
+    REQUIRES_ENVIRONMENT = "requires_environment"
+    PROTECTED_BY_COMPILER = "protected_by_compiler"
+    PROTECTED_AT_RUNTIME = "protected_at_runtime"
+    PROTECTED_AT_PERIMETER = "protected_at_perimeter"
+    PROTECTED_BY_MITIGATING_CONTROL = "protected_by_mitigating_control"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Vex(_Strict):
+    """A VEX statement for a vulnerability waiver."""
+
+    state: VexState
+    justification: VexJustification | None = None
+
+
+class Scope(_Strict):
+    """What a waiver covers: a requirement, a finding fingerprint, or a vulnerability in a package."""
+
+    requirement: RequirementId | None = None
+    finding: str | None = Field(default=None, min_length=1)
+    vulnerability: str | None = Field(default=None, min_length=1)
+    package: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Scope:
+        if self.finding is not None and self.vulnerability is not None:
+            raise ValueError("a scope names a finding or a vulnerability, not both")
+        if self.vulnerability is not None and self.package is None:
+            raise ValueError("a vulnerability scope needs the package it applies to")
+        if self.package is not None and self.vulnerability is None:
+            raise ValueError("package only goes with vulnerability")
+        if self.requirement is None and self.finding is None and self.vulnerability is None:
+            raise ValueError("scope needs requirement, finding, or vulnerability with package")
+        return self
+
+    @property
+    def kind(self) -> WaiverKind:
+        """Which kind of exception this is."""
+        if self.finding is not None:
+            return WaiverKind.FINDING
+        if self.vulnerability is not None:
+            return WaiverKind.VULNERABILITY
+        return WaiverKind.REQUIREMENT
+
+    @property
+    def target_requirement(self) -> str:
+        """The requirement the waiver is reported under."""
+        default = self.kind.default_requirement()
+        # The validator guarantees that a requirement scope names its requirement.
+        return self.requirement or default or ""
+
+    def describe(self) -> str:
+        """Return a short human description of what is waived."""
+        match self.kind:
+            case WaiverKind.REQUIREMENT:
+                return f"requirement {self.target_requirement}"
+            case WaiverKind.FINDING:
+                return f"finding {self.finding}"
+            case WaiverKind.VULNERABILITY:
+                return f"{self.vulnerability} in {self.package}"
+
+
+class Waiver(_Strict):
+    """One approved, time-boxed exception."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=100)
+    scope: Scope
+    justification: str = Field(min_length=10, description="Why the exception is acceptable, for a reviewer.")
+    approver: str = Field(min_length=1)
+    created: AwareDatetime
+    expires: AwareDatetime
+    vex: Vex | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Waiver:
+        if self.expires <= self.created:
+            raise ValueError("expires must be after created")
+        if self.vex is not None and self.scope.kind is not WaiverKind.VULNERABILITY:
+            raise ValueError("vex only applies to vulnerability waivers")
+        return self
+
+
+class WaiverFile(_Strict):
+    """The register as written (``version: 1``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="sdl-gate waiver register")
+
+    version: Literal[1]
+    waivers: list[Waiver] = Field(default_factory=list)
+
+
+class WaiverState(str, enum.Enum):
+    """Whether a waiver is in force on the assessment date."""
+
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not_yet_valid"
+
+
+def _end_of(day: date) -> datetime:
+    return datetime.combine(day, time.max, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class WaiverRegister:
+    """The loaded register, or an empty one when the project has none."""
+
+    waivers: tuple[Waiver, ...] = ()
+    source: str | None = None
+
+    def state(self, waiver: Waiver, today: date) -> WaiverState:
+        """Return whether ``waiver`` is in force at the end of ``today`` (UTC)."""
+        moment = _end_of(today)
+        if waiver.created > moment:
+            return WaiverState.NOT_YET_VALID
+        if waiver.expires < datetime.combine(today, time.min, tzinfo=timezone.utc):
+            return WaiverState.EXPIRED
+        return WaiverState.ACTIVE
+
+    def for_requirement(self, requirement_id: str, today: date) -> Waiver | None:
+        """Return the active requirement waiver for ``requirement_id``, if any."""
+        for waiver in self.waivers:
+            scope = waiver.scope
+            if (
+                scope.kind is WaiverKind.REQUIREMENT
+                and scope.requirement == requirement_id
+                and self.state(waiver, today) is WaiverState.ACTIVE
+            ):
+                return waiver
+        return None
+
+    def for_finding(self, fingerprint: str, today: date) -> Waiver | None:
+        """Return the active waiver for a finding fingerprint, if any."""
+        for waiver in self.waivers:
+            if waiver.scope.finding == fingerprint and self.state(waiver, today) is WaiverState.ACTIVE:
+                return waiver
+        return None
+
+    def for_vulnerability(self, vulnerability_ids: set[str], package: str, today: date) -> Waiver | None:
+        """Return the active waiver for any alias of a vulnerability in ``package``, if any."""
+        wanted = _normalise_package(package)
+        for waiver in self.waivers:
+            scope = waiver.scope
+            if (
+                scope.vulnerability in vulnerability_ids
+                and scope.package is not None
+                and _normalise_package(scope.package) == wanted
+                and self.state(waiver, today) is WaiverState.ACTIVE
+            ):
+                return waiver
+        return None
+
+
+def _normalise_package(name: str) -> str:
+    import re
+
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def load_waivers(path: Path) -> WaiverRegister:
+    """Load the register at ``path``; a missing file is an empty register."""
+    if not path.exists():
+        return WaiverRegister()
+    data, lines = load_yaml(path)
+    try:
+        register = validate(WaiverFile, data, path, lines, "waiver register")
+    except InputError as exc:
+        raise RecordError(exc.message, path=exc.path, line=exc.line, location=exc.location) from None
+    seen: dict[str, int] = {}
+    for index, waiver in enumerate(register.waivers):
+        if waiver.id in seen:
+            raise RecordError(
+                f"duplicate waiver id {waiver.id!r} (first at waivers[{seen[waiver.id]}])",
+                path=path,
+                line=lines.line_for(("waivers", index, "id")),
+                location=f"waivers[{index}].id",
+            )
+        seen[waiver.id] = index
+    return WaiverRegister(waivers=tuple(register.waivers), source=str(path))

@@ -1,0 +1,1 @@
+"""Renderers: one module per output format; they present an Assessment and never decide anything."""

@@ -1,0 +1,98 @@
+"""The console view of an assessment: practices, then what blocks and how to fix it, then exceptions."""
+
+from __future__ import annotations
+
+import textwrap
+
+from sdl_gate.assess import Assessment, RequirementResult, Verdict
+from sdl_gate.checks import Outcome
+
+_WIDTH = 100
+_SHORT = {
+    Verdict.SATISFIED: "ok",
+    Verdict.PARTIALLY_SATISFIED: "part",
+    Verdict.NOT_SATISFIED: "fail",
+    Verdict.NOT_ASSESSED: "n/assessed",
+    Verdict.NOT_APPLICABLE: "n/a",
+    Verdict.WAIVED: "waived",
+}
+
+
+def _wrap(text: str, indent: int) -> list[str]:
+    prefix = " " * indent
+    return textwrap.wrap(text, width=_WIDTH, initial_indent=prefix, subsequent_indent=prefix + "  ") or [prefix]
+
+
+def _problem_lines(result: RequirementResult) -> list[str]:
+    lines: list[str] = []
+    for finding in result.findings:
+        if finding.outcome is Outcome.PASS:
+            continue
+        where = f" [{finding.location}]" if finding.location else ""
+        lines += _wrap(f"{finding.outcome.value}: {finding.criterion}: {finding.message}{where}", 6)
+    return lines
+
+
+def _requirement_block(result: RequirementResult, marker: str) -> list[str]:
+    lines = [f"  {marker} {result.id:<6} {result.title} ({result.verdict.value}, score {result.score:.2f})"]
+    lines += _problem_lines(result)
+    lines += _wrap(f"fix: {result.remediation}  (sdl-gate explain {result.id})", 6)
+    return lines
+
+
+def render_console(assessment: Assessment) -> str:
+    """Return the assessment as text for a terminal."""
+    product = assessment.product
+    commit = product.commit[:12] if product.commit else "no git commit"
+    lines = [
+        f"sdl-gate {assessment.generator.version} - {assessment.standard}",
+        f"product  {product.name} {product.version or ''} @ {commit}".rstrip(),
+        f"policy   {assessment.policy.name} ({assessment.policy.source}) {assessment.policy.digest[:19]}",
+        f"date     {assessment.assessed_on.isoformat()}",
+        "",
+        f"{'practice':<48} {'score':>5}  {'maturity':<8}  verdicts",
+    ]
+    for practice in assessment.practices:
+        counts = ", ".join(f"{count} {_SHORT[Verdict(name)]}" for name, count in practice.verdicts.items() if count)
+        lines.append(
+            f"{practice.id:<4} {practice.title:<43} {practice.score:>5.2f}  {practice.maturity.value:<8}  {counts}"
+        )
+    requirements = assessment.requirements
+    blocking = [r for r in requirements if r.blocking]
+    advisory = [
+        r
+        for r in requirements
+        if not r.blocking and r.verdict in (Verdict.NOT_SATISFIED, Verdict.PARTIALLY_SATISFIED, Verdict.NOT_ASSESSED)
+    ]
+    waived = [r for r in requirements if r.verdict is Verdict.WAIVED]
+    not_applicable = [r for r in requirements if r.verdict is Verdict.NOT_APPLICABLE]
+    if blocking:
+        lines += ["", f"Blocking ({len(blocking)}): the gate fails until these are met or waived"]
+        for result in blocking:
+            lines += _requirement_block(result, "x")
+    if advisory:
+        lines += ["", f"Not met, not blocking ({len(advisory)}): advisory or disabled in this policy"]
+        for result in advisory:
+            lines += _requirement_block(result, "!")
+    if waived:
+        lines += ["", f"Waived ({len(waived)})"]
+        for result in waived:
+            lines += _wrap(f"~ {result.id:<6} {result.title}: {result.rationale}", 2)
+    if assessment.waivers:
+        lines += ["", "Waiver register"]
+        for waiver in assessment.waivers:
+            lines += _wrap(
+                f"{waiver.id}: {waiver.target} ({waiver.state.value}, expires {waiver.expires}, "
+                f"approved by {waiver.approver})",
+                2,
+            )
+    if not_applicable:
+        lines += ["", f"Not applicable ({len(not_applicable)})"]
+        for result in not_applicable:
+            lines += _wrap(f"- {result.id:<6} {result.title}: {result.rationale}", 2)
+    if assessment.rejected_evidence:
+        lines += ["", "Evidence not used"]
+        for reason in assessment.rejected_evidence:
+            lines += _wrap(f"- {reason}", 2)
+    lines += ["", assessment.decision.summary]
+    return "\n".join(lines) + "\n"
