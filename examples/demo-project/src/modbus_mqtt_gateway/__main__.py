@@ -1,0 +1,5 @@
+import sys
+
+from modbus_mqtt_gateway.cli import main
+
+sys.exit(main())
