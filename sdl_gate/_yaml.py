@@ -123,6 +123,9 @@ def parse_yaml_text(text: str, source: Path) -> tuple[Any, LineMap]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or "invalid YAML"
+        context_mark = exc.context_mark
+        if exc.context and context_mark is not None and mark is not None and context_mark.line != mark.line:
+            problem += f" ({exc.context} that starts at line {context_mark.line + 1})"
         raise InputError(f"malformed YAML: {problem}", path=source, line=line) from None
     except yaml.YAMLError as exc:
         raise InputError(f"malformed YAML: {exc}", path=source) from None

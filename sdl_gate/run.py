@@ -107,10 +107,17 @@ class CheckResult:
     assessment: Assessment
 
 
-def check(root: Path, *, policy_spec: str | None = None, today: date | None = None, store: bool = True) -> CheckResult:
-    """Collect evidence for the project at ``root`` and assess it; the whole gate in one call."""
+def check(
+    root: Path,
+    *,
+    policy_spec: str | None = None,
+    today: date | None = None,
+    now: datetime | None = None,
+    store: bool = True,
+) -> CheckResult:
+    """Collect evidence for the project at ``root`` and assess it as of ``today``; the whole gate in one call."""
     inputs = load_inputs(root, policy_spec)
-    now = current_time()
+    now = now or current_time()
     commit = git_commit(root)
     evidence_store = EvidenceStore(root) if store else None
     stored, failures = collect(inputs, commit=commit, now=now, store=evidence_store)

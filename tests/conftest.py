@@ -1,0 +1,128 @@
+"""Shared test helpers: small real projects on disk, and the CLI run as a user runs it."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEMO_PROJECT = REPO_ROOT / "examples" / "demo-project"
+SHARED_FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"
+
+
+def write(path: Path, text: str) -> Path:
+    """Write dedented ``text`` to ``path``, creating parent directories."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+def sha256_of(path: Path) -> str:
+    """Return the hex SHA-256 of a file."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@dataclass
+class ProjectFactory:
+    """Builds a minimal project under a temporary directory."""
+
+    root: Path
+
+    def pyproject(self, tool_section: str = "") -> Path:
+        """Write pyproject.toml with an optional ``[tool.sdl-gate]`` body."""
+        body = '[project]\nname = "widget"\nversion = "2.0.0"\n'
+        if tool_section:
+            body += "\n[tool.sdl-gate]\n" + textwrap.dedent(tool_section).lstrip("\n")
+        return write(self.root / "pyproject.toml", body)
+
+    def doc(self, relative: str, text: str = "# document\n\ncontent\n") -> Path:
+        """Write a document inside the project."""
+        return write(self.root / relative, text)
+
+    def record(
+        self,
+        record_id: str,
+        kind: str,
+        requirements: list[str],
+        *,
+        date: str = "2026-01-10",
+        approved: str | None = "2026-01-12",
+        links: list[str] | None = None,
+        valid_until: str | None = None,
+    ) -> Path:
+        """Write a record file; ``links`` are project-relative paths pinned at their current digest."""
+        lines = [
+            "version: 1",
+            f"id: {record_id}",
+            f"kind: {kind}",
+            f"title: {record_id} title",
+            f"requirements: [{', '.join(requirements)}]",
+            f"date: {date}",
+            "author: Alice Example <alice@example.com>",
+        ]
+        if approved is not None:
+            lines += ["approval:", "  approver: Bob Example <bob@example.com>", f"  date: {approved}"]
+        if links:
+            lines.append("links:")
+            for link in links:
+                lines += [f"  - path: {link}", f"    sha256: {sha256_of(self.root / link)}"]
+        if valid_until is not None:
+            lines.append(f"valid_until: {valid_until}")
+        return write(self.root / "security" / "records" / f"{record_id}.yaml", "\n".join(lines) + "\n")
+
+    def waivers(self, body: str) -> Path:
+        """Write security/waivers.yaml."""
+        return write(self.root / "security" / "waivers.yaml", body)
+
+    def policy(self, body: str, name: str = "policy.yaml") -> Path:
+        """Write a policy file under security/."""
+        return write(self.root / "security" / name, body)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> ProjectFactory:
+    """An empty project directory with a pyproject.toml."""
+    factory = ProjectFactory(tmp_path / "proj")
+    factory.root.mkdir()
+    factory.pyproject()
+    return factory
+
+
+@dataclass(frozen=True)
+class CliResult:
+    """What a CLI run printed and returned."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+
+RunCli = Callable[..., CliResult]
+
+
+@pytest.fixture
+def run_cli() -> RunCli:
+    """Run ``python -m sdl_gate`` in a subprocess, exactly as a user or CI would."""
+
+    def run(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> CliResult:
+        full_env = {**os.environ, **(env or {})}
+        completed = subprocess.run(
+            [sys.executable, "-m", "sdl_gate", *map(str, args)],
+            cwd=cwd,
+            env=full_env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        return CliResult(completed.returncode, completed.stdout, completed.stderr)
+
+    return run
