@@ -282,10 +282,7 @@ def test_security_policy_without_contact_fails_dm1(project: ProjectFactory) -> N
 
 
 def test_maturity_is_ml2_only_when_every_applicable_requirement_is_satisfied(project: ProjectFactory) -> None:
-    project.pyproject(
-        '[tool.sdl-gate.guidelines]\n'
-        + "".join(f'SG-{n} = "docs/g{n}.md"\n' for n in range(1, 7))
-    )
+    project.pyproject("[tool.sdl-gate.guidelines]\n" + "".join(f'SG-{n} = "docs/g{n}.md"\n' for n in range(1, 7)))
     for n in range(1, 7):
         project.doc(f"docs/g{n}.md")
     project.record("doc-review", "review", ["SG-7"])
@@ -314,9 +311,7 @@ def _finding(outcome: Outcome) -> Finding:
         ([Outcome.PASS, Outcome.PASS, Outcome.FAIL], Verdict.PARTIALLY_SATISFIED, 0.6667),
     ],
 )
-def test_findings_combine_into_verdicts_failing_closed(
-    outcomes: list[Outcome], verdict: Verdict, score: float
-) -> None:
+def test_findings_combine_into_verdicts_failing_closed(outcomes: list[Outcome], verdict: Verdict, score: float) -> None:
     scored = score_findings(tuple(_finding(o) for o in outcomes))
     assert scored.verdict is verdict
     assert scored.score == score

@@ -73,7 +73,9 @@ def test_explain_unknown_requirement_is_exit_2(run_cli: RunCli) -> None:
 
 
 def test_policy_validate_and_show(run_cli: RunCli, tmp_path: Path) -> None:
-    good = write(tmp_path / "p.yaml", "version: 1\nextends: iec62443-4-1-ml3\nrequirements:\n  SM-1: {mode: advisory}\n")
+    good = write(
+        tmp_path / "p.yaml", "version: 1\nextends: iec62443-4-1-ml3\nrequirements:\n  SM-1: {mode: advisory}\n"
+    )
     result = run_cli("policy", "validate", good)
     assert result.code == 0
     assert "extends builtin:iec62443-4-1-ml2 -> builtin:iec62443-4-1-ml3" in result.stdout
@@ -199,17 +201,20 @@ RECORD_HEAD = "version: 1\nid: bad\nkind: review\ntitle: t\nrequirements: [SD-3]
             "'SD-9' is not an IEC 62443-4-1 requirement id",
         ),
         (
-            lambda p: _bad_record(p, RECORD_HEAD + "date: 2026-01-01\nlinks:\n  - path: ../../etc/passwd\n    sha256: "
-            + "a" * 64 + "\n"),
+            lambda p: _bad_record(
+                p, RECORD_HEAD + "date: 2026-01-01\nlinks:\n  - path: ../../etc/passwd\n    sha256: " + "a" * 64 + "\n"
+            ),
             "bad.yaml:9",
             "points outside the project root",
         ),
         (lambda p: _bad_record(p, RECORD_HEAD + "date: yesterday\n"), "bad.yaml:7", "date"),
         (lambda p: (p.root / "security" / "waivers.yaml").mkdir(parents=True), "waivers.yaml", "is a directory"),
         (
-            lambda p: p.waivers("version: 1\nwaivers:\n  - id: W\n    scope: {requirement: SM-1}\n"
-                                "    justification: long enough text\n    approver: x\n"
-                                "    created: 2026-01-01\n    expires: 2027-01-01T00:00:00Z\n"),
+            lambda p: p.waivers(
+                "version: 1\nwaivers:\n  - id: W\n    scope: {requirement: SM-1}\n"
+                "    justification: long enough text\n    approver: x\n"
+                "    created: 2026-01-01\n    expires: 2027-01-01T00:00:00Z\n"
+            ),
             "waivers.yaml:7",
             "timezone",
         ),
@@ -265,7 +270,9 @@ def test_usage_error_is_exit_2(run_cli: RunCli) -> None:
     assert "Invalid value for '--format'" in result.stderr
 
 
-def test_output_file_written_and_kept_on_later_bad_input(run_cli: RunCli, project: ProjectFactory, tmp_path: Path) -> None:
+def test_output_file_written_and_kept_on_later_bad_input(
+    run_cli: RunCli, project: ProjectFactory, tmp_path: Path
+) -> None:
     out = tmp_path / "assessment.json"
     assert run_cli("check", project.root, "--format", "json", "--output", out).code == 1
     written = out.read_text(encoding="utf-8")

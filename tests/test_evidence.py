@@ -88,7 +88,9 @@ def test_admit_refuses_other_commits_and_stale_evidence() -> None:
     other = sample(commit="c" * 40)
     other_commit = StoredEvidence(id=other.id, collected_at=NOW, evidence=other)
     old_time = datetime(2026, 9, 1, tzinfo=timezone.utc)
-    stale = StoredEvidence(id=sample(kind=EvidenceKind.SBOM).id, collected_at=old_time, evidence=sample(EvidenceKind.SBOM))
+    stale = StoredEvidence(
+        id=sample(kind=EvidenceKind.SBOM).id, collected_at=old_time, evidence=sample(EvidenceKind.SBOM)
+    )
     admitted = admit([fresh, other_commit, stale], commit=COMMIT, today=date(2026, 11, 1), max_age_days=30)
     assert [item.id for item in admitted.items] == [fresh.id]
     reasons = " | ".join(r.reason for r in admitted.rejections)
