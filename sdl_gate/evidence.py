@@ -91,6 +91,11 @@ class StoredEvidence(_Frozen):
     evidence: Evidence
 
 
+def raw_reference(data: bytes, suffix: str) -> str:
+    """Return the content-addressed reference an original tool output is stored under."""
+    return f"raw/{sha256_bytes(data)}.{suffix.lstrip('.')}"
+
+
 @dataclass(frozen=True)
 class Rejection:
     """Why a piece of evidence, or a collector's output, cannot be used."""
@@ -180,6 +185,18 @@ class EvidenceStore:
     def pointer_path(self, kind: EvidenceKind) -> Path:
         """Return the pointer file that names the latest evidence of ``kind``."""
         return self._directory / "latest" / f"{kind.value}.json"
+
+    def raw_path(self, raw: str) -> Path:
+        """Return the file behind an ``Evidence.raw`` reference (``raw/<sha256>.<suffix>``)."""
+        return self._directory / raw
+
+    def put_raw(self, data: bytes, suffix: str) -> str:
+        """Store an original tool output, content-addressed; return the reference for ``Evidence.raw``."""
+        reference = raw_reference(data, suffix)
+        path = self.raw_path(reference)
+        if not path.exists():
+            write_atomic(path, data)
+        return reference
 
     def put(self, evidence: Evidence, collected_at: datetime) -> StoredEvidence:
         """Store ``evidence`` atomically and make it the latest of its kind."""

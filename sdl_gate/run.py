@@ -63,7 +63,7 @@ def collect(
     inputs: Inputs, *, commit: str | None, now: datetime, store: EvidenceStore | None
 ) -> tuple[list[StoredEvidence], list[Rejection]]:
     """Run every collector concurrently; store their evidence; return it with any failures."""
-    context = CollectContext(project=inputs.project, commit=commit, now=now, waivers=inputs.waivers)
+    context = CollectContext(project=inputs.project, commit=commit, now=now, waivers=inputs.waivers, store=store)
     collectors = list(COLLECTORS.values())
     with ThreadPoolExecutor(max_workers=min(8, len(collectors))) as pool:
         outcomes = list(pool.map(lambda c: _collect_one(c, context), collectors))

@@ -115,3 +115,12 @@ def test_check_writes_its_own_evidence_atomically(project: ProjectFactory) -> No
     for kind in (EvidenceKind.RECORDS, EvidenceKind.REPOSITORY, EvidenceKind.WAIVERS):
         assert isinstance(store.latest(kind), StoredEvidence)
     assert not list(store.directory.rglob("*.tmp"))
+
+
+def test_raw_tool_output_is_content_addressed(project: ProjectFactory) -> None:
+    store = EvidenceStore(project.root)
+    reference = store.put_raw(b'{"results": []}', "json")
+    assert reference.startswith("raw/") and reference.endswith(".json")
+    assert store.raw_path(reference).read_bytes() == b'{"results": []}'
+    assert store.put_raw(b'{"results": []}', ".json") == reference
+    assert store.put_raw(b"{}", "json") != reference

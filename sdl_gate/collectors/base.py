@@ -10,7 +10,7 @@ from typing import Protocol
 from sdl_gate import __version__
 from sdl_gate._files import sha256_file
 from sdl_gate.config import Project
-from sdl_gate.evidence import Evidence, EvidenceKind, FileDigest
+from sdl_gate.evidence import Evidence, EvidenceKind, EvidenceStore, FileDigest, raw_reference
 from sdl_gate.policy.waivers import WaiverRegister
 
 SDL_GATE_TOOL = ("sdl-gate", __version__)
@@ -24,6 +24,13 @@ class CollectContext:
     commit: str | None
     now: datetime
     waivers: WaiverRegister
+    store: EvidenceStore | None = None
+
+    def put_raw(self, data: bytes, suffix: str) -> str:
+        """Keep an original tool output beside the evidence; return the reference for ``Evidence.raw``."""
+        if self.store is None:
+            return raw_reference(data, suffix)
+        return self.store.put_raw(data, suffix)
 
     @property
     def root(self) -> Path:
