@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator
 
@@ -18,3 +18,15 @@ def check_requirement_id(value: str) -> str:
 
 
 RequirementId = Annotated[str, AfterValidator(check_requirement_id)]
+
+
+def reject_case_duplicates(value: Any) -> Any:
+    """Refuse mapping keys that name the same requirement in different spellings (``SM-1`` and ``sm-1``)."""
+    if isinstance(value, dict):
+        seen: dict[str, str] = {}
+        for key in value:
+            canonical = str(key).strip().upper()
+            if canonical in seen:
+                raise ValueError(f"{canonical} is given twice (as {seen[canonical]!r} and {key!r})")
+            seen[canonical] = str(key)
+    return value

@@ -76,8 +76,12 @@ class _Builder:
             raise self.error("recursive alias; refused", node, path)
         self.lines.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
+            if node.tag != _TAG + "map":
+                raise self.error(f"unsupported YAML tag {node.tag!r}", node, path)
             return self._mapping(node, path, active | {id(node)})
         if isinstance(node, yaml.SequenceNode):
+            if node.tag != _TAG + "seq":
+                raise self.error(f"unsupported YAML tag {node.tag!r}", node, path)
             inner = active | {id(node)}
             return [self.build(item, (*path, index), inner) for index, item in enumerate(node.value)]
         if isinstance(node, yaml.ScalarNode):

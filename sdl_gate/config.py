@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sdl_gate._files import read_text_limited
-from sdl_gate._ids import check_requirement_id
+from sdl_gate._ids import check_requirement_id, reject_case_duplicates
 from sdl_gate._yaml import format_location
 from sdl_gate.errors import ConfigError, InputError
 
@@ -38,7 +39,6 @@ class ToolConfig(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
-        populate_by_name=True,
         alias_generator=lambda name: name.replace("_", "-"),
         title="sdl-gate configuration ([tool.sdl-gate] in pyproject.toml)",
     )
@@ -52,6 +52,8 @@ class ToolConfig(BaseModel):
         default_factory=dict,
         description="User guideline documents (SG-1 to SG-6), paths relative to the project.",
     )
+
+    _no_case_duplicates = field_validator("guidelines", mode="before")(reject_case_duplicates)
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,12 @@ class Project:
     def security_dir(self) -> Path:
         """The absolute ``security/`` directory."""
         return self.root / self.config.security_dir
+
+
+def toml_error_line(error: Exception) -> int | None:
+    """Return the line a TOML parse error points at, if its message names one."""
+    found = re.search(r"line (\d+)", str(error))
+    return int(found.group(1)) if found else None
 
 
 def _line_of(text: str, key: str) -> int | None:
@@ -97,7 +105,7 @@ def load_project(root: Path) -> Project:
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"malformed TOML: {exc}", path=pyproject) from None
+        raise ConfigError(f"malformed TOML: {exc}", path=pyproject, line=toml_error_line(exc)) from None
     project_table: Any = document.get("project", {})
     name = project_table.get("name") if isinstance(project_table, dict) else None
     version = project_table.get("version") if isinstance(project_table, dict) else None

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from sdl_gate._files import read_text_limited, write_atomic, write_new
+from sdl_gate.config import toml_error_line
 from sdl_gate.errors import ConfigError, InputError
 
 if sys.version_info >= (3, 11):
@@ -51,7 +52,7 @@ def scaffold(root: Path) -> list[str]:
         try:
             document = tomllib.loads(read_text_limited(pyproject))
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"malformed TOML: {exc}", path=pyproject) from None
+            raise ConfigError(f"malformed TOML: {exc}", path=pyproject, line=toml_error_line(exc)) from None
         if "sdl-gate" in document.get("tool", {}):
             report.append("kept     pyproject.toml (already has [tool.sdl-gate])")
         else:

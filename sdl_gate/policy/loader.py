@@ -125,7 +125,7 @@ def resolve_policy(spec: str = DEFAULT_POLICY, *, relative_to: Path | None = Non
                     entries[rid] = _apply(entries[rid], defaults)
         for rid, override in policy_file.requirements.items():
             entries[rid] = _apply(entries[rid], override)
-        name = policy_file.name or name or loaded.path.stem
+        name = policy_file.name or loaded.path.stem
         description = policy_file.description or description
     for rid, entry in entries.items():
         if entry.mode is Mode.NOT_APPLICABLE and not entry.justification:

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
 
-from sdl_gate._ids import RequirementId
+from sdl_gate._ids import RequirementId, reject_case_duplicates
 
 
 class Mode(str, enum.Enum):
@@ -83,6 +83,8 @@ class PolicyFile(_Strict):
         default=None, description="Applied to every requirement the file does not name."
     )
     requirements: dict[RequirementId, RequirementPolicy] = Field(default_factory=dict)
+
+    _no_case_duplicates = field_validator("requirements", mode="before")(reject_case_duplicates)
 
 
 @dataclass(frozen=True)

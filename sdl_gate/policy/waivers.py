@@ -167,7 +167,7 @@ class WaiverRegister:
     source: str | None = None
 
     def state(self, waiver: Waiver, today: date) -> WaiverState:
-        """Return whether ``waiver`` is in force at the end of ``today`` (UTC)."""
+        """Return whether ``waiver`` is in force at some moment of ``today`` (UTC), the day's granularity."""
         moment = _end_of(today)
         if waiver.created > moment:
             return WaiverState.NOT_YET_VALID
