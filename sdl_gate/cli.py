@@ -272,6 +272,44 @@ def check(
     ctx.exit(EXIT_PASSED if result.assessment.decision.passed else EXIT_GATE_FAILED)
 
 
+@cli.group()
+def records() -> None:
+    """Work with the human process records and the waiver register."""
+
+
+@records.command("check")
+@click.argument("path", type=click.Path(path_type=Path), default=Path())
+@click.option(
+    "--warn-days",
+    type=click.IntRange(min=0),
+    default=14,
+    show_default=True,
+    help="Warn about waivers expiring within this many days.",
+)
+@click.option("--strict", is_flag=True, help="Also fail when a record does not count (unapproved, expired, changed).")
+@click.option("--as-of", "as_of", callback=_parse_date, metavar="YYYY-MM-DD", help="Check as of this date.")
+@click.pass_context
+def records_check(ctx: click.Context, path: Path, warn_days: int, strict: bool, as_of: date | None) -> None:
+    """Validate security/records/ and security/waivers.yaml; fail on expired waivers.
+
+    Exit 0 when valid (warnings are printed), 1 when a waiver has expired (or, with --strict, a record
+    does not count), 2 when a file is invalid.
+    """
+    from sdl_gate.registers import review_registers
+    from sdl_gate.run import current_time, load_inputs
+
+    review = review_registers(load_inputs(path), as_of or current_time().date(), warn_days)
+    for line in review.waivers_expired:
+        click.echo(f"error: {line}")
+    for line in review.records_not_counting:
+        click.echo(f"{'error' if strict else 'warning'}: {line}")
+    for line in review.waivers_expiring:
+        click.echo(f"warning: {line}")
+    click.echo(f"{review.records} record(s) and {review.waivers} waiver(s) are valid")
+    failed = bool(review.waivers_expired) or (strict and bool(review.records_not_counting))
+    ctx.exit(EXIT_GATE_FAILED if failed else EXIT_PASSED)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI and exit with the documented exit code."""
     args = sys.argv[1:] if argv is None else argv
