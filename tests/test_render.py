@@ -248,6 +248,7 @@ def test_html_sections_render_from_findings_or_say_there_is_no_data() -> None:
     assert "B608 hardcoded_sql_expressions" in text
     assert "PYSEC-2021-142" in text
     assert "W-002 (active); VEX not recorded" in text
+    assert "<td>W-003 (expired)</td>" in text  # the expired finding waiver is shown beside its finding
     assert "crosses zone Plant DMZ" in text
     assert "No zones-and-conduits diagram data" not in text
     bare = sample_assessment().model_copy(

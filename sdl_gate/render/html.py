@@ -256,17 +256,19 @@ def _paged(rows: Sequence[str], header: str, caption: str) -> str:
     return "".join(pages)
 
 
-def _finding_row(item: TopicFinding, report: ReportInput, with_vex: bool) -> str:
+def _finding_row(item: TopicFinding, report: ReportInput, with_waivers: bool) -> str:
     finding, requirement = item.finding, item.requirement
     location = f"<code>{_e(finding.location)}</code>" if finding.location else ""
     cells = (
         f'<td><a href="#req-{_e(requirement.id)}">{_e(requirement.id)}</a></td><td>{_outcome_cell(finding.outcome)}'
         f"</td><td>{_e(finding.criterion)}</td><td>{_e(finding.message)}</td><td>{location}</td>"
     )
-    if with_vex:
+    if with_waivers:
         waivers = waivers_for(report.assessment, finding, requirement)
         shown = "<br>".join(
-            f"{_e(w.id)} ({_e(w.state.value)}); VEX {_e(vex_state(w) or 'not recorded')}" for w in waivers
+            f"{_e(w.id)} ({_e(w.state.value)})"
+            + (f"; VEX {_e(vex_state(w) or 'not recorded')}" if w.kind == "vulnerability" else "")
+            for w in waivers
         )
         cells += f"<td>{shown or 'none'}</td>"
     return f"<tr>{cells}</tr>"
@@ -284,9 +286,9 @@ def _topic_section(report: ReportInput, topic: Topic, items: list[TopicFinding],
     if not items and not topic_has_evidence(report.assessment, topic):
         return heading + f'<p class="nodata">No {_e(title.lower())} data in this assessment.</p></section>'
     problems = sum(1 for item in items if item.finding.outcome is not Outcome.PASS)
-    with_vex = topic is Topic.VULNERABILITIES
-    header = _FINDING_HEAD + ('<th scope="col">Waiver and VEX state</th>' if with_vex else "")
-    rows = [_finding_row(item, report, with_vex) for item in items]
+    waiver_head = "Waiver and VEX state" if topic is Topic.VULNERABILITIES else "Waiver"
+    header = _FINDING_HEAD + f'<th scope="col">{waiver_head}</th>'
+    rows = [_finding_row(item, report, True) for item in items]
     summary = f"<p>{len(items)} finding{'s' if len(items) != 1 else ''}, {problems} not passing.</p>"
     return heading + summary + _paged(rows, header, title + " findings") + "</section>"
 
