@@ -12,6 +12,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 from conftest import DEMO_PROJECT, SHARED_FIXTURES, Golden, RunCli
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from report_data import DIAGRAM, many_findings, sample_assessment, sample_input
 
 from sdl_gate.assess import Verdict
@@ -383,3 +385,29 @@ def test_cli_failed_report_keeps_the_previous_output(run_cli: RunCli, tmp_path: 
     assert result.code == 2
     assert out.read_text(encoding="utf-8") == "previous report"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.json", "report.html"]
+
+
+# --- whatever text a finding carries, every format stays well formed ----------------------------------
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(message=st.text(min_size=1, max_size=200), location=st.one_of(st.none(), st.text(max_size=60)))
+def test_any_finding_text_keeps_every_format_well_formed(message: str, location: str | None) -> None:
+    base = sample_assessment()
+    requirements = [
+        r.model_copy(update={"findings": [r.findings[0].model_copy(update={"message": message, "location": location})]})
+        if r.id == "SM-2"
+        else r
+        for r in base.requirements
+    ]
+    report = ReportInput(base.model_copy(update={"requirements": requirements}), SourceKind.ASSESSMENT_FILE, "x")
+    parsed = _parse(render_html(report))
+    assert parsed.matrix_rows == 47 and parsed.tags["script"] == 0 and parsed.urls == []
+    root = ET.fromstring(render_junit(report))  # noqa: S314 - our own output
+    assert len(root.findall("./testsuite/testcase")) == 47
+    markdown = render_markdown(report)
+    blocking = markdown[markdown.index("### Blocking") : markdown.index("| practice |")].strip().splitlines()
+    # Heading, blank line, header, rule, then exactly one row per blocking requirement: nothing broke a row.
+    assert len(blocking) == 4 + len(base.decision.blocking)
+    assert all(line.startswith("| **") and line.endswith("|") for line in blocking[4:])
+    json.loads(render_sarif(report))
