@@ -225,7 +225,8 @@ def waivers_for(assessment: Assessment, finding: FindingResult, requirement: Req
     """Return the finding and vulnerability waivers whose target the finding names (shown beside it)."""
     matched: list[WaiverResult] = []
     for waiver in assessment.waivers:
-        if waiver.kind == "requirement" or waiver.requirement != requirement.id:
+        # A vulnerability waiver covers the advisory under every requirement that reports it, not only SVV-3.
+        if waiver.kind == "requirement" or (waiver.kind == "finding" and waiver.requirement != requirement.id):
             continue
         # "finding <fingerprint>" or "<vulnerability> in <package>": the first word after the kind names it.
         key = waiver.target.removeprefix("finding ").split(" in ")[0]
