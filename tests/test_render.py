@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import xml.etree.ElementTree as ET
 import zipfile
 from collections import Counter
@@ -285,6 +286,20 @@ def test_html_says_where_the_assessment_came_from() -> None:
     assert "Rendered directly by `sdl-gate check` (commit 0123456789ab)" in from_check
 
 
+def test_html_of_a_verified_bundle_names_evidence_paths() -> None:
+    assessment = sample_assessment()
+    report = ReportInput(
+        assessment,
+        SourceKind.VERIFIED_BUNDLE,
+        "release-1.4.0.zip",
+        bundle_paths={ref.id: f"evidence/{ref.kind}.json" for ref in assessment.evidence},
+    )
+    text = render_html(report)
+    assert "release-evidence bundle release-1.4.0.zip, whose signature and digests verified" in text
+    assert "<code>evidence/sast.json</code>" in text
+    assert "not been verified" not in text
+
+
 def test_zone_diagram_rejects_dangling_references() -> None:
     from pydantic import ValidationError
 
@@ -319,14 +334,17 @@ def test_cli_report_renders_every_format(run_cli: RunCli, tmp_path: Path) -> Non
 
 
 def test_cli_check_offers_report_formats(run_cli: RunCli, tmp_path: Path) -> None:
+    demo = tmp_path / "demo-project"
+    # A copy, so the run does not write evidence into the source tree.
+    shutil.copytree(DEMO_PROJECT, demo, ignore=shutil.ignore_patterns(".sdl-gate"))
     out = tmp_path / "demo.sarif"
-    result = run_cli("check", DEMO_PROJECT, "--format", "sarif", "--output", out)
+    result = run_cli("check", demo, "--format", "sarif", "--output", out)
     assert result.code == 1, result.stderr
     log = json.loads(out.read_text(encoding="utf-8"))
     if SARIF_SCHEMA.is_file():
         _sarif_validator().validate(log)
     assert {r["ruleId"] for r in log["runs"][0]["results"]} >= {"SM-4", "SM-6"}
-    result = run_cli("check", DEMO_PROJECT, "--format", "markdown")
+    result = run_cli("check", demo, "--format", "markdown")
     assert result.code == 1
     assert result.stdout.startswith("## \u274c sdl-gate: FAILED")
     assert "Rendered directly by `sdl-gate check`" in result.stdout
