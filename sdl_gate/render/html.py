@@ -46,7 +46,8 @@ th, td { border: 1px solid #c9d1dc; padding: 4px 6px; text-align: left; vertical
 thead th { background: #eef2f7; } caption { text-align: left; font-weight: bold; padding: 4px 0; }
 code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 12px;
   overflow-wrap: anywhere; }
-td { overflow-wrap: anywhere; }
+td { overflow-wrap: break-word; }
+#matrix-table td:nth-child(2) { min-width: 9em; } #matrix-table td:nth-child(8) { min-width: 8em; }
 .facts th { width: 180px; background: #f6f8fb; }
 .decision { font-size: 18px; font-weight: bold; padding: 8px 12px; border-left: 6px solid; margin: 8px 0 16px; }
 .decision.passed { border-color: var(--ok); background: #eaf6ee; } .decision.failed { border-color: var(--fail);
@@ -210,9 +211,10 @@ def _matrix(report: ReportInput) -> str:
     rows = []
     for result in report.assessment.requirements:
         blocks = '<span class="blocks">blocks</span>' if result.blocking else "no"
+        mode = result.mode.value.replace("_", " ")
         rows.append(
             f'<tr id="req-{_e(result.id)}"><th scope="row">{_e(result.id)}</th><td>{_e(result.title)}</td>'
-            f"<td>{_verdict_cell(result.verdict)}</td><td>{result.score:.2f}</td><td>{_e(result.mode.value)}</td>"
+            f"<td>{_verdict_cell(result.verdict)}</td><td>{result.score:.2f}</td><td>{_e(mode)}</td>"
             f"<td>{blocks}</td><td>{_rationale(result.rationale)}</td><td>{_evidence_cell(result, report)}</td></tr>"
         )
     return (
