@@ -278,7 +278,7 @@ def check(
     ctx.exit(EXIT_PASSED if result.assessment.decision.passed else EXIT_GATE_FAILED)
 
 
-@cli.command(epilog=_EPILOG)
+@cli.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option(
     "--format",

@@ -320,6 +320,17 @@ def _assessment_file(tmp_path: Path) -> Path:
     return path
 
 
+def test_cli_format_choices_match_the_renderers() -> None:
+    from sdl_gate.cli import check, report
+
+    def choices(command: object) -> list[str]:
+        option = next(p for p in command.params if p.name == "output_format")  # type: ignore[attr-defined]
+        return list(option.type.choices)
+
+    assert choices(report) == [f.value for f in ReportFormat]
+    assert set(choices(check)) == {"console"} | {f.value for f in ReportFormat}
+
+
 def test_cli_report_renders_every_format(run_cli: RunCli, tmp_path: Path) -> None:
     source = _assessment_file(tmp_path)
     for report_format in ReportFormat:
