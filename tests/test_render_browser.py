@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import subprocess
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -100,6 +101,7 @@ class Page:
 def page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Page]:
     """A headless Chromium with one blank page, shut down after the module."""
     profile = tmp_path_factory.mktemp("chromium-profile")
+    drain: threading.Thread | None = None
     process = subprocess.Popen(
         [
             str(CHROMIUM),
@@ -131,6 +133,9 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Page]:
             if match:
                 endpoint = match.group(1)
         assert endpoint is not None, "Chromium did not open its DevTools endpoint"
+        # Keep draining Chromium's log so a full pipe can never stall it.
+        drain = threading.Thread(target=process.stderr.read, daemon=True)
+        drain.start()
         port = endpoint.split(":")[2].split("/")[0]
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as response:
             targets = json.load(response)
@@ -152,6 +157,8 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Page]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        if drain is not None:
+            drain.join(timeout=10)
         if process.stderr is not None:
             process.stderr.close()
 
