@@ -232,10 +232,11 @@ def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["console", "json"]),
+    type=click.Choice(["console", "json", "html", "markdown", "sarif", "junit"]),
     default="console",
     show_default=True,
-    help="console for people; json validates against `sdl-gate schema assessment`.",
+    help="console for people; json validates against `sdl-gate schema assessment`; html, markdown, sarif and "
+    "junit as in `sdl-gate report`.",
 )
 @click.option("--output", type=click.Path(path_type=Path), help="Write the report to this file instead of stdout.")
 @click.option(
@@ -262,6 +263,11 @@ def check(
         from sdl_gate.render.json import render_json
 
         text = render_json(result.assessment)
+    elif output_format != "console":
+        from sdl_gate.render.formats import ReportFormat, render_report
+        from sdl_gate.render.source import from_check
+
+        text = render_report(from_check(result.assessment), ReportFormat(output_format))
     else:
         from sdl_gate.render.console import render_console
 
@@ -308,6 +314,28 @@ def records_check(ctx: click.Context, path: Path, warn_days: int, strict: bool, 
     click.echo(f"{review.records} record(s) and {review.waivers} waiver(s) are valid")
     failed = bool(review.waivers_expired) or (strict and bool(review.records_not_counting))
     ctx.exit(EXIT_GATE_FAILED if failed else EXIT_PASSED)
+
+
+@cli.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["html", "markdown", "sarif", "junit", "json"]),
+    default="html",
+    show_default=True,
+    help="html for labs and managers, markdown for job summaries, sarif for code scanning, junit for CI.",
+)
+@click.option("--output", type=click.Path(path_type=Path), help="Write the report to this file instead of stdout.")
+def report(input_path: Path, output_format: str, output: Path | None) -> None:
+    """Render the assessment JSON INPUT (from `sdl-gate check --format json`) as a report.
+
+    Exits 0 once the report is written, whatever the gate decided; 2 when INPUT is not a valid assessment.
+    """
+    from sdl_gate.render.formats import ReportFormat, render_report
+    from sdl_gate.render.source import load_report_input
+
+    _write_output(render_report(load_report_input(input_path), ReportFormat(output_format)), output)
 
 
 def main(argv: list[str] | None = None) -> None:

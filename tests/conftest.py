@@ -126,3 +126,40 @@ def run_cli() -> RunCli:
         return CliResult(completed.returncode, completed.stdout, completed.stderr)
 
     return run
+
+
+# --- Golden files (report renderers) -------------------------------------------------------------------
+
+GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add ``--update-golden``: the only way golden files are rewritten."""
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/golden/* from the current renderers instead of comparing against them",
+    )
+
+
+Golden = Callable[[str, str], None]
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Golden:
+    """Compare text with tests/golden/NAME; rewrite it only under ``--update-golden``."""
+    update = bool(request.config.getoption("--update-golden"))
+
+    def compare(name: str, actual: str) -> None:
+        path = GOLDEN_DIR / name
+        if update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(actual, encoding="utf-8", newline="")
+            return
+        if not path.is_file():
+            pytest.fail(f"golden file tests/golden/{name} is missing; create it with `pytest --update-golden`")
+        expected = path.read_text(encoding="utf-8")
+        assert actual == expected, f"output differs from tests/golden/{name}; if intended, run `pytest --update-golden`"
+
+    return compare
