@@ -75,12 +75,23 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _creation_mode() -> int:
+    # mkstemp creates files 0600; files we publish should follow the user's umask like any other tool's.
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+_CREATION_MODE = _creation_mode()
+
+
 @contextmanager
 def _temporary_beside(path: Path) -> Iterator[tuple[int, Path]]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(name)
     try:
+        os.fchmod(fd, _CREATION_MODE)
         yield fd, tmp
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -314,3 +314,13 @@ def test_collect_writes_evidence_only(run_cli: RunCli, project: ProjectFactory) 
     kinds = {line.split()[0] for line in result.stdout.splitlines()}
     assert kinds == {"records", "repository", "waivers"}
     assert len(list((project.root / ".sdl-gate" / "evidence" / "objects").glob("*.json"))) == 3
+
+
+def test_output_files_follow_the_umask(run_cli: RunCli, project: ProjectFactory, tmp_path: Path) -> None:
+    import os
+
+    out = tmp_path / "assessment.json"
+    run_cli("check", project.root, "--format", "json", "--output", out)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~mask
