@@ -18,7 +18,7 @@ from sdl_gate.catalogue import Catalogue, Requirement
 from sdl_gate.checks import CHECKS, CheckInput, Finding, Outcome
 from sdl_gate.evidence import EvidenceSet
 from sdl_gate.policy.models import Mode, Policy
-from sdl_gate.policy.waivers import WaiverRegister, WaiverState
+from sdl_gate.policy.waivers import Vex, WaiverRegister, WaiverState
 
 SCHEMA_VERSION: Literal[1] = 1
 MATURITY_BASIS = (
@@ -101,6 +101,7 @@ class WaiverResult(_Out):
     approver: str
     expires: str
     justification: str
+    vex: Vex | None = Field(default=None, description="The VEX statement of a vulnerability waiver.")
 
 
 class Decision(_Out):
@@ -312,6 +313,7 @@ def assess(
             approver=w.approver,
             expires=w.expires.isoformat(),
             justification=w.justification,
+            vex=w.vex,
         )
         for w in sorted(waivers.waivers, key=lambda w: w.id)
     ]

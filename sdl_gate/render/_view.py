@@ -213,12 +213,7 @@ def file_location(location: str | None) -> FileLocation | None:
 
 def vex_state(waiver: WaiverResult) -> str | None:
     """Return the VEX state a vulnerability waiver records, when the assessment carries one."""
-    # The assessment format does not carry VEX states yet; read one as soon as a waiver entry has it.
-    value = waiver.model_dump(mode="json").get("vex")
-    if isinstance(value, dict):
-        state = value.get("state")
-        return str(state) if state is not None else None
-    return str(value) if isinstance(value, str) else None
+    return waiver.vex.state.value if waiver.vex is not None else None
 
 
 def waivers_for(assessment: Assessment, finding: FindingResult, requirement: RequirementResult) -> list[WaiverResult]:
