@@ -20,6 +20,7 @@ _ORDER = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
 _links_key = pytest.StashKey[dict[str, dict[str, tuple[str, ...]]]]()
 _outcomes_key = pytest.StashKey[dict[str, str]]()
 _files_key = pytest.StashKey[frozenset[str]]()
+_summary_key = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -138,6 +139,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         tool=("pytest", pytest.__version__ + f" (sdl-gate {__version__})"),
         files=files,
     )
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(f"sdl-gate: {len(results)} test result(s) recorded as {stored.id}")
+    config.stash[_summary_key] = f"sdl-gate: {len(results)} test result(s) recorded as {stored.id}"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say where the evidence went."""
+    summary = terminalreporter.config.stash.get(_summary_key, None)
+    if summary is not None:
+        terminalreporter.write_line(summary)

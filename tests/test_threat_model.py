@@ -62,7 +62,9 @@ requirements:
 """
 
 
-def _project(project: ProjectFactory, model: str = MODEL, requirements: str = REQUIREMENTS, commit: str = "ab" * 20) -> Path:
+def _project(
+    project: ProjectFactory, model: str = MODEL, requirements: str = REQUIREMENTS, commit: str = "ab" * 20
+) -> Path:
     write(project.root / "security" / "threat-model.yaml", model.replace("COMMIT", commit))
     write(project.root / "security" / "requirements.yaml", requirements)
     return project.root
@@ -106,7 +108,7 @@ def test_severity_levels_and_bad_vectors() -> None:
     assert severity_level("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H") == "critical"
     assert severity_level("High") == "high"
     for bad in ("CVSS:3.1/AV:X/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "CVSS:3.1/AV:N", "severe", "CVSS:4.0/AV:N"):
-        with pytest.raises(ValueError):  # noqa: PT011 - each message is specific, the type is what matters here
+        with pytest.raises(ValueError):
             severity_level(bad)
 
 
@@ -118,7 +120,9 @@ def test_demo_and_templates_validate_against_the_published_schemas() -> None:
     requirements_schema = jsonschema.Draft202012Validator(load_schema("requirements"))
     templates = REPO_ROOT / "sdl_gate" / "templates" / "security"
     for folder in (DEMO_PROJECT / "security", templates):
-        model_schema.validate(json.loads(json.dumps(yaml.safe_load((folder / "threat-model.yaml").read_text()), default=str)))
+        model_schema.validate(
+            json.loads(json.dumps(yaml.safe_load((folder / "threat-model.yaml").read_text()), default=str))
+        )
         requirements_schema.validate(yaml.safe_load((folder / "requirements.yaml").read_text()))
 
 
@@ -183,8 +187,14 @@ def test_absent_model_fails_rather_than_passes(project: ProjectFactory) -> None:
         (("to: C-1, conduit", "to: C-9, conduit"), ":15 at flows[0].to: unknown component 'C-9'"),
         (("id: M-2,", "id: M-1,"), "at mitigations[1].id: duplicate id 'M-1' (also at mitigations[0].id)"),
         (("requirements: [SR-1], tests", "requirements: [SR-1], depends_on: [M-2], tests"), "cycle in depends_on"),
-        (("stride: spoofing", "stride: phishing"), ":17 at threats[0].stride: invalid threat model: Input should be 'spoofing'"),
-        (("requirements: [SR-1], tests", "requirements: [SR-7], tests"), "names requirement 'SR-7', which requirements"),
+        (
+            ("stride: spoofing", "stride: phishing"),
+            ":17 at threats[0].stride: invalid threat model: Input should be 'spoofing'",
+        ),
+        (
+            ("requirements: [SR-1], tests", "requirements: [SR-7], tests"),
+            "names requirement 'SR-7', which requirements",
+        ),
         (("severity: high", "severity: CVSS:3.1/AV:N"), "lacks base metric(s)"),
         (("status: mitigated}", "status: open}"), "threat T-1 says status open but its disposition says mitigated"),
     ],
@@ -203,9 +213,11 @@ def test_invalid_models_exit_2_with_file_and_place(
 def test_yaml_bomb_is_refused(project: ProjectFactory) -> None:
     bomb = ["version: 1", 'a: &a ["x","x","x","x","x","x","x","x","x","x"]']
     for level in range(1, 8):
-        bomb.append(f"{chr(97 + level)}: &{chr(97 + level)} [*{chr(96 + level)},*{chr(96 + level)},*{chr(96 + level)},"
-                    f"*{chr(96 + level)},*{chr(96 + level)},*{chr(96 + level)},*{chr(96 + level)},*{chr(96 + level)},"
-                    f"*{chr(96 + level)},*{chr(96 + level)}]")
+        bomb.append(
+            f"{chr(97 + level)}: &{chr(97 + level)} [*{chr(96 + level)},*{chr(96 + level)},*{chr(96 + level)},"
+            f"*{chr(96 + level)},*{chr(96 + level)},*{chr(96 + level)},*{chr(96 + level)},*{chr(96 + level)},"
+            f"*{chr(96 + level)},*{chr(96 + level)}]"
+        )
     path = write(project.root / "security" / "threat-model.yaml", "\n".join(bomb) + "\n")
     with pytest.raises(InputError) as caught:
         load_threat_model(path)
@@ -229,8 +241,11 @@ def test_check_command_is_fresh_then_stale_after_a_change_in_scope(run_cli: RunC
     _git(root, "init", "-q")
     _git(root, "add", ".")
     _git(root, "commit", "-qm", "v1")
-    _project(project, MODEL.replace(", depends_on: [M-1]", "").replace("date: 2026-10-01", f"date: {date.today()}"),
-             commit=_git(root, "rev-parse", "HEAD"))
+    _project(
+        project,
+        MODEL.replace(", depends_on: [M-1]", "").replace("date: 2026-10-01", f"date: {date.today()}"),
+        commit=_git(root, "rev-parse", "HEAD"),
+    )
     fresh = run_cli("threat-model", "check", "--path", root, "--format", "json")
     assert fresh.code == 0, fresh.stdout + fresh.stderr
     assert json.loads(fresh.stdout)["freshness"]["status"] == "fresh"
@@ -287,7 +302,9 @@ def test_unknown_threat_dragon_category_is_refused(tmp_path: Path) -> None:
 def test_import_round_trip_to_native_then_check(run_cli: RunCli, tmp_path: Path) -> None:
     _needs(TD / "v2-threat-model.json")
     out = tmp_path / "model.yaml"
-    imported = run_cli("threat-model", "import", TD / "v2-threat-model.json", "--format", "threat-dragon", "--output", out)
+    imported = run_cli(
+        "threat-model", "import", TD / "v2-threat-model.json", "--format", "threat-dragon", "--output", out
+    )
     assert imported.code == 0, imported.stderr
     assert "missing: reviews" in imported.stderr
     again = load_threat_model(out)
@@ -339,11 +356,17 @@ def test_a_real_pytm_run_imports(tmp_path: Path) -> None:
     pytest.importorskip("pytm")
     script = write(tmp_path / "tm.py", PYTM_MODEL)
     out = tmp_path / "pytm.json"
-    subprocess.run([sys.executable, str(script), "--json", str(out)], cwd=tmp_path, check=True, timeout=120, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(script), "--json", str(out)], cwd=tmp_path, check=True, timeout=120, capture_output=True
+    )
     loaded = load_threat_model(out)
     assert loaded.format is ModelFormat.PYTM
     model = loaded.model
-    assert [(c.name, c.zone) for c in model.components] == [("Operator", "Z-1"), ("Gateway", "Z-2"), ("Historian", "Z-2")]
+    assert [(c.name, c.zone) for c in model.components] == [
+        ("Operator", "Z-1"),
+        ("Gateway", "Z-2"),
+        ("Historian", "Z-2"),
+    ]
     assert [f.data for f in model.flows] == ["Login", "Write values"]
     assert model.threats and all(t.status is not None and t.status.value == "open" for t in model.threats)
     assert {t.stride.value for t in model.threats} >= {"tampering", "spoofing"}

@@ -76,6 +76,8 @@ def _kinds(model: ThreatModel, refs: _Refs) -> dict[str, str]:
 
 def _expect(kinds: dict[str, str], value: str, wanted: tuple[str, ...], path: PathKey, refs: _Refs) -> None:
     found = kinds.get(value)
+    if found in wanted:
+        return
     names = " or ".join(w.rstrip("s") for w in wanted)
     if found is None:
         raise refs.error(f"unknown {names} {value!r}", path)
