@@ -122,7 +122,8 @@ class _Builder:
 def parse_yaml_text(text: str, source: Path) -> tuple[Any, LineMap]:
     """Parse one YAML document into plain values and the line of every value."""
     try:
-        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        # libyaml composes about twenty times faster where PyYAML was built with it; the nodes are the same.
+        nodes = list(yaml.compose_all(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None

@@ -175,7 +175,10 @@ def policy_show(name: str, output_format: str) -> None:
 
 
 @cli.command()
-@click.argument("name", type=click.Choice(["assessment", "config", "policy", "record", "waivers"]))
+@click.argument(
+    "name",
+    type=click.Choice(["assessment", "config", "policy", "record", "requirements", "threat-model", "waivers"]),
+)
 def schema(name: str) -> None:
     """Print the JSON Schema of an input or output format."""
     from sdl_gate._files import pretty_json
@@ -336,6 +339,125 @@ def report(input_path: Path, output_format: str, output: Path | None) -> None:
     from sdl_gate.render.source import load_report_input
 
     _write_output(render_report(load_report_input(input_path), ReportFormat(output_format)), output)
+
+
+@cli.group("threat-model")
+def threat_model() -> None:
+    """Check a threat model, or convert a Threat Dragon, pytm or OTM model to the native format."""
+
+
+@threat_model.command("check", epilog="Exit codes: 0 valid and fresh, 1 a check failed, 2 invalid model.")
+@click.argument("model_file", metavar="[FILE]", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--path",
+    "project_path",
+    type=click.Path(path_type=Path),
+    default=Path(),
+    show_default=True,
+    help="Project root (its requirements file and git history are used).",
+)
+@click.option(
+    "--input-format",
+    type=click.Choice(["auto", "native", "threat-dragon", "pytm", "otm"]),
+    default=None,
+    help="Format of FILE (default: the project's setting, else detected).",
+)
+@click.option("--max-age-days", type=click.IntRange(min=1), default=365, show_default=True, help="Review age limit.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def threat_model_check(
+    ctx: click.Context,
+    model_file: Path | None,
+    project_path: Path,
+    input_format: str | None,
+    max_age_days: int,
+    output_format: str,
+) -> None:
+    """Validate a threat model: schema, references, coverage, dispositions and review freshness."""
+    from sdl_gate._files import pretty_json
+    from sdl_gate.run import current_time
+    from sdl_gate.threatmodel.report import check_model
+
+    report = check_model(project_path, model_file, input_format, max_age_days, current_time().date())
+    if output_format == "json":
+        click.echo(pretty_json(report.to_json()), nl=False)
+    else:
+        click.echo(report.to_text())
+    ctx.exit(EXIT_PASSED if report.passed else EXIT_GATE_FAILED)
+
+
+@threat_model.command("import")
+@click.argument("source", metavar="FILE", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "input_format",
+    type=click.Choice(["threat-dragon", "pytm", "otm"]),
+    required=True,
+    help="The format of FILE.",
+)
+@click.option("--output", type=click.Path(path_type=Path), help="Write the native model here (.yaml or .json).")
+def threat_model_import(source: Path, input_format: str, output: Path | None) -> None:
+    """Convert FILE to the native threat-model format; what the format lacks is listed, not invented."""
+    from sdl_gate.threatmodel.loader import load_threat_model
+    from sdl_gate.threatmodel.model import ModelFormat
+    from sdl_gate.threatmodel.report import native_text
+
+    loaded = load_threat_model(source, ModelFormat(input_format))
+    as_json = output is not None and output.suffix.lower() == ".json"
+    _write_output(native_text(loaded.model, as_json=as_json), output)
+    missing = loaded.model.imported_from.missing if loaded.model.imported_from else []
+    for item in missing:
+        click.echo(f"missing: {item}", err=True)
+
+
+@cli.group("test-results")
+def test_results() -> None:
+    """Record test results traced to security requirements (the pytest plugin does this by itself)."""
+
+
+@test_results.command("import")
+@click.argument("report", metavar="JUNIT_XML", type=click.Path(path_type=Path))
+@click.option(
+    "--path",
+    "project_path",
+    type=click.Path(path_type=Path),
+    default=Path(),
+    show_default=True,
+    help="Project root: evidence goes to its .sdl-gate/evidence/.",
+)
+def test_results_import(report: Path, project_path: Path) -> None:
+    """Store a JUnit XML report (with security.requirements/threats/mitigations properties) as evidence."""
+    from sdl_gate import __version__
+    from sdl_gate._files import sha256_file
+    from sdl_gate.collectors._tool import git_commit
+    from sdl_gate.collectors.test_results import parse_junit, record_results
+    from sdl_gate.evidence import FileDigest
+    from sdl_gate.run import current_time
+
+    if not project_path.is_dir():
+        raise InputError("project directory not found", path=project_path)
+    results = parse_junit(report, project_path)
+    files = []
+    try:
+        relative = report.resolve().relative_to(project_path.resolve()).as_posix()
+        files.append(FileDigest(path=relative, sha256=sha256_file(report)))
+    except ValueError:
+        pass  # a report outside the project is bound by its content only
+    try:
+        stored = record_results(
+            project_path,
+            results,
+            commit=git_commit(project_path),
+            now=current_time(),
+            tool=("junit-xml", f"sdl-gate {__version__}"),
+            files=files,
+        )
+    except OSError as exc:
+        from sdl_gate.errors import ToolError
+
+        raise ToolError(f"cannot write evidence: {exc.strerror}") from None
+    linked = sum(1 for r in results if r.requirements or r.threats or r.mitigations)
+    click.echo(f"{len(results)} test result(s), {linked} traced to security ids: {stored.id}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,7 +6,7 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -51,6 +51,19 @@ class ToolConfig(BaseModel):
     guidelines: dict[GuidelineId, str] = Field(
         default_factory=dict,
         description="User guideline documents (SG-1 to SG-6), paths relative to the project.",
+    )
+    threat_model: str | None = Field(
+        default=None,
+        description="The threat model, relative to the project (default: <security-dir>/threat-model.yaml); "
+        "native YAML or JSON, a Threat Dragon 2.x model, pytm --json output or an OTM file.",
+    )
+    threat_model_format: Literal["auto", "native", "threat-dragon", "pytm", "otm"] = Field(
+        default="auto", description="The threat model's format; auto detects it from the content."
+    )
+    security_requirements: str | None = Field(
+        default=None,
+        description="The product security requirements, relative to the project "
+        "(default: <security-dir>/requirements.yaml).",
     )
 
     _no_case_duplicates = field_validator("guidelines", mode="before")(reject_case_duplicates)

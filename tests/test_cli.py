@@ -12,6 +12,7 @@ import pytest
 from conftest import DEMO_PROJECT, ProjectFactory, RunCli, write
 
 from sdl_gate import __version__
+from sdl_gate.collectors import COLLECTORS
 from sdl_gate.schemas import load_schema
 
 
@@ -312,8 +313,9 @@ def test_collect_writes_evidence_only(run_cli: RunCli, project: ProjectFactory) 
     result = run_cli("collect", project.root)
     assert result.code == 0, result.stderr
     kinds = {line.split()[0] for line in result.stdout.splitlines()}
-    assert kinds == {"records", "repository", "waivers"}
-    assert len(list((project.root / ".sdl-gate" / "evidence" / "objects").glob("*.json"))) == 3
+    expected = {collector.kind.value for collector in COLLECTORS.values()}
+    assert kinds == expected
+    assert len(list((project.root / ".sdl-gate" / "evidence" / "objects").glob("*.json"))) == len(expected)
 
 
 def test_output_files_follow_the_umask(run_cli: RunCli, project: ProjectFactory, tmp_path: Path) -> None:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from sdl_gate.checks._base import Check
 from sdl_gate.checks._criteria import awaiting, record
+from sdl_gate.checks._threats import mitigations_tested, requirements_tested
 from sdl_gate.evidence import EvidenceKind
 
 CHECKS: dict[str, Check] = {
-    "SVV-1": Check(
-        "SVV-1", (awaiting(EvidenceKind.TEST_RESULTS, "passing tests traced to every security requirement"),)
-    ),
-    "SVV-2": Check("SVV-2", (awaiting(EvidenceKind.TEST_RESULTS, "passing tests traced to every mitigation"),)),
+    "SVV-1": Check("SVV-1", (requirements_tested(),)),
+    "SVV-2": Check("SVV-2", (mitigations_tested(),)),
     "SVV-3": Check(
         "SVV-3",
         (

@@ -5,10 +5,14 @@ from __future__ import annotations
 from sdl_gate.collectors.base import Collector
 from sdl_gate.collectors.records import RecordsCollector
 from sdl_gate.collectors.repository import RepositoryCollector
+from sdl_gate.collectors.security_requirements import SecurityRequirementsCollector
+from sdl_gate.collectors.threat_model import ThreatModelCollector
 from sdl_gate.collectors.waivers import WaiversCollector
 
 COLLECTORS: dict[str, Collector] = {
     "records": RecordsCollector(),
     "repository": RepositoryCollector(),
+    "security_requirements": SecurityRequirementsCollector(),
+    "threat_model": ThreatModelCollector(),
     "waivers": WaiversCollector(),
 }

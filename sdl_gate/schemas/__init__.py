@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 SCHEMA_DIR = Path(__file__).parent
-SCHEMA_NAMES = ("assessment", "config", "policy", "record", "waivers")
+SCHEMA_NAMES = ("assessment", "config", "policy", "record", "requirements", "threat-model", "waivers")
 
 
 def schema_path(name: str) -> Path:
@@ -32,12 +32,16 @@ def generate_schema(name: str) -> dict[str, Any]:
     from sdl_gate.config import ToolConfig
     from sdl_gate.policy.models import PolicyFile
     from sdl_gate.policy.waivers import WaiverFile
+    from sdl_gate.threatmodel.model import ThreatModel
+    from sdl_gate.threatmodel.requirements import RequirementsFile
 
     models: dict[str, type[BaseModel]] = {
         "assessment": Assessment,
         "config": ToolConfig,
         "policy": PolicyFile,
         "record": Record,
+        "requirements": RequirementsFile,
+        "threat-model": ThreatModel,
         "waivers": WaiverFile,
     }
     mode: Literal["validation", "serialization"] = "serialization" if name == "assessment" else "validation"

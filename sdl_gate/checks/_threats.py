@@ -1,0 +1,499 @@
+"""Criteria on the threat model, the security requirements and the tests traced to them (SR, SD, SVV-1/2)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date, timedelta
+from typing import Any
+
+from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
+from sdl_gate.checks._criteria import _single, record_problems
+from sdl_gate.evidence import Evidence, EvidenceKind
+from sdl_gate.threatmodel import analysis
+from sdl_gate.threatmodel.model import ThreatModel
+
+TM = EvidenceKind.THREAT_MODEL
+REQ = EvidenceKind.SECURITY_REQUIREMENTS
+TESTS = EvidenceKind.TEST_RESULTS
+DEFAULT_REVIEW_AGE_DAYS = 365
+MAX_NAMED = 12
+
+Evaluate = Callable[[CheckInput], Finding]
+
+
+def _names(items: Iterable[str]) -> str:
+    listed = list(items)
+    shown = "; ".join(listed[:MAX_NAMED])
+    return shown + (f"; and {len(listed) - MAX_NAMED} more" if len(listed) > MAX_NAMED else "")
+
+
+def _model(check_input: CheckInput, name: str) -> tuple[Evidence, ThreatModel] | Finding:
+    """Return the threat-model evidence and the model, or the finding that explains why there is none."""
+    evidence = _single(check_input, TM, name)
+    if isinstance(evidence, Finding):
+        return evidence
+    if not evidence.payload["present"]:
+        return check_input.finding(name, Outcome.FAIL, f"no threat model at {evidence.payload['path']}", (evidence.id,))
+    return evidence, ThreatModel.model_validate(evidence.payload["model"])
+
+
+def _missing_note(model: ThreatModel) -> str:
+    if model.imported_from is None:
+        return ""
+    return f" (the {model.imported_from.format.value} format records no {', '.join(model.imported_from.missing[:1])})"
+
+
+def _requirements(check_input: CheckInput, name: str) -> tuple[Evidence, list[dict[str, Any]]] | Finding:
+    evidence = _single(check_input, REQ, name)
+    if isinstance(evidence, Finding):
+        return evidence
+    if not evidence.payload["present"]:
+        return check_input.finding(
+            name, Outcome.FAIL, f"no security requirements at {evidence.payload['path']}", (evidence.id,)
+        )
+    requirements: list[dict[str, Any]] = evidence.payload["requirements"]
+    if not requirements:
+        return check_input.finding(
+            name, Outcome.FAIL, f"{evidence.payload['path']} defines no requirement", (evidence.id,)
+        )
+    return evidence, requirements
+
+
+def _criterion(name: str, description: str, kinds: tuple[EvidenceKind, ...], evaluate: Evaluate) -> Criterion:
+    return Criterion(name, description, kinds, evaluate)
+
+
+def security_context() -> Criterion:
+    """SR-1: the model states the intended environment, assumptions, zones (with SL-T) and conduits."""
+    name = "security_context"
+
+    def evaluate(check_input: CheckInput) -> Finding:
+        found = _model(check_input, name)
+        if isinstance(found, Finding):
+            return found
+        evidence, model = found
+        gaps: list[str] = []
+        product = model.product
+        if product is None or not (product.intended_environment or "").strip():
+            gaps.append("no intended environment")
+        if product is None or not product.assumptions:
+            gaps.append("no assumptions about the environment")
+        if not model.zones:
+            gaps.append("no zones")
+        if len(model.zones) > 1 and not model.conduits:
+            gaps.append("no conduits between the zones")
+        path = evidence.payload["path"]
+        if gaps:
+            return check_input.finding(
+                name, Outcome.FAIL, f"{path}: {_names(gaps)}{_missing_note(model)}", (evidence.id,), path
+            )
+        assert product is not None  # noqa: S101 - the gaps above cover None
+        return check_input.finding(
+            name,
+            Outcome.PASS,
+            f"{path}: intended environment and {len(product.assumptions)} assumption(s), "
+            f"{len(model.zones)} zone(s), {len(model.conduits)} conduit(s)",
+            (evidence.id,),
+            path,
+        )
+
+    return _criterion(
+        name, "a product security context: intended environment, assumptions, zones and conduits", (TM,), evaluate
+    )
+
+
+def threat_coverage() -> Criterion:
+    """SR-2: every boundary-crossing flow has a threat; every threat has a severity and a complete disposition."""
+    name = "threat_coverage"
+
+    def evaluate(check_input: CheckInput) -> Finding:
+        found = _model(check_input, name)
+        if isinstance(found, Finding):
+            return found
+        evidence, model = found
+        path = evidence.payload["path"]
+        if not model.threats:
+            return check_input.finding(name, Outcome.FAIL, f"{path} lists no threats", (evidence.id,), path)
+        gaps = [
+            f"flow {flow} crosses a boundary but no threat considers it"
+            for flow in analysis.uncovered_boundary_flows(model)
+        ]
+        gaps += analysis.disposition_gaps(model)
+        if gaps:
+            return check_input.finding(name, Outcome.FAIL, f"{path}: {_names(gaps)}", (evidence.id,), path)
+        crossing = len(analysis.boundary_flows(model))
+        return check_input.finding(
+            name,
+            Outcome.PASS,
+            f"{path}: {len(model.threats)} threat(s), each with a severity and a disposition; "
+            f"all {crossing} boundary-crossing flow(s) considered",
+            (evidence.id,),
+            path,
+        )
+
+    return _criterion(
+        name, "every boundary-crossing flow has a threat; every threat a severity and a disposition", (TM,), evaluate
+    )
+
+
+def threat_model_review() -> Criterion:
+    """SR-2: the model's latest review is within the policy's age limit and no file in its scope changed since."""
+    name = "threat_model_review"
+
+    def evaluate(check_input: CheckInput) -> Finding:
+        found = _model(check_input, name)
+        if isinstance(found, Finding):
+            return found
+        evidence, model = found
+        path = evidence.payload["path"]
+        freshness = evidence.payload["freshness"]
+        if freshness["status"] == "not_reviewed":
+            return check_input.finding(
+                name, Outcome.FAIL, f"{path} records no review{_missing_note(model)}", (evidence.id,), path
+            )
+        max_age = check_input.policy.max_age_days or DEFAULT_REVIEW_AGE_DAYS
+        reviewed = date.fromisoformat(freshness["review_date"])
+        if reviewed > check_input.today:
+            return check_input.finding(
+                name,
+                Outcome.FAIL,
+                f"the latest review is dated {reviewed.isoformat()}, in the future",
+                (evidence.id,),
+                path,
+            )
+        if reviewed < check_input.today - timedelta(days=max_age):
+            return check_input.finding(
+                name,
+                Outcome.FAIL,
+                f"the latest review ({reviewed.isoformat()}) is older than the policy's {max_age} days",
+                (evidence.id,),
+                path,
+            )
+        match freshness["status"]:
+            case "stale":
+                changed = ", ".join(freshness["changed"][:MAX_NAMED])
+                return check_input.finding(
+                    name, Outcome.FAIL, f"stale: {freshness['reason']}: {changed}", (evidence.id,), path
+                )
+            case "unknown":
+                return check_input.finding(
+                    name,
+                    Outcome.NOT_AVAILABLE,
+                    f"cannot tell whether the review is current: {freshness['reason']}",
+                    (evidence.id,),
+                    path,
+                )
+            case _:
+                return check_input.finding(
+                    name,
+                    Outcome.PASS,
+                    f"reviewed {reviewed.isoformat()} at commit {str(freshness['reviewed_commit'])[:12]}; "
+                    f"{freshness['reason']}",
+                    (evidence.id,),
+                    path,
+                )
+
+    return _criterion(name, "a review of the threat model, recent and covering the current code (git)", (TM,), evaluate)
+
+
+def boundary_characterisation() -> Criterion:
+    """SD-1: every zone has an SL-T, every component a zone, every zone-crossing flow a conduit."""
+    name = "boundary_characterisation"
+
+    def evaluate(check_input: CheckInput) -> Finding:
+        found = _model(check_input, name)
+        if isinstance(found, Finding):
+            return found
+        evidence, model = found
+        path = evidence.payload["path"]
+        gaps = analysis.characterisation_gaps(model)
+        if gaps:
+            return check_input.finding(name, Outcome.FAIL, f"{path}: {_names(gaps)}", (evidence.id,), path)
+        return check_input.finding(
+            name,
+            Outcome.PASS,
+            f"{path}: {len(model.components)} component(s) in {len(model.zones)} zone(s) with SL-T; "
+            f"{len(analysis.boundary_flows(model))} boundary-crossing flow(s) through conduits",
+            (evidence.id,),
+            path,
+        )
+
+    return _criterion(name, "the threat model's zones, SL-T and conduits characterise every boundary", (TM,), evaluate)
+
+
+def defence_in_depth() -> Criterion:
+    """SD-2: every high or critical threat is mitigated by at least two independent mitigations."""
+    name = "defence_in_depth"
+
+    def evaluate(check_input: CheckInput) -> Finding:
+        found = _model(check_input, name)
+        if isinstance(found, Finding):
+            return found
+        evidence, model = found
+        path = evidence.payload["path"]
+        if any(t.severity is None for t in model.threats):
+            unrated = [t.id for t in model.threats if t.severity is None]
+            return check_input.finding(
+                name,
+                Outcome.NOT_AVAILABLE,
+                f"threat(s) without severity, so defence in depth cannot be judged: {_names(unrated)}",
+                (evidence.id,),
+                path,
+            )
+        checked, gaps = analysis.defence_in_depth_gaps(model)
+        if gaps:
+            described = [
+                f"{g.threat} ({g.level}) has {len(g.mitigations)} mitigation(s)"
+                + (f" ({', '.join(g.mitigations)}), not two independent ones" if g.mitigations else "")
+                for g in gaps
+            ]
+            return check_input.finding(name, Outcome.FAIL, f"{path}: {_names(described)}", (evidence.id,), path)
+        return check_input.finding(
+            name,
+            Outcome.PASS,
+            f"{path}: all {len(checked)} high or critical threat(s) have two or more independent mitigations",
+            (evidence.id,),
+            path,
+        )
+
+    return _criterion(name, "two independent mitigations for every high or critical threat", (TM,), evaluate)
+
+
+def requirements_defined() -> Criterion:
+    """SR-3: requirements exist, each with a category, a verification method and a source (threats or other)."""
+    name = "security_requirements"
+
+    def evaluate(check_input: CheckInput) -> Finding:
+        found = _requirements(check_input, name)
+        if isinstance(found, Finding):
+            return found
+        evidence, requirements = found
+        path = evidence.payload["path"]
+        gaps: list[str] = []
+        for requirement in requirements:
+            lacking = [
+                label
+                for label, ok in (
+                    ("category", requirement["category"]),
+                    ("verification method", requirement["verification"]),
+                    ("source threats or source", requirement["threats"] or requirement["source"]),
+                )
+                if not ok
+            ]
+            if lacking:
+                gaps.append(f"{requirement['id']} has no {', '.join(lacking)}")
+        if gaps:
+            return check_input.finding(name, Outcome.FAIL, f"{path}: {_names(gaps)}", (evidence.id,), path)
+        return check_input.finding(
+            name,
+            Outcome.PASS,
+            f"{path}: {len(requirements)} requirement(s), each with a category, a source and a verification method",
+            (evidence.id,),
+            path,
+        )
+
+    return _criterion(name, "product security requirements with category, source and verification", (REQ,), evaluate)
+
+
+def requirements_content() -> Criterion:
+    """SR-4: each requirement has a scope and an SL-C that meets the SL-T of the zones of its components."""
+    name = "requirements_content"
+
+    def evaluate(check_input: CheckInput) -> Finding:
+        found = _requirements(check_input, name)
+        if isinstance(found, Finding):
+            return found
+        evidence, requirements = found
+        path = evidence.payload["path"]
+        gaps: list[str] = []
+        for requirement in requirements:
+            if not requirement["scope"]:
+                gaps.append(f"{requirement['id']} has no scope")
+            if requirement["sl_c"] is None:
+                gaps.append(f"{requirement['id']} has no target capability level (sl_c)")
+        if gaps:
+            return check_input.finding(name, Outcome.FAIL, f"{path}: {_names(gaps)}", (evidence.id,), path)
+        model_found = _model(check_input, name)
+        if isinstance(model_found, Finding):
+            return check_input.finding(
+                name,
+                Outcome.NOT_AVAILABLE if model_found.outcome is Outcome.NOT_AVAILABLE else Outcome.FAIL,
+                f"cannot compare SL-C with the zones' SL-T: {model_found.message}",
+                (evidence.id, *model_found.evidence),
+            )
+        model_evidence, model = model_found
+        zones = {z.id: z.sl_t for z in model.zones}
+        zone_of = analysis.zone_of(model)
+        for requirement in requirements:
+            for element in requirement["scope"]:
+                zone = zone_of.get(element)
+                target = zones.get(zone) if zone is not None else None
+                if target is not None and requirement["sl_c"] < target:
+                    gaps.append(
+                        f"{requirement['id']} targets SL-C {requirement['sl_c']} but {element} sits in zone {zone} "
+                        f"with SL-T {target}"
+                    )
+        ids = (evidence.id, model_evidence.id)
+        if gaps:
+            return check_input.finding(name, Outcome.FAIL, f"{path}: {_names(gaps)}", ids, path)
+        return check_input.finding(
+            name,
+            Outcome.PASS,
+            f"{path}: every requirement has a scope and an SL-C meeting its zones' SL-T",
+            ids,
+            path,
+        )
+
+    return _criterion(
+        name, "requirements with scope and a capability level (SL-C) meeting the zones' SL-T", (REQ, TM), evaluate
+    )
+
+
+def reviewed_file(kind: EvidenceKind, what: str) -> Criterion:
+    """An approved, current review record listing the requirement links the file ``kind`` reads, at its digest."""
+    name = f"reviewed_{kind.value}"
+
+    def evaluate(check_input: CheckInput) -> Finding:
+        records = _single(check_input, EvidenceKind.RECORDS, name)
+        if isinstance(records, Finding):
+            return records
+        subject = _single(check_input, kind, name)
+        if isinstance(subject, Finding):
+            return subject
+        ids = (records.id, subject.id)
+        if not subject.payload["present"]:
+            return check_input.finding(name, Outcome.FAIL, f"no {what} at {subject.payload['path']}", ids)
+        path, digest = subject.payload["path"], subject.payload["sha256"]
+        reasons: list[str] = []
+        for entry in records.payload["records"]:
+            if check_input.requirement not in entry["requirements"] or entry["kind"] != "review":
+                continue
+            links = [link for link in entry["links"] if link.get("path") == path]
+            if not links:
+                reasons.append(f"review {entry['id']} does not link {path}")
+                continue
+            if all(link["expected_sha256"] != digest for link in links):
+                reasons.append(f"review {entry['id']} approved another version of {path}")
+                continue
+            problems = record_problems(entry, check_input.today, check_input.policy.max_age_days)
+            if problems:
+                reasons.append(f"review {entry['id']} does not count: " + "; ".join(problems))
+                continue
+            return check_input.finding(
+                name, Outcome.PASS, f"review {entry['id']} covers {path} at its current digest", ids, entry["file"]
+            )
+        message = " | ".join(reasons) or (
+            f"no review record lists {check_input.requirement} and links {path} (sha256 {digest[:12]}...)"
+        )
+        return check_input.finding(name, Outcome.FAIL, message, ids, path)
+
+    return _criterion(
+        name, f"a current review record covering the current {what}", (EvidenceKind.RECORDS, kind), evaluate
+    )
+
+
+def _matches(listed: str, node_id: str) -> bool:
+    """A listed test id covers the node itself and its parametrised instances."""
+    return node_id == listed or node_id.startswith(listed + "[")
+
+
+def _verdict_of(tests: list[dict[str, Any]]) -> tuple[bool, list[str]]:
+    """Return whether linked tests verify something (one passed, none other) and the ones that did not pass."""
+    bad = [f"{t['node_id']} {t['outcome']}" for t in tests if t["outcome"] != "passed"]
+    return bool(tests) and not bad, bad
+
+
+def _linked(
+    results: list[dict[str, Any]], listed: Iterable[str], field: str, item_id: str
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Return the results linked to an item (by marker or by listed id) and the listed ids that never ran."""
+    listed = list(listed)
+    linked = [t for t in results if item_id in t[field] or any(_matches(x, t["node_id"]) for x in listed)]
+    missing = [x for x in listed if not any(_matches(x, t["node_id"]) for t in results)]
+    return linked, missing
+
+
+def mitigations_tested() -> Criterion:
+    """SVV-2: every mitigation has a passing test, and none of its tests fails, is skipped or is missing."""
+    name = "mitigation_tests"
+
+    def evaluate(check_input: CheckInput) -> Finding:
+        tests = _single(check_input, TESTS, name)
+        if isinstance(tests, Finding):
+            return tests
+        found = _model(check_input, name)
+        if isinstance(found, Finding):
+            return found
+        evidence, model = found
+        ids = (tests.id, evidence.id)
+        if not model.mitigations:
+            return check_input.finding(name, Outcome.FAIL, "the threat model lists no mitigations to verify", ids)
+        results: list[dict[str, Any]] = tests.payload["tests"]
+        gaps: list[str] = []
+        for mitigation in model.mitigations:
+            linked, missing = _linked(results, mitigation.tests, "mitigations", mitigation.id)
+            verified, bad = _verdict_of(linked)
+            bad += [f"{x} missing" for x in missing]
+            if not linked and not missing:
+                gaps.append(f"{mitigation.id} has no test")
+            elif not verified or missing:
+                gaps.append(f"{mitigation.id}: {', '.join(bad)}")
+        if gaps:
+            return check_input.finding(name, Outcome.FAIL, _names(gaps), ids, evidence.payload["path"])
+        return check_input.finding(
+            name, Outcome.PASS, f"all {len(model.mitigations)} mitigation(s) have passing tests", ids
+        )
+
+    return _criterion(name, "a passing test for every mitigation in the threat model", (TESTS, TM), evaluate)
+
+
+def requirements_tested() -> Criterion:
+    """SVV-1: every requirement verified by test has a passing test (directly or through its mitigations)."""
+    name = "requirement_tests"
+
+    def evaluate(check_input: CheckInput) -> Finding:
+        tests = _single(check_input, TESTS, name)
+        if isinstance(tests, Finding):
+            return tests
+        found = _requirements(check_input, name)
+        if isinstance(found, Finding):
+            return found
+        evidence, requirements = found
+        model_evidence = check_input.evidence.of(TM)
+        model: ThreatModel | None = None
+        if model_evidence and model_evidence[0].payload["present"]:
+            model = ThreatModel.model_validate(model_evidence[0].payload["model"])
+        ids = (tests.id, evidence.id, *(e.id for e in model_evidence[:1]))
+        results: list[dict[str, Any]] = tests.payload["tests"]
+        by_requirement = analysis.mitigations_by_requirement(model) if model else {}
+        mitigations = {m.id: m for m in model.mitigations} if model else {}
+        gaps: list[str] = []
+        other: list[str] = []
+        tested = 0
+        for requirement in requirements:
+            if requirement["verification"] not in (None, "test"):
+                other.append(f"{requirement['id']} ({requirement['verification']})")
+                continue
+            tested += 1
+            listed = [x for m in by_requirement.get(requirement["id"], []) for x in mitigations[m].tests]
+            via = set(by_requirement.get(requirement["id"], []))
+            linked, missing = _linked(results, listed, "requirements", requirement["id"])
+            linked += [t for t in results if via & set(t["mitigations"]) and t not in linked]
+            verified, bad = _verdict_of(linked)
+            bad += [f"{x} missing" for x in missing]
+            if not linked and not missing:
+                gaps.append(f"{requirement['id']} has no test")
+            elif not verified or missing:
+                gaps.append(f"{requirement['id']}: {', '.join(bad)}")
+        note = f"; verified otherwise: {', '.join(other)}" if other else ""
+        if not tested:
+            return check_input.finding(name, Outcome.FAIL, f"no requirement is verified by test{note}", ids)
+        if gaps:
+            return check_input.finding(name, Outcome.FAIL, _names(gaps) + note, ids, evidence.payload["path"])
+        return check_input.finding(
+            name, Outcome.PASS, f"all {tested} requirement(s) verified by test have passing tests{note}", ids
+        )
+
+    return _criterion(
+        name, "a passing test for every security requirement verified by test", (TESTS, REQ, TM), evaluate
+    )
