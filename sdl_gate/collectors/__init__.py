@@ -5,10 +5,12 @@ from __future__ import annotations
 from sdl_gate.collectors.base import Collector
 from sdl_gate.collectors.records import RecordsCollector
 from sdl_gate.collectors.repository import RepositoryCollector
+from sdl_gate.collectors.signatures import SignaturesCollector
 from sdl_gate.collectors.waivers import WaiversCollector
 
 COLLECTORS: dict[str, Collector] = {
     "records": RecordsCollector(),
     "repository": RepositoryCollector(),
     "waivers": WaiversCollector(),
+    "signatures": SignaturesCollector(),
 }
