@@ -312,5 +312,8 @@ def test_collect_writes_evidence_only(run_cli: RunCli, project: ProjectFactory) 
     result = run_cli("collect", project.root)
     assert result.code == 0, result.stderr
     kinds = {line.split()[0] for line in result.stdout.splitlines()}
-    assert kinds == {"records", "repository", "waivers"}
-    assert len(list((project.root / ".sdl-gate" / "evidence" / "objects").glob("*.json"))) == 3
+    # Every registered collector, and nothing else (each engineer's collector joins the registry).
+    from sdl_gate.collectors import COLLECTORS
+
+    assert kinds == {c.kind.value for c in COLLECTORS.values()}
+    assert len(list((project.root / ".sdl-gate" / "evidence" / "objects").glob("*.json"))) == len(COLLECTORS)
