@@ -8,7 +8,13 @@ from typing import Protocol
 from sdl_gate.attest.dsse import parse_envelope
 from sdl_gate.attest.keys import PrivateKey, PublicKey, SignatureInvalid, key_id, sign_envelope, verify_envelope
 from sdl_gate.attest.sigstore_sign import SigstoreSigning
-from sdl_gate.attest.sigstore_verify import SigstoreVerifier, TrustChoice, load_trusted_root, trusted_root_json
+from sdl_gate.attest.sigstore_verify import (
+    SigstoreVerifier,
+    TrustChoice,
+    load_bundle,
+    load_trusted_root,
+    trusted_root_json,
+)
 
 KEY_SIGNATURE_SUFFIX = ".dsse.json"
 SIGSTORE_SIGNATURE_SUFFIX = ".sigstore.json"
@@ -94,11 +100,15 @@ class ManifestVerifier:
                 envelope = parse_envelope(signature)
             except ValueError as exc:
                 raise SignatureInvalid(str(exc)) from None
+            if envelope.to_json().encode("utf-8") != signature:
+                raise SignatureInvalid("the DSSE envelope is not in the form sdl-gate writes (altered)")
             payload = verify_envelope(envelope, self.public_key)
             signer = f"key {key_id(self.public_key)}"
         elif suffix == SIGSTORE_SIGNATURE_SUFFIX:
             if self.sigstore is None:
                 raise SignatureInvalid("the manifest is Sigstore-signed; verify it with --identity/--issuer")
+            if load_bundle(signature).to_json().encode("utf-8") != signature:
+                raise SignatureInvalid("the Sigstore bundle is not in the form sdl-gate writes (altered)")
             payload, who = self.sigstore.verify_statement(signature)
             signer = f"{who.identity} ({who.issuer})"
         else:

@@ -172,26 +172,29 @@ def _write(output: Path, plan: _Plan, signer: ManifestSigner | None, predicate: 
     try:
         with os.fdopen(fd, "w+b") as handle:
             archive = DeterministicZip(handle)
-            for name in names:
-                if name in memory:
-                    archive.add_bytes(name, memory[name])
-                elif name in plan.disk:
-                    path, expected = plan.disk[name]
-                    digest = archive.add_file(name, path)
-                    if expected is not None and digest != expected:
-                        raise InputError(
-                            f"changed since it was assessed (sha256 {digest[:16]}…, evidence says {expected[:16]}…); "
-                            "run the gate again before bundling",
-                            path=path,
-                        )
-                    digests[name] = digest
-                elif name == layout.MANIFEST:
-                    subjects = list(digests.items())
-                    manifest = statement(subjects, BUNDLE_MANIFEST_PREDICATE, predicate).to_bytes()
-                    archive.add_bytes(name, manifest)
-                    if signer is not None and signature_name is not None:
-                        memory[signature_name] = signer.sign(manifest)
-            archive.close()
+            try:
+                for name in names:
+                    if name in memory:
+                        archive.add_bytes(name, memory[name])
+                    elif name in plan.disk:
+                        path, expected = plan.disk[name]
+                        digest = archive.add_file(name, path)
+                        if expected is not None and digest != expected:
+                            raise InputError(
+                                f"changed since it was assessed (sha256 {digest[:16]}…, evidence says "
+                                f"{expected[:16]}…); run the gate again before bundling",
+                                path=path,
+                            )
+                        digests[name] = digest
+                    elif name == layout.MANIFEST:
+                        subjects = list(digests.items())
+                        manifest = statement(subjects, BUNDLE_MANIFEST_PREDICATE, predicate).to_bytes()
+                        archive.add_bytes(name, manifest)
+                        if signer is not None and signature_name is not None:
+                            memory[signature_name] = signer.sign(manifest)
+            finally:
+                # Close even on failure, so the half-written temporary file is released before it is removed.
+                archive.close()
             handle.flush()
             os.fsync(handle.fileno())
         tmp.replace(output)

@@ -117,7 +117,8 @@ def inspect_archive(archive: zipfile.ZipFile) -> dict[str, Entry]:
         if name in entries:
             raise UnsafeArchive(f"entry {name!r} appears more than once")
         mode = info.external_attr >> 16
-        if info.create_system == 3 and mode and not stat.S_ISREG(mode):
+        # Only the type bits matter: many tools write bare permission bits (no type) for regular files.
+        if info.create_system == 3 and stat.S_IFMT(mode) and not stat.S_ISREG(mode):
             kind = "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file"
             raise UnsafeArchive(f"entry {name!r} is {kind}")
         if info.is_dir():
