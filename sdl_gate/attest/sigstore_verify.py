@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,6 +105,8 @@ def load_trusted_root(choice: TrustChoice) -> TrustedRoot:
                 f"not a Sigstore client trust config or trusted root: {type(exc).__name__}",
                 path=choice.trust_config,
             ) from None
+    # Offline is the point here, so sigstore-python's warning that TUF updates are skipped is only noise.
+    logging.getLogger("sigstore._internal.tuf").setLevel(logging.ERROR)
     match choice.instance:
         case Instance.PRODUCTION:
             return ClientTrustConfig.production(offline=True).trusted_root
