@@ -245,6 +245,7 @@ def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
     metavar="YYYY-MM-DD",
     help="Assess as of this date instead of today (expiry and age limits use it).",
 )
+@click.option("--history", type=click.Path(path_type=Path), help="Earlier release bundles, for maturity ML3/ML4.")
 @click.pass_context
 def check(
     ctx: click.Context,
@@ -253,10 +254,13 @@ def check(
     output_format: str,
     output: Path | None,
     as_of: date | None,
+    history: Path | None = None,
 ) -> None:
     """Collect evidence for the project at PATH, assess it against the policy and gate on the result."""
     from sdl_gate.run import check as run_check
 
+    if history is not None:
+        _record_history(path, history)
     result = run_check(path, policy_spec=policy_spec, today=as_of)
     if output_format == "json":
         from sdl_gate.render.json import render_json
@@ -451,6 +455,18 @@ def bundle() -> None:
     """Create and verify release-evidence bundles (deterministic, signed, verifiable offline)."""
 
 
+def _record_history(path: Path, directory: Path) -> None:
+    """Verify the earlier bundles in ``directory`` and store them as history evidence for this commit."""
+    from sdl_gate.bundle.history import record_history
+    from sdl_gate.collectors._tool import git_commit
+    from sdl_gate.config import load_project
+    from sdl_gate.run import current_time
+
+    stored = record_history(load_project(path), directory, commit=git_commit(path), now=current_time())
+    for refused in stored.evidence.payload["refused"]:
+        click.echo(f"history: {refused['bundle']} not counted: {refused['reason']}", err=True)
+
+
 @bundle.command("create", epilog=_EPILOG)
 @click.argument("path", type=click.Path(path_type=Path), default=Path())
 @click.option("--output", required=True, type=click.Path(path_type=Path), help="The bundle to write (FILE.zip).")
@@ -462,6 +478,7 @@ def bundle() -> None:
     "--trust-config", type=click.Path(path_type=Path), help="Sigstore client trust config of a private instance."
 )
 @click.option("--staging", is_flag=True, help="Sign with Sigstore staging.")
+@click.option("--history", type=click.Path(path_type=Path), help="Earlier release bundles, for maturity ML3/ML4.")
 @click.pass_context
 def bundle_create(
     ctx: click.Context,
@@ -473,9 +490,13 @@ def bundle_create(
     as_of: date | None,
     trust_config: Path | None,
     staging: bool,
+    history: Path | None,
 ) -> None:
     """Assess the project at PATH and write its release-evidence bundle; exit 1 when the gate fails."""
     from sdl_gate.bundle.build import create_bundle
+
+    if history is not None:
+        _record_history(path, history)
 
     if output.is_dir():
         raise InputError("is a directory; --output needs a file path", path=output)
