@@ -310,3 +310,13 @@ def test_manifest_verifier_accepts_only_the_signed_statement_in_canonical_form()
         verifier.verify(SIGSTORE_SIGNATURE_SUFFIX, canonical + b"\n", payload)
     with pytest.raises(SignatureInvalid, match="verify it with --key"):
         verifier.verify(".dsse.json", canonical, payload)
+
+
+def test_fulcio_extension_text_handles_both_encodings() -> None:
+    from sdl_gate.attest.sigstore_verify import _extension_text
+
+    issuer = "https://token.actions.githubusercontent.com"
+    assert _extension_text(issuer.encode()) == issuer
+    assert _extension_text(b"\x0c" + bytes([len(issuer)]) + issuer.encode()) == issuer
+    long_issuer = "https://issuer.example.com/" + "x" * 200
+    assert _extension_text(b"\x0c\x81" + bytes([len(long_issuer)]) + long_issuer.encode()) == long_issuer

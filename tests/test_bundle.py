@@ -384,3 +384,30 @@ class _nothing:
 
     def __exit__(self, *args: object) -> None:
         return None
+
+
+def test_file_removed_since_collection_is_bad_input(release: Release, tmp_path: Path) -> None:
+    store = EvidenceStore(release.project.root)
+    doc = release.project.doc("docs/sbom-notes.md", "notes\n")
+    store.put(
+        Evidence(
+            kind=EvidenceKind.SBOM,
+            tool=ToolInfo(name="cyclonedx-py", version="7.0"),
+            subject=Subject(commit=None, files=({"path": "docs/sbom-notes.md", "sha256": sha256_bytes(b"notes\n")},)),
+            payload={"components": 0},
+        ),
+        datetime(2026, 2, 28, tzinfo=timezone.utc),
+    )
+    doc.unlink()
+    with pytest.raises(InputError, match="no longer there"):
+        create_bundle(release.project.root, tmp_path / "b.zip", today=TODAY)
+
+
+def test_sigstore_signing_without_an_ambient_identity_is_bad_input(run_cli: RunCli, tmp_path: Path) -> None:
+    artifact = tmp_path / "f.txt"
+    artifact.write_text("x")
+    env = {"ACTIONS_ID_TOKEN_REQUEST_URL": "", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "", "GITHUB_ACTIONS": ""}
+    result = run_cli("sign", artifact, env=env)
+    assert result.code == 2
+    assert "no ambient OIDC identity" in result.stderr
+    assert not (tmp_path / "f.txt.sigstore.json").exists()

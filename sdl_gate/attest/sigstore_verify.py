@@ -140,6 +140,16 @@ class SigstoreSigner:
     issuer: str
 
 
+def _extension_text(raw: bytes) -> str:
+    """Decode a Fulcio extension: v2 ones are a DER UTF8String, v1 ones the bare string."""
+    if len(raw) >= 2 and raw[0] == 0x0C:
+        start = 2
+        if raw[1] & 0x80:  # long-form length: the low bits say how many length bytes follow
+            start += raw[1] & 0x7F
+        raw = raw[start:]
+    return raw.decode("utf-8", errors="replace")
+
+
 def _signer(bundle: Bundle) -> SigstoreSigner:
     from cryptography import x509
 
@@ -157,9 +167,7 @@ def _signer(bundle: Bundle) -> SigstoreSigner:
             value = certificate.extensions.get_extension_for_oid(x509.ObjectIdentifier(oid)).value
         except x509.ExtensionNotFound:
             continue
-        raw = getattr(value, "value", b"")
-        # v2 extensions are DER UTF8String (tag 0x0c, short length); v1 holds the raw string.
-        issuer = (raw[2:] if raw[:1] == b"\x0c" else raw).decode("utf-8", errors="replace")
+        issuer = _extension_text(getattr(value, "value", b""))
         break
     return SigstoreSigner(identity=identity, issuer=issuer)
 

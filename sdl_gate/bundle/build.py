@@ -147,6 +147,11 @@ def plan_bundle(root: Path, evidence: EvidenceSet, store: EvidenceStore, memory:
             plan.add_disk(name, path, expected)
         for digest in item.evidence.subject.files:
             path = _project_file(root, digest.path, f"{item.evidence.kind.value} evidence")
+            if not path.is_file():
+                raise InputError(
+                    f"observed by the {item.evidence.kind.value} evidence but no longer there; run the gate again",
+                    path=path,
+                )
             plan.add_disk(layout.file_entry(digest.path), path, digest.sha256)
     return plan
 
