@@ -51,6 +51,7 @@ class _Plan:
     disk: dict[str, tuple[Path, str | None]]
 
     def add_disk(self, name: str, path: Path, expected: str | None) -> None:
+        """Add a project file; the same file seen twice must have been seen with the same digest."""
         previous = self.disk.get(name)
         if previous is not None and previous[1] is not None and expected is not None and previous[1] != expected:
             raise InputError(

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from sdl_gate import __version__
 from sdl_gate.attest.keys import SignatureInvalid
 from sdl_gate.attest.manifest import KEY_SIGNATURE_SUFFIX, SIGSTORE_SIGNATURE_SUFFIX, ManifestVerifier
 from sdl_gate.attest.statement import BUNDLE_MANIFEST_PREDICATE, parse_statement
@@ -213,6 +214,8 @@ def _reassess(
         if old != new
     ]
     detail = ", ".join(differing[:5]) if differing else "the decision, evidence list or metadata differ"
+    if inputs.generator_version != __version__:
+        detail += f" (the bundle was made by sdl-gate {inputs.generator_version}; verify it with that version)"
     report.failures.append(f"re-assessment differs from assessment.json: {detail}")
 
 
