@@ -18,13 +18,13 @@ from typing import IO
 FIXED_DATE_TIME = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644
 CHUNK = 1024 * 1024
-#: Small entries are deflated; large ones (release artifacts, usually compressed already) are stored.
-DEFLATE_UP_TO = 8 * 1024 * 1024
-
 MAX_ENTRIES = 100_000
 MAX_TOTAL_BYTES = 64 * 1024**3
 MAX_RATIO = 100
 RATIO_APPLIES_ABOVE = 1024 * 1024
+#: Only entries the ratio limit does not apply to are deflated, so a bundle sdl-gate writes always passes
+#: its own zip-bomb check; larger ones (release artifacts, usually compressed already) are stored.
+DEFLATE_UP_TO = RATIO_APPLIES_ABOVE
 MAX_NAME_LENGTH = 1024
 
 
