@@ -411,3 +411,24 @@ def test_sigstore_signing_without_an_ambient_identity_is_bad_input(run_cli: RunC
     assert result.code == 2
     assert "no ambient OIDC identity" in result.stderr
     assert not (tmp_path / "f.txt.sigstore.json").exists()
+
+
+def test_large_compressible_evidence_still_passes_the_bomb_check(
+    release: Release, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = EvidenceStore(release.project.root)
+    raw = store.put_raw(b"[" + b'{"finding": "same"},' * 200_000 + b"{}]", "json")
+    store.put(
+        Evidence(
+            kind=EvidenceKind.SAST,
+            tool=ToolInfo(name="bandit", version="1.8"),
+            subject=Subject(commit=None),
+            payload={"findings": 200_000},
+            raw=raw,
+        ),
+        datetime(2026, 2, 28, tzinfo=timezone.utc),
+    )
+    bundle = release.create(tmp_path / "big.zip", monkeypatch)
+    report = release.verify(bundle)
+    assert report.verified, report.failures
+    assert f"evidence/{raw}" in _entries(bundle)
