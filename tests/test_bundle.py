@@ -432,3 +432,13 @@ def test_large_compressible_evidence_still_passes_the_bomb_check(
     report = release.verify(bundle)
     assert report.verified, report.failures
     assert f"evidence/{raw}" in _entries(bundle)
+
+
+def test_security_directory_outside_the_project_is_bad_input(project: ProjectFactory, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "waivers.yaml").write_text("version: 1\nwaivers: []\n")
+    project.pyproject('security-dir = "../elsewhere"\n')
+    with pytest.raises(InputError, match="lies outside the project"):
+        create_bundle(project.root, tmp_path / "b.zip", today=TODAY)
+    assert not (tmp_path / "b.zip").exists()

@@ -121,6 +121,17 @@ def _security_files(root: Path, security_dir: Path) -> list[Path]:
     return found
 
 
+def _inside(root: Path, path: Path) -> str:
+    """Return ``path`` relative to the project root; a bundle only carries files of the project."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        raise InputError(
+            "lies outside the project; a bundle only carries project files (keep the security directory inside it)",
+            path=path,
+        ) from None
+
+
 def _project_file(root: Path, relative: str, source: str) -> Path:
     problem = safe_name_problem(relative)
     if problem is not None:
@@ -294,7 +305,7 @@ def _create(
     inputs = result.inputs
     waivers_relative = None
     if inputs.waivers.source is not None:
-        waivers_relative = Path(inputs.waivers.source).resolve().relative_to(root.resolve()).as_posix()
+        waivers_relative = _inside(root, Path(inputs.waivers.source))
     record = layout.Inputs(
         format=layout.BUNDLE_FORMAT,
         assessed_on=assessment.assessed_on,
@@ -323,7 +334,7 @@ def _create(
     }
     plan = plan_bundle(root, evidence, store, memory)
     for path in _security_files(root, inputs.project.security_dir):
-        relative = path.resolve().relative_to(root.resolve()).as_posix()
+        relative = _inside(root, path)
         plan.add_disk(layout.file_entry(relative), path, None)
     _statements(plan, evidence, store, assessment.model_dump(mode="json"))
     predicate = {
