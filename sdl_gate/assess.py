@@ -7,6 +7,7 @@ always give the same Assessment, byte for byte once rendered.
 from __future__ import annotations
 
 import enum
+import itertools
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -14,18 +15,23 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from sdl_gate import __version__
+from sdl_gate.bundle.snapshots import HistoryPayload, ReleaseSnapshot
 from sdl_gate.catalogue import Catalogue, Requirement
 from sdl_gate.checks import CHECKS, CheckInput, Finding, Outcome
-from sdl_gate.evidence import EvidenceSet
+from sdl_gate.evidence import EvidenceKind, EvidenceSet
 from sdl_gate.policy.models import Mode, Policy
 from sdl_gate.policy.waivers import Vex, WaiverRegister, WaiverState
 
 SCHEMA_VERSION: Literal[1] = 1
 MATURITY_BASIS = (
     "Indicative only. ML2 means every applicable requirement of the practice is satisfied by current, "
-    "approved evidence for this release; ML3 and ML4 need evidence that the practice was followed and "
-    "improved across releases, which one assessment cannot show, so they are never awarded here."
+    "approved evidence for this release. ML3 also needs the practice complete in the two most recent earlier "
+    "releases whose signed bundles verified (history evidence, `check --history DIR`); ML4 also needs the "
+    "practice's active waivers to have fallen over those releases, never rising. Without history, ML3 and ML4 "
+    "are never awarded."
 )
+#: How many earlier verified releases ML3 and ML4 look at.
+HISTORY_WINDOW = 2
 
 
 class Verdict(str, enum.Enum):
@@ -271,7 +277,35 @@ def assess_requirement(
     )
 
 
-def _practice(practice_id: str, title: str, results: list[RequirementResult]) -> PracticeResult:
+def _history(evidence: EvidenceSet, today: date, product: str) -> list[ReleaseSnapshot]:
+    """Return the earlier verified releases of ``product`` before ``today``, oldest first, one per commit."""
+    releases: dict[str, ReleaseSnapshot] = {}
+    for item in evidence.of(EvidenceKind.HISTORY):
+        for release in HistoryPayload.model_validate(item.payload).releases:
+            if release.product == product and release.assessed_on < today:
+                key = release.commit or release.sha256
+                if key not in releases or releases[key].assessed_on <= release.assessed_on:
+                    releases[key] = release
+    return sorted(releases.values(), key=lambda r: (r.assessed_on, r.bundle))
+
+
+def _maturity(practice_id: str, complete: bool, waivers_now: int, history: list[ReleaseSnapshot]) -> Maturity:
+    """ML1/ML2 from this release; ML3 when also complete in the window; ML4 when its waivers fell over it."""
+    if not complete:
+        return Maturity.ML1
+    window = history[-HISTORY_WINDOW:]
+    snapshots = [next((p for p in r.practices if p.id == practice_id), None) for r in window]
+    if len(window) < HISTORY_WINDOW or not all(s is not None and s.complete for s in snapshots):
+        return Maturity.ML2
+    counts = [s.waivers for s in snapshots if s is not None] + [waivers_now]
+    if all(later <= earlier for earlier, later in itertools.pairwise(counts)) and counts[-1] < counts[0]:
+        return Maturity.ML4
+    return Maturity.ML3
+
+
+def _practice(
+    practice_id: str, title: str, results: list[RequirementResult], waivers_now: int, history: list[ReleaseSnapshot]
+) -> PracticeResult:
     applicable = [r for r in results if r.verdict is not Verdict.NOT_APPLICABLE]
     score = round(sum(r.score for r in applicable) / len(applicable), 4) if applicable else 1.0
     complete = all(r.verdict is Verdict.SATISFIED for r in applicable)
@@ -280,7 +314,7 @@ def _practice(practice_id: str, title: str, results: list[RequirementResult]) ->
         id=practice_id,
         title=title,
         score=score,
-        maturity=Maturity.ML2 if complete else Maturity.ML1,
+        maturity=_maturity(practice_id, complete, waivers_now, history),
         requirements=len(results),
         verdicts=verdicts,
     )
@@ -297,7 +331,23 @@ def assess(
 ) -> Assessment:
     """Assess every requirement of the catalogue and decide whether the gate passes."""
     results = [assess_requirement(r, evidence, policy, waivers, today) for r in catalogue.requirements]
-    practices = [_practice(p.id, p.title, [r for r in results if r.practice == p.id]) for p in catalogue.practices]
+    history = _history(evidence, today, product.name)
+    practice_of = {r.id: r.practice for r in results}
+    active_waivers = [
+        practice_of.get(w.scope.target_requirement)
+        for w in waivers.waivers
+        if waivers.state(w, today) is WaiverState.ACTIVE
+    ]
+    practices = [
+        _practice(
+            p.id,
+            p.title,
+            [r for r in results if r.practice == p.id],
+            sum(1 for practice in active_waivers if practice == p.id),
+            history,
+        )
+        for p in catalogue.practices
+    ]
     blocking = [r.id for r in results if r.blocking]
     satisfied = sum(1 for r in results if r.verdict is Verdict.SATISFIED)
     summary = f"{'PASSED' if not blocking else 'FAILED'}: {satisfied} of {len(results)} requirements satisfied" + (

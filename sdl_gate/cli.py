@@ -249,6 +249,7 @@ def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
     metavar="YYYY-MM-DD",
     help="Assess as of this date instead of today (expiry and age limits use it).",
 )
+@click.option("--history", type=click.Path(path_type=Path), help="Earlier release bundles, for maturity ML3/ML4.")
 @click.pass_context
 def check(
     ctx: click.Context,
@@ -257,10 +258,13 @@ def check(
     output_format: str,
     output: Path | None,
     as_of: date | None,
+    history: Path | None = None,
 ) -> None:
     """Collect evidence for the project at PATH, assess it against the policy and gate on the result."""
     from sdl_gate.run import check as run_check
 
+    if history is not None:
+        _record_history(path, history)
     result = run_check(path, policy_spec=policy_spec, today=as_of)
     if output_format == "json":
         from sdl_gate.render.json import render_json
@@ -490,3 +494,244 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"internal error: {type(exc).__name__}: {exc} (rerun with --verbose for details)", err=True)
         code = EXIT_INTERNAL_ERROR
     sys.exit(code if isinstance(code, int) else EXIT_PASSED)
+
+
+def _identity_options(function: Any) -> Any:
+    """Attach the verification options shared by `verify` and `bundle verify`."""
+    options = [
+        click.option("--identity", help="Exact signer certificate identity (e-mail or workflow URI)."),
+        click.option("--issuer", help="OIDC issuer of --identity (e.g. https://token.actions.githubusercontent.com)."),
+        click.option("--repository", help="GitHub OWNER/NAME whose Actions workflow signed."),
+        click.option("--ref", help="Git ref of that workflow (e.g. refs/tags/v1.2.0)."),
+        click.option("--key", "key", type=click.Path(path_type=Path), help="Public key (PEM) for key signatures."),
+        click.option(
+            "--trust-config",
+            type=click.Path(path_type=Path),
+            help="Sigstore client trust config of a private instance (default: the shipped public trust root).",
+        ),
+        click.option("--staging", is_flag=True, help="Use the Sigstore staging trust root."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _verifiers(
+    identity: str | None,
+    issuer: str | None,
+    repository: str | None,
+    ref: str | None,
+    key: Path | None,
+    trust_config: Path | None,
+    staging: bool,
+) -> tuple[Any, Any]:
+    """Build the public key and Sigstore verifier the options ask for; InputError when they ask for none."""
+    from sdl_gate.attest.keys import load_public_key
+    from sdl_gate.attest.sigstore_verify import IdentityPolicy, Instance, SigstoreVerifier, TrustChoice
+
+    if identity is not None and issuer is None and repository is None:
+        raise InputError("--identity needs --issuer (or --repository for a GitHub workflow)")
+    if ref is not None and repository is None:
+        raise InputError("--ref goes with --repository")
+    public_key = load_public_key(key) if key is not None else None
+    sigstore = None
+    if identity is not None or repository is not None:
+        policy = IdentityPolicy(identity=identity, issuer=issuer, repository=repository, ref=ref)
+        trust = TrustChoice(Instance.STAGING if staging else Instance.PRODUCTION, trust_config)
+        sigstore = SigstoreVerifier(trust, policy)
+    if public_key is None and sigstore is None:
+        raise InputError("say whom to trust: --identity ID --issuer URL, --repository OWNER/NAME [--ref REF], or --key")
+    return public_key, sigstore
+
+
+@cli.command(epilog="Exit codes: 0 written, 2 invalid input.")
+@click.option(
+    "--output", "prefix", required=True, type=click.Path(path_type=Path), help="Writes PREFIX.pem, PREFIX.pub.pem."
+)
+@click.option(
+    "--algorithm",
+    type=click.Choice(["ed25519", "ecdsa-p256"]),
+    default="ed25519",
+    show_default=True,
+    help="ed25519 signatures are deterministic, so bundles stay byte-identical.",
+)
+def keygen(prefix: Path, algorithm: str) -> None:
+    """Generate a signing key for sites with no Sigstore; the private key is encrypted with SDL_GATE_KEY_PASSPHRASE."""
+    from sdl_gate.attest.keys import KeyAlgorithm, passphrase_from_environment
+    from sdl_gate.attest.keys import keygen as generate_pair
+
+    pair = generate_pair(prefix, KeyAlgorithm(algorithm), passphrase_from_environment())
+    click.echo(f"private key (encrypted): {pair.private}\npublic key: {pair.public}\nkey id: {pair.key_id}")
+
+
+@cli.command(epilog="Exit codes: 0 signed, 2 invalid input, 3 signing service or tool error.")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--key", "key", type=click.Path(path_type=Path), help="Sign with this private key (PREFIX.pem) instead of Sigstore."
+)
+@click.option(
+    "--trust-config", type=click.Path(path_type=Path), help="Sigstore client trust config of a private instance."
+)
+@click.option("--staging", is_flag=True, help="Sign with Sigstore staging.")
+def sign(files: tuple[Path, ...], key: Path | None, trust_config: Path | None, staging: bool) -> None:
+    """Sign FILES: FILE.dsse.json with --key, else FILE.sigstore.json (keyless, ambient OIDC identity)."""
+    from sdl_gate._files import write_atomic
+
+    for path in files:
+        if not path.is_file():
+            raise InputError("file not found" if not path.exists() else "is not a file", path=path)
+    if key is not None:
+        from sdl_gate.attest.files import sign_file_with_key
+        from sdl_gate.attest.keys import load_private_key, passphrase_from_environment
+
+        private = load_private_key(key, passphrase_from_environment())
+        for path in files:
+            target = path.with_name(path.name + ".dsse.json")
+            write_atomic(target, sign_file_with_key(path, private))
+            click.echo(f"signed {path} -> {target}")
+        return
+    from sdl_gate.attest.sigstore_sign import SigstoreSigning
+    from sdl_gate.attest.sigstore_verify import Instance
+
+    session = SigstoreSigning(Instance.STAGING if staging else Instance.PRODUCTION, trust_config)
+    for path in files:
+        target = path.with_name(path.name + ".sigstore.json")
+        write_atomic(target, session.sign_file(path))
+        click.echo(f"signed {path} -> {target}")
+
+
+@cli.command(epilog="Exit codes: 0 verified, 1 not verified, 2 invalid input.")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--bundle", "signature", type=click.Path(path_type=Path), help="The signature, for a single FILE.")
+@_identity_options
+@click.pass_context
+def verify(
+    ctx: click.Context,
+    files: tuple[Path, ...],
+    signature: Path | None,
+    identity: str | None,
+    issuer: str | None,
+    repository: str | None,
+    ref: str | None,
+    key: Path | None,
+    trust_config: Path | None,
+    staging: bool,
+) -> None:
+    """Verify FILES offline against their signatures (FILE.sigstore.json, FILE.sigstore or FILE.dsse.json)."""
+    from sdl_gate.attest.files import FileVerifier, VerifyStatus
+
+    if signature is not None and len(files) != 1:
+        raise InputError("--bundle names the signature of a single FILE")
+    for path in (*files, *([signature] if signature else [])):
+        if not path.is_file():
+            raise InputError("file not found" if not path.exists() else "is not a file", path=path)
+    public_key, sigstore = _verifiers(identity, issuer, repository, ref, key, trust_config, staging)
+    verifier = FileVerifier(sigstore=sigstore, public_key=public_key)
+    failed = 0
+    for path in files:
+        result = verifier.verify(path, signature)
+        if result.status is VerifyStatus.VERIFIED:
+            click.echo(f"OK: {path}: {result.detail}")
+        else:
+            failed += 1
+            click.echo(f"FAIL: {path}: {result.status.value}: {result.detail}", err=True)
+    ctx.exit(EXIT_GATE_FAILED if failed else EXIT_PASSED)
+
+
+@cli.group()
+def bundle() -> None:
+    """Create and verify release-evidence bundles (deterministic, signed, verifiable offline)."""
+
+
+def _record_history(path: Path, directory: Path) -> None:
+    """Verify the earlier bundles in ``directory`` and store them as history evidence for this commit."""
+    from sdl_gate.bundle.history import record_history
+    from sdl_gate.collectors._tool import git_commit
+    from sdl_gate.config import load_project
+    from sdl_gate.run import current_time
+
+    stored = record_history(load_project(path), directory, commit=git_commit(path), now=current_time())
+    for refused in stored.evidence.payload["refused"]:
+        click.echo(f"history: {refused['bundle']} not counted: {refused['reason']}", err=True)
+
+
+@bundle.command("create", epilog=_EPILOG)
+@click.argument("path", type=click.Path(path_type=Path), default=Path())
+@click.option("--output", required=True, type=click.Path(path_type=Path), help="The bundle to write (FILE.zip).")
+@click.option("--sign", "sign_with", type=click.Choice(["sigstore", "key"]), help="Sign the manifest.")
+@click.option("--key", "key", type=click.Path(path_type=Path), help="Private key (PREFIX.pem) for --sign key.")
+@click.option("--policy", "policy_spec", help="Built-in policy name or policy file (default: the project's).")
+@click.option("--as-of", "as_of", callback=_parse_date, metavar="YYYY-MM-DD", help="Assess as of this date.")
+@click.option(
+    "--trust-config", type=click.Path(path_type=Path), help="Sigstore client trust config of a private instance."
+)
+@click.option("--staging", is_flag=True, help="Sign with Sigstore staging.")
+@click.option("--history", type=click.Path(path_type=Path), help="Earlier release bundles, for maturity ML3/ML4.")
+@click.pass_context
+def bundle_create(
+    ctx: click.Context,
+    path: Path,
+    output: Path,
+    sign_with: str | None,
+    key: Path | None,
+    policy_spec: str | None,
+    as_of: date | None,
+    trust_config: Path | None,
+    staging: bool,
+    history: Path | None,
+) -> None:
+    """Assess the project at PATH and write its release-evidence bundle; exit 1 when the gate fails."""
+    from sdl_gate.bundle.build import create_bundle
+
+    if history is not None:
+        _record_history(path, history)
+
+    if output.is_dir():
+        raise InputError("is a directory; --output needs a file path", path=output)
+    signer: Any = None
+    if sign_with == "key":
+        if key is None:
+            raise InputError("--sign key needs --key PREFIX.pem")
+        from sdl_gate.attest.keys import load_private_key, passphrase_from_environment
+        from sdl_gate.attest.manifest import KeyManifestSigner
+
+        signer = KeyManifestSigner(load_private_key(key, passphrase_from_environment()))
+    elif sign_with == "sigstore":
+        from sdl_gate.attest.manifest import SigstoreManifestSigner
+        from sdl_gate.attest.sigstore_sign import SigstoreSigning
+        from sdl_gate.attest.sigstore_verify import Instance, TrustChoice
+
+        instance = Instance.STAGING if staging else Instance.PRODUCTION
+        signer = SigstoreManifestSigner(SigstoreSigning(instance, trust_config), TrustChoice(instance, trust_config))
+    elif key is not None:
+        raise InputError("--key is only used with --sign key")
+    result = create_bundle(path, output, policy_spec=policy_spec, today=as_of, signer=signer)
+    click.echo(f"wrote {result.path} ({result.entries} entries, sha256 {result.sha256})")
+    click.echo(f"manifest signed by: {result.signer}" if result.signer else "manifest NOT signed (use --sign)")
+    click.echo(result.summary)
+    ctx.exit(EXIT_PASSED if result.passed else EXIT_GATE_FAILED)
+
+
+@bundle.command("verify", epilog="Exit codes: 0 verified, 1 verification failed, 2 invalid input.")
+@click.argument("bundle_file", metavar="FILE.zip", type=click.Path(path_type=Path))
+@_identity_options
+@click.pass_context
+def bundle_verify(
+    ctx: click.Context,
+    bundle_file: Path,
+    identity: str | None,
+    issuer: str | None,
+    repository: str | None,
+    ref: str | None,
+    key: Path | None,
+    trust_config: Path | None,
+    staging: bool,
+) -> None:
+    """Verify a bundle offline: signature, every digest, completeness, and a re-run of the assessment."""
+    from sdl_gate.attest.manifest import ManifestVerifier
+    from sdl_gate.bundle.verify import verify_bundle
+
+    public_key, sigstore = _verifiers(identity, issuer, repository, ref, key, trust_config, staging)
+    report = verify_bundle(bundle_file, ManifestVerifier(public_key=public_key, sigstore=sigstore))
+    click.echo(report.text(), nl=False)
+    ctx.exit(EXIT_PASSED if report.verified else EXIT_GATE_FAILED)

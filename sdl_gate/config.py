@@ -33,6 +33,31 @@ def _guideline_id(value: str) -> str:
 GuidelineId = Annotated[str, AfterValidator(_guideline_id)]
 
 
+class SigningConfig(BaseModel):
+    """The ``[tool.sdl-gate.signing]`` table: the identity release signatures are verified against."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        populate_by_name=True,
+        alias_generator=lambda name: name.replace("_", "-"),
+    )
+
+    identity: str | None = Field(default=None, min_length=1, description="Exact certificate identity (SAN).")
+    issuer: str | None = Field(default=None, min_length=1, description="OIDC issuer of the signing identity.")
+    repository: str | None = Field(
+        default=None, pattern=r"^[^/\s]+/[^/\s]+$", description="GitHub OWNER/NAME whose workflow signs."
+    )
+    ref: str | None = Field(default=None, min_length=1, description="Git ref of the signing workflow.")
+    key: str | None = Field(
+        default=None, min_length=1, description="Public key (PEM) for key-signed releases, relative to the project."
+    )
+    trust_config: str | None = Field(
+        default=None, min_length=1, description="Sigstore client trust config for a private instance."
+    )
+    staging: bool = Field(default=False, description="Use the Sigstore staging trust root.")
+
+
 class ToolConfig(BaseModel):
     """The ``[tool.sdl-gate]`` table; keys are written with dashes."""
 
@@ -64,6 +89,15 @@ class ToolConfig(BaseModel):
         default=None,
         description="The product security requirements, relative to the project "
         "(default: <security-dir>/requirements.yaml).",
+    )
+
+    artifacts: list[str] = Field(
+        default_factory=list,
+        description="Globs of the release files, relative to the project (e.g. dist/*); each must be signed.",
+    )
+    signing: SigningConfig = Field(
+        default_factory=SigningConfig,
+        description="Who must have signed the release files, and the trust root to verify them with.",
     )
 
     _no_case_duplicates = field_validator("guidelines", mode="before")(reject_case_duplicates)

@@ -37,6 +37,7 @@ class EvidenceKind(str, enum.Enum):
     TEST_RESULTS = "test_results"
     BUNDLE = "bundle"
     DEVELOPMENT_ENVIRONMENT = "development_environment"
+    HISTORY = "history"
 
 
 class _Frozen(BaseModel):

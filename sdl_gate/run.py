@@ -15,7 +15,7 @@ from sdl_gate.collectors._tool import git_commit
 from sdl_gate.collectors.base import CollectContext, Collector
 from sdl_gate.config import Project, load_project
 from sdl_gate.errors import InputError, SdlGateError, ToolError
-from sdl_gate.evidence import Evidence, EvidenceKind, EvidenceStore, Rejection, StoredEvidence, admit
+from sdl_gate.evidence import Evidence, EvidenceKind, EvidenceSet, EvidenceStore, Rejection, StoredEvidence, admit
 from sdl_gate.policy.loader import resolve_policy
 from sdl_gate.policy.models import Policy
 from sdl_gate.policy.waivers import WaiverRegister, load_waivers
@@ -105,6 +105,7 @@ class CheckResult:
 
     inputs: Inputs
     assessment: Assessment
+    evidence: EvidenceSet | None = None
 
 
 def check(
@@ -142,4 +143,4 @@ def check(
         today=assessed_on,
         product=ProductRef(name=project.name, version=project.version, commit=commit),
     )
-    return CheckResult(inputs=inputs, assessment=assessment)
+    return CheckResult(inputs=inputs, assessment=assessment, evidence=evidence_set)

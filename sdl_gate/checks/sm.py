@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sdl_gate.checks._base import Check
 from sdl_gate.checks._criteria import any_of, awaiting, codeowners, record, waiver_register
+from sdl_gate.checks._signing import keyless_signing, no_committed_private_key, release_bundle, signed_release
 from sdl_gate.evidence import EvidenceKind
 
 CHECKS: dict[str, Check] = {
@@ -15,7 +16,7 @@ CHECKS: dict[str, Check] = {
     "SM-3": Check("SM-3", (record("process_document", purpose="which products and parts the process covers"),)),
     "SM-4": Check("SM-4", (record("training", purpose="the security training of the people involved"),)),
     "SM-5": Check("SM-5", (record("process_document", purpose="the process scoping of this project"),)),
-    "SM-6": Check("SM-6", (awaiting(EvidenceKind.SIGNATURES, "a verified signature for every released file"),)),
+    "SM-6": Check("SM-6", (signed_release(),)),
     "SM-7": Check(
         "SM-7",
         (
@@ -26,8 +27,11 @@ CHECKS: dict[str, Check] = {
     "SM-8": Check(
         "SM-8",
         (
-            record("key_custody", purpose="who holds signing keys and how they are protected"),
-            awaiting(EvidenceKind.SIGNATURES, "keyless signing or custody-recorded keys, and no committed key"),
+            any_of(
+                keyless_signing(),
+                record("key_custody", purpose="who holds signing keys and how they are protected"),
+            ),
+            no_committed_private_key(),
         ),
     ),
     "SM-9": Check(
@@ -50,7 +54,7 @@ CHECKS: dict[str, Check] = {
         "SM-12",
         (
             record("review", purpose="the verification that every scoped process ran for this release"),
-            awaiting(EvidenceKind.BUNDLE, "the signed release-evidence bundle"),
+            release_bundle(),
         ),
     ),
     "SM-13": Check("SM-13", (record("periodic_review", purpose="the retrospective on the process"),)),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sdl_gate.checks._base import Check
 from sdl_gate.checks._criteria import awaiting, record
+from sdl_gate.checks._signing import verifiable_updates
 from sdl_gate.evidence import EvidenceKind
 
 CHECKS: dict[str, Check] = {
@@ -16,7 +17,7 @@ CHECKS: dict[str, Check] = {
     ),
     "SUM-2": Check("SUM-2", (record("release_notes", purpose="the documentation of the security fixes"),)),
     "SUM-3": Check("SUM-3", (record("release_notes", purpose="notes on dependency and platform updates"),)),
-    "SUM-4": Check("SUM-4", (awaiting(EvidenceKind.SIGNATURES, "updates users can verify as authentic"),)),
+    "SUM-4": Check("SUM-4", (verifiable_updates(),)),
     "SUM-5": Check(
         "SUM-5",
         (

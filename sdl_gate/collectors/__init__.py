@@ -6,6 +6,7 @@ from sdl_gate.collectors.base import Collector
 from sdl_gate.collectors.records import RecordsCollector
 from sdl_gate.collectors.repository import RepositoryCollector
 from sdl_gate.collectors.security_requirements import SecurityRequirementsCollector
+from sdl_gate.collectors.signatures import SignaturesCollector
 from sdl_gate.collectors.threat_model import ThreatModelCollector
 from sdl_gate.collectors.waivers import WaiversCollector
 
@@ -15,4 +16,5 @@ COLLECTORS: dict[str, Collector] = {
     "security_requirements": SecurityRequirementsCollector(),
     "threat_model": ThreatModelCollector(),
     "waivers": WaiversCollector(),
+    "signatures": SignaturesCollector(),
 }

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from sdl_gate._yaml import load_yaml, validate
 from sdl_gate.catalogue import load_catalogue
@@ -139,3 +142,83 @@ def resolve_policy(spec: str = DEFAULT_POLICY, *, relative_to: Path | None = Non
         evidence_max_age_days=evidence_max_age_days,
         requirements=entries,
     )
+
+
+class _ResolvedParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_age_days: int | None
+
+
+class _ResolvedEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    mode: Mode
+    justification: str | None
+    enforced_from: date | None
+    params: _ResolvedParams
+
+
+class _ResolvedSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    not_assessed_blocks: bool
+    evidence_max_age_days: int
+
+
+class _ResolvedDocument(BaseModel):
+    """The JSON form ``policy show --format json`` prints and bundles carry: ``to_json()`` plus source and digest."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    digest: str
+    source: str
+    name: str
+    description: str
+    extends: list[str]
+    settings: _ResolvedSettings
+    requirements: dict[str, _ResolvedEntry]
+
+
+def resolved_policy_document(policy: Policy) -> dict[str, object]:
+    """Return the resolved policy as the self-describing JSON document :func:`load_resolved_policy` reads."""
+    return {"digest": policy.digest, "source": policy.source, **policy.to_json()}
+
+
+def load_resolved_policy(data: bytes, *, path: Path | str) -> Policy:
+    """Load a resolved policy from its JSON document; refuse it unless it covers the catalogue and its digest holds."""
+    try:
+        document = _ResolvedDocument.model_validate_json(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise PolicyError(f"not a resolved policy: {first['msg']}", path=path, location=where or None) from None
+    ids = set(load_catalogue().ids)
+    if set(document.requirements) != ids:
+        missing = sorted(ids - set(document.requirements))
+        extra = sorted(set(document.requirements) - ids)
+        raise PolicyError(
+            f"resolved policy does not cover the catalogue (missing {missing}, unknown {extra})", path=path
+        )
+    policy = Policy(
+        name=document.name,
+        description=document.description,
+        source=document.source,
+        chain=tuple(document.extends),
+        not_assessed_blocks=document.settings.not_assessed_blocks,
+        evidence_max_age_days=document.settings.evidence_max_age_days,
+        requirements={
+            rid: ResolvedRequirement(
+                mode=entry.mode,
+                justification=entry.justification,
+                enforced_from=entry.enforced_from,
+                max_age_days=entry.params.max_age_days,
+            )
+            for rid, entry in document.requirements.items()
+        },
+    )
+    if policy.digest != document.digest:
+        raise PolicyError(
+            f"resolved policy digest {document.digest} does not match its content ({policy.digest})", path=path
+        )
+    return policy

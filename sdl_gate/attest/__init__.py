@@ -1,0 +1,1 @@
+"""In-toto statements, signers and verifiers: Sigstore keyless and local keys for air-gapped sites."""

@@ -1,0 +1,1 @@
+"""Release-evidence bundles: deterministic, signed zips a certification lab verifies offline."""

@@ -1,0 +1,23 @@
+"""The ``bundle`` evidence ``bundle create`` declares before assessing, which SM-12 reads.
+
+It is declared first so the bundled assessment can account for the bundle itself; verifying the bundle
+is what proves the declaration (its manifest signature must verify). If bundling fails, the
+declaration is withdrawn.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from sdl_gate.attest.files import SignatureFormat
+
+
+class BundleRecord(BaseModel):
+    """A release-evidence bundle being written for a commit: its file name and who signs its manifest."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    format: int
+    file: str
+    signature: SignatureFormat | None
+    signer: str | None
