@@ -52,6 +52,29 @@ class ToolConfig(BaseModel):
         default_factory=dict,
         description="User guideline documents (SG-1 to SG-6), paths relative to the project.",
     )
+    dependency_files: list[str] = Field(
+        default_factory=list,
+        description="Dependency sources to audit (uv.lock, pylock.toml, requirements*.txt), relative to the "
+        "project; found automatically when empty.",
+    )
+    sbom: str | None = Field(
+        default=None,
+        description="A CycloneDX JSON SBOM to check instead of generating one, relative to the project.",
+    )
+    offline: bool = Field(
+        default=False,
+        description="Audit vulnerabilities against the offline database on a loopback OSV API.",
+    )
+    vulndb_dir: str | None = Field(
+        default=None,
+        description="Cache directory holding the offline vulnerability database (default: SDL_GATE_CACHE_DIR, "
+        "else the user cache directory), relative to the project.",
+    )
+    osv_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://\S+$",
+        description="An OSV-compatible query endpoint to use online instead of https://api.osv.dev/v1/query.",
+    )
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,14 @@ from __future__ import annotations
 from sdl_gate.collectors.base import Collector
 from sdl_gate.collectors.records import RecordsCollector
 from sdl_gate.collectors.repository import RepositoryCollector
+from sdl_gate.collectors.sbom import SbomCollector
+from sdl_gate.collectors.vulns import VulnerabilityCollector
 from sdl_gate.collectors.waivers import WaiversCollector
 
 COLLECTORS: dict[str, Collector] = {
     "records": RecordsCollector(),
     "repository": RepositoryCollector(),
     "waivers": WaiversCollector(),
+    "sbom": SbomCollector(),
+    "vulnerabilities": VulnerabilityCollector(),
 }
