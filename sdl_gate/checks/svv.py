@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sdl_gate.checks._base import Check
 from sdl_gate.checks._criteria import awaiting, record
+from sdl_gate.checks._vulns import known_vulnerabilities
 from sdl_gate.evidence import EvidenceKind
 
 CHECKS: dict[str, Check] = {
@@ -14,7 +15,7 @@ CHECKS: dict[str, Check] = {
     "SVV-3": Check(
         "SVV-3",
         (
-            awaiting(EvidenceKind.VULNERABILITY_AUDIT, "a known-vulnerability audit from a recent database"),
+            known_vulnerabilities(),
             record("test_report", purpose="fuzzing, abuse-case and attack-surface testing"),
         ),
     ),
