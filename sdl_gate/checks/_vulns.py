@@ -201,7 +201,8 @@ def vulnerability_dispositions() -> Criterion:
             else:
                 missing.append(f"{_label(vuln)}: no disposition (upgrade, or record a waiver with a VEX state)")
         if missing:
-            return check_input.finding(name, Outcome.FAIL, _listing(missing), (evidence.id,))
+            shown = _listing(missing) + (" | dispositions: " + _listing(disposed) if disposed else "")
+            return check_input.finding(name, Outcome.FAIL, shown, (evidence.id,))
         if not disposed:
             return check_input.finding(
                 name, Outcome.PASS, "no open known vulnerability needs a disposition", (evidence.id,)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
+import importlib
 import json
+import sys
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -142,13 +145,33 @@ def validate_sbom_text(text: str, spec: SpecVersion, schema_version: Any = None)
         raise ToolError(f"the generated SBOM does not validate against CycloneDX {spec.value}: {problem}")
 
 
-def schema_problem(text: str, spec: SpecVersion) -> str | None:
-    """Return why ``text`` is not a valid CycloneDX JSON document of ``spec``, or None when it is."""
+def _load_jsonschema() -> None:
+    """Import jsonschema without the optional rfc3987-syntax IRI checker.
+
+    That checker builds a parser grammar at import time (seconds on a small machine) and only serves the
+    ``iri``/``iri-reference`` formats, which sdl-gate's SBOMs do not use; every structural rule still applies.
+    """
+    if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
+        return
+    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # makes its import fail, as if absent
+    try:
+        importlib.import_module("jsonschema")
+    finally:
+        del sys.modules["rfc3987_syntax"]
+
+
+@functools.lru_cache(maxsize=2)
+def _validator(spec: SpecVersion) -> Any:
+    _load_jsonschema()
     from cyclonedx.schema import SchemaVersion
     from cyclonedx.validation.json import JsonStrictValidator
 
-    version = SchemaVersion.V1_6 if spec is SpecVersion.V1_6 else SchemaVersion.V1_5
-    error = JsonStrictValidator(version).validate_str(text)
+    return JsonStrictValidator(SchemaVersion.V1_6 if spec is SpecVersion.V1_6 else SchemaVersion.V1_5)
+
+
+def schema_problem(text: str, spec: SpecVersion) -> str | None:
+    """Return why ``text`` is not a valid CycloneDX JSON document of ``spec``, or None when it is."""
+    error = _validator(spec).validate_str(text)
     if error is None:
         return None
     data = getattr(error, "data", None)

@@ -54,6 +54,7 @@ class Affected:
     ranges: tuple[VersionRange, ...]
     versions: frozenset[str]
     fixed: tuple[str, ...]
+    parsed_versions: frozenset[Version] = frozenset()
 
 
 class MatchError(ValueError):
@@ -147,12 +148,17 @@ def parse_affected(raw: Mapping[str, Any], where: str) -> Affected | None:
         ranges=tuple(ranges),
         versions=frozenset(raw_versions),
         fixed=tuple(fixed),
+        # Listed versions compare by PEP 440 equality (0.5 == 0.5.0); non-PEP 440 ones only as text.
+        parsed_versions=frozenset(Version(v) for v in raw_versions if _valid(v)),
     )
 
 
-def _sort_key(event: Event) -> tuple[int, Version | None]:
-    # None (introduced "0") sorts first; at equal versions OSV's order is irrelevant for PEP 440.
-    return (0, None) if event.version is None else (1, event.version)
+_ZERO = Version("0")
+
+
+def _sort_key(event: Event) -> tuple[int, Version]:
+    # introduced "0" (version None) sorts before every real version.
+    return (0, _ZERO) if event.version is None else (1, event.version)
 
 
 def in_range(version: Version, version_range: VersionRange) -> bool:
@@ -160,7 +166,7 @@ def in_range(version: Version, version_range: VersionRange) -> bool:
     if version_range.limits and not any(version < limit for limit in version_range.limits):
         return False
     affected = False
-    ordered = sorted(version_range.events, key=lambda e: (_sort_key(e)[0], _sort_key(e)[1] or Version("0")))
+    ordered = sorted(version_range.events, key=_sort_key)
     for event in ordered:
         match event.kind:
             case EventKind.INTRODUCED:
@@ -185,7 +191,7 @@ def is_affected(version_text: str, affected: Affected) -> bool:
         version = Version(version_text)
     except InvalidVersion:
         return False
-    if any(str(Version(v)) == str(version) for v in affected.versions if _valid(v)):
+    if version in affected.parsed_versions:
         return True
     return any(in_range(version, r) for r in affected.ranges)
 
