@@ -177,8 +177,11 @@ def _toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        raise InputError(f"lock file does not parse: {exc}", path=path, line=line) from None
+        # Python < 3.14 puts the position only in the message: "... (at line 3, column 10)".
+        found = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        line = int(found.group(1)) if found else getattr(exc, "lineno", None)
+        message = str(exc).split(" (at line", 1)[0]
+        raise InputError(f"lock file does not parse: {message}", path=path, line=line) from None
 
 
 def _str(value: Any, path: Path, where: str) -> str:
