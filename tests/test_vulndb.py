@@ -182,4 +182,10 @@ def test_loopback_api_answers_like_osv(tmp_path: Path) -> None:
         assert _request(server.port, "GET", "/v1/vulns/PYSEC-0000-0")[0] == 404
         npm = json.dumps({"package": {"name": "left-pad", "ecosystem": "npm"}, "version": "1.0.0"}).encode()
         assert _request(server.port, "POST", "/v1/query", npm)[0] == 400
-        assert _request(server.port, "POST", "/v1/query", b"x" * (MAX_REQUEST_BYTES + 1))[0] == 400
+        # An oversized body is refused from its Content-Length, before any of it is read.
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        connection.putrequest("POST", "/v1/query")
+        connection.putheader("Content-Length", str(MAX_REQUEST_BYTES + 1))
+        connection.endheaders()
+        assert connection.getresponse().status == 413
+        connection.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from typing import Any
 import yaml
 
 from sdl_gate._files import MAX_INPUT_BYTES, read_bytes_limited
-from sdl_gate.errors import InputError
+from sdl_gate.errors import InputError, ToolError
 from sdl_gate.vulndb.matching import MatchError, parse_record_affected
 from sdl_gate.vulndb.store import VulnDatabase
 
@@ -52,6 +53,19 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _rfc3339(value: Any, origin: str, key: str) -> str:
+    """Normalise an RFC 3339 time to UTC with ``Z``, the form OSV clients (pip-audit among them) parse."""
+    try:
+        moment = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise InputError(f"{value!r} is not an RFC 3339 time", path=origin, location=key) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    moment = moment.astimezone(dt.timezone.utc)
+    pattern = "%Y-%m-%dT%H:%M:%S.%fZ" if moment.microsecond else "%Y-%m-%dT%H:%M:%SZ"
+    return moment.strftime(pattern)
+
+
 def parse_record(data: bytes, name: str, origin: str) -> dict[str, Any]:
     """Parse and validate one OSV record; ``origin`` names the file (and zip member) in errors."""
     try:
@@ -69,6 +83,9 @@ def parse_record(data: bytes, name: str, origin: str) -> dict[str, Any]:
     document = _plain(document)
     if not isinstance(document, dict):
         raise InputError("an OSV record must be a mapping", path=origin)
+    for key in ("modified", "published", "withdrawn"):
+        if document.get(key) is not None:
+            document[key] = _rfc3339(document[key], origin, key)
     vuln_id = document.get("id")
     if not isinstance(vuln_id, str) or not vuln_id.strip():
         raise InputError("OSV record without an id", path=origin, location="id")
@@ -135,7 +152,8 @@ def _from_directory(directory: Path) -> Iterator[tuple[bytes, str, str]]:
 def read_source(source: Path) -> tuple[dict[str, dict[str, Any]], int]:
     """Read every record under ``source``; return them by id (the newest ``modified`` wins) and the file count."""
     if source.is_dir():
-        items = _from_directory(source)
+        # A checkout of the PyPI advisory database keeps its records under vulns/; the rest is tooling.
+        items = _from_directory(source / "vulns" if (source / "vulns").is_dir() else source)
     elif source.is_file() and zipfile.is_zipfile(source):
         items = _from_zip(source)
     elif source.is_file() and source.suffix in RECORD_SUFFIXES:
@@ -164,6 +182,10 @@ def import_records(source: Path, database: VulnDatabase, *, imported_at: str) ->
     try:
         database.replace_all(records, source=source.name, imported_at=imported_at)
     except OSError as exc:
-        raise InputError(f"cannot write the vulnerability database: {exc.strerror}", path=database.path) from None
+        raise ToolError(f"cannot write the vulnerability database {database.path}: {exc.strerror}") from None
+    except sqlite3.DatabaseError as exc:
+        raise ToolError(
+            f"the vulnerability database {database.path} is unusable ({exc}); remove it and import again"
+        ) from None
     withdrawn = sum(1 for r in records.values() if r.get("withdrawn"))
     return ImportResult(source=str(source), records=len(records), withdrawn=withdrawn, files=files)

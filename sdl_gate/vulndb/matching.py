@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import enum
+import functools
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from packaging.utils import canonicalize_name
+from packaging.utils import canonicalize_name, canonicalize_version
 from packaging.version import InvalidVersion, Version
 
 PYPI = "PyPI"
@@ -54,7 +56,7 @@ class Affected:
     ranges: tuple[VersionRange, ...]
     versions: frozenset[str]
     fixed: tuple[str, ...]
-    parsed_versions: frozenset[Version] = frozenset()
+    canonical_versions: frozenset[str | None] = frozenset()
 
 
 class MatchError(ValueError):
@@ -149,7 +151,7 @@ def parse_affected(raw: Mapping[str, Any], where: str) -> Affected | None:
         versions=frozenset(raw_versions),
         fixed=tuple(fixed),
         # Listed versions compare by PEP 440 equality (0.5 == 0.5.0); non-PEP 440 ones only as text.
-        parsed_versions=frozenset(Version(v) for v in raw_versions if _valid(v)),
+        canonical_versions=frozenset(canonical_version(v) for v in raw_versions) - {None},
     )
 
 
@@ -191,17 +193,27 @@ def is_affected(version_text: str, affected: Affected) -> bool:
         version = Version(version_text)
     except InvalidVersion:
         return False
-    if version in affected.parsed_versions:
+    if canonical_version(version_text) in affected.canonical_versions:
         return True
     return any(in_range(version, r) for r in affected.ranges)
 
 
-def _valid(text: str) -> bool:
+_RELEASE = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+
+
+@functools.lru_cache(maxsize=65536)
+def canonical_version(text: str) -> str | None:
+    """Return the PEP 440 canonical form (``0.5.0`` -> ``0.5``), or None for a non-PEP 440 string."""
+    if _RELEASE.fullmatch(text):
+        # The common case, without building a Version: strip leading zeros and trailing ".0" parts.
+        parts = [str(int(part)) for part in text.split(".")]
+        while len(parts) > 1 and parts[-1] == "0":
+            parts.pop()
+        return ".".join(parts)
     try:
-        Version(text)
+        return canonicalize_version(Version(text))
     except InvalidVersion:
-        return False
-    return True
+        return None
 
 
 def record_affects(entries: Iterable[Affected], package: str, version_text: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from typing import Any
 from sdl_gate.vulndb.matching import Affected, normalise_name, parse_record_affected, record_affects
 
 DB_FILENAME = "osv.sqlite3"
+MAX_PARSED_CACHE = 50_000
 SCHEMA_VERSION = "1"
 
 _SCHEMA = """
@@ -108,6 +110,9 @@ class VulnDatabase:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        # Parsed advisories by (id, modified): parsing version lists is most of a query's cost.
+        self._parsed: dict[tuple[str, str], StoredRecord] = {}
+        self._lock = threading.Lock()
 
     def exists(self) -> bool:
         """Return whether the database file exists."""
@@ -198,15 +203,22 @@ class VulnDatabase:
         """Return the advisories affecting ``package`` at ``version``, withdrawn ones excluded, aliases merged."""
         name = normalise_name(package)
         with self._connect() as db:
-            ids = [
-                row[0]
-                for row in db.execute(
-                    "SELECT DISTINCT a.vuln_id FROM affected a JOIN vulns v ON v.id = a.vuln_id "
-                    "WHERE a.package = ? AND v.withdrawn IS NULL",
-                    (name,),
-                )
-            ]
-            matched = [r for r in self._load(db, ids) if record_affects(r.affected, name, version)]
+            keys = db.execute(
+                "SELECT DISTINCT v.id, v.modified FROM affected a JOIN vulns v ON v.id = a.vuln_id "
+                "WHERE a.package = ? AND v.withdrawn IS NULL ORDER BY v.id",
+                (name,),
+            ).fetchall()
+            with self._lock:
+                cached = {key: self._parsed.get(key) for key in map(tuple, keys)}
+            missing = [key[0] for key, value in cached.items() if value is None]
+            loaded = {(r.id, str(r.record["modified"])): r for r in self._load(db, missing)}
+        if loaded:
+            with self._lock:
+                if len(self._parsed) + len(loaded) > MAX_PARSED_CACHE:
+                    self._parsed.clear()
+                self._parsed.update(loaded)
+        records = [value or loaded.get(key) for key, value in cached.items()]
+        matched = [r for r in records if r is not None and record_affects(r.affected, name, version)]
         return merge_aliases(matched)
 
     def get(self, vuln_id: str) -> dict[str, Any] | None:
