@@ -7,6 +7,8 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
+from packaging.utils import canonicalize_name
+
 from sdl_gate import __version__
 from sdl_gate._files import canonical_json, pretty_json
 from sdl_gate.errors import ToolError
@@ -20,10 +22,13 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def _matching(register: WaiverRegister, vuln: dict[str, Any], today: date) -> tuple[Waiver | None, Waiver | None]:
-    """Return the active waiver for ``vuln`` and, failing that, an expired one (to say so)."""
+def vulnerability_waivers(
+    register: WaiverRegister, vuln: dict[str, Any], today: date
+) -> tuple[Waiver | None, Waiver | None]:
+    """Return the active waiver for an audited vulnerability (any alias) and, failing that, an expired one."""
     ids = {str(vuln["id"]), *(str(a) for a in vuln["aliases"])}
-    active = register.for_vulnerability(ids, str(vuln["package"]), today)
+    package = canonicalize_name(str(vuln["package"]))
+    active = register.for_vulnerability(ids, package, today)
     if active is not None:
         return active, None
     for waiver in register.waivers:
@@ -31,8 +36,8 @@ def _matching(register: WaiverRegister, vuln: dict[str, Any], today: date) -> tu
         if (
             scope.vulnerability in ids
             and scope.package is not None
+            and canonicalize_name(scope.package) == package
             and register.state(waiver, today) is WaiverState.EXPIRED
-            and scope.package.replace("_", "-").lower() == str(vuln["package"]).replace("_", "-").lower()
         ):
             return None, waiver
     return None, None
@@ -77,7 +82,7 @@ def build_vex(
             "type": "library",
             "version": vuln["version"],
         }
-        active, expired = _matching(register, vuln, today)
+        active, expired = vulnerability_waivers(register, vuln, today)
         analysis, properties = _analysis(active, expired)
         entry: dict[str, Any] = {
             "bom-ref": f"{vuln['id']}@{purl}",

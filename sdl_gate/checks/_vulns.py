@@ -8,7 +8,8 @@ from typing import Any
 from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
 from sdl_gate.checks._criteria import _single
 from sdl_gate.evidence import Evidence, EvidenceKind
-from sdl_gate.policy.waivers import Waiver, WaiverState
+from sdl_gate.policy.waivers import Waiver
+from sdl_gate.vex import vulnerability_waivers
 
 DEFAULT_MAX_PATCH_DAYS = 30
 DEFAULT_VULNDB_MAX_AGE_DAYS = 30
@@ -51,23 +52,11 @@ def _audit(check_input: CheckInput, name: str) -> Evidence | Finding:
 
 
 def _waiver(check_input: CheckInput, vuln: dict[str, Any]) -> Waiver | None:
-    ids = {str(vuln["id"]), *(str(a) for a in vuln["aliases"])}
-    return check_input.waivers.for_vulnerability(ids, str(vuln["package"]), check_input.today)
+    return vulnerability_waivers(check_input.waivers, vuln, check_input.today)[0]
 
 
 def _expired_waiver(check_input: CheckInput, vuln: dict[str, Any]) -> Waiver | None:
-    ids = {str(vuln["id"]), *(str(a) for a in vuln["aliases"])}
-    register = check_input.waivers
-    for waiver in register.waivers:
-        scope = waiver.scope
-        if (
-            scope.vulnerability in ids
-            and scope.package is not None
-            and scope.package.replace("_", "-").lower() == str(vuln["package"]).replace("_", "-").lower()
-            and register.state(waiver, check_input.today) is WaiverState.EXPIRED
-        ):
-            return waiver
-    return None
+    return vulnerability_waivers(check_input.waivers, vuln, check_input.today)[1]
 
 
 def _service(payload: dict[str, Any]) -> str:

@@ -127,7 +127,7 @@ def _cdx_component(
         if h.alg in _HASH_ALGORITHMS
     ]
     return cdx_component(
-        name=component.key,
+        name=component.name,
         version=component.version,
         type=component_type.LIBRARY,
         bom_ref=purl or f"pkg:pypi/{component.key}",
