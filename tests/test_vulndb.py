@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import http.client
 import json
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SHARED_FIXTURES
+from conftest import SHARED_FIXTURES, RunCli
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from packaging.version import Version
@@ -218,3 +220,33 @@ def test_cvss3_base_scores_match_the_first_calculator(vector: str, score: float,
     assert cvss3_base_score(vector) == score
     assert rating(score) == label
     assert cvss3_base_score("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N") is None
+
+
+def test_cli_import_status_and_serve(run_cli: RunCli, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    good = _write(tmp_path / "good", _record("PYSEC-1", aliases=["CVE-1"]))
+    imported = run_cli("vulndb", "import", good, "--cache-dir", cache)
+    assert imported.code == 0, imported.stderr
+    bad = _write(tmp_path / "bad", _record("PYSEC-2", fixed="two"))
+    refused = run_cli("vulndb", "import", bad, "--cache-dir", cache)
+    assert refused.code == 2
+    assert "PYSEC-2.json at affected[0].ranges[0].events[1].fixed: 'two' is not a PEP 440 version" in refused.stderr
+    status = run_cli("vulndb", "status", "--cache-dir", cache)
+    assert "advisories 1 (0 withdrawn)" in status.stdout
+
+    server = subprocess.Popen(
+        [sys.executable, "-m", "sdl_gate", "vulndb", "serve", "--port", "0", "--cache-dir", str(cache)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        banner = server.stdout.readline()
+        port = int(banner.split("http://127.0.0.1:", 1)[1].split()[0])
+        query = json.dumps({"package": {"name": "demo_pkg", "ecosystem": "PyPI"}, "version": "1.0"}).encode()
+        status_code, body = _request(port, "POST", "/v1/query", query)
+        assert (status_code, [v["id"] for v in body["vulns"]]) == (200, ["PYSEC-1"])
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
