@@ -72,14 +72,16 @@ def test_requirements_keep_hashes_follow_includes_and_flag_unpinned(tmp_path: Pa
         certifi==2024.8.30 \\
             --hash=sha256:{CERTIFI_SDIST.upper()}  # pinned with its sdist hash
         requests[socks]>=2.31 ; python_version >= "3.8"
+        -e .
+        rfc8785 @ git+https://github.com/trailofbits/rfc8785.py@v0.1.2
         """,
     )
     inventory = from_requirements(path)
     by_name = {c.key: c for c in inventory.components}
-    assert sorted(by_name) == ["certifi", "idna", "requests"]
+    assert sorted(by_name) == ["certifi", "idna", "requests", "rfc8785"]  # the local project is not listed
     assert [(h.alg, h.value) for h in by_name["certifi"].hashes] == [("sha256", CERTIFI_SDIST)]
     assert by_name["idna"].purl == "pkg:pypi/idna@3.10"
-    assert [c.key for c in inventory.unpinned] == ["requests"]
+    assert [c.key for c in inventory.unpinned] == ["requests", "rfc8785"]
 
 
 def test_bad_requirement_names_file_and_line(tmp_path: Path) -> None:

@@ -137,12 +137,14 @@ def _requirements(path: Path, depth: int, seen: set[Path]) -> list[Component]:
                 raise InputError("requirements includes nest too deeply", path=path, line=number)
             components += _requirements(path.parent / target, depth + 1, seen)
             continue
-        if line.startswith(("-e", "--editable")) or re.match(r"^[a-z+]+://", line):
-            raise InputError(
-                "editable or URL requirements cannot be audited by version; pin a released version",
-                path=path,
-                line=number,
-            )
+        editable = line.startswith(("-e", "--editable"))
+        target = re.sub(r"^(-e|--editable)[=\s]*", "", line) if editable else line
+        if editable or re.match(r"^[a-z+]+://", target) or target.startswith((".", "/", "file:")):
+            egg = re.search(r"#egg=([A-Za-z0-9._-]+)", target)
+            if egg is not None:
+                # A VCS or URL checkout: a component, but without a released version to audit.
+                components.append(Component(name=egg.group(1), version=None))
+            continue  # a local path is the project's own code, not an externally provided component
         if line.startswith("-"):
             continue  # --index-url, -c constraints and other pip options do not name components
         spec, _, options = line.partition(" --")
@@ -151,7 +153,8 @@ def _requirements(path: Path, depth: int, seen: set[Path]) -> list[Component]:
         except InvalidRequirement as exc:
             raise InputError(f"not a valid requirement: {exc}", path=path, line=number) from None
         if requirement.url:
-            raise InputError("URL requirements cannot be audited by version", path=path, line=number)
+            components.append(Component(name=requirement.name, version=None))
+            continue
         hashes = tuple(
             sorted(
                 (Hash(alg=a.lower(), value=v.lower()) for a, v in _HASH_OPTION.findall(" --" + options)),
