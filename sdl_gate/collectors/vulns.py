@@ -13,6 +13,7 @@ import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from importlib import metadata
 from pathlib import Path
@@ -34,6 +35,7 @@ from sdl_gate.vulndb.store import VulnDatabase, database_path, default_cache_dir
 DEFAULT_OSV_URL = "https://api.osv.dev/v1/query"
 AUDIT_TIMEOUT_SECONDS = 600.0
 LOOKUP_TIMEOUT_SECONDS = 10.0
+LOOKUP_WORKERS = 8
 MAX_REPORT_BYTES = 64 * 1024 * 1024
 MAX_DESCRIPTION = 500
 
@@ -165,7 +167,18 @@ def parse_report(
         return "pip-audit's JSON report has no dependencies list"
     dependencies: list[AuditedDependency] = []
     vulnerabilities: list[Vulnerability] = []
-    lookups: dict[str, dict[str, Any] | None] = {}
+    wanted = sorted(
+        {
+            str(vuln.get("id"))
+            for entry in report["dependencies"]
+            if isinstance(entry, dict)
+            for vuln in entry.get("vulns", []) or []
+            if isinstance(vuln, dict)
+        }
+    )
+    # Advisory look-ups are independent round trips; a few at a time keeps an online audit quick.
+    with ThreadPoolExecutor(max_workers=LOOKUP_WORKERS) as pool:
+        lookups = dict(zip(wanted, pool.map(lambda vuln_id: _lookup(base, vuln_id), wanted), strict=True))
     for entry in report["dependencies"]:
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
             return "pip-audit's JSON report has a malformed dependency entry"
@@ -181,9 +194,7 @@ def parse_report(
         dependencies.append(AuditedDependency(name=name, version=version, status=DependencyStatus.AUDITED))
         for vuln in entry.get("vulns", []):
             vuln_id = str(vuln["id"])
-            if vuln_id not in lookups:
-                lookups[vuln_id] = _lookup(base, vuln_id)
-            record = lookups[vuln_id] or {}
+            record = lookups.get(vuln_id) or {}
             description = str(vuln.get("description") or record.get("summary") or "")
             vulnerabilities.append(
                 Vulnerability(

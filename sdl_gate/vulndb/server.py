@@ -133,6 +133,9 @@ class OsvServer(ThreadingHTTPServer):
         self.database = database
         super().__init__((LOOPBACK, port), _Handler)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Stay quiet when a client goes away mid-answer; the client sees the failure, the gate reports it."""
+
     @property
     def port(self) -> int:
         """The port actually bound (useful with port 0)."""
