@@ -215,3 +215,21 @@ def test_lock_file_that_does_not_parse_is_invalid_input(project: ProjectFactory,
     result = run_cli("sbom", project.root, "--from", "lock", "--file", lock)
     assert result.code == 2
     assert "uv.lock:3: lock file does not parse" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ({"sbom.cdx.json": '{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": 3}'}, "sbom.cdx.json"),
+        ({"requirements.txt": "idna==3.10\nidna==\n"}, "requirements.txt:2: not a valid requirement"),
+    ],
+)
+def test_check_refuses_a_corrupt_sbom_or_requirements_file(
+    project: ProjectFactory, run_cli: RunCli, files: dict[str, str], expected: str
+) -> None:
+    project.pyproject('sbom = "sbom.cdx.json"\n' if "sbom.cdx.json" in files else "")
+    for name, text in files.items():
+        write(project.root / name, text)
+    result = run_cli("check", project.root)
+    assert result.code == 2, result.stdout
+    assert expected in result.stderr
