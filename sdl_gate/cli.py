@@ -204,14 +204,15 @@ def init(path: Path) -> None:
 @cli.command()
 @click.argument("path", type=click.Path(path_type=Path), default=Path())
 @click.option("--policy", "policy_spec", help="Built-in policy name or policy file (default: the project's).")
-def collect(path: Path, policy_spec: str | None) -> None:
+@click.option("--offline", is_flag=True, help="Audit vulnerabilities against the offline database on loopback.")
+def collect(path: Path, policy_spec: str | None, offline: bool) -> None:
     """Collect evidence for the project at PATH into .sdl-gate/evidence/ without assessing it."""
     from sdl_gate.collectors._tool import git_commit
     from sdl_gate.evidence import EvidenceStore
     from sdl_gate.run import collect as run_collect
     from sdl_gate.run import current_time, load_inputs
 
-    inputs = load_inputs(path, policy_spec)
+    inputs = load_inputs(path, policy_spec, offline=offline)
     store = EvidenceStore(path)
     stored, failures = run_collect(inputs, commit=git_commit(path), now=current_time(), store=store)
     for item in sorted(stored, key=lambda s: s.evidence.kind.value):
@@ -250,6 +251,11 @@ def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
     help="Assess as of this date instead of today (expiry and age limits use it).",
 )
 @click.option("--history", type=click.Path(path_type=Path), help="Earlier release bundles, for maturity ML3/ML4.")
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Audit vulnerabilities against the offline database (`sdl-gate vulndb import`) on a loopback OSV API.",
+)
 @click.pass_context
 def check(
     ctx: click.Context,
@@ -258,6 +264,7 @@ def check(
     output_format: str,
     output: Path | None,
     as_of: date | None,
+    offline: bool,
     history: Path | None = None,
 ) -> None:
     """Collect evidence for the project at PATH, assess it against the policy and gate on the result."""
@@ -265,7 +272,7 @@ def check(
 
     if history is not None:
         _record_history(path, history)
-    result = run_check(path, policy_spec=policy_spec, today=as_of)
+    result = run_check(path, policy_spec=policy_spec, today=as_of, offline=offline)
     if output_format == "json":
         from sdl_gate.render.json import render_json
 
@@ -462,6 +469,185 @@ def test_results_import(report: Path, project_path: Path) -> None:
         raise ToolError(f"cannot write evidence: {exc.strerror}") from None
     linked = sum(1 for r in results if r.requirements or r.threats or r.mitigations)
     click.echo(f"{len(results)} test result(s), {linked} traced to security ids: {stored.id}")
+
+
+@cli.command(epilog=_EPILOG)
+@click.argument("path", type=click.Path(path_type=Path), default=Path())
+@click.option(
+    "--from",
+    "source",
+    type=click.Choice(["project", "environment", "requirements", "lock"]),
+    default="project",
+    show_default=True,
+    help="project: the dependency sources the gate finds; environment: installed distributions; "
+    "requirements/lock: the FILE given with --file.",
+)
+@click.option("--file", "source_file", type=click.Path(path_type=Path), help="requirements file or lock file.")
+@click.option("--python", "python", help="With --from environment: the interpreter whose environment to list.")
+@click.option("--spec", type=click.Choice(["1.6", "1.5"]), default="1.6", show_default=True)
+@click.option("--output", type=click.Path(path_type=Path), help="Write the SBOM here instead of stdout.")
+def sbom(path: Path, source: str, source_file: Path | None, python: str | None, spec: str, output: Path | None) -> None:
+    """Write a CycloneDX JSON SBOM of the project at PATH (deterministic; SOURCE_DATE_EPOCH honoured)."""
+    from sdl_gate.config import load_project
+    from sdl_gate.run import current_time
+    from sdl_gate.sbom.build import SpecVersion, build_sbom, product_from_pyproject
+    from sdl_gate.sbom.sources import SourceKind, discover, from_environment, interpreter_paths, load_source, merge
+    from sdl_gate.sbom.sources import lock_kind as kind_of
+
+    project = load_project(path)
+    if source in ("requirements", "lock") and source_file is None:
+        raise click.UsageError(f"--from {source} needs --file FILE")
+    if source == "environment":
+        inventory = from_environment(interpreter_paths(python) if python else None)
+    elif source == "requirements":
+        inventory = load_source(SourceKind.REQUIREMENTS, source_file)
+    elif source == "lock" and source_file is not None:
+        inventory = load_source(kind_of(source_file), source_file)
+    else:
+        found = discover(path, project.config.dependency_files)
+        if not found:
+            raise InputError(
+                "no dependency source found (uv.lock, pylock.toml, requirements*.txt, pyproject.toml)", path=path
+            )
+        inventory = merge([load_source(kind, file) for kind, file in found])
+    product = product_from_pyproject(path, project.name, project.version)
+    text = build_sbom(inventory, product, spec=SpecVersion(spec), timestamp=current_time())
+    _write_output(text, output)
+    if output is not None:
+        click.echo(f"{output}: CycloneDX {spec} SBOM, {len(inventory.components)} components", err=True)
+
+
+@cli.command("sbom-check", epilog="Exit codes: 0 no gaps, 1 gaps or mismatches, 2 invalid SBOM or lock file.")
+@click.argument("sbom_file", metavar="SBOM", type=click.Path(path_type=Path))
+@click.option("--lock", "lock_file", type=click.Path(path_type=Path), help="Cross-check against this lock file.")
+@click.option("--environment", is_flag=True, help="Cross-check against the installed environment.")
+@click.option("--python", "python", help="With --environment: the interpreter whose environment to compare.")
+@click.pass_context
+def sbom_check(
+    ctx: click.Context, sbom_file: Path, lock_file: Path | None, environment: bool, python: str | None
+) -> None:
+    """Check SBOM against the NTIA minimum elements and, optionally, a lock file or environment."""
+    from sdl_gate.sbom.quality import assess_sbom, cross_check, load_sbom
+    from sdl_gate.sbom.sources import from_environment, interpreter_paths, load_source, lock_kind
+
+    report = assess_sbom(load_sbom(sbom_file))
+    problems = 0
+    click.echo(f"{sbom_file}: CycloneDX {report.spec_version}, {len(report.components)} components")
+    for gap in report.gaps:
+        problems += 1
+        click.echo(f"  gap       {gap.component or '(document)'}: no {gap.element.value.replace('_', ' ')}")
+    comparisons = []
+    if lock_file is not None:
+        comparisons.append((str(lock_file), load_source(lock_kind(lock_file), lock_file)))
+    if environment:
+        comparisons.append(("environment", from_environment(interpreter_paths(python) if python else None)))
+    for label, inventory in comparisons:
+        for mismatch in cross_check(report, inventory):
+            problems += 1
+            click.echo(
+                f"  mismatch  {mismatch.name}: {mismatch.kind.value} "
+                f"(SBOM {mismatch.sbom_version or '-'}, {label} {mismatch.source_version or '-'})"
+            )
+    click.echo(f"{problems} problem(s)" if problems else "no gaps, no mismatches")
+    ctx.exit(EXIT_GATE_FAILED if problems else EXIT_PASSED)
+
+
+@cli.group()
+def vulndb() -> None:
+    """The offline OSV vulnerability database for air-gapped sites, and its loopback OSV API."""
+
+
+_CACHE_DIR_OPTION = click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path),
+    help="Cache directory (default: SDL_GATE_CACHE_DIR, else the user cache directory).",
+)
+
+
+@vulndb.command("import")
+@click.argument("source", type=click.Path(path_type=Path))
+@_CACHE_DIR_OPTION
+def vulndb_import(source: Path, cache_dir: Path | None) -> None:
+    """Load OSV records from SOURCE (directory, zip export, advisory-database checkout) in one transaction."""
+    from sdl_gate.run import current_time
+    from sdl_gate.vulndb.importer import import_records
+    from sdl_gate.vulndb.store import VulnDatabase, database_path, default_cache_dir
+
+    database = VulnDatabase(database_path(cache_dir or default_cache_dir()))
+    stamp = current_time().isoformat().replace("+00:00", "Z")
+    result = import_records(source, database, imported_at=stamp)
+    status = database.status()
+    click.echo(
+        f"imported {result.records} advisories ({result.withdrawn} withdrawn) from {result.files} files; "
+        f"{status.records} in {status.path}"
+    )
+
+
+@vulndb.command("status")
+@_CACHE_DIR_OPTION
+def vulndb_status(cache_dir: Path | None) -> None:
+    """Show what the offline database holds and when it was imported."""
+    from sdl_gate.vulndb.store import VulnDatabase, database_path, default_cache_dir
+
+    status = VulnDatabase(database_path(cache_dir or default_cache_dir())).status()
+    click.echo(f"database   {status.path}")
+    click.echo(f"advisories {status.records} ({status.withdrawn} withdrawn)")
+    click.echo(f"imported   {status.imported_at or 'never'} from {status.source or '-'}")
+    click.echo(f"newest     {status.newest_modified or '-'}")
+
+
+@vulndb.command("serve")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="0 picks a free port.")
+@_CACHE_DIR_OPTION
+def vulndb_serve(port: int, cache_dir: Path | None) -> None:
+    """Serve the offline database as an OSV API on 127.0.0.1 (POST /v1/query, /v1/querybatch, GET /v1/vulns/ID)."""
+    from sdl_gate.errors import ToolError
+    from sdl_gate.vulndb.server import OsvServer
+    from sdl_gate.vulndb.store import VulnDatabase, database_path, default_cache_dir
+
+    database = VulnDatabase(database_path(cache_dir or default_cache_dir()))
+    if database.status().records == 0:
+        raise InputError(
+            "the vulnerability database is missing or empty; run `sdl-gate vulndb import SRC`", path=database.path
+        )
+    try:
+        server = OsvServer(database, port)
+    except OSError as exc:
+        raise ToolError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from None
+    click.echo(f"serving {database.path} on {server.base_url} (pip-audit: --osv-url {server.base_url}/v1/query)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path), default=Path())
+@click.option("--output", type=click.Path(path_type=Path), help="Default: PATH/.sdl-gate/vex.cdx.json.")
+@click.option("--as-of", "as_of", callback=_parse_date, metavar="YYYY-MM-DD", help="Waiver state as of this date.")
+def vex(path: Path, output: Path | None, as_of: date | None) -> None:
+    """Write CycloneDX VEX for the latest vulnerability audit of PATH, dispositions from the waiver register."""
+    from sdl_gate.evidence import EvidenceKind, EvidenceStore, StoredEvidence
+    from sdl_gate.run import current_time, load_inputs
+    from sdl_gate.sbom.build import product_from_pyproject
+    from sdl_gate.vex import build_vex
+
+    inputs = load_inputs(path)
+    latest = EvidenceStore(path).latest(EvidenceKind.VULNERABILITY_AUDIT)
+    if not isinstance(latest, StoredEvidence):
+        reason = latest.reason if latest is not None else "no vulnerability audit in the evidence store"
+        raise InputError(f"{reason}; run `sdl-gate collect` or `sdl-gate check` first", path=path)
+    payload = latest.evidence.payload
+    if payload["status"] != "completed":
+        raise InputError(f"the latest vulnerability audit did not complete: {payload['reason']}", path=path)
+    now = current_time()
+    product = product_from_pyproject(path, inputs.project.name, inputs.project.version)
+    text = build_vex(payload, inputs.waivers, today=as_of or now.date(), product=product, timestamp=now)
+    target = output or path / ".sdl-gate" / "vex.cdx.json"
+    _write_output(text, target)
+    click.echo(f"{target}: {len(payload['vulnerabilities'])} vulnerabilities", err=True)
 
 
 def main(argv: list[str] | None = None) -> None:

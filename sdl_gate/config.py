@@ -100,6 +100,30 @@ class ToolConfig(BaseModel):
         description="Who must have signed the release files, and the trust root to verify them with.",
     )
 
+    dependency_files: list[str] = Field(
+        default_factory=list,
+        description="Dependency sources to audit (uv.lock, pylock.toml, requirements*.txt), relative to the "
+        "project; found automatically when empty.",
+    )
+    sbom: str | None = Field(
+        default=None,
+        description="A CycloneDX JSON SBOM to check instead of generating one, relative to the project.",
+    )
+    offline: bool = Field(
+        default=False,
+        description="Audit vulnerabilities against the offline database on a loopback OSV API.",
+    )
+    vulndb_dir: str | None = Field(
+        default=None,
+        description="Cache directory holding the offline vulnerability database (default: SDL_GATE_CACHE_DIR, "
+        "else the user cache directory), relative to the project.",
+    )
+    osv_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://\S+$",
+        description="An OSV-compatible query endpoint to use online instead of https://api.osv.dev/v1/query.",
+    )
+
     _no_case_duplicates = field_validator("guidelines", mode="before")(reject_case_duplicates)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -41,9 +41,11 @@ class Inputs:
     waivers: WaiverRegister
 
 
-def load_inputs(root: Path, policy_spec: str | None = None) -> Inputs:
+def load_inputs(root: Path, policy_spec: str | None = None, *, offline: bool = False) -> Inputs:
     """Load the project configuration, resolve the policy and load the waiver register."""
     project = load_project(root)
+    if offline and not project.config.offline:
+        project = replace(project, config=project.config.model_copy(update={"offline": True}))
     spec = policy_spec or project.config.policy
     policy = resolve_policy(spec, relative_to=root if policy_spec is None else Path.cwd())
     waivers = load_waivers(project.security_dir / "waivers.yaml")
@@ -115,9 +117,10 @@ def check(
     today: date | None = None,
     now: datetime | None = None,
     store: bool = True,
+    offline: bool = False,
 ) -> CheckResult:
     """Collect evidence for the project at ``root`` and assess it as of ``today``; the whole gate in one call."""
-    inputs = load_inputs(root, policy_spec)
+    inputs = load_inputs(root, policy_spec, offline=offline)
     now = now or current_time()
     commit = git_commit(root)
     evidence_store = EvidenceStore(root) if store else None

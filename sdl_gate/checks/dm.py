@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from sdl_gate.checks._base import Check
-from sdl_gate.checks._criteria import awaiting, record, security_contact, waiver_register
-from sdl_gate.evidence import EvidenceKind
+from sdl_gate.checks._criteria import record, security_contact, waiver_register
+from sdl_gate.checks._vulns import vulnerability_dispositions, vulnerability_severity
 
 CHECKS: dict[str, Check] = {
     "DM-1": Check("DM-1", (security_contact(),)),
@@ -13,14 +13,14 @@ CHECKS: dict[str, Check] = {
         "DM-3",
         (
             record("triage", purpose="the impact and severity analysis of reported issues"),
-            awaiting(EvidenceKind.VULNERABILITY_AUDIT, "severity (CVSS) of every known vulnerability"),
+            vulnerability_severity(),
         ),
     ),
     "DM-4": Check(
         "DM-4",
         (
             waiver_register(),
-            awaiting(EvidenceKind.VULNERABILITY_AUDIT, "a disposition for every open vulnerability"),
+            vulnerability_dispositions(),
         ),
     ),
     "DM-5": Check("DM-5", (record("process_document", purpose="the disclosure policy for security issues"),)),

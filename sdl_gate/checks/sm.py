@@ -5,6 +5,7 @@ from __future__ import annotations
 from sdl_gate.checks._base import Check
 from sdl_gate.checks._criteria import any_of, awaiting, codeowners, record, waiver_register
 from sdl_gate.checks._signing import keyless_signing, no_committed_private_key, release_bundle, signed_release
+from sdl_gate.checks._vulns import known_vulnerabilities, sbom_quality, vulnerability_dispositions
 from sdl_gate.evidence import EvidenceKind
 
 CHECKS: dict[str, Check] = {
@@ -38,8 +39,8 @@ CHECKS: dict[str, Check] = {
         "SM-9",
         (
             record("review", purpose="the risk decisions on externally provided components"),
-            awaiting(EvidenceKind.SBOM, "an SBOM of the externally provided components"),
-            awaiting(EvidenceKind.VULNERABILITY_AUDIT, "a known-vulnerability audit of those components"),
+            sbom_quality(),
+            known_vulnerabilities(),
         ),
     ),
     "SM-10": Check("SM-10", (record("supplier_attestation", purpose="custom components built by suppliers"),)),
@@ -47,7 +48,7 @@ CHECKS: dict[str, Check] = {
         "SM-11",
         (
             waiver_register(),
-            awaiting(EvidenceKind.VULNERABILITY_AUDIT, "open security issues matched against their dispositions"),
+            vulnerability_dispositions(),
         ),
     ),
     "SM-12": Check(

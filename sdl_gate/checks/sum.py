@@ -5,6 +5,7 @@ from __future__ import annotations
 from sdl_gate.checks._base import Check
 from sdl_gate.checks._criteria import awaiting, record
 from sdl_gate.checks._signing import verifiable_updates
+from sdl_gate.checks._vulns import patch_timeliness
 from sdl_gate.evidence import EvidenceKind
 
 CHECKS: dict[str, Check] = {
@@ -22,7 +23,7 @@ CHECKS: dict[str, Check] = {
         "SUM-5",
         (
             record("process_document", purpose="the patch timeframe policy"),
-            awaiting(EvidenceKind.VULNERABILITY_AUDIT, "the time from an available fix to its release"),
+            patch_timeliness(),
         ),
     ),
 }

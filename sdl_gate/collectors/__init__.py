@@ -5,9 +5,11 @@ from __future__ import annotations
 from sdl_gate.collectors.base import Collector
 from sdl_gate.collectors.records import RecordsCollector
 from sdl_gate.collectors.repository import RepositoryCollector
+from sdl_gate.collectors.sbom import SbomCollector
 from sdl_gate.collectors.security_requirements import SecurityRequirementsCollector
 from sdl_gate.collectors.signatures import SignaturesCollector
 from sdl_gate.collectors.threat_model import ThreatModelCollector
+from sdl_gate.collectors.vulns import VulnerabilityCollector
 from sdl_gate.collectors.waivers import WaiversCollector
 
 COLLECTORS: dict[str, Collector] = {
@@ -17,4 +19,6 @@ COLLECTORS: dict[str, Collector] = {
     "threat_model": ThreatModelCollector(),
     "waivers": WaiversCollector(),
     "signatures": SignaturesCollector(),
+    "sbom": SbomCollector(),
+    "vulnerabilities": VulnerabilityCollector(),
 }

@@ -96,6 +96,10 @@ def _apply(entry: ResolvedRequirement, override: RequirementPolicy) -> ResolvedR
         result = replace(result, enforced_from=override.enforced_from)
     if override.params is not None and "max_age_days" in override.params.model_fields_set:
         result = replace(result, max_age_days=override.params.max_age_days)
+    if override.params is not None and "max_patch_days" in override.params.model_fields_set:
+        result = replace(result, max_patch_days=override.params.max_patch_days)
+    if override.params is not None and "vulndb_max_age_days" in override.params.model_fields_set:
+        result = replace(result, vulndb_max_age_days=override.params.vulndb_max_age_days)
     return result
 
 

@@ -31,6 +31,14 @@ class Params(_Strict):
     max_age_days: PositiveInt | None = Field(
         default=None, description="Records and reviews older than this many days no longer count."
     )
+    max_patch_days: PositiveInt | None = Field(
+        default=None,
+        description="SUM-5: days a published vulnerability with an available fix may stay unpatched (default 30).",
+    )
+    vulndb_max_age_days: PositiveInt | None = Field(
+        default=None,
+        description="Offline vulnerability database imported longer ago than this is too old to trust (default 30).",
+    )
 
 
 class RequirementPolicy(_Strict):
@@ -95,6 +103,8 @@ class ResolvedRequirement:
     justification: str | None
     enforced_from: date | None
     max_age_days: int | None
+    max_patch_days: int | None = None
+    vulndb_max_age_days: int | None = None
 
     def effective_mode(self, today: date) -> Mode:
         """Return the mode in force on ``today`` (enforced requirements are advisory before their date)."""
@@ -108,8 +118,17 @@ class ResolvedRequirement:
             "mode": self.mode.value,
             "justification": self.justification,
             "enforced_from": self.enforced_from.isoformat() if self.enforced_from else None,
-            "params": {"max_age_days": self.max_age_days},
+            "params": self._params_json(),
         }
+
+    def _params_json(self) -> dict[str, object]:
+        params: dict[str, object] = {"max_age_days": self.max_age_days}
+        # Optional parameters appear only when set, so policies that do not use them keep their digests.
+        if self.max_patch_days is not None:
+            params["max_patch_days"] = self.max_patch_days
+        if self.vulndb_max_age_days is not None:
+            params["vulndb_max_age_days"] = self.vulndb_max_age_days
+        return params
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,148 @@
+"""The SBOM of the externally provided components: generated from the dependency sources (or the one the
+project supplies), checked against the NTIA minimum elements and cross-checked against the lock file."""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from sdl_gate._files import resolve_inside, sha256_bytes
+from sdl_gate.collectors._deps import project_dependencies
+from sdl_gate.collectors._tool import ToolUnavailable, run_tool
+from sdl_gate.collectors.base import SDL_GATE_TOOL, CollectContext
+from sdl_gate.errors import ConfigError, InputError
+from sdl_gate.evidence import Evidence, EvidenceKind, FileDigest, Subject, ToolInfo
+from sdl_gate.sbom.build import SpecVersion, build_sbom, product_from_pyproject
+from sdl_gate.sbom.quality import Gap, Mismatch, assess_sbom, cross_check, load_sbom
+
+
+class SbomOrigin(str, enum.Enum):
+    """Where the assessed SBOM came from."""
+
+    GENERATED = "generated"
+    SUPPLIED = "supplied"
+    UNAVAILABLE = "unavailable"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SbomPayload(_Frozen):
+    """The payload of ``sbom`` evidence."""
+
+    origin: SbomOrigin
+    reason: str | None
+    path: str | None
+    sha256: str | None
+    spec_version: str | None
+    components: int
+    purls: tuple[str, ...]
+    gaps: tuple[Gap, ...]
+    cross_checked_against: tuple[str, ...]
+    mismatches: tuple[Mismatch, ...]
+
+
+def sbom_timestamp(context: CollectContext, sources: list[Path]) -> datetime:
+    """The SBOM's timestamp without reading the clock, so evidence ids stay stable.
+
+    ``SOURCE_DATE_EPOCH`` when set, else the commit time, else the newest dependency source's mtime.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return context.now
+    if context.commit is not None:
+        try:
+            run = run_tool(["git", "show", "-s", "--format=%ct", context.commit], cwd=context.root, timeout=10)
+            if run.returncode == 0 and run.stdout.strip().isdigit():
+                return datetime.fromtimestamp(int(run.stdout.strip()), tz=timezone.utc)
+        except ToolUnavailable:
+            pass
+    newest = max((int(p.stat().st_mtime) for p in sources if p.is_file()), default=0)
+    return datetime.fromtimestamp(newest, tz=timezone.utc)
+
+
+class SbomCollector:
+    """Generates (or reads) the SBOM and records its quality."""
+
+    kind = EvidenceKind.SBOM
+
+    def collect(self, context: CollectContext) -> Evidence:
+        """Build or load the SBOM, report NTIA gaps and differences from the dependency sources."""
+        deps = project_dependencies(context)
+        files = list(deps.files)
+        config = context.project.config
+        raw: str | None = None
+        sources = tuple(path for _, path in deps.sources)
+        if config.sbom is not None:
+            source = context.project.config_source or context.root / "pyproject.toml"
+            try:
+                path = resolve_inside(
+                    context.root, config.sbom, source=source, line=None, location="tool.sdl-gate.sbom"
+                )
+            except InputError as exc:
+                raise ConfigError(exc.message, path=exc.path, location=exc.location) from None
+            if not path.is_file():
+                raise ConfigError(f"SBOM {config.sbom} not found", path=source, location="tool.sdl-gate.sbom")
+            document = load_sbom(path)
+            digest = context.digest(path)
+            files.append(digest)
+            origin, where, sha = SbomOrigin.SUPPLIED, digest.path, digest.sha256
+        elif deps.inventory is not None:
+            product = product_from_pyproject(context.root, context.project.name, context.project.version)
+            timestamp = sbom_timestamp(context, [context.root / f.path for f in deps.files])
+            text = build_sbom(deps.inventory, product, spec=SpecVersion.V1_6, timestamp=timestamp)
+            data = text.encode("utf-8")
+            raw = context.put_raw(data, "cdx.json")
+            document = json.loads(text)
+            origin, where, sha = SbomOrigin.GENERATED, raw, sha256_bytes(data)
+        else:
+            return self._evidence(
+                context,
+                files,
+                raw,
+                SbomPayload(
+                    origin=SbomOrigin.UNAVAILABLE,
+                    reason="no SBOM configured and no dependency source found to generate one from",
+                    path=None,
+                    sha256=None,
+                    spec_version=None,
+                    components=0,
+                    purls=(),
+                    gaps=(),
+                    cross_checked_against=(),
+                    mismatches=(),
+                ),
+            )
+        report = assess_sbom(document)
+        mismatches = cross_check(report, deps.inventory) if deps.inventory is not None else ()
+        payload = SbomPayload(
+            origin=origin,
+            reason=None,
+            path=where,
+            sha256=sha,
+            spec_version=report.spec_version,
+            components=len(report.components),
+            purls=tuple(sorted(c.purl for c in report.components if c.purl)),
+            gaps=report.gaps,
+            cross_checked_against=sources,
+            mismatches=mismatches,
+        )
+        return self._evidence(context, files, raw, payload)
+
+    def _evidence(
+        self, context: CollectContext, files: list[FileDigest], raw: str | None, payload: SbomPayload
+    ) -> Evidence:
+        unique = sorted({(f.path, f.sha256) for f in files})
+        return Evidence(
+            kind=self.kind,
+            tool=ToolInfo(name=SDL_GATE_TOOL[0], version=SDL_GATE_TOOL[1]),
+            subject=Subject(commit=context.commit, files=tuple(FileDigest(path=p, sha256=d) for p, d in unique)),
+            payload=payload.model_dump(mode="json"),
+            raw=raw,
+        )

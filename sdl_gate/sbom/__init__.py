@@ -1,0 +1,1 @@
+"""SBOMs: dependency sources, CycloneDX generation and quality checks."""

@@ -1,0 +1,209 @@
+"""CycloneDX SBOMs from an inventory, built with cyclonedx-python-lib and validated before they are written."""
+
+from __future__ import annotations
+
+import enum
+import functools
+import hashlib
+import importlib
+import json
+import sys
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sdl_gate import __version__
+from sdl_gate._files import canonical_json, pretty_json
+from sdl_gate.errors import ToolError
+from sdl_gate.sbom.sources import Component, Inventory
+
+
+class SpecVersion(str, enum.Enum):
+    """The CycloneDX versions sdl-gate writes."""
+
+    V1_6 = "1.6"
+    V1_5 = "1.5"
+
+
+_HASH_ALGORITHMS = {"sha256": "SHA-256", "sha384": "SHA-384", "sha512": "SHA-512", "sha1": "SHA-1", "md5": "MD5"}
+
+
+@dataclass(frozen=True)
+class Product:
+    """The product the SBOM describes (``metadata.component``) and who wrote it (``metadata.authors``)."""
+
+    name: str
+    version: str | None
+    authors: tuple[str, ...] = ()
+
+
+def serial_for(inventory: Inventory, product: Product, spec: SpecVersion, timestamp: datetime) -> uuid.UUID:
+    """Derive the serial number from the content, so the same inputs give the same SBOM."""
+    material = canonical_json(
+        {
+            "inventory": inventory.model_dump(mode="json", exclude={"path"}),
+            "product": [product.name, product.version, list(product.authors)],
+            "spec": spec.value,
+            "timestamp": timestamp.isoformat(),
+        }
+    )
+    return uuid.UUID(bytes=hashlib.sha256(material.encode("utf-8")).digest()[:16], version=5)
+
+
+def build_sbom(inventory: Inventory, product: Product, *, spec: SpecVersion, timestamp: datetime) -> str:
+    """Return the SBOM as pretty, sorted JSON, after the strict schema validator accepted it."""
+    try:  # the factory's home since cyclonedx-python-lib 11.5; the old path warns
+        from cyclonedx.contrib.license.factories import LicenseFactory
+    except ImportError:  # pragma: no cover - older cyclonedx-python-lib
+        from cyclonedx.factory.license import LicenseFactory  # type: ignore[no-redef,unused-ignore]
+    from cyclonedx.model import HashAlgorithm, HashType
+    from cyclonedx.model.bom import Bom, BomMetaData
+    from cyclonedx.model.component import Component as CdxComponent
+    from cyclonedx.model.component import ComponentType
+    from cyclonedx.model.contact import OrganizationalContact, OrganizationalEntity
+    from cyclonedx.output.json import JsonV1Dot5, JsonV1Dot6
+    from cyclonedx.schema import SchemaVersion
+    from packageurl import PackageURL
+
+    licenses = LicenseFactory()
+    root_ref = f"pkg:pypi/{product.name}@{product.version}" if product.version else f"pkg:pypi/{product.name}"
+    root = CdxComponent(
+        name=product.name,
+        version=product.version,
+        type=ComponentType.APPLICATION,
+        bom_ref=root_ref,
+        purl=PackageURL.from_string(root_ref),
+    )
+    tool = CdxComponent(name="sdl-gate", version=__version__, type=ComponentType.APPLICATION, bom_ref="sdl-gate")
+    metadata = BomMetaData(
+        timestamp=timestamp,
+        component=root,
+        authors=[OrganizationalContact(name=author) for author in product.authors],
+    )
+    metadata.tools.components.add(tool)
+    bom = Bom(serial_number=serial_for(inventory, product, spec, timestamp), metadata=metadata)
+    by_key: dict[str, CdxComponent] = {}
+    for component in inventory.components:
+        by_key[component.key] = _cdx_component(
+            component, licenses, HashType, HashAlgorithm, CdxComponent, ComponentType, OrganizationalEntity, PackageURL
+        )
+        bom.components.add(by_key[component.key])
+    direct = _direct(inventory)
+    bom.register_dependency(root, [by_key[k] for k in direct if k in by_key])
+    for component in inventory.components:
+        targets = [by_key[d] for d in component.dependencies if d in by_key]
+        bom.register_dependency(by_key[component.key], targets)
+    outputter_class = JsonV1Dot6 if spec is SpecVersion.V1_6 else JsonV1Dot5
+    text = outputter_class(bom).output_as_string()
+    document = json.loads(text)
+    final = pretty_json(document)
+    validate_sbom_text(final, spec, SchemaVersion)
+    return final
+
+
+def _direct(inventory: Inventory) -> list[str]:
+    """The product's direct dependencies: components nothing else in the inventory depends on."""
+    needed = {d for c in inventory.components for d in c.dependencies}
+    if not inventory.graph:
+        return [c.key for c in inventory.components]
+    return [c.key for c in inventory.components if c.key not in needed] or [c.key for c in inventory.components]
+
+
+def _cdx_component(
+    component: Component,
+    licenses: Any,
+    hash_type: Any,
+    hash_algorithm: Any,
+    cdx_component: Any,
+    component_type: Any,
+    entity: Any,
+    package_url: Any,
+) -> Any:
+    purl = component.purl
+    hashes = [
+        hash_type(alg=hash_algorithm(_HASH_ALGORITHMS[h.alg]), content=h.value)
+        for h in component.hashes
+        if h.alg in _HASH_ALGORITHMS
+    ]
+    return cdx_component(
+        name=component.name,
+        version=component.version,
+        type=component_type.LIBRARY,
+        bom_ref=purl or f"pkg:pypi/{component.key}",
+        purl=package_url.from_string(purl) if purl else None,
+        licenses=[licenses.make_from_string(text) for text in component.licenses],
+        hashes=hashes,
+        supplier=entity(name=component.supplier) if component.supplier else None,
+    )
+
+
+def validate_sbom_text(text: str, spec: SpecVersion, schema_version: Any = None) -> None:
+    """Validate an SBOM we built with the strict JSON validator; a failure is our bug, so it is a ToolError."""
+    problem = schema_problem(text, spec)
+    if problem is not None:
+        raise ToolError(f"the generated SBOM does not validate against CycloneDX {spec.value}: {problem}")
+
+
+def _load_jsonschema() -> None:
+    """Import jsonschema without the optional rfc3987-syntax IRI checker.
+
+    That checker builds a parser grammar at import time (seconds on a small machine) and only serves the
+    ``iri``/``iri-reference`` formats, which sdl-gate's SBOMs do not use; every structural rule still applies.
+    """
+    if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
+        return
+    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # makes its import fail, as if absent
+    try:
+        importlib.import_module("jsonschema")
+    finally:
+        del sys.modules["rfc3987_syntax"]
+
+
+@functools.lru_cache(maxsize=2)
+def _validator(spec: SpecVersion) -> Any:
+    _load_jsonschema()
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    return JsonStrictValidator(SchemaVersion.V1_6 if spec is SpecVersion.V1_6 else SchemaVersion.V1_5)
+
+
+def schema_problem(text: str, spec: SpecVersion) -> str | None:
+    """Return why ``text`` is not a valid CycloneDX JSON document of ``spec``, or None when it is."""
+    error = _validator(spec).validate_str(text)
+    if error is None:
+        return None
+    data = getattr(error, "data", None)
+    path = "/".join(str(p) for p in getattr(data, "absolute_path", []) or [])
+    message = getattr(data, "message", None) or str(error)
+    return f"{message} (at /{path})" if path else str(message)
+
+
+def product_from_pyproject(root: Any, fallback_name: str, fallback_version: str | None) -> Product:
+    """Return the product named in ``root/pyproject.toml`` (name, version, authors), or the fallback."""
+    from pathlib import Path
+
+    from sdl_gate.sbom.sources import _toml
+
+    path = Path(root) / "pyproject.toml"
+    if not path.is_file():
+        return Product(name=fallback_name, version=fallback_version)
+    project = _toml(path).get("project", {})
+    if not isinstance(project, dict):
+        return Product(name=fallback_name, version=fallback_version)
+    authors: list[str] = []
+    for entry in project.get("authors", []) or []:
+        if isinstance(entry, dict):
+            text = str(entry.get("name") or "")
+            if entry.get("email"):
+                text = f"{text} <{entry['email']}>".strip()
+            if text:
+                authors.append(text)
+    name = project.get("name")
+    version = project.get("version")
+    return Product(
+        name=str(name) if isinstance(name, str) else fallback_name,
+        version=str(version) if isinstance(version, str) else fallback_version,
+        authors=tuple(authors),
+    )

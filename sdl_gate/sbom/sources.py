@@ -1,0 +1,421 @@
+"""Dependency sources: pinned requirements files, ``uv.lock``, ``pylock.toml`` and installed environments."""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+import sys
+from collections.abc import Iterable
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from packaging.markers import default_environment
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+from pydantic import BaseModel, ConfigDict
+
+from sdl_gate._files import read_text_limited
+from sdl_gate.errors import InputError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+MAX_INCLUDE_DEPTH = 5
+_HASH_OPTION = re.compile(r"--hash[=\s]+([A-Za-z0-9]+):([0-9a-fA-F]+)")
+
+
+class SourceKind(str, enum.Enum):
+    """Where an inventory of dependencies comes from."""
+
+    ENVIRONMENT = "environment"
+    REQUIREMENTS = "requirements"
+    UV_LOCK = "uv_lock"
+    PYLOCK = "pylock"
+    PYPROJECT = "pyproject"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Hash(_Frozen):
+    """A digest of one distribution file of a component."""
+
+    alg: str
+    value: str
+
+
+class Component(_Frozen):
+    """One third-party component; ``version`` is None when the source does not pin it."""
+
+    name: str
+    version: str | None
+    licenses: tuple[str, ...] = ()
+    hashes: tuple[Hash, ...] = ()
+    dependencies: tuple[str, ...] = ()
+    supplier: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The normalised name (PEP 503), which identifies a component within one inventory."""
+        return canonicalize_name(self.name)
+
+    @property
+    def purl(self) -> str | None:
+        """The package URL, ``pkg:pypi/name@version``; None without a pinned version."""
+        return f"pkg:pypi/{self.key}@{self.version}" if self.version else None
+
+
+class Inventory(_Frozen):
+    """The components one source declares, sorted by name; ``graph`` says whether dependencies are known."""
+
+    kind: SourceKind
+    path: str | None
+    components: tuple[Component, ...]
+    graph: bool
+
+    @property
+    def pinned(self) -> tuple[Component, ...]:
+        """Components with an exact version."""
+        return tuple(c for c in self.components if c.version)
+
+    @property
+    def unpinned(self) -> tuple[Component, ...]:
+        """Components without an exact version (cannot be audited exactly)."""
+        return tuple(c for c in self.components if not c.version)
+
+
+def _sorted(components: Iterable[Component]) -> tuple[Component, ...]:
+    unique: dict[str, Component] = {}
+    for component in components:
+        unique.setdefault(component.key, component)
+    return tuple(sorted(unique.values(), key=lambda c: c.key))
+
+
+def exact_version(requirement: Requirement) -> str | None:
+    """Return the version a requirement pins with ``==`` or ``===``, or None."""
+    specs = list(requirement.specifier)
+    if len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version:
+        return specs[0].version
+    return None
+
+
+def _logical_lines(text: str) -> Iterable[tuple[int, str]]:
+    buffer = ""
+    start = 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not buffer:
+            start = number
+        line = raw
+        if line.endswith("\\"):
+            buffer += line[:-1] + " "
+            continue
+        yield start, buffer + line
+        buffer = ""
+    if buffer:
+        yield start, buffer
+
+
+def _requirements(path: Path, depth: int, seen: set[Path]) -> list[Component]:
+    resolved = path.resolve()
+    if resolved in seen:
+        return []
+    seen.add(resolved)
+    text = read_text_limited(path)
+    components: list[Component] = []
+    for number, raw in _logical_lines(text):
+        line = re.sub(r"(^|\s)#.*$", "", raw).strip()
+        if not line:
+            continue
+        if line.startswith(("-r ", "--requirement ", "-r", "--requirement=")):
+            target = re.sub(r"^(-r|--requirement)[=\s]*", "", line).strip()
+            if depth >= MAX_INCLUDE_DEPTH:
+                raise InputError("requirements includes nest too deeply", path=path, line=number)
+            components += _requirements(path.parent / target, depth + 1, seen)
+            continue
+        editable = line.startswith(("-e", "--editable"))
+        target = re.sub(r"^(-e|--editable)[=\s]*", "", line) if editable else line
+        if editable or re.match(r"^[a-z+]+://", target) or target.startswith((".", "/", "file:")):
+            egg = re.search(r"#egg=([A-Za-z0-9._-]+)", target)
+            if egg is not None:
+                # A VCS or URL checkout: a component, but without a released version to audit.
+                components.append(Component(name=egg.group(1), version=None))
+            continue  # a local path is the project's own code, not an externally provided component
+        if line.startswith("-"):
+            continue  # --index-url, -c constraints and other pip options do not name components
+        spec, _, options = line.partition(" --")
+        try:
+            requirement = Requirement(spec.strip())
+        except InvalidRequirement as exc:
+            raise InputError(f"not a valid requirement: {exc}", path=path, line=number) from None
+        if requirement.url:
+            components.append(Component(name=requirement.name, version=None))
+            continue
+        hashes = tuple(
+            sorted(
+                (Hash(alg=a.lower(), value=v.lower()) for a, v in _HASH_OPTION.findall(" --" + options)),
+                key=lambda h: (h.alg, h.value),
+            )
+        )
+        components.append(Component(name=requirement.name, version=exact_version(requirement), hashes=hashes))
+    return components
+
+
+def from_requirements(path: Path) -> Inventory:
+    """Read a requirements file (``-r`` includes followed, ``--hash`` values kept)."""
+    return Inventory(
+        kind=SourceKind.REQUIREMENTS,
+        path=str(path),
+        components=_sorted(_requirements(path, 0, set())),
+        graph=False,
+    )
+
+
+def _toml(path: Path) -> dict[str, Any]:
+    text = read_text_limited(path)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # Python < 3.14 puts the position only in the message: "... (at line 3, column 10)".
+        found = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        line = int(found.group(1)) if found else getattr(exc, "lineno", None)
+        message = str(exc).split(" (at line", 1)[0]
+        raise InputError(f"lock file does not parse: {message}", path=path, line=line) from None
+
+
+def _str(value: Any, path: Path, where: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise InputError("expected a non-empty string", path=path, location=where)
+    return value
+
+
+def _hash_text(text: Any) -> Hash | None:
+    if isinstance(text, str) and ":" in text:
+        alg, value = text.split(":", 1)
+        return Hash(alg=alg.lower(), value=value.lower())
+    return None
+
+
+def from_uv_lock(path: Path) -> Inventory:
+    """Read ``uv.lock``: every package with its version, sdist hash and dependencies (the project itself left out)."""
+    document = _toml(path)
+    packages = document.get("package", [])
+    if not isinstance(packages, list):
+        raise InputError("[[package]] must be an array of tables", path=path, location="package")
+    components: list[Component] = []
+    for index, entry in enumerate(packages):
+        where = f"package[{index}]"
+        if not isinstance(entry, dict):
+            raise InputError("must be a table", path=path, location=where)
+        name = _str(entry.get("name"), path, f"{where}.name")
+        source = entry.get("source", {})
+        if isinstance(source, dict) and ("editable" in source or "virtual" in source):
+            continue  # the project being locked, not a third-party component
+        version = entry.get("version")
+        hashes: list[Hash] = []
+        sdist = entry.get("sdist")
+        if isinstance(sdist, dict) and (found := _hash_text(sdist.get("hash"))):
+            hashes.append(found)
+        dependencies = [
+            canonicalize_name(str(d["name"]))
+            for d in entry.get("dependencies", [])
+            if isinstance(d, dict) and "name" in d
+        ]
+        components.append(
+            Component(
+                name=name,
+                version=str(version) if isinstance(version, str) else None,
+                hashes=tuple(hashes),
+                dependencies=tuple(sorted(set(dependencies))),
+            )
+        )
+    return Inventory(kind=SourceKind.UV_LOCK, path=str(path), components=_sorted(components), graph=True)
+
+
+def from_pylock(path: Path) -> Inventory:
+    """Read a PEP 751 ``pylock.toml``: packages, versions, sdist hashes and dependencies."""
+    document = _toml(path)
+    packages = document.get("packages", [])
+    if not isinstance(packages, list):
+        raise InputError("[[packages]] must be an array of tables", path=path, location="packages")
+    components: list[Component] = []
+    has_graph = False
+    for index, entry in enumerate(packages):
+        where = f"packages[{index}]"
+        if not isinstance(entry, dict):
+            raise InputError("must be a table", path=path, location=where)
+        name = _str(entry.get("name"), path, f"{where}.name")
+        version = entry.get("version")
+        hashes: list[Hash] = []
+        sdist = entry.get("sdist")
+        if isinstance(sdist, dict) and isinstance(sdist.get("hashes"), dict):
+            hashes += [Hash(alg=str(a).lower(), value=str(v).lower()) for a, v in sorted(sdist["hashes"].items())]
+        raw_deps = entry.get("dependencies")
+        if isinstance(raw_deps, list):
+            has_graph = True
+        dependencies = [
+            canonicalize_name(str(d["name"])) for d in raw_deps or [] if isinstance(d, dict) and "name" in d
+        ]
+        components.append(
+            Component(
+                name=name,
+                version=str(version) if isinstance(version, str) else None,
+                hashes=tuple(hashes),
+                dependencies=tuple(sorted(set(dependencies))),
+            )
+        )
+    return Inventory(kind=SourceKind.PYLOCK, path=str(path), components=_sorted(components), graph=has_graph)
+
+
+def from_pyproject(path: Path) -> Inventory:
+    """Read ``[project].dependencies``; only ``==`` pins carry a version."""
+    document = _toml(path)
+    project = document.get("project", {})
+    declared = project.get("dependencies", []) if isinstance(project, dict) else []
+    if not isinstance(declared, list):
+        raise InputError("project.dependencies must be a list", path=path, location="project.dependencies")
+    components: list[Component] = []
+    for index, text in enumerate(declared):
+        try:
+            requirement = Requirement(str(text))
+        except InvalidRequirement as exc:
+            raise InputError(
+                f"not a valid requirement: {exc}", path=path, location=f"project.dependencies[{index}]"
+            ) from None
+        components.append(Component(name=requirement.name, version=exact_version(requirement)))
+    return Inventory(kind=SourceKind.PYPROJECT, path=str(path), components=_sorted(components), graph=False)
+
+
+def _licenses(meta: Any) -> tuple[str, ...]:
+    expression = meta.get("License-Expression")
+    if expression:
+        return (str(expression).strip(),)
+    found: list[str] = []
+    license_text = meta.get("License")
+    if license_text and "\n" not in license_text and len(license_text) <= 100 and license_text.strip() != "UNKNOWN":
+        found.append(license_text.strip())
+    found += [c.split("::")[-1].strip() for c in meta.get_all("Classifier") or [] if c.startswith("License ::")]
+    return tuple(dict.fromkeys(found))
+
+
+def _supplier(meta: Any) -> str | None:
+    for field in ("Author", "Maintainer", "Author-email", "Maintainer-email"):
+        value = meta.get(field)
+        if value and str(value).strip() and str(value).strip() != "UNKNOWN":
+            return str(value).strip()
+    return None
+
+
+def from_environment(paths: list[str] | None = None) -> Inventory:
+    """Read the installed distributions on ``paths`` (default: this interpreter's ``sys.path``)."""
+    distributions = list(metadata.distributions(path=paths) if paths is not None else metadata.distributions())
+    installed: dict[str, Any] = {}
+    for dist in distributions:
+        meta: Any = dist.metadata
+        name = meta.get("Name")
+        if name and canonicalize_name(name) not in installed:
+            installed[canonicalize_name(name)] = dist
+    environment: dict[str, str] = {k: str(v) for k, v in default_environment().items()}
+    environment["extra"] = ""
+    components: list[Component] = []
+    for key, dist in installed.items():
+        meta = dist.metadata
+        dependencies: set[str] = set()
+        for text in dist.requires or []:
+            try:
+                requirement = Requirement(text)
+            except InvalidRequirement:
+                continue
+            # Only unconditional requirements and those whose markers hold here, without extras.
+            if requirement.marker is not None and not requirement.marker.evaluate(dict(environment)):
+                continue
+            dep = canonicalize_name(requirement.name)
+            if dep in installed and dep != key:
+                dependencies.add(dep)
+        components.append(
+            Component(
+                name=str(meta["Name"]),
+                version=str(dist.version),
+                licenses=_licenses(meta),
+                dependencies=tuple(sorted(dependencies)),
+                supplier=_supplier(meta),
+            )
+        )
+    return Inventory(kind=SourceKind.ENVIRONMENT, path=None, components=_sorted(components), graph=True)
+
+
+def interpreter_paths(python: str) -> list[str]:
+    """Return the ``sys.path`` of another interpreter (its site-packages), asked through ``run_tool``."""
+    from sdl_gate.collectors._tool import ToolUnavailable, run_tool
+
+    try:
+        run = run_tool([python, "-c", "import json, sys; print(json.dumps(sys.path))"], timeout=30)
+    except ToolUnavailable as exc:
+        raise InputError(f"cannot run the interpreter: {exc.reason}", path=python) from None
+    if run.returncode != 0:
+        raise InputError(f"the interpreter failed: {run.stderr.strip()[:200]}", path=python)
+    paths = json.loads(run.stdout)
+    return [str(p) for p in paths if p]
+
+
+def load_source(kind: SourceKind, path: Path | None) -> Inventory:
+    """Load an inventory of ``kind`` from ``path`` (environment needs no path)."""
+    match kind:
+        case SourceKind.ENVIRONMENT:
+            return from_environment()
+        case SourceKind.REQUIREMENTS | SourceKind.UV_LOCK | SourceKind.PYLOCK | SourceKind.PYPROJECT:
+            if path is None:
+                raise InputError(f"a {kind.value} source needs a file")
+            if not path.is_file():
+                raise InputError("file not found", path=path)
+            loaders = {
+                SourceKind.REQUIREMENTS: from_requirements,
+                SourceKind.UV_LOCK: from_uv_lock,
+                SourceKind.PYLOCK: from_pylock,
+                SourceKind.PYPROJECT: from_pyproject,
+            }
+            return loaders[kind](path)
+
+
+def lock_kind(path: Path) -> SourceKind:
+    """Return the source kind of a lock file by its name."""
+    name = path.name
+    if name == "uv.lock":
+        return SourceKind.UV_LOCK
+    if name == "pylock.toml" or (name.startswith("pylock.") and name.endswith(".toml")):
+        return SourceKind.PYLOCK
+    if name.endswith(".txt"):
+        return SourceKind.REQUIREMENTS
+    raise InputError("not a known lock file (uv.lock, pylock.toml, pylock.*.toml, requirements*.txt)", path=path)
+
+
+def discover(root: Path, configured: Iterable[str] = ()) -> list[tuple[SourceKind, Path]]:
+    """Find the dependency sources: the configured ones, else uv.lock, pylock.toml, requirements*.txt, pyproject."""
+    configured = list(configured)
+    if configured:
+        return [(lock_kind(root / item), root / item) for item in configured]
+    for name in ("uv.lock", "pylock.toml"):
+        if (root / name).is_file():
+            return [(lock_kind(root / name), root / name)]
+    requirements = sorted(p for p in root.glob("requirements*.txt") if p.is_file())
+    if requirements:
+        return [(SourceKind.REQUIREMENTS, p) for p in requirements]
+    if (root / "pyproject.toml").is_file():
+        return [(SourceKind.PYPROJECT, root / "pyproject.toml")]
+    return []
+
+
+def merge(inventories: list[Inventory]) -> Inventory:
+    """Merge several inventories of one project into one (first source wins for a duplicate name)."""
+    if len(inventories) == 1:
+        return inventories[0]
+    components = [c for inv in inventories for c in inv.components]
+    kind = inventories[0].kind if inventories else SourceKind.PYPROJECT
+    paths = ", ".join(str(inv.path) for inv in inventories if inv.path)
+    return Inventory(
+        kind=kind, path=paths or None, components=_sorted(components), graph=all(i.graph for i in inventories)
+    )

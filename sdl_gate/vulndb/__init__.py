@@ -1,0 +1,1 @@
+"""Offline OSV vulnerability database (SQLite) and an OSV-compatible API on loopback for pip-audit."""

@@ -1,0 +1,235 @@
+"""The offline OSV database: SQLite, one row per advisory, indexed by package and alias."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sdl_gate.vulndb.matching import Affected, normalise_name, parse_record_affected, record_affects
+
+DB_FILENAME = "osv.sqlite3"
+MAX_PARSED_CACHE = 50_000
+SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS vulns (
+    id TEXT PRIMARY KEY,
+    modified TEXT NOT NULL,
+    published TEXT,
+    withdrawn TEXT,
+    record TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS affected (vuln_id TEXT NOT NULL, package TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS affected_package ON affected (package);
+CREATE INDEX IF NOT EXISTS affected_vuln ON affected (vuln_id);
+CREATE TABLE IF NOT EXISTS aliases (vuln_id TEXT NOT NULL, alias TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS aliases_vuln ON aliases (vuln_id);
+"""
+
+# Which id of a merged group is shown first: the PyPI advisory database's own ids, then GitHub's, then CVE.
+_PREFERENCE = ("PYSEC-", "GHSA-", "OSV-")
+
+
+def default_cache_dir() -> Path:
+    """Return the cache directory: ``SDL_GATE_CACHE_DIR``, else ``$XDG_CACHE_HOME/sdl-gate``, else ``~/.cache``."""
+    explicit = os.environ.get("SDL_GATE_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".cache"
+    return base / "sdl-gate"
+
+
+def database_path(cache_dir: Path) -> Path:
+    """Return the database file inside ``cache_dir``."""
+    return cache_dir / "vulndb" / DB_FILENAME
+
+
+@dataclass(frozen=True)
+class DatabaseStatus:
+    """What the database holds: advisory count, when it was last imported, the newest advisory change."""
+
+    path: str
+    records: int
+    withdrawn: int
+    imported_at: str | None
+    newest_modified: str | None
+    source: str | None
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    """One advisory as stored, with its parsed PyPI entries."""
+
+    id: str
+    record: dict[str, Any]
+    affected: tuple[Affected, ...]
+    aliases: frozenset[str]
+
+
+def _preference(vuln_id: str) -> tuple[int, str]:
+    for rank, prefix in enumerate(_PREFERENCE):
+        if vuln_id.startswith(prefix):
+            return rank, vuln_id
+    return len(_PREFERENCE), vuln_id
+
+
+def merge_aliases(records: Iterable[StoredRecord]) -> list[dict[str, Any]]:
+    """Merge records that are aliases of one another into one record each (ids joined in ``aliases``)."""
+    groups: list[tuple[set[str], list[StoredRecord]]] = []
+    for item in records:
+        names = {item.id, *item.aliases}
+        joined = [g for g in groups if g[0] & names]
+        merged_names = set(names)
+        merged_items = [item]
+        for group in joined:
+            merged_names |= group[0]
+            merged_items += group[1]
+            groups.remove(group)
+        groups.append((merged_names, merged_items))
+    merged: list[dict[str, Any]] = []
+    for names, items in groups:
+        primary = min(items, key=lambda r: _preference(r.id))
+        document = dict(primary.record)
+        document["aliases"] = sorted(names - {primary.id})
+        merged.append(document)
+    merged.sort(key=lambda d: str(d["id"]))
+    return merged
+
+
+class VulnDatabase:
+    """An OSV database file; every method opens its own connection so threads can share one instance."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        # Parsed advisories by (id, modified): parsing version lists is most of a query's cost.
+        self._parsed: dict[tuple[str, str], StoredRecord] = {}
+        self._lock = threading.Lock()
+
+    def exists(self) -> bool:
+        """Return whether the database file exists."""
+        return self.path.is_file()
+
+    @contextmanager
+    def _connect(self, *, write: bool = False) -> Iterator[sqlite3.Connection]:
+        if write:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        else:
+            connection = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        with closing(connection):
+            yield connection
+
+    def replace_all(self, records: Mapping[str, dict[str, Any]], *, source: str, imported_at: str) -> int:
+        """Insert or update ``records`` in one transaction (all or nothing); return how many were written."""
+        with self._connect(write=True) as db:
+            db.executescript(_SCHEMA)
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for vuln_id, record in records.items():
+                    db.execute("DELETE FROM affected WHERE vuln_id = ?", (vuln_id,))
+                    db.execute("DELETE FROM aliases WHERE vuln_id = ?", (vuln_id,))
+                    db.execute(
+                        "INSERT OR REPLACE INTO vulns (id, modified, published, withdrawn, record) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        (
+                            vuln_id,
+                            str(record["modified"]),
+                            _optional_str(record.get("published")),
+                            _optional_str(record.get("withdrawn")),
+                            json.dumps(record, sort_keys=True, separators=(",", ":")),
+                        ),
+                    )
+                    packages = {entry.package for entry in parse_record_affected(record)}
+                    db.executemany(
+                        "INSERT INTO affected (vuln_id, package) VALUES (?, ?)",
+                        [(vuln_id, package) for package in sorted(packages)],
+                    )
+                    aliases = {str(a) for a in record.get("aliases", []) or []}
+                    db.executemany(
+                        "INSERT INTO aliases (vuln_id, alias) VALUES (?, ?)",
+                        [(vuln_id, alias) for alias in sorted(aliases)],
+                    )
+                meta = {"schema_version": SCHEMA_VERSION, "imported_at": imported_at, "source": source}
+                db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", list(meta.items()))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        return len(records)
+
+    def status(self) -> DatabaseStatus:
+        """Return what the database holds (an empty status when the file does not exist)."""
+        if not self.exists():
+            return DatabaseStatus(str(self.path), 0, 0, None, None, None)
+        with self._connect() as db:
+            try:
+                count, withdrawn, newest = db.execute(
+                    "SELECT COUNT(*), COUNT(withdrawn), MAX(modified) FROM vulns"
+                ).fetchone()
+                meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+            except sqlite3.DatabaseError:
+                return DatabaseStatus(str(self.path), 0, 0, None, None, None)
+        return DatabaseStatus(
+            str(self.path), int(count), int(withdrawn), meta.get("imported_at"), newest, meta.get("source")
+        )
+
+    def _load(self, db: sqlite3.Connection, ids: Iterable[str]) -> list[StoredRecord]:
+        loaded: list[StoredRecord] = []
+        for vuln_id in sorted(set(ids)):
+            row = db.execute("SELECT record FROM vulns WHERE id = ?", (vuln_id,)).fetchone()
+            if row is None:
+                continue
+            record = json.loads(row[0])
+            loaded.append(
+                StoredRecord(
+                    id=vuln_id,
+                    record=record,
+                    affected=tuple(parse_record_affected(record)),
+                    aliases=frozenset(str(a) for a in record.get("aliases", []) or []),
+                )
+            )
+        return loaded
+
+    def query(self, package: str, version: str) -> list[dict[str, Any]]:
+        """Return the advisories affecting ``package`` at ``version``, withdrawn ones excluded, aliases merged."""
+        name = normalise_name(package)
+        with self._connect() as db:
+            keys = db.execute(
+                "SELECT DISTINCT v.id, v.modified FROM affected a JOIN vulns v ON v.id = a.vuln_id "
+                "WHERE a.package = ? AND v.withdrawn IS NULL ORDER BY v.id",
+                (name,),
+            ).fetchall()
+            with self._lock:
+                cached = {key: self._parsed.get(key) for key in map(tuple, keys)}
+            missing = [key[0] for key, value in cached.items() if value is None]
+            loaded = {(r.id, str(r.record["modified"])): r for r in self._load(db, missing)}
+        if loaded:
+            with self._lock:
+                if len(self._parsed) + len(loaded) > MAX_PARSED_CACHE:
+                    self._parsed.clear()
+                self._parsed.update(loaded)
+        records = [value or loaded.get(key) for key, value in cached.items()]
+        matched = [r for r in records if r is not None and record_affects(r.affected, name, version)]
+        return merge_aliases(matched)
+
+    def get(self, vuln_id: str) -> dict[str, Any] | None:
+        """Return one advisory by its id, or by an alias when no advisory has that id."""
+        with self._connect() as db:
+            found = self._load(db, [vuln_id])
+            if not found:
+                owners = [row[0] for row in db.execute("SELECT vuln_id FROM aliases WHERE alias = ?", (vuln_id,))]
+                found = self._load(db, owners[:1])
+        return found[0].record if found else None
+
+
+def _optional_str(value: Any) -> str | None:
+    return None if value is None else str(value)
