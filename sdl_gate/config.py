@@ -52,6 +52,18 @@ class ToolConfig(BaseModel):
         default_factory=dict,
         description="User guideline documents (SG-1 to SG-6), paths relative to the project.",
     )
+    sast_baseline: str | None = Field(
+        default=None,
+        description="SAST baseline file relative to the project (default: sast-baseline.json in security-dir).",
+    )
+    sast_jobs: int = Field(
+        default=0, ge=0, le=256, description="Processes static analysis runs in; 0 means one per CPU."
+    )
+    sast_max_file_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        gt=0,
+        description="Python files larger than this are reported as not analysed (exclude generated code).",
+    )
 
 
 @dataclass(frozen=True)
@@ -68,6 +80,13 @@ class Project:
     def security_dir(self) -> Path:
         """The absolute ``security/`` directory."""
         return self.root / self.config.security_dir
+
+    @property
+    def sast_baseline(self) -> Path:
+        """The SAST baseline file (it need not exist)."""
+        if self.config.sast_baseline is not None:
+            return self.root / self.config.sast_baseline
+        return self.security_dir / "sast-baseline.json"
 
 
 def _line_of(text: str, key: str) -> int | None:

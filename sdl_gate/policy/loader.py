@@ -93,6 +93,10 @@ def _apply(entry: ResolvedRequirement, override: RequirementPolicy) -> ResolvedR
         result = replace(result, enforced_from=override.enforced_from)
     if override.params is not None and "max_age_days" in override.params.model_fields_set:
         result = replace(result, max_age_days=override.params.max_age_days)
+    if override.params is not None and "severity_threshold" in override.params.model_fields_set:
+        result = replace(result, severity_threshold=override.params.severity_threshold)
+    if override.params is not None and "confidence_threshold" in override.params.model_fields_set:
+        result = replace(result, confidence_threshold=override.params.confidence_threshold)
     return result
 
 

@@ -21,6 +21,14 @@ class Mode(str, enum.Enum):
     NOT_APPLICABLE = "not_applicable"
 
 
+class Threshold(str, enum.Enum):
+    """A minimum severity or confidence for static-analysis findings to count."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -30,6 +38,12 @@ class Params(_Strict):
 
     max_age_days: PositiveInt | None = Field(
         default=None, description="Records and reviews older than this many days no longer count."
+    )
+    severity_threshold: Threshold | None = Field(
+        default=None, description="Static-analysis findings of this severity or higher block (default low)."
+    )
+    confidence_threshold: Threshold | None = Field(
+        default=None, description="Static-analysis findings of this confidence or higher block (default low)."
     )
 
 
@@ -93,6 +107,8 @@ class ResolvedRequirement:
     justification: str | None
     enforced_from: date | None
     max_age_days: int | None
+    severity_threshold: Threshold | None = None
+    confidence_threshold: Threshold | None = None
 
     def effective_mode(self, today: date) -> Mode:
         """Return the mode in force on ``today`` (enforced requirements are advisory before their date)."""
@@ -106,8 +122,17 @@ class ResolvedRequirement:
             "mode": self.mode.value,
             "justification": self.justification,
             "enforced_from": self.enforced_from.isoformat() if self.enforced_from else None,
-            "params": {"max_age_days": self.max_age_days},
+            "params": {"max_age_days": self.max_age_days, **self._threshold_params()},
         }
+
+    def _threshold_params(self) -> dict[str, str]:
+        # Only set thresholds are shown, so requirements without static analysis keep their old form.
+        params: dict[str, str] = {}
+        if self.severity_threshold is not None:
+            params["severity_threshold"] = self.severity_threshold.value
+        if self.confidence_threshold is not None:
+            params["confidence_threshold"] = self.confidence_threshold.value
+        return params
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,390 @@
+"""Runs bandit through ``bandit.core`` on a selection of files: sharded across processes, cached by content.
+
+Each worker process builds one ``BanditManager`` with the project's configuration and scans the files it is
+given one at a time, exactly as ``bandit`` would (same plugins, same ``# nosec`` handling), so the findings
+equal the CLI's. The parent reads every file once to take its SHA-256, answers unchanged files from the
+cache, and only sends the rest to the workers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import io
+import linecache
+import logging
+import multiprocessing
+import os
+import re
+import stat
+import tokenize
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from sdl_gate._files import canonical_json, sha256_bytes, write_atomic
+from sdl_gate.sast.models import BanditIssue, FileScan, NosecComment, ScanStatus
+from sdl_gate.sast.settings import BanditSettings, Selection, Target
+
+#: A Python file larger than this is not analysed (generated code belongs in the configured excludes).
+DEFAULT_MAX_FILE_BYTES = 8 * 1024 * 1024
+#: Below this much source to scan, starting worker processes (about half a second) costs more than it saves.
+IN_PROCESS_BYTES = 256 * 1024
+CACHE_DIR = Path(".sdl-gate") / "cache" / "sast"
+CACHE_FORMAT = 1
+
+# bandit's reasons for skipping a file that depend only on its content, so they may be cached.
+_CONTENT_REASONS = ("syntax error while parsing AST from file", "exception while scanning file")
+_NOSEC = re.compile(r"#\s*nosec\b:?(?P<rest>.*)$", re.IGNORECASE)
+_NOSEC_BYTES = re.compile(rb"#\s*nosec", re.IGNORECASE)
+_TEST_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """One target's outcome: its content digest (when it could be read) and what the scan gave."""
+
+    target: Target
+    sha256: str | None
+    scan: FileScan
+    cached: bool
+
+
+@dataclass(frozen=True)
+class ScanRun:
+    """A whole run: the selection, one result per target, and how much work the cache saved."""
+
+    settings: BanditSettings
+    selection: Selection
+    results: tuple[FileResult, ...]
+    cache_hits: int
+    scanned: int
+    cache_corrupt: int
+
+
+def parse_nosec(comment: str, known: Any) -> NosecComment | None:
+    """Parse one comment token: ``# nosec B602, B603 -- justification`` (None if it is no nosec comment)."""
+    match = _NOSEC.search(comment)
+    if match is None:
+        return None
+    rest = match.group("rest")
+    ids_part, separator, justification = rest.partition("--")
+    # A second '#' ends bandit's test list; whatever follows is commentary, not a justification.
+    ids_part = ids_part.split("#", 1)[0]
+    tests: list[str] = []
+    unknown: list[str] = []
+    for token in _TEST_TOKEN.findall(ids_part):
+        test_id = token.upper() if re.fullmatch(r"[Bb]\d+", token) else token
+        if known(test_id):
+            tests.append(test_id)
+        else:
+            unknown.append(token)
+    text = justification.strip() if separator else ""
+    return NosecComment(
+        line=0,
+        tests=tuple(dict.fromkeys(tests)),
+        unknown=tuple(dict.fromkeys(unknown)),
+        justification=text or None,
+    )
+
+
+def _decode(data: bytes) -> str:
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding, errors="replace")
+    except (SyntaxError, LookupError):
+        return data.decode("utf-8", errors="replace")
+
+
+def _nosec_comments(data: bytes, known: Any) -> tuple[NosecComment, ...]:
+    found: list[NosecComment] = []
+    if _NOSEC_BYTES.search(data) is None:
+        # Tokenizing costs as much as a tenth of bandit's own time; most files have no nosec at all.
+        return ()
+    try:
+        for token in tokenize.tokenize(io.BytesIO(data).readline):
+            if token.type == tokenize.COMMENT:
+                parsed = parse_nosec(token.string, known)
+                if parsed is not None:
+                    found.append(parsed.model_copy(update={"line": token.start[0]}))
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return tuple(found)
+
+
+def _flagged(lines: list[str], line_range: list[int], line: int) -> str:
+    numbers = line_range or [line]
+    picked = [lines[n - 1] for n in range(min(numbers), max(numbers) + 1) if 0 < n <= len(lines)]
+    return " ".join(" ".join(text.split()) for text in picked).strip()
+
+
+class _Scanner:
+    """One bandit manager, reused for every file a process scans."""
+
+    def __init__(self, config_file: str | None, tests: tuple[str, ...], skips: tuple[str, ...]) -> None:
+        from bandit.core import config as b_config
+        from bandit.core import extension_loader
+        from bandit.core import manager as b_manager
+
+        # bandit logs skipped files and unknown nosec names; we report those ourselves.
+        logging.getLogger("bandit").setLevel(logging.CRITICAL)
+        self._manager = b_manager.BanditManager(
+            b_config.BanditConfig(config_file=config_file),
+            "file",
+            quiet=True,
+            profile={"include": set(tests), "exclude": set(skips)},
+        )
+        extensions = extension_loader.MANAGER
+        self._known = lambda test: bool(extensions.check_id(test) or extensions.get_test_id(test))
+
+    def scan(self, path: str, expected_sha256: str) -> tuple[FileScan, bool] | None:
+        """Scan one file; return the result and whether it may be cached, or None if it changed meanwhile."""
+        from bandit.core import metrics as b_metrics
+
+        manager = self._manager
+        manager.results = []
+        manager.skipped = []
+        manager.scores = []
+        manager.metrics = b_metrics.Metrics()
+        manager.files_list = [path]
+        try:
+            manager.run_tests()
+            issues = [issue.as_dict(with_code=True, max_lines=3) for issue in manager.results]
+            data = Path(path).read_bytes()
+        finally:
+            linecache.clearcache()
+        if sha256_bytes(data) != expected_sha256:
+            return None
+        if manager.skipped:
+            reason = str(manager.skipped[0][1])
+            return FileScan(status=ScanStatus.NOT_ANALYSED, reason=f"bandit: {reason}"), reason in _CONTENT_REASONS
+        lines = _decode(data).splitlines()
+        metrics = {str(k): int(v) for k, v in manager.metrics.data.get(path, {}).items()}
+        result = FileScan(
+            status=ScanStatus.ANALYSED,
+            issues=tuple(
+                BanditIssue(
+                    test_id=str(d["test_id"]),
+                    test_name=str(d["test_name"]),
+                    severity=str(d["issue_severity"]),
+                    confidence=str(d["issue_confidence"]),
+                    cwe=int(d["issue_cwe"]["id"]) if d["issue_cwe"] else None,
+                    text=str(d["issue_text"]),
+                    line=int(d["line_number"]),
+                    line_range=tuple(int(n) for n in d["line_range"]),
+                    col_offset=int(d["col_offset"]),
+                    end_col_offset=int(d["end_col_offset"]),
+                    code=str(d["code"]),
+                    flagged=_flagged(lines, list(d["line_range"]), int(d["line_number"])),
+                )
+                for d in issues
+            ),
+            nosec=_nosec_comments(data, self._known),
+            metrics=metrics,
+        )
+        return result, True
+
+
+# One scanner per worker process (set by the pool's initializer), and per configuration in this process.
+_WORKER: dict[str, _Scanner] = {}
+_IN_PROCESS: dict[tuple[str | None, tuple[str, ...], tuple[str, ...]], _Scanner] = {}
+
+
+def _init_worker(config_file: str | None, tests: tuple[str, ...], skips: tuple[str, ...]) -> None:
+    _WORKER["scanner"] = _Scanner(config_file, tests, skips)
+
+
+def _scan_batch(batch: list[tuple[int, str, str]]) -> list[tuple[int, str | None, bool]]:
+    """Worker entry point: scan ``(index, path, sha256)`` items; return ``(index, FileScan JSON, cacheable)``."""
+    scanner = _WORKER["scanner"]
+    out: list[tuple[int, str | None, bool]] = []
+    for index, path, digest in batch:
+        scanned = scanner.scan(path, digest)
+        if scanned is None:
+            out.append((index, None, False))
+        else:
+            out.append((index, scanned[0].model_dump_json(), scanned[1]))
+    return out
+
+
+class Cache:
+    """Content-addressed scan results under ``.sdl-gate/cache/sast``; a damaged entry is a miss."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.corrupt = 0
+
+    def key(self, sha256: str, settings: BanditSettings, relative: str) -> str:
+        """Return the cache key of a file's content under a configuration (and path, if results depend on it)."""
+        parts = [f"v{CACHE_FORMAT}", sha256, settings.version, settings.digest]
+        if settings.path_sensitive:
+            parts.append(relative)
+        return sha256_bytes("\0".join(parts).encode("utf-8"))
+
+    def _path(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> FileScan | None:
+        """Return the cached result, or None when absent or damaged (damage is counted)."""
+        path = self._path(key)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError:
+            self.corrupt += 1
+            return None
+        try:
+            import json
+
+            envelope = json.loads(raw)
+            scan = envelope["scan"]
+            if envelope.get("key") != key or envelope.get("sha256") != sha256_bytes(canonical_json(scan).encode()):
+                raise ValueError("digest mismatch")
+            return FileScan.model_validate(scan)
+        except (ValueError, KeyError, TypeError, ValidationError, UnicodeDecodeError):
+            self.corrupt += 1
+            return None
+
+    def put(self, key: str, scan: FileScan) -> None:
+        """Store a result atomically; a cache that cannot be written only costs speed."""
+        body = scan.model_dump(mode="json")
+        envelope = {"key": key, "scan": body, "sha256": sha256_bytes(canonical_json(body).encode())}
+        with contextlib.suppress(OSError):
+            write_atomic(self._path(key), canonical_json(envelope))
+
+
+def _read(target: Target, max_bytes: int) -> bytes | FileScan:
+    """Read a target's bytes, or say why it cannot be analysed."""
+    path = target.path
+
+    def skipped(reason: str) -> FileScan:
+        return FileScan(status=ScanStatus.NOT_ANALYSED, reason=reason)
+
+    try:
+        info = path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return skipped("symlink loop")
+        if exc.errno == errno.ENOENT:
+            return skipped("missing (deleted, or a dangling symlink)")
+        return skipped(f"cannot read: {exc.strerror}")
+    if not stat.S_ISREG(info.st_mode):
+        return skipped("not a regular file")
+    if info.st_size > max_bytes:
+        return skipped(
+            f"{info.st_size} bytes, larger than the {max_bytes}-byte limit; exclude generated files in the "
+            "bandit configuration"
+        )
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        return skipped(f"cannot read: {exc.strerror}")
+    if len(data) > max_bytes:
+        return skipped(f"grew past the {max_bytes}-byte limit while being read")
+    return data
+
+
+def _batches(items: list[tuple[int, str, str, int]], jobs: int) -> list[list[tuple[int, str, str]]]:
+    # Largest files first, dealt into many small batches, so no worker is left with the tail.
+    ordered = sorted(items, key=lambda item: -item[3])
+    count = max(1, min(len(ordered), jobs * 8))
+    batches: list[list[tuple[int, str, str]]] = [[] for _ in range(count)]
+    for position, (index, path, digest, _size) in enumerate(ordered):
+        batches[position % count].append((index, path, digest))
+    return [batch for batch in batches if batch]
+
+
+def default_jobs() -> int:
+    """The number of worker processes: the CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run_scan(
+    settings: BanditSettings,
+    selection: Selection,
+    *,
+    cache: Cache | None,
+    jobs: int | None = None,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+) -> ScanRun:
+    """Scan every selected file (from the cache where possible); never raises for a bad file."""
+    targets = list(selection.targets)
+    results: dict[int, FileResult] = {}
+    pending: list[tuple[int, str, str, int]] = []
+    keys: dict[int, str] = {}
+    hits = 0
+    for index, target in enumerate(targets):
+        data = _read(target, max_file_bytes)
+        if isinstance(data, FileScan):
+            results[index] = FileResult(target, None, data, cached=False)
+            continue
+        digest = sha256_bytes(data)
+        if b"\0" in data:
+            # bandit would fail on it anyway; say plainly what it is.
+            scan = FileScan(status=ScanStatus.NOT_ANALYSED, reason="binary content, not Python source")
+            results[index] = FileResult(target, digest, scan, cached=False)
+            continue
+        if cache is not None:
+            key = cache.key(digest, settings, target.relative)
+            keys[index] = key
+            hit = cache.get(key)
+            if hit is not None:
+                hits += 1
+                results[index] = FileResult(target, digest, hit, cached=True)
+                continue
+        pending.append((index, str(target.path.absolute()), digest, len(data)))
+
+    digests = {item[0]: item[2] for item in pending}
+    for index, payload, cacheable in _scan(settings, pending, jobs or default_jobs()):
+        target = targets[index]
+        if payload is None:
+            scan = FileScan(status=ScanStatus.NOT_ANALYSED, reason="changed while being scanned")
+            results[index] = FileResult(target, digests[index], scan, cached=False)
+            continue
+        scan = FileScan.model_validate_json(payload)
+        if cache is not None and cacheable and index in keys:
+            cache.put(keys[index], scan)
+        results[index] = FileResult(target, digests[index], scan, cached=False)
+    return ScanRun(
+        settings=settings,
+        selection=selection,
+        results=tuple(results[i] for i in range(len(targets))),
+        cache_hits=hits,
+        scanned=len(pending),
+        cache_corrupt=cache.corrupt if cache is not None else 0,
+    )
+
+
+def _scan(
+    settings: BanditSettings, pending: list[tuple[int, str, str, int]], jobs: int
+) -> Iterable[tuple[int, str | None, bool]]:
+    if not pending:
+        return []
+    init = (settings.config_file, settings.tests, settings.skips)
+    if jobs <= 1 or len(pending) <= 1 or sum(item[3] for item in pending) <= IN_PROCESS_BYTES:
+        scanner = _IN_PROCESS.get(init)
+        if scanner is None:
+            scanner = _IN_PROCESS[init] = _Scanner(*init)
+        out: list[tuple[int, str | None, bool]] = []
+        for index, path, digest, _size in pending:
+            scanned = scanner.scan(path, digest)
+            out.append((index, None, False) if scanned is None else (index, scanned[0].model_dump_json(), scanned[1]))
+        return out
+    workers = min(jobs, len(pending))
+    collected: list[tuple[int, str | None, bool]] = []
+    # spawn, not fork: collectors run in threads, and forking a threaded process can deadlock the child.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker, initargs=init) as pool:
+        futures = [pool.submit(_scan_batch, batch) for batch in _batches(pending, workers)]
+        for future in as_completed(futures):
+            collected.extend(future.result())
+    return collected
