@@ -312,5 +312,5 @@ def test_collect_writes_evidence_only(run_cli: RunCli, project: ProjectFactory) 
     result = run_cli("collect", project.root)
     assert result.code == 0, result.stderr
     kinds = {line.split()[0] for line in result.stdout.splitlines()}
-    assert kinds == {"records", "repository", "waivers"}
-    assert len(list((project.root / ".sdl-gate" / "evidence" / "objects").glob("*.json"))) == 3
+    assert kinds == {"records", "repository", "sast", "waivers"}
+    assert len(list((project.root / ".sdl-gate" / "evidence" / "objects").glob("*.json"))) == 4
