@@ -95,7 +95,7 @@ def write_baseline(path: Path, findings: tuple[Finding, ...]) -> int:
 
 
 _HOOK_ID = re.compile(r"^\s*-?\s*id:\s*['\"]?(bandit|sdl-gate[\w-]*)\b", re.MULTILINE)
-_RUNS_ANALYSER = re.compile(r"\b(sdl-gate\s+(sast|check)|bandit\b)")
+_RUNS_ANALYSER = (re.compile(r"\bsdl-gate\s+(?:sast|check)\b"), re.compile(r"\bbandit\s+-\S+"))
 MAX_AUTOMATION_BYTES = 1024 * 1024
 
 
@@ -122,7 +122,7 @@ def find_automation(root: Path) -> tuple[AutomationHook, ...]:
         text = text_of(path)
         if text is None:
             continue
-        match = _RUNS_ANALYSER.search(text)
+        match = _RUNS_ANALYSER[0].search(text) or _RUNS_ANALYSER[1].search(text)
         if match:
             relative = path.relative_to(root).as_posix()
             found.append(AutomationHook(path=relative, detail=f"CI runs `{match.group(0)}`"))
