@@ -5,8 +5,6 @@ from __future__ import annotations
 from sdl_gate._files import pretty_json, sha256_file
 from sdl_gate.collectors.base import CollectContext
 from sdl_gate.evidence import Evidence, EvidenceKind, FileDigest, Subject, ToolInfo
-from sdl_gate.sast.analyse import analyse
-from sdl_gate.sast.sarif import to_sarif
 
 
 class SastCollector:
@@ -16,6 +14,10 @@ class SastCollector:
 
     def collect(self, context: CollectContext) -> Evidence:
         """Scan the project and describe findings, suppressions, coverage and automation."""
+        # Imported here: sdl_gate.sast uses the collectors' subprocess helper, and start-up stays lean.
+        from sdl_gate.sast.analyse import analyse
+        from sdl_gate.sast.sarif import to_sarif
+
         result = analyse(context.project)
         raw = context.put_raw(pretty_json(result.bandit).encode("utf-8"), "bandit.json")
         sarif = context.put_raw(pretty_json(to_sarif(result.report)).encode("utf-8"), "sarif")
