@@ -17,6 +17,7 @@ import multiprocessing
 import os
 import re
 import stat
+import tempfile
 import tokenize
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -26,7 +27,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from sdl_gate._files import canonical_json, sha256_bytes, write_atomic
+from sdl_gate._files import canonical_json, sha256_bytes
 from sdl_gate.sast.models import BanditIssue, FileScan, NosecComment, ScanStatus
 from sdl_gate.sast.settings import BanditSettings, Selection, Target
 
@@ -254,8 +255,19 @@ class Cache:
         """Store a result atomically; a cache that cannot be written only costs speed."""
         body = scan.model_dump(mode="json")
         envelope = {"key": key, "scan": body, "sha256": sha256_bytes(canonical_json(body).encode())}
+        path = self._path(key)
         with contextlib.suppress(OSError):
-            write_atomic(self._path(key), canonical_json(envelope))
+            # Atomic (temporary file, then rename) but without fsync: a cache entry lost in a crash is only a
+            # miss, and a damaged one is detected by its digest; thousands of fsyncs would cost seconds.
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=f".{key[:8]}.", suffix=".tmp", dir=path.parent)
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(canonical_json(envelope).encode("utf-8"))
+                Path(name).replace(path)
+            except BaseException:
+                Path(name).unlink(missing_ok=True)
+                raise
 
 
 def _read(target: Target, max_bytes: int) -> bytes | FileScan:
