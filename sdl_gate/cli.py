@@ -336,7 +336,13 @@ def sast(
     inputs = load_inputs(project_root, policy_spec)
     if write_baseline and explicit is not None:
         raise InputError("--write-baseline needs a scan of the whole project, not of chosen files")
-    result = analyse(inputs.project, explicit, jobs=jobs, use_cache=not no_cache, baseline=baseline)
+    from sdl_gate.collectors._tool import ToolUnavailable
+    from sdl_gate.errors import ToolError
+
+    try:
+        result = analyse(inputs.project, explicit, jobs=jobs, use_cache=not no_cache, baseline=baseline)
+    except ToolUnavailable as exc:
+        raise ToolError(exc.reason) from None
     run = result.run
     stats = (
         f"{len(run.results)} file(s): {run.scanned} scanned, {run.cache_hits} from the cache"

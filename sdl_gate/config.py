@@ -64,6 +64,9 @@ class ToolConfig(BaseModel):
         gt=0,
         description="Python files larger than this are reported as not analysed (exclude generated code).",
     )
+    sast_timeout_seconds: int = Field(
+        default=1800, gt=0, description="Static analysis worker processes are stopped after this many seconds."
+    )
 
 
 @dataclass(frozen=True)

@@ -147,3 +147,24 @@ def test_invalid_bandit_configuration_is_an_input_error(project: ProjectFactory,
     assert result.code == 2
     assert ".bandit" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_workers_that_overrun_the_timeout_are_stopped_and_their_files_not_analysed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import multiprocessing
+
+    monkeypatch.setattr(engine, "IN_PROCESS_BYTES", 0)
+    settings = load_settings(CLICK_DIR)
+    selection = select(CLICK_DIR, settings)
+    # No process can start, import bandit and scan within a millisecond.
+    late = run_scan(settings, selection, cache=None, jobs=2, timeout=0.001)
+    reasons = {r.scan.reason for r in late.results}
+    assert reasons == {"bandit did not finish within 0.001 s"}
+    assert multiprocessing.active_children() == []
+
+
+def test_a_missing_explicit_file_is_an_input_error(project: ProjectFactory, run_cli: RunCli) -> None:
+    result = run_cli("sast", "--root", project.root, project.root / "nope.py")
+    assert result.code == 2
+    assert "nope.py: file not found" in result.stderr

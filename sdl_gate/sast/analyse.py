@@ -42,6 +42,7 @@ def analyse(
         cache=cache,
         jobs=jobs or project.config.sast_jobs or None,
         max_file_bytes=project.config.sast_max_file_bytes,
+        timeout=project.config.sast_timeout_seconds,
     )
     baseline_path = baseline or project.sast_baseline
     loaded = load_baseline(baseline_path)

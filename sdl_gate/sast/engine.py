@@ -20,7 +20,8 @@ import stat
 import tempfile
 import tokenize
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,8 @@ from sdl_gate.sast.settings import BanditSettings, Selection, Target
 DEFAULT_MAX_FILE_BYTES = 8 * 1024 * 1024
 #: Below this much source to scan, starting worker processes (about half a second) costs more than it saves.
 IN_PROCESS_BYTES = 256 * 1024
+#: The worker processes of one run are stopped after this long; what they had not finished is not analysed.
+DEFAULT_TIMEOUT_SECONDS = 1800.0
 CACHE_DIR = Path(".sdl-gate") / "cache" / "sast"
 CACHE_FORMAT = 1
 
@@ -327,6 +330,7 @@ def run_scan(
     cache: Cache | None,
     jobs: int | None = None,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
 ) -> ScanRun:
     """Scan every selected file (from the cache where possible); never raises for a bad file."""
     targets = list(selection.targets)
@@ -356,7 +360,7 @@ def run_scan(
         pending.append((index, str(target.path.absolute()), digest, len(data)))
 
     digests = {item[0]: item[2] for item in pending}
-    for index, payload, cacheable in _scan(settings, pending, jobs or default_jobs()):
+    for index, payload, cacheable in _scan(settings, pending, jobs or default_jobs(), timeout):
         target = targets[index]
         if payload is None:
             scan = FileScan(status=ScanStatus.NOT_ANALYSED, reason="changed while being scanned")
@@ -377,7 +381,7 @@ def run_scan(
 
 
 def _scan(
-    settings: BanditSettings, pending: list[tuple[int, str, str, int]], jobs: int
+    settings: BanditSettings, pending: list[tuple[int, str, str, int]], jobs: int, timeout: float
 ) -> Iterable[tuple[int, str | None, bool]]:
     if not pending:
         return []
@@ -393,10 +397,30 @@ def _scan(
         return out
     workers = min(jobs, len(pending))
     collected: list[tuple[int, str | None, bool]] = []
+    before = {child.pid for child in multiprocessing.active_children()}
     # spawn, not fork: collectors run in threads, and forking a threaded process can deadlock the child.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker, initargs=init) as pool:
-        futures = [pool.submit(_scan_batch, batch) for batch in _batches(pending, workers)]
-        for future in as_completed(futures):
-            collected.extend(future.result())
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker, initargs=init)
+    try:
+        futures = {pool.submit(_scan_batch, batch): batch for batch in _batches(pending, workers)}
+        done: set[Future[list[tuple[int, str | None, bool]]]] = set()
+        try:
+            for future in as_completed(futures, timeout=timeout):
+                collected.extend(future.result())
+                done.add(future)
+        except FuturesTimeout:
+            late = FileScan(status=ScanStatus.NOT_ANALYSED, reason=f"bandit did not finish within {timeout:g} s")
+            for future, batch in futures.items():
+                if future in done:
+                    continue
+                if future.done() and future.exception() is None:
+                    collected.extend(future.result())
+                    continue
+                collected.extend((index, late.model_dump_json(), False) for index, _path, _digest in batch)
+            # Stop the hung workers this pool started (and only those), or shutting down would wait for them.
+            for child in multiprocessing.active_children():
+                if child.pid not in before:
+                    child.terminate()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     return collected

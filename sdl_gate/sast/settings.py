@@ -257,6 +257,8 @@ def select(root: Path, settings: BanditSettings, explicit: list[Path] | None = N
         scope = Scope.FILES
         candidates: list[str] = []
         for given in explicit:
+            if not os.path.lexists(given):
+                raise InputError("file not found", path=given)
             relative = normalise(root, given)
             if (root / relative).is_dir():
                 candidates += [
