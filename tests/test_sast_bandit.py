@@ -87,7 +87,11 @@ def test_configuration_and_excludes_match_bandit_and_hold_for_explicit_files(
 ) -> None:
     root = project.root
     with (root / "pyproject.toml").open("a", encoding="utf-8") as handle:
-        handle.write('\n[tool.bandit]\nexclude_dirs = ["vendor"]\nskips = ["B404"]\n')
+        handle.write(
+            '\n[tool.bandit]\nexclude_dirs = ["vendor"]\nskips = ["B404"]\n'
+            '\n[tool.bandit.assert_used]\nskips = ["*/tests/*"]\n'
+        )
+    write(root / "tests" / "test_app.py", "def test_it():\n    assert True\n")
     _app(root, "app.py")
     _app(root, "vendor/lib.py")
     _app(root, "pkg/tool.py", "import pickle\n\npickle.loads(DATA)\nassert DATA\n")
@@ -96,6 +100,7 @@ def test_configuration_and_excludes_match_bandit_and_hold_for_explicit_files(
     result = analyse(load_project(root))
     assert keys(result.bandit["results"]) == keys(expected["results"])
     assert {f.test_id for f in result.report.findings} == {"B602", "B301", "B403", "B101"}  # B404 skipped
+    assert {f.path for f in result.report.findings if f.test_id == "B101"} == {"pkg/tool.py"}  # not in tests/
     assert result.report.excluded == ("vendor/lib.py",)
     assert result.report.config.source == "pyproject.toml [tool.bandit]"
 

@@ -195,7 +195,7 @@ class _Scanner:
 
 # One scanner per worker process (set by the pool's initializer), and per configuration in this process.
 _WORKER: dict[str, _Scanner] = {}
-_IN_PROCESS: dict[tuple[str | None, tuple[str, ...], tuple[str, ...]], _Scanner] = {}
+_IN_PROCESS: dict[str, _Scanner] = {}
 
 
 def _init_worker(config_file: str | None, tests: tuple[str, ...], skips: tuple[str, ...]) -> None:
@@ -387,9 +387,10 @@ def _scan(
         return []
     init = (settings.config_file, settings.tests, settings.skips)
     if jobs <= 1 or len(pending) <= 1 or sum(item[3] for item in pending) <= IN_PROCESS_BYTES:
-        scanner = _IN_PROCESS.get(init)
+        # Keyed by the configuration digest: the same file name may hold a different configuration later.
+        scanner = _IN_PROCESS.get(settings.digest)
         if scanner is None:
-            scanner = _IN_PROCESS[init] = _Scanner(*init)
+            scanner = _IN_PROCESS[settings.digest] = _Scanner(*init)
         out: list[tuple[int, str | None, bool]] = []
         for index, path, digest, _size in pending:
             scanned = scanner.scan(path, digest)
