@@ -22,6 +22,7 @@ import tokenize
 from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures import TimeoutError as FuturesTimeout
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -385,17 +386,33 @@ def _scan(
 ) -> Iterable[tuple[int, str | None, bool]]:
     if not pending:
         return []
-    init = (settings.config_file, settings.tests, settings.skips)
     if jobs <= 1 or len(pending) <= 1 or sum(item[3] for item in pending) <= IN_PROCESS_BYTES:
-        # Keyed by the configuration digest: the same file name may hold a different configuration later.
-        scanner = _IN_PROCESS.get(settings.digest)
-        if scanner is None:
-            scanner = _IN_PROCESS[settings.digest] = _Scanner(*init)
-        out: list[tuple[int, str | None, bool]] = []
-        for index, path, digest, _size in pending:
-            scanned = scanner.scan(path, digest)
-            out.append((index, None, False) if scanned is None else (index, scanned[0].model_dump_json(), scanned[1]))
-        return out
+        return _scan_here(settings, pending)
+    try:
+        return _scan_pool(settings, pending, jobs, timeout)
+    except BrokenProcessPool:
+        # Workers could not start (for example a __main__ that cannot be re-imported): scan here instead.
+        return _scan_here(settings, pending)
+
+
+def _scan_here(
+    settings: BanditSettings, pending: list[tuple[int, str, str, int]]
+) -> list[tuple[int, str | None, bool]]:
+    # Keyed by the configuration digest: the same file name may hold a different configuration later.
+    scanner = _IN_PROCESS.get(settings.digest)
+    if scanner is None:
+        scanner = _IN_PROCESS[settings.digest] = _Scanner(settings.config_file, settings.tests, settings.skips)
+    out: list[tuple[int, str | None, bool]] = []
+    for index, path, digest, _size in pending:
+        scanned = scanner.scan(path, digest)
+        out.append((index, None, False) if scanned is None else (index, scanned[0].model_dump_json(), scanned[1]))
+    return out
+
+
+def _scan_pool(
+    settings: BanditSettings, pending: list[tuple[int, str, str, int]], jobs: int, timeout: float
+) -> list[tuple[int, str | None, bool]]:
+    init = (settings.config_file, settings.tests, settings.skips)
     workers = min(jobs, len(pending))
     collected: list[tuple[int, str | None, bool]] = []
     before = {child.pid for child in multiprocessing.active_children()}
