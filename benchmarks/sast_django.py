@@ -24,8 +24,14 @@ from typing import Any
 Finding = tuple[str, str, int, int, str, str]
 
 
+CPU: dict[str, list[float]] = {}
+
+
 def run(argv: list[str], cwd: Path, output: Path | None = None) -> tuple[float, int, int]:
-    """Run a command; return wall seconds, exit code and peak RSS in MiB of its largest process."""
+    """Run a command; return wall seconds, exit code and peak RSS in MiB of its largest process.
+
+    CPU seconds (user + system, the process and the workers it waited for) are kept in CPU by command.
+    """
     start = time.perf_counter()
     with subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as process:
         _, status, usage = os.wait4(process.pid, 0)
@@ -33,6 +39,7 @@ def run(argv: list[str], cwd: Path, output: Path | None = None) -> tuple[float, 
         stderr = process.stderr.read().decode() if process.stderr else ""
     elapsed = time.perf_counter() - start
     code = process.returncode
+    CPU.setdefault(argv[2], []).append(usage.ru_utime + usage.ru_stime)
     if code not in (0, 1) or (output is not None and not output.is_file()):
         raise SystemExit(f"{' '.join(argv)} failed with {code}:\n{stderr}")
     return elapsed, code, usage.ru_maxrss // 1024
@@ -74,6 +81,31 @@ def our_findings(report: dict[str, Any]) -> set[Finding]:
     }
 
 
+def cold_runs(bandit_argv: list[str], ours_argv: list[str], workdir: Path, cache: Path, repeat: int) -> list[float]:
+    """Alternate bandit and a cold sdl-gate run, so load from other processes hits both alike."""
+    times: list[float] = []
+    for _ in range(repeat):
+        bandit_seconds, _, bandit_rss = run(bandit_argv, workdir, Path(bandit_argv[-1]))
+        shutil.rmtree(cache, ignore_errors=True)
+        cold_seconds, _, cold_rss = run(ours_argv, workdir, Path(ours_argv[-1]))
+        times += [bandit_seconds, bandit_rss, cold_seconds, cold_rss]
+    return times
+
+
+def incremental_runs(ours_argv: list[str], workdir: Path, root: Path, repeat: int) -> list[tuple[float, int, int]]:
+    """Warm runs, each followed by a run after one more file changed; return (warm, one changed, rss) times."""
+    candidates = sorted(root.joinpath("django").rglob("*.py"))
+    out: list[tuple[float, int, int]] = []
+    for attempt in range(repeat):
+        warm, _, warm_rss = run(ours_argv, workdir, Path(ours_argv[-1]))
+        out.append((warm, 0, warm_rss))
+        changed = candidates[100 + attempt]
+        changed.write_text(changed.read_text(encoding="utf-8") + "\n# touched by the benchmark\n", encoding="utf-8")
+        one, _, one_rss = run(ours_argv, workdir, Path(ours_argv[-1]))
+        out.append((one, 1, one_rss))
+    return out
+
+
 def main() -> None:
     """Download, run both tools, print ratios and memory."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -84,64 +116,34 @@ def main() -> None:
         workdir = args.keep or Path(temporary)
         workdir.mkdir(parents=True, exist_ok=True)
         root = download_django(workdir)
-        files = sum(1 for _ in root.rglob("*.py"))
-        print(f"tree: {root.name}, {files} Python files, {os.cpu_count()} CPUs")
-        bandit_json = workdir / "bandit.json"
-        ours_json = workdir / "sdl-gate.json"
+        print(f"tree: {root.name}, {sum(1 for _ in root.rglob('*.py'))} Python files, {os.cpu_count()} CPUs")
+        bandit_json, ours_json = workdir / "bandit.json", workdir / "sdl-gate.json"
         bandit_argv = [sys.executable, "-m", "bandit", "-r", str(root), "-f", "json", "-q", "-o", str(bandit_json)]
-        ours_argv = [
-            sys.executable,
-            "-m",
-            "sdl_gate",
-            "sast",
-            str(root),
-            "--format",
-            "json",
-            "--output",
-            str(ours_json),
-        ]
+        ours_argv = [sys.executable, "-m", "sdl_gate", "sast", str(root), "--format", "json", "--output"]
+        ours_argv.append(str(ours_json))
 
-        cache = root / ".sdl-gate"
-        bandit_times: list[float] = []
-        cold_times: list[float] = []
-        for _ in range(args.repeat):
-            # Alternate the two tools, so load from other processes on the machine hits both alike.
-            seconds, _, bandit_rss = run(bandit_argv, workdir, bandit_json)
-            bandit_times.append(seconds)
-            shutil.rmtree(cache, ignore_errors=True)
-            seconds, _, cold_rss = run(ours_argv, workdir, ours_json)
-            cold_times.append(seconds)
+        cold = cold_runs(bandit_argv, ours_argv, workdir, root / ".sdl-gate", args.repeat)
         expected = bandit_findings(json.loads(bandit_json.read_text()), root)
-        cold_found = our_findings(json.loads(ours_json.read_text()))
-        bandit_time, cold = min(bandit_times), min(cold_times)
-        print(f"bandit -r            {bandit_time:7.2f} s  peak {bandit_rss} MiB  {len(expected)} findings")
-
-        warm_times: list[float] = []
-        one_times: list[float] = []
-        candidates = sorted(root.joinpath("django").rglob("*.py"))
-        for attempt in range(args.repeat):
-            seconds, _, warm_rss = run(ours_argv, workdir, ours_json)
-            warm_times.append(seconds)
-            warm_found = our_findings(json.loads(ours_json.read_text()))
-            changed = candidates[100 + attempt]
-            changed.write_text(changed.read_text(encoding="utf-8") + "\n# touched by the benchmark\n", encoding="utf-8")
-            seconds, _, one_rss = run(ours_argv, workdir, ours_json)
-            one_times.append(seconds)
-            one_found = our_findings(json.loads(ours_json.read_text()))
-        warm, one = min(warm_times), min(one_times)
-
-        def line(label: str, seconds: float, rss: int) -> str:
-            return f"{label:<20} {seconds:7.2f} s  peak {rss} MiB  ratio {seconds / bandit_time:.3f}x"
-
-        print(f"(all runs, s: bandit {[round(t, 1) for t in bandit_times]}; cold {[round(t, 1) for t in cold_times]})")
-        print(line("sdl-gate cold", cold, cold_rss))
-        print(line("sdl-gate warm", warm, warm_rss))
-        print(line("sdl-gate one changed", one, one_rss))
-        same = cold_found == expected and warm_found == expected and one_found == expected
-        print(f"identical finding sets: {same} (bandit {len(expected)}, sdl-gate {len(cold_found)})")
+        found = [our_findings(json.loads(ours_json.read_text()))]
+        bandit_time = min(cold[0::4])
+        print(f"bandit -r            {bandit_time:7.2f} s  peak {max(cold[1::4]):.0f} MiB  {len(expected)} findings")
+        print(f"(all runs, s: bandit {[round(t, 1) for t in cold[0::4]]}; cold {[round(t, 1) for t in cold[2::4]]})")
+        incremental = incremental_runs(ours_argv, workdir, root, args.repeat)
+        found.append(our_findings(json.loads(ours_json.read_text())))
+        rows = [
+            ("sdl-gate cold", min(cold[2::4]), max(cold[3::4])),
+            ("sdl-gate warm", min(t for t, k, _ in incremental if k == 0), max(r for _, k, r in incremental if k == 0)),
+            ("sdl-gate one changed", min(t for t, k, _ in incremental if k), max(r for _, k, r in incremental if k)),
+        ]
+        for label, seconds, rss in rows:
+            print(f"{label:<20} {seconds:7.2f} s  peak {rss:.0f} MiB  ratio {seconds / bandit_time:.3f}x")
+        bandit_cpu, cold_cpu = min(CPU["bandit"]), min(CPU["sdl_gate"][: args.repeat])
+        print(f"CPU time, cold: bandit {bandit_cpu:.1f} s, sdl-gate {cold_cpu:.1f} s ({cold_cpu / bandit_cpu:.2f}x)")
+        same = all(f == expected for f in found)
+        print(f"identical finding sets: {same} (bandit {len(expected)}, sdl-gate {len(found[0])})")
         if not same:
-            print("only bandit:", sorted(expected - cold_found)[:10])
-            print("only sdl-gate:", sorted(cold_found - expected)[:10])
+            print("only bandit:", sorted(expected - found[0])[:10])
+            print("only sdl-gate:", sorted(found[0] - expected)[:10])
             raise SystemExit(1)
 
 
