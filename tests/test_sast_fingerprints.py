@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -56,6 +58,9 @@ def test_baseline_accepts_todays_findings_and_a_second_identical_one_is_new(
 ) -> None:
     root = project.root
     write(root / "app.py", APP)
+    bandit_baseline = root / "bandit-baseline.json"
+    bandit = [sys.executable, "-m", "bandit", "-q", "-f", "json", "-r", "app.py"]
+    subprocess.run([*bandit, "-o", str(bandit_baseline)], cwd=root, check=False, timeout=60)
     written = run_cli("sast", "--write-baseline", root)
     assert written.code == 0, written.stderr
     baseline = json.loads((root / "security" / "sast-baseline.json").read_text())
@@ -73,6 +78,11 @@ def test_baseline_accepts_todays_findings_and_a_second_identical_one_is_new(
     open_findings = [f for f in report["findings"] if f["status"] == "open"]
     assert [(f["test_id"], f["line"]) for f in open_findings] == [("B602", 13)]
     assert report["decision"]["blocking"] == [open_findings[0]["fingerprint"]]
+    # bandit's own baseline matches issues by text and file, not by count, so it lets the third one through.
+    theirs = subprocess.run(
+        [*bandit, "-b", str(bandit_baseline)], cwd=root, capture_output=True, timeout=60, check=False
+    )
+    assert json.loads(theirs.stdout)["results"] == []
 
 
 def test_a_finding_waiver_targets_a_fingerprint(project: ProjectFactory, run_cli: RunCli) -> None:
