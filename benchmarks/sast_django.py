@@ -21,7 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-Finding = tuple[str, str, int, int, str, str]
+# What the bandit CLI and sdl-gate must agree on: file, test id, line, severity, confidence.
+Finding = tuple[str, str, int, str, str]
 
 
 CPU: dict[str, list[float]] = {}
@@ -59,14 +60,13 @@ def download_django(workdir: Path) -> Path:
 
 
 def bandit_findings(report: dict[str, Any], root: Path) -> set[Finding]:
-    """bandit's results as (path, test, line, column, severity, confidence)."""
+    """bandit's results as (path, test, line, severity, confidence)."""
     prefix = str(root) + os.sep
     return {
         (
             r["filename"].removeprefix(prefix),
             r["test_id"],
             r["line_number"],
-            r["col_offset"] + 1,
             r["issue_severity"].lower(),
             r["issue_confidence"].lower(),
         )
@@ -76,9 +76,7 @@ def bandit_findings(report: dict[str, Any], root: Path) -> set[Finding]:
 
 def our_findings(report: dict[str, Any]) -> set[Finding]:
     """sdl-gate's findings in the same shape."""
-    return {
-        (f["path"], f["test_id"], f["line"], f["column"], f["severity"], f["confidence"]) for f in report["findings"]
-    }
+    return {(f["path"], f["test_id"], f["line"], f["severity"], f["confidence"]) for f in report["findings"]}
 
 
 def cold_runs(bandit_argv: list[str], ours_argv: list[str], workdir: Path, cache: Path, repeat: int) -> list[float]:

@@ -60,10 +60,10 @@ def test_damaged_entries_are_detected_and_rescanned(project: ProjectFactory) -> 
     cold = _scan(root)
     entries = sorted((root / CACHE_DIR).rglob("*.json"))
     assert len(entries) == 3
-    entries[0].write_bytes(entries[0].read_bytes()[:40])  # truncated
-    tampered = entries[1].read_text().replace('"line":3', '"line":9')  # valid JSON, wrong digest
-    assert tampered != entries[1].read_text()
-    entries[1].write_text(tampered)
+    with_issue = next(e for e in entries if '"line":3' in e.read_text())
+    other = next(e for e in entries if e != with_issue)
+    other.write_bytes(other.read_bytes()[:40])  # truncated
+    with_issue.write_text(with_issue.read_text().replace('"line":3', '"line":9'))  # valid JSON, wrong digest
     repaired = _scan(root)
     assert (repaired.scanned, repaired.cache_hits, repaired.cache_corrupt) == (2, 1, 2)
     assert bandit_json(repaired) == bandit_json(cold)

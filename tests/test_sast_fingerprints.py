@@ -160,3 +160,13 @@ def test_unjustified_nosec_is_reported_and_justified_ones_are_listed(project: Pr
     assert cli.code == 1
     assert "app.py:2: unjustified # nosec (no test ids, no justification)" in cli.stdout
     assert "app.py:3: unjustified # nosec (no justification)" in cli.stdout
+
+
+def test_columns_count_characters_where_bandit_counts_bytes(project: ProjectFactory) -> None:
+    prefix = 'subprocess.call("é", shell=True) or '
+    write(project.root / "app.py", f'import subprocess\n{prefix}subprocess.call("ü", shell=True)\n')
+    result = analyse(load_project(project.root), use_cache=False)
+    second = max((f for f in result.report.findings if f.test_id == "B602"), key=lambda f: f.column)
+    assert second.column == len(prefix) + 1
+    raw = max(r["col_offset"] for r in result.bandit["results"] if r["test_id"] == "B602")
+    assert raw == len(prefix.encode("utf-8"))  # bandit's own report keeps its byte offset

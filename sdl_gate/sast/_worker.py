@@ -74,6 +74,14 @@ def _nosec_comments(data: bytes, known: Any) -> tuple[NosecComment, ...]:
     return tuple(found)
 
 
+def _column(lines: list[str], line: int, col_offset: int) -> int:
+    """Turn the AST's UTF-8 byte offset into a 1-based column in characters (what SARIF counts)."""
+    if not 0 < line <= len(lines):
+        return col_offset + 1
+    prefix = lines[line - 1].encode("utf-8")[:col_offset]
+    return len(prefix.decode("utf-8", errors="ignore")) + 1
+
+
 def _flagged(lines: list[str], line_range: list[int], line: int) -> str:
     numbers = line_range or [line]
     picked = [lines[n - 1] for n in range(min(numbers), max(numbers) + 1) if 0 < n <= len(lines)]
@@ -138,6 +146,7 @@ class Scanner:
                     end_col_offset=int(d["end_col_offset"]),
                     code=str(d["code"]),
                     flagged=_flagged(lines, list(d["line_range"]), int(d["line_number"])),
+                    column=_column(lines, int(d["line_number"]), int(d["col_offset"])),
                 )
                 for d in issues
             ),

@@ -70,6 +70,7 @@ class BanditIssue(_Frozen):
     end_col_offset: int
     code: str = Field(description="bandit's code excerpt (the `code` field of its JSON report).")
     flagged: str = Field(description="The flagged lines with whitespace collapsed: what the fingerprint hashes.")
+    column: int = Field(description="1-based column in characters (bandit's col_offset counts UTF-8 bytes).")
 
 
 class NosecComment(_Frozen):

@@ -183,7 +183,7 @@ def build_report(
                     path=relative,
                     line=issue.line,
                     end_line=max(issue.line_range) if issue.line_range else issue.line,
-                    column=issue.col_offset + 1,
+                    column=issue.column,
                     test_id=issue.test_id,
                     test_name=issue.test_name,
                     severity=Level.from_bandit(issue.severity),
