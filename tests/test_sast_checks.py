@@ -102,6 +102,15 @@ def test_coverage_fails_for_unanalysed_and_uncommitted_files_in_a_git_work_tree(
     assert "scratch.py (bandit: syntax error" in broken["SI-1/sast_coverage"]["message"]
 
 
+def test_excluding_every_file_does_not_count_as_coverage(project: ProjectFactory, run_cli: RunCli) -> None:
+    write(project.root / "src" / "app.py", SHELL)
+    with (project.root / "pyproject.toml").open("a", encoding="utf-8") as handle:
+        handle.write('\n[tool.bandit]\nexclude_dirs = ["src"]\n')
+    found = _criteria(run_cli, project.root)
+    assert found["SI-1/sast_coverage"]["outcome"] == "fail"
+    assert "excludes all 1 Python file(s)" in found["SI-1/sast_coverage"]["message"]
+
+
 def test_si2_needs_configuration_automation_and_justified_suppressions(
     project: ProjectFactory, run_cli: RunCli
 ) -> None:

@@ -70,6 +70,10 @@ def sast_coverage() -> Criterion:
                 f"of that commit: {_some(list(report.modified_since_commit))}; commit or stash them",
                 ids,
             )
+        if report.analysed == 0 and report.excluded:
+            return check_input.finding(
+                name, Outcome.FAIL, f"the bandit configuration excludes all {len(report.excluded)} Python file(s)", ids
+            )
         if report.analysed == 0:
             return check_input.finding(name, Outcome.NOT_APPLICABLE, "the project has no Python files", ids)
         scope = "tracked" if report.scope is Scope.GIT_TRACKED else "(not a git work tree: all)"
