@@ -18,6 +18,7 @@ import sys
 import tarfile
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -59,10 +60,10 @@ def download_django(workdir: Path) -> Path:
     return next((workdir / "src").iterdir())
 
 
-def bandit_findings(report: dict[str, Any], root: Path) -> set[Finding]:
+def bandit_findings(report: dict[str, Any], root: Path) -> Counter[Finding]:
     """bandit's results as (path, test, line, severity, confidence)."""
     prefix = str(root) + os.sep
-    return {
+    return Counter(
         (
             r["filename"].removeprefix(prefix),
             r["test_id"],
@@ -71,12 +72,12 @@ def bandit_findings(report: dict[str, Any], root: Path) -> set[Finding]:
             r["issue_confidence"].lower(),
         )
         for r in report["results"]
-    }
+    )
 
 
-def our_findings(report: dict[str, Any]) -> set[Finding]:
-    """sdl-gate's findings in the same shape."""
-    return {(f["path"], f["test_id"], f["line"], f["severity"], f["confidence"]) for f in report["findings"]}
+def our_findings(report: dict[str, Any]) -> Counter[Finding]:
+    """sdl-gate's findings in the same shape (a multiset: two findings on one line both count)."""
+    return Counter((f["path"], f["test_id"], f["line"], f["severity"], f["confidence"]) for f in report["findings"])
 
 
 def cold_runs(bandit_argv: list[str], ours_argv: list[str], workdir: Path, cache: Path, repeat: int) -> list[float]:
@@ -124,7 +125,7 @@ def main() -> None:
         expected = bandit_findings(json.loads(bandit_json.read_text()), root)
         found = [our_findings(json.loads(ours_json.read_text()))]
         bandit_time = min(cold[0::4])
-        print(f"bandit -r            {bandit_time:7.2f} s  peak {max(cold[1::4]):.0f} MiB  {len(expected)} findings")
+        print(f"bandit -r            {bandit_time:7.2f} s  peak {max(cold[1::4]):.0f} MiB  {expected.total()} findings")
         print(f"(all runs, s: bandit {[round(t, 1) for t in cold[0::4]]}; cold {[round(t, 1) for t in cold[2::4]]})")
         incremental = incremental_runs(ours_argv, workdir, root, args.repeat)
         found.append(our_findings(json.loads(ours_json.read_text())))
@@ -138,10 +139,10 @@ def main() -> None:
         bandit_cpu, cold_cpu = min(CPU["bandit"]), min(CPU["sdl_gate"][: args.repeat])
         print(f"CPU time, cold: bandit {bandit_cpu:.1f} s, sdl-gate {cold_cpu:.1f} s ({cold_cpu / bandit_cpu:.2f}x)")
         same = all(f == expected for f in found)
-        print(f"identical finding sets: {same} (bandit {len(expected)}, sdl-gate {len(found[0])})")
+        print(f"identical finding sets: {same} (bandit {expected.total()}, sdl-gate {found[0].total()})")
         if not same:
-            print("only bandit:", sorted(expected - found[0])[:10])
-            print("only sdl-gate:", sorted(found[0] - expected)[:10])
+            print("only bandit:", sorted((expected - found[0]).elements())[:10])
+            print("only sdl-gate:", sorted((found[0] - expected).elements())[:10])
             raise SystemExit(1)
 
 
