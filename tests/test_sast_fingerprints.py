@@ -170,3 +170,18 @@ def test_columns_count_characters_where_bandit_counts_bytes(project: ProjectFact
     assert second.column == len(prefix) + 1
     raw = max(r["col_offset"] for r in result.bandit["results"] if r["test_id"] == "B602")
     assert raw == len(prefix.encode("utf-8"))  # bandit's own report keeps its byte offset
+
+
+def test_a_malformed_baseline_is_an_input_error_and_partial_baselines_are_refused(
+    project: ProjectFactory, run_cli: RunCli
+) -> None:
+    root = project.root
+    write(root / "app.py", APP)
+    baseline = write(root / "security" / "sast-baseline.json", '{"version": 1, "tool": "bandit",\n "findings": [1]}\n')
+    bad = run_cli("sast", root)
+    assert bad.code == 2
+    assert f"{baseline}:2" in bad.stderr
+    partial = run_cli("sast", "--write-baseline", "--root", root, root / "app.py")
+    assert partial.code == 2
+    assert "whole project" in partial.stderr
+    assert baseline.read_text().endswith("[1]}\n")  # untouched
