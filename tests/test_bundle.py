@@ -422,8 +422,8 @@ def test_large_compressible_evidence_still_passes_the_bomb_check(
     raw = store.put_raw(b"[" + b'{"finding": "same"},' * 200_000 + b"{}]", "json")
     store.put(
         Evidence(
-            kind=EvidenceKind.SAST,
-            tool=ToolInfo(name="bandit", version="1.8"),
+            kind=EvidenceKind.TEST_RESULTS,  # a kind no collector of this run overwrites
+            tool=ToolInfo(name="pytest", version="9.0"),
             subject=Subject(commit=None),
             payload={"findings": 200_000},
             raw=raw,

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from sdl_gate._yaml import load_yaml, validate
 from sdl_gate.catalogue import load_catalogue
 from sdl_gate.errors import InputError, PolicyError
-from sdl_gate.policy.models import Mode, Policy, PolicyFile, RequirementPolicy, ResolvedRequirement
+from sdl_gate.policy.models import Mode, Params, Policy, PolicyFile, RequirementPolicy, ResolvedRequirement
 
 DEFAULT_POLICY = "iec62443-4-1-ml2"
 MAX_EXTENDS_DEPTH = 8
@@ -94,12 +94,10 @@ def _apply(entry: ResolvedRequirement, override: RequirementPolicy) -> ResolvedR
         result = replace(result, justification=override.justification)
     if "enforced_from" in fields:
         result = replace(result, enforced_from=override.enforced_from)
-    if override.params is not None and "max_age_days" in override.params.model_fields_set:
-        result = replace(result, max_age_days=override.params.max_age_days)
-    if override.params is not None and "max_patch_days" in override.params.model_fields_set:
-        result = replace(result, max_patch_days=override.params.max_patch_days)
-    if override.params is not None and "vulndb_max_age_days" in override.params.model_fields_set:
-        result = replace(result, vulndb_max_age_days=override.params.vulndb_max_age_days)
+    if override.params is not None:
+        # Params and ResolvedRequirement share field names, so every parameter merges the same way.
+        params = override.params
+        result = replace(result, **{name: getattr(params, name) for name in params.model_fields_set})
     return result
 
 
@@ -148,19 +146,13 @@ def resolve_policy(spec: str = DEFAULT_POLICY, *, relative_to: Path | None = Non
     )
 
 
-class _ResolvedParams(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    max_age_days: int | None
-
-
 class _ResolvedEntry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     mode: Mode
     justification: str | None
     enforced_from: date | None
-    params: _ResolvedParams
+    params: Params
 
 
 class _ResolvedSettings(BaseModel):
@@ -216,7 +208,7 @@ def load_resolved_policy(data: bytes, *, path: Path | str) -> Policy:
                 mode=entry.mode,
                 justification=entry.justification,
                 enforced_from=entry.enforced_from,
-                max_age_days=entry.params.max_age_days,
+                **entry.params.model_dump(),
             )
             for rid, entry in document.requirements.items()
         },
