@@ -124,3 +124,43 @@ def test_check_history_option(run_cli: RunCli, product: Product) -> None:
     assert "release-2026-01-20.zip" not in result.stderr
     missing = run_cli("check", product.project.root, "--history", product.history / "absent")
     assert missing.code == 2
+
+
+def _findings(product: Product, day: date, requirement: str) -> dict[str, tuple[str, str]]:
+    project = load_project(product.project.root)
+    now = datetime.combine(day, datetime.min.time(), tzinfo=timezone.utc)
+    record_history(project, product.history, commit=None, now=now)
+    assessment = check(product.project.root, today=day, now=now).assessment
+    result = next(r for r in assessment.requirements if r.id == requirement)
+    return {f.criterion: (f.outcome.value, f.message) for f in result.findings}
+
+
+def test_without_history_the_history_criteria_neither_pass_nor_block(project: ProjectFactory) -> None:
+    assessment = check(project.root, today=date(2026, 3, 1)).assessment
+    sm12 = {f.criterion: f.outcome.value for f in next(r for r in assessment.requirements if r.id == "SM-12").findings}
+    sm13 = {f.criterion: f.outcome.value for f in next(r for r in assessment.requirements if r.id == "SM-13").findings}
+    assert sm12["release_history"] == "not_applicable"
+    assert sm13["improvement_trend"] == "not_applicable"
+
+
+def test_sm12_verifies_every_earlier_bundle(product: Product) -> None:
+    product.release(date(2026, 1, 20))
+    assert _findings(product, date(2026, 2, 1), "SM-12")["release_history"][0] == "pass"
+    (product.history / "forged.zip").write_bytes(b"not a bundle")
+    outcome, message = _findings(product, date(2026, 2, 1), "SM-12")["release_history"]
+    assert outcome == "fail"
+    assert "forged.zip" in message
+
+
+def test_sm13_follows_the_score_trend_over_releases(product: Product) -> None:
+    product.release(date(2026, 1, 20))
+    assert _findings(product, date(2026, 2, 1), "SM-13")["improvement_trend"][0] == "not_available"
+    product.release(date(2026, 2, 10))
+    outcome, message = _findings(product, date(2026, 3, 1), "SM-13")["improvement_trend"]
+    assert outcome == "pass"
+    assert "held or rose" in message
+    (product.project.root / "docs" / "g1.md").write_text("   \n", encoding="utf-8")  # SG-1 now fails
+    product.release(date(2026, 3, 1))
+    outcome, message = _findings(product, date(2026, 3, 20), "SM-13")["improvement_trend"]
+    assert outcome == "fail"
+    assert "fell over releases" in message

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sdl_gate.checks._base import Check
 from sdl_gate.checks._criteria import any_of, awaiting, codeowners, record, waiver_register
+from sdl_gate.checks._history import improving_scores, verified_history
 from sdl_gate.checks._signing import keyless_signing, no_committed_private_key, release_bundle, signed_release
 from sdl_gate.checks._vulns import known_vulnerabilities, sbom_quality, vulnerability_dispositions
 from sdl_gate.evidence import EvidenceKind
@@ -56,7 +57,11 @@ CHECKS: dict[str, Check] = {
         (
             record("review", purpose="the verification that every scoped process ran for this release"),
             release_bundle(),
+            verified_history(),
         ),
     ),
-    "SM-13": Check("SM-13", (record("periodic_review", purpose="the retrospective on the process"),)),
+    "SM-13": Check(
+        "SM-13",
+        (record("periodic_review", purpose="the retrospective on the process"), improving_scores()),
+    ),
 }
