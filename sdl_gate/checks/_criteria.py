@@ -83,23 +83,6 @@ def record(*kinds: str, purpose: str) -> Criterion:
     return Criterion(name, f"an approved, current {accepted} record: {purpose}", (EvidenceKind.RECORDS,), evaluate)
 
 
-def awaiting(kind: EvidenceKind, what: str) -> Criterion:
-    """A criterion on evidence whose collector is not part of this release: always ``not_available``."""
-    name = kind.value
-
-    def evaluate(check_input: CheckInput) -> Finding:
-        rejected = check_input.evidence.rejected(kind)
-        if rejected:
-            reason = "; ".join(r.reason for r in rejected)
-        elif check_input.evidence.of(kind):
-            reason = f"{kind.value} evidence is present but this version of sdl-gate cannot evaluate it"
-        else:
-            reason = f"needs {what}; this version of sdl-gate does not collect {kind.value} evidence yet"
-        return check_input.finding(name, Outcome.NOT_AVAILABLE, reason)
-
-    return Criterion(name, what, (kind,), evaluate)
-
-
 def any_of(*criteria: Criterion) -> Criterion:
     """A criterion met when any of ``criteria`` passes; otherwise it reports all their reasons."""
     name = " or ".join(c.name for c in criteria)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from sdl_gate.checks._base import Check
-from sdl_gate.checks._criteria import any_of, awaiting, codeowners, record, waiver_register
+from sdl_gate.checks._criteria import any_of, codeowners, record, waiver_register
+from sdl_gate.checks._devenv import locked_down_workflows
 from sdl_gate.checks._history import improving_scores, verified_history
 from sdl_gate.checks._signing import keyless_signing, no_committed_private_key, release_bundle, signed_release
 from sdl_gate.checks._vulns import known_vulnerabilities, sbom_quality, vulnerability_dispositions
-from sdl_gate.evidence import EvidenceKind
 
 CHECKS: dict[str, Check] = {
     "SM-1": Check("SM-1", (record("process_document", purpose="the documented secure development process"),)),
@@ -23,7 +23,7 @@ CHECKS: dict[str, Check] = {
         "SM-7",
         (
             record("process_document", purpose="how the development environment is protected"),
-            awaiting(EvidenceKind.DEVELOPMENT_ENVIRONMENT, "pinned, least-privilege build configuration"),
+            locked_down_workflows(),
         ),
     ),
     "SM-8": Check(

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from sdl_gate.checks._base import Check
-from sdl_gate.checks._criteria import awaiting, record
+from sdl_gate.checks._criteria import record
+from sdl_gate.checks._regression import regression_tests_pass
 from sdl_gate.checks._signing import verifiable_updates
 from sdl_gate.checks._vulns import patch_timeliness
-from sdl_gate.evidence import EvidenceKind
 
 CHECKS: dict[str, Check] = {
     "SUM-1": Check(
         "SUM-1",
         (
             record("test_report", purpose="the regression testing of the security update"),
-            awaiting(EvidenceKind.TEST_RESULTS, "the test results of the update"),
+            regression_tests_pass(),
         ),
     ),
     "SUM-2": Check("SUM-2", (record("release_notes", purpose="the documentation of the security fixes"),)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sdl_gate.collectors.base import Collector
+from sdl_gate.collectors.devenv import DevelopmentEnvironmentCollector
 from sdl_gate.collectors.records import RecordsCollector
 from sdl_gate.collectors.repository import RepositoryCollector
 from sdl_gate.collectors.sast import SastCollector
@@ -14,6 +15,7 @@ from sdl_gate.collectors.vulns import VulnerabilityCollector
 from sdl_gate.collectors.waivers import WaiversCollector
 
 COLLECTORS: dict[str, Collector] = {
+    "development_environment": DevelopmentEnvironmentCollector(),
     "records": RecordsCollector(),
     "repository": RepositoryCollector(),
     "security_requirements": SecurityRequirementsCollector(),

@@ -133,7 +133,7 @@ def evidence_kinds(assessment: Assessment) -> dict[str, str]:
 def finding_topic(finding: FindingResult, kinds: Mapping[str, str]) -> Topic | None:
     """Return the topic a finding belongs to, from the kinds of the evidence it read (or its criterion's name)."""
     names = {kinds.get(evidence_id, "") for evidence_id in finding.evidence}
-    # A criterion that found no evidence at all is named after the kind it needed (see checks.awaiting).
+    # A criterion that found no evidence at all is named after the kind it needed.
     names.add(finding.criterion)
     for topic in Topic:
         if topic.value in names:
