@@ -272,3 +272,41 @@ def test_threat_model_evidence_without_a_model_draws_nothing_and_a_broken_one_is
     }
     with pytest.raises(ValueError, match="unknown zone 'Z-9'"):
         diagram_from_evidence([evidence({"present": True, "model": dangling})])
+
+
+def test_diagram_keeps_parallel_flows_apart_routes_long_ones_below_and_wraps_long_names() -> None:
+    import re
+
+    from sdl_gate.render.diagram import Component, Flow, Zone, ZoneDiagram, render_diagram_svg
+
+    long_name = "Site operations zone with the broker, the historian, every dashboard and the archive of the plant"
+    diagram = ZoneDiagram(
+        zones=[Zone(id="a", name="A"), Zone(id="b", name="B"), Zone(id="c", name=long_name, security_level=2)],
+        components=[
+            Component(id="x", name="X", zone="a"),
+            Component(id="y", name="Y", zone="b"),
+            Component(id="z", name="Z", zone="c"),
+        ],
+        flows=[
+            Flow(source="x", target="y", conduit="C1", protocol="p"),
+            Flow(source="y", target="x", conduit="C1", protocol="q"),
+            Flow(source="x", target="z", conduit="C9", protocol="r"),
+        ],
+    )
+    svg = render_diagram_svg(diagram)
+    paths = re.findall(r'<g class="flow crossing"><path d="([^"]+)"', svg)
+    assert len(paths) == 3
+    # The two flows between x and y are drawn at different heights, not on top of each other.
+    heights = [{float(y) for y in re.findall(r",([\d.]+)", path)} for path in paths[:2]]
+    assert heights[0] != heights[1]
+    # The flow from zone a to zone c runs below the zones instead of through zone b.
+    zone_bottom = max(
+        float(y) + float(h) for y, h in re.findall(r'<rect x="\d+" y="(\d+)" width="230" height="(\d+)"', svg)
+    )
+    assert max(float(y) for y in re.findall(r",([\d.]+)", paths[2])) > zone_bottom
+    # A long zone name is wrapped onto lines; its full text stays in the zone's title.
+    assert f"<title>{long_name} (SL-T 2)</title>" in svg
+    start = svg.index(f"<title>{long_name}")
+    header = svg[start : svg.index("</g>", start)]
+    assert header.count("<tspan") == 4  # three lines of name (the last cut with an ellipsis) and the SL-T
+    assert "\u2026</tspan>" in header
