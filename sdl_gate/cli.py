@@ -281,7 +281,7 @@ def check(
         from sdl_gate.render.formats import ReportFormat, render_report
         from sdl_gate.render.source import from_check
 
-        text = render_report(from_check(result.assessment), ReportFormat(output_format))
+        text = render_report(from_check(result.assessment, result.evidence), ReportFormat(output_format))
     else:
         from sdl_gate.render.console import render_console
 
@@ -330,6 +330,26 @@ def records_check(ctx: click.Context, path: Path, warn_days: int, strict: bool, 
     ctx.exit(EXIT_GATE_FAILED if failed else EXIT_PASSED)
 
 
+def _identity_options(function: Any) -> Any:
+    """Attach the verification options shared by `verify` and `bundle verify`."""
+    options = [
+        click.option("--identity", help="Exact signer certificate identity (e-mail or workflow URI)."),
+        click.option("--issuer", help="OIDC issuer of --identity (e.g. https://token.actions.githubusercontent.com)."),
+        click.option("--repository", help="GitHub OWNER/NAME whose Actions workflow signed."),
+        click.option("--ref", help="Git ref of that workflow (e.g. refs/tags/v1.2.0)."),
+        click.option("--key", "key", type=click.Path(path_type=Path), help="Public key (PEM) for key signatures."),
+        click.option(
+            "--trust-config",
+            type=click.Path(path_type=Path),
+            help="Sigstore client trust config of a private instance (default: the shipped public trust root).",
+        ),
+        click.option("--staging", is_flag=True, help="Use the Sigstore staging trust root."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
 @cli.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option(
@@ -341,15 +361,31 @@ def records_check(ctx: click.Context, path: Path, warn_days: int, strict: bool, 
     help="html for labs and managers, markdown for job summaries, sarif for code scanning, junit for CI.",
 )
 @click.option("--output", type=click.Path(path_type=Path), help="Write the report to this file instead of stdout.")
-def report(input_path: Path, output_format: str, output: Path | None) -> None:
-    """Render the assessment JSON INPUT (from `sdl-gate check --format json`) as a report.
+@_identity_options
+def report(
+    input_path: Path,
+    output_format: str,
+    output: Path | None,
+    identity: str | None,
+    issuer: str | None,
+    repository: str | None,
+    ref: str | None,
+    key: Path | None,
+    trust_config: Path | None,
+    staging: bool,
+) -> None:
+    """Render INPUT, an assessment JSON or a release-evidence bundle, as a report.
 
-    Exits 0 once the report is written, whatever the gate decided; 2 when INPUT is not a valid assessment.
+    A bundle is verified offline first, with the options of `sdl-gate bundle verify`; one that does not
+    verify is refused. Exits 0 once the report is written, whatever the gate decided; 2 when INPUT is not a
+    valid assessment or a bundle that verifies.
     """
     from sdl_gate.render.formats import ReportFormat, render_report
     from sdl_gate.render.source import load_report_input
 
-    _write_output(render_report(load_report_input(input_path), ReportFormat(output_format)), output)
+    trust = (identity, issuer, repository, ref, key, trust_config)
+    verifier = _manifest_verifier(*trust, staging) if staging or any(v is not None for v in trust) else None
+    _write_output(render_report(load_report_input(input_path, verifier), ReportFormat(output_format)), output)
 
 
 @cli.group("threat-model")
@@ -781,26 +817,6 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code if isinstance(code, int) else EXIT_PASSED)
 
 
-def _identity_options(function: Any) -> Any:
-    """Attach the verification options shared by `verify` and `bundle verify`."""
-    options = [
-        click.option("--identity", help="Exact signer certificate identity (e-mail or workflow URI)."),
-        click.option("--issuer", help="OIDC issuer of --identity (e.g. https://token.actions.githubusercontent.com)."),
-        click.option("--repository", help="GitHub OWNER/NAME whose Actions workflow signed."),
-        click.option("--ref", help="Git ref of that workflow (e.g. refs/tags/v1.2.0)."),
-        click.option("--key", "key", type=click.Path(path_type=Path), help="Public key (PEM) for key signatures."),
-        click.option(
-            "--trust-config",
-            type=click.Path(path_type=Path),
-            help="Sigstore client trust config of a private instance (default: the shipped public trust root).",
-        ),
-        click.option("--staging", is_flag=True, help="Use the Sigstore staging trust root."),
-    ]
-    for option in reversed(options):
-        function = option(function)
-    return function
-
-
 def _verifiers(
     identity: str | None,
     issuer: str | None,
@@ -827,6 +843,22 @@ def _verifiers(
     if public_key is None and sigstore is None:
         raise InputError("say whom to trust: --identity ID --issuer URL, --repository OWNER/NAME [--ref REF], or --key")
     return public_key, sigstore
+
+
+def _manifest_verifier(
+    identity: str | None,
+    issuer: str | None,
+    repository: str | None,
+    ref: str | None,
+    key: Path | None,
+    trust_config: Path | None,
+    staging: bool,
+) -> Any:
+    """Build the verifier of a bundle's manifest signature from the `_identity_options`."""
+    from sdl_gate.attest.manifest import ManifestVerifier
+
+    public_key, sigstore = _verifiers(identity, issuer, repository, ref, key, trust_config, staging)
+    return ManifestVerifier(public_key=public_key, sigstore=sigstore)
 
 
 @cli.command(epilog="Exit codes: 0 written, 2 invalid input.")
@@ -1013,10 +1045,10 @@ def bundle_verify(
     staging: bool,
 ) -> None:
     """Verify a bundle offline: signature, every digest, completeness, and a re-run of the assessment."""
-    from sdl_gate.attest.manifest import ManifestVerifier
     from sdl_gate.bundle.verify import verify_bundle
 
-    public_key, sigstore = _verifiers(identity, issuer, repository, ref, key, trust_config, staging)
-    report = verify_bundle(bundle_file, ManifestVerifier(public_key=public_key, sigstore=sigstore))
+    report = verify_bundle(
+        bundle_file, _manifest_verifier(identity, issuer, repository, ref, key, trust_config, staging)
+    )
     click.echo(report.text(), nl=False)
     ctx.exit(EXIT_PASSED if report.verified else EXIT_GATE_FAILED)

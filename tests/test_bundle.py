@@ -134,6 +134,7 @@ def test_bundle_is_deterministic_and_verifies(
         "attestation.cdx.json",
         "policy.json",
         "inputs.json",
+        "report.html",
         "manifest.json",
         "manifest.json.dsse.json",
         "trust/key.pub.pem",

@@ -399,10 +399,23 @@ def test_cli_report_refuses_a_bundle_it_cannot_verify(run_cli: RunCli, tmp_path:
     bundle = tmp_path / "release.zip"
     with zipfile.ZipFile(bundle, "w") as archive:
         archive.writestr("assessment.json", _assessment_file(tmp_path).read_text(encoding="utf-8"))
-    result = run_cli("report", bundle, "--output", tmp_path / "r.html")
+    (tmp_path / "k.pub.pem").write_bytes(_public_key_pem())
+    result = run_cli("report", bundle, "--key", tmp_path / "k.pub.pem", "--output", tmp_path / "r.html")
     assert result.code == 2
-    assert "cannot verify release-evidence bundles, so it will not render one" in result.stderr
+    assert "release.zip: release-evidence bundle did not verify, so no report is rendered from it" in result.stderr
+    assert "manifest.json is missing" in result.stderr
     assert not (tmp_path / "r.html").exists()
+
+
+def _public_key_pem() -> bytes:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return (
+        Ed25519PrivateKey.generate()
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
 
 
 def test_cli_failed_report_keeps_the_previous_output(run_cli: RunCli, tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import DEMO_PROJECT, RunCli
 from report_data import sample_input
 
 from sdl_gate.render.html import render_html
@@ -194,3 +195,26 @@ def test_the_error_listener_sees_a_blocked_external_load(page: Page, tmp_path: P
     page.open(report.as_uri())
     errors = page.errors()
     assert any("Content Security Policy" in e for e in errors), errors
+
+
+def test_chromium_shows_the_demo_zones_and_conduits_from_check(page: Page, run_cli: RunCli, tmp_path: Path) -> None:
+    root = tmp_path / "demo-project"
+    # A copy, so the run does not write evidence into the source tree.
+    shutil.copytree(DEMO_PROJECT, root, ignore=shutil.ignore_patterns(".sdl-gate"))
+    report = tmp_path / "demo.html"
+    result = run_cli("check", root, "--format", "html", "--output", report)
+    assert result.code == 1, result.stderr
+    page.open(report.as_uri())
+    assert page.errors() == []
+    assert page.count("svg.diagram g.zone") == 4  # the demo's four zones
+    assert page.count("svg.diagram g.component") == 6
+    assert page.count("svg.diagram g.flow.crossing") == 6  # F-1, F-2, F-3, F-6, F-7, F-8 cross conduits
+    assert page.count("svg.diagram g.flow.internal") == 2
+    width, height = page.box("svg.diagram")
+    assert width > 300 and height > 100, "the diagram is laid out and visible"
+    root_node = page.call("DOM.getDocument", depth=-1, pierce=False)["root"]["nodeId"]
+    title = page.call("DOM.querySelector", nodeId=root_node, selector="svg.diagram g.zone text")["nodeId"]
+    html = page.call("DOM.getOuterHTML", nodeId=title)["outerHTML"]
+    assert "Control zone (PLCs)" in html
+    shot = base64.b64decode(page.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)["data"])
+    (tmp_path / "demo.png").write_bytes(shot)

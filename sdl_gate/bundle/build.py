@@ -23,6 +23,7 @@ from sdl_gate.attest.statement import (
 from sdl_gate.bundle import layout
 from sdl_gate.bundle.cdxa import build_attestation, validate_attestation
 from sdl_gate.bundle.record import BundleRecord
+from sdl_gate.bundle.report import bundled_report
 from sdl_gate.bundle.zipfmt import DeterministicZip, safe_name_problem
 from sdl_gate.errors import InputError, ToolError
 from sdl_gate.evidence import Evidence, EvidenceKind, EvidenceSet, EvidenceStore, Subject, ToolInfo
@@ -326,8 +327,13 @@ def _create(
     )
     attestation_text = pretty_json(attestation)
     validate_attestation(attestation_text)
+    try:
+        report_html = bundled_report(assessment, evidence.items)
+    except ValueError as exc:
+        raise ToolError(f"cannot render the bundle's report: {exc}") from None
     memory = {
         layout.ASSESSMENT: assessment_text.encode("utf-8"),
+        layout.REPORT: report_html,
         layout.ATTESTATION: attestation_text.encode("utf-8"),
         layout.INPUTS: pretty_json(record.model_dump(mode="json")).encode("utf-8"),
         layout.POLICY: pretty_json(resolved_policy_document(inputs.policy)).encode("utf-8"),

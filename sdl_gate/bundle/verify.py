@@ -6,6 +6,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -17,6 +18,9 @@ from sdl_gate.bundle import layout
 from sdl_gate.bundle.zipfmt import Entry, UnsafeArchive, hash_entry, inspect_archive, read_entry, safe_name_problem
 from sdl_gate.errors import InputError, SdlGateError
 from sdl_gate.evidence import MAX_EVIDENCE_BYTES, Rejection, StoredEvidence, admit
+
+if TYPE_CHECKING:
+    from sdl_gate.assess import Assessment
 
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 MAX_MANIFEST_BYTES = 32 * 1024 * 1024
@@ -33,6 +37,8 @@ class BundleReport:
     path: Path
     summary: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    #: Entry name -> SHA-256 as the signed manifest lists them (empty until its signature verified).
+    digests: dict[str, str] = field(default_factory=dict)
 
     @property
     def verified(self) -> bool:
@@ -207,6 +213,7 @@ def _reassess(
     ]
     if render_json(again).encode("utf-8") == recorded_text:
         report.summary.append("re-assessment: identical to the recorded assessment.json")
+        _check_report(archive, entries, again, items, inputs, report)
         return
     differing = [
         f"{old.id} ({old.verdict.value} recorded, {new.verdict.value} re-derived)"
@@ -217,6 +224,34 @@ def _reassess(
     if inputs.generator_version != __version__:
         detail += f" (the bundle was made by sdl-gate {inputs.generator_version}; verify it with that version)"
     report.failures.append(f"re-assessment differs from assessment.json: {detail}")
+
+
+def _check_report(
+    archive: zipfile.ZipFile,
+    entries: dict[str, Entry],
+    assessment: Assessment,
+    items: list[StoredEvidence],
+    inputs: layout.Inputs,
+    report: BundleReport,
+) -> None:
+    """The bundled HTML report must be exactly the report of the re-derived assessment."""
+    from sdl_gate.bundle.report import bundled_report
+
+    if layout.REPORT not in entries:
+        report.failures.append(f"{layout.REPORT} is missing")
+        return
+    try:
+        expected = bundled_report(assessment, items)
+    except ValueError as exc:
+        report.failures.append(f"{layout.REPORT}: {exc}")
+        return
+    if read_entry(archive, entries[layout.REPORT], MAX_DOCUMENT_BYTES) == expected:
+        report.summary.append(f"report: {layout.REPORT} is the report of the re-derived assessment")
+        return
+    detail = f"{layout.REPORT} is not the report of the re-derived assessment"
+    if inputs.generator_version != __version__:
+        detail += f" (the bundle was made by sdl-gate {inputs.generator_version}; verify it with that version)"
+    report.failures.append(detail)
 
 
 def verify_bundle(path: Path, verifier: ManifestVerifier, *, reassess: bool = True) -> BundleReport:
@@ -239,6 +274,7 @@ def verify_bundle(path: Path, verifier: ManifestVerifier, *, reassess: bool = Tr
         try:
             entries = inspect_archive(archive)
             listed = _check_manifest(archive, entries, verifier, report)
+            report.digests = dict(listed)
             _check_digests(archive, entries, listed, report)
             if report.failures or not reassess:
                 return report

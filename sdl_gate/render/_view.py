@@ -22,6 +22,8 @@ class SourceKind(str, enum.Enum):
     CHECK_RUN = "check_run"
     ASSESSMENT_FILE = "assessment_file"
     VERIFIED_BUNDLE = "verified_bundle"
+    #: The report ``bundle create`` puts inside the bundle, before anyone has verified it.
+    BUNDLED = "bundled"
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,16 @@ class ReportInput:
                     "its content has not been verified against a release-evidence bundle."
                 )
             case SourceKind.VERIFIED_BUNDLE:
-                return f"Rendered from the release-evidence bundle {self.origin}, whose signature and digests verified."
+                return (
+                    f"Rendered from the release-evidence bundle {self.origin}, whose signature and digests verified "
+                    "and whose assessment was re-derived identically from its evidence."
+                )
+            case SourceKind.BUNDLED:
+                return (
+                    f"Rendered by `sdl-gate bundle create` into the release-evidence bundle of {self.origin}. The "
+                    "bundle's signed manifest covers this file, and `sdl-gate bundle verify` checks that it is the "
+                    "report of the re-derived assessment: verify the bundle before relying on it."
+                )
 
 
 def verdict_label(verdict: Verdict) -> str:
