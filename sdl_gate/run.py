@@ -8,10 +8,10 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+from sdl_gate._tool import git_commit
 from sdl_gate.assess import Assessment, ProductRef, assess
 from sdl_gate.catalogue import load_catalogue
 from sdl_gate.collectors import COLLECTORS
-from sdl_gate.collectors._tool import git_commit
 from sdl_gate.collectors.base import CollectContext, Collector
 from sdl_gate.config import Project, load_project
 from sdl_gate.errors import InputError, SdlGateError, ToolError

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sdl_gate.collectors._tool import ToolUnavailable, run_tool
+from sdl_gate._tool import ToolUnavailable, run_tool
 
 #: Keys are small; a PEM block buried deeper than this in a file is not looked for.
 SCAN_BYTES = 1024 * 1024

@@ -14,7 +14,7 @@ class SastCollector:
 
     def collect(self, context: CollectContext) -> Evidence:
         """Scan the project and describe findings, suppressions, coverage and automation."""
-        # Imported here: sdl_gate.sast uses the collectors' subprocess helper, and start-up stays lean.
+        # Imported here so that commands which never scan do not load bandit's machinery.
         from sdl_gate.sast.analyse import analyse
         from sdl_gate.sast.sarif import to_sarif
 

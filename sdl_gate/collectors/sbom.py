@@ -12,8 +12,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from sdl_gate._files import resolve_inside, sha256_bytes
+from sdl_gate._tool import ToolUnavailable, run_tool
 from sdl_gate.collectors._deps import project_dependencies
-from sdl_gate.collectors._tool import ToolUnavailable, run_tool
 from sdl_gate.collectors.base import SDL_GATE_TOOL, CollectContext
 from sdl_gate.errors import ConfigError, InputError
 from sdl_gate.evidence import Evidence, EvidenceKind, FileDigest, Subject, ToolInfo

@@ -7,6 +7,7 @@ from typing import Any
 from sdl_gate.collectors.base import SDL_GATE_TOOL, CollectContext
 from sdl_gate.evidence import Evidence, EvidenceKind, FileDigest, Subject, ToolInfo
 from sdl_gate.threatmodel import load_security_inputs, project_relative
+from sdl_gate.threatmodel.freshness import assess_freshness
 from sdl_gate.threatmodel.model import ModelFormat
 
 
@@ -17,9 +18,6 @@ class ThreatModelCollector:
 
     def collect(self, context: CollectContext) -> Evidence:
         """Observe the threat model; an invalid model is an ``InputError`` (exit 2), an absent one is recorded."""
-        # Imported here: freshness runs git through collectors._tool, whose package imports this module.
-        from sdl_gate.threatmodel.freshness import assess_freshness
-
         inputs = load_security_inputs(context.project)
         files: list[FileDigest] = []
         raw: str | None = None

@@ -22,8 +22,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from sdl_gate._files import read_bytes_limited
+from sdl_gate._tool import ToolUnavailable, run_tool
 from sdl_gate.collectors._deps import project_dependencies
-from sdl_gate.collectors._tool import ToolUnavailable, run_tool
 from sdl_gate.collectors.base import CollectContext
 from sdl_gate.errors import InputError
 from sdl_gate.evidence import Evidence, EvidenceKind, Subject, ToolInfo

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sdl_gate._files import canonical_json, read_text_limited, sha256_bytes
-from sdl_gate.collectors._tool import ToolUnavailable, run_tool
+from sdl_gate._tool import ToolUnavailable, run_tool
 from sdl_gate.errors import InputError
 from sdl_gate.sast.models import Scope
 

@@ -350,7 +350,7 @@ def from_environment(paths: list[str] | None = None) -> Inventory:
 
 def interpreter_paths(python: str) -> list[str]:
     """Return the ``sys.path`` of another interpreter (its site-packages), asked through ``run_tool``."""
-    from sdl_gate.collectors._tool import ToolUnavailable, run_tool
+    from sdl_gate._tool import ToolUnavailable, run_tool
 
     try:
         run = run_tool([python, "-c", "import json, sys; print(json.dumps(sys.path))"], timeout=30)

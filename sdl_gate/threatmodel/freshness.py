@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from sdl_gate.collectors._tool import ToolUnavailable, run_tool
+from sdl_gate._tool import ToolUnavailable, run_tool
 from sdl_gate.threatmodel.model import Review, ThreatModel
 
 MAX_LISTED = 50
