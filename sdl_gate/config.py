@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -31,6 +32,13 @@ def _guideline_id(value: str) -> str:
 
 
 GuidelineId = Annotated[str, AfterValidator(_guideline_id)]
+
+
+class PrePushMode(str, Enum):
+    """Whether the full gate in the pre-push hook only warns or blocks the push."""
+
+    ADVISORY = "advisory"
+    BLOCKING = "blocking"
 
 
 class SigningConfig(BaseModel):
@@ -122,6 +130,11 @@ class ToolConfig(BaseModel):
         default=None,
         pattern=r"^https?://\S+$",
         description="An OSV-compatible query endpoint to use online instead of https://api.osv.dev/v1/query.",
+    )
+
+    pre_push: PrePushMode = Field(
+        default=PrePushMode.ADVISORY,
+        description="The sdl-check hook (the full gate at pre-push): advisory warns, blocking stops the push.",
     )
 
     _no_case_duplicates = field_validator("guidelines", mode="before")(reject_case_duplicates)
