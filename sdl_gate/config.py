@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -176,6 +177,37 @@ def _line_of(text: str, key: str) -> int | None:
     return None
 
 
+#: Environment variables that override [tool.sdl-gate] keys; the GitHub Action passes some inputs this way.
+ENVIRONMENT_OVERRIDES = {
+    "SDL_GATE_ARTIFACTS": "artifacts",
+    "SDL_GATE_SIGNING_IDENTITY": "signing.identity",
+    "SDL_GATE_SIGNING_ISSUER": "signing.issuer",
+    "SDL_GATE_OFFLINE": "offline",
+}
+
+
+def environment_overrides(config: ToolConfig) -> ToolConfig:
+    """Apply the ``SDL_GATE_*`` overrides that are set and not empty (artifacts: one glob per line)."""
+    values = {name: os.environ.get(name, "").strip() for name in ENVIRONMENT_OVERRIDES}
+    if not any(values.values()):
+        return config
+    data = config.model_dump(mode="json", by_alias=True)
+    if values["SDL_GATE_ARTIFACTS"]:
+        data["artifacts"] = [line.strip() for line in values["SDL_GATE_ARTIFACTS"].splitlines() if line.strip()]
+    if values["SDL_GATE_SIGNING_IDENTITY"]:
+        data["signing"]["identity"] = values["SDL_GATE_SIGNING_IDENTITY"]
+    if values["SDL_GATE_SIGNING_ISSUER"]:
+        data["signing"]["issuer"] = values["SDL_GATE_SIGNING_ISSUER"]
+    if values["SDL_GATE_OFFLINE"]:
+        data["offline"] = values["SDL_GATE_OFFLINE"]  # pydantic reads true/false, 1/0
+    try:
+        return ToolConfig.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        names = ", ".join(name for name, value in values.items() if value)
+        raise ConfigError(f"invalid value in the environment ({names}): {first['msg']}") from None
+
+
 def load_project(root: Path) -> Project:
     """Read ``root/pyproject.toml`` (if present) and return the project and its configuration."""
     if not root.exists():
@@ -184,7 +216,8 @@ def load_project(root: Path) -> Project:
         raise InputError("is not a directory; expected the project root", path=root)
     pyproject = root / "pyproject.toml"
     if not pyproject.exists():
-        return Project(root=root, name=root.resolve().name, version=None, config=ToolConfig(), config_source=None)
+        config = environment_overrides(ToolConfig())
+        return Project(root=root, name=root.resolve().name, version=None, config=config, config_source=None)
     text = read_text_limited(pyproject)
     try:
         document = tomllib.loads(text)
@@ -210,6 +243,7 @@ def load_project(root: Path) -> Project:
             line=_line_of(text, key),
             location="tool.sdl-gate." + format_location(loc),
         ) from None
+    config = environment_overrides(config)
     return Project(
         root=root,
         name=str(name) if isinstance(name, str) else root.resolve().name,
