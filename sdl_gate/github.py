@@ -178,7 +178,9 @@ def _annotations(assessment: dict[str, Any], log: Log) -> None:
     blocking = [r for r in assessment["requirements"] if r["blocking"]]
     for result in blocking[:MAX_ANNOTATIONS]:
         title = escape_property(f"sdl-gate {result['id']} {result['title']}")
-        log(f"::error title={title}::{escape_data(result['rationale'][:500])}")
+        problems = [f for f in result["findings"] if f["outcome"] in ("fail", "error", "not_available")]
+        message = f"{problems[0]['criterion']}: {problems[0]['message']}" if problems else result["rationale"]
+        log(f"::error title={title}::{escape_data(message[:500])}")
     if len(blocking) > MAX_ANNOTATIONS:
         log(f"::error title=sdl-gate::{len(blocking) - MAX_ANNOTATIONS} more requirements block the release")
 
@@ -194,6 +196,7 @@ def run_action(env: Mapping[str, str], log: Log) -> int:
         code = _run(inputs, runner, env, log, outputs)
     except SdlGateError as exc:
         code = 2 if isinstance(exc, InputError) else 3
+        outputs["decision"] = "error"  # whatever was decided before, the run did not complete
         log(f"::error title=sdl-gate::{escape_data(exc.diagnostics())}")
         if runner.summary is not None:
             with runner.summary.open("a", encoding="utf-8") as handle:
@@ -273,5 +276,10 @@ def _run(inputs: ActionInputs, runner: Runner, env: Mapping[str, str], log: Log,
 
 
 def main() -> int:
-    """Entry point of the Action's run step."""
-    return run_action(os.environ, print)
+    """Entry point of the Action's run step: exit 0 once the outputs are written.
+
+    The Action's last step applies fail-on from the ``exit-code`` output, so SARIF and the bundle are
+    uploaded even when the gate fails. Outside a runner (no GITHUB_OUTPUT) the exit code is returned.
+    """
+    code = run_action(os.environ, print)
+    return 0 if os.environ.get("GITHUB_OUTPUT") else code
