@@ -422,7 +422,8 @@ def test_large_compressible_evidence_still_passes_the_bomb_check(
     raw = store.put_raw(b"[" + b'{"finding": "same"},' * 200_000 + b"{}]", "json")
     store.put(
         Evidence(
-            kind=EvidenceKind.SAST,
+            # A kind no collector produces, so the stored evidence is what the bundle carries.
+            kind=EvidenceKind.DEVELOPMENT_ENVIRONMENT,
             tool=ToolInfo(name="bandit", version="1.8"),
             subject=Subject(commit=None),
             payload={"findings": 200_000},
