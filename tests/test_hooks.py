@@ -158,6 +158,7 @@ def test_install_hooks_blocks_a_private_key_and_keeps_foreign_hooks(run_cli: Run
     assert os.access(root / ".git" / "hooks" / "pre-commit", os.X_OK)
 
     write(root / "notes.txt", "hello\n")
+    write(root / "app.py", "def add(a: int, b: int) -> int:\n    return a + b\n")  # statically analysed, clean
     write(root / "keys" / "id_ed25519", PEM_KEY)
     git(root, "add", "-A")
     blocked = git(root, "commit", "-qm", "add a key")

@@ -8,6 +8,7 @@ changes included), committed once.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from conftest import REPO_ROOT, write
 
 pytest.importorskip("pre_commit", reason="pre-commit is not installed (pip install -e '.[test]')")
 
-HOOK_IDS = ("sdl-private-keys", "sdl-records")
+HOOK_IDS = ("sdl-private-keys", "sdl-sast", "sdl-records")
 # Split so that this test file is not itself a committed private key.
 PEM_KEY = (
     "-----BEGIN "
@@ -117,7 +118,7 @@ def test_a_clean_commit_passes(framework: Framework, tmp_path: Path) -> None:
     result = _commit(root, framework, "clean")
     output = result.stdout + result.stderr  # git hands a hook's output to standard error
     assert result.returncode == 0, output
-    for name in ("no private keys (SM-8)", "records and waivers"):
+    for name in ("no private keys (SM-8)", "static analysis (SI-1)", "records and waivers"):
         assert any(name in line and "Passed" in line for line in output.splitlines()), output
 
 
@@ -130,3 +131,33 @@ def test_a_private_key_is_blocked(framework: Framework, tmp_path: Path) -> None:
     assert "config/device.key: RSA PRIVATE KEY (NOT encrypted)" in output
     assert "git restore --staged" in output
     assert _run(["git", "rev-parse", "--verify", "HEAD"], root, framework.env).returncode != 0
+
+
+def test_a_high_severity_finding_is_blocked_until_fixed_or_waived(framework: Framework, tmp_path: Path) -> None:
+    root = _repository(tmp_path / "sast", framework)
+    write(root / "app" / "ok.py", "def add(a: int, b: int) -> int:\n    return a + b\n")
+    write(
+        root / "app" / "tool.py",
+        "import subprocess\n\n\ndef run(command: str) -> None:\n    subprocess.call(command, shell=True)\n",
+    )
+    blocked = _commit(root, framework, "run a shell")
+    output = blocked.stdout + blocked.stderr
+    assert blocked.returncode != 0
+    assert re.search(r"static analysis \(SI-1\)\.+Failed", output), output
+    finding = re.search(r"^app/tool\.py:5:\d+: B602 high/high .*\(([0-9a-f]{32})\)$", output, re.M)
+    assert finding, output  # what and where, with the fingerprint to waive it by
+    assert "# nosec" in output and "security/waivers.yaml" in output  # how to fix or waive
+    write(
+        root / "security" / "waivers.yaml",
+        f"""version: 1
+waivers:
+  - id: W-1
+    scope: {{finding: {finding.group(1)}}}
+    justification: The command is a constant chosen by the operator at install time.
+    approver: Bob Example <bob@example.com>
+    created: 2026-01-01T00:00:00Z
+    expires: 2099-01-01T00:00:00Z
+""",
+    )
+    waived = _commit(root, framework, "run a shell, waived")
+    assert waived.returncode == 0, waived.stdout + waived.stderr
