@@ -161,3 +161,24 @@ waivers:
     )
     waived = _commit(root, framework, "run a shell, waived")
     assert waived.returncode == 0, waived.stdout + waived.stderr
+
+
+def test_the_config_init_writes_runs_under_pre_commit(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    root.mkdir()
+    env = {
+        **_env(tmp_path / "home"),
+        # language: system hooks run the sdl-gate of the development environment.
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]),
+    }
+    _run(["git", "init", "-q"], root, env)
+    assert _run([sys.executable, "-m", "sdl_gate", "init", str(root)], root, env).returncode == 0
+    assert _run([sys.executable, "-m", "pre_commit", "install"], root, env).returncode == 0
+    write(root / "certs" / "server.pem", PEM_KEY)
+    _run(["git", "add", "-A"], root, env)
+    result = _run(["git", "commit", "-m", "scaffold"], root, env, timeout=300)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert re.search(r"no private keys \(SM-8\)\.+Failed", output), output
+    assert "certs/server.pem: RSA PRIVATE KEY" in output
+    assert re.search(r"records and waivers\.+Passed", output), output  # the scaffolded register is valid
