@@ -196,6 +196,14 @@ MIRRORED_KEYS = ("entry", "files", "types", "stages", "pass_filenames", "always_
 
 
 def test_manifest_has_the_stable_ids_and_init_offers_a_config_that_mirrors_it(run_cli: RunCli, tmp_path: Path) -> None:
+    pre_commit = Path(sys.executable).parent / "pre-commit"
+    if pre_commit.exists():  # pre-commit's own validators, when it is installed
+        for argv in (
+            ["validate-manifest", MANIFEST],
+            ["validate-config", REPO_ROOT / "hooks" / "pre-commit-config.yaml"],
+        ):
+            checked = subprocess.run([pre_commit, *map(str, argv)], capture_output=True, text=True, check=False)
+            assert checked.returncode == 0, checked.stdout + checked.stderr
     manifest = {hook["id"]: hook for hook in yaml.safe_load(MANIFEST.read_text())}
     assert set(manifest) == EXPECTED_IDS
     for hook in manifest.values():
