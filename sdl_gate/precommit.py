@@ -12,10 +12,13 @@ import sys
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sdl_gate.config import PrePushMode
 from sdl_gate.errors import InputError, ToolError
+
+if TYPE_CHECKING:
+    from sdl_gate.assess import Assessment
 
 #: One screen: hooks list at most this many problems, then say how many more there are.
 MAX_LISTED = 15
@@ -219,7 +222,7 @@ def sbom_current(root: Path) -> HookReport:
 # --- sdl-check (pre-push) -----------------------------------------------------------------------------
 
 
-def gate_report(assessment: Any, mode: PrePushMode) -> HookReport:
+def gate_report(assessment: Assessment, mode: PrePushMode) -> HookReport:
     """Summarise an assessment in one screen: the decision and each blocking requirement with its fix."""
     decision = assessment.decision
     lines = [f"sdl-gate ({assessment.policy.name}): {decision.summary}"]
