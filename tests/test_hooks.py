@@ -226,3 +226,13 @@ def test_manifest_has_the_stable_ids_and_init_offers_a_config_that_mirrors_it(ru
             assert hook.get(key) == manifest[hook_id].get(key), (hook_id, key)
     again = run_cli("init", target)
     assert "kept     .pre-commit-config.yaml" in again.stdout
+
+
+def test_shell_scripts_pass_shellcheck() -> None:
+    shellcheck = Path(sys.executable).parent / "shellcheck"
+    if not shellcheck.exists():
+        pytest.skip("shellcheck is not installed (pip install -e '.[test]')")
+    scripts = [REPO_ROOT / "hooks" / "pre-commit", REPO_ROOT / "hooks" / "pre-push"]
+    scripts.append(REPO_ROOT / "github-action" / "install.sh")
+    checked = subprocess.run([shellcheck, *map(str, scripts)], capture_output=True, text=True, check=False)
+    assert checked.returncode == 0, checked.stdout
