@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,7 @@ def run_tool(
     cwd: Path | None = None,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
     stdin: str | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> ToolRun:
     """Run ``argv`` with a timeout; raise :class:`ToolUnavailable` if it is missing, fails to start or hangs."""
     executable = shutil.which(argv[0])
@@ -44,6 +46,7 @@ def run_tool(
             [executable, *argv[1:]],
             cwd=cwd,
             input=stdin,
+            env=None if env is None else dict(env),
             capture_output=True,
             text=True,
             errors="replace",

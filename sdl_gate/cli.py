@@ -1052,3 +1052,113 @@ def bundle_verify(
     )
     click.echo(report.text(), nl=False)
     ctx.exit(EXIT_PASSED if report.verified else EXIT_GATE_FAILED)
+
+
+# --- Hooks: thin commands the pre-commit hooks and plain git hooks call ----------------------------------
+
+
+def _echo_hook(ctx: click.Context, report: Any) -> None:
+    """Print a hook report and exit with its status."""
+    click.echo(report.text(), nl=False)
+    ctx.exit(int(report.status))
+
+
+@cli.command("private-keys", epilog="Exit codes: 0 no private key, 1 a key was found, 2 invalid input, 3 scan error.")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--path",
+    "project_path",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path(),
+    show_default=True,
+    help="Project root; FILES are inside it.",
+)
+@click.pass_context
+def private_keys(ctx: click.Context, files: tuple[Path, ...], project_path: Path) -> None:
+    """Fail when FILES (default: every tracked file) hold a private key: PEM, OpenSSH, PGP, DER, PKCS#12 (SM-8)."""
+    from sdl_gate.precommit import private_keys as scan
+
+    _echo_hook(ctx, scan(project_path, list(files) if files else None))
+
+
+@cli.command(epilog="Exit codes: 0 no open vulnerability, 1 open or not audited, 2 invalid input.")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--path",
+    "project_path",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path(),
+    show_default=True,
+    help="Project root: its waivers and [tool.sdl-gate] settings apply.",
+)
+@click.option("--offline", is_flag=True, help="Audit against the offline database (`sdl-gate vulndb import`).")
+@click.option(
+    "--skip-online",
+    is_flag=True,
+    help="When the project does not audit offline, say so and exit 0 instead of going online (for git hooks).",
+)
+@click.option("--as-of", "as_of", callback=_parse_date, metavar="YYYY-MM-DD", help="Date waivers are judged on.")
+@click.pass_context
+def deps(
+    ctx: click.Context,
+    files: tuple[Path, ...],
+    project_path: Path,
+    offline: bool,
+    skip_online: bool,
+    as_of: date | None,
+) -> None:
+    """Audit the requirements or lock FILES (default: the project's) for known vulnerabilities with pip-audit.
+
+    Online against OSV (or osv-url), offline when --offline or offline = true in [tool.sdl-gate]. A
+    vulnerability without an active waiver, a skipped dependency or an audit that could not run fails.
+    """
+    from sdl_gate.precommit import dependency_audit
+    from sdl_gate.run import current_time
+
+    now = current_time()
+    report = dependency_audit(
+        project_path,
+        list(files) if files else None,
+        offline=offline,
+        skip_online=skip_online,
+        today=as_of or now.date(),
+        now=now,
+    )
+    _echo_hook(ctx, report)
+
+
+@cli.command("sbom-current", epilog="Exit codes: 0 current, 1 out of date, 2 invalid input or no SBOM configured.")
+@click.argument("path", type=click.Path(path_type=Path), default=Path())
+@click.pass_context
+def sbom_current(ctx: click.Context, path: Path) -> None:
+    """Check that the committed SBOM (sbom in [tool.sdl-gate]) matches the project's dependency sources."""
+    from sdl_gate.precommit import sbom_current as check_current
+
+    _echo_hook(ctx, check_current(path))
+
+
+@cli.command("pre-push", epilog=_EPILOG)
+@click.argument("path", type=click.Path(path_type=Path), default=Path())
+@click.option("--policy", "policy_spec", help="Built-in policy name or policy file (default: the project's).")
+@click.option("--blocking", is_flag=True, help="Block on a failed gate whatever pre-push in [tool.sdl-gate] says.")
+@click.pass_context
+def pre_push(ctx: click.Context, path: Path, policy_spec: str | None, blocking: bool) -> None:
+    """Run the full gate and summarise it in one screen; advisory (exit 0) unless pre-push = "blocking"."""
+    from sdl_gate.config import PrePushMode
+    from sdl_gate.precommit import gate_report
+    from sdl_gate.run import check as run_check
+
+    result = run_check(path, policy_spec=policy_spec)
+    mode = PrePushMode.BLOCKING if blocking else result.inputs.project.config.pre_push
+    _echo_hook(ctx, gate_report(result.assessment, mode))
+
+
+@cli.command("install-hooks", epilog="Exit codes: 0 installed, 2 not a git work tree.")
+@click.argument("path", type=click.Path(path_type=Path, file_okay=False), default=Path())
+@click.option("--force", is_flag=True, help="Replace pre-commit/pre-push hooks that sdl-gate did not write.")
+def install_hooks(path: Path, force: bool) -> None:
+    """Install plain git pre-commit and pre-push hooks (for repositories without the pre-commit framework)."""
+    from sdl_gate.precommit import install_git_hooks
+
+    for line in install_git_hooks(path, force=force):
+        click.echo(line)

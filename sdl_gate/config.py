@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -31,6 +33,13 @@ def _guideline_id(value: str) -> str:
 
 
 GuidelineId = Annotated[str, AfterValidator(_guideline_id)]
+
+
+class PrePushMode(str, Enum):
+    """Whether the full gate in the pre-push hook only warns or blocks the push."""
+
+    ADVISORY = "advisory"
+    BLOCKING = "blocking"
 
 
 class SigningConfig(BaseModel):
@@ -124,6 +133,11 @@ class ToolConfig(BaseModel):
         description="An OSV-compatible query endpoint to use online instead of https://api.osv.dev/v1/query.",
     )
 
+    pre_push: PrePushMode = Field(
+        default=PrePushMode.ADVISORY,
+        description="The sdl-check hook (the full gate at pre-push): advisory warns, blocking stops the push.",
+    )
+
     sast_baseline: str | None = Field(
         default=None,
         description="SAST baseline file relative to the project (default: sast-baseline.json in security-dir).",
@@ -186,6 +200,37 @@ def _line_of(text: str, key: str) -> int | None:
     return None
 
 
+#: Environment variables that override [tool.sdl-gate] keys; the GitHub Action passes some inputs this way.
+ENVIRONMENT_OVERRIDES = {
+    "SDL_GATE_ARTIFACTS": "artifacts",
+    "SDL_GATE_SIGNING_IDENTITY": "signing.identity",
+    "SDL_GATE_SIGNING_ISSUER": "signing.issuer",
+    "SDL_GATE_OFFLINE": "offline",
+}
+
+
+def environment_overrides(config: ToolConfig) -> ToolConfig:
+    """Apply the ``SDL_GATE_*`` overrides that are set and not empty (artifacts: one glob per line)."""
+    values = {name: os.environ.get(name, "").strip() for name in ENVIRONMENT_OVERRIDES}
+    if not any(values.values()):
+        return config
+    data = config.model_dump(mode="json", by_alias=True)
+    if values["SDL_GATE_ARTIFACTS"]:
+        data["artifacts"] = [line.strip() for line in values["SDL_GATE_ARTIFACTS"].splitlines() if line.strip()]
+    if values["SDL_GATE_SIGNING_IDENTITY"]:
+        data["signing"]["identity"] = values["SDL_GATE_SIGNING_IDENTITY"]
+    if values["SDL_GATE_SIGNING_ISSUER"]:
+        data["signing"]["issuer"] = values["SDL_GATE_SIGNING_ISSUER"]
+    if values["SDL_GATE_OFFLINE"]:
+        data["offline"] = values["SDL_GATE_OFFLINE"]  # pydantic reads true/false, 1/0
+    try:
+        return ToolConfig.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        names = ", ".join(name for name, value in values.items() if value)
+        raise ConfigError(f"invalid value in the environment ({names}): {first['msg']}") from None
+
+
 def load_project(root: Path) -> Project:
     """Read ``root/pyproject.toml`` (if present) and return the project and its configuration."""
     if not root.exists():
@@ -194,7 +239,8 @@ def load_project(root: Path) -> Project:
         raise InputError("is not a directory; expected the project root", path=root)
     pyproject = root / "pyproject.toml"
     if not pyproject.exists():
-        return Project(root=root, name=root.resolve().name, version=None, config=ToolConfig(), config_source=None)
+        config = environment_overrides(ToolConfig())
+        return Project(root=root, name=root.resolve().name, version=None, config=config, config_source=None)
     text = read_text_limited(pyproject)
     try:
         document = tomllib.loads(text)
@@ -220,6 +266,7 @@ def load_project(root: Path) -> Project:
             line=_line_of(text, key),
             location="tool.sdl-gate." + format_location(loc),
         ) from None
+    config = environment_overrides(config)
     return Project(
         root=root,
         name=str(name) if isinstance(name, str) else root.resolve().name,

@@ -59,6 +59,15 @@ def scaffold(root: Path) -> list[str]:
             _append(pyproject, "\n" + section)
             report.append("extended pyproject.toml (appended [tool.sdl-gate])")
 
+    from sdl_gate.precommit import EXAMPLE_PRE_COMMIT_CONFIG, hook_templates_dir
+
+    pre_commit_config = root / ".pre-commit-config.yaml"
+    example = (hook_templates_dir() / EXAMPLE_PRE_COMMIT_CONFIG).read_text(encoding="utf-8")
+    if write_new(pre_commit_config, example):
+        report.append("created  .pre-commit-config.yaml (sdl-gate hooks; `pre-commit install` enables them)")
+    else:
+        report.append("kept     .pre-commit-config.yaml (exists; the README lists the sdl-gate hook ids)")
+
     gitignore = root / ".gitignore"
     if not gitignore.exists():
         write_new(gitignore, f"{IGNORE_ENTRY}\n")

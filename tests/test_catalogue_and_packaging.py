@@ -121,6 +121,9 @@ def test_wheel_ships_policies_catalogue_schemas_and_templates(tmp_path: Path) ->
         "sdl_gate/schemas/assessment.schema.json",
         "sdl_gate/templates/security/records/training.yaml",
         "sdl_gate/py.typed",
+        "sdl_gate/hooks/pre-commit",  # plain git hooks and the example pre-commit config, for install-hooks/init
+        "sdl_gate/hooks/pre-push",
+        "sdl_gate/hooks/pre-commit-config.yaml",
     ):
         assert expected in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))

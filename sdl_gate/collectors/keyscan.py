@@ -95,6 +95,11 @@ def scan_private_keys(root: Path, *, tracked: bool) -> ScanResult:
     if names is None:
         names = _walked_files(root)
         method = "directory walk"
+    return scan_files(root, names, method=method)
+
+
+def scan_files(root: Path, names: list[str], *, method: str = "given files") -> ScanResult:
+    """Scan the files ``names`` (relative to ``root``) for private keys; symlinks and non-files are skipped."""
     complete = len(names) <= MAX_FILES
     hits: list[KeyHit] = []
     scanned = 0

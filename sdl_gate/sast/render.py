@@ -120,6 +120,12 @@ def render_console(report: SastReport, decision: Decision) -> str:
         f"{decision.severity.value}, confidence >= {decision.confidence.value}"
     )
     lines.append(decision.summary)
+    if not decision.passed:
+        lines += [
+            "fix: change the code; justify a deliberate case where it is (`# nosec B602 -- why it is safe`);",
+            "     or waive a finding by its fingerprint (the hex in parentheses) in security/waivers.yaml:",
+            "     scope: {finding: FINGERPRINT} with justification, approver and expiry.",
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -1,0 +1,303 @@
+"""What the pre-commit hooks and plain git hooks check, as pure functions returning one screen of text.
+
+Every hook answers: what is wrong, where, and how to fix or waive it. The CLI prints :class:`HookReport` and
+exits with its code; nothing here prints or exits.
+"""
+
+from __future__ import annotations
+
+import enum
+import shlex
+import sys
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sdl_gate.config import PrePushMode
+from sdl_gate.errors import InputError, ToolError
+
+if TYPE_CHECKING:
+    from sdl_gate.assess import Assessment
+
+#: One screen: hooks list at most this many problems, then say how many more there are.
+MAX_LISTED = 15
+#: A line of a hook report stays readable in an 80-to-120-column terminal.
+MAX_PROBLEM = 90
+HOOK_MARKER = "# sdl-gate managed hook"
+HOOK_NAMES = ("pre-commit", "pre-push")
+#: The example pre-commit configuration ``sdl-gate init`` writes, beside the plain hooks.
+EXAMPLE_PRE_COMMIT_CONFIG = "pre-commit-config.yaml"
+#: The line of a plain git hook that ``install-hooks`` rewrites to name the interpreter it was installed from.
+RUNNER_LINE_PREFIX = "sdl_gate() {"
+
+
+class HookStatus(enum.IntEnum):
+    """A hook's exit status: the CLI's exit codes."""
+
+    PASSED = 0
+    FAILED = 1
+
+
+@dataclass(frozen=True)
+class HookReport:
+    """What a hook found: lines for the terminal and whether the commit or push may go ahead."""
+
+    lines: tuple[str, ...]
+    status: HookStatus
+
+    def text(self) -> str:
+        """Return the report as one block of text."""
+        return "\n".join(self.lines) + "\n" if self.lines else ""
+
+
+def _capped(lines: list[str]) -> list[str]:
+    if len(lines) <= MAX_LISTED:
+        return lines
+    return [*lines[:MAX_LISTED], f"  ... and {len(lines) - MAX_LISTED} more"]
+
+
+def _relative_names(root: Path, files: list[Path]) -> list[str]:
+    """Return ``files`` relative to ``root``; a file outside it is an input error."""
+    names: list[str] = []
+    base = root.resolve()
+    for file in files:
+        try:
+            names.append(file.resolve().relative_to(base).as_posix())
+        except ValueError:
+            raise InputError("is outside the project", path=file, hint=f"the project root is {root}") from None
+    return names
+
+
+# --- sdl-private-keys ---------------------------------------------------------------------------------
+
+
+def private_keys(root: Path, files: list[Path] | None) -> HookReport:
+    """Scan ``files`` (default: the tracked files of ``root``) for private keys (SM-8)."""
+    from sdl_gate.collectors.keyscan import scan_files, scan_private_keys
+
+    names = None if files is None else _relative_names(root, files)
+    result = scan_private_keys(root, tracked=True) if names is None else scan_files(root, names)
+    if not result.complete:
+        raise ToolError(f"the private-key scan is incomplete: {result.problem}")
+    if not result.hits:
+        return HookReport((f"no private key in {result.files_scanned} file(s)",), HookStatus.PASSED)
+    lines = [f"{len(result.hits)} private key(s) found (SM-8 private key protection):"]
+    for hit in result.hits:
+        protection = {True: "encrypted", False: "NOT encrypted", None: "protection unknown"}[hit.encrypted]
+        lines.append(f"  {hit.path}: {hit.key_type} ({protection})")
+    lines = _capped(lines)
+    lines += [
+        "fix: do not commit private keys. Unstage the file (`git restore --staged FILE`), keep the key in a",
+        "     key store or CI secret, and rotate it if it was ever pushed.",
+        "     A deliberate test key: exclude its path from this hook (`exclude:` in .pre-commit-config.yaml);",
+        "     `sdl-gate check` still lists it under SM-8.",
+    ]
+    return HookReport(tuple(lines), HookStatus.FAILED)
+
+
+# --- sdl-deps -----------------------------------------------------------------------------------------
+
+
+def dependency_audit(
+    root: Path, files: list[Path] | None, *, offline: bool, skip_online: bool, today: date, now: datetime
+) -> HookReport:
+    """Audit the dependency files ``files`` (default: the project's) with pip-audit; open vulnerabilities fail.
+
+    With ``skip_online``, a project that does not audit offline is not audited at all, and the report says so.
+    """
+    from sdl_gate.collectors.base import CollectContext
+    from sdl_gate.collectors.vulns import VulnerabilityCollector
+    from sdl_gate.run import load_inputs
+    from sdl_gate.sbom.sources import lock_kind
+    from sdl_gate.vex import vulnerability_waivers
+
+    inputs = load_inputs(root, offline=offline)
+    project = inputs.project
+    if skip_online and not project.config.offline:
+        return HookReport(
+            (
+                "dependency audit skipped: the project does not audit offline and this hook does not go online;",
+                "  audit now with `sdl-gate deps`, or set offline = true in [tool.sdl-gate] after",
+                "  `sdl-gate vulndb import SRC` to audit every change offline.",
+            ),
+            HookStatus.PASSED,
+        )
+    if files is not None:
+        names = _relative_names(root, files)
+        for file in files:
+            lock_kind(file)  # an unknown file kind is an input error naming it
+        if not names:
+            return HookReport(("no dependency file to audit",), HookStatus.PASSED)
+        project = replace(project, config=project.config.model_copy(update={"dependency_files": names}))
+    context = CollectContext(project=project, commit=None, now=now, waivers=inputs.waivers)
+    payload: dict[str, Any] = VulnerabilityCollector().collect(context).payload
+    sources = ", ".join(source["path"] for source in payload["sources"]) or "no dependency source"
+    where = f"{payload['service']} ({'offline database' if payload['offline'] else payload['url']})"
+    if payload["status"] != "completed":
+        return HookReport(
+            (
+                f"the dependency audit of {sources} could not be completed, so it is not a pass:",
+                f"  {payload['reason']}",
+            ),
+            HookStatus.FAILED,
+        )
+    skipped = [d for d in payload["dependencies"] if d["status"] == "skipped"]
+    open_lines: list[str] = []
+    waived_lines: list[str] = []
+    for vuln in payload["vulnerabilities"]:
+        active, expired = vulnerability_waivers(inputs.waivers, vuln, today)
+        fix = f"upgrade to {' or '.join(vuln['fix_versions'])}" if vuln["fix_versions"] else "no fixed version yet"
+        label = f"  {vuln['package']} {vuln['version']}: {vuln['id']}"
+        if active is not None:
+            state = active.vex.state.value if active.vex else "waived"
+            waived_lines.append(f"{label} waived by {active.id} ({state}, until {active.expires.date()})")
+        elif expired is not None:
+            open_lines.append(f"{label}: its waiver {expired.id} expired on {expired.expires.date()}; {fix}")
+        else:
+            open_lines.append(f"{label}: {fix}")
+    audited = len(payload["dependencies"]) - len(skipped)
+    lines = [f"audited {audited} pinned dependencies of {sources} against {where}"]
+    lines += _capped([f"  skipped {d['name']}: {d['reason']}" for d in skipped])
+    if open_lines:
+        lines.append(f"{len(open_lines)} open known vulnerabilit{'y' if len(open_lines) == 1 else 'ies'}:")
+        lines += _capped(open_lines)
+    if waived_lines:
+        lines.append("waived (shown, not hidden):")
+        lines += _capped(waived_lines)
+    if open_lines or skipped:
+        lines += [
+            "fix: upgrade the package in the file, or, when it does not affect the product, waive it in",
+            "     security/waivers.yaml: scope: {vulnerability: ID, package: NAME} with a VEX state,",
+            "     justification, approver and expiry.",
+        ]
+        if skipped:
+            lines.append("     Skipped dependencies must be pinned (NAME==VERSION) to be audited.")
+        return HookReport(tuple(lines), HookStatus.FAILED)
+    return HookReport(tuple(lines), HookStatus.PASSED)
+
+
+# --- sdl-sbom -----------------------------------------------------------------------------------------
+
+
+def sbom_current(root: Path) -> HookReport:
+    """Check that the committed SBOM (``sbom`` in [tool.sdl-gate]) lists what the dependency sources pin."""
+    from sdl_gate.config import load_project
+    from sdl_gate.sbom.quality import assess_sbom, cross_check, load_sbom
+    from sdl_gate.sbom.sources import discover, load_source, merge
+
+    project = load_project(root)
+    if project.config.sbom is None:
+        raise InputError(
+            "no committed SBOM is configured, so there is nothing to keep current",
+            path=project.config_source or root / "pyproject.toml",
+            location="tool.sdl-gate.sbom",
+            hint='write one with `sdl-gate sbom --output sbom.cdx.json` and set sbom = "sbom.cdx.json"',
+        )
+    sbom_path = root / project.config.sbom
+    found = discover(root, project.config.dependency_files)
+    if not found:
+        raise InputError("no dependency source found (uv.lock, pylock.toml, requirements*.txt)", path=root)
+    inventory = merge([load_source(kind, path) for kind, path in found])
+    report = assess_sbom(load_sbom(sbom_path))
+    mismatches = cross_check(report, inventory)
+    sources = ", ".join(path.relative_to(root).as_posix() for _, path in found)
+    if not mismatches:
+        return HookReport(
+            (f"{project.config.sbom} is current with {sources} ({len(report.components)} components)",),
+            HookStatus.PASSED,
+        )
+    lines = [f"{project.config.sbom} is out of date with {sources}:"]
+    lines += _capped(
+        [
+            f"  {m.name}: {m.kind.value.replace('_', ' ')} (SBOM {m.sbom_version or '-'}, "
+            f"source {m.source_version or '-'})"
+            for m in mismatches
+        ]
+    )
+    lines.append(f"fix: regenerate it with `sdl-gate sbom --output {shlex.quote(project.config.sbom)}` and stage it")
+    return HookReport(tuple(lines), HookStatus.FAILED)
+
+
+# --- sdl-check (pre-push) -----------------------------------------------------------------------------
+
+
+def gate_report(assessment: Assessment, mode: PrePushMode) -> HookReport:
+    """Summarise an assessment in one screen: the decision and each blocking requirement with its fix."""
+    decision = assessment.decision
+    lines = [f"sdl-gate ({assessment.policy.name}): {decision.summary}"]
+    if decision.passed:
+        return HookReport(tuple(lines), HookStatus.PASSED)
+    blocking = [r for r in assessment.requirements if r.blocking]
+    entries: list[str] = []
+    for result in blocking:
+        problem = next(
+            (f.message for f in result.findings if f.outcome.value in ("fail", "error", "not_available")),
+            result.rationale,
+        )
+        first = problem.split(" | ")[0]
+        if len(first) > MAX_PROBLEM:
+            first = first[: MAX_PROBLEM - 3] + "..."
+        entries.append(f"  {result.id:<6} {result.verdict.value}: {first}")
+    lines += _capped(entries)
+    lines.append("fix: `sdl-gate explain ID` says how to meet each; `sdl-gate check` shows the full report.")
+    if mode is PrePushMode.ADVISORY:
+        lines.append('advisory: the push goes ahead (set pre-push = "blocking" in [tool.sdl-gate] to block it)')
+        return HookReport(tuple(lines), HookStatus.PASSED)
+    return HookReport(tuple(lines), HookStatus.FAILED)
+
+
+# --- plain git hooks ----------------------------------------------------------------------------------
+
+
+def hook_templates_dir() -> Path:
+    """Return the directory of the plain git hooks (inside the wheel, or ``hooks/`` in a checkout)."""
+    package_dir = Path(__file__).resolve().parent
+    installed = package_dir / "hooks"
+    return installed if installed.is_dir() else package_dir.parent / "hooks"
+
+
+def _git_hooks_dir(root: Path) -> Path:
+    from sdl_gate._tool import ToolUnavailable, run_tool
+
+    try:
+        run = run_tool(["git", "rev-parse", "--git-path", "hooks"], cwd=root, timeout=10)
+    except ToolUnavailable as exc:
+        raise ToolError(exc.reason) from None
+    if run.returncode != 0:
+        raise InputError("is not inside a git work tree", path=root, hint="run `git init` first")
+    hooks = Path(run.stdout.strip())
+    return hooks if hooks.is_absolute() else root / hooks
+
+
+def _with_runner(template: str, command: list[str]) -> str:
+    """Point the hook's ``sdl_gate`` shell function at ``command`` (quoted, so no path is split or expanded)."""
+    runner = f'{RUNNER_LINE_PREFIX} {shlex.join(command)} "$@"; }}'
+    lines = [runner if line.startswith(RUNNER_LINE_PREFIX) else line for line in template.splitlines()]
+    return "\n".join(lines) + "\n"
+
+
+def install_git_hooks(root: Path, *, force: bool, command: list[str] | None = None) -> list[str]:
+    """Install the plain pre-commit and pre-push hooks into the repository at ``root``; return what was done.
+
+    A hook that sdl-gate did not write is kept unless ``force``; ours are updated in place.
+    """
+    from sdl_gate._files import read_text_limited, write_atomic
+
+    runner = command or [sys.executable, "-m", "sdl_gate"]
+    target_dir = _git_hooks_dir(root)
+    target_dir.mkdir(parents=True, exist_ok=True)
+    done: list[str] = []
+    for name in HOOK_NAMES:
+        template = (hook_templates_dir() / name).read_text(encoding="utf-8")
+        target = target_dir / name
+        if target.exists() and not force and HOOK_MARKER not in read_text_limited(target):
+            done.append(f"kept     {target} (not written by sdl-gate; --force replaces it)")
+            continue
+        existed = target.exists()
+        write_atomic(target, _with_runner(template, runner))
+        mode = target.stat().st_mode
+        # Executable for whoever may read it: git skips hooks without the execute bit.
+        target.chmod(mode | ((mode & 0o444) >> 2))
+        done.append(f"{'updated' if existed else 'created':<8} {target}")
+    return done
