@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from sdl_gate._files import MAX_INPUT_BYTES, read_bytes_limited
+from sdl_gate._yaml import check_yaml_depth
 from sdl_gate.errors import InputError, ToolError
 from sdl_gate.vulndb.matching import MatchError, parse_record_affected
 from sdl_gate.vulndb.store import VulnDatabase
@@ -72,6 +73,8 @@ def parse_record(data: bytes, name: str, origin: str) -> dict[str, Any]:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError("not valid UTF-8", path=origin) from None
+    if not name.endswith(".json"):
+        check_yaml_depth(text, origin)
     try:
         document = json.loads(text) if name.endswith(".json") else yaml.load(text, Loader=_Loader)  # noqa: S506
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
@@ -80,7 +83,12 @@ def parse_record(data: bytes, name: str, origin: str) -> dict[str, Any]:
         if mark is not None:
             line = mark.line + 1
         raise InputError(f"malformed OSV record: {exc}".splitlines()[0], path=origin, line=line) from None
-    document = _plain(document)
+    except RecursionError:
+        raise InputError("OSV record nested too deeply; refused", path=origin) from None
+    try:
+        document = _plain(document)
+    except RecursionError:
+        raise InputError("OSV record nested too deeply; refused", path=origin) from None
     if not isinstance(document, dict):
         raise InputError("an OSV record must be a mapping", path=origin)
     for key in ("modified", "published", "withdrawn"):
