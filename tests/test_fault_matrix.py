@@ -143,6 +143,7 @@ PIP_AUDIT_FAULTS: dict[str, tuple[str | None, str]] = {
 }
 
 
+@pytest.mark.security(requirements=["SR-SG-001"], threats=["T-01"], mitigations=["M-01"])
 @pytest.mark.parametrize("fault", sorted(PIP_AUDIT_FAULTS))
 def test_pip_audit_fault_leaves_the_audit_not_available(
     fault: str, gate: Gate, baseline: dict[str, Any], tmp_path: Path
@@ -175,6 +176,7 @@ GIT_FAULTS: dict[str, str | None] = {
 }
 
 
+@pytest.mark.security(requirements=["SR-SG-001", "SR-SG-002"], threats=["T-01", "T-02"], mitigations=["M-09", "M-10"])
 @pytest.mark.parametrize("fault", sorted(GIT_FAULTS))
 def test_git_fault_unbinds_the_evidence_and_the_gate_fails(
     fault: str, gate: Gate, baseline: dict[str, Any], tmp_path: Path
@@ -209,6 +211,7 @@ def _test_results_object(gate: Gate) -> Path:
     return gate.root / ".sdl-gate/evidence/objects" / (pointer["id"].removeprefix("sha256:") + ".json")
 
 
+@pytest.mark.security(requirements=["SR-SG-002"], threats=["T-02"], mitigations=["M-02"])
 def test_stored_evidence_faults_are_rejected_with_their_cause(gate: Gate, baseline: dict[str, Any]) -> None:
     """Deleted, truncated, tampered, from another commit, too old: never used, always named."""
     cases: list[tuple[str, str]] = []
@@ -246,6 +249,7 @@ def test_stored_evidence_faults_are_rejected_with_their_cause(gate: Gate, baseli
     assert [fault for fault, _ in cases] == ["truncated", "tampered", "deleted", "too old", "another commit"]
 
 
+@pytest.mark.security(requirements=["SR-SG-001"], threats=["T-01"], mitigations=["M-01"])
 def test_every_subprocess_timeout_is_capped_by_the_environment() -> None:
     """The cap is honoured and a nonsense value is bad input, not an unbounded wait."""
     from sdl_gate.collectors._tool import ToolUnavailable, run_tool

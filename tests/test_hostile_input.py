@@ -113,6 +113,7 @@ YAML_LOADERS: dict[str, tuple[str, Callable[[Path], object]]] = {
 }
 
 
+@pytest.mark.security(requirements=["SR-SG-004"], threats=["T-04"], mitigations=["M-04"])
 @pytest.mark.parametrize("parser", sorted(YAML_LOADERS))
 @PROPERTY
 @given(data=st.binary(max_size=400) | documents.map(_as_yaml))
@@ -242,6 +243,7 @@ def _zip_with_a_central_directory_pointing_before_the_file(path: Path) -> Path:
     return path
 
 
+@pytest.mark.security(requirements=["SR-SG-003", "SR-SG-004"], threats=["T-03", "T-04"], mitigations=["M-03"])
 def test_zip_with_impossible_offsets_is_a_failed_verification_not_a_crash(tmp_path: Path) -> None:
     bundle = _zip_with_a_central_directory_pointing_before_the_file(tmp_path / "bundle.zip")
     report = verify_bundle(bundle, ManifestVerifier())
