@@ -650,6 +650,106 @@ def vex(path: Path, output: Path | None, as_of: date | None) -> None:
     click.echo(f"{target}: {len(payload['vulnerabilities'])} vulnerabilities", err=True)
 
 
+def _sast_root(paths: tuple[Path, ...], root: Path | None) -> tuple[Path, list[Path] | None]:
+    """Return the project root and the explicit files (None means the whole project)."""
+    if root is not None:
+        return root, list(paths) or None
+    if not paths:
+        return Path(), None
+    if len(paths) == 1 and paths[0].is_dir():
+        return paths[0], None
+    return Path(), list(paths)
+
+
+@cli.command(epilog=_EPILOG)
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--root",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Project root (default: PATH when a single directory is given, else the current directory).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["console", "json", "sarif"]),
+    default="console",
+    show_default=True,
+    help="console for people, json for tools, sarif for code scanning.",
+)
+@click.option("--output", type=click.Path(path_type=Path), help="Write the report to this file instead of stdout.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), help="Worker processes (default: one per CPU).")
+@click.option("--no-cache", is_flag=True, help="Scan every file again instead of reusing cached results.")
+@click.option(
+    "--baseline", type=click.Path(path_type=Path), help="Baseline file (default: security/sast-baseline.json)."
+)
+@click.option("--write-baseline", is_flag=True, help="Accept every current finding into the baseline, then exit 0.")
+@click.option("--policy", "policy_spec", help="Built-in policy name or policy file whose SI-1 thresholds apply.")
+@click.option("--as-of", "as_of", callback=_parse_date, metavar="YYYY-MM-DD", help="Date waivers are judged on.")
+@click.pass_context
+def sast(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    root: Path | None,
+    output_format: str,
+    output: Path | None,
+    jobs: int | None,
+    no_cache: bool,
+    baseline: Path | None,
+    write_baseline: bool,
+    policy_spec: str | None,
+    as_of: date | None,
+) -> None:
+    """Run bandit on the project's Python files (git-tracked ones in a work tree) or on PATHS.
+
+    Findings at or above the policy's SI-1 thresholds that are neither baselined nor waived, unjustified
+    `# nosec` comments and files that could not be analysed fail the run (exit 1). The project's bandit
+    configuration ([tool.bandit] or .bandit) applies, its excludes also to files named explicitly.
+    """
+    from sdl_gate.run import current_time, load_inputs
+    from sdl_gate.sast.analyse import analyse
+    from sdl_gate.sast.render import decide, render_console, render_json
+    from sdl_gate.sast.report import write_baseline as write_baseline_file
+
+    project_root, explicit = _sast_root(paths, root)
+    inputs = load_inputs(project_root, policy_spec)
+    if write_baseline and explicit is not None:
+        raise InputError("--write-baseline needs a scan of the whole project, not of chosen files")
+    from sdl_gate.collectors._tool import ToolUnavailable
+    from sdl_gate.errors import ToolError
+
+    try:
+        result = analyse(inputs.project, explicit, jobs=jobs, use_cache=not no_cache, baseline=baseline)
+    except ToolUnavailable as exc:
+        raise ToolError(exc.reason) from None
+    run = result.run
+    stats = (
+        f"{len(run.results)} file(s): {run.scanned} scanned, {run.cache_hits} from the cache"
+        + (f", {run.cache_corrupt} damaged cache entr(ies) rescanned" if run.cache_corrupt else "")
+    )
+    if write_baseline:
+        target = baseline or inputs.project.sast_baseline
+        count = write_baseline_file(target, result.report.findings)
+        click.echo(f"{stats}\nwrote {count} finding(s) to {target}")
+        return
+    today = as_of or current_time().date()
+    decision = decide(result.report, inputs.policy.requirements["SI-1"], inputs.waivers, today)
+    if output_format == "json":
+        text = render_json(result.report, decision)
+    elif output_format == "sarif":
+        from sdl_gate._files import pretty_json
+        from sdl_gate.sast.sarif import to_sarif
+
+        text = pretty_json(to_sarif(result.report, inputs.waivers, today))
+    else:
+        text = render_console(result.report, decision)
+    _write_output(text, output)
+    if output is not None or output_format != "console":
+        click.echo(f"{stats}; {decision.summary}", err=True)
+    else:
+        click.echo(stats)
+    ctx.exit(EXIT_PASSED if decision.passed else EXIT_GATE_FAILED)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI and exit with the documented exit code."""
     args = sys.argv[1:] if argv is None else argv

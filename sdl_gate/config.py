@@ -125,6 +125,21 @@ class ToolConfig(BaseModel):
     )
 
     _no_case_duplicates = field_validator("guidelines", mode="before")(reject_case_duplicates)
+    sast_baseline: str | None = Field(
+        default=None,
+        description="SAST baseline file relative to the project (default: sast-baseline.json in security-dir).",
+    )
+    sast_jobs: int = Field(
+        default=0, ge=0, le=256, description="Processes static analysis runs in; 0 means one per CPU."
+    )
+    sast_max_file_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        gt=0,
+        description="Python files larger than this are reported as not analysed (exclude generated code).",
+    )
+    sast_timeout_seconds: int = Field(
+        default=1800, gt=0, description="Static analysis worker processes are stopped after this many seconds."
+    )
 
 
 @dataclass(frozen=True)
@@ -141,6 +156,13 @@ class Project:
     def security_dir(self) -> Path:
         """The absolute ``security/`` directory."""
         return self.root / self.config.security_dir
+
+    @property
+    def sast_baseline(self) -> Path:
+        """The SAST baseline file (it need not exist)."""
+        if self.config.sast_baseline is not None:
+            return self.root / self.config.sast_baseline
+        return self.security_dir / "sast-baseline.json"
 
 
 def toml_error_line(error: Exception) -> int | None:

@@ -422,7 +422,7 @@ def test_large_compressible_evidence_still_passes_the_bomb_check(
     raw = store.put_raw(b"[" + b'{"finding": "same"},' * 200_000 + b"{}]", "json")
     store.put(
         Evidence(
-            kind=EvidenceKind.SAST,
+            kind=EvidenceKind.DEVELOPMENT_ENVIRONMENT,  # no collector of this run writes this kind
             tool=ToolInfo(name="bandit", version="1.8"),
             subject=Subject(commit=None),
             payload={"findings": 200_000},

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 from sdl_gate.checks._base import Check
-from sdl_gate.checks._criteria import awaiting, record
-from sdl_gate.evidence import EvidenceKind
+from sdl_gate.checks._criteria import record
+from sdl_gate.checks._sast import sast_configuration, sast_coverage, sast_findings, sast_suppressions
 
 CHECKS: dict[str, Check] = {
     "SI-1": Check(
         "SI-1",
         (
             record("review", purpose="the code review practice"),
-            awaiting(EvidenceKind.SAST, "static analysis of every tracked source file"),
+            sast_coverage(),
+            sast_findings(),
         ),
     ),
     "SI-2": Check(
         "SI-2",
         (
             record("process_document", purpose="the secure coding standard"),
-            awaiting(EvidenceKind.SAST, "an enforced static-analysis configuration"),
+            sast_configuration(),
+            sast_suppressions(),
         ),
     ),
 }

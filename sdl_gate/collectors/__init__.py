@@ -5,6 +5,7 @@ from __future__ import annotations
 from sdl_gate.collectors.base import Collector
 from sdl_gate.collectors.records import RecordsCollector
 from sdl_gate.collectors.repository import RepositoryCollector
+from sdl_gate.collectors.sast import SastCollector
 from sdl_gate.collectors.sbom import SbomCollector
 from sdl_gate.collectors.security_requirements import SecurityRequirementsCollector
 from sdl_gate.collectors.signatures import SignaturesCollector
@@ -17,6 +18,7 @@ COLLECTORS: dict[str, Collector] = {
     "repository": RepositoryCollector(),
     "security_requirements": SecurityRequirementsCollector(),
     "threat_model": ThreatModelCollector(),
+    "sast": SastCollector(),
     "waivers": WaiversCollector(),
     "signatures": SignaturesCollector(),
     "sbom": SbomCollector(),

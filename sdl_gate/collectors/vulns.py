@@ -145,7 +145,8 @@ def _lookup(base: str, vuln_id: str) -> dict[str, Any] | None:
     if not url.startswith(("http://", "https://")):
         return None
     try:
-        with urllib.request.urlopen(url, timeout=LOOKUP_TIMEOUT_SECONDS) as response:  # noqa: S310 - scheme checked
+        opened = urllib.request.urlopen(url, timeout=LOOKUP_TIMEOUT_SECONDS)  # noqa: S310  # nosec B310 -- http(s) only
+        with opened as response:
             data = response.read(MAX_REPORT_BYTES)
     except (urllib.error.URLError, OSError, ValueError):
         return None

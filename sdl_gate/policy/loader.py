@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from sdl_gate._yaml import load_yaml, validate
 from sdl_gate.catalogue import load_catalogue
 from sdl_gate.errors import InputError, PolicyError
-from sdl_gate.policy.models import Mode, Policy, PolicyFile, RequirementPolicy, ResolvedRequirement
+from sdl_gate.policy.models import Mode, Policy, PolicyFile, RequirementPolicy, ResolvedRequirement, Threshold
 
 DEFAULT_POLICY = "iec62443-4-1-ml2"
 MAX_EXTENDS_DEPTH = 8
@@ -100,6 +100,10 @@ def _apply(entry: ResolvedRequirement, override: RequirementPolicy) -> ResolvedR
         result = replace(result, max_patch_days=override.params.max_patch_days)
     if override.params is not None and "vulndb_max_age_days" in override.params.model_fields_set:
         result = replace(result, vulndb_max_age_days=override.params.vulndb_max_age_days)
+    if override.params is not None and "severity_threshold" in override.params.model_fields_set:
+        result = replace(result, severity_threshold=override.params.severity_threshold)
+    if override.params is not None and "confidence_threshold" in override.params.model_fields_set:
+        result = replace(result, confidence_threshold=override.params.confidence_threshold)
     return result
 
 
@@ -152,6 +156,10 @@ class _ResolvedParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     max_age_days: int | None
+    max_patch_days: int | None = None
+    vulndb_max_age_days: int | None = None
+    severity_threshold: Threshold | None = None
+    confidence_threshold: Threshold | None = None
 
 
 class _ResolvedEntry(BaseModel):
@@ -217,6 +225,10 @@ def load_resolved_policy(data: bytes, *, path: Path | str) -> Policy:
                 justification=entry.justification,
                 enforced_from=entry.enforced_from,
                 max_age_days=entry.params.max_age_days,
+                max_patch_days=entry.params.max_patch_days,
+                vulndb_max_age_days=entry.params.vulndb_max_age_days,
+                severity_threshold=entry.params.severity_threshold,
+                confidence_threshold=entry.params.confidence_threshold,
             )
             for rid, entry in document.requirements.items()
         },

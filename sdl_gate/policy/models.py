@@ -21,6 +21,14 @@ class Mode(str, enum.Enum):
     NOT_APPLICABLE = "not_applicable"
 
 
+class Threshold(str, enum.Enum):
+    """A minimum severity or confidence for static-analysis findings to count."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -38,6 +46,12 @@ class Params(_Strict):
     vulndb_max_age_days: PositiveInt | None = Field(
         default=None,
         description="Offline vulnerability database imported longer ago than this is too old to trust (default 30).",
+    )
+    severity_threshold: Threshold | None = Field(
+        default=None, description="Static-analysis findings of this severity or higher block (default low)."
+    )
+    confidence_threshold: Threshold | None = Field(
+        default=None, description="Static-analysis findings of this confidence or higher block (default low)."
     )
 
 
@@ -105,6 +119,8 @@ class ResolvedRequirement:
     max_age_days: int | None
     max_patch_days: int | None = None
     vulndb_max_age_days: int | None = None
+    severity_threshold: Threshold | None = None
+    confidence_threshold: Threshold | None = None
 
     def effective_mode(self, today: date) -> Mode:
         """Return the mode in force on ``today`` (enforced requirements are advisory before their date)."""
@@ -128,6 +144,10 @@ class ResolvedRequirement:
             params["max_patch_days"] = self.max_patch_days
         if self.vulndb_max_age_days is not None:
             params["vulndb_max_age_days"] = self.vulndb_max_age_days
+        if self.severity_threshold is not None:
+            params["severity_threshold"] = self.severity_threshold.value
+        if self.confidence_threshold is not None:
+            params["confidence_threshold"] = self.confidence_threshold.value
         return params
 
 

@@ -76,7 +76,7 @@ def parse_record(data: bytes, name: str, origin: str) -> dict[str, Any]:
     if not name.endswith(".json"):
         check_yaml_depth(text, origin)
     try:
-        document = json.loads(text) if name.endswith(".json") else yaml.load(text, Loader=_Loader)  # noqa: S506
+        document = json.loads(text) if name.endswith(".json") else yaml.load(text, Loader=_Loader)  # noqa: S506  # nosec B506 -- safe loader
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         line = getattr(exc, "lineno", None)
         mark = getattr(exc, "problem_mark", None)

@@ -1,0 +1,43 @@
+"""Static analysis as evidence (SI-1, SI-2): bandit over every tracked Python file, findings fingerprinted."""
+
+from __future__ import annotations
+
+from sdl_gate._files import pretty_json, sha256_file
+from sdl_gate.collectors.base import CollectContext
+from sdl_gate.evidence import Evidence, EvidenceKind, FileDigest, Subject, ToolInfo
+
+
+class SastCollector:
+    """Runs bandit (sharded, cached) and keeps its JSON report and a SARIF rendering beside the evidence."""
+
+    kind = EvidenceKind.SAST
+
+    def collect(self, context: CollectContext) -> Evidence:
+        """Scan the project and describe findings, suppressions, coverage and automation."""
+        # Imported here: sdl_gate.sast uses the collectors' subprocess helper, and start-up stays lean.
+        from sdl_gate.sast.analyse import analyse
+        from sdl_gate.sast.sarif import to_sarif
+
+        result = analyse(context.project)
+        raw = context.put_raw(pretty_json(result.bandit).encode("utf-8"), "bandit.json")
+        sarif = context.put_raw(pretty_json(to_sarif(result.report)).encode("utf-8"), "sarif")
+        report = result.report.model_copy(update={"sarif": sarif})
+        digests = {r.target.relative: r.sha256 for r in result.run.results if r.sha256 is not None}
+        root = context.root
+        # The configuration and the baseline decide what is reported, so the evidence names them too.
+        for relative in ("pyproject.toml", ".bandit", ".pre-commit-config.yaml"):
+            if (root / relative).is_file():
+                digests[relative] = sha256_file(root / relative)
+        baseline = context.project.sast_baseline
+        if baseline.is_file():
+            digests[context.relative(baseline)] = sha256_file(baseline)
+        return Evidence(
+            kind=self.kind,
+            tool=ToolInfo(name=report.scanner, version=report.scanner_version),
+            subject=Subject(
+                commit=context.commit,
+                files=tuple(FileDigest(path=p, sha256=d) for p, d in sorted(digests.items())),
+            ),
+            payload=report.model_dump(mode="json"),
+            raw=raw,
+        )

@@ -1,0 +1,1 @@
+"""Static analysis with bandit: configuration, sharded and cached scanning, fingerprints, baseline, SARIF."""

@@ -1,0 +1,56 @@
+"""One static-analysis run of a project: configuration, selection, cached scan, report."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sdl_gate.config import Project
+from sdl_gate.sast.engine import CACHE_DIR, Cache, ScanRun, run_scan
+from sdl_gate.sast.models import SastReport
+from sdl_gate.sast.report import bandit_json, build_report, find_automation, load_baseline
+from sdl_gate.sast.settings import load_settings, select
+
+
+@dataclass(frozen=True)
+class SastResult:
+    """A run, its normalised report and the bandit-format JSON report."""
+
+    run: ScanRun
+    report: SastReport
+    bandit: dict[str, Any]
+
+
+def analyse(
+    project: Project,
+    explicit: list[Path] | None = None,
+    *,
+    jobs: int | None = None,
+    use_cache: bool = True,
+    baseline: Path | None = None,
+) -> SastResult:
+    """Scan the project's Python files (or ``explicit`` ones) with its bandit configuration."""
+    root = project.root
+    settings = load_settings(root)
+    selection = select(root, settings, explicit)
+    cache = Cache(root / CACHE_DIR) if use_cache else None
+    run = run_scan(
+        settings,
+        selection,
+        cache=cache,
+        jobs=jobs or project.config.sast_jobs or None,
+        max_file_bytes=project.config.sast_max_file_bytes,
+        timeout=project.config.sast_timeout_seconds,
+    )
+    baseline_path = baseline or project.sast_baseline
+    loaded = load_baseline(baseline_path)
+    shown = os.path.relpath(baseline_path, root) if loaded else None
+    report = build_report(
+        run,
+        baseline=loaded,
+        baseline_path=Path(shown).as_posix() if shown else None,
+        automation=find_automation(root),
+    )
+    return SastResult(run=run, report=report, bandit=bandit_json(run))

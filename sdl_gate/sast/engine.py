@@ -1,0 +1,293 @@
+"""Runs bandit through ``bandit.core`` on a selection of files: sharded across processes, cached by content.
+
+Each worker process builds one ``BanditManager`` with the project's configuration and scans the files it is
+given one at a time, exactly as ``bandit`` would (same plugins, same ``# nosec`` handling), so the findings
+equal the CLI's. The parent reads every file once to take its SHA-256, answers unchanged files from the
+cache, and only sends the rest to the workers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import multiprocessing
+import os
+import stat
+import tempfile
+from collections.abc import Iterable
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import TimeoutError as FuturesTimeout
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from sdl_gate._files import canonical_json, sha256_bytes
+from sdl_gate.sast._worker import Scanner, init_worker, parse_nosec, scan_batch
+from sdl_gate.sast.models import FileScan, ScanStatus
+from sdl_gate.sast.settings import BanditSettings, Selection, Target
+
+__all__ = ["Cache", "FileResult", "ScanRun", "default_jobs", "parse_nosec", "run_scan"]
+
+#: A Python file larger than this is not analysed (generated code belongs in the configured excludes).
+DEFAULT_MAX_FILE_BYTES = 8 * 1024 * 1024
+#: Below this much source to scan, starting worker processes (about half a second) costs more than it saves.
+IN_PROCESS_BYTES = 256 * 1024
+#: The worker processes of one run are stopped after this long; what they had not finished is not analysed.
+DEFAULT_TIMEOUT_SECONDS = 1800.0
+CACHE_DIR = Path(".sdl-gate") / "cache" / "sast"
+CACHE_FORMAT = 2
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """One target's outcome: its content digest (when it could be read) and what the scan gave."""
+
+    target: Target
+    sha256: str | None
+    scan: FileScan
+    cached: bool
+
+
+@dataclass(frozen=True)
+class ScanRun:
+    """A whole run: the selection, one result per target, and how much work the cache saved."""
+
+    settings: BanditSettings
+    selection: Selection
+    results: tuple[FileResult, ...]
+    cache_hits: int
+    scanned: int
+    cache_corrupt: int
+
+
+class Cache:
+    """Content-addressed scan results under ``.sdl-gate/cache/sast``; a damaged entry is a miss."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.corrupt = 0
+
+    def key(self, sha256: str, settings: BanditSettings, relative: str) -> str:
+        """Return the cache key of a file's content under a configuration (and path, if results depend on it)."""
+        parts = [f"v{CACHE_FORMAT}", sha256, settings.version, settings.digest]
+        if settings.path_sensitive:
+            parts.append(relative)
+        return sha256_bytes("\0".join(parts).encode("utf-8"))
+
+    def _path(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> FileScan | None:
+        """Return the cached result, or None when absent or damaged (damage is counted)."""
+        path = self._path(key)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError:
+            self.corrupt += 1
+            return None
+        try:
+            import json
+
+            envelope = json.loads(raw)
+            scan = envelope["scan"]
+            if envelope.get("key") != key or envelope.get("sha256") != sha256_bytes(canonical_json(scan).encode()):
+                raise ValueError("digest mismatch")
+            return FileScan.model_validate(scan)
+        except (ValueError, KeyError, TypeError, ValidationError, UnicodeDecodeError):
+            self.corrupt += 1
+            return None
+
+    def put(self, key: str, scan: FileScan) -> None:
+        """Store a result atomically; a cache that cannot be written only costs speed."""
+        body = scan.model_dump(mode="json")
+        envelope = {"key": key, "scan": body, "sha256": sha256_bytes(canonical_json(body).encode())}
+        path = self._path(key)
+        with contextlib.suppress(OSError):
+            # Atomic (temporary file, then rename) but without fsync: a cache entry lost in a crash is only a
+            # miss, and a damaged one is detected by its digest; thousands of fsyncs would cost seconds.
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=f".{key[:8]}.", suffix=".tmp", dir=path.parent)
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(canonical_json(envelope).encode("utf-8"))
+                Path(name).replace(path)
+            except BaseException:
+                Path(name).unlink(missing_ok=True)
+                raise
+
+
+def _read(target: Target, max_bytes: int) -> bytes | FileScan:
+    """Read a target's bytes, or say why it cannot be analysed."""
+    path = target.path
+
+    def skipped(reason: str) -> FileScan:
+        return FileScan(status=ScanStatus.NOT_ANALYSED, reason=reason)
+
+    try:
+        info = path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return skipped("symlink loop")
+        if exc.errno == errno.ENOENT:
+            return skipped("missing (deleted, or a dangling symlink)")
+        return skipped(f"cannot read: {exc.strerror}")
+    if not stat.S_ISREG(info.st_mode):
+        return skipped("not a regular file")
+    if info.st_size > max_bytes:
+        return skipped(
+            f"{info.st_size} bytes, larger than the {max_bytes}-byte limit; exclude generated files in the "
+            "bandit configuration"
+        )
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        return skipped(f"cannot read: {exc.strerror}")
+    if len(data) > max_bytes:
+        return skipped(f"grew past the {max_bytes}-byte limit while being read")
+    return data
+
+
+def _batches(items: list[tuple[int, str, str, int]], jobs: int) -> list[list[tuple[int, str, str]]]:
+    # Largest files first, dealt into many small batches, so no worker is left with the tail.
+    ordered = sorted(items, key=lambda item: -item[3])
+    count = max(1, min(len(ordered), jobs * 8))
+    batches: list[list[tuple[int, str, str]]] = [[] for _ in range(count)]
+    for position, (index, path, digest, _size) in enumerate(ordered):
+        batches[position % count].append((index, path, digest))
+    return [batch for batch in batches if batch]
+
+
+_IN_PROCESS: dict[str, Scanner] = {}
+
+
+def default_jobs() -> int:
+    """The number of worker processes: the CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run_scan(
+    settings: BanditSettings,
+    selection: Selection,
+    *,
+    cache: Cache | None,
+    jobs: int | None = None,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
+) -> ScanRun:
+    """Scan every selected file (from the cache where possible); never raises for a bad file."""
+    targets = list(selection.targets)
+    results: dict[int, FileResult] = {}
+    pending: list[tuple[int, str, str, int]] = []
+    keys: dict[int, str] = {}
+    hits = 0
+    for index, target in enumerate(targets):
+        data = _read(target, max_file_bytes)
+        if isinstance(data, FileScan):
+            results[index] = FileResult(target, None, data, cached=False)
+            continue
+        digest = sha256_bytes(data)
+        if b"\0" in data:
+            # bandit would fail on it anyway; say plainly what it is.
+            scan = FileScan(status=ScanStatus.NOT_ANALYSED, reason="binary content, not Python source")
+            results[index] = FileResult(target, digest, scan, cached=False)
+            continue
+        if cache is not None:
+            key = cache.key(digest, settings, target.relative)
+            keys[index] = key
+            hit = cache.get(key)
+            if hit is not None:
+                hits += 1
+                results[index] = FileResult(target, digest, hit, cached=True)
+                continue
+        pending.append((index, str(target.path.absolute()), digest, len(data)))
+
+    digests = {item[0]: item[2] for item in pending}
+    for index, payload, cacheable in _scan(settings, pending, jobs or default_jobs(), timeout):
+        target = targets[index]
+        if payload is None:
+            scan = FileScan(status=ScanStatus.NOT_ANALYSED, reason="changed while being scanned")
+            results[index] = FileResult(target, digests[index], scan, cached=False)
+            continue
+        scan = FileScan.model_validate_json(payload)
+        if cache is not None and cacheable and index in keys:
+            cache.put(keys[index], scan)
+        results[index] = FileResult(target, digests[index], scan, cached=False)
+    return ScanRun(
+        settings=settings,
+        selection=selection,
+        results=tuple(results[i] for i in range(len(targets))),
+        cache_hits=hits,
+        scanned=len(pending),
+        cache_corrupt=cache.corrupt if cache is not None else 0,
+    )
+
+
+def _scan(
+    settings: BanditSettings, pending: list[tuple[int, str, str, int]], jobs: int, timeout: float
+) -> Iterable[tuple[int, str | None, bool]]:
+    if not pending:
+        return []
+    if jobs <= 1 or len(pending) <= 1 or sum(item[3] for item in pending) <= IN_PROCESS_BYTES:
+        return _scan_here(settings, pending)
+    try:
+        return _scan_pool(settings, pending, jobs, timeout)
+    except BrokenProcessPool:
+        # Workers could not start (for example a __main__ that cannot be re-imported): scan here instead.
+        return _scan_here(settings, pending)
+
+
+def _scan_here(
+    settings: BanditSettings, pending: list[tuple[int, str, str, int]]
+) -> list[tuple[int, str | None, bool]]:
+    # Keyed by the configuration digest: the same file name may hold a different configuration later.
+    scanner = _IN_PROCESS.get(settings.digest)
+    if scanner is None:
+        scanner = _IN_PROCESS[settings.digest] = Scanner(settings.config_file, settings.tests, settings.skips)
+    out: list[tuple[int, str | None, bool]] = []
+    for index, path, digest, _size in pending:
+        scanned = scanner.scan(path, digest)
+        out.append((index, None, False) if scanned is None else (index, scanned[0].model_dump_json(), scanned[1]))
+    return out
+
+
+def _scan_pool(
+    settings: BanditSettings, pending: list[tuple[int, str, str, int]], jobs: int, timeout: float
+) -> list[tuple[int, str | None, bool]]:
+    init = (settings.config_file, settings.tests, settings.skips)
+    workers = min(jobs, len(pending))
+    collected: list[tuple[int, str | None, bool]] = []
+    before = {child.pid for child in multiprocessing.active_children()}
+    # spawn, not fork: collectors run in threads, and forking a threaded process can deadlock the child.
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=init_worker, initargs=init)
+    try:
+        futures = {pool.submit(scan_batch, batch): batch for batch in _batches(pending, workers)}
+        done: set[Future[list[tuple[int, str | None, bool]]]] = set()
+        try:
+            for future in as_completed(futures, timeout=timeout):
+                collected.extend(future.result())
+                done.add(future)
+        except FuturesTimeout:
+            late = FileScan(status=ScanStatus.NOT_ANALYSED, reason=f"bandit did not finish within {timeout:g} s")
+            for future, batch in futures.items():
+                if future in done:
+                    continue
+                if future.done() and future.exception() is None:
+                    collected.extend(future.result())
+                    continue
+                collected.extend((index, late.model_dump_json(), False) for index, _path, _digest in batch)
+            # Stop the hung workers this pool started (and only those), or shutting down would wait for them.
+            for child in multiprocessing.active_children():
+                if child.pid not in before:
+                    child.terminate()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return collected

@@ -1,0 +1,275 @@
+"""From a scan run to findings with stable fingerprints, suppressions, the bandit JSON report and a baseline."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sdl_gate._files import pretty_json, sha256_bytes, write_atomic
+from sdl_gate._yaml import load_yaml, validate
+from sdl_gate.errors import InputError
+from sdl_gate.policy.waivers import WaiverRegister
+from sdl_gate.sast.engine import ScanRun
+from sdl_gate.sast.models import (
+    AutomationHook,
+    BanditConfigInfo,
+    BaselineInfo,
+    Finding,
+    Level,
+    NotAnalysed,
+    SastReport,
+    ScanStatus,
+    Suppression,
+    SuppressionProblem,
+)
+
+FINGERPRINT_VERSION = "sdl-gate/sast/v1"
+MAX_BASELINE_BYTES = 32 * 1024 * 1024
+
+
+def fingerprint(path: str, test_id: str, flagged: str, occurrence: int) -> str:
+    """Hash the normalised path, test id, flagged code and occurrence index: stable under line shifts."""
+    material = "\0".join((FINGERPRINT_VERSION, path, test_id, flagged, str(occurrence)))
+    return sha256_bytes(material.encode("utf-8"))[:32]
+
+
+def more_info(test_id: str) -> str:
+    """Return bandit's documentation link for a test id (as its JSON report gives it)."""
+    from bandit.core import docs_utils
+
+    return str(docs_utils.get_url(test_id))
+
+
+class BaselineEntry(BaseModel):
+    """One accepted finding in a baseline file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    fingerprint: str = Field(pattern=r"^[0-9a-f]{32}$")
+    path: str
+    test_id: str
+    line: int
+
+
+class BaselineFile(BaseModel):
+    """``sdl-gate sast --write-baseline`` output: findings accepted when the gate was adopted."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="sdl-gate SAST baseline")
+
+    version: Literal[1]
+    tool: Literal["bandit"]
+    findings: list[BaselineEntry] = Field(default_factory=list)
+
+
+def load_baseline(path: Path) -> tuple[BaselineFile, str] | None:
+    """Load a baseline file and its SHA-256; None when it does not exist."""
+    if not path.exists():
+        return None
+    data, lines = load_yaml(path, limit=MAX_BASELINE_BYTES)
+    baseline = validate(BaselineFile, data, path, lines, "SAST baseline")
+    return baseline, sha256_bytes(path.read_bytes())
+
+
+def write_baseline(path: Path, findings: tuple[Finding, ...]) -> int:
+    """Write every current finding as accepted (atomically); return how many."""
+    entries = sorted(
+        {(f.path, f.line, f.test_id, f.fingerprint) for f in findings},
+    )
+    document = {
+        "version": 1,
+        "tool": "bandit",
+        "findings": [{"fingerprint": fp, "path": p, "test_id": t, "line": n} for p, n, t, fp in entries],
+    }
+    if path.is_dir():
+        raise InputError("is a directory; the baseline needs a file path", path=path)
+    try:
+        write_atomic(path, pretty_json(document))
+    except OSError as exc:
+        raise InputError(f"cannot write the baseline: {exc.strerror}", path=path) from None
+    return len(entries)
+
+
+_HOOK_ID = re.compile(r"^\s*-?\s*id:\s*['\"]?(bandit|sdl-gate[\w-]*)\b", re.MULTILINE)
+_RUNS_ANALYSER = (re.compile(r"\bsdl-gate\s+(?:sast|check)\b"), re.compile(r"\bbandit\s+-\S+"))
+MAX_AUTOMATION_BYTES = 1024 * 1024
+
+
+def find_automation(root: Path) -> tuple[AutomationHook, ...]:
+    """Find where the analyser runs automatically: pre-commit hooks and CI workflows that call it."""
+    found: list[AutomationHook] = []
+
+    def text_of(path: Path) -> str | None:
+        try:
+            if not path.is_file() or path.stat().st_size > MAX_AUTOMATION_BYTES:
+                return None
+            return path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+
+    pre_commit = text_of(root / ".pre-commit-config.yaml")
+    if pre_commit is not None:
+        ids = sorted({m.group(1) for m in _HOOK_ID.finditer(pre_commit)})
+        if ids:
+            found.append(AutomationHook(path=".pre-commit-config.yaml", detail="pre-commit hook " + ", ".join(ids)))
+    candidates = sorted((root / ".github" / "workflows").glob("*.y*ml")) if (root / ".github").is_dir() else []
+    candidates += [root / ".gitlab-ci.yml"]
+    for path in candidates:
+        text = text_of(path)
+        if text is None:
+            continue
+        match = _RUNS_ANALYSER[0].search(text) or _RUNS_ANALYSER[1].search(text)
+        if match:
+            relative = path.relative_to(root).as_posix()
+            found.append(AutomationHook(path=relative, detail=f"CI runs `{match.group(0)}`"))
+    return tuple(found)
+
+
+def _suppressions(path: str, comments: Any) -> list[Suppression]:
+    out: list[Suppression] = []
+    for comment in comments:
+        problems: list[SuppressionProblem] = []
+        if not comment.tests:
+            problems.append(SuppressionProblem.NO_TEST_IDS)
+        if comment.unknown and not comment.tests:
+            problems.append(SuppressionProblem.UNKNOWN_TEST)
+        if not comment.justification:
+            problems.append(SuppressionProblem.NO_JUSTIFICATION)
+        out.append(
+            Suppression(
+                path=path,
+                line=comment.line,
+                tests=comment.tests,
+                justification=comment.justification,
+                problems=tuple(problems),
+            )
+        )
+    return out
+
+
+def build_report(
+    run: ScanRun,
+    *,
+    baseline: tuple[BaselineFile, str] | None = None,
+    baseline_path: str | None = None,
+    automation: tuple[AutomationHook, ...] = (),
+) -> SastReport:
+    """Normalise a run into the SAST report: fingerprinted findings, suppressions, coverage."""
+    accepted = {entry.fingerprint for entry in baseline[0].findings} if baseline else set()
+    findings: list[Finding] = []
+    suppressions: list[Suppression] = []
+    not_analysed: list[NotAnalysed] = []
+    analysed = 0
+    for result in run.results:
+        relative = result.target.relative
+        scan = result.scan
+        if scan.status is ScanStatus.NOT_ANALYSED:
+            not_analysed.append(NotAnalysed(path=relative, reason=scan.reason or "not analysed"))
+            continue
+        analysed += 1
+        suppressions += _suppressions(relative, scan.nosec)
+        seen: dict[tuple[str, str], int] = defaultdict(int)
+        for issue in sorted(scan.issues, key=lambda i: (i.line, i.col_offset, i.test_id, i.flagged)):
+            occurrence = seen[(issue.test_id, issue.flagged)]
+            seen[(issue.test_id, issue.flagged)] += 1
+            print_ = fingerprint(relative, issue.test_id, issue.flagged, occurrence)
+            findings.append(
+                Finding(
+                    fingerprint=print_,
+                    path=relative,
+                    line=issue.line,
+                    end_line=max(issue.line_range) if issue.line_range else issue.line,
+                    column=issue.column,
+                    test_id=issue.test_id,
+                    test_name=issue.test_name,
+                    severity=Level.from_bandit(issue.severity),
+                    confidence=Level.from_bandit(issue.confidence),
+                    cwe=issue.cwe,
+                    text=issue.text,
+                    more_info=more_info(issue.test_id),
+                    baselined=print_ in accepted,
+                )
+            )
+    settings = run.settings
+    baseline_info = (
+        BaselineInfo(path=baseline_path or "", sha256=baseline[1], entries=len(baseline[0].findings))
+        if baseline
+        else None
+    )
+    return SastReport(
+        scanner="bandit",
+        scanner_version=settings.version,
+        config=BanditConfigInfo(
+            source=settings.source,
+            digest=settings.digest,
+            tests=settings.tests,
+            skips=settings.skips,
+            excludes=settings.excludes,
+        ),
+        scope=run.selection.scope,
+        analysed=analysed,
+        excluded=run.selection.excluded,
+        not_analysed=tuple(not_analysed),
+        modified_since_commit=run.selection.modified,
+        findings=tuple(sorted(findings, key=lambda f: (f.path, f.line, f.column, f.test_id, f.fingerprint))),
+        suppressions=tuple(sorted(suppressions, key=lambda s: (s.path, s.line))),
+        baseline=baseline_info,
+        automation=automation,
+    )
+
+
+def bandit_json(run: ScanRun) -> dict[str, Any]:
+    """The run as ``bandit -f json`` reports it (paths repo-relative, no timestamp, so it is reproducible)."""
+    results: list[dict[str, Any]] = []
+    errors: list[dict[str, str]] = []
+    metrics: dict[str, dict[str, int]] = {}
+    totals: dict[str, int] = defaultdict(int)
+    for result in run.results:
+        relative = result.target.relative
+        scan = result.scan
+        if scan.status is ScanStatus.NOT_ANALYSED:
+            errors.append({"filename": relative, "reason": scan.reason or "not analysed"})
+            continue
+        metrics[relative] = dict(scan.metrics)
+        for name, value in scan.metrics.items():
+            totals[name] += value
+        for issue in scan.issues:
+            results.append(
+                {
+                    "code": issue.code,
+                    "col_offset": issue.col_offset,
+                    "end_col_offset": issue.end_col_offset,
+                    "filename": relative,
+                    "issue_confidence": issue.confidence,
+                    "issue_cwe": (
+                        {"id": issue.cwe, "link": f"https://cwe.mitre.org/data/definitions/{issue.cwe}.html"}
+                        if issue.cwe
+                        else {}
+                    ),
+                    "issue_severity": issue.severity,
+                    "issue_text": issue.text,
+                    "line_number": issue.line,
+                    "line_range": list(issue.line_range),
+                    "more_info": more_info(issue.test_id),
+                    "test_id": issue.test_id,
+                    "test_name": issue.test_name,
+                }
+            )
+    metrics["_totals"] = dict(sorted(totals.items()))
+    results.sort(key=lambda r: (r["filename"], r["line_number"], r["col_offset"], r["test_id"]))
+    return {"errors": errors, "metrics": metrics, "results": results}
+
+
+def is_blocking(finding: Finding, severity: Level, confidence: Level) -> bool:
+    """Whether a finding is at or above both thresholds."""
+    return finding.severity.rank >= severity.rank and finding.confidence.rank >= confidence.rank
+
+
+def waived(finding: Finding, waivers: WaiverRegister, today: date) -> str | None:
+    """Return the id of the active waiver covering ``finding``, if any."""
+    waiver = waivers.for_finding(finding.fingerprint, today)
+    return waiver.id if waiver is not None else None

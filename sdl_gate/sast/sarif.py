@@ -1,0 +1,115 @@
+"""SARIF 2.1.0 for static-analysis findings, with ``partialFingerprints`` for GitHub code scanning."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sdl_gate.policy.waivers import WaiverRegister
+from sdl_gate.sast.models import Finding, Level, SastReport
+from sdl_gate.sast.report import waived
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+FINGERPRINT_KEY = "sdlGateFingerprint/v1"
+
+
+def _level(severity: Level) -> str:
+    match severity:
+        case Level.HIGH:
+            return "error"
+        case Level.MEDIUM:
+            return "warning"
+        case Level.LOW:
+            return "note"
+
+
+def _result(finding: Finding, rule_index: int, waiver: str | None) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ruleId": finding.test_id,
+        "ruleIndex": rule_index,
+        "level": _level(finding.severity),
+        "message": {"text": finding.text},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": finding.path, "uriBaseId": "%SRCROOT%"},
+                    "region": {
+                        "startLine": finding.line,
+                        "endLine": max(finding.end_line, finding.line),
+                        "startColumn": finding.column,
+                    },
+                }
+            }
+        ],
+        "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
+        "properties": {
+            "severity": finding.severity.value,
+            "confidence": finding.confidence.value,
+            **({"cwe": f"CWE-{finding.cwe}"} if finding.cwe else {}),
+        },
+    }
+    suppressions: list[dict[str, Any]] = []
+    if finding.baselined:
+        suppressions.append({"kind": "external", "status": "accepted", "justification": "in the SAST baseline"})
+    if waiver is not None:
+        suppressions.append({"kind": "external", "status": "accepted", "justification": f"waiver {waiver}"})
+    if suppressions:
+        result["suppressions"] = suppressions
+    return result
+
+
+def to_sarif(report: SastReport, waivers: WaiverRegister | None = None, today: date | None = None) -> dict[str, Any]:
+    """Render a report as one SARIF 2.1.0 run; baselined and waived findings carry accepted suppressions."""
+    rule_ids = sorted({f.test_id for f in report.findings})
+    names = {f.test_id: f.test_name for f in report.findings}
+    links = {f.test_id: f.more_info for f in report.findings}
+    rules = [
+        {
+            "id": rule_id,
+            "name": names[rule_id],
+            "shortDescription": {"text": names[rule_id].replace("_", " ")},
+            "helpUri": links[rule_id],
+        }
+        for rule_id in rule_ids
+    ]
+    index = {rule_id: position for position, rule_id in enumerate(rule_ids)}
+    results = [
+        _result(
+            finding,
+            index[finding.test_id],
+            waived(finding, waivers, today) if waivers is not None and today is not None else None,
+        )
+        for finding in report.findings
+    ]
+    notifications = [
+        {
+            "level": "warning",
+            "message": {"text": f"not analysed: {item.reason}"},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": item.path, "uriBaseId": "%SRCROOT%"}}}],
+        }
+        for item in report.not_analysed
+    ]
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": report.scanner,
+                        "version": report.scanner_version,
+                        "informationUri": "https://bandit.readthedocs.io/",
+                        "rules": rules,
+                    }
+                },
+                "invocations": [
+                    {
+                        "executionSuccessful": not report.not_analysed,
+                        "toolExecutionNotifications": notifications,
+                    }
+                ],
+                "results": results,
+                "columnKind": "unicodeCodePoints",
+            }
+        ],
+    }
