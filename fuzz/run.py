@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -89,6 +90,14 @@ def build_seeds(work: Path, fixtures: Path | None) -> dict[str, Path]:
     }
     _seed(seeds["advisories"], "pip-audit", 2, json.dumps(report).encode())
     _seed(seeds["advisories"], "junit", 3, (ROOT / "tests" / "golden" / "report.junit.xml").read_bytes())
+    entry = {"fingerprint": "0" * 32, "path": "a.py", "test_id": "B101", "line": 3}
+    baseline = {"version": 1, "tool": "bandit", "findings": [entry]}
+    _seed(seeds["advisories"], "baseline", 4, json.dumps(baseline).encode())
+    _seed(seeds["advisories"], "bandit-ini", 5, b"[bandit]\nexclude = tests\nskips = B101,B601\n")
+    bandit_toml = (
+        b'[tool.bandit]\nexclude_dirs = ["tests"]\nskips = ["B101"]\n[tool.bandit.assert_used]\nskips = ["*_test.py"]\n'
+    )
+    _seed(seeds["advisories"], "bandit-toml", 5 | 0x80, bandit_toml)
 
     _seed(seeds["dependencies"], "requirements", 1, (DEMO / "requirements.txt").read_bytes())
     uv = '[[package]]\nname = "idna"\nversion = "3.10"\nsource = { registry = "https://pypi.org/simple" }\n'
@@ -142,14 +151,16 @@ def run_target(target: str, work: Path, seeds: Path, seconds: int, bundle: Path 
         "-print_final_stats=1",
     ]
     log = work / target / "fuzz.log"
+    started = time.monotonic()
     with log.open("wb") as out:
         completed = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, env=env, check=False)
+    elapsed = round(time.monotonic() - started)
     text = log.read_text(encoding="utf-8", errors="replace")
     runs = re.findall(r"stat::number_of_executed_units:\s*(\d+)", text) or re.findall(r"Done (\d+) runs", text)
     found = sorted(p.name for p in crashes.iterdir())
     return {
         "target": target,
-        "seconds": seconds,
+        "seconds": elapsed,
         "exit_code": completed.returncode,
         "executions": int(runs[-1]) if runs else None,
         "corpus": len(list(corpus.iterdir())),

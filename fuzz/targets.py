@@ -38,6 +38,8 @@ with atheris.instrument_imports(include=["sdl_gate"]):
     from sdl_gate.policy.loader import load_policy_file, load_resolved_policy, resolve_policy
     from sdl_gate.policy.waivers import load_waivers
     from sdl_gate.render.source import parse_assessment
+    from sdl_gate.sast.report import load_baseline
+    from sdl_gate.sast.settings import load_settings
     from sdl_gate.sbom.quality import assess_sbom, cross_check, load_sbom
     from sdl_gate.sbom.sources import Inventory, SourceKind, from_pylock, from_requirements, from_uv_lock
     from sdl_gate.threatmodel.loader import load_threat_model
@@ -98,12 +100,12 @@ def threat_model(data: bytes) -> None:
 
 
 def advisories(data: bytes) -> None:
-    """OSV records (JSON or YAML) and version matching against them; pip-audit's JSON report; JUnit XML."""
+    """Tool output and settings: OSV records, pip-audit's report, JUnit XML, SAST baseline, bandit config."""
     choice, body = _split(data)
     try:
-        match choice % 4:
+        match choice % 6:
             case 0 | 1:
-                name = "record.json" if choice % 4 == 0 else "record.yaml"
+                name = "record.json" if choice % 6 == 0 else "record.yaml"
                 record = parse_record(body, name, name)
                 for affected in parse_record_affected(record):
                     for version in ("0", "1.0", "2.31.0", "1!0.1.post2.dev3"):
@@ -115,8 +117,17 @@ def advisories(data: bytes) -> None:
                     return
                 empty = Inventory(kind=SourceKind.REQUIREMENTS, path=None, components=(), graph=False)
                 parse_report(report, empty, UNREACHABLE)
-            case _:
+            case 3:
                 parse_junit(_file("report.xml", body), SCRATCH)
+            case 4:
+                load_baseline(_file("security/sast-baseline.json", body))
+            case _:
+                root = SCRATCH / "bandit"
+                name = "pyproject.toml" if choice & 0x80 else ".bandit"
+                for stale in ("pyproject.toml", ".bandit"):
+                    (root / stale).unlink(missing_ok=True)
+                _file(f"bandit/{name}", body)
+                load_settings(root)
     except SdlGateError:
         pass
 

@@ -249,3 +249,37 @@ def test_zip_with_impossible_offsets_is_a_failed_verification_not_a_crash(tmp_pa
     report = verify_bundle(bundle, ManifestVerifier())
     assert not report.verified
     assert any("corrupt archive" in failure and "cannot be read" in failure for failure in report.failures)
+
+
+def _zip_with_a_non_utf8_name_flagged_utf8(path: Path) -> Path:
+    """A member name flagged UTF-8 whose bytes are not UTF-8: zipfile raises UnicodeDecodeError on open."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("r\u00e9cord.json", "{}")  # stored as UTF-8 with flag bit 11 set
+    path.write_bytes(buffer.getvalue().replace("\u00e9".encode(), b"\xa4\xa4"))
+    return path
+
+
+def test_zip_with_a_mislabelled_member_name_is_bad_input_for_bundles_and_osv_exports(tmp_path: Path) -> None:
+    from sdl_gate.vulndb.importer import read_source
+
+    archive = _zip_with_a_non_utf8_name_flagged_utf8(tmp_path / "x.zip")
+    with pytest.raises(InputError, match="not a zip archive"):
+        verify_bundle(archive, ManifestVerifier())
+    with pytest.raises(InputError, match="not a readable zip archive"):
+        read_source(archive)
+
+
+def test_osv_yaml_with_an_impossible_date_is_bad_input() -> None:
+    with pytest.raises(InputError, match=r"month must be in 1\.\.12"):
+        parse_record(b"id: PYSEC-1\nmodified: 2024-13-01\n", "r.yaml", "r.yaml")
+
+
+def test_nul_bytes_in_paths_are_bad_input(tmp_path: Path) -> None:
+    from sdl_gate._files import resolve_inside
+
+    requirements = _write(tmp_path, "requirements.txt", b"-r other\x00.txt\nidna==3.10\n")
+    with pytest.raises(InputError, match="cannot read requirements file"):
+        from_requirements(requirements)
+    with pytest.raises(InputError, match="cannot be resolved"):
+        resolve_inside(tmp_path, "docs/a\x00b.md", source=tmp_path / "r.yaml", line=3, location="links[0].path")
