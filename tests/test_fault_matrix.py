@@ -15,6 +15,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import sysconfig
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,6 +164,63 @@ def test_pip_audit_fault_leaves_the_audit_not_available(
         assert audit["verdict"] in ("not_assessed", "not_satisfied", "partially_satisfied"), audit
         assert expected in audit["message"], audit["message"]
     assert "SVV-3" in assessment["decision"]["blocking"]
+
+
+# --- Tool faults: bandit --------------------------------------------------------------------------------
+
+#: A ``bandit`` package first on PYTHONPATH that defers to the installed one except for the modules a fault
+#: replaces (the worker's ``bandit.core.manager``), so bandit starts normally and then misbehaves mid-scan.
+SHIM = """
+import os, sysconfig
+_real = os.path.join(sysconfig.get_paths()["purelib"], {relative!r})
+__path__.append(_real)
+with open(os.path.join(_real, "__init__.py")) as _source:
+    exec(compile(_source.read(), os.path.join(_real, "__init__.py"), "exec"))
+"""
+BANDIT_FAULTS: dict[str, tuple[dict[str, str], str]] = {
+    # name: (files of the fake package, what the findings or rejections must say)
+    "missing": ({"__init__.py": "raise ImportError('No module named bandit')\n"}, "bandit is not installed"),
+    "crashing": (
+        {"core/manager.py": "raise RuntimeError('simulated bandit crash')\n"},
+        "simulated bandit crash",
+    ),
+    "hanging": ({"plugins/general_hardcoded_password.py": ""}, f"did not finish within {TOOL_TIMEOUT} s"),
+}
+PLUGIN = "bandit/plugins/general_hardcoded_password.py"
+
+
+def _hanging_plugin() -> str:
+    """bandit's own B105 plugin, except that checking a string literal never returns."""
+    real = Path(sysconfig.get_paths()["purelib"]) / PLUGIN
+    head = "def hardcoded_password_string(context):\n"
+    return real.read_text().replace(head, head + "    import time\n\n    time.sleep(600)\n")
+
+
+@pytest.mark.security(requirements=["SR-SG-001"], threats=["T-01"], mitigations=["M-01"])
+@pytest.mark.parametrize("fault", sorted(BANDIT_FAULTS))
+def test_bandit_fault_leaves_static_analysis_unproven(
+    fault: str, gate: Gate, baseline: dict[str, Any], tmp_path: Path
+) -> None:
+    files, expected = BANDIT_FAULTS[fault]
+    package = tmp_path / "shadow" / "bandit"
+    (package / "core").mkdir(parents=True)
+    (package / "__init__.py").write_text(SHIM.format(relative="bandit"))
+    (package / "core" / "__init__.py").write_text(SHIM.format(relative="bandit/core"))
+    (package / "plugins").mkdir()
+    (package / "plugins" / "__init__.py").write_text(SHIM.format(relative="bandit/plugins"))
+    for name, text in files.items():
+        (package / name).write_text(text or _hanging_plugin())
+    shutil.rmtree(gate.root / ".sdl-gate" / "cache" / "sast", ignore_errors=True)  # a fresh runner
+    code, assessment, stderr = gate.run(env={"PYTHONPATH": str(package.parent), "SDL_GATE_TOOL_TIMEOUT": TOOL_TIMEOUT})
+    assert code == GATE_FAILED, stderr
+    result = next(r for r in assessment["requirements"] if r["id"] == "SI-1")
+    assert result["verdict"] in ("not_assessed", "not_satisfied", "partially_satisfied"), result
+    sast = [f for f in result["findings"] if f["criterion"].startswith("sast")]
+    unproven = [f for f in sast if f["outcome"] in ("not_available", "fail")]
+    assert unproven, sast
+    said = " ".join(f["message"] for f in unproven) + " ".join(assessment["rejected_evidence"])
+    assert expected in said, said
+    assert "SI-1" in assessment["decision"]["blocking"]
 
 
 # --- Tool faults: git -----------------------------------------------------------------------------------

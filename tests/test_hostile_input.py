@@ -283,3 +283,22 @@ def test_nul_bytes_in_paths_are_bad_input(tmp_path: Path) -> None:
         from_requirements(requirements)
     with pytest.raises(InputError, match="cannot be resolved"):
         resolve_inside(tmp_path, "docs/a\x00b.md", source=tmp_path / "r.yaml", line=3, location="links[0].path")
+
+
+def test_zip_needing_a_newer_zip_version_is_bad_input(tmp_path: Path) -> None:
+    """zipfile raises NotImplementedError for an entry that needs a zip version it lacks (found by fuzzing)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("manifest.json", "{}")
+    data = bytearray(buffer.getvalue())
+    central = data.rfind(b"PK\x01\x02")
+    struct.pack_into("<H", data, central + 6, 69)  # "version needed to extract": 6.9
+    bundle = _write(tmp_path, "bundle.zip", bytes(data))
+    with pytest.raises(InputError, match=r"zip file version 6\.9"):
+        verify_bundle(bundle, ManifestVerifier())
+
+
+def test_junit_xml_with_an_unknown_encoding_is_bad_input(tmp_path: Path) -> None:
+    report = _write(tmp_path, "report.xml", b'<?xml version="1.0" encoding="lUTF-8"?><testsuite/>')
+    with pytest.raises(InputError, match="unknown encoding"):
+        parse_junit(report, tmp_path)

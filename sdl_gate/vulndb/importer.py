@@ -132,7 +132,7 @@ def _safe_member(name: str, archive: Path) -> bool:
 def _from_zip(archive: Path) -> Iterator[tuple[bytes, str, str]]:
     try:
         handle = zipfile.ZipFile(archive)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         # A member name that is not UTF-8 although flagged so raises UnicodeDecodeError (a ValueError).
         raise InputError(f"not a readable zip archive: {exc}", path=archive) from None
     with handle:
