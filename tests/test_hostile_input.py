@@ -31,6 +31,8 @@ from sdl_gate.policy.loader import load_policy_file, load_resolved_policy, resol
 from sdl_gate.policy.waivers import load_waivers
 from sdl_gate.render.json import render_json
 from sdl_gate.render.source import parse_assessment
+from sdl_gate.sast.report import load_baseline
+from sdl_gate.sast.settings import load_settings
 from sdl_gate.sbom.quality import assess_sbom, load_sbom
 from sdl_gate.sbom.sources import Inventory, SourceKind, from_pylock, from_requirements, from_uv_lock
 from sdl_gate.threatmodel.loader import load_threat_model
@@ -110,6 +112,9 @@ YAML_LOADERS: dict[str, tuple[str, Callable[[Path], object]]] = {
     "pylock": ("pylock.toml", from_pylock),
     "junit": ("report.xml", lambda path: parse_junit(path, path.parent)),
     "sbom": ("bom.cdx.json", lambda path: assess_sbom(load_sbom(path))),
+    "sast-baseline": ("security/sast-baseline.json", load_baseline),
+    "bandit-ini": (".bandit", lambda path: load_settings(path.parent)),
+    "bandit-toml": ("pyproject.toml", lambda path: load_settings(path.parent)),
 }
 
 
