@@ -29,6 +29,8 @@ def read_bytes_limited(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
         raise InputError("file not found", path=path) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+    except ValueError as exc:  # a NUL byte in the path
+        raise InputError(f"cannot read: {exc}", path=path) from None
     if size > limit:
         raise InputError(f"file is {size} bytes, larger than the {limit}-byte limit for this input", path=path)
     try:
@@ -135,7 +137,12 @@ def resolve_inside(root: Path, relative: str, *, source: Path, line: int | None,
             line=line,
             location=location,
         )
-    resolved = (root / candidate).resolve()
+    try:
+        resolved = (root / candidate).resolve()
+    except (OSError, ValueError) as exc:  # a NUL byte, a symlink loop
+        raise InputError(
+            f"path {relative!r} cannot be resolved: {exc}", path=source, line=line, location=location
+        ) from None
     root_resolved = root.resolve()
     if resolved != root_resolved and root_resolved not in resolved.parents:
         raise InputError(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import os
 import shutil
 import subprocess
 from collections.abc import Mapping
@@ -9,6 +11,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_TIMEOUT_SECONDS = 60.0
+#: Caps every subprocess timeout (seconds), for CI jobs that must fail fast rather than wait for a hung tool.
+TIMEOUT_ENVIRONMENT = "SDL_GATE_TOOL_TIMEOUT"
+
+
+def effective_timeout(requested: float) -> float:
+    """Return ``requested``, lowered to ``SDL_GATE_TOOL_TIMEOUT`` when that is set and smaller."""
+    from sdl_gate.errors import InputError
+
+    text = os.environ.get(TIMEOUT_ENVIRONMENT)
+    if not text:
+        return requested
+    try:
+        cap = float(text)
+    except ValueError:
+        cap = math.nan
+    if not math.isfinite(cap) or cap <= 0:
+        raise InputError(f"{TIMEOUT_ENVIRONMENT}={text!r} is not a positive number of seconds")
+    return min(requested, cap)
 
 
 @dataclass(frozen=True)
@@ -38,6 +58,7 @@ def run_tool(
     env: Mapping[str, str] | None = None,
 ) -> ToolRun:
     """Run ``argv`` with a timeout; raise :class:`ToolUnavailable` if it is missing, fails to start or hangs."""
+    timeout = effective_timeout(timeout)
     executable = shutil.which(argv[0])
     if executable is None:
         raise ToolUnavailable(f"{argv[0]} is not installed or not on PATH")

@@ -119,8 +119,39 @@ class _Builder:
         raise self.error(f"unsupported YAML tag {tag!r}", node, path)
 
 
+_OPENING = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_CLOSING = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+
+
+def check_yaml_depth(text: str, source: Path | str) -> None:
+    """Refuse YAML nested deeper than ``MAX_DEPTH`` before anything composes it.
+
+    libyaml's composer recurses in C, so a document such as ``[[[[…]]]]`` or ``- - - - … x`` tens of
+    thousands of levels deep crashes the interpreter (a segmentation fault, not a ``RecursionError``).
+    The event parser is iterative, so counting depth over its events is safe and costs a fraction of
+    composing.
+    """
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=loader):
+            if isinstance(event, _OPENING):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise InputError(
+                        f"YAML nested deeper than {MAX_DEPTH} levels; refused",
+                        path=source,
+                        line=event.start_mark.line + 1 if event.start_mark is not None else None,
+                    )
+            elif isinstance(event, _CLOSING):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # malformed YAML: composing reports it with its place
+
+
 def parse_yaml_text(text: str, source: Path) -> tuple[Any, LineMap]:
     """Parse one YAML document into plain values and the line of every value."""
+    check_yaml_depth(text, source)
     try:
         # libyaml composes about twenty times faster where PyYAML was built with it; the nodes are the same.
         nodes = list(yaml.compose_all(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))

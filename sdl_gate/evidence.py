@@ -141,7 +141,11 @@ def admit(
     for stored in candidates:
         evidence = stored.evidence
         if stored.id != evidence.id:
-            rejections.append(Rejection(evidence.kind, f"evidence {stored.id} does not match its content digest"))
+            rejections.append(
+                Rejection(
+                    evidence.kind, f"{evidence.kind.value} evidence {stored.id} does not match its content digest"
+                )
+            )
         elif evidence.subject.commit != commit:
             rejections.append(
                 Rejection(

@@ -126,7 +126,10 @@ def check(
     evidence_store = EvidenceStore(root) if store else None
     stored, failures = collect(inputs, commit=commit, now=now, store=evidence_store)
     if evidence_store is not None:
-        others, rejections = _stored_from_other_steps(evidence_store, {s.evidence.kind for s in stored})
+        # Only kinds no collector of this run produces are taken from the store: when a collector of this run
+        # failed, its failure stands; older evidence of the same kind must not quietly take its place.
+        attempted = {collector.kind for collector in COLLECTORS.values()}
+        others, rejections = _stored_from_other_steps(evidence_store, attempted)
         stored += others
         failures += rejections
     assessed_on = today or now.date()

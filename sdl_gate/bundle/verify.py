@@ -267,7 +267,8 @@ def verify_bundle(path: Path, verifier: ManifestVerifier, *, reassess: bool = Tr
     report = BundleReport(path=path)
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        # A member name that is not UTF-8 although flagged so raises UnicodeDecodeError (a ValueError).
         raise InputError(f"not a zip archive: {exc}", path=path) from None
     report.summary.append(f"sha256: {sha256_file(path)}")
     with archive:

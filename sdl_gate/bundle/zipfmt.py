@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import stat
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -142,12 +143,16 @@ def inspect_archive(archive: zipfile.ZipFile) -> dict[str, Entry]:
 def iter_chunks(archive: zipfile.ZipFile, entry: Entry) -> Iterator[bytes]:
     """Yield an entry's bytes, never more than its declared size (the CRC is checked at the end)."""
     read = 0
-    with archive.open(entry.info) as handle:
-        while chunk := handle.read(CHUNK):
-            read += len(chunk)
-            if read > entry.size:
-                raise UnsafeArchive(f"entry {entry.name!r} is larger than it declares")
-            yield chunk
+    try:
+        with archive.open(entry.info) as handle:
+            while chunk := handle.read(CHUNK):
+                read += len(chunk)
+                if read > entry.size:
+                    raise UnsafeArchive(f"entry {entry.name!r} is larger than it declares")
+                yield chunk
+    except (OSError, EOFError, zlib.error, ValueError, NotImplementedError, RuntimeError) as exc:
+        # A mangled local header or offset makes zipfile seek or inflate garbage; that is a corrupt archive.
+        raise zipfile.BadZipFile(f"entry {entry.name!r} cannot be read: {type(exc).__name__}: {exc}") from None
 
 
 def read_entry(archive: zipfile.ZipFile, entry: Entry, limit: int) -> bytes:

@@ -121,6 +121,8 @@ def parse_junit(path: Path, root: Path) -> list[TestResult]:
     except SafeTree.ParseError as exc:
         line = exc.position[0] if exc.position else None
         raise InputError(f"malformed JUnit XML: {exc}", path=path, line=line) from None
+    except (LookupError, ValueError) as exc:  # an unknown encoding in the XML declaration
+        raise InputError(f"malformed JUnit XML: {exc}", path=path, line=1) from None
     if document.tag not in ("testsuites", "testsuite"):
         raise InputError(f"not a JUnit XML report: the root element is <{document.tag}>", path=path, line=1)
     results: list[TestResult] = []

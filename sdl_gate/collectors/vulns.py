@@ -122,7 +122,8 @@ def pip_audit_version() -> str:
 
 def _severities(record: dict[str, Any]) -> tuple[Severity, ...]:
     found: list[Severity] = []
-    for entry in record.get("severity", []) or []:
+    entries = record.get("severity")
+    for entry in entries if isinstance(entries, list) else []:
         if not isinstance(entry, dict):
             continue
         vector = str(entry.get("score", ""))
@@ -144,7 +145,8 @@ def _lookup(base: str, vuln_id: str) -> dict[str, Any] | None:
     if not url.startswith(("http://", "https://")):
         return None
     try:
-        with urllib.request.urlopen(url, timeout=LOOKUP_TIMEOUT_SECONDS) as response:  # noqa: S310 - scheme checked
+        opened = urllib.request.urlopen(url, timeout=LOOKUP_TIMEOUT_SECONDS)  # noqa: S310  # nosec B310 -- http(s) only
+        with opened as response:
             data = response.read(MAX_REPORT_BYTES)
     except (urllib.error.URLError, OSError, ValueError):
         return None
@@ -159,12 +161,29 @@ def _api_base(query_url: str) -> str:
     return query_url.rsplit("/v1/", 1)[0] if "/v1/" in query_url else query_url.rstrip("/")
 
 
+def _well_formed_vulns(vulns: Any) -> bool:
+    """Whether a dependency's ``vulns`` is a list of objects with a string id and lists of aliases and fixes."""
+    if not isinstance(vulns, list):
+        return False
+    for vuln in vulns:
+        if not isinstance(vuln, dict) or not isinstance(vuln.get("id"), str):
+            return False
+        if not all(isinstance(vuln.get(key, []), list) for key in ("aliases", "fix_versions")):
+            return False
+    return True
+
+
 def parse_report(
     report: Any, inventory: Inventory, base: str
 ) -> tuple[list[AuditedDependency], list[Vulnerability]] | str:
     """Read pip-audit's JSON report; return the dependencies and vulnerabilities, or why it is unusable."""
     if not isinstance(report, dict) or not isinstance(report.get("dependencies"), list):
         return "pip-audit's JSON report has no dependencies list"
+    for entry in report["dependencies"]:
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            return "pip-audit's JSON report has a malformed dependency entry"
+        if not _well_formed_vulns(entry.get("vulns", [])):
+            return f"pip-audit's JSON report has a malformed vulnerability entry for {entry['name']!r}"
     dependencies: list[AuditedDependency] = []
     vulnerabilities: list[Vulnerability] = []
     wanted = sorted(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sdl_gate._tool import effective_timeout
 from sdl_gate.config import Project
 from sdl_gate.sast.engine import CACHE_DIR, Cache, ScanRun, run_scan
 from sdl_gate.sast.models import SastReport
@@ -42,7 +43,7 @@ def analyse(
         cache=cache,
         jobs=jobs or project.config.sast_jobs or None,
         max_file_bytes=project.config.sast_max_file_bytes,
-        timeout=project.config.sast_timeout_seconds,
+        timeout=effective_timeout(project.config.sast_timeout_seconds),
     )
     baseline_path = baseline or project.sast_baseline
     loaded = load_baseline(baseline_path)

@@ -14,12 +14,14 @@ import multiprocessing
 import os
 import stat
 import tempfile
+import threading
 from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures import TimeoutError as FuturesTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -236,12 +238,40 @@ def _scan(
     if not pending:
         return []
     if jobs <= 1 or len(pending) <= 1 or sum(item[3] for item in pending) <= IN_PROCESS_BYTES:
-        return _scan_here(settings, pending)
+        return _scan_here_within(settings, pending, timeout)
     try:
         return _scan_pool(settings, pending, jobs, timeout)
     except BrokenProcessPool:
         # Workers could not start (for example a __main__ that cannot be re-imported): scan here instead.
-        return _scan_here(settings, pending)
+        return _scan_here_within(settings, pending, timeout)
+
+
+def _scan_here_within(
+    settings: BanditSettings, pending: list[tuple[int, str, str, int]], timeout: float
+) -> list[tuple[int, str | None, bool]]:
+    """Scan in this process, but give up after ``timeout``: a bandit that hangs must not hang the gate.
+
+    The scan runs in a daemon thread; when it overruns, its files are reported as not analysed and the
+    thread is abandoned (it cannot be stopped, and a daemon thread does not keep the process alive).
+    """
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["out"] = _scan_here(settings, pending)
+        except BaseException as exc:  # handed to the caller below
+            box["error"] = exc
+
+    thread = threading.Thread(target=work, name="sdl-gate-bandit", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        late = FileScan(status=ScanStatus.NOT_ANALYSED, reason=f"bandit did not finish within {timeout:g} s")
+        return [(index, late.model_dump_json(), False) for index, _path, _digest, _size in pending]
+    if "error" in box:
+        raise box["error"]
+    out: list[tuple[int, str | None, bool]] = box["out"]
+    return out
 
 
 def _scan_here(

@@ -121,7 +121,10 @@ def _logical_lines(text: str) -> Iterable[tuple[int, str]]:
 
 
 def _requirements(path: Path, depth: int, seen: set[Path]) -> list[Component]:
-    resolved = path.resolve()
+    try:
+        resolved = path.resolve()
+    except (OSError, ValueError) as exc:  # a NUL byte in an include, a symlink loop
+        raise InputError(f"cannot read requirements file: {exc}", path=path) from None
     if resolved in seen:
         return []
     seen.add(resolved)

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import sqlite3
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -14,6 +15,7 @@ from typing import Any
 import yaml
 
 from sdl_gate._files import MAX_INPUT_BYTES, read_bytes_limited
+from sdl_gate._yaml import check_yaml_depth
 from sdl_gate.errors import InputError, ToolError
 from sdl_gate.vulndb.matching import MatchError, parse_record_affected
 from sdl_gate.vulndb.store import VulnDatabase
@@ -72,15 +74,25 @@ def parse_record(data: bytes, name: str, origin: str) -> dict[str, Any]:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError("not valid UTF-8", path=origin) from None
+    if not name.endswith(".json"):
+        check_yaml_depth(text, origin)
     try:
-        document = json.loads(text) if name.endswith(".json") else yaml.load(text, Loader=_Loader)  # noqa: S506
+        document = json.loads(text) if name.endswith(".json") else yaml.load(text, Loader=_Loader)  # noqa: S506  # nosec B506 -- safe loader
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         line = getattr(exc, "lineno", None)
         mark = getattr(exc, "problem_mark", None)
         if mark is not None:
             line = mark.line + 1
         raise InputError(f"malformed OSV record: {exc}".splitlines()[0], path=origin, line=line) from None
-    document = _plain(document)
+    except RecursionError:
+        raise InputError("OSV record nested too deeply; refused", path=origin) from None
+    except ValueError as exc:
+        # PyYAML constructs timestamps: "2024-13-01" raises ValueError ("month must be in 1..12").
+        raise InputError(f"malformed OSV record: {exc}", path=origin) from None
+    try:
+        document = _plain(document)
+    except RecursionError:
+        raise InputError("OSV record nested too deeply; refused", path=origin) from None
     if not isinstance(document, dict):
         raise InputError("an OSV record must be a mapping", path=origin)
     for key in ("modified", "published", "withdrawn"):
@@ -106,7 +118,13 @@ def _safe_member(name: str, archive: Path) -> bool:
     if name.endswith("/"):
         return False
     pure = PurePosixPath(name.replace("\\", "/"))
-    if name.startswith(("/", "\\")) or pure.is_absolute() or ".." in pure.parts or ":" in pure.parts[0]:
+    if (
+        name.startswith(("/", "\\"))
+        or pure.is_absolute()
+        or ".." in pure.parts
+        or not pure.parts
+        or ":" in pure.parts[0]
+    ):
         raise InputError(f"zip member {name!r} has a path escaping the archive root; refused", path=archive)
     return pure.suffix in RECORD_SUFFIXES
 
@@ -114,7 +132,8 @@ def _safe_member(name: str, archive: Path) -> bool:
 def _from_zip(archive: Path) -> Iterator[tuple[bytes, str, str]]:
     try:
         handle = zipfile.ZipFile(archive)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        # A member name that is not UTF-8 although flagged so raises UnicodeDecodeError (a ValueError).
         raise InputError(f"not a readable zip archive: {exc}", path=archive) from None
     with handle:
         members = handle.infolist()
@@ -129,7 +148,15 @@ def _from_zip(archive: Path) -> Iterator[tuple[bytes, str, str]]:
                 raise InputError(f"record is larger than {MAX_INPUT_BYTES} bytes", path=origin)
             try:
                 data = handle.read(member)
-            except (zipfile.BadZipFile, OSError) as exc:
+            except (
+                zipfile.BadZipFile,
+                OSError,
+                EOFError,
+                zlib.error,
+                ValueError,
+                NotImplementedError,
+                RuntimeError,
+            ) as exc:
                 raise InputError(f"cannot read member: {exc}", path=origin) from None
             yield data, member.filename, origin
 
