@@ -307,3 +307,15 @@ def test_junit_xml_with_an_unknown_encoding_is_bad_input(tmp_path: Path) -> None
     report = _write(tmp_path, "report.xml", b'<?xml version="1.0" encoding="lUTF-8"?><testsuite/>')
     with pytest.raises(InputError, match="unknown encoding"):
         parse_junit(report, tmp_path)
+
+
+def test_junit_class_name_too_long_for_a_path_is_not_a_crash(tmp_path: Path) -> None:
+    """A class name that makes an impossible file name (ENAMETOOLONG) is kept as a plain id (found by fuzzing)."""
+    long_name = "m" * 5000
+    report = _write(
+        tmp_path,
+        "report.xml",
+        f'<testsuite><testcase classname="{long_name}.Case" name="test_x"/></testsuite>'.encode(),
+    )
+    [result] = parse_junit(report, tmp_path)
+    assert result.node_id == f"{long_name}::Case::test_x"

@@ -94,12 +94,20 @@ def split_ids(value: str) -> tuple[str, ...]:
     return tuple(part for part in value.replace(",", " ").split() if part)
 
 
+def _is_file(path: Path) -> bool:
+    """``Path.is_file`` for names taken from a report: too long or otherwise impossible names are no file."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def _node_id(classname: str, name: str, file_attr: str | None, root: Path) -> str:
     """Rebuild a pytest node id from JUnit's dotted class name (the module is the longest prefix that exists)."""
     parts = [p for p in classname.split(".") if p]
     for end in range(len(parts), 0, -1):
         candidate = "/".join(parts[:end]) + ".py"
-        if (root / candidate).is_file():
+        if _is_file(root / candidate):
             return "::".join([candidate, *parts[end:], name])
     if file_attr:
         return "::".join([file_attr, *parts[-1:], name]) if not file_attr.endswith(".py") else f"{file_attr}::{name}"
