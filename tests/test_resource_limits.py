@@ -1,7 +1,7 @@
 """Resource limits: hostile inputs are refused with bounded memory, and inputs never reach a shell.
 
 Each hostile input is parsed in a child process that reports its peak resident memory
-(``resource.getrusage``), so one case cannot hide another's allocation. The child has a generous
+(VmHWM from /proc, else ``resource.getrusage``), so one case cannot hide another's allocation. The child has a generous
 wall-clock timeout as a guard against a hang; no assertion is about time.
 """
 
@@ -65,7 +65,13 @@ CHILD = textwrap.dedent(
     except SdlGateError as exc:
         outcome["error"] = type(exc).__name__
         outcome["message"] = exc.diagnostics()
-    outcome["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # VmHWM belongs to this process's own memory map; ru_maxrss also carries the peak of the parent that
+    # forked it (Linux keeps it across exec), which would make a large test runner look like a leak here.
+    try:
+        status = Path("/proc/self/status").read_text(encoding="utf-8")
+        outcome["maxrss_kb"] = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        outcome["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps(outcome))
     """
 )
