@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -20,6 +21,8 @@ from sdl_gate._files import canonical_json, pretty_json, sha256_bytes, write_ato
 
 EVIDENCE_DIR = Path(".sdl-gate") / "evidence"
 MAX_EVIDENCE_BYTES = 64 * 1024 * 1024
+MAX_POINTER_BYTES = 4096
+_EVIDENCE_ID = re.compile(r"sha256:[0-9a-f]{64}")
 
 
 class EvidenceKind(str, enum.Enum):
@@ -217,14 +220,19 @@ class EvidenceStore:
         if not pointer_file.exists():
             return None
         try:
+            if pointer_file.stat().st_size > MAX_POINTER_BYTES:
+                return Rejection(kind, f"the stored {kind.value} pointer is larger than {MAX_POINTER_BYTES} bytes")
             pointer = json.loads(pointer_file.read_text(encoding="utf-8"))
             evidence_id = str(pointer["id"])
+            if not _EVIDENCE_ID.fullmatch(evidence_id):
+                # The id becomes a file name: anything but a digest could point outside the store.
+                return Rejection(kind, f"the stored {kind.value} pointer names no evidence digest")
             object_file = self.object_path(evidence_id)
             if object_file.stat().st_size > MAX_EVIDENCE_BYTES:
                 return Rejection(kind, f"stored {kind.value} evidence is larger than {MAX_EVIDENCE_BYTES} bytes")
             stored = StoredEvidence.model_validate_json(object_file.read_bytes())
         except FileNotFoundError:
-            return Rejection(kind, f"stored {kind.value} evidence is missing from {self._directory}")
+            return Rejection(kind, f"stored {kind.value} evidence is missing from {EVIDENCE_DIR.as_posix()}")
         except (OSError, ValueError, KeyError, TypeError, ValidationError) as exc:
             reason = type(exc).__name__
             return Rejection(kind, f"stored {kind.value} evidence is unreadable or truncated ({reason})")

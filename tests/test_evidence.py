@@ -124,3 +124,18 @@ def test_raw_tool_output_is_content_addressed(project: ProjectFactory) -> None:
     assert store.raw_path(reference).read_bytes() == b'{"results": []}'
     assert store.put_raw(b'{"results": []}', ".json") == reference
     assert store.put_raw(b"{}", "json") != reference
+
+
+def test_a_pointer_that_names_no_digest_is_refused(project: ProjectFactory) -> None:
+    store = EvidenceStore(project.root)
+    store.put(sample(), NOW)
+    outside = project.root / "outside.json"
+    outside.write_text("{}", encoding="utf-8")
+    store.pointer_path(EvidenceKind.TEST_RESULTS).write_text('{"id": "../../../outside"}', encoding="utf-8")
+    rejected = store.latest(EvidenceKind.TEST_RESULTS)
+    assert isinstance(rejected, Rejection)
+    assert "names no evidence digest" in rejected.reason
+    store.pointer_path(EvidenceKind.TEST_RESULTS).write_text(" " * 5000, encoding="utf-8")
+    oversized = store.latest(EvidenceKind.TEST_RESULTS)
+    assert isinstance(oversized, Rejection)
+    assert "larger than 4096 bytes" in oversized.reason
