@@ -1,0 +1,287 @@
+"""The GitHub Action: lint-clean workflows, a hash-locked install, and its scripts under a simulated runner."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from tests.conftest import DEMO_PROJECT, REPO_ROOT
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from sdl_gate.github import escape_data, escape_property, write_outputs
+
+WORKFLOW_FILES = sorted(
+    [*(REPO_ROOT / ".github" / "workflows").glob("*.yml"), *(REPO_ROOT / "github-action" / "examples").glob("*.yml")]
+)
+ACTION = REPO_ROOT / "action.yml"
+BIN = Path(sys.executable).parent
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name, path=str(BIN)) or shutil.which(name)
+    if found is None:
+        pytest.skip(f"{name} is not installed (pip install -e '.[test]')")
+    return found
+
+
+# --- Static checks: zizmor, the vendored GitHub schemas, pinning ----------------------------------------
+
+
+def test_zizmor_finds_nothing_at_its_strictest_persona() -> None:
+    zizmor = _tool("zizmor")
+    files = [ACTION, *WORKFLOW_FILES]
+    run = subprocess.run(
+        [zizmor, "--offline", "--persona", "auditor", "--format", "json", *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert json.loads(run.stdout) == []
+    # One audit is silenced, in one place, with its reason beside it: `uses: ./` in the dogfood workflow.
+    ignores = [(p.name, line.strip()) for p in files for line in p.read_text().splitlines() if "zizmor: ignore" in line]
+    assert ignores == [("sdl-gate.yml", "uses: ./ # zizmor: ignore[self-repository]")]
+
+
+def test_check_jsonschema_validates_action_and_workflows() -> None:
+    checker = _tool("check-jsonschema")
+    for schema, files in (("vendor.github-actions", [ACTION]), ("vendor.github-workflows", WORKFLOW_FILES)):
+        run = subprocess.run(
+            [checker, "--builtin-schema", schema, *map(str, files)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert run.returncode == 0, run.stdout + run.stderr
+
+
+def _steps(document: dict[str, Any]) -> list[dict[str, Any]]:
+    if "runs" in document:
+        return list(document["runs"]["steps"])
+    return [step for job in document["jobs"].values() for step in job.get("steps", [])]
+
+
+def test_no_expression_inside_run_and_every_action_pinned_by_sha() -> None:
+    documents = {path.name: yaml.safe_load(path.read_text()) for path in [ACTION, *WORKFLOW_FILES]}
+    assert len(documents) == 5
+    for name, document in documents.items():
+        if "jobs" in document:
+            assert document["permissions"] == {}, name
+        for step in _steps(document):
+            assert "${{" not in step.get("run", ""), (name, step)
+            uses = step.get("uses")
+            if uses is None or uses.startswith("./"):
+                continue
+            assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", uses), (name, uses)
+            if uses.startswith("actions/checkout@"):
+                assert step["with"]["persist-credentials"] is False, name
+    # Every third-party action carries its version as a comment beside the SHA.
+    for path in [ACTION, *WORKFLOW_FILES]:
+        for line in path.read_text().splitlines():
+            if re.search(r"uses: [\w.-]+/[\w./-]+@[0-9a-f]{40}", line):
+                assert re.search(r"# v\d|# vX\.Y\.Z", line), (path.name, line)
+
+
+def test_requirements_are_pinned_hashed_and_cover_the_dependencies() -> None:
+    text = (REPO_ROOT / "github-action" / "requirements.txt").read_text()
+    pin = r"^([A-Za-z0-9_.-]+)==(\S+?)(?: ;[^\\]*)? \\\n((?:\s+--hash=sha256:[0-9a-f]{64}(?: \\)?\n)+)"
+    entries = re.findall(pin, text, re.M)
+    pinned = {canonicalize_name(name) for name, _, _ in entries}
+    requirement_lines = [line for line in text.splitlines() if re.match(r"^[A-Za-z0-9]", line)]
+    assert len(entries) == len(requirement_lines) > 30  # every requirement line is pinned with hashes
+    pyproject = (REPO_ROOT / "pyproject.toml").read_text()
+    dependencies = re.search(r"^dependencies = \[(.*?)^\]", pyproject, re.M | re.S)
+    assert dependencies is not None
+    for spec in re.findall(r'"([^"]+)"', dependencies.group(1)):
+        requirement = Requirement(spec)
+        if requirement.marker is not None and not requirement.marker.evaluate({"python_version": "3.10"}):
+            continue
+        assert canonicalize_name(requirement.name) in pinned, f"{requirement.name} is not in the lock; regenerate it"
+        versions = [v for n, v, _ in entries if canonicalize_name(n) == canonicalize_name(requirement.name)]
+        assert any(requirement.specifier.contains(v, prereleases=True) for v in versions), requirement
+    assert "hatchling" in pinned  # sdl-gate is built from the checkout without build isolation
+    install = (REPO_ROOT / "github-action" / "install.sh").read_text()
+    assert "--require-hashes" in install and "--no-index" in install
+
+
+# --- The Action's scripts under a simulated runner -------------------------------------------------------
+
+
+@dataclass
+class SimulatedRun:
+    """What the simulated runner saw: each step's exit status and log, the outputs and the job summary."""
+
+    exit_codes: dict[str, int] = field(default_factory=dict)
+    logs: dict[str, str] = field(default_factory=dict)
+    outputs: dict[str, dict[str, str]] = field(default_factory=dict)
+    summary: str = ""
+
+
+def parse_outputs(text: str) -> dict[str, str]:
+    """Parse a GITHUB_OUTPUT file as the runner does (name=value and name<<DELIMITER blocks)."""
+    outputs: dict[str, str] = {}
+    lines = text.split("\n")
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        index += 1
+        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
+            name, delimiter = line.split("<<", 1)
+            value: list[str] = []
+            while lines[index] != delimiter:
+                value.append(lines[index])
+                index += 1
+            index += 1
+            outputs[name] = "\n".join(value)
+        elif "=" in line:
+            name, value_text = line.split("=", 1)
+            outputs[name] = value_text
+    return outputs
+
+
+_EXPRESSION = re.compile(r"\$\{\{\s*(.+?)\s*\}\}")
+
+
+def _evaluate(text: str, inputs: dict[str, str], steps: dict[str, dict[str, str]]) -> str:
+    """Substitute the two expression forms the action uses in env: (inputs.X and steps.ID.outputs.Y)."""
+
+    def value(match: re.Match[str]) -> str:
+        expression = match.group(1)
+        if expression.startswith("inputs."):
+            return inputs[expression.removeprefix("inputs.")]
+        found = re.fullmatch(r"steps\.([\w-]+)\.outputs\.([\w-]+)", expression)
+        assert found, f"unexpected expression in env: {expression}"
+        return steps.get(found.group(1), {}).get(found.group(2), "")
+
+    return _EXPRESSION.sub(value, text)
+
+
+def simulate(workspace: Path, temp: Path, given: dict[str, str]) -> SimulatedRun:
+    """Run action.yml's shell steps as a runner would, with the interpreter under test standing in for the venv."""
+    action = yaml.safe_load(ACTION.read_text())
+    inputs = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()}
+    unknown = set(given) - set(inputs)
+    assert not unknown, f"not inputs of the action: {unknown}"
+    inputs.update(given)
+    result = SimulatedRun()
+    summary = temp / "step-summary.md"
+    summary.touch()
+    for step in action["runs"]["steps"]:
+        step_id = step.get("id", step["name"])
+        if "uses" in step:
+            # setup-python and the uploads need GitHub; the install step's venv is this test's interpreter.
+            if step_id == "python":
+                result.outputs[step_id] = {"python-path": sys.executable}
+            continue
+        if step_id == "install":
+            result.outputs[step_id] = {"python": sys.executable}
+            continue
+        output_file = temp / f"output-{step_id}"
+        output_file.touch()
+        env = {
+            "PATH": os.environ["PATH"],
+            "HOME": str(temp),
+            "GITHUB_WORKSPACE": str(workspace),
+            "RUNNER_TEMP": str(temp),
+            "GITHUB_OUTPUT": str(output_file),
+            "GITHUB_STEP_SUMMARY": str(summary),
+            "GITHUB_ACTION_PATH": str(REPO_ROOT),
+            "SDL_GATE_CACHE_DIR": str(temp / "cache"),
+        }
+        env.update({key: _evaluate(str(text), inputs, result.outputs) for key, text in step.get("env", {}).items()})
+        script = temp / f"step-{step_id}.sh"
+        script.write_text(step["run"], encoding="utf-8")
+        run = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+            cwd=workspace,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        result.exit_codes[step_id] = run.returncode
+        result.logs[step_id] = run.stdout + run.stderr
+        result.outputs[step_id] = parse_outputs(output_file.read_text(encoding="utf-8"))
+    result.summary = summary.read_text(encoding="utf-8")
+    return result
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """A workspace holding a copy of the demo project (its evidence store stays out of the repository)."""
+    root = tmp_path / "workspace"
+    shutil.copytree(DEMO_PROJECT, root / "demo", ignore=shutil.ignore_patterns(".sdl-gate"))
+    return root
+
+
+def test_action_run_writes_outputs_summary_sarif_and_bundle(workspace: Path, tmp_path: Path) -> None:
+    temp = tmp_path / "runner-temp"
+    temp.mkdir()
+    run = simulate(workspace, temp, {"path": "demo", "bundle": "out/demo-evidence.zip", "fail-on": "gate"})
+    outputs = run.outputs["gate"]
+    assert run.exit_codes["gate"] == 0, run.logs["gate"]
+    assert outputs["decision"] == "fail"  # the demo project fails the gate on purpose
+    assessment = json.loads(Path(outputs["assessment"]).read_text())
+    scores = [p["score"] for p in assessment["practices"]]
+    assert outputs["score"] == f"{sum(scores) / len(scores):.2f}"
+    assert json.loads(outputs["maturity"]) == {p["id"]: p["maturity"] for p in assessment["practices"]}
+    sarif = json.loads(Path(outputs["sarif"]).read_text())
+    assert sarif["version"] == "2.1.0" and sarif["runs"][0]["results"]
+    assert Path(outputs["bundle"]) == workspace / "out" / "demo-evidence.zip"
+    assert Path(outputs["bundle"]).stat().st_size > 0
+    # The job summary is the Markdown report; blocking requirements become error annotations.
+    blocking = [r["id"] for r in assessment["requirements"] if r["blocking"]]
+    assert blocking and all(f"{rid}" in run.summary for rid in blocking)
+    assert f"::error title=sdl-gate {blocking[0]} " in run.logs["gate"]
+    # fail-on: gate turns the failed gate into a failed job, in the last step, after the uploads.
+    assert outputs["exit-code"] == "1"
+    assert run.exit_codes["Apply fail-on"] == 1
+
+
+@pytest.mark.parametrize(
+    ("inputs", "literal"),
+    [
+        ({"path": 'x"; touch pwned; echo "'}, 'x"; touch pwned; echo "'),
+        ({"path": "demo", "policy": "$(touch pwned)"}, "$(touch pwned)"),
+        ({"path": "demo", "fail-on": "`touch pwned`"}, "`touch pwned`"),
+        ({"path": "demo", "bundle": "../$(id)/b.zip"}, "$(id)"),
+    ],
+)
+def test_inputs_arrive_as_data_never_as_code(
+    workspace: Path, tmp_path: Path, inputs: dict[str, str], literal: str
+) -> None:
+    temp = tmp_path / "runner-temp"
+    temp.mkdir()
+    run = simulate(workspace, temp, inputs)
+    assert not list(tmp_path.rglob("pwned")), "an input was executed"
+    outputs = run.outputs["gate"]
+    assert outputs["decision"] == "error"
+    assert outputs["exit-code"] == "2"
+    assert run.exit_codes["Apply fail-on"] == 2
+    # The error names the input verbatim (escaped for the workflow command), so the user sees what was wrong.
+    assert escape_data(literal) in run.logs["gate"] or literal in run.summary
+
+
+def test_outputs_cannot_be_forged_through_a_value(tmp_path: Path) -> None:
+    target = tmp_path / "output"
+    forged = "evil.zip\ndecision=pass\nsdl_gate_0<<x"
+    write_outputs(target, {"bundle": forged, "decision": "fail"})
+    assert parse_outputs(target.read_text()) == {"bundle": forged, "decision": "fail"}
+
+
+def test_workflow_command_escaping() -> None:
+    assert escape_data("50%\nnext::x") == "50%25%0Anext::x"
+    assert escape_property("a:b,c\r") == "a%3Ab%2Cc%0D"

@@ -1,0 +1,238 @@
+"""The hook commands, the plain git hooks and the example pre-commit configuration `sdl-gate init` writes."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from tests.conftest import REPO_ROOT, SHARED_FIXTURES, ProjectFactory, RunCli, write
+
+OSV = SHARED_FIXTURES / "osv"
+# Split so that this test file is not itself a committed private key.
+PEM_KEY = "-----BEGIN " + "PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIBm9aVqf4O5RE3O3\n-----END " + "PRIVATE KEY-----\n"
+
+
+def git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run git in ``root`` with a fixed identity and no user or system configuration."""
+    env = {
+        **os.environ,
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_NAME": "Dev",
+        "GIT_AUTHOR_EMAIL": "dev@example.com",
+        "GIT_COMMITTER_NAME": "Dev",
+        "GIT_COMMITTER_EMAIL": "dev@example.com",
+        # The plain hooks call the sdl-gate of the interpreter under test.
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]),
+    }
+    return subprocess.run(["git", *args], cwd=root, env=env, capture_output=True, text=True, timeout=120, check=False)
+
+
+# --- sdl-private-keys -------------------------------------------------------------------------------------
+
+
+def test_private_keys_names_the_file_and_the_fix(run_cli: RunCli, project: ProjectFactory) -> None:
+    write(project.root / "deploy" / "signing.pem", "notes\n" + PEM_KEY)
+    write(project.root / "app.py", "print('hello')\n")
+    found = run_cli("private-keys", "deploy/signing.pem", "app.py", cwd=project.root)
+    assert found.code == 1
+    assert "deploy/signing.pem: PRIVATE KEY (NOT encrypted)" in found.stdout
+    assert "git restore --staged" in found.stdout and "rotate" in found.stdout
+    clean = run_cli("private-keys", "app.py", cwd=project.root)
+    assert (clean.code, clean.stdout) == (0, "no private key in 1 file(s)\n")
+    outside = run_cli("private-keys", "--path", project.root, REPO_ROOT / "pyproject.toml")
+    assert outside.code == 2 and "is outside the project" in outside.stderr
+
+
+# --- sdl-deps ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not OSV.is_dir(), reason="shared OSV fixtures (../shared/fixtures/osv) are not beside the project")
+def test_deps_audits_the_given_files_offline_and_honours_waivers(
+    run_cli: RunCli, project: ProjectFactory, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    assert run_cli("vulndb", "import", OSV, "--cache-dir", cache).code == 0
+    env = {"SDL_GATE_CACHE_DIR": str(cache)}
+    write(project.root / "requirements.txt", "pyyaml==5.3\n")
+    write(project.root / "docs" / "requirements.txt", "requests==2.19.0\n")
+    audit = run_cli("deps", "--offline", "requirements.txt", cwd=project.root, env=env)
+    assert audit.code == 1, audit.stderr
+    assert "against osv-offline" in audit.stdout
+    assert "pyyaml 5.3: PYSEC-2021-142: upgrade to 5.4" in audit.stdout
+    assert "requests" not in audit.stdout  # only the file it was given
+    assert "security/waivers.yaml" in audit.stdout  # how to waive
+    project.waivers(
+        """
+        version: 1
+        waivers:
+          - id: W-1
+            scope: {vulnerability: CVE-2020-14343, package: PyYAML}
+            vex: {state: not_affected, justification: code_not_reachable}
+            justification: Only safe_load is used; full_load is never called.
+            approver: Bob Example <bob@example.com>
+            created: 2026-01-01T00:00:00Z
+            expires: 2099-01-01T00:00:00Z
+          - id: W-2
+            scope: {vulnerability: PYSEC-2020-96, package: pyyaml}
+            vex: {state: not_affected, justification: code_not_reachable}
+            justification: Only safe_load is used.
+            approver: Bob Example <bob@example.com>
+            created: 2026-01-01T00:00:00Z
+            expires: 2099-01-01T00:00:00Z
+        """
+    )
+    waived = run_cli("deps", "--offline", "requirements.txt", cwd=project.root, env=env)
+    assert waived.code == 0, waived.stdout
+    assert "PYSEC-2021-142 waived by W-1 (not_affected" in waived.stdout
+    # Without an offline setup, --skip-online says it did not audit rather than pretending it did.
+    skipped = run_cli("deps", "--skip-online", "requirements.txt", cwd=project.root)
+    assert skipped.code == 0 and "dependency audit skipped" in skipped.stdout
+    empty = run_cli("deps", "--offline", "requirements.txt", cwd=project.root, env={"SDL_GATE_CACHE_DIR": "none"})
+    assert empty.code == 1 and "could not be completed" in empty.stdout and "vulndb import" in empty.stdout
+    wrong = run_cli("deps", "--offline", "pyproject.toml", cwd=project.root, env=env)
+    assert wrong.code == 2 and "pyproject.toml" in wrong.stderr
+
+
+# --- sdl-sbom ---------------------------------------------------------------------------------------------
+
+
+def test_sbom_current_compares_the_committed_sbom_with_the_lock(run_cli: RunCli, project: ProjectFactory) -> None:
+    write(project.root / "requirements.txt", "pyyaml==6.0.2\nidna==3.7\n")
+    unconfigured = run_cli("sbom-current", project.root)
+    assert unconfigured.code == 2 and "tool.sdl-gate.sbom" in unconfigured.stderr
+    assert run_cli("sbom", project.root, "--output", project.root / "sbom.cdx.json").code == 0
+    project.pyproject('sbom = "sbom.cdx.json"\n')
+    current = run_cli("sbom-current", project.root)
+    assert current.code == 0 and "is current with requirements.txt (2 components)" in current.stdout
+    write(project.root / "requirements.txt", "pyyaml==6.0.3\nidna==3.7\nurllib3==2.2.3\n")
+    stale = run_cli("sbom-current", project.root)
+    assert stale.code == 1
+    assert "pyyaml: version mismatch (SBOM 6.0.2, source 6.0.3)" in stale.stdout
+    assert "urllib3: missing from sbom" in stale.stdout
+    assert "sdl-gate sbom --output sbom.cdx.json" in stale.stdout
+
+
+# --- sdl-check (pre-push) ---------------------------------------------------------------------------------
+
+
+def test_pre_push_is_advisory_by_default_and_blocks_when_configured(
+    run_cli: RunCli, project: ProjectFactory, tmp_path: Path
+) -> None:
+    env = {"SDL_GATE_CACHE_DIR": str(tmp_path / "empty-cache")}  # offline and empty: no network, not_available
+    project.pyproject("offline = true\n")
+    advisory = run_cli("pre-push", project.root, env=env)
+    assert advisory.code == 0, advisory.stderr
+    lines = advisory.stdout.splitlines()
+    assert lines[0].startswith("sdl-gate (iec62443-4-1-ml2): FAILED")
+    assert any(line.startswith("  SM-1   not_satisfied: no record lists SM-1") for line in lines)
+    assert lines[-1].startswith("advisory: the push goes ahead")
+    assert len(lines) <= 24 and max(map(len, lines)) <= 120  # one screen
+    project.pyproject('offline = true\npre-push = "blocking"\n')
+    blocking = run_cli("pre-push", project.root, env=env)
+    assert blocking.code == 1 and "advisory" not in blocking.stdout
+    project.pyproject('pre-push = "sometimes"\n')
+    invalid = run_cli("pre-push", project.root, env=env)
+    assert invalid.code == 2 and "pyproject.toml:6 at tool.sdl-gate.pre-push" in invalid.stderr
+
+
+# --- plain git hooks --------------------------------------------------------------------------------------
+
+
+def test_install_hooks_blocks_a_private_key_and_keeps_foreign_hooks(run_cli: RunCli, project: ProjectFactory) -> None:
+    root = project.root
+    assert git(root, "init", "-q").returncode == 0
+    write(root / ".git" / "hooks" / "pre-push", "#!/bin/sh\necho mine\n")
+    installed = run_cli("install-hooks", root)
+    assert installed.code == 0, installed.stderr
+    assert "created  " in installed.stdout and "pre-commit" in installed.stdout
+    assert "kept" in installed.stdout and "not written by sdl-gate" in installed.stdout
+    assert (root / ".git" / "hooks" / "pre-push").read_text() == "#!/bin/sh\necho mine\n"
+    hook = (root / ".git" / "hooks" / "pre-commit").read_text()
+    assert f'sdl_gate() {{ {shlex.join([sys.executable, "-m", "sdl_gate"])} "$@"; }}' in hook
+    assert os.access(root / ".git" / "hooks" / "pre-commit", os.X_OK)
+
+    write(root / "notes.txt", "hello\n")
+    write(root / "app.py", "def add(a: int, b: int) -> int:\n    return a + b\n")  # statically analysed, clean
+    write(root / "keys" / "id_ed25519", PEM_KEY)
+    git(root, "add", "-A")
+    blocked = git(root, "commit", "-qm", "add a key")
+    assert blocked.returncode != 0
+    assert "sdl-gate private keys: FAILED" in blocked.stdout + blocked.stderr
+    assert "keys/id_ed25519: PRIVATE KEY" in blocked.stdout + blocked.stderr
+    assert git(root, "rev-parse", "--verify", "HEAD").returncode != 0  # nothing was committed
+
+    git(root, "rm", "-q", "--cached", "keys/id_ed25519")
+    allowed = git(root, "commit", "-qm", "notes only")
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+    replaced = run_cli("install-hooks", root, "--force")
+    assert replaced.stdout.count("updated  ") == 2
+    assert "# sdl-gate managed hook" in (root / ".git" / "hooks" / "pre-push").read_text()
+
+
+def test_install_hooks_outside_git_is_an_input_error(run_cli: RunCli, tmp_path: Path) -> None:
+    result = run_cli("install-hooks", tmp_path, env={"GIT_CEILING_DIRECTORIES": str(tmp_path.parent)})
+    assert result.code == 2 and "git work tree" in result.stderr
+
+
+# --- the manifest and the example configuration -----------------------------------------------------------
+
+MANIFEST = REPO_ROOT / ".pre-commit-hooks.yaml"
+EXPECTED_IDS = {
+    "sdl-sast",
+    "sdl-deps",
+    "sdl-sbom",
+    "sdl-threat-model",
+    "sdl-records",
+    "sdl-private-keys",
+    "sdl-check",
+}
+MIRRORED_KEYS = ("entry", "files", "types", "stages", "pass_filenames", "always_run", "require_serial", "verbose")
+
+
+def test_manifest_has_the_stable_ids_and_init_offers_a_config_that_mirrors_it(run_cli: RunCli, tmp_path: Path) -> None:
+    pre_commit = Path(sys.executable).parent / "pre-commit"
+    if pre_commit.exists():  # pre-commit's own validators, when it is installed
+        for argv in (
+            ["validate-manifest", MANIFEST],
+            ["validate-config", REPO_ROOT / "hooks" / "pre-commit-config.yaml"],
+        ):
+            checked = subprocess.run([pre_commit, *map(str, argv)], capture_output=True, text=True, check=False)
+            assert checked.returncode == 0, checked.stdout + checked.stderr
+    manifest = {hook["id"]: hook for hook in yaml.safe_load(MANIFEST.read_text())}
+    assert set(manifest) == EXPECTED_IDS
+    for hook in manifest.values():
+        assert hook["language"] == "python" and hook["minimum_pre_commit_version"] == "3.2.0"
+        assert hook["entry"].startswith("sdl-gate ")
+    assert manifest["sdl-deps"]["stages"] == ["manual"]  # no network assumed at commit time
+    assert manifest["sdl-check"]["stages"] == ["pre-push", "manual"]
+
+    target = tmp_path / "fresh"
+    result = run_cli("init", target)
+    assert result.code == 0, result.stderr
+    assert "created  .pre-commit-config.yaml" in result.stdout
+    config = yaml.safe_load((target / ".pre-commit-config.yaml").read_text())
+    local = {hook["id"]: hook for hook in config["repos"][0]["hooks"]}
+    assert config["repos"][0]["repo"] == "local"
+    assert set(local) == EXPECTED_IDS - {"sdl-sbom"}  # sdl-sbom needs a committed SBOM first
+    for hook_id, hook in local.items():
+        assert hook["language"] == "system"
+        for key in MIRRORED_KEYS:
+            assert hook.get(key) == manifest[hook_id].get(key), (hook_id, key)
+    again = run_cli("init", target)
+    assert "kept     .pre-commit-config.yaml" in again.stdout
+
+
+def test_shell_scripts_pass_shellcheck() -> None:
+    shellcheck = Path(sys.executable).parent / "shellcheck"
+    if not shellcheck.exists():
+        pytest.skip("shellcheck is not installed (pip install -e '.[test]')")
+    scripts = [REPO_ROOT / "hooks" / "pre-commit", REPO_ROOT / "hooks" / "pre-push"]
+    scripts.append(REPO_ROOT / "github-action" / "install.sh")
+    checked = subprocess.run([shellcheck, *map(str, scripts)], capture_output=True, text=True, check=False)
+    assert checked.returncode == 0, checked.stdout

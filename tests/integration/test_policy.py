@@ -1,0 +1,534 @@
+"""Policy files, built-in policies, ``extends:`` resolution, defaults, effective dates and digests."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from tests.conftest import ProjectFactory, write
+
+from sdl_gate.catalogue import load_catalogue
+from sdl_gate.errors import InputError, PolicyError
+from sdl_gate.policy.loader import (
+    DEFAULT_POLICY,
+    MAX_EXTENDS_DEPTH,
+    builtin_policy_names,
+    load_policy_file,
+    resolve_policy,
+)
+from sdl_gate.policy.models import Mode, ResolvedRequirement
+
+ML2 = "iec62443-4-1-ml2"
+ML3 = "iec62443-4-1-ml3"
+ML4 = "iec62443-4-1-ml4"
+BUILTINS = (ML2, ML3, ML4)
+
+
+def _policy_error(path: Path) -> PolicyError:
+    with pytest.raises(PolicyError) as info:
+        resolve_policy(str(path))
+    return info.value
+
+
+# --- Built-in policies -------------------------------------------------------------------------
+
+
+def test_builtin_names_are_the_three_maturity_levels() -> None:
+    assert builtin_policy_names() == BUILTINS
+    assert DEFAULT_POLICY == ML2
+
+
+@pytest.mark.parametrize("name", BUILTINS)
+def test_builtin_resolves_with_all_47_requirements(name: str) -> None:
+    policy = resolve_policy(name)
+    assert len(policy.requirements) == 47
+    assert set(policy.requirements) == set(load_catalogue().ids)
+    assert policy.name == name
+    assert policy.source == f"builtin:{name}"
+
+
+def test_builtin_chains() -> None:
+    assert resolve_policy(ML2).chain == ()
+    assert resolve_policy(ML3).chain == (f"builtin:{ML2}",)
+    assert resolve_policy(ML4).chain == (f"builtin:{ML2}", f"builtin:{ML3}")
+
+
+def test_sm13_advisory_in_ml2_enforced_in_ml3_and_ml4() -> None:
+    assert resolve_policy(ML2).requirements["SM-13"].mode is Mode.ADVISORY
+    assert resolve_policy(ML3).requirements["SM-13"].mode is Mode.ENFORCED
+    assert resolve_policy(ML4).requirements["SM-13"].mode is Mode.ENFORCED
+
+
+def test_ml3_overrides_sm4_training_interval() -> None:
+    assert resolve_policy(ML2).requirements["SM-4"].max_age_days == 730
+    assert resolve_policy(ML3).requirements["SM-4"].max_age_days == 365
+
+
+def test_ml3_inherits_what_it_does_not_name() -> None:
+    ml2 = resolve_policy(ML2).requirements
+    ml3 = resolve_policy(ML3).requirements
+    # SR-2 and DM-6 are set only by ML2.
+    assert ml3["SR-2"] == ml2["SR-2"]
+    assert ml3["SR-2"].max_age_days == 365
+    assert ml3["DM-6"].max_age_days == 365
+    # SM-13's interval comes from ML2 while ML3 changes only its mode.
+    assert ml3["SM-13"].max_age_days == 365
+
+
+def test_ml4_overrides_ml3_intervals() -> None:
+    ml4 = resolve_policy(ML4).requirements
+    assert ml4["SM-13"].max_age_days == 180
+    assert ml4["SVV-4"].max_age_days == 365
+    assert resolve_policy(ML3).requirements["SVV-4"].max_age_days == 730
+
+
+def test_evidence_max_age_tightens_per_level() -> None:
+    assert resolve_policy(ML2).evidence_max_age_days == 30
+    assert resolve_policy(ML3).evidence_max_age_days == 14
+    assert resolve_policy(ML4).evidence_max_age_days == 7
+
+
+@pytest.mark.parametrize("name", BUILTINS)
+def test_builtins_block_on_not_assessed(name: str) -> None:
+    assert resolve_policy(name).not_assessed_blocks is True
+
+
+def test_ml2_enforces_everything_but_sm13() -> None:
+    requirements = resolve_policy(ML2).requirements
+    advisory = {rid for rid, entry in requirements.items() if entry.mode is not Mode.ENFORCED}
+    assert advisory == {"SM-13"}
+
+
+def test_unknown_builtin_lists_available_ones() -> None:
+    with pytest.raises(PolicyError) as info:
+        resolve_policy("iec62443-4-1-ml9")
+    assert "iec62443-4-1-ml9" in info.value.message
+    assert info.value.hint is not None
+    for name in BUILTINS:
+        assert name in info.value.hint
+
+
+# --- User policy files and extends: -----------------------------------------------------------
+
+
+def test_extends_overrides_only_named_fields(project: ProjectFactory) -> None:
+    path = project.policy(
+        """
+        version: 1
+        extends: iec62443-4-1-ml2
+        requirements:
+          SM-13:
+            params: {max_age_days: 90}
+        """
+    )
+    policy = resolve_policy(str(path))
+    assert policy.requirements["SM-13"].mode is Mode.ADVISORY  # kept from ML2
+    assert policy.requirements["SM-13"].max_age_days == 90
+    assert policy.requirements["SM-4"].max_age_days == 730
+    assert policy.chain == (f"builtin:{ML2}",)
+    assert policy.source == str(path)
+
+
+def test_extends_mode_only_keeps_params(project: ProjectFactory) -> None:
+    path = project.policy(
+        """
+        version: 1
+        extends: iec62443-4-1-ml2
+        requirements:
+          SM-4:
+            mode: advisory
+        """
+    )
+    entry = resolve_policy(str(path)).requirements["SM-4"]
+    assert entry.mode is Mode.ADVISORY
+    assert entry.max_age_days == 730
+
+
+def test_extends_user_file_relative_to_the_extending_file(project: ProjectFactory) -> None:
+    project.policy(
+        """
+        version: 1
+        extends: iec62443-4-1-ml3
+        settings: {evidence_max_age_days: 3}
+        """,
+        name="base.yaml",
+    )
+    path = project.policy(
+        """
+        version: 1
+        name: product
+        extends: base.yaml
+        requirements:
+          SM-1: {mode: advisory}
+        """
+    )
+    policy = resolve_policy("security/policy.yaml", relative_to=project.root)
+    assert policy.name == "product"
+    assert policy.evidence_max_age_days == 3
+    assert policy.requirements["SM-1"].mode is Mode.ADVISORY
+    assert policy.requirements["SM-1"].max_age_days == 730  # from ML3
+    assert policy.chain == (f"builtin:{ML2}", f"builtin:{ML3}", "base.yaml")
+    assert path.is_file()
+
+
+def test_settings_override_keeps_other_setting(project: ProjectFactory) -> None:
+    path = project.policy(
+        """
+        version: 1
+        extends: iec62443-4-1-ml4
+        settings: {not_assessed_blocks: false}
+        """
+    )
+    policy = resolve_policy(str(path))
+    assert policy.not_assessed_blocks is False
+    assert policy.evidence_max_age_days == 7
+
+
+def test_policy_without_extends_starts_from_enforced(project: ProjectFactory) -> None:
+    path = project.policy("version: 1\n")
+    policy = resolve_policy(str(path))
+    assert len(policy.requirements) == 47
+    assert all(entry.mode is Mode.ENFORCED for entry in policy.requirements.values())
+    assert all(entry.max_age_days is None for entry in policy.requirements.values())
+    assert policy.evidence_max_age_days == 30
+    assert policy.not_assessed_blocks is True
+    assert policy.name == "policy"  # the file stem when the file names none
+
+
+def test_defaults_apply_to_unnamed_requirements_only(project: ProjectFactory) -> None:
+    path = project.policy(
+        """
+        version: 1
+        extends: iec62443-4-1-ml2
+        defaults:
+          mode: advisory
+        requirements:
+          SM-1:
+            params: {max_age_days: 10}
+        """
+    )
+    requirements = resolve_policy(str(path)).requirements
+    assert requirements["SM-1"].mode is Mode.ENFORCED
+    assert requirements["SM-1"].max_age_days == 10
+    assert requirements["SM-2"].mode is Mode.ADVISORY
+    assert requirements["SM-4"].mode is Mode.ADVISORY
+    assert requirements["SM-4"].max_age_days == 730  # defaults name no params, so ML2's interval stays
+
+
+def test_not_applicable_with_justification_accepted(project: ProjectFactory) -> None:
+    path = project.policy(
+        """
+        version: 1
+        requirements:
+          SUM-5:
+            mode: not_applicable
+            justification: The product has no field-update channel.
+        """
+    )
+    entry = resolve_policy(str(path)).requirements["SUM-5"]
+    assert entry.mode is Mode.NOT_APPLICABLE
+    assert entry.justification == "The product has no field-update channel."
+
+
+def test_not_applicable_without_justification_rejected_with_line(project: ProjectFactory) -> None:
+    path = project.policy(
+        """
+        version: 1
+        requirements:
+          SM-2: {mode: advisory}
+          SM-1:
+            mode: not_applicable
+        """
+    )
+    error = _policy_error(path)
+    assert "justification" in error.message
+    assert error.path == str(path)
+    assert error.line == 4
+    assert error.location == "requirements.SM-1"
+
+
+def test_not_applicable_with_blank_justification_rejected(project: ProjectFactory) -> None:
+    path = project.policy(
+        """
+        version: 1
+        requirements:
+          SM-1:
+            mode: not_applicable
+            justification: "   "
+        """
+    )
+    assert "justification" in _policy_error(path).message
+
+
+def test_defaults_not_applicable_rejected(project: ProjectFactory) -> None:
+    path = project.policy(
+        """
+        version: 1
+        defaults:
+          mode: not_applicable
+          justification: nothing applies
+        """
+    )
+    error = _policy_error(path)
+    assert "defaults cannot be not_applicable" in error.message
+    assert error.path == str(path)
+
+
+def test_unknown_key_rejected_with_file_and_line(project: ProjectFactory) -> None:
+    path = project.policy(
+        """
+        version: 1
+        name: mine
+        enforce_everything: true
+        """
+    )
+    error = _policy_error(path)
+    assert error.message == "invalid policy: unknown key 'enforce_everything'"
+    assert error.path == str(path)
+    assert error.line == 3
+
+
+def test_unknown_key_inside_requirement_rejected(project: ProjectFactory) -> None:
+    path = project.policy(
+        """
+        version: 1
+        requirements:
+          SM-1:
+            mode: advisory
+            severity: high
+        """
+    )
+    error = _policy_error(path)
+    assert "unknown key 'severity'" in error.message
+    assert error.line == 5
+    assert error.location == "requirements.SM-1.severity"
+
+
+def test_unknown_requirement_id_rejected_naming_it(project: ProjectFactory) -> None:
+    path = project.policy(
+        """
+        version: 1
+        requirements:
+          SM-1: {mode: advisory}
+          XX-9:
+            mode: advisory
+        """
+    )
+    error = _policy_error(path)
+    assert "'XX-9'" in error.message
+    assert error.line == 4
+    assert error.location == "requirements.XX-9"
+
+
+def test_extends_cycle_rejected(project: ProjectFactory) -> None:
+    a = project.policy("version: 1\nextends: b.yaml\n", name="a.yaml")
+    project.policy("version: 1\nextends: a.yaml\n", name="b.yaml")
+    error = _policy_error(a)
+    assert "cycle" in error.message
+
+
+def test_self_extension_rejected(project: ProjectFactory) -> None:
+    path = project.policy("version: 1\nextends: policy.yaml\n")
+    assert "cycle" in _policy_error(path).message
+
+
+def test_extends_chain_longer_than_limit_rejected(project: ProjectFactory) -> None:
+    for index in range(MAX_EXTENDS_DEPTH + 1):
+        project.policy(f"version: 1\nextends: p{index + 1}.yaml\n", name=f"p{index}.yaml")
+    project.policy("version: 1\n", name=f"p{MAX_EXTENDS_DEPTH + 1}.yaml")
+    error = _policy_error(project.root / "security" / "p0.yaml")
+    assert f"longer than {MAX_EXTENDS_DEPTH}" in error.message
+
+
+def test_extends_missing_file_rejected(project: ProjectFactory) -> None:
+    path = project.policy("version: 1\nextends: nowhere.yaml\n")
+    with pytest.raises(InputError) as info:
+        resolve_policy(str(path))
+    assert info.value.message == "file not found"
+    assert info.value.path == str(project.root / "security" / "nowhere.yaml")
+
+
+def test_version_2_rejected(project: ProjectFactory) -> None:
+    path = project.policy("version: 2\n")
+    error = _policy_error(path)
+    assert error.location == "version"
+    assert error.line == 1
+
+
+def test_missing_version_rejected(project: ProjectFactory) -> None:
+    path = project.policy("name: x\n")
+    assert "missing required key 'version'" in _policy_error(path).message
+
+
+def test_integer_mode_rejected(project: ProjectFactory) -> None:
+    path = project.policy(
+        """
+        version: 1
+        requirements:
+          SM-1:
+            mode: 5
+        """
+    )
+    error = _policy_error(path)
+    assert "'enforced'" in error.message
+    assert error.line == 4
+    assert error.location == "requirements.SM-1.mode"
+
+
+def test_unparseable_enforced_from_rejected(project: ProjectFactory) -> None:
+    path = project.policy(
+        """
+        version: 1
+        requirements:
+          SM-1:
+            enforced_from: not-a-date
+        """
+    )
+    error = _policy_error(path)
+    assert "date" in error.message
+    assert error.line == 4
+    assert error.location == "requirements.SM-1.enforced_from"
+
+
+def test_zero_max_age_rejected(project: ProjectFactory) -> None:
+    path = project.policy(
+        """
+        version: 1
+        requirements:
+          SM-1:
+            params: {max_age_days: 0}
+        """
+    )
+    error = _policy_error(path)
+    assert error.location == "requirements.SM-1.params.max_age_days"
+
+
+def test_load_policy_file_raises_policy_error_subclass(project: ProjectFactory) -> None:
+    path = project.policy("version: 1\nbogus: 1\n")
+    with pytest.raises(PolicyError) as info:
+        load_policy_file(path)
+    assert isinstance(info.value, InputError)
+    assert info.value.diagnostics().startswith(f"{path}:2 at bogus: invalid policy: unknown key 'bogus'")
+
+
+def test_lowercase_ids_accepted_and_canonicalised(project: ProjectFactory) -> None:
+    path = project.policy(
+        """
+        version: 1
+        requirements:
+          sm-1: {mode: advisory}
+          svv-3: {mode: disabled}
+        """
+    )
+    file = load_policy_file(path)
+    assert set(file.requirements) == {"SM-1", "SVV-3"}
+    requirements = resolve_policy(str(path)).requirements
+    assert requirements["SM-1"].mode is Mode.ADVISORY
+    assert requirements["SVV-3"].mode is Mode.DISABLED
+    assert "sm-1" not in requirements
+    assert len(requirements) == 47
+
+
+def test_same_requirement_in_two_cases_rejected(project: ProjectFactory) -> None:
+    path = project.policy(
+        """
+        version: 1
+        requirements:
+          SM-1: {mode: disabled}
+          sm-1: {mode: advisory}
+        """
+    )
+    with pytest.raises(PolicyError):
+        resolve_policy(str(path))
+
+
+# --- Effective dates ---------------------------------------------------------------------------
+
+
+def test_enforced_from_is_advisory_before_and_enforced_from_that_day(project: ProjectFactory) -> None:
+    path = project.policy(
+        """
+        version: 1
+        requirements:
+          SM-1:
+            enforced_from: 2026-07-01
+        """
+    )
+    entry = resolve_policy(str(path)).requirements["SM-1"]
+    assert entry.enforced_from == date(2026, 7, 1)
+    assert entry.effective_mode(date(2026, 6, 30)) is Mode.ADVISORY
+    assert entry.effective_mode(date(2026, 7, 1)) is Mode.ENFORCED
+    assert entry.effective_mode(date(2027, 1, 1)) is Mode.ENFORCED
+
+
+def test_enforced_from_does_not_touch_other_modes() -> None:
+    disabled = ResolvedRequirement(
+        mode=Mode.DISABLED, justification=None, enforced_from=date(2026, 7, 1), max_age_days=None
+    )
+    assert disabled.effective_mode(date(2026, 1, 1)) is Mode.DISABLED
+
+
+def test_enforced_without_date_is_always_enforced() -> None:
+    entry = ResolvedRequirement(mode=Mode.ENFORCED, justification=None, enforced_from=None, max_age_days=None)
+    assert entry.effective_mode(date(1970, 1, 1)) is Mode.ENFORCED
+
+
+# --- Digest ------------------------------------------------------------------------------------
+
+
+def test_digest_stable_across_resolutions() -> None:
+    first = resolve_policy(ML3).digest
+    assert first == resolve_policy(ML3).digest
+    assert first.startswith("sha256:")
+    assert len(first) == len("sha256:") + 64
+
+
+def test_builtins_have_distinct_digests() -> None:
+    assert len({resolve_policy(name).digest for name in BUILTINS}) == 3
+
+
+def test_digest_changes_when_any_requirement_mode_changes(tmp_path: Path) -> None:
+    base = write(tmp_path / "base.yaml", "version: 1\nname: p\n")
+    base_digest = resolve_policy(str(base)).digest
+    digests = {base_digest}
+    for rid in load_catalogue().ids:
+        path = write(tmp_path / "changed.yaml", f"version: 1\nname: p\nrequirements:\n  {rid}: {{mode: advisory}}\n")
+        digests.add(resolve_policy(str(path)).digest)
+    assert len(digests) == 47 + 1
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "{mode: disabled}",
+        "{enforced_from: 2027-01-01}",
+        "{params: {max_age_days: 99}}",
+        "{mode: not_applicable, justification: out of scope}",
+    ],
+)
+def test_digest_changes_with_each_field(tmp_path: Path, entry: str) -> None:
+    base = write(tmp_path / "base.yaml", "version: 1\nname: p\n")
+    changed = write(tmp_path / "changed.yaml", f"version: 1\nname: p\nrequirements:\n  SD-1: {entry}\n")
+    assert resolve_policy(str(base)).digest != resolve_policy(str(changed)).digest
+
+
+def test_digest_changes_with_settings(tmp_path: Path) -> None:
+    base = write(tmp_path / "base.yaml", "version: 1\nname: p\n")
+    changed = write(tmp_path / "changed.yaml", "version: 1\nname: p\nsettings: {evidence_max_age_days: 29}\n")
+    assert resolve_policy(str(base)).digest != resolve_policy(str(changed)).digest
+
+
+def test_to_json_lists_every_requirement_and_the_chain() -> None:
+    document = resolve_policy(ML3).to_json()
+    assert document["extends"] == [f"builtin:{ML2}"]
+    assert document["settings"] == {"not_assessed_blocks": True, "evidence_max_age_days": 14}
+    requirements = document["requirements"]
+    assert isinstance(requirements, dict)
+    assert len(requirements) == 47
+    assert requirements["SM-4"] == {
+        "mode": "enforced",
+        "justification": None,
+        "enforced_from": None,
+        "params": {"max_age_days": 365},
+    }

@@ -1,0 +1,175 @@
+"""Our sharded bandit run reports exactly what the bandit CLI reports, honours the configuration, survives bad files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+from tests.conftest import ProjectFactory, RunCli, write
+
+from sdl_gate.config import load_project
+from sdl_gate.sast import engine
+from sdl_gate.sast.analyse import analyse
+from sdl_gate.sast.engine import run_scan
+from sdl_gate.sast.settings import load_settings, select
+
+CLICK_DIR = Path(click.__file__).resolve().parent
+
+Key = tuple[Any, ...]
+
+
+def bandit_cli(*args: str, cwd: Path) -> dict[str, Any]:
+    """Run the real bandit command line with JSON output."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "bandit", "-q", "-f", "json", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode in (0, 1), completed.stderr
+    document: dict[str, Any] = json.loads(completed.stdout)
+    return document
+
+
+def keys(results: list[dict[str, Any]], strip: str = "") -> set[Key]:
+    """The identity of each result: file, test, place, ranks and bandit's code excerpt."""
+    return {
+        (
+            r["filename"].removeprefix(strip).removeprefix("./"),
+            r["test_id"],
+            r["line_number"],
+            tuple(r["line_range"]),
+            r["col_offset"],
+            r["issue_severity"],
+            r["issue_confidence"],
+            r["code"],
+        )
+        for r in results
+    }
+
+
+def test_same_findings_as_the_bandit_cli_on_click_in_one_process_and_in_a_pool(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    expected = bandit_cli("-r", str(CLICK_DIR), cwd=CLICK_DIR.parent)
+    assert expected["results"], "click should give bandit something to report"
+    settings = load_settings(CLICK_DIR)
+    selection = select(CLICK_DIR, settings)
+    in_process = run_scan(settings, selection, cache=None, jobs=1)
+    monkeypatch.setattr(engine, "IN_PROCESS_BYTES", 0)  # force the process pool even for a small tree
+    pooled = run_scan(settings, selection, cache=None, jobs=2)
+    from sdl_gate.sast.report import bandit_json
+
+    ours_single = bandit_json(in_process)
+    ours_pooled = bandit_json(pooled)
+    want = keys(expected["results"], strip=str(CLICK_DIR) + "/")
+    assert keys(ours_single["results"]) == want
+    assert keys(ours_pooled["results"]) == want
+    assert len(ours_pooled["results"]) == len(expected["results"])
+    assert ours_pooled["errors"] == [] == expected["errors"]
+    assert {r["more_info"] for r in ours_pooled["results"]} == {r["more_info"] for r in expected["results"]}
+
+
+def _app(root: Path, name: str, body: str = "import subprocess\n\nsubprocess.call(CMD, shell=True)\n") -> Path:
+    return write(root / name, body)
+
+
+def test_configuration_and_excludes_match_bandit_and_hold_for_explicit_files(
+    project: ProjectFactory, run_cli: RunCli
+) -> None:
+    root = project.root
+    with (root / "pyproject.toml").open("a", encoding="utf-8") as handle:
+        handle.write(
+            '\n[tool.bandit]\nexclude_dirs = ["vendor"]\nskips = ["B404"]\n'
+            '\n[tool.bandit.assert_used]\nskips = ["*/tests/*"]\n'
+        )
+    write(root / "tests" / "test_app.py", "def test_it():\n    assert True\n")
+    _app(root, "app.py")
+    _app(root, "vendor/lib.py")
+    _app(root, "pkg/tool.py", "import pickle\n\npickle.loads(DATA)\nassert DATA\n")
+
+    expected = bandit_cli("-c", "pyproject.toml", "-r", ".", cwd=root)
+    result = analyse(load_project(root))
+    assert keys(result.bandit["results"]) == keys(expected["results"])
+    assert {f.test_id for f in result.report.findings} == {"B602", "B301", "B403", "B101"}  # B404 skipped
+    assert {f.path for f in result.report.findings if f.test_id == "B101"} == {"pkg/tool.py"}  # not in tests/
+    assert result.report.excluded == ("vendor/lib.py",)
+    assert result.report.config.source == "pyproject.toml [tool.bandit]"
+
+    # Named explicitly, in any spelling, an excluded file stays excluded.
+    explicit = run_cli("sast", "--format", "json", "./vendor/lib.py", str(root / "app.py"), cwd=root)
+    assert explicit.code == 1, explicit.stderr
+    report = json.loads(explicit.stdout)
+    assert {f["path"] for f in report["findings"]} == {"app.py"}
+    assert report["excluded"] == ["vendor/lib.py"]
+    assert report["scope"] == "files"
+
+
+def test_bad_files_are_reported_not_analysed_and_the_rest_is_scanned(project: ProjectFactory, run_cli: RunCli) -> None:
+    root = project.root
+    _app(root, "good.py")
+    write(root / "broken.py", "def broken(:\n    pass\n")
+    (root / "binary.py").write_bytes(b"\x7fELF\x00\x01\x02\x00" * 64)
+    (root / "loop.py").symlink_to("loop.py")
+    (root / "dangling.py").symlink_to("nowhere.py")
+    os.mkfifo(root / "pipe.py")
+    # A 20 MB generated module: over the default per-file limit.
+    (root / "generated.py").write_bytes(b"VALUES = [\n" + b"    1234567890,\n" * 1_300_000 + b"]\n")
+    unreadable = _app(root, "secret.py")
+    unreadable.chmod(0)
+    try:
+        result = run_cli("sast", "--format", "json", root)
+    finally:
+        unreadable.chmod(0o644)
+    assert result.code == 1, result.stderr
+    report = json.loads(result.stdout)
+    reasons = {item["path"]: item["reason"] for item in report["not_analysed"]}
+    assert "syntax error" in reasons["broken.py"]
+    assert reasons["binary.py"] == "binary content, not Python source"
+    assert reasons["loop.py"] == "symlink loop"
+    assert "dangling symlink" in reasons["dangling.py"]
+    assert reasons["pipe.py"] == "not a regular file"
+    assert "larger than the 8388608-byte limit" in reasons["generated.py"]
+    if os.geteuid() != 0:  # root reads a mode-000 file anyway
+        assert reasons["secret.py"] == "cannot read: Permission denied"
+    assert {f["path"] for f in report["findings"]} >= {"good.py"}
+    assert report["decision"]["passed"] is False
+    assert report["decision"]["not_analysed"] == len(reasons)
+    assert "Traceback" not in result.stderr
+
+
+def test_invalid_bandit_configuration_is_an_input_error(project: ProjectFactory, run_cli: RunCli) -> None:
+    write(project.root / ".bandit", "[bandit]\nexclude = a\n  b = c\n[oops\n")
+    result = run_cli("sast", project.root)
+    assert result.code == 2
+    assert ".bandit" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_workers_that_overrun_the_timeout_are_stopped_and_their_files_not_analysed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import multiprocessing
+
+    monkeypatch.setattr(engine, "IN_PROCESS_BYTES", 0)
+    settings = load_settings(CLICK_DIR)
+    selection = select(CLICK_DIR, settings)
+    # No process can start, import bandit and scan within a millisecond.
+    late = run_scan(settings, selection, cache=None, jobs=2, timeout=0.001)
+    reasons = {r.scan.reason for r in late.results}
+    assert reasons == {"bandit did not finish within 0.001 s"}
+    assert multiprocessing.active_children() == []
+
+
+def test_a_missing_explicit_file_is_an_input_error(project: ProjectFactory, run_cli: RunCli) -> None:
+    result = run_cli("sast", "--root", project.root, project.root / "nope.py")
+    assert result.code == 2
+    assert "nope.py: file not found" in result.stderr

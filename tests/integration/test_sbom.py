@@ -1,0 +1,235 @@
+"""SBOMs: dependency sources, deterministic CycloneDX output, NTIA quality and cross-checks, bad input."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.conftest import ProjectFactory, RunCli, write
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
+
+from sdl_gate.errors import InputError
+from sdl_gate.run import check
+from sdl_gate.sbom.sources import from_environment, from_pylock, from_requirements, from_uv_lock
+
+CERTIFI_SDIST = "bec941d2aa8195e248a60b31ff9f0558284cf01a52591ceda73ea9afffd69fd9"
+UV_LOCK = f"""
+version = 1
+requires-python = ">=3.10"
+
+[[package]]
+name = "certifi"
+version = "2024.8.30"
+source = {{ registry = "https://pypi.org/simple" }}
+sdist = {{ url = "https://files.example/certifi-2024.8.30.tar.gz", hash = "sha256:{CERTIFI_SDIST}", size = 168507 }}
+
+[[package]]
+name = "idna"
+version = "3.10"
+source = {{ registry = "https://pypi.org/simple" }}
+
+[[package]]
+name = "Requests"
+version = "2.32.3"
+source = {{ registry = "https://pypi.org/simple" }}
+dependencies = [{{ name = "certifi" }}, {{ name = "idna" }}]
+
+[[package]]
+name = "widget"
+version = "2.0.0"
+source = {{ editable = "." }}
+dependencies = [{{ name = "requests" }}]
+"""
+
+IDNA_SDIST = "12f65c9b470abda6dc35cf8e63cc574b1c52b11df2c86030af0ac09b01b13ea9"
+PYLOCK = f"""
+lock-version = "1.0"
+created-by = "uv"
+
+[[packages]]
+name = "idna"
+version = "3.10"
+sdist = {{ name = "idna-3.10.tar.gz", url = "https://f.example/idna.tgz", hashes = {{ sha256 = "{IDNA_SDIST}" }} }}
+
+[[packages]]
+name = "urllib3"
+version = "2.2.3"
+"""
+
+
+def test_requirements_keep_hashes_follow_includes_and_flag_unpinned(tmp_path: Path) -> None:
+    write(tmp_path / "base.txt", "idna==3.10\n")
+    path = write(
+        tmp_path / "requirements.txt",
+        f"""
+        -r base.txt
+        --index-url https://pypi.org/simple
+        certifi==2024.8.30 \\
+            --hash=sha256:{CERTIFI_SDIST.upper()}  # pinned with its sdist hash
+        requests[socks]>=2.31 ; python_version >= "3.8"
+        -e .
+        rfc8785 @ git+https://github.com/trailofbits/rfc8785.py@v0.1.2
+        """,
+    )
+    inventory = from_requirements(path)
+    by_name = {c.key: c for c in inventory.components}
+    assert sorted(by_name) == ["certifi", "idna", "requests", "rfc8785"]  # the local project is not listed
+    assert [(h.alg, h.value) for h in by_name["certifi"].hashes] == [("sha256", CERTIFI_SDIST)]
+    assert by_name["idna"].purl == "pkg:pypi/idna@3.10"
+    assert [c.key for c in inventory.unpinned] == ["requests", "rfc8785"]
+
+
+def test_bad_requirement_names_file_and_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "requirements.txt", "idna==3.10\nnot a requirement ==\n")
+    with pytest.raises(InputError) as caught:
+        from_requirements(path)
+    assert (Path(str(caught.value.path)).name, caught.value.line) == ("requirements.txt", 2)
+
+
+def test_uv_lock_and_pylock_give_versions_hashes_and_graph(tmp_path: Path) -> None:
+    uv = from_uv_lock(write(tmp_path / "uv.lock", UV_LOCK))
+    assert [(c.key, c.version) for c in uv.components] == [
+        ("certifi", "2024.8.30"),
+        ("idna", "3.10"),
+        ("requests", "2.32.3"),
+    ]  # the project itself (editable source) is not a third-party component
+    assert next(c for c in uv.components if c.key == "requests").dependencies == ("certifi", "idna")
+    pylock = from_pylock(write(tmp_path / "pylock.toml", PYLOCK))
+    assert [c.purl for c in pylock.components] == ["pkg:pypi/idna@3.10", "pkg:pypi/urllib3@2.2.3"]
+    assert pylock.components[0].hashes[0].value.startswith("12f65c9b")
+
+
+def test_environment_inventory_matches_importlib_metadata() -> None:
+    inventory = from_environment()
+    by_name = {c.key: c for c in inventory.components}
+    assert by_name["pydantic"].version == metadata.version("pydantic")
+    assert "pydantic-core" in by_name["pydantic"].dependencies  # the graph comes from Requires-Dist
+
+
+def _sbom(run_cli: RunCli, project: ProjectFactory, *extra: str) -> tuple[str, dict[str, Any]]:
+    result = run_cli("sbom", project.root, *extra, env={"SOURCE_DATE_EPOCH": "1767225600"})
+    assert result.code == 0, result.stderr
+    return result.stdout, json.loads(result.stdout)
+
+
+def test_sbom_from_a_lock_is_valid_deterministic_and_complete(project: ProjectFactory, run_cli: RunCli) -> None:
+    write(project.root / "uv.lock", UV_LOCK)
+    first, document = _sbom(run_cli, project, "--from", "lock", "--file", project.root / "uv.lock")
+    second, _ = _sbom(run_cli, project, "--from", "lock", "--file", project.root / "uv.lock")
+    assert first == second
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(first) is None
+    assert document["metadata"]["timestamp"] == "2026-01-01T00:00:00+00:00"
+    assert document["metadata"]["component"]["purl"] == "pkg:pypi/widget@2.0.0"
+    assert [t["name"] for t in document["metadata"]["tools"]["components"]] == ["sdl-gate"]
+    assert sorted(c["purl"] for c in document["components"]) == [
+        "pkg:pypi/certifi@2024.8.30",
+        "pkg:pypi/idna@3.10",
+        "pkg:pypi/requests@2.32.3",
+    ]
+    graph = {d["ref"]: d.get("dependsOn", []) for d in document["dependencies"]}
+    assert graph["pkg:pypi/widget@2.0.0"] == ["pkg:pypi/requests@2.32.3"]
+    assert graph["pkg:pypi/requests@2.32.3"] == ["pkg:pypi/certifi@2024.8.30", "pkg:pypi/idna@3.10"]
+    by_purl = {c["purl"]: c for c in document["components"]}
+    assert by_purl["pkg:pypi/requests@2.32.3"]["name"] == "Requests"  # declared name kept, purl normalised
+    certifi = by_purl["pkg:pypi/certifi@2024.8.30"]
+    assert certifi["hashes"] == [{"alg": "SHA-256", "content": CERTIFI_SDIST}]
+    _, older = _sbom(run_cli, project, "--from", "lock", "--file", project.root / "uv.lock", "--spec", "1.5")
+    assert older["specVersion"] == "1.5"
+
+
+def test_sbom_check_reports_ntia_gaps_and_lock_mismatches(
+    project: ProjectFactory, run_cli: RunCli, tmp_path: Path
+) -> None:
+    sbom = {
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "version": 1,
+        "metadata": {"timestamp": "2026-01-01T00:00:00Z"},
+        "components": [
+            {"type": "library", "name": "idna", "version": "3.9", "purl": "pkg:pypi/idna@3.9", "bom-ref": "a"},
+            {"type": "library", "name": "extra-thing", "bom-ref": "b"},
+        ],
+        "dependencies": [{"ref": "a"}],
+    }
+    path = write(tmp_path / "supplied.cdx.json", json.dumps(sbom))
+    lock = write(tmp_path / "pylock.toml", PYLOCK)
+    result = run_cli("sbom-check", path, "--lock", lock)
+    assert result.code == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert "  gap       (document): no author" in lines
+    assert "  gap       idna@3.9: no supplier" in lines
+    assert "  gap       extra-thing: no version" in lines
+    assert "  gap       extra-thing: no unique identifier" in lines
+    assert "  gap       extra-thing: no dependency relationships" in lines
+    assert any(line.startswith("  mismatch  idna: version_mismatch (SBOM 3.9") for line in lines)
+    assert any(line.startswith("  mismatch  urllib3: missing_from_sbom") for line in lines)
+    assert any(line.startswith("  mismatch  extra-thing: not_in_source") for line in lines)
+
+
+def test_supplied_sbom_that_disagrees_with_the_lock_fails_sm9(
+    project: ProjectFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project.pyproject('sbom = "sbom.cdx.json"\noffline = true\n')
+    write(project.root / "pylock.toml", PYLOCK)
+    sbom = {
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "version": 1,
+        "metadata": {"timestamp": "2026-01-01T00:00:00Z", "authors": [{"name": "Widget Team"}]},
+        "components": [
+            {"type": "library", "name": "idna", "version": "3.10", "purl": "pkg:pypi/idna@3.10", "bom-ref": "i"},
+        ],
+        "dependencies": [{"ref": "i"}],
+    }
+    write(project.root / "sbom.cdx.json", json.dumps(sbom))
+    monkeypatch.setenv("SDL_GATE_CACHE_DIR", str(tmp_path / "no-db"))
+    result = check(project.root, store=False, today=date(2026, 6, 1))
+    sm9 = next(r for r in result.assessment.requirements if r.id == "SM-9")
+    finding = next(f for f in sm9.findings if f.criterion == "sbom")
+    assert finding.outcome.value == "fail"
+    assert "urllib3 2.2.3 is missing from the SBOM" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ('{"bomFormat": "CycloneDX",\n  "specVersion": ', "bad.cdx.json:2: SBOM is not valid JSON"),
+        ('{"bomFormat": "CycloneDX", "specVersion": "1.6", "version": "one"}', "not a valid CycloneDX 1.6 SBOM"),
+        ('{"bomFormat": "CycloneDX", "specVersion": "0.9"}', "specVersion '0.9' is not supported"),
+    ],
+)
+def test_corrupt_sbom_is_invalid_input(run_cli: RunCli, tmp_path: Path, content: str, expected: str) -> None:
+    path = write(tmp_path / "bad.cdx.json", content)
+    result = run_cli("sbom-check", path)
+    assert result.code == 2
+    assert expected in result.stderr
+
+
+def test_lock_file_that_does_not_parse_is_invalid_input(project: ProjectFactory, run_cli: RunCli) -> None:
+    lock = write(project.root / "uv.lock", 'version = 1\n[[package]]\nname = "x\n')
+    result = run_cli("sbom", project.root, "--from", "lock", "--file", lock)
+    assert result.code == 2
+    assert "uv.lock:3: lock file does not parse" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ({"sbom.cdx.json": '{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": 3}'}, "sbom.cdx.json"),
+        ({"requirements.txt": "idna==3.10\nidna==\n"}, "requirements.txt:2: not a valid requirement"),
+    ],
+)
+def test_check_refuses_a_corrupt_sbom_or_requirements_file(
+    project: ProjectFactory, run_cli: RunCli, files: dict[str, str], expected: str
+) -> None:
+    project.pyproject('sbom = "sbom.cdx.json"\n' if "sbom.cdx.json" in files else "")
+    for name, text in files.items():
+        write(project.root / name, text)
+    result = run_cli("check", project.root)
+    assert result.code == 2, result.stdout
+    assert expected in result.stderr

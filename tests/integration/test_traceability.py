@@ -1,0 +1,132 @@
+"""Test traceability: the pytest plugin in a sub-session, JUnit XML import, and SVV-1/SVV-2 on the results."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from tests.conftest import RunCli, write
+
+from sdl_gate.collectors.test_results import parse_junit
+from sdl_gate.errors import InputError
+from sdl_gate.evidence import EvidenceKind, EvidenceStore, StoredEvidence
+from sdl_gate.run import check
+
+pytest_plugins = ("pytester",)
+
+MODEL = """\
+version: 1
+product: {name: widget}
+components:
+  - {id: C-1, name: service}
+threats:
+  - {id: T-1, title: Spoofed client, stride: spoofing, affects: [C-1], severity: low, status: mitigated}
+mitigations:
+  - {id: M-1, description: Client certificates, requirements: [SR-1]}
+  - {id: M-2, description: Rate limit, requirements: [SR-2], tests: ["test_sec.py::test_rate_limit"]}
+dispositions:
+  - {threat: T-1, status: mitigated, mitigations: [M-1, M-2]}
+"""
+REQUIREMENTS = """\
+version: 1
+requirements:
+  - {id: SR-1, statement: Clients shall authenticate., threats: [T-1], verification: test}
+  - {id: SR-2, statement: Requests shall be rate limited., threats: [T-1], verification: test}
+  - {id: SR-3, statement: The manual shall name the ports., source: customer, verification: inspection}
+"""
+TESTS = """\
+import pytest
+
+@pytest.mark.security(requirements=["SR-1"], mitigations=["M-1"])
+def test_certificate_required():
+    assert True
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_rate_limit(n):
+    assert RATE_OK
+
+def test_unrelated():
+    assert True
+"""
+
+
+def _setup(pytester: pytest.Pytester, rate_ok: bool) -> Path:
+    root = pytester.path
+    write(root / "security" / "threat-model.yaml", MODEL)
+    write(root / "security" / "requirements.yaml", REQUIREMENTS)
+    pytester.makepyfile(test_sec=f"RATE_OK = {rate_ok}\n" + TESTS)
+    return root
+
+
+def _verdicts(root: Path) -> dict[str, tuple[str, str]]:
+    assessment = check(root, today=date.today(), store=True).assessment
+    return {r.id: (r.verdict.value, r.rationale) for r in assessment.requirements}
+
+
+def test_plugin_records_results_and_svv_passes(pytester: pytest.Pytester) -> None:
+    root = _setup(pytester, rate_ok=True)
+    result = pytester.runpytest_subprocess("-q")
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(["sdl-gate: 4 test result(s) recorded as sha256:*"])
+    stored = EvidenceStore(root).latest(EvidenceKind.TEST_RESULTS)
+    assert isinstance(stored, StoredEvidence)
+    tests = {t["node_id"]: t for t in stored.evidence.payload["tests"]}
+    assert tests["test_sec.py::test_certificate_required"]["mitigations"] == ["M-1"]
+    assert tests["test_sec.py::test_rate_limit[1]"]["outcome"] == "passed"
+    verdicts = _verdicts(root)
+    assert verdicts["SVV-1"][0] == "satisfied", verdicts["SVV-1"]
+    assert "verified otherwise: SR-3 (inspection)" in verdicts["SVV-1"][1]
+    assert verdicts["SVV-2"][0] == "satisfied", verdicts["SVV-2"]
+
+
+def test_a_failing_test_is_named_in_svv_rationale(pytester: pytest.Pytester) -> None:
+    root = _setup(pytester, rate_ok=False)
+    pytester.runpytest_subprocess("-q").assert_outcomes(passed=2, failed=2)
+    verdicts = _verdicts(root)
+    assert verdicts["SVV-2"][0] == "not_satisfied"
+    assert "M-2: test_sec.py::test_rate_limit[1] failed, test_sec.py::test_rate_limit[2] failed" in verdicts["SVV-2"][1]
+    # SR-2 is verified through M-2's tests, which fail.
+    assert "SR-2: test_sec.py::test_rate_limit[1] failed" in verdicts["SVV-1"][1]
+
+
+def test_a_session_without_the_marker_writes_nothing(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_plain="def test_one():\n    assert True\n")
+    pytester.runpytest_subprocess("-q").assert_outcomes(passed=1)
+    assert not (pytester.path / ".sdl-gate").exists()
+
+
+def test_a_bad_marker_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_bad="import pytest\n\n@pytest.mark.security(requirement='SR-1')\ndef test_one():\n    assert True\n"
+    )
+    result = pytester.runpytest_subprocess("-q")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*test_bad.py::test_one: @pytest.mark.security has unknown argument(s) requirement*"])
+
+
+def test_junit_xml_from_pytest_is_imported(pytester: pytest.Pytester, run_cli: RunCli) -> None:
+    root = _setup(pytester, rate_ok=True)
+    pytester.runpytest_subprocess("-q", "--no-sdl-gate", "--junitxml=report.xml").assert_outcomes(passed=4)
+    assert not (root / ".sdl-gate").exists()
+    results = {r.node_id: r for r in parse_junit(root / "report.xml", root)}
+    assert results["test_sec.py::test_certificate_required"].requirements == ("SR-1",)
+    assert results["test_sec.py::test_rate_limit[2]"].outcome.value == "passed"
+    imported = run_cli("test-results", "import", root / "report.xml", "--path", root)
+    assert imported.code == 0, imported.stderr
+    assert "4 test result(s), 1 traced to security ids" in imported.stdout
+    assert _verdicts(root)["SVV-2"][0] == "satisfied"
+
+
+def test_junit_xml_with_entities_or_garbage_is_refused(tmp_path: Path, run_cli: RunCli) -> None:
+    bomb = write(
+        tmp_path / "bomb.xml",
+        '<?xml version="1.0"?>\n<!DOCTYPE t [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>\n'
+        '<testsuite><testcase classname="t" name="&b;"/></testsuite>\n',
+    )
+    with pytest.raises(InputError, match="refused JUnit XML"):
+        parse_junit(bomb, tmp_path)
+    broken = write(tmp_path / "broken.xml", "<testsuite><testcase name='x'>\n")
+    result = run_cli("test-results", "import", broken, "--path", tmp_path)
+    assert result.code == 2
+    assert "broken.xml:2: malformed JUnit XML" in result.stderr

@@ -1,0 +1,373 @@
+"""Strict, bounded YAML/JSON loading (sdl_gate._yaml) and the mapping of schema errors to lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.conftest import write
+from pydantic import BaseModel, ConfigDict
+
+from sdl_gate._files import MAX_INPUT_BYTES
+from sdl_gate._yaml import (
+    MAX_DEPTH,
+    MAX_VALUES,
+    format_location,
+    load_json,
+    load_yaml,
+    load_yaml_model,
+    parse_json_text,
+    parse_yaml_text,
+    validate,
+)
+from sdl_gate.errors import InputError
+from sdl_gate.policy.waivers import WaiverFile
+
+SOURCE = Path("doc.yaml")
+
+
+def _yaml_error(text: str) -> InputError:
+    with pytest.raises(InputError) as info:
+        parse_yaml_text(text, SOURCE)
+    return info.value
+
+
+def _json_error(text: str) -> InputError:
+    with pytest.raises(InputError) as info:
+        parse_json_text(text, Path("doc.json"))
+    return info.value
+
+
+# --- YAML syntax and structure -----------------------------------------------------------------
+
+
+def test_plain_document_loads_with_line_of_every_key() -> None:
+    data, lines = parse_yaml_text("a: 1\nb:\n  c: [x, y]\n", SOURCE)
+    assert data == {"a": 1, "b": {"c": ["x", "y"]}}
+    assert lines.lines[("a",)] == 1
+    assert lines.lines[("b",)] == 2
+    assert lines.lines[("b", "c")] == 3
+    assert lines.line_for(("b", "c", 5, "missing")) == 3
+
+
+def test_malformed_yaml_reports_line_of_problem() -> None:
+    error = _yaml_error("a: 1\nb: [1, 2\nc: 3\n")
+    assert error.message.startswith("malformed YAML")
+    assert error.line == 3
+    assert error.path == str(SOURCE)
+
+
+def test_bad_indentation_reports_its_line() -> None:
+    error = _yaml_error("a: 1\n  b: 2\n")
+    assert error.message.startswith("malformed YAML")
+    assert error.line == 2
+
+
+def test_duplicate_key_reports_line_of_the_duplicate() -> None:
+    error = _yaml_error("a: 1\nb: 2\na: 3\n")
+    assert error.message == "duplicate key 'a'"
+    assert error.line == 3
+    assert error.location == "a"
+
+
+def test_nested_duplicate_key_names_its_place() -> None:
+    error = _yaml_error("outer:\n  x: 1\n  y: 2\n  x: 3\n")
+    assert "duplicate key 'x'" in error.message
+    assert error.line == 4
+    assert error.location == "outer.x"
+
+
+def test_multiple_documents_rejected_at_second_document() -> None:
+    error = _yaml_error("a: 1\n---\nb: 2\n")
+    assert "more than one YAML document" in error.message
+    assert error.line == 3
+
+
+def test_empty_text_rejected() -> None:
+    error = _yaml_error("")
+    assert "empty" in error.message
+    assert error.line == 1
+
+
+def test_comment_only_file_counts_as_empty() -> None:
+    error = _yaml_error("# nothing here\n\n")
+    assert "empty" in error.message
+
+
+def test_binary_tag_rejected_with_line() -> None:
+    error = _yaml_error("a: 1\nb: !!binary aGVsbG8=\n")
+    assert "unsupported YAML tag" in error.message
+    assert "binary" in error.message
+    assert error.line == 2
+    assert error.location == "b"
+
+
+def test_python_name_tag_on_scalar_rejected() -> None:
+    error = _yaml_error("a: !!python/name:os.system\n")
+    assert "unsupported YAML tag" in error.message
+    assert "python/name" in error.message
+
+
+def test_local_tag_rejected() -> None:
+    error = _yaml_error("a:\n  b: !custom value\n")
+    assert "unsupported YAML tag '!custom'" in error.message
+    assert error.line == 2
+
+
+def test_python_object_tag_on_mapping_rejected() -> None:
+    error = _yaml_error("a: !!python/object:os.system {}\n")
+    assert "unsupported YAML tag" in error.message
+
+
+def test_python_object_apply_tag_on_sequence_rejected() -> None:
+    error = _yaml_error("a: !!python/object/apply:os.system [echo hi]\n")
+    assert "unsupported YAML tag" in error.message
+
+
+def test_merge_key_rejected_with_line() -> None:
+    error = _yaml_error("base: &b {x: 1}\nchild:\n  <<: *b\n  y: 2\n")
+    assert "merge keys" in error.message
+    assert error.line == 3
+
+
+def test_non_scalar_mapping_key_rejected() -> None:
+    error = _yaml_error("? [a, b]\n: 1\n")
+    assert "mapping keys must be plain strings" in error.message
+
+
+def test_recursive_alias_rejected() -> None:
+    error = _yaml_error("a: &x [1, *x]\n")
+    assert "recursive alias" in error.message
+
+
+def test_plain_alias_is_expanded() -> None:
+    data, _ = parse_yaml_text("a: &x [1, 2]\nb: *x\n", SOURCE)
+    assert data == {"a": [1, 2], "b": [1, 2]}
+
+
+def _billion_laughs(levels: int = 9, width: int = 9) -> str:
+    lines = ["l0: &l0 [" + ", ".join(['"lol"'] * width) + "]"]
+    for level in range(1, levels):
+        lines.append(f"l{level}: &l{level} [" + ", ".join([f"*l{level - 1}"] * width) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def test_alias_bomb_refused() -> None:
+    error = _yaml_error(_billion_laughs())
+    assert "alias" in error.message
+    assert "expand" in error.message
+    assert str(MAX_VALUES) in error.message
+
+
+def test_nesting_deeper_than_limit_refused() -> None:
+    depth = MAX_DEPTH + 5
+    error = _yaml_error("a: " + "[" * depth + "]" * depth + "\n")
+    assert f"deeper than {MAX_DEPTH}" in error.message
+
+
+def test_nesting_at_limit_accepted() -> None:
+    # The top-level key counts as one level; MAX_DEPTH - 1 lists below it reach exactly the limit.
+    depth = MAX_DEPTH - 1
+    data, _ = parse_yaml_text("a: " + "[" * depth + "]" * depth + "\n", SOURCE)
+    value = data["a"]
+    for _ in range(depth - 1):
+        value = value[0]
+    assert value == []
+
+
+def test_timestamps_stay_strings() -> None:
+    data, _ = parse_yaml_text("d: 2026-01-01\nt: 2026-01-01T10:00:00Z\n", SOURCE)
+    assert data == {"d": "2026-01-01", "t": "2026-01-01T10:00:00Z"}
+
+
+def test_standard_scalars_are_typed() -> None:
+    data, _ = parse_yaml_text("i: 5\nf: 1.5\nb: true\nn: ~\ns: '5'\nt: !!str 5\n", SOURCE)
+    assert data == {"i": 5, "f": 1.5, "b": True, "n": None, "s": "5", "t": "5"}
+
+
+# --- Files: size, type, encoding ---------------------------------------------------------------
+
+
+def test_load_yaml_reads_file_and_names_it_in_errors(tmp_path: Path) -> None:
+    path = write(tmp_path / "bad.yaml", "a: 1\na: 2\n")
+    with pytest.raises(InputError) as info:
+        load_yaml(path)
+    assert info.value.path == str(path)
+    assert info.value.line == 2
+    assert info.value.diagnostics().startswith(f"{path}:2 at a: duplicate key")
+
+
+def test_fifty_megabyte_file_refused_by_size(tmp_path: Path) -> None:
+    path = tmp_path / "huge.yaml"
+    with path.open("wb") as handle:
+        handle.truncate(50 * 1024 * 1024)
+    with pytest.raises(InputError) as info:
+        load_yaml(path)
+    assert "limit" in info.value.message
+    assert str(MAX_INPUT_BYTES) in info.value.message
+    assert str(50 * 1024 * 1024) in info.value.message
+
+
+def test_explicit_small_limit_is_honoured(tmp_path: Path) -> None:
+    path = write(tmp_path / "small.yaml", "a: 1234567890\n")
+    with pytest.raises(InputError) as info:
+        load_yaml(path, limit=5)
+    assert "5-byte limit" in info.value.message
+
+
+def test_directory_where_file_expected(tmp_path: Path) -> None:
+    directory = tmp_path / "policy.yaml"
+    directory.mkdir()
+    with pytest.raises(InputError) as info:
+        load_yaml(directory)
+    assert "is a directory" in info.value.message
+    assert info.value.path == str(directory)
+
+
+def test_missing_file_reported(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as info:
+        load_yaml(tmp_path / "absent.yaml")
+    assert info.value.message == "file not found"
+
+
+def test_non_utf8_bytes_report_their_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(b"a: 1\nb: 2\nc: caf\xe9\n")
+    with pytest.raises(InputError) as info:
+        load_yaml(path)
+    assert "UTF-8" in info.value.message
+    assert info.value.line == 3
+
+
+# --- JSON --------------------------------------------------------------------------------------
+
+
+def test_json_loads_plain_document(tmp_path: Path) -> None:
+    path = write(tmp_path / "doc.json", '{"a": [1, 2.5, "x", null, true]}')
+    assert load_json(path) == {"a": [1, 2.5, "x", None, True]}
+
+
+def test_json_duplicate_key_rejected() -> None:
+    error = _json_error('{"a": 1, "b": {"c": 1}, "a": 2}')
+    assert error.message == "duplicate key 'a'"
+
+
+def test_json_nested_duplicate_key_rejected() -> None:
+    error = _json_error('{"a": {"c": 1, "c": 2}}')
+    assert error.message == "duplicate key 'c'"
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_json_non_finite_constants_rejected(constant: str) -> None:
+    error = _json_error('{"a": ' + constant + "}")
+    assert error.message == f"{constant} is not valid JSON"
+
+
+def test_malformed_json_reports_line_and_column() -> None:
+    error = _json_error('{\n  "a": 1,\n  "b": }\n')
+    assert error.message.startswith("malformed JSON")
+    assert error.line == 3
+    assert "column 8" in error.message
+
+
+def test_deeply_nested_json_refused() -> None:
+    error = _json_error("[" * 100_000)
+    assert "nested too deeply" in error.message
+
+
+def test_json_file_size_limit(tmp_path: Path) -> None:
+    path = write(tmp_path / "doc.json", '{"a": "' + "x" * 100 + '"}')
+    with pytest.raises(InputError) as info:
+        load_json(path, limit=50)
+    assert "50-byte limit" in info.value.message
+
+
+# --- validation_error mapping ------------------------------------------------------------------
+
+WAIVER = """\
+  - id: W-{n}
+    scope: {{requirement: SM-1}}
+    justification: accepted for the pilot release
+    approver: Bob Example
+    created: 2026-01-01T00:00:00Z
+    expires: {expires}
+"""
+
+
+def _register(*entries: str) -> str:
+    return "version: 1\nwaivers:\n" + "".join(entries)
+
+
+def _validation_error(text: str) -> InputError:
+    data, lines = parse_yaml_text(text, SOURCE)
+    with pytest.raises(InputError) as info:
+        validate(WaiverFile, data, SOURCE, lines, "waiver register")
+    return info.value
+
+
+def test_unknown_key_named_with_its_line() -> None:
+    text = _register(WAIVER.format(n=1, expires="2026-06-30T23:59:59Z") + "    x: 1\n")
+    error = _validation_error(text)
+    assert error.message == "invalid waiver register: unknown key 'x'"
+    assert error.line == 9
+    assert error.location == "waivers[0].x"
+
+
+def test_missing_key_named() -> None:
+    text = _register(WAIVER.format(n=1, expires="2026-06-30T23:59:59Z").replace("    approver: Bob Example\n", ""))
+    error = _validation_error(text)
+    assert error.message == "invalid waiver register: missing required key 'approver'"
+    assert error.location == "waivers[0].approver"
+    assert error.line == 3  # the waiver that lacks it
+
+
+def test_missing_top_level_key_named() -> None:
+    error = _validation_error("waivers: []\n")
+    assert "missing required key 'version'" in error.message
+
+
+def test_wrong_type_names_field_path_and_line() -> None:
+    text = _register(
+        WAIVER.format(n=1, expires="2026-06-30T23:59:59Z"),
+        WAIVER.format(n=2, expires="next week"),
+    )
+    error = _validation_error(text)
+    assert error.location == "waivers[1].expires"
+    assert error.line == 14
+    assert error.diagnostics().startswith("doc.yaml:14 at waivers[1].expires: invalid waiver register:")
+
+
+def test_top_level_list_rejected_as_not_a_mapping() -> None:
+    error = _validation_error("- a\n- b\n")
+    assert "expected a mapping at the top level" in error.message
+    assert error.line == 1
+
+
+def test_further_problems_are_counted() -> None:
+    class Two(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        a: int
+        b: int
+
+    data, lines = parse_yaml_text("c: 1\n", SOURCE)
+    with pytest.raises(InputError) as info:
+        validate(Two, data, SOURCE, lines, "thing")
+    assert "(and 2 more problems)" in info.value.message
+
+
+def test_load_yaml_model_validates_file(tmp_path: Path) -> None:
+    path = write(tmp_path / "waivers.yaml", "version: 1\n")
+    assert load_yaml_model(WaiverFile, path, "waiver register").waivers == []
+
+
+@pytest.mark.parametrize(
+    ("path", "text"),
+    [
+        ((), "(document)"),
+        (("a",), "a"),
+        (("waivers", 2, "expires"), "waivers[2].expires"),
+        ((0, "x"), "[0].x"),
+    ],
+)
+def test_format_location(path: tuple[str | int, ...], text: str) -> None:
+    assert format_location(path) == text
