@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 from sdl_gate.assess import Assessment, RequirementResult, Verdict
 from sdl_gate.checks import Outcome
 
 _WIDTH = 100
+# Repository text (finding messages, names, paths) must not move the cursor, retitle the terminal or start a
+# new line that CI reads as a workflow command: C0 controls (newline included, inside a line), DEL and C1.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _SHORT = {
     Verdict.SATISFIED: "ok",
     Verdict.PARTIALLY_SATISFIED: "part",
@@ -95,4 +99,4 @@ def render_console(assessment: Assessment) -> str:
         for reason in assessment.rejected_evidence:
             lines += _wrap(f"- {reason}", 2)
     lines += ["", assessment.decision.summary]
-    return "\n".join(lines) + "\n"
+    return "\n".join(_CONTROL.sub("\ufffd", line) for line in lines) + "\n"

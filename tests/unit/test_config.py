@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.conftest import ProjectFactory, write
 
-from sdl_gate.config import ToolConfig, load_project
+from sdl_gate.config import ENVIRONMENT_OVERRIDES, PrePushMode, ToolConfig, load_project
 from sdl_gate.errors import ConfigError, InputError
+from tests.conftest import ProjectFactory, write
 
 
 def config_error(project: ProjectFactory, tool_section: str) -> ConfigError:
@@ -138,3 +138,108 @@ def test_non_utf8_pyproject_rejected(project: ProjectFactory) -> None:
 
 def test_same_guideline_in_two_cases_rejected(project: ProjectFactory) -> None:
     config_error(project, '[tool.sdl-gate.guidelines]\nSG-1 = "docs/a.md"\nsg-1 = "docs/b.md"\n')
+
+
+# --- The operator's environment overrides the repository ------------------------------------------------
+
+
+@pytest.fixture
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """No SDL_GATE_* override from the environment the tests run in."""
+    for name in ENVIRONMENT_OVERRIDES:
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_environment_overrides_the_section(project: ProjectFactory, clean_environment: pytest.MonkeyPatch) -> None:
+    project.pyproject(
+        """
+        artifacts = ["wheelhouse/*"]
+        offline = false
+
+        [tool.sdl-gate.signing]
+        identity = "repo@example.com"
+        issuer = "https://repo.example"
+        """
+    )
+    clean_environment.setenv("SDL_GATE_ARTIFACTS", "dist/*.whl\n\n  dist/*.tar.gz  \n")
+    clean_environment.setenv(
+        "SDL_GATE_SIGNING_IDENTITY", "https://github.com/o/r/.github/workflows/release.yml@refs/tags/v1"
+    )
+    clean_environment.setenv("SDL_GATE_SIGNING_ISSUER", "https://token.actions.githubusercontent.com")
+    clean_environment.setenv("SDL_GATE_OFFLINE", "1")
+    config = load_project(project.root).config
+    assert config.artifacts == ["dist/*.whl", "dist/*.tar.gz"]
+    assert config.signing.identity == "https://github.com/o/r/.github/workflows/release.yml@refs/tags/v1"
+    assert config.signing.issuer == "https://token.actions.githubusercontent.com"
+    assert config.offline is True
+
+
+def test_empty_environment_values_change_nothing(
+    project: ProjectFactory, clean_environment: pytest.MonkeyPatch
+) -> None:
+    project.pyproject('artifacts = ["dist/*"]\n')
+    for name in ENVIRONMENT_OVERRIDES:
+        clean_environment.setenv(name, "  ")
+    assert load_project(project.root).config.artifacts == ["dist/*"]
+
+
+def test_environment_applies_without_a_pyproject(tmp_path: Path, clean_environment: pytest.MonkeyPatch) -> None:
+    clean_environment.setenv("SDL_GATE_OFFLINE", "true")
+    assert load_project(tmp_path).config.offline is True
+
+
+def test_an_invalid_environment_value_names_the_variable(
+    project: ProjectFactory, clean_environment: pytest.MonkeyPatch
+) -> None:
+    clean_environment.setenv("SDL_GATE_OFFLINE", "perhaps")
+    with pytest.raises(ConfigError) as info:
+        load_project(project.root)
+    assert "SDL_GATE_OFFLINE" in info.value.message
+    assert info.value.path is None
+
+
+@pytest.mark.parametrize(
+    ("body", "location"),
+    [
+        ('osv-url = "ftp://mirror.example/osv"\n', "tool.sdl-gate.osv-url"),
+        ("sast-jobs = 1000\n", "tool.sdl-gate.sast-jobs"),
+        ('pre-push = "sometimes"\n', "tool.sdl-gate.pre-push"),
+        ('threat-model-format = "visio"\n', "tool.sdl-gate.threat-model-format"),
+        ('[tool.sdl-gate.signing]\nrepository = "not a repo"\n', "tool.sdl-gate.signing.repository"),
+        ('[tool.sdl-gate.signing]\nkeyfile = "k.pem"\n', "tool.sdl-gate.signing.keyfile"),
+    ],
+)
+def test_invalid_values_name_their_key(project: ProjectFactory, body: str, location: str) -> None:
+    error = config_error(project, body)
+    assert error.location == location
+    assert error.line is not None
+
+
+def test_dashed_keys_and_nested_tables_are_read(project: ProjectFactory) -> None:
+    project.pyproject(
+        """
+        threat-model = "security/model.json"
+        threat-model-format = "threat-dragon"
+        dependency-files = ["uv.lock"]
+        sast-jobs = 4
+        pre-push = "blocking"
+
+        [tool.sdl-gate.signing]
+        repository = "owner/name"
+        ref = "refs/tags/v1"
+        staging = true
+        """
+    )
+    loaded = load_project(project.root)
+    config = loaded.config
+    assert (config.threat_model, config.threat_model_format) == ("security/model.json", "threat-dragon")
+    assert config.dependency_files == ["uv.lock"]
+    assert config.sast_jobs == 4
+    assert config.pre_push is PrePushMode.BLOCKING
+    assert (config.signing.repository, config.signing.ref, config.signing.staging) == (
+        "owner/name",
+        "refs/tags/v1",
+        True,
+    )
+    assert loaded.sast_baseline == project.root / "security" / "sast-baseline.json"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
-from tests.conftest import ProjectFactory, write
 
 from sdl_gate.catalogue import load_catalogue
 from sdl_gate.errors import InputError, PolicyError
@@ -15,9 +17,12 @@ from sdl_gate.policy.loader import (
     MAX_EXTENDS_DEPTH,
     builtin_policy_names,
     load_policy_file,
+    load_resolved_policy,
     resolve_policy,
+    resolved_policy_document,
 )
 from sdl_gate.policy.models import Mode, ResolvedRequirement
+from tests.conftest import ProjectFactory, write
 
 ML2 = "iec62443-4-1-ml2"
 ML3 = "iec62443-4-1-ml3"
@@ -532,3 +537,63 @@ def test_to_json_lists_every_requirement_and_the_chain() -> None:
         "enforced_from": None,
         "params": {"max_age_days": 365},
     }
+
+
+# --- The resolved policy a bundle carries --------------------------------------------------------
+
+
+def _resolved(name: str = ML2) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(json.dumps(resolved_policy_document(resolve_policy(name))))
+    return document
+
+
+@pytest.mark.parametrize("name", BUILTINS)
+def test_resolved_policy_round_trips_with_its_digest(name: str) -> None:
+    policy = resolve_policy(name)
+    loaded = load_resolved_policy(json.dumps(_resolved(name)).encode(), path="policy.json")
+    assert loaded == policy
+    assert loaded.digest == policy.digest
+
+
+def test_resolved_policy_whose_content_was_edited_is_refused() -> None:
+    document = _resolved()
+    document["requirements"]["SM-1"]["mode"] = "disabled"
+    with pytest.raises(PolicyError) as info:
+        load_resolved_policy(json.dumps(document).encode(), path="bundle/policy.json")
+    assert info.value.path == "bundle/policy.json"
+    assert "digest" in info.value.message
+
+
+def test_resolved_policy_that_leaves_out_a_requirement_is_refused() -> None:
+    document = _resolved()
+    del document["requirements"]["SVV-3"]
+    with pytest.raises(PolicyError) as info:
+        load_resolved_policy(json.dumps(document).encode(), path="policy.json")
+    assert "SVV-3" in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("change", "location"),
+    [
+        (lambda d: d.pop("digest"), "digest"),
+        (lambda d: d["settings"].update(evidence_max_age_days="soon"), "settings.evidence_max_age_days"),
+        (lambda d: d["requirements"]["SM-1"].update(mode="maybe"), "requirements.SM-1.mode"),
+        (lambda d: d.update(extra=1), "extra"),
+    ],
+)
+def test_resolved_policy_of_the_wrong_shape_names_the_place(
+    change: Callable[[dict[str, Any]], object], location: str
+) -> None:
+    document = _resolved()
+    change(document)
+    with pytest.raises(PolicyError) as info:
+        load_resolved_policy(json.dumps(document).encode(), path="policy.json")
+    assert info.value.path == "policy.json"
+    assert info.value.location == location
+
+
+@pytest.mark.parametrize("data", [b"", b"{", b"[]", b'"policy"'])
+def test_resolved_policy_that_is_not_a_json_object_is_refused(data: bytes) -> None:
+    with pytest.raises(PolicyError) as info:
+        load_resolved_policy(data, path="policy.json")
+    assert info.value.path == "policy.json"

@@ -1,0 +1,204 @@
+"""JUnit XML import (pytest's and other runners'), the ``security.*`` links, and the stored test-results evidence."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from sdl_gate.collectors.test_results import (
+    MAX_JUNIT_BYTES,
+    TestOutcome,
+    TestResult,
+    parse_junit,
+    record_results,
+    results_evidence,
+    split_ids,
+)
+from sdl_gate.errors import InputError
+from sdl_gate.evidence import EvidenceKind, EvidenceStore, FileDigest, StoredEvidence
+from tests.conftest import write
+
+NOW = datetime(2026, 11, 1, 12, tzinfo=timezone.utc)
+TOOL = ("pytest", "8.3.0")
+
+# What ``pytest --junitxml`` writes, with the properties the sdl-gate plugin adds to marked tests.
+PYTEST_XML = """\
+<?xml version="1.0" encoding="utf-8"?>
+<testsuites name="pytest tests">
+  <testsuite name="pytest" errors="1" failures="1" skipped="1" tests="6" time="0.5" hostname="ci">
+    <testcase classname="tests.test_app" name="test_login" time="0.01">
+      <properties>
+        <property name="security.requirements" value="SR-1, SR-2" />
+        <property name="security.threats" value="T-1 T-2" />
+        <property name="security.mitigations" value="M-1" />
+        <property name="security.owner" value="ignored: not a link field" />
+        <property name="requirements" value="ignored: no security. prefix" />
+      </properties>
+    </testcase>
+    <testcase classname="tests.test_app.TestSession" name="test_expiry[30s]" time="0.01">
+      <failure message="assert False">tests/test_app.py:20: AssertionError</failure>
+    </testcase>
+    <testcase classname="tests.test_app" name="test_slow" time="0.0">
+      <skipped type="pytest.skip" message="needs network">tests/test_app.py:30: needs network</skipped>
+    </testcase>
+    <testcase classname="tests.test_app" name="test_setup_broken" time="0.0">
+      <error message="failed on setup">fixture 'db' not found</error>
+    </testcase>
+    <testcase classname="tests.test_app" name="test_skipped_then_failed" time="0.0">
+      <skipped message="xfail" />
+      <failure message="boom" />
+    </testcase>
+    <testcase classname="tests.test_app" name="test_plain" time="0.0">
+      <system-out>hello</system-out>
+    </testcase>
+  </testsuite>
+</testsuites>
+"""
+
+
+def _project(tmp_path: Path) -> Path:
+    write(tmp_path / "tests" / "test_app.py", "def test_login(): pass\n")
+    return tmp_path
+
+
+def _error(tmp_path: Path, data: bytes) -> InputError:
+    path = tmp_path / "report.xml"
+    path.write_bytes(data)
+    with pytest.raises(InputError) as caught:
+        parse_junit(path, tmp_path)
+    assert caught.value.path == str(path)
+    return caught.value
+
+
+def test_pytest_junit_xml_gives_node_ids_outcomes_and_links(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    results = parse_junit(write(root / "report.xml", PYTEST_XML), root)
+    assert [(r.node_id, r.outcome) for r in results] == [
+        ("tests/test_app.py::test_login", TestOutcome.PASSED),
+        ("tests/test_app.py::TestSession::test_expiry[30s]", TestOutcome.FAILED),
+        ("tests/test_app.py::test_slow", TestOutcome.SKIPPED),
+        ("tests/test_app.py::test_setup_broken", TestOutcome.ERROR),
+        ("tests/test_app.py::test_skipped_then_failed", TestOutcome.FAILED),
+        ("tests/test_app.py::test_plain", TestOutcome.PASSED),
+    ]
+    login = results[0]
+    assert (login.requirements, login.threats, login.mitigations) == (("SR-1", "SR-2"), ("T-1", "T-2"), ("M-1",))
+    assert all(r.requirements == () for r in results[1:])
+
+
+def test_a_single_testsuite_root_and_other_runners_reports(tmp_path: Path) -> None:
+    xml = """<testsuite name="jest">
+      <testcase classname="com.example.LoginTest" name="rejectsBadPassword" file="src/test/LoginTest.java"/>
+      <testcase classname="checks" name="lint" file="scripts/lint.py"/>
+      <testcase classname="suite.Group" name="case"/>
+      <testcase classname="" name="bare"/>
+    </testsuite>"""
+    results = parse_junit(write(tmp_path / "report.xml", xml), tmp_path)
+    assert [r.node_id for r in results] == [
+        "src/test/LoginTest.java::LoginTest::rejectsBadPassword",
+        "scripts/lint.py::lint",
+        "suite::Group::case",
+        "bare",
+    ]
+    assert all(r.outcome is TestOutcome.PASSED for r in results)
+
+
+def test_an_impossible_module_name_in_a_report_is_no_file(tmp_path: Path) -> None:
+    xml = f'<testsuite><testcase classname="{"a" * 300}.b" name="t"/></testsuite>'
+    (result,) = parse_junit(write(tmp_path / "report.xml", xml), tmp_path)
+    assert result.node_id == f"{'a' * 300}::b::t"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'<?xml version="1.0"?><!DOCTYPE t [<!ENTITY a "aaaa">]><testsuite><testcase name="&a;"/></testsuite>',
+        b'<?xml version="1.0"?><!DOCTYPE t [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+        b'<testsuite><testcase name="&e;"/></testsuite>',
+    ],
+)
+def test_entities_are_refused(tmp_path: Path, data: bytes) -> None:
+    _error(tmp_path, data)
+
+
+def test_malformed_xml_names_its_line(tmp_path: Path) -> None:
+    assert _error(tmp_path, b"<testsuites>\n  <testsuite>\n  </testsuites>\n").line == 3
+
+
+def test_an_unknown_encoding_is_refused_at_line_one(tmp_path: Path) -> None:
+    assert _error(tmp_path, b'<?xml version="1.0" encoding="x-no-such"?><testsuite/>').line == 1
+
+
+@pytest.mark.parametrize("root", [b"<html><body/></html>", b"<coverage/>"])
+def test_a_document_that_is_not_a_junit_report_is_refused(tmp_path: Path, root: bytes) -> None:
+    assert _error(tmp_path, root).line == 1
+
+
+def test_a_test_case_without_a_name_is_refused(tmp_path: Path) -> None:
+    _error(tmp_path, b'<testsuite><testcase classname="x"/></testsuite>')
+
+
+def test_a_report_over_the_size_limit_is_refused_before_parsing(tmp_path: Path) -> None:
+    path = tmp_path / "report.xml"
+    with path.open("wb") as handle:
+        handle.truncate(MAX_JUNIT_BYTES + 1)
+    with pytest.raises(InputError) as caught:
+        parse_junit(path, tmp_path)
+    assert caught.value.path == str(path)
+    assert str(MAX_JUNIT_BYTES) in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("value", "ids"),
+    [("SR-1, SR-2", ("SR-1", "SR-2")), ("SR-1 SR-2", ("SR-1", "SR-2")), (" , ", ()), ("SR-1,,SR-2", ("SR-1", "SR-2"))],
+)
+def test_split_ids(value: str, ids: tuple[str, ...]) -> None:
+    assert split_ids(value) == ids
+
+
+# --- evidence -------------------------------------------------------------------------------------------------
+
+COMMIT = "c" * 40
+
+
+def _result(node_id: str, outcome: TestOutcome = TestOutcome.PASSED, **links: tuple[str, ...]) -> TestResult:
+    return TestResult(node_id=node_id, outcome=outcome, **links)
+
+
+def test_results_evidence_is_sorted_and_its_id_does_not_depend_on_order() -> None:
+    results = [_result("tests/b.py::t"), _result("tests/a.py::t", TestOutcome.FAILED, requirements=("SR-1",))]
+    files = [FileDigest(path="tests/b.py", sha256="b" * 64), FileDigest(path="tests/a.py", sha256="a" * 64)]
+    first = results_evidence(results, commit=COMMIT, tool=TOOL, files=files)
+    second = results_evidence(list(reversed(results)), commit=COMMIT, tool=TOOL, files=list(reversed(files)))
+    assert first.id == second.id
+    assert first.kind is EvidenceKind.TEST_RESULTS
+    assert [t["node_id"] for t in first.payload["tests"]] == ["tests/a.py::t", "tests/b.py::t"]
+    assert first.payload["tests"][0] == {
+        "node_id": "tests/a.py::t",
+        "outcome": "failed",
+        "requirements": ["SR-1"],
+        "threats": [],
+        "mitigations": [],
+    }
+    assert [f.path for f in first.subject.files] == ["tests/a.py", "tests/b.py"]
+
+
+def test_later_runs_on_the_same_commit_merge_and_replace_earlier_results(tmp_path: Path) -> None:
+    record_results(tmp_path, [_result("t::a", TestOutcome.FAILED), _result("t::b")], commit=COMMIT, now=NOW, tool=TOOL)
+    record_results(tmp_path, [_result("t::a"), _result("t::c")], commit=COMMIT, now=NOW, tool=TOOL)
+    latest = EvidenceStore(tmp_path).latest(EvidenceKind.TEST_RESULTS)
+    assert isinstance(latest, StoredEvidence)
+    assert [(t["node_id"], t["outcome"]) for t in latest.evidence.payload["tests"]] == [
+        ("t::a", "passed"),
+        ("t::b", "passed"),
+        ("t::c", "passed"),
+    ]
+
+
+def test_a_run_on_another_commit_starts_afresh(tmp_path: Path) -> None:
+    record_results(tmp_path, [_result("t::old")], commit="d" * 40, now=NOW, tool=TOOL)
+    stored = record_results(tmp_path, [_result("t::new")], commit=COMMIT, now=NOW, tool=TOOL)
+    assert [t["node_id"] for t in stored.evidence.payload["tests"]] == ["t::new"]
+    assert stored.evidence.subject.commit == COMMIT

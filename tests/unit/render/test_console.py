@@ -1,0 +1,63 @@
+"""The terminal view of the fixed sample assessment: golden text, sections, and text that stays inert."""
+
+from __future__ import annotations
+
+import re
+
+from sdl_gate.render.console import render_console
+from tests.conftest import Golden
+from tests.report_data import sample_assessment
+
+# C0 controls except the newline that separates lines, DEL and C1 controls (CSI, OSC as single bytes).
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+def test_golden(golden: Golden) -> None:
+    golden("report.txt", render_console(sample_assessment()))
+
+
+def test_header_names_product_commit_policy_and_date() -> None:
+    lines = render_console(sample_assessment()).splitlines()
+    assert lines[1] == "product  modbus-mqtt-gateway 1.4.0 @ 0123456789ab"
+    assert lines[2].startswith("policy   sample (security/policy.yaml) sha256:")
+    assert lines[3] == "date     2026-11-20"
+
+
+def test_one_line_per_practice_then_each_section_lists_its_requirements() -> None:
+    assessment = sample_assessment()
+    text = render_console(assessment)
+    lines = text.splitlines()
+    header = lines.index(next(line for line in lines if line.startswith("practice ")))
+    assert [line.split()[0] for line in lines[header + 1 : header + 9]] == [p.id for p in assessment.practices]
+    blocking = [line.split()[1] for line in lines if line.startswith("  x ")]
+    assert blocking == assessment.decision.blocking
+    assert [line.split()[1] for line in lines if line.startswith("  ! ")] == ["DM-6"]
+    assert [line.split()[1] for line in lines if line.startswith("  ~ ")] == ["SVV-4"]
+    assert [line.split()[1] for line in lines if line.startswith("  - ") and "-" in line.split()[1]][:1] == ["SM-10"]
+    assert f"Blocking ({len(assessment.decision.blocking)})" in text
+    assert "Evidence not used" in text and "sbom evidence from commit 89abcdef" in text
+    for waiver in ("W-001", "W-002", "W-003"):
+        assert f"  {waiver}: " in text
+    assert lines[-1] == assessment.decision.summary
+
+
+def test_control_characters_from_findings_never_reach_the_terminal() -> None:
+    # SM-2's message carries a bell character; a hostile one could carry terminal escape sequences.
+    text = render_console(sample_assessment())
+    assert _CONTROL.search(text) is None
+
+
+def test_escape_sequences_and_line_breaks_in_repository_text_stay_inert() -> None:
+    base = sample_assessment()
+    hostile = "\x1b[2J\x1b]0;owned\x07\x9b31m\n::error::forged annotation\rdone"
+    requirements = [
+        r.model_copy(update={"findings": [r.findings[0].model_copy(update={"message": hostile, "location": hostile})]})
+        if r.id == "SM-2"
+        else r
+        for r in base.requirements
+    ]
+    product = base.product.model_copy(update={"name": "widget\n::error::forged"})
+    text = render_console(base.model_copy(update={"requirements": requirements, "product": product}))
+    assert _CONTROL.search(text) is None
+    assert not any(line.startswith("::") for line in text.splitlines())
+    assert "forged annotation" in text  # shown, not dropped
