@@ -66,7 +66,7 @@ def days_ago(days: int) -> str:
     return (TODAY - timedelta(days=days)).isoformat()
 
 
-# --- Evidence sets and check inputs ---------------------------------------------------------------------
+# --- Evidence sets and check inputs -------------------------------------------------------------------------------
 
 
 def evidence(kind: EvidenceKind, payload: Mapping[str, Any]) -> Evidence:
@@ -142,7 +142,7 @@ def run_criterion(requirement: str, index: int, given: CheckInput) -> Finding:
     return findings[index]
 
 
-# --- Waivers ----------------------------------------------------------------------------------------------
+# --- Waivers ------------------------------------------------------------------------------------------------------
 
 
 def waiver(
@@ -194,7 +194,7 @@ def waivers_evidence(*waivers: Waiver) -> Evidence:
     )
 
 
-# --- Records and repository facts ---------------------------------------------------------------------------
+# --- Records and repository facts ---------------------------------------------------------------------------------
 
 
 def link(path: str = "docs/process.md", *, status: str = "unchanged", expected: str = DIGEST) -> dict[str, Any]:
@@ -263,7 +263,7 @@ def guideline(path: str = "docs/user-guide.md", status: str = "present") -> dict
     return {"path": path, "status": status, "sha256": DIGEST if status != "missing" else None}
 
 
-# --- Signatures and bundles -------------------------------------------------------------------------------
+# --- Signatures and bundles ---------------------------------------------------------------------------------------
 
 
 def artifact(
@@ -329,7 +329,7 @@ def bundle(*, signed: bool = True) -> Evidence:
     return evidence(EvidenceKind.BUNDLE, payload.model_dump(mode="json"))
 
 
-# --- Development environment, history, test results ----------------------------------------------------------
+# --- Development environment, history, test results ---------------------------------------------------------------
 
 
 def workflow(
@@ -393,7 +393,7 @@ def recorded_tests(*results: TestResult) -> Evidence:
     return evidence(EvidenceKind.TEST_RESULTS, {"tests": [r.model_dump(mode="json") for r in results]})
 
 
-# --- SBOM and vulnerability audit ---------------------------------------------------------------------------
+# --- SBOM and vulnerability audit ---------------------------------------------------------------------------------
 
 
 def sbom(
@@ -514,7 +514,7 @@ def audit(
     return evidence(EvidenceKind.VULNERABILITY_AUDIT, payload.model_dump(mode="json"))
 
 
-# --- Static analysis ------------------------------------------------------------------------------------------
+# --- Static analysis ----------------------------------------------------------------------------------------------
 
 
 def sast_finding(
@@ -587,7 +587,7 @@ def sast(
     return evidence(EvidenceKind.SAST, report.model_dump(mode="json"))
 
 
-# --- Threat model and security requirements -----------------------------------------------------------------
+# --- Threat model and security requirements -----------------------------------------------------------------------
 
 
 def model_data(**changes: Any) -> dict[str, Any]:
