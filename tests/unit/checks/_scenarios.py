@@ -1,0 +1,411 @@
+"""One pass, one fail and one not_available input for every criterion of the practice tables.
+
+The practice-table tests (``test_sm.py`` ... ``test_sg.py``) run each requirement's real ``Check`` on these
+inputs and assert the outcome of the targeted criterion, so every (requirement, criterion) pair in
+``sdl_gate.checks.CHECKS`` is exercised with hand-built evidence. ``test_registry.py`` asserts that every
+criterion in the tables has its scenarios; ``python -m tests.unit.checks._scenarios`` prints the counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from sdl_gate.attest.files import SignatureFormat, VerifyStatus
+from sdl_gate.checks import CHECKS, Check, CheckInput, Outcome
+from sdl_gate.collectors.records import RecordKind
+from sdl_gate.collectors.sbom import SbomOrigin
+from sdl_gate.collectors.test_results import TestOutcome
+from sdl_gate.collectors.vulns import AuditStatus
+from sdl_gate.evidence import Evidence
+from sdl_gate.policy.waivers import Waiver
+from sdl_gate.sast.models import NotAnalysed, SuppressionProblem
+from sdl_gate.sbom.quality import Element
+from sdl_gate.threatmodel.freshness import FreshnessStatus
+from tests.unit.checks._build import (
+    CODEOWNERS,
+    MODEL_PATH,
+    OTHER_DIGEST,
+    REQUIREMENTS_PATH,
+    SECURITY_POLICY,
+    artifact,
+    audit,
+    bundle,
+    check_input,
+    dependency,
+    devenv,
+    fresh,
+    gap,
+    guideline,
+    history,
+    key_scan,
+    model_data,
+    passing_tests,
+    private_key,
+    record_entry,
+    recorded_test,
+    recorded_tests,
+    records,
+    release,
+    repository,
+    requirement,
+    review_of,
+    run_criterion,
+    sast,
+    sast_finding,
+    sbom,
+    security_requirements,
+    signatures,
+    suppression,
+    threat_model,
+    vuln,
+    waiver,
+    waivers_evidence,
+    workflow,
+)
+
+#: The record kinds each requirement's record criterion accepts (the practice tables, read as a spec).
+RECORD_KINDS: dict[str, tuple[str, ...]] = {
+    "SM-1": ("process_document",),
+    "SM-2": ("process_document",),
+    "SM-3": ("process_document",),
+    "SM-4": ("training",),
+    "SM-5": ("process_document",),
+    "SM-7": ("process_document",),
+    "SM-8": ("key_custody",),
+    "SM-9": ("review",),
+    "SM-10": ("supplier_attestation",),
+    "SM-12": ("review",),
+    "SM-13": ("periodic_review",),
+    "SR-2": ("review",),
+    "SR-5": ("review",),
+    "SD-1": ("process_document",),
+    "SD-3": ("review",),
+    "SD-4": ("process_document",),
+    "SI-1": ("review",),
+    "SI-2": ("process_document",),
+    "SVV-3": ("test_report",),
+    "SVV-4": ("pen_test",),
+    "SVV-5": ("process_document", "test_report"),
+    "DM-2": ("triage",),
+    "DM-3": ("triage",),
+    "DM-5": ("process_document",),
+    "DM-6": ("periodic_review",),
+    "SUM-1": ("test_report",),
+    "SUM-2": ("release_notes",),
+    "SUM-3": ("release_notes",),
+    "SUM-5": ("process_document",),
+    "SG-7": ("review",),
+}
+
+Build = Callable[[str], CheckInput]
+
+
+def _accepted_record(requirement_id: str) -> Evidence:
+    return records(record_entry("R-1", RECORD_KINDS[requirement_id][0], [requirement_id]))
+
+
+def _wrong_kind_record(requirement_id: str) -> Evidence:
+    wrong = next(k.value for k in RecordKind if k.value not in RECORD_KINDS[requirement_id])
+    return records(record_entry("R-1", wrong, [requirement_id]))
+
+
+def _nothing(requirement_id: str) -> CheckInput:
+    return check_input(requirement_id)
+
+
+def _with(*items: Evidence, waivers: tuple[Waiver, ...] = ()) -> Build:
+    """A scenario whose evidence does not depend on the requirement."""
+    return lambda requirement_id: check_input(requirement_id, *items, waivers=waivers)
+
+
+_ACTIVE = waiver("W-1", requirement="SM-11")
+_EXPIRED = waiver("W-old", requirement="SM-11", created_days_ago=60, expires_in_days=-1)
+_VULN_WAIVER = waiver("W-vuln", vulnerability="GHSA-aaaa-bbbb-cccc", package="requests")
+_OLD_FIX = vuln(published="2025-12-01T00:00:00Z")
+_BOUNDARY_FREE = model_data(zones=[{"id": "plant", "name": "Plant"}, {"id": "ops", "name": "Operations", "sl_t": 3}])
+
+
+@dataclass(frozen=True)
+class Scenarios:
+    """Inputs on which one criterion answers pass, fail and not_available (None: it cannot answer that)."""
+
+    passing: Build
+    failing: Build | None
+    unavailable: Build | None
+    #: What the criterion answers when none of its evidence exists (optional evidence: not_applicable).
+    absent: Outcome = Outcome.NOT_AVAILABLE
+    #: Why ``failing`` or ``unavailable`` is None.
+    why_not: str = ""
+
+
+SCENARIOS: dict[str, Scenarios] = {
+    # _criteria.py
+    "record": Scenarios(
+        passing=lambda r: check_input(r, _accepted_record(r)),
+        failing=lambda r: check_input(r, _wrong_kind_record(r)),
+        unavailable=_nothing,
+    ),
+    "codeowners or record": Scenarios(
+        passing=_with(repository(codeowners=CODEOWNERS)),
+        failing=_with(repository(), records()),
+        unavailable=_nothing,
+    ),
+    "security_policy": Scenarios(
+        passing=_with(repository(security_policy=SECURITY_POLICY)),
+        failing=_with(repository()),
+        unavailable=_nothing,
+    ),
+    "guideline_document": Scenarios(
+        passing=lambda r: check_input(r, repository(guidelines={r: guideline()})),
+        failing=lambda r: check_input(r, repository(guidelines={r: guideline(status="empty")})),
+        unavailable=_nothing,
+    ),
+    "waiver_register": Scenarios(
+        passing=_with(waivers_evidence(_ACTIVE), waivers=(_ACTIVE,)),
+        failing=_with(waivers_evidence(_ACTIVE, _EXPIRED), waivers=(_ACTIVE, _EXPIRED)),
+        unavailable=_with(waivers=(_ACTIVE,)),
+    ),
+    # _signing.py
+    "release_signatures": Scenarios(
+        passing=_with(signatures(artifact())),
+        failing=_with(signatures(artifact(status=VerifyStatus.UNSIGNED))),
+        unavailable=_with(signatures(patterns=())),
+    ),
+    "verifiable_updates": Scenarios(
+        passing=_with(signatures(artifact())),
+        failing=_with(signatures(artifact(status=VerifyStatus.INVALID, detail="digest mismatch"))),
+        unavailable=_with(signatures()),
+    ),
+    "keyless_signing or record": Scenarios(
+        passing=_with(signatures(artifact())),
+        failing=_with(signatures(artifact(signature_format=SignatureFormat.KEY)), records()),
+        unavailable=_nothing,
+    ),
+    "no_committed_private_key": Scenarios(
+        passing=_with(signatures(artifact())),
+        failing=_with(signatures(artifact(), scan=key_scan(private_key()))),
+        unavailable=_with(signatures(artifact(), scan=key_scan(complete=False, problem="git ls-files failed"))),
+    ),
+    "release_bundle": Scenarios(
+        passing=_with(bundle()),
+        failing=_with(bundle(signed=False)),
+        unavailable=_nothing,
+    ),
+    # _devenv.py
+    "development_environment": Scenarios(
+        passing=_with(devenv(workflow())),
+        failing=_with(devenv(workflow(".github/workflows/ci.yml", "actions/setup-python@v5 is not pinned"))),
+        unavailable=_with(devenv(ci="none")),
+    ),
+    # _history.py
+    "release_history": Scenarios(
+        passing=_with(history(release(60, 0.8))),
+        failing=_with(history(release(60, 0.8), refused={"widget-1.0.zip": "its manifest signature does not verify"})),
+        unavailable=None,
+        absent=Outcome.NOT_APPLICABLE,
+        why_not="without --history it has nothing to judge (not_applicable); given history verifies or fails",
+    ),
+    "improvement_trend": Scenarios(
+        passing=_with(history(release(90, 0.5), release(30, 0.8))),
+        failing=_with(history(release(90, 0.8), release(30, 0.5))),
+        unavailable=_with(history(release(30, 0.8))),
+        absent=Outcome.NOT_APPLICABLE,
+    ),
+    # _regression.py
+    "regression_tests": Scenarios(
+        passing=_with(recorded_tests(recorded_test("tests/test_api.py::test_ok"))),
+        failing=_with(recorded_tests(recorded_test("tests/test_api.py::test_ok", TestOutcome.FAILED))),
+        unavailable=_nothing,
+    ),
+    # _vulns.py
+    "sbom": Scenarios(
+        passing=_with(sbom()),
+        failing=_with(sbom(gaps=(gap(Element.VERSION),))),
+        unavailable=_with(sbom(origin=SbomOrigin.UNAVAILABLE)),
+    ),
+    "known_vulnerabilities": Scenarios(
+        passing=_with(audit()),
+        failing=_with(audit(vuln())),
+        unavailable=_with(audit(status=AuditStatus.UNAVAILABLE, reason="pip-audit timed out")),
+    ),
+    "vulnerability_dispositions": Scenarios(
+        passing=_with(audit(vuln()), waivers=(_VULN_WAIVER,)),
+        failing=_with(audit(vuln())),
+        unavailable=_with(audit(vuln(), dependencies=(dependency(), dependency("lxml", skipped="not on PyPI")))),
+    ),
+    "vulnerability_severity": Scenarios(
+        passing=_with(audit(vuln())),
+        failing=None,
+        unavailable=_with(audit(vuln(severity=(), record_found=False))),
+        why_not="a vulnerability without a known severity is not_available, never fail",
+    ),
+    "patch_timeliness": Scenarios(
+        passing=_with(audit(vuln())),
+        failing=_with(audit(_OLD_FIX)),
+        unavailable=_with(audit(vuln(published=None))),
+    ),
+    # _sast.py
+    "sast_coverage": Scenarios(
+        passing=_with(sast()),
+        failing=_with(sast(not_analysed=(NotAnalysed(path="widget/broken.py", reason="syntax error"),))),
+        unavailable=_nothing,
+    ),
+    "sast_findings": Scenarios(
+        passing=_with(sast()),
+        failing=_with(sast(sast_finding())),
+        unavailable=_nothing,
+    ),
+    "sast_configuration": Scenarios(
+        passing=_with(sast()),
+        failing=_with(sast(config_source=None)),
+        unavailable=_nothing,
+    ),
+    "sast_suppressions": Scenarios(
+        passing=_with(sast(suppressions=(suppression(),))),
+        failing=_with(sast(suppressions=(suppression(SuppressionProblem.NO_JUSTIFICATION),))),
+        unavailable=_nothing,
+    ),
+    # _threats.py
+    "security_context": Scenarios(
+        passing=_with(threat_model()),
+        failing=_with(threat_model(model_data(product={"name": "widget"}))),
+        unavailable=_nothing,
+    ),
+    "threat_coverage": Scenarios(
+        passing=_with(threat_model()),
+        failing=_with(threat_model(model_data(threats=[], dispositions=[]))),
+        unavailable=_nothing,
+    ),
+    "threat_model_review": Scenarios(
+        passing=_with(threat_model()),
+        failing=_with(threat_model(freshness=fresh(status=FreshnessStatus.STALE))),
+        unavailable=_with(threat_model(freshness=fresh(status=FreshnessStatus.UNKNOWN))),
+    ),
+    "boundary_characterisation": Scenarios(
+        passing=_with(threat_model()),
+        failing=_with(threat_model(_BOUNDARY_FREE)),
+        unavailable=_nothing,
+    ),
+    "defence_in_depth": Scenarios(
+        passing=_with(threat_model()),
+        failing=_with(
+            threat_model(model_data(dispositions=[{"threat": "T1", "status": "mitigated", "mitigations": ["M1"]}]))
+        ),
+        unavailable=_with(
+            threat_model(
+                model_data(threats=[{"id": "T1", "title": "Spoofed readings", "stride": "spoofing", "affects": ["f1"]}])
+            )
+        ),
+    ),
+    "security_requirements": Scenarios(
+        passing=_with(security_requirements()),
+        failing=_with(security_requirements(requirement(category=None))),
+        unavailable=_nothing,
+    ),
+    "requirements_content": Scenarios(
+        passing=_with(security_requirements(), threat_model()),
+        failing=_with(security_requirements(requirement(sl_c=1)), threat_model()),
+        unavailable=_with(security_requirements()),
+    ),
+    "reviewed_security_requirements": Scenarios(
+        passing=lambda r: check_input(r, records(review_of(REQUIREMENTS_PATH, r)), security_requirements()),
+        failing=lambda r: check_input(
+            r, records(review_of(REQUIREMENTS_PATH, r, digest=OTHER_DIGEST)), security_requirements()
+        ),
+        unavailable=lambda r: check_input(r, records(review_of(REQUIREMENTS_PATH, r))),
+    ),
+    "reviewed_threat_model": Scenarios(
+        passing=lambda r: check_input(r, records(review_of(MODEL_PATH, r)), threat_model()),
+        failing=lambda r: check_input(r, records(review_of(MODEL_PATH, r, digest=OTHER_DIGEST)), threat_model()),
+        unavailable=lambda r: check_input(r, records(review_of(MODEL_PATH, r))),
+    ),
+    "mitigation_tests": Scenarios(
+        passing=_with(passing_tests(), threat_model()),
+        failing=_with(recorded_tests(recorded_test("tests/test_tls.py::test_mutual_tls")), threat_model()),
+        unavailable=_with(threat_model()),
+    ),
+    "requirement_tests": Scenarios(
+        passing=_with(passing_tests(), security_requirements(), threat_model()),
+        failing=_with(
+            recorded_tests(
+                recorded_test("tests/test_tls.py::test_mutual_tls"),
+                recorded_test("tests/test_sign.py::test_signed_reading", TestOutcome.SKIPPED),
+            ),
+            security_requirements(),
+            threat_model(),
+        ),
+        unavailable=_with(security_requirements(), threat_model()),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One criterion of one requirement's check, and the outcome a scenario must give it."""
+
+    requirement: str
+    index: int
+    criterion: str
+    expected: Outcome
+    build: Build
+
+
+def criteria_of(table: Mapping[str, Check]) -> Iterator[tuple[str, int, str]]:
+    """Every (requirement, position, criterion name) of a practice table, in table order."""
+    for requirement_id, check in table.items():
+        for index, criterion in enumerate(check.criteria):
+            yield requirement_id, index, criterion.name
+
+
+def cases(table: Mapping[str, Check]) -> list[Any]:
+    """Pytest parameters: a pass, a fail and a not_available case per criterion of ``table``, where it can."""
+    params = []
+    for requirement_id, index, name in criteria_of(table):
+        scenarios = SCENARIOS[name]
+        for expected, build in (
+            (Outcome.PASS, scenarios.passing),
+            (Outcome.FAIL, scenarios.failing),
+            (Outcome.NOT_AVAILABLE, scenarios.unavailable),
+        ):
+            if build is not None:
+                case = Case(requirement_id, index, name, expected, build)
+                params.append(pytest.param(case, id=f"{requirement_id}[{index}]-{name}-{expected.value}"))
+    return params
+
+
+def assert_case(case: Case) -> None:
+    """Run the requirement's real check on the case's input; its criterion must answer as expected."""
+    given = case.build(case.requirement)
+    finding = run_criterion(case.requirement, case.index, given)
+    assert finding.outcome is case.expected, finding.message
+    assert finding.requirement == case.requirement
+    if case.expected in (Outcome.PASS, Outcome.FAIL):
+        # A verdict names the evidence it read, and only evidence the assessment holds.
+        assert finding.evidence
+        assert set(finding.evidence) <= set(given.evidence.ids())
+
+
+def counts() -> dict[str, int]:
+    """How many criteria the tables hold and how many of them have a pass, fail and not_available scenario."""
+    pairs = list(criteria_of(CHECKS))
+    names = {name for _, _, name in pairs}
+    return {
+        "requirements": len(CHECKS),
+        "criterion instances": len(pairs),
+        "distinct criteria": len(names),
+        "with a pass case": sum(1 for _, _, n in pairs if SCENARIOS[n].passing is not None),
+        "with a fail case": sum(1 for _, _, n in pairs if SCENARIOS[n].failing is not None),
+        "with a not_available case": sum(1 for _, _, n in pairs if SCENARIOS[n].unavailable is not None),
+        "distinct with a pass case": sum(1 for n in names if SCENARIOS[n].passing is not None),
+        "distinct with a fail case": sum(1 for n in names if SCENARIOS[n].failing is not None),
+        "distinct with a not_available case": sum(1 for n in names if SCENARIOS[n].unavailable is not None),
+    }
+
+
+if __name__ == "__main__":
+    for label, number in counts().items():
+        print(f"{label}: {number}")

@@ -1,0 +1,73 @@
+"""The security-management table (checks/sm.py): every criterion of SM-1 to SM-13 on hand-built evidence."""
+
+from __future__ import annotations
+
+import pytest
+
+from sdl_gate.attest.files import SignatureFormat
+from sdl_gate.checks import CHECKS, Outcome, sm
+from tests.unit.checks._build import (
+    CODEOWNERS,
+    artifact,
+    audit,
+    bundle,
+    check_input,
+    key_scan,
+    private_key,
+    record_entry,
+    records,
+    repository,
+    signatures,
+    vuln,
+    waiver,
+    waivers_evidence,
+)
+from tests.unit.checks._scenarios import Case, assert_case, cases
+
+
+@pytest.mark.parametrize("case", cases(sm.CHECKS))
+def test_criterion_answers_on_hand_built_evidence(case: Case) -> None:
+    assert_case(case)
+
+
+def test_sm2_is_met_by_codeowners_or_by_a_roles_document() -> None:
+    by_owners = CHECKS["SM-2"].run(check_input("SM-2", repository(codeowners=CODEOWNERS)))
+    roles = records(record_entry("roles", "process_document", ["SM-2"]))
+    by_record = CHECKS["SM-2"].run(check_input("SM-2", repository(), roles))
+    assert [f.outcome for f in by_owners] == [Outcome.PASS]
+    assert by_owners[0].criterion == "codeowners"
+    assert [f.outcome for f in by_record] == [Outcome.PASS]
+    assert by_record[0].criterion == "record"
+
+
+def test_sm8_accepts_key_signing_only_with_a_key_custody_record() -> None:
+    keyed = signatures(artifact(signature_format=SignatureFormat.KEY), key="public key keys/release.pub")
+    custody = records(record_entry("custody", "key_custody", ["SM-8"]))
+    without = CHECKS["SM-8"].run(check_input("SM-8", keyed, records()))
+    with_custody = CHECKS["SM-8"].run(check_input("SM-8", keyed, custody))
+    assert without[0].outcome is Outcome.FAIL
+    assert "key_custody" in without[0].message
+    assert [f.outcome for f in with_custody] == [Outcome.PASS, Outcome.PASS]
+
+
+def test_sm8_fails_on_a_committed_key_even_when_releases_are_signed_keyless() -> None:
+    leaked = signatures(artifact(), scan=key_scan(private_key("deploy/id_rsa")))
+    findings = CHECKS["SM-8"].run(check_input("SM-8", leaked))
+    assert [f.outcome for f in findings] == [Outcome.PASS, Outcome.FAIL]
+    assert findings[1].location == "deploy/id_rsa"
+
+
+def test_sm11_needs_both_a_sound_register_and_a_disposition_for_every_vulnerability() -> None:
+    vuln_waiver = waiver("W-vuln", vulnerability="GHSA-aaaa-bbbb-cccc", package="requests")
+    disposed = CHECKS["SM-11"].run(
+        check_input("SM-11", waivers_evidence(vuln_waiver), audit(vuln()), waivers=[vuln_waiver])
+    )
+    undisposed = CHECKS["SM-11"].run(check_input("SM-11", waivers_evidence(), audit(vuln())))
+    assert [f.outcome for f in disposed] == [Outcome.PASS, Outcome.PASS]
+    assert undisposed[1].outcome is Outcome.FAIL
+
+
+def test_sm12_without_history_is_decided_by_the_record_and_the_bundle() -> None:
+    review = records(record_entry("verification", "review", ["SM-12"]))
+    findings = CHECKS["SM-12"].run(check_input("SM-12", review, bundle()))
+    assert [f.outcome for f in findings] == [Outcome.PASS, Outcome.PASS, Outcome.NOT_APPLICABLE]
