@@ -19,7 +19,7 @@ from sdl_gate.attest.sigstore_verify import IdentityPolicy, Instance, SigstoreVe
 from sdl_gate.bundle import layout
 from sdl_gate.bundle.snapshots import HistoryPayload, PracticeSnapshot, RefusedBundle, ReleaseSnapshot
 from sdl_gate.bundle.verify import verify_bundle
-from sdl_gate.bundle.zipfmt import inspect_archive, read_entry
+from sdl_gate.bundle.zipfmt import UnsafeArchive, inspect_archive, read_entry
 from sdl_gate.config import Project
 from sdl_gate.errors import ConfigError, InputError
 from sdl_gate.evidence import Evidence, EvidenceKind, EvidenceStore, StoredEvidence, Subject, ToolInfo
@@ -58,15 +58,18 @@ def manifest_verifier(project: Project) -> ManifestVerifier:
     return ManifestVerifier(public_key=public_key, sigstore=sigstore)
 
 
-def _snapshot(path: Path, sha256: str, signer: str) -> ReleaseSnapshot:
+def _snapshot(path: Path, sha256: str, signer: str, verified: dict[str, str]) -> ReleaseSnapshot:
+    from sdl_gate._files import sha256_bytes
     from sdl_gate.assess import Assessment, Verdict
     from sdl_gate.policy.waivers import WaiverState
 
     with zipfile.ZipFile(path) as archive:
         entries = inspect_archive(archive)
-        assessment = Assessment.model_validate_json(
-            read_entry(archive, entries[layout.ASSESSMENT], MAX_ASSESSMENT_BYTES)
-        )
+        data = read_entry(archive, entries[layout.ASSESSMENT], MAX_ASSESSMENT_BYTES)
+    # Only the bytes the verified manifest lists count, whatever the file holds by now.
+    if sha256_bytes(data) != verified.get(layout.ASSESSMENT):
+        raise KeyError(layout.ASSESSMENT)
+    assessment = Assessment.model_validate_json(data)
     practice_of = {r.id: r.practice for r in assessment.requirements}
     waivers: dict[str, int] = {}
     for waiver in assessment.waivers:
@@ -123,8 +126,8 @@ def read_history(directory: Path, verifier: ManifestVerifier, product: str) -> H
             continue
         signer = next((line.split(": ", 1)[1] for line in report.summary if line.startswith("manifest signed by")), "")
         try:
-            snapshot = _snapshot(path, sha256_file(path), signer)
-        except (ValidationError, KeyError, zipfile.BadZipFile) as exc:
+            snapshot = _snapshot(path, sha256_file(path), signer, report.digests)
+        except (ValidationError, KeyError, zipfile.BadZipFile, UnsafeArchive) as exc:
             refused.append(RefusedBundle(bundle=path.name, reason=f"unreadable assessment ({type(exc).__name__})"))
             continue
         if snapshot.product != product:
