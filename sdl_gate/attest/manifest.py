@@ -7,6 +7,7 @@ from typing import Protocol
 
 from sdl_gate.attest.dsse import parse_envelope
 from sdl_gate.attest.keys import PrivateKey, PublicKey, SignatureInvalid, key_id, sign_envelope, verify_envelope
+from sdl_gate.attest.purpose import Purpose, signed_statement
 from sdl_gate.attest.sigstore_sign import SigstoreSigning
 from sdl_gate.attest.sigstore_verify import (
     SigstoreVerifier,
@@ -15,6 +16,7 @@ from sdl_gate.attest.sigstore_verify import (
     load_trusted_root,
     trusted_root_json,
 )
+from sdl_gate.attest.statement import PAYLOAD_TYPE
 
 KEY_SIGNATURE_SUFFIX = ".dsse.json"
 SIGSTORE_SIGNATURE_SUFFIX = ".sigstore.json"
@@ -103,6 +105,7 @@ class ManifestVerifier:
             if envelope.to_json().encode("utf-8") != signature:
                 raise SignatureInvalid("the DSSE envelope is not in the form sdl-gate writes (altered)")
             payload = verify_envelope(envelope, self.public_key)
+            payload_type = envelope.payload_type
             signer = f"key {key_id(self.public_key)}"
         elif suffix == SIGSTORE_SIGNATURE_SUFFIX:
             if self.sigstore is None:
@@ -110,9 +113,12 @@ class ManifestVerifier:
             if load_bundle(signature).to_json().encode("utf-8") != signature:
                 raise SignatureInvalid("the Sigstore bundle is not in the form sdl-gate writes (altered)")
             payload, who = self.sigstore.verify_statement(signature)
+            payload_type = PAYLOAD_TYPE
             signer = f"{who.identity} ({who.issuer})"
         else:
             raise SignatureInvalid(f"unknown signature format {suffix!r}")
         if payload != manifest:
             raise SignatureInvalid("the signature is valid but covers a different manifest than manifest.json")
+        # A release-file signature over bytes that happen to be an in-toto statement is not a manifest signature.
+        signed_statement(payload_type, payload, Purpose.BUNDLE_MANIFEST)
         return signer

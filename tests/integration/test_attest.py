@@ -8,7 +8,6 @@ import stat
 from pathlib import Path
 
 import pytest
-from tests.conftest import SHARED_FIXTURES, RunCli
 
 from sdl_gate.attest.dsse import Envelope, pae, parse_envelope
 from sdl_gate.attest.files import FileVerifier, VerifyStatus, sign_file_with_key
@@ -24,6 +23,7 @@ from sdl_gate.attest.keys import (
 from sdl_gate.attest.sigstore_verify import IdentityPolicy, Instance, SigstoreVerifier, TrustChoice
 from sdl_gate.attest.statement import parse_statement
 from sdl_gate.errors import InputError
+from tests.conftest import SHARED_FIXTURES, RunCli
 
 SIGSTORE = SHARED_FIXTURES / "sigstore"
 needs_fixtures = pytest.mark.skipif(not SIGSTORE.is_dir(), reason="shared Sigstore fixtures not present")
@@ -303,7 +303,9 @@ def test_manifest_verifier_accepts_only_the_signed_statement_in_canonical_form()
     canonical = load_bundle(written).to_json().encode()
     payload, _ = sigstore.verify_statement(canonical)
     verifier = ManifestVerifier(sigstore=sigstore)
-    assert DSSE_IDENTITY in verifier.verify(SIGSTORE_SIGNATURE_SUFFIX, canonical, payload)
+    # The signature and the identity verify, but it signs build provenance of a file, not a bundle manifest.
+    with pytest.raises(SignatureInvalid, match=r"for build provenance .*not for a bundle manifest"):
+        verifier.verify(SIGSTORE_SIGNATURE_SUFFIX, canonical, payload)
     with pytest.raises(SignatureInvalid, match="covers a different manifest"):
         verifier.verify(SIGSTORE_SIGNATURE_SUFFIX, canonical, payload + b" ")
     with pytest.raises(SignatureInvalid, match="not in the form sdl-gate writes"):
