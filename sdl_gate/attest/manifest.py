@@ -39,6 +39,9 @@ class ManifestSigner(Protocol):
     def trust_material(self) -> dict[str, bytes]:
         """Return the trust root entries (name -> bytes) a verifier may inspect."""
 
+    def verifies_with(self, verifier: ManifestVerifier) -> bool:
+        """Whether this signer's signatures can verify against ``verifier`` (the configured signer)."""
+
 
 @dataclass(frozen=True)
 class KeyManifestSigner:
@@ -65,6 +68,10 @@ class KeyManifestSigner:
         )
         return {"trust/key.pub.pem": pem}
 
+    def verifies_with(self, verifier: ManifestVerifier) -> bool:
+        """Whether the verifier's public key is this key's."""
+        return verifier.public_key is not None and key_id(verifier.public_key) == key_id(self.key.public_key())
+
 
 class SigstoreManifestSigner:
     """Signs keyless with Sigstore (DSSE bundle) using the ambient identity."""
@@ -85,6 +92,10 @@ class SigstoreManifestSigner:
         """Ship the trusted root used."""
         return {"trust/trusted_root.json": trusted_root_json(load_trusted_root(self._trust)).encode("utf-8")}
 
+    def verifies_with(self, verifier: ManifestVerifier) -> bool:
+        """Whether a Sigstore identity is configured; that it is this one is confirmed once the manifest is signed."""
+        return verifier.sigstore is not None
+
 
 @dataclass(frozen=True)
 class ManifestVerifier:
@@ -92,6 +103,13 @@ class ManifestVerifier:
 
     public_key: PublicKey | None = None
     sigstore: SigstoreVerifier | None = None
+
+    def describe(self) -> str:
+        """Return whom this verifier trusts, for reports."""
+        trusted = [f"key {key_id(self.public_key)}"] if self.public_key is not None else []
+        if self.sigstore is not None:
+            trusted.append(f"Sigstore {self.sigstore.identity.describe()}")
+        return " or ".join(trusted) or "nobody"
 
     def verify(self, suffix: str, signature: bytes, manifest: bytes) -> str:
         """Return who signed when the signature covers exactly ``manifest``; raise :class:`SignatureInvalid`."""
