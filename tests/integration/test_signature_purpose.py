@@ -30,6 +30,8 @@ from sdl_gate.attest.sigstore_verify import IdentityPolicy, Instance, SigstoreVe
 from sdl_gate.attest.statement import ASSESSMENT_PREDICATE, RELEASE_FILE_PREDICATE, statement
 from sdl_gate.bundle.build import create_bundle
 from sdl_gate.bundle.verify import verify_bundle
+from sdl_gate.checks import Outcome
+from sdl_gate.run import check
 from tests.conftest import SHARED_FIXTURES, ProjectFactory, RunCli
 
 SIGSTORE = SHARED_FIXTURES / "sigstore"
@@ -156,3 +158,21 @@ def test_a_sigstore_file_signature_is_not_a_manifest_signature() -> None:
         ManifestVerifier(sigstore=sigstore).verify(
             SIGSTORE_SIGNATURE_SUFFIX, file_signature, (SIGSTORE / "bundle_v3.txt").read_bytes()
         )
+
+
+def test_the_gate_does_not_count_a_manifest_signature_as_a_release_signature(signed: Signed, tmp_path: Path) -> None:
+    """The attack end to end: a release file whose 'signature' is a bundle manifest signature by the project key."""
+    project = ProjectFactory(tmp_path / "proj")
+    project.root.mkdir()
+    shutil.copyfile(signed.public, project.root / "release.pub.pem")
+    project.pyproject('artifacts = ["dist/*"]\nsigning = { key = "release.pub.pem" }\n')
+    artifact = project.root / "dist" / "gateway-1.1.tar.gz"
+    artifact.parent.mkdir()
+    artifact.write_bytes(signed.entry("assessment.json"))
+    artifact.with_name(artifact.name + ".dsse.json").write_bytes(signed.entry("manifest.json.dsse.json"))
+    assessment = check(project.root, today=date(2026, 3, 1)).assessment
+    sm6 = next(r for r in assessment.requirements if r.id == "SM-6")
+    finding = next(f for f in sm6.findings if f.criterion == "release_signatures")
+    assert finding.outcome is Outcome.FAIL
+    assert "dist/gateway-1.1.tar.gz: invalid" in finding.message
+    assert "not for a release file" in finding.message
