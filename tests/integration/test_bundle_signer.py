@@ -175,7 +175,6 @@ def test_a_signer_refuted_after_signing_leaves_no_bundle_and_no_declaration(
     assert not EvidenceStore(project.root).pointer_path(EvidenceKind.BUNDLE).exists()
 
 
-@pytest.mark.slow
 def test_history_counts_only_sound_bundles_by_the_configured_signer(
     project: ProjectFactory, keys: Keys, tmp_path: Path
 ) -> None:
