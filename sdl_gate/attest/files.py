@@ -10,8 +10,9 @@ from pathlib import Path
 from sdl_gate._files import sha256_file
 from sdl_gate.attest.dsse import parse_envelope
 from sdl_gate.attest.keys import PrivateKey, PublicKey, SignatureInvalid, key_id, sign_envelope, verify_envelope
+from sdl_gate.attest.purpose import Purpose, signed_statement
 from sdl_gate.attest.sigstore_verify import SigstoreVerifier, read_signature
-from sdl_gate.attest.statement import RELEASE_FILE_PREDICATE, parse_statement, statement
+from sdl_gate.attest.statement import PAYLOAD_TYPE, RELEASE_FILE_PREDICATE, statement
 
 SIGSTORE_SUFFIXES = (".sigstore.json", ".sigstore")
 DSSE_SUFFIX = ".dsse.json"
@@ -74,11 +75,9 @@ def sign_file_with_key(artifact: Path, key: PrivateKey) -> str:
     return sign_envelope(key, payload).to_json()
 
 
-def _statement_covers(payload: bytes, digest: str) -> None:
-    try:
-        parsed = parse_statement(payload)
-    except ValueError as exc:
-        raise SignatureInvalid(f"signed payload is not an in-toto statement: {str(exc).splitlines()[0]}") from None
+def _statement_covers(payload_type: str, payload: bytes, digest: str) -> None:
+    """The verified payload must be a statement made to sign release files, naming this file's digest."""
+    parsed = signed_statement(payload_type, payload, Purpose.RELEASE_FILE)
     if not any(s.digest.get("sha256") == digest for s in parsed.subject):
         raise SignatureInvalid("the signed statement's subject digest does not match the file (file changed?)")
 
@@ -125,7 +124,7 @@ class FileVerifier:
             raise SignatureInvalid("Sigstore bundle refused: not JSON") from None
         if is_dsse:
             payload, signer = self.sigstore.verify_statement(data)
-            _statement_covers(payload, digest)
+            _statement_covers(PAYLOAD_TYPE, payload, digest)
         else:
             signer = self.sigstore.verify_file(artifact, data)
         detail = f"Sigstore signature by {signer.identity} ({signer.issuer}) verified offline"
@@ -149,7 +148,7 @@ class FileVerifier:
         except ValueError as exc:
             raise SignatureInvalid(str(exc)) from None
         payload = verify_envelope(envelope, self.public_key)
-        _statement_covers(payload, digest)
+        _statement_covers(envelope.payload_type, payload, digest)
         kid = key_id(self.public_key)
         return FileVerification(
             artifact,

@@ -7,6 +7,7 @@ from typing import Protocol
 
 from sdl_gate.attest.dsse import parse_envelope
 from sdl_gate.attest.keys import PrivateKey, PublicKey, SignatureInvalid, key_id, sign_envelope, verify_envelope
+from sdl_gate.attest.purpose import Purpose, signed_statement
 from sdl_gate.attest.sigstore_sign import SigstoreSigning
 from sdl_gate.attest.sigstore_verify import (
     SigstoreVerifier,
@@ -15,6 +16,7 @@ from sdl_gate.attest.sigstore_verify import (
     load_trusted_root,
     trusted_root_json,
 )
+from sdl_gate.attest.statement import PAYLOAD_TYPE
 
 KEY_SIGNATURE_SUFFIX = ".dsse.json"
 SIGSTORE_SIGNATURE_SUFFIX = ".sigstore.json"
@@ -36,6 +38,9 @@ class ManifestSigner(Protocol):
 
     def trust_material(self) -> dict[str, bytes]:
         """Return the trust root entries (name -> bytes) a verifier may inspect."""
+
+    def verifies_with(self, verifier: ManifestVerifier) -> bool:
+        """Whether this signer's signatures can verify against ``verifier`` (the configured signer)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,10 @@ class KeyManifestSigner:
         )
         return {"trust/key.pub.pem": pem}
 
+    def verifies_with(self, verifier: ManifestVerifier) -> bool:
+        """Whether the verifier's public key is this key's."""
+        return verifier.public_key is not None and key_id(verifier.public_key) == key_id(self.key.public_key())
+
 
 class SigstoreManifestSigner:
     """Signs keyless with Sigstore (DSSE bundle) using the ambient identity."""
@@ -83,6 +92,10 @@ class SigstoreManifestSigner:
         """Ship the trusted root used."""
         return {"trust/trusted_root.json": trusted_root_json(load_trusted_root(self._trust)).encode("utf-8")}
 
+    def verifies_with(self, verifier: ManifestVerifier) -> bool:
+        """Whether a Sigstore identity is configured; that it is this one is confirmed once the manifest is signed."""
+        return verifier.sigstore is not None
+
 
 @dataclass(frozen=True)
 class ManifestVerifier:
@@ -90,6 +103,13 @@ class ManifestVerifier:
 
     public_key: PublicKey | None = None
     sigstore: SigstoreVerifier | None = None
+
+    def describe(self) -> str:
+        """Return whom this verifier trusts, for reports."""
+        trusted = [f"key {key_id(self.public_key)}"] if self.public_key is not None else []
+        if self.sigstore is not None:
+            trusted.append(f"Sigstore {self.sigstore.identity.describe()}")
+        return " or ".join(trusted) or "nobody"
 
     def verify(self, suffix: str, signature: bytes, manifest: bytes) -> str:
         """Return who signed when the signature covers exactly ``manifest``; raise :class:`SignatureInvalid`."""
@@ -103,6 +123,7 @@ class ManifestVerifier:
             if envelope.to_json().encode("utf-8") != signature:
                 raise SignatureInvalid("the DSSE envelope is not in the form sdl-gate writes (altered)")
             payload = verify_envelope(envelope, self.public_key)
+            payload_type = envelope.payload_type
             signer = f"key {key_id(self.public_key)}"
         elif suffix == SIGSTORE_SIGNATURE_SUFFIX:
             if self.sigstore is None:
@@ -110,9 +131,12 @@ class ManifestVerifier:
             if load_bundle(signature).to_json().encode("utf-8") != signature:
                 raise SignatureInvalid("the Sigstore bundle is not in the form sdl-gate writes (altered)")
             payload, who = self.sigstore.verify_statement(signature)
+            payload_type = PAYLOAD_TYPE
             signer = f"{who.identity} ({who.issuer})"
         else:
             raise SignatureInvalid(f"unknown signature format {suffix!r}")
         if payload != manifest:
             raise SignatureInvalid("the signature is valid but covers a different manifest than manifest.json")
+        # A release-file signature over bytes that happen to be an in-toto statement is not a manifest signature.
+        signed_statement(payload_type, payload, Purpose.BUNDLE_MANIFEST)
         return signer

@@ -11,7 +11,7 @@ from typing import Any
 
 from sdl_gate import __version__
 from sdl_gate._files import pretty_json, read_bytes_limited, resolve_inside, sha256_bytes
-from sdl_gate.attest.manifest import ManifestSigner
+from sdl_gate.attest.manifest import ManifestSigner, ManifestVerifier
 from sdl_gate.attest.statement import (
     ASSESSMENT_PREDICATE,
     BUNDLE_MANIFEST_PREDICATE,
@@ -22,7 +22,7 @@ from sdl_gate.attest.statement import (
 )
 from sdl_gate.bundle import layout
 from sdl_gate.bundle.cdxa import build_attestation, validate_attestation
-from sdl_gate.bundle.record import BundleRecord
+from sdl_gate.bundle.record import BundleRecord, SignerCheck
 from sdl_gate.bundle.report import bundled_report
 from sdl_gate.bundle.zipfmt import DeterministicZip, safe_name_problem
 from sdl_gate.errors import InputError, ToolError
@@ -169,8 +169,18 @@ def plan_bundle(root: Path, evidence: EvidenceSet, store: EvidenceStore, memory:
     return plan
 
 
-def _write(output: Path, plan: _Plan, signer: ManifestSigner | None, predicate: dict[str, Any]) -> tuple[str, int]:
-    """Write the zip beside ``output`` and rename it into place; return its digest and entry count."""
+def _write(
+    output: Path,
+    plan: _Plan,
+    signer: ManifestSigner | None,
+    predicate: dict[str, Any],
+    confirm: ManifestVerifier | None = None,
+) -> tuple[str, int]:
+    """Write the zip beside ``output`` and rename it into place; return its digest and entry count.
+
+    With ``confirm``, the manifest signature must verify against it before anything is kept: the declaration
+    made before assessing said the configured signer signs, and this is where that is proven.
+    """
     from sdl_gate._files import sha256_file
 
     memory = dict(plan.memory)
@@ -210,6 +220,8 @@ def _write(output: Path, plan: _Plan, signer: ManifestSigner | None, predicate: 
                         archive.add_bytes(name, manifest)
                         if signer is not None and signature_name is not None:
                             memory[signature_name] = signer.sign(manifest)
+                            if confirm is not None:
+                                _confirm_signer(confirm, signer, memory[signature_name], manifest)
             finally:
                 # Close even on failure, so the half-written temporary file is released before it is removed.
                 archive.close()
@@ -222,7 +234,27 @@ def _write(output: Path, plan: _Plan, signer: ManifestSigner | None, predicate: 
     return sha256_file(output), len(names)
 
 
-def _declare(store: EvidenceStore, commit: str | None, output: Path, signer: ManifestSigner | None) -> bytes | None:
+def _confirm_signer(confirm: ManifestVerifier, signer: ManifestSigner, signature: bytes, manifest: bytes) -> None:
+    from sdl_gate.attest.keys import SignatureInvalid
+
+    try:
+        confirm.verify(signer.suffix, signature, manifest)
+    except SignatureInvalid as exc:
+        raise InputError(
+            f"the manifest signature by {signer.signer} does not verify against the configured signer "
+            f"{confirm.describe()} ({exc}); nothing was written",
+            hint="sign with the identity or key [tool.sdl-gate.signing] names",
+        ) from None
+
+
+def _declare(
+    store: EvidenceStore,
+    commit: str | None,
+    output: Path,
+    signer: ManifestSigner | None,
+    check: SignerCheck | None,
+    configured: ManifestVerifier | None,
+) -> bytes | None:
     """Put the bundle evidence in the store; return the previous pointer so a failure can restore it."""
     from sdl_gate.attest.files import SignatureFormat
     from sdl_gate.attest.manifest import KEY_SIGNATURE_SUFFIX
@@ -238,6 +270,8 @@ def _declare(store: EvidenceStore, commit: str | None, output: Path, signer: Man
         file=output.name,
         signature=fmt,
         signer=None if signer is None else signer.signer,
+        signer_check=check,
+        expected_signer=None if configured is None else configured.describe(),
     )
     evidence = Evidence(
         kind=EvidenceKind.BUNDLE,
@@ -272,12 +306,26 @@ def create_bundle(
 ) -> BundleResult:
     """Assess the project at ``root`` and write its release-evidence bundle to ``output``."""
     from sdl_gate._tool import git_commit
+    from sdl_gate.bundle.signer import check_signer, configured_verifier
+    from sdl_gate.config import load_project
     from sdl_gate.run import current_time
 
     store = EvidenceStore(root)
-    previous = _declare(store, git_commit(root), output, signer)
+    # SM-12 counts the bundle only when its signer is the one the project configured.
+    configured = configured_verifier(load_project(root), with_ref=True) if signer is not None else None
+    check = check_signer(signer, configured)
+    previous = _declare(store, git_commit(root), output, signer, check, configured)
     try:
-        return _create(root, output, store, policy_spec=policy_spec, today=today, signer=signer, now=current_time())
+        return _create(
+            root,
+            output,
+            store,
+            policy_spec=policy_spec,
+            today=today,
+            signer=signer,
+            confirm=configured if check is SignerCheck.VERIFIED else None,
+            now=current_time(),
+        )
     except BaseException:
         _withdraw(store, previous)
         raise
@@ -291,6 +339,7 @@ def _create(
     policy_spec: str | None,
     today: date | None,
     signer: ManifestSigner | None,
+    confirm: ManifestVerifier | None,
     now: datetime,
 ) -> BundleResult:
     from sdl_gate.catalogue import load_catalogue
@@ -351,7 +400,7 @@ def _create(
         "policy": {"name": inputs.policy.name, "digest": inputs.policy.digest},
         "decision": {"passed": assessment.decision.passed, "summary": assessment.decision.summary},
     }
-    digest, entries = _write(output, plan, signer, predicate)
+    digest, entries = _write(output, plan, signer, predicate, confirm)
     return BundleResult(
         path=output,
         sha256=digest,

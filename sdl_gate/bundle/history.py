@@ -13,13 +13,12 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from sdl_gate import __version__
-from sdl_gate.attest.keys import load_public_key
 from sdl_gate.attest.manifest import ManifestVerifier
-from sdl_gate.attest.sigstore_verify import IdentityPolicy, Instance, SigstoreVerifier, TrustChoice
 from sdl_gate.bundle import layout
+from sdl_gate.bundle.signer import configured_verifier
 from sdl_gate.bundle.snapshots import HistoryPayload, PracticeSnapshot, RefusedBundle, ReleaseSnapshot
 from sdl_gate.bundle.verify import verify_bundle
-from sdl_gate.bundle.zipfmt import inspect_archive, read_entry
+from sdl_gate.bundle.zipfmt import UnsafeArchive, inspect_archive, read_entry
 from sdl_gate.config import Project
 from sdl_gate.errors import ConfigError, InputError
 from sdl_gate.evidence import Evidence, EvidenceKind, EvidenceStore, StoredEvidence, Subject, ToolInfo
@@ -30,43 +29,27 @@ MAX_ASSESSMENT_BYTES = 64 * 1024 * 1024
 
 def manifest_verifier(project: Project) -> ManifestVerifier:
     """Build the verifier for earlier bundles from ``[tool.sdl-gate.signing]``; ConfigError when none is set."""
-    from sdl_gate._files import resolve_inside
-
-    signing = project.config.signing
-    source = project.config_source or (project.root / "pyproject.toml")
-    public_key = None
-    if signing.key is not None:
-        path = resolve_inside(project.root, signing.key, source=source, line=None, location="signing.key")
-        public_key = load_public_key(path)
-    sigstore = None
-    if signing.identity is not None or signing.repository is not None:
-        # No ref: earlier releases were signed from earlier tags of the same repository.
-        identity = IdentityPolicy(
-            identity=signing.identity, issuer=signing.issuer, repository=signing.repository, ref=None
-        )
-        trust_config = None
-        if signing.trust_config is not None:
-            trust_config = resolve_inside(
-                project.root, signing.trust_config, source=source, line=None, location="signing.trust-config"
-            )
-        instance = Instance.STAGING if signing.staging else Instance.PRODUCTION
-        sigstore = SigstoreVerifier(TrustChoice(instance, trust_config), identity)
-    if public_key is None and sigstore is None:
+    verifier = configured_verifier(project, with_ref=False)
+    if verifier is None:
+        source = project.config_source or (project.root / "pyproject.toml")
         raise ConfigError(
             "--history needs [tool.sdl-gate.signing] (key or identity) to verify earlier bundles", path=source
         )
-    return ManifestVerifier(public_key=public_key, sigstore=sigstore)
+    return verifier
 
 
-def _snapshot(path: Path, sha256: str, signer: str) -> ReleaseSnapshot:
+def _snapshot(path: Path, sha256: str, signer: str, verified: dict[str, str]) -> ReleaseSnapshot:
+    from sdl_gate._files import sha256_bytes
     from sdl_gate.assess import Assessment, Verdict
     from sdl_gate.policy.waivers import WaiverState
 
     with zipfile.ZipFile(path) as archive:
         entries = inspect_archive(archive)
-        assessment = Assessment.model_validate_json(
-            read_entry(archive, entries[layout.ASSESSMENT], MAX_ASSESSMENT_BYTES)
-        )
+        data = read_entry(archive, entries[layout.ASSESSMENT], MAX_ASSESSMENT_BYTES)
+    # Only the bytes the verified manifest lists count, whatever the file holds by now.
+    if sha256_bytes(data) != verified.get(layout.ASSESSMENT):
+        raise KeyError(layout.ASSESSMENT)
+    assessment = Assessment.model_validate_json(data)
     practice_of = {r.id: r.practice for r in assessment.requirements}
     waivers: dict[str, int] = {}
     for waiver in assessment.waivers:
@@ -123,8 +106,8 @@ def read_history(directory: Path, verifier: ManifestVerifier, product: str) -> H
             continue
         signer = next((line.split(": ", 1)[1] for line in report.summary if line.startswith("manifest signed by")), "")
         try:
-            snapshot = _snapshot(path, sha256_file(path), signer)
-        except (ValidationError, KeyError, zipfile.BadZipFile) as exc:
+            snapshot = _snapshot(path, sha256_file(path), signer, report.digests)
+        except (ValidationError, KeyError, zipfile.BadZipFile, UnsafeArchive) as exc:
             refused.append(RefusedBundle(bundle=path.name, reason=f"unreadable assessment ({type(exc).__name__})"))
             continue
         if snapshot.product != product:

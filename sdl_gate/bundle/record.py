@@ -7,9 +7,19 @@ declaration is withdrawn.
 
 from __future__ import annotations
 
+import enum
+
 from pydantic import BaseModel, ConfigDict
 
 from sdl_gate.attest.files import SignatureFormat
+
+
+class SignerCheck(str, enum.Enum):
+    """Whether a bundle's signer is the signer the project configured (``[tool.sdl-gate.signing]``)."""
+
+    VERIFIED = "verified"
+    MISMATCH = "mismatch"
+    NOT_CONFIGURED = "not_configured"
 
 
 class BundleRecord(BaseModel):
@@ -21,3 +31,7 @@ class BundleRecord(BaseModel):
     file: str
     signature: SignatureFormat | None
     signer: str | None
+    #: None for an unsigned bundle, and in records written before the signer was checked (they do not count).
+    signer_check: SignerCheck | None = None
+    #: The configured signer the bundle's signer was checked against, for reports.
+    expected_signer: str | None = None

@@ -6,7 +6,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from pydantic import ValidationError
 
@@ -16,6 +16,7 @@ from sdl_gate.attest.manifest import KEY_SIGNATURE_SUFFIX, SIGSTORE_SIGNATURE_SU
 from sdl_gate.attest.statement import BUNDLE_MANIFEST_PREDICATE, parse_statement
 from sdl_gate.bundle import layout
 from sdl_gate.bundle.zipfmt import Entry, UnsafeArchive, hash_entry, inspect_archive, read_entry, safe_name_problem
+from sdl_gate.bundle.zipstrict import MalformedArchive, check_layout
 from sdl_gate.errors import InputError, SdlGateError
 from sdl_gate.evidence import MAX_EVIDENCE_BYTES, Rejection, StoredEvidence, admit
 
@@ -260,28 +261,57 @@ def verify_bundle(path: Path, verifier: ManifestVerifier, *, reassess: bool = Tr
     ``reassess=False`` stops after the signature and digests (for earlier releases, assessed by an earlier
     version of sdl-gate whose verdicts this version need not reproduce).
     """
-    from sdl_gate._files import sha256_file
-
     if not path.is_file():
         raise InputError("bundle not found" if not path.exists() else "is not a file", path=path)
     report = BundleReport(path=path)
     try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
-        # A member name that is not UTF-8 although flagged so raises UnicodeDecodeError (a ValueError).
-        raise InputError(f"not a zip archive: {exc}", path=path) from None
-    report.summary.append(f"sha256: {sha256_file(path)}")
-    with archive:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise InputError(f"cannot read the bundle: {exc.strerror}", path=path) from None
+    # One handle for the layout check, the digest and every read, so all of them see the same bytes.
+    with handle:
         try:
-            entries = inspect_archive(archive)
-            listed = _check_manifest(archive, entries, verifier, report)
-            report.digests = dict(listed)
-            _check_digests(archive, entries, listed, report)
-            if report.failures or not reassess:
-                return report
-            _reassess(archive, entries, listed, report)
-        except (UnsafeArchive, BundleInvalid) as exc:
-            report.failures.append(str(exc))
-        except zipfile.BadZipFile as exc:
-            report.failures.append(f"corrupt archive: {exc}")
+            archive = zipfile.ZipFile(handle)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+            # A member name that is not UTF-8 although flagged so raises UnicodeDecodeError (a ValueError).
+            raise InputError(f"not a zip archive: {exc}", path=path) from None
+        report.summary.append(f"sha256: {_sha256_handle(handle)}")
+        with archive:
+            try:
+                _check_one_reading(handle, archive)
+                entries = inspect_archive(archive)
+                listed = _check_manifest(archive, entries, verifier, report)
+                report.digests = dict(listed)
+                _check_digests(archive, entries, listed, report)
+                if report.failures or not reassess:
+                    return report
+                _reassess(archive, entries, listed, report)
+            except (UnsafeArchive, BundleInvalid) as exc:
+                report.failures.append(str(exc))
+            except zipfile.BadZipFile as exc:
+                report.failures.append(f"corrupt archive: {exc}")
     return report
+
+
+def _sha256_handle(handle: BinaryIO) -> str:
+    import hashlib
+
+    from sdl_gate.bundle.zipfmt import CHUNK
+
+    digest = hashlib.sha256()
+    handle.seek(0)
+    while chunk := handle.read(CHUNK):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _check_one_reading(handle: BinaryIO, archive: zipfile.ZipFile) -> None:
+    """Refuse a zip that any two readers could see differently: strict layout, and zipfile agreeing with it."""
+    strict = check_layout(handle)
+    ours = [(e.name, e.offset, e.method, e.flags, e.crc, e.compressed_size, e.size) for e in strict]
+    theirs = [
+        (i.filename, i.header_offset, i.compress_type, i.flag_bits, i.CRC, i.compress_size, i.file_size)
+        for i in archive.infolist()
+    ]
+    if ours != theirs:
+        raise MalformedArchive("not a well-formed bundle zip: zipfile reads other entries than its layout holds")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sdl_gate.attest.files import SignatureFormat, VerifyStatus
-from sdl_gate.bundle.record import BundleRecord
+from sdl_gate.bundle.record import BundleRecord, SignerCheck
 from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
 from sdl_gate.checks._criteria import _single
 from sdl_gate.collectors.signatures import SignaturesPayload
@@ -158,7 +158,7 @@ def no_committed_private_key() -> Criterion:
 
 
 def release_bundle() -> Criterion:
-    """A signed release-evidence bundle was created for the assessed commit (SM-12)."""
+    """A release-evidence bundle for the assessed commit, signed by the project's configured signer (SM-12)."""
     name = "release_bundle"
 
     def evaluate(check_input: CheckInput) -> Finding:
@@ -174,8 +174,38 @@ def release_bundle() -> Criterion:
             return check_input.finding(
                 name, Outcome.FAIL, f"bundle {payload.file} is not signed; create it with --sign", ids
             )
-        return check_input.finding(
-            name, Outcome.PASS, f"release-evidence bundle {payload.file} signed by {payload.signer}", ids
-        )
+        match payload.signer_check:
+            case SignerCheck.VERIFIED:
+                return check_input.finding(
+                    name,
+                    Outcome.PASS,
+                    f"release-evidence bundle {payload.file} signed by {payload.signer}, the configured signer",
+                    ids,
+                )
+            case SignerCheck.MISMATCH:
+                return check_input.finding(
+                    name,
+                    Outcome.FAIL,
+                    f"bundle {payload.file} is signed by {payload.signer}, not by the configured signer "
+                    f"{payload.expected_signer or '(unknown)'}",
+                    ids,
+                )
+            case SignerCheck.NOT_CONFIGURED:
+                return check_input.finding(
+                    name,
+                    Outcome.NOT_AVAILABLE,
+                    f"bundle {payload.file} is signed by {payload.signer}, but no signer is configured to check it "
+                    "against; set key or identity under [tool.sdl-gate.signing]",
+                    ids,
+                )
+            case None:
+                return check_input.finding(
+                    name,
+                    Outcome.NOT_AVAILABLE,
+                    f"bundle {payload.file} was declared without checking its signer against the configured one; "
+                    "create it again",
+                    ids,
+                )
 
-    return Criterion(name, "the signed release-evidence bundle", (EvidenceKind.BUNDLE,), evaluate)
+    description = "the release-evidence bundle, signed by the configured signer"
+    return Criterion(name, description, (EvidenceKind.BUNDLE,), evaluate)

@@ -303,7 +303,9 @@ def test_manifest_verifier_accepts_only_the_signed_statement_in_canonical_form()
     canonical = load_bundle(written).to_json().encode()
     payload, _ = sigstore.verify_statement(canonical)
     verifier = ManifestVerifier(sigstore=sigstore)
-    assert DSSE_IDENTITY in verifier.verify(SIGSTORE_SIGNATURE_SUFFIX, canonical, payload)
+    # The signature and the identity verify, but it signs build provenance of a file, not a bundle manifest.
+    with pytest.raises(SignatureInvalid, match=r"for build provenance .*not for a bundle manifest"):
+        verifier.verify(SIGSTORE_SIGNATURE_SUFFIX, canonical, payload)
     with pytest.raises(SignatureInvalid, match="covers a different manifest"):
         verifier.verify(SIGSTORE_SIGNATURE_SUFFIX, canonical, payload + b" ")
     with pytest.raises(SignatureInvalid, match="not in the form sdl-gate writes"):

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from sdl_gate.attest.files import SignatureFormat, VerifyStatus
-from sdl_gate.bundle.record import BundleRecord
+from sdl_gate.bundle.record import BundleRecord, SignerCheck
 from sdl_gate.bundle.snapshots import HistoryPayload, PracticeSnapshot, RefusedBundle, ReleaseSnapshot
 from sdl_gate.checks import CHECKS, Check, CheckInput, Criterion, Finding
 from sdl_gate.collectors.devenv import ActionUse, DevEnvPayload, WorkflowFacts
@@ -325,6 +325,8 @@ def bundle(*, signed: bool = True) -> Evidence:
         file="widget-2.0.0-evidence.zip",
         signature=SignatureFormat.SIGSTORE if signed else None,
         signer="release@example.com" if signed else None,
+        signer_check=SignerCheck.VERIFIED if signed else None,
+        expected_signer="release@example.com" if signed else None,
     )
     return evidence(EvidenceKind.BUNDLE, payload.model_dump(mode="json"))
 
