@@ -39,7 +39,7 @@ IN_PROCESS_BYTES = 256 * 1024
 #: The worker processes of one run are stopped after this long; what they had not finished is not analysed.
 DEFAULT_TIMEOUT_SECONDS = 1800.0
 CACHE_DIR = Path(".sdl-gate") / "cache" / "sast"
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 
 @dataclass(frozen=True)
