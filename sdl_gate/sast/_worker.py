@@ -87,7 +87,10 @@ def _nosec_comments(data: bytes, nosec_lines: dict[int, Any]) -> tuple[NosecComm
             if token.type == tokenize.COMMENT and token.start[0] in wanted:
                 parsed = parse_nosec(token.string)
                 if parsed is not None:
-                    found[token.start[0]] = parsed.model_copy(update={"line": token.start[0]})
+                    line = token.start[0]
+                    # What bandit silences is taken from the map its tester consults, not re-derived.
+                    silenced = tuple(sorted(str(t) for t in nosec_lines[line]))
+                    found[line] = parsed.model_copy(update={"line": line, "tests": silenced})
     except (tokenize.TokenError, SyntaxError):
         pass
     for line in wanted - set(found):
