@@ -255,6 +255,9 @@ def test_an_incomplete_approval_is_an_input_error_naming_the_entry(project: Proj
     write(root / "app.py", SHELL)
     assert run_cli("sast", "--write-baseline", root).code == 0
     baseline = root / "security" / "sast-baseline.json"
+    today = datetime.now(timezone.utc).date()
+    _approve(baseline, created=today - timedelta(days=1), expires=today + timedelta(days=30))
+    assert run_cli("sast", root).code == 0  # approved: the finding is accepted
     document = json.loads(baseline.read_text())
     document["findings"][0]["approval"] = {"approver": "Erika Lind", "justification": "short"}
     baseline.write_text(json.dumps(document, indent=1))
