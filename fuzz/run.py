@@ -90,8 +90,18 @@ def build_seeds(work: Path, fixtures: Path | None) -> dict[str, Path]:
     }
     _seed(seeds["advisories"], "pip-audit", 2, json.dumps(report).encode())
     _seed(seeds["advisories"], "junit", 3, (ROOT / "tests" / "golden" / "report.junit.xml").read_bytes())
-    entry = {"fingerprint": "0" * 32, "path": "a.py", "test_id": "B101", "line": 3}
-    baseline = {"version": 1, "tool": "bandit", "findings": [entry]}
+    approval = {
+        "approver": "A <a@example.com>",
+        "justification": "accepted at adoption",
+        "created": "2026-01-01T00:00:00Z",
+        "expires": "2026-07-01T00:00:00Z",
+    }
+    entry = {"fingerprint": "0" * 32, "path": "a.py", "test_id": "B101", "line": 3, "approval": approval}
+    baseline = {
+        "version": 2,
+        "tool": "bandit",
+        "findings": [entry, {**entry, "fingerprint": "1" * 32, "approval": None}],
+    }
     _seed(seeds["advisories"], "baseline", 4, json.dumps(baseline).encode())
     _seed(seeds["advisories"], "bandit-ini", 5, b"[bandit]\nexclude = tests\nskips = B101,B601\n")
     bandit_toml = (

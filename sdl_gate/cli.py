@@ -718,7 +718,11 @@ def _sast_root(paths: tuple[Path, ...], root: Path | None) -> tuple[Path, list[P
 @click.option(
     "--baseline", type=click.Path(path_type=Path), help="Baseline file (default: security/sast-baseline.json)."
 )
-@click.option("--write-baseline", is_flag=True, help="Accept every current finding into the baseline, then exit 0.")
+@click.option(
+    "--write-baseline",
+    is_flag=True,
+    help="Write every current finding into the baseline, then exit 0; entries accept nothing until approved.",
+)
 @click.option("--policy", "policy_spec", help="Built-in policy name or policy file whose SI-1 thresholds apply.")
 @click.option("--as-of", "as_of", callback=_parse_date, metavar="YYYY-MM-DD", help="Date waivers are judged on.")
 @click.pass_context
@@ -737,9 +741,11 @@ def sast(
 ) -> None:
     """Run bandit on the project's Python files (git-tracked ones in a work tree) or on PATHS.
 
-    Findings at or above the policy's SI-1 thresholds that are neither baselined nor waived, unjustified
-    `# nosec` comments and files that could not be analysed fail the run (exit 1). The project's bandit
-    configuration ([tool.bandit] or .bandit) applies, its excludes also to files named explicitly.
+    Findings at or above the policy's SI-1 thresholds that are neither baselined (by an approved, unexpired
+    entry) nor waived, findings silenced by an unjustified `# nosec`, unjustified `# nosec` comments, files that
+    could not be analysed, and tests or files the configuration switches off beyond what the policy allows
+    fail the run (exit 1). The project's bandit configuration ([tool.bandit] or .bandit) applies, its excludes
+    also to files named explicitly.
     """
     from sdl_gate.run import current_time, load_inputs
     from sdl_gate.sast.analyse import analyse
@@ -754,7 +760,14 @@ def sast(
     from sdl_gate.errors import ToolError
 
     try:
-        result = analyse(inputs.project, explicit, jobs=jobs, use_cache=not no_cache, baseline=baseline)
+        result = analyse(
+            inputs.project,
+            explicit,
+            jobs=jobs,
+            use_cache=not no_cache,
+            baseline=baseline,
+            read_baseline=not write_baseline,
+        )
     except ToolUnavailable as exc:
         raise ToolError(exc.reason) from None
     run = result.run
@@ -763,8 +776,13 @@ def sast(
     )
     if write_baseline:
         target = baseline or inputs.project.sast_baseline
-        count = write_baseline_file(target, result.report.findings)
+        count, unapproved = write_baseline_file(target, result.report.findings)
         click.echo(f"{stats}\nwrote {count} finding(s) to {target}")
+        if unapproved:
+            click.echo(
+                f"{unapproved} entr(ies) have no approval and accept nothing until each gets one: "
+                "approval: {approver, justification, created, expires}"
+            )
         return
     today = as_of or current_time().date()
     decision = decide(result.report, inputs.policy.requirements["SI-1"], inputs.waivers, today)

@@ -1,4 +1,5 @@
-"""Criteria on static-analysis evidence: coverage, open findings, an enforced configuration, justified nosec."""
+"""Criteria on static-analysis evidence: coverage, open findings, what the configuration switches off, an
+enforced configuration, justified nosec."""
 
 from __future__ import annotations
 
@@ -6,8 +7,19 @@ from pydantic import ValidationError
 
 from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
 from sdl_gate.evidence import Evidence, EvidenceKind
-from sdl_gate.policy.models import Threshold
-from sdl_gate.sast.models import Level, SastReport, Scope
+from sdl_gate.sast.models import BaselineState, SastReport, Scope, SkippedTest
+from sdl_gate.sast.models import Finding as SastFinding
+from sdl_gate.sast.rules import (
+    ALLOWED_EXCLUDES_SETTING,
+    ALLOWED_SKIPS_SETTING,
+    Status,
+    baseline_state,
+    describe_exclusion,
+    disallowed_exclusions,
+    disallowed_skips,
+    judge,
+    thresholds,
+)
 
 _KINDS = (EvidenceKind.SAST,)
 _SHOWN = 5
@@ -34,11 +46,6 @@ def _report(check_input: CheckInput, criterion: str) -> tuple[Evidence, SastRepo
 def _some(items: list[str]) -> str:
     shown = ", ".join(items[:_SHOWN])
     return shown + (f" and {len(items) - _SHOWN} more" if len(items) > _SHOWN else "")
-
-
-def _level(threshold: Threshold | None) -> Level:
-    # No threshold in the policy means every finding counts: the strictest reading.
-    return Level(threshold.value) if threshold is not None else Level.LOW
 
 
 def sast_coverage() -> Criterion:
@@ -74,10 +81,25 @@ def sast_coverage() -> Criterion:
             return check_input.finding(
                 name, Outcome.FAIL, f"the bandit configuration excludes all {len(report.excluded)} Python file(s)", ids
             )
+        unallowed = disallowed_exclusions(report, check_input.policy)
+        if unallowed:
+            listed = [describe_exclusion(exclusion) for exclusion in unallowed]
+            return check_input.finding(
+                name,
+                Outcome.FAIL,
+                f"{len(unallowed)} Python file(s) excluded from analysis that the policy does not allow "
+                f"({ALLOWED_EXCLUDES_SETTING}): {_some(listed)}",
+                ids,
+                unallowed[0].path,
+            )
         if report.analysed == 0:
             return check_input.finding(name, Outcome.NOT_APPLICABLE, "the project has no Python files", ids)
         scope = "tracked" if report.scope is Scope.GIT_TRACKED else "(not a git work tree: all)"
-        excluded = f"; {len(report.excluded)} excluded by the bandit configuration" if report.excluded else ""
+        excluded = (
+            f"; {len(report.excluded)} excluded, in paths the policy allows ({ALLOWED_EXCLUDES_SETTING})"
+            if report.excluded
+            else ""
+        )
         return check_input.finding(
             name,
             Outcome.PASS,
@@ -88,8 +110,30 @@ def sast_coverage() -> Criterion:
     return Criterion(name, "static analysis of every tracked Python file at the assessed commit", _KINDS, evaluate)
 
 
+def _label(item: SastFinding) -> str:
+    return f"{item.path}:{item.line} {item.test_id} [{item.fingerprint}]"
+
+
+def _baseline_note(report: SastReport, check_input: CheckInput) -> str:
+    """Every baseline entry, by state, with its approver: a baseline is never applied unseen."""
+    if report.baseline is None or not report.baseline.entries:
+        return ""
+    parts: list[str] = []
+    for state in BaselineState:
+        entries = [e for e in report.baseline.entries if baseline_state(e, check_input.today) is state]
+        if not entries:
+            continue
+        shown = [
+            f"{e.path}:{e.line} {e.test_id}"
+            + (f" approved by {e.approval.approver} until {e.approval.expires.date()}" if e.approval else "")
+            for e in entries
+        ]
+        parts.append(f"{state.value.replace('_', ' ')}: {_some(shown)}")
+    return f"baseline {report.baseline.path} ({len(report.baseline.entries)} entr(ies); {'; '.join(parts)})"
+
+
 def sast_findings() -> Criterion:
-    """No finding at or above the policy's thresholds that is neither baselined nor waived."""
+    """No finding at or above the policy's thresholds unless justified, baselined by approval, or waived."""
     name = "sast_findings"
 
     def evaluate(check_input: CheckInput) -> Finding:
@@ -97,29 +141,39 @@ def sast_findings() -> Criterion:
         if isinstance(loaded, Finding):
             return loaded
         evidence, report = loaded
-        severity = _level(check_input.policy.severity_threshold)
-        confidence = _level(check_input.policy.confidence_threshold)
+        severity, confidence = thresholds(check_input.policy)
         blocking: list[str] = []
         waived: list[str] = []
-        baselined = 0
+        counts: dict[Status, int] = dict.fromkeys(Status, 0)
         for item in report.findings:
-            if item.severity.rank < severity.rank or item.confidence.rank < confidence.rank:
-                continue
-            if item.baselined:
-                baselined += 1
-                continue
-            waiver = check_input.waivers.for_finding(item.fingerprint, check_input.today)
-            label = f"{item.path}:{item.line} {item.test_id} [{item.fingerprint}]"
-            if waiver is not None:
-                waived.append(f"{label} by {waiver.id}")
-            else:
-                blocking.append(label)
+            judgement = judge(item, report, check_input.policy, check_input.waivers, check_input.today)
+            counts[judgement.status] += 1
+            match judgement.status:
+                case Status.OPEN:
+                    why = (
+                        f" (its baseline entry is {judgement.baseline.value.replace('_', ' ')})"
+                        if judgement.baseline is not None
+                        else ""
+                    )
+                    blocking.append(_label(item) + why)
+                case Status.SUPPRESSED_WITHOUT_JUSTIFICATION:
+                    where = f" at line {item.nosec_line}" if item.nosec_line is not None else ""
+                    blocking.append(f"{_label(item)} (silenced by an unjustified # nosec{where})")
+                case Status.WAIVED:
+                    waived.append(f"{_label(item)} by {judgement.waiver}")
+                case Status.SUPPRESSED | Status.BASELINED | Status.BELOW_THRESHOLD:
+                    pass
         bar = f"severity >= {severity.value}, confidence >= {confidence.value}"
         notes = []
-        if baselined:
-            notes.append(f"{baselined} in the baseline")
+        if counts[Status.SUPPRESSED]:
+            notes.append(f"{counts[Status.SUPPRESSED]} suppressed by a justified # nosec")
+        if counts[Status.BASELINED]:
+            notes.append(f"{counts[Status.BASELINED]} accepted by approved baseline entries")
         if waived:
             notes.append(f"waived: {_some(waived)}")
+        baseline = _baseline_note(report, check_input)
+        if baseline:
+            notes.append(baseline)
         extra = f" ({'; '.join(notes)})" if notes else ""
         if blocking:
             return check_input.finding(
@@ -135,9 +189,54 @@ def sast_findings() -> Criterion:
 
     return Criterion(
         name,
-        "no static-analysis finding at or above the policy's thresholds unless baselined or waived",
+        "no static-analysis finding at or above the policy's thresholds unless justified, approved in the "
+        "baseline, or waived",
         _KINDS,
         evaluate,
+    )
+
+
+def _by_setting(skips: tuple[SkippedTest, ...]) -> str:
+    """The tests grouped by the setting that switches them off: an allow-list can leave out fifty at once."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for skip in skips:
+        severity = skip.severity.value if skip.severity is not None else "any severity"
+        groups.setdefault((skip.reason.value.replace("_", " "), skip.source), []).append(f"{skip.test_id} ({severity})")
+    return "; ".join(f"{reason} by {source}: {_some(tests)}" for (reason, source), tests in groups.items())
+
+
+def sast_skips() -> Criterion:
+    """The bandit configuration switches off (skips, leaves out, reconfigures) only tests the policy allows."""
+    name = "sast_skips"
+
+    def evaluate(check_input: CheckInput) -> Finding:
+        loaded = _report(check_input, name)
+        if isinstance(loaded, Finding):
+            return loaded
+        evidence, report = loaded
+        ids = (evidence.id,)
+        unallowed = disallowed_skips(report, check_input.policy)
+        if unallowed:
+            return check_input.finding(
+                name,
+                Outcome.FAIL,
+                f"the bandit configuration switches off {len(unallowed)} test(s) that the policy does not allow "
+                f"({ALLOWED_SKIPS_SETTING}; without it only tests bandit declares below high severity): "
+                f"{_by_setting(unallowed)}",
+                ids,
+                unallowed[0].source.split(" ", 1)[0],
+            )
+        if report.config.skipped:
+            message = (
+                "every bandit test runs as bandit would, except what the policy allows: "
+                f"{_by_setting(report.config.skipped)}"
+            )
+        else:
+            message = "every bandit test runs with its default settings"
+        return check_input.finding(name, Outcome.PASS, message, ids)
+
+    return Criterion(
+        name, "bandit's tests run unless the policy allows skipping or reconfiguring them", _KINDS, evaluate
     )
 
 
@@ -180,7 +279,9 @@ def sast_suppressions() -> Criterion:
             return check_input.finding(
                 name,
                 Outcome.FAIL,
-                f"{len(bad)} unjustified suppression(s): {_some(listed)}; write `# nosec B602 -- why it is safe`",
+                f"{len(bad)} unjustified suppression(s): {_some(listed)}; write `# nosec B602 -- why it is safe` "
+                "(bandit treats any other spelling as silencing every test, and silences tests named after `--` "
+                "too)",
                 (evidence.id,),
                 f"{bad[0].path}:{bad[0].line}",
             )

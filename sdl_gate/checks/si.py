@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from sdl_gate.checks._base import Check
 from sdl_gate.checks._criteria import record
-from sdl_gate.checks._sast import sast_configuration, sast_coverage, sast_findings, sast_suppressions
+from sdl_gate.checks._sast import (
+    sast_configuration,
+    sast_coverage,
+    sast_findings,
+    sast_skips,
+    sast_suppressions,
+)
 
 CHECKS: dict[str, Check] = {
     "SI-1": Check(
@@ -13,6 +19,7 @@ CHECKS: dict[str, Check] = {
             record("review", purpose="the code review practice"),
             sast_coverage(),
             sast_findings(),
+            sast_skips(),
         ),
     ),
     "SI-2": Check(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
 
@@ -52,6 +52,17 @@ class Params(_Strict):
     )
     confidence_threshold: Threshold | None = Field(
         default=None, description="Static-analysis findings of this confidence or higher block (default low)."
+    )
+    sast_allowed_skips: tuple[Annotated[str, Field(pattern=r"^B\d+$")], ...] | None = Field(
+        default=None,
+        description="SI-1: bandit test ids the project's bandit configuration may skip, leave out of a `tests` "
+        "list or reconfigure. Any other test may be switched off only if bandit's metadata declares it below high "
+        "severity (default: none listed).",
+    )
+    sast_allowed_excludes: tuple[Annotated[str, Field(min_length=1)], ...] | None = Field(
+        default=None,
+        description="SI-1: globs (fnmatch, `*` also matches `/`) of the repository paths that the bandit "
+        "configuration or bandit's defaults may keep from being analysed, e.g. `tests/*` (default: none).",
     )
 
 
@@ -121,6 +132,8 @@ class ResolvedRequirement:
     vulndb_max_age_days: int | None = None
     severity_threshold: Threshold | None = None
     confidence_threshold: Threshold | None = None
+    sast_allowed_skips: tuple[str, ...] | None = None
+    sast_allowed_excludes: tuple[str, ...] | None = None
 
     def effective_mode(self, today: date) -> Mode:
         """Return the mode in force on ``today`` (enforced requirements are advisory before their date)."""
@@ -148,6 +161,10 @@ class ResolvedRequirement:
             params["severity_threshold"] = self.severity_threshold.value
         if self.confidence_threshold is not None:
             params["confidence_threshold"] = self.confidence_threshold.value
+        if self.sast_allowed_skips is not None:
+            params["sast_allowed_skips"] = list(self.sast_allowed_skips)
+        if self.sast_allowed_excludes is not None:
+            params["sast_allowed_excludes"] = list(self.sast_allowed_excludes)
         return params
 
 

@@ -159,6 +159,15 @@ def _end_of(day: date) -> datetime:
     return datetime.combine(day, time.max, tzinfo=timezone.utc)
 
 
+def window_state(created: datetime, expires: datetime, today: date) -> WaiverState:
+    """Whether an approval from ``created`` to ``expires`` is in force at some moment of ``today`` (UTC)."""
+    if created > _end_of(today):
+        return WaiverState.NOT_YET_VALID
+    if expires < datetime.combine(today, time.min, tzinfo=timezone.utc):
+        return WaiverState.EXPIRED
+    return WaiverState.ACTIVE
+
+
 @dataclass(frozen=True)
 class WaiverRegister:
     """The loaded register, or an empty one when the project has none."""
@@ -168,12 +177,7 @@ class WaiverRegister:
 
     def state(self, waiver: Waiver, today: date) -> WaiverState:
         """Return whether ``waiver`` is in force at some moment of ``today`` (UTC), the day's granularity."""
-        moment = _end_of(today)
-        if waiver.created > moment:
-            return WaiverState.NOT_YET_VALID
-        if waiver.expires < datetime.combine(today, time.min, tzinfo=timezone.utc):
-            return WaiverState.EXPIRED
-        return WaiverState.ACTIVE
+        return window_state(waiver.created, waiver.expires, today)
 
     def for_requirement(self, requirement_id: str, today: date) -> Waiver | None:
         """Return the active requirement waiver for ``requirement_id``, if any."""

@@ -9,8 +9,8 @@ from __future__ import annotations
 import io
 import linecache
 import logging
-import re
 import tokenize
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -19,32 +19,49 @@ from sdl_gate.sast.models import BanditIssue, FileScan, NosecComment, ScanStatus
 
 # bandit's reasons for skipping a file that depend only on its content, so they may be cached.
 _CONTENT_REASONS = ("syntax error while parsing AST from file", "exception while scanning file")
-_NOSEC = re.compile(r"#\s*nosec\b:?(?P<rest>.*)$", re.IGNORECASE)
-_NOSEC_BYTES = re.compile(rb"#\s*nosec", re.IGNORECASE)
-_TEST_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 
-def parse_nosec(comment: str, known: Any) -> NosecComment | None:
-    """Parse one comment token: ``# nosec B602, B603 -- justification`` (None if it is no nosec comment)."""
-    match = _NOSEC.search(comment)
-    if match is None:
+def _bandit_nosec() -> Any:
+    """bandit's own ``# nosec`` parsing (in ``bandit.core.manager``), so that sdl-gate can never read it otherwise."""
+    from bandit.core import manager as b_manager
+
+    needed = ("NOSEC_COMMENT", "NOSEC_COMMENT_TESTS", "_parse_nosec_comment", "_find_test_id_from_nosec_string")
+    missing = [name for name in needed if not hasattr(b_manager, name)]
+    if missing:
+        raise RuntimeError(f"this bandit has no {', '.join(missing)}: sdl-gate cannot read its # nosec comments")
+    return b_manager
+
+
+def parse_nosec(comment: str) -> NosecComment | None:
+    """Read one comment token exactly as bandit does; None when bandit does not treat it as ``# nosec``.
+
+    ``tests`` is what bandit silences (its own parse: empty means every test, which is what any spelling it
+    cannot resolve to a test id gives, ``# nosecurity`` or ``# nosec b602`` alike); ``named`` is what the
+    comment names before ``--``, and ``justification`` what follows it, up to the next ``#``.
+    """
+    from bandit.core import extension_loader
+
+    b_manager = _bandit_nosec()
+    silenced = b_manager._parse_nosec_comment(comment)
+    if silenced is None:
         return None
-    rest = match.group("rest")
-    ids_part, separator, justification = rest.partition("--")
-    # A second '#' ends bandit's test list; whatever follows is commentary, not a justification.
-    ids_part = ids_part.split("#", 1)[0]
-    tests: list[str] = []
+    match = b_manager.NOSEC_COMMENT.search(comment)
+    listed = (match.group("tests") or "") if match is not None else ""
+    ids_part, separator, justification = listed.partition("--")
+    named: list[str] = []
     unknown: list[str] = []
-    for token in _TEST_TOKEN.findall(ids_part):
-        test_id = token.upper() if re.fullmatch(r"[Bb]\d+", token) else token
-        if known(test_id):
-            tests.append(test_id)
+    for token in b_manager.NOSEC_COMMENT_TESTS.finditer(ids_part):
+        word = str(token.group(1))
+        test_id = b_manager._find_test_id_from_nosec_string(extension_loader.MANAGER, word)
+        if test_id:
+            named.append(str(test_id))
         else:
-            unknown.append(token)
+            unknown.append(word)
     text = justification.strip() if separator else ""
     return NosecComment(
         line=0,
-        tests=tuple(dict.fromkeys(tests)),
+        tests=tuple(sorted(str(t) for t in silenced)),
+        named=tuple(dict.fromkeys(named)),
         unknown=tuple(dict.fromkeys(unknown)),
         justification=text or None,
     )
@@ -58,20 +75,28 @@ def _decode(data: bytes) -> str:
         return data.decode("utf-8", errors="replace")
 
 
-def _nosec_comments(data: bytes, known: Any) -> tuple[NosecComment, ...]:
-    found: list[NosecComment] = []
-    if _NOSEC_BYTES.search(data) is None:
-        # Tokenizing costs as much as a tenth of bandit's own time; most files have no nosec at all.
+def _nosec_comments(data: bytes, nosec_lines: dict[int, Any]) -> tuple[NosecComment, ...]:
+    """The comments on the lines bandit itself parsed as ``# nosec``, each read with bandit's parser."""
+    wanted = {line for line, tests in nosec_lines.items() if tests is not None}
+    if not wanted:
         return ()
+    found: dict[int, NosecComment] = {}
     try:
+        # The same bytes through the same tokenizer bandit used, so the same comments on the same lines.
         for token in tokenize.tokenize(io.BytesIO(data).readline):
-            if token.type == tokenize.COMMENT:
-                parsed = parse_nosec(token.string, known)
+            if token.type == tokenize.COMMENT and token.start[0] in wanted:
+                parsed = parse_nosec(token.string)
                 if parsed is not None:
-                    found.append(parsed.model_copy(update={"line": token.start[0]}))
+                    line = token.start[0]
+                    # What bandit silences is taken from the map its tester consults, not re-derived.
+                    silenced = tuple(sorted(str(t) for t in nosec_lines[line]))
+                    found[line] = parsed.model_copy(update={"line": line, "tests": silenced})
     except (tokenize.TokenError, SyntaxError):
         pass
-    return tuple(found)
+    for line in wanted - set(found):
+        # bandit silences something here that sdl-gate could not read back: it names nothing and says nothing.
+        found[line] = NosecComment(line=line, tests=tuple(sorted(nosec_lines[line])), named=(), justification=None)
+    return tuple(found[line] for line in sorted(found))
 
 
 def _column(lines: list[str], line: int, col_offset: int) -> int:
@@ -88,27 +113,49 @@ def _flagged(lines: list[str], line_range: list[int], line: int) -> str:
     return " ".join(" ".join(text.split()) for text in picked).strip()
 
 
+def _recording_manager(config: Any, profile: dict[str, set[str]]) -> Any:
+    """bandit's own manager, keeping the ``# nosec`` map it parsed for the file it scanned last."""
+    from bandit.core import manager as b_manager
+
+    class RecordingManager(b_manager.BanditManager):  # type: ignore[misc]
+        nosec_lines: dict[int, Any]
+
+        def _execute_ast_visitor(self, fname: Any, fdata: Any, data: Any, nosec_lines: dict[int, Any]) -> Any:
+            # Exactly the map bandit's tester consults (line -> tests silenced, empty = all), not a second reading.
+            self.nosec_lines = dict(nosec_lines)
+            return super()._execute_ast_visitor(fname, fdata, data, nosec_lines)
+
+    return RecordingManager(config, "file", quiet=True, profile=profile)
+
+
+def _issue_key(issue: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        issue["test_id"],
+        issue["line_number"],
+        tuple(issue["line_range"]),
+        issue["col_offset"],
+        issue["end_col_offset"],
+        issue["issue_severity"],
+        issue["issue_confidence"],
+        issue["issue_text"],
+    )
+
+
 class Scanner:
     """One bandit manager, reused for every file a process scans."""
 
     def __init__(self, config_file: str | None, tests: tuple[str, ...], skips: tuple[str, ...]) -> None:
         from bandit.core import config as b_config
-        from bandit.core import extension_loader
-        from bandit.core import manager as b_manager
 
+        # Fail at start, not per file, if this bandit cannot tell us which comments it honours.
+        _bandit_nosec()
         # bandit logs skipped files and unknown nosec names; we report those ourselves.
         logging.getLogger("bandit").setLevel(logging.CRITICAL)
-        self._manager = b_manager.BanditManager(
-            b_config.BanditConfig(config_file=config_file),
-            "file",
-            quiet=True,
-            profile={"include": set(tests), "exclude": set(skips)},
+        self._manager = _recording_manager(
+            b_config.BanditConfig(config_file=config_file), {"include": set(tests), "exclude": set(skips)}
         )
-        extensions = extension_loader.MANAGER
-        self._known = lambda test: bool(extensions.check_id(test) or extensions.get_test_id(test))
 
-    def scan(self, path: str, expected_sha256: str) -> tuple[FileScan, bool] | None:
-        """Scan one file; return the result and whether it may be cached, or None if it changed meanwhile."""
+    def _run(self, path: str, *, honour_nosec: bool) -> list[dict[str, Any]]:
         from bandit.core import metrics as b_metrics
 
         manager = self._manager
@@ -117,40 +164,64 @@ class Scanner:
         manager.scores = []
         manager.metrics = b_metrics.Metrics()
         manager.files_list = [path]
+        manager.nosec_lines = {}
+        manager.ignore_nosec = not honour_nosec
         try:
             manager.run_tests()
-            issues = [issue.as_dict(with_code=True, max_lines=3) for issue in manager.results]
-            data = Path(path).read_bytes()
+            return [issue.as_dict(with_code=True, max_lines=3) for issue in manager.results]
         finally:
+            manager.ignore_nosec = False
             linecache.clearcache()
+
+    def scan(self, path: str, expected_sha256: str) -> tuple[FileScan, bool] | None:
+        """Scan one file; return the result and whether it may be cached, or None if it changed meanwhile."""
+        manager = self._manager
+        issues = self._run(path, honour_nosec=True)
+        skipped = list(manager.skipped)
+        nosec_lines = dict(manager.nosec_lines)
+        metrics = {str(k): int(v) for k, v in manager.metrics.data.get(path, {}).items()}
+        silenced: list[dict[str, Any]] = []
+        if not skipped and any(tests is not None for tests in nosec_lines.values()):
+            # bandit drops what a nosec comment silences without a trace; scanning again with them ignored (its
+            # --ignore-nosec) and taking the difference shows exactly those issues. Only files with a nosec pay.
+            everything = self._run(path, honour_nosec=False)
+            remaining = Counter(_issue_key(issue) for issue in issues)
+            for issue in everything:
+                key = _issue_key(issue)
+                if remaining[key]:
+                    remaining[key] -= 1
+                else:
+                    silenced.append(issue)
+        data = Path(path).read_bytes()
         if sha256_bytes(data) != expected_sha256:
             return None
-        if manager.skipped:
-            reason = str(manager.skipped[0][1])
+        if skipped:
+            reason = str(skipped[0][1])
             return FileScan(status=ScanStatus.NOT_ANALYSED, reason=f"bandit: {reason}"), reason in _CONTENT_REASONS
         lines = _decode(data).splitlines()
-        metrics = {str(k): int(v) for k, v in manager.metrics.data.get(path, {}).items()}
+
+        def typed(d: dict[str, Any]) -> BanditIssue:
+            return BanditIssue(
+                test_id=str(d["test_id"]),
+                test_name=str(d["test_name"]),
+                severity=str(d["issue_severity"]),
+                confidence=str(d["issue_confidence"]),
+                cwe=int(d["issue_cwe"]["id"]) if d["issue_cwe"] else None,
+                text=str(d["issue_text"]),
+                line=int(d["line_number"]),
+                line_range=tuple(int(n) for n in d["line_range"]),
+                col_offset=int(d["col_offset"]),
+                end_col_offset=int(d["end_col_offset"]),
+                code=str(d["code"]),
+                flagged=_flagged(lines, list(d["line_range"]), int(d["line_number"])),
+                column=_column(lines, int(d["line_number"]), int(d["col_offset"])),
+            )
+
         result = FileScan(
             status=ScanStatus.ANALYSED,
-            issues=tuple(
-                BanditIssue(
-                    test_id=str(d["test_id"]),
-                    test_name=str(d["test_name"]),
-                    severity=str(d["issue_severity"]),
-                    confidence=str(d["issue_confidence"]),
-                    cwe=int(d["issue_cwe"]["id"]) if d["issue_cwe"] else None,
-                    text=str(d["issue_text"]),
-                    line=int(d["line_number"]),
-                    line_range=tuple(int(n) for n in d["line_range"]),
-                    col_offset=int(d["col_offset"]),
-                    end_col_offset=int(d["end_col_offset"]),
-                    code=str(d["code"]),
-                    flagged=_flagged(lines, list(d["line_range"]), int(d["line_number"])),
-                    column=_column(lines, int(d["line_number"]), int(d["col_offset"])),
-                )
-                for d in issues
-            ),
-            nosec=_nosec_comments(data, self._known),
+            issues=tuple(typed(d) for d in issues),
+            silenced=tuple(typed(d) for d in silenced),
+            nosec=_nosec_comments(data, nosec_lines),
             metrics=metrics,
         )
         return result, True

@@ -31,8 +31,12 @@ def analyse(
     jobs: int | None = None,
     use_cache: bool = True,
     baseline: Path | None = None,
+    read_baseline: bool = True,
 ) -> SastResult:
-    """Scan the project's Python files (or ``explicit`` ones) with its bandit configuration."""
+    """Scan the project's Python files (or ``explicit`` ones) with its bandit configuration.
+
+    ``read_baseline=False`` leaves the baseline unread, for rewriting it (an old-format one included).
+    """
     root = project.root
     settings = load_settings(root)
     selection = select(root, settings, explicit)
@@ -46,7 +50,7 @@ def analyse(
         timeout=effective_timeout(project.config.sast_timeout_seconds),
     )
     baseline_path = baseline or project.sast_baseline
-    loaded = load_baseline(baseline_path)
+    loaded = load_baseline(baseline_path) if read_baseline else None
     shown = os.path.relpath(baseline_path, root) if loaded else None
     report = build_report(
         run,

@@ -39,7 +39,7 @@ IN_PROCESS_BYTES = 256 * 1024
 #: The worker processes of one run are stopped after this long; what they had not finished is not analysed.
 DEFAULT_TIMEOUT_SECONDS = 1800.0
 CACHE_DIR = Path(".sdl-gate") / "cache" / "sast"
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -277,9 +277,12 @@ def _scan_here_within(
 def _scan_here(
     settings: BanditSettings, pending: list[tuple[int, str, str, int]]
 ) -> list[tuple[int, str | None, bool]]:
-    # Keyed by the configuration digest: the same file name may hold a different configuration later.
+    # Keyed by the configuration digest: the same file name may hold a different configuration later. Only one
+    # is kept: bandit stores plugin settings on its (process-global) plugin functions, so the last scanner built
+    # decides them for every scanner alive, and an older one would run with another project's settings.
     scanner = _IN_PROCESS.get(settings.digest)
     if scanner is None:
+        _IN_PROCESS.clear()
         scanner = _IN_PROCESS[settings.digest] = Scanner(settings.config_file, settings.tests, settings.skips)
     out: list[tuple[int, str | None, bool]] = []
     for index, path, digest, _size in pending:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 
 class _Frozen(BaseModel):
@@ -74,11 +74,14 @@ class BanditIssue(_Frozen):
 
 
 class NosecComment(_Frozen):
-    """A ``# nosec`` comment: the tests it names and the justification after ``--``."""
+    """A comment bandit treats as ``# nosec``: what bandit silences, what it names before ``--`` and why."""
 
     line: int
-    tests: tuple[str, ...]
-    unknown: tuple[str, ...] = ()
+    tests: tuple[str, ...] = Field(
+        description="The test ids bandit silences on this line, by bandit's own parsing; empty means every test."
+    )
+    named: tuple[str, ...] = Field(description="The test ids the comment names before `--`.")
+    unknown: tuple[str, ...] = Field(default=(), description="Words before `--` that name no bandit test.")
     justification: str | None
 
 
@@ -88,8 +91,19 @@ class FileScan(_Frozen):
     status: ScanStatus
     reason: str | None = None
     issues: tuple[BanditIssue, ...] = ()
+    silenced: tuple[BanditIssue, ...] = Field(
+        default=(), description="Issues bandit found but left out of its report because of a # nosec comment."
+    )
     nosec: tuple[NosecComment, ...] = ()
     metrics: dict[str, int] = Field(default_factory=dict)
+
+
+class NosecStatus(str, enum.Enum):
+    """Whether a ``# nosec`` comment kept a finding out of bandit's report, and whether that comment holds."""
+
+    NONE = "none"
+    JUSTIFIED = "justified"
+    UNJUSTIFIED = "unjustified"
 
 
 class Finding(_Frozen):
@@ -107,7 +121,12 @@ class Finding(_Frozen):
     cwe: int | None
     text: str
     more_info: str
-    baselined: bool
+    nosec: NosecStatus = Field(
+        description="none: bandit reports it; justified: a # nosec that names its test and says why silences it; "
+        "unjustified: a # nosec silences it without naming its test and saying why, so it counts as open."
+    )
+    nosec_line: int | None = Field(description="The line of the # nosec comment that silences it.")
+    baselined: bool = Field(description="A baseline entry names its fingerprint (accepted only while approved).")
 
 
 class SuppressionProblem(str, enum.Enum):
@@ -116,6 +135,7 @@ class SuppressionProblem(str, enum.Enum):
     NO_TEST_IDS = "no_test_ids"
     NO_JUSTIFICATION = "no_justification"
     UNKNOWN_TEST = "unknown_test"
+    SILENCES_UNNAMED_TESTS = "silences_unnamed_tests"
 
 
 class Suppression(_Frozen):
@@ -123,7 +143,8 @@ class Suppression(_Frozen):
 
     path: str
     line: int
-    tests: tuple[str, ...]
+    tests: tuple[str, ...] = Field(description="What bandit silences on the line; empty means every test.")
+    named: tuple[str, ...] = Field(description="The test ids named before `--`.")
     justification: str | None
     problems: tuple[SuppressionProblem, ...]
 
@@ -135,22 +156,94 @@ class NotAnalysed(_Frozen):
     reason: str
 
 
+class SkipReason(str, enum.Enum):
+    """How the configuration keeps a bandit test from looking at the code as bandit would by default."""
+
+    SKIPPED = "skipped"
+    NOT_SELECTED = "not_selected"
+    RECONFIGURED = "reconfigured"
+
+
+class SkippedTest(_Frozen):
+    """A bandit test the configuration skips, leaves out of its ``tests`` list, or runs with changed settings."""
+
+    test_id: str
+    name: str
+    severity: Level | None = Field(
+        description="The highest severity bandit's metadata declares for the test (its blacklist level); null "
+        "when bandit declares none, as for plugins, which may report any severity."
+    )
+    reason: SkipReason
+    source: str = Field(description="The file and setting that say so, e.g. `pyproject.toml [tool.bandit] skips`.")
+
+
+class Exclusion(_Frozen):
+    """A Python file in scope that the configuration (or bandit's defaults) keeps from being analysed."""
+
+    path: str
+    pattern: str = Field(description="The exclude pattern that matched, or the include globs it did not match.")
+    source: str = Field(description="The file and setting the pattern comes from, or bandit's default.")
+
+
 class BanditConfigInfo(_Frozen):
-    """The analyser configuration in force."""
+    """The analyser configuration in force, and what it keeps bandit from looking at."""
 
     source: str | None = Field(description="Where the bandit configuration came from, or null for defaults.")
     digest: str
-    tests: tuple[str, ...]
+    tests: tuple[str, ...] = Field(description="The `tests` allow-list as configured (empty: every test runs).")
     skips: tuple[str, ...]
     excludes: tuple[str, ...]
+    skipped: tuple[SkippedTest, ...] = Field(
+        description="Every bandit test that does not run with its default settings, and why."
+    )
+
+
+class BaselineApproval(_Frozen):
+    """Who accepted a baseline entry, why, and for how long (what a waiver carries)."""
+
+    approver: str = Field(min_length=1)
+    justification: str = Field(min_length=10, description="Why the finding is acceptable, for a reviewer.")
+    created: AwareDatetime
+    expires: AwareDatetime
+
+    @model_validator(mode="after")
+    def _bounded(self) -> BaselineApproval:
+        if self.expires <= self.created:
+            raise ValueError("expires must be after created")
+        return self
+
+
+class BaselineEntry(_Frozen):
+    """One finding in the baseline file; it accepts the finding only while approved and unexpired."""
+
+    fingerprint: str = Field(pattern=r"^[0-9a-f]{32}$")
+    path: str
+    test_id: str
+    line: int
+    approval: BaselineApproval | None = Field(
+        description="null as `sdl-gate sast --write-baseline` writes it: an unapproved entry accepts nothing."
+    )
+
+
+class BaselineState(str, enum.Enum):
+    """Whether a baseline entry accepts its finding on the assessment date."""
+
+    ACTIVE = "active"
+    UNAPPROVED = "unapproved"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not_yet_valid"
 
 
 class BaselineInfo(_Frozen):
-    """The baseline file the findings were compared with."""
+    """The baseline file the findings were compared with, and every entry in it."""
 
     path: str
     sha256: str
-    entries: int
+    entries: tuple[BaselineEntry, ...]
+
+    def entry(self, fingerprint: str) -> BaselineEntry | None:
+        """Return the entry for a finding fingerprint, if the baseline has one."""
+        return next((e for e in self.entries if e.fingerprint == fingerprint), None)
 
 
 class AutomationHook(_Frozen):
@@ -169,6 +262,7 @@ class SastReport(_Frozen):
     scope: Scope
     analysed: int
     excluded: tuple[str, ...]
+    exclusions: tuple[Exclusion, ...] = Field(description="Each excluded file, the pattern and where it is set.")
     not_analysed: tuple[NotAnalysed, ...]
     modified_since_commit: tuple[str, ...] = ()
     findings: tuple[Finding, ...]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -10,16 +9,21 @@ from typing import Any
 from sdl_gate._files import pretty_json
 from sdl_gate.policy.models import ResolvedRequirement
 from sdl_gate.policy.waivers import WaiverRegister
-from sdl_gate.sast.models import Finding, Level, SastReport
+from sdl_gate.sast.models import BaselineState, Exclusion, Finding, Level, SastReport, SkippedTest
+from sdl_gate.sast.rules import (
+    ALLOWED_EXCLUDES_SETTING,
+    ALLOWED_SKIPS_SETTING,
+    Status,
+    baseline_state,
+    describe_exclusion,
+    describe_skip,
+    disallowed_exclusions,
+    disallowed_skips,
+    judge,
+    thresholds,
+)
 
-
-class Status(str, enum.Enum):
-    """What a finding means for the gate."""
-
-    OPEN = "open"
-    BASELINED = "baselined"
-    WAIVED = "waived"
-    BELOW_THRESHOLD = "below_threshold"
+__all__ = ["Decision", "Status", "decide", "render_console", "render_json"]
 
 
 @dataclass(frozen=True)
@@ -30,18 +34,27 @@ class Decision:
     confidence: Level
     statuses: dict[str, Status]
     waivers: dict[str, str]
+    baseline: dict[str, BaselineState]
     unjustified: int
     not_analysed: int
+    disallowed_skips: tuple[SkippedTest, ...] = ()
+    disallowed_exclusions: tuple[Exclusion, ...] = ()
 
     @property
     def blocking(self) -> tuple[str, ...]:
-        """Fingerprints of the open findings."""
-        return tuple(fp for fp, status in self.statuses.items() if status is Status.OPEN)
+        """Fingerprints of the findings that fail the run (open, or silenced by an unjustified nosec)."""
+        return tuple(fp for fp, status in self.statuses.items() if status.blocks)
 
     @property
     def passed(self) -> bool:
-        """No open finding, no unjustified suppression, no file left unanalysed."""
-        return not self.blocking and not self.unjustified and not self.not_analysed
+        """No blocking finding or unjustified suppression, no file left unanalysed, nothing switched off unallowed."""
+        return not (
+            self.blocking
+            or self.unjustified
+            or self.not_analysed
+            or self.disallowed_skips
+            or self.disallowed_exclusions
+        )
 
     @property
     def summary(self) -> str:
@@ -55,35 +68,36 @@ class Decision:
             parts.append(f"{self.unjustified} unjustified suppression(s)")
         if self.not_analysed:
             parts.append(f"{self.not_analysed} file(s) not analysed")
+        if self.disallowed_skips:
+            parts.append(f"{len(self.disallowed_skips)} test(s) switched off that the policy does not allow")
+        if self.disallowed_exclusions:
+            parts.append(f"{len(self.disallowed_exclusions)} file(s) excluded that the policy does not allow")
         return "static analysis failed: " + ", ".join(parts)
 
 
 def decide(report: SastReport, policy: ResolvedRequirement, waivers: WaiverRegister, today: date) -> Decision:
-    """Apply the policy's SI-1 thresholds, the baseline and the waivers to every finding."""
-    severity = Level(policy.severity_threshold.value) if policy.severity_threshold else Level.LOW
-    confidence = Level(policy.confidence_threshold.value) if policy.confidence_threshold else Level.LOW
+    """Apply the policy's SI-1 entry (thresholds, allowed skips and excludes), the baseline and the waivers."""
+    severity, confidence = thresholds(policy)
     statuses: dict[str, Status] = {}
     applied: dict[str, str] = {}
+    baseline: dict[str, BaselineState] = {}
     for finding in report.findings:
-        waiver = waivers.for_finding(finding.fingerprint, today)
-        if finding.severity.rank < severity.rank or finding.confidence.rank < confidence.rank:
-            status = Status.BELOW_THRESHOLD
-        elif finding.baselined:
-            status = Status.BASELINED
-        elif waiver is not None:
-            status = Status.WAIVED
-        else:
-            status = Status.OPEN
-        if waiver is not None:
-            applied[finding.fingerprint] = waiver.id
-        statuses[finding.fingerprint] = status
+        judgement = judge(finding, report, policy, waivers, today)
+        statuses[finding.fingerprint] = judgement.status
+        if judgement.waiver is not None:
+            applied[finding.fingerprint] = judgement.waiver
+    if report.baseline is not None:
+        baseline = {entry.fingerprint: baseline_state(entry, today) for entry in report.baseline.entries}
     return Decision(
         severity=severity,
         confidence=confidence,
         statuses=statuses,
         waivers=applied,
+        baseline=baseline,
         unjustified=sum(1 for s in report.suppressions if s.problems),
         not_analysed=len(report.not_analysed),
+        disallowed_skips=disallowed_skips(report, policy),
+        disallowed_exclusions=disallowed_exclusions(report, policy),
     )
 
 
@@ -93,39 +107,75 @@ def _line(finding: Finding, decision: Decision) -> str:
     match status:
         case Status.OPEN:
             note = ""
+        case Status.SUPPRESSED_WITHOUT_JUSTIFICATION:
+            where = f" at line {finding.nosec_line}" if finding.nosec_line is not None else ""
+            note = f"  [silenced by an unjustified # nosec{where}: counts as open]"
+        case Status.SUPPRESSED:
+            note = f"  [suppressed by the justified # nosec at line {finding.nosec_line}]"
         case Status.BASELINED:
             note = "  [baselined]"
         case Status.WAIVED:
             note = f"  [waived by {decision.waivers[finding.fingerprint]}]"
         case Status.BELOW_THRESHOLD:
             note = "  [below threshold]"
+    state = decision.baseline.get(finding.fingerprint)
+    if state is not None and state is not BaselineState.ACTIVE:
+        note += f"  [baseline entry {state.value.replace('_', ' ')}: accepts nothing]"
     return (
         f"{finding.path}:{finding.line}:{finding.column}: {finding.test_id} "
         f"{finding.severity.value}/{finding.confidence.value} {finding.text}  ({finding.fingerprint}){note}"
     )
 
 
+def _baseline_lines(report: SastReport, decision: Decision) -> list[str]:
+    if report.baseline is None:
+        return []
+    lines = [f"baseline {report.baseline.path}: {len(report.baseline.entries)} entr(ies)"]
+    for entry in report.baseline.entries:
+        state = decision.baseline[entry.fingerprint]
+        approval = entry.approval
+        who = f"approved by {approval.approver} until {approval.expires.date()}" if approval else "no approval"
+        lines.append(f"  {entry.path}:{entry.line} {entry.test_id} ({entry.fingerprint}): {state.value}, {who}")
+    return lines
+
+
 def render_console(report: SastReport, decision: Decision) -> str:
-    """Findings, suppressions and files not analysed, for people."""
+    """Findings, suppressions, baseline entries, what is switched off and files not analysed, for people."""
     lines = [_line(finding, decision) for finding in report.findings]
     for suppression in report.suppressions:
         if suppression.problems:
             problems = ", ".join(p.value.replace("_", " ") for p in suppression.problems)
             lines.append(f"{suppression.path}:{suppression.line}: unjustified # nosec ({problems})")
     lines += [f"{item.path}: not analysed: {item.reason}" for item in report.not_analysed]
+    lines += [
+        f"excluded from analysis: {describe_exclusion(exclusion)}, which the policy does not allow "
+        f"({ALLOWED_EXCLUDES_SETTING})"
+        for exclusion in decision.disallowed_exclusions
+    ]
+    lines += [
+        f"bandit test {describe_skip(skip)}, which the policy does not allow ({ALLOWED_SKIPS_SETTING})"
+        for skip in decision.disallowed_skips
+    ]
+    lines += _baseline_lines(report, decision)
     justified = sum(1 for s in report.suppressions if not s.problems)
     lines.append(
         f"bandit {report.scanner_version}: {report.analysed} file(s) analysed, {len(report.excluded)} excluded, "
-        f"{len(report.findings)} finding(s), {justified} justified suppression(s); thresholds severity >= "
-        f"{decision.severity.value}, confidence >= {decision.confidence.value}"
+        f"{len(report.config.skipped)} test(s) switched off or reconfigured, {len(report.findings)} finding(s), "
+        f"{justified} justified suppression(s); thresholds severity >= {decision.severity.value}, confidence >= "
+        f"{decision.confidence.value}"
     )
     lines.append(decision.summary)
-    if not decision.passed:
+    if decision.blocking or decision.unjustified:
         lines += [
             "fix: change the code; justify a deliberate case where it is (`# nosec B602 -- why it is safe`);",
             "     or waive a finding by its fingerprint (the hex in parentheses) in security/waivers.yaml:",
             "     scope: {finding: FINGERPRINT} with justification, approver and expiry.",
         ]
+    if decision.disallowed_skips or decision.disallowed_exclusions:
+        lines.append(
+            "fix: let bandit run every test on every file, or have the policy allow the exception "
+            f"({ALLOWED_SKIPS_SETTING}, {ALLOWED_EXCLUDES_SETTING})."
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -142,5 +192,8 @@ def render_json(report: SastReport, decision: Decision) -> str:
         "blocking": list(decision.blocking),
         "unjustified_suppressions": decision.unjustified,
         "not_analysed": decision.not_analysed,
+        "disallowed_skips": [skip.test_id for skip in decision.disallowed_skips],
+        "disallowed_exclusions": [exclusion.path for exclusion in decision.disallowed_exclusions],
+        "baseline": {fp: state.value for fp, state in sorted(decision.baseline.items())},
     }
     return pretty_json(document)

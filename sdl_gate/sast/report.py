@@ -18,9 +18,13 @@ from sdl_gate.sast.engine import ScanRun
 from sdl_gate.sast.models import (
     AutomationHook,
     BanditConfigInfo,
+    BanditIssue,
+    BaselineEntry,
     BaselineInfo,
     Finding,
     Level,
+    NosecComment,
+    NosecStatus,
     NotAnalysed,
     SastReport,
     ScanStatus,
@@ -45,23 +49,15 @@ def more_info(test_id: str) -> str:
     return str(docs_utils.get_url(test_id))
 
 
-class BaselineEntry(BaseModel):
-    """One accepted finding in a baseline file."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    fingerprint: str = Field(pattern=r"^[0-9a-f]{32}$")
-    path: str
-    test_id: str
-    line: int
+BASELINE_VERSION = 2
 
 
 class BaselineFile(BaseModel):
-    """``sdl-gate sast --write-baseline`` output: findings accepted when the gate was adopted."""
+    """``sdl-gate sast --write-baseline`` output: findings accepted, each by an approver until an expiry."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, title="sdl-gate SAST baseline")
 
-    version: Literal[1]
+    version: Literal[2]
     tool: Literal["bandit"]
     findings: list[BaselineEntry] = Field(default_factory=list)
 
@@ -71,27 +67,71 @@ def load_baseline(path: Path) -> tuple[BaselineFile, str] | None:
     if not path.exists():
         return None
     data, lines = load_yaml(path, limit=MAX_BASELINE_BYTES)
+    if isinstance(data, dict) and data.get("version") == 1:
+        raise InputError(
+            "a version 1 SAST baseline accepts findings without an approver or expiry, which no longer counts",
+            path=path,
+            line=lines.line_for(("version",)),
+            location="version",
+            hint="run `sdl-gate sast --write-baseline` to rewrite it as version 2, then fill in each entry's "
+            "approval (approver, justification, created, expires)",
+        )
     baseline = validate(BaselineFile, data, path, lines, "SAST baseline")
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(baseline.findings):
+        if entry.fingerprint in seen:
+            raise InputError(
+                f"duplicate fingerprint {entry.fingerprint} (first at findings[{seen[entry.fingerprint]}])",
+                path=path,
+                line=lines.line_for(("findings", index, "fingerprint")),
+                location=f"findings[{index}].fingerprint",
+            )
+        seen[entry.fingerprint] = index
     return baseline, sha256_bytes(path.read_bytes())
 
 
-def write_baseline(path: Path, findings: tuple[Finding, ...]) -> int:
-    """Write every current finding as accepted (atomically); return how many."""
-    entries = sorted(
-        {(f.path, f.line, f.test_id, f.fingerprint) for f in findings},
-    )
-    document = {
-        "version": 1,
-        "tool": "bandit",
-        "findings": [{"fingerprint": fp, "path": p, "test_id": t, "line": n} for p, n, t, fp in entries],
-    }
+def read_existing_baseline(path: Path) -> dict[str, BaselineEntry]:
+    """The entries of the baseline being rewritten, by fingerprint; a version 1 file has none worth keeping."""
+    if not path.is_file():
+        return {}
+    data, _ = load_yaml(path, limit=MAX_BASELINE_BYTES)
+    if isinstance(data, dict) and data.get("version") == 1:
+        return {}
+    loaded = load_baseline(path)
+    return {entry.fingerprint: entry for entry in loaded[0].findings} if loaded else {}
+
+
+def write_baseline(path: Path, findings: tuple[Finding, ...]) -> tuple[int, int]:
+    """Write every finding bandit reports or an unjustified nosec silences (atomically).
+
+    An entry already approved for the same fingerprint keeps its approval; every other entry is written
+    unapproved and accepts nothing until someone fills in its approval. Returns (entries, unapproved).
+    """
     if path.is_dir():
         raise InputError("is a directory; the baseline needs a file path", path=path)
+    existing = read_existing_baseline(path)
+    entries: dict[str, BaselineEntry] = {}
+    for finding in sorted(findings, key=lambda f: (f.path, f.line, f.test_id, f.fingerprint)):
+        if finding.nosec is NosecStatus.JUSTIFIED:
+            continue
+        previous = existing.get(finding.fingerprint)
+        entries[finding.fingerprint] = BaselineEntry(
+            fingerprint=finding.fingerprint,
+            path=finding.path,
+            test_id=finding.test_id,
+            line=finding.line,
+            approval=previous.approval if previous is not None else None,
+        )
+    document = {
+        "version": BASELINE_VERSION,
+        "tool": "bandit",
+        "findings": [entry.model_dump(mode="json") for entry in entries.values()],
+    }
     try:
         write_atomic(path, pretty_json(document))
     except OSError as exc:
         raise InputError(f"cannot write the baseline: {exc.strerror}", path=path) from None
-    return len(entries)
+    return len(entries), sum(1 for entry in entries.values() if entry.approval is None)
 
 
 _HOOK_ID = re.compile(r"^\s*-?\s*id:\s*['\"]?(bandit|sdl-gate[\w-]*)\b", re.MULTILINE)
@@ -129,26 +169,48 @@ def find_automation(root: Path) -> tuple[AutomationHook, ...]:
     return tuple(found)
 
 
-def _suppressions(path: str, comments: Any) -> list[Suppression]:
-    out: list[Suppression] = []
-    for comment in comments:
-        problems: list[SuppressionProblem] = []
-        if not comment.tests:
-            problems.append(SuppressionProblem.NO_TEST_IDS)
-        if comment.unknown and not comment.tests:
+def suppression_problems(comment: NosecComment) -> tuple[SuppressionProblem, ...]:
+    """What keeps a ``# nosec`` from being an acceptable suppression: judged on what bandit silences."""
+    problems: list[SuppressionProblem] = []
+    if not comment.tests:
+        # bandit silences every test on the line: a bare nosec, or any spelling it cannot resolve to a test.
+        problems.append(SuppressionProblem.NO_TEST_IDS)
+        if comment.unknown:
             problems.append(SuppressionProblem.UNKNOWN_TEST)
-        if not comment.justification:
-            problems.append(SuppressionProblem.NO_JUSTIFICATION)
-        out.append(
-            Suppression(
-                path=path,
-                line=comment.line,
-                tests=comment.tests,
-                justification=comment.justification,
-                problems=tuple(problems),
-            )
+    elif set(comment.tests) - set(comment.named):
+        # bandit reads test names anywhere up to the next '#', the justification included.
+        problems.append(SuppressionProblem.SILENCES_UNNAMED_TESTS)
+    if not comment.justification:
+        problems.append(SuppressionProblem.NO_JUSTIFICATION)
+    return tuple(problems)
+
+
+def _suppressions(path: str, comments: tuple[NosecComment, ...]) -> list[Suppression]:
+    return [
+        Suppression(
+            path=path,
+            line=comment.line,
+            tests=comment.tests,
+            named=comment.named,
+            justification=comment.justification,
+            problems=suppression_problems(comment),
         )
-    return out
+        for comment in comments
+    ]
+
+
+def _silenced_by(issue: BanditIssue, suppressions: list[Suppression]) -> tuple[NosecStatus, int | None]:
+    """Whether the nosec that silenced ``issue`` holds: one on its lines, without problems, naming its test.
+
+    bandit applies a comment on the issue's line or on any line of the statement it sits in; an issue no
+    acceptable comment accounts for counts as silenced without justification (failing closed).
+    """
+    lines = {issue.line, *range(min(issue.line_range or (issue.line,)), max(issue.line_range or (issue.line,)) + 1)}
+    covering = [s for s in suppressions if s.line in lines]
+    for suppression in covering:
+        if not suppression.problems and issue.test_id in suppression.tests:
+            return NosecStatus.JUSTIFIED, suppression.line
+    return NosecStatus.UNJUSTIFIED, covering[0].line if covering else None
 
 
 def build_report(
@@ -158,8 +220,8 @@ def build_report(
     baseline_path: str | None = None,
     automation: tuple[AutomationHook, ...] = (),
 ) -> SastReport:
-    """Normalise a run into the SAST report: fingerprinted findings, suppressions, coverage."""
-    accepted = {entry.fingerprint for entry in baseline[0].findings} if baseline else set()
+    """Normalise a run into the SAST report: fingerprinted findings, suppressions, coverage, configuration."""
+    listed = {entry.fingerprint for entry in baseline[0].findings} if baseline else set()
     findings: list[Finding] = []
     suppressions: list[Suppression] = []
     not_analysed: list[NotAnalysed] = []
@@ -171,12 +233,17 @@ def build_report(
             not_analysed.append(NotAnalysed(path=relative, reason=scan.reason or "not analysed"))
             continue
         analysed += 1
-        suppressions += _suppressions(relative, scan.nosec)
+        in_file = _suppressions(relative, scan.nosec)
+        suppressions += in_file
         seen: dict[tuple[str, str], int] = defaultdict(int)
-        for issue in sorted(scan.issues, key=lambda i: (i.line, i.col_offset, i.test_id, i.flagged)):
+        everything = [(issue, False) for issue in scan.issues] + [(issue, True) for issue in scan.silenced]
+        for issue, silenced in sorted(
+            everything, key=lambda i: (i[0].line, i[0].col_offset, i[0].test_id, i[0].flagged)
+        ):
             occurrence = seen[(issue.test_id, issue.flagged)]
             seen[(issue.test_id, issue.flagged)] += 1
             print_ = fingerprint(relative, issue.test_id, issue.flagged, occurrence)
+            nosec, nosec_line = _silenced_by(issue, in_file) if silenced else (NosecStatus.NONE, None)
             findings.append(
                 Finding(
                     fingerprint=print_,
@@ -191,12 +258,14 @@ def build_report(
                     cwe=issue.cwe,
                     text=issue.text,
                     more_info=more_info(issue.test_id),
-                    baselined=print_ in accepted,
+                    nosec=nosec,
+                    nosec_line=nosec_line,
+                    baselined=print_ in listed,
                 )
             )
     settings = run.settings
     baseline_info = (
-        BaselineInfo(path=baseline_path or "", sha256=baseline[1], entries=len(baseline[0].findings))
+        BaselineInfo(path=baseline_path or "", sha256=baseline[1], entries=tuple(baseline[0].findings))
         if baseline
         else None
     )
@@ -209,10 +278,12 @@ def build_report(
             tests=settings.tests,
             skips=settings.skips,
             excludes=settings.excludes,
+            skipped=settings.skipped,
         ),
         scope=run.selection.scope,
         analysed=analysed,
         excluded=run.selection.excluded,
+        exclusions=run.selection.exclusions,
         not_analysed=tuple(not_analysed),
         modified_since_commit=run.selection.modified,
         findings=tuple(sorted(findings, key=lambda f: (f.path, f.line, f.column, f.test_id, f.fingerprint))),

@@ -6,8 +6,9 @@ from datetime import date
 from typing import Any
 
 from sdl_gate.policy.waivers import WaiverRegister
-from sdl_gate.sast.models import Finding, Level, SastReport
+from sdl_gate.sast.models import BaselineEntry, BaselineState, Finding, Level, NosecStatus, SastReport
 from sdl_gate.sast.report import waived
+from sdl_gate.sast.rules import baseline_state, describe_skip
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "sdlGateFingerprint/v1"
@@ -23,7 +24,28 @@ def _level(severity: Level) -> str:
             return "note"
 
 
-def _result(finding: Finding, rule_index: int, waiver: str | None) -> dict[str, Any]:
+def _baseline_suppression(entry: BaselineEntry, today: date | None) -> dict[str, Any]:
+    approval = entry.approval
+    if approval is None:
+        return {"kind": "external", "status": "underReview", "justification": "in the SAST baseline, not approved"}
+    state = baseline_state(entry, today) if today is not None else BaselineState.ACTIVE
+    status = {
+        BaselineState.ACTIVE: "accepted",
+        BaselineState.EXPIRED: "rejected",
+        BaselineState.NOT_YET_VALID: "underReview",
+        BaselineState.UNAPPROVED: "underReview",
+    }[state]
+    return {
+        "kind": "external",
+        "status": status,
+        "justification": f"SAST baseline, approved by {approval.approver} until {approval.expires.date()}: "
+        f"{approval.justification}",
+    }
+
+
+def _result(
+    finding: Finding, rule_index: int, waiver: str | None, report: SastReport, today: date | None
+) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": finding.test_id,
         "ruleIndex": rule_index,
@@ -49,8 +71,14 @@ def _result(finding: Finding, rule_index: int, waiver: str | None) -> dict[str, 
         },
     }
     suppressions: list[dict[str, Any]] = []
-    if finding.baselined:
-        suppressions.append({"kind": "external", "status": "accepted", "justification": "in the SAST baseline"})
+    if finding.nosec is NosecStatus.JUSTIFIED:
+        comment = next(s for s in report.suppressions if s.path == finding.path and s.line == finding.nosec_line)
+        suppressions.append({"kind": "inSource", "status": "accepted", "justification": comment.justification})
+    elif finding.nosec is NosecStatus.UNJUSTIFIED:
+        result["properties"]["nosec"] = "unjustified: counts as open"
+    listed = report.baseline.entry(finding.fingerprint) if report.baseline is not None else None
+    if listed is not None:
+        suppressions.append(_baseline_suppression(listed, today))
     if waiver is not None:
         suppressions.append({"kind": "external", "status": "accepted", "justification": f"waiver {waiver}"})
     if suppressions:
@@ -59,7 +87,10 @@ def _result(finding: Finding, rule_index: int, waiver: str | None) -> dict[str, 
 
 
 def to_sarif(report: SastReport, waivers: WaiverRegister | None = None, today: date | None = None) -> dict[str, Any]:
-    """Render a report as one SARIF 2.1.0 run; baselined and waived findings carry accepted suppressions."""
+    """Render a report as one SARIF 2.1.0 run; justified nosec, baseline entries and waivers are suppressions.
+
+    Without ``today`` an approved baseline entry is shown as accepted (its expiry in the justification).
+    """
     rule_ids = sorted({f.test_id for f in report.findings})
     names = {f.test_id: f.test_name for f in report.findings}
     links = {f.test_id: f.more_info for f in report.findings}
@@ -78,6 +109,8 @@ def to_sarif(report: SastReport, waivers: WaiverRegister | None = None, today: d
             finding,
             index[finding.test_id],
             waived(finding, waivers, today) if waivers is not None and today is not None else None,
+            report,
+            today,
         )
         for finding in report.findings
     ]
@@ -88,6 +121,17 @@ def to_sarif(report: SastReport, waivers: WaiverRegister | None = None, today: d
             "locations": [{"physicalLocation": {"artifactLocation": {"uri": item.path, "uriBaseId": "%SRCROOT%"}}}],
         }
         for item in report.not_analysed
+    ]
+    notifications += [
+        {
+            "level": "note",
+            "message": {"text": f"excluded from analysis by {item.pattern!r} in {item.source}"},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": item.path, "uriBaseId": "%SRCROOT%"}}}],
+        }
+        for item in report.exclusions
+    ]
+    notifications += [
+        {"level": "note", "message": {"text": f"bandit test {describe_skip(skip)}"}} for skip in report.config.skipped
     ]
     return {
         "$schema": SARIF_SCHEMA,

@@ -13,7 +13,7 @@ from typing import Any
 from sdl_gate._files import canonical_json, read_text_limited, sha256_bytes
 from sdl_gate._tool import ToolUnavailable, run_tool
 from sdl_gate.errors import InputError
-from sdl_gate.sast.models import Scope
+from sdl_gate.sast.models import Exclusion, Level, Scope, SkippedTest, SkipReason
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -25,6 +25,9 @@ DEFAULT_EXCLUDES = (".svn", "CVS", ".bzr", ".hg", ".git", "__pycache__", ".tox",
 #: bandit scans ``*.py`` and ``*.pyw`` without a configuration file, ``*.py`` with one that sets no ``include``.
 DEFAULT_INCLUDE_NO_CONFIG = ("*.py", "*.pyw")
 DEFAULT_INCLUDE_WITH_CONFIG = ("*.py",)
+#: The file names that are Python source whatever the include globs say: one the globs leave out is excluded.
+PYTHON_SOURCE = DEFAULT_INCLUDE_NO_CONFIG
+DEFAULT_EXCLUDES_SOURCE = "bandit's default excludes"
 
 
 def bandit_version() -> str:
@@ -50,6 +53,9 @@ class BanditSettings:
     version: str
     digest: str
     path_sensitive: bool
+    exclude_sources: dict[str, str]
+    include_source: str
+    skipped: tuple[SkippedTest, ...]
 
     def profile(self) -> dict[str, set[str]]:
         """Return the profile bandit's manager takes (selected and skipped tests)."""
@@ -126,22 +132,8 @@ def load_settings(root: Path) -> BanditSettings:
     else:
         ini = {}
 
-    try:
-        tests = tuple(dict.fromkeys(_split(b_conf.get_option("tests")) + _split(ini.get("tests"))))
-        skips = tuple(dict.fromkeys(_split(b_conf.get_option("skips")) + _split(ini.get("skips"))))
-        # An ``exclude`` in .bandit replaces bandit's default exclusions (it stands in for ``-x``).
-        cli_excludes = _split(ini["exclude"]) if ini.get("exclude") else DEFAULT_EXCLUDES
-        excludes = tuple(dict.fromkeys(_split(b_conf.get_option("exclude_dirs")) + cli_excludes))
-        configured_include = _split(b_conf.get_option("include"))
-    except TypeError as exc:
-        raise InputError(f"invalid bandit configuration: {exc}", path=config_file or ini_path) from None
-    overlap = set(tests) & set(skips)
-    if overlap:
-        raise InputError(
-            f"bandit tests both selected and skipped: {', '.join(sorted(overlap))}",
-            path=config_file or ini_path,
-        )
-    include = configured_include or (DEFAULT_INCLUDE_WITH_CONFIG if config_file else DEFAULT_INCLUDE_NO_CONFIG)
+    lists = _read_lists(b_conf, ini, config_file, ini_path)
+    tests, skips = lists.tests, lists.skips
     manager = extension_loader.MANAGER
     plugins = sorted(
         [*manager.plugins_by_id, *manager.blacklist_by_id],
@@ -163,21 +155,157 @@ def load_settings(root: Path) -> BanditSettings:
         config=_jsonable(b_conf.config),
         tests=tests,
         skips=skips,
-        excludes=excludes,
-        include=include,
+        excludes=lists.excludes,
+        include=lists.include,
         version=version,
         digest="sha256:" + sha256_bytes(canonical_json(material).encode("utf-8")),
         path_sensitive=path_sensitive,
+        exclude_sources=lists.exclude_sources,
+        include_source=lists.include_source,
+        skipped=skipped_tests(b_conf, lists),
     )
+
+
+@dataclass(frozen=True)
+class _Lists:
+    """The test, skip, exclude and include lists in force, and which file and setting each entry comes from."""
+
+    tests: tuple[str, ...]
+    skips: tuple[str, ...]
+    excludes: tuple[str, ...]
+    include: tuple[str, ...]
+    test_sources: dict[str, str]
+    skip_sources: dict[str, str]
+    exclude_sources: dict[str, str]
+    include_source: str
+
+
+def _read_lists(b_conf: Any, ini: dict[str, str], config_file: str | None, ini_path: Path) -> _Lists:
+    toml = "pyproject.toml [tool.bandit]"
+    try:
+        toml_tests, ini_tests = _split(b_conf.get_option("tests")), _split(ini.get("tests"))
+        toml_skips, ini_skips = _split(b_conf.get_option("skips")), _split(ini.get("skips"))
+        # An ``exclude`` in .bandit replaces bandit's default exclusions (it stands in for ``-x``).
+        cli_excludes = _split(ini["exclude"]) if ini.get("exclude") else DEFAULT_EXCLUDES
+        toml_excludes = _split(b_conf.get_option("exclude_dirs"))
+        configured_include = _split(b_conf.get_option("include"))
+    except TypeError as exc:
+        raise InputError(f"invalid bandit configuration: {exc}", path=config_file or ini_path) from None
+    tests = tuple(dict.fromkeys(toml_tests + ini_tests))
+    skips = tuple(dict.fromkeys(toml_skips + ini_skips))
+    overlap = set(tests) & set(skips)
+    if overlap:
+        raise InputError(
+            f"bandit tests both selected and skipped: {', '.join(sorted(overlap))}",
+            path=config_file or ini_path,
+        )
+    exclude_sources = dict.fromkeys(
+        cli_excludes, ".bandit [bandit] exclude" if ini.get("exclude") else DEFAULT_EXCLUDES_SOURCE
+    )
+    # Set last, so a pattern in both is reported where [tool.bandit] sets it.
+    exclude_sources.update(dict.fromkeys(toml_excludes, f"{toml} exclude_dirs"))
+    if configured_include:
+        include, include_source = configured_include, f"{toml} include"
+    elif config_file:
+        include, include_source = DEFAULT_INCLUDE_WITH_CONFIG, "bandit's default include with a configuration file"
+    else:
+        include, include_source = DEFAULT_INCLUDE_NO_CONFIG, "bandit's default include"
+
+    def where(test: str, key: str, in_toml: tuple[str, ...], in_ini: tuple[str, ...]) -> str:
+        places = [f"{name} {key}" for name, listed in ((toml, in_toml), (".bandit [bandit]", in_ini)) if test in listed]
+        return " and ".join(places)
+
+    return _Lists(
+        tests=tests,
+        skips=skips,
+        excludes=tuple(dict.fromkeys(toml_excludes + cli_excludes)),
+        include=include,
+        test_sources={test: where(test, "tests", toml_tests, ini_tests) for test in tests},
+        skip_sources={test: where(test, "skips", toml_skips, ini_skips) for test in skips},
+        exclude_sources=exclude_sources,
+        include_source=include_source,
+    )
+
+
+def _declared_severity(test_id: str) -> Level | None:
+    from bandit.core import extension_loader
+
+    entry = extension_loader.MANAGER.blacklist_by_id.get(test_id)
+    level = entry.get("level") if isinstance(entry, dict) else None
+    return Level.from_bandit(level) if isinstance(level, str) else None
+
+
+def skipped_tests(b_conf: Any, lists: _Lists) -> tuple[SkippedTest, ...]:
+    """Every bandit test the configuration keeps from running as bandit would by default, and why.
+
+    Which tests run is decided by bandit's own filter (``BanditTestSet._get_filter``: a ``tests`` list selects,
+    ``skips`` removes, ``B001`` stands for every blacklist test); a test whose plugin settings differ from the
+    plugin's own defaults (for example ``[tool.bandit.shell_injection]`` with no functions) runs, but may see less.
+    """
+    import importlib
+
+    from bandit.core import extension_loader
+    from bandit.core import test_set as b_test_set
+
+    manager = extension_loader.MANAGER
+    names = {test_id: str(entry.name) for test_id, entry in manager.plugins_by_id.items()}
+    names.update({test_id: str(entry["name"]) for test_id, entry in manager.blacklist_by_id.items()})
+    profile = {"include": set(lists.tests), "exclude": set(lists.skips)}
+    running = set(b_test_set.BanditTestSet._get_filter(b_conf, profile))
+    not_skipped = set(b_test_set.BanditTestSet._get_filter(b_conf, {"include": set(), "exclude": set(lists.skips)}))
+    skipped: list[SkippedTest] = []
+    for test_id in sorted(names):
+        if test_id in running:
+            continue
+        if test_id not in not_skipped:
+            named = lists.skip_sources.get(test_id) or lists.skip_sources.get("B001") or "skips"
+            reason, source = SkipReason.SKIPPED, named
+        else:
+            selected_by = " and ".join(dict.fromkeys(lists.test_sources.values())) or "tests"
+            reason, source = SkipReason.NOT_SELECTED, selected_by
+        skipped.append(
+            SkippedTest(
+                test_id=test_id,
+                name=names[test_id],
+                severity=_declared_severity(test_id),
+                reason=reason,
+                source=source,
+            )
+        )
+    for test_id, entry in sorted(manager.plugins_by_id.items()):
+        plugin = entry.plugin
+        setting = getattr(plugin, "_takes_config", None)
+        if test_id not in running or not isinstance(setting, str):
+            continue
+        configured = b_conf.get_option(setting)
+        if configured is None:
+            continue
+        default = importlib.import_module(plugin.__module__).gen_config(setting)
+        if _jsonable(configured) != _jsonable(default):
+            skipped.append(
+                SkippedTest(
+                    test_id=test_id,
+                    name=names[test_id],
+                    severity=None,
+                    reason=SkipReason.RECONFIGURED,
+                    source=f"pyproject.toml [tool.bandit.{setting}]",
+                )
+            )
+    return tuple(skipped)
+
+
+def excluded_by(relative: str, excludes: tuple[str, ...]) -> str | None:
+    """Return the first pattern bandit's exclusion rule (glob match or substring) matches, in either spelling."""
+    for pattern in excludes:
+        for spelling in (relative, "./" + relative):
+            if fnmatch.fnmatch(spelling, pattern) or pattern in spelling:
+                return pattern
+    return None
 
 
 def is_excluded(relative: str, excludes: tuple[str, ...]) -> bool:
     """Apply bandit's exclusion rule (glob match or substring) to both ``rel`` and ``./rel`` spellings."""
-    for spelling in (relative, "./" + relative):
-        for pattern in excludes:
-            if fnmatch.fnmatch(spelling, pattern) or pattern in spelling:
-                return True
-    return False
+    return excluded_by(relative, excludes) is not None
 
 
 def is_included(relative: str, include: tuple[str, ...]) -> bool:
@@ -201,6 +329,7 @@ class Selection:
     targets: tuple[Target, ...]
     excluded: tuple[str, ...]
     modified: tuple[str, ...] = ()
+    exclusions: tuple[Exclusion, ...] = ()
 
 
 def normalise(root: Path, given: Path) -> str:
@@ -251,8 +380,13 @@ def _walk(root: Path) -> list[str]:
 
 
 def select(root: Path, settings: BanditSettings, explicit: list[Path] | None = None) -> Selection:
-    """Choose the files to scan: git-tracked Python files (or all under ``root``), or the explicit ones."""
+    """Choose the files to scan: git-tracked Python files (or all under ``root``), or the explicit ones.
+
+    Python files the configuration keeps out (exclude patterns, or include globs they do not match) are
+    listed as exclusions with the pattern and the setting responsible, never silently dropped.
+    """
     modified: list[str] = []
+    left_out: list[str] = []
     if explicit is not None:
         scope = Scope.FILES
         candidates: list[str] = []
@@ -261,11 +395,9 @@ def select(root: Path, settings: BanditSettings, explicit: list[Path] | None = N
                 raise InputError("file not found", path=given)
             relative = normalise(root, given)
             if (root / relative).is_dir():
-                candidates += [
-                    f"{relative}/{name}" if relative != "." else name
-                    for name in _walk(root / relative)
-                    if is_included(name, settings.include)
-                ]
+                inside = [f"{relative}/{name}" if relative != "." else name for name in _walk(root / relative)]
+                candidates += [name for name in inside if is_included(name, settings.include)]
+                left_out += [name for name in inside if _not_included(name, settings.include)]
             else:
                 # Explicit files are scanned whatever their name, as bandit does; excludes still apply.
                 candidates.append(relative)
@@ -274,21 +406,36 @@ def select(root: Path, settings: BanditSettings, explicit: list[Path] | None = N
         if git is not None:
             scope = Scope.GIT_TRACKED
             tracked, modified = git
-            candidates = [name for name in tracked if is_included(name, settings.include)]
         else:
             scope = Scope.DIRECTORY
-            candidates = [name for name in _walk(root) if is_included(name, settings.include)]
+            tracked = _walk(root)
+        candidates = [name for name in tracked if is_included(name, settings.include)]
+        left_out = [name for name in tracked if _not_included(name, settings.include)]
     targets: list[Target] = []
-    excluded: list[str] = []
+    exclusions: list[Exclusion] = []
     for relative in sorted(set(candidates)):
-        if is_excluded(relative, settings.excludes):
-            excluded.append(relative)
+        pattern = excluded_by(relative, settings.excludes)
+        if pattern is not None:
+            source = settings.exclude_sources.get(pattern, DEFAULT_EXCLUDES_SOURCE)
+            exclusions.append(Exclusion(path=relative, pattern=pattern, source=source))
         else:
             targets.append(Target(relative=relative, path=root / relative))
+    globs = ", ".join(settings.include)
+    exclusions += [
+        Exclusion(path=name, pattern=f"not matched by include {globs}", source=settings.include_source)
+        for name in sorted(set(left_out) - set(candidates))
+    ]
+    exclusions.sort(key=lambda e: e.path)
     wanted = {t.relative for t in targets}
     return Selection(
         scope=scope,
         targets=tuple(targets),
-        excluded=tuple(excluded),
+        excluded=tuple(e.path for e in exclusions),
         modified=tuple(sorted(m for m in modified if m in wanted)),
+        exclusions=tuple(exclusions),
     )
+
+
+def _not_included(relative: str, include: tuple[str, ...]) -> bool:
+    """A Python source file (``*.py``, ``*.pyw``) that the include globs leave out."""
+    return is_included(relative, PYTHON_SOURCE) and not is_included(relative, include)

@@ -173,3 +173,27 @@ def test_a_missing_explicit_file_is_an_input_error(project: ProjectFactory, run_
     result = run_cli("sast", "--root", project.root, project.root / "nope.py")
     assert result.code == 2
     assert "nope.py: file not found" in result.stderr
+
+
+def test_one_process_scanning_projects_with_different_plugin_settings_keeps_each_projects_settings(
+    tmp_path: Path,
+) -> None:
+    # bandit keeps plugin settings on its (process-global) plugin functions: a scanner built for one
+    # project must not be reused after another project's scanner has replaced them.
+    def project(name: str, bandit: str) -> Path:
+        root = tmp_path / name
+        write(root / "pyproject.toml", f'[project]\nname = "{name}"\nversion = "1"\n\n[tool.bandit]\n{bandit}')
+        _app(root, "app.py")
+        return root
+
+    default = project("default", "skips = []\n")
+    blind = project("blind", "\n[tool.bandit.shell_injection]\nsubprocess = []\n")
+
+    def b602(root: Path) -> list[int]:
+        settings = load_settings(root)
+        run = run_scan(settings, select(root, settings), cache=None, jobs=1)
+        return [issue.line for result in run.results for issue in result.scan.issues if issue.test_id == "B602"]
+
+    assert b602(default) == [3]
+    assert b602(blind) == []
+    assert b602(default) == [3]

@@ -143,7 +143,8 @@ def test_without_bandit_the_criteria_are_not_available_never_pass(
     write(project.root / "app.py", "print('hello')\n")
     shadow = write(tmp_path / "shadow" / "bandit" / "__init__.py", "raise ImportError('bandit is broken here')\n")
     found = _criteria(run_cli, project.root, env={"PYTHONPATH": str(shadow.parent.parent)})
-    for name in ("SI-1/sast_coverage", "SI-1/sast_findings", "SI-2/sast_configuration", "SI-2/sast_suppressions"):
+    criteria = ("SI-1/sast_coverage", "SI-1/sast_findings", "SI-1/sast_skips")
+    for name in (*criteria, "SI-2/sast_configuration", "SI-2/sast_suppressions"):
         assert found[name]["outcome"] == "not_available", name
         assert "bandit is not installed" in found[name]["message"]
 
@@ -154,6 +155,7 @@ def test_demo_project_meets_si1_and_si2(run_cli: RunCli) -> None:
         "SI-1/record": "pass",
         "SI-1/sast_coverage": "pass",
         "SI-1/sast_findings": "pass",
+        "SI-1/sast_skips": "pass",
         "SI-2/record": "pass",
         "SI-2/sast_configuration": "pass",
         "SI-2/sast_suppressions": "pass",

@@ -8,7 +8,7 @@ facts have no model; their dicts mirror ``collectors/records.py`` and ``collecto
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from sdl_gate.attest.files import SignatureFormat, VerifyStatus
@@ -41,9 +41,15 @@ from sdl_gate.policy.waivers import Scope, Vex, VexState, Waiver, WaiverRegister
 from sdl_gate.sast.models import (
     AutomationHook,
     BanditConfigInfo,
+    BaselineApproval,
+    BaselineEntry,
+    BaselineInfo,
     Level,
+    NosecStatus,
     NotAnalysed,
     SastReport,
+    SkippedTest,
+    SkipReason,
     Suppression,
     SuppressionProblem,
 )
@@ -542,6 +548,8 @@ def sast_finding(
         cwe=78,
         text="subprocess call with shell=True identified",
         more_info="https://bandit.readthedocs.io/",
+        nosec=NosecStatus.NONE,
+        nosec_line=None,
         baselined=baselined,
     )
 
@@ -552,9 +560,34 @@ def suppression(*problems: SuppressionProblem, path: str = "widget/run.py", line
         path=path,
         line=line,
         tests=() if SuppressionProblem.NO_TEST_IDS in problems else ("B602",),
+        named=() if SuppressionProblem.NO_TEST_IDS in problems else ("B602",),
         justification=None if SuppressionProblem.NO_JUSTIFICATION in problems else "input is a constant",
         problems=problems,
     )
+
+
+def skipped_test(test_id: str = "B602", severity: Level | None = Level.HIGH) -> SkippedTest:
+    """A bandit test the project's configuration skips."""
+    return SkippedTest(
+        test_id=test_id,
+        name="subprocess_popen_with_shell_equals_true",
+        severity=severity,
+        reason=SkipReason.SKIPPED,
+        source="pyproject.toml [tool.bandit] skips",
+    )
+
+
+def approved_baseline(fingerprint: str, *, expires_in_days: int = 30) -> BaselineInfo:
+    """A baseline whose one entry, for ``fingerprint``, was approved ten days before ``TODAY``."""
+    created = datetime.combine(TODAY - timedelta(days=10), time(), tzinfo=timezone.utc)
+    approval = BaselineApproval(
+        approver="Bob Example <bob@example.com>",
+        justification="the command is a constant string, reviewed",
+        created=created,
+        expires=created + timedelta(days=10 + expires_in_days),
+    )
+    entry = BaselineEntry(fingerprint=fingerprint, path="widget/run.py", test_id="B602", line=12, approval=approval)
+    return BaselineInfo(path="security/sast-baseline.json", sha256=DIGEST, entries=(entry,))
 
 
 def sast(
@@ -567,19 +600,23 @@ def sast(
     suppressions: tuple[Suppression, ...] = (),
     config_source: str | None = "pyproject.toml",
     automation: tuple[AutomationHook, ...] | None = None,
+    skipped: tuple[SkippedTest, ...] = (),
+    baseline: BaselineInfo | None = None,
 ) -> Evidence:
     """``sast`` evidence: a configured, automated bandit run over ``analysed`` files with ``findings``."""
     report = SastReport(
         scanner="bandit",
         scanner_version="1.8.0",
-        config=BanditConfigInfo(source=config_source, digest=DIGEST, tests=(), skips=(), excludes=()),
+        config=BanditConfigInfo(source=config_source, digest=DIGEST, tests=(), skips=(), excludes=(), skipped=skipped),
         scope=scope,
         analysed=analysed,
         excluded=excluded,
+        exclusions=(),
         not_analysed=not_analysed,
         modified_since_commit=modified,
         findings=findings,
         suppressions=suppressions,
+        baseline=baseline,
         automation=(
             automation
             if automation is not None

@@ -22,7 +22,7 @@ from sdl_gate.collectors.test_results import TestOutcome
 from sdl_gate.collectors.vulns import AuditStatus
 from sdl_gate.evidence import Evidence
 from sdl_gate.policy.waivers import Waiver
-from sdl_gate.sast.models import NotAnalysed, SuppressionProblem
+from sdl_gate.sast.models import Level, NotAnalysed, SuppressionProblem
 from sdl_gate.sbom.quality import Element
 from sdl_gate.threatmodel.freshness import FreshnessStatus
 from tests.unit.checks._build import (
@@ -59,6 +59,7 @@ from tests.unit.checks._build import (
     sbom,
     security_requirements,
     signatures,
+    skipped_test,
     suppression,
     threat_model,
     vuln,
@@ -257,6 +258,11 @@ SCENARIOS: dict[str, Scenarios] = {
     "sast_findings": Scenarios(
         passing=_with(sast()),
         failing=_with(sast(sast_finding())),
+        unavailable=_nothing,
+    ),
+    "sast_skips": Scenarios(
+        passing=_with(sast(skipped=(skipped_test("B101", Level.LOW),))),
+        failing=_with(sast(skipped=(skipped_test(),))),
         unavailable=_nothing,
     ),
     "sast_configuration": Scenarios(

@@ -10,6 +10,7 @@ from sdl_gate.evidence import EvidenceKind
 from sdl_gate.policy.models import Threshold
 from sdl_gate.sast.models import Level, NotAnalysed, Scope, SuppressionProblem
 from tests.unit.checks._build import (
+    approved_baseline,
     check_input,
     evidence,
     policy_entry,
@@ -123,9 +124,16 @@ def test_findings_below_the_policy_thresholds_do_not_block(severity: Level, conf
 
 
 def test_a_baselined_finding_is_counted_not_blocking() -> None:
-    finding = run(sast_findings(), check_input("SI-1", sast(sast_finding(baselined=True))))
-    assert finding.outcome is Outcome.PASS
-    assert "1 in the baseline" in finding.message
+    fingerprint = "0" * 32
+    accepted = sast(sast_finding(fingerprint, baselined=True), baseline=approved_baseline(fingerprint))
+    unapproved = sast(sast_finding(fingerprint, baselined=True))
+    expired = sast(
+        sast_finding(fingerprint, baselined=True), baseline=approved_baseline(fingerprint, expires_in_days=-1)
+    )
+    assert run(sast_findings(), check_input("SI-1", accepted)).outcome is Outcome.PASS
+    # A baseline entry nobody approved, or whose approval has lapsed, accepts nothing.
+    assert run(sast_findings(), check_input("SI-1", unapproved)).outcome is Outcome.FAIL
+    assert run(sast_findings(), check_input("SI-1", expired)).outcome is Outcome.FAIL
 
 
 def test_a_waived_finding_is_shown_not_blocking_and_an_expired_waiver_blocks() -> None:

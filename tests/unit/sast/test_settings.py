@@ -192,7 +192,8 @@ def test_explicit_files_and_directories_are_selected_and_exclusions_listed(tmp_p
     # A file named explicitly is scanned whatever its name; a directory contributes what the include globs match.
     assert [t.relative for t in selection.targets] == ["scripts/tool", "src/app.py"]
     assert all(t.path == tmp_path / t.relative for t in selection.targets)
-    assert selection.excluded == ("tests/test_app.py",)
+    # A Python file the include globs leave out of a directory is listed as excluded, never dropped unseen.
+    assert selection.excluded == ("src/gui.pyw", "tests/test_app.py")
     assert selection.modified == ()
 
 

@@ -1,0 +1,139 @@
+"""What the policy makes of a SAST report: each finding's status, and which skips and exclusions it allows.
+
+One place for these rules, so that ``sdl-gate sast`` and the SI-1/SI-2 criteria can never decide differently.
+"""
+
+from __future__ import annotations
+
+import enum
+import fnmatch
+from dataclasses import dataclass
+from datetime import date
+
+from sdl_gate.policy.models import ResolvedRequirement
+from sdl_gate.policy.waivers import WaiverRegister, WaiverState, window_state
+from sdl_gate.sast.models import (
+    BaselineEntry,
+    BaselineState,
+    Exclusion,
+    Finding,
+    Level,
+    NosecStatus,
+    SastReport,
+    SkippedTest,
+)
+
+#: Where a disallowed skip or exclusion is fixed: the policy's SI-1 parameters.
+ALLOWED_SKIPS_SETTING = "SI-1 params sast_allowed_skips"
+ALLOWED_EXCLUDES_SETTING = "SI-1 params sast_allowed_excludes"
+
+
+class Status(str, enum.Enum):
+    """What a finding means for the gate."""
+
+    OPEN = "open"
+    SUPPRESSED_WITHOUT_JUSTIFICATION = "suppressed_without_justification"
+    SUPPRESSED = "suppressed"
+    BASELINED = "baselined"
+    WAIVED = "waived"
+    BELOW_THRESHOLD = "below_threshold"
+
+    @property
+    def blocks(self) -> bool:
+        """Whether a finding with this status fails the gate."""
+        match self:
+            case Status.OPEN | Status.SUPPRESSED_WITHOUT_JUSTIFICATION:
+                return True
+            case Status.SUPPRESSED | Status.BASELINED | Status.WAIVED | Status.BELOW_THRESHOLD:
+                return False
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """One finding's status, the waiver that applies and the state of its baseline entry (if any)."""
+
+    status: Status
+    waiver: str | None
+    baseline: BaselineState | None
+
+
+def thresholds(entry: ResolvedRequirement) -> tuple[Level, Level]:
+    """The severity and confidence at which findings count; no threshold means every finding (the strictest)."""
+    severity = Level(entry.severity_threshold.value) if entry.severity_threshold else Level.LOW
+    confidence = Level(entry.confidence_threshold.value) if entry.confidence_threshold else Level.LOW
+    return severity, confidence
+
+
+def baseline_state(entry: BaselineEntry, today: date) -> BaselineState:
+    """Whether a baseline entry accepts its finding on ``today``: approved, and within its dates, as a waiver."""
+    if entry.approval is None:
+        return BaselineState.UNAPPROVED
+    match window_state(entry.approval.created, entry.approval.expires, today):
+        case WaiverState.ACTIVE:
+            return BaselineState.ACTIVE
+        case WaiverState.EXPIRED:
+            return BaselineState.EXPIRED
+        case WaiverState.NOT_YET_VALID:
+            return BaselineState.NOT_YET_VALID
+
+
+def judge(
+    finding: Finding, report: SastReport, entry: ResolvedRequirement, waivers: WaiverRegister, today: date
+) -> Judgement:
+    """Apply the thresholds, justified ``# nosec``, the baseline and the waivers to one finding."""
+    severity, confidence = thresholds(entry)
+    waiver = waivers.for_finding(finding.fingerprint, today)
+    listed = report.baseline.entry(finding.fingerprint) if report.baseline is not None else None
+    state = baseline_state(listed, today) if listed is not None else None
+    if finding.nosec is NosecStatus.JUSTIFIED:
+        status = Status.SUPPRESSED
+    elif finding.severity.rank < severity.rank or finding.confidence.rank < confidence.rank:
+        status = Status.BELOW_THRESHOLD
+    elif state is BaselineState.ACTIVE:
+        status = Status.BASELINED
+    elif waiver is not None:
+        status = Status.WAIVED
+    elif finding.nosec is NosecStatus.UNJUSTIFIED:
+        status = Status.SUPPRESSED_WITHOUT_JUSTIFICATION
+    else:
+        status = Status.OPEN
+    return Judgement(status=status, waiver=waiver.id if waiver is not None else None, baseline=state)
+
+
+def skip_allowed(skip: SkippedTest, entry: ResolvedRequirement) -> bool:
+    """A test may be switched off if the policy lists it, or bandit declares it cannot report high severity."""
+    if skip.test_id in (entry.sast_allowed_skips or ()):
+        return True
+    # A plugin declares no severity and may report any: only listed in the policy may it be switched off.
+    return skip.severity is not None and skip.severity is not Level.HIGH
+
+
+def disallowed_skips(report: SastReport, entry: ResolvedRequirement) -> tuple[SkippedTest, ...]:
+    """The tests the configuration skips, leaves out or reconfigures that the policy does not allow."""
+    return tuple(skip for skip in report.config.skipped if not skip_allowed(skip, entry))
+
+
+def exclusion_allowed(exclusion: Exclusion, entry: ResolvedRequirement) -> bool:
+    """A file may go unanalysed only if its repository path matches one of the policy's allowed globs.
+
+    The path is judged, not the pattern that excluded it: bandit's rule also matches substrings, so an
+    innocent-looking pattern (or one of bandit's defaults, like ``CVS``) can exclude files far from where it
+    seems to point.
+    """
+    return any(fnmatch.fnmatchcase(exclusion.path, pattern) for pattern in entry.sast_allowed_excludes or ())
+
+
+def disallowed_exclusions(report: SastReport, entry: ResolvedRequirement) -> tuple[Exclusion, ...]:
+    """The excluded Python files whose paths the policy does not allow to go unanalysed."""
+    return tuple(exclusion for exclusion in report.exclusions if not exclusion_allowed(exclusion, entry))
+
+
+def describe_skip(skip: SkippedTest) -> str:
+    """One line for people: the test, its declared severity and the setting that switches it off."""
+    severity = skip.severity.value if skip.severity is not None else "any severity"
+    return f"{skip.test_id} {skip.name} ({severity}) {skip.reason.value.replace('_', ' ')} by {skip.source}"
+
+
+def describe_exclusion(exclusion: Exclusion) -> str:
+    """One line for people: the file, the pattern and the setting that keeps it from being analysed."""
+    return f"{exclusion.path} ({exclusion.pattern!r} in {exclusion.source})"
