@@ -693,9 +693,12 @@ def requirement(requirement_id: str = "SR-A", **changes: Any) -> dict[str, Any]:
     return data
 
 
-def security_requirements(*items: Mapping[str, Any]) -> Evidence:
-    """``security_requirements`` evidence (validated, as the loader would); one complete requirement by default."""
-    loaded = [SecurityRequirement.model_validate(dict(r)) for r in (items or (requirement(),))]
+def security_requirements(*items: Mapping[str, Any], empty: bool = False) -> Evidence:
+    """``security_requirements`` evidence (validated, as the loader would); one complete requirement by default.
+
+    ``empty`` gives a present requirements file that defines no requirement.
+    """
+    loaded = [SecurityRequirement.model_validate(dict(r)) for r in (() if empty else items or (requirement(),))]
     return evidence(
         EvidenceKind.SECURITY_REQUIREMENTS,
         {
