@@ -12,6 +12,7 @@ import pytest
 
 from sdl_gate import __version__
 from sdl_gate.collectors import COLLECTORS
+from sdl_gate.collectors.records import RecordKind
 from sdl_gate.schemas import load_schema
 from tests.conftest import DEMO_PROJECT, ProjectFactory, RunCli, write
 
@@ -294,7 +295,8 @@ def test_init_scaffolds_without_overwriting(run_cli: RunCli, tmp_path: Path) -> 
     assert first.code == 0, first.stderr
     assert (target / "security" / "waivers.yaml").is_file()
     assert (target / "security" / "threat-model.yaml").is_file()
-    assert len(list((target / "security" / "records").glob("*.yaml"))) == 10
+    # One record template per record kind.
+    assert {p.stem for p in (target / "security" / "records").glob("*.yaml")} == {k.value for k in RecordKind}
     assert "[tool.sdl-gate]" in (target / "pyproject.toml").read_text()
     assert ".sdl-gate/" in (target / ".gitignore").read_text()
     custom = target / "security" / "waivers.yaml"

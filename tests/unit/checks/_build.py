@@ -212,6 +212,7 @@ def record_entry(
     approved: str | None = "default",
     valid_until: str | None = None,
     links: Iterable[Mapping[str, Any]] = (),
+    verifies: Iterable[str] = (),
 ) -> dict[str, Any]:
     """One record as the records collector lists it; by default dated 20 days ago and approved 18 days ago."""
     record_date = dated or days_ago(20)
@@ -229,6 +230,7 @@ def record_entry(
         ),
         "valid_until": valid_until,
         "links": [dict(item) for item in links],
+        "verifies": sorted(set(verifies)),
     }
 
 
@@ -720,6 +722,11 @@ def review_of(path: str, requirement_id: str, *, digest: str = DIGEST, **changes
     return record_entry(
         f"review-{requirement_id}", "review", [requirement_id], links=[link(path, expected=digest)], **changes
     )
+
+
+def inspection(record_id: str, *requirement_ids: str, **changes: Any) -> dict[str, Any]:
+    """An approved inspection record (listing SVV-1) that verifies the product requirements ``requirement_ids``."""
+    return record_entry(record_id, "inspection", ["SVV-1"], verifies=requirement_ids, **changes)
 
 
 def passing_tests() -> Evidence:

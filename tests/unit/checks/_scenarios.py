@@ -43,6 +43,7 @@ from tests.unit.checks._build import (
     gap,
     guideline,
     history,
+    inspection,
     key_scan,
     model_data,
     passing_tests,
@@ -129,6 +130,7 @@ _EXPIRED = waiver("W-old", requirement="SM-11", created_days_ago=60, expires_in_
 _VULN_WAIVER = waiver("W-vuln", vulnerability="GHSA-aaaa-bbbb-cccc", package="requests")
 _OLD_FIX = vuln(published="2025-12-01T00:00:00Z")
 _EMPTY_MODEL: dict[str, object] = {"version": 1}
+_INSPECTED = requirement("SR-M", verification="inspection", statement="The manual shall list every open port.")
 _BOUNDARY_FREE = model_data(zones=[{"id": "plant", "name": "Plant"}, {"id": "ops", "name": "Operations", "sl_t": 3}])
 
 
@@ -380,6 +382,13 @@ SCENARIOS: dict[str, Scenarios] = {
         ),
         unavailable=_with(security_requirements(), threat_model()),
         empty=_with(recorded_tests(), security_requirements(), threat_model()),
+    ),
+    # _inspection.py
+    "requirement_inspections": Scenarios(
+        passing=_with(security_requirements(_INSPECTED), records(inspection("manual-inspection", "SR-M"))),
+        failing=_with(security_requirements(_INSPECTED), records()),
+        unavailable=_with(security_requirements(_INSPECTED)),
+        empty=_with(security_requirements(), records()),
     ),
 }
 
