@@ -66,6 +66,12 @@ class FindingResult(_Out):
     message: str
     evidence: list[str]
     location: str | None
+    examined: int | None = Field(
+        default=None,
+        ge=0,
+        description="How many items the criterion examined (files, dependencies, tests, records...); null when it "
+        "did not get as far as counting. A criterion that examined nothing never passes.",
+    )
 
 
 class RequirementResult(_Out):
@@ -268,6 +274,7 @@ def assess_requirement(
                 message=f.message,
                 evidence=list(f.evidence),
                 location=f.location,
+                examined=f.examined,
             )
             for f in findings
         ],

@@ -120,11 +120,17 @@ def explain(requirement_id: str, project_path: Path, policy_spec: str | None) ->
         "Typical evidence:",
         *(f"  - {item}" for item in requirement.evidence),
         "",
-        "How sdl-gate checks it (every criterion must pass):",
+        "How sdl-gate checks it (every criterion must pass; missing or rejected evidence is not_available,",
+        "and a criterion that found nothing to examine never passes):",
     ]
     for criterion in CHECKS[requirement.id].criteria:
         kinds = ", ".join(kind.value for kind in criterion.kinds)
-        lines.append(f"  - {criterion.description}  [evidence: {kinds}]")
+        lines.append(f"  - {criterion.name}  [evidence: {kinds}]")
+        lines.append(f"      passes with: {criterion.description}")
+        if criterion.empty_means:
+            lines.append(f"      empty evidence: {criterion.when_empty.value} ({criterion.empty_means})")
+        else:
+            lines.append("      empty evidence: judged by the criterion itself (no declared outcome)")
     today = date.today()
     mode = entry.effective_mode(today)
     lines += ["", f"Policy {policy.name} ({policy.source}):", f"  mode: {mode.value}"]

@@ -57,6 +57,7 @@ class ProjectFactory:
         approved: str | None = "2026-01-12",
         links: list[str] | None = None,
         valid_until: str | None = None,
+        verifies: list[str] | None = None,
     ) -> Path:
         """Write a record file; ``links`` are project-relative paths pinned at their current digest."""
         lines = [
@@ -76,6 +77,8 @@ class ProjectFactory:
                 lines += [f"  - path: {link}", f"    sha256: {sha256_of(self.root / link)}"]
         if valid_until is not None:
             lines.append(f"valid_until: {valid_until}")
+        if verifies is not None:
+            lines.append(f"verifies: [{', '.join(verifies)}]")
         return write(self.root / "security" / "records" / f"{record_id}.yaml", "\n".join(lines) + "\n")
 
     def waivers(self, body: str) -> Path:

@@ -1,10 +1,15 @@
-"""What a check is: a requirement and the small criteria whose findings decide it."""
+"""What a check is: a requirement and the small criteria whose findings decide it.
+
+The rule that no criterion passes on nothing lives here, in :meth:`Criterion.answer`: every criterion
+declares what "nothing to examine" means for it and what it answers then (``when_empty``), every finding
+says how many items it examined, and a pass that examined none becomes the declared answer.
+"""
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sdl_gate.evidence import EvidenceKind, EvidenceSet
@@ -22,9 +27,13 @@ class Outcome(str, enum.Enum):
     ERROR = "error"
 
 
+#: What a criterion may answer when it found nothing to examine: never a pass, never an error.
+EMPTY_OUTCOMES = frozenset({Outcome.NOT_AVAILABLE, Outcome.FAIL, Outcome.NOT_APPLICABLE})
+
+
 @dataclass(frozen=True)
 class Finding:
-    """One criterion's answer for one requirement, with the evidence it read."""
+    """One criterion's answer for one requirement, with the evidence it read and how many items it examined."""
 
     requirement: str
     criterion: str
@@ -32,6 +41,12 @@ class Finding:
     message: str
     evidence: tuple[str, ...] = ()
     location: str | None = None
+    #: Items the criterion examined (files, dependencies, tests, records...); None when it did not get that far.
+    examined: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.examined is not None and self.examined < 0:
+            raise ValueError(f"{self.criterion}: examined {self.examined} items")
 
 
 @dataclass(frozen=True)
@@ -51,19 +66,49 @@ class CheckInput:
         message: str,
         evidence: tuple[str, ...] = (),
         location: str | None = None,
+        *,
+        examined: int | None = None,
     ) -> Finding:
         """Build a finding for this requirement."""
-        return Finding(self.requirement, criterion, outcome, message, evidence, location)
+        return Finding(self.requirement, criterion, outcome, message, evidence, location, examined)
 
 
 @dataclass(frozen=True)
 class Criterion:
-    """A small, pure test of evidence; several criteria make one requirement's check."""
+    """A small, pure test of evidence; several criteria make one requirement's check.
+
+    ``empty_means`` says what "nothing to examine" is for this criterion (zero files analysed, zero
+    dependencies audited...) and ``when_empty`` what it answers then. A criterion that declares them
+    must report ``examined`` on every pass.
+    """
 
     name: str
     description: str
     kinds: tuple[EvidenceKind, ...]
     evaluate: Callable[[CheckInput], Finding]
+    when_empty: Outcome = Outcome.NOT_AVAILABLE
+    empty_means: str = ""
+
+    def __post_init__(self) -> None:
+        if self.when_empty not in EMPTY_OUTCOMES:
+            raise ValueError(f"criterion {self.name}: nothing to examine can never be {self.when_empty.value}")
+
+    def answer(self, check_input: CheckInput) -> Finding:
+        """Evaluate the criterion under the rule: a pass that examined nothing is the declared ``when_empty``."""
+        finding = self.evaluate(check_input)
+        if finding.outcome is not Outcome.PASS:
+            return finding
+        if finding.examined is None:
+            if not self.empty_means:
+                return finding  # an undeclared criterion judges emptiness itself (test_registry says which may)
+            return replace(
+                finding,
+                outcome=Outcome.ERROR,
+                message=f"{self.name} passed without saying how many items it examined, so its pass cannot count",
+            )
+        if finding.examined:
+            return finding
+        return replace(finding, outcome=self.when_empty, message=f"nothing to examine: {self.empty_means}")
 
 
 @dataclass(frozen=True)
@@ -74,11 +119,11 @@ class Check:
     criteria: tuple[Criterion, ...]
 
     def run(self, check_input: CheckInput) -> tuple[Finding, ...]:
-        """Evaluate every criterion; a criterion that raises yields an ``error`` finding, never a pass."""
+        """Answer every criterion; a criterion that raises yields an ``error`` finding, never a pass."""
         findings: list[Finding] = []
         for criterion in self.criteria:
             try:
-                findings.append(criterion.evaluate(check_input))
+                findings.append(criterion.answer(check_input))
             except Exception as exc:
                 findings.append(
                     check_input.finding(

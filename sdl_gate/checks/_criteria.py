@@ -72,6 +72,7 @@ def record(*kinds: str, purpose: str) -> Criterion:
                     f"on {approval['date']}; linked files unchanged",
                     (evidence.id,),
                     entry["file"],
+                    examined=len(listing),
                 )
             reasons.append(f"record {entry['id']} does not count: " + "; ".join(problems))
         if not listing:
@@ -80,7 +81,14 @@ def record(*kinds: str, purpose: str) -> Criterion:
             message = " | ".join(reasons)
         return check_input.finding(name, Outcome.FAIL, message, (evidence.id,))
 
-    return Criterion(name, f"an approved, current {accepted} record: {purpose}", (EvidenceKind.RECORDS,), evaluate)
+    return Criterion(
+        name,
+        f"an approved, current {accepted} record: {purpose}",
+        (EvidenceKind.RECORDS,),
+        evaluate,
+        when_empty=Outcome.FAIL,
+        empty_means=f"no approved {accepted} record lists the requirement",
+    )
 
 
 def any_of(*criteria: Criterion) -> Criterion:
@@ -89,7 +97,8 @@ def any_of(*criteria: Criterion) -> Criterion:
     kinds = tuple(dict.fromkeys(k for c in criteria for k in c.kinds))
 
     def evaluate(check_input: CheckInput) -> Finding:
-        findings = [c.evaluate(check_input) for c in criteria]
+        # Each alternative answers under the rule, so an alternative that examined nothing cannot carry it.
+        findings = [c.answer(check_input) for c in criteria]
         for finding in findings:
             if finding.outcome is Outcome.PASS:
                 return finding
@@ -97,7 +106,17 @@ def any_of(*criteria: Criterion) -> Criterion:
         evidence = tuple(dict.fromkeys(e for f in findings for e in f.evidence))
         return check_input.finding(name, outcome, " | ".join(f.message for f in findings), evidence)
 
-    return Criterion(name, " or ".join(c.description for c in criteria), kinds, evaluate)
+    # With every alternative empty the answer is fail when any alternative's absence is a defect.
+    when_empty = Outcome.FAIL if any(c.when_empty is Outcome.FAIL for c in criteria) else Outcome.NOT_AVAILABLE
+    return Criterion(
+        name,
+        " or ".join(c.description for c in criteria),
+        kinds,
+        evaluate,
+        when_empty=when_empty,
+        # Declared only when every alternative is, so an undeclared alternative keeps judging emptiness itself.
+        empty_means=" and ".join(c.empty_means for c in criteria) if all(c.empty_means for c in criteria) else "",
+    )
 
 
 def security_contact() -> Criterion:
@@ -126,10 +145,22 @@ def security_contact() -> Criterion:
             )
         contacts = ", ".join(policy["contacts"])
         return check_input.finding(
-            name, Outcome.PASS, f"{policy['path']} names {contacts}", (evidence.id,), policy["path"]
+            name,
+            Outcome.PASS,
+            f"{policy['path']} names {contacts}",
+            (evidence.id,),
+            policy["path"],
+            examined=len(policy["contacts"]),
         )
 
-    return Criterion(name, "a security policy with a contact for reporting", (EvidenceKind.REPOSITORY,), evaluate)
+    return Criterion(
+        name,
+        "a security policy with a contact for reporting",
+        (EvidenceKind.REPOSITORY,),
+        evaluate,
+        when_empty=Outcome.FAIL,
+        empty_means="no SECURITY.md or security.txt naming a contact",
+    )
 
 
 def codeowners() -> Criterion:
@@ -153,9 +184,17 @@ def codeowners() -> Criterion:
             f"{owners['path']}: {owners['rules']} rule(s), owners {', '.join(owners['owners'])}",
             (evidence.id,),
             owners["path"],
+            examined=owners["rules"],
         )
 
-    return Criterion(name, "a CODEOWNERS file assigning responsibility", (EvidenceKind.REPOSITORY,), evaluate)
+    return Criterion(
+        name,
+        "a CODEOWNERS file assigning responsibility",
+        (EvidenceKind.REPOSITORY,),
+        evaluate,
+        when_empty=Outcome.FAIL,
+        empty_means="no CODEOWNERS file with an ownership rule",
+    )
 
 
 def guideline_document() -> Criterion:
@@ -179,9 +218,18 @@ def guideline_document() -> Criterion:
             return check_input.finding(
                 name, Outcome.FAIL, f"{entry['path']} is {entry['status']}", (evidence.id,), entry["path"]
             )
-        return check_input.finding(name, Outcome.PASS, f"{entry['path']} is present", (evidence.id,), entry["path"])
+        return check_input.finding(
+            name, Outcome.PASS, f"{entry['path']} is present", (evidence.id,), entry["path"], examined=1
+        )
 
-    return Criterion(name, "the user guideline document configured for it", (EvidenceKind.REPOSITORY,), evaluate)
+    return Criterion(
+        name,
+        "the user guideline document configured for it",
+        (EvidenceKind.REPOSITORY,),
+        evaluate,
+        when_empty=Outcome.FAIL,
+        empty_means="no guideline document configured, or the configured one is missing or empty",
+    )
 
 
 def waiver_register() -> Criterion:
@@ -202,12 +250,17 @@ def waiver_register() -> Criterion:
                 (evidence.id,),
             )
         count = len(register.waivers)
-        message = f"{count} waiver(s), all approved and in force" if count else "no exceptions registered"
-        return check_input.finding(name, Outcome.PASS, message, (evidence.id,))
+        return check_input.finding(
+            name, Outcome.PASS, f"{count} waiver(s), all approved and in force", (evidence.id,), examined=count
+        )
 
+    # An empty register is no evidence of issue handling, yet no defect either: demanding an entry would reward
+    # adding waivers. It neither passes nor blocks; SM-11 and DM-4 rest on their vulnerability dispositions.
     return Criterion(
         name,
         "the waiver register: every exception approved, justified, unexpired",
         (EvidenceKind.WAIVERS,),
         evaluate,
+        when_empty=Outcome.NOT_APPLICABLE,
+        empty_means="no exception is registered, so there is no exception to judge",
     )

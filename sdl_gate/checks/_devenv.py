@@ -43,6 +43,7 @@ def locked_down_workflows() -> Criterion:
             f"{len(payload.workflows)} workflow(s): {pinned} action reference(s) pinned by commit SHA, token "
             "permissions declared, no untrusted expressions in run steps, checkouts drop the token",
             (evidence.id,),
+            examined=len(payload.workflows),
         )
 
     return Criterion(
@@ -51,4 +52,6 @@ def locked_down_workflows() -> Criterion:
         "untrusted event data into scripts",
         (EvidenceKind.DEVELOPMENT_ENVIRONMENT,),
         evaluate,
+        when_empty=Outcome.NOT_AVAILABLE,
+        empty_means="no CI workflow to assess (sdl-gate reads GitHub Actions workflows)",
     )

@@ -24,6 +24,10 @@ def _history(check_input: CheckInput) -> tuple[list[ReleaseSnapshot], list[str],
 
 
 def _not_given(check_input: CheckInput, name: str) -> Finding:
+    rejected = check_input.evidence.rejected(EvidenceKind.HISTORY)
+    if rejected:
+        # History was given but could not be used: that is "we could not tell", not "nothing asked".
+        return check_input.finding(name, Outcome.NOT_AVAILABLE, "; ".join(r.reason for r in rejected))
     # Without --history this criterion has nothing to judge; it neither passes nor blocks.
     return check_input.finding(name, Outcome.NOT_APPLICABLE, "no release history given (check --history DIR)")
 
@@ -40,13 +44,22 @@ def verified_history() -> Criterion:
             return check_input.finding(
                 name, Outcome.FAIL, "earlier release bundle(s) do not verify: " + "; ".join(refused), ids
             )
-        if not releases:
-            return check_input.finding(name, Outcome.FAIL, "the history holds no earlier verified release", ids)
         return check_input.finding(
-            name, Outcome.PASS, f"{len(releases)} earlier release bundle(s) verified, each with its assessment", ids
+            name,
+            Outcome.PASS,
+            f"{len(releases)} earlier release bundle(s) verified, each with its assessment",
+            ids,
+            examined=len(releases),
         )
 
-    return Criterion(name, "earlier release bundles verify (with --history)", (EvidenceKind.HISTORY,), evaluate)
+    return Criterion(
+        name,
+        "earlier release bundles verify (with --history)",
+        (EvidenceKind.HISTORY,),
+        evaluate,
+        when_empty=Outcome.FAIL,
+        empty_means="the history given holds no earlier verified release",
+    )
 
 
 def improving_scores() -> Criterion:
@@ -57,22 +70,35 @@ def improving_scores() -> Criterion:
         releases, _refused, ids = _history(check_input)
         if not ids:
             return _not_given(check_input, name)
-        window = releases[-TREND_WINDOW:]
+        # A release without practice scores has no mean to compare; it is named, never scored as 0.
+        unscored = [r.bundle for r in releases if not r.practices]
+        window = [r for r in releases if r.practices][-TREND_WINDOW:]
+        note = f" (no practice scores in {', '.join(unscored)})" if unscored else ""
         if len(window) < 2:
             return check_input.finding(
-                name, Outcome.NOT_AVAILABLE, "a trend needs at least two earlier verified releases", ids
+                name,
+                Outcome.NOT_AVAILABLE,
+                f"a trend needs at least two earlier verified releases with practice scores{note}",
+                ids,
+                examined=len(window),
             )
-        means = [round(sum(p.score for p in r.practices) / max(len(r.practices), 1), 4) for r in window]
+        means = [round(sum(p.score for p in r.practices) / len(r.practices), 4) for r in window]
         trend = " -> ".join(
             f"{r.version or r.assessed_on.isoformat()}: {m:.2f}" for r, m in zip(window, means, strict=True)
         )
         if means[-1] < means[0]:
-            return check_input.finding(name, Outcome.FAIL, f"mean practice score fell over releases ({trend})", ids)
-        return check_input.finding(name, Outcome.PASS, f"mean practice score held or rose ({trend})", ids)
+            return check_input.finding(
+                name, Outcome.FAIL, f"mean practice score fell over releases ({trend}){note}", ids
+            )
+        return check_input.finding(
+            name, Outcome.PASS, f"mean practice score held or rose ({trend}){note}", ids, examined=len(window)
+        )
 
     return Criterion(
         name,
         "practice scores held or improved over earlier releases (with --history)",
         (EvidenceKind.HISTORY,),
         evaluate,
+        when_empty=Outcome.NOT_AVAILABLE,
+        empty_means="fewer than two earlier verified releases with practice scores to compare",
     )

@@ -4,34 +4,50 @@ from __future__ import annotations
 
 from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
 from sdl_gate.checks._criteria import _single
-from sdl_gate.collectors.test_results import TestOutcome, TestResult
+from sdl_gate.collectors.test_results import TestOutcome, payload_results
 from sdl_gate.evidence import EvidenceKind
 
 SHOWN = 10
 
 
+def _some(items: list[str]) -> str:
+    more = f" (and {len(items) - SHOWN} more)" if len(items) > SHOWN else ""
+    return ", ".join(items[:SHOWN]) + more
+
+
 def regression_tests_pass() -> Criterion:
-    """Test results recorded at the assessed commit, with none failed or in error."""
+    """Test results recorded at the assessed commit: some ran, none failed, no security test skipped."""
     name = "regression_tests"
 
     def evaluate(check_input: CheckInput) -> Finding:
         evidence = _single(check_input, EvidenceKind.TEST_RESULTS, name)
         if isinstance(evidence, Finding):
             return evidence
-        results = [TestResult.model_validate(t) for t in evidence.payload["tests"]]
-        if not results:
-            return check_input.finding(name, Outcome.FAIL, "the recorded test run holds no test", (evidence.id,))
+        results = payload_results(evidence.payload)
         broken = [r.node_id for r in results if r.outcome in (TestOutcome.FAILED, TestOutcome.ERROR)]
+        # A skipped security test verifies nothing and breaks the trace from requirement to test.
+        skipped = [r.node_id for r in results if not r.ran and r.traced]
+        problems = []
         if broken:
-            more = f" (and {len(broken) - SHOWN} more)" if len(broken) > SHOWN else ""
-            return check_input.finding(
-                name, Outcome.FAIL, "failing tests: " + ", ".join(broken[:SHOWN]) + more, (evidence.id,)
-            )
+            problems.append("failing tests: " + _some(broken))
+        if skipped:
+            problems.append("skipped security tests (a skipped test verifies nothing): " + _some(skipped))
+        if problems:
+            return check_input.finding(name, Outcome.FAIL, "; ".join(problems), (evidence.id,))
         passed = sum(1 for r in results if r.outcome is TestOutcome.PASSED)
         return check_input.finding(
-            name, Outcome.PASS, f"{passed} of {len(results)} recorded tests passed, none failed", (evidence.id,)
+            name,
+            Outcome.PASS,
+            f"{passed} of {len(results)} recorded tests passed, none failed",
+            (evidence.id,),
+            examined=sum(1 for r in results if r.ran),
         )
 
     return Criterion(
-        name, "the recorded test run at this commit passed (no failed test)", (EvidenceKind.TEST_RESULTS,), evaluate
+        name,
+        "the recorded test run at this commit passed: tests ran, none failed, no security test skipped",
+        (EvidenceKind.TEST_RESULTS,),
+        evaluate,
+        when_empty=Outcome.FAIL,
+        empty_means="the recorded run has no test that ran (no test recorded, or every test skipped)",
     )

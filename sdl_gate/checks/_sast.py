@@ -23,6 +23,7 @@ from sdl_gate.sast.rules import (
 
 _KINDS = (EvidenceKind.SAST,)
 _SHOWN = 5
+_NO_FILE = "the scan analysed no Python file"
 
 
 def _report(check_input: CheckInput, criterion: str) -> tuple[Evidence, SastReport] | Finding:
@@ -105,9 +106,17 @@ def sast_coverage() -> Criterion:
             Outcome.PASS,
             f"bandit {report.scanner_version} analysed all {report.analysed} {scope} Python file(s){excluded}",
             ids,
+            examined=report.analysed,
         )
 
-    return Criterion(name, "static analysis of every tracked Python file at the assessed commit", _KINDS, evaluate)
+    return Criterion(
+        name,
+        "static analysis of every tracked Python file at the assessed commit",
+        _KINDS,
+        evaluate,
+        when_empty=Outcome.NOT_APPLICABLE,
+        empty_means="the project has no Python file (a configuration that excludes every one fails)",
+    )
 
 
 def _label(item: SastFinding) -> str:
@@ -184,7 +193,11 @@ def sast_findings() -> Criterion:
                 blocking[0].split(" ", 1)[0],
             )
         return check_input.finding(
-            name, Outcome.PASS, f"no open finding at {bar} among {len(report.findings)}{extra}", (evidence.id,)
+            name,
+            Outcome.PASS,
+            f"no open finding at {bar} among {len(report.findings)}{extra}",
+            (evidence.id,),
+            examined=report.analysed,
         )
 
     return Criterion(
@@ -193,6 +206,8 @@ def sast_findings() -> Criterion:
         "baseline, or waived",
         _KINDS,
         evaluate,
+        when_empty=Outcome.NOT_AVAILABLE,
+        empty_means=_NO_FILE,
     )
 
 
@@ -233,10 +248,16 @@ def sast_skips() -> Criterion:
             )
         else:
             message = "every bandit test runs with its default settings"
-        return check_input.finding(name, Outcome.PASS, message, ids)
+        # What the tests were switched off for is the analysed code: with none, there was nothing to judge.
+        return check_input.finding(name, Outcome.PASS, message, ids, examined=report.analysed)
 
     return Criterion(
-        name, "bandit's tests run unless the policy allows skipping or reconfiguring them", _KINDS, evaluate
+        name,
+        "bandit's tests run unless the policy allows skipping or reconfiguring them",
+        _KINDS,
+        evaluate,
+        when_empty=Outcome.NOT_AVAILABLE,
+        empty_means=_NO_FILE,
     )
 
 
@@ -259,9 +280,16 @@ def sast_configuration() -> Criterion:
         places = ", ".join(f"{hook.path} ({hook.detail})" for hook in report.automation)
         skips = f"; skips {', '.join(report.config.skips)}" if report.config.skips else ""
         message = f"bandit configured in {report.config.source}{skips}; enforced by {places}"
-        return check_input.finding(name, Outcome.PASS, message, (evidence.id,))
+        return check_input.finding(name, Outcome.PASS, message, (evidence.id,), examined=len(report.automation))
 
-    return Criterion(name, "a committed analyser configuration that a hook or CI enforces", _KINDS, evaluate)
+    return Criterion(
+        name,
+        "a committed analyser configuration that a hook or CI enforces",
+        _KINDS,
+        evaluate,
+        when_empty=Outcome.FAIL,
+        empty_means="no committed bandit configuration, or nothing runs the analyser automatically",
+    )
 
 
 def sast_suppressions() -> Criterion:
@@ -287,6 +315,13 @@ def sast_suppressions() -> Criterion:
             )
         count = len(report.suppressions)
         message = f"all {count} suppression(s) name their tests and are justified" if count else "no suppressions"
-        return check_input.finding(name, Outcome.PASS, message, (evidence.id,))
+        return check_input.finding(name, Outcome.PASS, message, (evidence.id,), examined=report.analysed)
 
-    return Criterion(name, "every # nosec names its tests and carries a justification", _KINDS, evaluate)
+    return Criterion(
+        name,
+        "every # nosec names its tests and carries a justification",
+        _KINDS,
+        evaluate,
+        when_empty=Outcome.NOT_AVAILABLE,
+        empty_means=_NO_FILE,
+    )

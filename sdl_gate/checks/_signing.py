@@ -9,6 +9,8 @@ from sdl_gate.checks._criteria import _single
 from sdl_gate.collectors.signatures import SignaturesPayload
 from sdl_gate.evidence import Evidence, EvidenceKind
 
+_NO_RELEASE_FILE = "no release file is configured, or none matches the configured patterns"
+
 
 def _payload(check_input: CheckInput, name: str) -> tuple[Evidence, SignaturesPayload] | Finding:
     evidence = _single(check_input, EvidenceKind.SIGNATURES, name)
@@ -63,9 +65,17 @@ def signed_release() -> Criterion:
             Outcome.PASS,
             f"{len(payload.artifacts)} release file(s) signed and verified (signer {', '.join(signers)})",
             (evidence.id,),
+            examined=len(payload.artifacts),
         )
 
-    return Criterion(name, "a verified signature for every released file", (EvidenceKind.SIGNATURES,), evaluate)
+    return Criterion(
+        name,
+        "a verified signature for every released file",
+        (EvidenceKind.SIGNATURES,),
+        evaluate,
+        when_empty=Outcome.NOT_AVAILABLE,
+        empty_means=_NO_RELEASE_FILE,
+    )
 
 
 def verifiable_updates() -> Criterion:
@@ -83,9 +93,17 @@ def verifiable_updates() -> Criterion:
             Outcome.PASS,
             f"every update file ships with a signature users can verify against {' or '.join(how)}",
             (evidence.id,),
+            examined=len(payload.artifacts),
         )
 
-    return Criterion(name, "updates users can verify as authentic", (EvidenceKind.SIGNATURES,), evaluate)
+    return Criterion(
+        name,
+        "updates users can verify as authentic",
+        (EvidenceKind.SIGNATURES,),
+        evaluate,
+        when_empty=Outcome.NOT_AVAILABLE,
+        empty_means=_NO_RELEASE_FILE,
+    )
 
 
 def keyless_signing() -> Criterion:
@@ -111,9 +129,17 @@ def keyless_signing() -> Criterion:
             Outcome.PASS,
             f"signed keyless with short-lived certificates for {', '.join(identities)}",
             (evidence.id,),
+            examined=len(payload.artifacts),
         )
 
-    return Criterion(name, "keyless signing with a short-lived identity", (EvidenceKind.SIGNATURES,), evaluate)
+    return Criterion(
+        name,
+        "keyless signing with a short-lived identity",
+        (EvidenceKind.SIGNATURES,),
+        evaluate,
+        when_empty=Outcome.NOT_AVAILABLE,
+        empty_means=_NO_RELEASE_FILE,
+    )
 
 
 def no_committed_private_key() -> Criterion:
@@ -152,9 +178,17 @@ def no_committed_private_key() -> Criterion:
             Outcome.PASS,
             f"{scan.files_scanned} file(s) scanned ({scan.method}); no private key committed{suffix}",
             ids,
+            examined=scan.files_scanned,
         )
 
-    return Criterion(name, "no private key committed to the repository", (EvidenceKind.SIGNATURES,), evaluate)
+    return Criterion(
+        name,
+        "no private key committed to the repository",
+        (EvidenceKind.SIGNATURES,),
+        evaluate,
+        when_empty=Outcome.NOT_AVAILABLE,
+        empty_means="the key scan read no file of the repository",
+    )
 
 
 def release_bundle() -> Criterion:
@@ -181,6 +215,7 @@ def release_bundle() -> Criterion:
                     Outcome.PASS,
                     f"release-evidence bundle {payload.file} signed by {payload.signer}, the configured signer",
                     ids,
+                    examined=1,
                 )
             case SignerCheck.MISMATCH:
                 return check_input.finding(
@@ -207,5 +242,11 @@ def release_bundle() -> Criterion:
                     ids,
                 )
 
-    description = "the release-evidence bundle, signed by the configured signer"
-    return Criterion(name, description, (EvidenceKind.BUNDLE,), evaluate)
+    return Criterion(
+        name,
+        "the release-evidence bundle, signed by the configured signer",
+        (EvidenceKind.BUNDLE,),
+        evaluate,
+        when_empty=Outcome.NOT_AVAILABLE,
+        empty_means="no release-evidence bundle was created for the commit",
+    )

@@ -14,6 +14,7 @@ from sdl_gate.vex import vulnerability_waivers
 DEFAULT_MAX_PATCH_DAYS = 30
 DEFAULT_VULNDB_MAX_AGE_DAYS = 30
 _LISTED = 8
+_NO_DEPENDENCY = "the audit covered no dependency"
 
 
 def _listing(items: list[str]) -> str:
@@ -49,6 +50,10 @@ def _audit(check_input: CheckInput, name: str) -> Evidence | Finding:
             (evidence.id,),
         )
     return evidence
+
+
+def _audited(evidence: Evidence) -> int:
+    return sum(1 for d in evidence.payload["dependencies"] if d["status"] == "audited")
 
 
 def _waiver(check_input: CheckInput, vuln: dict[str, Any]) -> Waiver | None:
@@ -106,6 +111,7 @@ def sbom_quality() -> Criterion:
             f"NTIA minimum elements present, matches {against}{note}",
             (evidence.id,),
             where,
+            examined=payload["components"],
         )
 
     return Criterion(
@@ -113,6 +119,8 @@ def sbom_quality() -> Criterion:
         "an SBOM of the externally provided components (NTIA minimum elements, matching the lock file)",
         (EvidenceKind.SBOM,),
         evaluate,
+        when_empty=Outcome.NOT_AVAILABLE,
+        empty_means="the SBOM lists no component",
     )
 
 
@@ -146,7 +154,7 @@ def known_vulnerabilities() -> Criterion:
                 open_items.append(_label(vuln) + fix)
             else:
                 waived.append(f"{_label(vuln)} waived by {waiver.id}")
-        audited = sum(1 for d in payload["dependencies"] if d["status"] == "audited")
+        audited = _audited(evidence)
         if open_items:
             return check_input.finding(
                 name,
@@ -158,13 +166,15 @@ def known_vulnerabilities() -> Criterion:
         summary = f"{audited} dependencies audited against {_service(payload)}: no open known vulnerability"
         if waived:
             summary += "; waived: " + _listing(waived)
-        return check_input.finding(name, Outcome.PASS, summary, (evidence.id,))
+        return check_input.finding(name, Outcome.PASS, summary, (evidence.id,), examined=audited)
 
     return Criterion(
         name,
         "a complete known-vulnerability audit against a recent database, every finding fixed or waived",
         (EvidenceKind.VULNERABILITY_AUDIT,),
         evaluate,
+        when_empty=Outcome.NOT_AVAILABLE,
+        empty_means=_NO_DEPENDENCY,
     )
 
 
@@ -194,15 +204,23 @@ def vulnerability_dispositions() -> Criterion:
             return check_input.finding(name, Outcome.FAIL, shown, (evidence.id,))
         if not disposed:
             return check_input.finding(
-                name, Outcome.PASS, "no open known vulnerability needs a disposition", (evidence.id,)
+                name,
+                Outcome.PASS,
+                "no open known vulnerability needs a disposition",
+                (evidence.id,),
+                examined=_audited(evidence),
             )
-        return check_input.finding(name, Outcome.PASS, "dispositions: " + _listing(disposed), (evidence.id,))
+        return check_input.finding(
+            name, Outcome.PASS, "dispositions: " + _listing(disposed), (evidence.id,), examined=_audited(evidence)
+        )
 
     return Criterion(
         name,
         "every known vulnerability matched to a current disposition (fix or approved VEX waiver)",
         (EvidenceKind.VULNERABILITY_AUDIT,),
         evaluate,
+        when_empty=Outcome.NOT_AVAILABLE,
+        empty_means=_NO_DEPENDENCY,
     )
 
 
@@ -235,10 +253,16 @@ def vulnerability_severity() -> Criterion:
                 (evidence.id,),
             )
         if not rated:
-            return check_input.finding(name, Outcome.PASS, "no known vulnerability to rate", (evidence.id,))
+            return check_input.finding(
+                name, Outcome.PASS, "no known vulnerability to rate", (evidence.id,), examined=_audited(evidence)
+            )
         rated.sort(key=lambda item: -item[0])
         return check_input.finding(
-            name, Outcome.PASS, "severities: " + _listing([text for _, text in rated]), (evidence.id,)
+            name,
+            Outcome.PASS,
+            "severities: " + _listing([text for _, text in rated]),
+            (evidence.id,),
+            examined=_audited(evidence),
         )
 
     return Criterion(
@@ -246,6 +270,8 @@ def vulnerability_severity() -> Criterion:
         "the severity (CVSS vector and score) of every known vulnerability",
         (EvidenceKind.VULNERABILITY_AUDIT,),
         evaluate,
+        when_empty=Outcome.NOT_AVAILABLE,
+        empty_means=_NO_DEPENDENCY,
     )
 
 
@@ -279,10 +305,18 @@ def patch_timeliness() -> Criterion:
             return check_input.finding(name, Outcome.NOT_AVAILABLE, _listing(unknown), (evidence.id,))
         if within:
             return check_input.finding(
-                name, Outcome.PASS, f"within the {limit}-day limit: " + _listing(within), (evidence.id,)
+                name,
+                Outcome.PASS,
+                f"within the {limit}-day limit: " + _listing(within),
+                (evidence.id,),
+                examined=_audited(evidence),
             )
         return check_input.finding(
-            name, Outcome.PASS, "no known vulnerability with an available fix is waiting for a patch", (evidence.id,)
+            name,
+            Outcome.PASS,
+            "no known vulnerability with an available fix is waiting for a patch",
+            (evidence.id,),
+            examined=_audited(evidence),
         )
 
     return Criterion(
@@ -290,4 +324,6 @@ def patch_timeliness() -> Criterion:
         "days from a published fix to its release, within the policy's max_patch_days",
         (EvidenceKind.VULNERABILITY_AUDIT,),
         evaluate,
+        when_empty=Outcome.NOT_AVAILABLE,
+        empty_means=_NO_DEPENDENCY,
     )

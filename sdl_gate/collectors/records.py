@@ -7,7 +7,7 @@ import enum
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from sdl_gate._files import resolve_inside, sha256_file
 from sdl_gate._ids import RequirementId
@@ -15,6 +15,7 @@ from sdl_gate._yaml import load_yaml, validate
 from sdl_gate.collectors.base import SDL_GATE_TOOL, CollectContext
 from sdl_gate.errors import InputError, RecordError
 from sdl_gate.evidence import Evidence, EvidenceKind, FileDigest, Subject, ToolInfo
+from sdl_gate.threatmodel.model import ElementId
 
 RECORDS_SUBDIR = "records"
 MAX_RECORDS = 2000
@@ -33,6 +34,7 @@ class RecordKind(str, enum.Enum):
     RELEASE_NOTES = "release_notes"
     KEY_CUSTODY = "key_custody"
     TRIAGE = "triage"
+    INSPECTION = "inspection"
 
 
 class LinkStatus(str, enum.Enum):
@@ -87,6 +89,12 @@ class Record(_Strict):
     links: list[Link] = Field(default_factory=list)
     valid_until: dt.date | None = None
     notes: str | None = None
+    verifies: list[ElementId] = Field(
+        default_factory=list,
+        validate_default=True,
+        description="Inspection records only: the ids of the product security requirements "
+        "(security/requirements.yaml) the inspection verified.",
+    )
 
     @model_validator(mode="after")
     def _dates(self) -> Record:
@@ -95,6 +103,16 @@ class Record(_Strict):
         if self.valid_until is not None and self.valid_until < self.date:
             raise ValueError("valid_until is before the record's date")
         return self
+
+    @field_validator("verifies")
+    @classmethod
+    def _verifies(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        kind = info.data.get("kind")
+        if kind is RecordKind.INSPECTION and not value:
+            raise ValueError("an inspection record lists the product requirement ids it verified under verifies")
+        if kind is not None and kind is not RecordKind.INSPECTION and value:
+            raise ValueError(f"verifies is for inspection records; this record is a {kind.value}")
+        return value
 
 
 def load_record(path: Path) -> tuple[Record, dict[tuple[str | int, ...], int]]:
@@ -184,6 +202,7 @@ class RecordsCollector:
                     ),
                     "valid_until": record.valid_until.isoformat() if record.valid_until else None,
                     "links": links,
+                    "verifies": sorted(set(record.verifies)),
                 }
             )
         unique_files = sorted({(f.path, f.sha256) for f in files})

@@ -9,9 +9,10 @@ one commit merge: a later result for the same test replaces the earlier one.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -48,6 +49,21 @@ class TestResult(BaseModel):
     requirements: tuple[str, ...] = ()
     threats: tuple[str, ...] = ()
     mitigations: tuple[str, ...] = ()
+
+    @property
+    def ran(self) -> bool:
+        """Whether the test ran (a skipped test examined nothing)."""
+        return self.outcome is not TestOutcome.SKIPPED
+
+    @property
+    def traced(self) -> bool:
+        """Whether the test is a security test: traced to a requirement, threat or mitigation."""
+        return bool(self.requirements or self.threats or self.mitigations)
+
+
+def payload_results(payload: Mapping[str, Any]) -> list[TestResult]:
+    """The results of a ``test_results`` evidence payload, validated."""
+    return [TestResult.model_validate(entry) for entry in payload["tests"]]
 
 
 def results_evidence(

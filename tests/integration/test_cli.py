@@ -12,6 +12,7 @@ import pytest
 
 from sdl_gate import __version__
 from sdl_gate.collectors import COLLECTORS
+from sdl_gate.collectors.records import RecordKind
 from sdl_gate.schemas import load_schema
 from tests.conftest import DEMO_PROJECT, ProjectFactory, RunCli, write
 
@@ -58,6 +59,31 @@ def test_explain_names_checks_policy_and_fix(run_cli: RunCli, project: ProjectFa
     assert "Policy iec62443-4-1-ml2" in out
     assert "mode: enforced" in out
     assert "How to fix a failure:" in out
+
+
+@pytest.mark.parametrize(
+    ("requirement_id", "expected"),
+    [
+        ("SM-9", ["empty evidence: not_available (the SBOM lists no component)", "the audit covered no dependency"]),
+        ("SVV-1", ["requirement_inspections", "empty evidence: not_applicable (no security requirement is verified"]),
+        ("SM-11", ["empty evidence: not_applicable (no exception is registered", "empty evidence: not_available"]),
+        ("SUM-1", ["empty evidence: fail (the recorded run has no test that ran"]),
+    ],
+)
+def test_explain_says_for_every_criterion_what_passes_it_and_what_empty_evidence_gives(
+    run_cli: RunCli, requirement_id: str, expected: list[str]
+) -> None:
+    from sdl_gate.checks import CHECKS
+
+    result = run_cli("explain", requirement_id, "--policy", "iec62443-4-1-ml2")
+    assert result.code == 0, result.stderr
+    out = result.stdout
+    for criterion in CHECKS[requirement_id].criteria:
+        assert f"  - {criterion.name}  [evidence: " in out
+        assert f"passes with: {criterion.description}" in out
+    assert out.count("empty evidence: ") == len(CHECKS[requirement_id].criteria)
+    for text in expected:
+        assert text in out
 
 
 def test_explain_shows_project_policy_scoping(run_cli: RunCli) -> None:
@@ -294,7 +320,8 @@ def test_init_scaffolds_without_overwriting(run_cli: RunCli, tmp_path: Path) -> 
     assert first.code == 0, first.stderr
     assert (target / "security" / "waivers.yaml").is_file()
     assert (target / "security" / "threat-model.yaml").is_file()
-    assert len(list((target / "security" / "records").glob("*.yaml"))) == 10
+    # One record template per record kind.
+    assert {p.stem for p in (target / "security" / "records").glob("*.yaml")} == {k.value for k in RecordKind}
     assert "[tool.sdl-gate]" in (target / "pyproject.toml").read_text()
     assert ".sdl-gate/" in (target / ".gitignore").read_text()
     custom = target / "security" / "waivers.yaml"

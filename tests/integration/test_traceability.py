@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -59,6 +59,17 @@ def _setup(pytester: pytest.Pytester, rate_ok: bool) -> Path:
     return root
 
 
+def _inspection_record(root: Path, verifies: str) -> None:
+    """An approved inspection record of SR-3, the requirement verified by inspection (SVV-1)."""
+    done = date.today() - timedelta(days=10)
+    write(
+        root / "security" / "records" / "manual-inspection.yaml",
+        f"version: 1\nid: manual-inspection\nkind: inspection\ntitle: The manual names the ports\n"
+        f"requirements: [SVV-1]\nverifies: [{verifies}]\ndate: {done}\nauthor: Alice Example\n"
+        f"approval: {{approver: Bob Example, date: {done + timedelta(days=1)}}}\n",
+    )
+
+
 def _verdicts(root: Path) -> dict[str, tuple[str, str]]:
     assessment = check(root, today=date.today(), store=True).assessment
     return {r.id: (r.verdict.value, r.rationale) for r in assessment.requirements}
@@ -66,6 +77,7 @@ def _verdicts(root: Path) -> dict[str, tuple[str, str]]:
 
 def test_plugin_records_results_and_svv_passes(pytester: pytest.Pytester) -> None:
     root = _setup(pytester, rate_ok=True)
+    _inspection_record(root, "SR-3")
     result = pytester.runpytest_subprocess("-q")
     result.assert_outcomes(passed=4)
     result.stdout.fnmatch_lines(["sdl-gate: 4 test result(s) recorded as sha256:*"])
@@ -78,6 +90,18 @@ def test_plugin_records_results_and_svv_passes(pytester: pytest.Pytester) -> Non
     assert verdicts["SVV-1"][0] == "satisfied", verdicts["SVV-1"]
     assert "verified otherwise: SR-3 (inspection)" in verdicts["SVV-1"][1]
     assert verdicts["SVV-2"][0] == "satisfied", verdicts["SVV-2"]
+
+
+@pytest.mark.slow
+def test_a_requirement_verified_by_inspection_without_an_inspection_record_fails_svv1(
+    pytester: pytest.Pytester,
+) -> None:
+    root = _setup(pytester, rate_ok=True)
+    _inspection_record(root, "SR-1")  # an inspection of another requirement does not verify SR-3
+    pytester.runpytest_subprocess("-q").assert_outcomes(passed=4)
+    verdict, rationale = _verdicts(root)["SVV-1"]
+    assert verdict == "partially_satisfied"
+    assert "requirement_inspections: fail: no approved inspection record verifies SR-3" in rationale
 
 
 def test_a_failing_test_is_named_in_svv_rationale(pytester: pytest.Pytester) -> None:

@@ -218,6 +218,7 @@ def record_entry(
     approved: str | None = "default",
     valid_until: str | None = None,
     links: Iterable[Mapping[str, Any]] = (),
+    verifies: Iterable[str] = (),
 ) -> dict[str, Any]:
     """One record as the records collector lists it; by default dated 20 days ago and approved 18 days ago."""
     record_date = dated or days_ago(20)
@@ -235,6 +236,7 @@ def record_entry(
         ),
         "valid_until": valid_until,
         "links": [dict(item) for item in links],
+        "verifies": sorted(set(verifies)),
     }
 
 
@@ -732,9 +734,12 @@ def requirement(requirement_id: str = "SR-A", **changes: Any) -> dict[str, Any]:
     return data
 
 
-def security_requirements(*items: Mapping[str, Any]) -> Evidence:
-    """``security_requirements`` evidence (validated, as the loader would); one complete requirement by default."""
-    loaded = [SecurityRequirement.model_validate(dict(r)) for r in (items or (requirement(),))]
+def security_requirements(*items: Mapping[str, Any], empty: bool = False) -> Evidence:
+    """``security_requirements`` evidence (validated, as the loader would); one complete requirement by default.
+
+    ``empty`` gives a present requirements file that defines no requirement.
+    """
+    loaded = [SecurityRequirement.model_validate(dict(r)) for r in (() if empty else items or (requirement(),))]
     return evidence(
         EvidenceKind.SECURITY_REQUIREMENTS,
         {
@@ -756,6 +761,11 @@ def review_of(path: str, requirement_id: str, *, digest: str = DIGEST, **changes
     return record_entry(
         f"review-{requirement_id}", "review", [requirement_id], links=[link(path, expected=digest)], **changes
     )
+
+
+def inspection(record_id: str, *requirement_ids: str, **changes: Any) -> dict[str, Any]:
+    """An approved inspection record (listing SVV-1) that verifies the product requirements ``requirement_ids``."""
+    return record_entry(record_id, "inspection", ["SVV-1"], verifies=requirement_ids, **changes)
 
 
 def passing_tests() -> Evidence:

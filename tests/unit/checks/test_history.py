@@ -9,11 +9,6 @@ from sdl_gate.checks._history import improving_scores, verified_history
 from sdl_gate.evidence import EvidenceKind
 from tests.unit.checks._build import check_input, evidence, history, rejection, release, run
 
-VACUOUS = "vacuous pass: the criterion passes with nothing to examine"
-REJECTED_HISTORY = (
-    "given history that was rejected is reported as 'no release history given' (not_applicable), "
-    "not as not_available naming the rejection"
-)
 BOTH = [pytest.param(verified_history(), id="verified_history"), pytest.param(improving_scores(), id="improving")]
 
 
@@ -50,7 +45,6 @@ def test_without_history_the_criteria_do_not_apply(criterion: Criterion) -> None
 
 
 @pytest.mark.parametrize("criterion", BOTH)
-@pytest.mark.xfail(strict=True, reason=REJECTED_HISTORY)
 def test_rejected_history_is_not_available_and_says_why(criterion: Criterion) -> None:
     reason = rejection(EvidenceKind.HISTORY, "history evidence was taken at commit 1234, not the assessed commit")
     finding = run(criterion, check_input("SM-12", rejected=[reason]))
@@ -101,7 +95,16 @@ def test_a_trend_needs_two_earlier_releases() -> None:
     assert "two earlier" in finding.message
 
 
-@pytest.mark.xfail(strict=True, reason=f"{VACUOUS}: SM-13 improvement_trend passes releases that hold no practice")
 def test_releases_without_practice_scores_are_not_a_pass() -> None:
     empty = history(release(90, 0.5, practices=0), release(30, 0.5, practices=0))
-    assert run(improving_scores(), check_input("SM-13", empty)).outcome is not Outcome.PASS
+    finding = run(improving_scores(), check_input("SM-13", empty))
+    assert finding.outcome is Outcome.NOT_AVAILABLE
+    assert "widget-90.zip" in finding.message and "widget-30.zip" in finding.message
+
+
+def test_a_release_without_practice_scores_is_left_out_of_the_trend_not_scored_zero() -> None:
+    # Scored 0, it would make a fall from 0.8 to 0.6 look like a rise from nothing; it is named and left out.
+    releases = history(release(90, 0.5, practices=0), release(60, 0.8), release(30, 0.6))
+    finding = run(improving_scores(), check_input("SM-13", releases))
+    assert finding.outcome is Outcome.FAIL
+    assert "widget-90.zip" in finding.message

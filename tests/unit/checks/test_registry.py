@@ -9,7 +9,8 @@ import pytest
 
 from sdl_gate.assess import Verdict, assess_requirement
 from sdl_gate.catalogue import load_catalogue
-from sdl_gate.checks import CHECKS, Outcome
+from sdl_gate.checks import CHECKS, Criterion, Outcome
+from sdl_gate.checks._base import EMPTY_OUTCOMES
 from sdl_gate.collectors.records import RecordKind
 from sdl_gate.evidence import EvidenceKind
 from sdl_gate.policy.loader import resolve_policy
@@ -27,10 +28,12 @@ from tests.unit.checks._scenarios import RECORD_KINDS, SCENARIOS, Case, cases, c
 
 REQUIREMENTS = load_catalogue().ids
 CRITERIA = [pytest.param(r, i, n, id=f"{r}[{i}]-{n}") for r, i, n in criteria_of(CHECKS)]
-HISTORY_REJECTION_DEFECT = (
-    "history criteria answer not_applicable 'no release history given' when history evidence was given but "
-    "rejected; the rejection should make them not_available and name why"
-)
+#: The only module whose criteria may still judge emptiness themselves instead of declaring it.
+SELF_JUDGING_MODULE = "sdl_gate.checks._threats"
+
+
+def _declares_empty(criterion: Criterion) -> bool:
+    return bool(criterion.empty_means.strip())
 
 
 @cache
@@ -59,8 +62,57 @@ def test_every_criterion_of_the_tables_has_scenarios_and_every_gap_is_explained(
     for name, scenarios in SCENARIOS.items():
         if scenarios.failing is None or scenarios.unavailable is None:
             assert scenarios.why_not, f"{name} lacks a fail or not_available scenario without saying why"
+        if scenarios.empty is None:
+            assert scenarios.no_empty, f"{name} lacks an empty-evidence scenario without saying why"
     # Every (requirement, criterion) pair gets at least its pass case.
     assert len([c for c in cases(CHECKS) if c.values[0].expected is Outcome.PASS]) == len(CRITERIA)
+
+
+@pytest.mark.parametrize(("requirement_id", "index", "name"), CRITERIA)
+def test_every_criterion_declares_what_nothing_to_examine_means(requirement_id: str, index: int, name: str) -> None:
+    criterion = CHECKS[requirement_id].criteria[index]
+    assert criterion.when_empty in EMPTY_OUTCOMES
+    assert _declares_empty(criterion) or criterion.evaluate.__module__ == SELF_JUDGING_MODULE, (
+        f"{name} does not say what nothing to examine means for it"
+    )
+
+
+@pytest.mark.parametrize(
+    ("requirement_id", "index", "name"),
+    [pytest.param(r, i, n, id=f"{r}[{i}]-{n}") for r, i, n in criteria_of(CHECKS) if SCENARIOS[n].empty is not None],
+)
+def test_empty_but_valid_evidence_is_never_a_pass(requirement_id: str, index: int, name: str) -> None:
+    build = SCENARIOS[name].empty
+    assert build is not None
+    given = build(requirement_id)
+    criterion = CHECKS[requirement_id].criteria[index]
+    finding = run_criterion(requirement_id, index, given)
+    assert finding.outcome not in (Outcome.PASS, Outcome.ERROR), finding.message
+    if _declares_empty(criterion):
+        assert finding.outcome is criterion.when_empty, finding.message
+    assert finding.evidence, "the answer names the empty evidence it read"
+    assert set(finding.evidence) <= set(given.evidence.ids())
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        c
+        for c in cases(CHECKS)
+        if c.values[0].expected is Outcome.PASS
+        and _declares_empty(CHECKS[c.values[0].requirement].criteria[c.values[0].index])
+    ],
+)
+def test_every_pass_says_how_many_items_it_examined(case: Case) -> None:
+    finding = run_criterion(case.requirement, case.index, case.build(case.requirement))
+    assert finding.outcome is Outcome.PASS
+    assert finding.examined is not None and finding.examined >= 1
+
+
+@pytest.mark.parametrize("requirement_id", REQUIREMENTS)
+def test_emptiness_alone_never_makes_a_requirement_not_applicable(requirement_id: str) -> None:
+    # A requirement is not_applicable only by policy: some criterion of every check blocks on empty evidence.
+    assert any(c.when_empty is not Outcome.NOT_APPLICABLE for c in CHECKS[requirement_id].criteria)
 
 
 @pytest.mark.parametrize("requirement_id", REQUIREMENTS)
@@ -91,21 +143,7 @@ def test_absent_evidence_is_not_available(requirement_id: str, index: int, name:
     assert finding.message.strip()
 
 
-@pytest.mark.parametrize(
-    ("requirement_id", "index", "name"),
-    [
-        pytest.param(
-            r,
-            i,
-            n,
-            id=f"{r}[{i}]-{n}",
-            marks=[pytest.mark.xfail(strict=True, reason=HISTORY_REJECTION_DEFECT)]
-            if n in ("release_history", "improvement_trend")
-            else [],
-        )
-        for r, i, n in criteria_of(CHECKS)
-    ],
-)
+@pytest.mark.parametrize(("requirement_id", "index", "name"), CRITERIA)
 def test_rejected_evidence_is_not_available_and_says_why(requirement_id: str, index: int, name: str) -> None:
     kinds = CHECKS[requirement_id].criteria[index].kinds
     reasons = [rejection(kind, f"{kind.value} evidence rejected: digest mismatch") for kind in kinds]

@@ -6,11 +6,9 @@ import pytest
 
 from sdl_gate.checks import Outcome
 from sdl_gate.checks._regression import SHOWN, regression_tests_pass
-from sdl_gate.collectors.test_results import TestOutcome
+from sdl_gate.collectors.test_results import TestOutcome, TestResult
 from sdl_gate.evidence import EvidenceKind
 from tests.unit.checks._build import check_input, evidence, recorded_test, recorded_tests, rejection, run
-
-VACUOUS = "vacuous pass: the criterion passes with nothing to examine"
 
 
 def test_a_run_with_passing_tests_and_none_failed_passes() -> None:
@@ -53,9 +51,20 @@ def test_a_malformed_result_is_an_error() -> None:
     assert run(regression_tests_pass(), check_input("SUM-1", broken)).outcome is Outcome.ERROR
 
 
-@pytest.mark.xfail(strict=True, reason=f"{VACUOUS}: SUM-1 regression_tests passes a run in which every test skipped")
 def test_a_run_in_which_every_test_skipped_is_not_a_pass() -> None:
     skipped = recorded_tests(
         recorded_test("t.py::a", TestOutcome.SKIPPED), recorded_test("t.py::b", TestOutcome.SKIPPED)
     )
-    assert run(regression_tests_pass(), check_input("SUM-1", skipped)).outcome is not Outcome.PASS
+    finding = run(regression_tests_pass(), check_input("SUM-1", skipped))
+    assert finding.outcome is Outcome.FAIL
+    assert "every test skipped" in finding.message
+
+
+@pytest.mark.parametrize("link", ["requirements", "threats", "mitigations"])
+def test_a_skipped_security_test_fails_as_a_gap_in_traceability(link: str) -> None:
+    traced = TestResult.model_validate({"node_id": "t.py::test_tls", "outcome": "skipped", link: ["X-1"]})
+    run_ = recorded_tests(recorded_test("t.py::a"), traced)
+    finding = run(regression_tests_pass(), check_input("SUM-1", run_))
+    assert finding.outcome is Outcome.FAIL
+    assert "t.py::test_tls" in finding.message
+    assert "t.py::a" not in finding.message

@@ -22,7 +22,6 @@ from tests.unit.checks._build import (
     waiver,
 )
 
-VACUOUS = "vacuous pass: the criterion passes with nothing to examine"
 ALL = [
     pytest.param(sast_coverage(), id="coverage"),
     pytest.param(sast_findings(), id="findings"),
@@ -153,9 +152,10 @@ def test_a_waiver_for_another_fingerprint_does_not_cover_a_finding() -> None:
     )
 
 
-@pytest.mark.xfail(strict=True, reason=f"{VACUOUS}: SI-1 sast_findings passes a scan that analysed zero files")
 def test_findings_of_a_scan_of_no_file_are_not_a_pass() -> None:
-    assert run(sast_findings(), check_input("SI-1", sast(analysed=0))).outcome is not Outcome.PASS
+    finding = run(sast_findings(), check_input("SI-1", sast(analysed=0)))
+    assert finding.outcome is Outcome.NOT_AVAILABLE
+    assert "no Python file" in finding.message
 
 
 # --- sast_configuration -------------------------------------------------------------------------------------------
@@ -197,6 +197,7 @@ def test_an_unjustified_suppression_fails_with_its_place(problem: SuppressionPro
     assert finding.location == "widget/run.py:20"
 
 
-@pytest.mark.xfail(strict=True, reason=f"{VACUOUS}: SI-2 sast_suppressions passes a scan that analysed zero files")
 def test_suppressions_of_a_scan_of_no_file_are_not_a_pass() -> None:
-    assert run(sast_suppressions(), check_input("SI-2", sast(analysed=0))).outcome is not Outcome.PASS
+    finding = run(sast_suppressions(), check_input("SI-2", sast(analysed=0)))
+    assert finding.outcome is Outcome.NOT_AVAILABLE
+    assert "no Python file" in finding.message

@@ -5,11 +5,14 @@ from __future__ import annotations
 import pytest
 
 from sdl_gate.checks import CHECKS, Outcome, svv
+from sdl_gate.collectors.test_results import TestOutcome
 from tests.unit.checks._build import (
     audit,
     check_input,
     passing_tests,
     record_entry,
+    recorded_test,
+    recorded_tests,
     records,
     security_requirements,
     threat_model,
@@ -32,3 +35,17 @@ def test_svv3_needs_a_clean_audit_and_a_test_report() -> None:
     report = records(record_entry("fuzzing", "test_report", ["SVV-3"]))
     findings = CHECKS["SVV-3"].run(check_input("SVV-3", audit(), report))
     assert [f.outcome for f in findings] == [Outcome.PASS, Outcome.PASS]
+
+
+@pytest.mark.parametrize("requirement_id", ["SVV-1", "SVV-2", "SUM-1"])
+def test_a_run_in_which_every_traced_test_skipped_satisfies_nothing(requirement_id: str) -> None:
+    # "0 passed, none failed" is no verification: skipped security tests are gaps in traceability.
+    skipped = recorded_tests(
+        recorded_test("tests/test_tls.py::test_mutual_tls", TestOutcome.SKIPPED, mitigations=("M1",)),
+        recorded_test("tests/test_sign.py::test_signed_reading", TestOutcome.SKIPPED, requirements=("SR-A",)),
+    )
+    report = records(record_entry("qualification", "test_report", [requirement_id]))
+    given = check_input(requirement_id, skipped, security_requirements(), threat_model(), report)
+    findings = CHECKS[requirement_id].run(given)
+    assert all(f.outcome is not Outcome.PASS for f in findings if f.criterion != "record"), findings
+    assert any(f.outcome is Outcome.FAIL for f in findings)

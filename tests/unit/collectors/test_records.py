@@ -178,6 +178,35 @@ def test_unknown_key_rejected(tmp_path: Path) -> None:
     assert error.line == 8
 
 
+INSPECTION = BASE.replace("kind: review", "kind: inspection").replace("[SM-1]", "[SVV-1]")
+
+
+def test_an_inspection_record_names_the_product_requirements_it_verified(tmp_path: Path) -> None:
+    record, lines = load_record(write(tmp_path / "r.yaml", INSPECTION + "verifies: [SR-GW-007, SR-GW-008]\n"))
+    assert record.kind is RecordKind.INSPECTION
+    assert record.verifies == ["SR-GW-007", "SR-GW-008"]
+    assert lines[("verifies", 1)] == 8
+
+
+@pytest.mark.parametrize("verifies", ["", "verifies: []\n"])
+def test_an_inspection_record_that_verifies_nothing_is_rejected(tmp_path: Path, verifies: str) -> None:
+    error = record_error(tmp_path, INSPECTION + verifies)
+    assert error.location == "verifies"
+
+
+def test_verifies_on_another_kind_of_record_is_rejected(tmp_path: Path) -> None:
+    error = record_error(tmp_path, BASE + "verifies: [SR-GW-007]\n")
+    assert "verifies is for inspection records" in error.message
+    assert error.location == "verifies"
+    assert error.line == 8
+
+
+def test_a_malformed_verified_id_is_rejected_with_its_place(tmp_path: Path) -> None:
+    error = record_error(tmp_path, INSPECTION + "verifies: [SR-GW-007, 'not an id']\n")
+    assert error.location == "verifies[1]"
+    assert error.line == 8
+
+
 # --- RecordsCollector: link observation ---------------------------------------------------------
 
 
@@ -192,11 +221,19 @@ def test_collector_produces_records_evidence(project: ProjectFactory) -> None:
     assert entry["kind"] == "process_document"
     assert entry["requirements"] == ["SM-1", "SM-2"]
     assert entry["approval"] == {"approver": "Bob Example <bob@example.com>", "date": "2026-01-12"}
+    assert entry["verifies"] == []
     files = {f.path: f.sha256 for f in evidence.subject.files}
     assert files == {
         "security/records/R-1.yaml": sha256_of(path),
         "docs/process.md": sha256_of(project.root / "docs" / "process.md"),
     }
+
+
+def test_the_payload_lists_what_an_inspection_record_verifies(project: ProjectFactory) -> None:
+    project.record("I-1", "inspection", ["SVV-1"], verifies=["SR-B", "SR-A", "SR-B"])
+    (entry,) = records_of(collect(project))
+    assert entry["kind"] == "inspection"
+    assert entry["verifies"] == ["SR-A", "SR-B"]
 
 
 def test_no_records_directory_gives_empty_payload(project: ProjectFactory) -> None:
