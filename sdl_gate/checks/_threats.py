@@ -10,6 +10,7 @@ from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
 from sdl_gate.checks._criteria import _single, record_problems
 from sdl_gate.evidence import Evidence, EvidenceKind
 from sdl_gate.threatmodel import analysis
+from sdl_gate.threatmodel.freshness import Freshness
 from sdl_gate.threatmodel.model import ThreatModel
 
 TM = EvidenceKind.THREAT_MODEL
@@ -171,19 +172,11 @@ def threat_model_review() -> Criterion:
             )
         match freshness["status"]:
             case "stale":
-                changed = ", ".join(freshness["changed"][:MAX_NAMED])
-                return check_input.finding(
-                    name, Outcome.FAIL, f"stale: {freshness['reason']}: {changed}", (evidence.id,), path
-                )
-            case "unknown":
-                return check_input.finding(
-                    name,
-                    Outcome.NOT_AVAILABLE,
-                    f"cannot tell whether the review is current: {freshness['reason']}",
-                    (evidence.id,),
-                    path,
-                )
-            case _:
+                summary = Freshness.model_validate(freshness).stale_summary(MAX_NAMED)
+                return check_input.finding(name, Outcome.FAIL, f"stale: {summary}", (evidence.id,), path)
+            case "empty_scope":
+                return check_input.finding(name, Outcome.FAIL, freshness["reason"], (evidence.id,), path)
+            case "fresh":
                 return check_input.finding(
                     name,
                     Outcome.PASS,
@@ -192,8 +185,24 @@ def threat_model_review() -> Criterion:
                     (evidence.id,),
                     path,
                 )
+            case _:
+                return check_input.finding(
+                    name,
+                    Outcome.NOT_AVAILABLE,
+                    f"cannot tell whether the review is current: {freshness['reason']}",
+                    (evidence.id,),
+                    path,
+                )
 
-    return _criterion(name, "a review of the threat model, recent and covering the current code (git)", (TM,), evaluate)
+    return _criterion(
+        name,
+        "a current review of the threat model: passes when the latest review is within the policy's age limit "
+        "and git shows that neither the model (threats, severities, mitigations, dispositions, elements) nor "
+        "any file in the review's scope changed since the reviewed commit; no review, a stale review or a scope "
+        "matching no file fails, a reviewed commit git cannot find is not_available",
+        (TM,),
+        evaluate,
+    )
 
 
 def boundary_characterisation() -> Criterion:

@@ -11,7 +11,7 @@ from typing import Any
 from sdl_gate.config import load_project
 from sdl_gate.errors import InputError
 from sdl_gate.threatmodel import analysis, configured_format, load_security_inputs, threat_model_path
-from sdl_gate.threatmodel.freshness import Freshness, FreshnessStatus, assess_freshness
+from sdl_gate.threatmodel.freshness import MAX_LISTED, Freshness, FreshnessStatus, assess_freshness
 from sdl_gate.threatmodel.model import ModelFormat, ThreatModel
 
 
@@ -93,8 +93,9 @@ def _review_problems(freshness: Freshness, today: date, max_age_days: int) -> li
         case FreshnessStatus.NOT_REVIEWED:
             return [Problem(ProblemCode.REVIEW, freshness.reason)]
         case FreshnessStatus.STALE:
-            changed = ", ".join(freshness.changed)
-            return [Problem(ProblemCode.STALE, f"{freshness.reason}: {changed}")]
+            return [Problem(ProblemCode.STALE, freshness.stale_summary(MAX_LISTED))]
+        case FreshnessStatus.EMPTY_SCOPE:
+            found = [Problem(ProblemCode.REVIEW, freshness.reason)]
         case FreshnessStatus.UNKNOWN:
             found = [Problem(ProblemCode.FRESHNESS_UNKNOWN, freshness.reason)]
         case FreshnessStatus.FRESH:
@@ -129,7 +130,7 @@ def check_model(
     except ValueError:
         relative = None
     model = loaded.model
-    freshness = assess_freshness(project.root, model, relative)
+    freshness = assess_freshness(project.root, model, relative, loaded.format)
     problems = [
         Problem(ProblemCode.UNCOVERED_FLOW, f"flow {flow} crosses a boundary but no threat considers it")
         for flow in analysis.uncovered_boundary_flows(model)

@@ -237,15 +237,14 @@ def test_requirement_naming_an_unknown_threat_is_refused(run_cli: RunCli, projec
 
 def test_check_command_is_fresh_then_stale_after_a_change_in_scope(run_cli: RunCli, project: ProjectFactory) -> None:
     root = project.root
+    model = MODEL.replace(", depends_on: [M-1]", "").replace("date: 2026-10-01", f"date: {date.today()}")
     write(root / "src" / "app.py", "print('v1')\n")
+    _project(project, model.split("reviews:")[0])
     _git(root, "init", "-q")
     _git(root, "add", ".")
     _git(root, "commit", "-qm", "v1")
-    _project(
-        project,
-        MODEL.replace(", depends_on: [M-1]", "").replace("date: 2026-10-01", f"date: {date.today()}"),
-        commit=_git(root, "rev-parse", "HEAD"),
-    )
+    # The review is recorded after the commit it looked at, which changes the model file only by the review.
+    _project(project, model, commit=_git(root, "rev-parse", "HEAD"))
     fresh = run_cli("threat-model", "check", "--path", root, "--format", "json")
     assert fresh.code == 0, fresh.stdout + fresh.stderr
     assert json.loads(fresh.stdout)["freshness"]["status"] == "fresh"
