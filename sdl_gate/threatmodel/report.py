@@ -18,6 +18,7 @@ from sdl_gate.threatmodel.model import ModelFormat, ThreatModel
 class ProblemCode(str, enum.Enum):
     """What a threat-model check can find wrong."""
 
+    NO_SURFACE = "no_surface"
     UNCOVERED_FLOW = "uncovered_flow"
     DISPOSITION = "disposition"
     DEFENCE_IN_DEPTH = "defence_in_depth"
@@ -131,15 +132,15 @@ def check_model(
         relative = None
     model = loaded.model
     freshness = assess_freshness(project.root, model, relative, loaded.format)
-    problems = [
+    problems = [Problem(ProblemCode.NO_SURFACE, gap) for gap in analysis.surface_gaps(model)]
+    problems += [
         Problem(ProblemCode.UNCOVERED_FLOW, f"flow {flow} crosses a boundary but no threat considers it")
         for flow in analysis.uncovered_boundary_flows(model)
     ]
     problems += [Problem(ProblemCode.DISPOSITION, gap) for gap in analysis.disposition_gaps(model)]
-    problems += [
-        Problem(ProblemCode.DEFENCE_IN_DEPTH, f"{g.threat} ({g.level}) lacks two independent mitigations")
-        for g in analysis.defence_in_depth_gaps(model)[1]
-    ]
+    depth = analysis.judge_defence_in_depth(model, freshness)
+    if depth.outcome is not analysis.DepthOutcome.MET:
+        problems += [Problem(ProblemCode.DEFENCE_IN_DEPTH, reason) for reason in depth.reasons]
     problems += [Problem(ProblemCode.CHARACTERISATION, gap) for gap in analysis.characterisation_gaps(model)]
     problems += _review_problems(freshness, today, max_age_days)
     return ModelReport(
