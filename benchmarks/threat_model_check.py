@@ -1,7 +1,8 @@
 """Times ``sdl-gate threat-model check`` on a generated model of 500 components and 2,000 flows.
 
 Run from the repository root with the project installed: ``python benchmarks/threat_model_check.py``.
-The model is a git-reviewed native YAML file (so freshness runs git). Baselines in the same run: a bare
+The model is a git-reviewed native YAML file (so freshness runs git and compares the model at the reviewed
+commit with the current one). Baselines in the same run: a bare
 interpreter (``python -c pass``) and ``git diff --name-only`` over the same scope, the raw tool the
 freshness check wraps. Reports medians and ratios; nothing here is asserted.
 """
@@ -92,15 +93,17 @@ def main() -> None:
         root = Path(tmp)
         (root / "src").mkdir()
         (root / "src" / "app.py").write_text("print('hi')\n")
+        model = generate(args.components, args.flows)
+        path = root / "security" / "threat-model.yaml"
+        path.parent.mkdir()
+        path.write_text(yaml.safe_dump(model, sort_keys=False))
         for argv in (["git", "init", "-q"], ["git", "add", "."], ["git", "commit", "-qm", "base"]):
             subprocess.run(argv, cwd=root, env=env, check=True)
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True)
-        model = generate(args.components, args.flows)
+        # The review is recorded after the commit it looked at, so freshness reads and compares both models.
         model["reviews"] = [
             {"date": time.strftime("%Y-%m-%d"), "reviewers": ["b"], "commit": head.stdout.strip(), "scope": ["src"]}
         ]
-        path = root / "security" / "threat-model.yaml"
-        path.parent.mkdir()
         path.write_text(yaml.safe_dump(model, sort_keys=False))
         size = path.stat().st_size
         tool = median_seconds(

@@ -9,7 +9,9 @@ from typing import Any
 from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
 from sdl_gate.checks._criteria import _single, record_problems
 from sdl_gate.evidence import Evidence, EvidenceKind
+from sdl_gate.placeholders import MIN_CONTENT_CHARS, PlaceholderKind, find_placeholder
 from sdl_gate.threatmodel import analysis
+from sdl_gate.threatmodel.freshness import Freshness
 from sdl_gate.threatmodel.model import ThreatModel
 
 TM = EvidenceKind.THREAT_MODEL
@@ -63,6 +65,29 @@ def _criterion(name: str, description: str, kinds: tuple[EvidenceKind, ...], eva
     return Criterion(name, description, kinds, evaluate)
 
 
+def _context_gaps(model: ThreatModel) -> list[str]:
+    gaps: list[str] = []
+    product = model.product
+    environment = find_placeholder(product.intended_environment if product else None)
+    if environment is not None:
+        gaps.append(
+            "no intended environment"
+            if environment.kind is PlaceholderKind.EMPTY
+            else f"the intended environment {environment.describe()}"
+        )
+    assumptions = list(product.assumptions) if product else []
+    placeholders = [p for p in (find_placeholder(a) for a in assumptions) if p is not None]
+    if not assumptions:
+        gaps.append("no assumptions about the environment")
+    elif len(placeholders) == len(assumptions):
+        gaps.append(f"no assumption with real content (the first {placeholders[0].describe()})")
+    if not model.zones:
+        gaps.append("no zones")
+    if len(model.zones) > 1 and not model.conduits:
+        gaps.append("no conduits between the zones")
+    return gaps
+
+
 def security_context() -> Criterion:
     """SR-1: the model states the intended environment, assumptions, zones (with SL-T) and conduits."""
     name = "security_context"
@@ -72,33 +97,31 @@ def security_context() -> Criterion:
         if isinstance(found, Finding):
             return found
         evidence, model = found
-        gaps: list[str] = []
-        product = model.product
-        if product is None or not (product.intended_environment or "").strip():
-            gaps.append("no intended environment")
-        if product is None or not product.assumptions:
-            gaps.append("no assumptions about the environment")
-        if not model.zones:
-            gaps.append("no zones")
-        if len(model.zones) > 1 and not model.conduits:
-            gaps.append("no conduits between the zones")
+        gaps = _context_gaps(model)
         path = evidence.payload["path"]
         if gaps:
             return check_input.finding(
                 name, Outcome.FAIL, f"{path}: {_names(gaps)}{_missing_note(model)}", (evidence.id,), path
             )
+        product = model.product
         assert product is not None  # noqa: S101 - the gaps above cover None
+        real = [a for a in product.assumptions if find_placeholder(a) is None]
         return check_input.finding(
             name,
             Outcome.PASS,
-            f"{path}: intended environment and {len(product.assumptions)} assumption(s), "
+            f"{path}: intended environment and {len(real)} assumption(s), "
             f"{len(model.zones)} zone(s), {len(model.conduits)} conduit(s)",
             (evidence.id,),
             path,
         )
 
     return _criterion(
-        name, "a product security context: intended environment, assumptions, zones and conduits", (TM,), evaluate
+        name,
+        "a product security context: passes when the threat model states the intended environment and at least "
+        "one assumption in real words (no TODO or placeholder), at least one zone, and conduits when there are "
+        "several zones; no threat model fails, no threat_model evidence is not_available",
+        (TM,),
+        evaluate,
     )
 
 
@@ -112,13 +135,7 @@ def threat_coverage() -> Criterion:
             return found
         evidence, model = found
         path = evidence.payload["path"]
-        if not model.threats:
-            return check_input.finding(name, Outcome.FAIL, f"{path} lists no threats", (evidence.id,), path)
-        gaps = [
-            f"flow {flow} crosses a boundary but no threat considers it"
-            for flow in analysis.uncovered_boundary_flows(model)
-        ]
-        gaps += analysis.disposition_gaps(model)
+        gaps = analysis.coverage_gaps(model)
         if gaps:
             return check_input.finding(name, Outcome.FAIL, f"{path}: {_names(gaps)}", (evidence.id,), path)
         crossing = len(analysis.boundary_flows(model))
@@ -132,7 +149,13 @@ def threat_coverage() -> Criterion:
         )
 
     return _criterion(
-        name, "every boundary-crossing flow has a threat; every threat a severity and a disposition", (TM,), evaluate
+        name,
+        "threat coverage: passes when the model has threats and boundary-crossing flows, every such flow has a "
+        "threat, and every threat a severity and a complete disposition whose mitigations, rationale and "
+        "approver are real content; no threats or no boundary-crossing flow fails, no threat_model evidence "
+        "is not_available",
+        (TM,),
+        evaluate,
     )
 
 
@@ -171,19 +194,11 @@ def threat_model_review() -> Criterion:
             )
         match freshness["status"]:
             case "stale":
-                changed = ", ".join(freshness["changed"][:MAX_NAMED])
-                return check_input.finding(
-                    name, Outcome.FAIL, f"stale: {freshness['reason']}: {changed}", (evidence.id,), path
-                )
-            case "unknown":
-                return check_input.finding(
-                    name,
-                    Outcome.NOT_AVAILABLE,
-                    f"cannot tell whether the review is current: {freshness['reason']}",
-                    (evidence.id,),
-                    path,
-                )
-            case _:
+                summary = Freshness.model_validate(freshness).stale_summary(MAX_NAMED)
+                return check_input.finding(name, Outcome.FAIL, f"stale: {summary}", (evidence.id,), path)
+            case "empty_scope":
+                return check_input.finding(name, Outcome.FAIL, freshness["reason"], (evidence.id,), path)
+            case "fresh":
                 return check_input.finding(
                     name,
                     Outcome.PASS,
@@ -192,8 +207,24 @@ def threat_model_review() -> Criterion:
                     (evidence.id,),
                     path,
                 )
+            case _:
+                return check_input.finding(
+                    name,
+                    Outcome.NOT_AVAILABLE,
+                    f"cannot tell whether the review is current: {freshness['reason']}",
+                    (evidence.id,),
+                    path,
+                )
 
-    return _criterion(name, "a review of the threat model, recent and covering the current code (git)", (TM,), evaluate)
+    return _criterion(
+        name,
+        "a current review of the threat model: passes when the latest review is within the policy's age limit "
+        "and git shows that neither the model (threats, severities, mitigations, dispositions, elements) nor "
+        "any file in the review's scope changed since the reviewed commit; no review, a stale review or a scope "
+        "matching no file fails, a reviewed commit git cannot find is not_available",
+        (TM,),
+        evaluate,
+    )
 
 
 def boundary_characterisation() -> Criterion:
@@ -218,12 +249,24 @@ def boundary_characterisation() -> Criterion:
             path,
         )
 
-    return _criterion(name, "the threat model's zones, SL-T and conduits characterise every boundary", (TM,), evaluate)
+    return _criterion(
+        name,
+        "boundary characterisation: passes when the model has zones, each with an SL-T, components, each in a "
+        "zone, and boundary-crossing flows, each zone-crossing one through a conduit; a model with no zone, no "
+        "component or no boundary-crossing flow fails, no threat_model evidence is not_available",
+        (TM,),
+        evaluate,
+    )
 
 
 def defence_in_depth() -> Criterion:
     """SD-2: every high or critical threat is mitigated by at least two independent mitigations."""
     name = "defence_in_depth"
+    outcomes = {
+        analysis.DepthOutcome.MET: Outcome.PASS,
+        analysis.DepthOutcome.GAPS: Outcome.FAIL,
+        analysis.DepthOutcome.UNJUDGED: Outcome.NOT_AVAILABLE,
+    }
 
     def evaluate(check_input: CheckInput) -> Finding:
         found = _model(check_input, name)
@@ -231,32 +274,22 @@ def defence_in_depth() -> Criterion:
             return found
         evidence, model = found
         path = evidence.payload["path"]
-        if any(t.severity is None for t in model.threats):
-            unrated = [t.id for t in model.threats if t.severity is None]
-            return check_input.finding(
-                name,
-                Outcome.NOT_AVAILABLE,
-                f"threat(s) without severity, so defence in depth cannot be judged: {_names(unrated)}",
-                (evidence.id,),
-                path,
-            )
-        checked, gaps = analysis.defence_in_depth_gaps(model)
-        if gaps:
-            described = [
-                f"{g.threat} ({g.level}) has {len(g.mitigations)} mitigation(s)"
-                + (f" ({', '.join(g.mitigations)}), not two independent ones" if g.mitigations else "")
-                for g in gaps
-            ]
-            return check_input.finding(name, Outcome.FAIL, f"{path}: {_names(described)}", (evidence.id,), path)
+        freshness = Freshness.model_validate(evidence.payload["freshness"])
+        judged = analysis.judge_defence_in_depth(model, freshness)
         return check_input.finding(
-            name,
-            Outcome.PASS,
-            f"{path}: all {len(checked)} high or critical threat(s) have two or more independent mitigations",
-            (evidence.id,),
-            path,
+            name, outcomes[judged.outcome], f"{path}: {_names(judged.reasons)}", (evidence.id,), path
         )
 
-    return _criterion(name, "two independent mitigations for every high or critical threat", (TM,), evaluate)
+    return _criterion(
+        name,
+        "defence in depth: passes when every high or critical threat has two independent mitigations with real "
+        "descriptions (a TBD does not count) and no severity was lowered since the latest review; with no high "
+        "or critical threat it passes only if the latest review concludes no_high_threats and the model is "
+        "unchanged since, else not_available; no threat model fails, no threats or unrated threats are "
+        "not_available",
+        (TM,),
+        evaluate,
+    )
 
 
 def requirements_defined() -> Criterion:
@@ -282,6 +315,15 @@ def requirements_defined() -> Criterion:
             ]
             if lacking:
                 gaps.append(f"{requirement['id']} has no {', '.join(lacking)}")
+            texts = (
+                ("statement", requirement["statement"], MIN_CONTENT_CHARS),
+                ("category", requirement["category"], analysis.NAME_MIN_CHARS),
+                ("source", requirement["source"], analysis.NAME_MIN_CHARS),
+            )
+            for label, text, minimum in texts:
+                placeholder = find_placeholder(text, min_chars=minimum) if text else None
+                if placeholder is not None:
+                    gaps.append(f"{requirement['id']}'s {label} {placeholder.describe()}")
         if gaps:
             return check_input.finding(name, Outcome.FAIL, f"{path}: {_names(gaps)}", (evidence.id,), path)
         return check_input.finding(
@@ -292,7 +334,14 @@ def requirements_defined() -> Criterion:
             path,
         )
 
-    return _criterion(name, "product security requirements with category, source and verification", (REQ,), evaluate)
+    return _criterion(
+        name,
+        "product security requirements: passes when requirements.yaml defines requirements, each with a statement "
+        "and a category in real words (no TODO or placeholder), a verification method and source threats or a "
+        "source; no file or no requirement fails, no security_requirements evidence is not_available",
+        (REQ,),
+        evaluate,
+    )
 
 
 def requirements_content() -> Criterion:
@@ -325,14 +374,23 @@ def requirements_content() -> Criterion:
         zones = {z.id: z.sl_t for z in model.zones}
         zone_of = analysis.zone_of(model)
         for requirement in requirements:
+            compared = 0
             for element in requirement["scope"]:
-                zone = zone_of.get(element)
+                zone = element if element in zones else zone_of.get(element)
                 target = zones.get(zone) if zone is not None else None
-                if target is not None and requirement["sl_c"] < target:
+                if target is None:
+                    continue
+                compared += 1
+                if requirement["sl_c"] < target:
+                    where = f"zone {zone}" if zone == element else f"{element} sits in zone {zone}"
                     gaps.append(
-                        f"{requirement['id']} targets SL-C {requirement['sl_c']} but {element} sits in zone {zone} "
-                        f"with SL-T {target}"
+                        f"{requirement['id']} targets SL-C {requirement['sl_c']} but {where} with SL-T {target}"
                     )
+            if not compared:
+                gaps.append(
+                    f"{requirement['id']}'s scope reaches no component or zone with an SL-T, so its SL-C is compared "
+                    "with nothing"
+                )
         ids = (evidence.id, model_evidence.id)
         if gaps:
             return check_input.finding(name, Outcome.FAIL, f"{path}: {_names(gaps)}", ids, path)
@@ -345,7 +403,12 @@ def requirements_content() -> Criterion:
         )
 
     return _criterion(
-        name, "requirements with scope and a capability level (SL-C) meeting the zones' SL-T", (REQ, TM), evaluate
+        name,
+        "requirement content: passes when every requirement has a scope that reaches a component or zone with an "
+        "SL-T, and an SL-C meeting each such SL-T; no requirements, or a scope reaching no zone with an SL-T, "
+        "fails; no threat model fails (not_available when its evidence is missing)",
+        (REQ, TM),
+        evaluate,
     )
 
 
@@ -388,7 +451,12 @@ def reviewed_file(kind: EvidenceKind, what: str) -> Criterion:
         return check_input.finding(name, Outcome.FAIL, message, ids, path)
 
     return _criterion(
-        name, f"a current review record covering the current {what}", (EvidenceKind.RECORDS, kind), evaluate
+        name,
+        f"a review record of the {what}: passes when an approved, current review record listing the requirement "
+        f"links the {what} at its current SHA-256; no such record, or no {what}, fails; missing records or "
+        f"{kind.value} evidence is not_available",
+        (EvidenceKind.RECORDS, kind),
+        evaluate,
     )
 
 
@@ -426,11 +494,16 @@ def mitigations_tested() -> Criterion:
             return found
         evidence, model = found
         ids = (tests.id, evidence.id)
-        if not model.mitigations:
-            return check_input.finding(name, Outcome.FAIL, "the threat model lists no mitigations to verify", ids)
+        mitigations = analysis.real_mitigations(model)
+        if not mitigations:
+            placeholders = len(model.mitigations)
+            why = f" ({placeholders} placeholder(s) do not count)" if placeholders else ""
+            return check_input.finding(
+                name, Outcome.FAIL, f"the threat model lists no mitigation with real content to verify{why}", ids
+            )
         results: list[dict[str, Any]] = tests.payload["tests"]
         gaps: list[str] = []
-        for mitigation in model.mitigations:
+        for mitigation in mitigations:
             linked, missing = _linked(results, mitigation.tests, "mitigations", mitigation.id)
             verified, bad = _verdict_of(linked)
             bad += [f"{x} missing" for x in missing]
@@ -440,11 +513,16 @@ def mitigations_tested() -> Criterion:
                 gaps.append(f"{mitigation.id}: {', '.join(bad)}")
         if gaps:
             return check_input.finding(name, Outcome.FAIL, _names(gaps), ids, evidence.payload["path"])
-        return check_input.finding(
-            name, Outcome.PASS, f"all {len(model.mitigations)} mitigation(s) have passing tests", ids
-        )
+        return check_input.finding(name, Outcome.PASS, f"all {len(mitigations)} mitigation(s) have passing tests", ids)
 
-    return _criterion(name, "a passing test for every mitigation in the threat model", (TESTS, TM), evaluate)
+    return _criterion(
+        name,
+        "tested mitigations: passes when every mitigation with a real description has a linked test that ran "
+        "and passed, and none of its tests failed, was skipped or is missing; no such mitigation fails, missing "
+        "test_results or threat_model evidence is not_available",
+        (TESTS, TM),
+        evaluate,
+    )
 
 
 def requirements_tested() -> Criterion:
@@ -495,5 +573,11 @@ def requirements_tested() -> Criterion:
         )
 
     return _criterion(
-        name, "a passing test for every security requirement verified by test", (TESTS, REQ, TM), evaluate
+        name,
+        "tested requirements: passes when every requirement verified by test has a linked test (marked with it, "
+        "or a test of a mitigation implementing it) that ran and passed, and none failed, was skipped or is "
+        "missing; no requirement verified by test fails, missing test_results or security_requirements "
+        "evidence is not_available",
+        (TESTS, REQ, TM),
+        evaluate,
     )

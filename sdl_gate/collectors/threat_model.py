@@ -31,7 +31,7 @@ class ThreatModelCollector:
             if loaded.format is not ModelFormat.NATIVE:
                 # An imported model is another tool's output: keep the original beside the evidence.
                 raw = context.put_raw(loaded.path.read_bytes(), loaded.path.suffix or "json")
-            freshness = assess_freshness(context.root, loaded.model, relative)
+            freshness = assess_freshness(context.root, loaded.model, relative, loaded.format)
             payload = {
                 "present": True,
                 "path": relative,

@@ -6,6 +6,8 @@ import math
 import re
 
 LEVELS = ("low", "medium", "high", "critical")
+#: The levels SD-2 asks two independent mitigations for.
+HIGH_LEVELS = ("high", "critical")
 
 _VECTOR = re.compile(r"^CVSS:3\.[01]/(.+)$")
 _WEIGHTS: dict[str, dict[str, float]] = {

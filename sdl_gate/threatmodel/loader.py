@@ -231,11 +231,13 @@ def parse_document(path: Path) -> tuple[Any, LineMap | None]:
     return parse_yaml_text(text, path)
 
 
-def load_threat_model(path: Path, fmt: ModelFormat | None = None) -> LoadedModel:
-    """Load ``path`` in format ``fmt`` (detected when None), convert it to the native model and check it."""
+def model_from_text(text: str, path: Path, fmt: ModelFormat | None = None) -> LoadedModel:
+    """Parse ``text`` (the content of ``path``) in format ``fmt`` (detected when None) into the native model.
+
+    References are not checked here: :func:`load_threat_model` does that for the model being assessed.
+    """
     from sdl_gate.threatmodel import importers
 
-    text = read_text_limited(path)
     digest = sha256_bytes(text.encode("utf-8"))
     if path.suffix.lower() == ".json":
         data: Any = parse_json_text(text, path)
@@ -255,5 +257,11 @@ def load_threat_model(path: Path, fmt: ModelFormat | None = None) -> LoadedModel
     else:
         model = importers.convert(detected, data, path, digest)
         lines = None
-    check_references(model, path, lines)
     return LoadedModel(model=model, path=path, format=detected, sha256=digest, lines=lines)
+
+
+def load_threat_model(path: Path, fmt: ModelFormat | None = None) -> LoadedModel:
+    """Load ``path`` in format ``fmt`` (detected when None), convert it to the native model and check it."""
+    loaded = model_from_text(read_text_limited(path), path, fmt)
+    check_references(loaded.model, path, loaded.lines)
+    return loaded

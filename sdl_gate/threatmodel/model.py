@@ -61,6 +61,12 @@ class DispositionStatus(str, enum.Enum):
     TRANSFERRED = "transferred"
 
 
+class ReviewConclusion(str, enum.Enum):
+    """A finding a review records about the model as a whole."""
+
+    NO_HIGH_THREATS = "no_high_threats"
+
+
 class ModelFormat(str, enum.Enum):
     """The formats a threat model can be read from."""
 
@@ -188,12 +194,17 @@ class Disposition(_Strict):
 
 
 class Review(_Strict):
-    """A review of the model: who looked at which commit, and which paths it covered."""
+    """A review of the model: who looked at which commit, which paths it covered, and what it concluded."""
 
     date: dt.date
     reviewers: list[Text] = Field(min_length=1)
     commit: str | None = Field(default=None, pattern=r"^[0-9a-f]{7,64}$")
     scope: list[Text] = Field(default_factory=list, description="Project paths the review covered.")
+    conclusion: ReviewConclusion | None = Field(
+        default=None,
+        description="no_high_threats: the reviewers found no high or critical threat; SD-2 needs this when the "
+        "model rates none high or critical.",
+    )
 
 
 class ImportInfo(_Strict):

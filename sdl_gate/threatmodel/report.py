@@ -11,13 +11,14 @@ from typing import Any
 from sdl_gate.config import load_project
 from sdl_gate.errors import InputError
 from sdl_gate.threatmodel import analysis, configured_format, load_security_inputs, threat_model_path
-from sdl_gate.threatmodel.freshness import Freshness, FreshnessStatus, assess_freshness
+from sdl_gate.threatmodel.freshness import MAX_LISTED, Freshness, FreshnessStatus, assess_freshness
 from sdl_gate.threatmodel.model import ModelFormat, ThreatModel
 
 
 class ProblemCode(str, enum.Enum):
     """What a threat-model check can find wrong."""
 
+    NO_SURFACE = "no_surface"
     UNCOVERED_FLOW = "uncovered_flow"
     DISPOSITION = "disposition"
     DEFENCE_IN_DEPTH = "defence_in_depth"
@@ -93,8 +94,9 @@ def _review_problems(freshness: Freshness, today: date, max_age_days: int) -> li
         case FreshnessStatus.NOT_REVIEWED:
             return [Problem(ProblemCode.REVIEW, freshness.reason)]
         case FreshnessStatus.STALE:
-            changed = ", ".join(freshness.changed)
-            return [Problem(ProblemCode.STALE, f"{freshness.reason}: {changed}")]
+            return [Problem(ProblemCode.STALE, freshness.stale_summary(MAX_LISTED))]
+        case FreshnessStatus.EMPTY_SCOPE:
+            found = [Problem(ProblemCode.REVIEW, freshness.reason)]
         case FreshnessStatus.UNKNOWN:
             found = [Problem(ProblemCode.FRESHNESS_UNKNOWN, freshness.reason)]
         case FreshnessStatus.FRESH:
@@ -129,16 +131,16 @@ def check_model(
     except ValueError:
         relative = None
     model = loaded.model
-    freshness = assess_freshness(project.root, model, relative)
-    problems = [
+    freshness = assess_freshness(project.root, model, relative, loaded.format)
+    problems = [Problem(ProblemCode.NO_SURFACE, gap) for gap in analysis.surface_gaps(model)]
+    problems += [
         Problem(ProblemCode.UNCOVERED_FLOW, f"flow {flow} crosses a boundary but no threat considers it")
         for flow in analysis.uncovered_boundary_flows(model)
     ]
     problems += [Problem(ProblemCode.DISPOSITION, gap) for gap in analysis.disposition_gaps(model)]
-    problems += [
-        Problem(ProblemCode.DEFENCE_IN_DEPTH, f"{g.threat} ({g.level}) lacks two independent mitigations")
-        for g in analysis.defence_in_depth_gaps(model)[1]
-    ]
+    depth = analysis.judge_defence_in_depth(model, freshness)
+    if depth.outcome is not analysis.DepthOutcome.MET:
+        problems += [Problem(ProblemCode.DEFENCE_IN_DEPTH, reason) for reason in depth.reasons]
     problems += [Problem(ProblemCode.CHARACTERISATION, gap) for gap in analysis.characterisation_gaps(model)]
     problems += _review_problems(freshness, today, max_age_days)
     return ModelReport(

@@ -237,15 +237,14 @@ def test_requirement_naming_an_unknown_threat_is_refused(run_cli: RunCli, projec
 
 def test_check_command_is_fresh_then_stale_after_a_change_in_scope(run_cli: RunCli, project: ProjectFactory) -> None:
     root = project.root
+    model = MODEL.replace(", depends_on: [M-1]", "").replace("date: 2026-10-01", f"date: {date.today()}")
     write(root / "src" / "app.py", "print('v1')\n")
+    _project(project, model.split("reviews:")[0])
     _git(root, "init", "-q")
     _git(root, "add", ".")
     _git(root, "commit", "-qm", "v1")
-    _project(
-        project,
-        MODEL.replace(", depends_on: [M-1]", "").replace("date: 2026-10-01", f"date: {date.today()}"),
-        commit=_git(root, "rev-parse", "HEAD"),
-    )
+    # The review is recorded after the commit it looked at, which changes the model file only by the review.
+    _project(project, model, commit=_git(root, "rev-parse", "HEAD"))
     fresh = run_cli("threat-model", "check", "--path", root, "--format", "json")
     assert fresh.code == 0, fresh.stdout + fresh.stderr
     assert json.loads(fresh.stdout)["freshness"]["status"] == "fresh"
@@ -256,6 +255,49 @@ def test_check_command_is_fresh_then_stale_after_a_change_in_scope(run_cli: RunC
     document = json.loads(stale.stdout)
     assert document["freshness"]["changed"] == ["src/app.py", "src/new.py"]
     assert [p["code"] for p in document["problems"]] == ["stale"]
+
+
+@pytest.mark.slow
+def test_downgrading_a_threat_after_the_review_is_stale_and_fails_sd2(
+    run_cli: RunCli, project: ProjectFactory, tmp_path: Path
+) -> None:
+    root = project.root
+    model = MODEL.replace(", depends_on: [M-1]", "").replace("date: 2026-10-01", f"date: {date.today()}")
+    write(root / "src" / "app.py", "print('v1')\n")
+    _project(project, model.split("reviews:")[0])
+    _git(root, "init", "-q")
+    _git(root, "add", ".")
+    _git(root, "commit", "-qm", "v1")
+    commit = _git(root, "rev-parse", "HEAD")
+    _project(project, model, commit=commit)
+    assert run_cli("threat-model", "check", "--path", root).code == 0
+    # After the review, the high threat is quietly rated medium: no file in the review's scope changed.
+    _project(project, model.replace("severity: high", "severity: medium"), commit=commit)
+
+    stale = run_cli("threat-model", "check", "--path", root, "--format", "json")
+    assert stale.code == 1, stale.stdout + stale.stderr
+    document = json.loads(stale.stdout)
+    assert document["freshness"]["changed"] == []
+    assert document["freshness"]["model_status"] == "stale"
+    first = document["freshness"]["model_changes"][0]
+    assert (first["item"], first["kind"], first["lowers_severity"]) == ("T-1", "severity_lowered", True)
+    assert {p["code"] for p in document["problems"]} == {"stale", "defence_in_depth"}
+    assert "threat T-1: severity lowered high -> medium" in run_cli("threat-model", "check", "--path", root).stdout
+
+    output = tmp_path / "assessment.json"
+    gate = run_cli("check", root, "--offline", "--format", "json", "--output", output)
+    assert gate.code == 1, gate.stderr
+    findings = {
+        (r["id"], f["criterion"]): f
+        for r in json.loads(output.read_text(encoding="utf-8"))["requirements"]
+        for f in r["findings"]
+    }
+    review = findings["SR-2", "threat_model_review"]
+    assert review["outcome"] == "fail"
+    assert "threat T-1: severity lowered high -> medium" in review["message"]
+    depth = findings["SD-2", "defence_in_depth"]
+    assert depth["outcome"] == "fail"
+    assert "severity lowered high -> medium" in depth["message"]
 
 
 # --- importers ---------------------------------------------------------------------------------------------
