@@ -5,7 +5,7 @@ from __future__ import annotations
 from sdl_gate.checks._base import Check
 from sdl_gate.checks._criteria import any_of, codeowners, record, waiver_register
 from sdl_gate.checks._devenv import locked_down_workflows
-from sdl_gate.checks._history import improving_scores, verified_history
+from sdl_gate.checks._history import improving_metrics, verified_history
 from sdl_gate.checks._signing import keyless_signing, no_committed_private_key, release_bundle, signed_release
 from sdl_gate.checks._vulns import known_vulnerabilities, sbom_quality, vulnerability_dispositions
 
@@ -62,6 +62,6 @@ CHECKS: dict[str, Check] = {
     ),
     "SM-13": Check(
         "SM-13",
-        (record("periodic_review", purpose="the retrospective on the process"), improving_scores()),
+        (record("periodic_review", purpose="the retrospective on the process"), improving_metrics()),
     ),
 }

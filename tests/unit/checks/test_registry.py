@@ -27,10 +27,6 @@ from tests.unit.checks._scenarios import RECORD_KINDS, SCENARIOS, Case, cases, c
 
 REQUIREMENTS = load_catalogue().ids
 CRITERIA = [pytest.param(r, i, n, id=f"{r}[{i}]-{n}") for r, i, n in criteria_of(CHECKS)]
-HISTORY_REJECTION_DEFECT = (
-    "history criteria answer not_applicable 'no release history given' when history evidence was given but "
-    "rejected; the rejection should make them not_available and name why"
-)
 
 
 @cache
@@ -91,21 +87,7 @@ def test_absent_evidence_is_not_available(requirement_id: str, index: int, name:
     assert finding.message.strip()
 
 
-@pytest.mark.parametrize(
-    ("requirement_id", "index", "name"),
-    [
-        pytest.param(
-            r,
-            i,
-            n,
-            id=f"{r}[{i}]-{n}",
-            marks=[pytest.mark.xfail(strict=True, reason=HISTORY_REJECTION_DEFECT)]
-            if n in ("release_history", "improvement_trend")
-            else [],
-        )
-        for r, i, n in criteria_of(CHECKS)
-    ],
-)
+@pytest.mark.parametrize(("requirement_id", "index", "name"), CRITERIA)
 def test_rejected_evidence_is_not_available_and_says_why(requirement_id: str, index: int, name: str) -> None:
     kinds = CHECKS[requirement_id].criteria[index].kinds
     reasons = [rejection(kind, f"{kind.value} evidence rejected: digest mismatch") for kind in kinds]
