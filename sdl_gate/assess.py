@@ -34,6 +34,15 @@ MATURITY_BASIS = (
     "flat, not improved). The releases, the metrics and their values are listed per practice. Without history, "
     "ML3 and ML4 are never awarded."
 )
+#: The requirement whose check also reads the verdicts of the rest of the same assessment (process verification).
+PROCESS_VERIFICATION = "SM-12"
+#: How many incomplete requirements process verification names before it counts the rest.
+SHOWN_INCOMPLETE = 10
+#: Criteria decided from the assessment itself rather than from evidence, by requirement (for `explain`).
+ASSESSMENT_CRITERIA: dict[str, str] = {
+    PROCESS_VERIFICATION: "every other requirement the policy enforces is satisfied, waived or not applicable in "
+    "this same assessment",
+}
 
 
 class Verdict(str, enum.Enum):
@@ -265,8 +274,12 @@ def assess_requirement(
     policy: Policy,
     waivers: WaiverRegister,
     today: date,
+    assessed: Sequence[RequirementResult] = (),
 ) -> RequirementResult:
-    """Run one requirement's check and turn its findings into a verdict under the policy."""
+    """Run one requirement's check and turn its findings into a verdict under the policy.
+
+    ``assessed`` holds the verdicts of the other requirements, which process verification reads.
+    """
     entry = policy.requirements[requirement.id]
     mode = entry.effective_mode(today)
     waiver_id: str | None = None
@@ -277,6 +290,8 @@ def assess_requirement(
     else:
         check_input = CheckInput(requirement.id, evidence, entry, waivers, today)
         findings = CHECKS[requirement.id].run(check_input)
+        if requirement.id == PROCESS_VERIFICATION:
+            findings += (process_verification(requirement.id, assessed),)
         findings += _expired_waiver_findings(waivers, requirement.id, today)
         scored = score_findings(findings)
         verdict, score = scored.verdict, scored.score
@@ -311,6 +326,38 @@ def assess_requirement(
         evidence=sorted({e for f in findings for e in f.evidence}),
         waiver=waiver_id,
         remediation=requirement.remediation,
+    )
+
+
+def process_verification(requirement_id: str, assessed: Sequence[RequirementResult]) -> Finding:
+    """Every other requirement the policy enforces is complete in this assessment (satisfied, waived or n/a).
+
+    This reads the verdicts of the release being assessed, not any bundle made of it: a bundle cannot vouch for
+    the process that produced it.
+    """
+    name = "process_verification"
+    scoped = [r for r in assessed if r.id != requirement_id and r.mode is Mode.ENFORCED]
+    if not scoped:
+        return Finding(
+            requirement_id, name, Outcome.NOT_AVAILABLE, "the policy enforces no other requirement: nothing to verify"
+        )
+    failed = [r for r in scoped if r.verdict in (Verdict.NOT_SATISFIED, Verdict.PARTIALLY_SATISFIED)]
+    unknown = [r for r in scoped if r.verdict is Verdict.NOT_ASSESSED]
+    waived = [r.id for r in scoped if r.verdict is Verdict.WAIVED]
+    if failed or unknown:
+        incomplete = [f"{r.id} {r.verdict.value.replace('_', ' ')}" for r in failed + unknown]
+        listing = "; ".join(incomplete[:SHOWN_INCOMPLETE])
+        if len(incomplete) > SHOWN_INCOMPLETE:
+            listing += f"; and {len(incomplete) - SHOWN_INCOMPLETE} more"
+        outcome = Outcome.FAIL if failed else Outcome.NOT_AVAILABLE
+        message = f"{len(failed) + len(unknown)} of {len(scoped)} enforced requirements are not complete: {listing}"
+        return Finding(requirement_id, name, outcome, message)
+    suffix = f" ({len(waived)} waived: {', '.join(waived)})" if waived else ""
+    return Finding(
+        requirement_id,
+        name,
+        Outcome.PASS,
+        f"all {len(scoped)} other enforced requirements are satisfied, waived or not applicable{suffix}",
     )
 
 
@@ -431,7 +478,18 @@ def assess(
     product: ProductRef,
 ) -> Assessment:
     """Assess every requirement of the catalogue and decide whether the gate passes."""
-    results = [assess_requirement(r, evidence, policy, waivers, today) for r in catalogue.requirements]
+    # Process verification reads every other verdict of this assessment, so it is decided after them.
+    assessed = {
+        r.id: assess_requirement(r, evidence, policy, waivers, today)
+        for r in catalogue.requirements
+        if r.id != PROCESS_VERIFICATION
+    }
+    for requirement in catalogue.requirements:
+        if requirement.id == PROCESS_VERIFICATION:
+            assessed[requirement.id] = assess_requirement(
+                requirement, evidence, policy, waivers, today, tuple(assessed.values())
+            )
+    results = [assessed[r.id] for r in catalogue.requirements]
     releases = released_versions(_history_payloads(evidence), today, product.name)
     practices = [
         _practice(

@@ -18,7 +18,7 @@ CHECKS: dict[str, Check] = {
     "SM-3": Check("SM-3", (record("process_document", purpose="which products and parts the process covers"),)),
     "SM-4": Check("SM-4", (record("training", purpose="the security training of the people involved"),)),
     "SM-5": Check("SM-5", (record("process_document", purpose="the process scoping of this project"),)),
-    "SM-6": Check("SM-6", (signed_release(),)),
+    "SM-6": Check("SM-6", (signed_release(), release_bundle())),
     "SM-7": Check(
         "SM-7",
         (
@@ -52,11 +52,12 @@ CHECKS: dict[str, Check] = {
             vulnerability_dispositions(),
         ),
     ),
+    # SM-12 is also decided by the verdicts of the rest of the same assessment (assess.process_verification),
+    # never by the bundle being made of it.
     "SM-12": Check(
         "SM-12",
         (
             record("review", purpose="the verification that every scoped process ran for this release"),
-            release_bundle(),
             verified_history(),
         ),
     ),

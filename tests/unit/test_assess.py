@@ -1,4 +1,5 @@
-"""The assessment (assess.py) on hand-built evidence: maturity from released versions and process metrics."""
+"""The assessment (assess.py) on hand-built evidence: maturity from released versions and process metrics, and
+SM-12 process verification from the verdicts of the same assessment."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
-from sdl_gate.assess import Assessment, Maturity, PracticeResult, ProductRef, assess
+import pytest
+
+from sdl_gate.assess import Assessment, Maturity, PracticeResult, ProductRef, RequirementResult, Verdict, assess
 from sdl_gate.bundle.snapshots import ReleaseSnapshot
 from sdl_gate.catalogue import load_catalogue
 from sdl_gate.evidence import Evidence
@@ -19,6 +22,7 @@ from tests.conftest import write
 from tests.unit.checks._build import (
     COMMIT,
     TODAY,
+    bundle,
     evidence_set,
     facts,
     guideline,
@@ -28,6 +32,7 @@ from tests.unit.checks._build import (
     release,
     repository,
     seen_record,
+    waiver,
 )
 
 CATALOGUE = load_catalogue()
@@ -87,6 +92,10 @@ def _shipped(
 
 def _sg(assessment: Assessment) -> PracticeResult:
     return next(p for p in assessment.practices if p.id == "SG")
+
+
+def _requirement(assessment: Assessment, requirement_id: str) -> RequirementResult:
+    return next(r for r in assessment.requirements if r.id == requirement_id)
 
 
 def _policy(tmp_path: Path, body: str) -> Policy:
@@ -218,3 +227,67 @@ def test_the_assessment_with_history_is_deterministic() -> None:
         _shipped(120, "1.0", approval_days=20), _shipped(60, "1.1"), _shipped(20, "1.2", approval_days=2)
     )
     assert render_json(_assess(*_guidelines(), releases)) == render_json(_assess(*_guidelines(), releases))
+
+
+# --- SM-12: process verification reads this assessment, not the bundle being made --------------------------------
+
+
+def _only_guidelines_enforced(tmp_path: Path) -> Policy:
+    """Every requirement advisory but the user guidelines (SG) and process verification (SM-12)."""
+    enforced = "".join(f"  {rid}: {{mode: enforced}}\n" for rid in (*GUIDELINES, "SG-7", "SM-12"))
+    return _policy(tmp_path, f"version: 1\ndefaults: {{mode: advisory}}\nrequirements:\n{enforced}")
+
+
+def _verification(assessment: Assessment) -> tuple[Verdict, str, str]:
+    sm12 = _requirement(assessment, "SM-12")
+    finding = next(f for f in sm12.findings if f.criterion == "process_verification")
+    return sm12.verdict, finding.outcome.value, finding.message
+
+
+def test_sm12_is_not_satisfied_by_a_signed_bundle_and_its_review_record() -> None:
+    # Under ML2 every requirement is enforced, and almost none has evidence here: the process did not run.
+    review = records(record_entry("verification", "review", ["SM-12"]))
+    verdict, outcome, message = _verification(_assess(review, bundle()))
+    assert verdict is Verdict.PARTIALLY_SATISFIED
+    assert outcome == "fail"
+    assert "45 of 45 enforced requirements are not complete: SM-1 not satisfied" in message
+    assert "and 35 more" in message  # SM-13 is advisory under ML2
+
+
+def test_sm12_is_satisfied_when_every_enforced_requirement_is_complete(tmp_path: Path) -> None:
+    verdict, outcome, message = _verification(_assess(*_guidelines(), policy=_only_guidelines_enforced(tmp_path)))
+    assert verdict is Verdict.SATISFIED
+    assert outcome == "pass"
+    assert "all 7 other enforced requirements" in message
+
+
+def test_sm12_fails_naming_an_enforced_requirement_that_is_not_satisfied(tmp_path: Path) -> None:
+    policy = _only_guidelines_enforced(tmp_path)
+    verdict, outcome, message = _verification(_assess(*_guidelines(missing=("SG-4",)), policy=policy))
+    assert verdict is Verdict.PARTIALLY_SATISFIED
+    assert outcome == "fail"
+    assert "1 of 7 enforced requirements are not complete: SG-4 not satisfied" in message
+
+
+def test_a_waived_requirement_counts_as_complete_and_is_named(tmp_path: Path) -> None:
+    policy = _only_guidelines_enforced(tmp_path)
+    waived = (waiver("W-SG4", requirement="SG-4"),)
+    verdict, outcome, message = _verification(_assess(*_guidelines(missing=("SG-4",)), policy=policy, waivers=waived))
+    assert verdict is Verdict.SATISFIED
+    assert outcome == "pass"
+    assert "(1 waived: SG-4)" in message
+
+
+def test_a_policy_that_enforces_nothing_else_leaves_nothing_to_verify(tmp_path: Path) -> None:
+    policy = _policy(tmp_path, "version: 1\ndefaults: {mode: advisory}\nrequirements:\n  SM-12: {mode: enforced}\n")
+    verdict, outcome, message = _verification(_assess(*_guidelines(), policy=policy))
+    assert verdict is Verdict.NOT_ASSESSED
+    assert outcome == "not_available"
+    assert "nothing to verify" in message
+
+
+@pytest.mark.parametrize("mode", ["not_applicable", "disabled"])
+def test_sm12_scoped_out_or_disabled_does_not_block(tmp_path: Path, mode: str) -> None:
+    justification = ", justification: verified by the parent programme" if mode == "not_applicable" else ""
+    policy = _policy(tmp_path, f"version: 1\nrequirements:\n  SM-12: {{mode: {mode}{justification}}}\n")
+    assert not _requirement(_assess(*_guidelines(), policy=policy), "SM-12").blocking

@@ -333,15 +333,15 @@ def signatures(
     return evidence(EvidenceKind.SIGNATURES, payload.model_dump(mode="json"))
 
 
-def bundle(*, signed: bool = True) -> Evidence:
-    """``bundle`` evidence: the release-evidence bundle declared for this commit."""
+def bundle(*, signed: bool = True, signer_check: SignerCheck = SignerCheck.VERIFIED) -> Evidence:
+    """``bundle`` evidence: the release-evidence bundle being made of this assessment."""
     payload = BundleRecord(
         format=1,
         file="widget-2.0.0-evidence.zip",
         signature=SignatureFormat.SIGSTORE if signed else None,
         signer="release@example.com" if signed else None,
-        signer_check=SignerCheck.VERIFIED if signed else None,
-        expected_signer="release@example.com" if signed else None,
+        signer_check=signer_check if signed else None,
+        expected_signer="release@example.com" if signed and signer_check is not SignerCheck.NOT_CONFIGURED else None,
     )
     return evidence(EvidenceKind.BUNDLE, payload.model_dump(mode="json"))
 

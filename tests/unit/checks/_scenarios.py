@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from sdl_gate.attest.files import SignatureFormat, VerifyStatus
+from sdl_gate.bundle.record import SignerCheck
 from sdl_gate.bundle.snapshots import ReleaseSnapshot
 from sdl_gate.checks import CHECKS, Check, CheckInput, Outcome
 from sdl_gate.collectors.records import RecordKind
@@ -204,7 +205,8 @@ SCENARIOS: dict[str, Scenarios] = {
     "release_bundle": Scenarios(
         passing=_with(bundle()),
         failing=_with(bundle(signed=False)),
-        unavailable=_nothing,
+        unavailable=_with(bundle(signer_check=SignerCheck.NOT_CONFIGURED)),
+        absent=Outcome.NOT_APPLICABLE,
     ),
     # _devenv.py
     "development_environment": Scenarios(
