@@ -7,31 +7,42 @@ always give the same Assessment, byte for byte once rendered.
 from __future__ import annotations
 
 import enum
-import itertools
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sdl_gate import __version__
 from sdl_gate.bundle.snapshots import HistoryPayload, ReleaseSnapshot
 from sdl_gate.catalogue import Catalogue, Requirement
 from sdl_gate.checks import CHECKS, CheckInput, Finding, Outcome
 from sdl_gate.evidence import EvidenceKind, EvidenceSet
-from sdl_gate.policy.models import Mode, Policy
+from sdl_gate.history_metrics import Metric, Trend, measure, release_label, released_versions
+from sdl_gate.policy.models import MaturityRules, Mode, Policy
 from sdl_gate.policy.waivers import Vex, WaiverRegister, WaiverState
 
 SCHEMA_VERSION: Literal[1] = 1
 MATURITY_BASIS = (
     "Indicative only. ML2 means every applicable requirement of the practice is satisfied by current, "
-    "approved evidence for this release. ML3 also needs the practice complete in the two most recent earlier "
-    "releases whose signed bundles verified (history evidence, `check --history DIR`); ML4 also needs the "
-    "practice's active waivers to have fallen over those releases, never rising. Without history, ML3 and ML4 "
-    "are never awarded."
+    "approved evidence for this release. ML3 also needs the practice complete in the policy's number of earlier "
+    "released versions in a row (distinct versions whose signed bundles verified, `check --history DIR`; the "
+    "latest bundle of a version stands for it), spanning the policy's number of days from first to last. ML4 "
+    "also needs a process metric of the practice, measured from the verified evidence of those releases, to "
+    "have improved: its value in the last release that measured it strictly lower than in the first (equal is "
+    "flat, not improved). The releases, the metrics and their values are listed per practice. Without history, "
+    "ML3 and ML4 are never awarded."
 )
-#: How many earlier verified releases ML3 and ML4 look at.
-HISTORY_WINDOW = 2
+#: The requirement whose check also reads the verdicts of the rest of the same assessment (process verification).
+PROCESS_VERIFICATION = "SM-12"
+#: How many incomplete requirements process verification names before it counts the rest.
+SHOWN_INCOMPLETE = 10
+#: Criteria decided from the assessment itself rather than from evidence, by requirement (for `explain`).
+ASSESSMENT_CRITERIA: dict[str, str] = {
+    PROCESS_VERIFICATION: "every other requirement the policy enforces is satisfied, waived or not applicable in "
+    "this same assessment",
+}
 
 
 class Verdict(str, enum.Enum):
@@ -91,6 +102,36 @@ class RequirementResult(_Out):
     remediation: str
 
 
+class ReleaseRef(_Out):
+    """An earlier released version whose verified bundle counted towards a practice's maturity."""
+
+    version: str
+    assessed_on: date
+    bundle: str
+
+
+class MetricResult(_Out):
+    """One process metric over the releases of a practice's maturity, with the value in each."""
+
+    metric: Metric
+    description: str
+    values: list[float | None] = Field(description="One per release, in order; null where it was not measured.")
+    trend: Trend
+
+
+class MaturityEvidence(_Out):
+    """What a practice's indicative maturity rests on: the releases, the span, the metrics and the conclusion."""
+
+    releases: list[ReleaseRef] = Field(
+        description="The most recent earlier released versions in a row with the practice complete, oldest first."
+    )
+    span_days: int = Field(ge=0, description="Days from the first of those releases to the last.")
+    min_releases: int
+    min_span_days: int
+    metrics: list[MetricResult] = Field(description="Measured over those releases once they reach ML3.")
+    conclusion: str
+
+
 class PracticeResult(_Out):
     """The score and indicative maturity of one practice."""
 
@@ -98,6 +139,7 @@ class PracticeResult(_Out):
     title: str
     score: float = Field(ge=0, le=1)
     maturity: Maturity
+    maturity_evidence: MaturityEvidence
     requirements: int
     verdicts: dict[str, int]
 
@@ -233,9 +275,17 @@ def _blocks(mode: Mode, verdict: Verdict, policy: Policy) -> bool:
 
 
 def assess_requirement(
-    requirement: Requirement, evidence: EvidenceSet, policy: Policy, waivers: WaiverRegister, today: date
+    requirement: Requirement,
+    evidence: EvidenceSet,
+    policy: Policy,
+    waivers: WaiverRegister,
+    today: date,
+    assessed: Sequence[RequirementResult] = (),
 ) -> RequirementResult:
-    """Run one requirement's check and turn its findings into a verdict under the policy."""
+    """Run one requirement's check and turn its findings into a verdict under the policy.
+
+    ``assessed`` holds the verdicts of the other requirements, which process verification reads.
+    """
     entry = policy.requirements[requirement.id]
     mode = entry.effective_mode(today)
     waiver_id: str | None = None
@@ -246,6 +296,8 @@ def assess_requirement(
     else:
         check_input = CheckInput(requirement.id, evidence, entry, waivers, today)
         findings = CHECKS[requirement.id].run(check_input)
+        if requirement.id == PROCESS_VERIFICATION:
+            findings += (process_verification(requirement.id, assessed),)
         findings += _expired_waiver_findings(waivers, requirement.id, today)
         scored = score_findings(findings)
         verdict, score = scored.verdict, scored.score
@@ -284,46 +336,142 @@ def assess_requirement(
     )
 
 
-def _history(evidence: EvidenceSet, today: date, product: str) -> list[ReleaseSnapshot]:
-    """Return the earlier verified releases of ``product`` before ``today``, oldest first, one per commit."""
-    releases: dict[str, ReleaseSnapshot] = {}
-    for item in evidence.of(EvidenceKind.HISTORY):
-        for release in HistoryPayload.model_validate(item.payload).releases:
-            if release.product == product and release.assessed_on < today:
-                key = release.commit or release.sha256
-                if key not in releases or releases[key].assessed_on <= release.assessed_on:
-                    releases[key] = release
-    return sorted(releases.values(), key=lambda r: (r.assessed_on, r.bundle))
+def process_verification(requirement_id: str, assessed: Sequence[RequirementResult]) -> Finding:
+    """Every other requirement the policy enforces is complete in this assessment (satisfied, waived or n/a).
+
+    This reads the verdicts of the release being assessed, not any bundle made of it: a bundle cannot vouch for
+    the process that produced it.
+    """
+    name = "process_verification"
+    scoped = [r for r in assessed if r.id != requirement_id and r.mode is Mode.ENFORCED]
+    if not scoped:
+        return Finding(
+            requirement_id, name, Outcome.NOT_AVAILABLE, "the policy enforces no other requirement: nothing to verify"
+        )
+    failed = [r for r in scoped if r.verdict in (Verdict.NOT_SATISFIED, Verdict.PARTIALLY_SATISFIED)]
+    unknown = [r for r in scoped if r.verdict is Verdict.NOT_ASSESSED]
+    waived = [r.id for r in scoped if r.verdict is Verdict.WAIVED]
+    if failed or unknown:
+        incomplete = [f"{r.id} {r.verdict.value.replace('_', ' ')}" for r in failed + unknown]
+        listing = "; ".join(incomplete[:SHOWN_INCOMPLETE])
+        if len(incomplete) > SHOWN_INCOMPLETE:
+            listing += f"; and {len(incomplete) - SHOWN_INCOMPLETE} more"
+        outcome = Outcome.FAIL if failed else Outcome.NOT_AVAILABLE
+        message = f"{len(failed) + len(unknown)} of {len(scoped)} enforced requirements are not complete: {listing}"
+        return Finding(requirement_id, name, outcome, message)
+    suffix = f" ({len(waived)} waived: {', '.join(waived)})" if waived else ""
+    return Finding(
+        requirement_id,
+        name,
+        Outcome.PASS,
+        f"all {len(scoped)} other enforced requirements are satisfied, waived or not applicable{suffix}",
+    )
 
 
-def _maturity(practice_id: str, complete: bool, waivers_now: int, history: list[ReleaseSnapshot]) -> Maturity:
-    """ML1/ML2 from this release; ML3 when also complete in the window; ML4 when its waivers fell over it."""
+def _streak(practice_id: str, releases: Sequence[ReleaseSnapshot]) -> int:
+    """Return where the most recent run of releases with the practice complete starts."""
+    start = len(releases)
+    while start > 0:
+        snapshot = next((p for p in releases[start - 1].practices if p.id == practice_id), None)
+        if snapshot is None or not snapshot.complete:
+            break
+        start -= 1
+    return start
+
+
+@dataclass(frozen=True)
+class _PracticeHistory:
+    """What a practice's maturity reads besides its own verdicts."""
+
+    releases: Sequence[ReleaseSnapshot] = ()
+    rules: MaturityRules = field(default_factory=MaturityRules)
+    metrics: tuple[Metric, ...] = ()
+    requirements: frozenset[str] = frozenset()
+
+
+def _maturity(practice_id: str, complete: bool, history: _PracticeHistory) -> tuple[Maturity, MaturityEvidence]:
+    """ML1/ML2 from this release; ML3 from released versions over time; ML4 when a process metric improved."""
+    rules = history.rules
+    start = _streak(practice_id, history.releases) if complete else len(history.releases)
+    streak = list(history.releases[start:])
+    span = (streak[-1].assessed_on - streak[0].assessed_on).days if streak else 0
+    refs = [ReleaseRef(version=release_label(r), assessed_on=r.assessed_on, bundle=r.bundle) for r in streak]
+
+    def result(
+        level: Maturity, conclusion: str, metrics: Sequence[MetricResult] = ()
+    ) -> tuple[Maturity, MaturityEvidence]:
+        evidence = MaturityEvidence(
+            releases=refs,
+            span_days=span,
+            min_releases=rules.min_releases,
+            min_span_days=rules.min_span_days,
+            metrics=list(metrics),
+            conclusion=conclusion,
+        )
+        return level, evidence
+
     if not complete:
-        return Maturity.ML1
-    window = history[-HISTORY_WINDOW:]
-    snapshots = [next((p for p in r.practices if p.id == practice_id), None) for r in window]
-    if len(window) < HISTORY_WINDOW or not all(s is not None and s.complete for s in snapshots):
-        return Maturity.ML2
-    counts = [s.waivers for s in snapshots if s is not None] + [waivers_now]
-    if all(later <= earlier for earlier, later in itertools.pairwise(counts)) and counts[-1] < counts[0]:
-        return Maturity.ML4
-    return Maturity.ML3
+        return result(Maturity.ML1, "some applicable requirement of the practice is not satisfied in this release")
+    run = f"complete in this release and in {len(streak)} earlier released version(s) in a row spanning {span} days"
+    if len(streak) < rules.min_releases or span < rules.min_span_days:
+        needed = f"ML3 needs {rules.min_releases} over at least {rules.min_span_days} days"
+        return result(Maturity.ML2, f"{run}; {needed}")
+    measured = [measure(m, history.releases, start, history.requirements) for m in history.metrics]
+    metrics = [
+        MetricResult(metric=m.metric, description=m.metric.description, values=list(m.values), trend=m.trend)
+        for m in measured
+    ]
+    improved = [m for m in measured if m.trend is Trend.IMPROVED]
+    if improved:
+        return result(Maturity.ML4, f"{run}; improved: " + "; ".join(m.describe() for m in improved), metrics)
+    if not measured:
+        return result(Maturity.ML3, f"{run}; no process metric measures this practice", metrics)
+    return result(
+        Maturity.ML3, f"{run}; no process metric improved: " + "; ".join(m.describe() for m in measured), metrics
+    )
 
 
 def _practice(
-    practice_id: str, title: str, results: list[RequirementResult], waivers_now: int, history: list[ReleaseSnapshot]
+    practice_id: str, title: str, results: list[RequirementResult], history: _PracticeHistory | None = None
 ) -> PracticeResult:
     applicable = [r for r in results if r.verdict is not Verdict.NOT_APPLICABLE]
     score = round(sum(r.score for r in applicable) / len(applicable), 4) if applicable else 1.0
     complete = all(r.verdict is Verdict.SATISFIED for r in applicable)
     verdicts = {v.value: sum(1 for r in results if r.verdict is v) for v in Verdict}
+    maturity, evidence = _maturity(practice_id, complete, history or _PracticeHistory())
     return PracticeResult(
         id=practice_id,
         title=title,
         score=score,
-        maturity=_maturity(practice_id, complete, waivers_now, history),
+        maturity=maturity,
+        maturity_evidence=evidence,
         requirements=len(results),
         verdicts=verdicts,
+    )
+
+
+def _history_payloads(evidence: EvidenceSet) -> list[HistoryPayload]:
+    """The history payloads that parse; a malformed one is an error finding of SM-12 and SM-13, and no history."""
+    payloads = []
+    for item in evidence.of(EvidenceKind.HISTORY):
+        try:
+            payloads.append(HistoryPayload.model_validate(item.payload))
+        except ValidationError:
+            continue
+    return payloads
+
+
+def _practice_history(
+    practice_id: str, catalogue: Catalogue, releases: Sequence[ReleaseSnapshot], rules: MaturityRules
+) -> _PracticeHistory:
+    """The history a practice's maturity reads, and the metrics of the evidence its requirements are checked on."""
+    requirements = frozenset(r.id for r in catalogue.requirements if r.practice == practice_id)
+    kinds = {kind for rid in requirements for criterion in CHECKS[rid].criteria for kind in criterion.kinds}
+    return _PracticeHistory(
+        releases=releases,
+        rules=rules,
+        metrics=tuple(m for m in Metric if m.source in kinds),
+        requirements=requirements,
     )
 
 
@@ -337,21 +485,25 @@ def assess(
     product: ProductRef,
 ) -> Assessment:
     """Assess every requirement of the catalogue and decide whether the gate passes."""
-    results = [assess_requirement(r, evidence, policy, waivers, today) for r in catalogue.requirements]
-    history = _history(evidence, today, product.name)
-    practice_of = {r.id: r.practice for r in results}
-    active_waivers = [
-        practice_of.get(w.scope.target_requirement)
-        for w in waivers.waivers
-        if waivers.state(w, today) is WaiverState.ACTIVE
-    ]
+    # Process verification reads every other verdict of this assessment, so it is decided after them.
+    assessed = {
+        r.id: assess_requirement(r, evidence, policy, waivers, today)
+        for r in catalogue.requirements
+        if r.id != PROCESS_VERIFICATION
+    }
+    for requirement in catalogue.requirements:
+        if requirement.id == PROCESS_VERIFICATION:
+            assessed[requirement.id] = assess_requirement(
+                requirement, evidence, policy, waivers, today, tuple(assessed.values())
+            )
+    results = [assessed[r.id] for r in catalogue.requirements]
+    releases = released_versions(_history_payloads(evidence), today, product.name)
     practices = [
         _practice(
             p.id,
             p.title,
             [r for r in results if r.practice == p.id],
-            sum(1 for practice in active_waivers if practice == p.id),
-            history,
+            _practice_history(p.id, catalogue, releases, policy.maturity),
         )
         for p in catalogue.practices
     ]

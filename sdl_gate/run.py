@@ -118,17 +118,25 @@ def check(
     now: datetime | None = None,
     store: bool = True,
     offline: bool = False,
+    declared: tuple[Evidence, ...] = (),
 ) -> CheckResult:
-    """Collect evidence for the project at ``root`` and assess it as of ``today``; the whole gate in one call."""
+    """Collect evidence for the project at ``root`` and assess it as of ``today``; the whole gate in one call.
+
+    ``declared`` is evidence the calling command makes for this run only (``bundle create`` declares the bundle
+    it is making); it is admitted like the rest, never stored, and its kinds are never taken from the store.
+    """
     inputs = load_inputs(root, policy_spec, offline=offline)
     now = now or current_time()
     commit = git_commit(root)
     evidence_store = EvidenceStore(root) if store else None
     stored, failures = collect(inputs, commit=commit, now=now, store=evidence_store)
+    stored += [StoredEvidence(id=item.id, collected_at=now, evidence=item) for item in declared]
     if evidence_store is not None:
         # Only kinds no collector of this run produces are taken from the store: when a collector of this run
-        # failed, its failure stands; older evidence of the same kind must not quietly take its place.
-        attempted = {collector.kind for collector in COLLECTORS.values()}
+        # failed, its failure stands; older evidence of the same kind must not quietly take its place. A bundle
+        # is declared only by the run that makes it, so a stored one (left by an earlier version) is not read.
+        attempted = {collector.kind for collector in COLLECTORS.values()} | {EvidenceKind.BUNDLE}
+        attempted |= {item.kind for item in declared}
         others, rejections = _stored_from_other_steps(evidence_store, attempted)
         stored += others
         failures += rejections

@@ -207,9 +207,7 @@ def sample_assessment(extra_findings: dict[str, list[FindingResult]] | None = No
         if extra_findings and requirement.id in extra_findings:
             result = result.model_copy(update={"findings": result.findings + extra_findings[requirement.id]})
         results.append(result)
-    practices = [
-        _practice(p.id, p.title, [r for r in results if r.practice == p.id], 0, []) for p in catalogue.practices
-    ]
+    practices = [_practice(p.id, p.title, [r for r in results if r.practice == p.id]) for p in catalogue.practices]
     blocking = [r.id for r in results if r.blocking]
     satisfied = sum(1 for r in results if r.verdict is Verdict.SATISFIED)
     return Assessment(

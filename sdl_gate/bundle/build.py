@@ -247,21 +247,17 @@ def _confirm_signer(confirm: ManifestVerifier, signer: ManifestSigner, signature
         ) from None
 
 
-def _declare(
-    store: EvidenceStore,
+def _declaration(
     commit: str | None,
     output: Path,
     signer: ManifestSigner | None,
     check: SignerCheck | None,
     configured: ManifestVerifier | None,
-) -> bytes | None:
-    """Put the bundle evidence in the store; return the previous pointer so a failure can restore it."""
+) -> Evidence:
+    """The ``bundle`` evidence of the bundle being made: its file and who signs it, checked against the project."""
     from sdl_gate.attest.files import SignatureFormat
     from sdl_gate.attest.manifest import KEY_SIGNATURE_SUFFIX
-    from sdl_gate.run import current_time
 
-    pointer = store.pointer_path(EvidenceKind.BUNDLE)
-    previous = pointer.read_bytes() if pointer.is_file() else None
     fmt = None
     if signer is not None:
         fmt = SignatureFormat.KEY if signer.suffix == KEY_SIGNATURE_SUFFIX else SignatureFormat.SIGSTORE
@@ -273,27 +269,12 @@ def _declare(
         signer_check=check,
         expected_signer=None if configured is None else configured.describe(),
     )
-    evidence = Evidence(
+    return Evidence(
         kind=EvidenceKind.BUNDLE,
         tool=ToolInfo(name="sdl-gate", version=__version__),
         subject=Subject(commit=commit),
         payload=declared.model_dump(mode="json"),
     )
-    try:
-        store.put(evidence, current_time())
-    except OSError as exc:
-        raise ToolError(f"cannot write evidence to {store.directory}: {exc.strerror}") from None
-    return previous
-
-
-def _withdraw(store: EvidenceStore, previous: bytes | None) -> None:
-    from sdl_gate._files import write_atomic
-
-    pointer = store.pointer_path(EvidenceKind.BUNDLE)
-    if previous is None:
-        pointer.unlink(missing_ok=True)
-    else:
-        write_atomic(pointer, previous)
 
 
 def create_bundle(
@@ -310,31 +291,27 @@ def create_bundle(
     from sdl_gate.config import load_project
     from sdl_gate.run import current_time
 
-    store = EvidenceStore(root)
-    # SM-12 counts the bundle only when its signer is the one the project configured.
+    # SM-6 counts the bundle only when its signer is the one the project configured.
     configured = configured_verifier(load_project(root), with_ref=True) if signer is not None else None
     check = check_signer(signer, configured)
-    previous = _declare(store, git_commit(root), output, signer, check, configured)
-    try:
-        return _create(
-            root,
-            output,
-            store,
-            policy_spec=policy_spec,
-            today=today,
-            signer=signer,
-            confirm=configured if check is SignerCheck.VERIFIED else None,
-            now=current_time(),
-        )
-    except BaseException:
-        _withdraw(store, previous)
-        raise
+    return _create(
+        root,
+        output,
+        EvidenceStore(root),
+        _declaration(git_commit(root), output, signer, check, configured),
+        policy_spec=policy_spec,
+        today=today,
+        signer=signer,
+        confirm=configured if check is SignerCheck.VERIFIED else None,
+        now=current_time(),
+    )
 
 
 def _create(
     root: Path,
     output: Path,
     store: EvidenceStore,
+    declaration: Evidence,
     *,
     policy_spec: str | None,
     today: date | None,
@@ -347,7 +324,7 @@ def _create(
     from sdl_gate.render.json import render_json
     from sdl_gate.run import check
 
-    result = check(root, policy_spec=policy_spec, today=today, now=now)
+    result = check(root, policy_spec=policy_spec, today=today, now=now, declared=(declaration,))
     evidence = result.evidence
     if evidence is None:
         raise ToolError("internal error: the check returned no evidence set")

@@ -1,30 +1,45 @@
 """Release history: earlier bundles, verified against the project's signer, as ``history`` evidence.
 
-The indicative maturity reads it: ML3 needs a practice complete across several releases, ML4 also needs its
-open exceptions going down over them. Because history is evidence, it is bundled and re-assessed like the rest.
+The indicative maturity reads it: ML3 needs a practice complete across several released versions over time, ML4
+also needs a process metric (read from each release's verified evidence) that improved over them. Because history
+is evidence, it is bundled and re-assessed like the rest.
 """
 
 from __future__ import annotations
 
 import zipfile
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import date, datetime
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from sdl_gate import __version__
 from sdl_gate.attest.manifest import ManifestVerifier
 from sdl_gate.bundle import layout
 from sdl_gate.bundle.signer import configured_verifier
-from sdl_gate.bundle.snapshots import HistoryPayload, PracticeSnapshot, RefusedBundle, ReleaseSnapshot
+from sdl_gate.bundle.snapshots import (
+    HistoryPayload,
+    PracticeSnapshot,
+    RefusedBundle,
+    ReleaseFacts,
+    ReleaseSnapshot,
+    SeenRecord,
+    SeenVulnerability,
+)
 from sdl_gate.bundle.verify import verify_bundle
-from sdl_gate.bundle.zipfmt import UnsafeArchive, inspect_archive, read_entry
+from sdl_gate.bundle.zipfmt import Entry, UnsafeArchive, inspect_archive, read_entry
 from sdl_gate.config import Project
 from sdl_gate.errors import ConfigError, InputError
 from sdl_gate.evidence import Evidence, EvidenceKind, EvidenceStore, StoredEvidence, Subject, ToolInfo
 
 MAX_HISTORY_BUNDLES = 200
 MAX_ASSESSMENT_BYTES = 64 * 1024 * 1024
+#: More evidence objects than an assessment uses are not read (one per kind is the norm).
+MAX_EVIDENCE_OBJECTS = 64
+#: Verdicts as an assessment writes them (``assess.Verdict``; its module sits above this one).
+SATISFIED = "satisfied"
+NOT_APPLICABLE = "not_applicable"
 
 
 def manifest_verifier(project: Project) -> ManifestVerifier:
@@ -38,34 +53,191 @@ def manifest_verifier(project: Project) -> ManifestVerifier:
     return verifier
 
 
-def _snapshot(path: Path, sha256: str, signer: str, verified: dict[str, str]) -> ReleaseSnapshot:
+class _Tolerant(BaseModel):
+    # Earlier releases were assessed by earlier sdl-gate versions: read only the fields history needs.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class _EarlierProduct(_Tolerant):
+    name: str
+    version: str | None
+    commit: str | None
+
+
+class _EarlierPractice(_Tolerant):
+    id: str
+    score: float
+
+
+class _EarlierRequirement(_Tolerant):
+    id: str
+    practice: str
+    verdict: str
+
+
+class _EarlierWaiver(_Tolerant):
+    requirement: str
+    state: str
+
+
+class _EarlierAssessment(_Tolerant):
+    product: _EarlierProduct
+    assessed_on: date
+    practices: tuple[_EarlierPractice, ...]
+    requirements: tuple[_EarlierRequirement, ...]
+    waivers: tuple[_EarlierWaiver, ...]
+
+
+class _EarlierInputs(_Tolerant):
+    evidence: tuple[str, ...]
+
+
+class _EarlierApproval(_Tolerant):
+    date: date
+
+
+class _EarlierRecord(_Tolerant):
+    id: str
+    requirements: tuple[str, ...]
+    date: date
+    approval: _EarlierApproval | None
+
+
+class _EarlierRecords(_Tolerant):
+    records: tuple[_EarlierRecord, ...]
+
+
+def _published(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    except ValueError:
+        return None
+
+
+def _vulnerabilities(evidence: Evidence) -> tuple[SeenVulnerability, ...] | None:
+    from sdl_gate.collectors.vulns import AuditPayload, AuditStatus, DependencyStatus
+
+    try:
+        audit = AuditPayload.model_validate(evidence.payload)
+    except ValidationError:
+        return None
+    statuses = {d.status for d in audit.dependencies}
+    # A partial audit would count fewer vulnerabilities than there were: no count at all is the honest answer.
+    if audit.status is not AuditStatus.COMPLETED or statuses != {DependencyStatus.AUDITED}:
+        return None
+    seen = {
+        (v.id, v.package): SeenVulnerability(
+            id=v.id, aliases=tuple(sorted(v.aliases)), package=v.package, published=_published(v.published)
+        )
+        for v in audit.vulnerabilities
+    }
+    return tuple(seen[key] for key in sorted(seen))
+
+
+def _sast_findings(evidence: Evidence) -> int | None:
+    from sdl_gate.sast.models import NosecStatus, SastReport, Scope
+
+    try:
+        report = SastReport.model_validate(evidence.payload)
+    except ValidationError:
+        return None
+    # Only a scan of the whole project that analysed every file it selected measures the code of the release.
+    if report.scope is Scope.FILES or report.analysed == 0 or report.not_analysed or report.modified_since_commit:
+        return None
+    return sum(1 for finding in report.findings if finding.nosec is not NosecStatus.JUSTIFIED)
+
+
+def _records(evidence: Evidence) -> tuple[SeenRecord, ...] | None:
+    try:
+        parsed = _EarlierRecords.model_validate(evidence.payload)
+    except ValidationError:
+        return None
+    return tuple(
+        SeenRecord(
+            id=r.id,
+            requirements=tuple(sorted(r.requirements)),
+            created=r.date,
+            approved=r.approval.date if r.approval is not None else None,
+        )
+        for r in sorted(parsed.records, key=lambda r: r.id)
+    )
+
+
+def release_facts(items: Iterable[Evidence]) -> ReleaseFacts:
+    """Read the process-metric facts from one release's evidence; a kind missing, repeated or unreadable is None."""
+    by_kind: dict[EvidenceKind, list[Evidence]] = {}
+    for item in items:
+        by_kind.setdefault(item.kind, []).append(item)
+
+    def single(kind: EvidenceKind) -> Evidence | None:
+        found = by_kind.get(kind, [])
+        return found[0] if len(found) == 1 else None
+
+    audit = single(EvidenceKind.VULNERABILITY_AUDIT)
+    sast = single(EvidenceKind.SAST)
+    records = single(EvidenceKind.RECORDS)
+    return ReleaseFacts(
+        vulnerabilities=_vulnerabilities(audit) if audit is not None else None,
+        sast_findings=_sast_findings(sast) if sast is not None else None,
+        records=_records(records) if records is not None else None,
+    )
+
+
+def _verified_entry(archive: zipfile.ZipFile, entries: dict[str, Entry], name: str, verified: dict[str, str]) -> bytes:
+    """Return an entry's bytes when they are the bytes the verified manifest lists; KeyError otherwise."""
     from sdl_gate._files import sha256_bytes
-    from sdl_gate.assess import Assessment, Verdict
+
+    if name not in entries or name not in verified:
+        raise KeyError(name)
+    data = read_entry(archive, entries[name], MAX_ASSESSMENT_BYTES)
+    # Only the bytes the verified manifest lists count, whatever the file holds by now.
+    if sha256_bytes(data) != verified[name]:
+        raise KeyError(name)
+    return data
+
+
+def _bundled_evidence(archive: zipfile.ZipFile, entries: dict[str, Entry], verified: dict[str, str]) -> list[Evidence]:
+    """The evidence objects the earlier assessment used, as its verified manifest lists them."""
+    try:
+        inputs = _EarlierInputs.model_validate_json(_verified_entry(archive, entries, layout.INPUTS, verified))
+    except (KeyError, ValidationError):
+        return []
+    found: list[Evidence] = []
+    for evidence_id in inputs.evidence[:MAX_EVIDENCE_OBJECTS]:
+        try:
+            data = _verified_entry(archive, entries, layout.object_entry(evidence_id), verified)
+            stored = StoredEvidence.model_validate_json(data)
+        except (KeyError, ValidationError):
+            continue
+        if stored.id == evidence_id == stored.evidence.id:
+            found.append(stored.evidence)
+    return found
+
+
+def _snapshot(path: Path, sha256: str, signer: str, verified: dict[str, str]) -> ReleaseSnapshot:
     from sdl_gate.policy.waivers import WaiverState
 
     with zipfile.ZipFile(path) as archive:
         entries = inspect_archive(archive)
-        data = read_entry(archive, entries[layout.ASSESSMENT], MAX_ASSESSMENT_BYTES)
-    # Only the bytes the verified manifest lists count, whatever the file holds by now.
-    if sha256_bytes(data) != verified.get(layout.ASSESSMENT):
-        raise KeyError(layout.ASSESSMENT)
-    assessment = Assessment.model_validate_json(data)
+        data = _verified_entry(archive, entries, layout.ASSESSMENT, verified)
+        facts = release_facts(_bundled_evidence(archive, entries, verified))
+    assessment = _EarlierAssessment.model_validate_json(data)
     practice_of = {r.id: r.practice for r in assessment.requirements}
     waivers: dict[str, int] = {}
     for waiver in assessment.waivers:
-        if waiver.state is WaiverState.ACTIVE and waiver.requirement in practice_of:
+        if waiver.state == WaiverState.ACTIVE.value and waiver.requirement in practice_of:
             owner = practice_of[waiver.requirement]
             waivers[owner] = waivers.get(owner, 0) + 1
     practices = []
     for practice in assessment.practices:
-        applicable = [
-            r for r in assessment.requirements if r.practice == practice.id and r.verdict is not Verdict.NOT_APPLICABLE
-        ]
+        applicable = [r for r in assessment.requirements if r.practice == practice.id and r.verdict != NOT_APPLICABLE]
         practices.append(
             PracticeSnapshot(
                 id=practice.id,
                 score=practice.score,
-                complete=all(r.verdict is Verdict.SATISFIED for r in applicable),
+                complete=all(r.verdict == SATISFIED for r in applicable),
                 waivers=waivers.get(practice.id, 0),
             )
         )
@@ -79,6 +251,7 @@ def _snapshot(path: Path, sha256: str, signer: str, verified: dict[str, str]) ->
         commit=product.commit,
         assessed_on=assessment.assessed_on,
         practices=tuple(practices),
+        facts=facts,
     )
 
 

@@ -1,8 +1,8 @@
-"""The ``bundle`` evidence ``bundle create`` declares before assessing, which SM-12 reads.
+"""The ``bundle`` evidence ``bundle create`` declares for the assessment it bundles, which SM-6 reads.
 
-It is declared first so the bundled assessment can account for the bundle itself; verifying the bundle
-is what proves the declaration (its manifest signature must verify). If bundling fails, the
-declaration is withdrawn.
+It is declared for that one run, so the bundled assessment can account for the bundle itself; verifying the
+bundle is what proves the declaration (its manifest signature must verify). It is never stored: `check` and
+later runs do not see it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The ``history`` evidence payload: what earlier, verified releases showed per practice."""
+"""The ``history`` evidence payload: what earlier, verified releases showed per practice, and the facts behind
+the process metrics (open findings, vulnerabilities and their fixes, record approvals)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,38 @@ class PracticeSnapshot(_Frozen):
     id: str
     score: float
     complete: bool
+    #: Active waivers of the practice then; shown for reference, no longer a basis of maturity.
     waivers: int
+
+
+class SeenVulnerability(_Frozen):
+    """A known vulnerability an earlier release's complete audit reported."""
+
+    id: str
+    aliases: tuple[str, ...]
+    package: str
+    #: When the advisory was published, if the audit knew.
+    published: date | None
+
+
+class SeenRecord(_Frozen):
+    """A human process record an earlier release carried."""
+
+    id: str
+    requirements: tuple[str, ...]
+    #: The record's own date, and the date it was approved.
+    created: date
+    approved: date | None
+
+
+class ReleaseFacts(_Frozen):
+    """What an earlier release's verified evidence showed; ``None`` where that evidence was missing or incomplete."""
+
+    #: Known vulnerabilities of a complete audit that audited at least one dependency.
+    vulnerabilities: tuple[SeenVulnerability, ...] | None
+    #: Static-analysis findings in the code (a justified ``# nosec`` excluded) of a complete scan of the project.
+    sast_findings: int | None
+    records: tuple[SeenRecord, ...] | None
 
 
 class ReleaseSnapshot(_Frozen):
@@ -31,6 +63,8 @@ class ReleaseSnapshot(_Frozen):
     commit: str | None
     assessed_on: date
     practices: tuple[PracticeSnapshot, ...]
+    #: None in history evidence recorded before facts were read (no metric can be measured from it).
+    facts: ReleaseFacts | None = None
 
 
 class RefusedBundle(_Frozen):

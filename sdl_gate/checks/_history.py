@@ -5,31 +5,23 @@ from __future__ import annotations
 from sdl_gate.bundle.snapshots import HistoryPayload, ReleaseSnapshot
 from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
 from sdl_gate.evidence import EvidenceKind
+from sdl_gate.history_metrics import Metric, Trend, measure, release_label, released_versions
 
-#: Releases a trend is judged over, the current one excluded.
+#: Released versions a trend is judged over, the current release excluded.
 TREND_WINDOW = 3
 
 
-def _history(check_input: CheckInput) -> tuple[list[ReleaseSnapshot], list[str], tuple[str, ...]]:
-    releases: list[ReleaseSnapshot] = []
-    refused: list[str] = []
-    ids: list[str] = []
-    for item in check_input.evidence.of(EvidenceKind.HISTORY):
-        payload = HistoryPayload.model_validate(item.payload)
-        releases += [r for r in payload.releases if r.assessed_on < check_input.today]
-        refused += [f"{r.bundle}: {r.reason}" for r in payload.refused]
-        ids.append(item.id)
-    releases.sort(key=lambda r: (r.assessed_on, r.bundle))
-    return releases, refused, tuple(ids)
-
-
-def _not_given(check_input: CheckInput, name: str) -> Finding:
-    rejected = check_input.evidence.rejected(EvidenceKind.HISTORY)
-    if rejected:
-        # History was given but could not be used: that is "we could not tell", not "nothing asked".
-        return check_input.finding(name, Outcome.NOT_AVAILABLE, "; ".join(r.reason for r in rejected))
-    # Without --history this criterion has nothing to judge; it neither passes nor blocks.
-    return check_input.finding(name, Outcome.NOT_APPLICABLE, "no release history given (check --history DIR)")
+def _payloads(check_input: CheckInput, name: str) -> tuple[list[HistoryPayload], tuple[str, ...]] | Finding:
+    """The history payloads given, or the finding that says none was given (or why it was not usable)."""
+    items = check_input.evidence.of(EvidenceKind.HISTORY)
+    if not items:
+        rejected = check_input.evidence.rejected(EvidenceKind.HISTORY)
+        if rejected:
+            return check_input.finding(name, Outcome.NOT_AVAILABLE, "; ".join(r.reason for r in rejected))
+        # Without --history this criterion has nothing to judge; it neither passes nor blocks.
+        return check_input.finding(name, Outcome.NOT_APPLICABLE, "no release history given (check --history DIR)")
+    payloads = [HistoryPayload.model_validate(item.payload) for item in items]
+    return payloads, tuple(item.id for item in items)
 
 
 def verified_history() -> Criterion:
@@ -37,9 +29,14 @@ def verified_history() -> Criterion:
     name = "release_history"
 
     def evaluate(check_input: CheckInput) -> Finding:
-        releases, refused, ids = _history(check_input)
-        if not ids:
-            return _not_given(check_input, name)
+        loaded = _payloads(check_input, name)
+        if isinstance(loaded, Finding):
+            return loaded
+        payloads, ids = loaded
+        releases: list[ReleaseSnapshot] = [
+            r for payload in payloads for r in payload.releases if r.assessed_on < check_input.today
+        ]
+        refused = [f"{r.bundle}: {r.reason}" for payload in payloads for r in payload.refused]
         if refused:
             return check_input.finding(
                 name, Outcome.FAIL, "earlier release bundle(s) do not verify: " + "; ".join(refused), ids
@@ -62,43 +59,52 @@ def verified_history() -> Criterion:
     )
 
 
-def improving_scores() -> Criterion:
-    """Across the last releases in the history, the mean practice score has not fallen."""
+def improving_metrics() -> Criterion:
+    """Over the last released versions in the history, some process metric improved; flat is not improvement."""
     name = "improvement_trend"
 
     def evaluate(check_input: CheckInput) -> Finding:
-        releases, _refused, ids = _history(check_input)
-        if not ids:
-            return _not_given(check_input, name)
-        # A release without practice scores has no mean to compare; it is named, never scored as 0.
-        unscored = [r.bundle for r in releases if not r.practices]
-        window = [r for r in releases if r.practices][-TREND_WINDOW:]
-        note = f" (no practice scores in {', '.join(unscored)})" if unscored else ""
-        if len(window) < 2:
+        loaded = _payloads(check_input, name)
+        if isinstance(loaded, Finding):
+            return loaded
+        payloads, ids = loaded
+        series = released_versions(payloads, check_input.today)
+        start = max(len(series) - TREND_WINDOW, 0)
+        if len(series) - start < 2:
             return check_input.finding(
                 name,
                 Outcome.NOT_AVAILABLE,
-                f"a trend needs at least two earlier verified releases with practice scores{note}",
+                f"a trend needs earlier releases of at least two distinct versions; the history holds {len(series)}",
                 ids,
-                examined=len(window),
             )
-        means = [round(sum(p.score for p in r.practices) / len(r.practices), 4) for r in window]
-        trend = " -> ".join(
-            f"{r.version or r.assessed_on.isoformat()}: {m:.2f}" for r, m in zip(window, means, strict=True)
-        )
-        if means[-1] < means[0]:
+        versions = ", ".join(release_label(r) for r in series[start:])
+        measured = [measure(metric, series, start) for metric in Metric]
+        judged = [m for m in measured if m.trend is not Trend.NOT_MEASURED]
+        if not judged:
             return check_input.finding(
-                name, Outcome.FAIL, f"mean practice score fell over releases ({trend}){note}", ids
+                name,
+                Outcome.NOT_AVAILABLE,
+                f"no process metric was measured in two of the releases {versions}: "
+                + "; ".join(m.describe() for m in measured),
+                ids,
             )
-        return check_input.finding(
-            name, Outcome.PASS, f"mean practice score held or rose ({trend}){note}", ids, examined=len(window)
-        )
+        listing = "; ".join(m.describe() for m in judged)
+        if any(m.trend is Trend.IMPROVED for m in judged):
+            return check_input.finding(
+                name,
+                Outcome.PASS,
+                f"a process metric improved over {versions}: {listing}",
+                ids,
+                examined=len(series) - start,
+            )
+        return check_input.finding(name, Outcome.FAIL, f"no process metric improved over {versions}: {listing}", ids)
 
     return Criterion(
         name,
-        "practice scores held or improved over earlier releases (with --history)",
+        "a process metric (vulnerability fix time, open vulnerabilities, static-analysis findings, record approval "
+        "time) improved over earlier released versions (with --history)",
         (EvidenceKind.HISTORY,),
         evaluate,
         when_empty=Outcome.NOT_AVAILABLE,
-        empty_means="fewer than two earlier verified releases with practice scores to compare",
+        empty_means="fewer than two earlier released versions to compare",
     )

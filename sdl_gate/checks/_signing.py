@@ -1,4 +1,4 @@
-"""Criteria on release signatures and the release-evidence bundle (SM-6, SM-8, SM-12, SUM-4)."""
+"""Criteria on release signatures and the release-evidence bundle (SM-6, SM-8, SUM-4)."""
 
 from __future__ import annotations
 
@@ -192,15 +192,16 @@ def no_committed_private_key() -> Criterion:
 
 
 def release_bundle() -> Criterion:
-    """A release-evidence bundle for the assessed commit, signed by the project's configured signer (SM-12)."""
+    """The release-evidence bundle being made of this assessment is signed by the configured signer (SM-6)."""
     name = "release_bundle"
 
     def evaluate(check_input: CheckInput) -> Finding:
         evidence = _single(check_input, EvidenceKind.BUNDLE, name)
         if isinstance(evidence, Finding):
             if not check_input.evidence.rejected(EvidenceKind.BUNDLE):
-                message = "no release-evidence bundle for this commit; run `sdl-gate bundle create --sign ...`"
-                return check_input.finding(name, Outcome.NOT_AVAILABLE, message)
+                # Only `bundle create` declares a bundle, for the assessment it writes into it.
+                message = "no release-evidence bundle is being made of this assessment"
+                return check_input.finding(name, Outcome.NOT_APPLICABLE, message)
             return evidence
         payload = BundleRecord.model_validate(evidence.payload)
         ids = (evidence.id,)
@@ -244,7 +245,7 @@ def release_bundle() -> Criterion:
 
     return Criterion(
         name,
-        "the release-evidence bundle, signed by the configured signer",
+        "the release-evidence bundle being made (bundle create), signed by the configured signer",
         (EvidenceKind.BUNDLE,),
         evaluate,
         when_empty=Outcome.NOT_AVAILABLE,

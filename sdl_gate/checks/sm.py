@@ -5,7 +5,7 @@ from __future__ import annotations
 from sdl_gate.checks._base import Check
 from sdl_gate.checks._criteria import any_of, codeowners, record, waiver_register
 from sdl_gate.checks._devenv import locked_down_workflows
-from sdl_gate.checks._history import improving_scores, verified_history
+from sdl_gate.checks._history import improving_metrics, verified_history
 from sdl_gate.checks._signing import keyless_signing, no_committed_private_key, release_bundle, signed_release
 from sdl_gate.checks._vulns import known_vulnerabilities, sbom_quality, vulnerability_dispositions
 
@@ -18,7 +18,7 @@ CHECKS: dict[str, Check] = {
     "SM-3": Check("SM-3", (record("process_document", purpose="which products and parts the process covers"),)),
     "SM-4": Check("SM-4", (record("training", purpose="the security training of the people involved"),)),
     "SM-5": Check("SM-5", (record("process_document", purpose="the process scoping of this project"),)),
-    "SM-6": Check("SM-6", (signed_release(),)),
+    "SM-6": Check("SM-6", (signed_release(), release_bundle())),
     "SM-7": Check(
         "SM-7",
         (
@@ -52,16 +52,17 @@ CHECKS: dict[str, Check] = {
             vulnerability_dispositions(),
         ),
     ),
+    # SM-12 is also decided by the verdicts of the rest of the same assessment (assess.process_verification),
+    # never by the bundle being made of it.
     "SM-12": Check(
         "SM-12",
         (
             record("review", purpose="the verification that every scoped process ran for this release"),
-            release_bundle(),
             verified_history(),
         ),
     ),
     "SM-13": Check(
         "SM-13",
-        (record("periodic_review", purpose="the retrospective on the process"), improving_scores()),
+        (record("periodic_review", purpose="the retrospective on the process"), improving_metrics()),
     ),
 }

@@ -11,7 +11,16 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from sdl_gate._yaml import load_yaml, validate
 from sdl_gate.catalogue import load_catalogue
 from sdl_gate.errors import InputError, PolicyError
-from sdl_gate.policy.models import Mode, Params, Policy, PolicyFile, RequirementPolicy, ResolvedRequirement
+from sdl_gate.policy.models import (
+    MaturityRules,
+    MaturitySettings,
+    Mode,
+    Params,
+    Policy,
+    PolicyFile,
+    RequirementPolicy,
+    ResolvedRequirement,
+)
 
 DEFAULT_POLICY = "iec62443-4-1-ml2"
 MAX_EXTENDS_DEPTH = 8
@@ -101,6 +110,11 @@ def _apply(entry: ResolvedRequirement, override: RequirementPolicy) -> ResolvedR
     return result
 
 
+def _apply_maturity(rules: MaturityRules, override: MaturitySettings) -> MaturityRules:
+    given = {name: getattr(override, name) for name in override.model_fields_set}
+    return replace(rules, **{name: value for name, value in given.items() if value is not None})
+
+
 def resolve_policy(spec: str = DEFAULT_POLICY, *, relative_to: Path | None = None) -> Policy:
     """Resolve a built-in name or a policy file path into a complete :class:`Policy`."""
     chain = _chain(spec, relative_to)
@@ -108,6 +122,7 @@ def resolve_policy(spec: str = DEFAULT_POLICY, *, relative_to: Path | None = Non
     entries = dict.fromkeys(catalogue.ids, _BASE_REQUIREMENT)
     not_assessed_blocks = True
     evidence_max_age_days = 30
+    maturity = MaturityRules()
     name = ""
     description = ""
     for loaded in chain:
@@ -118,6 +133,8 @@ def resolve_policy(spec: str = DEFAULT_POLICY, *, relative_to: Path | None = Non
                 not_assessed_blocks = settings.not_assessed_blocks
             if settings.evidence_max_age_days is not None:
                 evidence_max_age_days = settings.evidence_max_age_days
+            if settings.maturity is not None:
+                maturity = _apply_maturity(maturity, settings.maturity)
         if policy_file.defaults is not None:
             defaults = policy_file.defaults
             if defaults.mode is Mode.NOT_APPLICABLE:
@@ -143,6 +160,7 @@ def resolve_policy(spec: str = DEFAULT_POLICY, *, relative_to: Path | None = Non
         not_assessed_blocks=not_assessed_blocks,
         evidence_max_age_days=evidence_max_age_days,
         requirements=entries,
+        maturity=maturity,
     )
 
 
@@ -160,6 +178,8 @@ class _ResolvedSettings(BaseModel):
 
     not_assessed_blocks: bool
     evidence_max_age_days: int
+    #: Absent when the policy keeps the built-in defaults (see ``Policy.to_json``).
+    maturity: MaturitySettings | None = None
 
 
 class _ResolvedDocument(BaseModel):
@@ -203,6 +223,7 @@ def load_resolved_policy(data: bytes, *, path: Path | str) -> Policy:
         chain=tuple(document.extends),
         not_assessed_blocks=document.settings.not_assessed_blocks,
         evidence_max_age_days=document.settings.evidence_max_age_days,
+        maturity=_apply_maturity(MaturityRules(), document.settings.maturity or MaturitySettings()),
         requirements={
             rid: ResolvedRequirement(
                 mode=entry.mode,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Literal
 
@@ -87,6 +87,20 @@ class RequirementPolicy(_Strict):
         return self
 
 
+class MaturitySettings(_Strict):
+    """What the indicative maturity ML3 and ML4 ask of the release history; absent fields are inherited."""
+
+    min_releases: Annotated[int, Field(ge=2)] | None = Field(
+        default=None,
+        description="ML3: how many distinct released versions (verified earlier bundles) in a row must have had "
+        "the practice complete (default 3).",
+    )
+    min_span_days: PositiveInt | None = Field(
+        default=None,
+        description="ML3: how many days those releases must span, first to last (default 90).",
+    )
+
+
 class Settings(_Strict):
     """Policy-wide settings."""
 
@@ -96,6 +110,7 @@ class Settings(_Strict):
     evidence_max_age_days: PositiveInt | None = Field(
         default=None, description="Stored evidence collected longer ago than this is not used."
     )
+    maturity: MaturitySettings | None = None
 
 
 class PolicyFile(_Strict):
@@ -169,6 +184,18 @@ class ResolvedRequirement:
 
 
 @dataclass(frozen=True)
+class MaturityRules:
+    """The resolved maturity settings: ML3 needs ``min_releases`` released versions over ``min_span_days``."""
+
+    min_releases: int = 3
+    min_span_days: int = 90
+
+    def to_json(self) -> dict[str, int]:
+        """Return the JSON form used in digests and ``policy show``."""
+        return {"min_releases": self.min_releases, "min_span_days": self.min_span_days}
+
+
+@dataclass(frozen=True)
 class Policy:
     """A fully resolved policy: every one of the 47 requirements has an entry."""
 
@@ -179,17 +206,23 @@ class Policy:
     not_assessed_blocks: bool
     evidence_max_age_days: int
     requirements: dict[str, ResolvedRequirement]
+    maturity: MaturityRules = field(default_factory=MaturityRules)
 
     def to_json(self) -> dict[str, object]:
         """Return the resolved policy as JSON (what the digest covers)."""
+        settings: dict[str, object] = {
+            "not_assessed_blocks": self.not_assessed_blocks,
+            "evidence_max_age_days": self.evidence_max_age_days,
+        }
+        # Like optional parameters, maturity settings appear only when they differ from the built-in defaults,
+        # so policies that keep the defaults keep their digests.
+        if self.maturity != MaturityRules():
+            settings["maturity"] = self.maturity.to_json()
         return {
             "name": self.name,
             "description": self.description,
             "extends": list(self.chain),
-            "settings": {
-                "not_assessed_blocks": self.not_assessed_blocks,
-                "evidence_max_age_days": self.evidence_max_age_days,
-            },
+            "settings": settings,
             "requirements": {rid: entry.to_json() for rid, entry in self.requirements.items()},
         }
 

@@ -8,6 +8,7 @@ import zipfile
 from collections.abc import Callable
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cyclonedx.schema import SchemaVersion
@@ -171,8 +172,13 @@ def test_bundle_contents_describe_the_assessment(bundle: Path) -> None:
     assert mapping["iec62443-4-1:SM-6"]["conformance"]["score"] == 1.0
     assessment = json.loads(entries["assessment.json"])
     verdicts = {r["id"]: r["verdict"] for r in assessment["requirements"]}
-    assert verdicts["SM-6"] == "satisfied"
-    assert verdicts["SM-12"] == "satisfied"  # the review record plus the signed bundle being declared
+    assert verdicts["SM-6"] == "satisfied"  # the release file, and this bundle signed by the configured key
+    sm6 = next(r for r in assessment["requirements"] if r["id"] == "SM-6")
+    assert {f["criterion"]: f["outcome"] for f in sm6["findings"]}["release_bundle"] == "pass"
+    # The review record and the signed bundle do not verify the process: most enforced requirements are not met.
+    sm12 = next(r for r in assessment["requirements"] if r["id"] == "SM-12")
+    assert verdicts["SM-12"] == "partially_satisfied"
+    assert {f["criterion"]: f["outcome"] for f in sm12["findings"]}["process_verification"] == "fail"
     assert verdicts["SVV-4"] == "waived"
     sbom = json.loads(entries["sbom.intoto.json"])
     assert sbom["predicateType"] == "https://cyclonedx.org/bom"
@@ -317,16 +323,26 @@ def test_bundle_verify_command(run_cli: RunCli, release: Release, bundle: Path, 
     assert run_cli("bundle", "verify", bundle).code == 2
 
 
-def test_bundle_create_command_and_sm12(run_cli: RunCli, release: Release, tmp_path: Path) -> None:
+def _release_bundle(assessment: dict[str, Any]) -> tuple[str, str]:
+    sm6 = next(r for r in assessment["requirements"] if r["id"] == "SM-6")
+    finding = next(f for f in sm6["findings"] if f["criterion"] == "release_bundle")
+    return finding["outcome"], finding["message"]
+
+
+@pytest.mark.slow
+def test_bundle_create_command_and_sm6(run_cli: RunCli, release: Release, tmp_path: Path) -> None:
     root = release.project.root
     env = {**EPOCH, **PASSPHRASE}
     unsigned = run_cli("bundle", "create", root, "--output", tmp_path / "u.zip", "--as-of", "2026-03-01", env=env)
     assert unsigned.code in (0, 1), unsigned.stderr
     assert "manifest NOT signed" in unsigned.stdout
+    outcome, message = _release_bundle(json.loads(_entries(tmp_path / "u.zip")["assessment.json"]))
+    assert outcome == "fail"
+    assert "u.zip is not signed" in message
+    # The declaration lives only in the run that makes the bundle: `check` makes none and reads none.
     checked = run_cli("check", root, "--format", "json", "--as-of", "2026-03-01", env=env)
-    sm12 = next(r for r in json.loads(checked.stdout)["requirements"] if r["id"] == "SM-12")
-    assert sm12["verdict"] == "partially_satisfied"
-    assert "u.zip is not signed" in sm12["rationale"]
+    assert _release_bundle(json.loads(checked.stdout))[0] == "not_applicable"
+    assert not EvidenceStore(root).pointer_path(EvidenceKind.BUNDLE).exists()
     signed = run_cli(
         "bundle",
         "create",
@@ -342,16 +358,15 @@ def test_bundle_create_command_and_sm12(run_cli: RunCli, release: Release, tmp_p
         env=env,
     )
     assert "manifest signed by: key" in signed.stdout, signed.stderr
-    checked = run_cli("check", root, "--format", "json", "--as-of", "2026-03-01", env=env)
-    sm12 = next(r for r in json.loads(checked.stdout)["requirements"] if r["id"] == "SM-12")
-    assert sm12["verdict"] == "satisfied", sm12["rationale"]
+    outcome, message = _release_bundle(json.loads(_entries(tmp_path / "s.zip")["assessment.json"]))
+    assert outcome == "pass", message
     assert run_cli("bundle", "verify", tmp_path / "s.zip", "--key", release.public).code == 0
-    # A bundle that cannot be written withdraws its declaration: SM-12 is not claimed for it.
     (tmp_path / "dir.zip").mkdir()
     refused = run_cli(
         "bundle", "create", root, "--output", tmp_path / "dir.zip", "--sign", "key", "--key", release.private, env=env
     )
     assert refused.code == 2
+    assert not EvidenceStore(root).pointer_path(EvidenceKind.BUNDLE).exists()
 
 
 def test_changed_raw_output_is_refused_when_bundling(

@@ -1,4 +1,4 @@
-"""SM-12 counts a release-evidence bundle only when the project's configured signer signed it."""
+"""SM-6 counts a release-evidence bundle only when the project's configured signer signed it."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from sdl_gate.attest.keys import KeyAlgorithm, keygen, load_private_key
 from sdl_gate.attest.manifest import KeyManifestSigner, ManifestVerifier
 from sdl_gate.bundle.build import create_bundle
 from sdl_gate.bundle.history import manifest_verifier, read_history, record_history
+from sdl_gate.bundle.record import BundleRecord
 from sdl_gate.config import load_project
 from sdl_gate.errors import InputError
-from sdl_gate.evidence import EvidenceKind, EvidenceStore
+from sdl_gate.evidence import Evidence, EvidenceKind, EvidenceStore, Subject, ToolInfo
 from sdl_gate.run import check
 from tests import zipforge
 from tests.conftest import CliResult, ProjectFactory, RunCli
@@ -83,8 +84,8 @@ def _bundle_create(
 def _release_bundle_finding(assessment: dict[str, object]) -> tuple[str, str]:
     requirements = assessment["requirements"]
     assert isinstance(requirements, list)
-    sm12 = next(r for r in requirements if r["id"] == "SM-12")
-    finding = next(f for f in sm12["findings"] if f["criterion"] == "release_bundle")
+    sm6 = next(r for r in requirements if r["id"] == "SM-6")
+    finding = next(f for f in sm6["findings"] if f["criterion"] == "release_bundle")
     return finding["outcome"], finding["message"]
 
 
@@ -102,39 +103,38 @@ def _checked(run_cli: RunCli, project: ProjectFactory, env: dict[str, str] | Non
 
 
 @pytest.mark.slow
-def test_a_bundle_signed_by_an_unrelated_key_fails_sm12_naming_both_signers(
+def test_a_bundle_signed_by_an_unrelated_key_fails_sm6_naming_both_signers(
     run_cli: RunCli, project: ProjectFactory, keys: Keys, tmp_path: Path
 ) -> None:
     _configure_key(project, keys)
     foreign = tmp_path / "foreign.zip"
     _bundle_create(run_cli, project, foreign, keys.stranger.private)
-    for assessment in (_bundled_assessment(foreign), _checked(run_cli, project)):
-        outcome, message = _release_bundle_finding(assessment)
-        assert outcome == "fail"
-        assert f"signed by key {keys.stranger.key_id}" in message
-        assert f"not by the configured signer key {keys.release.key_id}" in message
+    outcome, message = _release_bundle_finding(_bundled_assessment(foreign))
+    assert outcome == "fail"
+    assert f"signed by key {keys.stranger.key_id}" in message
+    assert f"not by the configured signer key {keys.release.key_id}" in message
+    # Only the run that makes a bundle declares it; a later `check` neither counts nor blames it.
+    assert _release_bundle_finding(_checked(run_cli, project))[0] == "not_applicable"
     # The bundle itself is sound: it verifies against the key that signed it. It just is not the project's.
     assert run_cli("bundle", "verify", foreign, "--key", keys.stranger.public).code == 0
     # Signed by the configured key, the same project's bundle counts.
     own = tmp_path / "own.zip"
     _bundle_create(run_cli, project, own, keys.release.private)
-    for assessment in (_bundled_assessment(own), _checked(run_cli, project)):
-        outcome, message = _release_bundle_finding(assessment)
-        assert outcome == "pass", message
-        assert f"key {keys.release.key_id}, the configured signer" in message
+    outcome, message = _release_bundle_finding(_bundled_assessment(own))
+    assert outcome == "pass", message
+    assert f"key {keys.release.key_id}, the configured signer" in message
 
 
 @pytest.mark.slow
-def test_without_a_configured_signer_sm12_cannot_tell(
+def test_without_a_configured_signer_sm6_cannot_tell(
     run_cli: RunCli, project: ProjectFactory, keys: Keys, tmp_path: Path
 ) -> None:
     bundle = tmp_path / "release.zip"
     _bundle_create(run_cli, project, bundle, keys.stranger.private)
-    for assessment in (_bundled_assessment(bundle), _checked(run_cli, project)):
-        outcome, message = _release_bundle_finding(assessment)
-        assert outcome == "not_available"
-        assert f"signed by key {keys.stranger.key_id}" in message
-        assert "no signer is configured" in message
+    outcome, message = _release_bundle_finding(_bundled_assessment(bundle))
+    assert outcome == "not_available"
+    assert f"signed by key {keys.stranger.key_id}" in message
+    assert "no signer is configured" in message
 
 
 @pytest.mark.slow
@@ -207,3 +207,23 @@ def test_history_counts_only_sound_bundles_by_the_configured_signer(
     finding = next(f for f in sm12.findings if f.criterion == "release_history")
     assert finding.outcome.value == "fail"
     assert all(name in finding.message for name in ("v1.1.zip", "v1.2.zip", "v1.3.zip"))
+
+
+def test_a_bundle_declaration_left_in_the_store_is_not_read_by_check(project: ProjectFactory) -> None:
+    # Earlier versions kept the declaration in the evidence store; one left at another commit must neither
+    # count for this commit nor make SM-6 unassessable.
+    declared = BundleRecord(format=1, file="old.zip", signature=None, signer=None)
+    EvidenceStore(project.root).put(
+        Evidence(
+            kind=EvidenceKind.BUNDLE,
+            tool=ToolInfo(name="sdl-gate", version="0.1.0"),
+            subject=Subject(commit="0" * 40),
+            payload=declared.model_dump(mode="json"),
+        ),
+        datetime(2026, 2, 28, tzinfo=timezone.utc),
+    )
+    result = check(project.root, today=TODAY, now=datetime(2026, 3, 1, tzinfo=timezone.utc))
+    sm6 = next(r for r in result.assessment.requirements if r.id == "SM-6")
+    assert {f.criterion: f.outcome.value for f in sm6.findings}["release_bundle"] == "not_applicable"
+    assert result.evidence is not None
+    assert not result.evidence.rejected(EvidenceKind.BUNDLE)

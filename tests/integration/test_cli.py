@@ -86,6 +86,13 @@ def test_explain_says_for_every_criterion_what_passes_it_and_what_empty_evidence
         assert text in out
 
 
+def test_explain_sm12_lists_what_it_reads_and_no_bundle(run_cli: RunCli, project: ProjectFactory) -> None:
+    out = run_cli("explain", "SM-12", "--path", project.root).stdout
+    assert "every other requirement the policy enforces is satisfied, waived or not applicable" in out
+    assert "[reads: the other verdicts of the assessment]" in out
+    assert "[evidence: bundle]" not in out
+
+
 def test_explain_shows_project_policy_scoping(run_cli: RunCli) -> None:
     result = run_cli("explain", "SM-10", "--path", DEMO_PROJECT)
     assert result.code == 0, result.stderr

@@ -1,23 +1,27 @@
-"""Release history: earlier bundles, verified against the project's signer, drive maturity ML3 and ML4."""
+"""Release history: earlier bundles, verified against the project's signer, drive maturity ML3 and ML4 and SM-13."""
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import zipfile
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from sdl_gate.assess import Maturity
+from sdl_gate.assess import Maturity, PracticeResult
 from sdl_gate.attest.keys import KeyAlgorithm, keygen, load_private_key, load_public_key
 from sdl_gate.attest.manifest import KeyManifestSigner, ManifestVerifier
 from sdl_gate.bundle.build import create_bundle
 from sdl_gate.bundle.history import record_history
+from sdl_gate.bundle.snapshots import HistoryPayload
 from sdl_gate.bundle.verify import verify_bundle
 from sdl_gate.config import load_project
 from sdl_gate.errors import ConfigError
+from sdl_gate.history_metrics import Metric
 from sdl_gate.run import check
 from tests.conftest import ProjectFactory, RunCli
 
@@ -33,35 +37,53 @@ waivers:
 """
 
 
+LENIENT = """
+version: 1
+extends: iec62443-4-1-ml2
+settings:
+  maturity: {min_releases: 2, min_span_days: 20}
+"""
+
+
 class Product:
     """A key-signed project whose user guidelines (SG) are complete."""
 
-    def __init__(self, project: ProjectFactory) -> None:
+    def __init__(self, project: ProjectFactory, policy: str | None = None) -> None:
         self.project = project
         pair = keygen(project.root.parent / "release", KeyAlgorithm.ED25519, b"pw")
         self.key = load_private_key(pair.private, b"pw")
         self.public = pair.public
         shutil.copyfile(pair.public, project.root / "release.pub.pem")
         guidelines = "".join(f'SG-{n} = "docs/g{n}.md"\n' for n in range(1, 7))
-        project.pyproject('signing = { key = "release.pub.pem" }\n\n[tool.sdl-gate.guidelines]\n' + guidelines)
+        settings = 'signing = { key = "release.pub.pem" }\n'
+        if policy is not None:
+            project.policy(policy)
+            settings += 'policy = "security/policy.yaml"\n'
+        project.pyproject(settings + "\n[tool.sdl-gate.guidelines]\n" + guidelines)
         for n in range(1, 7):
             project.doc(f"docs/g{n}.md")
-        project.record("doc-review", "review", ["SG-7"])
+        project.record("doc-review", "review", ["SG-7"])  # approved two days after it was written
         project.waivers(WAIVER)
         self.history = project.root.parent / "releases"
         self.history.mkdir()
 
-    def release(self, day: date) -> Path:
-        output = self.history / f"release-{day.isoformat()}.zip"
+    def release(self, day: date, version: str = "2.0.0", name: str | None = None) -> Path:
+        pyproject = self.project.root / "pyproject.toml"
+        text = pyproject.read_text(encoding="utf-8")
+        pyproject.write_text(re.sub(r'(?m)^version = ".*"$', f'version = "{version}"', text), encoding="utf-8")
+        output = self.history / (name or f"release-{version}-{day.isoformat()}.zip")
         create_bundle(self.project.root, output, today=day, signer=KeyManifestSigner(self.key))
         return output
 
-    def maturity(self, day: date) -> Maturity:
+    def practice(self, day: date, practice_id: str = "SG") -> PracticeResult:
         project = load_project(self.project.root)
         now = datetime.combine(day, datetime.min.time(), tzinfo=timezone.utc)
         record_history(project, self.history, commit=None, now=now)
         assessment = check(self.project.root, today=day, now=now).assessment
-        return next(p for p in assessment.practices if p.id == "SG").maturity
+        return next(p for p in assessment.practices if p.id == practice_id)
+
+    def maturity(self, day: date) -> Maturity:
+        return self.practice(day).maturity
 
 
 @pytest.fixture
@@ -69,19 +91,77 @@ def product(project: ProjectFactory) -> Product:
     return Product(project)
 
 
-def test_maturity_rises_with_verified_history(product: Product) -> None:
-    assert product.maturity(date(2026, 1, 20)) is Maturity.ML2  # no earlier release
-    product.release(date(2026, 1, 20))
-    assert product.maturity(date(2026, 2, 10)) is Maturity.ML2  # one earlier release is not "several"
-    product.release(date(2026, 2, 10))
-    assert product.maturity(date(2026, 3, 1)) is Maturity.ML3  # complete in this and two earlier releases
-    (product.project.root / "security" / "waivers.yaml").unlink()
-    assert product.maturity(date(2026, 3, 1)) is Maturity.ML4  # and its open exceptions fell from 1 to 0
+@pytest.fixture
+def lenient(project: ProjectFactory) -> Product:
+    """The product under a policy that gives ML3 for two released versions over 20 days."""
+    return Product(project, LENIENT)
 
 
-def test_tampered_or_foreign_bundles_do_not_count(product: Product, tmp_path: Path) -> None:
-    product.release(date(2026, 1, 20))
-    second = product.release(date(2026, 2, 10))
+def _checked(run_cli: RunCli, product: Product, day: date) -> dict[str, Any]:
+    result = run_cli(
+        "check", product.project.root, "--history", product.history, "--format", "json", "--as-of", day.isoformat()
+    )
+    assert result.code in (0, 1), result.stderr
+    loaded: dict[str, Any] = json.loads(result.stdout)
+    return loaded
+
+
+def _practice(assessment: dict[str, Any], practice_id: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(p for p in assessment["practices"] if p["id"] == practice_id)
+    return found
+
+
+def _finding(assessment: dict[str, Any], requirement: str, criterion: str) -> dict[str, Any]:
+    result = next(r for r in assessment["requirements"] if r["id"] == requirement)
+    found: dict[str, Any] = next(f for f in result["findings"] if f["criterion"] == criterion)
+    return found
+
+
+@pytest.mark.slow
+def test_maturity_comes_from_released_versions_over_time_and_an_improved_metric(
+    run_cli: RunCli, product: Product
+) -> None:
+    product.release(date(2026, 1, 20), "1.0.0")
+    product.release(date(2026, 1, 20), "1.0.0", name="release-1.0.0-again.zip")  # the same version, minutes apart
+    product.release(date(2026, 2, 25), "1.1.0")
+    early = _checked(run_cli, product, date(2026, 3, 1))
+    sg = _practice(early, "SG")
+    assert sg["maturity"] == "ML2"  # three bundles, but two released versions
+    assert [r["version"] for r in sg["maturity_evidence"]["releases"]] == ["1.0.0", "1.1.0"]
+    product.release(date(2026, 4, 25), "1.2.0")
+    later = _checked(run_cli, product, date(2026, 5, 5))
+    sg = _practice(later, "SG")
+    assert sg["maturity"] == "ML3"  # three versions over 95 days; the waiver on SG-3 counts for nothing
+    assert sg["maturity_evidence"]["span_days"] == 95
+    assert sg["maturity_evidence"]["metrics"] == [
+        {
+            "metric": "record_approval_days",
+            "description": Metric.RECORD_APPROVAL_DAYS.description,
+            "values": [2.0, 2.0, 2.0],
+            "trend": "flat",
+        }
+    ]
+    trend = _finding(later, "SM-13", "improvement_trend")
+    assert trend["outcome"] == "fail"  # a flat metric is not improvement
+    assert "record_approval_days 1.0.0: 2 -> 1.1.0: 2 -> 1.2.0: 2 (flat)" in trend["message"]
+    # A guideline update reviewed the same day brings the median approval time down in the next release.
+    product.project.record("guide-update", "review", ["SG-7"], date="2026-05-01", approved="2026-05-01")
+    product.release(date(2026, 5, 10), "1.3.0")
+    improved = _checked(run_cli, product, date(2026, 5, 20))
+    sg = _practice(improved, "SG")
+    assert sg["maturity"] == "ML4"
+    assert (
+        "record_approval_days 1.0.0: 2 -> 1.1.0: 2 -> 1.2.0: 2 -> 1.3.0: 1 (improved)"
+        in (sg["maturity_evidence"]["conclusion"])
+    )
+    trend = _finding(improved, "SM-13", "improvement_trend")
+    assert trend["outcome"] == "pass"
+    assert "record_approval_days 1.1.0: 2 -> 1.2.0: 2 -> 1.3.0: 1 (improved)" in trend["message"]
+
+
+def test_tampered_or_foreign_bundles_do_not_count(lenient: Product, tmp_path: Path) -> None:
+    lenient.release(date(2026, 1, 20), "1.0.0")
+    second = lenient.release(date(2026, 2, 10), "1.1.0")
     with zipfile.ZipFile(second) as archive:
         entries = {i.filename: archive.read(i) for i in archive.infolist()}
     entries["assessment.json"] = entries["assessment.json"].replace(b'"ML1"', b'"ML2"')
@@ -89,25 +169,37 @@ def test_tampered_or_foreign_bundles_do_not_count(product: Product, tmp_path: Pa
     with zipfile.ZipFile(second, "w") as archive:
         for name, data in entries.items():
             archive.writestr(name, data)
-    (product.history / "notes.zip").write_bytes(b"not a zip")
-    assert product.maturity(date(2026, 3, 1)) is Maturity.ML2
-    project = load_project(product.project.root)
-    stored = record_history(project, product.history, commit=None, now=datetime(2026, 3, 1, tzinfo=timezone.utc))
+    (lenient.history / "notes.zip").write_bytes(b"not a zip")
+    assert lenient.maturity(date(2026, 3, 1)) is Maturity.ML2  # with the second release it would be ML3
+    project = load_project(lenient.project.root)
+    stored = record_history(project, lenient.history, commit=None, now=datetime(2026, 3, 1, tzinfo=timezone.utc))
     refused = {r["bundle"]: r["reason"] for r in stored.evidence.payload["refused"]}
-    assert "assessment.json: sha256" in refused["release-2026-02-10.zip"]
+    assert "assessment.json: sha256" in refused["release-1.1.0-2026-02-10.zip"]
     assert "not a zip archive" in refused["notes.zip"]
 
 
-def test_bundle_with_history_reassesses_identically(product: Product, tmp_path: Path) -> None:
-    product.release(date(2026, 1, 20))
-    product.release(date(2026, 2, 10))
-    assert product.maturity(date(2026, 3, 1)) is Maturity.ML3
+def test_bundle_with_history_reassesses_identically(lenient: Product, tmp_path: Path) -> None:
+    lenient.release(date(2026, 1, 20), "1.0.0")
+    lenient.release(date(2026, 2, 10), "1.1.0")
+    assert lenient.maturity(date(2026, 3, 1)) is Maturity.ML3
     output = tmp_path / "current.zip"
-    create_bundle(product.project.root, output, today=date(2026, 3, 1), signer=KeyManifestSigner(product.key))
+    create_bundle(lenient.project.root, output, today=date(2026, 3, 1), signer=KeyManifestSigner(lenient.key))
     assessment = json.loads(zipfile.ZipFile(output).read("assessment.json"))
     assert {p["id"]: p["maturity"] for p in assessment["practices"]}["SG"] == "ML3"
-    report = verify_bundle(output, ManifestVerifier(public_key=load_public_key(product.public)))
+    report = verify_bundle(output, ManifestVerifier(public_key=load_public_key(lenient.public)))
     assert report.verified, report.failures
+
+
+def test_facts_of_earlier_releases_are_read_from_their_verified_evidence(lenient: Product) -> None:
+    lenient.release(date(2026, 1, 20), "1.0.0")
+    project = load_project(lenient.project.root)
+    stored = record_history(project, lenient.history, commit=None, now=datetime(2026, 3, 1, tzinfo=timezone.utc))
+    (release,) = HistoryPayload.model_validate(stored.evidence.payload).releases
+    assert release.facts is not None
+    assert release.facts.records is not None
+    assert [(r.id, r.requirements, str(r.created), str(r.approved)) for r in release.facts.records] == [
+        ("doc-review", ("SG-7",), "2026-01-10", "2026-01-12")
+    ]
 
 
 def test_history_needs_a_configured_signer(project: ProjectFactory, tmp_path: Path) -> None:
@@ -121,7 +213,7 @@ def test_check_history_option(run_cli: RunCli, product: Product) -> None:
     result = run_cli("check", product.project.root, "--history", product.history, "--format", "json")
     assert result.code == 1
     assert "history: broken.zip not counted: " in result.stderr
-    assert "release-2026-01-20.zip" not in result.stderr
+    assert "release-2.0.0-2026-01-20.zip" not in result.stderr
     missing = run_cli("check", product.project.root, "--history", product.history / "absent")
     assert missing.code == 2
 
@@ -150,17 +242,3 @@ def test_sm12_verifies_every_earlier_bundle(product: Product) -> None:
     outcome, message = _findings(product, date(2026, 2, 1), "SM-12")["release_history"]
     assert outcome == "fail"
     assert "forged.zip" in message
-
-
-def test_sm13_follows_the_score_trend_over_releases(product: Product) -> None:
-    product.release(date(2026, 1, 20))
-    assert _findings(product, date(2026, 2, 1), "SM-13")["improvement_trend"][0] == "not_available"
-    product.release(date(2026, 2, 10))
-    outcome, message = _findings(product, date(2026, 3, 1), "SM-13")["improvement_trend"]
-    assert outcome == "pass"
-    assert "held or rose" in message
-    (product.project.root / "docs" / "g1.md").write_text("   \n", encoding="utf-8")  # SG-1 now fails
-    product.release(date(2026, 3, 1))
-    outcome, message = _findings(product, date(2026, 3, 20), "SM-13")["improvement_trend"]
-    assert outcome == "fail"
-    assert "fell over releases" in message

@@ -7,13 +7,22 @@ facts have no model; their dicts mirror ``collectors/records.py`` and ``collecto
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from sdl_gate.attest.files import SignatureFormat, VerifyStatus
 from sdl_gate.bundle.record import BundleRecord, SignerCheck
-from sdl_gate.bundle.snapshots import HistoryPayload, PracticeSnapshot, RefusedBundle, ReleaseSnapshot
+from sdl_gate.bundle.snapshots import (
+    HistoryPayload,
+    PracticeSnapshot,
+    RefusedBundle,
+    ReleaseFacts,
+    ReleaseSnapshot,
+    SeenRecord,
+    SeenVulnerability,
+)
 from sdl_gate.checks import CHECKS, Check, CheckInput, Criterion, Finding
 from sdl_gate.collectors.devenv import ActionUse, DevEnvPayload, WorkflowFacts
 from sdl_gate.collectors.devenv import Finding as WorkflowFinding
@@ -326,15 +335,15 @@ def signatures(
     return evidence(EvidenceKind.SIGNATURES, payload.model_dump(mode="json"))
 
 
-def bundle(*, signed: bool = True) -> Evidence:
-    """``bundle`` evidence: the release-evidence bundle declared for this commit."""
+def bundle(*, signed: bool = True, signer_check: SignerCheck = SignerCheck.VERIFIED) -> Evidence:
+    """``bundle`` evidence: the release-evidence bundle being made of this assessment."""
     payload = BundleRecord(
         format=1,
         file="widget-2.0.0-evidence.zip",
         signature=SignatureFormat.SIGSTORE if signed else None,
         signer="release@example.com" if signed else None,
-        signer_check=SignerCheck.VERIFIED if signed else None,
-        expected_signer="release@example.com" if signed else None,
+        signer_check=signer_check if signed else None,
+        expected_signer="release@example.com" if signed and signer_check is not SignerCheck.NOT_CONFIGURED else None,
     )
     return evidence(EvidenceKind.BUNDLE, payload.model_dump(mode="json"))
 
@@ -362,20 +371,70 @@ def devenv(*workflows: WorkflowFacts, ci: str = "github-actions", unreadable: tu
     return evidence(EvidenceKind.DEVELOPMENT_ENVIRONMENT, payload.model_dump(mode="json"))
 
 
-def release(days_before: int, score: float, *, version: str | None = None, practices: int = 8) -> ReleaseSnapshot:
-    """An earlier verified release assessed ``days_before`` TODAY, every practice at ``score``."""
+def release(
+    days_before: int,
+    score: float,
+    *,
+    version: str | None = None,
+    practices: int = 8,
+    ids: Iterable[str] | None = None,
+    complete: bool | None = None,
+    waivers: int = 0,
+    facts: ReleaseFacts | None = None,
+    bundle: str | None = None,
+) -> ReleaseSnapshot:
+    """An earlier verified release assessed ``days_before`` TODAY, every practice at ``score``.
+
+    Practices are P0, P1, ... unless ``ids`` names them; each is complete when ``score`` is 1 unless ``complete``
+    says otherwise; ``facts`` are what its evidence showed for the process metrics.
+    """
+    names = list(ids) if ids is not None else [f"P{i}" for i in range(practices)]
+    done = score == 1.0 if complete is None else complete
+    name = bundle or f"widget-{version or days_before}.zip"
     return ReleaseSnapshot(
-        bundle=f"widget-{version or days_before}.zip",
-        sha256=DIGEST,
+        bundle=name,
+        sha256=hashlib.sha256(name.encode()).hexdigest(),
         signer="release@example.com",
         product="widget",
         version=version,
         commit=None,
         assessed_on=TODAY - timedelta(days=days_before),
-        practices=tuple(
-            PracticeSnapshot(id=f"P{i}", score=score, complete=score == 1.0, waivers=0) for i in range(practices)
-        ),
+        practices=tuple(PracticeSnapshot(id=i, score=score, complete=done, waivers=waivers) for i in names),
+        facts=facts,
     )
+
+
+def facts(
+    *,
+    vulnerabilities: Iterable[SeenVulnerability] | None = None,
+    sast_findings: int | None = None,
+    records: Iterable[SeenRecord] | None = None,
+) -> ReleaseFacts:
+    """What a release's evidence showed; a fact not given was not measured."""
+    return ReleaseFacts(
+        vulnerabilities=tuple(vulnerabilities) if vulnerabilities is not None else None,
+        sast_findings=sast_findings,
+        records=tuple(records) if records is not None else None,
+    )
+
+
+def seen_vulnerability(
+    vuln_id: str = "GHSA-aaaa-bbbb-cccc",
+    *,
+    published: date | None = TODAY - timedelta(days=200),
+    package: str = "requests",
+    aliases: tuple[str, ...] = (),
+) -> SeenVulnerability:
+    """A known vulnerability an earlier release's audit reported."""
+    return SeenVulnerability(id=vuln_id, aliases=aliases, package=package, published=published)
+
+
+def seen_record(
+    record_id: str, requirements: Iterable[str], *, created: date, approved_after_days: int | None
+) -> SeenRecord:
+    """A record an earlier release carried, approved ``approved_after_days`` after its date (None: unapproved)."""
+    approved = None if approved_after_days is None else created + timedelta(days=approved_after_days)
+    return SeenRecord(id=record_id, requirements=tuple(requirements), created=created, approved=approved)
 
 
 def history(*releases: ReleaseSnapshot, refused: Mapping[str, str] | None = None) -> Evidence:

@@ -17,12 +17,14 @@ from typing import Any
 import pytest
 
 from sdl_gate.attest.files import SignatureFormat, VerifyStatus
+from sdl_gate.bundle.record import SignerCheck
+from sdl_gate.bundle.snapshots import ReleaseSnapshot
 from sdl_gate.checks import CHECKS, Check, CheckInput, Outcome
 from sdl_gate.collectors.records import RecordKind
 from sdl_gate.collectors.sbom import SbomOrigin
 from sdl_gate.collectors.test_results import TestOutcome
 from sdl_gate.collectors.vulns import AuditStatus
-from sdl_gate.evidence import Evidence
+from sdl_gate.evidence import Evidence, EvidenceKind
 from sdl_gate.policy.waivers import Waiver
 from sdl_gate.sast.models import Level, NotAnalysed, SuppressionProblem
 from sdl_gate.sbom.quality import Element
@@ -39,6 +41,7 @@ from tests.unit.checks._build import (
     check_input,
     dependency,
     devenv,
+    facts,
     fresh,
     gap,
     guideline,
@@ -52,6 +55,7 @@ from tests.unit.checks._build import (
     recorded_test,
     recorded_tests,
     records,
+    rejection,
     release,
     repository,
     requirement,
@@ -132,6 +136,13 @@ _VULN_WAIVER = waiver("W-vuln", vulnerability="GHSA-aaaa-bbbb-cccc", package="re
 _OLD_FIX = vuln(published="2025-12-01T00:00:00Z")
 _EMPTY_MODEL: dict[str, object] = {"version": 1}
 _INSPECTED = requirement("SR-M", verification="inspection", statement="The manual shall list every open port.")
+
+
+def _findings_in(days_before: int, version: str, sast_findings: int) -> ReleaseSnapshot:
+    """An earlier release of ``version`` whose code held ``sast_findings`` static-analysis findings."""
+    return release(days_before, 1.0, version=version, facts=facts(sast_findings=sast_findings))
+
+
 _BOUNDARY_FREE = model_data(zones=[{"id": "plant", "name": "Plant"}, {"id": "ops", "name": "Operations", "sl_t": 3}])
 
 
@@ -212,7 +223,8 @@ SCENARIOS: dict[str, Scenarios] = {
     "release_bundle": Scenarios(
         passing=_with(bundle()),
         failing=_with(bundle(signed=False)),
-        unavailable=_nothing,
+        unavailable=_with(bundle(signer_check=SignerCheck.NOT_CONFIGURED)),
+        absent=Outcome.NOT_APPLICABLE,
         no_empty="a bundle record always describes one bundle; with none the evidence is absent",
     ),
     # _devenv.py
@@ -226,17 +238,16 @@ SCENARIOS: dict[str, Scenarios] = {
     "release_history": Scenarios(
         passing=_with(history(release(60, 0.8))),
         failing=_with(history(release(60, 0.8), refused={"widget-1.0.zip": "its manifest signature does not verify"})),
-        unavailable=None,
+        unavailable=lambda r: check_input(r, rejected=[rejection(EvidenceKind.HISTORY)]),
         absent=Outcome.NOT_APPLICABLE,
-        why_not="without --history it has nothing to judge (not_applicable); given history verifies or fails",
         empty=_with(history()),
     ),
     "improvement_trend": Scenarios(
-        passing=_with(history(release(90, 0.5), release(30, 0.8))),
-        failing=_with(history(release(90, 0.8), release(30, 0.5))),
-        unavailable=_with(history(release(30, 0.8))),
+        passing=_with(history(_findings_in(90, "1.0", 3), _findings_in(30, "1.1", 1))),
+        failing=_with(history(_findings_in(90, "1.0", 2), _findings_in(30, "1.1", 2))),
+        unavailable=_with(history(_findings_in(30, "1.0", 3))),
         absent=Outcome.NOT_APPLICABLE,
-        empty=_with(history(release(90, 0.5, practices=0), release(30, 0.5, practices=0))),
+        empty=_with(history()),
     ),
     # _regression.py
     "regression_tests": Scenarios(

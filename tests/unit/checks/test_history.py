@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import pytest
 
+from sdl_gate.bundle.snapshots import ReleaseSnapshot
 from sdl_gate.checks import Criterion, Outcome
-from sdl_gate.checks._history import improving_scores, verified_history
+from sdl_gate.checks._history import improving_metrics, verified_history
 from sdl_gate.evidence import EvidenceKind
-from tests.unit.checks._build import check_input, evidence, history, rejection, release, run
+from tests.unit.checks._build import (
+    check_input,
+    evidence,
+    facts,
+    history,
+    rejection,
+    release,
+    run,
+    seen_vulnerability,
+)
 
-BOTH = [pytest.param(verified_history(), id="verified_history"), pytest.param(improving_scores(), id="improving")]
+BOTH = [pytest.param(verified_history(), id="verified_history"), pytest.param(improving_metrics(), id="improving")]
 
 
 # --- verified_history ---------------------------------------------------------------------------------------------
@@ -64,47 +74,77 @@ def test_a_malformed_history_is_an_error(criterion: Criterion) -> None:
     assert run(criterion, check_input("SM-12", broken)).outcome is Outcome.ERROR
 
 
-# --- improving_scores ---------------------------------------------------------------------------------------------
+# --- improving_metrics --------------------------------------------------------------------------------------------
 
 
-def test_held_or_rising_scores_pass() -> None:
-    rising = run(improving_scores(), check_input("SM-13", history(release(90, 0.5), release(30, 0.8, version="2.0"))))
-    held = run(improving_scores(), check_input("SM-13", history(release(90, 0.7), release(30, 0.7))))
-    assert rising.outcome is Outcome.PASS
-    assert "2.0: 0.80" in rising.message
-    assert held.outcome is Outcome.PASS
+def _sast(days_before: int, version: str | None, findings: int | None) -> ReleaseSnapshot:
+    return release(days_before, 1.0, version=version, facts=facts(sast_findings=findings))
 
 
-def test_falling_scores_fail() -> None:
-    finding = run(improving_scores(), check_input("SM-13", history(release(90, 0.8), release(30, 0.5))))
+def test_a_metric_that_fell_passes_and_shows_its_numbers() -> None:
+    given = history(_sast(90, "1.0", 5), _sast(60, "1.1", 4), _sast(30, "1.2", 2))
+    finding = run(improving_metrics(), check_input("SM-13", given))
+    assert finding.outcome is Outcome.PASS
+    assert "sast_findings 1.0: 5 -> 1.1: 4 -> 1.2: 2 (improved)" in finding.message
+    assert finding.evidence == (given.id,)
+
+
+def test_a_flat_metric_is_not_improvement() -> None:
+    # Every release equally good (or equally bad) shows no improvement, however high its practice scores.
+    flat = history(_sast(90, "1.0", 2), _sast(60, "1.1", 2), _sast(30, "1.2", 2))
+    finding = run(improving_metrics(), check_input("SM-13", flat))
     assert finding.outcome is Outcome.FAIL
-    assert "fell" in finding.message
+    assert "sast_findings 1.0: 2 -> 1.1: 2 -> 1.2: 2 (flat)" in finding.message
 
 
-def test_the_trend_is_judged_over_the_last_three_releases_only() -> None:
-    # A high score four releases ago is outside the window; the last three rise.
-    releases = (release(400, 1.0), release(300, 0.4), release(200, 0.5), release(100, 0.6))
-    assert run(improving_scores(), check_input("SM-13", history(*releases))).outcome is Outcome.PASS
-    falling = (release(300, 0.4), release(200, 0.9), release(100, 0.3))
-    assert run(improving_scores(), check_input("SM-13", history(*falling))).outcome is Outcome.FAIL
-
-
-def test_a_trend_needs_two_earlier_releases() -> None:
-    finding = run(improving_scores(), check_input("SM-13", history(release(30, 0.8), release(0, 0.1))))
-    assert finding.outcome is Outcome.NOT_AVAILABLE
-    assert "two earlier" in finding.message
-
-
-def test_releases_without_practice_scores_are_not_a_pass() -> None:
-    empty = history(release(90, 0.5, practices=0), release(30, 0.5, practices=0))
-    finding = run(improving_scores(), check_input("SM-13", empty))
-    assert finding.outcome is Outcome.NOT_AVAILABLE
-    assert "widget-90.zip" in finding.message and "widget-30.zip" in finding.message
-
-
-def test_a_release_without_practice_scores_is_left_out_of_the_trend_not_scored_zero() -> None:
-    # Scored 0, it would make a fall from 0.8 to 0.6 look like a rise from nothing; it is named and left out.
-    releases = history(release(90, 0.5, practices=0), release(60, 0.8), release(30, 0.6))
-    finding = run(improving_scores(), check_input("SM-13", releases))
+def test_a_metric_that_rose_fails() -> None:
+    finding = run(improving_metrics(), check_input("SM-13", history(_sast(90, "1.0", 1), _sast(30, "1.1", 3))))
     assert finding.outcome is Outcome.FAIL
-    assert "widget-90.zip" in finding.message
+    assert "(worsened)" in finding.message
+
+
+def test_one_improved_metric_is_enough_and_every_measured_one_is_shown() -> None:
+    vulnerable = facts(sast_findings=2, vulnerabilities=[seen_vulnerability()])
+    fixed = facts(sast_findings=2, vulnerabilities=[])
+    given = history(release(90, 1.0, version="1.0", facts=vulnerable), release(30, 1.0, version="1.1", facts=fixed))
+    finding = run(improving_metrics(), check_input("SM-13", given))
+    assert finding.outcome is Outcome.PASS
+    assert "open_vulnerabilities 1.0: 1 -> 1.1: 0 (improved)" in finding.message
+    assert "sast_findings 1.0: 2 -> 1.1: 2 (flat)" in finding.message
+
+
+def test_bundles_of_one_version_made_minutes_apart_are_one_release() -> None:
+    same = history(_sast(3, "1.0", 5), _sast(3, "1.0", 1))
+    finding = run(improving_metrics(), check_input("SM-13", same))
+    assert finding.outcome is Outcome.NOT_AVAILABLE
+    assert "two distinct versions" in finding.message
+
+
+def test_releases_without_a_version_cannot_show_a_trend() -> None:
+    unnamed = history(_sast(90, None, 5), _sast(30, None, 1))
+    assert run(improving_metrics(), check_input("SM-13", unnamed)).outcome is Outcome.NOT_AVAILABLE
+
+
+def test_the_trend_is_judged_over_the_last_three_versions_only() -> None:
+    # A high count four versions ago is outside the window; the last three do not improve.
+    releases = (_sast(400, "1.0", 9), _sast(300, "1.1", 2), _sast(200, "1.2", 2), _sast(100, "1.3", 2))
+    finding = run(improving_metrics(), check_input("SM-13", history(*releases)))
+    assert finding.outcome is Outcome.FAIL
+    assert "1.0" not in finding.message
+
+
+def test_a_metric_measured_in_one_release_only_cannot_tell() -> None:
+    given = history(_sast(90, "1.0", None), _sast(30, "1.1", 3))
+    finding = run(improving_metrics(), check_input("SM-13", given))
+    assert finding.outcome is Outcome.NOT_AVAILABLE
+    assert "sast_findings 1.0: n/a -> 1.1: 3 (not measured)" in finding.message
+
+
+def test_a_release_assessed_today_is_not_history() -> None:
+    finding = run(improving_metrics(), check_input("SM-13", history(_sast(30, "1.0", 5), _sast(0, "1.1", 1))))
+    assert finding.outcome is Outcome.NOT_AVAILABLE
+
+
+def test_releases_without_practice_scores_or_facts_are_not_a_pass() -> None:
+    empty = history(release(90, 0.5, version="1.0", practices=0), release(30, 0.5, version="1.1", practices=0))
+    assert run(improving_metrics(), check_input("SM-13", empty)).outcome is Outcome.NOT_AVAILABLE

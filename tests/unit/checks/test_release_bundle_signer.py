@@ -1,4 +1,4 @@
-"""SM-12's ``release_bundle`` criterion: a bundle counts only when its signer is the configured one."""
+"""SM-6's ``release_bundle`` criterion: a bundle counts only when its signer is the configured one."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def _evaluate(*records: BundleRecord, rejections: tuple[Rejection, ...] = ()) ->
         )
     )
     check_input = CheckInput(
-        requirement="SM-12",
+        requirement="SM-6",
         evidence=EvidenceSet(commit=COMMIT, items=items, rejections=rejections),
         policy=ResolvedRequirement(mode=Mode.ENFORCED, justification=None, enforced_from=None, max_age_days=None),
         waivers=WaiverRegister(),
@@ -89,8 +89,8 @@ def test_an_unsigned_bundle_fails(check: SignerCheck | None) -> None:
     assert "is not signed" in finding.message
 
 
-def test_no_bundle_cannot_tell_and_an_unreadable_one_says_why() -> None:
-    assert _evaluate().outcome is Outcome.NOT_AVAILABLE
+def test_no_bundle_being_made_does_not_apply_and_an_unreadable_one_says_why() -> None:
+    assert _evaluate().outcome is Outcome.NOT_APPLICABLE
     rejected = _evaluate(rejections=(Rejection(EvidenceKind.BUNDLE, "stored bundle evidence is unreadable"),))
     assert rejected.outcome is Outcome.NOT_AVAILABLE
     assert "unreadable" in rejected.message

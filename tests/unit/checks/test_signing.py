@@ -1,4 +1,4 @@
-"""Release signatures and the evidence bundle (checks/_signing.py): SM-6, SM-8, SM-12 and SUM-4."""
+"""Release signatures and the evidence bundle (checks/_signing.py): SM-6, SM-8 and SUM-4."""
 
 from __future__ import annotations
 
@@ -167,23 +167,24 @@ def test_a_key_scan_of_no_file_is_not_a_pass() -> None:
 
 
 def test_release_bundle_passes_on_a_signed_bundle_and_fails_on_an_unsigned_one() -> None:
-    signed = run(release_bundle(), check_input("SM-12", bundle()))
-    unsigned = run(release_bundle(), check_input("SM-12", bundle(signed=False)))
+    signed = run(release_bundle(), check_input("SM-6", bundle()))
+    unsigned = run(release_bundle(), check_input("SM-6", bundle(signed=False)))
     assert signed.outcome is Outcome.PASS
     assert "release@example.com" in signed.message
     assert unsigned.outcome is Outcome.FAIL
     assert "--sign" in unsigned.message
 
 
-def test_release_bundle_without_a_bundle_is_not_available_and_says_how_to_make_one() -> None:
-    finding = run(release_bundle(), check_input("SM-12"))
-    assert finding.outcome is Outcome.NOT_AVAILABLE
-    assert "bundle create" in finding.message
+def test_release_bundle_without_a_bundle_being_made_does_not_apply() -> None:
+    # Only `bundle create` declares a bundle, for the assessment it bundles; `check` makes none.
+    finding = run(release_bundle(), check_input("SM-6"))
+    assert finding.outcome is Outcome.NOT_APPLICABLE
+    assert "no release-evidence bundle is being made" in finding.message
 
 
 def test_a_rejected_bundle_is_not_available_and_says_why() -> None:
     reason = rejection(EvidenceKind.BUNDLE, "bundle evidence was taken at commit none, not the assessed commit")
-    finding = run(release_bundle(), check_input("SM-12", rejected=[reason]))
+    finding = run(release_bundle(), check_input("SM-6", rejected=[reason]))
     assert finding.outcome is Outcome.NOT_AVAILABLE
     assert reason.reason in finding.message
 
@@ -192,4 +193,4 @@ def test_a_malformed_bundle_record_is_an_error() -> None:
     broken = evidence(
         EvidenceKind.BUNDLE, {"format": 1, "file": "b.zip", "signature": "carrier pigeon", "signer": None}
     )
-    assert run(release_bundle(), check_input("SM-12", broken)).outcome is Outcome.ERROR
+    assert run(release_bundle(), check_input("SM-6", broken)).outcome is Outcome.ERROR

@@ -6,6 +6,7 @@ import pytest
 
 from sdl_gate.attest.files import SignatureFormat
 from sdl_gate.checks import CHECKS, Outcome, sm
+from sdl_gate.evidence import EvidenceKind
 from tests.unit.checks._build import (
     CODEOWNERS,
     artifact,
@@ -67,7 +68,21 @@ def test_sm11_needs_both_a_sound_register_and_a_disposition_for_every_vulnerabil
     assert undisposed[1].outcome is Outcome.FAIL
 
 
-def test_sm12_without_history_is_decided_by_the_record_and_the_bundle() -> None:
+def test_sm12_does_not_read_the_bundle_being_made() -> None:
+    # Process verification cannot be vouched for by the bundle it goes into: SM-12's own criteria are its review
+    # record and the earlier releases; the rest of the assessment's verdicts are read by assess.
     review = records(record_entry("verification", "review", ["SM-12"]))
     findings = CHECKS["SM-12"].run(check_input("SM-12", review, bundle()))
-    assert [f.outcome for f in findings] == [Outcome.PASS, Outcome.PASS, Outcome.NOT_APPLICABLE]
+    assert [(f.criterion, f.outcome) for f in findings] == [
+        ("record", Outcome.PASS),
+        ("release_history", Outcome.NOT_APPLICABLE),
+    ]
+    assert all(EvidenceKind.BUNDLE not in c.kinds for c in CHECKS["SM-12"].criteria)
+
+
+def test_sm6_reads_the_bundle_being_made_and_without_one_rests_on_the_release_files() -> None:
+    signed = signatures(artifact())
+    plain = CHECKS["SM-6"].run(check_input("SM-6", signed))
+    unsigned_bundle = CHECKS["SM-6"].run(check_input("SM-6", signed, bundle(signed=False)))
+    assert [f.outcome for f in plain] == [Outcome.PASS, Outcome.NOT_APPLICABLE]
+    assert [f.outcome for f in unsigned_bundle] == [Outcome.PASS, Outcome.FAIL]

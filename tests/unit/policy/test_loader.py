@@ -21,7 +21,7 @@ from sdl_gate.policy.loader import (
     resolve_policy,
     resolved_policy_document,
 )
-from sdl_gate.policy.models import Mode, ResolvedRequirement
+from sdl_gate.policy.models import MaturityRules, Mode, ResolvedRequirement
 from tests.conftest import ProjectFactory, write
 
 ML2 = "iec62443-4-1-ml2"
@@ -597,3 +597,61 @@ def test_resolved_policy_that_is_not_a_json_object_is_refused(data: bytes) -> No
     with pytest.raises(PolicyError) as info:
         load_resolved_policy(data, path="policy.json")
     assert info.value.path == "policy.json"
+
+
+# --- Maturity settings ---------------------------------------------------------------------------
+
+
+def test_builtins_ask_three_releases_over_ninety_days_for_ml3() -> None:
+    for name in BUILTINS:
+        assert resolve_policy(name).maturity == MaturityRules(min_releases=3, min_span_days=90)
+
+
+def test_maturity_settings_override_field_by_field(project: ProjectFactory) -> None:
+    project.policy("version: 1\nextends: iec62443-4-1-ml4\nsettings: {maturity: {min_releases: 5}}\n", name="base.yaml")
+    path = project.policy("version: 1\nextends: base.yaml\nsettings: {maturity: {min_span_days: 365}}\n")
+    policy = resolve_policy(str(path))
+    assert policy.maturity == MaturityRules(min_releases=5, min_span_days=365)
+    assert policy.to_json()["settings"] == {
+        "not_assessed_blocks": True,
+        "evidence_max_age_days": 7,
+        "maturity": {"min_releases": 5, "min_span_days": 365},
+    }
+
+
+def test_maturity_settings_are_covered_by_the_digest(tmp_path: Path) -> None:
+    base = write(tmp_path / "base.yaml", "version: 1\nname: p\n")
+    same = write(tmp_path / "same.yaml", "version: 1\nname: p\nsettings: {maturity: {min_releases: 3}}\n")
+    changed = write(tmp_path / "changed.yaml", "version: 1\nname: p\nsettings: {maturity: {min_span_days: 30}}\n")
+    assert resolve_policy(str(base)).digest == resolve_policy(str(same)).digest
+    assert resolve_policy(str(base)).digest != resolve_policy(str(changed)).digest
+
+
+@pytest.mark.parametrize(
+    ("settings", "location"),
+    [
+        ("{maturity: {min_releases: 1}}", "settings.maturity.min_releases"),
+        ("{maturity: {min_span_days: 0}}", "settings.maturity.min_span_days"),
+        ("{maturity: {min_releases: many}}", "settings.maturity.min_releases"),
+        ("{maturity: {releases: 3}}", "settings.maturity.releases"),
+    ],
+)
+def test_bad_maturity_settings_are_refused_naming_the_place(
+    project: ProjectFactory, settings: str, location: str
+) -> None:
+    path = project.policy(f"version: 1\nsettings: {settings}\n")
+    error = _policy_error(path)
+    assert error.path == str(path)
+    assert error.line == 2
+    assert error.location == location
+
+
+def test_a_resolved_policy_with_maturity_settings_round_trips_with_its_digest(project: ProjectFactory) -> None:
+    path = project.policy("version: 1\nextends: iec62443-4-1-ml3\nsettings: {maturity: {min_releases: 4}}\n")
+    policy = resolve_policy(str(path))
+    document = json.dumps(resolved_policy_document(policy)).encode()
+    assert load_resolved_policy(document, path="policy.json") == policy
+    edited = json.loads(document)
+    edited["settings"]["maturity"]["min_releases"] = 2
+    with pytest.raises(PolicyError, match="does not match its content"):
+        load_resolved_policy(json.dumps(edited).encode(), path="policy.json")

@@ -1,0 +1,293 @@
+"""The assessment (assess.py) on hand-built evidence: maturity from released versions and process metrics, and
+SM-12 process verification from the verdicts of the same assessment."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from sdl_gate.assess import Assessment, Maturity, PracticeResult, ProductRef, RequirementResult, Verdict, assess
+from sdl_gate.bundle.snapshots import ReleaseSnapshot
+from sdl_gate.catalogue import load_catalogue
+from sdl_gate.evidence import Evidence
+from sdl_gate.history_metrics import Metric, Trend
+from sdl_gate.policy.loader import resolve_policy
+from sdl_gate.policy.models import Policy
+from sdl_gate.policy.waivers import Waiver, WaiverRegister
+from sdl_gate.render.json import render_json
+from tests.conftest import write
+from tests.unit.checks._build import (
+    COMMIT,
+    TODAY,
+    bundle,
+    evidence_set,
+    facts,
+    guideline,
+    history,
+    record_entry,
+    records,
+    release,
+    repository,
+    seen_record,
+    waiver,
+)
+
+CATALOGUE = load_catalogue()
+PRACTICES = [p.id for p in CATALOGUE.practices]
+PRODUCT = ProductRef(name="widget", version="2.0.0", commit=COMMIT)
+GUIDELINES = ("SG-1", "SG-2", "SG-3", "SG-4", "SG-5", "SG-6")
+
+
+@cache
+def _ml2() -> Policy:
+    return resolve_policy("iec62443-4-1-ml2")
+
+
+def _assess(*items: Evidence, policy: Policy | None = None, waivers: tuple[Waiver, ...] = ()) -> Assessment:
+    return assess(
+        catalogue=CATALOGUE,
+        evidence=evidence_set(items),
+        policy=policy or _ml2(),
+        waivers=WaiverRegister(waivers=waivers, source="security/waivers.yaml" if waivers else None),
+        today=TODAY,
+        product=PRODUCT,
+    )
+
+
+def _guidelines(*, missing: tuple[str, ...] = ()) -> list[Evidence]:
+    """The user guidelines practice (SG) complete in this release, but for the ``missing`` documents."""
+    documents = {rid: guideline(status="missing" if rid in missing else "present") for rid in GUIDELINES}
+    reviews = records(
+        record_entry("guide-review", "review", ["SG-7"]), record_entry("verification", "review", ["SM-12"])
+    )
+    return [repository(guidelines=documents), reviews]
+
+
+def _shipped(
+    days_before: int,
+    version: str,
+    *,
+    approval_days: int | None = 5,
+    complete: bool = True,
+    waivers: int = 0,
+    bundle_name: str | None = None,
+) -> ReleaseSnapshot:
+    """An earlier release of ``version``, its guideline review approved ``approval_days`` after it was written."""
+    created = TODAY - timedelta(days=days_before + 30)
+    reviews = [seen_record("guide-review", ["SG-7"], created=created, approved_after_days=approval_days)]
+    return release(
+        days_before,
+        1.0,
+        version=version,
+        ids=PRACTICES,
+        complete=complete,
+        waivers=waivers,
+        facts=facts(records=reviews),
+        bundle=bundle_name,
+    )
+
+
+def _sg(assessment: Assessment) -> PracticeResult:
+    return next(p for p in assessment.practices if p.id == "SG")
+
+
+def _requirement(assessment: Assessment, requirement_id: str) -> RequirementResult:
+    return next(r for r in assessment.requirements if r.id == requirement_id)
+
+
+def _policy(tmp_path: Path, body: str) -> Policy:
+    return resolve_policy(str(write(tmp_path / "policy.yaml", body)))
+
+
+# --- Maturity: ML3 from distinct released versions over time ------------------------------------------------------
+
+
+def test_without_history_a_complete_practice_is_ml2_and_says_what_ml3_needs() -> None:
+    practice = _sg(_assess(*_guidelines()))
+    assert practice.maturity is Maturity.ML2
+    assert practice.maturity_evidence.releases == []
+    assert "ML3 needs 3 over at least 90 days" in practice.maturity_evidence.conclusion
+
+
+def test_bundles_of_one_version_made_minutes_apart_are_not_ml3() -> None:
+    same = [_shipped(1, "1.0", bundle_name=f"widget-1.0-{n}.zip") for n in range(3)]
+    practice = _sg(_assess(*_guidelines(), history(*same)))
+    assert practice.maturity is Maturity.ML2
+    assert [r.version for r in practice.maturity_evidence.releases] == ["1.0"]
+
+
+def test_three_versions_over_100_days_are_ml3() -> None:
+    releases = history(_shipped(120, "1.0"), _shipped(60, "1.1"), _shipped(20, "1.2"))
+    practice = _sg(_assess(*_guidelines(), releases))
+    assert practice.maturity is Maturity.ML3
+    evidence = practice.maturity_evidence
+    assert [(r.version, r.bundle) for r in evidence.releases] == [
+        ("1.0", "widget-1.0.zip"),
+        ("1.1", "widget-1.1.zip"),
+        ("1.2", "widget-1.2.zip"),
+    ]
+    assert evidence.span_days == 100
+    assert (evidence.min_releases, evidence.min_span_days) == (3, 90)
+
+
+def test_three_versions_within_two_months_are_not_ml3() -> None:
+    practice = _sg(_assess(*_guidelines(), history(_shipped(70, "1.0"), _shipped(40, "1.1"), _shipped(10, "1.2"))))
+    assert practice.maturity is Maturity.ML2
+    assert practice.maturity_evidence.span_days == 60
+
+
+def test_a_release_without_the_practice_complete_starts_the_count_again() -> None:
+    releases = [
+        _shipped(300, "1.0"),
+        _shipped(200, "1.1", complete=False),
+        _shipped(120, "1.2"),
+        _shipped(60, "1.3"),
+        _shipped(10, "1.4"),
+    ]
+    practice = _sg(_assess(*_guidelines(), history(*releases)))
+    assert practice.maturity is Maturity.ML3
+    assert [r.version for r in practice.maturity_evidence.releases] == ["1.2", "1.3", "1.4"]
+    practice = _sg(_assess(*_guidelines(), history(*releases[:-1], _shipped(10, "1.4", complete=False))))
+    assert practice.maturity is Maturity.ML2
+    assert practice.maturity_evidence.releases == []
+
+
+def test_the_policy_sets_how_many_releases_over_how_many_days(tmp_path: Path) -> None:
+    lenient = _policy(
+        tmp_path, "version: 1\nextends: iec62443-4-1-ml2\nsettings: {maturity: {min_releases: 2, min_span_days: 30}}\n"
+    )
+    releases = history(_shipped(45, "1.0"), _shipped(10, "1.1"))
+    assert _sg(_assess(*_guidelines(), releases)).maturity is Maturity.ML2
+    assert _sg(_assess(*_guidelines(), releases, policy=lenient)).maturity is Maturity.ML3
+
+
+def test_an_incomplete_practice_is_ml1_whatever_its_history() -> None:
+    releases = history(
+        _shipped(120, "1.0", approval_days=20),
+        _shipped(60, "1.1", approval_days=9),
+        _shipped(20, "1.2", approval_days=1),
+    )
+    practice = _sg(_assess(*_guidelines(missing=("SG-3",)), releases))
+    assert practice.maturity is Maturity.ML1
+    assert practice.maturity_evidence.metrics == []
+
+
+def test_releases_of_another_product_do_not_count() -> None:
+    foreign = [
+        _shipped(d, v).model_copy(update={"product": "gadget"}) for d, v in ((120, "1.0"), (60, "1.1"), (20, "1.2"))
+    ]
+    assert _sg(_assess(*_guidelines(), history(*foreign))).maturity is Maturity.ML2
+
+
+# --- Maturity: ML4 from a process metric that improved -----------------------------------------------------------
+
+
+def test_waivers_falling_over_the_releases_are_not_ml4() -> None:
+    # Padding earlier releases with waivers (3, 2, 1, now none) shows nothing about the process.
+    padded = history(_shipped(120, "1.0", waivers=3), _shipped(60, "1.1", waivers=2), _shipped(20, "1.2", waivers=1))
+    practice = _sg(_assess(*_guidelines(), padded))
+    assert practice.maturity is Maturity.ML3
+    assert "no process metric improved" in practice.maturity_evidence.conclusion
+
+
+def test_an_improving_metric_without_any_waiver_is_ml4_with_its_numbers() -> None:
+    improving = history(
+        _shipped(120, "1.0", approval_days=20),
+        _shipped(60, "1.1", approval_days=9),
+        _shipped(20, "1.2", approval_days=2),
+    )
+    practice = _sg(_assess(*_guidelines(), improving))
+    assert practice.maturity is Maturity.ML4
+    (metric,) = practice.maturity_evidence.metrics
+    assert metric.metric is Metric.RECORD_APPROVAL_DAYS
+    assert metric.values == [20.0, 9.0, 2.0]
+    assert metric.trend is Trend.IMPROVED
+    assert "record_approval_days 1.0: 20 -> 1.1: 9 -> 1.2: 2 (improved)" in practice.maturity_evidence.conclusion
+
+
+def test_a_flat_metric_stays_ml3() -> None:
+    flat = history(_shipped(120, "1.0"), _shipped(60, "1.1"), _shipped(20, "1.2"))
+    practice = _sg(_assess(*_guidelines(), flat))
+    assert practice.maturity is Maturity.ML3
+    assert [(m.values, m.trend) for m in practice.maturity_evidence.metrics] == [([5.0, 5.0, 5.0], Trend.FLAT)]
+
+
+def test_releases_whose_evidence_measured_nothing_stay_ml3() -> None:
+    unmeasured = history(*(_shipped(d, v, approval_days=None) for d, v in ((120, "1.0"), (60, "1.1"), (20, "1.2"))))
+    practice = _sg(_assess(*_guidelines(), unmeasured))
+    assert practice.maturity is Maturity.ML3
+    assert [m.trend for m in practice.maturity_evidence.metrics] == [Trend.NOT_MEASURED]
+
+
+def test_the_assessment_with_history_is_deterministic() -> None:
+    releases = history(
+        _shipped(120, "1.0", approval_days=20), _shipped(60, "1.1"), _shipped(20, "1.2", approval_days=2)
+    )
+    assert render_json(_assess(*_guidelines(), releases)) == render_json(_assess(*_guidelines(), releases))
+
+
+# --- SM-12: process verification reads this assessment, not the bundle being made --------------------------------
+
+
+def _only_guidelines_enforced(tmp_path: Path) -> Policy:
+    """Every requirement advisory but the user guidelines (SG) and process verification (SM-12)."""
+    enforced = "".join(f"  {rid}: {{mode: enforced}}\n" for rid in (*GUIDELINES, "SG-7", "SM-12"))
+    return _policy(tmp_path, f"version: 1\ndefaults: {{mode: advisory}}\nrequirements:\n{enforced}")
+
+
+def _verification(assessment: Assessment) -> tuple[Verdict, str, str]:
+    sm12 = _requirement(assessment, "SM-12")
+    finding = next(f for f in sm12.findings if f.criterion == "process_verification")
+    return sm12.verdict, finding.outcome.value, finding.message
+
+
+def test_sm12_is_not_satisfied_by_a_signed_bundle_and_its_review_record() -> None:
+    # Under ML2 every requirement is enforced, and almost none has evidence here: the process did not run.
+    review = records(record_entry("verification", "review", ["SM-12"]))
+    verdict, outcome, message = _verification(_assess(review, bundle()))
+    assert verdict is Verdict.PARTIALLY_SATISFIED
+    assert outcome == "fail"
+    assert "45 of 45 enforced requirements are not complete: SM-1 not satisfied" in message
+    assert "and 35 more" in message  # SM-13 is advisory under ML2
+
+
+def test_sm12_is_satisfied_when_every_enforced_requirement_is_complete(tmp_path: Path) -> None:
+    verdict, outcome, message = _verification(_assess(*_guidelines(), policy=_only_guidelines_enforced(tmp_path)))
+    assert verdict is Verdict.SATISFIED
+    assert outcome == "pass"
+    assert "all 7 other enforced requirements" in message
+
+
+def test_sm12_fails_naming_an_enforced_requirement_that_is_not_satisfied(tmp_path: Path) -> None:
+    policy = _only_guidelines_enforced(tmp_path)
+    verdict, outcome, message = _verification(_assess(*_guidelines(missing=("SG-4",)), policy=policy))
+    assert verdict is Verdict.PARTIALLY_SATISFIED
+    assert outcome == "fail"
+    assert "1 of 7 enforced requirements are not complete: SG-4 not satisfied" in message
+
+
+def test_a_waived_requirement_counts_as_complete_and_is_named(tmp_path: Path) -> None:
+    policy = _only_guidelines_enforced(tmp_path)
+    waived = (waiver("W-SG4", requirement="SG-4"),)
+    verdict, outcome, message = _verification(_assess(*_guidelines(missing=("SG-4",)), policy=policy, waivers=waived))
+    assert verdict is Verdict.SATISFIED
+    assert outcome == "pass"
+    assert "(1 waived: SG-4)" in message
+
+
+def test_a_policy_that_enforces_nothing_else_leaves_nothing_to_verify(tmp_path: Path) -> None:
+    policy = _policy(tmp_path, "version: 1\ndefaults: {mode: advisory}\nrequirements:\n  SM-12: {mode: enforced}\n")
+    verdict, outcome, message = _verification(_assess(*_guidelines(), policy=policy))
+    assert verdict is Verdict.NOT_ASSESSED
+    assert outcome == "not_available"
+    assert "nothing to verify" in message
+
+
+@pytest.mark.parametrize("mode", ["not_applicable", "disabled"])
+def test_sm12_scoped_out_or_disabled_does_not_block(tmp_path: Path, mode: str) -> None:
+    justification = ", justification: verified by the parent programme" if mode == "not_applicable" else ""
+    policy = _policy(tmp_path, f"version: 1\nrequirements:\n  SM-12: {{mode: {mode}{justification}}}\n")
+    assert not _requirement(_assess(*_guidelines(), policy=policy), "SM-12").blocking
