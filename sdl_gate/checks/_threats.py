@@ -636,5 +636,5 @@ def requirements_tested() -> Criterion:
         (TESTS, REQ, TM),
         evaluate,
         when_empty=Outcome.FAIL,
-        empty_means="no security requirement is verified by test (or the requirements file defines none)",
+        empty_means="no security requirement is verified by test, or the requirements file defines none",
     )
