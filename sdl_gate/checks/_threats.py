@@ -19,6 +19,7 @@ REQ = EvidenceKind.SECURITY_REQUIREMENTS
 TESTS = EvidenceKind.TEST_RESULTS
 DEFAULT_REVIEW_AGE_DAYS = 365
 MAX_NAMED = 12
+_NO_REQUIREMENT = "the security requirements file defines no requirement"
 
 Evaluate = Callable[[CheckInput], Finding]
 
@@ -61,8 +62,16 @@ def _requirements(check_input: CheckInput, name: str) -> tuple[Evidence, list[di
     return evidence, requirements
 
 
-def _criterion(name: str, description: str, kinds: tuple[EvidenceKind, ...], evaluate: Evaluate) -> Criterion:
-    return Criterion(name, description, kinds, evaluate)
+def _criterion(
+    name: str,
+    description: str,
+    kinds: tuple[EvidenceKind, ...],
+    evaluate: Evaluate,
+    *,
+    when_empty: Outcome,
+    empty_means: str,
+) -> Criterion:
+    return Criterion(name, description, kinds, evaluate, when_empty=when_empty, empty_means=empty_means)
 
 
 def _context_gaps(model: ThreatModel) -> list[str]:
@@ -113,6 +122,7 @@ def security_context() -> Criterion:
             f"{len(model.zones)} zone(s), {len(model.conduits)} conduit(s)",
             (evidence.id,),
             path,
+            examined=1 + len(real) + len(model.zones) + len(model.conduits),
         )
 
     return _criterion(
@@ -122,6 +132,8 @@ def security_context() -> Criterion:
         "several zones; no threat model fails, no threat_model evidence is not_available",
         (TM,),
         evaluate,
+        when_empty=Outcome.FAIL,
+        empty_means="the threat model states no intended environment, no assumption and no zone",
     )
 
 
@@ -146,6 +158,7 @@ def threat_coverage() -> Criterion:
             f"all {crossing} boundary-crossing flow(s) considered",
             (evidence.id,),
             path,
+            examined=len(model.threats) + crossing,
         )
 
     return _criterion(
@@ -156,6 +169,8 @@ def threat_coverage() -> Criterion:
         "is not_available",
         (TM,),
         evaluate,
+        when_empty=Outcome.FAIL,
+        empty_means="the threat model lists no threat, or no flow crosses a zone or trust boundary",
     )
 
 
@@ -206,6 +221,8 @@ def threat_model_review() -> Criterion:
                     f"{freshness['reason']}",
                     (evidence.id,),
                     path,
+                    # The model and each path of the review's scope (the whole tree when it names none).
+                    examined=1 + max(1, len(freshness["scope"])),
                 )
             case _:
                 return check_input.finding(
@@ -224,6 +241,8 @@ def threat_model_review() -> Criterion:
         "matching no file fails, a reviewed commit git cannot find is not_available",
         (TM,),
         evaluate,
+        when_empty=Outcome.FAIL,
+        empty_means="the threat model records no review, or the review's scope matches no file",
     )
 
 
@@ -240,13 +259,15 @@ def boundary_characterisation() -> Criterion:
         gaps = analysis.characterisation_gaps(model)
         if gaps:
             return check_input.finding(name, Outcome.FAIL, f"{path}: {_names(gaps)}", (evidence.id,), path)
+        crossing = len(analysis.boundary_flows(model))
         return check_input.finding(
             name,
             Outcome.PASS,
             f"{path}: {len(model.components)} component(s) in {len(model.zones)} zone(s) with SL-T; "
-            f"{len(analysis.boundary_flows(model))} boundary-crossing flow(s) through conduits",
+            f"{crossing} boundary-crossing flow(s) through conduits",
             (evidence.id,),
             path,
+            examined=len(model.zones) + len(model.components) + crossing,
         )
 
     return _criterion(
@@ -256,6 +277,8 @@ def boundary_characterisation() -> Criterion:
         "component or no boundary-crossing flow fails, no threat_model evidence is not_available",
         (TM,),
         evaluate,
+        when_empty=Outcome.FAIL,
+        empty_means="the threat model has no zone, no component or no flow crossing a zone boundary",
     )
 
 
@@ -276,8 +299,11 @@ def defence_in_depth() -> Criterion:
         path = evidence.payload["path"]
         freshness = Freshness.model_validate(evidence.payload["freshness"])
         judged = analysis.judge_defence_in_depth(model, freshness)
+        outcome = outcomes[judged.outcome]
+        # A met SD-2 has rated every threat: the high ones were checked for depth, or the review ruled them out.
+        examined = len(model.threats) if outcome is Outcome.PASS else None
         return check_input.finding(
-            name, outcomes[judged.outcome], f"{path}: {_names(judged.reasons)}", (evidence.id,), path
+            name, outcome, f"{path}: {_names(judged.reasons)}", (evidence.id,), path, examined=examined
         )
 
     return _criterion(
@@ -289,6 +315,8 @@ def defence_in_depth() -> Criterion:
         "not_available",
         (TM,),
         evaluate,
+        when_empty=Outcome.NOT_AVAILABLE,
+        empty_means="the threat model lists no threats, so there is no severity to judge",
     )
 
 
@@ -332,6 +360,7 @@ def requirements_defined() -> Criterion:
             f"{path}: {len(requirements)} requirement(s), each with a category, a source and a verification method",
             (evidence.id,),
             path,
+            examined=len(requirements),
         )
 
     return _criterion(
@@ -341,6 +370,8 @@ def requirements_defined() -> Criterion:
         "source; no file or no requirement fails, no security_requirements evidence is not_available",
         (REQ,),
         evaluate,
+        when_empty=Outcome.FAIL,
+        empty_means=_NO_REQUIREMENT,
     )
 
 
@@ -400,6 +431,7 @@ def requirements_content() -> Criterion:
             f"{path}: every requirement has a scope and an SL-C meeting its zones' SL-T",
             ids,
             path,
+            examined=len(requirements),
         )
 
     return _criterion(
@@ -409,6 +441,8 @@ def requirements_content() -> Criterion:
         "fails; no threat model fails (not_available when its evidence is missing)",
         (REQ, TM),
         evaluate,
+        when_empty=Outcome.FAIL,
+        empty_means=_NO_REQUIREMENT,
     )
 
 
@@ -428,9 +462,11 @@ def reviewed_file(kind: EvidenceKind, what: str) -> Criterion:
             return check_input.finding(name, Outcome.FAIL, f"no {what} at {subject.payload['path']}", ids)
         path, digest = subject.payload["path"], subject.payload["sha256"]
         reasons: list[str] = []
+        reviews = 0
         for entry in records.payload["records"]:
             if check_input.requirement not in entry["requirements"] or entry["kind"] != "review":
                 continue
+            reviews += 1
             links = [link for link in entry["links"] if link.get("path") == path]
             if not links:
                 reasons.append(f"review {entry['id']} does not link {path}")
@@ -443,7 +479,12 @@ def reviewed_file(kind: EvidenceKind, what: str) -> Criterion:
                 reasons.append(f"review {entry['id']} does not count: " + "; ".join(problems))
                 continue
             return check_input.finding(
-                name, Outcome.PASS, f"review {entry['id']} covers {path} at its current digest", ids, entry["file"]
+                name,
+                Outcome.PASS,
+                f"review {entry['id']} covers {path} at its current digest",
+                ids,
+                entry["file"],
+                examined=reviews,
             )
         message = " | ".join(reasons) or (
             f"no review record lists {check_input.requirement} and links {path} (sha256 {digest[:12]}...)"
@@ -457,6 +498,8 @@ def reviewed_file(kind: EvidenceKind, what: str) -> Criterion:
         f"{kind.value} evidence is not_available",
         (EvidenceKind.RECORDS, kind),
         evaluate,
+        when_empty=Outcome.FAIL,
+        empty_means=f"no review record lists the requirement and links the {what}",
     )
 
 
@@ -513,7 +556,13 @@ def mitigations_tested() -> Criterion:
                 gaps.append(f"{mitigation.id}: {', '.join(bad)}")
         if gaps:
             return check_input.finding(name, Outcome.FAIL, _names(gaps), ids, evidence.payload["path"])
-        return check_input.finding(name, Outcome.PASS, f"all {len(mitigations)} mitigation(s) have passing tests", ids)
+        return check_input.finding(
+            name,
+            Outcome.PASS,
+            f"all {len(mitigations)} mitigation(s) have passing tests",
+            ids,
+            examined=len(mitigations),
+        )
 
     return _criterion(
         name,
@@ -522,6 +571,8 @@ def mitigations_tested() -> Criterion:
         "test_results or threat_model evidence is not_available",
         (TESTS, TM),
         evaluate,
+        when_empty=Outcome.FAIL,
+        empty_means="the threat model lists no mitigation with real content to verify (placeholders do not count)",
     )
 
 
@@ -569,7 +620,11 @@ def requirements_tested() -> Criterion:
         if gaps:
             return check_input.finding(name, Outcome.FAIL, _names(gaps) + note, ids, evidence.payload["path"])
         return check_input.finding(
-            name, Outcome.PASS, f"all {tested} requirement(s) verified by test have passing tests{note}", ids
+            name,
+            Outcome.PASS,
+            f"all {tested} requirement(s) verified by test have passing tests{note}",
+            ids,
+            examined=tested,
         )
 
     return _criterion(
@@ -580,4 +635,6 @@ def requirements_tested() -> Criterion:
         "evidence is not_available",
         (TESTS, REQ, TM),
         evaluate,
+        when_empty=Outcome.FAIL,
+        empty_means="no security requirement is verified by test, or the requirements file defines none",
     )

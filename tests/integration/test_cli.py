@@ -68,6 +68,9 @@ def test_explain_names_checks_policy_and_fix(run_cli: RunCli, project: ProjectFa
         ("SVV-1", ["requirement_inspections", "empty evidence: not_applicable (no security requirement is verified"]),
         ("SM-11", ["empty evidence: not_applicable (no exception is registered", "empty evidence: not_available"]),
         ("SUM-1", ["empty evidence: fail (the recorded run has no test that ran"]),
+        ("SD-2", ["empty evidence: not_available (the threat model lists no threats"]),
+        ("SR-1", ["empty evidence: fail (the threat model states no intended environment"]),
+        ("SVV-2", ["empty evidence: fail (the threat model lists no mitigation with real content"]),
     ],
 )
 def test_explain_says_for_every_criterion_what_passes_it_and_what_empty_evidence_gives(
@@ -82,6 +85,7 @@ def test_explain_says_for_every_criterion_what_passes_it_and_what_empty_evidence
         assert f"  - {criterion.name}  [evidence: " in out
         assert f"passes with: {criterion.description}" in out
     assert out.count("empty evidence: ") == len(CHECKS[requirement_id].criteria)
+    assert "judged by the criterion itself" not in out
     for text in expected:
         assert text in out
 

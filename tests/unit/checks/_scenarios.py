@@ -342,7 +342,7 @@ SCENARIOS: dict[str, Scenarios] = {
         passing=_with(threat_model()),
         failing=_with(threat_model(_BOUNDARY_FREE)),
         unavailable=_nothing,
-        no_empty="its pass on zones without components is an open defect (strict xfail in test_threats.py)",
+        empty=_with(threat_model(_EMPTY_MODEL)),
     ),
     "defence_in_depth": Scenarios(
         passing=_with(threat_model()),
@@ -354,7 +354,7 @@ SCENARIOS: dict[str, Scenarios] = {
                 model_data(threats=[{"id": "T1", "title": "Spoofed readings", "stride": "spoofing", "affects": ["f1"]}])
             )
         ),
-        no_empty="its pass on a model without threats is an open defect (strict xfail in test_threats.py)",
+        empty=_with(threat_model(_EMPTY_MODEL)),
     ),
     "security_requirements": Scenarios(
         passing=_with(security_requirements()),
@@ -386,7 +386,8 @@ SCENARIOS: dict[str, Scenarios] = {
         passing=_with(passing_tests(), threat_model()),
         failing=_with(recorded_tests(recorded_test("tests/test_tls.py::test_mutual_tls")), threat_model()),
         unavailable=_with(threat_model()),
-        empty=_with(recorded_tests(), threat_model()),
+        # Tests ran, but the model lists no mitigation for them to verify.
+        empty=_with(passing_tests(), threat_model(_EMPTY_MODEL)),
     ),
     "requirement_tests": Scenarios(
         passing=_with(passing_tests(), security_requirements(), threat_model()),
@@ -399,7 +400,8 @@ SCENARIOS: dict[str, Scenarios] = {
             threat_model(),
         ),
         unavailable=_with(security_requirements(), threat_model()),
-        empty=_with(recorded_tests(), security_requirements(), threat_model()),
+        # Tests ran, but no requirement is verified by test.
+        empty=_with(passing_tests(), security_requirements(_INSPECTED), threat_model()),
     ),
     # _inspection.py
     "requirement_inspections": Scenarios(

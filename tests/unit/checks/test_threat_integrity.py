@@ -122,7 +122,7 @@ def _evaluate(root: Path, criterion: Criterion, requirement: str, *extra: Eviden
         items=tuple(StoredEvidence(id=e.id, collected_at=NOW, evidence=e) for e in collected),
     )
     policy = ResolvedRequirement(mode=Mode.ENFORCED, justification=None, enforced_from=None, max_age_days=365)
-    return criterion.evaluate(CheckInput(requirement, evidence, policy, WaiverRegister(), TODAY))
+    return criterion.answer(CheckInput(requirement, evidence, policy, WaiverRegister(), TODAY))
 
 
 # --- SD-2: defence in depth -------------------------------------------------------------------------------
