@@ -514,12 +514,7 @@ def lock_kind(path: Path) -> SourceKind:
         return SourceKind.PYLOCK
     if name.endswith(".txt"):
         return SourceKind.REQUIREMENTS
-    if name == "pyproject.toml":
-        return SourceKind.PYPROJECT
-    raise InputError(
-        "not a known dependency source (uv.lock, pylock.toml, pylock.*.toml, requirements*.txt, pyproject.toml)",
-        path=path,
-    )
+    raise InputError("not a known lock file (uv.lock, pylock.toml, pylock.*.toml, requirements*.txt)", path=path)
 
 
 class SourceReason(str, enum.Enum):
@@ -540,8 +535,8 @@ class FoundSource:
 
 
 def discover(root: Path, configured: Iterable[str] = ()) -> list[FoundSource]:
-    """Find every dependency source: the configured ones and every uv.lock, pylock*.toml, requirements*.txt
-    and pyproject.toml in the project root.
+    """Find every dependency source: the configured ones, every uv.lock, pylock*.toml and requirements*.txt in
+    the project root, and pyproject.toml when it declares dependencies.
 
     Configured files add to what is found, never replace it: a file the project names cannot hide another.
     """
@@ -552,11 +547,22 @@ def discover(root: Path, configured: Iterable[str] = ()) -> list[FoundSource]:
     candidates = [root / "uv.lock", root / "pylock.toml"]
     candidates += sorted(p for p in root.glob("pylock.*.toml"))
     candidates += sorted(p for p in root.glob("requirements*.txt"))
-    candidates.append(root / "pyproject.toml")
     for path in candidates:
         if path.is_file() and path not in found:
             found[path] = FoundSource(lock_kind(path), path, SourceReason.DISCOVERED)
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file() and _declares_dependencies(pyproject):
+        found[pyproject] = FoundSource(SourceKind.PYPROJECT, pyproject, SourceReason.DISCOVERED)
     return list(found.values())
+
+
+def _declares_dependencies(path: Path) -> bool:
+    """Whether ``[project].dependencies`` lists anything (a file that does not parse is read, to report it)."""
+    try:
+        project = tomllib.loads(read_text_limited(path)).get("project")
+    except (tomllib.TOMLDecodeError, InputError):
+        return True
+    return isinstance(project, dict) and bool(project.get("dependencies"))
 
 
 def _declared_ranges_resolved(inventories: list[Inventory]) -> list[Inventory]:
