@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from tests.conftest import OSV_SNAPSHOT_POLICY, REPO_ROOT, SHARED_FIXTURES, ProjectFactory, RunCli, write
 
 OSV = SHARED_FIXTURES / "osv"

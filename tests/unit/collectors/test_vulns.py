@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import SHARED_FIXTURES, ProjectFactory, write
 
 from sdl_gate.collectors.vulns import (
     MAX_AUDIT_RUNS,
@@ -25,6 +24,7 @@ from sdl_gate.sbom.sources import Component
 from sdl_gate.vulndb.importer import import_records
 from sdl_gate.vulndb.server import BackgroundServer
 from sdl_gate.vulndb.store import VulnDatabase, database_path
+from tests.conftest import SHARED_FIXTURES, ProjectFactory, write
 
 OSV = SHARED_FIXTURES / "osv"
 SENT = [Component(name="idna", version="3.10"), Component(name="pyyaml", version="5.3")]
@@ -41,16 +41,12 @@ def real_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     import_records(OSV, database, imported_at=f"{date.today().isoformat()}T00:00:00Z")
     requirements = write(work / "requirements.txt", "".join(f"{c.key}=={c.version}\n" for c in SENT))
     with BackgroundServer(database) as server:
-        subprocess.run(
-            [
-                sys.executable, "-m", "pip_audit", "-r", str(requirements), "--no-deps", "--disable-pip",
-                "-f", "json", "-o", str(work / "report.json"), "-s", "osv", "--osv-url", server.base_url + "/v1/query",
-                "--progress-spinner", "off", "--cache-dir", str(work / "pip-cache"),
-            ],  # fmt: skip
-            capture_output=True,
-            timeout=300,
-            check=False,
-        )
+        argv = [
+            sys.executable, "-m", "pip_audit", "-r", str(requirements), "--no-deps", "--disable-pip",
+            "-f", "json", "-o", str(work / "report.json"), "-s", "osv", "--osv-url", server.base_url + "/v1/query",
+            "--progress-spinner", "off", "--cache-dir", str(work / "pip-cache"),
+        ]  # fmt: skip
+        subprocess.run(argv, capture_output=True, timeout=300, check=False)
     report: dict[str, Any] = json.loads((work / "report.json").read_text(encoding="utf-8"))
     return report
 

@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import pytest
-from tests.conftest import write
 
 from sdl_gate.errors import InputError
 from sdl_gate.sbom.sources import (
@@ -20,14 +19,15 @@ from sdl_gate.sbom.sources import (
     merge,
     pin_conflicts,
 )
+from tests.conftest import write
 
-SECRET = "sdl-gate-test-secret-4f1c9e"
+MARKER = "sdl-gate-test-secret-4f1c9e"
 
 
 @pytest.fixture
 def outside(tmp_path: Path) -> Path:
     """A file beside the project holding a secret, as a CI runner's files or credentials would."""
-    return write(tmp_path / "outside.txt", f"TOKEN={SECRET}\nidna==3.10\n")
+    return write(tmp_path / "outside.txt", f"TOKEN={MARKER}\nidna==3.10\n")
 
 
 def _project(tmp_path: Path) -> Path:
@@ -53,13 +53,13 @@ def _project(tmp_path: Path) -> Path:
 def test_an_include_leaving_the_project_names_file_and_line_and_never_its_target(
     tmp_path: Path, outside: Path, include: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("SDL_GATE_TEST_SECRET", SECRET)
+    monkeypatch.setenv("SDL_GATE_TEST_MARKER", MARKER)
     root = _project(tmp_path)
     requirements = write(root / "requirements.txt", f"idna==3.10\n{include}\n")
     with pytest.raises(InputError) as caught:
         from_requirements(requirements, root)
     assert (caught.value.path, caught.value.line) == (str(requirements), 2)
-    assert SECRET not in caught.value.diagnostics()
+    assert MARKER not in caught.value.diagnostics()
     assert "TOKEN" not in caught.value.diagnostics()
 
 
@@ -74,18 +74,16 @@ def test_an_include_that_is_a_symbolic_link_out_of_the_project_is_refused(
     with pytest.raises(InputError) as caught:
         from_requirements(requirements, root)
     assert (caught.value.path, caught.value.line) == (str(requirements), 3)
-    assert SECRET not in caught.value.diagnostics()
+    assert MARKER not in caught.value.diagnostics()
 
 
-def test_a_requirements_file_that_is_itself_a_link_out_of_the_project_is_refused(
-    tmp_path: Path, outside: Path
-) -> None:
+def test_a_requirements_file_that_is_itself_a_link_out_of_the_project_is_refused(tmp_path: Path, outside: Path) -> None:
     root = _project(tmp_path)
     (root / "requirements.txt").symlink_to(outside)
     with pytest.raises(InputError) as caught:
         from_requirements(root / "requirements.txt", root)
     assert caught.value.path == str(root / "requirements.txt")
-    assert SECRET not in caught.value.diagnostics()
+    assert MARKER not in caught.value.diagnostics()
 
 
 def test_an_include_nested_in_an_included_file_is_confined_to_the_project_too(tmp_path: Path, outside: Path) -> None:
@@ -101,9 +99,7 @@ def test_includes_inside_the_project_are_read_and_listed(tmp_path: Path) -> None
     root = _project(tmp_path)
     write(root / "requirements" / "base.txt", "idna==3.10\n")
     write(root / "constraints.txt", "idna==3.10\n")
-    requirements = write(
-        root / "requirements" / "prod.txt", "-r base.txt\n-c ../constraints.txt\nrequests==2.32.3\n"
-    )
+    requirements = write(root / "requirements" / "prod.txt", "-r base.txt\n-c ../constraints.txt\nrequests==2.32.3\n")
     inventory = from_requirements(requirements, root)
     assert [(c.key, c.version) for c in inventory.components] == [("idna", "3.10"), ("requests", "2.32.3")]
     assert inventory.includes == (str((root / "requirements" / "base.txt").resolve()),)
@@ -111,20 +107,20 @@ def test_includes_inside_the_project_are_read_and_listed(tmp_path: Path) -> None
 
 
 def test_a_line_that_is_not_a_requirement_is_named_without_its_content(tmp_path: Path) -> None:
-    requirements = write(tmp_path / "requirements.txt", f"idna==3.10\nPATH=/usr/bin:{SECRET}\n")
+    requirements = write(tmp_path / "requirements.txt", f"idna==3.10\nPATH=/usr/bin:{MARKER}\n")
     with pytest.raises(InputError) as caught:
         from_requirements(requirements)
     assert (caught.value.path, caught.value.line) == (str(requirements), 2)
-    assert SECRET not in caught.value.diagnostics()
+    assert MARKER not in caught.value.diagnostics()
 
 
 @pytest.mark.parametrize("name", ["uv.lock", "pylock.toml"])
 def test_a_lock_file_that_does_not_parse_is_named_without_its_content(tmp_path: Path, name: str) -> None:
-    lock = write(tmp_path / name, f'version = 1\n[[package]]\nname = "x"\n"{SECRET}" = \n')
+    lock = write(tmp_path / name, f'version = 1\n[[package]]\nname = "x"\n"{MARKER}" = \n')
     with pytest.raises(InputError) as caught:
         load_source(SourceKind.UV_LOCK if name == "uv.lock" else SourceKind.PYLOCK, lock)
     assert (caught.value.path, caught.value.line) == (str(lock), 4)
-    assert SECRET not in caught.value.diagnostics()
+    assert MARKER not in caught.value.diagnostics()
 
 
 def test_every_source_is_found_and_configured_files_add_to_them(tmp_path: Path) -> None:

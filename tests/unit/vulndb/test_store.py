@@ -9,10 +9,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from tests.conftest import SHARED_FIXTURES, write
 
 from sdl_gate.vulndb.importer import import_records, read_source
 from sdl_gate.vulndb.store import VulnDatabase, database_path, record_ecosystems
+from tests.conftest import SHARED_FIXTURES, write
 
 ECOSYSTEMS = SHARED_FIXTURES / "osv-ecosystems"
 OSV = SHARED_FIXTURES / "osv"
