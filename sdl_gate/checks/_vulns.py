@@ -60,8 +60,9 @@ def audit_gaps(payload: dict[str, Any]) -> list[str]:
         gaps.append("the audit left dependencies out, so it cannot show they are clean: " + _listing(not_audited))
     elif not dependencies:
         read = ", ".join(str(s["path"]) for s in sources) or "no dependency source"
+        verb = "lists" if len(sources) == 1 else "list"
         gaps.append(
-            f"no dependency was audited ({read} list none): an audit of nothing is not clean; if the product has "
+            f"no dependency was audited ({read} {verb} none): an audit of nothing is not clean; if the product has "
             "no third-party dependency, record that as the requirement's not_applicable justification in the policy"
         )
     return gaps
@@ -82,6 +83,12 @@ def database_problem(
     minimum = (min_records or DEFAULT_VULNDB_MIN_RECORDS).get(ecosystem, DEFAULT_VULNDB_MIN_RECORDS.get(ecosystem, 1))
     limit = max_age_days or DEFAULT_VULNDB_MAX_AGE_DAYS
     counts = {str(e.get("ecosystem")): e for e in database.get("ecosystems") or [] if isinstance(e, dict)}
+    if not counts:
+        return (
+            "the offline vulnerability database does not record its advisories per ecosystem (it was imported by "
+            "an earlier sdl-gate), so it cannot be shown to cover the audit; import it again with "
+            "`sdl-gate vulndb import`"
+        )
     entry: dict[str, Any] = counts.get(ecosystem, {})
     records = int(entry.get("records") or 0)
     if records < minimum:

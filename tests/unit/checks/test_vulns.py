@@ -115,7 +115,7 @@ def test_a_current_complete_database_is_trusted() -> None:
         (_database(20, "2026-11-29T00:00:00Z"), None, {"PyPI": 25}, "fewer than the 25"),
         (_database(5000, "2026-11-29T00:00:00Z", ecosystem="npm"), None, None, "holds 0 PyPI advisories"),
         # Evidence written before the counts were recorded.
-        ({"records": 25, "imported_at": "2026-11-30T00:00:00Z", "newest_modified": "2026-11-29"}, None, None, "0 PyPI"),
+        ({"records": 25, "imported_at": "2026-11-30T00:00:00Z", "newest_modified": "2026-11-29"}, None, None, "again"),
         (_database(5000, None), None, None, "no modification date"),
     ],
 )
