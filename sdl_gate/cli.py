@@ -645,14 +645,19 @@ def vulndb_import(source: Path, cache_dir: Path | None) -> None:
 @vulndb.command("status")
 @_CACHE_DIR_OPTION
 def vulndb_status(cache_dir: Path | None) -> None:
-    """Show what the offline database holds and when it was imported."""
+    """Show what the offline database holds: advisories per ecosystem, the newest change, its digest."""
     from sdl_gate.vulndb.store import VulnDatabase, database_path, default_cache_dir
 
-    status = VulnDatabase(database_path(cache_dir or default_cache_dir())).status()
+    database = VulnDatabase(database_path(cache_dir or default_cache_dir()))
+    status = database.status()
     click.echo(f"database   {status.path}")
     click.echo(f"advisories {status.records} ({status.withdrawn} withdrawn)")
     click.echo(f"imported   {status.imported_at or 'never'} from {status.source or '-'}")
     click.echo(f"newest     {status.newest_modified or '-'}")
+    for ecosystem in status.ecosystems:
+        click.echo(f"  {ecosystem.ecosystem:<12} {ecosystem.records} advisories, newest {ecosystem.newest_modified}")
+    if status.records:
+        click.echo(f"sha256     {database.digest()}")
 
 
 @vulndb.command("serve")
