@@ -536,7 +536,7 @@ class FoundSource:
 
 def discover(root: Path, configured: Iterable[str] = ()) -> list[FoundSource]:
     """Find every dependency source: the configured ones, every uv.lock, pylock*.toml and requirements*.txt in
-    the project root, and pyproject.toml when it declares dependencies.
+    the project root, and pyproject.toml when it declares dependencies or is the only source.
 
     Configured files add to what is found, never replace it: a file the project names cannot hide another.
     """
@@ -551,7 +551,8 @@ def discover(root: Path, configured: Iterable[str] = ()) -> list[FoundSource]:
         if path.is_file() and path not in found:
             found[path] = FoundSource(lock_kind(path), path, SourceReason.DISCOVERED)
     pyproject = root / "pyproject.toml"
-    if pyproject.is_file() and _declares_dependencies(pyproject):
+    # Declaring no dependency, it adds nothing beside other sources; alone, it says the product has none.
+    if pyproject.is_file() and (not found or _declares_dependencies(pyproject)):
         found[pyproject] = FoundSource(SourceKind.PYPROJECT, pyproject, SourceReason.DISCOVERED)
     return list(found.values())
 

@@ -141,9 +141,11 @@ def test_every_source_is_found_and_configured_files_add_to_them(tmp_path: Path) 
     ]
 
 
-def test_a_pyproject_without_dependencies_is_not_a_source(tmp_path: Path) -> None:
+def test_a_pyproject_without_dependencies_is_a_source_only_alone(tmp_path: Path) -> None:
     write(tmp_path / "pyproject.toml", '[project]\nname = "p"\n')
-    assert discover(tmp_path) == []
+    assert [f.kind for f in discover(tmp_path)] == [SourceKind.PYPROJECT]
+    write(tmp_path / "requirements.txt", "idna==3.10\n")
+    assert [f.kind for f in discover(tmp_path)] == [SourceKind.REQUIREMENTS]
 
 
 def test_conflicting_pins_are_all_kept_and_reported(tmp_path: Path) -> None:
