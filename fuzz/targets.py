@@ -116,7 +116,7 @@ def advisories(data: bytes) -> None:
                 except (ValueError, RecursionError):
                     return
                 empty = Inventory(kind=SourceKind.REQUIREMENTS, path=None, components=(), graph=False)
-                parse_report(report, empty, UNREACHABLE)
+                parse_report(report, empty.components, UNREACHABLE)
             case 3:
                 parse_junit(_file("report.xml", body), SCRATCH)
             case 4:

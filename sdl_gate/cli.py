@@ -210,18 +210,34 @@ def init(path: Path) -> None:
         click.echo(line)
 
 
+_VULNDB_DIR_OPTION = click.option(
+    "--vulndb-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Cache directory of the offline vulnerability database (default: SDL_GATE_CACHE_DIR, else vulndb-dir "
+    "in [tool.sdl-gate] when outside the project, else the user cache directory). Wins over the repository.",
+)
+_OSV_URL_OPTION = click.option(
+    "--osv-url",
+    metavar="URL",
+    help="An OSV-compatible query endpoint for online audits (default: SDL_GATE_OSV_URL, else "
+    "https://api.osv.dev/v1/query); the repository's osv-url is never used.",
+)
+
+
 @cli.command()
 @click.argument("path", type=click.Path(path_type=Path), default=Path())
 @click.option("--policy", "policy_spec", help="Built-in policy name or policy file (default: the project's).")
 @click.option("--offline", is_flag=True, help="Audit vulnerabilities against the offline database on loopback.")
-def collect(path: Path, policy_spec: str | None, offline: bool) -> None:
+@_VULNDB_DIR_OPTION
+@_OSV_URL_OPTION
+def collect(path: Path, policy_spec: str | None, offline: bool, vulndb_dir: Path | None, osv_url: str | None) -> None:
     """Collect evidence for the project at PATH into .sdl-gate/evidence/ without assessing it."""
     from sdl_gate._tool import git_commit
     from sdl_gate.evidence import EvidenceStore
     from sdl_gate.run import collect as run_collect
     from sdl_gate.run import current_time, load_inputs
 
-    inputs = load_inputs(path, policy_spec, offline=offline)
+    inputs = load_inputs(path, policy_spec, offline=offline, vulndb_dir=vulndb_dir, osv_url=osv_url)
     store = EvidenceStore(path)
     stored, failures = run_collect(inputs, commit=git_commit(path), now=current_time(), store=store)
     for item in sorted(stored, key=lambda s: s.evidence.kind.value):
@@ -265,6 +281,8 @@ def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
     is_flag=True,
     help="Audit vulnerabilities against the offline database (`sdl-gate vulndb import`) on a loopback OSV API.",
 )
+@_VULNDB_DIR_OPTION
+@_OSV_URL_OPTION
 @click.pass_context
 def check(
     ctx: click.Context,
@@ -275,13 +293,17 @@ def check(
     as_of: date | None,
     offline: bool,
     history: Path | None = None,
+    vulndb_dir: Path | None = None,
+    osv_url: str | None = None,
 ) -> None:
     """Collect evidence for the project at PATH, assess it against the policy and gate on the result."""
     from sdl_gate.run import check as run_check
 
     if history is not None:
         _record_history(path, history)
-    result = run_check(path, policy_spec=policy_spec, today=as_of, offline=offline)
+    result = run_check(
+        path, policy_spec=policy_spec, today=as_of, offline=offline, vulndb_dir=vulndb_dir, osv_url=osv_url
+    )
     if output_format == "json":
         from sdl_gate.render.json import render_json
 
@@ -544,17 +566,18 @@ def sbom(path: Path, source: str, source_file: Path | None, python: str | None, 
         raise click.UsageError(f"--from {source} needs --file FILE")
     if source == "environment":
         inventory = from_environment(interpreter_paths(python) if python else None)
-    elif source == "requirements":
-        inventory = load_source(SourceKind.REQUIREMENTS, source_file)
-    elif source == "lock" and source_file is not None:
-        inventory = load_source(kind_of(source_file), source_file)
+    elif source in ("requirements", "lock") and source_file is not None:
+        # Includes stay inside the project, or inside the file's own directory when it lies elsewhere.
+        inside = source_file.resolve().is_relative_to(path.resolve())
+        kind = SourceKind.REQUIREMENTS if source == "requirements" else kind_of(source_file)
+        inventory = load_source(kind, source_file, path if inside else source_file.parent)
     else:
         found = discover(path, project.config.dependency_files)
         if not found:
             raise InputError(
                 "no dependency source found (uv.lock, pylock.toml, requirements*.txt, pyproject.toml)", path=path
             )
-        inventory = merge([load_source(kind, file) for kind, file in found])
+        inventory = merge([load_source(item.kind, item.path, path) for item in found])
     product = product_from_pyproject(path, project.name, project.version)
     text = build_sbom(inventory, product, spec=SpecVersion(spec), timestamp=current_time())
     _write_output(text, output)
@@ -631,14 +654,19 @@ def vulndb_import(source: Path, cache_dir: Path | None) -> None:
 @vulndb.command("status")
 @_CACHE_DIR_OPTION
 def vulndb_status(cache_dir: Path | None) -> None:
-    """Show what the offline database holds and when it was imported."""
+    """Show what the offline database holds: advisories per ecosystem, the newest change, its digest."""
     from sdl_gate.vulndb.store import VulnDatabase, database_path, default_cache_dir
 
-    status = VulnDatabase(database_path(cache_dir or default_cache_dir())).status()
+    database = VulnDatabase(database_path(cache_dir or default_cache_dir()))
+    status = database.status()
     click.echo(f"database   {status.path}")
     click.echo(f"advisories {status.records} ({status.withdrawn} withdrawn)")
     click.echo(f"imported   {status.imported_at or 'never'} from {status.source or '-'}")
     click.echo(f"newest     {status.newest_modified or '-'}")
+    for ecosystem in status.ecosystems:
+        click.echo(f"  {ecosystem.ecosystem:<12} {ecosystem.records} advisories, newest {ecosystem.newest_modified}")
+    if status.records:
+        click.echo(f"sha256     {database.digest()}")
 
 
 @vulndb.command("serve")
@@ -1125,6 +1153,8 @@ def private_keys(ctx: click.Context, files: tuple[Path, ...], project_path: Path
     help="When the project does not audit offline, say so and exit 0 instead of going online (for git hooks).",
 )
 @click.option("--as-of", "as_of", callback=_parse_date, metavar="YYYY-MM-DD", help="Date waivers are judged on.")
+@_VULNDB_DIR_OPTION
+@_OSV_URL_OPTION
 @click.pass_context
 def deps(
     ctx: click.Context,
@@ -1133,11 +1163,14 @@ def deps(
     offline: bool,
     skip_online: bool,
     as_of: date | None,
+    vulndb_dir: Path | None,
+    osv_url: str | None,
 ) -> None:
     """Audit the requirements or lock FILES (default: the project's) for known vulnerabilities with pip-audit.
 
-    Online against OSV (or osv-url), offline when --offline or offline = true in [tool.sdl-gate]. A
-    vulnerability without an active waiver, a skipped dependency or an audit that could not run fails.
+    Online against OSV (or --osv-url), offline when --offline or offline = true in [tool.sdl-gate]. A
+    vulnerability without an active waiver, a skipped dependency, a database too old or too small for the
+    policy, or an audit that could not run fails.
     """
     from sdl_gate.precommit import dependency_audit
     from sdl_gate.run import current_time
@@ -1150,6 +1183,8 @@ def deps(
         skip_online=skip_online,
         today=as_of or now.date(),
         now=now,
+        vulndb_dir=vulndb_dir,
+        osv_url=osv_url,
     )
     _echo_hook(ctx, report)
 

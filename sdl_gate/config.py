@@ -23,6 +23,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 GUIDELINE_IDS = ("SG-1", "SG-2", "SG-3", "SG-4", "SG-5", "SG-6")
+OSV_URL_PATTERN = r"^https?://\S+$"
 
 
 def _guideline_id(value: str) -> str:
@@ -111,8 +112,8 @@ class ToolConfig(BaseModel):
 
     dependency_files: list[str] = Field(
         default_factory=list,
-        description="Dependency sources to audit (uv.lock, pylock.toml, requirements*.txt), relative to the "
-        "project; found automatically when empty.",
+        description="Dependency sources to audit besides those found in the project root (uv.lock, "
+        "pylock*.toml, requirements*.txt, pyproject.toml), relative to the project; they add, never replace.",
     )
     sbom: str | None = Field(
         default=None,
@@ -124,13 +125,15 @@ class ToolConfig(BaseModel):
     )
     vulndb_dir: str | None = Field(
         default=None,
-        description="Cache directory holding the offline vulnerability database (default: SDL_GATE_CACHE_DIR, "
-        "else the user cache directory), relative to the project.",
+        description="A default cache directory of the offline vulnerability database, relative to the project. "
+        "The operator's --vulndb-dir or SDL_GATE_CACHE_DIR wins; a directory inside the project is refused "
+        "(the repository under assessment must not supply its own database).",
     )
     osv_url: str | None = Field(
         default=None,
-        pattern=r"^https?://\S+$",
-        description="An OSV-compatible query endpoint to use online instead of https://api.osv.dev/v1/query.",
+        pattern=OSV_URL_PATTERN,
+        description="Not honoured from the repository: the operator names another OSV-compatible endpoint with "
+        "--osv-url or SDL_GATE_OSV_URL. Set here, an online audit is not_available until the operator does.",
     )
 
     pre_push: PrePushMode = Field(
@@ -157,15 +160,59 @@ class ToolConfig(BaseModel):
     _no_case_duplicates = field_validator("guidelines", mode="before")(reject_case_duplicates)
 
 
+class SettingOrigin(str, Enum):
+    """Who chose a setting."""
+
+    OPTION = "option"  # a command-line option
+    ENVIRONMENT = "environment"  # an SDL_GATE_* variable (the GitHub Action passes its inputs this way)
+    PROJECT = "project"  # [tool.sdl-gate] of the repository under assessment
+    DEFAULT = "default"  # sdl-gate's own default
+
+
+@dataclass(frozen=True)
+class OperatorSettings:
+    """What only the operator chooses (options, environment, Action inputs); repository content never sets it.
+
+    ``vulndb_dir`` is the cache directory of the offline vulnerability database, ``osv_url`` the online
+    service; each is None when the operator named none.
+    """
+
+    vulndb_dir: Path | None = None
+    vulndb_dir_origin: SettingOrigin = SettingOrigin.DEFAULT
+    osv_url: str | None = None
+    osv_url_origin: SettingOrigin = SettingOrigin.DEFAULT
+
+
+def operator_settings(*, vulndb_dir: Path | None = None, osv_url: str | None = None) -> OperatorSettings:
+    """Combine the command-line options with ``SDL_GATE_CACHE_DIR`` and ``SDL_GATE_OSV_URL``; options win."""
+    settings: dict[str, Any] = {}
+    cache_dir = os.environ.get("SDL_GATE_CACHE_DIR", "").strip()
+    if vulndb_dir is not None:
+        settings.update(vulndb_dir=vulndb_dir, vulndb_dir_origin=SettingOrigin.OPTION)
+    elif cache_dir:
+        settings.update(vulndb_dir=Path(cache_dir), vulndb_dir_origin=SettingOrigin.ENVIRONMENT)
+    environment_url = os.environ.get("SDL_GATE_OSV_URL", "").strip()
+    if osv_url is not None:
+        if not re.fullmatch(OSV_URL_PATTERN, osv_url):
+            raise ConfigError("must be an http:// or https:// URL", location="option --osv-url")
+        settings.update(osv_url=osv_url, osv_url_origin=SettingOrigin.OPTION)
+    elif environment_url:
+        if not re.fullmatch(OSV_URL_PATTERN, environment_url):
+            raise ConfigError("must be an http:// or https:// URL", location="environment SDL_GATE_OSV_URL")
+        settings.update(osv_url=environment_url, osv_url_origin=SettingOrigin.ENVIRONMENT)
+    return OperatorSettings(**settings)
+
+
 @dataclass(frozen=True)
 class Project:
-    """The project being assessed: its root, its name and version, and its configuration."""
+    """The project being assessed: its root, its name and version, its configuration and the operator's settings."""
 
     root: Path
     name: str
     version: str | None
     config: ToolConfig
     config_source: Path | None
+    operator: OperatorSettings = OperatorSettings()
 
     @property
     def security_dir(self) -> Path:
@@ -240,7 +287,14 @@ def load_project(root: Path) -> Project:
     pyproject = root / "pyproject.toml"
     if not pyproject.exists():
         config = environment_overrides(ToolConfig())
-        return Project(root=root, name=root.resolve().name, version=None, config=config, config_source=None)
+        return Project(
+            root=root,
+            name=root.resolve().name,
+            version=None,
+            config=config,
+            config_source=None,
+            operator=operator_settings(),
+        )
     text = read_text_limited(pyproject)
     try:
         document = tomllib.loads(text)
@@ -273,4 +327,5 @@ def load_project(root: Path) -> Project:
         version=str(version) if isinstance(version, str) else None,
         config=config,
         config_source=pyproject if raw else None,
+        operator=operator_settings(),
     )

@@ -233,7 +233,8 @@ def _run(inputs: ActionInputs, runner: Runner, env: Mapping[str, str], log: Log,
         source = _inside(runner.workspace, inputs.offline_db, "offline-db")
         cache = out / "cache"
         session.sdl_gate("vulndb", "import", str(source), "--cache-dir", str(cache))
-        # check and bundle create both audit offline against it (the project's vulndb-dir still wins).
+        # check and bundle create both audit offline against it: the operator's database, which wins over
+        # any vulndb-dir the repository under assessment names.
         session.env["SDL_GATE_CACHE_DIR"] = str(cache)
         session.env["SDL_GATE_OFFLINE"] = "true"
     if inputs.sign and inputs.artifacts:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import shlex
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +19,7 @@ from sdl_gate.errors import InputError, ToolError
 
 if TYPE_CHECKING:
     from sdl_gate.assess import Assessment
+    from sdl_gate.policy.waivers import WaiverRegister
 
 #: One screen: hooks list at most this many problems, then say how many more there are.
 MAX_LISTED = 15
@@ -99,20 +100,50 @@ def private_keys(root: Path, files: list[Path] | None) -> HookReport:
 # --- sdl-deps -----------------------------------------------------------------------------------------
 
 
+def _vulnerability_lines(payload: dict[str, Any], waivers: WaiverRegister, today: date) -> tuple[list[str], list[str]]:
+    """The open vulnerabilities (with their fix) and the waived ones (with their waiver), one line each."""
+    from sdl_gate.vex import vulnerability_waivers
+
+    open_lines: list[str] = []
+    waived_lines: list[str] = []
+    for vuln in payload["vulnerabilities"]:
+        active, expired = vulnerability_waivers(waivers, vuln, today)
+        fix = f"upgrade to {' or '.join(vuln['fix_versions'])}" if vuln["fix_versions"] else "no fixed version yet"
+        label = f"  {vuln['package']} {vuln['version']}: {vuln['id']}"
+        if active is not None:
+            state = active.vex.state.value if active.vex else "waived"
+            waived_lines.append(f"{label} waived by {active.id} ({state}, until {active.expires.date()})")
+        elif expired is not None:
+            open_lines.append(f"{label}: its waiver {expired.id} expired on {expired.expires.date()}; {fix}")
+        else:
+            open_lines.append(f"{label}: {fix}")
+    return open_lines, waived_lines
+
+
 def dependency_audit(
-    root: Path, files: list[Path] | None, *, offline: bool, skip_online: bool, today: date, now: datetime
+    root: Path,
+    files: list[Path] | None,
+    *,
+    offline: bool,
+    skip_online: bool,
+    today: date,
+    now: datetime,
+    vulndb_dir: Path | None = None,
+    osv_url: str | None = None,
 ) -> HookReport:
     """Audit the dependency files ``files`` (default: the project's) with pip-audit; open vulnerabilities fail.
 
     With ``skip_online``, a project that does not audit offline is not audited at all, and the report says so.
+    An incomplete audit, or an offline database too old or too small for the policy's SVV-3 parameters, fails
+    as the gate's SVV-3 criterion does.
     """
+    from sdl_gate.checks._vulns import audit_gaps, database_problem
     from sdl_gate.collectors.base import CollectContext
     from sdl_gate.collectors.vulns import VulnerabilityCollector
     from sdl_gate.run import load_inputs
     from sdl_gate.sbom.sources import lock_kind
-    from sdl_gate.vex import vulnerability_waivers
 
-    inputs = load_inputs(root, offline=offline)
+    inputs = load_inputs(root, offline=offline, vulndb_dir=vulndb_dir, osv_url=osv_url)
     project = inputs.project
     if skip_online and not project.config.offline:
         return HookReport(
@@ -123,15 +154,16 @@ def dependency_audit(
             ),
             HookStatus.PASSED,
         )
+    given: list[Path] | None = None
     if files is not None:
         names = _relative_names(root, files)
         for file in files:
             lock_kind(file)  # an unknown file kind is an input error naming it
         if not names:
             return HookReport(("no dependency file to audit",), HookStatus.PASSED)
-        project = replace(project, config=project.config.model_copy(update={"dependency_files": names}))
+        given = [root / name for name in names]
     context = CollectContext(project=project, commit=None, now=now, waivers=inputs.waivers)
-    payload: dict[str, Any] = VulnerabilityCollector().collect(context).payload
+    payload: dict[str, Any] = VulnerabilityCollector(given).collect(context).payload
     sources = ", ".join(source["path"] for source in payload["sources"]) or "no dependency source"
     where = f"{payload['service']} ({'offline database' if payload['offline'] else payload['url']})"
     if payload["status"] != "completed":
@@ -142,36 +174,31 @@ def dependency_audit(
             ),
             HookStatus.FAILED,
         )
-    skipped = [d for d in payload["dependencies"] if d["status"] == "skipped"]
-    open_lines: list[str] = []
-    waived_lines: list[str] = []
-    for vuln in payload["vulnerabilities"]:
-        active, expired = vulnerability_waivers(inputs.waivers, vuln, today)
-        fix = f"upgrade to {' or '.join(vuln['fix_versions'])}" if vuln["fix_versions"] else "no fixed version yet"
-        label = f"  {vuln['package']} {vuln['version']}: {vuln['id']}"
-        if active is not None:
-            state = active.vex.state.value if active.vex else "waived"
-            waived_lines.append(f"{label} waived by {active.id} ({state}, until {active.expires.date()})")
-        elif expired is not None:
-            open_lines.append(f"{label}: its waiver {expired.id} expired on {expired.expires.date()}; {fix}")
-        else:
-            open_lines.append(f"{label}: {fix}")
-    audited = len(payload["dependencies"]) - len(skipped)
+    svv3 = inputs.policy.requirements["SVV-3"]
+    gaps = audit_gaps(payload)
+    stale = database_problem(payload, today, svv3.vulndb_max_age_days, svv3.vulndb_min_records)
+    not_audited = [d for d in payload["dependencies"] if d["status"] != "audited"]
+    open_lines, waived_lines = _vulnerability_lines(payload, inputs.waivers, today)
+    audited = len(payload["dependencies"]) - len(not_audited)
     lines = [f"audited {audited} pinned dependencies of {sources} against {where}"]
-    lines += _capped([f"  skipped {d['name']}: {d['reason']}" for d in skipped])
+    lines += _capped([f"  {d['status'].replace('_', ' ')} {d['name']}: {d['reason']}" for d in not_audited])
+    other_gaps = [gap for gap in gaps if not gap.startswith("the audit left dependencies out")]
+    lines += [f"  incomplete: {gap}" for gap in other_gaps]
+    if stale:
+        lines.append(f"  not trusted: {stale}")
     if open_lines:
         lines.append(f"{len(open_lines)} open known vulnerabilit{'y' if len(open_lines) == 1 else 'ies'}:")
         lines += _capped(open_lines)
     if waived_lines:
         lines.append("waived (shown, not hidden):")
         lines += _capped(waived_lines)
-    if open_lines or skipped:
+    if open_lines or gaps or stale:
         lines += [
             "fix: upgrade the package in the file, or, when it does not affect the product, waive it in",
             "     security/waivers.yaml: scope: {vulnerability: ID, package: NAME} with a VEX state,",
             "     justification, approver and expiry.",
         ]
-        if skipped:
+        if not_audited:
             lines.append("     Skipped dependencies must be pinned (NAME==VERSION) to be audited.")
         return HookReport(tuple(lines), HookStatus.FAILED)
     return HookReport(tuple(lines), HookStatus.PASSED)
@@ -198,10 +225,10 @@ def sbom_current(root: Path) -> HookReport:
     found = discover(root, project.config.dependency_files)
     if not found:
         raise InputError("no dependency source found (uv.lock, pylock.toml, requirements*.txt)", path=root)
-    inventory = merge([load_source(kind, path) for kind, path in found])
+    inventory = merge([load_source(item.kind, item.path, root) for item in found])
     report = assess_sbom(load_sbom(sbom_path))
     mismatches = cross_check(report, inventory)
-    sources = ", ".join(path.relative_to(root).as_posix() for _, path in found)
+    sources = ", ".join(item.path.relative_to(root).as_posix() for item in found)
     if not mismatches:
         return HookReport(
             (f"{project.config.sbom} is current with {sources} ({len(report.components)} components)",),

@@ -13,7 +13,7 @@ from sdl_gate.assess import Assessment, ProductRef, assess
 from sdl_gate.catalogue import load_catalogue
 from sdl_gate.collectors import COLLECTORS
 from sdl_gate.collectors.base import CollectContext, Collector
-from sdl_gate.config import Project, load_project
+from sdl_gate.config import Project, load_project, operator_settings
 from sdl_gate.errors import InputError, SdlGateError, ToolError
 from sdl_gate.evidence import Evidence, EvidenceKind, EvidenceSet, EvidenceStore, Rejection, StoredEvidence, admit
 from sdl_gate.policy.loader import resolve_policy
@@ -41,11 +41,24 @@ class Inputs:
     waivers: WaiverRegister
 
 
-def load_inputs(root: Path, policy_spec: str | None = None, *, offline: bool = False) -> Inputs:
-    """Load the project configuration, resolve the policy and load the waiver register."""
+def load_inputs(
+    root: Path,
+    policy_spec: str | None = None,
+    *,
+    offline: bool = False,
+    vulndb_dir: Path | None = None,
+    osv_url: str | None = None,
+) -> Inputs:
+    """Load the project configuration, resolve the policy and load the waiver register.
+
+    ``offline``, ``vulndb_dir`` and ``osv_url`` are the operator's command-line choices; they win over the
+    environment, which wins over the repository's settings.
+    """
     project = load_project(root)
     if offline and not project.config.offline:
         project = replace(project, config=project.config.model_copy(update={"offline": True}))
+    if vulndb_dir is not None or osv_url is not None:
+        project = replace(project, operator=operator_settings(vulndb_dir=vulndb_dir, osv_url=osv_url))
     spec = policy_spec or project.config.policy
     policy = resolve_policy(spec, relative_to=root if policy_spec is None else Path.cwd())
     waivers = load_waivers(project.security_dir / "waivers.yaml")
@@ -119,13 +132,15 @@ def check(
     store: bool = True,
     offline: bool = False,
     declared: tuple[Evidence, ...] = (),
+    vulndb_dir: Path | None = None,
+    osv_url: str | None = None,
 ) -> CheckResult:
     """Collect evidence for the project at ``root`` and assess it as of ``today``; the whole gate in one call.
 
     ``declared`` is evidence the calling command makes for this run only (``bundle create`` declares the bundle
     it is making); it is admitted like the rest, never stored, and its kinds are never taken from the store.
     """
-    inputs = load_inputs(root, policy_spec, offline=offline)
+    inputs = load_inputs(root, policy_spec, offline=offline, vulndb_dir=vulndb_dir, osv_url=osv_url)
     now = now or current_time()
     commit = git_commit(root)
     evidence_store = EvidenceStore(root) if store else None

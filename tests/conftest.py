@@ -16,6 +16,16 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_PROJECT = REPO_ROOT / "examples" / "demo-project"
 SHARED_FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"
+#: SVV-3 parameters under which an offline database of the shared OSV fixtures counts: they are a 2023
+#: snapshot of 25 PyPI advisories, far older and smaller than the built-in policies accept.
+OSV_SNAPSHOT_PARAMS = "{vulndb_max_age_days: 36500, vulndb_min_records: {PyPI: 25}}"
+#: A policy file: the built-in ML2 policy with SVV-3 accepting a database of the shared OSV fixtures.
+OSV_SNAPSHOT_POLICY = f"""
+version: 1
+extends: iec62443-4-1-ml2
+requirements:
+  SVV-3: {{params: {OSV_SNAPSHOT_PARAMS}}}
+"""
 
 
 def write(path: Path, text: str) -> Path:

@@ -13,6 +13,8 @@ from sdl_gate.vex import vulnerability_waivers
 
 DEFAULT_MAX_PATCH_DAYS = 30
 DEFAULT_VULNDB_MAX_AGE_DAYS = 30
+#: A complete OSV export of PyPI holds many thousands of advisories; a few dozen cannot have covered an audit.
+DEFAULT_VULNDB_MIN_RECORDS = {"PyPI": 1000}
 _LISTED = 8
 _NO_DEPENDENCY = "the audit covered no dependency"
 
@@ -33,22 +35,105 @@ def _date(text: str) -> date | None:
         return None
 
 
-def _audit(check_input: CheckInput, name: str) -> Evidence | Finding:
-    """Return completed audit evidence in which every dependency was audited, or why it cannot be used."""
+def audit_gaps(payload: dict[str, Any]) -> list[str]:
+    """Why a completed audit cannot show the project's dependencies clean; empty when it can.
+
+    A dependency not audited (skipped, unpinned, missing from pip-audit's report), a lock or requirements
+    file that lists nothing beside sources that do (a decoy, or a file left behind), and an audit of no
+    dependency at all each leave the audit incomplete.
+    """
+    gaps: list[str] = []
+    sources = [s for s in payload.get("sources") or [] if isinstance(s, dict)]
+    empty = [str(s["path"]) for s in sources if s.get("entries") == 0 and s.get("kind") != "pyproject"]
+    listing = [str(s["path"]) for s in sources if int(s.get("components") or 0) > 0]
+    if empty and listing:
+        gaps.append(
+            f"{', '.join(empty)} list{'s' if len(empty) == 1 else ''} no dependency while {', '.join(listing)} "
+            "do, so the sources cannot be shown to agree; fill or remove the empty file"
+        )
+    dependencies = payload.get("dependencies") or []
+    not_audited = [
+        f"{d['name']}{' ' + d['version'] if d.get('version') else ''} ({d.get('reason')})"
+        for d in dependencies
+        if d.get("status") != "audited"
+    ]
+    if not_audited:
+        gaps.append("the audit left dependencies out, so it cannot show they are clean: " + _listing(not_audited))
+    elif not dependencies:
+        read = ", ".join(str(s["path"]) for s in sources) or "no dependency source"
+        verb = "lists" if len(sources) == 1 else "list"
+        gaps.append(
+            f"no dependency was audited ({read} {verb} none): an audit of nothing is not clean; if the product has "
+            "no third-party dependency, record that as the requirement's not_applicable justification in the policy"
+        )
+    return gaps
+
+
+def database_problem(
+    payload: dict[str, Any], today: date, max_age_days: int | None, min_records: dict[str, int] | None
+) -> str | None:
+    """Why the offline database an audit ran against cannot be trusted to be current and complete, or None.
+
+    Its age is the newest ``modified`` date of its records for the audited ecosystem, whenever it was
+    imported; it must hold at least the policy's minimum of records for that ecosystem.
+    """
+    database = payload.get("database")
+    if not payload.get("offline") or not isinstance(database, dict):
+        return None
+    ecosystem = str(payload.get("ecosystem") or "PyPI")
+    minimum = (min_records or DEFAULT_VULNDB_MIN_RECORDS).get(ecosystem, DEFAULT_VULNDB_MIN_RECORDS.get(ecosystem, 1))
+    limit = max_age_days or DEFAULT_VULNDB_MAX_AGE_DAYS
+    counts = {str(e.get("ecosystem")): e for e in database.get("ecosystems") or [] if isinstance(e, dict)}
+    if not counts:
+        return (
+            "the offline vulnerability database does not record its advisories per ecosystem (it was imported by "
+            "an earlier sdl-gate), so it cannot be shown to cover the audit; import it again with "
+            "`sdl-gate vulndb import`"
+        )
+    entry: dict[str, Any] = counts.get(ecosystem, {})
+    records = int(entry.get("records") or 0)
+    if records < minimum:
+        return (
+            f"the offline vulnerability database holds {records} {ecosystem} advisories, fewer than the {minimum} "
+            f"the policy requires (vulndb_min_records), so it cannot have covered the audit; import a complete "
+            f"{ecosystem} export (osv.dev's {ecosystem}/all.zip) with `sdl-gate vulndb import`"
+        )
+    newest_text = str(entry.get("newest_modified") or "")
+    newest = _date(newest_text)
+    if newest is None:
+        return f"the offline vulnerability database records no modification date for its {ecosystem} advisories"
+    if (newest - today).days > 1:
+        return (
+            f"the newest {ecosystem} advisory in the offline vulnerability database was modified {newest.isoformat()}, "
+            f"after {today.isoformat()}: its dates cannot be trusted"
+        )
+    if (today - newest).days > limit:
+        return (
+            f"the newest {ecosystem} advisory in the offline vulnerability database was modified {newest.isoformat()}, "
+            f"more than {limit} days before {today.isoformat()}: a database is as current as its records, whenever "
+            "it was imported; import a current OSV export with `sdl-gate vulndb import`"
+        )
+    return None
+
+
+def _completed(check_input: CheckInput, name: str) -> Evidence | Finding:
+    """Return audit evidence that completed, or the finding that says why there is none."""
     evidence = _single(check_input, EvidenceKind.VULNERABILITY_AUDIT, name)
     if isinstance(evidence, Finding):
         return evidence
-    payload = evidence.payload
-    if payload["status"] != "completed":
-        return check_input.finding(name, Outcome.NOT_AVAILABLE, str(payload["reason"]), (evidence.id,))
-    skipped = [f"{d['name']} ({d['reason']})" for d in payload["dependencies"] if d["status"] == "skipped"]
-    if skipped:
-        return check_input.finding(
-            name,
-            Outcome.NOT_AVAILABLE,
-            "the audit skipped dependencies, so it cannot show they are clean: " + _listing(skipped),
-            (evidence.id,),
-        )
+    if evidence.payload["status"] != "completed":
+        return check_input.finding(name, Outcome.NOT_AVAILABLE, str(evidence.payload["reason"]), (evidence.id,))
+    return evidence
+
+
+def _audit(check_input: CheckInput, name: str) -> Evidence | Finding:
+    """Return completed audit evidence in which every dependency was audited, or why it cannot be used."""
+    evidence = _completed(check_input, name)
+    if isinstance(evidence, Finding):
+        return evidence
+    gaps = audit_gaps(evidence.payload)
+    if gaps:
+        return check_input.finding(name, Outcome.NOT_AVAILABLE, "; ".join(gaps), (evidence.id,))
     return evidence
 
 
@@ -67,8 +152,24 @@ def _expired_waiver(check_input: CheckInput, vuln: dict[str, Any]) -> Waiver | N
 def _service(payload: dict[str, Any]) -> str:
     database = payload.get("database")
     if payload["offline"] and database:
-        return f"the offline OSV database ({database['records']} advisories, imported {database['imported_at']})"
+        ecosystem = str(payload.get("ecosystem") or "PyPI")
+        entry: dict[str, Any] = next(
+            (e for e in database.get("ecosystems") or [] if e.get("ecosystem") == ecosystem), {}
+        )
+        return (
+            f"the offline OSV database ({entry.get('records', 0)} {ecosystem} advisories of {database['records']}, "
+            f"newest modified {str(entry.get('newest_modified') or '-')[:10]})"
+        )
     return f"{payload['service']} at {payload['url']}"
+
+
+def _conflicts(payload: dict[str, Any]) -> str:
+    """The names the sources pin to different versions (all of them are audited or listed)."""
+    shown = [
+        f"{c['name']} " + ", ".join(f"{p['version']} ({', '.join(p['sources'])})" for p in c["pins"])
+        for c in payload.get("conflicts") or []
+    ]
+    return "; conflicting pins, each audited: " + _listing(shown) if shown else ""
 
 
 def sbom_quality() -> Criterion:
@@ -82,6 +183,16 @@ def sbom_quality() -> Criterion:
         payload = evidence.payload
         if payload["origin"] == "unavailable":
             return check_input.finding(name, Outcome.NOT_AVAILABLE, str(payload["reason"]), (evidence.id,))
+        if payload["components"] == 0:
+            read = ", ".join(payload["cross_checked_against"]) or "no dependency source"
+            return check_input.finding(
+                name,
+                Outcome.NOT_AVAILABLE,
+                f"the SBOM lists no component ({read}): an empty inventory shows nothing about the product's "
+                "third-party components",
+                (evidence.id,),
+                payload["path"],
+            )
         problems: list[str] = []
         blocking = [g for g in payload["gaps"] if g["element"] != "supplier"]
         problems += [f"{g['component'] or 'document'} lacks {g['element'].replace('_', ' ')}" for g in blocking]
@@ -108,7 +219,7 @@ def sbom_quality() -> Criterion:
             name,
             Outcome.PASS,
             f"{payload['origin']} CycloneDX {payload['spec_version']} SBOM with {payload['components']} components, "
-            f"NTIA minimum elements present, matches {against}{note}",
+            f"NTIA minimum elements present, matches {against}{note}{_conflicts(payload)}",
             (evidence.id,),
             where,
             examined=payload["components"],
@@ -129,22 +240,10 @@ def known_vulnerabilities() -> Criterion:
     name = "known_vulnerabilities"
 
     def evaluate(check_input: CheckInput) -> Finding:
-        evidence = _audit(check_input, name)
+        evidence = _completed(check_input, name)
         if isinstance(evidence, Finding):
             return evidence
         payload = evidence.payload
-        database = payload.get("database")
-        if payload["offline"] and database:
-            limit = check_input.policy.vulndb_max_age_days or DEFAULT_VULNDB_MAX_AGE_DAYS
-            imported = _date(str(database.get("imported_at") or ""))
-            if imported is None or (check_input.today - imported).days > limit:
-                return check_input.finding(
-                    name,
-                    Outcome.NOT_AVAILABLE,
-                    f"the offline vulnerability database was imported {database.get('imported_at')}, more than "
-                    f"{limit} days ago; re-import a current OSV export with `sdl-gate vulndb import`",
-                    (evidence.id,),
-                )
         open_items: list[str] = []
         waived: list[str] = []
         for vuln in payload["vulnerabilities"]:
@@ -154,19 +253,32 @@ def known_vulnerabilities() -> Criterion:
                 open_items.append(_label(vuln) + fix)
             else:
                 waived.append(f"{_label(vuln)} waived by {waiver.id}")
-        audited = _audited(evidence)
+        gaps = audit_gaps(payload)
+        policy = check_input.policy
+        stale = database_problem(payload, check_input.today, policy.vulndb_max_age_days, policy.vulndb_min_records)
         if open_items:
+            # What was found fails whatever else is wrong; what is wrong is said too.
+            caveat = "; ".join([*gaps, *([stale] if stale else [])])
             return check_input.finding(
                 name,
                 Outcome.FAIL,
                 f"{len(open_items)} known vulnerabilit{'y' if len(open_items) == 1 else 'ies'} without a waiver: "
-                + _listing(open_items),
+                + _listing(open_items)
+                + (f"; and the audit is incomplete: {caveat}" if caveat else "")
+                + _conflicts(payload),
                 (evidence.id,),
             )
+        if gaps:
+            return check_input.finding(name, Outcome.NOT_AVAILABLE, "; ".join(gaps), (evidence.id,))
+        if stale:
+            return check_input.finding(name, Outcome.NOT_AVAILABLE, stale, (evidence.id,))
+        audited = sum(1 for d in payload["dependencies"] if d["status"] == "audited")
         summary = f"{audited} dependencies audited against {_service(payload)}: no open known vulnerability"
         if waived:
             summary += "; waived: " + _listing(waived)
-        return check_input.finding(name, Outcome.PASS, summary, (evidence.id,), examined=audited)
+        return check_input.finding(
+            name, Outcome.PASS, summary + _conflicts(payload), (evidence.id,), examined=audited
+        )
 
     return Criterion(
         name,

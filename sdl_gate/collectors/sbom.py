@@ -13,12 +13,13 @@ from pydantic import BaseModel, ConfigDict
 
 from sdl_gate._files import resolve_inside, sha256_bytes
 from sdl_gate._tool import ToolUnavailable, run_tool
-from sdl_gate.collectors._deps import project_dependencies
+from sdl_gate.collectors._deps import SourceRead, project_dependencies
 from sdl_gate.collectors.base import SDL_GATE_TOOL, CollectContext
 from sdl_gate.errors import ConfigError, InputError
 from sdl_gate.evidence import Evidence, EvidenceKind, FileDigest, Subject, ToolInfo
 from sdl_gate.sbom.build import SpecVersion, build_sbom, product_from_pyproject
 from sdl_gate.sbom.quality import Gap, Mismatch, assess_sbom, cross_check, load_sbom
+from sdl_gate.sbom.sources import PinConflict
 
 
 class SbomOrigin(str, enum.Enum):
@@ -46,6 +47,8 @@ class SbomPayload(_Frozen):
     gaps: tuple[Gap, ...]
     cross_checked_against: tuple[str, ...]
     mismatches: tuple[Mismatch, ...]
+    sources: tuple[SourceRead, ...] = ()
+    conflicts: tuple[PinConflict, ...] = ()
 
 
 def sbom_timestamp(context: CollectContext, sources: list[Path]) -> datetime:
@@ -78,7 +81,7 @@ class SbomCollector:
         files = list(deps.files)
         config = context.project.config
         raw: str | None = None
-        sources = tuple(path for _, path in deps.sources)
+        sources = tuple(source.path for source in deps.sources)
         if config.sbom is not None:
             source = context.project.config_source or context.root / "pyproject.toml"
             try:
@@ -117,6 +120,7 @@ class SbomCollector:
                     gaps=(),
                     cross_checked_against=(),
                     mismatches=(),
+                    sources=deps.sources,
                 ),
             )
         report = assess_sbom(document)
@@ -132,6 +136,8 @@ class SbomCollector:
             gaps=report.gaps,
             cross_checked_against=sources,
             mismatches=mismatches,
+            sources=deps.sources,
+            conflicts=deps.conflicts,
         )
         return self._evidence(context, files, raw, payload)
 

@@ -8,29 +8,36 @@ from __future__ import annotations
 
 import enum
 import json
+import os
 import sys
 import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 from pydantic import BaseModel, ConfigDict
 
-from sdl_gate._files import read_bytes_limited
+from sdl_gate._files import canonical_json, read_bytes_limited
 from sdl_gate._tool import ToolUnavailable, run_tool
-from sdl_gate.collectors._deps import project_dependencies
+from sdl_gate.collectors._deps import SourceRead, project_dependencies
 from sdl_gate.collectors.base import CollectContext
+from sdl_gate.config import Project, SettingOrigin
 from sdl_gate.errors import InputError
 from sdl_gate.evidence import Evidence, EvidenceKind, Subject, ToolInfo
-from sdl_gate.sbom.sources import Inventory
+from sdl_gate.sbom.sources import Component, PinConflict
 from sdl_gate.vulndb.cvss import cvss3_base_score, rating
+from sdl_gate.vulndb.matching import PYPI
 from sdl_gate.vulndb.server import BackgroundServer
-from sdl_gate.vulndb.store import VulnDatabase, database_path, default_cache_dir
+from sdl_gate.vulndb.store import VulnDatabase, database_path, user_cache_dir
 
 DEFAULT_OSV_URL = "https://api.osv.dev/v1/query"
 AUDIT_TIMEOUT_SECONDS = 600.0
@@ -38,6 +45,8 @@ LOOKUP_TIMEOUT_SECONDS = 10.0
 LOOKUP_WORKERS = 8
 MAX_REPORT_BYTES = 64 * 1024 * 1024
 MAX_DESCRIPTION = 500
+#: pip-audit refuses two pins of one name in one run, so conflicting pins take one run each, up to this many.
+MAX_AUDIT_RUNS = 8
 
 
 class AuditStatus(str, enum.Enum):
@@ -52,6 +61,7 @@ class DependencyStatus(str, enum.Enum):
 
     AUDITED = "audited"
     SKIPPED = "skipped"
+    NOT_REPORTED = "not_reported"  # sent to pip-audit, but its report does not account for it
 
 
 class _Frozen(BaseModel):
@@ -90,12 +100,26 @@ class AuditedDependency(_Frozen):
     reason: str | None = None
 
 
+class EcosystemRecords(_Frozen):
+    """The advisories of one ecosystem in the database: how many are in force and when the newest changed."""
+
+    ecosystem: str
+    records: int
+    newest_modified: str | None
+
+
 class VulnDatabaseInfo(_Frozen):
-    """The offline database an audit ran against."""
+    """The offline database an audit ran against: which file exactly, what it holds and who chose it.
+
+    Its age is what its records say (``newest_modified`` per ecosystem), never when it was imported.
+    """
 
     records: int
     imported_at: str | None
     newest_modified: str | None
+    sha256: str
+    ecosystems: tuple[EcosystemRecords, ...]
+    chosen_by: SettingOrigin
 
 
 class AuditPayload(_Frozen):
@@ -105,9 +129,12 @@ class AuditPayload(_Frozen):
     reason: str | None
     service: str
     url: str
+    url_chosen_by: SettingOrigin
     offline: bool
+    ecosystem: str
     database: VulnDatabaseInfo | None
-    sources: tuple[dict[str, str], ...]
+    sources: tuple[SourceRead, ...]
+    conflicts: tuple[PinConflict, ...]
     dependencies: tuple[AuditedDependency, ...]
     vulnerabilities: tuple[Vulnerability, ...]
 
@@ -173,10 +200,22 @@ def _well_formed_vulns(vulns: Any) -> bool:
     return True
 
 
+def _same_version(reported: str, sent: str) -> bool:
+    try:
+        return Version(reported) == Version(sent)
+    except InvalidVersion:
+        return reported == sent
+
+
 def parse_report(
-    report: Any, inventory: Inventory, base: str
+    report: Any, sent: Sequence[Component], base: str
 ) -> tuple[list[AuditedDependency], list[Vulnerability]] | str:
-    """Read pip-audit's JSON report; return the dependencies and vulnerabilities, or why it is unusable."""
+    """Read pip-audit's JSON report of the pinned components ``sent`` to it; return the dependencies and
+    vulnerabilities, or why the report is unusable.
+
+    A component sent but not accounted for (neither audited at its version nor skipped with a reason) is
+    ``not_reported``: an audit that lost a dependency is incomplete, never clean.
+    """
     if not isinstance(report, dict) or not isinstance(report.get("dependencies"), list):
         return "pip-audit's JSON report has no dependencies list"
     for entry in report["dependencies"]:
@@ -186,23 +225,15 @@ def parse_report(
             return f"pip-audit's JSON report has a malformed vulnerability entry for {entry['name']!r}"
     dependencies: list[AuditedDependency] = []
     vulnerabilities: list[Vulnerability] = []
-    wanted = sorted(
-        {
-            str(vuln.get("id"))
-            for entry in report["dependencies"]
-            if isinstance(entry, dict)
-            for vuln in entry.get("vulns", []) or []
-            if isinstance(vuln, dict)
-        }
-    )
+    wanted = sorted({str(vuln.get("id")) for entry in report["dependencies"] for vuln in entry.get("vulns", []) or []})
     # Advisory look-ups are independent round trips; a few at a time keeps an online audit quick.
     with ThreadPoolExecutor(max_workers=LOOKUP_WORKERS) as pool:
         lookups = dict(zip(wanted, pool.map(lambda vuln_id: _lookup(base, vuln_id), wanted), strict=True))
+    accounted: dict[str, list[str | None]] = {}
     for entry in report["dependencies"]:
-        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
-            return "pip-audit's JSON report has a malformed dependency entry"
         name = entry["name"]
         if "skip_reason" in entry:
+            accounted.setdefault(canonicalize_name(name), []).append(None)
             dependencies.append(
                 AuditedDependency(
                     name=name, version=None, status=DependencyStatus.SKIPPED, reason=str(entry["skip_reason"])
@@ -210,6 +241,7 @@ def parse_report(
             )
             continue
         version = str(entry.get("version"))
+        accounted.setdefault(canonicalize_name(name), []).append(version)
         dependencies.append(AuditedDependency(name=name, version=version, status=DependencyStatus.AUDITED))
         for vuln in entry.get("vulns", []):
             vuln_id = str(vuln["id"])
@@ -228,38 +260,134 @@ def parse_report(
                     record_found=bool(record),
                 )
             )
-    audited = {d.name for d in dependencies}
-    for component in inventory.unpinned:
-        if component.key not in audited:
-            dependencies.append(
-                AuditedDependency(
-                    name=component.key,
-                    version=None,
-                    status=DependencyStatus.SKIPPED,
-                    reason="not pinned to an exact version; lock it (uv.lock, pylock.toml or name==version)",
-                )
+    for component in sent:
+        versions = accounted.get(component.key, [])
+        if None in versions or any(_same_version(v, str(component.version)) for v in versions if v is not None):
+            continue
+        dependencies.append(
+            AuditedDependency(
+                name=component.key,
+                version=component.version,
+                status=DependencyStatus.NOT_REPORTED,
+                reason="sent to pip-audit but missing from its report",
             )
-    dependencies.sort(key=lambda d: (d.name, d.version or ""))
-    vulnerabilities.sort(key=lambda v: (v.package, v.id))
+        )
     return dependencies, vulnerabilities
 
 
-def _cache_dir(context: CollectContext) -> Path:
-    configured = context.project.config.vulndb_dir
-    return context.root / configured if configured else default_cache_dir()
+def audit_runs(pinned: Sequence[Component]) -> tuple[list[list[Component]], list[Component]]:
+    """Split the pinned components into pip-audit runs with one version of each name per run.
+
+    Returns the runs and the components left over past :data:`MAX_AUDIT_RUNS` versions of one name.
+    """
+    runs: list[tuple[set[str], list[Component]]] = []
+    left_over: list[Component] = []
+    for component in pinned:
+        for names, members in runs:
+            if component.key not in names:
+                names.add(component.key)
+                members.append(component)
+                break
+        else:
+            if len(runs) < MAX_AUDIT_RUNS:
+                runs.append(({component.key}, [component]))
+            else:
+                left_over.append(component)
+    return [members for _, members in runs], left_over
+
+
+@dataclass(frozen=True)
+class DatabaseChoice:
+    """The cache directory of the offline database and who chose it, or why none may be used."""
+
+    cache_dir: Path | None
+    chosen_by: SettingOrigin
+    refused: str | None = None
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """Whether ``path`` lies in ``root``, as written (``..`` collapsed) or once symbolic links are followed."""
+    written = Path(os.path.normpath(path.absolute())).is_relative_to(os.path.normpath(root.absolute()))
+    try:
+        return written or path.resolve().is_relative_to(root.resolve())
+    except (OSError, ValueError):
+        return True  # what cannot be resolved cannot be shown to lie outside
+
+
+def choose_database(project: Project) -> DatabaseChoice:
+    """Choose the offline database: the operator's (option, environment), else the project's default, else the
+    user cache; a database inside the repository under assessment is used only when the operator names it."""
+    operator = project.operator
+    if operator.vulndb_dir is not None:
+        return DatabaseChoice(operator.vulndb_dir, operator.vulndb_dir_origin)
+    configured = project.config.vulndb_dir
+    if configured:
+        path = project.root / configured
+        if _inside(path, project.root):
+            return DatabaseChoice(
+                None,
+                SettingOrigin.PROJECT,
+                f"vulndb-dir = {configured!r} in [tool.sdl-gate] names a database inside the repository under "
+                "assessment, which a pull request could supply; it is not used. The operator names the database: "
+                "--vulndb-dir DIR, SDL_GATE_CACHE_DIR or the Action's offline-db input",
+            )
+        return DatabaseChoice(path, SettingOrigin.PROJECT)
+    default = user_cache_dir()
+    if _inside(default, project.root):
+        return DatabaseChoice(
+            None,
+            SettingOrigin.DEFAULT,
+            "the user cache directory lies inside the repository under assessment, which a pull request could "
+            "fill; the operator names the database: --vulndb-dir DIR, SDL_GATE_CACHE_DIR or the Action's "
+            "offline-db input",
+        )
+    return DatabaseChoice(default, SettingOrigin.DEFAULT)
+
+
+def _database_info(database: VulnDatabase, chosen_by: SettingOrigin) -> VulnDatabaseInfo:
+    status = database.status()
+    return VulnDatabaseInfo(
+        records=status.records,
+        imported_at=status.imported_at,
+        newest_modified=status.newest_modified,
+        sha256=database.digest(),
+        ecosystems=tuple(
+            EcosystemRecords(ecosystem=e.ecosystem, records=e.records, newest_modified=e.newest_modified)
+            for e in status.ecosystems
+        ),
+        chosen_by=chosen_by,
+    )
+
+
+@dataclass(frozen=True)
+class _RunOutcome:
+    """One pip-audit run: its raw report and what it said, or why it gave no usable answer."""
+
+    data: bytes | None
+    parsed: tuple[list[AuditedDependency], list[Vulnerability]] | None
+    failure: str | None
 
 
 class VulnerabilityCollector:
-    """Audits the pinned dependencies with pip-audit against OSV (or the offline database on loopback)."""
+    """Audits the pinned dependencies with pip-audit against OSV (or the offline database on loopback).
+
+    ``files``, when given, are the only dependency sources audited (the operator named them, as the
+    ``sdl-deps`` hook does); otherwise every source of the project is.
+    """
 
     kind = EvidenceKind.VULNERABILITY_AUDIT
 
+    def __init__(self, files: Sequence[Path] | None = None) -> None:
+        self.files = tuple(files) if files is not None else None
+
     def collect(self, context: CollectContext) -> Evidence:
         """Find the dependency sources, run pip-audit, and describe every dependency and vulnerability."""
-        config = context.project.config
-        deps = project_dependencies(context)
+        project = context.project
+        config = project.config
+        deps = project_dependencies(context, self.files)
         offline = config.offline
-        url = config.osv_url or DEFAULT_OSV_URL
+        url = project.operator.osv_url or DEFAULT_OSV_URL
+        url_chosen_by = project.operator.osv_url_origin
         query_url = url
         service = "osv"
         database_info: VulnDatabaseInfo | None = None
@@ -276,11 +404,14 @@ class VulnerabilityCollector:
                 reason=reason,
                 service=service,
                 url=url,
+                url_chosen_by=url_chosen_by,
                 offline=offline,
+                ecosystem=PYPI,
                 database=database_info,
-                sources=tuple({"kind": kind.value, "path": path} for kind, path in deps.sources),
-                dependencies=tuple(dependencies),
-                vulnerabilities=tuple(vulnerabilities),
+                sources=deps.sources,
+                conflicts=deps.conflicts,
+                dependencies=tuple(sorted(dependencies, key=lambda d: (d.name, d.version or "", d.status.value))),
+                vulnerabilities=tuple(sorted(vulnerabilities, key=lambda v: (v.package, v.version, v.id))),
             )
             return Evidence(
                 kind=self.kind,
@@ -298,64 +429,117 @@ class VulnerabilityCollector:
                 [],
                 [],
             )
+        if not offline and project.operator.osv_url is None and config.osv_url is not None:
+            return evidence(
+                AuditStatus.UNAVAILABLE,
+                "osv-url in [tool.sdl-gate] is not honoured: the repository under assessment could point the audit "
+                "at a service that answers 'no vulnerabilities'. The operator names another OSV service with "
+                "--osv-url URL or SDL_GATE_OSV_URL; remove osv-url from [tool.sdl-gate]",
+                [],
+                [],
+            )
         inventory = deps.inventory
         with ExitStack() as stack:
             if offline:
-                database = VulnDatabase(database_path(_cache_dir(context)))
-                status = database.status()
                 service = "osv-offline"
+                choice = choose_database(project)
+                if choice.cache_dir is None:
+                    return evidence(AuditStatus.UNAVAILABLE, choice.refused, [], [])
+                database = VulnDatabase(database_path(choice.cache_dir))
+                status = database.status()
                 if status.records == 0:
                     return evidence(
                         AuditStatus.UNAVAILABLE,
                         f"offline mode, but the vulnerability database at {status.path} is missing or empty; "
-                        "fix: `sdl-gate vulndb import SRC` with an OSV export (or set vulndb-dir)",
+                        "fix: `sdl-gate vulndb import SRC` with an OSV export, then pass its cache directory with "
+                        "--vulndb-dir or SDL_GATE_CACHE_DIR",
                         [],
                         [],
                     )
-                database_info = VulnDatabaseInfo(
-                    records=status.records, imported_at=status.imported_at, newest_modified=status.newest_modified
-                )
+                database_info = _database_info(database, choice.chosen_by)
                 server = stack.enter_context(BackgroundServer(database))
                 query_url = server.base_url + "/v1/query"
                 # The port changes every run; the recorded URL leaves it out so evidence ids stay stable.
                 url = "http://127.0.0.1:<ephemeral>/v1/query"
+                url_chosen_by = SettingOrigin.DEFAULT
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sdl-gate-audit-")))
-            pinned = inventory.pinned
-            if not pinned:
-                report: Any = {"dependencies": []}
-            else:
-                requirements = workdir / "requirements.txt"
-                requirements.write_text("".join(f"{c.key}=={c.version}\n" for c in pinned), encoding="utf-8")
-                output = workdir / "report.json"
-                argv = [
-                    sys.executable, "-m", "pip_audit",
-                    "--requirement", str(requirements),
-                    "--no-deps", "--disable-pip",
-                    "--format", "json", "--output", str(output),
-                    "--vulnerability-service", "osv", "--osv-url", query_url,
-                    "--aliases", "on", "--desc", "on",
-                    "--progress-spinner", "off",
-                    "--timeout", "15",
-                    "--cache-dir", str(workdir / "cache"),
-                ]  # fmt: skip
-                try:
-                    run = run_tool(argv, cwd=workdir, timeout=AUDIT_TIMEOUT_SECONDS)
-                except ToolUnavailable as exc:
-                    return evidence(AuditStatus.UNAVAILABLE, f"pip-audit could not run: {exc.reason}", [], [])
-                if run.returncode not in (0, 1) or not output.is_file():
-                    return evidence(AuditStatus.UNAVAILABLE, _failure_reason(run.stderr, service, url, offline), [], [])
-                try:
-                    data = read_bytes_limited(output, MAX_REPORT_BYTES)
-                    report = json.loads(data)
-                except (InputError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-                    return evidence(AuditStatus.UNAVAILABLE, f"pip-audit's JSON report is unreadable: {exc}", [], [])
-                raw = context.put_raw(data, "pip-audit.json")
-            parsed = parse_report(report, inventory, _api_base(query_url))
-            if isinstance(parsed, str):
-                return evidence(AuditStatus.UNAVAILABLE, parsed, [], [])
-            dependencies, vulnerabilities = parsed
+            runs, left_over = audit_runs(inventory.pinned)
+            dependencies: list[AuditedDependency] = [
+                AuditedDependency(
+                    name=component.key,
+                    version=None,
+                    status=DependencyStatus.SKIPPED,
+                    reason="not pinned to an exact version; lock it (uv.lock, pylock.toml or name==version)",
+                )
+                for component in inventory.unpinned
+            ]
+            dependencies += [
+                AuditedDependency(
+                    name=component.key,
+                    version=component.version,
+                    status=DependencyStatus.SKIPPED,
+                    reason=f"more than {MAX_AUDIT_RUNS} versions of {component.key} are pinned; not all were audited",
+                )
+                for component in left_over
+            ]
+            vulnerabilities: list[Vulnerability] = []
+            reports: list[bytes] = []
+            for number, members in enumerate(runs):
+                outcome = self._run(workdir / f"run-{number}", members, query_url, service, url, offline)
+                if outcome.data is not None:
+                    reports.append(outcome.data)
+                if outcome.failure is not None or outcome.parsed is None:
+                    if reports:
+                        raw = context.put_raw(_joined(reports), "pip-audit.json")
+                    return evidence(AuditStatus.UNAVAILABLE, outcome.failure, [], [])
+                dependencies += outcome.parsed[0]
+                vulnerabilities += outcome.parsed[1]
+            if reports:
+                raw = context.put_raw(_joined(reports), "pip-audit.json")
             return evidence(AuditStatus.COMPLETED, None, dependencies, vulnerabilities)
         raise AssertionError("unreachable")  # pragma: no cover - every path above returns
+
+    def _run(
+        self, workdir: Path, members: list[Component], query_url: str, service: str, url: str, offline: bool
+    ) -> _RunOutcome:
+        """Run pip-audit once over ``members`` (one version per name) and parse its report."""
+        workdir.mkdir()
+        requirements = workdir / "requirements.txt"
+        requirements.write_text("".join(f"{c.key}=={c.version}\n" for c in members), encoding="utf-8")
+        output = workdir / "report.json"
+        argv = [
+            sys.executable, "-m", "pip_audit",
+            "--requirement", str(requirements),
+            "--no-deps", "--disable-pip",
+            "--format", "json", "--output", str(output),
+            "--vulnerability-service", "osv", "--osv-url", query_url,
+            "--aliases", "on", "--desc", "on",
+            "--progress-spinner", "off",
+            "--timeout", "15",
+            "--cache-dir", str(workdir / "cache"),
+        ]  # fmt: skip
+        try:
+            run = run_tool(argv, cwd=workdir, timeout=AUDIT_TIMEOUT_SECONDS)
+        except ToolUnavailable as exc:
+            return _RunOutcome(None, None, f"pip-audit could not run: {exc.reason}")
+        if run.returncode not in (0, 1) or not output.is_file():
+            return _RunOutcome(None, None, _failure_reason(run.stderr, service, url, offline))
+        try:
+            data = read_bytes_limited(output, MAX_REPORT_BYTES)
+            report = json.loads(data)
+        except (InputError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+            return _RunOutcome(None, None, f"pip-audit's JSON report is unreadable: {exc}")
+        parsed = parse_report(report, members, _api_base(query_url))
+        if isinstance(parsed, str):
+            return _RunOutcome(data, None, parsed)
+        return _RunOutcome(data, parsed, None)
+
+
+def _joined(reports: list[bytes]) -> bytes:
+    """One run's report as pip-audit wrote it; several runs' reports as a JSON array of them."""
+    if len(reports) == 1:
+        return reports[0]
+    return canonical_json([json.loads(data) for data in reports]).encode("utf-8")
 
 
 def _failure_reason(stderr: str, service: str, url: str, offline: bool) -> str:

@@ -45,7 +45,13 @@ class Params(_Strict):
     )
     vulndb_max_age_days: PositiveInt | None = Field(
         default=None,
-        description="Offline vulnerability database imported longer ago than this is too old to trust (default 30).",
+        description="SVV-3: an offline vulnerability database whose newest advisory of the audited ecosystem was "
+        "modified longer ago than this is too old to trust, whenever it was imported (default 30).",
+    )
+    vulndb_min_records: dict[str, PositiveInt] | None = Field(
+        default=None,
+        description="SVV-3: the fewest advisories (not withdrawn) an offline vulnerability database must hold for "
+        "an ecosystem to have covered an audit of it, by OSV ecosystem name (default {PyPI: 1000}).",
     )
     severity_threshold: Threshold | None = Field(
         default=None, description="Static-analysis findings of this severity or higher block (default low)."
@@ -145,6 +151,7 @@ class ResolvedRequirement:
     max_age_days: int | None
     max_patch_days: int | None = None
     vulndb_max_age_days: int | None = None
+    vulndb_min_records: dict[str, int] | None = None
     severity_threshold: Threshold | None = None
     confidence_threshold: Threshold | None = None
     sast_allowed_skips: tuple[str, ...] | None = None
@@ -172,6 +179,8 @@ class ResolvedRequirement:
             params["max_patch_days"] = self.max_patch_days
         if self.vulndb_max_age_days is not None:
             params["vulndb_max_age_days"] = self.vulndb_max_age_days
+        if self.vulndb_min_records is not None:
+            params["vulndb_min_records"] = dict(sorted(self.vulndb_min_records.items()))
         if self.severity_threshold is not None:
             params["severity_threshold"] = self.severity_threshold.value
         if self.confidence_threshold is not None:

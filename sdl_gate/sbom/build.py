@@ -83,17 +83,21 @@ def build_sbom(inventory: Inventory, product: Product, *, spec: SpecVersion, tim
     )
     metadata.tools.components.add(tool)
     bom = Bom(serial_number=serial_for(inventory, product, spec, timestamp), metadata=metadata)
-    by_key: dict[str, CdxComponent] = {}
+    # Two pins of one name (conflicting sources, uv's forked resolutions) are two components; a dependency
+    # named in the graph points at every version of that name.
+    by_name: dict[str, list[CdxComponent]] = {}
+    made: list[tuple[Component, CdxComponent]] = []
     for component in inventory.components:
-        by_key[component.key] = _cdx_component(
+        cdx = _cdx_component(
             component, licenses, HashType, HashAlgorithm, CdxComponent, ComponentType, OrganizationalEntity, PackageURL
         )
-        bom.components.add(by_key[component.key])
+        bom.components.add(cdx)
+        by_name.setdefault(component.key, []).append(cdx)
+        made.append((component, cdx))
     direct = _direct(inventory)
-    bom.register_dependency(root, [by_key[k] for k in direct if k in by_key])
-    for component in inventory.components:
-        targets = [by_key[d] for d in component.dependencies if d in by_key]
-        bom.register_dependency(by_key[component.key], targets)
+    bom.register_dependency(root, [cdx for key in direct for cdx in by_name.get(key, [])])
+    for component, cdx in made:
+        bom.register_dependency(cdx, [target for d in component.dependencies for target in by_name.get(d, [])])
     outputter_class = JsonV1Dot6 if spec is SpecVersion.V1_6 else JsonV1Dot5
     text = outputter_class(bom).output_as_string()
     document = json.loads(text)
@@ -105,9 +109,10 @@ def build_sbom(inventory: Inventory, product: Product, *, spec: SpecVersion, tim
 def _direct(inventory: Inventory) -> list[str]:
     """The product's direct dependencies: components nothing else in the inventory depends on."""
     needed = {d for c in inventory.components for d in c.dependencies}
+    keys = list(dict.fromkeys(c.key for c in inventory.components))
     if not inventory.graph:
-        return [c.key for c in inventory.components]
-    return [c.key for c in inventory.components if c.key not in needed] or [c.key for c in inventory.components]
+        return keys
+    return [key for key in keys if key not in needed] or keys
 
 
 def _cdx_component(

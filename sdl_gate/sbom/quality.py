@@ -135,28 +135,58 @@ def assess_sbom(document: dict[str, Any]) -> SbomReport:
 
 
 def cross_check(report: SbomReport, source: Inventory) -> tuple[Mismatch, ...]:
-    """Compare the SBOM's components with a lock file or environment: missing, extra, other versions."""
-    in_sbom: dict[str, str | None] = {canonicalize_name(c.name): c.version for c in report.components if c.name}
-    in_source: dict[str, str | None] = {c.key: c.version for c in source.components}
+    """Compare the SBOM's components with a lock file or environment: missing, extra, other versions.
+
+    A name may carry several versions (sources that pin it differently): each pinned version must be in the
+    SBOM, and each version the SBOM lists must be pinned by the source.
+    """
+    in_sbom: dict[str, set[str | None]] = {}
+    for component in report.components:
+        if component.name:
+            in_sbom.setdefault(canonicalize_name(component.name), set()).add(component.version)
+    in_source: dict[str, set[str | None]] = {}
+    for item in source.components:
+        in_source.setdefault(item.key, set()).add(item.version)
     mismatches: list[Mismatch] = []
     for name in sorted(set(in_sbom) | set(in_source)):
         if name not in in_sbom:
-            mismatches.append(
-                Mismatch(
-                    name=name, kind=MismatchKind.MISSING_FROM_SBOM, sbom_version=None, source_version=in_source[name]
+            for version in _ordered(in_source[name]):
+                mismatches.append(
+                    Mismatch(name=name, kind=MismatchKind.MISSING_FROM_SBOM, sbom_version=None, source_version=version)
                 )
-            )
-        elif name not in in_source:
-            mismatches.append(
-                Mismatch(name=name, kind=MismatchKind.NOT_IN_SOURCE, sbom_version=in_sbom[name], source_version=None)
-            )
-        elif in_source[name] is not None and in_sbom[name] != in_source[name]:
+            continue
+        if name not in in_source:
+            for version in _ordered(in_sbom[name]):
+                mismatches.append(
+                    Mismatch(name=name, kind=MismatchKind.NOT_IN_SOURCE, sbom_version=version, source_version=None)
+                )
+            continue
+        pinned = in_source[name] - {None}
+        if not pinned:
+            continue  # the source names it without a version: nothing to compare
+        listed = in_sbom[name]
+        if pinned == listed:
+            continue
+        if len(pinned) == 1 and len(listed) == 1:
             mismatches.append(
                 Mismatch(
                     name=name,
                     kind=MismatchKind.VERSION_MISMATCH,
-                    sbom_version=in_sbom[name],
-                    source_version=in_source[name],
+                    sbom_version=next(iter(listed)),
+                    source_version=next(iter(pinned)),
                 )
             )
+            continue
+        for version in _ordered(pinned - listed):
+            mismatches.append(
+                Mismatch(name=name, kind=MismatchKind.MISSING_FROM_SBOM, sbom_version=None, source_version=version)
+            )
+        for version in _ordered(listed - pinned):
+            mismatches.append(
+                Mismatch(name=name, kind=MismatchKind.NOT_IN_SOURCE, sbom_version=version, source_version=None)
+            )
     return tuple(mismatches)
+
+
+def _ordered(versions: set[str | None]) -> list[str | None]:
+    return sorted(versions, key=lambda v: v or "")

@@ -7,6 +7,8 @@ import json
 import re
 import sys
 from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -71,12 +73,19 @@ class Component(_Frozen):
 
 
 class Inventory(_Frozen):
-    """The components one source declares, sorted by name; ``graph`` says whether dependencies are known."""
+    """The components one source declares, sorted by name; ``graph`` says whether dependencies are known.
+
+    ``entries`` counts what the source lists, the project's own entries included (``-e .``, uv's virtual
+    project), so a source that lists nothing can be told from one that lists only the project itself.
+    ``includes`` are the files read through ``-r`` (absolute paths, in reading order).
+    """
 
     kind: SourceKind
     path: str | None
     components: tuple[Component, ...]
     graph: bool
+    entries: int = 0
+    includes: tuple[str, ...] = ()
 
     @property
     def pinned(self) -> tuple[Component, ...]:
@@ -90,10 +99,11 @@ class Inventory(_Frozen):
 
 
 def _sorted(components: Iterable[Component]) -> tuple[Component, ...]:
-    unique: dict[str, Component] = {}
+    # One entry per (name, version): two pins of one name are two components, both audited and listed.
+    unique: dict[tuple[str, str], Component] = {}
     for component in components:
-        unique.setdefault(component.key, component)
-    return tuple(sorted(unique.values(), key=lambda c: c.key))
+        unique.setdefault((component.key, component.version or ""), component)
+    return tuple(sorted(unique.values(), key=lambda c: (c.key, c.version or "")))
 
 
 def exact_version(requirement: Requirement) -> str | None:
@@ -120,43 +130,129 @@ def _logical_lines(text: str) -> Iterable[tuple[int, str]]:
         yield start, buffer
 
 
-def _requirements(path: Path, depth: int, seen: set[Path]) -> list[Component]:
+class IncludeKind(str, enum.Enum):
+    """The pip options of a requirements file that name another file."""
+
+    REQUIREMENT = "-r"  # its requirements are read as if written here
+    CONSTRAINT = "-c"  # limits versions, names no component: confined, never read
+
+
+_INCLUDE_OPTIONS = (
+    ("--requirement", IncludeKind.REQUIREMENT),
+    ("--constraint", IncludeKind.CONSTRAINT),
+    ("-r", IncludeKind.REQUIREMENT),
+    ("-c", IncludeKind.CONSTRAINT),
+)
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(//|[^\\/])")
+
+
+def _include(line: str) -> tuple[IncludeKind, str] | None:
+    """Return the kind and target of a ``-r``/``-c`` line (``-r x``, ``-rx``, ``--requirement=x``), else None."""
+    for option, kind in _INCLUDE_OPTIONS:
+        if not line.startswith(option):
+            continue
+        rest = line[len(option) :]
+        if option.startswith("--") and rest and rest[0] not in " \t=":
+            continue  # --requirements-foo is another option
+        return kind, rest.lstrip(" \t=").strip()
+    return None
+
+
+@dataclass
+class _Reading:
+    """What reading one requirements file and its includes found."""
+
+    root: Path
+    seen: set[Path] = dataclass_field(default_factory=set)
+    components: list[Component] = dataclass_field(default_factory=list)
+    entries: int = 0
+    includes: list[str] = dataclass_field(default_factory=list)
+
+
+def _confined(reading: _Reading, source: Path, line: int, kind: IncludeKind, target: str) -> Path:
+    """Resolve an include against the including file; refuse anything that is not a file inside the project.
+
+    The messages name the including file, its line and the option, never the target's content: a target
+    outside the project (``/proc/self/environ``, a symlink out) is refused before anything reads it.
+    """
+    option = kind.value
+    if not target:
+        raise InputError(f"{option} names no file", path=source, line=line)
+    if _URL.match(target):
+        raise InputError(f"{option} names a URL; includes must be files inside the project", path=source, line=line)
+    candidate = Path(target)
+    if candidate.is_absolute() or target.startswith(("/", "\\", "~")):
+        raise InputError(
+            f"{option} names an absolute path; includes must be relative and inside the project",
+            path=source,
+            line=line,
+        )
+    try:
+        resolved = (source.parent / candidate).resolve()
+        root = reading.root.resolve()
+    except (OSError, ValueError) as exc:  # a NUL byte in an include, a symlink loop
+        raise InputError(f"cannot read requirements file: {exc}", path=source, line=line) from None
+    if not resolved.is_relative_to(root):
+        raise InputError(
+            f"{option} names a file outside the project (through .. or a symbolic link); refused",
+            path=source,
+            line=line,
+        )
+    if kind is IncludeKind.REQUIREMENT and not resolved.is_file():
+        raise InputError(f"{option} names a file that does not exist in the project", path=source, line=line)
+    return resolved
+
+
+def _requirements(path: Path, depth: int, reading: _Reading) -> None:
     try:
         resolved = path.resolve()
     except (OSError, ValueError) as exc:  # a NUL byte in an include, a symlink loop
         raise InputError(f"cannot read requirements file: {exc}", path=path) from None
-    if resolved in seen:
-        return []
-    seen.add(resolved)
+    if resolved in reading.seen:
+        return
+    reading.seen.add(resolved)
     text = read_text_limited(path)
-    components: list[Component] = []
     for number, raw in _logical_lines(text):
         line = re.sub(r"(^|\s)#.*$", "", raw).strip()
         if not line:
             continue
-        if line.startswith(("-r ", "--requirement ", "-r", "--requirement=")):
-            target = re.sub(r"^(-r|--requirement)[=\s]*", "", line).strip()
+        include = _include(line)
+        if include is not None:
+            kind, target = include
+            included = _confined(reading, path, number, kind, target)
+            if kind is IncludeKind.CONSTRAINT:
+                continue
             if depth >= MAX_INCLUDE_DEPTH:
                 raise InputError("requirements includes nest too deeply", path=path, line=number)
-            components += _requirements(path.parent / target, depth + 1, seen)
+            if included not in reading.seen:
+                reading.includes.append(str(included))
+            _requirements(included, depth + 1, reading)
             continue
         editable = line.startswith(("-e", "--editable"))
         target = re.sub(r"^(-e|--editable)[=\s]*", "", line) if editable else line
         if editable or re.match(r"^[a-z+]+://", target) or target.startswith((".", "/", "file:")):
+            reading.entries += 1
             egg = re.search(r"#egg=([A-Za-z0-9._-]+)", target)
             if egg is not None:
                 # A VCS or URL checkout: a component, but without a released version to audit.
-                components.append(Component(name=egg.group(1), version=None))
+                reading.components.append(Component(name=egg.group(1), version=None))
             continue  # a local path is the project's own code, not an externally provided component
         if line.startswith("-"):
-            continue  # --index-url, -c constraints and other pip options do not name components
+            continue  # --index-url and other pip options do not name components
         spec, _, options = line.partition(" --")
         try:
             requirement = Requirement(spec.strip())
-        except InvalidRequirement as exc:
-            raise InputError(f"not a valid requirement: {exc}", path=path, line=number) from None
+        except InvalidRequirement:
+            # packaging's message quotes the line; the file and line number are enough to find it.
+            raise InputError(
+                "not a valid requirement (expected NAME[extras] with a version specifier, a URL, "
+                "an -r/-c include or a pip option)",
+                path=path,
+                line=number,
+            ) from None
+        reading.entries += 1
         if requirement.url:
-            components.append(Component(name=requirement.name, version=None))
+            reading.components.append(Component(name=requirement.name, version=None))
             continue
         hashes = tuple(
             sorted(
@@ -164,17 +260,29 @@ def _requirements(path: Path, depth: int, seen: set[Path]) -> list[Component]:
                 key=lambda h: (h.alg, h.value),
             )
         )
-        components.append(Component(name=requirement.name, version=exact_version(requirement), hashes=hashes))
-    return components
+        reading.components.append(Component(name=requirement.name, version=exact_version(requirement), hashes=hashes))
 
 
-def from_requirements(path: Path) -> Inventory:
-    """Read a requirements file (``-r`` includes followed, ``--hash`` values kept)."""
+def from_requirements(path: Path, root: Path | None = None) -> Inventory:
+    """Read a requirements file, following ``-r`` includes inside ``root`` (default: the file's directory).
+
+    ``--hash`` values are kept; ``-c`` constraint files must lie inside ``root`` too but name no component.
+    """
+    reading = _Reading(root=root if root is not None else path.parent)
+    try:
+        inside = path.resolve().is_relative_to(reading.root.resolve())
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read requirements file: {exc}", path=path) from None
+    if not inside:
+        raise InputError("requirements file is outside the project (through a symbolic link); refused", path=path)
+    _requirements(path, 0, reading)
     return Inventory(
         kind=SourceKind.REQUIREMENTS,
         path=str(path),
-        components=_sorted(_requirements(path, 0, set())),
+        components=_sorted(reading.components),
         graph=False,
+        entries=reading.entries,
+        includes=tuple(reading.includes),
     )
 
 
@@ -183,11 +291,11 @@ def _toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        # Python < 3.14 puts the position only in the message: "... (at line 3, column 10)".
+        # Python < 3.14 puts the position only in the message: "... (at line 3, column 10)". The rest of the
+        # message can quote keys and characters of the file, so only the line is reported.
         found = re.search(r"\(at line (\d+), column \d+\)", str(exc))
         line = int(found.group(1)) if found else getattr(exc, "lineno", None)
-        message = str(exc).split(" (at line", 1)[0]
-        raise InputError(f"lock file does not parse: {message}", path=path, line=line) from None
+        raise InputError("lock file does not parse as TOML", path=path, line=line) from None
 
 
 def _str(value: Any, path: Path, where: str) -> str:
@@ -236,7 +344,9 @@ def from_uv_lock(path: Path) -> Inventory:
                 dependencies=tuple(sorted(set(dependencies))),
             )
         )
-    return Inventory(kind=SourceKind.UV_LOCK, path=str(path), components=_sorted(components), graph=True)
+    return Inventory(
+        kind=SourceKind.UV_LOCK, path=str(path), components=_sorted(components), graph=True, entries=len(packages)
+    )
 
 
 def from_pylock(path: Path) -> Inventory:
@@ -271,7 +381,9 @@ def from_pylock(path: Path) -> Inventory:
                 dependencies=tuple(sorted(set(dependencies))),
             )
         )
-    return Inventory(kind=SourceKind.PYLOCK, path=str(path), components=_sorted(components), graph=has_graph)
+    return Inventory(
+        kind=SourceKind.PYLOCK, path=str(path), components=_sorted(components), graph=has_graph, entries=len(packages)
+    )
 
 
 def from_pyproject(path: Path) -> Inventory:
@@ -285,12 +397,16 @@ def from_pyproject(path: Path) -> Inventory:
     for index, text in enumerate(declared):
         try:
             requirement = Requirement(str(text))
-        except InvalidRequirement as exc:
+        except InvalidRequirement:
             raise InputError(
-                f"not a valid requirement: {exc}", path=path, location=f"project.dependencies[{index}]"
+                "not a valid requirement (expected NAME[extras] with a version specifier)",
+                path=path,
+                location=f"project.dependencies[{index}]",
             ) from None
         components.append(Component(name=requirement.name, version=exact_version(requirement)))
-    return Inventory(kind=SourceKind.PYPROJECT, path=str(path), components=_sorted(components), graph=False)
+    return Inventory(
+        kind=SourceKind.PYPROJECT, path=str(path), components=_sorted(components), graph=False, entries=len(declared)
+    )
 
 
 def _licenses(meta: Any) -> tuple[str, ...]:
@@ -365,18 +481,23 @@ def interpreter_paths(python: str) -> list[str]:
     return [str(p) for p in paths if p]
 
 
-def load_source(kind: SourceKind, path: Path | None) -> Inventory:
-    """Load an inventory of ``kind`` from ``path`` (environment needs no path)."""
+def load_source(kind: SourceKind, path: Path | None, root: Path | None = None) -> Inventory:
+    """Load an inventory of ``kind`` from ``path`` (environment needs no path); includes stay inside ``root``."""
     match kind:
         case SourceKind.ENVIRONMENT:
             return from_environment()
-        case SourceKind.REQUIREMENTS | SourceKind.UV_LOCK | SourceKind.PYLOCK | SourceKind.PYPROJECT:
+        case SourceKind.REQUIREMENTS:
+            if path is None:
+                raise InputError("a requirements source needs a file")
+            if not path.is_file():
+                raise InputError("file not found", path=path)
+            return from_requirements(path, root)
+        case SourceKind.UV_LOCK | SourceKind.PYLOCK | SourceKind.PYPROJECT:
             if path is None:
                 raise InputError(f"a {kind.value} source needs a file")
             if not path.is_file():
                 raise InputError("file not found", path=path)
             loaders = {
-                SourceKind.REQUIREMENTS: from_requirements,
                 SourceKind.UV_LOCK: from_uv_lock,
                 SourceKind.PYLOCK: from_pylock,
                 SourceKind.PYPROJECT: from_pyproject,
@@ -396,29 +517,114 @@ def lock_kind(path: Path) -> SourceKind:
     raise InputError("not a known lock file (uv.lock, pylock.toml, pylock.*.toml, requirements*.txt)", path=path)
 
 
-def discover(root: Path, configured: Iterable[str] = ()) -> list[tuple[SourceKind, Path]]:
-    """Find the dependency sources: the configured ones, else uv.lock, pylock.toml, requirements*.txt, pyproject."""
-    configured = list(configured)
-    if configured:
-        return [(lock_kind(root / item), root / item) for item in configured]
-    for name in ("uv.lock", "pylock.toml"):
-        if (root / name).is_file():
-            return [(lock_kind(root / name), root / name)]
-    requirements = sorted(p for p in root.glob("requirements*.txt") if p.is_file())
-    if requirements:
-        return [(SourceKind.REQUIREMENTS, p) for p in requirements]
-    if (root / "pyproject.toml").is_file():
-        return [(SourceKind.PYPROJECT, root / "pyproject.toml")]
-    return []
+class SourceReason(str, enum.Enum):
+    """Why a dependency source was read."""
+
+    GIVEN = "given"  # named by the operator (``sdl-gate deps FILES``, ``sbom --file``)
+    CONFIGURED = "configured"  # listed in dependency-files
+    DISCOVERED = "discovered"  # found by its name in the project root
+
+
+@dataclass(frozen=True)
+class FoundSource:
+    """A dependency source to read, and why."""
+
+    kind: SourceKind
+    path: Path
+    reason: SourceReason
+
+
+def discover(root: Path, configured: Iterable[str] = ()) -> list[FoundSource]:
+    """Find every dependency source: the configured ones, every uv.lock, pylock*.toml and requirements*.txt in
+    the project root, and pyproject.toml when it declares dependencies or is the only source.
+
+    Configured files add to what is found, never replace it: a file the project names cannot hide another.
+    """
+    found: dict[Path, FoundSource] = {}
+    for item in configured:
+        path = root / item
+        found.setdefault(path, FoundSource(lock_kind(path), path, SourceReason.CONFIGURED))
+    candidates = [root / "uv.lock", root / "pylock.toml"]
+    candidates += sorted(p for p in root.glob("pylock.*.toml"))
+    candidates += sorted(p for p in root.glob("requirements*.txt"))
+    for path in candidates:
+        if path.is_file() and path not in found:
+            found[path] = FoundSource(lock_kind(path), path, SourceReason.DISCOVERED)
+    pyproject = root / "pyproject.toml"
+    # Declaring no dependency, it adds nothing beside other sources; alone, it says the product has none.
+    if pyproject.is_file() and (not found or _declares_dependencies(pyproject)):
+        found[pyproject] = FoundSource(SourceKind.PYPROJECT, pyproject, SourceReason.DISCOVERED)
+    return list(found.values())
+
+
+def _declares_dependencies(path: Path) -> bool:
+    """Whether ``[project].dependencies`` lists anything (a file that does not parse is read, to report it)."""
+    try:
+        project = tomllib.loads(read_text_limited(path)).get("project")
+    except (tomllib.TOMLDecodeError, InputError):
+        return True
+    return isinstance(project, dict) and bool(project.get("dependencies"))
+
+
+def _declared_ranges_resolved(inventories: list[Inventory]) -> list[Inventory]:
+    """Keep only the exact pins of ``[project].dependencies`` when a lock or requirements file is also read.
+
+    Its ranges are what those files resolve; only when it is the sole source are they the inventory (and
+    then, unpinned, they cannot be audited exactly).
+    """
+    if all(inv.kind is SourceKind.PYPROJECT for inv in inventories):
+        return inventories
+    return [
+        inv.model_copy(update={"components": inv.pinned}) if inv.kind is SourceKind.PYPROJECT else inv
+        for inv in inventories
+    ]
 
 
 def merge(inventories: list[Inventory]) -> Inventory:
-    """Merge several inventories of one project into one (first source wins for a duplicate name)."""
+    """Merge the inventories of one project's sources into one: every (name, version) of every source kept."""
+    inventories = _declared_ranges_resolved(inventories)
     if len(inventories) == 1:
         return inventories[0]
     components = [c for inv in inventories for c in inv.components]
     kind = inventories[0].kind if inventories else SourceKind.PYPROJECT
     paths = ", ".join(str(inv.path) for inv in inventories if inv.path)
     return Inventory(
-        kind=kind, path=paths or None, components=_sorted(components), graph=all(i.graph for i in inventories)
+        kind=kind,
+        path=paths or None,
+        components=_sorted(components),
+        graph=all(i.graph for i in inventories),
+        entries=sum(i.entries for i in inventories),
+        includes=tuple(path for inv in inventories for path in inv.includes),
+    )
+
+
+class Pin(_Frozen):
+    """One exact version of a component and the sources that pin it."""
+
+    version: str
+    sources: tuple[str, ...]
+
+
+class PinConflict(_Frozen):
+    """A component pinned to different versions by the sources of one project (all of them are audited)."""
+
+    name: str
+    pins: tuple[Pin, ...]
+
+
+def pin_conflicts(inventories: list[tuple[str, Inventory]]) -> tuple[PinConflict, ...]:
+    """Return the components that ``(label, inventory)`` pairs pin to more than one version."""
+    versions: dict[str, dict[str, list[str]]] = {}
+    for label, inventory in inventories:
+        for component in inventory.pinned:
+            labels = versions.setdefault(component.key, {}).setdefault(str(component.version), [])
+            if label not in labels:
+                labels.append(label)
+    return tuple(
+        PinConflict(
+            name=name,
+            pins=tuple(Pin(version=v, sources=tuple(sorted(by_version[v]))) for v in sorted(by_version)),
+        )
+        for name, by_version in sorted(versions.items())
+        if len(by_version) > 1
     )

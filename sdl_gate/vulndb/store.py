@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sdl_gate._files import sha256_file
 from sdl_gate.vulndb.matching import Affected, normalise_name, parse_record_affected, record_affects
 
 DB_FILENAME = "osv.sqlite3"
 MAX_PARSED_CACHE = 50_000
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -32,20 +33,27 @@ CREATE INDEX IF NOT EXISTS affected_package ON affected (package);
 CREATE INDEX IF NOT EXISTS affected_vuln ON affected (vuln_id);
 CREATE TABLE IF NOT EXISTS aliases (vuln_id TEXT NOT NULL, alias TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS aliases_vuln ON aliases (vuln_id);
+CREATE TABLE IF NOT EXISTS ecosystems (vuln_id TEXT NOT NULL, ecosystem TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS ecosystems_vuln ON ecosystems (vuln_id);
 """
 
 # Which id of a merged group is shown first: the PyPI advisory database's own ids, then GitHub's, then CVE.
 _PREFERENCE = ("PYSEC-", "GHSA-", "OSV-")
 
 
-def default_cache_dir() -> Path:
-    """Return the cache directory: ``SDL_GATE_CACHE_DIR``, else ``$XDG_CACHE_HOME/sdl-gate``, else ``~/.cache``."""
-    explicit = os.environ.get("SDL_GATE_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
+def user_cache_dir() -> Path:
+    """Return the user's cache directory: ``$XDG_CACHE_HOME/sdl-gate``, else ``~/.cache/sdl-gate``."""
     xdg = os.environ.get("XDG_CACHE_HOME")
     base = Path(xdg) if xdg else Path.home() / ".cache"
     return base / "sdl-gate"
+
+
+def default_cache_dir() -> Path:
+    """Return the cache directory: ``SDL_GATE_CACHE_DIR``, else :func:`user_cache_dir`."""
+    explicit = os.environ.get("SDL_GATE_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    return user_cache_dir()
 
 
 def database_path(cache_dir: Path) -> Path:
@@ -54,8 +62,21 @@ def database_path(cache_dir: Path) -> Path:
 
 
 @dataclass(frozen=True)
+class EcosystemStatus:
+    """The advisories of one ecosystem (``PyPI``, ``npm``, ``Debian``): how many are in force, the newest change."""
+
+    ecosystem: str
+    records: int
+    newest_modified: str | None
+
+
+@dataclass(frozen=True)
 class DatabaseStatus:
-    """What the database holds: advisory count, when it was last imported, the newest advisory change."""
+    """What the database holds: advisory count, when it was last imported, the newest advisory change.
+
+    ``ecosystems`` counts the advisories in force (not withdrawn) per ecosystem; it is empty for a database
+    written before they were recorded (import again).
+    """
 
     path: str
     records: int
@@ -63,6 +84,7 @@ class DatabaseStatus:
     imported_at: str | None
     newest_modified: str | None
     source: str | None
+    ecosystems: tuple[EcosystemStatus, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,6 +95,18 @@ class StoredRecord:
     record: dict[str, Any]
     affected: tuple[Affected, ...]
     aliases: frozenset[str]
+
+
+def record_ecosystems(record: Mapping[str, Any]) -> set[str]:
+    """Return the ecosystems a record's ``affected[]`` entries name, without their release (``Debian:7``)."""
+    found: set[str] = set()
+    entries = record.get("affected")
+    for entry in entries if isinstance(entries, list) else []:
+        package = entry.get("package") if isinstance(entry, Mapping) else None
+        ecosystem = package.get("ecosystem") if isinstance(package, Mapping) else None
+        if isinstance(ecosystem, str) and ecosystem.strip():
+            found.add(ecosystem.split(":", 1)[0].strip())
+    return found
 
 
 def _preference(vuln_id: str) -> tuple[int, str]:
@@ -134,9 +168,13 @@ class VulnDatabase:
             db.executescript(_SCHEMA)
             db.execute("BEGIN IMMEDIATE")
             try:
+                stored = dict(db.execute("SELECT key, value FROM meta").fetchall()).get("schema_version")
+                if stored is not None and stored != SCHEMA_VERSION:
+                    _backfill_ecosystems(db)
                 for vuln_id, record in records.items():
                     db.execute("DELETE FROM affected WHERE vuln_id = ?", (vuln_id,))
                     db.execute("DELETE FROM aliases WHERE vuln_id = ?", (vuln_id,))
+                    db.execute("DELETE FROM ecosystems WHERE vuln_id = ?", (vuln_id,))
                     db.execute(
                         "INSERT OR REPLACE INTO vulns (id, modified, published, withdrawn, record) "
                         "VALUES (?, ?, ?, ?, ?)",
@@ -152,6 +190,10 @@ class VulnDatabase:
                     db.executemany(
                         "INSERT INTO affected (vuln_id, package) VALUES (?, ?)",
                         [(vuln_id, package) for package in sorted(packages)],
+                    )
+                    db.executemany(
+                        "INSERT INTO ecosystems (vuln_id, ecosystem) VALUES (?, ?)",
+                        [(vuln_id, ecosystem) for ecosystem in sorted(record_ecosystems(record))],
                     )
                     aliases = {str(a) for a in record.get("aliases", []) or []}
                     db.executemany(
@@ -178,9 +220,26 @@ class VulnDatabase:
                 meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
             except sqlite3.DatabaseError:
                 return DatabaseStatus(str(self.path), 0, 0, None, None, None)
+            try:
+                rows = db.execute(
+                    "SELECT e.ecosystem, SUM(v.withdrawn IS NULL), MAX(v.modified) "
+                    "FROM ecosystems e JOIN vulns v ON v.id = e.vuln_id GROUP BY e.ecosystem ORDER BY e.ecosystem"
+                ).fetchall()
+            except sqlite3.DatabaseError:  # written before ecosystems were recorded
+                rows = []
         return DatabaseStatus(
-            str(self.path), int(count), int(withdrawn), meta.get("imported_at"), newest, meta.get("source")
+            str(self.path),
+            int(count),
+            int(withdrawn),
+            meta.get("imported_at"),
+            newest,
+            meta.get("source"),
+            tuple(EcosystemStatus(str(name), int(records or 0), modified) for name, records, modified in rows),
         )
+
+    def digest(self) -> str:
+        """Return the SHA-256 of the database file: which database an audit ran against, exactly."""
+        return sha256_file(self.path)
 
     def _load(self, db: sqlite3.Connection, ids: Iterable[str]) -> list[StoredRecord]:
         loaded: list[StoredRecord] = []
@@ -229,6 +288,17 @@ class VulnDatabase:
                 owners = [row[0] for row in db.execute("SELECT vuln_id FROM aliases WHERE alias = ?", (vuln_id,))]
                 found = self._load(db, owners[:1])
         return found[0].record if found else None
+
+
+def _backfill_ecosystems(db: sqlite3.Connection) -> None:
+    """Record the ecosystems of advisories imported before they were recorded (inside the import's transaction)."""
+    rows = db.execute("SELECT id, record FROM vulns WHERE id NOT IN (SELECT vuln_id FROM ecosystems)").fetchall()
+    for vuln_id, text in rows:
+        record = json.loads(text)
+        db.executemany(
+            "INSERT INTO ecosystems (vuln_id, ecosystem) VALUES (?, ?)",
+            [(vuln_id, ecosystem) for ecosystem in sorted(record_ecosystems(record))],
+        )
 
 
 def _optional_str(value: Any) -> str | None:

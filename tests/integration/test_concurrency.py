@@ -24,7 +24,7 @@ ROUNDS = 3
 def _check(root: Path, output: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "sdl_gate", "check", str(root), "--format", "json", "--output", str(output)],
-        env={**os.environ, "SOURCE_DATE_EPOCH": "1790000000"},
+        env={**os.environ, "SOURCE_DATE_EPOCH": "1790000000", "SDL_GATE_CACHE_DIR": str(root / ".sdl-gate" / "cache")},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import DEMO_PROJECT, SHARED_FIXTURES
+from tests.conftest import DEMO_PROJECT, OSV_SNAPSHOT_PARAMS, SHARED_FIXTURES
 
 OSV = SHARED_FIXTURES / "osv"
 GATE_FAILED = 1
@@ -52,9 +52,11 @@ class Gate:
         output = self.root.parent / "assessment.json"
         output.unlink(missing_ok=True)
         command = ["check", str(self.root), "--format", "json", "--output", str(output), *args]
+        # The operator names the database (the repository's own vulndb-dir would not be trusted).
+        cache = {"SDL_GATE_CACHE_DIR": str(self.root / ".sdl-gate" / "cache")}
         completed = subprocess.run(
             [sys.executable, "-m", "sdl_gate", *command],
-            env={**os.environ, **(env or {})},
+            env={**os.environ, **cache, **(env or {})},
             capture_output=True,
             text=True,
             timeout=120,
@@ -98,6 +100,8 @@ def gate(tmp_path_factory: pytest.TempPathFactory) -> Gate:
         pytest.skip(f"shared OSV fixtures not available ({OSV.name})")
     root = tmp_path_factory.mktemp("fault") / "project"
     shutil.copytree(DEMO_PROJECT, root, ignore=shutil.ignore_patterns(".sdl-gate"))
+    with (root / "security" / "policy.yaml").open("a", encoding="utf-8") as policy:
+        policy.write(f"  SVV-3: {{params: {OSV_SNAPSHOT_PARAMS}}}\n  SM-9: {{params: {OSV_SNAPSHOT_PARAMS}}}\n")
     gate = Gate(root)
     gate.git("init", "-q")
     gate.git("add", "-A")

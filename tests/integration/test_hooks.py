@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import REPO_ROOT, SHARED_FIXTURES, ProjectFactory, RunCli, write
+from tests.conftest import OSV_SNAPSHOT_POLICY, REPO_ROOT, SHARED_FIXTURES, ProjectFactory, RunCli, write
 
 OSV = SHARED_FIXTURES / "osv"
 # Split so that this test file is not itself a committed private key.
@@ -60,6 +60,8 @@ def test_deps_audits_the_given_files_offline_and_honours_waivers(
     cache = tmp_path / "cache"
     assert run_cli("vulndb", "import", OSV, "--cache-dir", cache).code == 0
     env = {"SDL_GATE_CACHE_DIR": str(cache)}
+    project.pyproject('policy = "security/policy.yaml"\n')
+    project.policy(OSV_SNAPSHOT_POLICY)
     write(project.root / "requirements.txt", "pyyaml==5.3\n")
     write(project.root / "docs" / "requirements.txt", "requests==2.19.0\n")
     audit = run_cli("deps", "--offline", "requirements.txt", cwd=project.root, env=env)

@@ -152,7 +152,7 @@ def test_osv_records_raise_only_input_errors_and_match_without_crashing(document
 @PROPERTY
 @given(report=documents)
 def test_pip_audit_report_is_parsed_or_declared_unusable(report: Any) -> None:
-    result = parse_report(report, EMPTY, UNREACHABLE)
+    result = parse_report(report, EMPTY.components, UNREACHABLE)
     assert isinstance(result, str | tuple)
 
 
@@ -226,7 +226,7 @@ def test_threat_dragon_import_round_trips_through_the_native_format(tmp_path: Pa
 )
 def test_malformed_pip_audit_vulnerability_entry_is_unusable_not_a_crash(vulns: Any) -> None:
     report = {"dependencies": [{"name": "jinja2", "version": "2.4.1", "vulns": vulns}]}
-    result = parse_report(report, EMPTY, UNREACHABLE)
+    result = parse_report(report, EMPTY.components, UNREACHABLE)
     assert result == "pip-audit's JSON report has a malformed vulnerability entry for 'jinja2'"
 
 

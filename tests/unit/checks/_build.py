@@ -24,6 +24,7 @@ from sdl_gate.bundle.snapshots import (
     SeenVulnerability,
 )
 from sdl_gate.checks import CHECKS, Check, CheckInput, Criterion, Finding
+from sdl_gate.collectors._deps import SourceRead
 from sdl_gate.collectors.devenv import ActionUse, DevEnvPayload, WorkflowFacts
 from sdl_gate.collectors.devenv import Finding as WorkflowFinding
 from sdl_gate.collectors.sbom import SbomOrigin, SbomPayload
@@ -40,10 +41,12 @@ from sdl_gate.collectors.vulns import (
     AuditPayload,
     AuditStatus,
     DependencyStatus,
+    EcosystemRecords,
     Severity,
     VulnDatabaseInfo,
     Vulnerability,
 )
+from sdl_gate.config import SettingOrigin
 from sdl_gate.evidence import Evidence, EvidenceKind, EvidenceSet, Rejection, StoredEvidence, Subject, ToolInfo
 from sdl_gate.policy.models import Mode, ResolvedRequirement, Threshold
 from sdl_gate.policy.waivers import Scope, Vex, VexState, Waiver, WaiverRegister
@@ -65,6 +68,7 @@ from sdl_gate.sast.models import (
 from sdl_gate.sast.models import Finding as SastFinding
 from sdl_gate.sast.models import Scope as SastScope
 from sdl_gate.sbom.quality import Element, Gap, Mismatch, MismatchKind
+from sdl_gate.sbom.sources import SourceKind, SourceReason
 from sdl_gate.threatmodel.freshness import Freshness, FreshnessStatus
 from sdl_gate.threatmodel.model import ThreatModel
 from sdl_gate.threatmodel.requirements import SecurityRequirement
@@ -568,15 +572,38 @@ def audit(
     imported_at: str | None = None,
 ) -> Evidence:
     """``vulnerability_audit`` evidence: by default one audited dependency (requests) and the given findings."""
-    database = VulnDatabaseInfo(records=1200, imported_at=imported_at, newest_modified=None) if offline else None
+    # A database is as current as its newest record; ``imported_at`` stands for both in these tests.
+    database = (
+        VulnDatabaseInfo(
+            records=1200,
+            imported_at=imported_at,
+            newest_modified=imported_at,
+            sha256=DIGEST,
+            ecosystems=(EcosystemRecords(ecosystem="PyPI", records=1200, newest_modified=imported_at),),
+            chosen_by=SettingOrigin.OPTION,
+        )
+        if offline
+        else None
+    )
+    source = SourceRead(
+        kind=SourceKind.REQUIREMENTS,
+        path="requirements-lock.txt",
+        reason=SourceReason.CONFIGURED,
+        entries=1,
+        components=1,
+        pinned=1,
+    )
     payload = AuditPayload(
         status=status,
         reason=reason,
         service="osv",
         url="http://127.0.0.1:9/v1/query" if offline else "https://api.osv.dev/v1/query",
+        url_chosen_by=SettingOrigin.DEFAULT,
         offline=offline,
+        ecosystem="PyPI",
         database=database,
-        sources=({"kind": "requirements", "path": "requirements-lock.txt"},),
+        sources=(source,),
+        conflicts=(),
         dependencies=dependencies if dependencies is not None else (dependency(),),
         vulnerabilities=vulnerabilities,
     )

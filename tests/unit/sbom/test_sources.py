@@ -15,7 +15,6 @@ from sdl_gate.sbom.sources import (
     Hash,
     Inventory,
     SourceKind,
-    discover,
     from_environment,
     from_pylock,
     from_pyproject,
@@ -23,7 +22,6 @@ from sdl_gate.sbom.sources import (
     from_uv_lock,
     load_source,
     lock_kind,
-    merge,
 )
 from tests.conftest import write
 
@@ -79,11 +77,13 @@ def test_requirements_pins_hashes_and_unpinned_lines(tmp_path: Path) -> None:
     assert inventory.components[2].key == "pyyaml"
 
 
-def test_includes_are_followed_once_and_the_first_pin_of_a_name_is_kept(tmp_path: Path) -> None:
+def test_includes_are_followed_once_and_every_pin_of_a_name_is_kept(tmp_path: Path) -> None:
     write(tmp_path / "base.txt", "-r requirements.txt\nidna==3.7\nrequests==2.0.0\n")
     write(tmp_path / "sub" / "extra.txt", "--requirement=../base.txt\ncertifi==2024.2.2\n")
     path = write(tmp_path / "requirements.txt", "requests==2.19.0\n-r sub/extra.txt\n")
-    assert _pins(from_requirements(path)) == [("certifi", "2024.2.2"), ("idna", "3.7"), ("requests", "2.19.0")]
+    # A second pin of a name never hides the first: both versions are audited.
+    expected = [("certifi", "2024.2.2"), ("idna", "3.7"), ("requests", "2.0.0"), ("requests", "2.19.0")]
+    assert _pins(from_requirements(path)) == expected
 
 
 def test_includes_nested_too_deeply_are_refused_naming_the_line(tmp_path: Path) -> None:
@@ -96,10 +96,11 @@ def test_includes_nested_too_deeply_are_refused_naming_the_line(tmp_path: Path) 
     assert caught.value.line == 2
 
 
-def test_a_missing_include_names_the_missing_file(tmp_path: Path) -> None:
+def test_a_missing_include_names_the_including_file_and_line(tmp_path: Path) -> None:
     path = write(tmp_path / "requirements.txt", "requests==2.19.0\n-r absent.txt\n")
     error = _error(from_requirements, path)
-    assert error.path == str(tmp_path / "absent.txt")
+    assert error.path == str(path)
+    assert error.line == 2
 
 
 def test_urls_editables_and_local_paths(tmp_path: Path) -> None:
@@ -375,21 +376,6 @@ def test_an_unknown_lock_file_is_refused(name: str) -> None:
     assert caught.value.path == name
 
 
-def test_discover_prefers_configured_then_locks_then_requirements_then_pyproject(tmp_path: Path) -> None:
-    write(tmp_path / "pyproject.toml", '[project]\nname = "w"\n')
-    assert discover(tmp_path) == [(SourceKind.PYPROJECT, tmp_path / "pyproject.toml")]
-    write(tmp_path / "requirements.txt", "a==1\n")
-    write(tmp_path / "requirements-dev.txt", "b==1\n")
-    assert discover(tmp_path) == [
-        (SourceKind.REQUIREMENTS, tmp_path / "requirements-dev.txt"),
-        (SourceKind.REQUIREMENTS, tmp_path / "requirements.txt"),
-    ]
-    write(tmp_path / "uv.lock", UV_LOCK)
-    assert discover(tmp_path) == [(SourceKind.UV_LOCK, tmp_path / "uv.lock")]
-    assert discover(tmp_path, ["requirements.txt"]) == [(SourceKind.REQUIREMENTS, tmp_path / "requirements.txt")]
-    assert discover(tmp_path / "empty-dir") == []
-
-
 def test_load_source_needs_an_existing_file(tmp_path: Path) -> None:
     with pytest.raises(InputError):
         load_source(SourceKind.UV_LOCK, None)
@@ -398,15 +384,3 @@ def test_load_source_needs_an_existing_file(tmp_path: Path) -> None:
     assert caught.value.path == str(tmp_path / "absent.txt")
     path = write(tmp_path / "requirements.txt", "a==1\n")
     assert _pins(load_source(SourceKind.REQUIREMENTS, path)) == [("a", "1")]
-
-
-def test_merge_keeps_the_first_source_for_a_name_and_a_graph_only_if_all_have_one(tmp_path: Path) -> None:
-    lock = from_uv_lock(write(tmp_path / "uv.lock", UV_LOCK))
-    pins = from_requirements(write(tmp_path / "requirements.txt", "requests==2.20.0\nzope==5.0\n"))
-    merged = merge([lock, pins])
-    assert merged.kind is SourceKind.UV_LOCK
-    assert merged.graph is False
-    assert merged.path == f"{lock.path}, {pins.path}"
-    assert dict(_pins(merged))["requests"] == "2.19.0"
-    assert [c.key for c in merged.components] == ["charset-normalizer", "idna", "requests", "zope"]
-    assert merge([pins]) is pins

@@ -1,0 +1,132 @@
+"""When an audit cannot show the dependencies clean, and when its offline database cannot be trusted."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from sdl_gate.checks._vulns import DEFAULT_VULNDB_MIN_RECORDS, audit_gaps, database_problem
+
+TODAY = date(2026, 11, 30)
+
+
+def _source(path: str, entries: int, components: int, kind: str = "requirements") -> dict[str, Any]:
+    return {"kind": kind, "path": path, "reason": "discovered", "entries": entries, "components": components}
+
+
+def _audited(name: str, version: str) -> dict[str, Any]:
+    return {"name": name, "version": version, "status": "audited", "reason": None}
+
+
+def _payload(**fields: Any) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "status": "completed",
+        "offline": True,
+        "ecosystem": "PyPI",
+        "sources": [_source("requirements.txt", 1, 1)],
+        "dependencies": [_audited("idna", "3.10")],
+        "database": None,
+    }
+    return {**payload, **fields}
+
+
+def _database(records: int, newest: str | None, ecosystem: str = "PyPI") -> dict[str, Any]:
+    return {
+        "records": records + 7,
+        "imported_at": f"{TODAY.isoformat()}T00:00:00Z",  # imported today, whatever its records say
+        "newest_modified": newest,
+        "sha256": "0" * 64,
+        "ecosystems": [
+            {"ecosystem": ecosystem, "records": records, "newest_modified": newest},
+            {"ecosystem": "npm", "records": 7, "newest_modified": f"{TODAY.isoformat()}T00:00:00Z"},
+        ],
+        "chosen_by": "option",
+    }
+
+
+def test_a_complete_audit_has_no_gap() -> None:
+    assert audit_gaps(_payload()) == []
+
+
+@pytest.mark.parametrize(
+    ("sources", "dependencies", "named"),
+    [
+        # An empty decoy beside the real file.
+        ([_source("requirements.txt", 1, 1), _source("pylock.toml", 0, 0, "pylock")], None, "pylock.toml"),
+        ([_source("requirements.txt", 1, 1), _source("uv.lock", 0, 0, "uv_lock")], None, "uv.lock"),
+        ([_source("requirements.txt", 1, 1), _source("requirements-dev.txt", 0, 0)], None, "requirements-dev.txt"),
+        # Nothing at all to audit.
+        ([_source("requirements.txt", 0, 0)], [], "no dependency was audited"),
+        ([_source("uv.lock", 1, 0, "uv_lock")], [], "no dependency was audited"),
+        ([], [], "no dependency was audited"),
+        # A dependency sent to pip-audit that its report does not account for.
+        (
+            None,
+            [
+                _audited("idna", "3.10"),
+                {"name": "pyyaml", "version": "5.3", "status": "not_reported", "reason": "missing from its report"},
+            ],
+            "pyyaml 5.3 (missing from its report)",
+        ),
+        (None, [{"name": "jinja2", "version": None, "status": "skipped", "reason": "not pinned"}], "jinja2"),
+        (None, [{"name": "x", "version": "1", "status": "something new", "reason": "?"}], "x 1"),
+    ],
+)
+def test_an_incomplete_audit_says_why(
+    sources: list[dict[str, Any]] | None, dependencies: list[dict[str, Any]] | None, named: str
+) -> None:
+    fields: dict[str, Any] = {}
+    if sources is not None:
+        fields["sources"] = sources
+    if dependencies is not None:
+        fields["dependencies"] = dependencies
+    gaps = audit_gaps(_payload(**fields))
+    assert gaps and named in "; ".join(gaps)
+
+
+def test_a_pyproject_declaring_nothing_beside_a_lock_is_no_gap() -> None:
+    sources = [_source("requirements.txt", 1, 1), _source("pyproject.toml", 0, 0, "pyproject")]
+    assert audit_gaps(_payload(sources=sources)) == []
+
+
+def test_an_online_audit_has_no_database_to_judge() -> None:
+    assert database_problem(_payload(offline=False), TODAY, None, None) is None
+
+
+def test_a_current_complete_database_is_trusted() -> None:
+    payload = _payload(database=_database(1000, "2026-11-29T08:00:00Z"))
+    assert database_problem(payload, TODAY, None, None) is None
+
+
+@pytest.mark.parametrize(
+    ("database", "max_age", "minimum", "named"),
+    [
+        # Imported today, but its newest PyPI advisory is old: stale.
+        (_database(5000, "2026-10-01T00:00:00Z"), None, None, "2026-10-01"),
+        (_database(5000, "2023-10-25T18:28:34Z"), 365, None, "2023-10-25"),
+        (_database(5000, "2026-11-20T00:00:00Z"), 7, None, "more than 7 days"),
+        # Dates in the future cannot be trusted (a database that claims to be current for ever).
+        (_database(5000, "2999-01-01T00:00:00Z"), None, None, "2999-01-01"),
+        # Too few records of the audited ecosystem to have covered the audit.
+        (_database(1, "2026-11-29T00:00:00Z"), None, None, "holds 1 PyPI advisories"),
+        (_database(999, "2026-11-29T00:00:00Z"), None, None, "fewer than the 1000"),
+        (_database(20, "2026-11-29T00:00:00Z"), None, {"PyPI": 25}, "fewer than the 25"),
+        (_database(5000, "2026-11-29T00:00:00Z", ecosystem="npm"), None, None, "holds 0 PyPI advisories"),
+        # Evidence written before the counts were recorded.
+        ({"records": 25, "imported_at": "2026-11-30T00:00:00Z", "newest_modified": "2026-11-29"}, None, None, "again"),
+        (_database(5000, None), None, None, "no modification date"),
+    ],
+)
+def test_a_database_that_cannot_have_covered_the_audit_is_named(
+    database: dict[str, Any], max_age: int | None, minimum: dict[str, int] | None, named: str
+) -> None:
+    problem = database_problem(_payload(database=database), TODAY, max_age, minimum)
+    assert problem is not None and named in problem
+
+
+def test_the_policy_minimum_can_be_lowered_and_the_default_is_documented() -> None:
+    payload = _payload(database=_database(25, "2026-11-29T00:00:00Z"))
+    assert database_problem(payload, TODAY, None, {"PyPI": 25}) is None
+    assert DEFAULT_VULNDB_MIN_RECORDS == {"PyPI": 1000}
