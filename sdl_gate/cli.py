@@ -207,7 +207,7 @@ def init(path: Path) -> None:
 @click.option("--offline", is_flag=True, help="Audit vulnerabilities against the offline database on loopback.")
 def collect(path: Path, policy_spec: str | None, offline: bool) -> None:
     """Collect evidence for the project at PATH into .sdl-gate/evidence/ without assessing it."""
-    from sdl_gate._tool import git_commit
+    from sdl_gate._git import git_commit
     from sdl_gate.evidence import EvidenceStore
     from sdl_gate.run import collect as run_collect
     from sdl_gate.run import current_time, load_inputs
@@ -476,7 +476,7 @@ def test_results_import(report: Path, project_path: Path) -> None:
     """Store a JUnit XML report (with security.requirements/threats/mitigations properties) as evidence."""
     from sdl_gate import __version__
     from sdl_gate._files import sha256_file
-    from sdl_gate._tool import git_commit
+    from sdl_gate._git import git_commit
     from sdl_gate.collectors.test_results import parse_junit, record_results
     from sdl_gate.evidence import FileDigest
     from sdl_gate.run import current_time
@@ -962,7 +962,7 @@ def bundle() -> None:
 
 def _record_history(path: Path, directory: Path) -> None:
     """Verify the earlier bundles in ``directory`` and store them as history evidence for this commit."""
-    from sdl_gate._tool import git_commit
+    from sdl_gate._git import git_commit
     from sdl_gate.bundle.history import record_history
     from sdl_gate.config import load_project
     from sdl_gate.run import current_time

@@ -258,10 +258,15 @@ def hook_templates_dir() -> Path:
 
 
 def _git_hooks_dir(root: Path) -> Path:
-    from sdl_gate._tool import ToolUnavailable, run_tool
+    from sdl_gate._git import find_repository
+    from sdl_gate._tool import ToolUnavailable
 
+    repository = find_repository(root)
+    if repository is None:
+        raise InputError("is not inside a git work tree", path=root, hint="run `git init` first")
     try:
-        run = run_tool(["git", "rev-parse", "--git-path", "hooks"], cwd=root, timeout=10)
+        # The operator's own configuration decides where git looks for hooks (a global core.hooksPath).
+        run = repository.run("rev-parse", "--git-path", "hooks", cwd=root, timeout=10, operator_config=True)
     except ToolUnavailable as exc:
         raise ToolError(exc.reason) from None
     if run.returncode != 0:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from sdl_gate._tool import git_commit
+from sdl_gate._git import git_commit
 from sdl_gate.assess import Assessment, ProductRef, assess
 from sdl_gate.catalogue import load_catalogue
 from sdl_gate.collectors import COLLECTORS

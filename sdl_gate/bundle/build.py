@@ -271,7 +271,7 @@ def create_bundle(
     signer: ManifestSigner | None = None,
 ) -> BundleResult:
     """Assess the project at ``root`` and write its release-evidence bundle to ``output``."""
-    from sdl_gate._tool import git_commit
+    from sdl_gate._git import git_commit
     from sdl_gate.run import current_time
 
     store = EvidenceStore(root)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from sdl_gate._tool import ToolUnavailable, run_tool
+from sdl_gate._git import find_repository
+from sdl_gate._tool import ToolUnavailable
 from sdl_gate.threatmodel.model import Review, ThreatModel
 
 MAX_LISTED = 50
@@ -45,9 +46,8 @@ def latest_review(model: ThreatModel) -> Review | None:
     return latest
 
 
-def _git(root: Path, *args: str) -> tuple[int, str]:
-    run = run_tool(["git", *args], cwd=root, timeout=30)
-    return run.returncode, run.stdout
+def _names(output: str) -> list[str]:
+    return [name for name in output.split("\0") if name]
 
 
 def assess_freshness(root: Path, model: ThreatModel, model_path: str | None) -> Freshness:
@@ -76,21 +76,26 @@ def assess_freshness(root: Path, model: ThreatModel, model_path: str | None) -> 
     unknown = FreshnessStatus.UNKNOWN
     scope = list(review.scope) or ["."]
     exclude = [f":(exclude){model_path}"] if model_path else []
+    repository = find_repository(root)
+    if repository is None:
+        return result(
+            unknown, f"reviewed commit {review.commit} is not in this repository (this is not a git work tree)"
+        )
     try:
-        code, _ = _git(root, "cat-file", "-e", f"{review.commit}^{{commit}}")
-        if code != 0:
-            return result(
-                unknown, f"reviewed commit {review.commit} is not in this repository (or this is not a git work tree)"
-            )
-        code, diff = _git(root, "diff", "--name-only", "--relative", review.commit, "--", *scope, *exclude)
-        if code != 0:
+        known = repository.run("cat-file", "-e", "--end-of-options", f"{review.commit}^{{commit}}", cwd=root)
+        if known.returncode != 0:
+            return result(unknown, f"reviewed commit {review.commit} is not in this repository")
+        diff = repository.run(
+            "diff", "--name-only", "-z", "--relative", review.commit, "--", *scope, *exclude, cwd=root
+        )
+        if diff.returncode != 0:
             return result(unknown, "git diff failed for the review's scope")
-        code, untracked = _git(root, "ls-files", "--others", "--exclude-standard", "--", *scope, *exclude)
-        if code != 0:
+        untracked = repository.run("ls-files", "-z", "--others", "--exclude-standard", "--", *scope, *exclude, cwd=root)
+        if untracked.returncode != 0:
             return result(unknown, "git ls-files failed for the review's scope")
     except ToolUnavailable as exc:
         return result(unknown, exc.reason)
-    changed = sorted({line.strip() for line in (diff + "\n" + untracked).splitlines() if line.strip()})
+    changed = sorted(set(_names(diff.stdout)) | set(_names(untracked.stdout)))
     if changed:
         return result(
             FreshnessStatus.STALE,
