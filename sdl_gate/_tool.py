@@ -79,4 +79,3 @@ def run_tool(
     except OSError as exc:
         raise ToolUnavailable(f"{argv[0]} could not be started: {exc.strerror}") from None
     return ToolRun(argv=tuple(argv), returncode=completed.returncode, stdout=completed.stdout, stderr=completed.stderr)
-

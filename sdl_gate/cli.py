@@ -125,7 +125,9 @@ def explain(requirement_id: str, project_path: Path, policy_spec: str | None) ->
     for criterion in CHECKS[requirement.id].criteria:
         kinds = ", ".join(kind.value for kind in criterion.kinds)
         lines.append(f"  - {criterion.description}  [evidence: {kinds}]")
-    today = date.today()
+    from sdl_gate._clock import assessment_date
+
+    today = assessment_date()
     mode = entry.effective_mode(today)
     lines += ["", f"Policy {policy.name} ({policy.source}):", f"  mode: {mode.value}"]
     if mode is not entry.mode:
@@ -207,14 +209,15 @@ def init(path: Path) -> None:
 @click.option("--offline", is_flag=True, help="Audit vulnerabilities against the offline database on loopback.")
 def collect(path: Path, policy_spec: str | None, offline: bool) -> None:
     """Collect evidence for the project at PATH into .sdl-gate/evidence/ without assessing it."""
+    from sdl_gate._clock import file_timestamp
     from sdl_gate._git import git_commit
     from sdl_gate.evidence import EvidenceStore
     from sdl_gate.run import collect as run_collect
-    from sdl_gate.run import current_time, load_inputs
+    from sdl_gate.run import load_inputs
 
     inputs = load_inputs(path, policy_spec, offline=offline)
     store = EvidenceStore(path)
-    stored, failures = run_collect(inputs, commit=git_commit(path), now=current_time(), store=store)
+    stored, failures = run_collect(inputs, commit=git_commit(path), now=file_timestamp(), store=store)
     for item in sorted(stored, key=lambda s: s.evidence.kind.value):
         click.echo(f"{item.evidence.kind.value:<12} {item.id}")
     for failure in failures:
@@ -315,10 +318,12 @@ def records_check(ctx: click.Context, path: Path, warn_days: int, strict: bool, 
     Exit 0 when valid (warnings are printed), 1 when a waiver has expired (or, with --strict, a record
     does not count), 2 when a file is invalid.
     """
+    from sdl_gate._clock import assessment_date
     from sdl_gate.registers import review_registers
-    from sdl_gate.run import current_time, load_inputs
+    from sdl_gate.run import load_inputs
 
-    review = review_registers(load_inputs(path), as_of or current_time().date(), warn_days)
+    today = assessment_date(as_of)
+    review = review_registers(load_inputs(path), today, warn_days)
     for line in review.waivers_expired:
         click.echo(f"error: {line}")
     for line in review.records_not_counting:
@@ -421,11 +426,11 @@ def threat_model_check(
     output_format: str,
 ) -> None:
     """Validate a threat model: schema, references, coverage, dispositions and review freshness."""
+    from sdl_gate._clock import assessment_date
     from sdl_gate._files import pretty_json
-    from sdl_gate.run import current_time
     from sdl_gate.threatmodel.report import check_model
 
-    report = check_model(project_path, model_file, input_format, max_age_days, current_time().date())
+    report = check_model(project_path, model_file, input_format, max_age_days, assessment_date())
     if output_format == "json":
         click.echo(pretty_json(report.to_json()), nl=False)
     else:
@@ -475,11 +480,11 @@ def test_results() -> None:
 def test_results_import(report: Path, project_path: Path) -> None:
     """Store a JUnit XML report (with security.requirements/threats/mitigations properties) as evidence."""
     from sdl_gate import __version__
+    from sdl_gate._clock import file_timestamp
     from sdl_gate._files import sha256_file
     from sdl_gate._git import git_commit
     from sdl_gate.collectors.test_results import parse_junit, record_results
     from sdl_gate.evidence import FileDigest
-    from sdl_gate.run import current_time
 
     if not project_path.is_dir():
         raise InputError("project directory not found", path=project_path)
@@ -495,7 +500,7 @@ def test_results_import(report: Path, project_path: Path) -> None:
             project_path,
             results,
             commit=git_commit(project_path),
-            now=current_time(),
+            now=file_timestamp(),
             tool=("junit-xml", f"sdl-gate {__version__}"),
             files=files,
         )
@@ -524,8 +529,8 @@ def test_results_import(report: Path, project_path: Path) -> None:
 @click.option("--output", type=click.Path(path_type=Path), help="Write the SBOM here instead of stdout.")
 def sbom(path: Path, source: str, source_file: Path | None, python: str | None, spec: str, output: Path | None) -> None:
     """Write a CycloneDX JSON SBOM of the project at PATH (deterministic; SOURCE_DATE_EPOCH honoured)."""
+    from sdl_gate._clock import file_timestamp
     from sdl_gate.config import load_project
-    from sdl_gate.run import current_time
     from sdl_gate.sbom.build import SpecVersion, build_sbom, product_from_pyproject
     from sdl_gate.sbom.sources import SourceKind, discover, from_environment, interpreter_paths, load_source, merge
     from sdl_gate.sbom.sources import lock_kind as kind_of
@@ -547,7 +552,7 @@ def sbom(path: Path, source: str, source_file: Path | None, python: str | None, 
             )
         inventory = merge([load_source(kind, file) for kind, file in found])
     product = product_from_pyproject(path, project.name, project.version)
-    text = build_sbom(inventory, product, spec=SpecVersion(spec), timestamp=current_time())
+    text = build_sbom(inventory, product, spec=SpecVersion(spec), timestamp=file_timestamp())
     _write_output(text, output)
     if output is not None:
         click.echo(f"{output}: CycloneDX {spec} SBOM, {len(inventory.components)} components", err=True)
@@ -605,7 +610,7 @@ _CACHE_DIR_OPTION = click.option(
 @_CACHE_DIR_OPTION
 def vulndb_import(source: Path, cache_dir: Path | None) -> None:
     """Load OSV records from SOURCE (directory, zip export, advisory-database checkout) in one transaction."""
-    from sdl_gate.run import current_time
+    from sdl_gate._clock import current_time
     from sdl_gate.vulndb.importer import import_records
     from sdl_gate.vulndb.store import VulnDatabase, database_path, default_cache_dir
 
@@ -665,8 +670,9 @@ def vulndb_serve(port: int, cache_dir: Path | None) -> None:
 @click.option("--as-of", "as_of", callback=_parse_date, metavar="YYYY-MM-DD", help="Waiver state as of this date.")
 def vex(path: Path, output: Path | None, as_of: date | None) -> None:
     """Write CycloneDX VEX for the latest vulnerability audit of PATH, dispositions from the waiver register."""
+    from sdl_gate._clock import assessment_date, file_timestamp
     from sdl_gate.evidence import EvidenceKind, EvidenceStore, StoredEvidence
-    from sdl_gate.run import current_time, load_inputs
+    from sdl_gate.run import load_inputs
     from sdl_gate.sbom.build import product_from_pyproject
     from sdl_gate.vex import build_vex
 
@@ -678,9 +684,8 @@ def vex(path: Path, output: Path | None, as_of: date | None) -> None:
     payload = latest.evidence.payload
     if payload["status"] != "completed":
         raise InputError(f"the latest vulnerability audit did not complete: {payload['reason']}", path=path)
-    now = current_time()
     product = product_from_pyproject(path, inputs.project.name, inputs.project.version)
-    text = build_vex(payload, inputs.waivers, today=as_of or now.date(), product=product, timestamp=now)
+    text = build_vex(payload, inputs.waivers, today=assessment_date(as_of), product=product, timestamp=file_timestamp())
     target = output or path / ".sdl-gate" / "vex.cdx.json"
     _write_output(text, target)
     click.echo(f"{target}: {len(payload['vulnerabilities'])} vulnerabilities", err=True)
@@ -741,7 +746,8 @@ def sast(
     `# nosec` comments and files that could not be analysed fail the run (exit 1). The project's bandit
     configuration ([tool.bandit] or .bandit) applies, its excludes also to files named explicitly.
     """
-    from sdl_gate.run import current_time, load_inputs
+    from sdl_gate._clock import assessment_date
+    from sdl_gate.run import load_inputs
     from sdl_gate.sast.analyse import analyse
     from sdl_gate.sast.render import decide, render_console, render_json
     from sdl_gate.sast.report import write_baseline as write_baseline_file
@@ -766,7 +772,7 @@ def sast(
         count = write_baseline_file(target, result.report.findings)
         click.echo(f"{stats}\nwrote {count} finding(s) to {target}")
         return
-    today = as_of or current_time().date()
+    today = assessment_date(as_of)
     decision = decide(result.report, inputs.policy.requirements["SI-1"], inputs.waivers, today)
     if output_format == "json":
         text = render_json(result.report, decision)
@@ -962,12 +968,12 @@ def bundle() -> None:
 
 def _record_history(path: Path, directory: Path) -> None:
     """Verify the earlier bundles in ``directory`` and store them as history evidence for this commit."""
+    from sdl_gate._clock import file_timestamp
     from sdl_gate._git import git_commit
     from sdl_gate.bundle.history import record_history
     from sdl_gate.config import load_project
-    from sdl_gate.run import current_time
 
-    stored = record_history(load_project(path), directory, commit=git_commit(path), now=current_time())
+    stored = record_history(load_project(path), directory, commit=git_commit(path), now=file_timestamp())
     for refused in stored.evidence.payload["refused"]:
         click.echo(f"history: {refused['bundle']} not counted: {refused['reason']}", err=True)
 
@@ -1112,17 +1118,16 @@ def deps(
     Online against OSV (or osv-url), offline when --offline or offline = true in [tool.sdl-gate]. A
     vulnerability without an active waiver, a skipped dependency or an audit that could not run fails.
     """
+    from sdl_gate._clock import assessment_date, file_timestamp
     from sdl_gate.precommit import dependency_audit
-    from sdl_gate.run import current_time
 
-    now = current_time()
     report = dependency_audit(
         project_path,
         list(files) if files else None,
         offline=offline,
         skip_online=skip_online,
-        today=as_of or now.date(),
-        now=now,
+        today=assessment_date(as_of),
+        now=file_timestamp(),
     )
     _echo_hook(ctx, report)
 

@@ -225,7 +225,7 @@ def sbom_current(root: Path) -> HookReport:
 def gate_report(assessment: Assessment, mode: PrePushMode) -> HookReport:
     """Summarise an assessment in one screen: the decision and each blocking requirement with its fix."""
     decision = assessment.decision
-    lines = [f"sdl-gate ({assessment.policy.name}): {decision.summary}"]
+    lines = [f"sdl-gate ({assessment.policy.name}, assessed {assessment.assessed_on.isoformat()}): {decision.summary}"]
     if decision.passed:
         return HookReport(tuple(lines), HookStatus.PASSED)
     blocking = [r for r in assessment.requirements if r.blocking]

@@ -224,9 +224,9 @@ def _write(output: Path, plan: _Plan, signer: ManifestSigner | None, predicate: 
 
 def _declare(store: EvidenceStore, commit: str | None, output: Path, signer: ManifestSigner | None) -> bytes | None:
     """Put the bundle evidence in the store; return the previous pointer so a failure can restore it."""
+    from sdl_gate._clock import file_timestamp
     from sdl_gate.attest.files import SignatureFormat
     from sdl_gate.attest.manifest import KEY_SIGNATURE_SUFFIX
-    from sdl_gate.run import current_time
 
     pointer = store.pointer_path(EvidenceKind.BUNDLE)
     previous = pointer.read_bytes() if pointer.is_file() else None
@@ -246,7 +246,7 @@ def _declare(store: EvidenceStore, commit: str | None, output: Path, signer: Man
         payload=declared.model_dump(mode="json"),
     )
     try:
-        store.put(evidence, current_time())
+        store.put(evidence, file_timestamp())
     except OSError as exc:
         raise ToolError(f"cannot write evidence to {store.directory}: {exc.strerror}") from None
     return previous
@@ -271,13 +271,13 @@ def create_bundle(
     signer: ManifestSigner | None = None,
 ) -> BundleResult:
     """Assess the project at ``root`` and write its release-evidence bundle to ``output``."""
+    from sdl_gate._clock import file_timestamp
     from sdl_gate._git import git_commit
-    from sdl_gate.run import current_time
 
     store = EvidenceStore(root)
     previous = _declare(store, git_commit(root), output, signer)
     try:
-        return _create(root, output, store, policy_spec=policy_spec, today=today, signer=signer, now=current_time())
+        return _create(root, output, store, policy_spec=policy_spec, today=today, signer=signer, now=file_timestamp())
     except BaseException:
         _withdraw(store, previous)
         raise
