@@ -101,7 +101,7 @@ def test_admit_refuses_other_commits_and_stale_evidence() -> None:
 
 
 def test_check_reads_evidence_left_by_other_steps_and_rejects_it_from_another_commit(project: ProjectFactory) -> None:
-    # The project is not a git repository, so the assessed commit is None; evidence for a commit is foreign.
+    project.commit()
     store = EvidenceStore(project.root)
     store.put(sample(commit=COMMIT), NOW)
     assessment = check(project.root, today=date(2026, 11, 1), now=NOW).assessment

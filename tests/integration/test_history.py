@@ -50,8 +50,12 @@ class Product:
         project.waivers(WAIVER)
         self.history = project.root.parent / "releases"
         self.history.mkdir()
+        # History and bundles count only when bound to the assessed commit: the product is a git checkout.
+        self.commit = project.commit("first")
 
     def release(self, day: date) -> Path:
+        # Each release is its own commit, as it would be; earlier releases are told apart by commit.
+        self.commit = self.project.commit(f"release {day.isoformat()}")
         output = self.history / f"release-{day.isoformat()}.zip"
         create_bundle(self.project.root, output, today=day, signer=KeyManifestSigner(self.key))
         return output
@@ -59,7 +63,7 @@ class Product:
     def maturity(self, day: date) -> Maturity:
         project = load_project(self.project.root)
         now = datetime.combine(day, datetime.min.time(), tzinfo=timezone.utc)
-        record_history(project, self.history, commit=None, now=now)
+        record_history(project, self.history, commit=self.commit, now=now)
         assessment = check(self.project.root, today=day, now=now).assessment
         return next(p for p in assessment.practices if p.id == "SG").maturity
 
@@ -129,7 +133,7 @@ def test_check_history_option(run_cli: RunCli, product: Product) -> None:
 def _findings(product: Product, day: date, requirement: str) -> dict[str, tuple[str, str]]:
     project = load_project(product.project.root)
     now = datetime.combine(day, datetime.min.time(), tzinfo=timezone.utc)
-    record_history(project, product.history, commit=None, now=now)
+    record_history(project, product.history, commit=product.commit, now=now)
     assessment = check(product.project.root, today=day, now=now).assessment
     result = next(r for r in assessment.requirements if r.id == requirement)
     return {f.criterion: (f.outcome.value, f.message) for f in result.findings}
