@@ -340,8 +340,8 @@ def _identity_options(function: Any) -> Any:
     options = [
         click.option("--identity", help="Exact signer certificate identity (e-mail or workflow URI)."),
         click.option("--issuer", help="OIDC issuer of --identity (e.g. https://token.actions.githubusercontent.com)."),
-        click.option("--repository", help="GitHub OWNER/NAME whose Actions workflow signed."),
-        click.option("--ref", help="Git ref of that workflow (e.g. refs/tags/v1.2.0)."),
+        click.option("--repository", help="GitHub OWNER/NAME whose Actions workflow signed (needs --ref)."),
+        click.option("--ref", help="Git ref of that workflow (e.g. refs/tags/v1.2.0); required with --repository."),
         click.option("--key", "key", type=click.Path(path_type=Path), help="Public key (PEM) for key signatures."),
         click.option(
             "--trust-config",
@@ -840,6 +840,12 @@ def _verifiers(
         raise InputError("--identity needs --issuer (or --repository for a GitHub workflow)")
     if ref is not None and repository is None:
         raise InputError("--ref goes with --repository")
+    if repository is not None and ref is None:
+        # Any branch, tag or pull request of OWNER/NAME can run a workflow that signs: name the one trusted.
+        raise InputError(
+            "--repository needs --ref: name the workflow ref you trust",
+            hint="for example --ref refs/tags/v1.2.0 or --ref refs/heads/main",
+        )
     public_key = load_public_key(key) if key is not None else None
     sigstore = None
     if identity is not None or repository is not None:
@@ -847,7 +853,7 @@ def _verifiers(
         trust = TrustChoice(Instance.STAGING if staging else Instance.PRODUCTION, trust_config)
         sigstore = SigstoreVerifier(trust, policy)
     if public_key is None and sigstore is None:
-        raise InputError("say whom to trust: --identity ID --issuer URL, --repository OWNER/NAME [--ref REF], or --key")
+        raise InputError("say whom to trust: --identity ID --issuer URL, --repository OWNER/NAME --ref REF, or --key")
     return public_key, sigstore
 
 
