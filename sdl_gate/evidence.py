@@ -163,7 +163,11 @@ def admit(
                 )
             )
         elif evidence.kind in STORED_KINDS and (commit is None or evidence.subject.commit is None):
-            outside = "the project is not a git checkout" if commit is None else "it was taken outside git"
+            outside = (
+                "there is no assessed commit (not a git checkout, or git could not tell)"
+                if commit is None
+                else "it was taken outside git"
+            )
             rejections.append(
                 Rejection(
                     evidence.kind,

@@ -19,7 +19,7 @@ from sdl_gate.collectors.test_results import TestOutcome, TestResult, results_ev
 from sdl_gate.evidence import EvidenceStore
 from tests.conftest import ProjectFactory, RunCli, write
 
-OUTSIDE = "cannot be bound to the assessed commit: the project is not a git checkout"
+OUTSIDE = "cannot be bound to the assessed commit: there is no assessed commit (not a git checkout"
 PASSPHRASE = {"SDL_GATE_KEY_PASSPHRASE": "commit binding tests"}
 JUNIT = '<testsuite name="s" tests="2"><testcase classname="t" name="test_a"/><testcase classname="t" name="test_b"/>'
 

@@ -31,9 +31,7 @@ def test_stored_kinds_are_exactly_those_no_collector_produces() -> None:
 def test_outside_git_no_stored_kind_counts(kind: EvidenceKind, evidence_commit: str | None) -> None:
     admitted = admit([_stored(kind, evidence_commit)], commit=None, today=TODAY, max_age_days=30)
     assert admitted.of(kind) == ()
-    assert (
-        "cannot be bound to the assessed commit: the project is not a git checkout" in admitted.rejected(kind)[0].reason
-    )
+    assert "cannot be bound to the assessed commit: there is no assessed commit" in admitted.rejected(kind)[0].reason
 
 
 @pytest.mark.parametrize("kind", sorted(STORED_KINDS, key=lambda k: k.value))
