@@ -267,3 +267,32 @@ def test_action_path_input_at_depth_uses_the_workspace_repository(run_cli: RunCl
     assert assessment["product"]["commit"] == real
     assert "risky.py" in json.dumps(assessment["requirements"])
     assert mono.marks() == []
+
+
+def test_diffs_run_no_driver_the_real_repository_configures(run_cli: RunCli, tmp_path: Path) -> None:
+    """Drivers in the real .git/config, chosen for every file by a committed .gitattributes, never run."""
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q")
+    write(root / "pyproject.toml", '[project]\nname = "widget"\nversion = "2.0.0"\n')
+    write(root / "app.py", "print('hello')\n")
+    write(root / ".gitattributes", "* filter=x diff=x\n")
+    write(root / ".gitignore", ".sdl-gate/\n")
+    write(root / "security" / "threat-model.yaml", THREAT_MODEL.replace("COMMIT", "0" * 40))
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "initial")
+    reviewed = git(root, "rev-parse", "HEAD").strip()
+    write(root / "security" / "threat-model.yaml", THREAT_MODEL.replace("COMMIT", reviewed))
+    for key in ("filter.x.clean", "filter.x.smudge", "diff.x.textconv", "diff.x.command"):
+        git(root, "config", key, f"touch '{markers}/{key}'; cat")
+    write(root / "app.py", "print('hello, again')\n")  # a work-tree change git must hash to compare
+    sast = run_cli("sast", root, "--format", "json")
+    assert sast.code in (0, 1), sast.stderr
+    assert json.loads(sast.stdout)["modified_since_commit"] == ["app.py"]
+    model = run_cli("threat-model", "check", "--path", root, "--format", "json")
+    assert model.code in (0, 1), model.stderr
+    freshness = json.loads(model.stdout)["freshness"]
+    assert (freshness["status"], freshness["changed"]) == ("stale", ["app.py"])
+    assert sorted(p.name for p in markers.iterdir()) == []
