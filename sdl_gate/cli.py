@@ -480,7 +480,7 @@ def test_results() -> None:
 def test_results_import(report: Path, project_path: Path) -> None:
     """Store a JUnit XML report (with security.requirements/threats/mitigations properties) as evidence."""
     from sdl_gate import __version__
-    from sdl_gate._clock import file_timestamp
+    from sdl_gate._clock import current_time
     from sdl_gate._files import sha256_file
     from sdl_gate._git import git_commit
     from sdl_gate.collectors.test_results import parse_junit, record_results
@@ -500,7 +500,8 @@ def test_results_import(report: Path, project_path: Path) -> None:
             project_path,
             results,
             commit=git_commit(project_path),
-            now=file_timestamp(),
+            # When the tests ran, as the pytest plugin records it: the age limit is judged from it.
+            now=current_time(),
             tool=("junit-xml", f"sdl-gate {__version__}"),
             files=files,
         )

@@ -21,6 +21,7 @@ LAST_YEAR = datetime.combine(TODAY - timedelta(days=365), datetime.min.time(), t
 NEXT_YEAR = datetime.combine(TODAY + timedelta(days=365), datetime.min.time(), tzinfo=timezone.utc)
 BACK_DATED = {"SOURCE_DATE_EPOCH": str(int(LAST_YEAR.timestamp()))}
 FORWARD_DATED = {"SOURCE_DATE_EPOCH": str(int(NEXT_YEAR.timestamp()))}
+JUNIT = '<testsuite name="s" tests="1"><testcase classname="t" name="test_a"/></testsuite>\n'
 RISKY = "import subprocess\n\n\ndef run(command):\n    return subprocess.call(command, shell=True)\n"
 
 
@@ -133,3 +134,16 @@ def test_epoch_still_fixes_the_timestamps_written_into_files(run_cli: RunCli, pr
     sbom = run_cli("sbom", project.root, env=BACK_DATED)
     assert sbom.code == 0, sbom.stderr
     assert datetime.fromisoformat(json.loads(sbom.stdout)["metadata"]["timestamp"]) == LAST_YEAR
+
+
+def test_imported_test_results_keep_the_time_the_tests_ran(run_cli: RunCli, project: ProjectFactory) -> None:
+    """Recorded test runs are judged by the age limit, so they carry the real time, as the pytest plugin's do."""
+    project.commit()
+    report = write(project.root.parent / "junit.xml", JUNIT)
+    assert run_cli("test-results", "import", report, "--path", project.root, env=BACK_DATED).code == 0
+    result = run_cli("check", project.root, "--format", "json", env=BACK_DATED)
+    assert result.code == 1, result.stderr
+    assessment = json.loads(result.stdout)
+    assert not [r for r in assessment["rejected_evidence"] if "older than" in r]
+    sum1 = next(r for r in assessment["requirements"] if r["id"] == "SUM-1")
+    assert [f["outcome"] for f in sum1["findings"] if f["criterion"] == "regression_tests"] == ["pass"]
