@@ -93,7 +93,7 @@ def _owner(path: Path) -> int | None:
 def _trusted_owner(git_entry: Path, project: Path) -> bool:
     """Git's ownership rule, kept although ``--git-dir`` skips it: the repository is ours or the project owner's.
 
-    It stops a ``.git`` planted by another user in a shared parent directory (``/tmp/.git``) from being
+    It stops a ``.git`` planted by another user in a shared, world-writable parent directory from being
     taken for the project's repository. A CI container running as root over a checkout owned by the
     runner user passes, since the checkout and its ``.git`` have the same owner.
     """
