@@ -79,15 +79,3 @@ def run_tool(
     except OSError as exc:
         raise ToolUnavailable(f"{argv[0]} could not be started: {exc.strerror}") from None
     return ToolRun(argv=tuple(argv), returncode=completed.returncode, stdout=completed.stdout, stderr=completed.stderr)
-
-
-def git_commit(root: Path) -> str | None:
-    """Return the commit checked out at ``root``, or None outside a git work tree or without git."""
-    try:
-        run = run_tool(["git", "rev-parse", "--verify", "HEAD"], cwd=root, timeout=10)
-    except ToolUnavailable:
-        return None
-    commit = run.stdout.strip()
-    if run.returncode != 0 or len(commit) not in (40, 64):
-        return None
-    return commit

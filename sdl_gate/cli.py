@@ -134,7 +134,9 @@ def explain(requirement_id: str, project_path: Path, policy_spec: str | None) ->
             lines.append("      empty evidence: judged by the criterion itself (no declared outcome)")
     if requirement.id in ASSESSMENT_CRITERIA:
         lines.append(f"  - {ASSESSMENT_CRITERIA[requirement.id]}  [reads: the other verdicts of the assessment]")
-    today = date.today()
+    from sdl_gate._clock import assessment_date
+
+    today = assessment_date()
     mode = entry.effective_mode(today)
     lines += ["", f"Policy {policy.name} ({policy.source}):", f"  mode: {mode.value}"]
     if mode is not entry.mode:
@@ -232,14 +234,15 @@ _OSV_URL_OPTION = click.option(
 @_OSV_URL_OPTION
 def collect(path: Path, policy_spec: str | None, offline: bool, vulndb_dir: Path | None, osv_url: str | None) -> None:
     """Collect evidence for the project at PATH into .sdl-gate/evidence/ without assessing it."""
-    from sdl_gate._tool import git_commit
+    from sdl_gate._clock import file_timestamp
+    from sdl_gate._git import git_commit
     from sdl_gate.evidence import EvidenceStore
     from sdl_gate.run import collect as run_collect
-    from sdl_gate.run import current_time, load_inputs
+    from sdl_gate.run import load_inputs
 
     inputs = load_inputs(path, policy_spec, offline=offline, vulndb_dir=vulndb_dir, osv_url=osv_url)
     store = EvidenceStore(path)
-    stored, failures = run_collect(inputs, commit=git_commit(path), now=current_time(), store=store)
+    stored, failures = run_collect(inputs, commit=git_commit(path), now=file_timestamp(), store=store)
     for item in sorted(stored, key=lambda s: s.evidence.kind.value):
         click.echo(f"{item.evidence.kind.value:<12} {item.id}")
     for failure in failures:
@@ -346,10 +349,12 @@ def records_check(ctx: click.Context, path: Path, warn_days: int, strict: bool, 
     Exit 0 when valid (warnings are printed), 1 when a waiver has expired (or, with --strict, a record
     does not count), 2 when a file is invalid.
     """
+    from sdl_gate._clock import assessment_date
     from sdl_gate.registers import review_registers
-    from sdl_gate.run import current_time, load_inputs
+    from sdl_gate.run import load_inputs
 
-    review = review_registers(load_inputs(path), as_of or current_time().date(), warn_days)
+    today = assessment_date(as_of)
+    review = review_registers(load_inputs(path), today, warn_days)
     for line in review.waivers_expired:
         click.echo(f"error: {line}")
     for line in review.records_not_counting:
@@ -366,8 +371,8 @@ def _identity_options(function: Any) -> Any:
     options = [
         click.option("--identity", help="Exact signer certificate identity (e-mail or workflow URI)."),
         click.option("--issuer", help="OIDC issuer of --identity (e.g. https://token.actions.githubusercontent.com)."),
-        click.option("--repository", help="GitHub OWNER/NAME whose Actions workflow signed."),
-        click.option("--ref", help="Git ref of that workflow (e.g. refs/tags/v1.2.0)."),
+        click.option("--repository", help="GitHub OWNER/NAME whose Actions workflow signed (needs --ref)."),
+        click.option("--ref", help="Git ref of that workflow (e.g. refs/tags/v1.2.0); required with --repository."),
         click.option("--key", "key", type=click.Path(path_type=Path), help="Public key (PEM) for key signatures."),
         click.option(
             "--trust-config",
@@ -452,11 +457,11 @@ def threat_model_check(
     output_format: str,
 ) -> None:
     """Validate a threat model: schema, references, coverage, dispositions and review freshness."""
+    from sdl_gate._clock import assessment_date
     from sdl_gate._files import pretty_json
-    from sdl_gate.run import current_time
     from sdl_gate.threatmodel.report import check_model
 
-    report = check_model(project_path, model_file, input_format, max_age_days, current_time().date())
+    report = check_model(project_path, model_file, input_format, max_age_days, assessment_date())
     if output_format == "json":
         click.echo(pretty_json(report.to_json()), nl=False)
     else:
@@ -506,11 +511,11 @@ def test_results() -> None:
 def test_results_import(report: Path, project_path: Path) -> None:
     """Store a JUnit XML report (with security.requirements/threats/mitigations properties) as evidence."""
     from sdl_gate import __version__
+    from sdl_gate._clock import current_time
     from sdl_gate._files import sha256_file
-    from sdl_gate._tool import git_commit
+    from sdl_gate._git import git_commit
     from sdl_gate.collectors.test_results import parse_junit, record_results
     from sdl_gate.evidence import FileDigest
-    from sdl_gate.run import current_time
 
     if not project_path.is_dir():
         raise InputError("project directory not found", path=project_path)
@@ -526,6 +531,7 @@ def test_results_import(report: Path, project_path: Path) -> None:
             project_path,
             results,
             commit=git_commit(project_path),
+            # When the tests ran, as the pytest plugin records it: the age limit is judged from it.
             now=current_time(),
             tool=("junit-xml", f"sdl-gate {__version__}"),
             files=files,
@@ -555,8 +561,8 @@ def test_results_import(report: Path, project_path: Path) -> None:
 @click.option("--output", type=click.Path(path_type=Path), help="Write the SBOM here instead of stdout.")
 def sbom(path: Path, source: str, source_file: Path | None, python: str | None, spec: str, output: Path | None) -> None:
     """Write a CycloneDX JSON SBOM of the project at PATH (deterministic; SOURCE_DATE_EPOCH honoured)."""
+    from sdl_gate._clock import file_timestamp
     from sdl_gate.config import load_project
-    from sdl_gate.run import current_time
     from sdl_gate.sbom.build import SpecVersion, build_sbom, product_from_pyproject
     from sdl_gate.sbom.sources import SourceKind, discover, from_environment, interpreter_paths, load_source, merge
     from sdl_gate.sbom.sources import lock_kind as kind_of
@@ -579,7 +585,7 @@ def sbom(path: Path, source: str, source_file: Path | None, python: str | None, 
             )
         inventory = merge([load_source(item.kind, item.path, path) for item in found])
     product = product_from_pyproject(path, project.name, project.version)
-    text = build_sbom(inventory, product, spec=SpecVersion(spec), timestamp=current_time())
+    text = build_sbom(inventory, product, spec=SpecVersion(spec), timestamp=file_timestamp())
     _write_output(text, output)
     if output is not None:
         click.echo(f"{output}: CycloneDX {spec} SBOM, {len(inventory.components)} components", err=True)
@@ -637,7 +643,7 @@ _CACHE_DIR_OPTION = click.option(
 @_CACHE_DIR_OPTION
 def vulndb_import(source: Path, cache_dir: Path | None) -> None:
     """Load OSV records from SOURCE (directory, zip export, advisory-database checkout) in one transaction."""
-    from sdl_gate.run import current_time
+    from sdl_gate._clock import current_time
     from sdl_gate.vulndb.importer import import_records
     from sdl_gate.vulndb.store import VulnDatabase, database_path, default_cache_dir
 
@@ -702,8 +708,9 @@ def vulndb_serve(port: int, cache_dir: Path | None) -> None:
 @click.option("--as-of", "as_of", callback=_parse_date, metavar="YYYY-MM-DD", help="Waiver state as of this date.")
 def vex(path: Path, output: Path | None, as_of: date | None) -> None:
     """Write CycloneDX VEX for the latest vulnerability audit of PATH, dispositions from the waiver register."""
+    from sdl_gate._clock import assessment_date, file_timestamp
     from sdl_gate.evidence import EvidenceKind, EvidenceStore, StoredEvidence
-    from sdl_gate.run import current_time, load_inputs
+    from sdl_gate.run import load_inputs
     from sdl_gate.sbom.build import product_from_pyproject
     from sdl_gate.vex import build_vex
 
@@ -715,9 +722,8 @@ def vex(path: Path, output: Path | None, as_of: date | None) -> None:
     payload = latest.evidence.payload
     if payload["status"] != "completed":
         raise InputError(f"the latest vulnerability audit did not complete: {payload['reason']}", path=path)
-    now = current_time()
     product = product_from_pyproject(path, inputs.project.name, inputs.project.version)
-    text = build_vex(payload, inputs.waivers, today=as_of or now.date(), product=product, timestamp=now)
+    text = build_vex(payload, inputs.waivers, today=assessment_date(as_of), product=product, timestamp=file_timestamp())
     target = output or path / ".sdl-gate" / "vex.cdx.json"
     _write_output(text, target)
     click.echo(f"{target}: {len(payload['vulnerabilities'])} vulnerabilities", err=True)
@@ -784,7 +790,8 @@ def sast(
     fail the run (exit 1). The project's bandit configuration ([tool.bandit] or .bandit) applies, its excludes
     also to files named explicitly.
     """
-    from sdl_gate.run import current_time, load_inputs
+    from sdl_gate._clock import assessment_date
+    from sdl_gate.run import load_inputs
     from sdl_gate.sast.analyse import analyse
     from sdl_gate.sast.render import decide, render_console, render_json
     from sdl_gate.sast.report import write_baseline as write_baseline_file
@@ -821,7 +828,7 @@ def sast(
                 "approval: {approver, justification, created, expires}"
             )
         return
-    today = as_of or current_time().date()
+    today = assessment_date(as_of)
     decision = decide(result.report, inputs.policy.requirements["SI-1"], inputs.waivers, today)
     if output_format == "json":
         text = render_json(result.report, decision)
@@ -889,6 +896,12 @@ def _verifiers(
         raise InputError("--identity needs --issuer (or --repository for a GitHub workflow)")
     if ref is not None and repository is None:
         raise InputError("--ref goes with --repository")
+    if repository is not None and ref is None:
+        # Any branch, tag or pull request of OWNER/NAME can run a workflow that signs: name the one trusted.
+        raise InputError(
+            "--repository needs --ref: name the workflow ref you trust",
+            hint="for example --ref refs/tags/v1.2.0 or --ref refs/heads/main",
+        )
     public_key = load_public_key(key) if key is not None else None
     sigstore = None
     if identity is not None or repository is not None:
@@ -896,7 +909,7 @@ def _verifiers(
         trust = TrustChoice(Instance.STAGING if staging else Instance.PRODUCTION, trust_config)
         sigstore = SigstoreVerifier(trust, policy)
     if public_key is None and sigstore is None:
-        raise InputError("say whom to trust: --identity ID --issuer URL, --repository OWNER/NAME [--ref REF], or --key")
+        raise InputError("say whom to trust: --identity ID --issuer URL, --repository OWNER/NAME --ref REF, or --key")
     return public_key, sigstore
 
 
@@ -1017,12 +1030,12 @@ def bundle() -> None:
 
 def _record_history(path: Path, directory: Path) -> None:
     """Verify the earlier bundles in ``directory`` and store them as history evidence for this commit."""
-    from sdl_gate._tool import git_commit
+    from sdl_gate._clock import file_timestamp
+    from sdl_gate._git import git_commit
     from sdl_gate.bundle.history import record_history
     from sdl_gate.config import load_project
-    from sdl_gate.run import current_time
 
-    stored = record_history(load_project(path), directory, commit=git_commit(path), now=current_time())
+    stored = record_history(load_project(path), directory, commit=git_commit(path), now=file_timestamp())
     for refused in stored.evidence.payload["refused"]:
         click.echo(f"history: {refused['bundle']} not counted: {refused['reason']}", err=True)
 
@@ -1172,17 +1185,16 @@ def deps(
     vulnerability without an active waiver, a skipped dependency, a database too old or too small for the
     policy, or an audit that could not run fails.
     """
+    from sdl_gate._clock import assessment_date, file_timestamp
     from sdl_gate.precommit import dependency_audit
-    from sdl_gate.run import current_time
 
-    now = current_time()
     report = dependency_audit(
         project_path,
         list(files) if files else None,
         offline=offline,
         skip_online=skip_online,
-        today=as_of or now.date(),
-        now=now,
+        today=assessment_date(as_of),
+        now=file_timestamp(),
         vulndb_dir=vulndb_dir,
         osv_url=osv_url,
     )

@@ -43,6 +43,14 @@ class EvidenceKind(str, enum.Enum):
     HISTORY = "history"
 
 
+#: Kinds no collector of a gate run produces: other steps (the pytest plugin, ``test-results import``,
+#: ``bundle create``, ``check --history``) leave them in the store and a run reads them back. They say what
+#: happened at one commit, so they count only when bound to the assessed commit: never outside git, where
+#: nothing ties a stored file to the code. Only they can be stale, so only they are held to the policy's age
+#: limit; evidence a run collects itself is as old as the run.
+STORED_KINDS = frozenset({EvidenceKind.TEST_RESULTS, EvidenceKind.BUNDLE, EvidenceKind.HISTORY})
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -137,7 +145,12 @@ def admit(
     max_age_days: int,
     failures: Iterable[Rejection] = (),
 ) -> EvidenceSet:
-    """Keep evidence bound to ``commit`` and younger than ``max_age_days``; reject the rest with reasons."""
+    """Keep evidence bound to ``commit`` and, for kinds left by other steps, younger than ``max_age_days``.
+
+    Evidence of those kinds also needs a commit on both sides: taken or assessed outside git, it is rejected.
+    The rest is rejected with reasons. ``collected_at`` is ``SOURCE_DATE_EPOCH`` when that was set, so the
+    age of what a run collected itself is never judged from it.
+    """
     items: list[StoredEvidence] = []
     rejections: list[Rejection] = list(failures)
     oldest = today - timedelta(days=max_age_days)
@@ -149,6 +162,19 @@ def admit(
                     evidence.kind, f"{evidence.kind.value} evidence {stored.id} does not match its content digest"
                 )
             )
+        elif evidence.kind in STORED_KINDS and (commit is None or evidence.subject.commit is None):
+            outside = (
+                "there is no assessed commit (not a git checkout, or git could not tell)"
+                if commit is None
+                else "it was taken outside git"
+            )
+            rejections.append(
+                Rejection(
+                    evidence.kind,
+                    f"{evidence.kind.value} evidence cannot be bound to the assessed commit: {outside}; "
+                    "record it again in the git checkout being assessed",
+                )
+            )
         elif evidence.subject.commit != commit:
             rejections.append(
                 Rejection(
@@ -157,7 +183,7 @@ def admit(
                     f"not the assessed commit {commit or 'none'}",
                 )
             )
-        elif stored.collected_at.astimezone(timezone.utc).date() < oldest:
+        elif evidence.kind in STORED_KINDS and stored.collected_at.astimezone(timezone.utc).date() < oldest:
             rejections.append(
                 Rejection(
                     evidence.kind,

@@ -252,7 +252,7 @@ def sbom_current(root: Path) -> HookReport:
 def gate_report(assessment: Assessment, mode: PrePushMode) -> HookReport:
     """Summarise an assessment in one screen: the decision and each blocking requirement with its fix."""
     decision = assessment.decision
-    lines = [f"sdl-gate ({assessment.policy.name}): {decision.summary}"]
+    lines = [f"sdl-gate ({assessment.policy.name}, assessed {assessment.assessed_on.isoformat()}): {decision.summary}"]
     if decision.passed:
         return HookReport(tuple(lines), HookStatus.PASSED)
     blocking = [r for r in assessment.requirements if r.blocking]
@@ -285,10 +285,15 @@ def hook_templates_dir() -> Path:
 
 
 def _git_hooks_dir(root: Path) -> Path:
-    from sdl_gate._tool import ToolUnavailable, run_tool
+    from sdl_gate._git import find_repository
+    from sdl_gate._tool import ToolUnavailable
 
+    repository = find_repository(root)
+    if repository is None:
+        raise InputError("is not inside a git work tree", path=root, hint="run `git init` first")
     try:
-        run = run_tool(["git", "rev-parse", "--git-path", "hooks"], cwd=root, timeout=10)
+        # The operator's own configuration decides where git looks for hooks (a global core.hooksPath).
+        run = repository.run("rev-parse", "--git-path", "hooks", cwd=root, timeout=10, operator_config=True)
     except ToolUnavailable as exc:
         raise ToolError(exc.reason) from None
     if run.returncode != 0:

@@ -112,7 +112,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
     from sdl_gate import __version__
     from sdl_gate._files import sha256_file
-    from sdl_gate._tool import git_commit
+    from sdl_gate._git import git_commit
     from sdl_gate.collectors.test_results import TestOutcome, TestResult, record_results
     from sdl_gate.evidence import FileDigest
 

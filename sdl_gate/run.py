@@ -2,34 +2,23 @@
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
 
-from sdl_gate._tool import git_commit
+from sdl_gate._clock import assessment_date, file_timestamp
+from sdl_gate._git import git_commit
 from sdl_gate.assess import Assessment, ProductRef, assess
 from sdl_gate.catalogue import load_catalogue
 from sdl_gate.collectors import COLLECTORS
 from sdl_gate.collectors.base import CollectContext, Collector
 from sdl_gate.config import Project, load_project, operator_settings
-from sdl_gate.errors import InputError, SdlGateError, ToolError
+from sdl_gate.errors import SdlGateError, ToolError
 from sdl_gate.evidence import Evidence, EvidenceKind, EvidenceSet, EvidenceStore, Rejection, StoredEvidence, admit
 from sdl_gate.policy.loader import resolve_policy
 from sdl_gate.policy.models import Policy
 from sdl_gate.policy.waivers import WaiverRegister, load_waivers
-
-
-def current_time() -> datetime:
-    """Return now in UTC, or ``SOURCE_DATE_EPOCH`` when it is set (for reproducible builds)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        try:
-            return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
-        except (ValueError, OverflowError, OSError):
-            raise InputError(f"SOURCE_DATE_EPOCH={epoch!r} is not a Unix timestamp") from None
-    return datetime.now(tz=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -137,11 +126,13 @@ def check(
 ) -> CheckResult:
     """Collect evidence for the project at ``root`` and assess it as of ``today``; the whole gate in one call.
 
-    ``declared`` is evidence the calling command makes for this run only (``bundle create`` declares the bundle
-    it is making); it is admitted like the rest, never stored, and its kinds are never taken from the store.
+    ``today`` defaults to the real date (never ``SOURCE_DATE_EPOCH``); ``now`` is the collection time written
+    into the evidence, ``SOURCE_DATE_EPOCH`` when that is set. ``declared`` is evidence the calling command
+    makes for this run only (``bundle create`` declares the bundle it is making); it is admitted like the rest,
+    never stored, and its kinds are never taken from the store.
     """
     inputs = load_inputs(root, policy_spec, offline=offline, vulndb_dir=vulndb_dir, osv_url=osv_url)
-    now = now or current_time()
+    now = now or file_timestamp()
     commit = git_commit(root)
     evidence_store = EvidenceStore(root) if store else None
     stored, failures = collect(inputs, commit=commit, now=now, store=evidence_store)
@@ -155,7 +146,7 @@ def check(
         others, rejections = _stored_from_other_steps(evidence_store, attempted)
         stored += others
         failures += rejections
-    assessed_on = today or now.date()
+    assessed_on = assessment_date(today)
     evidence_set = admit(
         stored,
         commit=commit,

@@ -40,6 +40,32 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def commit_all(root: Path, message: str = "snapshot") -> str:
+    """Make ``root`` a git checkout if it is not one, commit everything in it and return the commit.
+
+    Evidence other steps leave in the store (test results, bundles, history) counts only when bound to a
+    commit, so tests of those steps assess a git checkout. No user or system git configuration is read.
+    """
+    env = {
+        **{name: value for name, value in os.environ.items() if not name.startswith("GIT_")},
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }
+    git = ["git", "-c", "user.name=Dev", "-c", "user.email=dev@example.com", "-c", "commit.gpgSign=false"]
+    steps = [] if (root / ".git").exists() else [["init", "-q"]]
+    # The evidence store stays out of the commit, as the .gitignore entry `sdl-gate init` writes keeps it.
+    steps += [
+        ["add", "-A", "--", ".", ":(exclude).sdl-gate"],
+        ["commit", "-q", "--allow-empty", "-m", message],
+        ["rev-parse", "HEAD"],
+    ]
+    done = None
+    for step in steps:
+        done = subprocess.run([*git, *step], cwd=root, env=env, capture_output=True, text=True, timeout=60, check=True)
+    assert done is not None
+    return done.stdout.strip()
+
+
 @dataclass
 class ProjectFactory:
     """Builds a minimal project under a temporary directory."""
@@ -98,6 +124,10 @@ class ProjectFactory:
     def policy(self, body: str, name: str = "policy.yaml") -> Path:
         """Write a policy file under security/."""
         return write(self.root / "security" / name, body)
+
+    def commit(self, message: str = "snapshot") -> str:
+        """Commit everything in the project (a git checkout from the first call on); return the commit."""
+        return commit_all(self.root, message)
 
 
 @pytest.fixture

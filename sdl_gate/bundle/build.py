@@ -286,10 +286,10 @@ def create_bundle(
     signer: ManifestSigner | None = None,
 ) -> BundleResult:
     """Assess the project at ``root`` and write its release-evidence bundle to ``output``."""
-    from sdl_gate._tool import git_commit
+    from sdl_gate._clock import file_timestamp
+    from sdl_gate._git import git_commit
     from sdl_gate.bundle.signer import check_signer, configured_verifier
     from sdl_gate.config import load_project
-    from sdl_gate.run import current_time
 
     # SM-6 counts the bundle only when its signer is the one the project configured.
     configured = configured_verifier(load_project(root), with_ref=True) if signer is not None else None
@@ -303,7 +303,7 @@ def create_bundle(
         today=today,
         signer=signer,
         confirm=configured if check is SignerCheck.VERIFIED else None,
-        now=current_time(),
+        now=file_timestamp(),
     )
 
 

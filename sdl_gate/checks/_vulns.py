@@ -276,9 +276,7 @@ def known_vulnerabilities() -> Criterion:
         summary = f"{audited} dependencies audited against {_service(payload)}: no open known vulnerability"
         if waived:
             summary += "; waived: " + _listing(waived)
-        return check_input.finding(
-            name, Outcome.PASS, summary + _conflicts(payload), (evidence.id,), examined=audited
-        )
+        return check_input.finding(name, Outcome.PASS, summary + _conflicts(payload), (evidence.id,), examined=audited)
 
     return Criterion(
         name,

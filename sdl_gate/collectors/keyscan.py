@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sdl_gate._tool import ToolUnavailable, run_tool
+from sdl_gate._git import find_repository
+from sdl_gate._tool import ToolUnavailable
 
 #: Keys are small; a PEM block buried deeper than this in a file is not looked for.
 SCAN_BYTES = 1024 * 1024
@@ -41,8 +42,11 @@ class ScanResult:
 
 
 def _tracked_files(root: Path) -> list[str] | None:
+    repository = find_repository(root)
+    if repository is None:
+        return None
     try:
-        run = run_tool(["git", "ls-files", "-z", "--cached"], cwd=root, timeout=60)
+        run = repository.run("ls-files", "-z", "--cached", cwd=root, timeout=60)
     except ToolUnavailable:
         return None
     if run.returncode != 0:

@@ -12,7 +12,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from sdl_gate._files import resolve_inside, sha256_bytes
-from sdl_gate._tool import ToolUnavailable, run_tool
+from sdl_gate._git import find_repository
+from sdl_gate._tool import ToolUnavailable
 from sdl_gate.collectors._deps import SourceRead, project_dependencies
 from sdl_gate.collectors.base import SDL_GATE_TOOL, CollectContext
 from sdl_gate.errors import ConfigError, InputError
@@ -59,9 +60,10 @@ def sbom_timestamp(context: CollectContext, sources: list[Path]) -> datetime:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
         return context.now
-    if context.commit is not None:
+    repository = find_repository(context.root) if context.commit is not None else None
+    if repository is not None and context.commit is not None:
         try:
-            run = run_tool(["git", "show", "-s", "--format=%ct", context.commit], cwd=context.root, timeout=10)
+            run = repository.run("show", "-s", "--format=%ct", "--end-of-options", context.commit, timeout=10)
             if run.returncode == 0 and run.stdout.strip().isdigit():
                 return datetime.fromtimestamp(int(run.stdout.strip()), tz=timezone.utc)
         except ToolUnavailable:

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from sdl_gate._files import canonical_json, read_text_limited, sha256_bytes
-from sdl_gate._tool import ToolUnavailable, run_tool
+from sdl_gate._git import find_repository
+from sdl_gate._tool import ToolUnavailable
 from sdl_gate.errors import InputError
 from sdl_gate.sast.models import Exclusion, Level, Scope, SkippedTest, SkipReason
 
@@ -349,8 +350,11 @@ def normalise(root: Path, given: Path) -> str:
 
 def _git_files(root: Path) -> tuple[list[str], list[str]] | None:
     """Return (tracked files, tracked files that differ from HEAD) under ``root``, or None outside git."""
+    repository = find_repository(root)
+    if repository is None:
+        return None
     try:
-        listed = run_tool(["git", "ls-files", "-z"], cwd=root, timeout=60)
+        listed = repository.run("ls-files", "-z", cwd=root, timeout=60)
     except ToolUnavailable:
         return None
     if listed.returncode != 0:
@@ -361,7 +365,7 @@ def _git_files(root: Path) -> tuple[list[str], list[str]] | None:
         return None
     modified: list[str] = []
     try:
-        diff = run_tool(["git", "diff", "--name-only", "-z", "--relative", "HEAD", "--"], cwd=root, timeout=60)
+        diff = repository.run("diff", "--name-only", "-z", "--relative", "HEAD", "--", cwd=root, timeout=60)
         if diff.returncode == 0:
             modified = [name for name in diff.stdout.split("\0") if name]
     except ToolUnavailable:

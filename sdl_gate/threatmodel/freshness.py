@@ -15,7 +15,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from sdl_gate._files import MAX_INPUT_BYTES
-from sdl_gate._tool import ToolUnavailable, run_tool
+from sdl_gate._git import Repository, find_repository
+from sdl_gate._tool import ToolUnavailable
 from sdl_gate.errors import SdlGateError
 from sdl_gate.threatmodel.diff import ModelChange, model_changes
 from sdl_gate.threatmodel.loader import model_from_text
@@ -83,9 +84,8 @@ def latest_review(model: ThreatModel) -> Review | None:
     return latest
 
 
-def _git(root: Path, *args: str) -> tuple[int, str]:
-    run = run_tool(["git", *args], cwd=root, timeout=30)
-    return run.returncode, run.stdout
+def _names(output: str) -> list[str]:
+    return [name for name in output.split("\0") if name]
 
 
 class _Unknown(Exception):
@@ -96,13 +96,20 @@ class _Unknown(Exception):
         super().__init__(reason)
 
 
-def _reviewed_model(root: Path, commit: str, model_path: str, fmt: ModelFormat) -> ThreatModel | None:
+def _git(repository: Repository, root: Path, *args: str) -> tuple[int, str]:
+    run = repository.run(*args, cwd=root)
+    return run.returncode, run.stdout
+
+
+def _reviewed_model(
+    repository: Repository, root: Path, commit: str, model_path: str, fmt: ModelFormat
+) -> ThreatModel | None:
     """Read the model file as it was at ``commit``; None when the file did not exist there.
 
     Raises :class:`_Unknown` when git cannot read it or what it holds is not a model in format ``fmt``.
     """
     # `./` makes the path relative to the project root even when the repository's top level is above it.
-    code, listing = _git(root, "ls-tree", "-l", commit, "--", f"./{model_path}")
+    code, listing = _git(repository, root, "ls-tree", "-l", "--end-of-options", commit, "--", f"./{model_path}")
     if code != 0:
         raise _Unknown(f"git ls-tree failed for {model_path} at commit {commit[:12]}")
     if not listing.strip():
@@ -114,7 +121,7 @@ def _reviewed_model(root: Path, commit: str, model_path: str, fmt: ModelFormat) 
     if int(fields[3]) > MAX_INPUT_BYTES:
         raise _Unknown(f"{model_path} at commit {commit[:12]} is larger than the {MAX_INPUT_BYTES}-byte limit")
     # cat-file prints the stored bytes: no textconv or filter driver from the repository's configuration runs.
-    code, text = _git(root, "cat-file", "blob", fields[2])
+    code, text = _git(repository, root, "cat-file", "blob", fields[2])
     if code != 0:
         raise _Unknown(f"git cat-file failed for {model_path} at commit {commit[:12]}")
     try:
@@ -124,11 +131,11 @@ def _reviewed_model(root: Path, commit: str, model_path: str, fmt: ModelFormat) 
         raise _Unknown(f"the model at commit {commit[:12]} does not load: {first_line}") from None
 
 
-def _dead_scope(root: Path, scope: list[str]) -> list[str]:
+def _dead_scope(repository: Repository, root: Path, scope: list[str]) -> list[str]:
     """Return the scope paths no file matches, tracked or not (only asked when nothing in scope changed)."""
     dead: list[str] = []
     for path in scope:
-        code, files = _git(root, "ls-files", "--cached", "--others", "--exclude-standard", "--", path)
+        code, files = _git(repository, root, "ls-files", "--cached", "--others", "--exclude-standard", "--", path)
         if code != 0:
             raise _Unknown("git ls-files failed for the review's scope")
         if not files.strip():
@@ -175,26 +182,29 @@ def assess_freshness(
     commit = review.commit
     scope = list(review.scope) or ["."]
     exclude = [f":(exclude){model_path}"] if model_path else []
+    repository = find_repository(root)
+    if repository is None:
+        return result(
+            unknown, f"reviewed commit {review.commit} is not in this repository (this is not a git work tree)"
+        )
     try:
-        code, _ = _git(root, "cat-file", "-e", f"{commit}^{{commit}}")
-        if code != 0:
-            return result(
-                unknown, f"reviewed commit {commit} is not in this repository (or this is not a git work tree)"
-            )
-        code, diff = _git(root, "diff", "--name-only", "--relative", commit, "--", *scope, *exclude)
-        if code != 0:
+        known = repository.run("cat-file", "-e", "--end-of-options", f"{commit}^{{commit}}", cwd=root)
+        if known.returncode != 0:
+            return result(unknown, f"reviewed commit {commit} is not in this repository")
+        diff = repository.run("diff", "--name-only", "-z", "--relative", commit, "--", *scope, *exclude, cwd=root)
+        if diff.returncode != 0:
             return result(unknown, "git diff failed for the review's scope")
-        code, untracked = _git(root, "ls-files", "--others", "--exclude-standard", "--", *scope, *exclude)
-        if code != 0:
+        untracked = repository.run("ls-files", "-z", "--others", "--exclude-standard", "--", *scope, *exclude, cwd=root)
+        if untracked.returncode != 0:
             return result(unknown, "git ls-files failed for the review's scope")
     except ToolUnavailable as exc:
         return result(unknown, exc.reason)
-    changed = sorted({line.strip() for line in (diff + "\n" + untracked).splitlines() if line.strip()})
+    changed = sorted(set(_names(diff.stdout)) | set(_names(untracked.stdout)))
     try:
         if model_path is None:
             raise _Unknown("the model file lies outside the project, so changes to it since the review cannot be told")
-        before = _reviewed_model(root, commit, model_path, fmt)
-        dead = [] if changed else _dead_scope(root, scope)
+        before = _reviewed_model(repository, root, commit, model_path, fmt)
+        dead = [] if changed else _dead_scope(repository, root, scope)
     except (ToolUnavailable, _Unknown) as exc:
         if changed:  # the scope alone already makes the review stale
             return result(FreshnessStatus.STALE, f"{_files_reason(changed, commit)}; {exc.reason}", changed)

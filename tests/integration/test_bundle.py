@@ -64,13 +64,15 @@ class Release:
             """
         )
         # Evidence another step (the pytest plugin, say) left in the store, with its raw output: bundled generically.
+        # It counts only when bound to the assessed commit, so the project is a git checkout.
+        self.commit = project.commit()
         store = EvidenceStore(project.root)
         raw = store.put_raw(json.dumps(SBOM).encode(), "json")
         store.put(
             Evidence(
                 kind=EvidenceKind.TEST_RESULTS,  # a kind no collector of this run overwrites
                 tool=ToolInfo(name="cyclonedx-py", version="7.0"),
-                subject=Subject(commit=None),
+                subject=Subject(commit=self.commit),
                 payload={"components": 0},
                 raw=raw,
             ),
@@ -411,7 +413,9 @@ def test_file_removed_since_collection_is_bad_input(release: Release, tmp_path: 
         Evidence(
             kind=EvidenceKind.TEST_RESULTS,  # a kind no collector of this run overwrites
             tool=ToolInfo(name="cyclonedx-py", version="7.0"),
-            subject=Subject(commit=None, files=({"path": "docs/sbom-notes.md", "sha256": sha256_bytes(b"notes\n")},)),
+            subject=Subject(
+                commit=release.commit, files=({"path": "docs/sbom-notes.md", "sha256": sha256_bytes(b"notes\n")},)
+            ),
             payload={"components": 0},
         ),
         datetime(2026, 2, 28, tzinfo=timezone.utc),
@@ -440,7 +444,7 @@ def test_large_compressible_evidence_still_passes_the_bomb_check(
         Evidence(
             kind=EvidenceKind.TEST_RESULTS,  # a kind no collector of this run overwrites
             tool=ToolInfo(name="pytest", version="9.0"),
-            subject=Subject(commit=None),
+            subject=Subject(commit=release.commit),
             payload={"findings": 200_000},
             raw=raw,
         ),

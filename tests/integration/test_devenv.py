@@ -122,7 +122,8 @@ def test_demo_workflows_are_locked_down(tmp_path: Path) -> None:
 
 def _record_tests(project: ProjectFactory, outcomes: dict[str, TestOutcome]) -> None:
     results = [TestResult(node_id=node, outcome=outcome) for node, outcome in outcomes.items()]
-    EvidenceStore(project.root).put(results_evidence(results, commit=None, tool=("pytest", "9.0")), NOON)
+    commit = project.commit()  # recorded test runs count only when bound to the assessed commit
+    EvidenceStore(project.root).put(results_evidence(results, commit=commit, tool=("pytest", "9.0")), NOON)
 
 
 def test_sum1_passes_on_a_green_recorded_run(project: ProjectFactory) -> None:

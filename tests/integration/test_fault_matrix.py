@@ -259,7 +259,7 @@ def test_git_fault_unbinds_the_evidence_and_the_gate_fails(
     tests = _finding(assessment, "SVV-1", "requirement_tests")
     assert tests["outcome"] == "not_available", tests
     rejected = " ".join(assessment["rejected_evidence"])
-    assert "not the assessed commit none" in rejected
+    assert "cannot be bound to the assessed commit: there is no assessed commit" in rejected
     review = _finding(assessment, "SR-2", "threat_model_review")
     assert review["outcome"] in ("not_available", "fail"), review
     assert "SVV-1" in assessment["decision"]["blocking"]

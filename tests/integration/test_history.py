@@ -66,11 +66,15 @@ class Product:
         project.waivers(WAIVER)
         self.history = project.root.parent / "releases"
         self.history.mkdir()
+        # History and bundles count only when bound to the assessed commit: the product is a git checkout.
+        self.commit = project.commit("first")
 
     def release(self, day: date, version: str = "2.0.0", name: str | None = None) -> Path:
         pyproject = self.project.root / "pyproject.toml"
         text = pyproject.read_text(encoding="utf-8")
         pyproject.write_text(re.sub(r'(?m)^version = ".*"$', f'version = "{version}"', text), encoding="utf-8")
+        # Each release is its own commit, as it would be; earlier releases are told apart by commit.
+        self.commit = self.project.commit(f"release {version} {day.isoformat()}")
         output = self.history / (name or f"release-{version}-{day.isoformat()}.zip")
         create_bundle(self.project.root, output, today=day, signer=KeyManifestSigner(self.key))
         return output
@@ -78,7 +82,7 @@ class Product:
     def practice(self, day: date, practice_id: str = "SG") -> PracticeResult:
         project = load_project(self.project.root)
         now = datetime.combine(day, datetime.min.time(), tzinfo=timezone.utc)
-        record_history(project, self.history, commit=None, now=now)
+        record_history(project, self.history, commit=self.commit, now=now)
         assessment = check(self.project.root, today=day, now=now).assessment
         return next(p for p in assessment.practices if p.id == practice_id)
 
@@ -221,7 +225,7 @@ def test_check_history_option(run_cli: RunCli, product: Product) -> None:
 def _findings(product: Product, day: date, requirement: str) -> dict[str, tuple[str, str]]:
     project = load_project(product.project.root)
     now = datetime.combine(day, datetime.min.time(), tzinfo=timezone.utc)
-    record_history(project, product.history, commit=None, now=now)
+    record_history(project, product.history, commit=product.commit, now=now)
     assessment = check(product.project.root, today=day, now=now).assessment
     result = next(r for r in assessment.requirements if r.id == requirement)
     return {f.criterion: (f.outcome.value, f.message) for f in result.findings}

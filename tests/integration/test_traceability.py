@@ -11,7 +11,7 @@ from sdl_gate.collectors.test_results import parse_junit
 from sdl_gate.errors import InputError
 from sdl_gate.evidence import EvidenceKind, EvidenceStore, StoredEvidence
 from sdl_gate.run import check
-from tests.conftest import RunCli, write
+from tests.conftest import RunCli, commit_all, write
 
 pytest_plugins = ("pytester",)
 
@@ -56,6 +56,7 @@ def _setup(pytester: pytest.Pytester, rate_ok: bool) -> Path:
     write(root / "security" / "threat-model.yaml", MODEL)
     write(root / "security" / "requirements.yaml", REQUIREMENTS)
     pytester.makepyfile(test_sec=f"RATE_OK = {rate_ok}\n" + TESTS)
+    commit_all(root)  # test results count only when bound to the assessed commit
     return root
 
 

@@ -105,7 +105,8 @@ def test_raw_references_are_content_addressed() -> None:
 def test_admit_keeps_fresh_evidence_of_the_commit_and_says_why_it_refuses_the_rest() -> None:
     fresh = _stored(_evidence())
     at_limit = _stored(_evidence(EvidenceKind.RECORDS), datetime(2026, 10, 2, 23, tzinfo=timezone.utc))
-    stale = _stored(_evidence(EvidenceKind.SAST), datetime(2026, 10, 1, 23, tzinfo=timezone.utc))
+    # The age limit is for evidence other steps leave in the store (test results, bundles, history).
+    stale = _stored(_evidence(EvidenceKind.TEST_RESULTS), datetime(2026, 10, 1, 23, tzinfo=timezone.utc))
     other = _stored(_evidence(EvidenceKind.WAIVERS, commit="e" * 40))
     tampered = StoredEvidence(id=_evidence().id, collected_at=NOW, evidence=_evidence(EvidenceKind.REPOSITORY))
     earlier = Rejection(EvidenceKind.SIGNATURES, "the collector crashed")
@@ -115,12 +116,12 @@ def test_admit_keeps_fresh_evidence_of_the_commit_and_says_why_it_refuses_the_re
     assert [item.evidence.kind for item in admitted.items] == [EvidenceKind.RECORDS, EvidenceKind.SBOM]
     assert admitted.rejections[0] == earlier
     reasons = {r.kind: r.reason for r in admitted.rejections}
-    assert "older than the policy's 30-day limit" in reasons[EvidenceKind.SAST]
+    assert "older than the policy's 30-day limit" in reasons[EvidenceKind.TEST_RESULTS]
     assert f"not the assessed commit {COMMIT}" in reasons[EvidenceKind.WAIVERS]
     assert "does not match its content digest" in reasons[EvidenceKind.REPOSITORY]
     assert admitted.of(EvidenceKind.SBOM) == (fresh.evidence,)
-    assert admitted.of(EvidenceKind.SAST) == ()
-    assert admitted.rejected(EvidenceKind.SAST)
+    assert admitted.of(EvidenceKind.TEST_RESULTS) == ()
+    assert admitted.rejected(EvidenceKind.TEST_RESULTS)
     assert admitted.ids() == tuple(sorted((fresh.id, at_limit.id)))
 
 

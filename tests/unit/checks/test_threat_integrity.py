@@ -11,7 +11,7 @@ import subprocess
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from sdl_gate._tool import git_commit
+from sdl_gate._git import git_commit
 from sdl_gate.checks import CHECKS
 from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
 from sdl_gate.checks._threats import (

@@ -1,0 +1,113 @@
+"""Evidence other steps leave in the store counts only when bound to the assessed commit: never outside git.
+
+Outside a git checkout (a tarball, a copied folder) nothing ties a file in ``.sdl-gate/evidence`` to the code
+being assessed: whoever made the folder could have written it. Test results, release bundles and history
+found there are rejected with the reason, and the requirements that read them are not met by them.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sdl_gate.collectors.test_results import TestOutcome, TestResult, results_evidence
+from sdl_gate.evidence import EvidenceStore
+from tests.conftest import ProjectFactory, RunCli, write
+
+OUTSIDE = "cannot be bound to the assessed commit: there is no assessed commit (not a git checkout"
+PASSPHRASE = {"SDL_GATE_KEY_PASSPHRASE": "commit binding tests"}
+JUNIT = '<testsuite name="s" tests="2"><testcase classname="t" name="test_a"/><testcase classname="t" name="test_b"/>'
+
+
+def _check(run_cli: RunCli, root: Path, *args: str) -> dict[str, Any]:
+    result = run_cli("check", root, "--format", "json", *args, env=PASSPHRASE)
+    assert result.code in (0, 1), result.stderr
+    assessment: dict[str, Any] = json.loads(result.stdout)
+    assert assessment["product"]["commit"] is None
+    return assessment
+
+
+def _finding(assessment: dict[str, Any], requirement: str, criterion: str) -> dict[str, Any]:
+    result = next(r for r in assessment["requirements"] if r["id"] == requirement)
+    found: dict[str, Any] = next(f for f in result["findings"] if f["criterion"] == criterion)
+    return found
+
+
+def test_forged_passing_test_results_outside_git_do_not_count(run_cli: RunCli, project: ProjectFactory) -> None:
+    results = [TestResult(node_id=f"tests/test_all.py::test_{n}", outcome=TestOutcome.PASSED) for n in range(50)]
+    forged = EvidenceStore(project.root).put(
+        results_evidence(results, commit=None, tool=("pytest", "9.0")), datetime.now(tz=timezone.utc)
+    )
+    assessment = _check(run_cli, project.root)
+    assert forged.id not in {item["id"] for item in assessment["evidence"]}
+    assert any(f"test_results evidence {OUTSIDE}" in reason for reason in assessment["rejected_evidence"])
+    regression = _finding(assessment, "SUM-1", "regression_tests")
+    assert regression["outcome"] == "not_available"
+    assert OUTSIDE in regression["message"]
+
+
+def test_imported_test_results_outside_git_do_not_count(
+    run_cli: RunCli, project: ProjectFactory, tmp_path: Path
+) -> None:
+    report = write(tmp_path / "junit.xml", JUNIT + "</testsuite>\n")
+    imported = run_cli("test-results", "import", report, "--path", project.root)
+    assert imported.code == 0, imported.stderr
+    assessment = _check(run_cli, project.root)
+    assert _finding(assessment, "SUM-1", "regression_tests")["outcome"] == "not_available"
+    assert OUTSIDE in _finding(assessment, "SVV-1", "requirement_tests")["message"]
+
+
+def test_test_results_naming_a_commit_outside_git_do_not_count(run_cli: RunCli, project: ProjectFactory) -> None:
+    results = [TestResult(node_id="tests/test_a.py::test_a", outcome=TestOutcome.PASSED)]
+    EvidenceStore(project.root).put(
+        results_evidence(results, commit="c" * 40, tool=("pytest", "9.0")), datetime.now(tz=timezone.utc)
+    )
+    assessment = _check(run_cli, project.root)
+    regression = _finding(assessment, "SUM-1", "regression_tests")
+    assert (regression["outcome"], OUTSIDE in regression["message"]) == ("not_available", True)
+
+
+@pytest.fixture
+def signed(project: ProjectFactory, run_cli: RunCli, tmp_path: Path) -> Path:
+    """A project outside git whose releases are key-signed; returns the private key."""
+    made = run_cli("keygen", "--output", tmp_path / "release", env=PASSPHRASE)
+    assert made.code == 0, made.stderr
+    shutil.copyfile(tmp_path / "release.pub.pem", project.root / "release.pub.pem")
+    project.pyproject('signing = { key = "release.pub.pem" }\n')
+    return tmp_path / "release.pem"
+
+
+@pytest.mark.slow
+def test_a_signed_bundle_made_outside_git_does_not_meet_sm12(
+    run_cli: RunCli, project: ProjectFactory, signed: Path, tmp_path: Path
+) -> None:
+    created = run_cli(
+        "bundle", "create", project.root, "--output", tmp_path / "b.zip", "--sign", "key", "--key", signed,
+        env=PASSPHRASE,
+    )  # fmt: skip
+    assert "manifest signed by: key" in created.stdout, created.stderr
+    release = _finding(_check(run_cli, project.root), "SM-12", "release_bundle")
+    assert release["outcome"] == "not_available"
+    assert f"bundle evidence {OUTSIDE}" in release["message"]
+
+
+@pytest.mark.slow
+def test_release_history_recorded_outside_git_does_not_count(
+    run_cli: RunCli, project: ProjectFactory, signed: Path, tmp_path: Path
+) -> None:
+    history = tmp_path / "releases"
+    history.mkdir()
+    created = run_cli(
+        "bundle", "create", project.root, "--output", history / "r1.zip", "--sign", "key", "--key", signed,
+        env=PASSPHRASE,
+    )  # fmt: skip
+    assert created.code in (0, 1), created.stderr
+    assessment = _check(run_cli, project.root, "--history", str(history))
+    assert any(f"history evidence {OUTSIDE}" in reason for reason in assessment["rejected_evidence"])
+    assert "history" not in {item["kind"] for item in assessment["evidence"]}
+    assert _finding(assessment, "SM-12", "release_history")["outcome"] != "pass"
