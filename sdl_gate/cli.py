@@ -1075,7 +1075,7 @@ def _echo_hook(ctx: click.Context, report: Any) -> None:
 )
 @click.pass_context
 def private_keys(ctx: click.Context, files: tuple[Path, ...], project_path: Path) -> None:
-    """Fail when FILES (default: every tracked file) hold a private key: PEM, OpenSSH, PGP, DER, PKCS#12 (SM-8)."""
+    """Fail when FILES (default: every tracked file) hold a private key: PEM, OpenSSH, PuTTY, DER, PKCS#12 (SM-8)."""
     from sdl_gate.precommit import private_keys as scan
 
     _echo_hook(ctx, scan(project_path, list(files) if files else None))
