@@ -26,7 +26,7 @@ SKIPPED_DIRECTORIES = frozenset({".git", ".sdl-gate", ".venv", "venv", "node_mod
 _KEY_TEXT = re.compile(
     rb"----(?:-BEGIN ((?:[A-Z0-9#]+ )*PRIVATE KEY(?: BLOCK)?)-----|"
     rb" BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY) ----)"
-    rb"|PuTTY-User-Key-File-(\d+): *([!-~]+)"
+    rb"|PuTTY-User-Key-File-(\d+): *([A-Za-z0-9@._-]+)"
 )
 #: How far after a key's first line its encryption is stated (``Proc-Type``, PuTTY's ``Encryption:``).
 _LOOKAHEAD = 200

