@@ -180,14 +180,14 @@ def parse_yaml_text(text: str, source: Path) -> tuple[Any, LineMap]:
     return builder.build(nodes[0], (), frozenset()), builder.lines
 
 
-def load_yaml(path: Path, limit: int = MAX_INPUT_BYTES) -> tuple[Any, LineMap]:
-    """Read and parse a YAML file within ``limit`` bytes."""
-    return parse_yaml_text(read_text_limited(path, limit), path)
+def load_yaml(path: Path, limit: int = MAX_INPUT_BYTES, *, root: Path | None = None) -> tuple[Any, LineMap]:
+    """Read and parse a YAML file within ``limit`` bytes (with ``root``: a regular file inside the project)."""
+    return parse_yaml_text(read_text_limited(path, limit, root=root), path)
 
 
-def load_json(path: Path, limit: int = MAX_INPUT_BYTES) -> Any:
+def load_json(path: Path, limit: int = MAX_INPUT_BYTES, *, root: Path | None = None) -> Any:
     """Read and parse a JSON file within ``limit`` bytes, rejecting NaN and duplicate keys."""
-    text = read_text_limited(path, limit)
+    text = read_text_limited(path, limit, root=root)
     return parse_json_text(text, path)
 
 
@@ -245,7 +245,7 @@ def validate(model: type[ModelT], data: Any, source: Path, lines: LineMap | None
         raise validation_error(exc, source, lines, what) from None
 
 
-def load_yaml_model(model: type[ModelT], path: Path, what: str) -> ModelT:
+def load_yaml_model(model: type[ModelT], path: Path, what: str, *, root: Path | None = None) -> ModelT:
     """Load a YAML file and validate it into ``model``."""
-    data, lines = load_yaml(path)
+    data, lines = load_yaml(path, root=root)
     return validate(model, data, path, lines, what)

@@ -104,7 +104,7 @@ def explain(requirement_id: str, project_path: Path, policy_spec: str | None) ->
         ) from None
     if policy_spec is None:
         project = load_project(project_path)
-        policy = resolve_policy(project.config.policy, relative_to=project_path)
+        policy = resolve_policy(project.config.policy, relative_to=project_path, root=project_path)
     else:
         policy = resolve_policy(policy_spec, relative_to=Path.cwd())
     entry = policy.requirements[requirement.id]
@@ -545,7 +545,7 @@ def sbom(path: Path, source: str, source_file: Path | None, python: str | None, 
             raise InputError(
                 "no dependency source found (uv.lock, pylock.toml, requirements*.txt, pyproject.toml)", path=path
             )
-        inventory = merge([load_source(kind, file) for kind, file in found])
+        inventory = merge([load_source(kind, file, root=path) for kind, file in found])
     product = product_from_pyproject(path, project.name, project.version)
     text = build_sbom(inventory, product, spec=SpecVersion(spec), timestamp=current_time())
     _write_output(text, output)

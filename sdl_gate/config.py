@@ -241,7 +241,7 @@ def load_project(root: Path) -> Project:
     if not pyproject.exists():
         config = environment_overrides(ToolConfig())
         return Project(root=root, name=root.resolve().name, version=None, config=config, config_source=None)
-    text = read_text_limited(pyproject)
+    text = read_text_limited(pyproject, root=root)
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -198,8 +198,8 @@ def sbom_current(root: Path) -> HookReport:
     found = discover(root, project.config.dependency_files)
     if not found:
         raise InputError("no dependency source found (uv.lock, pylock.toml, requirements*.txt)", path=root)
-    inventory = merge([load_source(kind, path) for kind, path in found])
-    report = assess_sbom(load_sbom(sbom_path))
+    inventory = merge([load_source(kind, path, root=root) for kind, path in found])
+    report = assess_sbom(load_sbom(sbom_path, root=root))
     mismatches = cross_check(report, inventory)
     sources = ", ".join(path.relative_to(root).as_posix() for _, path in found)
     if not mismatches:

@@ -47,8 +47,12 @@ def load_inputs(root: Path, policy_spec: str | None = None, *, offline: bool = F
     if offline and not project.config.offline:
         project = replace(project, config=project.config.model_copy(update={"offline": True}))
     spec = policy_spec or project.config.policy
-    policy = resolve_policy(spec, relative_to=root if policy_spec is None else Path.cwd())
-    waivers = load_waivers(project.security_dir / "waivers.yaml")
+    # A policy named on the command line is the operator's; one named by the project is a project file.
+    if policy_spec is None:
+        policy = resolve_policy(spec, relative_to=root, root=root)
+    else:
+        policy = resolve_policy(spec, relative_to=Path.cwd())
+    waivers = load_waivers(project.security_dir / "waivers.yaml", root=root)
     return Inputs(project=project, policy=policy, waivers=waivers)
 
 

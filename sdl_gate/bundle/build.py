@@ -26,7 +26,7 @@ from sdl_gate.bundle.record import BundleRecord
 from sdl_gate.bundle.report import bundled_report
 from sdl_gate.bundle.zipfmt import DeterministicZip, safe_name_problem
 from sdl_gate.errors import InputError, ToolError
-from sdl_gate.evidence import Evidence, EvidenceKind, EvidenceSet, EvidenceStore, Subject, ToolInfo
+from sdl_gate.evidence import MAX_POINTER_BYTES, Evidence, EvidenceKind, EvidenceSet, EvidenceStore, Subject, ToolInfo
 
 MAX_SECURITY_FILES = 5000
 MAX_SBOM_BYTES = 64 * 1024 * 1024
@@ -229,7 +229,7 @@ def _declare(store: EvidenceStore, commit: str | None, output: Path, signer: Man
     from sdl_gate.run import current_time
 
     pointer = store.pointer_path(EvidenceKind.BUNDLE)
-    previous = pointer.read_bytes() if pointer.is_file() else None
+    previous = read_bytes_limited(pointer, MAX_POINTER_BYTES, root=store.root) if pointer.is_file() else None
     fmt = None
     if signer is not None:
         fmt = SignatureFormat.KEY if signer.suffix == KEY_SIGNATURE_SUFFIX else SignatureFormat.SIGSTORE

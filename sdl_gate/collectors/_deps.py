@@ -45,7 +45,7 @@ def project_dependencies(context: CollectContext) -> ProjectDependencies:
             )
     if not found:
         return ProjectDependencies(None, (), ())
-    inventories = [load_source(kind, path) for kind, path in found]
+    inventories = [load_source(kind, path, root=root) for kind, path in found]
     relative = tuple((kind, context.relative(path)) for kind, path in found)
     digests = tuple(context.digest(Path(path)) for _, path in found)
     merged = merge(inventories)

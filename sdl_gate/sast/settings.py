@@ -78,13 +78,13 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def _read_ini(path: Path) -> dict[str, str] | None:
+def _read_ini(path: Path, root: Path) -> dict[str, str] | None:
     """Read the ``[bandit]`` section of a ``.bandit`` file, or None when there is none."""
     if not path.is_file():
         return None
     parser = configparser.ConfigParser()
     try:
-        parser.read_string(read_text_limited(path), source=str(path))
+        parser.read_string(read_text_limited(path, root=root), source=str(path))
         return dict(parser.items("bandit"))
     except configparser.NoSectionError:
         raise InputError("no [bandit] section", path=path) from None
@@ -105,7 +105,7 @@ def load_settings(root: Path) -> BanditSettings:
     source: str | None = None
     if pyproject.is_file():
         try:
-            document = tomllib.loads(read_text_limited(pyproject))
+            document = tomllib.loads(read_text_limited(pyproject, root=root))
         except tomllib.TOMLDecodeError as exc:
             raise InputError(f"malformed TOML: {exc}", path=pyproject) from None
         tool = document.get("tool", {})
@@ -120,7 +120,7 @@ def load_settings(root: Path) -> BanditSettings:
         raise InputError(f"invalid bandit configuration: {exc}", path=pyproject, location="tool.bandit") from None
 
     ini_path = root / ".bandit"
-    ini = _read_ini(ini_path)
+    ini = _read_ini(ini_path, root)
     if ini is not None:
         source = ".bandit" if source is None else f"{source} and .bandit"
     else:

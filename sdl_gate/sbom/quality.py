@@ -74,9 +74,9 @@ class SbomReport(_Frozen):
     gaps: tuple[Gap, ...]
 
 
-def load_sbom(path: Path) -> dict[str, Any]:
+def load_sbom(path: Path, *, root: Path | None = None) -> dict[str, Any]:
     """Load a CycloneDX JSON SBOM and validate it against its schema; errors name the file and place."""
-    text = read_text_limited(path, MAX_SBOM_BYTES)
+    text = read_text_limited(path, MAX_SBOM_BYTES, root=root)
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:

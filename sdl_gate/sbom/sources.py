@@ -120,7 +120,7 @@ def _logical_lines(text: str) -> Iterable[tuple[int, str]]:
         yield start, buffer
 
 
-def _requirements(path: Path, depth: int, seen: set[Path]) -> list[Component]:
+def _requirements(path: Path, depth: int, seen: set[Path], root: Path | None) -> list[Component]:
     try:
         resolved = path.resolve()
     except (OSError, ValueError) as exc:  # a NUL byte in an include, a symlink loop
@@ -128,7 +128,7 @@ def _requirements(path: Path, depth: int, seen: set[Path]) -> list[Component]:
     if resolved in seen:
         return []
     seen.add(resolved)
-    text = read_text_limited(path)
+    text = read_text_limited(path, root=root)
     components: list[Component] = []
     for number, raw in _logical_lines(text):
         line = re.sub(r"(^|\s)#.*$", "", raw).strip()
@@ -138,7 +138,7 @@ def _requirements(path: Path, depth: int, seen: set[Path]) -> list[Component]:
             target = re.sub(r"^(-r|--requirement)[=\s]*", "", line).strip()
             if depth >= MAX_INCLUDE_DEPTH:
                 raise InputError("requirements includes nest too deeply", path=path, line=number)
-            components += _requirements(path.parent / target, depth + 1, seen)
+            components += _requirements(path.parent / target, depth + 1, seen, root)
             continue
         editable = line.startswith(("-e", "--editable"))
         target = re.sub(r"^(-e|--editable)[=\s]*", "", line) if editable else line
@@ -168,18 +168,18 @@ def _requirements(path: Path, depth: int, seen: set[Path]) -> list[Component]:
     return components
 
 
-def from_requirements(path: Path) -> Inventory:
-    """Read a requirements file (``-r`` includes followed, ``--hash`` values kept)."""
+def from_requirements(path: Path, *, root: Path | None = None) -> Inventory:
+    """Read a requirements file (``-r`` includes followed, inside ``root`` when given; ``--hash`` values kept)."""
     return Inventory(
         kind=SourceKind.REQUIREMENTS,
         path=str(path),
-        components=_sorted(_requirements(path, 0, set())),
+        components=_sorted(_requirements(path, 0, set(), root)),
         graph=False,
     )
 
 
-def _toml(path: Path) -> dict[str, Any]:
-    text = read_text_limited(path)
+def _toml(path: Path, root: Path | None) -> dict[str, Any]:
+    text = read_text_limited(path, root=root)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -203,9 +203,9 @@ def _hash_text(text: Any) -> Hash | None:
     return None
 
 
-def from_uv_lock(path: Path) -> Inventory:
+def from_uv_lock(path: Path, *, root: Path | None = None) -> Inventory:
     """Read ``uv.lock``: every package with its version, sdist hash and dependencies (the project itself left out)."""
-    document = _toml(path)
+    document = _toml(path, root)
     packages = document.get("package", [])
     if not isinstance(packages, list):
         raise InputError("[[package]] must be an array of tables", path=path, location="package")
@@ -239,9 +239,9 @@ def from_uv_lock(path: Path) -> Inventory:
     return Inventory(kind=SourceKind.UV_LOCK, path=str(path), components=_sorted(components), graph=True)
 
 
-def from_pylock(path: Path) -> Inventory:
+def from_pylock(path: Path, *, root: Path | None = None) -> Inventory:
     """Read a PEP 751 ``pylock.toml``: packages, versions, sdist hashes and dependencies."""
-    document = _toml(path)
+    document = _toml(path, root)
     packages = document.get("packages", [])
     if not isinstance(packages, list):
         raise InputError("[[packages]] must be an array of tables", path=path, location="packages")
@@ -274,9 +274,9 @@ def from_pylock(path: Path) -> Inventory:
     return Inventory(kind=SourceKind.PYLOCK, path=str(path), components=_sorted(components), graph=has_graph)
 
 
-def from_pyproject(path: Path) -> Inventory:
+def from_pyproject(path: Path, *, root: Path | None = None) -> Inventory:
     """Read ``[project].dependencies``; only ``==`` pins carry a version."""
-    document = _toml(path)
+    document = _toml(path, root)
     project = document.get("project", {})
     declared = project.get("dependencies", []) if isinstance(project, dict) else []
     if not isinstance(declared, list):
@@ -365,8 +365,8 @@ def interpreter_paths(python: str) -> list[str]:
     return [str(p) for p in paths if p]
 
 
-def load_source(kind: SourceKind, path: Path | None) -> Inventory:
-    """Load an inventory of ``kind`` from ``path`` (environment needs no path)."""
+def load_source(kind: SourceKind, path: Path | None, *, root: Path | None = None) -> Inventory:
+    """Load an inventory of ``kind`` from ``path`` (environment needs no path); with ``root``, a project file."""
     match kind:
         case SourceKind.ENVIRONMENT:
             return from_environment()
@@ -381,7 +381,7 @@ def load_source(kind: SourceKind, path: Path | None) -> Inventory:
                 SourceKind.PYLOCK: from_pylock,
                 SourceKind.PYPROJECT: from_pyproject,
             }
-            return loaders[kind](path)
+            return loaders[kind](path, root=root)
 
 
 def lock_kind(path: Path) -> SourceKind:
