@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from sdl_gate._yaml import load_yaml, validate
 from sdl_gate.catalogue import load_catalogue
 from sdl_gate.errors import InputError, PolicyError
-from sdl_gate.policy.models import Mode, Params, Policy, PolicyFile, RequirementPolicy, ResolvedRequirement
+from sdl_gate.policy.models import Days, Mode, Params, Policy, PolicyFile, RequirementPolicy, ResolvedRequirement
 
 DEFAULT_POLICY = "iec62443-4-1-ml2"
 MAX_EXTENDS_DEPTH = 8
@@ -165,7 +165,7 @@ class _ResolvedSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     not_assessed_blocks: bool
-    evidence_max_age_days: int
+    evidence_max_age_days: Days
 
 
 class _ResolvedDocument(BaseModel):

@@ -12,13 +12,9 @@ from typing import Any
 
 from sdl_gate._files import canonical_json, read_text_limited, sha256_bytes
 from sdl_gate._tool import ToolUnavailable, run_tool
+from sdl_gate._yaml import parse_toml_text
 from sdl_gate.errors import InputError
 from sdl_gate.sast.models import Scope
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 #: bandit's own default exclusions (``bandit -x``), used unless ``.bandit`` replaces them as bandit does.
 DEFAULT_EXCLUDES = (".svn", "CVS", ".bzr", ".hg", ".git", "__pycache__", ".tox", ".eggs", "*.egg")
@@ -104,10 +100,7 @@ def load_settings(root: Path) -> BanditSettings:
     config_file: str | None = None
     source: str | None = None
     if pyproject.is_file():
-        try:
-            document = tomllib.loads(read_text_limited(pyproject, root=root))
-        except tomllib.TOMLDecodeError as exc:
-            raise InputError(f"malformed TOML: {exc}", path=pyproject) from None
+        document = parse_toml_text(read_text_limited(pyproject, root=root), pyproject)
         tool = document.get("tool", {})
         if isinstance(tool, dict) and "bandit" in tool:
             if not isinstance(tool["bandit"], dict):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import enum
 import json
 import re
-import sys
 from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
@@ -17,14 +16,12 @@ from packaging.utils import canonicalize_name
 from pydantic import BaseModel, ConfigDict
 
 from sdl_gate._files import read_text_limited
+from sdl_gate._yaml import parse_toml_text
 from sdl_gate.errors import InputError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
 MAX_INCLUDE_DEPTH = 5
+#: CycloneDX caps a component version at 1,024 characters (and pip-audit's matching parses each number in it).
+MAX_VERSION_CHARS = 1024
 _HASH_OPTION = re.compile(r"--hash[=\s]+([A-Za-z0-9]+):([0-9a-fA-F]+)")
 
 
@@ -96,6 +93,20 @@ def _sorted(components: Iterable[Component]) -> tuple[Component, ...]:
     return tuple(sorted(unique.values(), key=lambda c: c.key))
 
 
+def _bounded(version: object, path: Path, *, line: int | None = None, location: str | None = None) -> str | None:
+    """A pinned version as text, or None; one longer than any release's is bad input, not a crash later."""
+    if not isinstance(version, str):
+        return None
+    if len(version) > MAX_VERSION_CHARS:
+        raise InputError(
+            f"version of {len(version)} characters; at most {MAX_VERSION_CHARS} are accepted",
+            path=path,
+            line=line,
+            location=location,
+        )
+    return version
+
+
 def exact_version(requirement: Requirement) -> str | None:
     """Return the version a requirement pins with ``==`` or ``===``, or None."""
     specs = list(requirement.specifier)
@@ -164,7 +175,11 @@ def _requirements(path: Path, depth: int, seen: set[Path], root: Path | None) ->
                 key=lambda h: (h.alg, h.value),
             )
         )
-        components.append(Component(name=requirement.name, version=exact_version(requirement), hashes=hashes))
+        components.append(
+            Component(
+                name=requirement.name, version=_bounded(exact_version(requirement), path, line=number), hashes=hashes
+            )
+        )
     return components
 
 
@@ -179,15 +194,7 @@ def from_requirements(path: Path, *, root: Path | None = None) -> Inventory:
 
 
 def _toml(path: Path, root: Path | None) -> dict[str, Any]:
-    text = read_text_limited(path, root=root)
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        # Python < 3.14 puts the position only in the message: "... (at line 3, column 10)".
-        found = re.search(r"\(at line (\d+), column \d+\)", str(exc))
-        line = int(found.group(1)) if found else getattr(exc, "lineno", None)
-        message = str(exc).split(" (at line", 1)[0]
-        raise InputError(f"lock file does not parse: {message}", path=path, line=line) from None
+    return parse_toml_text(read_text_limited(path, root=root), path, "lock file does not parse")
 
 
 def _str(value: Any, path: Path, where: str) -> str:
@@ -231,7 +238,7 @@ def from_uv_lock(path: Path, *, root: Path | None = None) -> Inventory:
         components.append(
             Component(
                 name=name,
-                version=str(version) if isinstance(version, str) else None,
+                version=_bounded(version, path, location=f"{where}.version"),
                 hashes=tuple(hashes),
                 dependencies=tuple(sorted(set(dependencies))),
             )
@@ -266,7 +273,7 @@ def from_pylock(path: Path, *, root: Path | None = None) -> Inventory:
         components.append(
             Component(
                 name=name,
-                version=str(version) if isinstance(version, str) else None,
+                version=_bounded(version, path, location=f"{where}.version"),
                 hashes=tuple(hashes),
                 dependencies=tuple(sorted(set(dependencies))),
             )
@@ -289,7 +296,10 @@ def from_pyproject(path: Path, *, root: Path | None = None) -> Inventory:
             raise InputError(
                 f"not a valid requirement: {exc}", path=path, location=f"project.dependencies[{index}]"
             ) from None
-        components.append(Component(name=requirement.name, version=exact_version(requirement)))
+        where = f"project.dependencies[{index}]"
+        components.append(
+            Component(name=requirement.name, version=_bounded(exact_version(requirement), path, location=where))
+        )
     return Inventory(kind=SourceKind.PYPROJECT, path=str(path), components=_sorted(components), graph=False)
 
 
