@@ -254,10 +254,7 @@ def test_every_key_of_a_large_file_is_found_once(tmp_path: Path) -> None:
 
 
 def test_ssh2_format_key_is_found(tmp_path: Path) -> None:
-    text = (
-        f"{SSH2_BEGIN}\nComment: x\nP2/56wAAAi4AAAA3aWYtbW9kbg==\n"
-        "---- END SSH2 ENCRYPTED PRIVATE KEY ----\n"
-    )
+    text = f"{SSH2_BEGIN}\nComment: x\nP2/56wAAAi4AAAA3aWYtbW9kbg==\n---- END SSH2 ENCRYPTED PRIVATE KEY ----\n"
     assert _only(_scan(tmp_path, "id_dsa", text.encode())) == ("SSH2 ENCRYPTED PRIVATE KEY", True)
 
 
