@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,33 +20,66 @@ MAX_INPUT_BYTES = 5 * 1024 * 1024
 _CHUNK = 1024 * 1024
 
 
-def read_bytes_limited(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
-    """Read a regular file, refusing directories, missing files and anything larger than ``limit``."""
+def _inside_project(path: Path, root: Path) -> Path:
+    """Return the real path of ``path``, refusing one that resolves outside ``root`` (through any link)."""
     try:
-        if path.is_dir():
-            raise InputError("is a directory, expected a file", path=path)
-        size = path.stat().st_size
+        real = Path(os.path.realpath(path))
+        inside = real.is_relative_to(Path(os.path.realpath(root)))
+    except (OSError, ValueError) as exc:  # a NUL byte in the path
+        raise InputError(f"cannot read: {exc}", path=path) from None
+    if not inside:
+        raise InputError(
+            "resolves to a file outside the project (through a symbolic link); only files inside it are read",
+            path=path,
+        )
+    return real
+
+
+def read_bytes_limited(path: Path, limit: int = MAX_INPUT_BYTES, *, root: Path | None = None) -> bytes:
+    """Read a regular file of at most ``limit`` bytes; with ``root``, only one whose real path is inside it.
+
+    FIFOs, devices and sockets are refused without blocking (a committed link to ``/dev/stdin`` would
+    otherwise hang the run), and so are directories and missing files.
+    """
+    target = path if root is None else _inside_project(path, root)
+    try:
+        # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer that never comes.
+        fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise InputError("file not found", path=path) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, expected a file", path=path) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=path) from None
     except ValueError as exc:  # a NUL byte in the path
         raise InputError(f"cannot read: {exc}", path=path) from None
-    if size > limit:
-        raise InputError(f"file is {size} bytes, larger than the {limit}-byte limit for this input", path=path)
     try:
-        with path.open("rb") as handle:
+        status = os.fstat(fd)
+        if stat.S_ISDIR(status.st_mode):
+            raise InputError("is a directory, expected a file", path=path)
+        if not stat.S_ISREG(status.st_mode):
+            raise InputError("is not a regular file (a FIFO, device or socket); refused", path=path)
+        if status.st_size > limit:
+            raise InputError(
+                f"file is {status.st_size} bytes, larger than the {limit}-byte limit for this input", path=path
+            )
+        handle = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with handle:
+        try:
             data = handle.read(limit + 1)
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror}", path=path) from None
     if len(data) > limit:
         raise InputError(f"file grew past the {limit}-byte limit while being read", path=path)
     return data
 
 
-def read_text_limited(path: Path, limit: int = MAX_INPUT_BYTES) -> str:
+def read_text_limited(path: Path, limit: int = MAX_INPUT_BYTES, *, root: Path | None = None) -> str:
     """Read a UTF-8 text file with :func:`read_bytes_limited`'s limits."""
-    data = read_bytes_limited(path, limit)
+    data = read_bytes_limited(path, limit, root=root)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -10,6 +10,9 @@ errors can name the line.
 from __future__ import annotations
 
 import json
+import math
+import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,11 +24,18 @@ from pydantic import BaseModel, ValidationError
 from sdl_gate._files import MAX_INPUT_BYTES, read_text_limited
 from sdl_gate.errors import InputError
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
 PathKey = tuple[str | int, ...]
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 MAX_VALUES = 200_000
 MAX_DEPTH = 64
+#: Python refuses to convert longer digit strings (a quadratic-time guard); no value sdl-gate reads needs more.
+MAX_INT_DIGITS = 4300
 
 _TAG = "tag:yaml.org,2002:"
 
@@ -109,14 +119,24 @@ class _Builder:
             # Dates and datetimes stay text: the models parse them strictly, including time zones.
             return node.value
         if tag == _TAG + "int":
-            return self.constructor.construct_yaml_int(node)
+            try:
+                return self.constructor.construct_yaml_int(node)
+            except ValueError:  # more digits than Python converts
+                raise self.error(_too_many_digits(node.value), node, path) from None
         if tag == _TAG + "float":
-            return self.constructor.construct_yaml_float(node)
+            number = self.constructor.construct_yaml_float(node)
+            if not math.isfinite(number):
+                raise self.error(f"{node.value[:40]!r} is not a finite number", node, path)
+            return number
         if tag == _TAG + "bool":
             return self.constructor.construct_yaml_bool(node)
         if tag == _TAG + "null":
             return None
         raise self.error(f"unsupported YAML tag {tag!r}", node, path)
+
+
+def _too_many_digits(text: str) -> str:
+    return f"a number with {len(text)} characters is too long to read (at most {MAX_INT_DIGITS} digits); refused"
 
 
 _OPENING = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
@@ -180,14 +200,14 @@ def parse_yaml_text(text: str, source: Path) -> tuple[Any, LineMap]:
     return builder.build(nodes[0], (), frozenset()), builder.lines
 
 
-def load_yaml(path: Path, limit: int = MAX_INPUT_BYTES) -> tuple[Any, LineMap]:
-    """Read and parse a YAML file within ``limit`` bytes."""
-    return parse_yaml_text(read_text_limited(path, limit), path)
+def load_yaml(path: Path, limit: int = MAX_INPUT_BYTES, *, root: Path | None = None) -> tuple[Any, LineMap]:
+    """Read and parse a YAML file within ``limit`` bytes (with ``root``: a regular file inside the project)."""
+    return parse_yaml_text(read_text_limited(path, limit, root=root), path)
 
 
-def load_json(path: Path, limit: int = MAX_INPUT_BYTES) -> Any:
+def load_json(path: Path, limit: int = MAX_INPUT_BYTES, *, root: Path | None = None) -> Any:
     """Read and parse a JSON file within ``limit`` bytes, rejecting NaN and duplicate keys."""
-    text = read_text_limited(path, limit)
+    text = read_text_limited(path, limit, root=root)
     return parse_json_text(text, path)
 
 
@@ -205,12 +225,50 @@ def parse_json_text(text: str, source: Path) -> Any:
     def no_constants(name: str) -> Any:
         raise InputError(f"{name} is not valid JSON", path=source)
 
+    def bounded_int(digits: str) -> int:
+        if len(digits.lstrip("-")) > MAX_INT_DIGITS:
+            raise InputError(_too_many_digits(digits), path=source)
+        return int(digits)
+
+    def finite_float(digits: str) -> float:
+        number = float(digits)
+        if not math.isfinite(number):
+            raise InputError(f"{digits[:40]!r} is out of range for a number; refused", path=source)
+        return number
+
     try:
-        return json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constants)
+        return json.loads(
+            text,
+            object_pairs_hook=no_duplicates,
+            parse_constant=no_constants,
+            parse_int=bounded_int,
+            parse_float=finite_float,
+        )
     except json.JSONDecodeError as exc:
         raise InputError(f"malformed JSON: {exc.msg} (column {exc.colno})", path=source, line=exc.lineno) from None
     except RecursionError:
         raise InputError("JSON nested too deeply; refused", path=source) from None
+
+
+def _toml_line(error: Exception) -> int | None:
+    """Return the line a TOML parse error points at (Python before 3.14 puts it only in the message)."""
+    found = re.search(r"line (\d+)", str(error))
+    return int(found.group(1)) if found else getattr(error, "lineno", None)
+
+
+def parse_toml_text(text: str, source: Path, what: str = "malformed TOML") -> dict[str, Any]:
+    """Parse TOML, naming file and line on error; too deep or too long a number is bad input, not a crash."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc).split(" (at line", 1)[0]
+        raise InputError(f"{what}: {message}", path=source, line=_toml_line(exc)) from None
+    except RecursionError:
+        raise InputError("TOML nested deeper than the parser can follow; refused", path=source) from None
+    except ValueError:  # an integer with more digits than Python converts
+        raise InputError(
+            f"a number is too long to read (at most {MAX_INT_DIGITS} digits); refused", path=source
+        ) from None
 
 
 def validation_error(exc: ValidationError, source: Path, lines: LineMap | None, what: str) -> InputError:
@@ -245,7 +303,7 @@ def validate(model: type[ModelT], data: Any, source: Path, lines: LineMap | None
         raise validation_error(exc, source, lines, what) from None
 
 
-def load_yaml_model(model: type[ModelT], path: Path, what: str) -> ModelT:
+def load_yaml_model(model: type[ModelT], path: Path, what: str, *, root: Path | None = None) -> ModelT:
     """Load a YAML file and validate it into ``model``."""
-    data, lines = load_yaml(path)
+    data, lines = load_yaml(path, root=root)
     return validate(model, data, path, lines, what)

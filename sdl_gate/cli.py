@@ -16,6 +16,10 @@ import click
 from sdl_gate import __version__
 from sdl_gate.errors import InputError, SdlGateError
 
+#: Day counts on the command line stop at a century, as in policies (``policy.models.MAX_DAYS``): date arithmetic
+#: further out overflows. Kept here so that the CLI starts without importing pydantic.
+MAX_DAYS_OPTION = 36_500
+
 EXIT_PASSED = 0
 EXIT_GATE_FAILED = 1
 EXIT_INVALID_INPUT = 2
@@ -105,7 +109,7 @@ def explain(requirement_id: str, project_path: Path, policy_spec: str | None) ->
         ) from None
     if policy_spec is None:
         project = load_project(project_path)
-        policy = resolve_policy(project.config.policy, relative_to=project_path)
+        policy = resolve_policy(project.config.policy, relative_to=project_path, root=project_path)
     else:
         policy = resolve_policy(policy_spec, relative_to=Path.cwd())
     entry = policy.requirements[requirement.id]
@@ -335,7 +339,7 @@ def records() -> None:
 @click.argument("path", type=click.Path(path_type=Path), default=Path())
 @click.option(
     "--warn-days",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=MAX_DAYS_OPTION),
     default=14,
     show_default=True,
     help="Warn about waivers expiring within this many days.",
@@ -445,7 +449,13 @@ def threat_model() -> None:
     default=None,
     help="Format of FILE (default: the project's setting, else detected).",
 )
-@click.option("--max-age-days", type=click.IntRange(min=1), default=365, show_default=True, help="Review age limit.")
+@click.option(
+    "--max-age-days",
+    type=click.IntRange(min=1, max=MAX_DAYS_OPTION),
+    default=365,
+    show_default=True,
+    help="Review age limit.",
+)
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_context
 def threat_model_check(
@@ -1143,7 +1153,7 @@ def _echo_hook(ctx: click.Context, report: Any) -> None:
 )
 @click.pass_context
 def private_keys(ctx: click.Context, files: tuple[Path, ...], project_path: Path) -> None:
-    """Fail when FILES (default: every tracked file) hold a private key: PEM, OpenSSH, PGP, DER, PKCS#12 (SM-8)."""
+    """Fail when FILES (default: every tracked file) hold a private key: PEM, OpenSSH, PuTTY, DER, PKCS#12 (SM-8)."""
     from sdl_gate.precommit import private_keys as scan
 
     _echo_hook(ctx, scan(project_path, list(files) if files else None))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -14,13 +13,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from sdl_gate._files import read_text_limited
 from sdl_gate._ids import check_requirement_id, reject_case_duplicates
-from sdl_gate._yaml import format_location
+from sdl_gate._yaml import format_location, parse_toml_text
 from sdl_gate.errors import ConfigError, InputError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 GUIDELINE_IDS = ("SG-1", "SG-2", "SG-3", "SG-4", "SG-5", "SG-6")
 OSV_URL_PATTERN = r"^https?://\S+$"
@@ -227,12 +221,6 @@ class Project:
         return self.security_dir / "sast-baseline.json"
 
 
-def toml_error_line(error: Exception) -> int | None:
-    """Return the line a TOML parse error points at, if its message names one."""
-    found = re.search(r"line (\d+)", str(error))
-    return int(found.group(1)) if found else None
-
-
 def _line_of(text: str, key: str) -> int | None:
     in_section = False
     for number, line in enumerate(text.splitlines(), start=1):
@@ -295,11 +283,11 @@ def load_project(root: Path) -> Project:
             config_source=None,
             operator=operator_settings(),
         )
-    text = read_text_limited(pyproject)
+    text = read_text_limited(pyproject, root=root)
     try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"malformed TOML: {exc}", path=pyproject, line=toml_error_line(exc)) from None
+        document = parse_toml_text(text, pyproject)
+    except InputError as exc:
+        raise ConfigError(exc.message, path=exc.path, line=exc.line) from None
     project_table: Any = document.get("project", {})
     name = project_table.get("name") if isinstance(project_table, dict) else None
     version = project_table.get("version") if isinstance(project_table, dict) else None

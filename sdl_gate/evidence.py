@@ -17,7 +17,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sdl_gate._files import canonical_json, pretty_json, sha256_bytes, write_atomic
+from sdl_gate._files import canonical_json, pretty_json, read_bytes_limited, sha256_bytes, write_atomic
+from sdl_gate.errors import InputError
 
 EVIDENCE_DIR = Path(".sdl-gate") / "evidence"
 MAX_EVIDENCE_BYTES = 64 * 1024 * 1024
@@ -248,7 +249,8 @@ class EvidenceStore:
         try:
             if pointer_file.stat().st_size > MAX_POINTER_BYTES:
                 return Rejection(kind, f"the stored {kind.value} pointer is larger than {MAX_POINTER_BYTES} bytes")
-            pointer = json.loads(pointer_file.read_text(encoding="utf-8"))
+            # The store sits in the checkout: a pointer may be a link to a FIFO or out of the project.
+            pointer = json.loads(read_bytes_limited(pointer_file, MAX_POINTER_BYTES, root=self.root))
             evidence_id = str(pointer["id"])
             if not _EVIDENCE_ID.fullmatch(evidence_id):
                 # The id becomes a file name: anything but a digest could point outside the store.
@@ -256,7 +258,11 @@ class EvidenceStore:
             object_file = self.object_path(evidence_id)
             if object_file.stat().st_size > MAX_EVIDENCE_BYTES:
                 return Rejection(kind, f"stored {kind.value} evidence is larger than {MAX_EVIDENCE_BYTES} bytes")
-            stored = StoredEvidence.model_validate_json(object_file.read_bytes())
+            stored = StoredEvidence.model_validate_json(
+                read_bytes_limited(object_file, MAX_EVIDENCE_BYTES, root=self.root)
+            )
+        except InputError as exc:
+            return Rejection(kind, f"stored {kind.value} evidence is unusable: {exc.message}")
         except FileNotFoundError:
             return Rejection(kind, f"stored {kind.value} evidence is missing from {EVIDENCE_DIR.as_posix()}")
         except (OSError, ValueError, KeyError, TypeError, ValidationError) as exc:

@@ -199,8 +199,11 @@ def run_action(env: Mapping[str, str], log: Log) -> int:
         outputs["decision"] = "error"  # whatever was decided before, the run did not complete
         log(f"::error title=sdl-gate::{escape_data(exc.diagnostics())}")
         if runner.summary is not None:
+            from sdl_gate.render.markdown import code_block
+
+            # The message can quote repository content: a fence no line of it can close keeps it text.
             with runner.summary.open("a", encoding="utf-8") as handle:
-                handle.write(f"## sdl-gate could not run\n\n```text\n{exc.diagnostics()}\n```\n")
+                handle.write(f"## sdl-gate could not run\n\n{code_block(exc.diagnostics())}")
     exit_code = code
     if fail_on is FailOn.NEVER or (fail_on is FailOn.ERROR and code == 1):
         exit_code = 0

@@ -226,7 +226,7 @@ def sbom_current(root: Path) -> HookReport:
     if not found:
         raise InputError("no dependency source found (uv.lock, pylock.toml, requirements*.txt)", path=root)
     inventory = merge([load_source(item.kind, item.path, root) for item in found])
-    report = assess_sbom(load_sbom(sbom_path))
+    report = assess_sbom(load_sbom(sbom_path, root=root))
     mismatches = cross_check(report, inventory)
     sources = ", ".join(item.path.relative_to(root).as_posix() for item in found)
     if not mismatches:

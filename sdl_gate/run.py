@@ -49,8 +49,12 @@ def load_inputs(
     if vulndb_dir is not None or osv_url is not None:
         project = replace(project, operator=operator_settings(vulndb_dir=vulndb_dir, osv_url=osv_url))
     spec = policy_spec or project.config.policy
-    policy = resolve_policy(spec, relative_to=root if policy_spec is None else Path.cwd())
-    waivers = load_waivers(project.security_dir / "waivers.yaml")
+    # A policy named on the command line is the operator's; one named by the project is a project file.
+    if policy_spec is None:
+        policy = resolve_policy(spec, relative_to=root, root=root)
+    else:
+        policy = resolve_policy(spec, relative_to=Path.cwd())
+    waivers = load_waivers(project.security_dir / "waivers.yaml", root=root)
     return Inputs(project=project, policy=policy, waivers=waivers)
 
 

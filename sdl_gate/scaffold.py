@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from sdl_gate._files import read_text_limited, write_atomic, write_new
-from sdl_gate.config import toml_error_line
+from sdl_gate._yaml import parse_toml_text
 from sdl_gate.errors import ConfigError, InputError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 PYPROJECT_SECTION = "pyproject-section.toml"
@@ -50,9 +44,9 @@ def scaffold(root: Path) -> list[str]:
         report.append("created  pyproject.toml ([tool.sdl-gate] only)")
     else:
         try:
-            document = tomllib.loads(read_text_limited(pyproject))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"malformed TOML: {exc}", path=pyproject, line=toml_error_line(exc)) from None
+            document = parse_toml_text(read_text_limited(pyproject), pyproject)
+        except InputError as exc:
+            raise ConfigError(exc.message, path=exc.path, line=exc.line) from None
         if "sdl-gate" in document.get("tool", {}):
             report.append("kept     pyproject.toml (already has [tool.sdl-gate])")
         else:

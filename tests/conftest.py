@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -206,3 +208,47 @@ def golden(request: pytest.FixtureRequest) -> Golden:
         assert actual == expected, f"output differs from tests/golden/{name}; if intended, run `pytest --update-golden`"
 
     return compare
+
+
+# --- Markdown from untrusted text (the GitHub job summary) -----------------------------------------------
+
+#: The Markdown report's own HTML: folding and the legend. Any other HTML came from user text.
+_OUR_HTML = re.compile(r"\s*(</?details>|<details><summary>[^<]*</summary>|</?sub>|<sub>.*</sub>)\s*", re.DOTALL)
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).*?(?<!`)\1(?!`)")
+
+
+def assert_inert_markdown(markdown: str, literal: str | None = None) -> None:
+    """Assert no link, image or foreign HTML is active and no bare URL is left for GitHub to autolink.
+
+    ``literal``, when given, must still read as written in the rendered text (backticks aside: a backtick
+    pair in a message is a code span by design).
+    """
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    tokens = []
+    pending = parser.parse(markdown)
+    while pending:
+        token = pending.pop()
+        tokens.append(token)
+        pending += token.children or []
+    active = [t.attrs for t in tokens if t.type in ("image", "link_open")]
+    assert not active, f"active link or image: {active}"
+    foreign = [
+        t.content for t in tokens if t.type in ("html_inline", "html_block") and not _OUR_HTML.fullmatch(t.content)
+    ]
+    assert not foreign, f"raw HTML from user text: {foreign}"
+    # GitHub autolinks bare URLs and addresses outside code; markdown-it without linkify does not, so look.
+    lines = markdown.splitlines()
+    for fence in (t for t in tokens if t.type in ("fence", "code_block") and t.map):
+        start, end = fence.map or (0, 0)
+        lines[start:end] = [""] * (end - start)
+    outside_code = _CODE_SPAN.sub("", "\n".join(lines))
+    assert not re.search(r"(?i)(?<!\\)(:(?=//)|(?<=www)\.)", outside_code), "a bare URL GitHub would autolink"
+    assert not re.search(r"(?<!\\)@(?=\w)", outside_code), "an address GitHub would autolink"
+    rendered = parser.render(markdown)
+    assert "<img" not in rendered and "<a " not in rendered
+    if literal is not None:
+        wanted = " ".join(literal.split())[:60].replace("`", "").strip()
+        text = html.unescape(re.sub(r"<[^>]+>", "", rendered)).replace("`", "")
+        assert wanted in " ".join(text.split()), "the text must still read as written"

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from sdl_gate import __version__
-from sdl_gate._files import pretty_json, read_bytes_limited, resolve_inside, sha256_bytes
+from sdl_gate._files import pretty_json, read_text_limited, resolve_inside, sha256_bytes
+from sdl_gate._yaml import parse_json_text
 from sdl_gate.attest.manifest import ManifestSigner, ManifestVerifier
 from sdl_gate.attest.statement import (
     ASSESSMENT_PREDICATE,
@@ -86,14 +87,13 @@ def _statements(plan: _Plan, evidence: EvidenceSet, store: EvidenceStore, assess
     plan.memory[layout.ASSESSMENT_STATEMENT] = pretty_json(
         assessment_statement.model_dump(mode="json", by_alias=True)
     ).encode("utf-8")
-    import json
-
     for item in evidence.of(EvidenceKind.SBOM):
         if item.raw is None or not item.raw.endswith(".json"):
             continue
+        raw_path = store.raw_path(item.raw)
         try:
-            sbom = json.loads(read_bytes_limited(store.raw_path(item.raw), MAX_SBOM_BYTES))
-        except (InputError, ValueError):
+            sbom = parse_json_text(read_text_limited(raw_path, MAX_SBOM_BYTES, root=store.root), raw_path)
+        except InputError:
             continue
         if isinstance(sbom, dict) and sbom.get("bomFormat") == "CycloneDX":
             sbom_statement = Statement(subject=tuple(subjects), predicateType=CYCLONEDX_PREDICATE, predicate=sbom)

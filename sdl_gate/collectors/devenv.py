@@ -119,9 +119,9 @@ def _step_findings(job: str, index: int, step: dict[str, Any], lines: LineMap) -
     return findings
 
 
-def workflow_facts(path: Path, relative: str) -> WorkflowFacts:
-    """Read one workflow file; raise ``InputError`` when it is not a YAML mapping."""
-    data, lines = load_yaml(path)
+def workflow_facts(path: Path, relative: str, *, root: Path | None = None) -> WorkflowFacts:
+    """Read one workflow file; raise ``InputError`` when it is not a YAML mapping (or not inside ``root``)."""
+    data, lines = load_yaml(path, root=root)
     if not isinstance(data, dict):
         raise InputError("a workflow must be a YAML mapping", path=path, line=1)
     top = _permissions_kind(data.get("permissions"))
@@ -201,7 +201,7 @@ class DevelopmentEnvironmentCollector:
         for path in paths[:MAX_WORKFLOWS]:
             relative = context.relative(path)
             try:
-                workflows.append(workflow_facts(path, relative))
+                workflows.append(workflow_facts(path, relative, root=context.root))
             except InputError as exc:
                 # A broken workflow is a finding about the project, not bad input to sdl-gate.
                 where = f"{relative}:{exc.line}" if exc.line else relative

@@ -115,9 +115,9 @@ class Record(_Strict):
         return value
 
 
-def load_record(path: Path) -> tuple[Record, dict[tuple[str | int, ...], int]]:
-    """Load and validate one record file; return it and the line of every value."""
-    data, lines = load_yaml(path)
+def load_record(path: Path, *, root: Path | None = None) -> tuple[Record, dict[tuple[str | int, ...], int]]:
+    """Load and validate one record file (with ``root``: inside the project); return it and every value's line."""
+    data, lines = load_yaml(path, root=root)
     try:
         return validate(Record, data, path, lines, "record"), lines.lines
     except InputError as exc:
@@ -148,7 +148,7 @@ class RecordsCollector:
         for path in record_files(context.project.security_dir):
             if path.is_dir():
                 raise RecordError("is a directory, expected a record file", path=path)
-            record, lines = load_record(path)
+            record, lines = load_record(path, root=context.root)
             relative = context.relative(path)
             if record.id in seen:
                 raise RecordError(

@@ -26,11 +26,12 @@ _REPORTING_URL = re.compile(r"https://\S*(?:security|vulnerab|advisor|disclos)\S
 _SECURITY_TXT_CONTACT = re.compile(r"^\s*Contact:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
 
 
-def _read(path: Path) -> bytes | None:
+def _read(path: Path, root: Path) -> bytes | None:
+    """The document's bytes; None when absent or not a regular file inside the project (it does not count)."""
     if not path.is_file():
         return None
     try:
-        return read_bytes_limited(path, MAX_DOCUMENT_BYTES)
+        return read_bytes_limited(path, MAX_DOCUMENT_BYTES, root=root)
     except InputError:
         return None
 
@@ -70,7 +71,7 @@ class RepositoryCollector:
         payload: dict[str, Any] = {"security_policy": None, "codeowners": None, "guidelines": {}}
 
         for relative in SECURITY_POLICY_PATHS:
-            data = _read(root / relative)
+            data = _read(root / relative, root)
             if data is None:
                 continue
             files.append(FileDigest(path=relative, sha256=sha256_bytes(data)))
@@ -82,7 +83,7 @@ class RepositoryCollector:
             break
 
         for relative in CODEOWNERS_PATHS:
-            data = _read(root / relative)
+            data = _read(root / relative, root)
             if data is None:
                 continue
             files.append(FileDigest(path=relative, sha256=sha256_bytes(data)))
@@ -102,7 +103,7 @@ class RepositoryCollector:
                 )
             except InputError as exc:
                 raise ConfigError(exc.message, path=exc.path, location=exc.location) from None
-            data = _read(target)
+            data = _read(target, root)
             if data is None:
                 entry: dict[str, Any] = {"path": relative, "status": "missing", "sha256": None}
             elif not data.strip():

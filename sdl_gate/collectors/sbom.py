@@ -94,7 +94,7 @@ class SbomCollector:
                 raise ConfigError(exc.message, path=exc.path, location=exc.location) from None
             if not path.is_file():
                 raise ConfigError(f"SBOM {config.sbom} not found", path=source, location="tool.sdl-gate.sbom")
-            document = load_sbom(path)
+            document = load_sbom(path, root=context.root)
             digest = context.digest(path)
             files.append(digest)
             origin, where, sha = SbomOrigin.SUPPLIED, digest.path, digest.sha256

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sdl_gate._files import read_bytes_limited
 from sdl_gate.collectors.base import SDL_GATE_TOOL, CollectContext
 from sdl_gate.evidence import Evidence, EvidenceKind, FileDigest, Subject, ToolInfo
 from sdl_gate.threatmodel import load_security_inputs, project_relative
@@ -30,7 +31,8 @@ class ThreatModelCollector:
                 files.append(context.digest(inputs.requirements_path))
             if loaded.format is not ModelFormat.NATIVE:
                 # An imported model is another tool's output: keep the original beside the evidence.
-                raw = context.put_raw(loaded.path.read_bytes(), loaded.path.suffix or "json")
+                original = read_bytes_limited(loaded.path, root=context.root)
+                raw = context.put_raw(original, loaded.path.suffix or "json")
             freshness = assess_freshness(context.root, loaded.model, relative, loaded.format)
             payload = {
                 "present": True,

@@ -12,6 +12,7 @@ from sdl_gate._yaml import load_yaml, validate
 from sdl_gate.catalogue import load_catalogue
 from sdl_gate.errors import InputError, PolicyError
 from sdl_gate.policy.models import (
+    Days,
     MaturityRules,
     MaturitySettings,
     Mode,
@@ -51,9 +52,9 @@ class _Loaded:
     file: PolicyFile
 
 
-def load_policy_file(path: Path) -> PolicyFile:
-    """Load and validate one policy file without resolving ``extends:``."""
-    data, lines = load_yaml(path)
+def load_policy_file(path: Path, *, root: Path | None = None) -> PolicyFile:
+    """Load and validate one policy file without resolving ``extends:`` (with ``root``: inside the project)."""
+    data, lines = load_yaml(path, root=root)
     try:
         return validate(PolicyFile, data, path, lines, "policy")
     except InputError as exc:
@@ -73,7 +74,7 @@ def _locate(spec: str, relative_to: Path | None) -> tuple[str, Path]:
     return str(spec), path
 
 
-def _chain(spec: str, relative_to: Path | None) -> list[_Loaded]:
+def _chain(spec: str, relative_to: Path | None, root: Path | None) -> list[_Loaded]:
     chain: list[_Loaded] = []
     seen: set[Path] = set()
     current: str | None = spec
@@ -86,7 +87,9 @@ def _chain(spec: str, relative_to: Path | None) -> list[_Loaded]:
         if len(chain) >= MAX_EXTENDS_DEPTH:
             raise PolicyError(f"extends: chain is longer than {MAX_EXTENDS_DEPTH} policies", path=path)
         seen.add(resolved)
-        loaded = _Loaded(source=source, path=path, file=load_policy_file(path))
+        # Built-in policies ship with sdl-gate; every other file of a project's chain stays inside the project.
+        inside = None if source.startswith("builtin:") else root
+        loaded = _Loaded(source=source, path=path, file=load_policy_file(path, root=inside))
         chain.append(loaded)
         current = loaded.file.extends
         base = path.parent
@@ -115,9 +118,13 @@ def _apply_maturity(rules: MaturityRules, override: MaturitySettings) -> Maturit
     return replace(rules, **{name: value for name, value in given.items() if value is not None})
 
 
-def resolve_policy(spec: str = DEFAULT_POLICY, *, relative_to: Path | None = None) -> Policy:
-    """Resolve a built-in name or a policy file path into a complete :class:`Policy`."""
-    chain = _chain(spec, relative_to)
+def resolve_policy(spec: str = DEFAULT_POLICY, *, relative_to: Path | None = None, root: Path | None = None) -> Policy:
+    """Resolve a built-in name or a policy file path into a complete :class:`Policy`.
+
+    ``root`` is given when the policy is the project's own: then each file of its ``extends:`` chain must be
+    a regular file inside the project.
+    """
+    chain = _chain(spec, relative_to, root)
     catalogue = load_catalogue()
     entries = dict.fromkeys(catalogue.ids, _BASE_REQUIREMENT)
     not_assessed_blocks = True
@@ -177,7 +184,7 @@ class _ResolvedSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     not_assessed_blocks: bool
-    evidence_max_age_days: int
+    evidence_max_age_days: Days
     #: Absent when the policy keeps the built-in defaults (see ``Policy.to_json``).
     maturity: MaturitySettings | None = None
 

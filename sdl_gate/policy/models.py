@@ -11,6 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator,
 
 from sdl_gate._ids import RequirementId, reject_case_duplicates
 
+#: A century: any age or grace period beyond it is a mistake, and date arithmetic past year 1 overflows.
+MAX_DAYS = 36_500
+Days = Annotated[int, Field(gt=0, le=MAX_DAYS)]
+
 
 class Mode(str, enum.Enum):
     """How the gate treats one requirement."""
@@ -36,14 +40,14 @@ class _Strict(BaseModel):
 class Params(_Strict):
     """Parameters a requirement's checks read; every field is optional and inherited when absent."""
 
-    max_age_days: PositiveInt | None = Field(
+    max_age_days: Days | None = Field(
         default=None, description="Records and reviews older than this many days no longer count."
     )
-    max_patch_days: PositiveInt | None = Field(
+    max_patch_days: Days | None = Field(
         default=None,
         description="SUM-5: days a published vulnerability with an available fix may stay unpatched (default 30).",
     )
-    vulndb_max_age_days: PositiveInt | None = Field(
+    vulndb_max_age_days: Days | None = Field(
         default=None,
         description="SVV-3: an offline vulnerability database whose newest advisory of the audited ecosystem was "
         "modified longer ago than this is too old to trust, whenever it was imported (default 30).",
@@ -113,7 +117,7 @@ class Settings(_Strict):
     not_assessed_blocks: bool | None = Field(
         default=None, description="Whether an enforced requirement that could not be assessed fails the gate."
     )
-    evidence_max_age_days: PositiveInt | None = Field(
+    evidence_max_age_days: Days | None = Field(
         default=None, description="Stored evidence collected longer ago than this is not used."
     )
     maturity: MaturitySettings | None = None

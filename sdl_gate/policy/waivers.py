@@ -219,11 +219,11 @@ def _normalise_package(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def load_waivers(path: Path) -> WaiverRegister:
-    """Load the register at ``path``; a missing file is an empty register."""
+def load_waivers(path: Path, *, root: Path | None = None) -> WaiverRegister:
+    """Load the register at ``path`` (with ``root``: a regular file inside the project); missing, it is empty."""
     if not path.exists():
         return WaiverRegister()
-    data, lines = load_yaml(path)
+    data, lines = load_yaml(path, root=root)
     try:
         register = validate(WaiverFile, data, path, lines, "waiver register")
     except InputError as exc:

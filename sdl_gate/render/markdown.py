@@ -26,14 +26,72 @@ MESSAGE_CHARS = 300
 FINDINGS_SHOWN = 50
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Everything that can start a link, image, emphasis, code span, strikethrough, math or footnote, split a table
+# cell or make an e-mail autolink; escaped, it renders as itself.
+_MARKDOWN_ACTIVE = re.compile(r"([\\`*_\[\]!|~$@{}^#])")
+# GitHub also links bare ``www.host`` and ``scheme://host``: escaping that one dot or colon is enough.
+_AUTOLINK = re.compile(r"(?i)(?<=www)\.|:(?=//)")
+_BACKTICKS = re.compile("`+")
 
 
-def _cell(text: str, limit: int = MESSAGE_CHARS) -> str:
-    """Make text safe inside a table cell: one line, no pipes, no HTML."""
+def _flat(text: str, limit: int) -> str:
     flat = " ".join(_CONTROL.sub("\ufffd", text).split())
     if len(flat) > limit:
         flat = flat[: limit - 1] + "\u2026"
-    return flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+    return flat
+
+
+def inert(text: str) -> str:
+    """Make one line of untrusted text render as itself: no link, image, HTML, emphasis or autolink."""
+    escaped = _AUTOLINK.sub(lambda found: "\\" + found.group(0), _MARKDOWN_ACTIVE.sub(r"\\\1", text))
+    return escaped.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _cell(text: str, limit: int = MESSAGE_CHARS) -> str:
+    """Make untrusted text safe inside a table cell or a line: one line, inert, bounded."""
+    return inert(_flat(text, limit))
+
+
+def code_span(text: str, limit: int = MESSAGE_CHARS, *, table: bool = False) -> str:
+    """Render untrusted text as one inline code span that no backtick in it can close early."""
+    flat = _flat(text, limit)
+    if not flat:
+        return ""
+    fence = "`" * (max((len(run) for run in _BACKTICKS.findall(flat)), default=0) + 1)
+    if table:  # GitHub splits table cells at a pipe before it sees code spans
+        flat = flat.replace("|", "\\|")
+    if flat.startswith("`") or flat.endswith("`"):
+        flat = f" {flat} "  # the renderer strips these again; they keep the text's backticks off the fence
+    return f"{fence}{flat}{fence}"
+
+
+def code_block(text: str, language: str = "text") -> str:
+    """Render untrusted multi-line text as a fenced code block that no line of it can close."""
+    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    body = _CONTROL.sub("\ufffd", text).rstrip("\n")
+    return f"{fence}{language}\n{body}\n{fence}\n"
+
+
+def _prose(text: str, limit: int, *, table: bool = False) -> str:
+    """Render text whose backtick pairs mark code (messages, remediations): code spans stay, the rest is inert."""
+    return _code_and_text(_flat(text, limit), table=table)
+
+
+def _code_and_text(flat: str, *, table: bool = False) -> str:
+    parts = flat.split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: no code at all
+        return inert(flat)
+    return "".join(inert(part) if index % 2 == 0 else code_span(part, table=table) for index, part in enumerate(parts))
+
+
+def _provenance(report: ReportInput) -> str:
+    """The provenance sentence: its commands as code, the file name it quotes inert and verbatim."""
+    sentence = _flat(report.provenance(), 1000)
+    before, found, after = sentence.partition(" ".join(report.origin.split()))
+    if not found:
+        return _code_and_text(sentence)
+    return _code_and_text(before) + inert(found) + _code_and_text(after)
 
 
 def _verdict(verdict: Verdict) -> str:
@@ -44,14 +102,15 @@ def _headline(report: ReportInput) -> list[str]:
     assessment = report.assessment
     decision, product, policy = assessment.decision, assessment.product, assessment.policy
     mark = "\u2705" if decision.passed else "\u274c"
-    commit = f" @ `{product.commit[:12]}`" if product.commit else ""
+    commit = f" @ {code_span(product.commit[:12])}" if product.commit else ""
     return [
         f"## {mark} sdl-gate: {_cell(decision.summary)}",
         "",
         f"**{_cell(product.name)} {_cell(product.version or '')}**{commit} \u00b7 {_cell(assessment.standard)} \u00b7 "
-        f"policy `{_cell(policy.name)}` (`{policy.digest[:19]}\u2026`) \u00b7 assessed {assessment.assessed_on}",
+        f"policy {code_span(policy.name)} ({code_span(policy.digest[:19] + chr(0x2026))}) \u00b7 "
+        f"assessed {assessment.assessed_on}",
         "",
-        f"_{_cell(report.provenance(), 1000)}_",
+        f"_{_provenance(report)}_",
         "",
     ]
 
@@ -64,7 +123,8 @@ def _practice_table(assessment: Assessment) -> list[str]:
     for practice in assessment.practices:
         counts = " | ".join(str(practice.verdicts.get(v.value, 0)) for v in Verdict)
         lines.append(
-            f"| {practice.id} {_cell(practice.title)} | {practice.score:.2f} | {practice.maturity.value} | {counts} |"
+            f"| {_cell(practice.id)} {_cell(practice.title)} | {practice.score:.2f} | {practice.maturity.value} | "
+            f"{counts} |"
         )
     legend = ", ".join(f"{verdict_symbol(v)} {verdict_label(v).lower()}" for v in Verdict)
     return [*lines, "", f"<sub>{legend}</sub>", ""]
@@ -89,29 +149,28 @@ def _blocking(assessment: Assessment) -> list[str]:
         "|---|---|---|---|",
     ]
     for result in blocking:
-        lines.append(
-            f"| **{result.id}** {_cell(result.title)} | {_verdict(result.verdict)} | {_cell(_why(result))} | "
-            f"{_cell(result.remediation, 200)} `sdl-gate explain {result.id}` |"
-        )
+        why = _prose(_why(result), MESSAGE_CHARS, table=True)
+        fix = f"{_prose(result.remediation, 200, table=True)} {code_span('sdl-gate explain ' + result.id, table=True)}"
+        lines.append(f"| **{_cell(result.id)}** {_cell(result.title)} | {_verdict(result.verdict)} | {why} | {fix} |")
     return [*lines, ""]
 
 
 def _requirement_detail(result: RequirementResult) -> list[str]:
     lines = [
-        f"#### {result.id} {_cell(result.title)}: {_verdict(result.verdict)} (score {result.score:.2f}, "
+        f"#### {_cell(result.id)} {_cell(result.title)}: {_verdict(result.verdict)} (score {result.score:.2f}, "
         f"{result.mode.value}{', blocks' if result.blocking else ''})",
         "",
     ]
     # Problems first; a requirement with thousands of findings shows the first ones and a count.
     findings = sorted(result.findings, key=lambda f: f.outcome is Outcome.PASS)
     lines += [
-        f"- {outcome_label(f.outcome)}: {f.criterion}: {_cell(f.message)}"
-        + (f" (`{_cell(f.location, 200)}`)" if f.location else "")
+        f"- {outcome_label(f.outcome)}: {_cell(f.criterion)}: {_prose(f.message, MESSAGE_CHARS)}"
+        + (f" ({code_span(f.location, 200)})" if f.location else "")
         for f in findings[:FINDINGS_SHOWN]
     ]
     if len(findings) > FINDINGS_SHOWN:
         lines.append(f"- \u2026 and {len(findings) - FINDINGS_SHOWN} more findings (see the HTML or SARIF report)")
-    return [*lines, "", f"Fix: {_cell(result.remediation, 600)}", ""]
+    return [*lines, "", f"Fix: {_prose(result.remediation, 600)}", ""]
 
 
 def _matrix(assessment: Assessment) -> list[str]:
@@ -123,7 +182,7 @@ def _matrix(assessment: Assessment) -> list[str]:
     ]
     for result in assessment.requirements:
         lines.append(
-            f"| {result.id} {_cell(result.title)} | {_verdict(result.verdict)} | {result.score:.2f} | "
+            f"| {_cell(result.id)} {_cell(result.title)} | {_verdict(result.verdict)} | {result.score:.2f} | "
             f"{result.mode.value} | {'yes' if result.blocking else 'no'} |"
         )
     return [*lines, "", "</details>", ""]

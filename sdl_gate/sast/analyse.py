@@ -50,7 +50,8 @@ def analyse(
         timeout=effective_timeout(project.config.sast_timeout_seconds),
     )
     baseline_path = baseline or project.sast_baseline
-    loaded = load_baseline(baseline_path) if read_baseline else None
+    # A baseline named on the command line is the operator's file; the configured one is the project's.
+    loaded = load_baseline(baseline_path, root=root if baseline is None else None) if read_baseline else None
     shown = os.path.relpath(baseline_path, root) if loaded else None
     report = build_report(
         run,

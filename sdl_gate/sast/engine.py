@@ -25,7 +25,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from sdl_gate._files import canonical_json, sha256_bytes
+from sdl_gate._files import canonical_json, read_bytes_limited, sha256_bytes
+from sdl_gate.errors import InputError
 from sdl_gate.sast._worker import Scanner, init_worker, parse_nosec, scan_batch
 from sdl_gate.sast.models import FileScan, ScanStatus
 from sdl_gate.sast.settings import BanditSettings, Selection, Target
@@ -36,6 +37,8 @@ __all__ = ["Cache", "FileResult", "ScanRun", "default_jobs", "parse_nosec", "run
 DEFAULT_MAX_FILE_BYTES = 8 * 1024 * 1024
 #: Below this much source to scan, starting worker processes (about half a second) costs more than it saves.
 IN_PROCESS_BYTES = 256 * 1024
+#: One file's findings; an entry larger than this is not one sdl-gate wrote.
+MAX_CACHE_ENTRY_BYTES = 4 * 1024 * 1024
 #: The worker processes of one run are stopped after this long; what they had not finished is not analysed.
 DEFAULT_TIMEOUT_SECONDS = 1800.0
 CACHE_DIR = Path(".sdl-gate") / "cache" / "sast"
@@ -84,11 +87,12 @@ class Cache:
     def get(self, key: str) -> FileScan | None:
         """Return the cached result, or None when absent or damaged (damage is counted)."""
         path = self._path(key)
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
+        if not os.path.lexists(path):
             return None
-        except OSError:
+        try:
+            # The cache sits in the checkout: an entry may be a link to a FIFO or out of the cache; never read it.
+            raw = read_bytes_limited(path, MAX_CACHE_ENTRY_BYTES, root=self.directory)
+        except InputError:
             self.corrupt += 1
             return None
         try:

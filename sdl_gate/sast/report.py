@@ -10,8 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sdl_gate._files import pretty_json, sha256_bytes, write_atomic
-from sdl_gate._yaml import load_yaml, validate
+from sdl_gate._files import pretty_json, read_bytes_limited, read_text_limited, sha256_bytes, write_atomic
+from sdl_gate._yaml import parse_yaml_text, validate
 from sdl_gate.errors import InputError
 from sdl_gate.policy.waivers import WaiverRegister
 from sdl_gate.sast.engine import ScanRun
@@ -62,11 +62,12 @@ class BaselineFile(BaseModel):
     findings: list[BaselineEntry] = Field(default_factory=list)
 
 
-def load_baseline(path: Path) -> tuple[BaselineFile, str] | None:
-    """Load a baseline file and its SHA-256; None when it does not exist."""
+def load_baseline(path: Path, *, root: Path | None = None) -> tuple[BaselineFile, str] | None:
+    """Load a baseline file and its SHA-256; None when it does not exist (with ``root``: inside the project)."""
     if not path.exists():
         return None
-    data, lines = load_yaml(path, limit=MAX_BASELINE_BYTES)
+    text = read_text_limited(path, MAX_BASELINE_BYTES, root=root)
+    data, lines = parse_yaml_text(text, path)
     if isinstance(data, dict) and data.get("version") == 1:
         raise InputError(
             "a version 1 SAST baseline accepts findings without an approver or expiry, which no longer counts",
@@ -87,14 +88,14 @@ def load_baseline(path: Path) -> tuple[BaselineFile, str] | None:
                 location=f"findings[{index}].fingerprint",
             )
         seen[entry.fingerprint] = index
-    return baseline, sha256_bytes(path.read_bytes())
+    return baseline, sha256_bytes(text.encode("utf-8"))
 
 
 def read_existing_baseline(path: Path) -> dict[str, BaselineEntry]:
     """The entries of the baseline being rewritten, by fingerprint; a version 1 file has none worth keeping."""
     if not path.is_file():
         return {}
-    data, _ = load_yaml(path, limit=MAX_BASELINE_BYTES)
+    data, _ = parse_yaml_text(read_text_limited(path, MAX_BASELINE_BYTES), path)
     if isinstance(data, dict) and data.get("version") == 1:
         return {}
     loaded = load_baseline(path)
@@ -144,12 +145,13 @@ def find_automation(root: Path) -> tuple[AutomationHook, ...]:
     found: list[AutomationHook] = []
 
     def text_of(path: Path) -> str | None:
-        try:
-            if not path.is_file() or path.stat().st_size > MAX_AUTOMATION_BYTES:
-                return None
-            return path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
+        if not path.is_file():
             return None
+        try:
+            data = read_bytes_limited(path, MAX_AUTOMATION_BYTES, root=root)
+        except InputError:
+            return None  # too large, or not a regular file inside the project: it runs nothing we can tell
+        return data.decode("utf-8", errors="replace")
 
     pre_commit = text_of(root / ".pre-commit-config.yaml")
     if pre_commit is not None:

@@ -13,13 +13,9 @@ from typing import Any
 from sdl_gate._files import canonical_json, read_text_limited, sha256_bytes
 from sdl_gate._git import find_repository
 from sdl_gate._tool import ToolUnavailable
+from sdl_gate._yaml import parse_toml_text
 from sdl_gate.errors import InputError
 from sdl_gate.sast.models import Exclusion, Level, Scope, SkippedTest, SkipReason
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 #: bandit's own default exclusions (``bandit -x``), used unless ``.bandit`` replaces them as bandit does.
 DEFAULT_EXCLUDES = (".svn", "CVS", ".bzr", ".hg", ".git", "__pycache__", ".tox", ".eggs", "*.egg")
@@ -85,13 +81,13 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def _read_ini(path: Path) -> dict[str, str] | None:
+def _read_ini(path: Path, root: Path) -> dict[str, str] | None:
     """Read the ``[bandit]`` section of a ``.bandit`` file, or None when there is none."""
     if not path.is_file():
         return None
     parser = configparser.ConfigParser()
     try:
-        parser.read_string(read_text_limited(path), source=str(path))
+        parser.read_string(read_text_limited(path, root=root), source=str(path))
         return dict(parser.items("bandit"))
     except configparser.NoSectionError:
         raise InputError("no [bandit] section", path=path) from None
@@ -111,10 +107,7 @@ def load_settings(root: Path) -> BanditSettings:
     config_file: str | None = None
     source: str | None = None
     if pyproject.is_file():
-        try:
-            document = tomllib.loads(read_text_limited(pyproject))
-        except tomllib.TOMLDecodeError as exc:
-            raise InputError(f"malformed TOML: {exc}", path=pyproject) from None
+        document = parse_toml_text(read_text_limited(pyproject, root=root), pyproject)
         tool = document.get("tool", {})
         if isinstance(tool, dict) and "bandit" in tool:
             if not isinstance(tool["bandit"], dict):
@@ -127,7 +120,7 @@ def load_settings(root: Path) -> BanditSettings:
         raise InputError(f"invalid bandit configuration: {exc}", path=pyproject, location="tool.bandit") from None
 
     ini_path = root / ".bandit"
-    ini = _read_ini(ini_path)
+    ini = _read_ini(ini_path, root)
     if ini is not None:
         source = ".bandit" if source is None else f"{source} and .bandit"
     else:

@@ -194,7 +194,7 @@ def product_from_pyproject(root: Any, fallback_name: str, fallback_version: str 
     path = Path(root) / "pyproject.toml"
     if not path.is_file():
         return Product(name=fallback_name, version=fallback_version)
-    project = _toml(path).get("project", {})
+    project = _toml(path, Path(root)).get("project", {})
     if not isinstance(project, dict):
         return Product(name=fallback_name, version=fallback_version)
     authors: list[str] = []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import json
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ from packaging.utils import canonicalize_name
 from pydantic import BaseModel, ConfigDict
 
 from sdl_gate._files import read_text_limited
+from sdl_gate._yaml import parse_json_text
 from sdl_gate.errors import InputError
 from sdl_gate.sbom.build import SpecVersion, schema_problem
 from sdl_gate.sbom.sources import Inventory
@@ -74,13 +74,13 @@ class SbomReport(_Frozen):
     gaps: tuple[Gap, ...]
 
 
-def load_sbom(path: Path) -> dict[str, Any]:
+def load_sbom(path: Path, *, root: Path | None = None) -> dict[str, Any]:
     """Load a CycloneDX JSON SBOM and validate it against its schema; errors name the file and place."""
-    text = read_text_limited(path, MAX_SBOM_BYTES)
+    text = read_text_limited(path, MAX_SBOM_BYTES, root=root)
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"SBOM is not valid JSON: {exc.msg}", path=path, line=exc.lineno) from None
+        document = parse_json_text(text, path)
+    except InputError as exc:
+        raise InputError(f"SBOM is not valid JSON: {exc.message}", path=path, line=exc.line) from None
     if not isinstance(document, dict) or document.get("bomFormat") != "CycloneDX":
         raise InputError("not a CycloneDX JSON document (bomFormat is not CycloneDX)", path=path)
     spec_text = document.get("specVersion")

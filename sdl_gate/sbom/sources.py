@@ -5,7 +5,6 @@ from __future__ import annotations
 import enum
 import json
 import re
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -19,14 +18,12 @@ from packaging.utils import canonicalize_name
 from pydantic import BaseModel, ConfigDict
 
 from sdl_gate._files import read_text_limited
+from sdl_gate._yaml import parse_toml_text
 from sdl_gate.errors import InputError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
 MAX_INCLUDE_DEPTH = 5
+#: CycloneDX caps a component version at 1,024 characters (and pip-audit's matching parses each number in it).
+MAX_VERSION_CHARS = 1024
 _HASH_OPTION = re.compile(r"--hash[=\s]+([A-Za-z0-9]+):([0-9a-fA-F]+)")
 
 
@@ -104,6 +101,20 @@ def _sorted(components: Iterable[Component]) -> tuple[Component, ...]:
     for component in components:
         unique.setdefault((component.key, component.version or ""), component)
     return tuple(sorted(unique.values(), key=lambda c: (c.key, c.version or "")))
+
+
+def _bounded(version: object, path: Path, *, line: int | None = None, location: str | None = None) -> str | None:
+    """A pinned version as text, or None; one longer than any release's is bad input, not a crash later."""
+    if not isinstance(version, str):
+        return None
+    if len(version) > MAX_VERSION_CHARS:
+        raise InputError(
+            f"version of {len(version)} characters; at most {MAX_VERSION_CHARS} are accepted",
+            path=path,
+            line=line,
+            location=location,
+        )
+    return version
 
 
 def exact_version(requirement: Requirement) -> str | None:
@@ -211,7 +222,7 @@ def _requirements(path: Path, depth: int, reading: _Reading) -> None:
     if resolved in reading.seen:
         return
     reading.seen.add(resolved)
-    text = read_text_limited(path)
+    text = read_text_limited(path, root=reading.root)
     for number, raw in _logical_lines(text):
         line = re.sub(r"(^|\s)#.*$", "", raw).strip()
         if not line:
@@ -260,7 +271,11 @@ def _requirements(path: Path, depth: int, reading: _Reading) -> None:
                 key=lambda h: (h.alg, h.value),
             )
         )
-        reading.components.append(Component(name=requirement.name, version=exact_version(requirement), hashes=hashes))
+        reading.components.append(
+            Component(
+                name=requirement.name, version=_bounded(exact_version(requirement), path, line=number), hashes=hashes
+            )
+        )
 
 
 def from_requirements(path: Path, root: Path | None = None) -> Inventory:
@@ -286,16 +301,8 @@ def from_requirements(path: Path, root: Path | None = None) -> Inventory:
     )
 
 
-def _toml(path: Path) -> dict[str, Any]:
-    text = read_text_limited(path)
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        # Python < 3.14 puts the position only in the message: "... (at line 3, column 10)". The rest of the
-        # message can quote keys and characters of the file, so only the line is reported.
-        found = re.search(r"\(at line (\d+), column \d+\)", str(exc))
-        line = int(found.group(1)) if found else getattr(exc, "lineno", None)
-        raise InputError("lock file does not parse as TOML", path=path, line=line) from None
+def _toml(path: Path, root: Path | None) -> dict[str, Any]:
+    return parse_toml_text(read_text_limited(path, root=root), path, "lock file does not parse")
 
 
 def _str(value: Any, path: Path, where: str) -> str:
@@ -311,9 +318,9 @@ def _hash_text(text: Any) -> Hash | None:
     return None
 
 
-def from_uv_lock(path: Path) -> Inventory:
+def from_uv_lock(path: Path, *, root: Path | None = None) -> Inventory:
     """Read ``uv.lock``: every package with its version, sdist hash and dependencies (the project itself left out)."""
-    document = _toml(path)
+    document = _toml(path, root)
     packages = document.get("package", [])
     if not isinstance(packages, list):
         raise InputError("[[package]] must be an array of tables", path=path, location="package")
@@ -339,7 +346,7 @@ def from_uv_lock(path: Path) -> Inventory:
         components.append(
             Component(
                 name=name,
-                version=str(version) if isinstance(version, str) else None,
+                version=_bounded(version, path, location=f"{where}.version"),
                 hashes=tuple(hashes),
                 dependencies=tuple(sorted(set(dependencies))),
             )
@@ -349,9 +356,9 @@ def from_uv_lock(path: Path) -> Inventory:
     )
 
 
-def from_pylock(path: Path) -> Inventory:
+def from_pylock(path: Path, *, root: Path | None = None) -> Inventory:
     """Read a PEP 751 ``pylock.toml``: packages, versions, sdist hashes and dependencies."""
-    document = _toml(path)
+    document = _toml(path, root)
     packages = document.get("packages", [])
     if not isinstance(packages, list):
         raise InputError("[[packages]] must be an array of tables", path=path, location="packages")
@@ -376,7 +383,7 @@ def from_pylock(path: Path) -> Inventory:
         components.append(
             Component(
                 name=name,
-                version=str(version) if isinstance(version, str) else None,
+                version=_bounded(version, path, location=f"{where}.version"),
                 hashes=tuple(hashes),
                 dependencies=tuple(sorted(set(dependencies))),
             )
@@ -386,9 +393,9 @@ def from_pylock(path: Path) -> Inventory:
     )
 
 
-def from_pyproject(path: Path) -> Inventory:
+def from_pyproject(path: Path, *, root: Path | None = None) -> Inventory:
     """Read ``[project].dependencies``; only ``==`` pins carry a version."""
-    document = _toml(path)
+    document = _toml(path, root)
     project = document.get("project", {})
     declared = project.get("dependencies", []) if isinstance(project, dict) else []
     if not isinstance(declared, list):
@@ -403,7 +410,10 @@ def from_pyproject(path: Path) -> Inventory:
                 path=path,
                 location=f"project.dependencies[{index}]",
             ) from None
-        components.append(Component(name=requirement.name, version=exact_version(requirement)))
+        where = f"project.dependencies[{index}]"
+        components.append(
+            Component(name=requirement.name, version=_bounded(exact_version(requirement), path, location=where))
+        )
     return Inventory(
         kind=SourceKind.PYPROJECT, path=str(path), components=_sorted(components), graph=False, entries=len(declared)
     )
@@ -502,7 +512,7 @@ def load_source(kind: SourceKind, path: Path | None, root: Path | None = None) -
                 SourceKind.PYLOCK: from_pylock,
                 SourceKind.PYPROJECT: from_pyproject,
             }
-            return loaders[kind](path)
+            return loaders[kind](path, root=root)
 
 
 def lock_kind(path: Path) -> SourceKind:
@@ -560,8 +570,8 @@ def discover(root: Path, configured: Iterable[str] = ()) -> list[FoundSource]:
 def _declares_dependencies(path: Path) -> bool:
     """Whether ``[project].dependencies`` lists anything (a file that does not parse is read, to report it)."""
     try:
-        project = tomllib.loads(read_text_limited(path)).get("project")
-    except (tomllib.TOMLDecodeError, InputError):
+        project = parse_toml_text(read_text_limited(path), path).get("project")
+    except InputError:
         return True
     return isinstance(project, dict) and bool(project.get("dependencies"))
 

@@ -101,11 +101,15 @@ def load_security_inputs(
     """Load the threat model and the requirements that exist, and refuse references between them that dangle."""
     model_file = model_path or threat_model_path(project)
     requirements_file = requirements_path(project)
-    loaded = load_threat_model(model_file, fmt or configured_format(project)) if model_file.exists() else None
+    # A model named on the command line is the operator's file; the configured one is the project's.
+    model_root = project.root if model_path is None else None
+    loaded = None
+    if model_file.exists():
+        loaded = load_threat_model(model_file, fmt or configured_format(project), root=model_root)
     requirements: RequirementsFile | None = None
     lines: LineMap | None = None
     if requirements_file.exists():
-        requirements, lines = load_requirements(requirements_file)
+        requirements, lines = load_requirements(requirements_file, root=project.root)
     if loaded is not None:
         ids = {r.id for r in requirements.requirements} if requirements is not None else set()
         shown = requirements_file.name if requirements is not None else f"{requirements_file.name} (absent)"

@@ -223,9 +223,9 @@ def disposition_status(model: ThreatModel) -> dict[str, DispositionStatus]:
     return {d.threat: d.status for d in model.dispositions}
 
 
-def parse_document(path: Path) -> tuple[Any, LineMap | None]:
+def parse_document(path: Path, *, root: Path | None = None) -> tuple[Any, LineMap | None]:
     """Parse a YAML or JSON file (by suffix) into plain values."""
-    text = read_text_limited(path)
+    text = read_text_limited(path, root=root)
     if path.suffix.lower() == ".json":
         return parse_json_text(text, path), None
     return parse_yaml_text(text, path)
@@ -260,8 +260,11 @@ def model_from_text(text: str, path: Path, fmt: ModelFormat | None = None) -> Lo
     return LoadedModel(model=model, path=path, format=detected, sha256=digest, lines=lines)
 
 
-def load_threat_model(path: Path, fmt: ModelFormat | None = None) -> LoadedModel:
-    """Load ``path`` in format ``fmt`` (detected when None), convert it to the native model and check it."""
-    loaded = model_from_text(read_text_limited(path), path, fmt)
+def load_threat_model(path: Path, fmt: ModelFormat | None = None, *, root: Path | None = None) -> LoadedModel:
+    """Load ``path`` in format ``fmt`` (detected when None), convert it to the native model and check it.
+
+    With ``root``, the model is the project's: a regular file inside it.
+    """
+    loaded = model_from_text(read_text_limited(path, root=root), path, fmt)
     check_references(loaded.model, path, loaded.lines)
     return loaded

@@ -122,7 +122,7 @@ def check_model(
     fmt = configured_format(project) if input_format in (None, "auto") and model_file is None else None
     if input_format not in (None, "auto"):
         fmt = ModelFormat(str(input_format))
-    inputs = load_security_inputs(project, path, fmt)
+    inputs = load_security_inputs(project, model_file, fmt)  # None: the project's own model, a project file
     loaded = inputs.model
     if loaded is None:  # pragma: no cover - the file exists, so it was loaded or an error was raised
         raise InputError("threat model not found", path=path)

@@ -48,9 +48,9 @@ class RequirementsFile(BaseModel):
     requirements: list[SecurityRequirement] = Field(default_factory=list)
 
 
-def load_requirements(path: Path) -> tuple[RequirementsFile, LineMap]:
+def load_requirements(path: Path, *, root: Path | None = None) -> tuple[RequirementsFile, LineMap]:
     """Load and validate a requirements file; duplicate ids are refused with their line."""
-    data, lines = load_yaml(path)
+    data, lines = load_yaml(path, root=root)
     loaded = validate(RequirementsFile, data, path, lines, "security requirements")
     seen: dict[str, int] = {}
     for index, requirement in enumerate(loaded.requirements):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from packaging.utils import canonicalize_name, canonicalize_version
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 PYPI = "PyPI"
 
@@ -73,12 +73,21 @@ def normalise_name(name: str) -> str:
     return canonicalize_name(name)
 
 
-def parse_version(text: str, where: str) -> Version:
-    """Parse a PEP 440 version or raise :class:`MatchError` naming ``where``."""
+def _version(text: str) -> Version | None:
+    """The PEP 440 version ``text`` spells, or None (also for a number longer than Python converts)."""
     try:
         return Version(text)
-    except InvalidVersion:
-        raise MatchError(where, f"{text!r} is not a PEP 440 version") from None
+    except ValueError:  # InvalidVersion, or a release number of thousands of digits
+        return None
+
+
+def parse_version(text: str, where: str) -> Version:
+    """Parse a PEP 440 version or raise :class:`MatchError` naming ``where``."""
+    version = _version(text)
+    if version is None:
+        shown = text if len(text) <= 80 else text[:80] + "\u2026"
+        raise MatchError(where, f"{shown!r} is not a PEP 440 version")
+    return version
 
 
 def _event(raw: Mapping[str, Any], where: str) -> Event:
@@ -189,9 +198,8 @@ def is_affected(version_text: str, affected: Affected) -> bool:
     """Return whether a package version is affected: listed explicitly, or inside any range."""
     if version_text in affected.versions:
         return True
-    try:
-        version = Version(version_text)
-    except InvalidVersion:
+    version = _version(version_text)
+    if version is None:
         return False
     if canonical_version(version_text) in affected.canonical_versions:
         return True
@@ -206,14 +214,12 @@ def canonical_version(text: str) -> str | None:
     """Return the PEP 440 canonical form (``0.5.0`` -> ``0.5``), or None for a non-PEP 440 string."""
     if _RELEASE.fullmatch(text):
         # The common case, without building a Version: strip leading zeros and trailing ".0" parts.
-        parts = [str(int(part)) for part in text.split(".")]
+        parts = [part.lstrip("0") or "0" for part in text.split(".")]
         while len(parts) > 1 and parts[-1] == "0":
             parts.pop()
         return ".".join(parts)
-    try:
-        return canonicalize_version(Version(text))
-    except InvalidVersion:
-        return None
+    version = _version(text)
+    return None if version is None else canonicalize_version(version)
 
 
 def record_affects(entries: Iterable[Affected], package: str, version_text: str) -> bool:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,6 +16,10 @@ from sdl_gate.vulndb.store import VulnDatabase
 LOOPBACK = "127.0.0.1"
 MAX_REQUEST_BYTES = 1024 * 1024
 MAX_BATCH = 1000
+#: A client that sends nothing for this long is dropped; pip-audit's queries take milliseconds.
+CONNECTION_TIMEOUT_SECONDS = 10.0
+#: Connections served at once; one more is closed unanswered rather than given another thread.
+MAX_CONNECTIONS = 32
 
 
 class _BadRequest(Exception):
@@ -22,6 +28,10 @@ class _BadRequest(Exception):
 
 class _TooLarge(_BadRequest):
     status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+
+
+class _TimedOut(_BadRequest):
+    status = HTTPStatus.REQUEST_TIMEOUT
 
 
 def _package_version(query: Any) -> tuple[str, str]:
@@ -53,6 +63,11 @@ class _Handler(BaseHTTPRequestHandler):
     # would wait for the client's delayed ACK (about 40 ms per query).
     disable_nagle_algorithm = True
 
+    def setup(self) -> None:
+        """Give the connection the server's timeout, so a stalled client cannot keep its thread forever."""
+        super().setup()
+        self.connection.settimeout(self.server.connection_timeout)
+
     def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet: the gate reports what matters."""
 
@@ -77,8 +92,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             raise _TooLarge(f"request body over {MAX_REQUEST_BYTES} bytes")
         try:
-            return json.loads(self.rfile.read(length) or b"null")
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            data = self.rfile.read(length)
+        except TimeoutError:
+            # Half a body: answer once and drop the connection rather than wait on it again.
+            self.close_connection = True
+            raise _TimedOut(f"request body not received within {self.server.connection_timeout:g} seconds") from None
+        try:
+            return json.loads(data or b"null")
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError, ValueError):
             raise _BadRequest("request body is not JSON") from None
 
     def do_POST(self) -> None:
@@ -125,13 +146,74 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class OsvServer(ThreadingHTTPServer):
-    """A threaded HTTP server bound to 127.0.0.1 that answers from a :class:`VulnDatabase`."""
+    """A threaded HTTP server bound to 127.0.0.1 that answers from a :class:`VulnDatabase`.
+
+    Every connection has a socket timeout and at most ``max_connections`` are served at once, so
+    clients that connect and send nothing (or half a request) cannot pile up threads; closing the
+    server closes the connections still open, so their threads end with it.
+    """
 
     daemon_threads = True
+    # A burst of connections waits in the kernel's queue to be served or refused, not dropped and retried.
+    request_queue_size = 128
 
-    def __init__(self, database: VulnDatabase, port: int = 0) -> None:
+    def __init__(
+        self,
+        database: VulnDatabase,
+        port: int = 0,
+        *,
+        connection_timeout: float = CONNECTION_TIMEOUT_SECONDS,
+        max_connections: int = MAX_CONNECTIONS,
+    ) -> None:
         self.database = database
+        self.connection_timeout = connection_timeout
+        self._slots = threading.BoundedSemaphore(max_connections)
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
         super().__init__((LOOPBACK, port), _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Serve the connection in a thread of its own, or close it at once when every slot is taken."""
+        if not self._slots.acquire(blocking=False):
+            self.shutdown_request(request)
+            return
+        with self._open_lock:
+            self._open.add(request)
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._release(request)
+            self.shutdown_request(request)
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        """Serve one connection, then give its slot back."""
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._release(request)
+
+    def _release(self, request: socket.socket) -> None:
+        with self._open_lock:
+            if request not in self._open:
+                return
+            self._open.discard(request)
+        self._slots.release()
+
+    @property
+    def open_connections(self) -> int:
+        """How many connections are being served now."""
+        with self._open_lock:
+            return len(self._open)
+
+    def server_close(self) -> None:
+        """Stop listening and cut the connections still open, so no handler thread outlives the server."""
+        super().server_close()
+        with self._open_lock:
+            still_open = list(self._open)
+        for connection in still_open:
+            with contextlib.suppress(OSError):  # the client went away already
+                connection.shutdown(socket.SHUT_RDWR)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Stay quiet when a client goes away mid-answer; the client sees the failure, the gate reports it."""
@@ -150,8 +232,15 @@ class OsvServer(ThreadingHTTPServer):
 class BackgroundServer:
     """Runs an :class:`OsvServer` in a thread for the duration of a ``with`` block."""
 
-    def __init__(self, database: VulnDatabase, port: int = 0) -> None:
-        self.server = OsvServer(database, port)
+    def __init__(
+        self,
+        database: VulnDatabase,
+        port: int = 0,
+        *,
+        connection_timeout: float = CONNECTION_TIMEOUT_SECONDS,
+        max_connections: int = MAX_CONNECTIONS,
+    ) -> None:
+        self.server = OsvServer(database, port, connection_timeout=connection_timeout, max_connections=max_connections)
         self._thread = threading.Thread(target=self.server.serve_forever, name="sdl-gate-osv", daemon=True)
 
     def __enter__(self) -> OsvServer:

@@ -461,6 +461,6 @@ def test_security_directory_outside_the_project_is_bad_input(project: ProjectFac
     outside.mkdir()
     (outside / "waivers.yaml").write_text("version: 1\nwaivers: []\n")
     project.pyproject('security-dir = "../elsewhere"\n')
-    with pytest.raises(InputError, match="lies outside the project"):
+    with pytest.raises(InputError, match="outside the project"):
         create_bundle(project.root, tmp_path / "b.zip", today=TODAY)
     assert not (tmp_path / "b.zip").exists()

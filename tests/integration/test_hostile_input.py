@@ -41,7 +41,7 @@ from sdl_gate.threatmodel.report import native_text
 from sdl_gate.threatmodel.requirements import load_requirements
 from sdl_gate.vulndb.importer import parse_record
 from sdl_gate.vulndb.matching import is_affected, parse_record_affected
-from tests.conftest import DEMO_PROJECT, SHARED_FIXTURES
+from tests.conftest import DEMO_PROJECT, SHARED_FIXTURES, ProjectFactory, RunCli
 from tests.report_data import sample_assessment
 
 PROPERTY = settings(
@@ -320,3 +320,102 @@ def test_junit_class_name_too_long_for_a_path_is_not_a_crash(tmp_path: Path) -> 
     )
     [result] = parse_junit(report, tmp_path)
     assert result.node_id == f"{long_name}::Case::test_x"
+
+
+# --- Too large to be anything but hostile: exit 2 naming the file, never an internal error -----------------
+
+DIGITS = "1" * 5000  # past Python's 4,300-digit limit for converting text to int
+DEEP_JSON = "[" * 100_000 + "]" * 100_000  # past the interpreter's recursion limit
+USE_POLICY = '[project]\nname = "widget"\nversion = "2.0.0"\n\n[tool.sdl-gate]\npolicy = "security/policy.yaml"\n'
+USE_JSON_MODEL = '[project]\nname = "widget"\nversion = "2.0.0"\n\n[tool.sdl-gate]\nthreat-model = "model.json"\n'
+RECORD = "version: 1\nid: r\nkind: training\ntitle: t\nrequirements: [SM-4]\ndate: 2026-01-10\nauthor: Alice\n"
+OSV = '{"id": "PYSEC-1", "modified": "2024-01-01T00:00:00Z", "affected": [{"package": {"name": "demo", '
+OSV += '"ecosystem": "PyPI"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "%s"}]}]}]}'
+
+TOO_LARGE: dict[str, tuple[dict[str, str], tuple[str, ...], str]] = {
+    # name: (files written into the project, command (ROOT is the project), the file the error names)
+    "yaml-integer-waivers": ({"security/waivers.yaml": f"version: {DIGITS}\n"}, ("records", "check"), "waivers.yaml"),
+    "yaml-integer-record": ({"security/records/r.yaml": RECORD + f"notes: {DIGITS}\n"}, ("records", "check"), "r.yaml"),
+    "yaml-days-policy": (
+        {
+            "pyproject.toml": USE_POLICY,
+            "security/records/r.yaml": RECORD,
+            "security/policy.yaml": (
+                "version: 1\nname: p\nextends: iec62443-4-1-ml2\nrequirements:\n  SM-4:\n    params:\n"
+                f"      max_age_days: {'9' * 4000}\n"
+            ),
+        },
+        ("records", "check"),
+        "policy.yaml",
+    ),
+    "toml-integer-config": (
+        {"pyproject.toml": f'[project]\nname = "widget"\n\n[tool.sdl-gate]\nsast-jobs = {DIGITS}\n'},
+        ("records", "check"),
+        "pyproject.toml",
+    ),
+    "toml-deep-config": (
+        {"pyproject.toml": '[project]\nname = "widget"\nx = ' + "[" * 100_000 + "]" * 100_000 + "\n"},
+        ("records", "check"),
+        "pyproject.toml",
+    ),
+    "toml-integer-lock": ({"uv.lock": f"version = {DIGITS}\n"}, ("sbom",), "uv.lock"),
+    "json-integer-threat-model": (
+        {"pyproject.toml": USE_JSON_MODEL, "model.json": f'{{"version": {DIGITS}}}'},
+        ("threat-model", "check", "--path"),
+        "model.json",
+    ),
+    "toml-deep-lock": ({"uv.lock": "x = " + "[" * 100_000 + "]" * 100_000 + "\n"}, ("sbom",), "uv.lock"),
+    "json-deep-sbom": ({"bom.json": DEEP_JSON}, ("sbom-check", "ROOT/bom.json"), "bom.json"),
+    "json-integer-sbom": (
+        {"bom.json": f'{{"bomFormat": "CycloneDX", "specVersion": "1.6", "version": {DIGITS}}}'},
+        ("sbom-check", "ROOT/bom.json"),
+        "bom.json",
+    ),
+    "json-integer-assessment": ({"a.json": f'{{"schema_version": {DIGITS}}}'}, ("report", "ROOT/a.json"), "a.json"),
+    "version-5000-digits-requirements": ({"requirements.txt": f"idna=={DIGITS}\n"}, ("sbom",), "requirements.txt"),
+    "version-5000-digits-gate": ({"requirements.txt": f"idna==1.{DIGITS}\n"}, ("check",), "requirements.txt"),
+    "version-5000-digits-lock": (
+        {"uv.lock": f'version = 1\n\n[[package]]\nname = "idna"\nversion = "1.{DIGITS}"\n'},
+        ("sbom",),
+        "uv.lock",
+    ),
+    "version-long-local-label": ({"requirements.txt": "idna==1.0+" + "a" * 5000 + "\n"}, ("sbom",), "requirements.txt"),
+    "version-5000-digits-osv": (
+        {"osv/PYSEC-1.json": OSV % f"1.{DIGITS}"},
+        ("vulndb", "import", "ROOT/osv", "--cache-dir", "ROOT/cache"),
+        "PYSEC-1.json",
+    ),
+}
+
+
+@pytest.mark.security(requirements=["SR-SG-004"], threats=["T-04"], mitigations=["M-04"])
+@pytest.mark.parametrize("variant", sorted(TOO_LARGE))
+def test_too_large_input_is_bad_input_naming_the_file(variant: str, project: ProjectFactory, run_cli: RunCli) -> None:
+    files, command, named = TOO_LARGE[variant]
+    for relative, text in files.items():
+        _write(project.root, relative, text.encode())
+    args = [part.replace("ROOT", str(project.root)) for part in command]
+    if "ROOT" not in " ".join(command):
+        args.append(str(project.root))
+    result = run_cli(*args, cwd=project.root)
+    assert result.code == 2, result.stderr
+    assert named in result.stderr, "the error must name the file"
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "option"), [(("records", "check"), "--warn-days"), (("threat-model", "check"), "--max-age-days")]
+)
+def test_a_day_count_past_a_century_is_a_usage_error(
+    command: tuple[str, ...], option: str, project: ProjectFactory, run_cli: RunCli
+) -> None:
+    result = run_cli(*command, option, str(10**12), cwd=project.root)
+    assert result.code == 2, result.stderr
+    assert option in result.stderr
+
+
+def test_the_cli_day_bound_is_the_policy_bound() -> None:
+    from sdl_gate.cli import MAX_DAYS_OPTION
+    from sdl_gate.policy.models import MAX_DAYS
+
+    assert MAX_DAYS_OPTION == MAX_DAYS

@@ -10,14 +10,15 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
 
 from sdl_gate.assess import Assessment, Verdict
 from sdl_gate.attest.files import sign_file_with_key
 from sdl_gate.attest.keys import KeyAlgorithm, keygen, load_private_key
-from sdl_gate.collectors.keyscan import scan_private_keys
+from sdl_gate.collectors.keyscan import CHUNK_BYTES, scan_private_keys
 from sdl_gate.errors import ConfigError
 from sdl_gate.run import check
-from tests.conftest import SHARED_FIXTURES, ProjectFactory
+from tests.conftest import SHARED_FIXTURES, ProjectFactory, RunCli
 
 SIGSTORE = SHARED_FIXTURES / "sigstore"
 TODAY = date(2026, 3, 1)
@@ -195,3 +196,26 @@ def test_key_scan_reads_only_tracked_files_in_git(tmp_path: Path) -> None:
     result = scan_private_keys(tmp_path, tracked=True)
     assert result.method == "git ls-files"
     assert [hit.path for hit in result.hits] == ["tracked.pem"]
+
+
+def test_private_keys_command_names_keys_hidden_by_format_encoding_or_size(run_cli: RunCli, tmp_path: Path) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = _pem(key, "pkcs8")
+    files = {
+        "assets/blob.bin": _pem(key, "der"),
+        "assets/store": pkcs12.serialize_key_and_certificates(
+            b"x", key, None, None, serialization.BestAvailableEncryption(b"pw")
+        ),
+        # The header is assembled so that this test file is not itself a key to the scan.
+        "ops/putty.ppk": b"PuTTY-User-Key-File" + b"-3: ssh-ed25519\nEncryption: none\nComment: ops\n",
+        "ops/export.txt": pem.decode("ascii").encode("utf-16"),
+        "docs/huge.log": b"." * (CHUNK_BYTES + 1) + pem,
+        "README.md": b"# nothing to see\n",
+    }
+    for name, data in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(data)
+    result = run_cli("private-keys", *sorted(files), "--path", tmp_path, cwd=tmp_path)
+    assert result.code == 1, result.stdout + result.stderr
+    for name in files:
+        assert (f"  {name}: " in result.stdout) is (name != "README.md"), name

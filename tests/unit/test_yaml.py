@@ -16,6 +16,7 @@ from sdl_gate._yaml import (
     load_yaml,
     load_yaml_model,
     parse_json_text,
+    parse_toml_text,
     parse_yaml_text,
     validate,
 )
@@ -273,6 +274,31 @@ def test_malformed_json_reports_line_and_column() -> None:
 def test_deeply_nested_json_refused() -> None:
     error = _json_error("[" * 100_000)
     assert "nested too deeply" in error.message
+
+
+@pytest.mark.parametrize("number", ["1e999", "-1e999", "1" + "0" * 400 + ".5"])
+def test_json_numbers_out_of_float_range_are_refused(number: str) -> None:
+    error = _json_error('{"a": ' + number + "}")
+    assert error.path == "doc.json" and "out of range" in error.message
+
+
+@pytest.mark.parametrize("digits", [4301, 10_000])
+def test_json_integers_past_pythons_digit_limit_are_refused(digits: int) -> None:
+    error = _json_error('{"a": [-' + "7" * digits + "]}")
+    assert error.path == "doc.json" and "too long" in error.message
+
+
+@pytest.mark.parametrize(("text", "line"), [("a: 1\nb: " + "9" * 5000 + "\n", 2), ("- .inf\n", 1), ("- 1.0e+999\n", 1)])
+def test_yaml_numbers_python_cannot_hold_are_refused_with_their_line(text: str, line: int) -> None:
+    error = _yaml_error(text)
+    assert error.path == str(SOURCE) and error.line == line
+
+
+def test_toml_that_python_cannot_hold_is_refused_naming_the_file() -> None:
+    for text in (f"a = {'9' * 5000}\n", "a = " + "[" * 100_000 + "]" * 100_000 + "\n", "a = [\n"):
+        with pytest.raises(InputError) as info:
+            parse_toml_text(text, Path("pyproject.toml"))
+        assert info.value.path == "pyproject.toml"
 
 
 def test_json_file_size_limit(tmp_path: Path) -> None:
