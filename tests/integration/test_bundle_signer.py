@@ -63,6 +63,8 @@ def _configure_key(project: ProjectFactory, keys: Keys) -> None:
 def _bundle_create(
     run_cli: RunCli, project: ProjectFactory, output: Path, private: Path, env: dict[str, str] | None = None
 ) -> CliResult:
+    # A bundle is evidence for the commit it was made at: outside a git checkout it would never count.
+    project.commit("release")
     result = run_cli(
         "bundle",
         "create",
@@ -202,7 +204,9 @@ def test_history_counts_only_sound_bundles_by_the_configured_signer(
     assert "not a well-formed bundle zip" in refused["v1.2.zip"]
     assert "assessment.json: sha256" in refused["v1.3.zip"]
     now = datetime(2026, 3, 1, tzinfo=timezone.utc)
-    record_history(project_config, history, commit=None, now=now)
+    # History is evidence for the commit it was recorded at, so the product is a git checkout.
+    commit = project.commit("release")
+    record_history(project_config, history, commit=commit, now=now)
     sm12 = next(r for r in check(project.root, today=TODAY, now=now).assessment.requirements if r.id == "SM-12")
     finding = next(f for f in sm12.findings if f.criterion == "release_history")
     assert finding.outcome.value == "fail"
