@@ -508,22 +508,41 @@ def test_results() -> None:
     show_default=True,
     help="Project root: evidence goes to its .sdl-gate/evidence/.",
 )
-def test_results_import(report: Path, project_path: Path) -> None:
-    """Store a JUnit XML report (with security.requirements/threats/mitigations properties) as evidence."""
+@click.option(
+    "--provenance",
+    "statement",
+    required=True,
+    metavar="TEXT",
+    help="What ran these tests and where (e.g. 'Jenkins job fw-nightly #412 on build-07'). Shown with the results "
+    "in every report; whether imported results count is the policy's imported_test_results setting.",
+)
+def test_results_import(report: Path, project_path: Path, statement: str) -> None:
+    """Store a JUnit XML report (with security.requirements/threats/mitigations properties) as evidence.
+
+    The results are recorded as imported: unlike a run the pytest plugin or check --run-tests observed, they
+    never replace an observed result of the same test, and by default they count for SVV-1, SVV-2 and SUM-1
+    only when an approved, current test_report record links the file's sha256.
+    """
     from sdl_gate import __version__
     from sdl_gate._clock import current_time
     from sdl_gate._files import sha256_file
     from sdl_gate._git import git_commit
-    from sdl_gate.collectors.test_results import parse_junit, record_results
+    from sdl_gate.collectors.test_results import Provenance, ProvenanceKind, parse_junit, record_results
     from sdl_gate.evidence import FileDigest
 
     if not project_path.is_dir():
         raise InputError("project directory not found", path=project_path)
-    results = parse_junit(report, project_path)
+    if not statement.strip():
+        raise InputError("--provenance must say what ran the tests and where")
+    digest = sha256_file(report) if report.is_file() else None
+    if digest is None:
+        raise InputError("JUnit report not found", path=report)
+    provenance = Provenance(kind=ProvenanceKind.IMPORTED, statement=statement.strip(), file=report.name, sha256=digest)
+    results = parse_junit(report, project_path, provenance)
     files = []
     try:
         relative = report.resolve().relative_to(project_path.resolve()).as_posix()
-        files.append(FileDigest(path=relative, sha256=sha256_file(report)))
+        files.append(FileDigest(path=relative, sha256=digest))
     except ValueError:
         pass  # a report outside the project is bound by its content only
     try:
@@ -541,7 +560,9 @@ def test_results_import(report: Path, project_path: Path) -> None:
 
         raise ToolError(f"cannot write evidence: {exc.strerror}") from None
     linked = sum(1 for r in results if r.requirements or r.threats or r.mitigations)
-    click.echo(f"{len(results)} test result(s), {linked} traced to security ids: {stored.id}")
+    click.echo(
+        f"{len(results)} test result(s), {linked} traced to security ids, imported (sha256 {digest}): {stored.id}"
+    )
 
 
 @cli.command(epilog=_EPILOG)

@@ -181,6 +181,7 @@ def test_results_evidence_is_sorted_and_its_id_does_not_depend_on_order() -> Non
         "requirements": ["SR-1"],
         "threats": [],
         "mitigations": [],
+        "provenance": {"kind": "observed_by_plugin"},
     }
     assert [f.path for f in first.subject.files] == ["tests/a.py", "tests/b.py"]
 
