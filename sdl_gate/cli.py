@@ -286,6 +286,27 @@ def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
 )
 @_VULNDB_DIR_OPTION
 @_OSV_URL_OPTION
+@click.option(
+    "--run-tests",
+    "test_command",
+    is_flag=False,
+    flag_value="python -m pytest",
+    default=None,
+    metavar="[CMD]",
+    help="First run the project's tests (CMD, default `python -m pytest`, in PATH; split like a shell would, "
+    "never run by one) with the sdl-gate pytest plugin recording what it observes for this commit, then gate. "
+    "Put PATH before it (`check . --run-tests`) or write `--run-tests=CMD`. The command is the operator's: "
+    "it is never read from the repository. A failing run is recorded and judged; a run that could not start "
+    "or recorded nothing leaves the test results not available.",
+)
+@click.option(
+    "--tests-timeout",
+    type=click.FloatRange(min=1),
+    default=3600,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --run-tests: stop the test command after this long (SDL_GATE_TOOL_TIMEOUT caps it).",
+)
 @click.pass_context
 def check(
     ctx: click.Context,
@@ -298,14 +319,40 @@ def check(
     history: Path | None = None,
     vulndb_dir: Path | None = None,
     osv_url: str | None = None,
+    test_command: str | None = None,
+    tests_timeout: float = 3600,
 ) -> None:
     """Collect evidence for the project at PATH, assess it against the policy and gate on the result."""
+    from sdl_gate.evidence import Evidence, Rejection
     from sdl_gate.run import check as run_check
 
     if history is not None:
         _record_history(path, history)
+    declared: tuple[Evidence, ...] = ()
+    unavailable: tuple[Rejection, ...] = ()
+    if test_command is not None:
+        from sdl_gate._git import git_commit
+        from sdl_gate.testrun import run_tests
+
+        if not path.is_dir():
+            raise InputError("project directory not found", path=path)
+        test_run = run_tests(path, test_command, commit=git_commit(path), timeout=tests_timeout)
+        click.echo(f"tests: {test_run.summary()}", err=True)
+        if test_run.recorded is not None:
+            declared = (test_run.recorded.evidence,)
+        elif test_run.problem is not None:
+            unavailable = (test_run.problem,)
+            if test_run.output_tail:
+                click.echo(test_run.output_tail, err=True)
     result = run_check(
-        path, policy_spec=policy_spec, today=as_of, offline=offline, vulndb_dir=vulndb_dir, osv_url=osv_url
+        path,
+        policy_spec=policy_spec,
+        today=as_of,
+        offline=offline,
+        vulndb_dir=vulndb_dir,
+        osv_url=osv_url,
+        declared=declared,
+        unavailable=unavailable,
     )
     if output_format == "json":
         from sdl_gate.render.json import render_json

@@ -102,21 +102,26 @@ PLUGIN_PROVENANCE = Provenance(kind=ProvenanceKind.OBSERVED_BY_PLUGIN)
 
 
 def run_provenance(environ: Mapping[str, str]) -> Provenance:
-    """The provenance of a run the plugin observes: a GitHub Actions run it can name, check --run-tests, or itself."""
+    """The provenance of a run the plugin observes: under check --run-tests, in a named GitHub run, or itself.
+
+    A GitHub Actions run is named from the standard ``GITHUB_*``/``RUNNER_*`` variables (run id and URL, runner,
+    commit); under ``check --run-tests`` the gate observed the run, and the CI run, if any, is named with it.
+    """
     run_id = environ.get("GITHUB_RUN_ID", "").strip()
     server = environ.get("GITHUB_SERVER_URL", "").strip()
     repository = environ.get("GITHUB_REPOSITORY", "").strip()
+    ci: dict[str, str | None] = {}
     if environ.get("GITHUB_ACTIONS") == "true" and run_id and server and repository:
-        runner = " ".join(x for x in (environ.get("RUNNER_NAME"), environ.get("RUNNER_OS")) if x) or None
-        return Provenance(
-            kind=ProvenanceKind.CI_RUN,
-            run_id=run_id,
-            run_url=f"{server}/{repository}/actions/runs/{run_id}",
-            runner=runner,
-            commit=environ.get("GITHUB_SHA") or None,
-        )
+        ci = {
+            "run_id": run_id,
+            "run_url": f"{server}/{repository}/actions/runs/{run_id}",
+            "runner": " ".join(x for x in (environ.get("RUNNER_NAME"), environ.get("RUNNER_OS")) if x) or None,
+            "commit": environ.get("GITHUB_SHA") or None,
+        }
     if environ.get(RUN_TESTS_ENV) == "1":
-        return Provenance(kind=ProvenanceKind.OBSERVED_BY_GATE)
+        return Provenance(kind=ProvenanceKind.OBSERVED_BY_GATE, **ci)
+    if ci:
+        return Provenance(kind=ProvenanceKind.CI_RUN, **ci)
     return PLUGIN_PROVENANCE
 
 

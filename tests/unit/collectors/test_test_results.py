@@ -280,4 +280,6 @@ def test_a_github_actions_run_is_named_from_its_environment() -> None:
 def test_an_incomplete_github_environment_is_no_ci_run() -> None:
     assert run_provenance({**GITHUB, "GITHUB_RUN_ID": ""}).kind is ProvenanceKind.OBSERVED_BY_PLUGIN
     assert run_provenance({RUN_TESTS_ENV: "1"}).kind is ProvenanceKind.OBSERVED_BY_GATE
+    in_ci = run_provenance({**GITHUB, RUN_TESTS_ENV: "1"})
+    assert (in_ci.kind, in_ci.run_id) == (ProvenanceKind.OBSERVED_BY_GATE, "1234")
     assert run_provenance({}).kind is ProvenanceKind.OBSERVED_BY_PLUGIN
