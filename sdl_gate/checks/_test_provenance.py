@@ -18,6 +18,10 @@ from sdl_gate.evidence import Evidence, EvidenceKind
 from sdl_gate.policy.models import ImportedResults
 
 TEST_REPORT = "test_report"
+#: The criteria that read test results; their findings name every import they counted or refused.
+TEST_CRITERIA = frozenset({"requirement_tests", "mitigation_tests", "regression_tests"})
+COUNTED = "counted imported results: "
+REFUSED = "imported results not counted: "
 
 
 @dataclass(frozen=True)
@@ -37,9 +41,9 @@ class AdmittedResults:
         """Mark a finding with the imports it used or refused; refused imports make a gap not_available."""
         notes: list[str] = []
         if self.counted_imports:
-            notes.append("counted imported results: " + "; ".join(self.counted_imports))
+            notes.append(COUNTED + "; ".join(self.counted_imports))
         if self.refused_imports:
-            notes.append("imported results not counted: " + "; ".join(self.refused_imports))
+            notes.append(REFUSED + "; ".join(self.refused_imports))
         if not notes:
             return finding
         message = f"{finding.message} [{' | '.join(notes)}]"
