@@ -201,4 +201,5 @@ def test_run_tests_that_cannot_start_leaves_results_not_available(pytester: pyte
 def test_run_tests_with_an_unsplittable_command_is_a_usage_error(tmp_path: Path, run_cli: RunCli) -> None:
     result = run_cli("check", tmp_path, "--run-tests=pytest 'unclosed")
     assert result.code == 2
-    assert "--run-tests" in result.stderr
+    assert "cannot be split into arguments" in result.stderr
+    assert not (tmp_path / ".sdl-gate").exists()
