@@ -168,8 +168,10 @@ def test_split_ids(value: str, ids: tuple[str, ...]) -> None:
 COMMIT = "c" * 40
 
 
-def _result(node_id: str, outcome: TestOutcome = TestOutcome.PASSED, **links: tuple[str, ...]) -> TestResult:
-    return TestResult(node_id=node_id, outcome=outcome, **links)
+def _result(
+    node_id: str, outcome: TestOutcome = TestOutcome.PASSED, *, requirements: tuple[str, ...] = ()
+) -> TestResult:
+    return TestResult(node_id=node_id, outcome=outcome, requirements=requirements)
 
 
 def test_results_evidence_is_sorted_and_its_id_does_not_depend_on_order() -> None:
