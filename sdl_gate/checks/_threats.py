@@ -573,7 +573,8 @@ def mitigations_tested() -> Criterion:
         name,
         "tested mitigations: passes when every mitigation with a real description has a linked test that ran "
         "and passed, and none of its tests failed, was skipped or is missing; no such mitigation fails, missing "
-        "test_results or threat_model evidence is not_available",
+        "test_results or threat_model evidence is not_available; imported results count only as the policy's "
+        "imported_test_results allows",
         (TESTS, TM, EvidenceKind.RECORDS),
         evaluate,
         when_empty=Outcome.FAIL,
@@ -641,7 +642,7 @@ def requirements_tested() -> Criterion:
         "tested requirements: passes when every requirement verified by test has a linked test (marked with it, "
         "or a test of a mitigation implementing it) that ran and passed, and none failed, was skipped or is "
         "missing; no requirement verified by test fails, missing test_results or security_requirements "
-        "evidence is not_available",
+        "evidence is not_available; imported results count only as the policy's imported_test_results allows",
         (TESTS, REQ, TM, EvidenceKind.RECORDS),
         evaluate,
         when_empty=Outcome.FAIL,
