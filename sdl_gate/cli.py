@@ -290,6 +290,27 @@ def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
 )
 @_VULNDB_DIR_OPTION
 @_OSV_URL_OPTION
+@click.option(
+    "--run-tests",
+    "test_command",
+    is_flag=False,
+    flag_value="python -m pytest",
+    default=None,
+    metavar="[CMD]",
+    help="First run the project's tests (CMD, default `python -m pytest`, in PATH; split like a shell would, "
+    "never run by one) with the sdl-gate pytest plugin recording what it observes for this commit, then gate. "
+    "Put PATH before it (`check . --run-tests`) or write `--run-tests=CMD`. The command is the operator's: "
+    "it is never read from the repository. A failing run is recorded and judged; a run that could not start "
+    "or recorded nothing leaves the test results not available.",
+)
+@click.option(
+    "--tests-timeout",
+    type=click.FloatRange(min=1),
+    default=3600,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --run-tests: stop the test command after this long (SDL_GATE_TOOL_TIMEOUT caps it).",
+)
 @click.pass_context
 def check(
     ctx: click.Context,
@@ -302,14 +323,40 @@ def check(
     history: Path | None = None,
     vulndb_dir: Path | None = None,
     osv_url: str | None = None,
+    test_command: str | None = None,
+    tests_timeout: float = 3600,
 ) -> None:
     """Collect evidence for the project at PATH, assess it against the policy and gate on the result."""
+    from sdl_gate.evidence import Evidence, Rejection
     from sdl_gate.run import check as run_check
 
     if history is not None:
         _record_history(path, history)
+    declared: tuple[Evidence, ...] = ()
+    unavailable: tuple[Rejection, ...] = ()
+    if test_command is not None:
+        from sdl_gate._git import git_commit
+        from sdl_gate.testrun import run_tests
+
+        if not path.is_dir():
+            raise InputError("project directory not found", path=path)
+        test_run = run_tests(path, test_command, commit=git_commit(path), timeout=tests_timeout)
+        click.echo(f"tests: {test_run.summary()}", err=True)
+        if test_run.recorded is not None:
+            declared = (test_run.recorded.evidence,)
+        elif test_run.problem is not None:
+            unavailable = (test_run.problem,)
+            if test_run.output_tail:
+                click.echo(test_run.output_tail, err=True)
     result = run_check(
-        path, policy_spec=policy_spec, today=as_of, offline=offline, vulndb_dir=vulndb_dir, osv_url=osv_url
+        path,
+        policy_spec=policy_spec,
+        today=as_of,
+        offline=offline,
+        vulndb_dir=vulndb_dir,
+        osv_url=osv_url,
+        declared=declared,
+        unavailable=unavailable,
     )
     if output_format == "json":
         from sdl_gate.render.json import render_json
@@ -518,22 +565,41 @@ def test_results() -> None:
     show_default=True,
     help="Project root: evidence goes to its .sdl-gate/evidence/.",
 )
-def test_results_import(report: Path, project_path: Path) -> None:
-    """Store a JUnit XML report (with security.requirements/threats/mitigations properties) as evidence."""
+@click.option(
+    "--provenance",
+    "statement",
+    required=True,
+    metavar="TEXT",
+    help="What ran these tests and where (e.g. 'Jenkins job fw-nightly #412 on build-07'). Shown with the results "
+    "in every report; whether imported results count is the policy's imported_test_results setting.",
+)
+def test_results_import(report: Path, project_path: Path, statement: str) -> None:
+    """Store a JUnit XML report (with security.requirements/threats/mitigations properties) as evidence.
+
+    The results are recorded as imported: unlike a run the pytest plugin or check --run-tests observed, they
+    never replace an observed result of the same test, and by default they count for SVV-1, SVV-2 and SUM-1
+    only when an approved, current test_report record links the file's sha256.
+    """
     from sdl_gate import __version__
     from sdl_gate._clock import current_time
     from sdl_gate._files import sha256_file
     from sdl_gate._git import git_commit
-    from sdl_gate.collectors.test_results import parse_junit, record_results
+    from sdl_gate.collectors.test_results import Provenance, ProvenanceKind, parse_junit, record_results
     from sdl_gate.evidence import FileDigest
 
     if not project_path.is_dir():
         raise InputError("project directory not found", path=project_path)
-    results = parse_junit(report, project_path)
+    if not statement.strip():
+        raise InputError("--provenance must say what ran the tests and where")
+    digest = sha256_file(report) if report.is_file() else None
+    if digest is None:
+        raise InputError("JUnit report not found", path=report)
+    provenance = Provenance(kind=ProvenanceKind.IMPORTED, statement=statement.strip(), file=report.name, sha256=digest)
+    results = parse_junit(report, project_path, provenance)
     files = []
     try:
         relative = report.resolve().relative_to(project_path.resolve()).as_posix()
-        files.append(FileDigest(path=relative, sha256=sha256_file(report)))
+        files.append(FileDigest(path=relative, sha256=digest))
     except ValueError:
         pass  # a report outside the project is bound by its content only
     try:
@@ -551,7 +617,9 @@ def test_results_import(report: Path, project_path: Path) -> None:
 
         raise ToolError(f"cannot write evidence: {exc.strerror}") from None
     linked = sum(1 for r in results if r.requirements or r.threats or r.mitigations)
-    click.echo(f"{len(results)} test result(s), {linked} traced to security ids: {stored.id}")
+    click.echo(
+        f"{len(results)} test result(s), {linked} traced to security ids, imported (sha256 {digest}): {stored.id}"
+    )
 
 
 @cli.command(epilog=_EPILOG)

@@ -108,19 +108,21 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     links = config.stash.get(_links_key, None)
     if links is None or hasattr(config, "workerinput"):
         return
+    import os
     from datetime import datetime, timezone
 
     from sdl_gate import __version__
     from sdl_gate._files import sha256_file
     from sdl_gate._git import git_commit
-    from sdl_gate.collectors.test_results import TestOutcome, TestResult, record_results
+    from sdl_gate.collectors.test_results import TestOutcome, TestResult, record_results, run_provenance
     from sdl_gate.evidence import FileDigest
 
     root = Path(config.rootpath)
     outcomes = config.stash[_outcomes_key]
     empty: dict[str, tuple[str, ...]] = dict.fromkeys(LINK_FIELDS, ())
+    provenance = run_provenance(os.environ)
     results = [
-        TestResult(node_id=node_id, outcome=TestOutcome(state), **links.get(node_id, empty))
+        TestResult(node_id=node_id, outcome=TestOutcome(state), provenance=provenance, **links.get(node_id, empty))
         for node_id, state in outcomes.items()
     ]
     files: list[FileDigest] = []

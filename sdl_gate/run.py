@@ -125,6 +125,7 @@ def check(
     store: bool = True,
     offline: bool = False,
     declared: tuple[Evidence, ...] = (),
+    unavailable: tuple[Rejection, ...] = (),
     vulndb_dir: Path | None = None,
     osv_url: str | None = None,
 ) -> CheckResult:
@@ -133,20 +134,23 @@ def check(
     ``today`` defaults to the real date (never ``SOURCE_DATE_EPOCH``); ``now`` is the collection time written
     into the evidence, ``SOURCE_DATE_EPOCH`` when that is set. ``declared`` is evidence the calling command
     makes for this run only (``bundle create`` declares the bundle it is making); it is admitted like the rest,
-    never stored, and its kinds are never taken from the store.
+    never stored, and its kinds are never taken from the store. ``unavailable`` names kinds the calling command
+    tried to produce for this run and could not (``check --run-tests`` whose test run recorded nothing): they
+    are not available, and never taken from the store either.
     """
     inputs = load_inputs(root, policy_spec, offline=offline, vulndb_dir=vulndb_dir, osv_url=osv_url)
     now = now or file_timestamp()
     commit = git_commit(root)
     evidence_store = EvidenceStore(root) if store else None
     stored, failures = collect(inputs, commit=commit, now=now, store=evidence_store)
+    failures += unavailable
     stored += [StoredEvidence(id=item.id, collected_at=now, evidence=item) for item in declared]
     if evidence_store is not None:
         # Only kinds no collector of this run produces are taken from the store: when a collector of this run
         # failed, its failure stands; older evidence of the same kind must not quietly take its place. A bundle
         # is declared only by the run that makes it, so a stored one (left by an earlier version) is not read.
         attempted = {collector.kind for collector in COLLECTORS.values()} | {EvidenceKind.BUNDLE}
-        attempted |= {item.kind for item in declared}
+        attempted |= {item.kind for item in declared} | {item.kind for item in unavailable}
         others, rejections = _stored_from_other_steps(evidence_store, attempted)
         stored += others
         failures += rejections

@@ -8,6 +8,7 @@ from typing import Any
 
 from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
 from sdl_gate.checks._criteria import _single, record_problems
+from sdl_gate.checks._test_provenance import AdmittedResults, admitted_results
 from sdl_gate.evidence import Evidence, EvidenceKind
 from sdl_gate.placeholders import MIN_CONTENT_CHARS, PlaceholderKind, find_placeholder
 from sdl_gate.threatmodel import analysis
@@ -532,6 +533,10 @@ def mitigations_tested() -> Criterion:
         tests = _single(check_input, TESTS, name)
         if isinstance(tests, Finding):
             return tests
+        admitted = admitted_results(check_input, tests)
+        return admitted.settle(check_input, judge(check_input, tests, admitted))
+
+    def judge(check_input: CheckInput, tests: Evidence, admitted: AdmittedResults) -> Finding:
         found = _model(check_input, name)
         if isinstance(found, Finding):
             return found
@@ -544,7 +549,7 @@ def mitigations_tested() -> Criterion:
             return check_input.finding(
                 name, Outcome.FAIL, f"the threat model lists no mitigation with real content to verify{why}", ids
             )
-        results: list[dict[str, Any]] = tests.payload["tests"]
+        results: list[dict[str, Any]] = admitted.payload()
         gaps: list[str] = []
         for mitigation in mitigations:
             linked, missing = _linked(results, mitigation.tests, "mitigations", mitigation.id)
@@ -568,8 +573,9 @@ def mitigations_tested() -> Criterion:
         name,
         "tested mitigations: passes when every mitigation with a real description has a linked test that ran "
         "and passed, and none of its tests failed, was skipped or is missing; no such mitigation fails, missing "
-        "test_results or threat_model evidence is not_available",
-        (TESTS, TM),
+        "test_results or threat_model evidence is not_available; imported results count only as the policy's "
+        "imported_test_results allows",
+        (TESTS, TM, EvidenceKind.RECORDS),
         evaluate,
         when_empty=Outcome.FAIL,
         empty_means="the threat model lists no mitigation with real content to verify (placeholders do not count)",
@@ -584,6 +590,10 @@ def requirements_tested() -> Criterion:
         tests = _single(check_input, TESTS, name)
         if isinstance(tests, Finding):
             return tests
+        admitted = admitted_results(check_input, tests)
+        return admitted.settle(check_input, judge(check_input, tests, admitted))
+
+    def judge(check_input: CheckInput, tests: Evidence, admitted: AdmittedResults) -> Finding:
         found = _requirements(check_input, name)
         if isinstance(found, Finding):
             return found
@@ -593,7 +603,7 @@ def requirements_tested() -> Criterion:
         if model_evidence and model_evidence[0].payload["present"]:
             model = ThreatModel.model_validate(model_evidence[0].payload["model"])
         ids = (tests.id, evidence.id, *(e.id for e in model_evidence[:1]))
-        results: list[dict[str, Any]] = tests.payload["tests"]
+        results: list[dict[str, Any]] = admitted.payload()
         by_requirement = analysis.mitigations_by_requirement(model) if model else {}
         mitigations = {m.id: m for m in model.mitigations} if model else {}
         gaps: list[str] = []
@@ -632,8 +642,8 @@ def requirements_tested() -> Criterion:
         "tested requirements: passes when every requirement verified by test has a linked test (marked with it, "
         "or a test of a mitigation implementing it) that ran and passed, and none failed, was skipped or is "
         "missing; no requirement verified by test fails, missing test_results or security_requirements "
-        "evidence is not_available",
-        (TESTS, REQ, TM),
+        "evidence is not_available; imported results count only as the policy's imported_test_results allows",
+        (TESTS, REQ, TM, EvidenceKind.RECORDS),
         evaluate,
         when_empty=Outcome.FAIL,
         empty_means="no security requirement is verified by test, or the requirements file defines none",

@@ -1,9 +1,11 @@
 """Test results traced to security requirements, threats and mitigations (SVV-1, SVV-2).
 
 Tests run outside the gate, so this evidence is written by the steps that run them: the pytest plugin
-(:mod:`sdl_gate.pytest_plugin`) and ``sdl-gate test-results import`` for JUnit XML. It is not in the
-collector registry; ``check`` reads the latest stored evidence for the assessed commit. Several runs on
-one commit merge: a later result for the same test replaces the earlier one.
+(:mod:`sdl_gate.pytest_plugin`, also under ``check --run-tests``) and ``sdl-gate test-results import`` for
+JUnit XML. It is not in the collector registry; ``check`` reads the latest stored evidence for the assessed
+commit. Several runs on one commit merge: a later result for the same test replaces the earlier one, except
+that an imported result never replaces one a run observed (a claim does not overwrite an observation).
+Every result carries its provenance, so the criteria can tell an observed run from an imported file.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sdl_gate._files import MAX_INPUT_BYTES, read_bytes_limited
 from sdl_gate.errors import InputError
@@ -38,8 +40,93 @@ class TestOutcome(str, enum.Enum):
     SKIPPED = "skipped"
 
 
+class ProvenanceKind(str, enum.Enum):
+    """Who observed a test result: only the first three are observations; ``imported`` is a claim."""
+
+    OBSERVED_BY_PLUGIN = "observed_by_plugin"
+    OBSERVED_BY_GATE = "observed_by_gate"
+    CI_RUN = "ci_run"
+    IMPORTED = "imported"
+
+
+_OBSERVED_TEXT = {
+    ProvenanceKind.OBSERVED_BY_GATE: "observed by sdl-gate check --run-tests",
+    ProvenanceKind.OBSERVED_BY_PLUGIN: "observed by the sdl-gate pytest plugin",
+}
+#: Set by ``check --run-tests`` for the test command it starts, so the plugin records ``observed_by_gate``.
+RUN_TESTS_ENV = "SDL_GATE_RUN_TESTS"
+
+
+class Provenance(BaseModel):
+    """Where a test result comes from: the run that observed it, or the imported file and its statement."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: ProvenanceKind
+    #: ``imported``: the operator's statement of what ran the tests and where.
+    statement: str | None = None
+    #: ``imported``: the JUnit file as imported (its name and sha256), which a test_report record links.
+    file: str | None = None
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    #: ``ci_run``: the GitHub Actions run, taken from the standard ``GITHUB_*`` variables.
+    run_id: str | None = None
+    run_url: str | None = None
+    runner: str | None = None
+    commit: str | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> Provenance:
+        if self.kind is ProvenanceKind.IMPORTED and not (
+            self.statement and self.statement.strip() and self.sha256 and self.file
+        ):
+            raise ValueError("imported test results need a provenance statement, the file and its sha256")
+        if self.kind is ProvenanceKind.CI_RUN and not (self.run_id and self.run_url):
+            raise ValueError("a CI run needs its run id and run URL")
+        return self
+
+    @property
+    def observed(self) -> bool:
+        """Whether a run sdl-gate took part in observed the result (as opposed to an imported claim)."""
+        return self.kind is not ProvenanceKind.IMPORTED
+
+    def describe(self) -> str:
+        """A short text for reports: how the result was obtained."""
+        if self.kind is ProvenanceKind.IMPORTED:
+            return f"imported from {self.file} (sha256 {self.sha256}): {self.statement}"
+        if self.kind is ProvenanceKind.CI_RUN:
+            return f"CI run {self.run_id} ({self.run_url}) on {self.runner or 'an unnamed runner'} at {self.commit}"
+        return _OBSERVED_TEXT[self.kind]
+
+
+PLUGIN_PROVENANCE = Provenance(kind=ProvenanceKind.OBSERVED_BY_PLUGIN)
+
+
+def run_provenance(environ: Mapping[str, str]) -> Provenance:
+    """The provenance of a run the plugin observes: under check --run-tests, in a named GitHub run, or itself.
+
+    A GitHub Actions run is named from the standard ``GITHUB_*``/``RUNNER_*`` variables (run id and URL, runner,
+    commit); under ``check --run-tests`` the gate observed the run, and the CI run, if any, is named with it.
+    """
+    run_id = environ.get("GITHUB_RUN_ID", "").strip()
+    server = environ.get("GITHUB_SERVER_URL", "").strip()
+    repository = environ.get("GITHUB_REPOSITORY", "").strip()
+    ci: dict[str, str | None] = {}
+    if environ.get("GITHUB_ACTIONS") == "true" and run_id and server and repository:
+        ci = {
+            "run_id": run_id,
+            "run_url": f"{server}/{repository}/actions/runs/{run_id}",
+            "runner": " ".join(x for x in (environ.get("RUNNER_NAME"), environ.get("RUNNER_OS")) if x) or None,
+            "commit": environ.get("GITHUB_SHA") or None,
+        }
+    if environ.get(RUN_TESTS_ENV) == "1":
+        return Provenance(kind=ProvenanceKind.OBSERVED_BY_GATE, **ci)
+    if ci:
+        return Provenance(kind=ProvenanceKind.CI_RUN, **ci)
+    return PLUGIN_PROVENANCE
+
+
 class TestResult(BaseModel):
-    """One test: its id, its outcome and the ids it is traced to."""
+    """One test: its id, its outcome, the ids it is traced to and its provenance."""
 
     __test__ = False
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -49,6 +136,7 @@ class TestResult(BaseModel):
     requirements: tuple[str, ...] = ()
     threats: tuple[str, ...] = ()
     mitigations: tuple[str, ...] = ()
+    provenance: Provenance = PLUGIN_PROVENANCE
 
     @property
     def ran(self) -> bool:
@@ -66,6 +154,13 @@ def payload_results(payload: Mapping[str, Any]) -> list[TestResult]:
     return [TestResult.model_validate(entry) for entry in payload["tests"]]
 
 
+def result_json(result: TestResult) -> dict[str, Any]:
+    """A result as stored in the payload; provenance fields that do not apply are left out."""
+    data = result.model_dump(mode="json")
+    data["provenance"] = result.provenance.model_dump(mode="json", exclude_none=True)
+    return data
+
+
 def results_evidence(
     results: Iterable[TestResult], *, commit: str | None, tool: tuple[str, str], files: Iterable[FileDigest] = ()
 ) -> Evidence:
@@ -76,7 +171,7 @@ def results_evidence(
         kind=KIND,
         tool=ToolInfo(name=tool[0], version=tool[1]),
         subject=Subject(commit=commit, files=tuple(FileDigest(path=p, sha256=d) for p, d in unique_files)),
-        payload={"tests": [r.model_dump(mode="json") for r in ordered]},
+        payload={"tests": [result_json(r) for r in ordered]},
     )
 
 
@@ -100,6 +195,10 @@ def record_results(
             merged[result.node_id] = result
         earlier_files = list(previous.evidence.subject.files)
     for result in results:
+        earlier = merged.get(result.node_id)
+        # An imported claim never overwrites what a run observed at this commit; an observation replaces a claim.
+        if earlier is not None and earlier.provenance.observed and not result.provenance.observed:
+            continue
         merged[result.node_id] = result
     evidence = results_evidence(merged.values(), commit=commit, tool=tool, files=[*earlier_files, *files])
     return store.put(evidence, now)
@@ -130,7 +229,7 @@ def _node_id(classname: str, name: str, file_attr: str | None, root: Path) -> st
     return "::".join([*parts, name]) if parts else name
 
 
-def parse_junit(path: Path, root: Path) -> list[TestResult]:
+def parse_junit(path: Path, root: Path, provenance: Provenance = PLUGIN_PROVENANCE) -> list[TestResult]:
     """Read a JUnit XML report (pytest's or another runner's) safely, with the ``security.*`` properties."""
     import defusedxml.ElementTree as SafeTree
     from defusedxml import DefusedXmlException
@@ -174,6 +273,7 @@ def parse_junit(path: Path, root: Path) -> list[TestResult]:
             TestResult(
                 node_id=_node_id(case.get("classname") or "", name, case.get("file"), root),
                 outcome=outcome,
+                provenance=provenance,
                 **links,
             )
         )

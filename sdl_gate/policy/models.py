@@ -33,6 +33,14 @@ class Threshold(str, enum.Enum):
     HIGH = "high"
 
 
+class ImportedResults(str, enum.Enum):
+    """When imported test results (``test-results import``) may satisfy SVV-1, SVV-2 and SUM-1."""
+
+    NEVER = "never"
+    WITH_APPROVED_RECORD = "with_approved_record"
+    ALWAYS = "always"
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -73,6 +81,13 @@ class Params(_Strict):
         default=None,
         description="SI-1: globs (fnmatch, `*` also matches `/`) of the repository paths that the bandit "
         "configuration or bandit's defaults may keep from being analysed, e.g. `tests/*` (default: none).",
+    )
+    imported_test_results: ImportedResults | None = Field(
+        default=None,
+        description="SVV-1, SVV-2, SUM-1: whether test results imported from a JUnit file (rather than observed "
+        "by the pytest plugin, check --run-tests or a named CI run) count: never, always, or "
+        "with_approved_record (default): only when an approved, current test_report record links the "
+        "imported file's sha256.",
     )
 
 
@@ -160,6 +175,7 @@ class ResolvedRequirement:
     confidence_threshold: Threshold | None = None
     sast_allowed_skips: tuple[str, ...] | None = None
     sast_allowed_excludes: tuple[str, ...] | None = None
+    imported_test_results: ImportedResults | None = None
 
     def effective_mode(self, today: date) -> Mode:
         """Return the mode in force on ``today`` (enforced requirements are advisory before their date)."""
@@ -193,6 +209,8 @@ class ResolvedRequirement:
             params["sast_allowed_skips"] = list(self.sast_allowed_skips)
         if self.sast_allowed_excludes is not None:
             params["sast_allowed_excludes"] = list(self.sast_allowed_excludes)
+        if self.imported_test_results is not None:
+            params["imported_test_results"] = self.imported_test_results.value
         return params
 
 

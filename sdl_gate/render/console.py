@@ -7,6 +7,7 @@ import textwrap
 
 from sdl_gate.assess import Assessment, RequirementResult, Verdict
 from sdl_gate.checks import Outcome
+from sdl_gate.render._view import imported_test_notes
 
 _WIDTH = 100
 # Repository text (finding messages, names, paths) must not move the cursor, retitle the terminal or start a
@@ -94,6 +95,11 @@ def render_console(assessment: Assessment) -> str:
         lines += ["", f"Not applicable ({len(not_applicable)})"]
         for result in not_applicable:
             lines += _wrap(f"- {result.id:<6} {result.title}: {result.rationale}", 2)
+    imported = imported_test_notes(assessment)
+    if imported:
+        lines += ["", "Imported test results (not observed by sdl-gate)"]
+        for note in imported:
+            lines += _wrap(f"- {note}", 2)
     if assessment.rejected_evidence:
         lines += ["", "Evidence not used"]
         for reason in assessment.rejected_evidence:

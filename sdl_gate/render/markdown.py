@@ -12,6 +12,7 @@ from sdl_gate.assess import Assessment, RequirementResult, Verdict
 from sdl_gate.checks import Outcome
 from sdl_gate.render._view import (
     ReportInput,
+    imported_test_notes,
     ordered_requirements,
     outcome_label,
     problem_findings,
@@ -188,6 +189,13 @@ def _matrix(assessment: Assessment) -> list[str]:
     return [*lines, "", "</details>", ""]
 
 
+def _imported_tests(assessment: Assessment) -> list[str]:
+    notes = imported_test_notes(assessment)
+    if not notes:
+        return []
+    return ["**Imported test results** (not observed by sdl-gate):", "", *(f"- {_cell(n, 1000)}" for n in notes), ""]
+
+
 def _waivers(assessment: Assessment) -> list[str]:
     if not assessment.waivers:
         return []
@@ -211,7 +219,7 @@ def _size(lines: list[str]) -> int:
 def render_markdown(report: ReportInput, *, max_bytes: int = MAX_BYTES) -> str:
     """Return the assessment as GitHub-flavoured Markdown of at most ``max_bytes`` bytes."""
     assessment = report.assessment
-    head = _headline(report) + _blocking(assessment) + _practice_table(assessment)
+    head = _headline(report) + _blocking(assessment) + _imported_tests(assessment) + _practice_table(assessment)
     tail = _matrix(assessment) + _waivers(assessment)
     footer = ["<sub>Run `sdl-gate explain ID` for what a requirement asks and how to fix it.</sub>", ""]
     details_open = ["<details><summary>Details of unmet requirements</summary>", ""]

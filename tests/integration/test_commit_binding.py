@@ -56,7 +56,7 @@ def test_imported_test_results_outside_git_do_not_count(
     run_cli: RunCli, project: ProjectFactory, tmp_path: Path
 ) -> None:
     report = write(tmp_path / "junit.xml", JUNIT + "</testsuite>\n")
-    imported = run_cli("test-results", "import", report, "--path", project.root)
+    imported = run_cli("test-results", "import", report, "--path", project.root, "--provenance", "CI")
     assert imported.code == 0, imported.stderr
     assessment = _check(run_cli, project.root)
     assert _finding(assessment, "SUM-1", "regression_tests")["outcome"] == "not_available"

@@ -209,7 +209,7 @@ def test_test_results_import_binds_to_the_real_commit(run_cli: RunCli, mono: Mon
         tmp_path / "junit.xml",
         '<testsuite name="s" tests="1"><testcase classname="t" name="test_ok"/></testsuite>\n',
     )
-    result = run_cli("test-results", "import", report, "--path", "service", cwd=mono.root)
+    result = run_cli("test-results", "import", report, "--path", "service", "--provenance", "CI nightly", cwd=mono.root)
     assert result.code == 0, result.stderr
     pointer = mono.project / ".sdl-gate" / "evidence" / "latest" / "test_results.json"
     assert json.loads(pointer.read_text())["commit"] == mono.real_commit

@@ -137,10 +137,13 @@ def test_junit_xml_from_pytest_is_imported(pytester: pytest.Pytester, run_cli: R
     results = {r.node_id: r for r in parse_junit(root / "report.xml", root)}
     assert results["test_sec.py::test_certificate_required"].requirements == ("SR-1",)
     assert results["test_sec.py::test_rate_limit[2]"].outcome.value == "passed"
-    imported = run_cli("test-results", "import", root / "report.xml", "--path", root)
+    imported = run_cli("test-results", "import", root / "report.xml", "--path", root, "--provenance", "local pytest")
     assert imported.code == 0, imported.stderr
     assert "4 test result(s), 1 traced to security ids" in imported.stdout
-    assert _verdicts(root)["SVV-2"][0] == "satisfied"
+    # Imported without an approved test_report record linking the file: shown, not counted.
+    verdict, rationale = _verdicts(root)["SVV-2"]
+    assert verdict == "not_assessed"
+    assert "imported from report.xml" in rationale
 
 
 def test_junit_xml_with_entities_or_garbage_is_refused(tmp_path: Path, run_cli: RunCli) -> None:
@@ -152,6 +155,6 @@ def test_junit_xml_with_entities_or_garbage_is_refused(tmp_path: Path, run_cli: 
     with pytest.raises(InputError, match="refused JUnit XML"):
         parse_junit(bomb, tmp_path)
     broken = write(tmp_path / "broken.xml", "<testsuite><testcase name='x'>\n")
-    result = run_cli("test-results", "import", broken, "--path", tmp_path)
+    result = run_cli("test-results", "import", broken, "--path", tmp_path, "--provenance", "local pytest")
     assert result.code == 2
     assert "broken.xml:2: malformed JUnit XML" in result.stderr

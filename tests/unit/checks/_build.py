@@ -35,7 +35,7 @@ from sdl_gate.collectors.signatures import (
     SignaturesPayload,
     Verification,
 )
-from sdl_gate.collectors.test_results import TestOutcome, TestResult
+from sdl_gate.collectors.test_results import PLUGIN_PROVENANCE, Provenance, ProvenanceKind, TestOutcome, TestResult
 from sdl_gate.collectors.vulns import (
     AuditedDependency,
     AuditPayload,
@@ -48,7 +48,7 @@ from sdl_gate.collectors.vulns import (
 )
 from sdl_gate.config import SettingOrigin
 from sdl_gate.evidence import Evidence, EvidenceKind, EvidenceSet, Rejection, StoredEvidence, Subject, ToolInfo
-from sdl_gate.policy.models import Mode, ResolvedRequirement, Threshold
+from sdl_gate.policy.models import ImportedResults, Mode, ResolvedRequirement, Threshold
 from sdl_gate.policy.waivers import Scope, Vex, VexState, Waiver, WaiverRegister
 from sdl_gate.sast.models import (
     AutomationHook,
@@ -116,6 +116,7 @@ def policy_entry(
     vulndb_max_age_days: int | None = None,
     severity_threshold: Threshold | None = None,
     confidence_threshold: Threshold | None = None,
+    imported_test_results: ImportedResults | None = None,
 ) -> ResolvedRequirement:
     """An enforced requirement's resolved policy entry with the given parameters."""
     return ResolvedRequirement(
@@ -127,6 +128,7 @@ def policy_entry(
         vulndb_max_age_days=vulndb_max_age_days,
         severity_threshold=severity_threshold,
         confidence_threshold=confidence_threshold,
+        imported_test_results=imported_test_results,
     )
 
 
@@ -456,9 +458,26 @@ def recorded_test(
     *,
     requirements: tuple[str, ...] = (),
     mitigations: tuple[str, ...] = (),
+    provenance: Provenance = PLUGIN_PROVENANCE,
 ) -> TestResult:
-    """One recorded test and what it is traced to."""
-    return TestResult(node_id=node_id, outcome=outcome, requirements=requirements, mitigations=mitigations)
+    """One recorded test, what it is traced to and how it was obtained (observed by the plugin by default)."""
+    return TestResult(
+        node_id=node_id, outcome=outcome, requirements=requirements, mitigations=mitigations, provenance=provenance
+    )
+
+
+def imported(
+    sha256: str = DIGEST, *, file: str = "junit.xml", statement: str = "Jenkins job nightly #12"
+) -> Provenance:
+    """The provenance of results imported from a JUnit file with ``test-results import``."""
+    return Provenance(kind=ProvenanceKind.IMPORTED, statement=statement, file=file, sha256=sha256)
+
+
+def approved_junit_record(record_id: str = "TR-1", sha256: str = DIGEST, **changes: Any) -> dict[str, Any]:
+    """An approved test_report record (listing SVV-1) that links the JUnit file at ``sha256``."""
+    return record_entry(
+        record_id, "test_report", ["SVV-1"], links=[link("reports/junit.xml", expected=sha256)], **changes
+    )
 
 
 def recorded_tests(*results: TestResult) -> Evidence:
@@ -859,4 +878,12 @@ def passing_tests() -> Evidence:
     return recorded_tests(
         recorded_test("tests/test_tls.py::test_mutual_tls", mitigations=("M1",)),
         recorded_test("tests/test_sign.py::test_signed_reading"),
+    )
+
+
+def imported_passing_tests(sha256: str = DIGEST) -> Evidence:
+    """The same results as ``passing_tests``, but imported from a JUnit file at ``sha256``."""
+    return recorded_tests(
+        recorded_test("tests/test_tls.py::test_mutual_tls", mitigations=("M1",), provenance=imported(sha256)),
+        recorded_test("tests/test_sign.py::test_signed_reading", provenance=imported(sha256)),
     )

@@ -6,14 +6,19 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from sdl_gate.collectors.test_results import (
     MAX_JUNIT_BYTES,
+    RUN_TESTS_ENV,
+    Provenance,
+    ProvenanceKind,
     TestOutcome,
     TestResult,
     parse_junit,
     record_results,
     results_evidence,
+    run_provenance,
     split_ids,
 )
 from sdl_gate.errors import InputError
@@ -163,8 +168,10 @@ def test_split_ids(value: str, ids: tuple[str, ...]) -> None:
 COMMIT = "c" * 40
 
 
-def _result(node_id: str, outcome: TestOutcome = TestOutcome.PASSED, **links: tuple[str, ...]) -> TestResult:
-    return TestResult(node_id=node_id, outcome=outcome, **links)
+def _result(
+    node_id: str, outcome: TestOutcome = TestOutcome.PASSED, *, requirements: tuple[str, ...] = ()
+) -> TestResult:
+    return TestResult(node_id=node_id, outcome=outcome, requirements=requirements)
 
 
 def test_results_evidence_is_sorted_and_its_id_does_not_depend_on_order() -> None:
@@ -181,6 +188,7 @@ def test_results_evidence_is_sorted_and_its_id_does_not_depend_on_order() -> Non
         "requirements": ["SR-1"],
         "threats": [],
         "mitigations": [],
+        "provenance": {"kind": "observed_by_plugin"},
     }
     assert [f.path for f in first.subject.files] == ["tests/a.py", "tests/b.py"]
 
@@ -202,3 +210,78 @@ def test_a_run_on_another_commit_starts_afresh(tmp_path: Path) -> None:
     stored = record_results(tmp_path, [_result("t::new")], commit=COMMIT, now=NOW, tool=TOOL)
     assert [t["node_id"] for t in stored.evidence.payload["tests"]] == ["t::new"]
     assert stored.evidence.subject.commit == COMMIT
+
+
+# --- provenance --------------------------------------------------------------------------------------------------
+
+IMPORTED = Provenance(kind=ProvenanceKind.IMPORTED, statement="Jenkins nightly #7", file="junit.xml", sha256="e" * 64)
+
+
+def test_an_imported_result_never_replaces_an_observed_one(tmp_path: Path) -> None:
+    record_results(tmp_path, [_result("t::a", TestOutcome.FAILED)], commit=COMMIT, now=NOW, tool=TOOL)
+    claim = TestResult(node_id="t::a", outcome=TestOutcome.PASSED, provenance=IMPORTED)
+    other = TestResult(node_id="t::b", outcome=TestOutcome.PASSED, provenance=IMPORTED)
+    stored = record_results(tmp_path, [claim, other], commit=COMMIT, now=NOW, tool=TOOL)
+    tests = {t["node_id"]: t for t in stored.evidence.payload["tests"]}
+    assert (tests["t::a"]["outcome"], tests["t::a"]["provenance"]["kind"]) == ("failed", "observed_by_plugin")
+    assert tests["t::b"]["provenance"] == {
+        "kind": "imported",
+        "statement": "Jenkins nightly #7",
+        "file": "junit.xml",
+        "sha256": "e" * 64,
+    }
+
+
+def test_an_observed_result_replaces_an_imported_one(tmp_path: Path) -> None:
+    claim = TestResult(node_id="t::a", outcome=TestOutcome.PASSED, provenance=IMPORTED)
+    record_results(tmp_path, [claim], commit=COMMIT, now=NOW, tool=TOOL)
+    stored = record_results(tmp_path, [_result("t::a", TestOutcome.FAILED)], commit=COMMIT, now=NOW, tool=TOOL)
+    (only,) = stored.evidence.payload["tests"]
+    assert (only["outcome"], only["provenance"]["kind"]) == ("failed", "observed_by_plugin")
+
+
+def test_parsed_junit_results_carry_the_given_provenance(tmp_path: Path) -> None:
+    report = write(tmp_path / "report.xml", PYTEST_XML)
+    results = parse_junit(report, tmp_path, IMPORTED)
+    assert results and {r.provenance for r in results} == {IMPORTED}
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"statement": "  ", "file": "junit.xml", "sha256": "e" * 64},
+        {"statement": "CI", "file": "junit.xml"},
+        {"statement": "CI", "sha256": "e" * 64},
+    ],
+)
+def test_imported_provenance_needs_a_statement_the_file_and_its_digest(fields: dict[str, str]) -> None:
+    with pytest.raises(ValidationError):
+        Provenance(kind=ProvenanceKind.IMPORTED, **fields)
+
+
+GITHUB = {
+    "GITHUB_ACTIONS": "true",
+    "GITHUB_RUN_ID": "1234",
+    "GITHUB_SERVER_URL": "https://github.com",
+    "GITHUB_REPOSITORY": "acme/widget",
+    "GITHUB_SHA": "f" * 40,
+    "RUNNER_NAME": "GitHub Actions 7",
+    "RUNNER_OS": "Linux",
+}
+
+
+def test_a_github_actions_run_is_named_from_its_environment() -> None:
+    provenance = run_provenance(GITHUB)
+    assert provenance.kind is ProvenanceKind.CI_RUN
+    assert provenance.run_id == "1234"
+    assert provenance.run_url == "https://github.com/acme/widget/actions/runs/1234"
+    assert provenance.runner == "GitHub Actions 7 Linux"
+    assert provenance.commit == "f" * 40
+
+
+def test_an_incomplete_github_environment_is_no_ci_run() -> None:
+    assert run_provenance({**GITHUB, "GITHUB_RUN_ID": ""}).kind is ProvenanceKind.OBSERVED_BY_PLUGIN
+    assert run_provenance({RUN_TESTS_ENV: "1"}).kind is ProvenanceKind.OBSERVED_BY_GATE
+    in_ci = run_provenance({**GITHUB, RUN_TESTS_ENV: "1"})
+    assert (in_ci.kind, in_ci.run_id) == (ProvenanceKind.OBSERVED_BY_GATE, "1234")
+    assert run_provenance({}).kind is ProvenanceKind.OBSERVED_BY_PLUGIN

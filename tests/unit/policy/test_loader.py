@@ -21,7 +21,7 @@ from sdl_gate.policy.loader import (
     resolve_policy,
     resolved_policy_document,
 )
-from sdl_gate.policy.models import MaturityRules, Mode, ResolvedRequirement
+from sdl_gate.policy.models import ImportedResults, MaturityRules, Mode, ResolvedRequirement
 from tests.conftest import ProjectFactory, write
 
 ML2 = "iec62443-4-1-ml2"
@@ -655,3 +655,43 @@ def test_a_resolved_policy_with_maturity_settings_round_trips_with_its_digest(pr
     edited["settings"]["maturity"]["min_releases"] = 2
     with pytest.raises(PolicyError, match="does not match its content"):
         load_resolved_policy(json.dumps(edited).encode(), path="policy.json")
+
+
+# --- Imported test results -----------------------------------------------------------------------
+
+
+def test_imported_test_results_is_a_requirement_parameter_with_the_built_in_default_unset(
+    project: ProjectFactory,
+) -> None:
+    path = project.policy(
+        """
+        version: 1
+        extends: iec62443-4-1-ml2
+        defaults: {params: {imported_test_results: never}}
+        requirements:
+          SUM-1: {params: {imported_test_results: always}}
+        """
+    )
+    policy = resolve_policy(str(path))
+    assert policy.requirements["SVV-1"].imported_test_results is ImportedResults.NEVER
+    assert policy.requirements["SUM-1"].imported_test_results is ImportedResults.ALWAYS
+    params = policy.requirements["SUM-1"].to_json()["params"]
+    assert isinstance(params, dict) and params["imported_test_results"] == "always"
+    # Unset in the built-in policies: the criteria apply with_approved_record, and their digests stay as they were.
+    builtin = resolve_policy(ML2)
+    assert builtin.requirements["SVV-1"].imported_test_results is None
+    builtin_params = builtin.requirements["SVV-1"].to_json()["params"]
+    assert isinstance(builtin_params, dict) and "imported_test_results" not in builtin_params
+
+
+def test_an_unknown_imported_test_results_value_is_refused_with_its_place(project: ProjectFactory) -> None:
+    path = project.policy(
+        """
+        version: 1
+        requirements:
+          SVV-1: {params: {imported_test_results: sometimes}}
+        """
+    )
+    error = _policy_error(path)
+    assert error.path == str(path)
+    assert error.line == 3
