@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime, time, timezone
 
 import pytest
-from tests.conftest import ProjectFactory
 
 from sdl_gate.assess import Assessment, RequirementResult, Verdict, score_findings
 from sdl_gate.checks import CHECKS, Finding, Outcome
 from sdl_gate.run import check
+from tests.conftest import ProjectFactory
 
 TODAY = date(2026, 11, 1)
 

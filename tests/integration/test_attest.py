@@ -8,7 +8,6 @@ import stat
 from pathlib import Path
 
 import pytest
-from tests.conftest import SHARED_FIXTURES, RunCli
 
 from sdl_gate.attest.dsse import Envelope, pae, parse_envelope
 from sdl_gate.attest.files import FileVerifier, VerifyStatus, sign_file_with_key
@@ -24,6 +23,7 @@ from sdl_gate.attest.keys import (
 from sdl_gate.attest.sigstore_verify import IdentityPolicy, Instance, SigstoreVerifier, TrustChoice
 from sdl_gate.attest.statement import parse_statement
 from sdl_gate.errors import InputError
+from tests.conftest import SHARED_FIXTURES, RunCli
 
 SIGSTORE = SHARED_FIXTURES / "sigstore"
 needs_fixtures = pytest.mark.skipif(not SIGSTORE.is_dir(), reason="shared Sigstore fixtures not present")

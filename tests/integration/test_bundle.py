@@ -10,7 +10,6 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
-from tests.conftest import ProjectFactory, RunCli
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
@@ -25,6 +24,7 @@ from sdl_gate.bundle.verify import BundleReport, verify_bundle
 from sdl_gate.errors import InputError, PolicyError
 from sdl_gate.evidence import Evidence, EvidenceKind, EvidenceStore, Subject, ToolInfo
 from sdl_gate.policy.loader import builtin_policy_names, load_resolved_policy, resolve_policy, resolved_policy_document
+from tests.conftest import ProjectFactory, RunCli
 
 TODAY = date(2026, 3, 1)
 EPOCH = {"SOURCE_DATE_EPOCH": "1772323200"}  # 2026-03-01T00:00:00Z

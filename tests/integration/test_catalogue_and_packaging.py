@@ -11,10 +11,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-from tests.conftest import REPO_ROOT, SHARED_FIXTURES
 
 from sdl_gate.catalogue import Automation, load_catalogue
 from sdl_gate.schemas import SCHEMA_NAMES, generate_schema, load_schema
+from tests.conftest import REPO_ROOT, SHARED_FIXTURES
 
 REFERENCE = SHARED_FIXTURES.parent / "reference" / "iec62443-4-1.md"
 

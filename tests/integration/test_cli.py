@@ -9,11 +9,11 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from tests.conftest import DEMO_PROJECT, ProjectFactory, RunCli, write
 
 from sdl_gate import __version__
 from sdl_gate.collectors import COLLECTORS
 from sdl_gate.schemas import load_schema
+from tests.conftest import DEMO_PROJECT, ProjectFactory, RunCli, write
 
 
 def test_version_and_module_entry_point(run_cli: RunCli) -> None:

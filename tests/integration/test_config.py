@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.conftest import ProjectFactory, write
 
 from sdl_gate.config import ToolConfig, load_project
 from sdl_gate.errors import ConfigError, InputError
+from tests.conftest import ProjectFactory, write
 
 
 def config_error(project: ProjectFactory, tool_section: str) -> ConfigError:

@@ -7,13 +7,13 @@ from datetime import date, datetime, time, timezone
 from pathlib import Path
 
 import pytest
-from tests.conftest import DEMO_PROJECT, ProjectFactory, write
 
 from sdl_gate.assess import Assessment, RequirementResult
 from sdl_gate.collectors.devenv import classify_uses
 from sdl_gate.collectors.test_results import TestOutcome, TestResult, results_evidence
 from sdl_gate.evidence import EvidenceStore
 from sdl_gate.run import check
+from tests.conftest import DEMO_PROJECT, ProjectFactory, write
 
 TODAY = date(2026, 11, 1)
 NOON = datetime.combine(TODAY, time(12), tzinfo=timezone.utc)

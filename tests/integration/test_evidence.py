@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timezone
 
-from tests.conftest import ProjectFactory
-
 from sdl_gate.evidence import (
     Evidence,
     EvidenceKind,
@@ -19,6 +17,7 @@ from sdl_gate.evidence import (
     admit,
 )
 from sdl_gate.run import check
+from tests.conftest import ProjectFactory
 
 NOW = datetime(2026, 11, 1, 12, tzinfo=timezone.utc)
 COMMIT = "a" * 40

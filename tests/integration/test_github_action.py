@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 import yaml
-from tests.conftest import DEMO_PROJECT, REPO_ROOT
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from sdl_gate.github import escape_data, escape_property, write_outputs
+from tests.conftest import DEMO_PROJECT, REPO_ROOT
 
 WORKFLOW_FILES = sorted(
     [*(REPO_ROOT / ".github" / "workflows").glob("*.yml"), *(REPO_ROOT / "github-action" / "examples").glob("*.yml")]

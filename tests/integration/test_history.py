@@ -9,7 +9,6 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
-from tests.conftest import ProjectFactory, RunCli
 
 from sdl_gate.assess import Maturity
 from sdl_gate.attest.keys import KeyAlgorithm, keygen, load_private_key, load_public_key
@@ -20,6 +19,7 @@ from sdl_gate.bundle.verify import verify_bundle
 from sdl_gate.config import load_project
 from sdl_gate.errors import ConfigError
 from sdl_gate.run import check
+from tests.conftest import ProjectFactory, RunCli
 
 WAIVER = """
 version: 1

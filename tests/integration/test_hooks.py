@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from tests.conftest import REPO_ROOT, SHARED_FIXTURES, ProjectFactory, RunCli, write
 
 OSV = SHARED_FIXTURES / "osv"

@@ -6,7 +6,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from tests.conftest import ProjectFactory, write
 
 from sdl_gate.catalogue import load_catalogue
 from sdl_gate.errors import InputError, PolicyError
@@ -18,6 +17,7 @@ from sdl_gate.policy.loader import (
     resolve_policy,
 )
 from sdl_gate.policy.models import Mode, ResolvedRequirement
+from tests.conftest import ProjectFactory, write
 
 ML2 = "iec62443-4-1-ml2"
 ML3 = "iec62443-4-1-ml3"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from tests.conftest import REPO_ROOT, write
 
 pytest.importorskip("pre_commit", reason="pre-commit is not installed (pip install -e '.[test]')")

@@ -6,7 +6,6 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
-from tests.conftest import ProjectFactory, sha256_of, write
 
 from sdl_gate.collectors.base import CollectContext
 from sdl_gate.collectors.records import LinkStatus, RecordKind, RecordsCollector, load_record, record_files
@@ -14,6 +13,7 @@ from sdl_gate.config import load_project
 from sdl_gate.errors import InputError, RecordError
 from sdl_gate.evidence import Evidence, EvidenceKind
 from sdl_gate.policy.waivers import WaiverRegister
+from tests.conftest import ProjectFactory, sha256_of, write
 
 NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)
 FAKE_SHA = "a" * 64

@@ -12,10 +12,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from tests.conftest import DEMO_PROJECT, SHARED_FIXTURES, Golden, RunCli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.report_data import DIAGRAM, many_findings, sample_assessment, sample_input
 
 from sdl_gate.assess import Verdict
 from sdl_gate.render._view import ReportInput, SourceKind, file_location
@@ -24,6 +22,8 @@ from sdl_gate.render.html import PAGE_SIZE, render_html
 from sdl_gate.render.junit import render_junit
 from sdl_gate.render.markdown import render_markdown
 from sdl_gate.render.sarif import FINGERPRINT_KEY, render_sarif
+from tests.conftest import DEMO_PROJECT, SHARED_FIXTURES, Golden, RunCli
+from tests.report_data import DIAGRAM, many_findings, sample_assessment, sample_input
 
 SARIF_SCHEMA = SHARED_FIXTURES / "sarif" / "sarif-schema-2.1.0.json"
 

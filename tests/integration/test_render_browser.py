@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import DEMO_PROJECT, RunCli
-from tests.report_data import sample_input
 
 from sdl_gate.render.html import render_html
+from tests.conftest import DEMO_PROJECT, RunCli
+from tests.report_data import sample_input
 
 websocket = pytest.importorskip("websocket", reason="websocket-client (the test extra) drives Chromium's DevTools")
 

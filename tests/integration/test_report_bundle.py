@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from tests.conftest import DEMO_PROJECT, RunCli
 
 from sdl_gate._files import sha256_bytes
 from sdl_gate.attest.keys import load_private_key
@@ -21,6 +20,7 @@ from sdl_gate.attest.statement import BUNDLE_MANIFEST_PREDICATE, statement
 from sdl_gate.evidence import Evidence, EvidenceKind, Subject, ToolInfo
 from sdl_gate.render.zones import UNZONED_NAME, diagram_from_evidence, diagram_from_model
 from sdl_gate.threatmodel.model import ThreatModel
+from tests.conftest import DEMO_PROJECT, RunCli
 
 PASSPHRASE = "report bundle tests"  # noqa: S105 - the passphrase of a throwaway test key
 ENV = {"SOURCE_DATE_EPOCH": "1772323200", "SDL_GATE_KEY_PASSPHRASE": PASSPHRASE}

@@ -11,13 +11,13 @@ from typing import Any
 
 import click
 import pytest
-from tests.conftest import ProjectFactory, RunCli, write
 
 from sdl_gate.config import load_project
 from sdl_gate.sast import engine
 from sdl_gate.sast.analyse import analyse
 from sdl_gate.sast.engine import run_scan
 from sdl_gate.sast.settings import load_settings, select
+from tests.conftest import ProjectFactory, RunCli, write
 
 CLICK_DIR = Path(click.__file__).resolve().parent
 

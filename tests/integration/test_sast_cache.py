@@ -5,11 +5,10 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from tests.conftest import ProjectFactory, write
-
 from sdl_gate.sast.engine import CACHE_DIR, Cache, ScanRun, run_scan
 from sdl_gate.sast.report import bandit_json
 from sdl_gate.sast.settings import BanditSettings, load_settings, select
+from tests.conftest import ProjectFactory, write
 
 
 def _project(project: ProjectFactory) -> Path:

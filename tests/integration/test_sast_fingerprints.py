@@ -8,12 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.conftest import ProjectFactory, RunCli, write
 
 from sdl_gate.config import load_project
 from sdl_gate.sast.analyse import analyse
 from sdl_gate.sast.engine import parse_nosec
 from sdl_gate.sast.models import SuppressionProblem
+from tests.conftest import ProjectFactory, RunCli, write
 
 APP = """\
 import subprocess

@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import ProjectFactory, RunCli, write
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
 from sdl_gate.errors import InputError
 from sdl_gate.run import check
 from sdl_gate.sbom.sources import from_environment, from_pylock, from_requirements, from_uv_lock
+from tests.conftest import ProjectFactory, RunCli, write
 
 CERTIFI_SDIST = "bec941d2aa8195e248a60b31ff9f0558284cf01a52591ceda73ea9afffd69fd9"
 UV_LOCK = f"""

@@ -8,7 +8,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from tests.conftest import SHARED_FIXTURES, ProjectFactory
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
@@ -18,6 +17,7 @@ from sdl_gate.attest.keys import KeyAlgorithm, keygen, load_private_key
 from sdl_gate.collectors.keyscan import scan_private_keys
 from sdl_gate.errors import ConfigError
 from sdl_gate.run import check
+from tests.conftest import SHARED_FIXTURES, ProjectFactory
 
 SIGSTORE = SHARED_FIXTURES / "sigstore"
 TODAY = date(2026, 3, 1)

@@ -13,7 +13,6 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-from tests.conftest import DEMO_PROJECT, REPO_ROOT, SHARED_FIXTURES, ProjectFactory, RunCli, write
 
 from sdl_gate.errors import InputError
 from sdl_gate.run import check
@@ -21,6 +20,7 @@ from sdl_gate.schemas import load_schema
 from sdl_gate.threatmodel.cvss import base_score, severity_level
 from sdl_gate.threatmodel.loader import load_threat_model
 from sdl_gate.threatmodel.model import ModelFormat
+from tests.conftest import DEMO_PROJECT, REPO_ROOT, SHARED_FIXTURES, ProjectFactory, RunCli, write
 
 TD = SHARED_FIXTURES / "threat-dragon"
 TODAY = date(2026, 11, 1)

@@ -6,12 +6,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from tests.conftest import RunCli, write
 
 from sdl_gate.collectors.test_results import parse_junit
 from sdl_gate.errors import InputError
 from sdl_gate.evidence import EvidenceKind, EvidenceStore, StoredEvidence
 from sdl_gate.run import check
+from tests.conftest import RunCli, write
 
 pytest_plugins = ("pytester",)
 

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import SHARED_FIXTURES, RunCli
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from packaging.version import Version
@@ -22,6 +21,7 @@ from sdl_gate.vulndb.importer import import_records
 from sdl_gate.vulndb.matching import is_affected, parse_affected
 from sdl_gate.vulndb.server import MAX_REQUEST_BYTES, BackgroundServer
 from sdl_gate.vulndb.store import VulnDatabase
+from tests.conftest import SHARED_FIXTURES, RunCli
 
 OSV_FIXTURES = SHARED_FIXTURES / "osv"
 needs_osv = pytest.mark.skipif(not OSV_FIXTURES.is_dir(), reason=f"shared OSV fixtures not found at {OSV_FIXTURES}")

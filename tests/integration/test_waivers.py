@@ -6,7 +6,6 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
-from tests.conftest import ProjectFactory
 
 from sdl_gate.errors import InputError, RecordError
 from sdl_gate.policy.waivers import (
@@ -17,6 +16,7 @@ from sdl_gate.policy.waivers import (
     WaiverState,
     load_waivers,
 )
+from tests.conftest import ProjectFactory
 
 
 def waiver(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.conftest import write
 from pydantic import BaseModel, ConfigDict
 
 from sdl_gate._files import MAX_INPUT_BYTES
@@ -22,6 +21,7 @@ from sdl_gate._yaml import (
 )
 from sdl_gate.errors import InputError
 from sdl_gate.policy.waivers import WaiverFile
+from tests.conftest import write
 
 SOURCE = Path("doc.yaml")
 
