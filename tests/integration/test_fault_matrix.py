@@ -127,7 +127,7 @@ def baseline(gate: Gate) -> dict[str, Any]:
 OUTPUT_ARGUMENT = "import sys\nout = sys.argv[sys.argv.index('--output') + 1]\n"
 PIP_AUDIT_FAULTS: dict[str, tuple[str | None, str]] = {
     # name: (pip_audit/__main__.py, or None for a package that cannot run; what the message must say)
-    "missing": (None, "cannot be directly executed"),
+    "missing": (None, "pip-audit"),
     "crashing": ("raise RuntimeError('simulated pip-audit crash')\n", "pip-audit"),
     "hanging": ("import time\ntime.sleep(600)\n", f"did not finish within {TOOL_TIMEOUT} s"),
     "garbage": (OUTPUT_ARGUMENT + "open(out, 'w').write('<html>502 Bad Gateway{{')\n", "report is unreadable"),
