@@ -80,6 +80,45 @@ def test_plugin_records_results_and_svv_passes(pytester: pytest.Pytester) -> Non
     assert verdicts["SVV-2"][0] == "satisfied", verdicts["SVV-2"]
 
 
+CRASHING = """\
+import os
+
+import pytest
+
+@pytest.mark.security(requirements=["SR-2"], mitigations=["M-2"])
+def test_worker_dies():
+    os._exit(1)
+"""
+
+
+@pytest.mark.slow
+def test_under_xdist_the_controller_records_every_worker_result_once(pytester: pytest.Pytester) -> None:
+    """Two workers run the tests; one set of evidence holds all of them with their links, none is lost."""
+    root = _setup(pytester, rate_ok=True)
+    pytester.makepyfile(test_crash=CRASHING)
+    result = pytester.runpytest_subprocess("-q", "-n", "2", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=4, failed=1)
+    result.stdout.fnmatch_lines(["sdl-gate: 5 test result(s) recorded as sha256:*"])
+    objects = list((root / ".sdl-gate" / "evidence" / "objects").glob("*.json"))
+    assert len(objects) == 1, "each worker wrote evidence of its own"
+    stored = EvidenceStore(root).latest(EvidenceKind.TEST_RESULTS)
+    assert isinstance(stored, StoredEvidence)
+    tests = {t["node_id"]: t for t in stored.evidence.payload["tests"]}
+    assert sorted(tests) == [
+        "test_crash.py::test_worker_dies",
+        "test_sec.py::test_certificate_required",
+        "test_sec.py::test_rate_limit[1]",
+        "test_sec.py::test_rate_limit[2]",
+        "test_sec.py::test_unrelated",
+    ]
+    assert tests["test_sec.py::test_certificate_required"]["requirements"] == ["SR-1"]
+    assert tests["test_sec.py::test_certificate_required"]["mitigations"] == ["M-1"]
+    # The crashed worker's test does not pass, and stays traced to what it verifies.
+    assert tests["test_crash.py::test_worker_dies"]["outcome"] in ("failed", "error")
+    assert tests["test_crash.py::test_worker_dies"]["mitigations"] == ["M-2"]
+    assert {f.path for f in stored.evidence.subject.files} == {"test_crash.py", "test_sec.py"}
+
+
 def test_a_failing_test_is_named_in_svv_rationale(pytester: pytest.Pytester) -> None:
     root = _setup(pytester, rate_ok=False)
     pytester.runpytest_subprocess("-q").assert_outcomes(passed=2, failed=2)
