@@ -239,3 +239,14 @@ def test_runtime_dependencies_are_pinned_exactly() -> None:
     direct = {canonicalize_name(re.split(r"[\s\[<>=;!~]", d, maxsplit=1)[0]) for d in project["dependencies"]}
     direct -= {"tomli"}  # only below Python 3.11
     assert direct <= pinned, sorted(direct - pinned)
+
+
+@pytest.mark.security(requirements=["SR-SG-008"], threats=["T-08"], mitigations=["M-08"])
+def test_runtime_lock_pins_what_the_tests_ran_with_hashes() -> None:
+    """Every pin of requirements-lock.txt carries its hashes and is the version the dev lock installs for the tests."""
+    runtime = from_requirements(REPO_ROOT / "requirements-lock.txt").components
+    tested = {c.key: c for c in from_requirements(REPO_ROOT / "requirements-dev-lock.txt").components}
+    assert runtime, "the lock is empty"
+    assert [c.key for c in runtime if not c.hashes] == []
+    assert [c.key for c in runtime if c.key not in tested or tested[c.key].version != c.version] == []
+    assert [c.key for c in tested.values() if not c.hashes or not c.version] == []
