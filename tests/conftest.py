@@ -134,12 +134,19 @@ GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """Add ``--update-golden``: the only way golden files are rewritten."""
+    """Add ``--update-golden`` (the only way golden files are rewritten) and ``--dogfood-since``."""
     parser.addoption(
         "--update-golden",
         action="store_true",
         default=False,
         help="rewrite tests/golden/* from the current renderers instead of comparing against them",
+    )
+    parser.addoption(
+        "--dogfood-since",
+        metavar="TIMESTAMP",
+        default=None,
+        help="run sdl-gate's own gate on the test results recorded since TIMESTAMP (ISO 8601; scripts/test "
+        "passes the start of its suite run); without it tests/integration/test_dogfood.py skips",
     )
 
 
