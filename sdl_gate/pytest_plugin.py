@@ -23,6 +23,7 @@ LINK_FIELDS = ("requirements", "threats", "mitigations")
 #: The ``user_properties`` names carrying a marked test's links (also in pytest --junitxml reports).
 PROPERTY_PREFIX = "security."
 _ORDER = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
+_invalid_marker_key = pytest.StashKey[str]()
 
 
 class _Recorder:
@@ -118,20 +119,37 @@ def _links(item: pytest.Item, marker: pytest.Mark) -> dict[str, tuple[str, ...]]
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Check the markers and put each marked test's links into its reports (where the collecting process runs)."""
+    """Check the markers and put each marked test's links into its reports (where the collecting process runs).
+
+    A bad marker is a usage error. An xdist worker cannot stop the session from here (xdist reports the worker
+    as crashed and loses the message), so there the test errors at setup with the message instead.
+    """
     for item in items:
         marks = list(item.iter_markers(MARKER))
         if not marks:
             continue
         merged: dict[str, set[str]] = {field: set() for field in LINK_FIELDS}
-        for mark in marks:
-            for field, ids in _links(item, mark).items():
-                merged[field].update(ids)
+        try:
+            for mark in marks:
+                for field, ids in _links(item, mark).items():
+                    merged[field].update(ids)
+        except pytest.UsageError as error:
+            if not _is_worker(config):
+                raise
+            item.stash[_invalid_marker_key] = str(error)
+            continue
         for field in LINK_FIELDS:
             if merged[field]:
                 # Every report of the test carries them: to the xdist controller, and into --junitxml reports,
                 # which `sdl-gate test-results import` reads.
                 item.user_properties.append((f"{PROPERTY_PREFIX}{field}", " ".join(sorted(merged[field]))))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Fail a test whose marker is invalid (only on xdist workers; elsewhere collection already stopped)."""
+    invalid = item.stash.get(_invalid_marker_key, None)
+    if invalid is not None:
+        raise pytest.UsageError(invalid)
 
 
 def _store(root: Path, recorder: _Recorder) -> str:

@@ -144,6 +144,17 @@ def test_a_bad_marker_is_a_usage_error(pytester: pytest.Pytester) -> None:
     result.stderr.fnmatch_lines(["*test_bad.py::test_one: @pytest.mark.security has unknown argument(s) requirement*"])
 
 
+@pytest.mark.slow
+def test_a_bad_marker_fails_the_run_under_xdist_naming_the_test(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_bad="import pytest\n\n@pytest.mark.security(requirement='SR-1')\ndef test_one():\n    assert True\n"
+    )
+    result = pytester.runpytest_subprocess("-q", "-n", "2", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*test_bad.py::test_one: @pytest.mark.security has unknown argument(s) requirement*"])
+    assert not (pytester.path / ".sdl-gate").exists()
+
+
 def test_junit_xml_from_pytest_is_imported(pytester: pytest.Pytester, run_cli: RunCli) -> None:
     root = _setup(pytester, rate_ok=True)
     pytester.runpytest_subprocess("-q", "--no-sdl-gate", "--junitxml=report.xml").assert_outcomes(passed=4)
