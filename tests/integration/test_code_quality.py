@@ -19,6 +19,7 @@ def _tool(name: str) -> str:
     return found
 
 
+@pytest.mark.slow
 def test_mypy_strict_is_clean() -> None:
     if importlib.util.find_spec("mypy") is None:
         pytest.skip("mypy is not installed (pip install -e '.[dev]')")

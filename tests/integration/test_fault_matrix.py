@@ -25,8 +25,7 @@ import pytest
 
 from tests.conftest import DEMO_PROJECT, SHARED_FIXTURES
 
-#: The module shares one gated demo project (and its baseline run) on one xdist worker.
-pytestmark = pytest.mark.xdist_group("fault-matrix")
+pytestmark = pytest.mark.slow  # every test runs the real gate on a git copy of the demo project
 OSV = SHARED_FIXTURES / "osv"
 GATE_FAILED = 1
 #: A hung tool is stopped after this long (SDL_GATE_TOOL_TIMEOUT caps every subprocess timeout).

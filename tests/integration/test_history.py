@@ -69,6 +69,7 @@ def product(project: ProjectFactory) -> Product:
     return Product(project)
 
 
+@pytest.mark.slow
 def test_maturity_rises_with_verified_history(product: Product) -> None:
     assert product.maturity(date(2026, 1, 20)) is Maturity.ML2  # no earlier release
     product.release(date(2026, 1, 20))
@@ -79,6 +80,7 @@ def test_maturity_rises_with_verified_history(product: Product) -> None:
     assert product.maturity(date(2026, 3, 1)) is Maturity.ML4  # and its open exceptions fell from 1 to 0
 
 
+@pytest.mark.slow
 def test_tampered_or_foreign_bundles_do_not_count(product: Product, tmp_path: Path) -> None:
     product.release(date(2026, 1, 20))
     second = product.release(date(2026, 2, 10))
@@ -98,6 +100,7 @@ def test_tampered_or_foreign_bundles_do_not_count(product: Product, tmp_path: Pa
     assert "not a zip archive" in refused["notes.zip"]
 
 
+@pytest.mark.slow
 def test_bundle_with_history_reassesses_identically(product: Product, tmp_path: Path) -> None:
     product.release(date(2026, 1, 20))
     product.release(date(2026, 2, 10))
@@ -115,6 +118,7 @@ def test_history_needs_a_configured_signer(project: ProjectFactory, tmp_path: Pa
         record_history(load_project(project.root), tmp_path, commit=None, now=datetime.now(tz=timezone.utc))
 
 
+@pytest.mark.slow
 def test_check_history_option(run_cli: RunCli, product: Product) -> None:
     product.release(date(2026, 1, 20))
     (product.history / "broken.zip").write_bytes(b"x")
@@ -143,6 +147,7 @@ def test_without_history_the_history_criteria_neither_pass_nor_block(project: Pr
     assert sm13["improvement_trend"] == "not_applicable"
 
 
+@pytest.mark.slow
 def test_sm12_verifies_every_earlier_bundle(product: Product) -> None:
     product.release(date(2026, 1, 20))
     assert _findings(product, date(2026, 2, 1), "SM-12")["release_history"][0] == "pass"
@@ -152,6 +157,7 @@ def test_sm12_verifies_every_earlier_bundle(product: Product) -> None:
     assert "forged.zip" in message
 
 
+@pytest.mark.slow
 def test_sm13_follows_the_score_trend_over_releases(product: Product) -> None:
     product.release(date(2026, 1, 20))
     assert _findings(product, date(2026, 2, 1), "SM-13")["improvement_trend"][0] == "not_available"

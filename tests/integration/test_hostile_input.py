@@ -118,6 +118,7 @@ YAML_LOADERS: dict[str, tuple[str, Callable[[Path], object]]] = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.security(requirements=["SR-SG-004"], threats=["T-04"], mitigations=["M-04"])
 @pytest.mark.parametrize("parser", sorted(YAML_LOADERS))
 @PROPERTY
@@ -128,6 +129,7 @@ def test_file_parsers_raise_only_their_documented_error(parser: str, data: bytes
     _only_documented(lambda: load(path))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", [ModelFormat.THREAT_DRAGON, ModelFormat.PYTM, ModelFormat.OTM, ModelFormat.NATIVE])
 @PROPERTY
 @given(document=documents)

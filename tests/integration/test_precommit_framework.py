@@ -21,8 +21,7 @@ import pytest
 from tests.conftest import REPO_ROOT, write
 
 pytest.importorskip("pre_commit", reason="pre-commit is not installed (pip install -e '.[test]')")
-#: The hooks' environment is built once (a session fixture), so the module runs on one xdist worker.
-pytestmark = pytest.mark.xdist_group("pre-commit")
+pytestmark = pytest.mark.slow  # pre-commit builds the hooks' environment, then runs them in real repositories
 
 HOOK_IDS = ("sdl-private-keys", "sdl-sast", "sdl-records")
 # Split so that this test file is not itself a committed private key.

@@ -331,6 +331,7 @@ def test_cli_format_choices_match_the_renderers() -> None:
     assert set(choices(check)) == {"console"} | {f.value for f in ReportFormat}
 
 
+@pytest.mark.slow
 def test_cli_report_renders_every_format(run_cli: RunCli, tmp_path: Path) -> None:
     source = _assessment_file(tmp_path)
     for report_format in ReportFormat:
@@ -344,6 +345,7 @@ def test_cli_report_renders_every_format(run_cli: RunCli, tmp_path: Path) -> Non
     assert json.loads((tmp_path / "report.json").read_text(encoding="utf-8")) == json.loads(source.read_text())
 
 
+@pytest.mark.slow
 def test_cli_check_offers_report_formats(run_cli: RunCli, tmp_path: Path) -> None:
     demo = tmp_path / "demo-project"
     # A copy, so the run does not write evidence into the source tree.
@@ -373,6 +375,7 @@ def test_cli_report_newer_schema_version_is_exit_2(run_cli: RunCli, tmp_path: Pa
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
@@ -432,6 +435,7 @@ def test_cli_failed_report_keeps_the_previous_output(run_cli: RunCli, tmp_path: 
 # --- whatever text a finding carries, every format stays well formed ----------------------------------
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(message=st.text(min_size=1, max_size=200), location=st.one_of(st.none(), st.text(max_size=60)))
 def test_any_finding_text_keeps_every_format_well_formed(message: str, location: str | None) -> None:

@@ -28,7 +28,7 @@ pytestmark = [
     pytest.mark.skipif(
         CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium; .ci/run does it)"
     ),
-    pytest.mark.xdist_group("chromium"),  # one browser for the module, on one worker
+    pytest.mark.slow,  # a real browser
 ]
 
 _LISTENING = re.compile(r"DevTools listening on (ws://\S+)")

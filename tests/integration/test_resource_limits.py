@@ -156,6 +156,7 @@ CASES: dict[str, tuple[str, str, Callable[[Path], None], str | None]] = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.security(requirements=["SR-SG-004"], threats=["T-04"], mitigations=["M-12"])
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_hostile_inputs_are_refused_quickly_with_bounded_memory(case: str, tmp_path: Path) -> None:

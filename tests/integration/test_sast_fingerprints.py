@@ -53,6 +53,7 @@ def test_fingerprints_survive_inserted_lines_and_path_spellings(
     assert seen == {tuple(fp for _, _, fp in after)}
 
 
+@pytest.mark.slow
 def test_baseline_accepts_todays_findings_and_a_second_identical_one_is_new(
     project: ProjectFactory, run_cli: RunCli
 ) -> None:
@@ -85,6 +86,7 @@ def test_baseline_accepts_todays_findings_and_a_second_identical_one_is_new(
     assert json.loads(theirs.stdout)["results"] == []
 
 
+@pytest.mark.slow
 def test_a_finding_waiver_targets_a_fingerprint(project: ProjectFactory, run_cli: RunCli) -> None:
     root = project.root
     write(root / "app.py", "import subprocess\n\nsubprocess.call(CMD, shell=True)\n")
@@ -135,6 +137,7 @@ def test_nosec_comments_are_parsed(comment: str, tests: tuple[str, ...], justifi
     assert (parsed.tests, parsed.justification) == (tests, justification)
 
 
+@pytest.mark.slow
 def test_unjustified_nosec_is_reported_and_justified_ones_are_listed(project: ProjectFactory, run_cli: RunCli) -> None:
     root = project.root
     write(
@@ -172,6 +175,7 @@ def test_columns_count_characters_where_bandit_counts_bytes(project: ProjectFact
     assert raw == len(prefix.encode("utf-8"))  # bandit's own report keeps its byte offset
 
 
+@pytest.mark.slow
 def test_a_malformed_baseline_is_an_input_error_and_partial_baselines_are_refused(
     project: ProjectFactory, run_cli: RunCli
 ) -> None:

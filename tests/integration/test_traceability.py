@@ -64,6 +64,7 @@ def _verdicts(root: Path) -> dict[str, tuple[str, str]]:
     return {r.id: (r.verdict.value, r.rationale) for r in assessment.requirements}
 
 
+@pytest.mark.slow
 def test_plugin_records_results_and_svv_passes(pytester: pytest.Pytester) -> None:
     root = _setup(pytester, rate_ok=True)
     result = pytester.runpytest_subprocess("-q")
@@ -119,6 +120,7 @@ def test_under_xdist_the_controller_records_every_worker_result_once(pytester: p
     assert {f.path for f in stored.evidence.subject.files} == {"test_crash.py", "test_sec.py"}
 
 
+@pytest.mark.slow
 def test_a_failing_test_is_named_in_svv_rationale(pytester: pytest.Pytester) -> None:
     root = _setup(pytester, rate_ok=False)
     pytester.runpytest_subprocess("-q").assert_outcomes(passed=2, failed=2)
@@ -129,12 +131,14 @@ def test_a_failing_test_is_named_in_svv_rationale(pytester: pytest.Pytester) -> 
     assert "SR-2: test_sec.py::test_rate_limit[1] failed" in verdicts["SVV-1"][1]
 
 
+@pytest.mark.slow
 def test_a_session_without_the_marker_writes_nothing(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_plain="def test_one():\n    assert True\n")
     pytester.runpytest_subprocess("-q").assert_outcomes(passed=1)
     assert not (pytester.path / ".sdl-gate").exists()
 
 
+@pytest.mark.slow
 def test_a_bad_marker_is_a_usage_error(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         test_bad="import pytest\n\n@pytest.mark.security(requirement='SR-1')\ndef test_one():\n    assert True\n"
@@ -155,6 +159,7 @@ def test_a_bad_marker_fails_the_run_under_xdist_naming_the_test(pytester: pytest
     assert not (pytester.path / ".sdl-gate").exists()
 
 
+@pytest.mark.slow
 def test_junit_xml_from_pytest_is_imported(pytester: pytest.Pytester, run_cli: RunCli) -> None:
     root = _setup(pytester, rate_ok=True)
     pytester.runpytest_subprocess("-q", "--no-sdl-gate", "--junitxml=report.xml").assert_outcomes(passed=4)
@@ -168,6 +173,7 @@ def test_junit_xml_from_pytest_is_imported(pytester: pytest.Pytester, run_cli: R
     assert _verdicts(root)["SVV-2"][0] == "satisfied"
 
 
+@pytest.mark.slow
 def test_junit_xml_with_entities_or_garbage_is_refused(tmp_path: Path, run_cli: RunCli) -> None:
     bomb = write(
         tmp_path / "bomb.xml",
