@@ -241,5 +241,6 @@ def test_shell_scripts_pass_shellcheck() -> None:
         pytest.skip("shellcheck is not installed (pip install -e '.[test]')")
     scripts = [REPO_ROOT / "hooks" / "pre-commit", REPO_ROOT / "hooks" / "pre-push"]
     scripts.append(REPO_ROOT / "github-action" / "install.sh")
+    scripts += [REPO_ROOT / "scripts" / "test", REPO_ROOT / "scripts" / "lock", REPO_ROOT / ".ci" / "run"]
     checked = subprocess.run([shellcheck, *map(str, scripts)], capture_output=True, text=True, check=False)
     assert checked.returncode == 0, checked.stdout
