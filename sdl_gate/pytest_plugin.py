@@ -1,13 +1,18 @@
 """The pytest plugin: ``@pytest.mark.security(...)`` traces tests to requirement, threat and mitigation ids.
 
-A session in which no collected test carries the marker is left alone: nothing is imported beyond this
-module and nothing is written. Otherwise, at the end of the session, every test's outcome (marked tests
-with their links) is stored as test-results evidence in ``.sdl-gate/evidence/`` under the rootdir, bound to
-the git commit, where ``sdl-gate check`` reads it for SVV-1 and SVV-2.
+A session in which no test carries the marker is left alone: nothing is imported beyond this module and
+nothing is written. Otherwise, at the end of the session, every test's outcome (marked tests with their
+links) is stored as test-results evidence in ``.sdl-gate/evidence/`` under the rootdir, bound to the git
+commit, where ``sdl-gate check`` reads it for SVV-1 and SVV-2.
+
+Under pytest-xdist the workers collect and run the tests and the controller writes the evidence once, from
+the reports the workers send it: a marked test's links travel in its report's ``user_properties``, so the
+controller needs nothing from a worker beyond its reports (a crashed worker's tests still count, as failed).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +20,62 @@ import pytest
 
 MARKER = "security"
 LINK_FIELDS = ("requirements", "threats", "mitigations")
+#: The ``user_properties`` names carrying a marked test's links (also in pytest --junitxml reports).
+PROPERTY_PREFIX = "security."
 _ORDER = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
+_invalid_marker_key = pytest.StashKey[str]()
 
-_links_key = pytest.StashKey[dict[str, dict[str, tuple[str, ...]]]]()
-_outcomes_key = pytest.StashKey[dict[str, str]]()
-_files_key = pytest.StashKey[frozenset[str]]()
-_summary_key = pytest.StashKey[str]()
+
+class _Recorder:
+    """Collects each test's worst outcome, links and file from the reports, and stores them at session end.
+
+    Registered only in the process that writes evidence: a plain session, or the xdist controller, which sees
+    every report its workers send (a crashed worker's tests arrive as failed reports).
+    """
+
+    def __init__(self) -> None:
+        self.outcomes: dict[str, str] = {}
+        self.links: dict[str, dict[str, set[str]]] = {}
+        self.files: set[str] = set()
+        self.summary: str | None = None
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Fold one phase's report into the session."""
+        if report.failed:
+            state = "failed" if report.when == "call" else "error"
+        elif report.skipped:
+            state = "skipped"
+        else:
+            state = "passed"
+        previous = self.outcomes.get(report.nodeid, "passed")
+        self.outcomes[report.nodeid] = state if _ORDER[state] > _ORDER[previous] else previous
+        self.files.add(report.location[0])
+        for name, value in _properties(report.user_properties):
+            field = name.removeprefix(PROPERTY_PREFIX)
+            if name.startswith(PROPERTY_PREFIX) and field in LINK_FIELDS:
+                links = self.links.setdefault(report.nodeid, {f: set() for f in LINK_FIELDS})
+                links[field].update(str(value).split())
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        """Store the results as evidence when any test carried the marker."""
+        if self.links:
+            self.summary = _store(Path(session.config.rootpath).resolve(), self)
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        """Say where the evidence went."""
+        if self.summary is not None:
+            terminalreporter.write_line(self.summary)
+
+
+def _properties(user_properties: Iterable[Any]) -> Iterable[tuple[str, object]]:
+    # Reports that crossed from an xdist worker carry their (name, value) pairs as lists.
+    for entry in user_properties:
+        if isinstance(entry, tuple | list) and len(entry) == 2 and isinstance(entry[0], str):
+            yield entry[0], entry[1]
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -32,12 +87,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the marker."""
+    """Register the marker; the process that writes evidence (never an xdist worker) starts recording."""
     config.addinivalue_line(
         "markers",
         f"{MARKER}(requirements=[...], threats=[...], mitigations=[...]): trace a test to security requirement, "
         "threat and mitigation ids (sdl-gate SVV-1/SVV-2)",
     )
+    if not config.getoption("no_sdl_gate") and not _is_worker(config):
+        config.pluginmanager.register(_Recorder(), "sdl-gate-test-results")
 
 
 def _links(item: pytest.Item, marker: pytest.Mark) -> dict[str, tuple[str, ...]]:
@@ -62,52 +119,40 @@ def _links(item: pytest.Item, marker: pytest.Mark) -> dict[str, tuple[str, ...]]
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Read the markers; a session with none stays inert."""
-    links: dict[str, dict[str, tuple[str, ...]]] = {}
+    """Check the markers and put each marked test's links into its reports (where the collecting process runs).
+
+    A bad marker is a usage error. An xdist worker cannot stop the session from here (xdist reports the worker
+    as crashed and loses the message), so there the test errors at setup with the message instead.
+    """
     for item in items:
         marks = list(item.iter_markers(MARKER))
         if not marks:
             continue
         merged: dict[str, set[str]] = {field: set() for field in LINK_FIELDS}
-        for mark in marks:
-            for field, ids in _links(item, mark).items():
-                merged[field].update(ids)
-        links[item.nodeid] = {field: tuple(sorted(ids)) for field, ids in merged.items()}
-        for field, ids in links[item.nodeid].items():
-            if ids:
-                # Also in pytest --junitxml reports, which `sdl-gate test-results import` reads.
-                item.user_properties.append((f"security.{field}", " ".join(ids)))
-    if links and not config.getoption("no_sdl_gate"):
-        config.stash[_links_key] = links
-        config.stash[_outcomes_key] = {}
-        files: frozenset[str] = frozenset(str(item.path) for item in items)
-        config.stash[_files_key] = files
+        try:
+            for mark in marks:
+                for field, ids in _links(item, mark).items():
+                    merged[field].update(ids)
+        except pytest.UsageError as error:
+            if not _is_worker(config):
+                raise
+            item.stash[_invalid_marker_key] = str(error)
+            continue
+        for field in LINK_FIELDS:
+            if merged[field]:
+                # Every report of the test carries them: to the xdist controller, and into --junitxml reports,
+                # which `sdl-gate test-results import` reads.
+                item.user_properties.append((f"{PROPERTY_PREFIX}{field}", " ".join(sorted(merged[field]))))
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    """Record each phase's outcome for active sessions."""
-    outcome = yield
-    outcomes = item.config.stash.get(_outcomes_key, None)
-    if outcomes is None:
-        return
-    report: pytest.TestReport = outcome.get_result()
-    if report.failed:
-        state = "failed" if report.when == "call" else "error"
-    elif report.skipped:
-        state = "skipped"
-    else:
-        state = "passed"
-    previous = outcomes.get(item.nodeid, "passed")
-    outcomes[item.nodeid] = state if _ORDER[state] > _ORDER[previous] else previous
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Fail a test whose marker is invalid (only on xdist workers; elsewhere collection already stopped)."""
+    invalid = item.stash.get(_invalid_marker_key, None)
+    if invalid is not None:
+        raise pytest.UsageError(invalid)
 
 
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Store the results as evidence (the xdist controller does, its workers do not)."""
-    config = session.config
-    links = config.stash.get(_links_key, None)
-    if links is None or hasattr(config, "workerinput"):
-        return
+def _store(root: Path, recorder: _Recorder) -> str:
     import os
     from datetime import datetime, timezone
 
@@ -117,22 +162,21 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     from sdl_gate.collectors.test_results import TestOutcome, TestResult, record_results, run_provenance
     from sdl_gate.evidence import FileDigest
 
-    root = Path(config.rootpath)
-    outcomes = config.stash[_outcomes_key]
-    empty: dict[str, tuple[str, ...]] = dict.fromkeys(LINK_FIELDS, ())
     provenance = run_provenance(os.environ)
     results = [
-        TestResult(node_id=node_id, outcome=TestOutcome(state), provenance=provenance, **links.get(node_id, empty))
-        for node_id, state in outcomes.items()
+        TestResult(
+            node_id=node_id,
+            outcome=TestOutcome(outcome),
+            provenance=provenance,
+            **{field: tuple(sorted(ids)) for field, ids in recorder.links.get(node_id, {}).items()},
+        )
+        for node_id, outcome in recorder.outcomes.items()
     ]
     files: list[FileDigest] = []
-    names: frozenset[str] = config.stash[_files_key]
-    for name in sorted(names):
-        path = Path(name)
-        if path.is_file() and path.resolve().is_relative_to(root.resolve()):
-            files.append(
-                FileDigest(path=path.resolve().relative_to(root.resolve()).as_posix(), sha256=sha256_file(path))
-            )
+    for name in sorted(recorder.files):
+        path = (root / name).resolve()
+        if path.is_file() and path.is_relative_to(root):
+            files.append(FileDigest(path=path.relative_to(root).as_posix(), sha256=sha256_file(path)))
     stored = record_results(
         root,
         results,
@@ -141,11 +185,4 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         tool=("pytest", pytest.__version__ + f" (sdl-gate {__version__})"),
         files=files,
     )
-    config.stash[_summary_key] = f"sdl-gate: {len(results)} test result(s) recorded as {stored.id}"
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Say where the evidence went."""
-    summary = terminalreporter.config.stash.get(_summary_key, None)
-    if summary is not None:
-        terminalreporter.write_line(summary)
+    return f"sdl-gate: {len(results)} test result(s) recorded as {stored.id}"

@@ -173,18 +173,60 @@ def run_cli() -> RunCli:
     return run
 
 
+# --- Parallel runs (pytest-xdist) ----------------------------------------------------------------------
+
+#: Modules whose tests share an expensive module- or session-scoped fixture: the pre-commit hooks'
+#: environment, the fault matrix's gated demo project, the demo's signed bundles, the headless browser. Under
+#: pytest-xdist each of them runs whole on one worker, so its fixture is built once; every other test goes to
+#: whichever worker is free. (xdist's own ``--dist loadgroup`` no longer groups under pytest 9.2.)
+SHARED_FIXTURE_MODULES = frozenset(
+    {
+        "tests/integration/test_fault_matrix.py",
+        "tests/integration/test_precommit_framework.py",
+        "tests/integration/test_render_browser.py",
+        "tests/integration/test_report_bundle.py",
+    }
+)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """With ``-n`` and the default distribution, schedule by module for the modules above, by test otherwise."""
+    if config.getvalue("dist") != "load":
+        return None  # an explicit --dist is the caller's choice
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleGroupScheduling(LoadScopeScheduling):
+        """One work unit per shared-fixture module, one per other test; the modules are handed out first."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in SHARED_FIXTURE_MODULES else nodeid
+
+    # xdist hands out work units largest first, so the long modules start at once instead of ending the run.
+    config.option.loadscopereorder = True
+    return ModuleGroupScheduling(config, log)
+
+
 # --- Golden files (report renderers) -------------------------------------------------------------------
 
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """Add ``--update-golden``: the only way golden files are rewritten."""
+    """Add ``--update-golden`` (the only way golden files are rewritten) and ``--dogfood-since``."""
     parser.addoption(
         "--update-golden",
         action="store_true",
         default=False,
         help="rewrite tests/golden/* from the current renderers instead of comparing against them",
+    )
+    parser.addoption(
+        "--dogfood-since",
+        metavar="TIMESTAMP",
+        default=None,
+        help="run sdl-gate's own gate on the test results recorded since TIMESTAMP (ISO 8601; scripts/test "
+        "passes the start of its suite run); without it tests/integration/test_dogfood.py skips",
     )
 
 

@@ -214,6 +214,7 @@ def test_key_signed_file_binds_the_digest(tmp_path: Path) -> None:
     assert verifier.verify(artifact).status is VerifyStatus.UNSIGNED
 
 
+@pytest.mark.slow
 def test_keygen_sign_verify_commands(run_cli: RunCli, tmp_path: Path) -> None:
     prefix = tmp_path / "keys" / "release"
     made = run_cli("keygen", "--output", prefix, env=PASSPHRASE)
@@ -241,6 +242,7 @@ def test_keygen_sign_verify_commands(run_cli: RunCli, tmp_path: Path) -> None:
     assert "--identity" in nobody.stderr
 
 
+@pytest.mark.slow
 @needs_fixtures
 def test_verify_command_on_real_bundles(run_cli: RunCli, tmp_path: Path) -> None:
     whl = SIGSTORE / "bundle_v3_github.whl"
@@ -278,6 +280,7 @@ def test_trust_config_that_is_not_one_is_bad_input(tmp_path: Path) -> None:
         SigstoreVerifier(TrustChoice(trust_config=config), IdentityPolicy(identity="a@b", issuer="https://x"))
 
 
+@pytest.mark.slow
 @needs_fixtures
 def test_trust_config_from_a_file_verifies_like_an_air_gapped_site(run_cli: RunCli, tmp_path: Path) -> None:
     from sdl_gate.attest.sigstore_verify import load_trusted_root, trusted_root_json

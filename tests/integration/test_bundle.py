@@ -121,6 +121,7 @@ def _resign(entries: dict[str, bytes], release: Release) -> dict[str, bytes]:
     return {**body, "manifest.json": manifest, "manifest.json.dsse.json": signer.sign(manifest)}
 
 
+@pytest.mark.slow
 def test_bundle_is_deterministic_and_verifies(
     release: Release, bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -160,6 +161,7 @@ def test_bundle_is_deterministic_and_verifies(
     assert "policy: iec62443-4-1-ml2" in text
 
 
+@pytest.mark.slow
 def test_bundle_contents_describe_the_assessment(bundle: Path) -> None:
     entries = _entries(bundle)
     manifest = json.loads(entries["manifest.json"])
@@ -187,6 +189,7 @@ def test_bundle_contents_describe_the_assessment(bundle: Path) -> None:
     assert sbom["subject"][0]["name"] == "dist/gateway-1.0.tar.gz"
 
 
+@pytest.mark.slow
 def test_tampering_with_any_single_entry_fails_and_names_it(release: Release, bundle: Path, tmp_path: Path) -> None:
     original = _entries(bundle)
     for index, name in enumerate(original):
@@ -202,6 +205,7 @@ def test_tampering_with_any_single_entry_fails_and_names_it(release: Release, bu
             assert name in failure, (name, failure)
 
 
+@pytest.mark.slow
 def test_resigned_bundle_with_an_edited_verdict_fails_reassessment(
     release: Release, bundle: Path, tmp_path: Path
 ) -> None:
@@ -217,6 +221,7 @@ def test_resigned_bundle_with_an_edited_verdict_fails_reassessment(
     assert "re-assessment differs from assessment.json: SM-4" in " ".join(report.failures)
 
 
+@pytest.mark.slow
 def test_resigned_bundle_with_edited_evidence_fails(release: Release, bundle: Path, tmp_path: Path) -> None:
     entries = _entries(bundle)
     name = next(n for n in entries if n.startswith("evidence/objects/"))
@@ -227,6 +232,7 @@ def test_resigned_bundle_with_edited_evidence_fails(release: Release, bundle: Pa
     assert "does not match its id" in " ".join(report.failures)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
@@ -244,6 +250,7 @@ def test_incomplete_or_padded_bundles_fail(
     assert message in " ".join(report.failures)
 
 
+@pytest.mark.slow
 def test_valid_signature_over_a_different_manifest_fails(
     release: Release, bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -307,6 +314,7 @@ def test_entry_count_and_total_size_limits(release: Release, tmp_path: Path, mon
     assert "expand to more than 5 bytes" in " ".join(release.verify(big).failures)
 
 
+@pytest.mark.slow
 def test_bundle_verify_command(run_cli: RunCli, release: Release, bundle: Path, tmp_path: Path) -> None:
     ok = run_cli("bundle", "verify", bundle, "--key", release.public)
     assert ok.code == 0, ok.stderr
@@ -406,6 +414,7 @@ class _nothing:
         return None
 
 
+@pytest.mark.slow
 def test_file_removed_since_collection_is_bad_input(release: Release, tmp_path: Path) -> None:
     store = EvidenceStore(release.project.root)
     doc = release.project.doc("docs/sbom-notes.md", "notes\n")
@@ -425,6 +434,7 @@ def test_file_removed_since_collection_is_bad_input(release: Release, tmp_path: 
         create_bundle(release.project.root, tmp_path / "b.zip", today=TODAY)
 
 
+@pytest.mark.slow
 def test_sigstore_signing_without_an_ambient_identity_is_bad_input(run_cli: RunCli, tmp_path: Path) -> None:
     artifact = tmp_path / "f.txt"
     artifact.write_text("x")
@@ -435,6 +445,7 @@ def test_sigstore_signing_without_an_ambient_identity_is_bad_input(run_cli: RunC
     assert not (tmp_path / "f.txt.sigstore.json").exists()
 
 
+@pytest.mark.slow
 def test_large_compressible_evidence_still_passes_the_bomb_check(
     release: Release, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

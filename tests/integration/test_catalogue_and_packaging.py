@@ -94,6 +94,7 @@ def _dates_as_text(value: object) -> object:
     return value
 
 
+@pytest.mark.slow
 def test_wheel_ships_policies_catalogue_schemas_and_templates(tmp_path: Path) -> None:
     subprocess.run(
         [

@@ -30,6 +30,7 @@ def _check(root: Path, output: Path) -> subprocess.Popen[bytes]:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.security(requirements=["SR-SG-007"], threats=["T-07"], mitigations=["M-07"])
 def test_concurrent_checks_agree_and_leave_an_intact_store(tmp_path: Path) -> None:
     osv = SHARED_FIXTURES / "osv"

@@ -1,12 +1,13 @@
 """sdl-gate passes its own gate: `sdl-gate check` on this repository under the built-in ML2 policy.
 
-The pytest plugin records test results only for the commit it runs at, so on a fresh clone there are none
-yet: this test first runs, in a separate pytest session, every test the threat model names for its
-mitigations (the marked trust tests among them), which records them as evidence for this commit. Then it
-runs the gate offline against a vulnerability database imported from the shared OSV fixtures, and fails
-unless the gate passes. That database is a 2023 snapshot of 25 advisories, which the built-in policy rightly
-refuses as too old and too small to have covered an audit, so the gate runs under ML2 with only SVV-3's and
-SM-9's database parameters set to accept it.
+The gate reads the test results the pytest plugin recorded for this commit, so this test runs after the
+suite, on the results of that same run: `scripts/test` runs every test (recording them), then this test with
+``--dogfood-since`` set to when the suite started. Run alone without that option it skips and says why. It
+checks that every test the threat model names for a mitigation passed in that run, then runs the gate offline
+against a vulnerability database imported from the shared OSV fixtures, and fails unless the gate passes.
+That database is a 2023 snapshot of 25 advisories, which the built-in policy rightly refuses as too old and
+too small to have covered an audit, so the gate runs under ML2 with only SVV-3's and SM-9's database
+parameters set to accept it.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 import yaml
 
+from sdl_gate.evidence import EvidenceKind, EvidenceStore, StoredEvidence
 from tests.conftest import OSV_SNAPSHOT_PARAMS, OSV_SNAPSHOT_POLICY, REPO_ROOT, SHARED_FIXTURES
 
 THREAT_MODEL = REPO_ROOT / "security" / "threat-model.yaml"
@@ -30,30 +33,37 @@ def _listed_tests() -> list[str]:
     return sorted({test for mitigation in model["mitigations"] for test in mitigation.get("tests", [])})
 
 
-def test_sdl_gate_passes_its_own_gate_under_ml2(tmp_path: Path) -> None:
+def _suite_results(since: datetime) -> dict[str, str]:
+    """The outcome of every test the suite run that started at ``since`` recorded for this commit."""
+    stored = EvidenceStore(REPO_ROOT).latest(EvidenceKind.TEST_RESULTS)
+    assert isinstance(stored, StoredEvidence), f"no test results recorded in this repository: {stored}"
+    assert stored.collected_at >= since, (
+        f"the latest test results were recorded at {stored.collected_at}, before the run"
+    )
+    return {test["node_id"]: test["outcome"] for test in stored.evidence.payload["tests"]}
+
+
+@pytest.mark.slow
+def test_sdl_gate_passes_its_own_gate_under_ml2(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    since_option = request.config.getoption("--dogfood-since")
+    if since_option is None:
+        pytest.skip("runs after the suite, on the test results it recorded: scripts/test")
     osv = SHARED_FIXTURES / "osv"
     if not osv.is_dir():
         pytest.skip("shared OSV fixtures not available: the offline vulnerability database is built from them")
     if not (REPO_ROOT / ".git").exists():
         pytest.skip("not a git checkout: evidence is bound to the commit")
+
+    results = _suite_results(datetime.fromisoformat(str(since_option)))
+    for listed in _listed_tests():
+        outcomes = {o for node, o in results.items() if node == listed or node.startswith(listed + "[")}
+        assert outcomes == {"passed"}, f"{listed}: {sorted(outcomes) or 'not run'} in the suite run"
+
     env = {**os.environ, "SDL_GATE_CACHE_DIR": str(tmp_path / "cache")}
     env.pop("SOURCE_DATE_EPOCH", None)
     subprocess.run(
         [sys.executable, "-m", "sdl_gate", "vulndb", "import", str(osv)], env=env, check=True, capture_output=True
     )
-
-    tests = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *_listed_tests()],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert tests.returncode == 0, tests.stdout[-4000:]
-    assert "test result(s) recorded as sha256:" in tests.stdout
-
     output = tmp_path / "assessment.json"
     policy = tmp_path / "ml2-with-fixture-database.yaml"
     policy.write_text(

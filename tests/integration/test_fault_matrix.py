@@ -25,6 +25,7 @@ import pytest
 
 from tests.conftest import DEMO_PROJECT, OSV_SNAPSHOT_PARAMS, SHARED_FIXTURES
 
+pytestmark = pytest.mark.slow  # every test runs the real gate on a git copy of the demo project
 OSV = SHARED_FIXTURES / "osv"
 GATE_FAILED = 1
 #: A hung tool is stopped after this long (SDL_GATE_TOOL_TIMEOUT caps every subprocess timeout).
@@ -136,7 +137,7 @@ def baseline(gate: Gate) -> dict[str, Any]:
 OUTPUT_ARGUMENT = "import sys\nout = sys.argv[sys.argv.index('--output') + 1]\n"
 PIP_AUDIT_FAULTS: dict[str, tuple[str | None, str]] = {
     # name: (pip_audit/__main__.py, or None for a package that cannot run; what the message must say)
-    "missing": (None, "cannot be directly executed"),
+    "missing": (None, "pip-audit"),
     "crashing": ("raise RuntimeError('simulated pip-audit crash')\n", "pip-audit"),
     "hanging": ("import time\ntime.sleep(600)\n", f"did not finish within {TOOL_TIMEOUT} s"),
     "garbage": (OUTPUT_ARGUMENT + "open(out, 'w').write('<html>502 Bad Gateway{{')\n", "report is unreadable"),

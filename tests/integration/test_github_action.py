@@ -54,6 +54,7 @@ def test_zizmor_finds_nothing_at_its_strictest_persona() -> None:
     assert ignores == [("sdl-gate.yml", "uses: ./ # zizmor: ignore[self-repository]")]
 
 
+@pytest.mark.slow
 def test_check_jsonschema_validates_action_and_workflows() -> None:
     checker = _tool("check-jsonschema")
     for schema, files in (("vendor.github-actions", [ACTION]), ("vendor.github-workflows", WORKFLOW_FILES)):
@@ -75,7 +76,7 @@ def _steps(document: dict[str, Any]) -> list[dict[str, Any]]:
 
 def test_no_expression_inside_run_and_every_action_pinned_by_sha() -> None:
     documents = {path.name: yaml.safe_load(path.read_text()) for path in [ACTION, *WORKFLOW_FILES]}
-    assert len(documents) == 5
+    assert len(documents) == 6
     for name, document in documents.items():
         if "jobs" in document:
             assert document["permissions"] == {}, name
@@ -227,6 +228,7 @@ def workspace(tmp_path: Path) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_action_run_writes_outputs_summary_sarif_and_bundle(workspace: Path, tmp_path: Path) -> None:
     temp = tmp_path / "runner-temp"
     temp.mkdir()
@@ -251,6 +253,7 @@ def test_action_run_writes_outputs_summary_sarif_and_bundle(workspace: Path, tmp
     assert run.exit_codes["Apply fail-on"] == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("inputs", "literal"),
     [

@@ -163,6 +163,7 @@ def test_maturity_comes_from_released_versions_over_time_and_an_improved_metric(
     assert "record_approval_days 1.1.0: 2 -> 1.2.0: 2 -> 1.3.0: 1 (improved)" in trend["message"]
 
 
+@pytest.mark.slow
 def test_tampered_or_foreign_bundles_do_not_count(lenient: Product, tmp_path: Path) -> None:
     lenient.release(date(2026, 1, 20), "1.0.0")
     second = lenient.release(date(2026, 2, 10), "1.1.0")
@@ -182,6 +183,7 @@ def test_tampered_or_foreign_bundles_do_not_count(lenient: Product, tmp_path: Pa
     assert "not a zip archive" in refused["notes.zip"]
 
 
+@pytest.mark.slow
 def test_bundle_with_history_reassesses_identically(lenient: Product, tmp_path: Path) -> None:
     lenient.release(date(2026, 1, 20), "1.0.0")
     lenient.release(date(2026, 2, 10), "1.1.0")
@@ -211,6 +213,7 @@ def test_history_needs_a_configured_signer(project: ProjectFactory, tmp_path: Pa
         record_history(load_project(project.root), tmp_path, commit=None, now=datetime.now(tz=timezone.utc))
 
 
+@pytest.mark.slow
 def test_check_history_option(run_cli: RunCli, product: Product) -> None:
     product.release(date(2026, 1, 20))
     (product.history / "broken.zip").write_bytes(b"x")
@@ -239,6 +242,7 @@ def test_without_history_the_history_criteria_neither_pass_nor_block(project: Pr
     assert sm13["improvement_trend"] == "not_applicable"
 
 
+@pytest.mark.slow
 def test_sm12_verifies_every_earlier_bundle(product: Product) -> None:
     product.release(date(2026, 1, 20))
     assert _findings(product, date(2026, 2, 1), "SM-12")["release_history"][0] == "pass"

@@ -38,6 +38,7 @@ def git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 # --- sdl-private-keys -------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_private_keys_names_the_file_and_the_fix(run_cli: RunCli, project: ProjectFactory) -> None:
     write(project.root / "deploy" / "signing.pem", "notes\n" + PEM_KEY)
     write(project.root / "app.py", "print('hello')\n")
@@ -54,6 +55,7 @@ def test_private_keys_names_the_file_and_the_fix(run_cli: RunCli, project: Proje
 # --- sdl-deps ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not OSV.is_dir(), reason="shared OSV fixtures (../shared/fixtures/osv) are not beside the project")
 def test_deps_audits_the_given_files_offline_and_honours_waivers(
     run_cli: RunCli, project: ProjectFactory, tmp_path: Path
@@ -106,6 +108,7 @@ def test_deps_audits_the_given_files_offline_and_honours_waivers(
 # --- sdl-sbom ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_sbom_current_compares_the_committed_sbom_with_the_lock(run_cli: RunCli, project: ProjectFactory) -> None:
     write(project.root / "requirements.txt", "pyyaml==6.0.2\nidna==3.7\n")
     unconfigured = run_cli("sbom-current", project.root)
@@ -125,6 +128,7 @@ def test_sbom_current_compares_the_committed_sbom_with_the_lock(run_cli: RunCli,
 # --- sdl-check (pre-push) ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_pre_push_is_advisory_by_default_and_blocks_when_configured(
     run_cli: RunCli, project: ProjectFactory, tmp_path: Path
 ) -> None:
@@ -148,6 +152,7 @@ def test_pre_push_is_advisory_by_default_and_blocks_when_configured(
 # --- plain git hooks --------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_install_hooks_blocks_a_private_key_and_keeps_foreign_hooks(run_cli: RunCli, project: ProjectFactory) -> None:
     root = project.root
     assert git(root, "init", "-q").returncode == 0
@@ -199,6 +204,7 @@ EXPECTED_IDS = {
 MIRRORED_KEYS = ("entry", "files", "types", "stages", "pass_filenames", "always_run", "require_serial", "verbose")
 
 
+@pytest.mark.slow
 def test_manifest_has_the_stable_ids_and_init_offers_a_config_that_mirrors_it(run_cli: RunCli, tmp_path: Path) -> None:
     pre_commit = Path(sys.executable).parent / "pre-commit"
     if pre_commit.exists():  # pre-commit's own validators, when it is installed
@@ -238,5 +244,6 @@ def test_shell_scripts_pass_shellcheck() -> None:
         pytest.skip("shellcheck is not installed (pip install -e '.[test]')")
     scripts = [REPO_ROOT / "hooks" / "pre-commit", REPO_ROOT / "hooks" / "pre-push"]
     scripts.append(REPO_ROOT / "github-action" / "install.sh")
+    scripts += [REPO_ROOT / "scripts" / "test", REPO_ROOT / "scripts" / "lock", REPO_ROOT / ".ci" / "run"]
     checked = subprocess.run([shellcheck, *map(str, scripts)], capture_output=True, text=True, check=False)
     assert checked.returncode == 0, checked.stdout

@@ -118,6 +118,7 @@ YAML_LOADERS: dict[str, tuple[str, Callable[[Path], object]]] = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.security(requirements=["SR-SG-004"], threats=["T-04"], mitigations=["M-04"])
 @pytest.mark.parametrize("parser", sorted(YAML_LOADERS))
 @PROPERTY
@@ -128,6 +129,7 @@ def test_file_parsers_raise_only_their_documented_error(parser: str, data: bytes
     _only_documented(lambda: load(path))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", [ModelFormat.THREAT_DRAGON, ModelFormat.PYTM, ModelFormat.OTM, ModelFormat.NATIVE])
 @PROPERTY
 @given(document=documents)
@@ -277,8 +279,9 @@ def test_zip_with_a_mislabelled_member_name_is_bad_input_for_bundles_and_osv_exp
 
 
 def test_osv_yaml_with_an_impossible_date_is_bad_input() -> None:
-    with pytest.raises(InputError, match=r"month must be in 1\.\.12"):
+    with pytest.raises(InputError) as info:
         parse_record(b"id: PYSEC-1\nmodified: 2024-13-01\n", "r.yaml", "r.yaml")
+    assert info.value.path == "r.yaml"
 
 
 def test_nul_bytes_in_paths_are_bad_input(tmp_path: Path) -> None:
@@ -300,14 +303,16 @@ def test_zip_needing_a_newer_zip_version_is_bad_input(tmp_path: Path) -> None:
     central = data.rfind(b"PK\x01\x02")
     struct.pack_into("<H", data, central + 6, 69)  # "version needed to extract": 6.9
     bundle = _write(tmp_path, "bundle.zip", bytes(data))
-    with pytest.raises(InputError, match=r"zip file version 6\.9"):
+    with pytest.raises(InputError) as info:
         verify_bundle(bundle, ManifestVerifier())
+    assert info.value.path == str(bundle)
 
 
 def test_junit_xml_with_an_unknown_encoding_is_bad_input(tmp_path: Path) -> None:
     report = _write(tmp_path, "report.xml", b'<?xml version="1.0" encoding="lUTF-8"?><testsuite/>')
-    with pytest.raises(InputError, match="unknown encoding"):
+    with pytest.raises(InputError) as info:
         parse_junit(report, tmp_path)
+    assert (info.value.path, info.value.line) == (str(report), 1)
 
 
 def test_junit_class_name_too_long_for_a_path_is_not_a_crash(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ import pytest
 from tests.conftest import REPO_ROOT, write
 
 pytest.importorskip("pre_commit", reason="pre-commit is not installed (pip install -e '.[test]')")
+pytestmark = pytest.mark.slow  # pre-commit builds the hooks' environment, then runs them in real repositories
 
 HOOK_IDS = ("sdl-private-keys", "sdl-sast", "sdl-records")
 # Split so that this test file is not itself a committed private key.

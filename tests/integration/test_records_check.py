@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import ProjectFactory, RunCli
 
 WAIVERS = """
@@ -32,6 +34,7 @@ def test_valid_registers_pass_and_warn_about_soon_expiring_waivers(run_cli: RunC
     assert "1 record(s) and 2 waiver(s) are valid" in result.stdout
 
 
+@pytest.mark.slow
 def test_expired_waiver_fails(run_cli: RunCli, project: ProjectFactory) -> None:
     project.waivers(WAIVERS)
     result = run_cli("records", "check", project.root, "--as-of", "2026-11-11")
@@ -39,6 +42,7 @@ def test_expired_waiver_fails(run_cli: RunCli, project: ProjectFactory) -> None:
     assert "error: waiver W-soon (requirement SVV-4) expired on 2026-11-10" in result.stdout
 
 
+@pytest.mark.slow
 def test_records_that_do_not_count_warn_or_fail_when_strict(run_cli: RunCli, project: ProjectFactory) -> None:
     project.record("course", "training", ["SM-4"], approved=None)
     lenient = run_cli("records", "check", project.root, "--as-of", "2026-11-01")
@@ -49,6 +53,7 @@ def test_records_that_do_not_count_warn_or_fail_when_strict(run_cli: RunCli, pro
     assert "error: security/records/course.yaml" in strict.stdout
 
 
+@pytest.mark.slow
 def test_policy_age_limit_applies(run_cli: RunCli, project: ProjectFactory) -> None:
     project.record("dm-review", "periodic_review", ["DM-6"], date="2025-01-01", approved="2025-01-02")
     result = run_cli("records", "check", project.root, "--as-of", "2026-11-01", "--strict")
@@ -56,6 +61,7 @@ def test_policy_age_limit_applies(run_cli: RunCli, project: ProjectFactory) -> N
     assert "older than the policy's 365 days" in result.stdout
 
 
+@pytest.mark.slow
 def test_invalid_register_is_exit_2(run_cli: RunCli, project: ProjectFactory) -> None:
     project.waivers("version: 1\nwaivers:\n  - id: W\n    scope: {}\n")
     result = run_cli("records", "check", project.root)

@@ -42,6 +42,7 @@ def test_cli_report_renders_every_format(run_cli: RunCli, tmp_path: Path) -> Non
     assert json.loads((tmp_path / "report.json").read_text(encoding="utf-8")) == json.loads(source.read_text())
 
 
+@pytest.mark.slow
 def test_cli_check_offers_report_formats(run_cli: RunCli, tmp_path: Path) -> None:
     demo = tmp_path / "demo-project"
     # A copy, so the run does not write evidence into the source tree.
@@ -71,6 +72,7 @@ def test_cli_report_newer_schema_version_is_exit_2(run_cli: RunCli, tmp_path: Pa
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("content", "expected"),
     [

@@ -24,9 +24,12 @@ from tests.report_data import sample_input
 websocket = pytest.importorskip("websocket", reason="websocket-client (the test extra) drives Chromium's DevTools")
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium; .ci/run does it)"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium; .ci/run does it)"
+    ),
+    pytest.mark.slow,  # a real browser
+]
 
 _LISTENING = re.compile(r"DevTools listening on (ws://\S+)")
 _DEADLINE_SECONDS = 60.0

@@ -22,6 +22,7 @@ from sdl_gate.render.zones import UNZONED_NAME, diagram_from_evidence, diagram_f
 from sdl_gate.threatmodel.model import ThreatModel
 from tests.conftest import DEMO_PROJECT, RunCli
 
+pytestmark = pytest.mark.slow  # the demo's signed bundles come from two real `bundle create` runs
 PASSPHRASE = "report bundle tests"  # noqa: S105 - the passphrase of a throwaway test key
 ENV = {"SOURCE_DATE_EPOCH": "1772323200", "SDL_GATE_KEY_PASSPHRASE": PASSPHRASE}
 AS_OF = "2026-03-01"

@@ -56,6 +56,7 @@ def keys(results: list[dict[str, Any]], strip: str = "") -> set[Key]:
     }
 
 
+@pytest.mark.slow
 def test_same_findings_as_the_bandit_cli_on_click_in_one_process_and_in_a_pool(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -36,6 +36,7 @@ def _git(root: Path, *args: str) -> None:
     )
 
 
+@pytest.mark.slow
 def test_si1_fails_on_an_open_finding_and_passes_when_it_is_below_the_policy_threshold(
     project: ProjectFactory, run_cli: RunCli
 ) -> None:
@@ -77,6 +78,7 @@ def test_invalid_threshold_in_a_policy_is_rejected_with_file_and_line(project: P
     assert f"{policy}:4" in result.stderr
 
 
+@pytest.mark.slow
 def test_coverage_fails_for_unanalysed_and_uncommitted_files_in_a_git_work_tree(
     project: ProjectFactory, run_cli: RunCli
 ) -> None:
@@ -100,9 +102,10 @@ def test_coverage_fails_for_unanalysed_and_uncommitted_files_in_a_git_work_tree(
     _git(root, "commit", "-qm", "more")
     broken = _criteria(run_cli, root)
     assert broken["SI-1/sast_coverage"]["outcome"] == "fail"
-    assert "scratch.py (bandit: syntax error" in broken["SI-1/sast_coverage"]["message"]
+    assert "scratch.py (bandit: " in broken["SI-1/sast_coverage"]["message"]  # the file bandit could not analyse
 
 
+@pytest.mark.slow
 def test_excluding_every_file_does_not_count_as_coverage(project: ProjectFactory, run_cli: RunCli) -> None:
     write(project.root / "src" / "app.py", SHELL)
     with (project.root / "pyproject.toml").open("a", encoding="utf-8") as handle:
@@ -112,6 +115,7 @@ def test_excluding_every_file_does_not_count_as_coverage(project: ProjectFactory
     assert "excludes all 1 Python file(s)" in found["SI-1/sast_coverage"]["message"]
 
 
+@pytest.mark.slow
 def test_si2_needs_configuration_automation_and_justified_suppressions(
     project: ProjectFactory, run_cli: RunCli
 ) -> None:
@@ -188,6 +192,7 @@ def test_sarif_validates_against_the_2_1_0_schema_and_carries_fingerprints(
     assert "broken.py" in json.dumps(run["invocations"][0]["toolExecutionNotifications"])
 
 
+@pytest.mark.slow
 def test_evidence_keeps_the_bandit_json_and_sarif_beside_it(project: ProjectFactory, run_cli: RunCli) -> None:
     root = project.root
     write(root / "app.py", SHELL)

@@ -65,6 +65,7 @@ def _approve(baseline: Path, approver: str = "Erika Lind <erika@example.com>") -
     baseline.write_text(json.dumps(document))
 
 
+@pytest.mark.slow
 def test_baseline_accepts_approved_findings_and_a_second_identical_one_is_new(
     project: ProjectFactory, run_cli: RunCli
 ) -> None:
@@ -108,6 +109,7 @@ def test_baseline_accepts_approved_findings_and_a_second_identical_one_is_new(
     assert json.loads(theirs.stdout)["results"] == []
 
 
+@pytest.mark.slow
 def test_a_finding_waiver_targets_a_fingerprint(project: ProjectFactory, run_cli: RunCli) -> None:
     root = project.root
     write(root / "app.py", "import subprocess\n\nsubprocess.call(CMD, shell=True)\n")
@@ -181,6 +183,7 @@ def test_columns_count_characters_where_bandit_counts_bytes(project: ProjectFact
     assert raw == len(prefix.encode("utf-8"))  # bandit's own report keeps its byte offset
 
 
+@pytest.mark.slow
 def test_a_malformed_baseline_is_an_input_error_and_partial_baselines_are_refused(
     project: ProjectFactory, run_cli: RunCli
 ) -> None:

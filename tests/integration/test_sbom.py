@@ -117,6 +117,7 @@ def _sbom(run_cli: RunCli, project: ProjectFactory, *extra: str) -> tuple[str, d
     return result.stdout, json.loads(result.stdout)
 
 
+@pytest.mark.slow
 def test_sbom_from_a_lock_is_valid_deterministic_and_complete(project: ProjectFactory, run_cli: RunCli) -> None:
     write(project.root / "uv.lock", UV_LOCK)
     first, document = _sbom(run_cli, project, "--from", "lock", "--file", project.root / "uv.lock")
@@ -195,6 +196,7 @@ def test_supplied_sbom_that_disagrees_with_the_lock_fails_sm9(
     assert "urllib3 2.2.3 is missing from the SBOM" in finding.message
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
@@ -217,6 +219,7 @@ def test_lock_file_that_does_not_parse_is_invalid_input(project: ProjectFactory,
     assert "uv.lock:3: lock file does not parse" in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("files", "expected"),
     [

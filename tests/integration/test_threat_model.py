@@ -181,6 +181,7 @@ def test_absent_model_fails_rather_than_passes(project: ProjectFactory) -> None:
 # --- bad input ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
@@ -189,7 +190,7 @@ def test_absent_model_fails_rather_than_passes(project: ProjectFactory) -> None:
         (("requirements: [SR-1], tests", "requirements: [SR-1], depends_on: [M-2], tests"), "cycle in depends_on"),
         (
             ("stride: spoofing", "stride: phishing"),
-            ":17 at threats[0].stride: invalid threat model: Input should be 'spoofing'",
+            ":17 at threats[0].stride: invalid threat model",
         ),
         (
             ("requirements: [SR-1], tests", "requirements: [SR-7], tests"),
@@ -225,6 +226,7 @@ def test_yaml_bomb_is_refused(project: ProjectFactory) -> None:
     assert "threat-model.yaml" in caught.value.diagnostics()
 
 
+@pytest.mark.slow
 def test_requirement_naming_an_unknown_threat_is_refused(run_cli: RunCli, project: ProjectFactory) -> None:
     root = _project(project, requirements=REQUIREMENTS.replace("threats: [T-1]", "threats: [T-1, T-404]"))
     result = run_cli("check", root)
@@ -235,6 +237,7 @@ def test_requirement_naming_an_unknown_threat_is_refused(run_cli: RunCli, projec
 # --- freshness with git ------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_check_command_is_fresh_then_stale_after_a_change_in_scope(run_cli: RunCli, project: ProjectFactory) -> None:
     root = project.root
     model = MODEL.replace(", depends_on: [M-1]", "").replace("date: 2026-10-01", f"date: {date.today()}")
@@ -320,6 +323,7 @@ def test_threat_dragon_models_import_with_boundaries_and_gaps_reported() -> None
     assert any(t.severity is None for t in iot.threats)  # "TBA" is not invented into a level
 
 
+@pytest.mark.slow
 def test_broken_threat_dragon_files_exit_2(run_cli: RunCli) -> None:
     _needs(TD / "v2-malformed-new-model.json")
     malformed = run_cli("threat-model", "import", TD / "v2-malformed-new-model.json", "--format", "threat-dragon")
@@ -341,6 +345,7 @@ def test_unknown_threat_dragon_category_is_refused(tmp_path: Path) -> None:
     assert "detail.diagrams[0].cells[0].data.threats[0].type: unknown STRIDE category 'Phishing'" in str(caught.value)
 
 
+@pytest.mark.slow
 def test_import_round_trip_to_native_then_check(run_cli: RunCli, tmp_path: Path) -> None:
     _needs(TD / "v2-threat-model.json")
     out = tmp_path / "model.yaml"
@@ -394,6 +399,7 @@ tm.process()
 """
 
 
+@pytest.mark.slow
 def test_a_real_pytm_run_imports(tmp_path: Path) -> None:
     pytest.importorskip("pytm")
     script = write(tmp_path / "tm.py", PYTM_MODEL)

@@ -76,6 +76,7 @@ def _verdicts(root: Path) -> dict[str, tuple[str, str]]:
     return {r.id: (r.verdict.value, r.rationale) for r in assessment.requirements}
 
 
+@pytest.mark.slow
 def test_plugin_records_results_and_svv_passes(pytester: pytest.Pytester) -> None:
     root = _setup(pytester, rate_ok=True)
     _inspection_record(root, "SR-3")
@@ -105,6 +106,61 @@ def test_a_requirement_verified_by_inspection_without_an_inspection_record_fails
     assert "requirement_inspections: fail: no approved inspection record verifies SR-3" in rationale
 
 
+CRASHING = """\
+import os
+
+import pytest
+
+@pytest.mark.security(requirements=["SR-2"], mitigations=["M-2"])
+def test_worker_dies():
+    os._exit(1)
+"""
+
+
+BAD_MARKER = "import pytest\n\n@pytest.mark.security(requirement='SR-1')\ndef test_one():\n    assert True\n"
+
+
+@pytest.mark.slow
+def test_under_xdist_the_controller_records_every_worker_result_once(pytester: pytest.Pytester) -> None:
+    """Two workers run the tests; one set of evidence holds all of them with their links, none is lost.
+
+    A crashed worker's test and a test whose marker is invalid are recorded as not passed, and the invalid
+    marker is named (raised from a worker's collection, xdist would lose the message in an internal error).
+    """
+    root = _setup(pytester, rate_ok=True)
+    pytester.makepyfile(test_crash=CRASHING, test_bad=BAD_MARKER)
+    result = pytester.runpytest_subprocess("-q", "-n", "2", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.assert_outcomes(passed=4, failed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*test_bad.py::test_one: @pytest.mark.security has unknown argument(s) requirement*",
+            "sdl-gate: 6 test result(s) recorded as sha256:*",
+        ],
+        consecutive=False,
+    )
+    objects = list((root / ".sdl-gate" / "evidence" / "objects").glob("*.json"))
+    assert len(objects) == 1, "each worker wrote evidence of its own"
+    stored = EvidenceStore(root).latest(EvidenceKind.TEST_RESULTS)
+    assert isinstance(stored, StoredEvidence)
+    tests = {t["node_id"]: t for t in stored.evidence.payload["tests"]}
+    assert sorted(tests) == [
+        "test_bad.py::test_one",
+        "test_crash.py::test_worker_dies",
+        "test_sec.py::test_certificate_required",
+        "test_sec.py::test_rate_limit[1]",
+        "test_sec.py::test_rate_limit[2]",
+        "test_sec.py::test_unrelated",
+    ]
+    assert tests["test_sec.py::test_certificate_required"]["requirements"] == ["SR-1"]
+    assert tests["test_sec.py::test_certificate_required"]["mitigations"] == ["M-1"]
+    # The crashed worker's test does not pass, and stays traced to what it verifies.
+    assert tests["test_crash.py::test_worker_dies"]["outcome"] in ("failed", "error")
+    assert tests["test_crash.py::test_worker_dies"]["mitigations"] == ["M-2"]
+    assert tests["test_bad.py::test_one"]["outcome"] == "error"
+    assert {f.path for f in stored.evidence.subject.files} == {"test_bad.py", "test_crash.py", "test_sec.py"}
+
+
 def test_a_failing_test_is_named_in_svv_rationale(pytester: pytest.Pytester) -> None:
     root = _setup(pytester, rate_ok=False)
     pytester.runpytest_subprocess("-q").assert_outcomes(passed=2, failed=2)
@@ -115,12 +171,14 @@ def test_a_failing_test_is_named_in_svv_rationale(pytester: pytest.Pytester) -> 
     assert "SR-2: test_sec.py::test_rate_limit[1] failed" in verdicts["SVV-1"][1]
 
 
+@pytest.mark.slow
 def test_a_session_without_the_marker_writes_nothing(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_plain="def test_one():\n    assert True\n")
     pytester.runpytest_subprocess("-q").assert_outcomes(passed=1)
     assert not (pytester.path / ".sdl-gate").exists()
 
 
+@pytest.mark.slow
 def test_a_bad_marker_is_a_usage_error(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         test_bad="import pytest\n\n@pytest.mark.security(requirement='SR-1')\ndef test_one():\n    assert True\n"
@@ -146,6 +204,7 @@ def test_junit_xml_from_pytest_is_imported(pytester: pytest.Pytester, run_cli: R
     assert "imported from report.xml" in rationale
 
 
+@pytest.mark.slow
 def test_junit_xml_with_entities_or_garbage_is_refused(tmp_path: Path, run_cli: RunCli) -> None:
     bomb = write(
         tmp_path / "bomb.xml",

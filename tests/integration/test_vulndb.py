@@ -222,6 +222,7 @@ def test_cvss3_base_scores_match_the_first_calculator(vector: str, score: float,
     assert cvss3_base_score("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N") is None
 
 
+@pytest.mark.slow
 def test_cli_import_status_and_serve(run_cli: RunCli, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     good = _write(tmp_path / "good", _record("PYSEC-1", aliases=["CVE-1"]))
