@@ -9,6 +9,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from sdl_gate._tool import git_commit
+from sdl_gate.approvals.register import RegisterChoice, TrustedRegister
 from sdl_gate.assess import Assessment, ProductRef, assess
 from sdl_gate.catalogue import load_catalogue
 from sdl_gate.collectors import COLLECTORS
@@ -39,6 +40,12 @@ class Inputs:
     project: Project
     policy: Policy
     waivers: WaiverRegister
+    approvers: TrustedRegister | None = None
+
+    def with_approvers(self, choice: RegisterChoice | None = None) -> Inputs:
+        """Load the trusted approver register the operator named (options, else environment), if any."""
+        chosen = choice if choice is not None else RegisterChoice.from_operator(None, None)
+        return replace(self, approvers=chosen.load(self.project.root))
 
 
 def load_inputs(root: Path, policy_spec: str | None = None, *, offline: bool = False) -> Inputs:
@@ -65,7 +72,14 @@ def collect(
     inputs: Inputs, *, commit: str | None, now: datetime, store: EvidenceStore | None
 ) -> tuple[list[StoredEvidence], list[Rejection]]:
     """Run every collector concurrently; store their evidence; return it with any failures."""
-    context = CollectContext(project=inputs.project, commit=commit, now=now, waivers=inputs.waivers, store=store)
+    context = CollectContext(
+        project=inputs.project,
+        commit=commit,
+        now=now,
+        waivers=inputs.waivers,
+        store=store,
+        approvers=inputs.approvers,
+    )
     collectors = list(COLLECTORS.values())
     with ThreadPoolExecutor(max_workers=min(8, len(collectors))) as pool:
         outcomes = list(pool.map(lambda c: _collect_one(c, context), collectors))
@@ -118,9 +132,13 @@ def check(
     now: datetime | None = None,
     store: bool = True,
     offline: bool = False,
+    register: RegisterChoice | None = None,
 ) -> CheckResult:
-    """Collect evidence for the project at ``root`` and assess it as of ``today``; the whole gate in one call."""
-    inputs = load_inputs(root, policy_spec, offline=offline)
+    """Collect evidence for the project at ``root`` and assess it as of ``today``; the whole gate in one call.
+
+    ``register`` names the trusted approver register; by default the environment does (or nothing does).
+    """
+    inputs = load_inputs(root, policy_spec, offline=offline).with_approvers(register)
     now = now or current_time()
     commit = git_commit(root)
     evidence_store = EvidenceStore(root) if store else None

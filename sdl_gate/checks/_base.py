@@ -64,6 +64,7 @@ class Criterion:
     description: str
     kinds: tuple[EvidenceKind, ...]
     evaluate: Callable[[CheckInput], Finding]
+    record_kinds: tuple[str, ...] = ()  # the record kinds a record criterion accepts (for `records new`)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
+from sdl_gate.checks._approvals import ApprovalState, approval_state
 from sdl_gate.checks._criteria import _single, record_problems
 from sdl_gate.evidence import Evidence, EvidenceKind
 from sdl_gate.threatmodel import analysis
@@ -372,10 +373,15 @@ def reviewed_file(kind: EvidenceKind, what: str) -> Criterion:
             if not links:
                 reasons.append(f"review {entry['id']} does not link {path}")
                 continue
-            if all(link["expected_sha256"] != digest for link in links):
+            # A link without a pinned digest is pinned by the record's approvals, which must hold for the file now.
+            if all((link["expected_sha256"] or link["actual_sha256"]) != digest for link in links):
                 reasons.append(f"review {entry['id']} approved another version of {path}")
                 continue
             problems = record_problems(entry, check_input.today, check_input.policy.max_age_days)
+            register_edit = (records.payload.get("register") or {}).get("edit")
+            state, _, why = approval_state(entry, check_input.requirement, check_input.today, register_edit)
+            if state is not ApprovalState.APPROVED:
+                problems += why
             if problems:
                 reasons.append(f"review {entry['id']} does not count: " + "; ".join(problems))
                 continue

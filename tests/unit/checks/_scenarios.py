@@ -45,11 +45,13 @@ from tests.unit.checks._build import (
     model_data,
     passing_tests,
     private_key,
+    person,
     record_entry,
     recorded_test,
     recorded_tests,
     records,
     release,
+    tested_record,
     repository,
     requirement,
     review_of,
@@ -148,6 +150,12 @@ SCENARIOS: dict[str, Scenarios] = {
         passing=lambda r: check_input(r, _accepted_record(r)),
         failing=lambda r: check_input(r, _wrong_kind_record(r)),
         unavailable=_nothing,
+    ),
+    # _independence.py
+    "testers_independent": Scenarios(
+        passing=_with(records(tested_record(authors=[person("dev@example.com")]))),
+        failing=_with(records(tested_record(authors=[person("quinn@example.com", "QA")]))),
+        unavailable=_with(records(tested_record(observed=False))),
     ),
     "codeowners or record": Scenarios(
         passing=_with(repository(codeowners=CODEOWNERS)),
