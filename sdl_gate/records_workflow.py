@@ -12,7 +12,13 @@ from sdl_gate._tool import ToolUnavailable, run_tool
 from sdl_gate.approvals.canonical import approval_message
 from sdl_gate.approvals.register import TrustedRegister
 from sdl_gate.approvals.sidecar import ApprovalsFile, LinkedFile, SignedApproval, load_approvals, write_approvals
-from sdl_gate.approvals.signatures import key_fingerprint, parse_public_key, sign_ssh, verify_ssh
+from sdl_gate.approvals.signatures import (
+    SIGN_TIMEOUT_SECONDS,
+    key_fingerprint,
+    parse_public_key,
+    sign_ssh,
+    verify_ssh,
+)
 from sdl_gate.attest.keys import SignatureInvalid
 from sdl_gate.collectors.records import RECORDS_SUBDIR, Record, email_of, load_record, record_files
 from sdl_gate.config import Project
@@ -122,12 +128,22 @@ def linked_digests(project: Project, path: Path, record: Record) -> list[tuple[s
 
 
 def _public_key_of(key: Path) -> str | None:
+    """The fingerprint of the key ``key`` signs with: from KEY.pub beside it, else derived by ssh-keygen."""
     candidate = key if key.suffix == ".pub" else key.with_name(key.name + ".pub")
-    if not candidate.is_file():
+    text: str | None = None
+    if candidate.is_file():
+        text = candidate.read_text(encoding="utf-8", errors="replace")
+    else:
+        try:
+            run = run_tool(["ssh-keygen", "-y", "-f", str(key)], timeout=SIGN_TIMEOUT_SECONDS)
+        except ToolUnavailable:
+            return None
+        text = run.stdout if run.returncode == 0 else None
+    if text is None:
         return None
     try:
-        return key_fingerprint(parse_public_key(candidate.read_text(encoding="utf-8")))
-    except (OSError, ValueError, UnicodeDecodeError):
+        return key_fingerprint(parse_public_key(text))
+    except ValueError:
         return None
 
 
@@ -163,9 +179,10 @@ def approve_record(
         if approver is not None:
             person = register.register.person_by_email(approver)
         if person is None:
+            who = approver or (f"key {fingerprint}" if fingerprint else f"the owner of {key}")
             raise InputError(
-                f"the approver is not in the trusted approver register ({register.source}); an approval by "
-                "someone it does not list never counts",
+                f"{who} is not in the trusted approver register ({register.source}); an approval by someone it "
+                "does not list never counts",
                 hint="ask whoever keeps the register to add you with your SSH public key",
             )
         approver = approver or person.email

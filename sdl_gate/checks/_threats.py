@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
 from sdl_gate.checks._approvals import ApprovalState, approval_state
+from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
 from sdl_gate.checks._criteria import _single, record_problems
 from sdl_gate.evidence import Evidence, EvidenceKind
 from sdl_gate.threatmodel import analysis
@@ -366,6 +366,7 @@ def reviewed_file(kind: EvidenceKind, what: str) -> Criterion:
             return check_input.finding(name, Outcome.FAIL, f"no {what} at {subject.payload['path']}", ids)
         path, digest = subject.payload["path"], subject.payload["sha256"]
         reasons: list[str] = []
+        cannot_tell = False
         for entry in records.payload["records"]:
             if check_input.requirement not in entry["requirements"] or entry["kind"] != "review":
                 continue
@@ -380,6 +381,7 @@ def reviewed_file(kind: EvidenceKind, what: str) -> Criterion:
             problems = record_problems(entry, check_input.today, check_input.policy.max_age_days)
             register_edit = (records.payload.get("register") or {}).get("edit")
             state, _, why = approval_state(entry, check_input.requirement, check_input.today, register_edit)
+            cannot_tell = cannot_tell or (not problems and state is ApprovalState.CANNOT_TELL)
             if state is not ApprovalState.APPROVED:
                 problems += why
             if problems:
@@ -391,7 +393,7 @@ def reviewed_file(kind: EvidenceKind, what: str) -> Criterion:
         message = " | ".join(reasons) or (
             f"no review record lists {check_input.requirement} and links {path} (sha256 {digest[:12]}...)"
         )
-        return check_input.finding(name, Outcome.FAIL, message, ids, path)
+        return check_input.finding(name, Outcome.NOT_AVAILABLE if cannot_tell else Outcome.FAIL, message, ids, path)
 
     return _criterion(
         name, f"a current review record covering the current {what}", (EvidenceKind.RECORDS, kind), evaluate

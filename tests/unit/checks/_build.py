@@ -275,7 +275,7 @@ def person(email: str, department: str | None = "Development", organisation: str
     return {
         "email": email,
         "person": {
-            "name": email.split("@")[0],
+            "name": email.split("@", maxsplit=1)[0],
             "email": email,
             "emails": [email],
             "department": department,
