@@ -21,6 +21,18 @@ EXIT_GATE_FAILED = 1
 EXIT_INVALID_INPUT = 2
 EXIT_INTERNAL_ERROR = 3
 
+#: The names `sdl-gate schema` accepts (sdl_gate.schemas.SCHEMA_NAMES, kept here so --help needs no import).
+SCHEMA_CHOICES = (
+    "approvals",
+    "approvers",
+    "assessment",
+    "config",
+    "policy",
+    "record",
+    "requirements",
+    "threat-model",
+    "waivers",
+)
 _EPILOG = "Exit codes: 0 passed, 1 gate failed, 2 usage or invalid input, 3 internal or tool error."
 
 
@@ -206,7 +218,7 @@ def policy_show(name: str, output_format: str) -> None:
 @cli.command()
 @click.argument(
     "name",
-    type=click.Choice(["assessment", "config", "policy", "record", "requirements", "threat-model", "waivers"]),
+    type=click.Choice(list(SCHEMA_CHOICES)),
 )
 def schema(name: str) -> None:
     """Print the JSON Schema of an input or output format."""
@@ -430,12 +442,21 @@ def records_new(kind: str, project_path: Path, record_id: str | None, author: st
     help="Your SSH private key (or its .pub with the private key in ssh-agent), as for signing git commits.",
 )
 @click.option("--approver", help="Your e-mail in the approver register (default: found by your key there).")
+@click.option(
+    "--date",
+    "approved_on",
+    callback=_parse_date,
+    metavar="YYYY-MM-DD",
+    help="The day you approved (default: today); it is signed, and an approval dated later than the assessment "
+    "does not count.",
+)
 @click.option("--path", "project_path", type=click.Path(path_type=Path), default=Path(), show_default=True)
 @_approver_options
 def records_approve(
     record_id: str,
     key: Path,
     approver: str | None,
+    approved_on: date | None,
     project_path: Path,
     approvers_file: Path | None,
     trusted_ref: str | None,
@@ -451,7 +472,8 @@ def records_approve(
 
     project = load_project(project_path)
     register = _register_choice(approvers_file, trusted_ref).load(project.root)
-    result = approve_record(project, record_id, key, current_time().date(), approver=approver, register=register)
+    day = approved_on or current_time().date()
+    result = approve_record(project, record_id, key, day, approver=approver, register=register)
     for path, digest in result.linked_files:
         click.echo(f"  {path}  sha256 {digest}")
     verb = "renewed" if result.replaced else "added"

@@ -135,8 +135,10 @@ class ProjectFactory:
         approved: str | None = "2026-01-12",
         links: list[str] | None = None,
         valid_until: str | None = None,
+        author: str = "Alice Example <alice@example.com>",
     ) -> Path:
-        """Write a record file; ``links`` are project-relative paths pinned at their current digest."""
+        """Write a record file by ``author``; when ``approved`` is a date, Bob signs it that day (with the digests
+        of the ``links``, project-relative paths, as they are now)."""
         lines = [
             "version: 1",
             f"id: {record_id}",
@@ -144,7 +146,7 @@ class ProjectFactory:
             f"title: {record_id} title",
             f"requirements: [{', '.join(requirements)}]",
             f"date: {date}",
-            "author: Alice Example <alice@example.com>",
+            f"author: {author}",
         ]
         if links:
             lines.append("links:")
