@@ -48,7 +48,7 @@ def ssh_key(directory: Path, name: str) -> Path:
 
 def write_register(path: Path, keys: dict[str, Path], extra: str = "") -> Path:
     """Write an approver register: Alice (development, the records' author) and Bob (product security, approves
-    every kind of record), each with the key in ``keys``; ``extra`` is appended to the people list."""
+    every kind of record), each with the key in ``keys``; ``extra`` (indented as list items) is appended to people."""
     body = f"""\
         version: 1
         roles:
@@ -68,7 +68,7 @@ def write_register(path: Path, keys: dict[str, Path], extra: str = "") -> Path:
             ssh_keys: ["{keys["bob"].with_suffix(".pub").read_text().strip()}"]
             roles: [product-security]
         """
-    return write(path, textwrap.dedent(body) + textwrap.dedent(extra))
+    return write(path, textwrap.dedent(body) + extra)
 
 
 def sign_record(record_file: Path, key: Path, approver: str, approved_on: str) -> Path:

@@ -14,9 +14,9 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from sdl_gate._files import canonical_json, read_text_limited, sha256_bytes
 from sdl_gate._ids import RequirementId
@@ -38,6 +38,17 @@ HOW_TO_NAME_ONE = (
 
 _EMAIL = r"^[^\s<>@]+@[^\s<>@]+$"
 _REF = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._/@{}^~-]*$")
+
+
+def _ssh_public_key(text: str) -> str:
+    from sdl_gate.approvals.signatures import parse_public_key
+
+    parse_public_key(text)  # raises ValueError naming what is wrong
+    return text
+
+
+Email = Annotated[str, Field(pattern=_EMAIL)]
+SshPublicKey = Annotated[str, AfterValidator(_ssh_public_key)]
 
 
 class SigstoreInstance(str, enum.Enum):
@@ -89,30 +100,15 @@ class Person(_Strict):
 
     name: str = Field(min_length=1)
     email: str = Field(pattern=_EMAIL)
-    aliases: list[str] = Field(default_factory=list, description="Other e-mail addresses of the same person.")
+    aliases: list[Email] = Field(default_factory=list, description="Other e-mail addresses of the same person.")
     department: str | None = Field(default=None, min_length=1)
     organisation: str | None = Field(default=None, min_length=1)
-    ssh_keys: list[str] = Field(default_factory=list, description="OpenSSH public keys (ssh-ed25519 or ssh-rsa).")
+    ssh_keys: list[SshPublicKey] = Field(
+        default_factory=list, description="OpenSSH public keys (ssh-ed25519 or ssh-rsa), as in ~/.ssh/id_ed25519.pub."
+    )
     sigstore: list[SigstoreIdentity] = Field(default_factory=list)
     roles: list[str] = Field(default_factory=list)
     approves: list[Grant] = Field(default_factory=list)
-
-    @field_validator("aliases")
-    @classmethod
-    def _aliases_are_emails(cls, value: list[str]) -> list[str]:
-        for alias in value:
-            if not re.match(_EMAIL, alias):
-                raise ValueError(f"{alias!r} is not an e-mail address")
-        return value
-
-    @field_validator("ssh_keys")
-    @classmethod
-    def _keys_parse(cls, value: list[str]) -> list[str]:
-        from sdl_gate.approvals.signatures import parse_public_key
-
-        for text in value:
-            parse_public_key(text)  # raises ValueError naming what is wrong
-        return value
 
     @property
     def emails(self) -> frozenset[str]:

@@ -284,7 +284,7 @@ def person(email: str, department: str | None = "Development", organisation: str
     }
 
 
-def tested_record(
+def signed_test_record(
     requirements: Iterable[str] = ("SVV-3",),
     *,
     kind: str = "test_report",

@@ -60,8 +60,8 @@ from tests.unit.checks._build import (
     sbom,
     security_requirements,
     signatures,
+    signed_test_record,
     suppression,
-    tested_record,
     threat_model,
     vuln,
     waiver,
@@ -153,9 +153,9 @@ SCENARIOS: dict[str, Scenarios] = {
     ),
     # _independence.py
     "testers_independent": Scenarios(
-        passing=_with(records(tested_record(authors=[person("dev@example.com")]))),
-        failing=_with(records(tested_record(authors=[person("quinn@example.com", "QA")]))),
-        unavailable=_with(records(tested_record(observed=False))),
+        passing=_with(records(signed_test_record(authors=[person("dev@example.com")]))),
+        failing=_with(records(signed_test_record(authors=[person("quinn@example.com", "QA")]))),
+        unavailable=_with(records(signed_test_record(observed=False))),
     ),
     "codeowners or record": Scenarios(
         passing=_with(repository(codeowners=CODEOWNERS)),
