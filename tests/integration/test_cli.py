@@ -315,6 +315,7 @@ def test_init_scaffolds_without_overwriting(run_cli: RunCli, tmp_path: Path) -> 
     assert first.code == 0, first.stderr
     assert (target / "security" / "waivers.yaml").is_file()
     assert (target / "security" / "threat-model.yaml").is_file()
+    assert (target / "security" / "approvers.yaml").is_file()
     assert len(list((target / "security" / "records").glob("*.yaml"))) == 10
     assert "[tool.sdl-gate]" in (target / "pyproject.toml").read_text()
     assert ".sdl-gate/" in (target / ".gitignore").read_text()
@@ -326,7 +327,7 @@ def test_init_scaffolds_without_overwriting(run_cli: RunCli, tmp_path: Path) -> 
     assert custom.read_text() == "version: 1\nwaivers: []\n# mine\n"
     assert (target / "pyproject.toml").read_text().count("[tool.sdl-gate]") == 1
     # The scaffolded templates are valid input: the gate assesses (and fails), it does not reject them.
-    checked = run_cli("check", target, "--format", "json")
+    checked = run_cli("check", target, "--format", "json", "--approvers", target / "security" / "approvers.yaml")
     assert checked.code == 1, checked.stderr
     records = {r["id"]: r for r in json.loads(checked.stdout)["requirements"]}
     assert "not approved" in records["SM-4"]["rationale"]
