@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,8 @@ from sdl_gate.errors import InputError, ToolError
 
 if TYPE_CHECKING:
     from sshsig import PublicKey
+
+    from sdl_gate.attest.sigstore_verify import SigstoreVerifier
 
 #: Signing waits for a passphrase typed at the terminal, so it gets more time than a tool run.
 SIGN_TIMEOUT_SECONDS = 300.0
@@ -115,13 +118,19 @@ def sign_ssh(message: bytes, key: Path) -> str:
         return signature.read_text(encoding="ascii")
 
 
-def verify_sigstore(message: bytes, bundle: dict[str, Any], identity: str, issuer: str, staging: bool) -> None:
-    """Verify a Sigstore bundle over ``message`` offline for one identity; raise :class:`SignatureInvalid` if not."""
-    from sdl_gate._files import canonical_json
+@functools.lru_cache(maxsize=64)
+def _sigstore_verifier(identity: str, issuer: str, staging: bool) -> SigstoreVerifier:
+    """One verifier per identity: loading the trust root takes a while, so many approvals share it."""
     from sdl_gate.attest.sigstore_verify import IdentityPolicy, Instance, SigstoreVerifier, TrustChoice
 
-    verifier = SigstoreVerifier(
+    return SigstoreVerifier(
         TrustChoice(Instance.STAGING if staging else Instance.PRODUCTION),
         IdentityPolicy(identity=identity, issuer=issuer),
     )
-    verifier.verify_bytes(message, canonical_json(bundle).encode("utf-8"))
+
+
+def verify_sigstore(message: bytes, bundle: dict[str, Any], identity: str, issuer: str, staging: bool) -> None:
+    """Verify a Sigstore bundle over ``message`` offline for one identity; raise :class:`SignatureInvalid` if not."""
+    from sdl_gate._files import canonical_json
+
+    _sigstore_verifier(identity, issuer, staging).verify_bytes(message, canonical_json(bundle).encode("utf-8"))
