@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sdl_gate._files import resolve_inside, sha256_file
 from sdl_gate._ids import RequirementId
 from sdl_gate._yaml import load_yaml, validate
-from sdl_gate.approvals.register import TrustedRegister, checkout_edit
+from sdl_gate.approvals.register import REGISTER_PATH, TrustedRegister, checkout_edit
 from sdl_gate.approvals.sidecar import load_approvals, sidecar_path
 from sdl_gate.approvals.verify import observe_approvals
 from sdl_gate.collectors.base import SDL_GATE_TOOL, CollectContext
@@ -152,6 +152,61 @@ def _people(addresses: list[str], register: TrustedRegister | None) -> list[dict
     return people
 
 
+def _observe_links(
+    context: CollectContext,
+    path: Path,
+    record: Record,
+    lines: dict[tuple[str | int, ...], int],
+    files: list[FileDigest],
+) -> tuple[list[dict[str, Any]], list[tuple[str, str | None]]]:
+    """What each link of a record points at now; the digests of linked files are added to ``files``."""
+    links: list[dict[str, Any]] = []
+    links_now: list[tuple[str, str | None]] = []
+    for index, link in enumerate(record.links):
+        if link.url is not None:
+            links.append({"url": link.url, "status": LinkStatus.URL.value})
+            continue
+        if link.path is None:  # the model guarantees a path or a url
+            continue
+        target = resolve_inside(
+            context.root,
+            link.path,
+            source=path,
+            line=lines.get(("links", index, "path")),
+            location=f"links[{index}].path",
+        )
+        actual = sha256_file(target) if target.is_file() else None
+        if actual is None:
+            status = LinkStatus.MISSING
+        elif link.sha256 is None:
+            status = LinkStatus.PRESENT
+        else:
+            status = LinkStatus.UNCHANGED if actual == link.sha256 else LinkStatus.CHANGED
+        if actual is not None:
+            files.append(FileDigest(path=context.relative(target), sha256=actual))
+        links_now.append((link.path, actual))
+        links.append(
+            {
+                "path": link.path,
+                "expected_sha256": link.sha256,
+                "actual_sha256": actual,
+                "status": status.value,
+            }
+        )
+    return links, links_now
+
+
+def _register_facts(context: CollectContext, files: list[FileDigest]) -> dict[str, Any]:
+    """Which trusted register verified the approvals, and whether the change edits the checkout's copy."""
+    trusted = context.approvers
+    if trusted is None:
+        return {"source": None, "sha256": None, "people": 0, "edit": None}
+    copy = context.root / REGISTER_PATH
+    if copy.is_file():  # what "edited in this change" was judged on
+        files.append(context.digest(copy))
+    return {**trusted.describe(), "edit": checkout_edit(context.root, trusted)}
+
+
 class RecordsCollector:
     """Reads every record, checks each linked file and verifies each approval against the trusted register."""
 
@@ -177,39 +232,7 @@ class RecordsCollector:
                 )
             seen[record.id] = relative
             files.append(context.digest(path))
-            links: list[dict[str, Any]] = []
-            links_now: list[tuple[str, str | None]] = []
-            for index, link in enumerate(record.links):
-                if link.url is not None:
-                    links.append({"url": link.url, "status": LinkStatus.URL.value})
-                    continue
-                if link.path is None:  # the model guarantees a path or a url
-                    continue
-                target = resolve_inside(
-                    context.root,
-                    link.path,
-                    source=path,
-                    line=lines.get(("links", index, "path")),
-                    location=f"links[{index}].path",
-                )
-                actual = sha256_file(target) if target.is_file() else None
-                if actual is None:
-                    status = LinkStatus.MISSING
-                elif link.sha256 is None:
-                    status = LinkStatus.PRESENT
-                else:
-                    status = LinkStatus.UNCHANGED if actual == link.sha256 else LinkStatus.CHANGED
-                if actual is not None:
-                    files.append(FileDigest(path=context.relative(target), sha256=actual))
-                links_now.append((link.path, actual))
-                links.append(
-                    {
-                        "path": link.path,
-                        "expected_sha256": link.sha256,
-                        "actual_sha256": actual,
-                        "status": status.value,
-                    }
-                )
+            links, links_now = _observe_links(context, path, record, lines, files)
             approvals = load_approvals(path, record.id)
             if approvals is not None:
                 files.append(context.digest(sidecar_path(path)))
@@ -241,9 +264,7 @@ class RecordsCollector:
                     "authors": _people(observed["authors"], trusted),
                 }
             entries.append(entry)
-        register: dict[str, Any] = {"source": None, "sha256": None, "people": 0, "edit": None}
-        if trusted is not None:
-            register = {**trusted.describe(), "edit": checkout_edit(context.root, trusted)}
+        register = _register_facts(context, files)
         unique_files = sorted({(f.path, f.sha256) for f in files})
         return Evidence(
             kind=self.kind,
