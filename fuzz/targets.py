@@ -26,6 +26,9 @@ from typing import Any
 import atheris
 
 with atheris.instrument_imports(include=["sdl_gate"]):
+    from sdl_gate.approvals.register import load_register_file
+    from sdl_gate.approvals.sidecar import load_approvals
+    from sdl_gate.approvals.signatures import verify_ssh
     from sdl_gate.attest.keys import SignatureInvalid
     from sdl_gate.attest.manifest import ManifestVerifier
     from sdl_gate.bundle.verify import verify_bundle
@@ -66,10 +69,11 @@ def _split(data: bytes) -> tuple[int, bytes]:
 
 
 def user_files(data: bytes) -> None:
-    """Policies (with ``extends:``), waivers, records, security requirements and ``[tool.sdl-gate]``."""
+    """Policies (with ``extends:``), waivers, records and their approvals, the approver register, security
+    requirements and ``[tool.sdl-gate]``."""
     choice, body = _split(data)
     try:
-        match choice % 6:
+        match choice % 9:
             case 0:
                 load_policy_file(_file("policy.yaml", body))
             case 1:
@@ -80,6 +84,14 @@ def user_files(data: bytes) -> None:
                 load_record(_file("security/records/r.yaml", body))
             case 4:
                 load_requirements(_file("security/requirements.yaml", body))
+            case 5:
+                load_register_file(_file("security/approvers.yaml", body))
+            case 6:
+                _file("security/records/r.yaml.approvals.json", body)
+                load_approvals(SCRATCH / "security" / "records" / "r.yaml", "r")
+            case 7:
+                with contextlib.suppress(SignatureInvalid):
+                    verify_ssh(b"approval", body.decode("utf-8", errors="replace"))
             case _:
                 _file("pyproject.toml", body)
                 load_project(SCRATCH)

@@ -25,6 +25,18 @@ EXIT_GATE_FAILED = 1
 EXIT_INVALID_INPUT = 2
 EXIT_INTERNAL_ERROR = 3
 
+#: The names `sdl-gate schema` accepts (sdl_gate.schemas.SCHEMA_NAMES, kept here so --help needs no import).
+SCHEMA_CHOICES = (
+    "approvals",
+    "approvers",
+    "assessment",
+    "config",
+    "policy",
+    "record",
+    "requirements",
+    "threat-model",
+    "waivers",
+)
 _EPILOG = "Exit codes: 0 passed, 1 gate failed, 2 usage or invalid input, 3 internal or tool error."
 
 
@@ -40,6 +52,35 @@ def _write_output(text: str, output: Path | None) -> None:
         write_atomic(output, text)
     except OSError as exc:
         raise InputError(f"cannot write output: {exc.strerror}", path=output) from None
+
+
+def _approver_options(function: Any) -> Any:
+    """Attach --approvers and --trusted-ref: the operator names the trusted approver register."""
+    options = [
+        click.option(
+            "--approvers",
+            "approvers_file",
+            type=click.Path(path_type=Path),
+            help="The trusted approver register (default: SDL_GATE_APPROVERS). Never the change's own copy "
+            "unless you name it.",
+        ),
+        click.option(
+            "--trusted-ref",
+            metavar="REF",
+            help="Read security/approvers.yaml from this git ref, e.g. the base branch "
+            "(default: SDL_GATE_TRUSTED_REF).",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _register_choice(approvers_file: Path | None, trusted_ref: str | None) -> Any:
+    """Combine the register options with the environment."""
+    from sdl_gate.approvals.register import RegisterChoice
+
+    return RegisterChoice.from_operator(approvers_file, trusted_ref)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}, epilog=_EPILOG)
@@ -192,7 +233,7 @@ def policy_show(name: str, output_format: str) -> None:
 @cli.command()
 @click.argument(
     "name",
-    type=click.Choice(["assessment", "config", "policy", "record", "requirements", "threat-model", "waivers"]),
+    type=click.Choice(list(SCHEMA_CHOICES)),
 )
 def schema(name: str) -> None:
     """Print the JSON Schema of an input or output format."""
@@ -236,7 +277,16 @@ _OSV_URL_OPTION = click.option(
 @click.option("--offline", is_flag=True, help="Audit vulnerabilities against the offline database on loopback.")
 @_VULNDB_DIR_OPTION
 @_OSV_URL_OPTION
-def collect(path: Path, policy_spec: str | None, offline: bool, vulndb_dir: Path | None, osv_url: str | None) -> None:
+@_approver_options
+def collect(
+    path: Path,
+    policy_spec: str | None,
+    offline: bool,
+    vulndb_dir: Path | None,
+    osv_url: str | None,
+    approvers_file: Path | None,
+    trusted_ref: str | None,
+) -> None:
     """Collect evidence for the project at PATH into .sdl-gate/evidence/ without assessing it."""
     from sdl_gate._clock import file_timestamp
     from sdl_gate._git import git_commit
@@ -244,7 +294,9 @@ def collect(path: Path, policy_spec: str | None, offline: bool, vulndb_dir: Path
     from sdl_gate.run import collect as run_collect
     from sdl_gate.run import load_inputs
 
-    inputs = load_inputs(path, policy_spec, offline=offline, vulndb_dir=vulndb_dir, osv_url=osv_url)
+    inputs = load_inputs(path, policy_spec, offline=offline, vulndb_dir=vulndb_dir, osv_url=osv_url).with_approvers(
+        _register_choice(approvers_file, trusted_ref)
+    )
     store = EvidenceStore(path)
     stored, failures = run_collect(inputs, commit=git_commit(path), now=file_timestamp(), store=store)
     for item in sorted(stored, key=lambda s: s.evidence.kind.value):
@@ -311,6 +363,7 @@ def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
     metavar="SECONDS",
     help="With --run-tests: stop the test command after this long (SDL_GATE_TOOL_TIMEOUT caps it).",
 )
+@_approver_options
 @click.pass_context
 def check(
     ctx: click.Context,
@@ -325,11 +378,18 @@ def check(
     osv_url: str | None = None,
     test_command: str | None = None,
     tests_timeout: float = 3600,
+    approvers_file: Path | None = None,
+    trusted_ref: str | None = None,
 ) -> None:
-    """Collect evidence for the project at PATH, assess it against the policy and gate on the result."""
+    """Collect evidence for the project at PATH, assess it against the policy and gate on the result.
+
+    Human records count only when signed by someone the trusted approver register (--approvers,
+    --trusted-ref) entitles to approve them; without a register they answer not_available.
+    """
     from sdl_gate.evidence import Evidence, Rejection
     from sdl_gate.run import check as run_check
 
+    register = _register_choice(approvers_file, trusted_ref)
     if history is not None:
         _record_history(path, history)
     declared: tuple[Evidence, ...] = ()
@@ -357,6 +417,7 @@ def check(
         osv_url=osv_url,
         declared=declared,
         unavailable=unavailable,
+        register=register,
     )
     if output_format == "json":
         from sdl_gate.render.json import render_json
@@ -393,19 +454,30 @@ def records() -> None:
 )
 @click.option("--strict", is_flag=True, help="Also fail when a record does not count (unapproved, expired, changed).")
 @click.option("--as-of", "as_of", callback=_parse_date, metavar="YYYY-MM-DD", help="Check as of this date.")
+@_approver_options
 @click.pass_context
-def records_check(ctx: click.Context, path: Path, warn_days: int, strict: bool, as_of: date | None) -> None:
+def records_check(
+    ctx: click.Context,
+    path: Path,
+    warn_days: int,
+    strict: bool,
+    as_of: date | None,
+    approvers_file: Path | None,
+    trusted_ref: str | None,
+) -> None:
     """Validate security/records/ and security/waivers.yaml; fail on expired waivers.
 
     Exit 0 when valid (warnings are printed), 1 when a waiver has expired (or, with --strict, a record
-    does not count), 2 when a file is invalid.
+    does not count or the change edits the approver register), 2 when a file is invalid.
     """
     from sdl_gate._clock import assessment_date
     from sdl_gate.registers import review_registers
     from sdl_gate.run import load_inputs
 
-    today = assessment_date(as_of)
-    review = review_registers(load_inputs(path), today, warn_days)
+    inputs = load_inputs(path).with_approvers(_register_choice(approvers_file, trusted_ref))
+    review = review_registers(inputs, assessment_date(as_of), warn_days)
+    if review.register_edit:
+        click.echo(f"{'error' if strict else 'warning'}: {review.register_edit}")
     for line in review.waivers_expired:
         click.echo(f"error: {line}")
     for line in review.records_not_counting:
@@ -413,8 +485,135 @@ def records_check(ctx: click.Context, path: Path, warn_days: int, strict: bool, 
     for line in review.waivers_expiring:
         click.echo(f"warning: {line}")
     click.echo(f"{review.records} record(s) and {review.waivers} waiver(s) are valid")
-    failed = bool(review.waivers_expired) or (strict and bool(review.records_not_counting))
+    failed = bool(review.waivers_expired) or (
+        strict and (bool(review.records_not_counting) or review.register_edit is not None)
+    )
     ctx.exit(EXIT_GATE_FAILED if failed else EXIT_PASSED)
+
+
+_RECORD_KINDS = [
+    "process_document",
+    "review",
+    "training",
+    "pen_test",
+    "periodic_review",
+    "supplier_attestation",
+    "test_report",
+    "release_notes",
+    "key_custody",
+    "triage",
+]
+
+
+@records.command("new", epilog="Exit codes: 0 written, 2 invalid input or the record exists.")
+@click.argument("kind", type=click.Choice(_RECORD_KINDS))
+@click.option("--path", "project_path", type=click.Path(path_type=Path), default=Path(), show_default=True)
+@click.option("--id", "record_id", help="The record id and file name (default: KIND-YYYY-MM-DD).")
+@click.option("--author", help="'Name <email>' (default: git's user.name and user.email).")
+def records_new(kind: str, project_path: Path, record_id: str | None, author: str | None) -> None:
+    """Start a record of KIND: a skeleton with the requirements that accept it and today's date."""
+    from sdl_gate._clock import assessment_date
+    from sdl_gate.config import load_project
+    from sdl_gate.record_kinds import RecordKind
+    from sdl_gate.records_workflow import new_record
+
+    target = new_record(
+        load_project(project_path), RecordKind(kind), assessment_date(), record_id=record_id, author=author
+    )
+    click.echo(f"wrote {target}: fill in the TODOs, then ask an approver to run `sdl-gate records approve`")
+
+
+@records.command(
+    "approve", epilog="Exit codes: 0 signed and written, 2 invalid input or a key that cannot sign, 3 tool error."
+)
+@click.argument("record_id", metavar="ID")
+@click.option(
+    "--key",
+    "key",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Your SSH private key (or its .pub with the private key in ssh-agent), as for signing git commits.",
+)
+@click.option("--approver", help="Your e-mail in the approver register (default: found by your key there).")
+@click.option(
+    "--date",
+    "approved_on",
+    callback=_parse_date,
+    metavar="YYYY-MM-DD",
+    help="The day you approved (default: today); it is signed, and an approval dated later than the assessment "
+    "does not count.",
+)
+@click.option("--path", "project_path", type=click.Path(path_type=Path), default=Path(), show_default=True)
+@_approver_options
+def records_approve(
+    record_id: str,
+    key: Path,
+    approver: str | None,
+    approved_on: date | None,
+    project_path: Path,
+    approvers_file: Path | None,
+    trusted_ref: str | None,
+) -> None:
+    """Approve record ID: pin its linked files' digests, sign with ssh-keygen and write ID's approvals file.
+
+    Run it again after a linked file changed to renew your approval. With a register named, it also refuses
+    an approval that would not count (self-approval, an approver it does not entitle or list).
+    """
+    from sdl_gate._clock import assessment_date
+    from sdl_gate.config import load_project
+    from sdl_gate.records_workflow import approve_record
+
+    project = load_project(project_path)
+    register = _register_choice(approvers_file, trusted_ref).load(project.root)
+    day = assessment_date(approved_on)
+    result = approve_record(project, record_id, key, day, approver=approver, register=register)
+    for path, digest in result.linked_files:
+        click.echo(f"  {path}  sha256 {digest}")
+    verb = "renewed" if result.replaced else "added"
+    click.echo(
+        f"{verb} the approval of {result.record_id} by {result.approver} ({result.signer}) in {result.approvals_file}"
+    )
+    if result.checked_against is None:
+        click.echo("note: no approver register named, so whether this approval counts was not checked", err=True)
+
+
+@records.command(
+    "status", epilog="Exit codes: 0 every record counts, 1 a record does not (or cannot be told), 2 invalid input."
+)
+@click.argument("path", type=click.Path(path_type=Path), default=Path())
+@click.option(
+    "--warn-days", type=click.IntRange(min=0), default=30, show_default=True, help="Show records expiring this soon."
+)
+@click.option("--as-of", "as_of", callback=_parse_date, metavar="YYYY-MM-DD", help="Status as of this date.")
+@_approver_options
+@click.pass_context
+def records_status(
+    ctx: click.Context,
+    path: Path,
+    warn_days: int,
+    as_of: date | None,
+    approvers_file: Path | None,
+    trusted_ref: str | None,
+) -> None:
+    """List every record: approved, expiring, unsigned, stale (a linked file changed), or why it does not count."""
+    from sdl_gate._clock import assessment_date
+    from sdl_gate.registers import RecordState, record_statuses
+    from sdl_gate.run import load_inputs
+
+    inputs = load_inputs(path).with_approvers(_register_choice(approvers_file, trusted_ref))
+    statuses, edit = record_statuses(inputs, assessment_date(as_of), warn_days)
+    if inputs.approvers is None:
+        click.echo(
+            "warning: no trusted approver register: signatures cannot be verified; name one with "
+            "--approvers FILE or --trusted-ref REF"
+        )
+    if edit:
+        click.echo(f"warning: {edit}")
+    for status in statuses:
+        click.echo(f"{status.record_id}: {status.state.value}: {status.detail}")
+    counting = sum(1 for s in statuses if s.state in (RecordState.APPROVED, RecordState.EXPIRING))
+    click.echo(f"{counting} of {len(statuses)} record(s) count")
+    ctx.exit(EXIT_PASSED if counting == len(statuses) else EXIT_GATE_FAILED)
 
 
 def _identity_options(function: Any) -> Any:
@@ -1130,6 +1329,7 @@ def _record_history(path: Path, directory: Path) -> None:
 )
 @click.option("--staging", is_flag=True, help="Sign with Sigstore staging.")
 @click.option("--history", type=click.Path(path_type=Path), help="Earlier release bundles, for maturity ML3/ML4.")
+@_approver_options
 @click.pass_context
 def bundle_create(
     ctx: click.Context,
@@ -1142,10 +1342,13 @@ def bundle_create(
     trust_config: Path | None,
     staging: bool,
     history: Path | None,
+    approvers_file: Path | None,
+    trusted_ref: str | None,
 ) -> None:
     """Assess the project at PATH and write its release-evidence bundle; exit 1 when the gate fails."""
     from sdl_gate.bundle.build import create_bundle
 
+    register = _register_choice(approvers_file, trusted_ref)
     if history is not None:
         _record_history(path, history)
 
@@ -1168,7 +1371,7 @@ def bundle_create(
         signer = SigstoreManifestSigner(SigstoreSigning(instance, trust_config), TrustChoice(instance, trust_config))
     elif key is not None:
         raise InputError("--key is only used with --sign key")
-    result = create_bundle(path, output, policy_spec=policy_spec, today=as_of, signer=signer)
+    result = create_bundle(path, output, policy_spec=policy_spec, today=as_of, signer=signer, register=register)
     click.echo(f"wrote {result.path} ({result.entries} entries, sha256 {result.sha256})")
     click.echo(f"manifest signed by: {result.signer}" if result.signer else "manifest NOT signed (use --sign)")
     click.echo(result.summary)
@@ -1293,14 +1496,22 @@ def sbom_current(ctx: click.Context, path: Path) -> None:
 @click.argument("path", type=click.Path(path_type=Path), default=Path())
 @click.option("--policy", "policy_spec", help="Built-in policy name or policy file (default: the project's).")
 @click.option("--blocking", is_flag=True, help="Block on a failed gate whatever pre-push in [tool.sdl-gate] says.")
+@_approver_options
 @click.pass_context
-def pre_push(ctx: click.Context, path: Path, policy_spec: str | None, blocking: bool) -> None:
+def pre_push(
+    ctx: click.Context,
+    path: Path,
+    policy_spec: str | None,
+    blocking: bool,
+    approvers_file: Path | None,
+    trusted_ref: str | None,
+) -> None:
     """Run the full gate and summarise it in one screen; advisory (exit 0) unless pre-push = "blocking"."""
     from sdl_gate.config import PrePushMode
     from sdl_gate.precommit import gate_report
     from sdl_gate.run import check as run_check
 
-    result = run_check(path, policy_spec=policy_spec)
+    result = run_check(path, policy_spec=policy_spec, register=_register_choice(approvers_file, trusted_ref))
     mode = PrePushMode.BLOCKING if blocking else result.inputs.project.config.pre_push
     _echo_hook(ctx, gate_report(result.assessment, mode))
 

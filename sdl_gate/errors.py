@@ -62,6 +62,10 @@ class RecordError(InputError):
     """A human process record or the waiver register is invalid."""
 
 
+class ApproversError(InputError):
+    """The approver register is invalid, cannot be read from its trusted source, or is named twice."""
+
+
 class ConfigError(InputError):
     """The ``[tool.sdl-gate]`` configuration is invalid."""
 

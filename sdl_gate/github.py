@@ -61,6 +61,8 @@ class ActionInputs:
     bundle: str | None
     offline_db: str | None
     fail_on: FailOn
+    approvers: str | None = None
+    trusted_ref: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> ActionInputs:
@@ -81,6 +83,8 @@ class ActionInputs:
             bundle=env.get("INPUT_BUNDLE", "").strip() or None,
             offline_db=env.get("INPUT_OFFLINE_DB", "").strip() or None,
             fail_on=parsed_fail_on,
+            approvers=env.get("INPUT_APPROVERS", "").strip() or None,
+            trusted_ref=env.get("INPUT_TRUSTED_REF", "").strip() or None,
         )
 
 
@@ -213,12 +217,8 @@ def run_action(env: Mapping[str, str], log: Log) -> int:
     return exit_code
 
 
-def _run(inputs: ActionInputs, runner: Runner, env: Mapping[str, str], log: Log, outputs: dict[str, str]) -> int:
-    project = _inside(runner.workspace, inputs.path, "path")
-    if not project.is_dir():
-        raise InputError("is not a directory", path=inputs.path, location="input path")
-    out = runner.temp / OUTPUT_DIRECTORY
-    out.mkdir(parents=True, exist_ok=True)
+def _child_environment(inputs: ActionInputs, runner: Runner, env: Mapping[str, str]) -> dict[str, str]:
+    """The environment sdl-gate runs in: the inputs become the ``SDL_GATE_*`` settings they override."""
     child_env = dict(env)
     # Children find pip-audit and friends in the same environment as this interpreter.
     child_env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", os.defpath)])
@@ -230,6 +230,25 @@ def _run(inputs: ActionInputs, runner: Runner, env: Mapping[str, str], log: Log,
     if identity is not None:
         child_env["SDL_GATE_SIGNING_IDENTITY"] = identity
         child_env["SDL_GATE_SIGNING_ISSUER"] = env.get("SDL_GATE_SIGNING_ISSUER") or GITHUB_OIDC_ISSUER
+    if inputs.approvers is not None and inputs.trusted_ref is not None:
+        raise InputError("give approvers or trusted-ref, not both", location="input approvers")
+    # An input names the trusted approver register; it replaces one the job's environment named.
+    if inputs.approvers is not None:
+        child_env.pop("SDL_GATE_TRUSTED_REF", None)
+        child_env["SDL_GATE_APPROVERS"] = str(_inside(runner.workspace, inputs.approvers, "approvers"))
+    if inputs.trusted_ref is not None:
+        child_env.pop("SDL_GATE_APPROVERS", None)
+        child_env["SDL_GATE_TRUSTED_REF"] = inputs.trusted_ref
+    return child_env
+
+
+def _run(inputs: ActionInputs, runner: Runner, env: Mapping[str, str], log: Log, outputs: dict[str, str]) -> int:
+    project = _inside(runner.workspace, inputs.path, "path")
+    if not project.is_dir():
+        raise InputError("is not a directory", path=inputs.path, location="input path")
+    out = runner.temp / OUTPUT_DIRECTORY
+    out.mkdir(parents=True, exist_ok=True)
+    child_env = _child_environment(inputs, runner, env)
     session = _Session(runner, child_env, log)
     policy = ["--policy", inputs.policy] if inputs.policy else []
     if inputs.offline_db is not None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
 
+from sdl_gate.checks._approvals import ApprovalState, approval_state
 from sdl_gate.checks._criteria import record_problems
 from sdl_gate.collectors.base import CollectContext
 from sdl_gate.collectors.records import RecordsCollector
@@ -21,18 +25,86 @@ class RegisterReview:
     records_not_counting: tuple[str, ...]
     waivers_expired: tuple[str, ...]
     waivers_expiring: tuple[str, ...]
+    register_edit: str | None = None
+
+
+class RecordState(str, enum.Enum):
+    """Where a record stands, for `records status`."""
+
+    APPROVED = "approved"
+    EXPIRING = "expiring"
+    UNSIGNED = "unsigned"
+    STALE = "stale"
+    NOT_COUNTING = "not counting"
+    UNVERIFIED = "unverified"
+
+
+@dataclass(frozen=True)
+class RecordStatus:
+    """One record's standing and what to do about it."""
+
+    record_id: str
+    file: str
+    state: RecordState
+    detail: str
+
+
+def _collect(inputs: Inputs, today: date) -> dict[str, Any]:
+    now = datetime.combine(today, time(12), tzinfo=timezone.utc)
+    context = CollectContext(
+        project=inputs.project, commit=None, now=now, waivers=inputs.waivers, approvers=inputs.approvers
+    )
+    payload: dict[str, Any] = RecordsCollector().collect(context).payload
+    return payload
+
+
+def _max_age(inputs: Inputs, entry: Mapping[str, Any]) -> int | None:
+    ages = [inputs.policy.requirements[rid].max_age_days for rid in entry["requirements"]]
+    limits = [age for age in ages if age is not None]
+    return min(limits) if limits else None
+
+
+def record_statuses(inputs: Inputs, today: date, warn_days: int) -> tuple[list[RecordStatus], str | None]:
+    """Say for each record whether it counts, and if not why and what to do; also any edit of the register."""
+    payload = _collect(inputs, today)
+    edit = payload["register"]["edit"]
+    statuses: list[RecordStatus] = []
+    for entry in payload["records"]:
+        problems = record_problems(entry, today, _max_age(inputs, entry))
+        state, approved, why = approval_state(entry, None, today, edit)
+        record_id = entry["id"]
+        if not problems and state is ApprovalState.APPROVED:
+            valid_until = entry.get("valid_until")
+            if valid_until is not None and date.fromisoformat(valid_until) <= today + timedelta(days=warn_days):
+                detail = f"{approved}; expires on {valid_until}: review it and approve it again before then"
+                statuses.append(RecordStatus(record_id, entry["file"], RecordState.EXPIRING, detail))
+            else:
+                statuses.append(RecordStatus(record_id, entry["file"], RecordState.APPROVED, approved))
+            continue
+        approvals = entry["approvals"]
+        if not approvals:
+            found = RecordState.UNSIGNED
+        elif state is ApprovalState.CANNOT_TELL:
+            found = RecordState.UNVERIFIED
+        elif all(a["status"] == "stale" for a in approvals):
+            found = RecordState.STALE
+        else:
+            found = RecordState.NOT_COUNTING
+        statuses.append(RecordStatus(record_id, entry["file"], found, "; ".join([*problems, *why])))
+    return statuses, edit
 
 
 def review_registers(inputs: Inputs, today: date, warn_days: int) -> RegisterReview:
     """Validate records and waivers (invalid files raise) and list what does not count or expires soon."""
-    now = datetime.combine(today, time(12), tzinfo=timezone.utc)
-    context = CollectContext(project=inputs.project, commit=None, now=now, waivers=inputs.waivers)
-    entries = RecordsCollector().collect(context).payload["records"]
+    payload = _collect(inputs, today)
+    entries = payload["records"]
+    edit = payload["register"]["edit"]
     not_counting: list[str] = []
     for entry in entries:
-        ages = [inputs.policy.requirements[rid].max_age_days for rid in entry["requirements"]]
-        limits = [age for age in ages if age is not None]
-        problems = record_problems(entry, today, min(limits) if limits else None)
+        problems = record_problems(entry, today, _max_age(inputs, entry))
+        approval, _, why = approval_state(entry, None, today, edit)
+        if approval is not ApprovalState.APPROVED:
+            problems += why
         if problems:
             not_counting.append(f"{entry['file']}: record {entry['id']} does not count: " + "; ".join(problems))
     register = inputs.waivers
@@ -55,4 +127,5 @@ def review_registers(inputs: Inputs, today: date, warn_days: int) -> RegisterRev
         records_not_counting=tuple(not_counting),
         waivers_expired=tuple(expired),
         waivers_expiring=tuple(expiring),
+        register_edit=edit,
     )

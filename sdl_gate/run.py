@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sdl_gate._clock import assessment_date, file_timestamp
 from sdl_gate._git import git_commit
+from sdl_gate.approvals.register import RegisterChoice, TrustedRegister
 from sdl_gate.assess import Assessment, ProductRef, assess
 from sdl_gate.catalogue import load_catalogue
 from sdl_gate.collectors import COLLECTORS
@@ -28,6 +29,12 @@ class Inputs:
     project: Project
     policy: Policy
     waivers: WaiverRegister
+    approvers: TrustedRegister | None = None
+
+    def with_approvers(self, choice: RegisterChoice | None = None) -> Inputs:
+        """Load the trusted approver register the operator named (options, else environment), if any."""
+        chosen = choice if choice is not None else RegisterChoice.from_operator(None, None)
+        return replace(self, approvers=chosen.load(self.project.root))
 
 
 def load_inputs(
@@ -71,7 +78,14 @@ def collect(
     inputs: Inputs, *, commit: str | None, now: datetime, store: EvidenceStore | None
 ) -> tuple[list[StoredEvidence], list[Rejection]]:
     """Run every collector concurrently; store their evidence; return it with any failures."""
-    context = CollectContext(project=inputs.project, commit=commit, now=now, waivers=inputs.waivers, store=store)
+    context = CollectContext(
+        project=inputs.project,
+        commit=commit,
+        now=now,
+        waivers=inputs.waivers,
+        store=store,
+        approvers=inputs.approvers,
+    )
     collectors = list(COLLECTORS.values())
     with ThreadPoolExecutor(max_workers=min(8, len(collectors))) as pool:
         outcomes = list(pool.map(lambda c: _collect_one(c, context), collectors))
@@ -128,6 +142,7 @@ def check(
     unavailable: tuple[Rejection, ...] = (),
     vulndb_dir: Path | None = None,
     osv_url: str | None = None,
+    register: RegisterChoice | None = None,
 ) -> CheckResult:
     """Collect evidence for the project at ``root`` and assess it as of ``today``; the whole gate in one call.
 
@@ -136,9 +151,12 @@ def check(
     makes for this run only (``bundle create`` declares the bundle it is making); it is admitted like the rest,
     never stored, and its kinds are never taken from the store. ``unavailable`` names kinds the calling command
     tried to produce for this run and could not (``check --run-tests`` whose test run recorded nothing): they
-    are not available, and never taken from the store either.
+    are not available, and never taken from the store either. ``register`` names the trusted approver
+    register; by default the environment does (or nothing does).
     """
-    inputs = load_inputs(root, policy_spec, offline=offline, vulndb_dir=vulndb_dir, osv_url=osv_url)
+    inputs = load_inputs(root, policy_spec, offline=offline, vulndb_dir=vulndb_dir, osv_url=osv_url).with_approvers(
+        register
+    )
     now = now or file_timestamp()
     commit = git_commit(root)
     evidence_store = EvidenceStore(root) if store else None

@@ -200,6 +200,12 @@ class SigstoreVerifier:
         self._verify(lambda: self._verifier.verify_artifact(hashed, bundle, self._policy))
         return _signer(bundle)
 
+    def verify_bytes(self, data: bytes, bundle_data: bytes) -> SigstoreSigner:
+        """Verify a bundle over ``data`` held in memory; raise :class:`SignatureInvalid` on any failure."""
+        bundle = load_bundle(bundle_data)
+        self._verify(lambda: self._verifier.verify_artifact(data, bundle, self._policy))
+        return _signer(bundle)
+
     def verify_statement(self, bundle_data: bytes) -> tuple[bytes, SigstoreSigner]:
         """Verify a DSSE bundle; return the in-toto statement bytes it signs and the signer."""
         bundle = load_bundle(bundle_data)

@@ -12,6 +12,7 @@ from typing import Any
 from sdl_gate import __version__
 from sdl_gate._files import pretty_json, read_text_limited, resolve_inside, sha256_bytes
 from sdl_gate._yaml import parse_json_text
+from sdl_gate.approvals.register import RegisterChoice
 from sdl_gate.attest.manifest import ManifestSigner, ManifestVerifier
 from sdl_gate.attest.statement import (
     ASSESSMENT_PREDICATE,
@@ -284,6 +285,7 @@ def create_bundle(
     policy_spec: str | None = None,
     today: date | None = None,
     signer: ManifestSigner | None = None,
+    register: RegisterChoice | None = None,
 ) -> BundleResult:
     """Assess the project at ``root`` and write its release-evidence bundle to ``output``."""
     from sdl_gate._clock import file_timestamp
@@ -304,6 +306,7 @@ def create_bundle(
         signer=signer,
         confirm=configured if check is SignerCheck.VERIFIED else None,
         now=file_timestamp(),
+        register=register,
     )
 
 
@@ -318,13 +321,14 @@ def _create(
     signer: ManifestSigner | None,
     confirm: ManifestVerifier | None,
     now: datetime,
+    register: RegisterChoice | None = None,
 ) -> BundleResult:
     from sdl_gate.catalogue import load_catalogue
     from sdl_gate.policy.loader import resolved_policy_document
     from sdl_gate.render.json import render_json
     from sdl_gate.run import check
 
-    result = check(root, policy_spec=policy_spec, today=today, now=now, declared=(declaration,))
+    result = check(root, policy_spec=policy_spec, today=today, now=now, declared=(declaration,), register=register)
     evidence = result.evidence
     if evidence is None:
         raise ToolError("internal error: the check returned no evidence set")

@@ -11,6 +11,7 @@ import zipfile
 from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -100,7 +101,32 @@ class _EarlierRecord(_Tolerant):
     id: str
     requirements: tuple[str, ...]
     date: date
-    approval: _EarlierApproval | None
+    #: Evidence of sdl-gate versions before signed approvals: the free-text approval it counted then.
+    approval: _EarlierApproval | None = None
+    #: Signed approvals as the records collector verified them; None in evidence from before they existed.
+    approvals: tuple[dict[str, Any], ...] | None = None
+    author: str = ""
+    author_email: str | None = None
+    kind: str = ""
+
+
+def _approved_on(record: _EarlierRecord) -> date | None:
+    """The day of the earliest approval that counts for any requirement the record lists."""
+    if record.approvals is None:
+        return record.approval.date if record.approval is not None else None
+    from sdl_gate.checks._approvals import ApprovalState, approval_state
+
+    entry = record.model_dump(mode="json")
+    days: list[date] = []
+    for approval in record.approvals:
+        try:
+            # Judged as of no particular day: the metric asks when it was approved, not whether it still is.
+            state, _, _ = approval_state({**entry, "approvals": [approval]}, None, date.max)
+            if state is ApprovalState.APPROVED:
+                days.append(date.fromisoformat(str(approval["date"])))
+        except (KeyError, TypeError, ValueError):
+            continue  # an approval this version cannot read never counts
+    return min(days, default=None)
 
 
 class _EarlierRecords(_Tolerant):
@@ -159,7 +185,7 @@ def _records(evidence: Evidence) -> tuple[SeenRecord, ...] | None:
             id=r.id,
             requirements=tuple(sorted(r.requirements)),
             created=r.date,
-            approved=r.approval.date if r.approval is not None else None,
+            approved=_approved_on(r),
         )
         for r in sorted(parsed.records, key=lambda r: r.id)
     )

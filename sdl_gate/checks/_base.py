@@ -88,6 +88,7 @@ class Criterion:
     evaluate: Callable[[CheckInput], Finding]
     when_empty: Outcome = Outcome.NOT_AVAILABLE
     empty_means: str = ""
+    record_kinds: tuple[str, ...] = ()  # the record kinds a record criterion accepts (for `records new`)
 
     def __post_init__(self) -> None:
         if self.when_empty not in EMPTY_OUTCOMES:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
+from sdl_gate.checks._approvals import ApprovalState, approval_state
 from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
 from sdl_gate.evidence import Evidence, EvidenceKind
 from sdl_gate.policy.waivers import WaiverState
@@ -22,16 +23,11 @@ def _single(check_input: CheckInput, kind: EvidenceKind, criterion: str) -> Evid
 
 
 def record_problems(entry: Mapping[str, Any], today: date, max_age_days: int | None) -> list[str]:
-    """Return why a record does not count today (an empty list means it counts)."""
+    """Return why a record does not count today, its approvals aside (see ``approval_state``)."""
     problems: list[str] = []
     record_date = date.fromisoformat(entry["date"])
     if record_date > today:
         problems.append(f"it is dated {record_date.isoformat()}, in the future")
-    approval = entry.get("approval")
-    if approval is None:
-        problems.append("it is not approved")
-    elif date.fromisoformat(approval["date"]) > today:
-        problems.append(f"its approval is dated {approval['date']}, in the future")
     valid_until = entry.get("valid_until")
     if valid_until is not None and date.fromisoformat(valid_until) < today:
         problems.append(f"it expired on {valid_until}")
@@ -47,7 +43,7 @@ def record_problems(entry: Mapping[str, Any], today: date, max_age_days: int | N
 
 
 def record(*kinds: str, purpose: str) -> Criterion:
-    """A criterion met by an approved, current record of one of ``kinds`` that lists the requirement."""
+    """A current record of one of ``kinds`` listing the requirement, signed by an entitled approver, not its author."""
     name = "record"
     accepted = ", ".join(kinds)
 
@@ -56,38 +52,42 @@ def record(*kinds: str, purpose: str) -> Criterion:
         if isinstance(evidence, Finding):
             return evidence
         requirement = check_input.requirement
+        register_edit = (evidence.payload.get("register") or {}).get("edit")
         listing = [e for e in evidence.payload["records"] if requirement in e["requirements"]]
         reasons: list[str] = []
+        cannot_tell = False
         for entry in listing:
             if entry["kind"] not in kinds:
                 reasons.append(f"record {entry['id']} is a {entry['kind']}, but {requirement} needs {accepted}")
                 continue
             problems = record_problems(entry, check_input.today, check_input.policy.max_age_days)
-            if not problems:
-                approval = entry["approval"]
+            state, approved, why = approval_state(entry, requirement, check_input.today, register_edit)
+            if not problems and state is ApprovalState.APPROVED:
                 return check_input.finding(
                     name,
                     Outcome.PASS,
-                    f"record {entry['id']} ({entry['kind']}, {entry['date']}) approved by {approval['approver']} "
-                    f"on {approval['date']}; linked files unchanged",
+                    f"record {entry['id']} ({entry['kind']}, {entry['date']}) {approved}; linked files unchanged",
                     (evidence.id,),
                     entry["file"],
                     examined=len(listing),
                 )
-            reasons.append(f"record {entry['id']} does not count: " + "; ".join(problems))
+            cannot_tell = cannot_tell or (not problems and state is ApprovalState.CANNOT_TELL)
+            reasons.append(f"record {entry['id']} does not count: " + "; ".join([*problems, *why]))
         if not listing:
-            message = f"no record lists {requirement}; add an approved {accepted} record for {purpose}"
+            message = f"no record lists {requirement}; add a signed {accepted} record for {purpose}"
         else:
             message = " | ".join(reasons)
-        return check_input.finding(name, Outcome.FAIL, message, (evidence.id,))
+        outcome = Outcome.NOT_AVAILABLE if cannot_tell else Outcome.FAIL
+        return check_input.finding(name, outcome, message, (evidence.id,))
 
     return Criterion(
         name,
-        f"an approved, current {accepted} record: {purpose}",
+        f"a current {accepted} record signed by an entitled approver other than its author: {purpose}",
         (EvidenceKind.RECORDS,),
         evaluate,
         when_empty=Outcome.FAIL,
         empty_means=f"no approved {accepted} record lists the requirement",
+        record_kinds=kinds,
     )
 
 
@@ -116,6 +116,7 @@ def any_of(*criteria: Criterion) -> Criterion:
         when_empty=when_empty,
         # Declared only when every alternative is, so an undeclared alternative keeps judging emptiness itself.
         empty_means=" and ".join(c.empty_means for c in criteria) if all(c.empty_means for c in criteria) else "",
+        record_kinds=tuple(dict.fromkeys(k for c in criteria for k in c.record_kinds)),
     )
 
 

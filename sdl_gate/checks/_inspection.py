@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sdl_gate.checks._approvals import ApprovalState, approval_state
 from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
 from sdl_gate.checks._criteria import _single, record_problems
-from sdl_gate.collectors.records import RecordKind
 from sdl_gate.evidence import EvidenceKind
+from sdl_gate.record_kinds import RecordKind
 from sdl_gate.threatmodel.requirements import Verification
 
 _SHOWN = 8
@@ -18,18 +19,22 @@ def _some(items: list[str]) -> str:
 
 
 def _inspection_of(
-    requirement_id: str, entries: list[dict[str, Any]], check_input: CheckInput
-) -> tuple[str | None, list[str]]:
-    """Return the id of an approved, current inspection record verifying the requirement, and why others do not."""
+    requirement_id: str, entries: list[dict[str, Any]], check_input: CheckInput, register_edit: str | None
+) -> tuple[str | None, list[str], bool]:
+    """Return the id of an approved, current inspection record verifying the requirement, why others do not,
+    and whether one would count but its approval cannot be verified (no trusted register)."""
     reasons: list[str] = []
+    cannot_tell = False
     for entry in entries:
         if entry["kind"] != RecordKind.INSPECTION.value or requirement_id not in entry.get("verifies", []):
             continue
         problems = record_problems(entry, check_input.today, check_input.policy.max_age_days)
-        if not problems:
-            return str(entry["id"]), reasons
-        reasons.append(f"record {entry['id']} does not count: " + "; ".join(problems))
-    return None, reasons
+        state, _, why = approval_state(entry, check_input.requirement, check_input.today, register_edit)
+        if not problems and state is ApprovalState.APPROVED:
+            return str(entry["id"]), reasons, False
+        cannot_tell = cannot_tell or (not problems and state is ApprovalState.CANNOT_TELL)
+        reasons.append(f"record {entry['id']} does not count: " + "; ".join([*problems, *why]))
+    return None, reasons, cannot_tell
 
 
 def inspected_requirements() -> Criterion:
@@ -62,15 +67,17 @@ def inspected_requirements() -> Criterion:
             return records
         ids = (requirements.id, records.id)
         entries: list[dict[str, Any]] = records.payload["records"]
+        register_edit = (records.payload.get("register") or {}).get("edit")
         verified: list[str] = []
         missing: list[str] = []
+        undecided: list[str] = []
         details: list[str] = []
         for requirement_id in inspected:
-            record_id, reasons = _inspection_of(requirement_id, entries, check_input)
+            record_id, reasons, cannot_tell = _inspection_of(requirement_id, entries, check_input, register_edit)
             if record_id is not None:
                 verified.append(f"{requirement_id} by {record_id}")
                 continue
-            missing.append(requirement_id)
+            (undecided if cannot_tell else missing).append(requirement_id)
             details += [f"{requirement_id}: {reason}" for reason in reasons]
         if missing:
             message = (
@@ -79,6 +86,10 @@ def inspected_requirements() -> Criterion:
                 + ("; " + " | ".join(details[:_SHOWN]) if details else "")
             )
             return check_input.finding(name, Outcome.FAIL, message, ids, path)
+        if undecided:
+            # Records that would verify them exist, but their approvals cannot be verified without a register.
+            message = f"the inspection records of {_some(undecided)} cannot be judged: " + " | ".join(details[:_SHOWN])
+            return check_input.finding(name, Outcome.NOT_AVAILABLE, message, ids, path)
         return check_input.finding(
             name,
             Outcome.PASS,
@@ -94,4 +105,5 @@ def inspected_requirements() -> Criterion:
         evaluate,
         when_empty=Outcome.NOT_APPLICABLE,
         empty_means="no security requirement is verified by inspection",
+        record_kinds=(RecordKind.INSPECTION.value,),
     )

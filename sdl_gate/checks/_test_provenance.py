@@ -3,7 +3,8 @@
 A JUnit file imported with ``test-results import`` is a claim about a run sdl-gate did not see. The
 requirement's ``imported_test_results`` parameter decides whether such claims satisfy SVV-1, SVV-2 and
 SUM-1; by default (``with_approved_record``) they count only when an approved, current ``test_report``
-record links the imported file's sha256, judged like every other record (``record_problems``).
+record links the imported file's sha256, judged like every other record (``record_problems`` and its
+signed approvals, ``approval_state``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from sdl_gate.checks._approvals import ApprovalState, approval_state
 from sdl_gate.checks._base import CheckInput, Finding, Outcome
 from sdl_gate.checks._criteria import record_problems
 from sdl_gate.collectors.test_results import Provenance, TestOutcome, TestResult, payload_results
@@ -77,6 +79,11 @@ def _approving_record(check_input: CheckInput, sha256: str) -> tuple[str | None,
         if not links:
             continue
         problems = record_problems(entry, check_input.today, check_input.policy.max_age_days)
+        # A record counts only with a signed approval by an entitled approver who is not its author.
+        register_edit = (records.payload.get("register") or {}).get("edit")
+        state, _approved, why = approval_state(entry, None, check_input.today, register_edit)
+        if state is not ApprovalState.APPROVED:
+            problems += why or [f"it is {state.value.replace('_', ' ')}"]
         if not problems:
             return entry["id"], "", records.id
         reasons.append(f"test_report {entry['id']} does not count: " + "; ".join(problems))

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from typing import Any
 
+from sdl_gate.checks._approvals import ApprovalState, approval_state
 from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
 from sdl_gate.checks._criteria import _single, record_problems
 from sdl_gate.checks._test_provenance import AdmittedResults, admitted_results
@@ -464,6 +465,7 @@ def reviewed_file(kind: EvidenceKind, what: str) -> Criterion:
         path, digest = subject.payload["path"], subject.payload["sha256"]
         reasons: list[str] = []
         reviews = 0
+        cannot_tell = False
         for entry in records.payload["records"]:
             if check_input.requirement not in entry["requirements"] or entry["kind"] != "review":
                 continue
@@ -472,10 +474,16 @@ def reviewed_file(kind: EvidenceKind, what: str) -> Criterion:
             if not links:
                 reasons.append(f"review {entry['id']} does not link {path}")
                 continue
-            if all(link["expected_sha256"] != digest for link in links):
+            # A link without a pinned digest is pinned by the record's approvals, which must hold for the file now.
+            if all((link["expected_sha256"] or link["actual_sha256"]) != digest for link in links):
                 reasons.append(f"review {entry['id']} approved another version of {path}")
                 continue
             problems = record_problems(entry, check_input.today, check_input.policy.max_age_days)
+            register_edit = (records.payload.get("register") or {}).get("edit")
+            state, _, why = approval_state(entry, check_input.requirement, check_input.today, register_edit)
+            cannot_tell = cannot_tell or (not problems and state is ApprovalState.CANNOT_TELL)
+            if state is not ApprovalState.APPROVED:
+                problems += why
             if problems:
                 reasons.append(f"review {entry['id']} does not count: " + "; ".join(problems))
                 continue
@@ -490,7 +498,7 @@ def reviewed_file(kind: EvidenceKind, what: str) -> Criterion:
         message = " | ".join(reasons) or (
             f"no review record lists {check_input.requirement} and links {path} (sha256 {digest[:12]}...)"
         )
-        return check_input.finding(name, Outcome.FAIL, message, ids, path)
+        return check_input.finding(name, Outcome.NOT_AVAILABLE if cannot_tell else Outcome.FAIL, message, ids, path)
 
     return _criterion(
         name,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sdl_gate.checks._base import Check
 from sdl_gate.checks._criteria import record
+from sdl_gate.checks._independence import testers_independent
 from sdl_gate.checks._inspection import inspected_requirements
 from sdl_gate.checks._threats import mitigations_tested, requirements_tested
 from sdl_gate.checks._vulns import known_vulnerabilities
@@ -21,6 +22,9 @@ CHECKS: dict[str, Check] = {
     "SVV-4": Check("SVV-4", (record("pen_test", purpose="the penetration test of this product"),)),
     "SVV-5": Check(
         "SVV-5",
-        (record("process_document", "test_report", purpose="who tested and how independent they were"),),
+        (
+            record("process_document", "test_report", purpose="who tested and how independent they were"),
+            testers_independent(),
+        ),
     ),
 }

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from sdl_gate import __version__
 from sdl_gate._files import sha256_file
+from sdl_gate.approvals.register import TrustedRegister
 from sdl_gate.config import Project
 from sdl_gate.evidence import Evidence, EvidenceKind, EvidenceStore, FileDigest, raw_reference
 from sdl_gate.policy.waivers import WaiverRegister
@@ -18,13 +19,17 @@ SDL_GATE_TOOL = ("sdl-gate", __version__)
 
 @dataclass(frozen=True)
 class CollectContext:
-    """Everything a collector may read: the project, its commit, the waiver register and the clock."""
+    """Everything a collector may read: the project, its commit, the waiver register and the clock.
+
+    ``approvers`` is the approver register the operator named (never the checkout's copy), or None.
+    """
 
     project: Project
     commit: str | None
     now: datetime
     waivers: WaiverRegister
     store: EvidenceStore | None = None
+    approvers: TrustedRegister | None = None
 
     def put_raw(self, data: bytes, suffix: str) -> str:
         """Keep an original tool output beside the evidence; return the reference for ``Evidence.raw``."""

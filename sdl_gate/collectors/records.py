@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -12,29 +13,28 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from sdl_gate._files import resolve_inside, sha256_file
 from sdl_gate._ids import RequirementId
 from sdl_gate._yaml import load_yaml, validate
+from sdl_gate.approvals.register import REGISTER_PATH, TrustedRegister, checkout_edit
+from sdl_gate.approvals.sidecar import load_approvals, sidecar_path
+from sdl_gate.approvals.verify import observe_approvals
 from sdl_gate.collectors.base import SDL_GATE_TOOL, CollectContext
+from sdl_gate.collectors.code_authors import code_authors
 from sdl_gate.errors import InputError, RecordError
 from sdl_gate.evidence import Evidence, EvidenceKind, FileDigest, Subject, ToolInfo
+from sdl_gate.record_kinds import RecordKind
 from sdl_gate.threatmodel.model import ElementId
+
+__all__ = ["Approval", "Link", "LinkStatus", "Record", "RecordKind", "RecordsCollector", "load_record", "record_files"]
 
 RECORDS_SUBDIR = "records"
 MAX_RECORDS = 2000
+_EMAIL_IN_NAME = re.compile(r"<\s*([^\s<>@]+@[^\s<>@]+)\s*>")
+_BARE_EMAIL = re.compile(r"^\s*([^\s<>@]+@[^\s<>@]+)\s*$")
 
 
-class RecordKind(str, enum.Enum):
-    """The kinds of human evidence a record can be."""
-
-    PROCESS_DOCUMENT = "process_document"
-    REVIEW = "review"
-    TRAINING = "training"
-    PEN_TEST = "pen_test"
-    PERIODIC_REVIEW = "periodic_review"
-    SUPPLIER_ATTESTATION = "supplier_attestation"
-    TEST_REPORT = "test_report"
-    RELEASE_NOTES = "release_notes"
-    KEY_CUSTODY = "key_custody"
-    TRIAGE = "triage"
-    INSPECTION = "inspection"
+def email_of(person: str) -> str | None:
+    """Return the e-mail address in ``Name <email>`` (or a bare address), lower-cased; None when there is none."""
+    found = _EMAIL_IN_NAME.search(person) or _BARE_EMAIL.match(person)
+    return found.group(1).lower() if found else None
 
 
 class LinkStatus(str, enum.Enum):
@@ -43,6 +43,7 @@ class LinkStatus(str, enum.Enum):
     UNCHANGED = "unchanged"
     CHANGED = "changed"
     MISSING = "missing"
+    PRESENT = "present"  # the record pins no digest; its approvals pin what each approver saw
     URL = "url"
 
 
@@ -51,7 +52,7 @@ class _Strict(BaseModel):
 
 
 class Approval(_Strict):
-    """Who signed the record off, and when."""
+    """A free-text sign-off from before approvals were signatures: kept readable, it never counts."""
 
     approver: str = Field(min_length=1)
     date: dt.date
@@ -68,8 +69,8 @@ class Link(_Strict):
     def _one_target(self) -> Link:
         if (self.path is None) == (self.url is None):
             raise ValueError("a link has exactly one of path or url")
-        if self.path is not None and self.sha256 is None:
-            raise ValueError("a path link needs the sha256 of the file as approved")
+        if self.url is not None and self.sha256 is not None:
+            raise ValueError("only a path link carries a sha256")
         return self
 
 
@@ -84,10 +85,24 @@ class Record(_Strict):
     title: str = Field(min_length=1)
     requirements: list[RequirementId] = Field(min_length=1)
     date: dt.date
-    author: str = Field(min_length=1)
-    approval: Approval | None = None
+    author: str = Field(min_length=1, description="Who wrote the record: 'Name <email>'.")
+    approval: Approval | None = Field(
+        default=None,
+        description="Legacy free-text approval; it does not count. Approve with `sdl-gate records approve ID`.",
+    )
     links: list[Link] = Field(default_factory=list)
     valid_until: dt.date | None = None
+    testers: list[str] = Field(
+        default_factory=list,
+        description="test_report and pen_test: the e-mail addresses of the people who tested (SVV-5).",
+    )
+    code_under_test: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_][A-Za-z0-9._/@{}^~-]*$",
+        max_length=200,
+        description="test_report and pen_test: the git revision range whose authors the testers must be "
+        "independent of (default: the whole history of HEAD).",
+    )
     notes: str | None = None
     verifies: list[ElementId] = Field(
         default_factory=list,
@@ -102,6 +117,11 @@ class Record(_Strict):
             raise ValueError("approval.date is before the record's date")
         if self.valid_until is not None and self.valid_until < self.date:
             raise ValueError("valid_until is before the record's date")
+        for tester in self.testers:
+            if email_of(tester) is None:
+                raise ValueError(f"tester {tester!r} names no e-mail address ('Name <email>' or 'email')")
+        if (self.testers or self.code_under_test) and self.kind not in (RecordKind.TEST_REPORT, RecordKind.PEN_TEST):
+            raise ValueError("testers and code_under_test belong to test_report and pen_test records")
         return self
 
     @field_validator("verifies")
@@ -113,6 +133,11 @@ class Record(_Strict):
         if kind is not None and kind is not RecordKind.INSPECTION and value:
             raise ValueError(f"verifies is for inspection records; this record is a {kind.value}")
         return value
+
+    def signed_content(self) -> dict[str, Any]:
+        """The record's data as its approvals sign it: validated, fields left at their defaults omitted."""
+        data: dict[str, Any] = self.model_dump(mode="json", exclude_defaults=True)
+        return data
 
 
 def load_record(path: Path, *, root: Path | None = None) -> tuple[Record, dict[tuple[str | int, ...], int]]:
@@ -135,16 +160,82 @@ def record_files(security_dir: Path) -> list[Path]:
     return files
 
 
+def _people(addresses: list[str], register: TrustedRegister | None) -> list[dict[str, Any]]:
+    """Each address with what the register knows about its owner (department, organisation), if anything."""
+    people = []
+    for address in sorted(set(addresses)):
+        person = register.register.person_by_email(address) if register is not None else None
+        people.append({"email": address, "person": person.summary() if person is not None else None})
+    return people
+
+
+def _observe_links(
+    context: CollectContext,
+    path: Path,
+    record: Record,
+    lines: dict[tuple[str | int, ...], int],
+    files: list[FileDigest],
+) -> tuple[list[dict[str, Any]], list[tuple[str, str | None]]]:
+    """What each link of a record points at now; the digests of linked files are added to ``files``."""
+    links: list[dict[str, Any]] = []
+    links_now: list[tuple[str, str | None]] = []
+    for index, link in enumerate(record.links):
+        if link.url is not None:
+            links.append({"url": link.url, "status": LinkStatus.URL.value})
+            continue
+        if link.path is None:  # the model guarantees a path or a url
+            continue
+        target = resolve_inside(
+            context.root,
+            link.path,
+            source=path,
+            line=lines.get(("links", index, "path")),
+            location=f"links[{index}].path",
+        )
+        actual = sha256_file(target) if target.is_file() else None
+        if actual is None:
+            status = LinkStatus.MISSING
+        elif link.sha256 is None:
+            status = LinkStatus.PRESENT
+        else:
+            status = LinkStatus.UNCHANGED if actual == link.sha256 else LinkStatus.CHANGED
+        if actual is not None:
+            files.append(FileDigest(path=context.relative(target), sha256=actual))
+        links_now.append((link.path, actual))
+        links.append(
+            {
+                "path": link.path,
+                "expected_sha256": link.sha256,
+                "actual_sha256": actual,
+                "status": status.value,
+            }
+        )
+    return links, links_now
+
+
+def _register_facts(context: CollectContext, files: list[FileDigest]) -> dict[str, Any]:
+    """Which trusted register verified the approvals, and whether the change edits the checkout's copy."""
+    trusted = context.approvers
+    if trusted is None:
+        return {"source": None, "sha256": None, "people": 0, "edit": None}
+    copy = context.root / REGISTER_PATH
+    if copy.is_file():  # what "edited in this change" was judged on
+        files.append(context.digest(copy))
+    return {**trusted.describe(), "edit": checkout_edit(context.root, trusted)}
+
+
 class RecordsCollector:
-    """Reads every record, checks each linked file against the digest it was approved with."""
+    """Reads every record, checks each linked file and verifies each approval against the trusted register."""
 
     kind = EvidenceKind.RECORDS
 
     def collect(self, context: CollectContext) -> Evidence:
-        """Load all records and observe their links."""
+        """Load all records, observe their links and verify their approvals."""
         files: list[FileDigest] = []
         entries: list[dict[str, Any]] = []
         seen: dict[str, str] = {}
+        trusted = context.approvers
+        authors_by_range: dict[str, dict[str, Any]] = {}
         for path in record_files(context.project.security_dir):
             if path.is_dir():
                 raise RecordError("is a directory, expected a record file", path=path)
@@ -158,57 +249,44 @@ class RecordsCollector:
                 )
             seen[record.id] = relative
             files.append(context.digest(path))
-            links: list[dict[str, Any]] = []
-            for index, link in enumerate(record.links):
-                if link.url is not None:
-                    links.append({"url": link.url, "status": LinkStatus.URL.value})
-                    continue
-                if link.path is None or link.sha256 is None:  # the model guarantees both for path links
-                    continue
-                target = resolve_inside(
-                    context.root,
-                    link.path,
-                    source=path,
-                    line=lines.get(("links", index, "path")),
-                    location=f"links[{index}].path",
-                )
-                actual = sha256_file(target) if target.is_file() else None
-                if actual is None:
-                    status = LinkStatus.MISSING
-                else:
-                    status = LinkStatus.UNCHANGED if actual == link.sha256 else LinkStatus.CHANGED
-                    files.append(FileDigest(path=context.relative(target), sha256=actual))
-                links.append(
-                    {
-                        "path": link.path,
-                        "expected_sha256": link.sha256,
-                        "actual_sha256": actual,
-                        "status": status.value,
-                    }
-                )
-            entries.append(
-                {
-                    "id": record.id,
-                    "file": relative,
-                    "kind": record.kind.value,
-                    "title": record.title,
-                    "requirements": sorted(set(record.requirements)),
-                    "date": record.date.isoformat(),
-                    "author": record.author,
-                    "approval": (
-                        {"approver": record.approval.approver, "date": record.approval.date.isoformat()}
-                        if record.approval
-                        else None
-                    ),
-                    "valid_until": record.valid_until.isoformat() if record.valid_until else None,
-                    "links": links,
-                    "verifies": sorted(set(record.verifies)),
+            links, links_now = _observe_links(context, path, record, lines, files)
+            approvals = load_approvals(path, record.id, root=context.root)
+            if approvals is not None:
+                files.append(context.digest(sidecar_path(path)))
+            entry: dict[str, Any] = {
+                "id": record.id,
+                "file": relative,
+                "kind": record.kind.value,
+                "title": record.title,
+                "requirements": sorted(set(record.requirements)),
+                "date": record.date.isoformat(),
+                "author": record.author,
+                "author_email": email_of(record.author),
+                "approvals": observe_approvals(approvals, record.signed_content(), links_now, trusted),
+                "legacy_approval": record.approval is not None,
+                "valid_until": record.valid_until.isoformat() if record.valid_until else None,
+                "links": links,
+                "verifies": sorted(set(record.verifies)),
+            }
+            if record.testers:
+                testers = [email_of(t) or "" for t in record.testers]
+                revision = record.code_under_test or "HEAD"
+                if revision not in authors_by_range:
+                    authors_by_range[revision] = code_authors(context.root, revision)
+                observed = authors_by_range[revision]
+                entry["testers"] = _people(testers, trusted)
+                entry["code_authors"] = {
+                    "range": revision,
+                    "status": observed["status"],
+                    "detail": observed["detail"],
+                    "authors": _people(observed["authors"], trusted),
                 }
-            )
+            entries.append(entry)
+        register = _register_facts(context, files)
         unique_files = sorted({(f.path, f.sha256) for f in files})
         return Evidence(
             kind=self.kind,
             tool=ToolInfo(name=SDL_GATE_TOOL[0], version=SDL_GATE_TOOL[1]),
             subject=Subject(commit=context.commit, files=tuple(FileDigest(path=p, sha256=d) for p, d in unique_files)),
-            payload={"records": sorted(entries, key=lambda e: str(e["id"]))},
+            payload={"records": sorted(entries, key=lambda e: str(e["id"])), "register": register},
         )

@@ -7,7 +7,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 SCHEMA_DIR = Path(__file__).parent
-SCHEMA_NAMES = ("assessment", "config", "policy", "record", "requirements", "threat-model", "waivers")
+SCHEMA_NAMES = (
+    "approvals",
+    "approvers",
+    "assessment",
+    "config",
+    "policy",
+    "record",
+    "requirements",
+    "threat-model",
+    "waivers",
+)
 
 
 def schema_path(name: str) -> Path:
@@ -27,6 +37,8 @@ def generate_schema(name: str) -> dict[str, Any]:
     """Generate schema ``name`` from its model (what the shipped file must equal)."""
     from pydantic import BaseModel
 
+    from sdl_gate.approvals.register import ApproverRegister
+    from sdl_gate.approvals.sidecar import ApprovalsFile
     from sdl_gate.assess import Assessment
     from sdl_gate.collectors.records import Record
     from sdl_gate.config import ToolConfig
@@ -36,6 +48,8 @@ def generate_schema(name: str) -> dict[str, Any]:
     from sdl_gate.threatmodel.requirements import RequirementsFile
 
     models: dict[str, type[BaseModel]] = {
+        "approvals": ApprovalsFile,
+        "approvers": ApproverRegister,
         "assessment": Assessment,
         "config": ToolConfig,
         "policy": PolicyFile,

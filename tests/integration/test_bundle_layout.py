@@ -46,7 +46,7 @@ class Signed:
 @pytest.fixture(scope="module")
 def signed(tmp_path_factory: pytest.TempPathFactory) -> Signed:
     base = tmp_path_factory.mktemp("layout")
-    project = ProjectFactory(base / "proj")
+    project = ProjectFactory.signed_by(base / "proj", base / "approvers")
     project.root.mkdir()
     pair = keygen(base / "release", KeyAlgorithm.ED25519, UNLOCK.encode())
     shutil.copyfile(pair.public, project.root / "release.pub.pem")
@@ -71,7 +71,12 @@ def signed(tmp_path_factory: pytest.TempPathFactory) -> Signed:
             "--as-of",
             "2026-03-01",
         ],
-        env={**os.environ, "SDL_GATE_KEY_PASSPHRASE": UNLOCK, "SOURCE_DATE_EPOCH": "1772323200"},
+        env={
+            **os.environ,
+            "SDL_GATE_KEY_PASSPHRASE": UNLOCK,
+            "SOURCE_DATE_EPOCH": "1772323200",
+            "SDL_GATE_APPROVERS": str(project.approvers),
+        },
         capture_output=True,
         text=True,
         timeout=300,

@@ -66,6 +66,8 @@ def _yaml_files(folder: Path) -> list[Path]:
     [
         ("policy", _yaml_files(REPO_ROOT / "policies")),
         ("waivers", [REPO_ROOT / "examples/demo-project/security/waivers.yaml"]),
+        ("approvers", [REPO_ROOT / "examples/demo-project/security/approvers.yaml"]),
+        ("approvers", [REPO_ROOT / "sdl_gate/templates/security/approvers.yaml"]),
         ("record", _yaml_files(REPO_ROOT / "examples/demo-project/security/records")),
         ("record", _yaml_files(REPO_ROOT / "sdl_gate/templates/security/records")),
         ("policy", [REPO_ROOT / "sdl_gate/templates/security/policy.yaml"]),

@@ -167,10 +167,15 @@ def demo(tmp_path: Path) -> Path:
     return target
 
 
+def demo_register(demo: Path) -> tuple[str, Path]:
+    """The option naming the demo's approver register as trusted, as its README's first run does."""
+    return "--approvers", demo / "security" / "approvers.yaml"
+
+
 @pytest.mark.slow
 def test_demo_check_json_validates_and_is_byte_identical(run_cli: RunCli, demo: Path) -> None:
-    first = run_cli("check", demo, "--format", "json")
-    second = run_cli("check", demo, "--format", "json")
+    first = run_cli("check", demo, "--format", "json", *demo_register(demo))
+    second = run_cli("check", demo, "--format", "json", *demo_register(demo))
     assert first.code == 1, first.stderr
     assert first.stdout == second.stdout
     document = json.loads(first.stdout)
@@ -193,11 +198,27 @@ def test_demo_check_json_validates_and_is_byte_identical(run_cli: RunCli, demo: 
     assert "expired" in by_id["SM-4"]["rationale"]
     assert by_id["SUM-2"]["verdict"] == "not_satisfied"
     assert "not approved" in by_id["SUM-2"]["rationale"]
+    # Every other record is signed by an approver the demo's register entitles, who is not its author.
+    assert "approved by Max Mustermann <max.mustermann@example.com>" in by_id["SD-3"]["rationale"]
+    assert "approved by Erika Lind <erika.lind@example.com>" in by_id["SM-1"]["rationale"]
+
+
+def test_demo_without_a_register_cannot_tell_whether_records_are_approved(run_cli: RunCli, demo: Path) -> None:
+    result = run_cli("check", demo, "--format", "json")
+    assert result.code == 1, result.stderr
+    by_id = {r["id"]: r for r in json.loads(result.stdout)["requirements"]}
+    for human in ("SM-1", "SD-3", "SD-4", "DM-6", "SG-7"):
+        assert by_id[human]["verdict"] == "not_assessed", by_id[human]["rationale"]
+        assert "no trusted approver register" in by_id[human]["rationale"]
+        assert "--approvers FILE" in by_id[human]["rationale"]
+    # What does not count whatever the register says still fails.
+    assert by_id["SM-4"]["verdict"] == "not_satisfied"
+    assert by_id["SUM-2"]["verdict"] == "not_satisfied"
 
 
 @pytest.mark.slow
 def test_demo_console_report(run_cli: RunCli, demo: Path) -> None:
-    result = run_cli("check", demo)
+    result = run_cli("check", demo, *demo_register(demo))
     assert result.code == 1
     out = result.stdout
     assert "product  modbus-mqtt-gateway 1.4.0" in out
@@ -346,6 +367,7 @@ def test_init_scaffolds_without_overwriting(run_cli: RunCli, tmp_path: Path) -> 
     assert (target / "security" / "threat-model.yaml").is_file()
     # One record template per record kind.
     assert {p.stem for p in (target / "security" / "records").glob("*.yaml")} == {k.value for k in RecordKind}
+    assert (target / "security" / "approvers.yaml").is_file()
     assert "[tool.sdl-gate]" in (target / "pyproject.toml").read_text()
     assert ".sdl-gate/" in (target / ".gitignore").read_text()
     custom = target / "security" / "waivers.yaml"
@@ -356,7 +378,7 @@ def test_init_scaffolds_without_overwriting(run_cli: RunCli, tmp_path: Path) -> 
     assert custom.read_text() == "version: 1\nwaivers: []\n# mine\n"
     assert (target / "pyproject.toml").read_text().count("[tool.sdl-gate]") == 1
     # The scaffolded templates are valid input: the gate assesses (and fails), it does not reject them.
-    checked = run_cli("check", target, "--format", "json")
+    checked = run_cli("check", target, "--format", "json", "--approvers", target / "security" / "approvers.yaml")
     assert checked.code == 1, checked.stderr
     records = {r["id"]: r for r in json.loads(checked.stdout)["requirements"]}
     assert "not approved" in records["SM-4"]["rationale"]

@@ -232,7 +232,13 @@ def workspace(tmp_path: Path) -> Path:
 def test_action_run_writes_outputs_summary_sarif_and_bundle(workspace: Path, tmp_path: Path) -> None:
     temp = tmp_path / "runner-temp"
     temp.mkdir()
-    run = simulate(workspace, temp, {"path": "demo", "bundle": "out/demo-evidence.zip", "fail-on": "gate"})
+    given = {
+        "path": "demo",
+        "bundle": "out/demo-evidence.zip",
+        "fail-on": "gate",
+        "approvers": "demo/security/approvers.yaml",
+    }
+    run = simulate(workspace, temp, given)
     outputs = run.outputs["gate"]
     assert run.exit_codes["gate"] == 0, run.logs["gate"]
     assert outputs["decision"] == "fail"  # the demo project fails the gate on purpose
@@ -240,6 +246,9 @@ def test_action_run_writes_outputs_summary_sarif_and_bundle(workspace: Path, tmp
     scores = [p["score"] for p in assessment["practices"]]
     assert outputs["score"] == f"{sum(scores) / len(scores):.2f}"
     assert json.loads(outputs["maturity"]) == {p["id"]: p["maturity"] for p in assessment["practices"]}
+    # The approvers input names the trusted register: the demo's signed records count.
+    verdicts = {r["id"]: r["verdict"] for r in assessment["requirements"]}
+    assert verdicts["SD-3"] == "satisfied"
     sarif = json.loads(Path(outputs["sarif"]).read_text())
     assert sarif["version"] == "2.1.0" and sarif["runs"][0]["results"]
     assert Path(outputs["bundle"]) == workspace / "out" / "demo-evidence.zip"
@@ -261,6 +270,7 @@ def test_action_run_writes_outputs_summary_sarif_and_bundle(workspace: Path, tmp
         ({"path": "demo", "policy": "$(touch pwned)"}, "$(touch pwned)"),
         ({"path": "demo", "fail-on": "`touch pwned`"}, "`touch pwned`"),
         ({"path": "demo", "bundle": "../$(id)/b.zip"}, "$(id)"),
+        ({"path": "demo", "trusted-ref": "$(touch pwned)"}, "$(touch pwned)"),
     ],
 )
 def test_inputs_arrive_as_data_never_as_code(

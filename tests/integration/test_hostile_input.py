@@ -8,6 +8,7 @@ sdl-gate writes, it reads back unchanged. The regression tests at the end are in
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import struct
@@ -21,6 +22,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sdl_gate.approvals.register import load_register_file
+from sdl_gate.approvals.sidecar import load_approvals
 from sdl_gate.attest.manifest import ManifestVerifier
 from sdl_gate.bundle.verify import verify_bundle
 from sdl_gate.collectors.records import load_record
@@ -61,7 +64,9 @@ VOCABULARY = [
     "dataflows", "detail", "cells", "diagrams", "shape", "data", "affected", "ranges", "events", "introduced",
     "fixed", "last_affected", "limit", "type", "ECOSYSTEM", "PyPI", "modified", "published", "withdrawn",
     "aliases", "dependencies", "vulns", "fix_versions", "skip_reason", "bomFormat", "CycloneDX", "specVersion",
-    "1.6", "metadata", "purl", "schema_version", "decision", "verdict",
+    "1.6", "metadata", "purl", "schema_version", "decision", "verdict", "people", "roles", "approves", "kinds",
+    "email", "ssh_keys", "sigstore", "identity", "issuer", "department", "organisation", "approvals", "record",
+    "linked_files", "ssh_signature", "sigstore_bundle", "testers", "code_under_test",
 ]  # fmt: skip
 scalars = (
     st.none()
@@ -105,6 +110,8 @@ YAML_LOADERS: dict[str, tuple[str, Callable[[Path], object]]] = {
     "policy-chain": ("policy.yaml", lambda path: resolve_policy(str(path))),
     "waivers": ("security/waivers.yaml", load_waivers),
     "record": ("security/records/r.yaml", load_record),
+    "approvers": ("security/approvers.yaml", load_register_file),
+    "approvals": ("security/records/r.yaml.approvals.json", lambda path: load_approvals(path.with_name("r.yaml"), "r")),
     "requirements": ("security/requirements.yaml", load_requirements),
     "threat-model": ("security/threat-model.yaml", load_threat_model),
     "requirements-txt": ("requirements.txt", from_requirements),
@@ -424,3 +431,28 @@ def test_the_cli_day_bound_is_the_policy_bound() -> None:
     from sdl_gate.policy.models import MAX_DAYS
 
     assert MAX_DAYS_OPTION == MAX_DAYS
+
+
+@PROPERTY
+@given(
+    armored=st.text(max_size=300).map(
+        lambda body: f"-----BEGIN SSH SIGNATURE-----\n{body}\n-----END SSH SIGNATURE-----\n"
+    )
+    | st.binary(max_size=300).map(
+        lambda raw: (
+            "-----BEGIN SSH SIGNATURE-----\n"
+            + base64.b64encode(b"SSHSIG" + raw).decode()
+            + "\n-----END SSH SIGNATURE-----\n"
+        )
+    )
+)
+def test_an_approval_signature_is_verified_or_refused_never_a_crash(armored: str) -> None:
+    from sdl_gate.approvals.signatures import verify_ssh
+    from sdl_gate.attest.keys import SignatureInvalid
+
+    try:
+        verify_ssh(b"message", armored)
+    except SignatureInvalid as exc:
+        assert str(exc)
+    else:
+        raise AssertionError("a random signature verified")

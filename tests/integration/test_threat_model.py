@@ -14,6 +14,7 @@ import jsonschema
 import pytest
 import yaml
 
+from sdl_gate.approvals.register import RegisterChoice
 from sdl_gate.errors import InputError
 from sdl_gate.run import check
 from sdl_gate.schemas import load_schema
@@ -70,8 +71,8 @@ def _project(
     return project.root
 
 
-def _verdicts(root: Path) -> dict[str, tuple[str, str]]:
-    assessment = check(root, today=TODAY, store=False).assessment
+def _verdicts(root: Path, register: RegisterChoice | None = None) -> dict[str, tuple[str, str]]:
+    assessment = check(root, today=TODAY, store=False, register=register).assessment
     return {r.id: (r.verdict.value, r.rationale) for r in assessment.requirements}
 
 
@@ -129,7 +130,7 @@ def test_demo_and_templates_validate_against_the_published_schemas() -> None:
 def test_demo_verdicts_come_from_the_threat_model(tmp_path: Path) -> None:
     demo = tmp_path / "demo"
     shutil.copytree(DEMO_PROJECT, demo, ignore=shutil.ignore_patterns(".sdl-gate"))
-    verdicts = _verdicts(demo)
+    verdicts = _verdicts(demo, RegisterChoice(file=demo / "security" / "approvers.yaml"))
     for satisfied in ("SR-1", "SR-3", "SR-4", "SR-5", "SD-1", "SD-3"):
         assert verdicts[satisfied][0] == "satisfied", verdicts[satisfied]
     # T-07 (PLC overload, high) has one mitigation: a real gap the demo shows.

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from sdl_gate.approvals.register import RegisterChoice
 from sdl_gate.collectors.test_results import parse_junit
 from sdl_gate.errors import InputError
 from sdl_gate.evidence import EvidenceKind, EvidenceStore, StoredEvidence
 from sdl_gate.run import check
-from tests.conftest import RunCli, commit_all, write
+from tests.conftest import RunCli, commit_all, sign_record, ssh_key, write, write_register
 
 pytest_plugins = ("pytester",)
 
@@ -60,26 +61,29 @@ def _setup(pytester: pytest.Pytester, rate_ok: bool) -> Path:
     return root
 
 
-def _inspection_record(root: Path, verifies: str) -> None:
-    """An approved inspection record of SR-3, the requirement verified by inspection (SVV-1)."""
+def _inspection_record(root: Path, verifies: str, keys_dir: Path) -> RegisterChoice:
+    """An inspection record of ``verifies`` by Alice, signed by Bob; return the register that entitles Bob."""
+    keys = {name: ssh_key(keys_dir, name) for name in ("alice", "bob")}
+    register = write_register(keys_dir / "approvers.yaml", keys)
     done = date.today() - timedelta(days=10)
-    write(
+    record = write(
         root / "security" / "records" / "manual-inspection.yaml",
         f"version: 1\nid: manual-inspection\nkind: inspection\ntitle: The manual names the ports\n"
-        f"requirements: [SVV-1]\nverifies: [{verifies}]\ndate: {done}\nauthor: Alice Example\n"
-        f"approval: {{approver: Bob Example, date: {done + timedelta(days=1)}}}\n",
+        f"requirements: [SVV-1]\nverifies: [{verifies}]\ndate: {done}\nauthor: Alice Example <alice@example.com>\n",
     )
+    sign_record(record, keys["bob"], "bob@example.com", (done + timedelta(days=1)).isoformat())
+    return RegisterChoice(file=register)
 
 
-def _verdicts(root: Path) -> dict[str, tuple[str, str]]:
-    assessment = check(root, today=date.today(), store=True).assessment
+def _verdicts(root: Path, register: RegisterChoice | None = None) -> dict[str, tuple[str, str]]:
+    assessment = check(root, today=date.today(), store=True, register=register).assessment
     return {r.id: (r.verdict.value, r.rationale) for r in assessment.requirements}
 
 
 @pytest.mark.slow
-def test_plugin_records_results_and_svv_passes(pytester: pytest.Pytester) -> None:
+def test_plugin_records_results_and_svv_passes(pytester: pytest.Pytester, tmp_path: Path) -> None:
     root = _setup(pytester, rate_ok=True)
-    _inspection_record(root, "SR-3")
+    register = _inspection_record(root, "SR-3", tmp_path / "keys")
     result = pytester.runpytest_subprocess("-q")
     result.assert_outcomes(passed=4)
     result.stdout.fnmatch_lines(["sdl-gate: 4 test result(s) recorded as sha256:*"])
@@ -88,7 +92,7 @@ def test_plugin_records_results_and_svv_passes(pytester: pytest.Pytester) -> Non
     tests = {t["node_id"]: t for t in stored.evidence.payload["tests"]}
     assert tests["test_sec.py::test_certificate_required"]["mitigations"] == ["M-1"]
     assert tests["test_sec.py::test_rate_limit[1]"]["outcome"] == "passed"
-    verdicts = _verdicts(root)
+    verdicts = _verdicts(root, register)
     assert verdicts["SVV-1"][0] == "satisfied", verdicts["SVV-1"]
     assert "verified otherwise: SR-3 (inspection)" in verdicts["SVV-1"][1]
     assert verdicts["SVV-2"][0] == "satisfied", verdicts["SVV-2"]
@@ -96,12 +100,13 @@ def test_plugin_records_results_and_svv_passes(pytester: pytest.Pytester) -> Non
 
 @pytest.mark.slow
 def test_a_requirement_verified_by_inspection_without_an_inspection_record_fails_svv1(
-    pytester: pytest.Pytester,
+    pytester: pytest.Pytester, tmp_path: Path
 ) -> None:
     root = _setup(pytester, rate_ok=True)
-    _inspection_record(root, "SR-1")  # an inspection of another requirement does not verify SR-3
+    # An inspection of another requirement does not verify SR-3, however well it is signed.
+    register = _inspection_record(root, "SR-1", tmp_path / "keys")
     pytester.runpytest_subprocess("-q").assert_outcomes(passed=4)
-    verdict, rationale = _verdicts(root)["SVV-1"]
+    verdict, rationale = _verdicts(root, register)["SVV-1"]
     assert verdict == "partially_satisfied"
     assert "requirement_inspections: fail: no approved inspection record verifies SR-3" in rationale
 

@@ -224,6 +224,38 @@ def link(path: str = "docs/process.md", *, status: str = "unchanged", expected: 
     return {"path": path, "expected_sha256": expected, "actual_sha256": actual, "status": status}
 
 
+BOB = {
+    "name": "Bob Example",
+    "email": "bob@example.com",
+    "emails": ["bob@example.com"],
+    "department": "Product Security",
+    "organisation": "Example GmbH",
+}
+
+
+def approval(
+    approved_on: str,
+    *,
+    status: str = "verified",
+    person: Mapping[str, Any] | None = BOB,
+    may_approve: Iterable[str] = (),
+    changed: Iterable[str] = (),
+    detail: str = "signed by Bob Example <bob@example.com> (SHA256:test)",
+) -> dict[str, Any]:
+    """One approval as the records collector observes it (by default: Bob's, verified)."""
+    return {
+        "approver": "bob@example.com",
+        "date": approved_on,
+        "method": "ssh",
+        "status": status,
+        "detail": detail,
+        "signer": "SHA256:test" if status != "unverified" else None,
+        "person": dict(person) if person is not None and status in ("verified", "stale") else None,
+        "may_approve": sorted(may_approve),
+        "changed_files": list(changed),
+    }
+
+
 def record_entry(
     record_id: str,
     kind: str,
@@ -234,30 +266,77 @@ def record_entry(
     valid_until: str | None = None,
     links: Iterable[Mapping[str, Any]] = (),
     verifies: Iterable[str] = (),
+    approvals: Iterable[Mapping[str, Any]] | None = None,
+    author_email: str | None = "alice@example.com",
 ) -> dict[str, Any]:
-    """One record as the records collector lists it; by default dated 20 days ago and approved 18 days ago."""
+    """One record as the records collector lists it; by default dated 20 days ago and signed 18 days ago by Bob,
+    whom the register entitles to approve it for every requirement it lists."""
     record_date = dated or days_ago(20)
     approval_date = days_ago(18) if approved == "default" else approved
+    listed = sorted(set(requirements))
+    if approvals is None:
+        approvals = [approval(approval_date, may_approve=listed)] if approval_date is not None else []
     return {
         "id": record_id,
         "file": f"security/records/{record_id}.yaml",
         "kind": kind,
         "title": f"{record_id} title",
-        "requirements": sorted(set(requirements)),
+        "requirements": listed,
         "date": record_date,
         "author": "Alice Example <alice@example.com>",
-        "approval": (
-            {"approver": "Bob Example <bob@example.com>", "date": approval_date} if approval_date is not None else None
-        ),
+        "author_email": author_email,
+        "approvals": [dict(a) for a in approvals],
+        "legacy_approval": False,
         "valid_until": valid_until,
         "links": [dict(item) for item in links],
         "verifies": sorted(set(verifies)),
     }
 
 
-def records(*entries: Mapping[str, Any]) -> Evidence:
-    """``records`` evidence listing ``entries``."""
-    return evidence(EvidenceKind.RECORDS, {"records": sorted((dict(e) for e in entries), key=lambda e: e["id"])})
+def person(email: str, department: str | None = "Development", organisation: str | None = "Example GmbH") -> dict:
+    """Someone named in a record, as the register knows them (department and organisation)."""
+    return {
+        "email": email,
+        "person": {
+            "name": email.split("@", maxsplit=1)[0],
+            "email": email,
+            "emails": [email],
+            "department": department,
+            "organisation": organisation,
+        },
+    }
+
+
+def signed_test_record(
+    requirements: Iterable[str] = ("SVV-3",),
+    *,
+    kind: str = "test_report",
+    testers: Iterable[Mapping[str, Any]] = (),
+    authors: Iterable[Mapping[str, Any]] = (),
+    observed: bool = True,
+) -> dict[str, Any]:
+    """A signed test record naming ``testers``, with the git authors of its code under test."""
+    entry = record_entry("tests-1", kind, requirements)
+    entry["testers"] = [dict(t) for t in testers] or [person("quinn@example.com", "QA")]
+    entry["code_authors"] = {
+        "range": "HEAD",
+        "status": "observed" if observed else "unavailable",
+        "detail": "3 commit(s) in HEAD" if observed else "git log HEAD: not a git repository",
+        "authors": [dict(a) for a in authors] if observed else [],
+    }
+    return entry
+
+
+REGISTER = {"source": "file approvers.yaml", "sha256": DIGEST, "people": 2, "edit": None}
+
+
+def records(*entries: Mapping[str, Any], register: Mapping[str, Any] | None = REGISTER) -> Evidence:
+    """``records`` evidence listing ``entries``, verified against a trusted register unless ``register`` is None."""
+    described = dict(register) if register is not None else {"source": None, "sha256": None, "people": 0, "edit": None}
+    return evidence(
+        EvidenceKind.RECORDS,
+        {"records": sorted((dict(e) for e in entries), key=lambda e: e["id"]), "register": described},
+    )
 
 
 def repository(

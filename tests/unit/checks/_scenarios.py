@@ -50,6 +50,7 @@ from tests.unit.checks._build import (
     key_scan,
     model_data,
     passing_tests,
+    person,
     private_key,
     record_entry,
     recorded_test,
@@ -66,6 +67,7 @@ from tests.unit.checks._build import (
     sbom,
     security_requirements,
     signatures,
+    signed_test_record,
     skipped_test,
     suppression,
     threat_model,
@@ -169,6 +171,13 @@ SCENARIOS: dict[str, Scenarios] = {
         passing=lambda r: check_input(r, _accepted_record(r)),
         failing=lambda r: check_input(r, _wrong_kind_record(r)),
         unavailable=_nothing,
+        empty=_with(records()),
+    ),
+    # _independence.py
+    "testers_independent": Scenarios(
+        passing=_with(records(signed_test_record(authors=[person("dev@example.com")]))),
+        failing=_with(records(signed_test_record(authors=[person("quinn@example.com", "QA")]))),
+        unavailable=_with(records(signed_test_record(observed=False))),
         empty=_with(records()),
     ),
     "codeowners or record": Scenarios(

@@ -13,6 +13,7 @@ from sdl_gate.policy.loader import resolve_policy
 from sdl_gate.policy.waivers import WaiverRegister
 from tests.unit.checks._build import (
     TODAY,
+    approval,
     check_input,
     days_ago,
     inspection,
@@ -66,6 +67,41 @@ def test_an_inspection_record_that_does_not_count_fails_and_says_why(entry: dict
     finding = run(inspected_requirements(), check_input("SVV-1", security_requirements(MANUAL), records(entry)))
     assert finding.outcome is Outcome.FAIL
     assert "SR-M" in finding.message and "insp-1" in finding.message and why in finding.message
+
+
+@pytest.mark.parametrize(
+    ("approvals", "why"),
+    [
+        pytest.param([approval(days_ago(9), status="invalid")], "invalid signature", id="invalid-signature"),
+        pytest.param([approval(days_ago(9))], "does not entitle", id="approver-not-entitled"),
+        pytest.param(
+            [approval(days_ago(9), may_approve=["SVV-1"], status="stale", changed=["docs/manual.md"])],
+            "stale",
+            id="linked-file-changed",
+        ),
+    ],
+)
+def test_an_inspection_record_counts_only_with_a_signed_approval_that_counts(
+    approvals: list[dict[str, object]], why: str
+) -> None:
+    entry = inspection("insp-1", "SR-M", approvals=approvals)
+    finding = run(inspected_requirements(), check_input("SVV-1", security_requirements(MANUAL), records(entry)))
+    assert finding.outcome is Outcome.FAIL
+    assert "SR-M" in finding.message and why in finding.message
+
+
+def test_an_inspection_record_by_its_own_approver_does_not_count() -> None:
+    entry = inspection("insp-1", "SR-M", author_email="bob@example.com")
+    finding = run(inspected_requirements(), check_input("SVV-1", security_requirements(MANUAL), records(entry)))
+    assert finding.outcome is Outcome.FAIL
+    assert "self-approval" in finding.message
+
+
+def test_without_a_trusted_register_an_inspection_record_cannot_be_judged() -> None:
+    entry = inspection("insp-1", "SR-M", approvals=[approval(days_ago(9), status="unverified")])
+    finding = run(inspected_requirements(), check_input("SVV-1", security_requirements(MANUAL), records(entry)))
+    assert finding.outcome is Outcome.NOT_AVAILABLE
+    assert "SR-M" in finding.message and "no trusted approver register" in finding.message
 
 
 def test_an_old_inspection_record_does_not_count_past_the_policys_age_limit() -> None:

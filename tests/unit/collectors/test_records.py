@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from sdl_gate.approvals.register import load_register_file
 from sdl_gate.collectors.base import CollectContext
 from sdl_gate.collectors.records import LinkStatus, RecordKind, RecordsCollector, load_record, record_files
 from sdl_gate.config import load_project
@@ -37,12 +38,13 @@ def record_error(tmp_path: Path, text: str) -> RecordError:
     return info.value
 
 
-def collect(project: ProjectFactory) -> Evidence:
+def collect(project: ProjectFactory, *, register: bool = True) -> Evidence:
     context = CollectContext(
         project=load_project(project.root),
         commit=None,
         now=NOW,
         waivers=WaiverRegister(),
+        approvers=load_register_file(project.approvers) if register and project.approvers else None,
     )
     return RecordsCollector().collect(context)
 
@@ -136,9 +138,14 @@ def test_link_with_neither_path_nor_url_rejected(tmp_path: Path) -> None:
     assert "exactly one of path or url" in error.message
 
 
-def test_path_link_without_sha256_rejected(tmp_path: Path) -> None:
-    error = record_error(tmp_path, BASE + "links:\n  - path: docs/a.md\n")
-    assert "needs the sha256" in error.message
+def test_path_link_needs_no_sha256_since_approvals_pin_it(tmp_path: Path) -> None:
+    record, _ = load_record(write(tmp_path / "r.yaml", BASE + "links:\n  - path: docs/a.md\n"))
+    assert record.links[0].sha256 is None
+
+
+def test_url_link_with_sha256_rejected(tmp_path: Path) -> None:
+    error = record_error(tmp_path, BASE + f"links:\n  - url: https://example.com/a\n    sha256: {FAKE_SHA}\n")
+    assert "only a path link carries a sha256" in error.message
     assert error.location == "links[0]"
 
 
@@ -220,13 +227,27 @@ def test_collector_produces_records_evidence(project: ProjectFactory) -> None:
     assert entry["file"] == "security/records/R-1.yaml"
     assert entry["kind"] == "process_document"
     assert entry["requirements"] == ["SM-1", "SM-2"]
-    assert entry["approval"] == {"approver": "Bob Example <bob@example.com>", "date": "2026-01-12"}
+    assert entry["author_email"] == "alice@example.com"
+    (approval,) = entry["approvals"]
+    assert (approval["approver"], approval["date"], approval["status"]) == ("bob@example.com", "2026-01-12", "verified")
+    assert approval["person"]["department"] == "Product Security"
+    assert approval["may_approve"] == ["SM-1", "SM-2"]
     assert entry["verifies"] == []
     files = {f.path: f.sha256 for f in evidence.subject.files}
+    sidecar = path.with_name(path.name + ".approvals.json")
     assert files == {
         "security/records/R-1.yaml": sha256_of(path),
+        "security/records/R-1.yaml.approvals.json": sha256_of(sidecar),
         "docs/process.md": sha256_of(project.root / "docs" / "process.md"),
     }
+    assert evidence.payload["register"]["source"] == f"file {project.approvers}"
+    assert evidence.payload["register"]["edit"] is None
+
+
+def test_without_a_register_approvals_are_unverified(project: ProjectFactory) -> None:
+    project.record("R-1", "process_document", ["SM-1"])
+    (entry,) = records_of(collect(project, register=False))
+    assert [a["status"] for a in entry["approvals"]] == ["unverified"]
 
 
 def test_the_payload_lists_what_an_inspection_record_verifies(project: ProjectFactory) -> None:
@@ -237,14 +258,29 @@ def test_the_payload_lists_what_an_inspection_record_verifies(project: ProjectFa
 
 
 def test_no_records_directory_gives_empty_payload(project: ProjectFactory) -> None:
-    evidence = collect(project)
-    assert evidence.payload == {"records": []}
+    evidence = collect(project, register=False)
+    assert evidence.payload == {
+        "records": [],
+        "register": {"source": None, "sha256": None, "people": 0, "edit": None},
+    }
     assert evidence.subject.files == ()
+
+
+def test_unpinned_link_is_present(project: ProjectFactory) -> None:
+    doc = project.doc("docs/process.md")
+    project.record("R-1", "process_document", ["SM-1"], links=["docs/process.md"])
+    (link,) = links_of(collect(project), "R-1")
+    assert link == {
+        "path": "docs/process.md",
+        "expected_sha256": None,
+        "actual_sha256": sha256_of(doc),
+        "status": LinkStatus.PRESENT.value,
+    }
 
 
 def test_unchanged_link(project: ProjectFactory) -> None:
     doc = project.doc("docs/process.md")
-    project.record("R-1", "process_document", ["SM-1"], links=["docs/process.md"])
+    raw_record(project, "R-1", f"  - path: docs/process.md\n    sha256: {sha256_of(doc)}\n")
     (link,) = links_of(collect(project), "R-1")
     assert link == {
         "path": "docs/process.md",
@@ -257,7 +293,7 @@ def test_unchanged_link(project: ProjectFactory) -> None:
 def test_changed_link_after_edit(project: ProjectFactory) -> None:
     doc = project.doc("docs/process.md")
     approved = sha256_of(doc)
-    project.record("R-1", "process_document", ["SM-1"], links=["docs/process.md"])
+    raw_record(project, "R-1", f"  - path: docs/process.md\n    sha256: {approved}\n")
     doc.write_text("# document\n\nedited after approval\n", encoding="utf-8")
     (link,) = links_of(collect(project), "R-1")
     assert link["status"] == "changed"
@@ -274,7 +310,10 @@ def test_missing_link_after_delete(project: ProjectFactory) -> None:
     (link,) = links_of(evidence, "R-1")
     assert link["status"] == "missing"
     assert link["actual_sha256"] is None
-    assert [f.path for f in evidence.subject.files] == ["security/records/R-1.yaml"]
+    assert [f.path for f in evidence.subject.files] == [
+        "security/records/R-1.yaml",
+        "security/records/R-1.yaml.approvals.json",
+    ]
 
 
 def test_link_to_directory_is_missing(project: ProjectFactory) -> None:

@@ -1,0 +1,95 @@
+"""Where approvals live: ``security/records/<record file>.approvals.json``, beside the record they approve.
+
+The record stays exactly as its author wrote it; ``sdl-gate records approve`` adds or replaces one approval
+per approver in the sidecar, with the digests of the linked files as the approver saw them and the signature.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from sdl_gate._files import pretty_json, write_atomic
+from sdl_gate._yaml import load_json, validate
+from sdl_gate.errors import InputError, RecordError
+
+SIDECAR_SUFFIX = ".approvals.json"
+MAX_APPROVALS = 20
+MAX_SIDECAR_BYTES = 1024 * 1024
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LinkedFile(_Strict):
+    """A linked file as the approver saw it."""
+
+    path: str = Field(min_length=1)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class SignedApproval(_Strict):
+    """One approval: who, when, the linked files' digests, and the signature over the approval message."""
+
+    approver: str = Field(pattern=r"^[^\s<>@]+@[^\s<>@]+$", description="The approver's e-mail in the register.")
+    date: dt.date
+    linked_files: list[LinkedFile] = Field(default_factory=list)
+    ssh_signature: str | None = Field(default=None, description="Armored `ssh-keygen -Y sign` signature.")
+    sigstore_bundle: dict[str, Any] | None = Field(default=None, description="A Sigstore bundle (JSON).")
+
+    @model_validator(mode="after")
+    def _one_signature(self) -> SignedApproval:
+        if (self.ssh_signature is None) == (self.sigstore_bundle is None):
+            raise ValueError("an approval carries exactly one of ssh_signature or sigstore_bundle")
+        return self
+
+    @property
+    def method(self) -> str:
+        """``ssh`` or ``sigstore``."""
+        return "ssh" if self.ssh_signature is not None else "sigstore"
+
+
+class ApprovalsFile(_Strict):
+    """The approvals sidecar of one record (``version: 1``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="sdl-gate record approvals")
+
+    version: Literal[1]
+    record: str = Field(min_length=1, description="The id of the record approved.")
+    approvals: list[SignedApproval] = Field(default_factory=list, max_length=MAX_APPROVALS)
+
+
+def sidecar_path(record_file: Path) -> Path:
+    """Return the approvals file of ``record_file``."""
+    return record_file.with_name(record_file.name + SIDECAR_SUFFIX)
+
+
+def load_approvals(record_file: Path, record_id: str, *, root: Path | None = None) -> ApprovalsFile | None:
+    """Load the approvals of a record (with ``root``: a regular file inside the project), or None when it has
+    none; a malformed file is an error naming it."""
+    path = sidecar_path(record_file)
+    if not path.exists() and not path.is_symlink():
+        return None
+    try:
+        data = load_json(path, MAX_SIDECAR_BYTES, root=root)
+        loaded = validate(ApprovalsFile, data, path, None, "approvals file")
+    except InputError as exc:
+        raise RecordError(exc.message, path=exc.path, line=exc.line, location=exc.location) from None
+    if loaded.record != record_id:
+        raise RecordError(
+            f"approvals file is for record {loaded.record!r}, but it sits beside record {record_id!r}",
+            path=path,
+            location="record",
+        )
+    return loaded
+
+
+def write_approvals(record_file: Path, approvals: ApprovalsFile) -> Path:
+    """Write the approvals sidecar atomically; return its path."""
+    path = sidecar_path(record_file)
+    write_atomic(path, pretty_json(approvals.model_dump(mode="json", exclude_none=True)))
+    return path
