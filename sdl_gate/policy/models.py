@@ -70,6 +70,11 @@ class Params(_Strict):
         description="SI-1: globs (fnmatch, `*` also matches `/`) of the repository paths that the bandit "
         "configuration or bandit's defaults may keep from being analysed, e.g. `tests/*` (default: none).",
     )
+    sast_unanalysed_languages_allowed: tuple[Annotated[str, Field(min_length=1)], ...] | None = Field(
+        default=None,
+        description="SI-1 and SVV-3: source languages of the product (as the census names them, e.g. `C`) that may "
+        "have no analyser result; the scoping decision is shown in every finding (default: none).",
+    )
 
 
 class RequirementPolicy(_Strict):
@@ -156,6 +161,7 @@ class ResolvedRequirement:
     confidence_threshold: Threshold | None = None
     sast_allowed_skips: tuple[str, ...] | None = None
     sast_allowed_excludes: tuple[str, ...] | None = None
+    sast_unanalysed_languages_allowed: tuple[str, ...] | None = None
 
     def effective_mode(self, today: date) -> Mode:
         """Return the mode in force on ``today`` (enforced requirements are advisory before their date)."""
@@ -189,6 +195,8 @@ class ResolvedRequirement:
             params["sast_allowed_skips"] = list(self.sast_allowed_skips)
         if self.sast_allowed_excludes is not None:
             params["sast_allowed_excludes"] = list(self.sast_allowed_excludes)
+        if self.sast_unanalysed_languages_allowed is not None:
+            params["sast_unanalysed_languages_allowed"] = list(self.sast_unanalysed_languages_allowed)
         return params
 
 

@@ -56,6 +56,7 @@ from sdl_gate.sast.models import (
     BaselineApproval,
     BaselineEntry,
     BaselineInfo,
+    LanguageCount,
     Level,
     NosecStatus,
     NotAnalysed,
@@ -116,6 +117,7 @@ def policy_entry(
     vulndb_max_age_days: int | None = None,
     severity_threshold: Threshold | None = None,
     confidence_threshold: Threshold | None = None,
+    sast_unanalysed_languages_allowed: tuple[str, ...] | None = None,
 ) -> ResolvedRequirement:
     """An enforced requirement's resolved policy entry with the given parameters."""
     return ResolvedRequirement(
@@ -127,6 +129,7 @@ def policy_entry(
         vulndb_max_age_days=vulndb_max_age_days,
         severity_threshold=severity_threshold,
         confidence_threshold=confidence_threshold,
+        sast_unanalysed_languages_allowed=sast_unanalysed_languages_allowed,
     )
 
 
@@ -690,8 +693,14 @@ def sast(
     automation: tuple[AutomationHook, ...] | None = None,
     skipped: tuple[SkippedTest, ...] = (),
     baseline: BaselineInfo | None = None,
+    languages: tuple[LanguageCount, ...] | None = None,
 ) -> Evidence:
-    """``sast`` evidence: a configured, automated bandit run over ``analysed`` files with ``findings``."""
+    """``sast`` evidence: a configured, automated bandit run over ``analysed`` files with ``findings``.
+
+    The census holds the ``analysed`` Python files, covered by bandit, unless ``languages`` says otherwise.
+    """
+    if languages is None:
+        languages = (language("Python", analysed, "bandit"),) if analysed else ()
     report = SastReport(
         scanner="bandit",
         scanner_version="1.8.0",
@@ -710,8 +719,16 @@ def sast(
             if automation is not None
             else (AutomationHook(path=".pre-commit-config.yaml", detail="sdl-gate-sast hook"),)
         ),
+        languages=languages,
     )
     return evidence(EvidenceKind.SAST, report.model_dump(mode="json"))
+
+
+def language(name: str, files: int, *analysers: str) -> LanguageCount:
+    """One line of the census: ``files`` source files in ``name``, covered by ``analysers``."""
+    suffix = {"Python": "py", "C": "c", "C++": "cpp", "Go": "go"}.get(name, name.lower())
+    examples = tuple(f"widget/file{index}.{suffix}" for index in range(min(files, 5)))
+    return LanguageCount(language=name, files=files, examples=examples, analysers=analysers)
 
 
 # --- Threat model and security requirements -----------------------------------------------------------------------

@@ -48,6 +48,7 @@ from tests.unit.checks._build import (
     history,
     inspection,
     key_scan,
+    language,
     model_data,
     passing_tests,
     private_key,
@@ -293,6 +294,13 @@ SCENARIOS: dict[str, Scenarios] = {
         passing=_with(sast()),
         failing=_with(sast(not_analysed=(NotAnalysed(path="widget/broken.py", reason="syntax error"),))),
         unavailable=_nothing,
+        empty=_with(sast(analysed=0)),
+    ),
+    "languages_analysed": Scenarios(
+        passing=_with(sast(languages=(language("C", 2, "cppcheck"), language("Python", 4, "bandit")))),
+        failing=None,
+        unavailable=_with(sast(languages=(language("C", 1), language("Python", 4, "bandit")))),
+        why_not="a language without an analyser result is not_available: nothing says its code is sound or not",
         empty=_with(sast(analysed=0)),
     ),
     "sast_findings": Scenarios(
