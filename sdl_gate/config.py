@@ -165,6 +165,12 @@ class ToolConfig(BaseModel):
         "languages counts besides the built-in map (C, C++, C#, Go, Java, JavaScript, Kotlin, PHP, Python, Ruby, "
         "Rust, Swift, TypeScript); they add, never replace.",
     )
+    source_exclude: list[Annotated[str, Field(min_length=1, max_length=256)]] = Field(
+        default_factory=list,
+        description="Globs of repository paths (fnmatch, `*` also matches `/`, e.g. `third_party/*`) of vendored or "
+        "generated source the language census leaves out. Each file left out is listed in the evidence, and the "
+        "policy's sast_allowed_excludes decides whether it may be.",
+    )
 
     _no_case_duplicates = field_validator("guidelines", mode="before")(reject_case_duplicates)
 

@@ -12,6 +12,7 @@ from sdl_gate.sast.models import Finding as SastFinding
 from sdl_gate.sast.rules import (
     ALLOWED_EXCLUDES_SETTING,
     ALLOWED_SKIPS_SETTING,
+    EXCLUDES_PARAM,
     UNANALYSED_LANGUAGES_SETTING,
     Status,
     baseline_state,
@@ -19,6 +20,7 @@ from sdl_gate.sast.rules import (
     describe_language,
     disallowed_exclusions,
     disallowed_skips,
+    disallowed_source_exclusions,
     judge,
     thresholds,
     unanalysed_languages,
@@ -140,6 +142,18 @@ def languages_analysed() -> Criterion:
                 ids,
             )
         setting = f"{check_input.requirement} {UNANALYSED_LANGUAGES_SETTING}"
+        excludes_setting = f"{check_input.requirement} {EXCLUDES_PARAM}"
+        hidden = disallowed_source_exclusions(report, check_input.policy)
+        if hidden:
+            listed = [describe_exclusion(exclusion) for exclusion in hidden]
+            return check_input.finding(
+                name,
+                Outcome.FAIL,
+                f"{len(hidden)} source file(s) left out of the language census that the policy does not allow "
+                f"({excludes_setting}): {_some(listed)}",
+                ids,
+                hidden[0].path,
+            )
         missing, accepted = unanalysed_languages(report, check_input.policy)
         if missing:
             return check_input.finding(
@@ -159,6 +173,11 @@ def languages_analysed() -> Criterion:
             parts.append(
                 f"accepted without an analyser by the policy ({setting}): "
                 + "; ".join(describe_language(count) for count in accepted)
+            )
+        if report.source_exclusions:
+            parts.append(
+                f"{len(report.source_exclusions)} source file(s) left out by source-exclude, in paths the policy "
+                f"allows ({excludes_setting}): {_some([e.path for e in report.source_exclusions])}"
             )
         return check_input.finding(
             name,

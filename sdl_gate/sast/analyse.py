@@ -59,5 +59,6 @@ def analyse(
         baseline_path=Path(shown).as_posix() if shown else None,
         automation=find_automation(root),
         languages=language_map(project.config.languages),
+        source_exclude=tuple(project.config.source_exclude),
     )
     return SastResult(run=run, report=report, bandit=bandit_json(run))

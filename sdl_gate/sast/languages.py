@@ -6,7 +6,7 @@ import fnmatch
 import posixpath
 from collections.abc import Iterable, Mapping
 
-from sdl_gate.sast.models import LanguageCount
+from sdl_gate.sast.models import Exclusion, LanguageCount
 
 #: The languages counted by default and the file names that are their source (matched case-sensitively).
 DEFAULT_LANGUAGES: dict[str, tuple[str, ...]] = {
@@ -28,6 +28,8 @@ DEFAULT_LANGUAGES: dict[str, tuple[str, ...]] = {
 BANDIT_LANGUAGE = "Python"
 #: How many of a language's files the evidence names, so a reader can find them.
 EXAMPLES = 5
+#: Where the repository names the paths the census leaves out (each one listed and judged by the policy).
+SOURCE_EXCLUDE_SETTING = "pyproject.toml [tool.sdl-gate] source-exclude"
 
 
 def language_map(configured: Mapping[str, Iterable[str]]) -> dict[str, tuple[str, ...]]:
@@ -42,20 +44,36 @@ def language_map(configured: Mapping[str, Iterable[str]]) -> dict[str, tuple[str
 
 
 def count_languages(
-    files: Iterable[str], languages: Mapping[str, tuple[str, ...]], covered: Mapping[str, tuple[str, ...]]
-) -> tuple[LanguageCount, ...]:
+    files: Iterable[str],
+    languages: Mapping[str, tuple[str, ...]],
+    covered: Mapping[str, tuple[str, ...]],
+    excludes: Iterable[str] = (),
+) -> tuple[tuple[LanguageCount, ...], tuple[Exclusion, ...]]:
     """Count ``files`` (repository paths) per language by name; ``covered`` names each language's analysers.
 
     A file whose name matches several languages counts for each, so an added glob can never move a file out
-    of the language it is really written in.
+    of the language it is really written in. A source file an ``excludes`` glob matches is not counted but
+    returned as an exclusion, for the policy to judge.
     """
     found: dict[str, list[str]] = {}
+    exclusions: list[Exclusion] = []
+    patterns = tuple(excludes)
     for path in sorted(set(files)):
         name = posixpath.basename(path)
-        for language, globs in languages.items():
-            if any(fnmatch.fnmatchcase(name, glob) or fnmatch.fnmatchcase(path, glob) for glob in globs):
-                found.setdefault(language, []).append(path)
-    return tuple(
+        matched = [
+            language
+            for language, globs in languages.items()
+            if any(fnmatch.fnmatchcase(name, glob) or fnmatch.fnmatchcase(path, glob) for glob in globs)
+        ]
+        if not matched:
+            continue
+        pattern = next((glob for glob in patterns if fnmatch.fnmatchcase(path, glob)), None)
+        if pattern is not None:
+            exclusions.append(Exclusion(path=path, pattern=pattern, source=SOURCE_EXCLUDE_SETTING))
+            continue
+        for language in matched:
+            found.setdefault(language, []).append(path)
+    census = tuple(
         LanguageCount(
             language=language,
             files=len(paths),
@@ -64,3 +82,4 @@ def count_languages(
         )
         for language, paths in sorted(found.items())
     )
+    return census, tuple(exclusions)

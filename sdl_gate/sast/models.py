@@ -286,3 +286,6 @@ class SastReport(_Frozen):
         description="The census of the product's source files by language (the scan's file list, by name); "
         "null in evidence taken before sdl-gate counted languages, which then cannot show coverage.",
     )
+    source_exclusions: tuple[Exclusion, ...] = Field(
+        default=(), description="Each source file `source-exclude` keeps out of the census, and the pattern."
+    )

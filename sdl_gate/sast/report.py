@@ -222,11 +222,12 @@ def build_report(
     baseline_path: str | None = None,
     automation: tuple[AutomationHook, ...] = (),
     languages: Mapping[str, tuple[str, ...]] | None = None,
+    source_exclude: tuple[str, ...] = (),
 ) -> SastReport:
     """Normalise a run into the SAST report: fingerprinted findings, suppressions, coverage, configuration.
 
     ``languages`` (language -> file name globs, default the built-in map) sets how the census counts the
-    scope's files by language.
+    scope's files by language, and ``source_exclude`` which source files it leaves out (each one listed).
     """
     listed = {entry.fingerprint for entry in baseline[0].findings} if baseline else set()
     findings: list[Finding] = []
@@ -278,7 +279,9 @@ def build_report(
     )
     # bandit's results cover Python only when it analysed some of it; its exclusions are judged on their own.
     covered = {BANDIT_LANGUAGE: ("bandit",)} if analysed else {}
-    census = count_languages(run.selection.files, language_map({}) if languages is None else languages, covered)
+    census, source_exclusions = count_languages(
+        run.selection.files, language_map({}) if languages is None else languages, covered, source_exclude
+    )
     return SastReport(
         scanner="bandit",
         scanner_version=settings.version,
@@ -301,6 +304,7 @@ def build_report(
         baseline=baseline_info,
         automation=automation,
         languages=census,
+        source_exclusions=source_exclusions,
     )
 
 

@@ -27,6 +27,8 @@ from sdl_gate.sast.models import (
 #: Where a disallowed skip or exclusion is fixed: the policy's SI-1 parameters.
 ALLOWED_SKIPS_SETTING = "SI-1 params sast_allowed_skips"
 ALLOWED_EXCLUDES_SETTING = "SI-1 params sast_allowed_excludes"
+#: The parameter that allows paths to go unanalysed, in the params of the requirement being judged.
+EXCLUDES_PARAM = "params sast_allowed_excludes"
 #: Where a language with no analyser is accepted: the params of the requirement being judged (SI-1, SVV-3).
 UNANALYSED_LANGUAGES_SETTING = "params sast_unanalysed_languages_allowed"
 
@@ -152,6 +154,11 @@ def unanalysed_languages(
         tuple(count for count in uncovered if count.language not in allowed),
         tuple(count for count in uncovered if count.language in allowed),
     )
+
+
+def disallowed_source_exclusions(report: SastReport, entry: ResolvedRequirement) -> tuple[Exclusion, ...]:
+    """The source files ``source-exclude`` keeps out of the language census that the policy does not allow."""
+    return tuple(exclusion for exclusion in report.source_exclusions if not exclusion_allowed(exclusion, entry))
 
 
 def describe_language(count: LanguageCount) -> str:

@@ -118,3 +118,35 @@ def test_the_repository_can_add_languages_but_not_hide_one(project: ProjectFacto
     census = _requirements(run_cli, project.root) and _census(project.root)
     assert census["C"]["files"] == 1 and census["C"]["analysers"] == []
     assert census["Assembly"]["examples"] == ["native/start.S"]
+
+
+@pytest.mark.slow
+def test_source_the_repository_excludes_from_the_census_is_listed_and_judged_by_the_policy(
+    project: ProjectFactory, run_cli: RunCli, tmp_path: Path
+) -> None:
+    # A pattern that reads like one for generated code, but takes every C file below the top directory.
+    project.pyproject('source-exclude = ["*/*.c"]\n')
+    write(project.root / "widget" / "calc.py", CLEAN_PYTHON)
+    write(project.root / "native" / "main.c", STRCPY)
+    project.record("code-review", "review", ["SI-1"])
+    project.commit()
+    si1 = _requirements(run_cli, project.root)["SI-1"]
+    languages = _finding(si1, "languages_analysed")
+    assert languages["outcome"] == "fail"
+    assert "native/main.c ('*/*.c' in pyproject.toml [tool.sdl-gate] source-exclude)" in languages["message"]
+    assert si1["verdict"] != "satisfied"
+    # Only the operator's policy can accept those paths going unanalysed; the census still lists them.
+    policy = write(
+        tmp_path / "operator-policy.yaml",
+        """
+        version: 1
+        extends: iec62443-4-1-ml2
+        requirements:
+          SI-1:
+            params:
+              sast_allowed_excludes: ["native/*"]
+        """,
+    )
+    allowed = _finding(_requirements(run_cli, project.root, "--policy", str(policy))["SI-1"], "languages_analysed")
+    assert allowed["outcome"] == "pass"
+    assert "left out by source-exclude" in allowed["message"] and "native/main.c" in allowed["message"]

@@ -56,6 +56,7 @@ from sdl_gate.sast.models import (
     BaselineApproval,
     BaselineEntry,
     BaselineInfo,
+    Exclusion,
     LanguageCount,
     Level,
     NosecStatus,
@@ -118,6 +119,7 @@ def policy_entry(
     severity_threshold: Threshold | None = None,
     confidence_threshold: Threshold | None = None,
     sast_unanalysed_languages_allowed: tuple[str, ...] | None = None,
+    sast_allowed_excludes: tuple[str, ...] | None = None,
 ) -> ResolvedRequirement:
     """An enforced requirement's resolved policy entry with the given parameters."""
     return ResolvedRequirement(
@@ -130,6 +132,7 @@ def policy_entry(
         severity_threshold=severity_threshold,
         confidence_threshold=confidence_threshold,
         sast_unanalysed_languages_allowed=sast_unanalysed_languages_allowed,
+        sast_allowed_excludes=sast_allowed_excludes,
     )
 
 
@@ -694,6 +697,7 @@ def sast(
     skipped: tuple[SkippedTest, ...] = (),
     baseline: BaselineInfo | None = None,
     languages: tuple[LanguageCount, ...] | None = None,
+    source_exclusions: tuple[Exclusion, ...] = (),
 ) -> Evidence:
     """``sast`` evidence: a configured, automated bandit run over ``analysed`` files with ``findings``.
 
@@ -720,8 +724,14 @@ def sast(
             else (AutomationHook(path=".pre-commit-config.yaml", detail="sdl-gate-sast hook"),)
         ),
         languages=languages,
+        source_exclusions=source_exclusions,
     )
     return evidence(EvidenceKind.SAST, report.model_dump(mode="json"))
+
+
+def source_exclusion(path: str = "third_party/zlib/inflate.c", pattern: str = "third_party/*") -> Exclusion:
+    """A source file ``source-exclude`` keeps out of the language census."""
+    return Exclusion(path=path, pattern=pattern, source="pyproject.toml [tool.sdl-gate] source-exclude")
 
 
 def language(name: str, files: int, *analysers: str) -> LanguageCount:

@@ -68,6 +68,7 @@ from tests.unit.checks._build import (
     security_requirements,
     signatures,
     skipped_test,
+    source_exclusion,
     suppression,
     threat_model,
     vuln,
@@ -298,9 +299,8 @@ SCENARIOS: dict[str, Scenarios] = {
     ),
     "languages_analysed": Scenarios(
         passing=_with(sast(languages=(language("C", 2, "cppcheck"), language("Python", 4, "bandit")))),
-        failing=None,
+        failing=_with(sast(source_exclusions=(source_exclusion(),))),
         unavailable=_with(sast(languages=(language("C", 1), language("Python", 4, "bandit")))),
-        why_not="a language without an analyser result is not_available: nothing says its code is sound or not",
         empty=_with(sast(analysed=0)),
     ),
     "sast_findings": Scenarios(

@@ -25,6 +25,7 @@ from tests.unit.checks._build import (
     run,
     sast,
     sast_finding,
+    source_exclusion,
     suppression,
     waiver,
 )
@@ -263,3 +264,26 @@ def test_evidence_without_a_census_cannot_show_coverage() -> None:
 def test_no_source_file_in_any_language_is_never_a_pass() -> None:
     finding = run(languages_analysed(), check_input("SI-1", sast(analysed=0, languages=())))
     assert finding.outcome is Outcome.NOT_AVAILABLE
+
+
+def test_source_left_out_of_the_census_fails_unless_the_policy_allows_its_path() -> None:
+    left_out = sast(source_exclusions=(source_exclusion("third_party/zlib/inflate.c"),))
+    finding = run(languages_analysed(), check_input("SVV-3", left_out))
+    assert finding.outcome is Outcome.FAIL
+    assert "third_party/zlib/inflate.c ('third_party/*' in pyproject.toml [tool.sdl-gate] source-exclude)" in (
+        finding.message
+    )
+    assert "SVV-3 params sast_allowed_excludes" in finding.message
+    assert finding.location == "third_party/zlib/inflate.c"
+    allowed = policy_entry(sast_allowed_excludes=("third_party/*",))
+    finding = run(languages_analysed(), check_input("SVV-3", left_out, policy=allowed))
+    assert finding.outcome is Outcome.PASS
+    assert "1 source file(s) left out by source-exclude" in finding.message
+    assert "third_party/zlib/inflate.c" in finding.message
+
+
+def test_the_policy_judges_the_excluded_path_not_the_pattern() -> None:
+    # A pattern that looks like it names vendored code but also catches the product's own source.
+    left_out = sast(source_exclusions=(source_exclusion("src/core/parser.c", "*/*"),))
+    allowed = policy_entry(sast_allowed_excludes=("third_party/*",))
+    assert run(languages_analysed(), check_input("SI-1", left_out, policy=allowed)).outcome is Outcome.FAIL

@@ -20,7 +20,7 @@ def test_the_default_map_names_the_languages_of_the_issue() -> None:
 
 def test_files_are_counted_by_name_and_covered_languages_name_their_analysers() -> None:
     files = ["src/a.c", "src/a.h", "src/b.cpp", "lib/x.py", "README.md", "web/app.ts", "Makefile"]
-    census = {c.language: c for c in count_languages(files, language_map({}), {"Python": ("bandit",)})}
+    census = {c.language: c for c in count_languages(files, language_map({}), {"Python": ("bandit",)})[0]}
     assert {name: c.files for name, c in census.items()} == {"C": 2, "C++": 1, "Python": 1, "TypeScript": 1}
     assert census["C"].examples == ("src/a.c", "src/a.h")
     assert census["Python"].analysers == ("bandit",)
@@ -29,13 +29,13 @@ def test_files_are_counted_by_name_and_covered_languages_name_their_analysers() 
 
 def test_names_match_case_sensitively() -> None:
     # On the systems that build C and C++, `x.C` is C++ and `x.PY` is not Python.
-    census = {c.language: c.files for c in count_languages(["x.C", "y.PY"], language_map({}), {})}
+    census = {c.language: c.files for c in count_languages(["x.C", "y.PY"], language_map({}), {})[0]}
     assert census == {"C++": 1}
 
 
 def test_examples_are_the_first_files_in_path_order() -> None:
     files = [f"src/f{index:02}.go" for index in range(EXAMPLES + 3)]
-    (go,) = count_languages(reversed(files), language_map({}), {})
+    (go,), _ = count_languages(reversed(files), language_map({}), {})
     assert go.files == EXAMPLES + 3
     assert go.examples == tuple(files[:EXAMPLES])
 
@@ -49,7 +49,7 @@ def test_a_configured_map_adds_to_the_built_in_one_and_never_removes() -> None:
 
 def test_a_file_claimed_by_another_language_still_counts_for_its_own() -> None:
     languages = language_map({"Python": ["*.c"]})
-    census = {c.language: c.files for c in count_languages(["main.c"], languages, {"Python": ("bandit",)})}
+    census = {c.language: c.files for c in count_languages(["main.c"], languages, {"Python": ("bandit",)})[0]}
     assert census == {"C": 1, "Python": 1}
 
 
@@ -79,3 +79,18 @@ def test_a_malformed_language_map_names_the_file_and_key(tmp_path: Path, table: 
         load_project(tmp_path)
     assert caught.value.path == str(pyproject)
     assert (caught.value.location or "").startswith("tool.sdl-gate.languages")
+
+
+def test_source_exclude_leaves_files_out_of_the_census_and_lists_each_one() -> None:
+    files = ["third_party/zlib/inflate.c", "src/main.c", "third_party/README", "app.py"]
+    census, excluded = count_languages(files, language_map({}), {}, ("third_party/*",))
+    assert {c.language: c.files for c in census} == {"C": 1, "Python": 1}
+    (only,) = excluded  # the README is not source: nothing hidden, nothing to list
+    assert (only.path, only.pattern) == ("third_party/zlib/inflate.c", "third_party/*")
+    assert only.source == "pyproject.toml [tool.sdl-gate] source-exclude"
+
+
+def test_an_exclude_pattern_that_matches_everything_hides_nothing_unseen() -> None:
+    census, excluded = count_languages(["main.c", "lib/x.rs"], language_map({}), {}, ("*",))
+    assert census == ()
+    assert [e.path for e in excluded] == ["lib/x.rs", "main.c"]
