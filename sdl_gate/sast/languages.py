@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
+import re
 from collections.abc import Iterable, Mapping
 
 from sdl_gate.sast.models import Exclusion, LanguageCount
@@ -43,6 +44,28 @@ def language_map(configured: Mapping[str, Iterable[str]]) -> dict[str, tuple[str
     return {language: tuple(dict.fromkeys(globs)) for language, globs in sorted(merged.items())}
 
 
+def _matchers(
+    languages: Mapping[str, tuple[str, ...]],
+) -> tuple[dict[str, tuple[str, ...]], list[tuple[str, re.Pattern[str]]]]:
+    """Split the map into a lookup by extension (``*.c``) and one regex per language for every other glob.
+
+    The census looks at every file of the repository, so the common case is one dictionary lookup per file.
+    """
+    by_extension: dict[str, list[str]] = {}
+    other: list[tuple[str, re.Pattern[str]]] = []
+    for language, globs in languages.items():
+        rest = []
+        for glob in globs:
+            extension = glob[2:]
+            if glob.startswith("*.") and extension and not any(char in extension for char in "*?[./"):
+                by_extension.setdefault(extension, []).append(language)
+            else:
+                rest.append(glob)
+        if rest:
+            other.append((language, re.compile("|".join(f"(?:{fnmatch.translate(glob)})" for glob in rest))))
+    return {extension: tuple(names) for extension, names in by_extension.items()}, other
+
+
 def count_languages(
     files: Iterable[str],
     languages: Mapping[str, tuple[str, ...]],
@@ -58,13 +81,14 @@ def count_languages(
     found: dict[str, list[str]] = {}
     exclusions: list[Exclusion] = []
     patterns = tuple(excludes)
+    by_extension, other = _matchers(languages)
     for path in sorted(set(files)):
         name = posixpath.basename(path)
-        matched = [
-            language
-            for language, globs in languages.items()
-            if any(fnmatch.fnmatchcase(name, glob) or fnmatch.fnmatchcase(path, glob) for glob in globs)
-        ]
+        _, dot, extension = name.rpartition(".")
+        matched: tuple[str, ...] = by_extension.get(extension, ()) if dot else ()
+        if other:
+            extra = {language for language, regex in other if regex.match(name) or regex.match(path)}
+            matched = tuple(sorted(extra.union(matched)))
         if not matched:
             continue
         pattern = next((glob for glob in patterns if fnmatch.fnmatchcase(path, glob)), None)
