@@ -193,7 +193,8 @@ def languages_analysed() -> Criterion:
         "Java...), or the policy accepts the language unanalysed",
         _KINDS,
         evaluate,
-        when_empty=Outcome.NOT_AVAILABLE,
+        # With no source in the repository (only dependencies, say), the requirement's other criteria decide.
+        when_empty=Outcome.NOT_APPLICABLE,
         empty_means="no source file in a language sdl-gate counts (add its file names to [tool.sdl-gate] languages)",
     )
 

@@ -253,8 +253,6 @@ def test_the_allowance_names_a_language_exactly() -> None:
 
 
 def test_evidence_without_a_census_cannot_show_coverage() -> None:
-    finding = run(languages_analysed(), check_input("SI-1", sast(languages=None, analysed=0)))
-    assert finding.outcome is Outcome.NOT_AVAILABLE
     stored = sast().payload | {"languages": None}
     older = run(languages_analysed(), check_input("SI-1", evidence(EvidenceKind.SAST, stored)))
     assert older.outcome is Outcome.NOT_AVAILABLE
@@ -262,8 +260,10 @@ def test_evidence_without_a_census_cannot_show_coverage() -> None:
 
 
 def test_no_source_file_in_any_language_is_never_a_pass() -> None:
-    finding = run(languages_analysed(), check_input("SI-1", sast(analysed=0, languages=())))
-    assert finding.outcome is Outcome.NOT_AVAILABLE
+    # Only dependencies in the repository: nothing for an analyser, so the other criteria decide.
+    finding = run(languages_analysed(), check_input("SVV-3", sast(analysed=0, languages=())))
+    assert finding.outcome is Outcome.NOT_APPLICABLE
+    assert "no source file" in finding.message
 
 
 def test_source_left_out_of_the_census_fails_unless_the_policy_allows_its_path() -> None:
