@@ -150,6 +150,21 @@ class ToolConfig(BaseModel):
     sast_timeout_seconds: int = Field(
         default=1800, gt=0, description="Static analysis worker processes are stopped after this many seconds."
     )
+    languages: dict[
+        Annotated[str, Field(min_length=1, max_length=64)],
+        list[Annotated[str, Field(min_length=1, max_length=256)]],
+    ] = Field(
+        default_factory=dict,
+        description='Source file names (globs) per language, e.g. {C = ["*.inc"]}, that the census of the product\'s '
+        "languages counts besides the built-in map (C, C++, C#, Go, Java, JavaScript, Kotlin, PHP, Python, Ruby, "
+        "Rust, Swift, TypeScript); they add, never replace.",
+    )
+    source_exclude: list[Annotated[str, Field(min_length=1, max_length=256)]] = Field(
+        default_factory=list,
+        description="Globs of repository paths (fnmatch, `*` also matches `/`, e.g. `third_party/*`) of vendored or "
+        "generated source the language census leaves out. Each file left out is listed in the evidence, and the "
+        "policy's sast_allowed_excludes decides whether it may be.",
+    )
 
     _no_case_duplicates = field_validator("guidelines", mode="before")(reject_case_duplicates)
 

@@ -12,13 +12,18 @@ from sdl_gate.sast.models import Finding as SastFinding
 from sdl_gate.sast.rules import (
     ALLOWED_EXCLUDES_SETTING,
     ALLOWED_SKIPS_SETTING,
+    EXCLUDES_PARAM,
+    UNANALYSED_LANGUAGES_SETTING,
     Status,
     baseline_state,
     describe_exclusion,
+    describe_language,
     disallowed_exclusions,
     disallowed_skips,
+    disallowed_source_exclusions,
     judge,
     thresholds,
+    unanalysed_languages,
 )
 
 _KINDS = (EvidenceKind.SAST,)
@@ -116,6 +121,81 @@ def sast_coverage() -> Criterion:
         evaluate,
         when_empty=Outcome.NOT_APPLICABLE,
         empty_means="the project has no Python file (a configuration that excludes every one fails)",
+    )
+
+
+def languages_analysed() -> Criterion:
+    """Every source language of the product has an analyser result, or the policy accepts it has none."""
+    name = "languages_analysed"
+
+    def evaluate(check_input: CheckInput) -> Finding:
+        loaded = _report(check_input, name)
+        if isinstance(loaded, Finding):
+            return loaded
+        evidence, report = loaded
+        ids = (evidence.id,)
+        if report.languages is None:
+            return check_input.finding(
+                name,
+                Outcome.NOT_AVAILABLE,
+                "the static-analysis evidence does not count the product's source files by language; collect it again",
+                ids,
+            )
+        setting = f"{check_input.requirement} {UNANALYSED_LANGUAGES_SETTING}"
+        excludes_setting = f"{check_input.requirement} {EXCLUDES_PARAM}"
+        hidden = disallowed_source_exclusions(report, check_input.policy)
+        if hidden:
+            listed = [describe_exclusion(exclusion) for exclusion in hidden]
+            return check_input.finding(
+                name,
+                Outcome.FAIL,
+                f"{len(hidden)} source file(s) left out of the language census that the policy does not allow "
+                f"({excludes_setting}): {_some(listed)}",
+                ids,
+                hidden[0].path,
+            )
+        missing, accepted = unanalysed_languages(report, check_input.policy)
+        if missing:
+            return check_input.finding(
+                name,
+                Outcome.NOT_AVAILABLE,
+                f"no analyser result covers {len(missing)} language(s) of the product: "
+                f"{'; '.join(describe_language(count) for count in missing)}; import an analyser's results for "
+                f"them, or record the scoping decision in the policy ({setting})",
+                ids,
+                missing[0].examples[0] if missing[0].examples else None,
+            )
+        covered = [describe_language(count) for count in report.languages if count.analysers]
+        parts = []
+        if covered:
+            parts.append("; ".join(covered))
+        if accepted:
+            parts.append(
+                f"accepted without an analyser by the policy ({setting}): "
+                + "; ".join(describe_language(count) for count in accepted)
+            )
+        if report.source_exclusions:
+            parts.append(
+                f"{len(report.source_exclusions)} source file(s) left out by source-exclude, in paths the policy "
+                f"allows ({excludes_setting}): {_some([e.path for e in report.source_exclusions])}"
+            )
+        return check_input.finding(
+            name,
+            Outcome.PASS,
+            "every source language of the product is analysed or accepted: " + "; ".join(parts),
+            ids,
+            examined=sum(count.files for count in report.languages),
+        )
+
+    return Criterion(
+        name,
+        "an analyser result covers every source language of the product (C, C++, Python, JavaScript, Go, Rust, "
+        "Java...), or the policy accepts the language unanalysed",
+        _KINDS,
+        evaluate,
+        # With no source in the repository (only dependencies, say), the requirement's other criteria decide.
+        when_empty=Outcome.NOT_APPLICABLE,
+        empty_means="no source file in a language sdl-gate counts (add its file names to [tool.sdl-gate] languages)",
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sdl_gate.checks._base import Check
 from sdl_gate.checks._criteria import record
 from sdl_gate.checks._sast import (
+    languages_analysed,
     sast_configuration,
     sast_coverage,
     sast_findings,
@@ -18,6 +19,7 @@ CHECKS: dict[str, Check] = {
         (
             record("review", purpose="the code review practice"),
             sast_coverage(),
+            languages_analysed(),
             sast_findings(),
             sast_skips(),
         ),

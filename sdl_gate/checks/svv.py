@@ -6,6 +6,7 @@ from sdl_gate.checks._base import Check
 from sdl_gate.checks._criteria import record
 from sdl_gate.checks._independence import testers_independent
 from sdl_gate.checks._inspection import inspected_requirements
+from sdl_gate.checks._sast import languages_analysed
 from sdl_gate.checks._threats import mitigations_tested, requirements_tested
 from sdl_gate.checks._vulns import known_vulnerabilities
 
@@ -16,6 +17,7 @@ CHECKS: dict[str, Check] = {
         "SVV-3",
         (
             known_vulnerabilities(),
+            languages_analysed(),
             record("test_report", purpose="fuzzing, abuse-case and attack-surface testing"),
         ),
     ),

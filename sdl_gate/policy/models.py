@@ -89,6 +89,11 @@ class Params(_Strict):
         "with_approved_record (default): only when an approved, current test_report record links the "
         "imported file's sha256.",
     )
+    sast_unanalysed_languages_allowed: tuple[Annotated[str, Field(min_length=1)], ...] | None = Field(
+        default=None,
+        description="SI-1 and SVV-3: source languages of the product (as the census names them, e.g. `C`) that may "
+        "have no analyser result; the scoping decision is shown in every finding (default: none).",
+    )
 
 
 class RequirementPolicy(_Strict):
@@ -176,6 +181,7 @@ class ResolvedRequirement:
     sast_allowed_skips: tuple[str, ...] | None = None
     sast_allowed_excludes: tuple[str, ...] | None = None
     imported_test_results: ImportedResults | None = None
+    sast_unanalysed_languages_allowed: tuple[str, ...] | None = None
 
     def effective_mode(self, today: date) -> Mode:
         """Return the mode in force on ``today`` (enforced requirements are advisory before their date)."""
@@ -211,6 +217,8 @@ class ResolvedRequirement:
             params["sast_allowed_excludes"] = list(self.sast_allowed_excludes)
         if self.imported_test_results is not None:
             params["imported_test_results"] = self.imported_test_results.value
+        if self.sast_unanalysed_languages_allowed is not None:
+            params["sast_unanalysed_languages_allowed"] = list(self.sast_unanalysed_languages_allowed)
         return params
 
 

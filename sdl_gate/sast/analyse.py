@@ -10,6 +10,7 @@ from typing import Any
 from sdl_gate._tool import effective_timeout
 from sdl_gate.config import Project
 from sdl_gate.sast.engine import CACHE_DIR, Cache, ScanRun, run_scan
+from sdl_gate.sast.languages import language_map
 from sdl_gate.sast.models import SastReport
 from sdl_gate.sast.report import bandit_json, build_report, find_automation, load_baseline
 from sdl_gate.sast.settings import load_settings, select
@@ -58,5 +59,7 @@ def analyse(
         baseline=loaded,
         baseline_path=Path(shown).as_posix() if shown else None,
         automation=find_automation(root),
+        languages=language_map(project.config.languages),
+        source_exclude=tuple(project.config.source_exclude),
     )
     return SastResult(run=run, report=report, bandit=bandit_json(run))

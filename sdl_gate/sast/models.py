@@ -253,6 +253,17 @@ class AutomationHook(_Frozen):
     detail: str
 
 
+class LanguageCount(_Frozen):
+    """How many of the product's source files are in one language, and which analysers' results cover it."""
+
+    language: str
+    files: int = Field(ge=1)
+    examples: tuple[str, ...] = Field(description="The first few of those files, in path order.")
+    analysers: tuple[str, ...] = Field(
+        description="The analysers whose results cover the language (bandit covers Python); empty: none does."
+    )
+
+
 class SastReport(_Frozen):
     """Everything one static-analysis run observed: the SAST evidence payload."""
 
@@ -270,3 +281,11 @@ class SastReport(_Frozen):
     baseline: BaselineInfo | None = None
     automation: tuple[AutomationHook, ...] = ()
     sarif: str | None = Field(default=None, description="Reference of the SARIF 2.1.0 report kept beside it.")
+    languages: tuple[LanguageCount, ...] | None = Field(
+        default=None,
+        description="The census of the product's source files by language (the scan's file list, by name); "
+        "null in evidence taken before sdl-gate counted languages, which then cannot show coverage.",
+    )
+    source_exclusions: tuple[Exclusion, ...] = Field(
+        default=(), description="Each source file `source-exclude` keeps out of the census, and the pattern."
+    )

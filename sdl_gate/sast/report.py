@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -15,6 +16,7 @@ from sdl_gate._yaml import parse_yaml_text, validate
 from sdl_gate.errors import InputError
 from sdl_gate.policy.waivers import WaiverRegister
 from sdl_gate.sast.engine import ScanRun
+from sdl_gate.sast.languages import BANDIT_LANGUAGE, count_languages, language_map
 from sdl_gate.sast.models import (
     AutomationHook,
     BanditConfigInfo,
@@ -221,8 +223,14 @@ def build_report(
     baseline: tuple[BaselineFile, str] | None = None,
     baseline_path: str | None = None,
     automation: tuple[AutomationHook, ...] = (),
+    languages: Mapping[str, tuple[str, ...]] | None = None,
+    source_exclude: tuple[str, ...] = (),
 ) -> SastReport:
-    """Normalise a run into the SAST report: fingerprinted findings, suppressions, coverage, configuration."""
+    """Normalise a run into the SAST report: fingerprinted findings, suppressions, coverage, configuration.
+
+    ``languages`` (language -> file name globs, default the built-in map) sets how the census counts the
+    scope's files by language, and ``source_exclude`` which source files it leaves out (each one listed).
+    """
     listed = {entry.fingerprint for entry in baseline[0].findings} if baseline else set()
     findings: list[Finding] = []
     suppressions: list[Suppression] = []
@@ -271,6 +279,11 @@ def build_report(
         if baseline
         else None
     )
+    # bandit's results cover Python only when it analysed some of it; its exclusions are judged on their own.
+    covered = {BANDIT_LANGUAGE: ("bandit",)} if analysed else {}
+    census, source_exclusions = count_languages(
+        run.selection.files, language_map({}) if languages is None else languages, covered, source_exclude
+    )
     return SastReport(
         scanner="bandit",
         scanner_version=settings.version,
@@ -292,6 +305,8 @@ def build_report(
         suppressions=tuple(sorted(suppressions, key=lambda s: (s.path, s.line))),
         baseline=baseline_info,
         automation=automation,
+        languages=census,
+        source_exclusions=source_exclusions,
     )
 
 

@@ -17,6 +17,7 @@ from sdl_gate.sast.models import (
     BaselineState,
     Exclusion,
     Finding,
+    LanguageCount,
     Level,
     NosecStatus,
     SastReport,
@@ -26,6 +27,10 @@ from sdl_gate.sast.models import (
 #: Where a disallowed skip or exclusion is fixed: the policy's SI-1 parameters.
 ALLOWED_SKIPS_SETTING = "SI-1 params sast_allowed_skips"
 ALLOWED_EXCLUDES_SETTING = "SI-1 params sast_allowed_excludes"
+#: The parameter that allows paths to go unanalysed, in the params of the requirement being judged.
+EXCLUDES_PARAM = "params sast_allowed_excludes"
+#: Where a language with no analyser is accepted: the params of the requirement being judged (SI-1, SVV-3).
+UNANALYSED_LANGUAGES_SETTING = "params sast_unanalysed_languages_allowed"
 
 
 class Status(str, enum.Enum):
@@ -137,3 +142,27 @@ def describe_skip(skip: SkippedTest) -> str:
 def describe_exclusion(exclusion: Exclusion) -> str:
     """One line for people: the file, the pattern and the setting that keeps it from being analysed."""
     return f"{exclusion.path} ({exclusion.pattern!r} in {exclusion.source})"
+
+
+def unanalysed_languages(
+    report: SastReport, entry: ResolvedRequirement
+) -> tuple[tuple[LanguageCount, ...], tuple[LanguageCount, ...]]:
+    """The product's languages that no analyser covers: (those the policy does not accept, those it does)."""
+    allowed = set(entry.sast_unanalysed_languages_allowed or ())
+    uncovered = [count for count in report.languages or () if not count.analysers]
+    return (
+        tuple(count for count in uncovered if count.language not in allowed),
+        tuple(count for count in uncovered if count.language in allowed),
+    )
+
+
+def disallowed_source_exclusions(report: SastReport, entry: ResolvedRequirement) -> tuple[Exclusion, ...]:
+    """The source files ``source-exclude`` keeps out of the language census that the policy does not allow."""
+    return tuple(exclusion for exclusion in report.source_exclusions if not exclusion_allowed(exclusion, entry))
+
+
+def describe_language(count: LanguageCount) -> str:
+    """One line for people: the language, how many files, the first of them and what analysed it."""
+    shown = ", ".join(count.examples) + (", ..." if count.files > len(count.examples) else "")
+    by = f" analysed by {', '.join(count.analysers)}" if count.analysers else ""
+    return f"{count.language} ({count.files} file(s): {shown}){by}"

@@ -324,6 +324,8 @@ class Selection:
     excluded: tuple[str, ...]
     modified: tuple[str, ...] = ()
     exclusions: tuple[Exclusion, ...] = ()
+    #: Every file in scope whatever its language: what the census of the product's languages counts.
+    files: tuple[str, ...] = ()
 
 
 def normalise(root: Path, given: Path) -> str:
@@ -384,6 +386,7 @@ def select(root: Path, settings: BanditSettings, explicit: list[Path] | None = N
     """
     modified: list[str] = []
     left_out: list[str] = []
+    in_scope: list[str] = []
     if explicit is not None:
         scope = Scope.FILES
         candidates: list[str] = []
@@ -393,11 +396,13 @@ def select(root: Path, settings: BanditSettings, explicit: list[Path] | None = N
             relative = normalise(root, given)
             if (root / relative).is_dir():
                 inside = [f"{relative}/{name}" if relative != "." else name for name in _walk(root / relative)]
+                in_scope += inside
                 candidates += [name for name in inside if is_included(name, settings.include)]
                 left_out += [name for name in inside if _not_included(name, settings.include)]
             else:
                 # Explicit files are scanned whatever their name, as bandit does; excludes still apply.
                 candidates.append(relative)
+                in_scope.append(relative)
     else:
         git = _git_files(root)
         if git is not None:
@@ -406,6 +411,7 @@ def select(root: Path, settings: BanditSettings, explicit: list[Path] | None = N
         else:
             scope = Scope.DIRECTORY
             tracked = _walk(root)
+        in_scope = tracked
         candidates = [name for name in tracked if is_included(name, settings.include)]
         left_out = [name for name in tracked if _not_included(name, settings.include)]
     targets: list[Target] = []
@@ -430,6 +436,7 @@ def select(root: Path, settings: BanditSettings, explicit: list[Path] | None = N
         excluded=tuple(e.path for e in exclusions),
         modified=tuple(sorted(m for m in modified if m in wanted)),
         exclusions=tuple(exclusions),
+        files=tuple(sorted(set(in_scope))),
     )
 
 

@@ -147,7 +147,7 @@ def test_without_bandit_the_criteria_are_not_available_never_pass(
     write(project.root / "app.py", "print('hello')\n")
     shadow = write(tmp_path / "shadow" / "bandit" / "__init__.py", "raise ImportError('bandit is broken here')\n")
     found = _criteria(run_cli, project.root, env={"PYTHONPATH": str(shadow.parent.parent)})
-    criteria = ("SI-1/sast_coverage", "SI-1/sast_findings", "SI-1/sast_skips")
+    criteria = ("SI-1/sast_coverage", "SI-1/languages_analysed", "SI-1/sast_findings", "SI-1/sast_skips")
     for name in (*criteria, "SI-2/sast_configuration", "SI-2/sast_suppressions"):
         assert found[name]["outcome"] == "not_available", name
         assert "bandit is not installed" in found[name]["message"]
@@ -157,6 +157,7 @@ def test_demo_project_meets_si1_and_si2(run_cli: RunCli) -> None:
     found = _criteria(run_cli, DEMO_PROJECT)
     assert {name: f["outcome"] for name, f in found.items()} == {
         "SI-1/record": "pass",
+        "SI-1/languages_analysed": "pass",
         "SI-1/sast_coverage": "pass",
         "SI-1/sast_findings": "pass",
         "SI-1/sast_skips": "pass",

@@ -56,6 +56,8 @@ from sdl_gate.sast.models import (
     BaselineApproval,
     BaselineEntry,
     BaselineInfo,
+    Exclusion,
+    LanguageCount,
     Level,
     NosecStatus,
     NotAnalysed,
@@ -117,6 +119,8 @@ def policy_entry(
     severity_threshold: Threshold | None = None,
     confidence_threshold: Threshold | None = None,
     imported_test_results: ImportedResults | None = None,
+    sast_unanalysed_languages_allowed: tuple[str, ...] | None = None,
+    sast_allowed_excludes: tuple[str, ...] | None = None,
 ) -> ResolvedRequirement:
     """An enforced requirement's resolved policy entry with the given parameters."""
     return ResolvedRequirement(
@@ -129,6 +133,8 @@ def policy_entry(
         severity_threshold=severity_threshold,
         confidence_threshold=confidence_threshold,
         imported_test_results=imported_test_results,
+        sast_unanalysed_languages_allowed=sast_unanalysed_languages_allowed,
+        sast_allowed_excludes=sast_allowed_excludes,
     )
 
 
@@ -788,8 +794,15 @@ def sast(
     automation: tuple[AutomationHook, ...] | None = None,
     skipped: tuple[SkippedTest, ...] = (),
     baseline: BaselineInfo | None = None,
+    languages: tuple[LanguageCount, ...] | None = None,
+    source_exclusions: tuple[Exclusion, ...] = (),
 ) -> Evidence:
-    """``sast`` evidence: a configured, automated bandit run over ``analysed`` files with ``findings``."""
+    """``sast`` evidence: a configured, automated bandit run over ``analysed`` files with ``findings``.
+
+    The census holds the ``analysed`` Python files, covered by bandit, unless ``languages`` says otherwise.
+    """
+    if languages is None:
+        languages = (language("Python", analysed, "bandit"),) if analysed else ()
     report = SastReport(
         scanner="bandit",
         scanner_version="1.8.0",
@@ -808,8 +821,22 @@ def sast(
             if automation is not None
             else (AutomationHook(path=".pre-commit-config.yaml", detail="sdl-gate-sast hook"),)
         ),
+        languages=languages,
+        source_exclusions=source_exclusions,
     )
     return evidence(EvidenceKind.SAST, report.model_dump(mode="json"))
+
+
+def source_exclusion(path: str = "third_party/zlib/inflate.c", pattern: str = "third_party/*") -> Exclusion:
+    """A source file ``source-exclude`` keeps out of the language census."""
+    return Exclusion(path=path, pattern=pattern, source="pyproject.toml [tool.sdl-gate] source-exclude")
+
+
+def language(name: str, files: int, *analysers: str) -> LanguageCount:
+    """One line of the census: ``files`` source files in ``name``, covered by ``analysers``."""
+    suffix = {"Python": "py", "C": "c", "C++": "cpp", "Go": "go"}.get(name, name.lower())
+    examples = tuple(f"widget/file{index}.{suffix}" for index in range(min(files, 5)))
+    return LanguageCount(language=name, files=files, examples=examples, analysers=analysers)
 
 
 # --- Threat model and security requirements -----------------------------------------------------------------------

@@ -48,6 +48,7 @@ from tests.unit.checks._build import (
     history,
     inspection,
     key_scan,
+    language,
     model_data,
     passing_tests,
     person,
@@ -69,6 +70,7 @@ from tests.unit.checks._build import (
     signatures,
     signed_test_record,
     skipped_test,
+    source_exclusion,
     suppression,
     threat_model,
     vuln,
@@ -302,6 +304,12 @@ SCENARIOS: dict[str, Scenarios] = {
         passing=_with(sast()),
         failing=_with(sast(not_analysed=(NotAnalysed(path="widget/broken.py", reason="syntax error"),))),
         unavailable=_nothing,
+        empty=_with(sast(analysed=0)),
+    ),
+    "languages_analysed": Scenarios(
+        passing=_with(sast(languages=(language("C", 2, "cppcheck"), language("Python", 4, "bandit")))),
+        failing=_with(sast(source_exclusions=(source_exclusion(),))),
+        unavailable=_with(sast(languages=(language("C", 1), language("Python", 4, "bandit")))),
         empty=_with(sast(analysed=0)),
     ),
     "sast_findings": Scenarios(

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from sdl_gate.checks import Criterion, Outcome
-from sdl_gate.checks._sast import sast_configuration, sast_coverage, sast_findings, sast_suppressions
+from sdl_gate.checks._sast import (
+    languages_analysed,
+    sast_configuration,
+    sast_coverage,
+    sast_findings,
+    sast_suppressions,
+)
 from sdl_gate.evidence import EvidenceKind
 from sdl_gate.policy.models import Threshold
 from sdl_gate.sast.models import Level, NotAnalysed, Scope, SuppressionProblem
@@ -13,11 +19,13 @@ from tests.unit.checks._build import (
     approved_baseline,
     check_input,
     evidence,
+    language,
     policy_entry,
     rejection,
     run,
     sast,
     sast_finding,
+    source_exclusion,
     suppression,
     waiver,
 )
@@ -27,6 +35,7 @@ ALL = [
     pytest.param(sast_findings(), id="findings"),
     pytest.param(sast_configuration(), id="configuration"),
     pytest.param(sast_suppressions(), id="suppressions"),
+    pytest.param(languages_analysed(), id="languages"),
 ]
 
 
@@ -201,3 +210,80 @@ def test_suppressions_of_a_scan_of_no_file_are_not_a_pass() -> None:
     finding = run(sast_suppressions(), check_input("SI-2", sast(analysed=0)))
     assert finding.outcome is Outcome.NOT_AVAILABLE
     assert "no Python file" in finding.message
+
+
+# --- languages_analysed -------------------------------------------------------------------------------------------
+
+
+def test_a_c_code_base_without_an_analyser_is_not_available_naming_c() -> None:
+    # No Python at all: bandit has nothing to say, which must not read as "nothing to analyse".
+    given = check_input("SI-1", sast(analysed=0, languages=(language("C", 1),)))
+    finding = run(languages_analysed(), given)
+    assert finding.outcome is Outcome.NOT_AVAILABLE
+    assert "C (1 file(s): widget/file0.c)" in finding.message
+    assert "SI-1 params sast_unanalysed_languages_allowed" in finding.message
+    assert finding.location == "widget/file0.c"
+    assert finding.evidence == given.evidence.ids()
+
+
+def test_python_covered_by_bandit_and_c_unanalysed_names_only_c() -> None:
+    census = (language("C", 2), language("Python", 4, "bandit"))
+    finding = run(languages_analysed(), check_input("SI-1", sast(languages=census)))
+    assert finding.outcome is Outcome.NOT_AVAILABLE
+    assert "1 language(s)" in finding.message and "C (2 file(s)" in finding.message
+    assert "Python" not in finding.message
+
+
+def test_a_language_the_policy_accepts_unanalysed_passes_and_the_allowance_is_shown() -> None:
+    census = (language("C", 2), language("Python", 4, "bandit"))
+    policy = policy_entry(sast_unanalysed_languages_allowed=("C",))
+    finding = run(languages_analysed(), check_input("SI-1", sast(languages=census), policy=policy))
+    assert finding.outcome is Outcome.PASS
+    assert "Python (4 file(s)" in finding.message and "analysed by bandit" in finding.message
+    assert "accepted without an analyser by the policy (SI-1 params sast_unanalysed_languages_allowed): C" in (
+        finding.message
+    )
+    assert finding.examined == 6
+
+
+def test_the_allowance_names_a_language_exactly() -> None:
+    policy = policy_entry(sast_unanalysed_languages_allowed=("c", "C++"))
+    finding = run(languages_analysed(), check_input("SI-1", sast(languages=(language("C", 1),)), policy=policy))
+    assert finding.outcome is Outcome.NOT_AVAILABLE
+
+
+def test_evidence_without_a_census_cannot_show_coverage() -> None:
+    stored = sast().payload | {"languages": None}
+    older = run(languages_analysed(), check_input("SI-1", evidence(EvidenceKind.SAST, stored)))
+    assert older.outcome is Outcome.NOT_AVAILABLE
+    assert "by language" in older.message
+
+
+def test_no_source_file_in_any_language_is_never_a_pass() -> None:
+    # Only dependencies in the repository: nothing for an analyser, so the other criteria decide.
+    finding = run(languages_analysed(), check_input("SVV-3", sast(analysed=0, languages=())))
+    assert finding.outcome is Outcome.NOT_APPLICABLE
+    assert "no source file" in finding.message
+
+
+def test_source_left_out_of_the_census_fails_unless_the_policy_allows_its_path() -> None:
+    left_out = sast(source_exclusions=(source_exclusion("third_party/zlib/inflate.c"),))
+    finding = run(languages_analysed(), check_input("SVV-3", left_out))
+    assert finding.outcome is Outcome.FAIL
+    assert "third_party/zlib/inflate.c ('third_party/*' in pyproject.toml [tool.sdl-gate] source-exclude)" in (
+        finding.message
+    )
+    assert "SVV-3 params sast_allowed_excludes" in finding.message
+    assert finding.location == "third_party/zlib/inflate.c"
+    allowed = policy_entry(sast_allowed_excludes=("third_party/*",))
+    finding = run(languages_analysed(), check_input("SVV-3", left_out, policy=allowed))
+    assert finding.outcome is Outcome.PASS
+    assert "1 source file(s) left out by source-exclude" in finding.message
+    assert "third_party/zlib/inflate.c" in finding.message
+
+
+def test_the_policy_judges_the_excluded_path_not_the_pattern() -> None:
+    # A pattern that looks like it names vendored code but also catches the product's own source.
+    left_out = sast(source_exclusions=(source_exclusion("src/core/parser.c", "*/*"),))
+    allowed = policy_entry(sast_allowed_excludes=("third_party/*",))
+    assert run(languages_analysed(), check_input("SI-1", left_out, policy=allowed)).outcome is Outcome.FAIL

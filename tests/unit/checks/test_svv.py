@@ -9,11 +9,13 @@ from sdl_gate.collectors.test_results import TestOutcome
 from tests.unit.checks._build import (
     audit,
     check_input,
+    language,
     passing_tests,
     record_entry,
     recorded_test,
     recorded_tests,
     records,
+    sast,
     security_requirements,
     threat_model,
 )
@@ -31,10 +33,20 @@ def test_svv1_and_svv2_pass_on_traced_passing_tests() -> None:
     assert CHECKS["SVV-2"].run(check_input("SVV-2", *evidence))[0].outcome is Outcome.PASS
 
 
-def test_svv3_needs_a_clean_audit_and_a_test_report() -> None:
+def test_svv3_needs_a_clean_audit_every_language_analysed_and_a_test_report() -> None:
     report = records(record_entry("fuzzing", "test_report", ["SVV-3"]))
-    findings = CHECKS["SVV-3"].run(check_input("SVV-3", audit(), report))
-    assert [f.outcome for f in findings] == [Outcome.PASS, Outcome.PASS]
+    findings = CHECKS["SVV-3"].run(check_input("SVV-3", audit(), sast(), report))
+    assert [f.outcome for f in findings] == [Outcome.PASS, Outcome.PASS, Outcome.PASS]
+
+
+def test_svv3_names_a_language_no_analyser_covers() -> None:
+    report = records(record_entry("fuzzing", "test_report", ["SVV-3"]))
+    census = (language("C", 3), language("Python", 4, "bandit"))
+    findings = CHECKS["SVV-3"].run(check_input("SVV-3", audit(), sast(languages=census), report))
+    (languages,) = [f for f in findings if f.criterion == "languages_analysed"]
+    assert languages.outcome is Outcome.NOT_AVAILABLE
+    assert "C (3 file(s)" in languages.message
+    assert "SVV-3 params sast_unanalysed_languages_allowed" in languages.message
 
 
 @pytest.mark.parametrize("requirement_id", ["SVV-1", "SVV-2", "SUM-1"])
