@@ -34,6 +34,16 @@ def test_ci_runs_the_readme_command_which_installs_only_hashed_pins() -> None:
     assert command in [" ".join(step.split()) for step in steps]
 
 
+def test_the_readme_demo_command_installs_the_runtime_lock_with_hashes() -> None:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"Run the gate on the bundled example product.*?```sh\n(.+?)\n```", readme, re.S)
+    assert found is not None, "the README shows no demo command"
+    command = " ".join(found.group(1).replace("\\\n", " ").split())
+    assert "--require-hashes -r requirements-lock.txt" in command
+    assert "--no-deps -e ." in command  # the project itself adds nothing unpinned
+    assert "sdl-gate check examples/demo-project" in command
+
+
 def test_the_drift_workflow_installs_the_newest_releases_weekly_and_on_demand() -> None:
     workflow = yaml.safe_load((WORKFLOWS / "dependency-drift.yml").read_text(encoding="utf-8"))
     triggers = workflow[True]  # YAML 1.1 reads the key `on` as a boolean

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from sdl_gate.evidence import EvidenceKind, EvidenceStore, StoredEvidence
-from tests.conftest import RunCli, commit_all, sha256_of, write
+from tests.conftest import RunCli, commit_all, sha256_of, ssh_key, write, write_register
 
 pytest_plugins = ("pytester",)
 
@@ -60,16 +60,26 @@ def _project(root: Path, *, passing: bool) -> Path:
     return root
 
 
-def _test_report_record(root: Path, junit: Path) -> None:
-    """An approved, current test_report record linking the JUnit file's digest."""
+def _test_report_record(run_cli: RunCli, root: Path, junit: Path) -> Path:
+    """A current test_report record linking the JUnit file's digest, signed by an entitled approver who is not
+    its author; returns the approver register (outside the project), which the operator names."""
+    keys_dir = root.parent / f"{root.name}-approver-keys"
+    keys = {name: ssh_key(keys_dir, name) for name in ("alice", "bob")}
+    register = write_register(keys_dir / "approvers.yaml", keys)
     done = date.today() - timedelta(days=2)
-    write(
+    record = write(
         root / "security" / "records" / "junit-run.yaml",
         f"version: 1\nid: junit-run\nkind: test_report\ntitle: Release test run on the build farm\n"
-        f"requirements: [SUM-1]\ndate: {done}\nauthor: Alice Example\n"
-        f"approval: {{approver: Bob Example, date: {done + timedelta(days=1)}}}\n"
+        f"requirements: [SUM-1]\ndate: {done}\nauthor: Alice Example <alice@example.com>\n"
         f"links:\n  - {{path: {junit.relative_to(root).as_posix()}, sha256: {sha256_of(junit)}}}\n",
     )
+    assert record.is_file()
+    approved = run_cli(
+        "records", "approve", "junit-run", "--key", keys["bob"], "--path", root, "--approvers", register,
+        "--date", (done + timedelta(days=1)).isoformat(),
+    )  # fmt: skip
+    assert approved.code == 0, approved.stderr
+    return register
 
 
 def _assess(run_cli: RunCli, root: Path, *args: str) -> tuple[int, dict[str, Any], str]:
@@ -93,11 +103,12 @@ def _import(run_cli: RunCli, root: Path, junit: Path) -> None:
 def test_a_hand_written_junit_never_hides_the_observed_failure(pytester: pytest.Pytester, run_cli: RunCli) -> None:
     root = _project(pytester.path, passing=False)
     junit = write(root / "reports" / "junit.xml", HAND_WRITTEN_JUNIT)
-    _test_report_record(root, junit)  # even an approved record cannot turn an observed failure into a pass
+    # Even an approved record cannot turn an observed failure into a pass.
+    register = _test_report_record(run_cli, root, junit)
     commit_all(root)
     pytester.runpytest_subprocess().assert_outcomes(failed=1)
     _import(run_cli, root, junit)
-    code, assessment, _ = _assess(run_cli, root)
+    code, assessment, _ = _assess(run_cli, root, "--approvers", str(register))
     assert code == 1
     for requirement in TEST_CRITERIA:
         finding = _finding(assessment, requirement)
@@ -129,17 +140,17 @@ def test_an_approved_test_report_linking_the_digest_lets_the_import_count_shown_
 ) -> None:
     root = _project(pytester.path, passing=True)
     junit = write(root / "reports" / "junit.xml", HAND_WRITTEN_JUNIT)
-    _test_report_record(root, junit)
+    register = _test_report_record(run_cli, root, junit)
     commit_all(root)
     _import(run_cli, root, junit)
-    _, assessment, _ = _assess(run_cli, root)
+    _, assessment, _ = _assess(run_cli, root, "--approvers", str(register))
     for requirement in TEST_CRITERIA:
         finding = _finding(assessment, requirement)
         assert finding["outcome"] == "pass", (requirement, finding)
         assert "counted imported results: imported from junit.xml" in finding["message"]
         assert "approved by test_report junit-run" in finding["message"]
     for report_format in ("markdown", "console", "html"):
-        shown = run_cli("check", root, "--format", report_format)
+        shown = run_cli("check", root, "--format", report_format, "--approvers", register)
         assert "imported from junit.xml" in shown.stdout, report_format
 
 
