@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import enum
 import itertools
+import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,6 +19,7 @@ from sdl_gate import __version__
 from sdl_gate.bundle.snapshots import HistoryPayload, ReleaseSnapshot
 from sdl_gate.catalogue import Catalogue, Requirement
 from sdl_gate.checks import CHECKS, CheckInput, Finding, Outcome
+from sdl_gate.checks._criteria import record_problems
 from sdl_gate.evidence import EvidenceKind, EvidenceSet
 from sdl_gate.policy.models import Mode, Policy
 from sdl_gate.policy.waivers import Vex, WaiverRegister, WaiverState
@@ -30,6 +32,8 @@ MATURITY_BASIS = (
     "practice's active waivers to have fallen over those releases, never rising. Without history, ML3 and ML4 "
     "are never awarded."
 )
+#: The record kind an SM-5 scoping decision is written as (the kind SM-5 itself asks for).
+SCOPING_RECORD_KIND = "process_document"
 #: How many earlier verified releases ML3 and ML4 look at.
 HISTORY_WINDOW = 2
 
@@ -110,6 +114,7 @@ class WaiverResult(_Out):
     target: str
     requirement: str
     state: WaiverState
+    requester: str
     approver: str
     expires: str
     justification: str
@@ -232,6 +237,37 @@ def _blocks(mode: Mode, verdict: Verdict, policy: Policy) -> bool:
             return verdict in (Verdict.NOT_SATISFIED, Verdict.PARTIALLY_SATISFIED)
 
 
+def _names(entry: dict[str, Any], requirement_id: str) -> bool:
+    """Whether a record names ``requirement_id``: in its requirements, or in its title or notes."""
+    if requirement_id in entry["requirements"]:
+        return True
+    pattern = re.compile(rf"(?<![A-Za-z0-9-]){re.escape(requirement_id)}(?![0-9])")
+    return any(pattern.search(str(entry.get(field) or "")) for field in ("title", "notes"))
+
+
+def scoping_decision(evidence: EvidenceSet, requirement_id: str, today: date) -> tuple[str | None, str]:
+    """Return the approved SM-5 scoping record that scopes ``requirement_id`` out, or None and why there is none."""
+    found = evidence.of(EvidenceKind.RECORDS)
+    if not found:
+        return None, "no records evidence was collected, so no SM-5 scoping decision could be found"
+    reasons: list[str] = []
+    for entry in found[0].payload["records"]:
+        if entry["kind"] != SCOPING_RECORD_KIND or "SM-5" not in entry["requirements"]:
+            continue
+        if not _names(entry, requirement_id):
+            continue
+        problems = record_problems(entry, today, None)
+        if not problems:
+            return str(entry["id"]), f"scoping record {entry['id']} approved by {entry['approval']['approver']}"
+        reasons.append(f"record {entry['id']} does not count: " + "; ".join(problems))
+    if reasons:
+        return None, " | ".join(reasons)
+    return None, (
+        f"no approved {SCOPING_RECORD_KIND} record listing SM-5 names {requirement_id}; a requirement is scoped "
+        "out only by an approved SM-5 scoping decision"
+    )
+
+
 def assess_requirement(
     requirement: Requirement, evidence: EvidenceSet, policy: Policy, waivers: WaiverRegister, today: date
 ) -> RequirementResult:
@@ -239,10 +275,19 @@ def assess_requirement(
     entry = policy.requirements[requirement.id]
     mode = entry.effective_mode(today)
     waiver_id: str | None = None
+    unproven_scoping = False
     if mode is Mode.NOT_APPLICABLE:
         findings: tuple[Finding, ...] = ()
-        verdict, score = Verdict.NOT_APPLICABLE, 1.0
-        rationale = f"Not applicable under policy {policy.name}: {entry.justification}"
+        record_id, why = scoping_decision(evidence, requirement.id, today)
+        if record_id is not None:
+            verdict, score = Verdict.NOT_APPLICABLE, 1.0
+            rationale = f"Not applicable under policy {policy.name} ({why}): {entry.justification}"
+        else:
+            # The policy's word alone does not scope a requirement out: without the approved decision it fails.
+            unproven_scoping = True
+            verdict, score = Verdict.NOT_SATISFIED, 0.0
+            rationale = f"Not satisfied: policy {policy.name} marks it not_applicable, but {why}."
+            findings = (Finding(requirement.id, "scoping_decision", Outcome.FAIL, why),)
     else:
         check_input = CheckInput(requirement.id, evidence, entry, waivers, today)
         findings = CHECKS[requirement.id].run(check_input)
@@ -252,12 +297,18 @@ def assess_requirement(
         rationale = _rationale(verdict, findings)
         waiver = waivers.for_requirement(requirement.id, today)
         if waiver is not None and verdict not in (Verdict.SATISFIED, Verdict.NOT_APPLICABLE):
-            waiver_id = waiver.id
-            rationale = (
-                f"Waived by {waiver.id} (approved by {waiver.approver}, expires {waiver.expires.isoformat()}): "
-                f"{waiver.justification} Underlying verdict: {rationale}"
-            )
-            verdict = Verdict.WAIVED
+            if entry.waivable:
+                waiver_id = waiver.id
+                rationale = (
+                    f"Waived by {waiver.id} (requested by {waiver.requester}, approved by {waiver.approver}, expires "
+                    f"{waiver.expires.isoformat()}): {waiver.justification} Underlying verdict: {rationale}"
+                )
+                verdict = Verdict.WAIVED
+            else:
+                rationale = (
+                    f"{rationale} Waiver {waiver.id} does not count: policy {policy.name} does not allow waiving "
+                    f"{requirement.id} (waivable: true in the policy is the operator's decision)."
+                )
     return RequirementResult(
         id=requirement.id,
         practice=requirement.practice,
@@ -266,7 +317,7 @@ def assess_requirement(
         score=score,
         rationale=rationale,
         mode=mode,
-        blocking=_blocks(mode, verdict, policy),
+        blocking=unproven_scoping or _blocks(mode, verdict, policy),
         findings=[
             FindingResult(
                 criterion=f.criterion,
@@ -367,6 +418,7 @@ def assess(
             target=w.scope.describe(),
             requirement=w.scope.target_requirement,
             state=waivers.state(w, today),
+            requester=w.requester,
             approver=w.approver,
             expires=w.expires.isoformat(),
             justification=w.justification,

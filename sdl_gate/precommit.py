@@ -110,7 +110,7 @@ def dependency_audit(
     from sdl_gate.collectors.vulns import VulnerabilityCollector
     from sdl_gate.run import load_inputs
     from sdl_gate.sbom.sources import lock_kind
-    from sdl_gate.vex import vulnerability_waivers
+    from sdl_gate.vex import not_a_disposition, open_statement, vulnerability_waivers
 
     inputs = load_inputs(root, offline=offline)
     project = inputs.project
@@ -152,6 +152,8 @@ def dependency_audit(
         if active is not None:
             state = active.vex.state.value if active.vex else "waived"
             waived_lines.append(f"{label} waived by {active.id} ({state}, until {active.expires.date()})")
+        elif (statement := open_statement(inputs.waivers, vuln, today)) is not None:
+            open_lines.append(f"{label}: {not_a_disposition(statement)}; {fix}")
         elif expired is not None:
             open_lines.append(f"{label}: its waiver {expired.id} expired on {expired.expires.date()}; {fix}")
         else:

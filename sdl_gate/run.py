@@ -48,7 +48,7 @@ def load_inputs(root: Path, policy_spec: str | None = None, *, offline: bool = F
         project = replace(project, config=project.config.model_copy(update={"offline": True}))
     spec = policy_spec or project.config.policy
     policy = resolve_policy(spec, relative_to=root if policy_spec is None else Path.cwd())
-    waivers = load_waivers(project.security_dir / "waivers.yaml")
+    waivers = load_waivers(project.security_dir / "waivers.yaml", max_days=policy.waiver_max_days)
     return Inputs(project=project, policy=policy, waivers=waivers)
 
 

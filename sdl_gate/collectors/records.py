@@ -203,6 +203,7 @@ class RecordsCollector:
                     "valid_until": record.valid_until.isoformat() if record.valid_until else None,
                     "links": links,
                     "verifies": sorted(set(record.verifies)),
+                    "notes": record.notes,
                 }
             )
         unique_files = sorted({(f.path, f.sha256) for f in files})

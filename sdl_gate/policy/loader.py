@@ -11,7 +11,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from sdl_gate._yaml import load_yaml, validate
 from sdl_gate.catalogue import load_catalogue
 from sdl_gate.errors import InputError, PolicyError
+from sdl_gate.placeholders import find_placeholder
 from sdl_gate.policy.models import Mode, Params, Policy, PolicyFile, RequirementPolicy, ResolvedRequirement
+from sdl_gate.policy.waivers import DEFAULT_MAX_WAIVER_DAYS
 
 DEFAULT_POLICY = "iec62443-4-1-ml2"
 MAX_EXTENDS_DEPTH = 8
@@ -94,6 +96,8 @@ def _apply(entry: ResolvedRequirement, override: RequirementPolicy) -> ResolvedR
         result = replace(result, justification=override.justification)
     if "enforced_from" in fields:
         result = replace(result, enforced_from=override.enforced_from)
+    if "waivable" in fields and override.waivable is not None:
+        result = replace(result, waivable=override.waivable)
     if override.params is not None:
         # Params and ResolvedRequirement share field names, so every parameter merges the same way.
         params = override.params
@@ -108,6 +112,7 @@ def resolve_policy(spec: str = DEFAULT_POLICY, *, relative_to: Path | None = Non
     entries = dict.fromkeys(catalogue.ids, _BASE_REQUIREMENT)
     not_assessed_blocks = True
     evidence_max_age_days = 30
+    waiver_max_days = DEFAULT_MAX_WAIVER_DAYS
     name = ""
     description = ""
     for loaded in chain:
@@ -118,6 +123,8 @@ def resolve_policy(spec: str = DEFAULT_POLICY, *, relative_to: Path | None = Non
                 not_assessed_blocks = settings.not_assessed_blocks
             if settings.evidence_max_age_days is not None:
                 evidence_max_age_days = settings.evidence_max_age_days
+            if settings.waiver_max_days is not None:
+                waiver_max_days = settings.waiver_max_days
         if policy_file.defaults is not None:
             defaults = policy_file.defaults
             if defaults.mode is Mode.NOT_APPLICABLE:
@@ -133,8 +140,15 @@ def resolve_policy(spec: str = DEFAULT_POLICY, *, relative_to: Path | None = Non
         name = policy_file.name or loaded.path.stem
         description = policy_file.description or description
     for rid, entry in entries.items():
-        if entry.mode is Mode.NOT_APPLICABLE and not entry.justification:
-            raise PolicyError(f"{rid} is not_applicable without a justification", path=chain[-1].path)
+        if entry.mode is Mode.NOT_APPLICABLE:
+            placeholder = find_placeholder(entry.justification)
+            if placeholder is not None:
+                raise PolicyError(
+                    f"{rid} is not_applicable, but its justification {placeholder.describe()}; scoping a "
+                    "requirement out (SM-5) needs a justification of real content",
+                    path=chain[-1].path,
+                    location=f"requirements.{rid}.justification",
+                )
     return Policy(
         name=name,
         description=description,
@@ -143,6 +157,7 @@ def resolve_policy(spec: str = DEFAULT_POLICY, *, relative_to: Path | None = Non
         not_assessed_blocks=not_assessed_blocks,
         evidence_max_age_days=evidence_max_age_days,
         requirements=entries,
+        waiver_max_days=waiver_max_days,
     )
 
 
@@ -153,6 +168,7 @@ class _ResolvedEntry(BaseModel):
     justification: str | None
     enforced_from: date | None
     params: Params
+    waivable: bool
 
 
 class _ResolvedSettings(BaseModel):
@@ -160,6 +176,7 @@ class _ResolvedSettings(BaseModel):
 
     not_assessed_blocks: bool
     evidence_max_age_days: int
+    waiver_max_days: int
 
 
 class _ResolvedDocument(BaseModel):
@@ -203,11 +220,13 @@ def load_resolved_policy(data: bytes, *, path: Path | str) -> Policy:
         chain=tuple(document.extends),
         not_assessed_blocks=document.settings.not_assessed_blocks,
         evidence_max_age_days=document.settings.evidence_max_age_days,
+        waiver_max_days=document.settings.waiver_max_days,
         requirements={
             rid: ResolvedRequirement(
                 mode=entry.mode,
                 justification=entry.justification,
                 enforced_from=entry.enforced_from,
+                waivable=entry.waivable,
                 **entry.params.model_dump(),
             )
             for rid, entry in document.requirements.items()

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
 
 from sdl_gate._ids import RequirementId, reject_case_duplicates
+from sdl_gate.policy.waivers import DEFAULT_MAX_WAIVER_DAYS
 
 
 class Mode(str, enum.Enum):
@@ -79,6 +80,11 @@ class RequirementPolicy(_Strict):
         default=None, description="Before this date an enforced requirement is only advisory."
     )
     params: Params | None = None
+    waivable: bool | None = Field(
+        default=None,
+        description="Whether an active requirement waiver may lift this requirement from blocking the gate "
+        "(default false: a waived requirement still blocks).",
+    )
 
     @model_validator(mode="after")
     def _justified(self) -> RequirementPolicy:
@@ -95,6 +101,10 @@ class Settings(_Strict):
     )
     evidence_max_age_days: PositiveInt | None = Field(
         default=None, description="Stored evidence collected longer ago than this is not used."
+    )
+    waiver_max_days: PositiveInt | None = Field(
+        default=None,
+        description="The longest a waiver may run from created to expires (default 180); a longer one is refused.",
     )
 
 
@@ -134,6 +144,7 @@ class ResolvedRequirement:
     confidence_threshold: Threshold | None = None
     sast_allowed_skips: tuple[str, ...] | None = None
     sast_allowed_excludes: tuple[str, ...] | None = None
+    waivable: bool = False
 
     def effective_mode(self, today: date) -> Mode:
         """Return the mode in force on ``today`` (enforced requirements are advisory before their date)."""
@@ -148,6 +159,7 @@ class ResolvedRequirement:
             "justification": self.justification,
             "enforced_from": self.enforced_from.isoformat() if self.enforced_from else None,
             "params": self._params_json(),
+            "waivable": self.waivable,
         }
 
     def _params_json(self) -> dict[str, object]:
@@ -179,6 +191,7 @@ class Policy:
     not_assessed_blocks: bool
     evidence_max_age_days: int
     requirements: dict[str, ResolvedRequirement]
+    waiver_max_days: int = DEFAULT_MAX_WAIVER_DAYS
 
     def to_json(self) -> dict[str, object]:
         """Return the resolved policy as JSON (what the digest covers)."""
@@ -189,6 +202,7 @@ class Policy:
             "settings": {
                 "not_assessed_blocks": self.not_assessed_blocks,
                 "evidence_max_age_days": self.evidence_max_age_days,
+                "waiver_max_days": self.waiver_max_days,
             },
             "requirements": {rid: entry.to_json() for rid, entry in self.requirements.items()},
         }

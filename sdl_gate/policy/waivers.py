@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from pathlib import Path
@@ -15,6 +16,9 @@ from sdl_gate._yaml import load_yaml, validate
 from sdl_gate.errors import InputError, RecordError
 
 WAIVERS_FILE = Path("waivers.yaml")
+#: The longest a waiver may run (``expires - created``) when the policy sets no other limit.
+DEFAULT_MAX_WAIVER_DAYS = 180
+_ADDRESS = re.compile(r"<([^<>\s]+@[^<>\s]+)>\s*$")
 
 
 class WaiverKind(str, enum.Enum):
@@ -44,6 +48,11 @@ class VexState(str, enum.Enum):
     IN_TRIAGE = "in_triage"
     FALSE_POSITIVE = "false_positive"
     NOT_AFFECTED = "not_affected"
+
+    @property
+    def is_disposition(self) -> bool:
+        """Whether the state closes the vulnerability; ``exploitable`` and ``in_triage`` leave it open."""
+        return self not in (VexState.EXPLOITABLE, VexState.IN_TRIAGE)
 
 
 class VexJustification(str, enum.Enum):
@@ -118,15 +127,24 @@ class Scope(_Strict):
                 return f"{self.vulnerability} in {self.package}"
 
 
+def identity(person: str) -> str:
+    """The identity a person string stands for: the e-mail of ``Name <email>``, else the text, case-folded."""
+    match = _ADDRESS.search(person)
+    return (match.group(1) if match else " ".join(person.split())).casefold()
+
+
 class Waiver(_Strict):
-    """One approved, time-boxed exception."""
+    """One approved, time-boxed exception: asked for by its requester, accepted by someone else."""
 
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=100)
     scope: Scope
     justification: str = Field(min_length=10, description="Why the exception is acceptable, for a reviewer.")
-    approver: str = Field(min_length=1)
+    requester: str = Field(min_length=1, description='Who asks for the exception, "Name <email>"; never the approver.')
+    approver: str = Field(min_length=1, description='Who accepted the risk, "Name <email>"; not the requester.')
     created: AwareDatetime
-    expires: AwareDatetime
+    expires: AwareDatetime = Field(
+        description="When the waiver ends; at most the policy's waiver_max_days (built-in: 180) after created."
+    )
     vex: Vex | None = None
 
     @model_validator(mode="after")
@@ -135,7 +153,21 @@ class Waiver(_Strict):
             raise ValueError("expires must be after created")
         if self.vex is not None and self.scope.kind is not WaiverKind.VULNERABILITY:
             raise ValueError("vex only applies to vulnerability waivers")
+        if identity(self.approver) == identity(self.requester):
+            raise ValueError(
+                f"self-approval: the approver {self.approver!r} is the requester; a waiver needs a second person"
+            )
         return self
+
+    @property
+    def duration_days(self) -> float:
+        """How long the waiver runs, in days."""
+        return (self.expires - self.created).total_seconds() / 86400
+
+    @property
+    def disposes(self) -> bool:
+        """Whether the waiver closes a vulnerability: no VEX statement, or one whose state is a disposition."""
+        return self.vex is None or self.vex.state.is_disposition
 
 
 class WaiverFile(_Strict):
@@ -208,19 +240,33 @@ class WaiverRegister:
                 and scope.package is not None
                 and _normalise_package(scope.package) == wanted
                 and self.state(waiver, today) is WaiverState.ACTIVE
+                and waiver.disposes
+            ):
+                return waiver
+        return None
+
+    def open_statement(self, vulnerability_ids: set[str], package: str, today: date) -> Waiver | None:
+        """Return an active waiver whose VEX state (``exploitable``, ``in_triage``) keeps the vulnerability open."""
+        wanted = _normalise_package(package)
+        for waiver in self.waivers:
+            scope = waiver.scope
+            if (
+                scope.vulnerability in vulnerability_ids
+                and scope.package is not None
+                and _normalise_package(scope.package) == wanted
+                and self.state(waiver, today) is WaiverState.ACTIVE
+                and not waiver.disposes
             ):
                 return waiver
         return None
 
 
 def _normalise_package(name: str) -> str:
-    import re
-
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def load_waivers(path: Path) -> WaiverRegister:
-    """Load the register at ``path``; a missing file is an empty register."""
+def load_waivers(path: Path, *, max_days: int = DEFAULT_MAX_WAIVER_DAYS) -> WaiverRegister:
+    """Load the register at ``path``; a missing file is an empty register; a waiver over ``max_days`` is refused."""
     if not path.exists():
         return WaiverRegister()
     data, lines = load_yaml(path)
@@ -238,4 +284,13 @@ def load_waivers(path: Path) -> WaiverRegister:
                 location=f"waivers[{index}].id",
             )
         seen[waiver.id] = index
+        if waiver.duration_days > max_days:
+            raise RecordError(
+                f"unbounded waiver: {waiver.id} runs {waiver.duration_days:.0f} days (created "
+                f"{waiver.created.isoformat()}, expires {waiver.expires.isoformat()}), longer than the policy's "
+                f"limit of {max_days} days (waiver_max_days); shorten it and renew it with a new approval",
+                path=path,
+                line=lines.line_for(("waivers", index, "expires")),
+                location=f"waivers[{index}].expires",
+            )
     return WaiverRegister(waivers=tuple(register.waivers), source=str(path))
