@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from sdl_gate.checks._criteria import record_problems
 from sdl_gate.collectors.base import CollectContext
 from sdl_gate.collectors.records import RecordsCollector
-from sdl_gate.policy.waivers import WaiverState
+from sdl_gate.policy.waivers import WaiverKind, WaiverState
 from sdl_gate.run import Inputs
 
 
@@ -21,6 +21,7 @@ class RegisterReview:
     records_not_counting: tuple[str, ...]
     waivers_expired: tuple[str, ...]
     waivers_expiring: tuple[str, ...]
+    waivers_not_counting: tuple[str, ...] = ()
 
 
 def review_registers(inputs: Inputs, today: date, warn_days: int) -> RegisterReview:
@@ -39,9 +40,17 @@ def review_registers(inputs: Inputs, today: date, warn_days: int) -> RegisterRev
     horizon = datetime.combine(today + timedelta(days=warn_days), time.max, tzinfo=timezone.utc)
     expired: list[str] = []
     expiring: list[str] = []
+    not_counted: list[str] = []
     for waiver in register.waivers:
         state = register.state(waiver, today)
         label = f"waiver {waiver.id} ({waiver.scope.describe()})"
+        target = waiver.scope.target_requirement
+        if waiver.scope.kind is WaiverKind.REQUIREMENT and not inputs.policy.requirements[target].waivable:
+            not_counted.append(f"{label} does not count: policy {inputs.policy.name} does not allow waiving {target}")
+        elif not waiver.disposes and waiver.vex is not None:
+            not_counted.append(
+                f"{label} states VEX {waiver.vex.state.value}, which is not a disposition: the vulnerability stays open"
+            )
         match state:
             case WaiverState.EXPIRED:
                 expired.append(f"{label} expired on {waiver.expires.isoformat()}: renew it or fix what it covers")
@@ -55,4 +64,5 @@ def review_registers(inputs: Inputs, today: date, warn_days: int) -> RegisterRev
         records_not_counting=tuple(not_counting),
         waivers_expired=tuple(expired),
         waivers_expiring=tuple(expiring),
+        waivers_not_counting=tuple(not_counted),
     )

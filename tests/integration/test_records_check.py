@@ -25,6 +25,10 @@ waivers:
 
 
 def test_valid_registers_pass_and_warn_about_soon_expiring_waivers(run_cli: RunCli, project: ProjectFactory) -> None:
+    project.pyproject('policy = "security/policy.yaml"\n')
+    project.policy(
+        "version: 1\nextends: iec62443-4-1-ml2\nrequirements:\n  SVV-4: {waivable: true}\n  SM-10: {waivable: true}\n"
+    )
     project.waivers(WAIVERS)
     project.record("course", "training", ["SM-4"])
     result = run_cli("records", "check", project.root, "--as-of", "2026-11-01")
@@ -112,3 +116,24 @@ def test_register_without_requester_is_exit_2_naming_the_entry(run_cli: RunCli, 
     assert result.code == 2
     assert str(path) in result.stderr
     assert "waivers[0].requester" in result.stderr
+
+
+def test_waivers_that_do_not_count_warn_or_fail_when_strict(run_cli: RunCli, project: ProjectFactory) -> None:
+    project.waivers(
+        "version: 1\nwaivers:\n"
+        "  - id: W-req\n    scope: {requirement: SM-1}\n"
+        "    justification: The process document is being written and approved next month.\n"
+        "    requester: Dave <dave@example.com>\n    approver: Carol <carol@example.com>\n"
+        "    created: 2026-10-01T00:00:00Z\n    expires: 2027-01-31T23:59:59Z\n"
+        "  - id: W-vuln\n    scope: {vulnerability: GHSA-1, package: demo}\n    vex: {state: exploitable}\n"
+        "    justification: Reachable through user templates; the fix ships next sprint.\n"
+        "    requester: Dave <dave@example.com>\n    approver: Carol <carol@example.com>\n"
+        "    created: 2026-10-01T00:00:00Z\n    expires: 2027-01-31T23:59:59Z\n"
+    )
+    result = run_cli("records", "check", project.root, "--as-of", "2026-11-01")
+    assert result.code == 0, result.stdout + result.stderr
+    assert "warning: waiver W-req (requirement SM-1) does not count" in result.stdout
+    assert "warning: waiver W-vuln (GHSA-1 in demo) states VEX exploitable" in result.stdout
+    strict = run_cli("records", "check", project.root, "--as-of", "2026-11-01", "--strict")
+    assert strict.code == 1
+    assert "error: waiver W-req" in strict.stdout
