@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from sdl_gate._files import canonical_json
 from sdl_gate._ids import RequirementId
 from sdl_gate._yaml import load_yaml, validate
 from sdl_gate.errors import InputError, RecordError
@@ -164,6 +165,10 @@ class Waiver(_Strict):
         """How long the waiver runs, in days."""
         return (self.expires - self.created).total_seconds() / 86400
 
+    def signed_content(self) -> bytes:
+        """The canonical bytes an approver's signature over this waiver covers (every field as written)."""
+        return canonical_json(self.model_dump(mode="json")).encode("utf-8")
+
     @property
     def disposes(self) -> bool:
         """Whether the waiver closes a vulnerability: no VEX statement, or one whose state is a disposition."""
@@ -211,6 +216,11 @@ class WaiverRegister:
         """Return whether ``waiver`` is in force at some moment of ``today`` (UTC), the day's granularity."""
         return window_state(waiver.created, waiver.expires, today)
 
+    def in_force(self, waiver: Waiver, today: date) -> bool:
+        """Whether ``waiver`` may excuse anything today; every lookup below asks only this."""
+        # Signed approvals plug in here: a waiver will also need a verified signature over signed_content().
+        return self.state(waiver, today) is WaiverState.ACTIVE
+
     def for_requirement(self, requirement_id: str, today: date) -> Waiver | None:
         """Return the active requirement waiver for ``requirement_id``, if any."""
         for waiver in self.waivers:
@@ -218,7 +228,7 @@ class WaiverRegister:
             if (
                 scope.kind is WaiverKind.REQUIREMENT
                 and scope.requirement == requirement_id
-                and self.state(waiver, today) is WaiverState.ACTIVE
+                and self.in_force(waiver, today)
             ):
                 return waiver
         return None
@@ -226,7 +236,7 @@ class WaiverRegister:
     def for_finding(self, fingerprint: str, today: date) -> Waiver | None:
         """Return the active waiver for a finding fingerprint, if any."""
         for waiver in self.waivers:
-            if waiver.scope.finding == fingerprint and self.state(waiver, today) is WaiverState.ACTIVE:
+            if waiver.scope.finding == fingerprint and self.in_force(waiver, today):
                 return waiver
         return None
 
@@ -239,7 +249,7 @@ class WaiverRegister:
                 scope.vulnerability in vulnerability_ids
                 and scope.package is not None
                 and _normalise_package(scope.package) == wanted
-                and self.state(waiver, today) is WaiverState.ACTIVE
+                and self.in_force(waiver, today)
                 and waiver.disposes
             ):
                 return waiver
@@ -254,7 +264,7 @@ class WaiverRegister:
                 scope.vulnerability in vulnerability_ids
                 and scope.package is not None
                 and _normalise_package(scope.package) == wanted
-                and self.state(waiver, today) is WaiverState.ACTIVE
+                and self.in_force(waiver, today)
                 and not waiver.disposes
             ):
                 return waiver

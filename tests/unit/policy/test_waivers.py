@@ -410,3 +410,12 @@ def test_closing_vex_state_is_a_disposition(project: ProjectFactory) -> None:
     register = load(project, waiver(scope=scope, extra="    vex: {state: not_affected}\n"))
     assert register.for_vulnerability({"GHSA-1"}, "demo", date(2026, 3, 1)) is not None
     assert register.open_statement({"GHSA-1"}, "demo", date(2026, 3, 1)) is None
+
+
+def test_signed_content_covers_every_field_as_written(project: ProjectFactory) -> None:
+    first = load(project, waiver()).waivers[0]
+    again = load(project, waiver()).waivers[0]
+    longer = load(project, waiver(expires="2026-07-01T00:00:00Z")).waivers[0]
+    assert first.signed_content() == again.signed_content()
+    assert first.signed_content() != longer.signed_content()
+    assert b'"requester":"Alice Example <alice@example.com>"' in first.signed_content()
