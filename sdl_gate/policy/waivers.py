@@ -19,7 +19,7 @@ from sdl_gate.errors import InputError, RecordError
 WAIVERS_FILE = Path("waivers.yaml")
 #: The longest a waiver may run (``expires - created``) when the policy sets no other limit.
 DEFAULT_MAX_WAIVER_DAYS = 180
-_ADDRESS = re.compile(r"<([^<>\s]+@[^<>\s]+)>\s*$")
+_ADDRESS = re.compile(r"[^\s<>@,;()\"']+@[^\s<>@,;()\"']+")
 
 
 class WaiverKind(str, enum.Enum):
@@ -128,10 +128,10 @@ class Scope(_Strict):
                 return f"{self.vulnerability} in {self.package}"
 
 
-def identity(person: str) -> str:
-    """The identity a person string stands for: the e-mail of ``Name <email>``, else the text, case-folded."""
-    match = _ADDRESS.search(person)
-    return (match.group(1) if match else " ".join(person.split())).casefold()
+def identities(person: str) -> frozenset[str]:
+    """Who a person string names: its e-mail addresses (``Name <email>``), else its whole text; case-folded."""
+    addresses = frozenset(address.casefold() for address in _ADDRESS.findall(person))
+    return addresses or frozenset({" ".join(person.split()).casefold()})
 
 
 class Waiver(_Strict):
@@ -154,7 +154,7 @@ class Waiver(_Strict):
             raise ValueError("expires must be after created")
         if self.vex is not None and self.scope.kind is not WaiverKind.VULNERABILITY:
             raise ValueError("vex only applies to vulnerability waivers")
-        if identity(self.approver) == identity(self.requester):
+        if identities(self.approver) & identities(self.requester):
             raise ValueError(
                 f"self-approval: the approver {self.approver!r} is the requester; a waiver needs a second person"
             )

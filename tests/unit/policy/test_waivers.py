@@ -351,6 +351,8 @@ def _entry(requester: str, approver: str) -> str:
         pytest.param("Bob <bob@example.com>", "Robert Example <BOB@example.com>", id="same-email-other-name"),
         pytest.param("bob@example.com", "Bob Example <bob@example.com>", id="bare-email"),
         pytest.param("sdl-gate maintainers", "SDL-Gate  Maintainers", id="same-name-no-email"),
+        pytest.param("Bob <bob@example.com>", "Bob <bob@example.com> (CISO)", id="text-after-the-address"),
+        pytest.param("bob@example.com", "Alice <alice@example.com>, Bob <bob@example.com>", id="one-of-two"),
     ],
 )
 def test_self_approval_refused_naming_the_entry(project: ProjectFactory, requester: str, approver: str) -> None:
