@@ -12,6 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator,
 from sdl_gate._ids import RequirementId, reject_case_duplicates
 from sdl_gate.policy.waivers import DEFAULT_MAX_WAIVER_DAYS
 
+#: No policy may let a waiver run longer than a year: past that an exception is no longer bounded.
+MAX_WAIVER_DAYS_CEILING = 366
+
 
 class Mode(str, enum.Enum):
     """How the gate treats one requirement."""
@@ -102,9 +105,12 @@ class Settings(_Strict):
     evidence_max_age_days: PositiveInt | None = Field(
         default=None, description="Stored evidence collected longer ago than this is not used."
     )
-    waiver_max_days: PositiveInt | None = Field(
+    waiver_max_days: int | None = Field(
         default=None,
-        description="The longest a waiver may run from created to expires (default 180); a longer one is refused.",
+        ge=1,
+        le=MAX_WAIVER_DAYS_CEILING,
+        description="The longest a waiver may run from created to expires (default 180, at most 366); a longer "
+        "one is refused.",
     )
 
 

@@ -303,6 +303,14 @@ def test_waivable_and_waiver_limit_are_set_and_inherited(project: ProjectFactory
     assert [rid for rid, entry in policy.requirements.items() if entry.waivable] == ["SVV-4"]
 
 
+@pytest.mark.parametrize("days", [0, 367, 36500])
+def test_waiver_limit_outside_a_year_is_refused(project: ProjectFactory, days: int) -> None:
+    path = project.policy(f"version: 1\nsettings: {{waiver_max_days: {days}}}\n")
+    error = _policy_error(path)
+    assert error.path == str(path)
+    assert error.location == "settings.waiver_max_days"
+
+
 def test_digest_changes_with_the_waiver_limit(tmp_path: Path) -> None:
     base = write(tmp_path / "base.yaml", "version: 1\nname: p\n")
     changed = write(tmp_path / "changed.yaml", "version: 1\nname: p\nsettings: {waiver_max_days: 30}\n")
