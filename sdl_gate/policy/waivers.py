@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from pathlib import Path
@@ -240,8 +241,7 @@ class WaiverRegister:
                 return waiver
         return None
 
-    def for_vulnerability(self, vulnerability_ids: set[str], package: str, today: date) -> Waiver | None:
-        """Return the active waiver for any alias of a vulnerability in ``package``, if any."""
+    def _for_vulnerability(self, vulnerability_ids: set[str], package: str, today: date) -> Iterator[Waiver]:
         wanted = _normalise_package(package)
         for waiver in self.waivers:
             scope = waiver.scope
@@ -250,25 +250,16 @@ class WaiverRegister:
                 and scope.package is not None
                 and _normalise_package(scope.package) == wanted
                 and self.in_force(waiver, today)
-                and waiver.disposes
             ):
-                return waiver
-        return None
+                yield waiver
+
+    def for_vulnerability(self, vulnerability_ids: set[str], package: str, today: date) -> Waiver | None:
+        """Return the active waiver that disposes of any alias of a vulnerability in ``package``, if any."""
+        return next((w for w in self._for_vulnerability(vulnerability_ids, package, today) if w.disposes), None)
 
     def open_statement(self, vulnerability_ids: set[str], package: str, today: date) -> Waiver | None:
         """Return an active waiver whose VEX state (``exploitable``, ``in_triage``) keeps the vulnerability open."""
-        wanted = _normalise_package(package)
-        for waiver in self.waivers:
-            scope = waiver.scope
-            if (
-                scope.vulnerability in vulnerability_ids
-                and scope.package is not None
-                and _normalise_package(scope.package) == wanted
-                and self.in_force(waiver, today)
-                and not waiver.disposes
-            ):
-                return waiver
-        return None
+        return next((w for w in self._for_vulnerability(vulnerability_ids, package, today) if not w.disposes), None)
 
 
 def _normalise_package(name: str) -> str:
