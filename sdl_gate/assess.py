@@ -7,10 +7,11 @@ always give the same Assessment, byte for byte once rendered.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -18,6 +19,8 @@ from sdl_gate import __version__
 from sdl_gate.bundle.snapshots import HistoryPayload, ReleaseSnapshot
 from sdl_gate.catalogue import Catalogue, Requirement
 from sdl_gate.checks import CHECKS, CheckInput, Finding, Outcome
+from sdl_gate.checks._approvals import ApprovalState, approval_state
+from sdl_gate.checks._criteria import record_problems
 from sdl_gate.evidence import EvidenceKind, EvidenceSet
 from sdl_gate.history_metrics import Metric, Trend, measure, release_label, released_versions
 from sdl_gate.policy.models import MaturityRules, Mode, Policy
@@ -43,6 +46,8 @@ ASSESSMENT_CRITERIA: dict[str, str] = {
     PROCESS_VERIFICATION: "every other requirement the policy enforces is satisfied, waived or not applicable in "
     "this same assessment",
 }
+#: The record kind an SM-5 scoping decision is written as (the kind SM-5 itself asks for).
+SCOPING_RECORD_KIND = "process_document"
 
 
 class Verdict(str, enum.Enum):
@@ -152,6 +157,7 @@ class WaiverResult(_Out):
     target: str
     requirement: str
     state: WaiverState
+    requester: str
     approver: str
     expires: str
     justification: str
@@ -274,6 +280,52 @@ def _blocks(mode: Mode, verdict: Verdict, policy: Policy) -> bool:
             return verdict in (Verdict.NOT_SATISFIED, Verdict.PARTIALLY_SATISFIED)
 
 
+def _names(entry: dict[str, Any], requirement_id: str) -> bool:
+    """Whether a record names ``requirement_id``: in its requirements, or in its title or notes."""
+    if requirement_id in entry["requirements"]:
+        return True
+    pattern = re.compile(rf"(?<![A-Za-z0-9-]){re.escape(requirement_id)}(?![0-9])")
+    return any(pattern.search(str(entry.get(field) or "")) for field in ("title", "notes"))
+
+
+def scoping_decision(evidence: EvidenceSet, requirement_id: str, today: date) -> tuple[str | None, str, int | None]:
+    """Return the approved SM-5 scoping record that scopes ``requirement_id`` out, or None and why there is none.
+
+    The third value is how many scoping records naming the requirement were examined (None without records).
+    """
+    found = evidence.of(EvidenceKind.RECORDS)
+    if not found:
+        return None, "no records evidence was collected, so no SM-5 scoping decision could be found", None
+    payload = found[0].payload
+    register_edit = (payload.get("register") or {}).get("edit")
+    reasons: list[str] = []
+    examined = 0
+    for entry in payload["records"]:
+        if entry["kind"] != SCOPING_RECORD_KIND or "SM-5" not in entry["requirements"]:
+            continue
+        if not _names(entry, requirement_id):
+            continue
+        examined += 1
+        problems = record_problems(entry, today, None)
+        # A scoping decision counts like any SM-5 record: only with a verified signed approval.
+        state, approved, why = approval_state(entry, "SM-5", today, register_edit)
+        if state is not ApprovalState.APPROVED:
+            problems += why
+        if not problems:
+            return str(entry["id"]), f"scoping record {entry['id']}: {approved}", examined
+        reasons.append(f"record {entry['id']} does not count: " + "; ".join(problems))
+    if reasons:
+        return None, " | ".join(reasons), examined
+    return (
+        None,
+        (
+            f"no approved {SCOPING_RECORD_KIND} record listing SM-5 names {requirement_id}; a requirement is scoped "
+            "out only by an approved SM-5 scoping decision"
+        ),
+        examined,
+    )
+
+
 def assess_requirement(
     requirement: Requirement,
     evidence: EvidenceSet,
@@ -289,10 +341,19 @@ def assess_requirement(
     entry = policy.requirements[requirement.id]
     mode = entry.effective_mode(today)
     waiver_id: str | None = None
+    unproven_scoping = False
     if mode is Mode.NOT_APPLICABLE:
         findings: tuple[Finding, ...] = ()
-        verdict, score = Verdict.NOT_APPLICABLE, 1.0
-        rationale = f"Not applicable under policy {policy.name}: {entry.justification}"
+        record_id, why, examined = scoping_decision(evidence, requirement.id, today)
+        if record_id is not None:
+            verdict, score = Verdict.NOT_APPLICABLE, 1.0
+            rationale = f"Not applicable under policy {policy.name} ({why}): {entry.justification}"
+        else:
+            # The policy's word alone does not scope a requirement out: without the approved decision it fails.
+            unproven_scoping = True
+            verdict, score = Verdict.NOT_SATISFIED, 0.0
+            rationale = f"Not satisfied: policy {policy.name} marks it not_applicable, but {why}."
+            findings = (Finding(requirement.id, "scoping_decision", Outcome.FAIL, why, examined=examined),)
     else:
         check_input = CheckInput(requirement.id, evidence, entry, waivers, today)
         findings = CHECKS[requirement.id].run(check_input)
@@ -304,12 +365,18 @@ def assess_requirement(
         rationale = _rationale(verdict, findings)
         waiver = waivers.for_requirement(requirement.id, today)
         if waiver is not None and verdict not in (Verdict.SATISFIED, Verdict.NOT_APPLICABLE):
-            waiver_id = waiver.id
-            rationale = (
-                f"Waived by {waiver.id} (approved by {waiver.approver}, expires {waiver.expires.isoformat()}): "
-                f"{waiver.justification} Underlying verdict: {rationale}"
-            )
-            verdict = Verdict.WAIVED
+            if entry.waivable:
+                waiver_id = waiver.id
+                rationale = (
+                    f"Waived by {waiver.id} (requested by {waiver.requester}, approved by {waiver.approver}, expires "
+                    f"{waiver.expires.isoformat()}): {waiver.justification} Underlying verdict: {rationale}"
+                )
+                verdict = Verdict.WAIVED
+            else:
+                rationale = (
+                    f"{rationale} Waiver {waiver.id} does not count: policy {policy.name} does not allow waiving "
+                    f"{requirement.id} (waivable: true in the policy is the operator's decision)."
+                )
     return RequirementResult(
         id=requirement.id,
         practice=requirement.practice,
@@ -318,7 +385,7 @@ def assess_requirement(
         score=score,
         rationale=rationale,
         mode=mode,
-        blocking=_blocks(mode, verdict, policy),
+        blocking=unproven_scoping or _blocks(mode, verdict, policy),
         findings=[
             FindingResult(
                 criterion=f.criterion,
@@ -519,6 +586,7 @@ def assess(
             target=w.scope.describe(),
             requirement=w.scope.target_requirement,
             state=waivers.state(w, today),
+            requester=w.requester,
             approver=w.approver,
             expires=w.expires.isoformat(),
             justification=w.justification,

@@ -452,7 +452,12 @@ def records() -> None:
     show_default=True,
     help="Warn about waivers expiring within this many days.",
 )
-@click.option("--strict", is_flag=True, help="Also fail when a record does not count (unapproved, expired, changed).")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Also fail when a record or waiver does not count (unapproved, expired, changed; a requirement the "
+    "policy does not let be waived; a VEX state that is no disposition).",
+)
 @click.option("--as-of", "as_of", callback=_parse_date, metavar="YYYY-MM-DD", help="Check as of this date.")
 @_approver_options
 @click.pass_context
@@ -480,14 +485,13 @@ def records_check(
         click.echo(f"{'error' if strict else 'warning'}: {review.register_edit}")
     for line in review.waivers_expired:
         click.echo(f"error: {line}")
-    for line in review.records_not_counting:
+    for line in review.records_not_counting + review.waivers_not_counting:
         click.echo(f"{'error' if strict else 'warning'}: {line}")
     for line in review.waivers_expiring:
         click.echo(f"warning: {line}")
     click.echo(f"{review.records} record(s) and {review.waivers} waiver(s) are valid")
-    failed = bool(review.waivers_expired) or (
-        strict and (bool(review.records_not_counting) or review.register_edit is not None)
-    )
+    not_counting = review.records_not_counting + review.waivers_not_counting
+    failed = bool(review.waivers_expired) or (strict and (bool(not_counting) or review.register_edit is not None))
     ctx.exit(EXIT_GATE_FAILED if failed else EXIT_PASSED)
 
 

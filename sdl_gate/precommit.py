@@ -102,7 +102,7 @@ def private_keys(root: Path, files: list[Path] | None) -> HookReport:
 
 def _vulnerability_lines(payload: dict[str, Any], waivers: WaiverRegister, today: date) -> tuple[list[str], list[str]]:
     """The open vulnerabilities (with their fix) and the waived ones (with their waiver), one line each."""
-    from sdl_gate.vex import vulnerability_waivers
+    from sdl_gate.vex import not_a_disposition, open_statement, vulnerability_waivers
 
     open_lines: list[str] = []
     waived_lines: list[str] = []
@@ -113,6 +113,8 @@ def _vulnerability_lines(payload: dict[str, Any], waivers: WaiverRegister, today
         if active is not None:
             state = active.vex.state.value if active.vex else "waived"
             waived_lines.append(f"{label} waived by {active.id} ({state}, until {active.expires.date()})")
+        elif (statement := open_statement(waivers, vuln, today)) is not None:
+            open_lines.append(f"{label}: {not_a_disposition(statement)}; {fix}")
         elif expired is not None:
             open_lines.append(f"{label}: its waiver {expired.id} expired on {expired.expires.date()}; {fix}")
         else:

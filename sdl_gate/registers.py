@@ -12,7 +12,7 @@ from sdl_gate.checks._approvals import ApprovalState, approval_state
 from sdl_gate.checks._criteria import record_problems
 from sdl_gate.collectors.base import CollectContext
 from sdl_gate.collectors.records import RecordsCollector
-from sdl_gate.policy.waivers import WaiverState
+from sdl_gate.policy.waivers import WaiverKind, WaiverState
 from sdl_gate.run import Inputs
 
 
@@ -26,6 +26,7 @@ class RegisterReview:
     waivers_expired: tuple[str, ...]
     waivers_expiring: tuple[str, ...]
     register_edit: str | None = None
+    waivers_not_counting: tuple[str, ...] = ()
 
 
 class RecordState(str, enum.Enum):
@@ -111,9 +112,17 @@ def review_registers(inputs: Inputs, today: date, warn_days: int) -> RegisterRev
     horizon = datetime.combine(today + timedelta(days=warn_days), time.max, tzinfo=timezone.utc)
     expired: list[str] = []
     expiring: list[str] = []
+    not_counted: list[str] = []
     for waiver in register.waivers:
         state = register.state(waiver, today)
         label = f"waiver {waiver.id} ({waiver.scope.describe()})"
+        target = waiver.scope.target_requirement
+        if waiver.scope.kind is WaiverKind.REQUIREMENT and not inputs.policy.requirements[target].waivable:
+            not_counted.append(f"{label} does not count: policy {inputs.policy.name} does not allow waiving {target}")
+        elif not waiver.disposes and waiver.vex is not None:
+            not_counted.append(
+                f"{label} states VEX {waiver.vex.state.value}, which is not a disposition: the vulnerability stays open"
+            )
         match state:
             case WaiverState.EXPIRED:
                 expired.append(f"{label} expired on {waiver.expires.isoformat()}: renew it or fix what it covers")
@@ -128,4 +137,5 @@ def review_registers(inputs: Inputs, today: date, warn_days: int) -> RegisterRev
         waivers_expired=tuple(expired),
         waivers_expiring=tuple(expiring),
         register_edit=edit,
+        waivers_not_counting=tuple(not_counted),
     )

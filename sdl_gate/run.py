@@ -61,7 +61,7 @@ def load_inputs(
         policy = resolve_policy(spec, relative_to=root, root=root)
     else:
         policy = resolve_policy(spec, relative_to=Path.cwd())
-    waivers = load_waivers(project.security_dir / "waivers.yaml", root=root)
+    waivers = load_waivers(project.security_dir / "waivers.yaml", root=root, max_days=policy.waiver_max_days)
     return Inputs(project=project, policy=policy, waivers=waivers)
 
 

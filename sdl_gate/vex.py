@@ -43,7 +43,21 @@ def vulnerability_waivers(
     return None, None
 
 
-def _analysis(active: Waiver | None, expired: Waiver | None) -> tuple[dict[str, Any], list[dict[str, str]]]:
+def open_statement(register: WaiverRegister, vuln: dict[str, Any], today: date) -> Waiver | None:
+    """Return an active waiver whose VEX state (``exploitable``, ``in_triage``) leaves the vulnerability open."""
+    ids = {str(vuln["id"]), *(str(a) for a in vuln["aliases"])}
+    return register.open_statement(ids, canonicalize_name(str(vuln["package"])), today)
+
+
+def not_a_disposition(waiver: Waiver) -> str:
+    """Say why a waiver with an open VEX state does not dispose of its vulnerability."""
+    state = waiver.vex.state.value if waiver.vex else "none"
+    return f"waiver {waiver.id} states VEX {state}, which is not a disposition: the vulnerability stays open"
+
+
+def _analysis(
+    active: Waiver | None, expired: Waiver | None, statement: Waiver | None = None
+) -> tuple[dict[str, Any], list[dict[str, str]]]:
     if active is not None:
         analysis: dict[str, Any] = {
             "state": active.vex.state.value if active.vex else "in_triage",
@@ -59,6 +73,13 @@ def _analysis(active: Waiver | None, expired: Waiver | None) -> tuple[dict[str, 
             {"name": "sdl-gate:expires", "value": _iso(active.expires)},
         ]
         return analysis, properties
+    if statement is not None and statement.vex is not None:
+        # The analysis is reported as stated, yet the waiver is no exception: nothing here closes the vulnerability.
+        return {
+            "state": statement.vex.state.value,
+            "detail": f"{statement.justification} ({not_a_disposition(statement)})",
+            "firstIssued": _iso(statement.created),
+        }, [{"name": "sdl-gate:open-statement", "value": statement.id}]
     if expired is not None:
         return {
             "state": "in_triage",
@@ -83,7 +104,8 @@ def build_vex(
             "version": vuln["version"],
         }
         active, expired = vulnerability_waivers(register, vuln, today)
-        analysis, properties = _analysis(active, expired)
+        statement = open_statement(register, vuln, today) if active is None else None
+        analysis, properties = _analysis(active, expired, statement)
         entry: dict[str, Any] = {
             "bom-ref": f"{vuln['id']}@{purl}",
             "id": vuln["id"],

@@ -11,6 +11,7 @@ import sys
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,12 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
     return path
+
+
+def current_waiver_window() -> tuple[str, str]:
+    """``created`` and ``expires`` of a waiver in force today (UTC) and within the built-in 180-day limit."""
+    today = datetime.now(timezone.utc).date()
+    return f"{today - timedelta(days=30)}T00:00:00Z", f"{today + timedelta(days=120)}T00:00:00Z"
 
 
 def sha256_of(path: Path) -> str:

@@ -182,7 +182,7 @@ def _reassess(
             target = Path(scratch) / "waivers.yaml"
             target.write_bytes(read_entry(archive, entries[inputs.waivers], MAX_DOCUMENT_BYTES))
             try:
-                waivers = load_waivers(target)
+                waivers = load_waivers(target, max_days=policy.waiver_max_days)
             except InputError as exc:
                 raise BundleInvalid(f"{inputs.waivers}: {exc.message}") from None
     evidence = admit(

@@ -9,7 +9,7 @@ from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
 from sdl_gate.checks._criteria import _single
 from sdl_gate.evidence import Evidence, EvidenceKind
 from sdl_gate.policy.waivers import Waiver
-from sdl_gate.vex import vulnerability_waivers
+from sdl_gate.vex import not_a_disposition, open_statement, vulnerability_waivers
 
 DEFAULT_MAX_PATCH_DAYS = 30
 DEFAULT_VULNDB_MAX_AGE_DAYS = 30
@@ -145,6 +145,12 @@ def _waiver(check_input: CheckInput, vuln: dict[str, Any]) -> Waiver | None:
     return vulnerability_waivers(check_input.waivers, vuln, check_input.today)[0]
 
 
+def _open_reason(check_input: CheckInput, vuln: dict[str, Any]) -> str:
+    """Why an undisposed vulnerability is open, when a waiver seemed to cover it (empty otherwise)."""
+    statement = open_statement(check_input.waivers, vuln, check_input.today)
+    return f": {not_a_disposition(statement)}" if statement is not None else ""
+
+
 def _expired_waiver(check_input: CheckInput, vuln: dict[str, Any]) -> Waiver | None:
     return vulnerability_waivers(check_input.waivers, vuln, check_input.today)[1]
 
@@ -250,7 +256,7 @@ def known_vulnerabilities() -> Criterion:
             waiver = _waiver(check_input, vuln)
             if waiver is None:
                 fix = f" (fixed in {', '.join(vuln['fix_versions'])})" if vuln["fix_versions"] else " (no fix yet)"
-                open_items.append(_label(vuln) + fix)
+                open_items.append(_label(vuln) + fix + _open_reason(check_input, vuln))
             else:
                 waived.append(f"{_label(vuln)} waived by {waiver.id}")
         gaps = audit_gaps(payload)
@@ -305,7 +311,10 @@ def vulnerability_dispositions() -> Criterion:
                 disposed.append(f"{_label(vuln)} {state} ({waiver.id}, approved by {waiver.approver})")
                 continue
             expired = _expired_waiver(check_input, vuln)
-            if expired is not None:
+            statement = open_statement(check_input.waivers, vuln, check_input.today)
+            if statement is not None:
+                missing.append(f"{_label(vuln)}: {not_a_disposition(statement)}")
+            elif expired is not None:
                 missing.append(f"{_label(vuln)}: waiver {expired.id} expired {expired.expires.date().isoformat()}")
             else:
                 missing.append(f"{_label(vuln)}: no disposition (upgrade, or record a waiver with a VEX state)")

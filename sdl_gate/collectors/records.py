@@ -267,6 +267,7 @@ class RecordsCollector:
                 "valid_until": record.valid_until.isoformat() if record.valid_until else None,
                 "links": links,
                 "verifies": sorted(set(record.verifies)),
+                "notes": record.notes,
             }
             if record.testers:
                 testers = [email_of(t) or "" for t in record.testers]

@@ -29,6 +29,7 @@ class WaiversCollector:
                     "kind": scope.kind.value,
                     "target": scope.describe(),
                     "requirement": scope.target_requirement,
+                    "requester": waiver.requester,
                     "approver": waiver.approver,
                     "created": waiver.created.isoformat(),
                     "expires": waiver.expires.isoformat(),

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from sdl_gate._yaml import load_yaml, validate
 from sdl_gate.catalogue import load_catalogue
 from sdl_gate.errors import InputError, PolicyError
+from sdl_gate.placeholders import find_placeholder
 from sdl_gate.policy.models import (
     Days,
     MaturityRules,
@@ -22,6 +23,7 @@ from sdl_gate.policy.models import (
     RequirementPolicy,
     ResolvedRequirement,
 )
+from sdl_gate.policy.waivers import DEFAULT_MAX_WAIVER_DAYS
 
 DEFAULT_POLICY = "iec62443-4-1-ml2"
 MAX_EXTENDS_DEPTH = 8
@@ -106,6 +108,8 @@ def _apply(entry: ResolvedRequirement, override: RequirementPolicy) -> ResolvedR
         result = replace(result, justification=override.justification)
     if "enforced_from" in fields:
         result = replace(result, enforced_from=override.enforced_from)
+    if "waivable" in fields and override.waivable is not None:
+        result = replace(result, waivable=override.waivable)
     if override.params is not None:
         # Params and ResolvedRequirement share field names, so every parameter merges the same way.
         params = override.params
@@ -130,6 +134,7 @@ def resolve_policy(spec: str = DEFAULT_POLICY, *, relative_to: Path | None = Non
     not_assessed_blocks = True
     evidence_max_age_days = 30
     maturity = MaturityRules()
+    waiver_max_days = DEFAULT_MAX_WAIVER_DAYS
     name = ""
     description = ""
     for loaded in chain:
@@ -142,6 +147,8 @@ def resolve_policy(spec: str = DEFAULT_POLICY, *, relative_to: Path | None = Non
                 evidence_max_age_days = settings.evidence_max_age_days
             if settings.maturity is not None:
                 maturity = _apply_maturity(maturity, settings.maturity)
+            if settings.waiver_max_days is not None:
+                waiver_max_days = settings.waiver_max_days
         if policy_file.defaults is not None:
             defaults = policy_file.defaults
             if defaults.mode is Mode.NOT_APPLICABLE:
@@ -157,8 +164,15 @@ def resolve_policy(spec: str = DEFAULT_POLICY, *, relative_to: Path | None = Non
         name = policy_file.name or loaded.path.stem
         description = policy_file.description or description
     for rid, entry in entries.items():
-        if entry.mode is Mode.NOT_APPLICABLE and not entry.justification:
-            raise PolicyError(f"{rid} is not_applicable without a justification", path=chain[-1].path)
+        if entry.mode is Mode.NOT_APPLICABLE:
+            placeholder = find_placeholder(entry.justification)
+            if placeholder is not None:
+                raise PolicyError(
+                    f"{rid} is not_applicable, but its justification {placeholder.describe()}; scoping a "
+                    "requirement out (SM-5) needs a justification of real content",
+                    path=chain[-1].path,
+                    location=f"requirements.{rid}.justification",
+                )
     return Policy(
         name=name,
         description=description,
@@ -168,6 +182,7 @@ def resolve_policy(spec: str = DEFAULT_POLICY, *, relative_to: Path | None = Non
         evidence_max_age_days=evidence_max_age_days,
         requirements=entries,
         maturity=maturity,
+        waiver_max_days=waiver_max_days,
     )
 
 
@@ -178,6 +193,7 @@ class _ResolvedEntry(BaseModel):
     justification: str | None
     enforced_from: date | None
     params: Params
+    waivable: bool
 
 
 class _ResolvedSettings(BaseModel):
@@ -185,6 +201,7 @@ class _ResolvedSettings(BaseModel):
 
     not_assessed_blocks: bool
     evidence_max_age_days: Days
+    waiver_max_days: int
     #: Absent when the policy keeps the built-in defaults (see ``Policy.to_json``).
     maturity: MaturitySettings | None = None
 
@@ -231,11 +248,13 @@ def load_resolved_policy(data: bytes, *, path: Path | str) -> Policy:
         not_assessed_blocks=document.settings.not_assessed_blocks,
         evidence_max_age_days=document.settings.evidence_max_age_days,
         maturity=_apply_maturity(MaturityRules(), document.settings.maturity or MaturitySettings()),
+        waiver_max_days=document.settings.waiver_max_days,
         requirements={
             rid: ResolvedRequirement(
                 mode=entry.mode,
                 justification=entry.justification,
                 enforced_from=entry.enforced_from,
+                waivable=entry.waivable,
                 **entry.params.model_dump(),
             )
             for rid, entry in document.requirements.items()

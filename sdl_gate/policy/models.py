@@ -10,6 +10,10 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
 
 from sdl_gate._ids import RequirementId, reject_case_duplicates
+from sdl_gate.policy.waivers import DEFAULT_MAX_WAIVER_DAYS
+
+#: No policy may let a waiver run longer than a year: past that an exception is no longer bounded.
+MAX_WAIVER_DAYS_CEILING = 366
 
 #: A century: any age or grace period beyond it is a mistake, and date arithmetic past year 1 overflows.
 MAX_DAYS = 36_500
@@ -109,6 +113,11 @@ class RequirementPolicy(_Strict):
         default=None, description="Before this date an enforced requirement is only advisory."
     )
     params: Params | None = None
+    waivable: bool | None = Field(
+        default=None,
+        description="Whether an active requirement waiver may lift this requirement from blocking the gate "
+        "(default false: a waived requirement still blocks).",
+    )
 
     @model_validator(mode="after")
     def _justified(self) -> RequirementPolicy:
@@ -141,6 +150,13 @@ class Settings(_Strict):
         default=None, description="Stored evidence collected longer ago than this is not used."
     )
     maturity: MaturitySettings | None = None
+    waiver_max_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_WAIVER_DAYS_CEILING,
+        description="The longest a waiver may run from created to expires (default 180, at most 366); a longer "
+        "one is refused.",
+    )
 
 
 class PolicyFile(_Strict):
@@ -182,6 +198,7 @@ class ResolvedRequirement:
     sast_allowed_excludes: tuple[str, ...] | None = None
     imported_test_results: ImportedResults | None = None
     sast_unanalysed_languages_allowed: tuple[str, ...] | None = None
+    waivable: bool = False
 
     def effective_mode(self, today: date) -> Mode:
         """Return the mode in force on ``today`` (enforced requirements are advisory before their date)."""
@@ -196,6 +213,7 @@ class ResolvedRequirement:
             "justification": self.justification,
             "enforced_from": self.enforced_from.isoformat() if self.enforced_from else None,
             "params": self._params_json(),
+            "waivable": self.waivable,
         }
 
     def _params_json(self) -> dict[str, object]:
@@ -246,12 +264,14 @@ class Policy:
     evidence_max_age_days: int
     requirements: dict[str, ResolvedRequirement]
     maturity: MaturityRules = field(default_factory=MaturityRules)
+    waiver_max_days: int = DEFAULT_MAX_WAIVER_DAYS
 
     def to_json(self) -> dict[str, object]:
         """Return the resolved policy as JSON (what the digest covers)."""
         settings: dict[str, object] = {
             "not_assessed_blocks": self.not_assessed_blocks,
             "evidence_max_age_days": self.evidence_max_age_days,
+            "waiver_max_days": self.waiver_max_days,
         }
         # Like optional parameters, maturity settings appear only when they differ from the built-in defaults,
         # so policies that keep the defaults keep their digests.

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from pathlib import Path
@@ -10,11 +12,15 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from sdl_gate._files import canonical_json
 from sdl_gate._ids import RequirementId
 from sdl_gate._yaml import load_yaml, validate
 from sdl_gate.errors import InputError, RecordError
 
 WAIVERS_FILE = Path("waivers.yaml")
+#: The longest a waiver may run (``expires - created``) when the policy sets no other limit.
+DEFAULT_MAX_WAIVER_DAYS = 180
+_ADDRESS = re.compile(r"[^\s<>@,;()\"']+@[^\s<>@,;()\"']+")
 
 
 class WaiverKind(str, enum.Enum):
@@ -44,6 +50,11 @@ class VexState(str, enum.Enum):
     IN_TRIAGE = "in_triage"
     FALSE_POSITIVE = "false_positive"
     NOT_AFFECTED = "not_affected"
+
+    @property
+    def is_disposition(self) -> bool:
+        """Whether the state closes the vulnerability; ``exploitable`` and ``in_triage`` leave it open."""
+        return self not in (VexState.EXPLOITABLE, VexState.IN_TRIAGE)
 
 
 class VexJustification(str, enum.Enum):
@@ -118,15 +129,24 @@ class Scope(_Strict):
                 return f"{self.vulnerability} in {self.package}"
 
 
+def identities(person: str) -> frozenset[str]:
+    """Who a person string names: its e-mail addresses (``Name <email>``), else its whole text; case-folded."""
+    addresses = frozenset(address.casefold() for address in _ADDRESS.findall(person))
+    return addresses or frozenset({" ".join(person.split()).casefold()})
+
+
 class Waiver(_Strict):
-    """One approved, time-boxed exception."""
+    """One approved, time-boxed exception: asked for by its requester, accepted by someone else."""
 
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=100)
     scope: Scope
     justification: str = Field(min_length=10, description="Why the exception is acceptable, for a reviewer.")
-    approver: str = Field(min_length=1)
+    requester: str = Field(min_length=1, description='Who asks for the exception, "Name <email>"; never the approver.')
+    approver: str = Field(min_length=1, description='Who accepted the risk, "Name <email>"; not the requester.')
     created: AwareDatetime
-    expires: AwareDatetime
+    expires: AwareDatetime = Field(
+        description="When the waiver ends; at most the policy's waiver_max_days (built-in: 180) after created."
+    )
     vex: Vex | None = None
 
     @model_validator(mode="after")
@@ -135,7 +155,25 @@ class Waiver(_Strict):
             raise ValueError("expires must be after created")
         if self.vex is not None and self.scope.kind is not WaiverKind.VULNERABILITY:
             raise ValueError("vex only applies to vulnerability waivers")
+        if identities(self.approver) & identities(self.requester):
+            raise ValueError(
+                f"self-approval: the approver {self.approver!r} is the requester; a waiver needs a second person"
+            )
         return self
+
+    @property
+    def duration_days(self) -> float:
+        """How long the waiver runs, in days."""
+        return (self.expires - self.created).total_seconds() / 86400
+
+    def signed_content(self) -> bytes:
+        """The canonical bytes an approver's signature over this waiver covers (every field as written)."""
+        return canonical_json(self.model_dump(mode="json")).encode("utf-8")
+
+    @property
+    def disposes(self) -> bool:
+        """Whether the waiver closes a vulnerability: no VEX statement, or one whose state is a disposition."""
+        return self.vex is None or self.vex.state.is_disposition
 
 
 class WaiverFile(_Strict):
@@ -179,6 +217,11 @@ class WaiverRegister:
         """Return whether ``waiver`` is in force at some moment of ``today`` (UTC), the day's granularity."""
         return window_state(waiver.created, waiver.expires, today)
 
+    def in_force(self, waiver: Waiver, today: date) -> bool:
+        """Whether ``waiver`` may excuse anything today; every lookup below asks only this."""
+        # Signed approvals plug in here: a waiver will also need a verified signature over signed_content().
+        return self.state(waiver, today) is WaiverState.ACTIVE
+
     def for_requirement(self, requirement_id: str, today: date) -> Waiver | None:
         """Return the active requirement waiver for ``requirement_id``, if any."""
         for waiver in self.waivers:
@@ -186,7 +229,7 @@ class WaiverRegister:
             if (
                 scope.kind is WaiverKind.REQUIREMENT
                 and scope.requirement == requirement_id
-                and self.state(waiver, today) is WaiverState.ACTIVE
+                and self.in_force(waiver, today)
             ):
                 return waiver
         return None
@@ -194,12 +237,11 @@ class WaiverRegister:
     def for_finding(self, fingerprint: str, today: date) -> Waiver | None:
         """Return the active waiver for a finding fingerprint, if any."""
         for waiver in self.waivers:
-            if waiver.scope.finding == fingerprint and self.state(waiver, today) is WaiverState.ACTIVE:
+            if waiver.scope.finding == fingerprint and self.in_force(waiver, today):
                 return waiver
         return None
 
-    def for_vulnerability(self, vulnerability_ids: set[str], package: str, today: date) -> Waiver | None:
-        """Return the active waiver for any alias of a vulnerability in ``package``, if any."""
+    def _for_vulnerability(self, vulnerability_ids: set[str], package: str, today: date) -> Iterator[Waiver]:
         wanted = _normalise_package(package)
         for waiver in self.waivers:
             scope = waiver.scope
@@ -207,20 +249,28 @@ class WaiverRegister:
                 scope.vulnerability in vulnerability_ids
                 and scope.package is not None
                 and _normalise_package(scope.package) == wanted
-                and self.state(waiver, today) is WaiverState.ACTIVE
+                and self.in_force(waiver, today)
             ):
-                return waiver
-        return None
+                yield waiver
+
+    def for_vulnerability(self, vulnerability_ids: set[str], package: str, today: date) -> Waiver | None:
+        """Return the active waiver that disposes of any alias of a vulnerability in ``package``, if any."""
+        return next((w for w in self._for_vulnerability(vulnerability_ids, package, today) if w.disposes), None)
+
+    def open_statement(self, vulnerability_ids: set[str], package: str, today: date) -> Waiver | None:
+        """Return an active waiver whose VEX state (``exploitable``, ``in_triage``) keeps the vulnerability open."""
+        return next((w for w in self._for_vulnerability(vulnerability_ids, package, today) if not w.disposes), None)
 
 
 def _normalise_package(name: str) -> str:
-    import re
-
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def load_waivers(path: Path, *, root: Path | None = None) -> WaiverRegister:
-    """Load the register at ``path`` (with ``root``: a regular file inside the project); missing, it is empty."""
+def load_waivers(path: Path, *, root: Path | None = None, max_days: int = DEFAULT_MAX_WAIVER_DAYS) -> WaiverRegister:
+    """Load the register at ``path`` (with ``root``: a regular file inside the project); missing, it is empty.
+
+    A waiver running longer than ``max_days`` is refused.
+    """
     if not path.exists():
         return WaiverRegister()
     data, lines = load_yaml(path, root=root)
@@ -238,4 +288,13 @@ def load_waivers(path: Path, *, root: Path | None = None) -> WaiverRegister:
                 location=f"waivers[{index}].id",
             )
         seen[waiver.id] = index
+        if waiver.duration_days > max_days:
+            raise RecordError(
+                f"unbounded waiver: {waiver.id} runs {waiver.duration_days:.0f} days (created "
+                f"{waiver.created.isoformat()}, expires {waiver.expires.isoformat()}), longer than the policy's "
+                f"limit of {max_days} days (waiver_max_days); shorten it and renew it with a new approval",
+                path=path,
+                line=lines.line_for(("waivers", index, "expires")),
+                location=f"waivers[{index}].expires",
+            )
     return WaiverRegister(waivers=tuple(register.waivers), source=str(path))

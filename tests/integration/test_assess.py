@@ -115,6 +115,7 @@ def test_not_assessed_blocking_is_a_policy_setting(project: ProjectFactory) -> N
 
 def test_not_applicable_carries_its_justification(project: ProjectFactory) -> None:
     project.pyproject('policy = "security/policy.yaml"\n')
+    project.record("scoping", "process_document", ["SM-5", "SM-10"])
     project.policy(
         """
         version: 1
@@ -129,12 +130,23 @@ def test_not_applicable_carries_its_justification(project: ProjectFactory) -> No
     sm10 = result(assessment, "SM-10")
     assert sm10.verdict is Verdict.NOT_APPLICABLE
     assert "No supplier builds custom components" in sm10.rationale
+    assert "scoping record scoping" in sm10.rationale
     assert not sm10.blocking
     sm_practice = next(p for p in assessment.practices if p.id == "SM")
     assert sm_practice.verdicts["not_applicable"] == 1
 
 
+WAIVABLE_SVV4 = """
+    version: 1
+    extends: iec62443-4-1-ml2
+    requirements:
+      SVV-4: {waivable: true}
+    """
+
+
 def test_requirement_waiver_waives_and_is_reported(project: ProjectFactory) -> None:
+    project.pyproject('policy = "security/policy.yaml"\n')
+    project.policy(WAIVABLE_SVV4)
     project.waivers(
         """
         version: 1
@@ -142,7 +154,8 @@ def test_requirement_waiver_waives_and_is_reported(project: ProjectFactory) -> N
           - id: W-1
             scope: {requirement: SVV-4}
             justification: Pen test booked for next quarter with an external lab.
-            approver: Carol Example
+            requester: Dave Example <dave@example.com>
+            approver: Carol Example <carol@example.com>
             created: 2026-10-01T00:00:00Z
             expires: 2027-01-31T23:59:59Z
         """
@@ -165,8 +178,9 @@ def test_expired_waiver_no_longer_waives_and_fails_the_register(project: Project
           - id: W-1
             scope: {requirement: SVV-4}
             justification: Pen test booked for next quarter with an external lab.
-            approver: Carol Example
-            created: 2026-01-01T00:00:00Z
+            requester: Dave Example <dave@example.com>
+            approver: Carol Example <carol@example.com>
+            created: 2026-02-01T00:00:00Z
             expires: 2026-06-30T23:59:59Z
         """
     )
@@ -191,7 +205,8 @@ def test_waiver_is_not_applied_to_a_satisfied_requirement(project: ProjectFactor
           - id: W-1
             scope: {requirement: SVV-4}
             justification: Kept from before the pen test was done.
-            approver: Carol Example
+            requester: Dave Example <dave@example.com>
+            approver: Carol Example <carol@example.com>
             created: 2026-10-01T00:00:00Z
             expires: 2027-01-31T23:59:59Z
         """
@@ -326,3 +341,74 @@ def test_partially_satisfied_enforced_requirement_blocks(project: ProjectFactory
     assert _blocks(Mode.ENFORCED, Verdict.PARTIALLY_SATISFIED, policy)
     assert not _blocks(Mode.ENFORCED, Verdict.WAIVED, policy)
     assert not _blocks(Mode.ADVISORY, Verdict.NOT_SATISFIED, policy)
+
+
+# --- Bounded exceptions: requirement waivers and scoping -----------------------------------------------------------
+
+SM1_WAIVER = """
+    version: 1
+    waivers:
+      - id: W-1
+        scope: {requirement: SM-1}
+        justification: The process document is being written and will be approved next month.
+        requester: Dave Example <dave@example.com>
+        approver: Carol Example <carol@example.com>
+        created: 2026-10-01T00:00:00Z
+        expires: 2027-01-31T23:59:59Z
+    """
+
+
+@pytest.mark.parametrize("policy", ["iec62443-4-1-ml2", "iec62443-4-1-ml3", "iec62443-4-1-ml4"])
+def test_requirement_waiver_does_not_lift_a_builtin_requirement(project: ProjectFactory, policy: str) -> None:
+    project.waivers(SM1_WAIVER)
+    assessment = run(project, policy=policy)
+    sm1 = result(assessment, "SM-1")
+    assert sm1.verdict is Verdict.NOT_SATISFIED
+    assert sm1.blocking
+    assert sm1.waiver is None
+    assert "Waiver W-1 does not count" in sm1.rationale
+    assert "SM-1" in assessment.decision.blocking
+
+
+def test_requirement_waiver_lifts_only_what_the_policy_makes_waivable(project: ProjectFactory) -> None:
+    project.pyproject('policy = "security/policy.yaml"\n')
+    project.policy(WAIVABLE_SVV4)
+    project.waivers(SM1_WAIVER)
+    sm1 = result(run(project), "SM-1")
+    assert sm1.verdict is Verdict.NOT_SATISFIED
+    assert sm1.blocking
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        pytest.param(None, id="no-record"),
+        pytest.param(("scoping", "process_document", ["SM-5"], None), id="record-does-not-name-it"),
+        pytest.param(("scoping", "process_document", ["SM-5", "SM-10"], "not-approved"), id="not-approved"),
+        pytest.param(("scoping", "review", ["SM-5", "SM-10"], None), id="wrong-kind"),
+        pytest.param(("scoping", "process_document", ["SM-10"], None), id="not-an-sm5-record"),
+    ],
+)
+def test_not_applicable_without_an_approved_scoping_record_blocks(
+    project: ProjectFactory, record: tuple[str, str, list[str], str | None] | None
+) -> None:
+    project.pyproject('policy = "security/policy.yaml"\n')
+    project.policy(
+        """
+        version: 1
+        extends: iec62443-4-1-ml2
+        requirements:
+          SM-10:
+            mode: not_applicable
+            justification: No supplier builds custom components for us.
+        """
+    )
+    if record is not None:
+        record_id, kind, requirements, flag = record
+        project.record(record_id, kind, requirements, approved=None if flag == "not-approved" else "2026-01-12")
+    assessment = run(project)
+    sm10 = result(assessment, "SM-10")
+    assert sm10.verdict is Verdict.NOT_SATISFIED
+    assert sm10.blocking
+    assert "SM-10" in assessment.decision.blocking
+    assert [f.criterion for f in sm10.findings] == ["scoping_decision"]

@@ -47,7 +47,13 @@ class Release:
         shutil.copyfile(pair.public, project.root / "release.pub.pem")
         artifact = project.doc("dist/gateway-1.0.tar.gz", "release archive\n")
         artifact.with_name(artifact.name + ".dsse.json").write_text(sign_file_with_key(artifact, self.key))
-        project.pyproject('artifacts = ["dist/*"]\nsigning = { key = "release.pub.pem" }\n')
+        project.pyproject(
+            'policy = "security/policy.yaml"\nartifacts = ["dist/*"]\nsigning = { key = "release.pub.pem" }\n'
+        )
+        # The operator's policy lets SVV-4 be waived (the built-in policies let no requirement waiver count).
+        project.policy(
+            "version: 1\nname: gateway-release\nextends: iec62443-4-1-ml2\nrequirements:\n  SVV-4: {waivable: true}\n"
+        )
         project.doc("docs/review.md", "# Release review\n")
         project.record("release-review", "review", ["SM-12"], links=["docs/review.md"])
         project.record("custody", "key_custody", ["SM-8"], links=["docs/review.md"])
@@ -58,9 +64,10 @@ class Release:
               - id: W-001
                 scope: {requirement: SVV-4}
                 justification: External pen test booked; interim mitigations are in place.
+                requester: Alice Example <alice@example.com>
                 approver: Bob Example <bob@example.com>
                 created: 2026-01-01T00:00:00Z
-                expires: 2026-12-31T00:00:00Z
+                expires: 2026-06-29T00:00:00Z
             """
         )
         # Evidence another step (the pytest plugin, say) left in the store, with its raw output: bundled generically.
@@ -158,7 +165,7 @@ def test_bundle_is_deterministic_and_verifies(
     assert report.verified, report.failures
     text = report.text()
     assert "re-assessment: identical to the recorded assessment.json" in text
-    assert "policy: iec62443-4-1-ml2" in text
+    assert "policy: gateway-release" in text
 
 
 @pytest.mark.slow
@@ -401,7 +408,7 @@ def test_resolved_policy_round_trips_through_json(name: str) -> None:
 
 def test_resolved_policy_with_a_wrong_digest_is_refused() -> None:
     document = resolved_policy_document(resolve_policy("iec62443-4-1-ml2"))
-    document["settings"] = {"not_assessed_blocks": False, "evidence_max_age_days": 30}
+    document["settings"] = {"not_assessed_blocks": False, "evidence_max_age_days": 30, "waiver_max_days": 180}
     with pytest.raises(PolicyError, match="does not match its content"):
         load_resolved_policy(json.dumps(document).encode(), path="policy.json")
 

@@ -281,7 +281,7 @@ RECORD_HEAD = "version: 1\nid: bad\nkind: review\ntitle: t\nrequirements: [SD-3]
             lambda p: p.waivers(
                 "version: 1\nwaivers:\n  - id: W\n    scope: {requirement: SM-1}\n"
                 "    justification: long enough text\n    approver: x\n"
-                "    created: 2026-01-01\n    expires: 2027-01-01T00:00:00Z\n"
+                "    created: 2026-01-01\n    expires: 2026-06-01T00:00:00Z\n    requester: y\n"
             ),
             "waivers.yaml:7",
             "timezone",

@@ -31,8 +31,8 @@ def _today_or_just_after(text: str) -> bool:
 
 
 def _expired_waiver(project: ProjectFactory, scope: str) -> None:
-    """A waiver that was in force a year ago and expired yesterday."""
-    created = (TODAY - timedelta(days=400)).isoformat()
+    """A waiver that was in force for five months and expired yesterday."""
+    created = (TODAY - timedelta(days=150)).isoformat()
     project.waivers(
         f"""
         version: 1
@@ -40,6 +40,7 @@ def _expired_waiver(project: ProjectFactory, scope: str) -> None:
           - id: W-1
             scope: {scope}
             justification: The external penetration test is booked; interim mitigations are in place.
+            requester: Alice Example <alice@example.com>
             approver: Bob Example <bob@example.com>
             created: {created}T00:00:00Z
             expires: {YESTERDAY.isoformat()}T00:00:00Z

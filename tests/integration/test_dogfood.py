@@ -1,4 +1,7 @@
-"""sdl-gate passes its own gate: `sdl-gate check` on this repository under the built-in ML2 policy.
+"""sdl-gate passes its own gate: `sdl-gate check` on this repository under its own policy.
+
+Its policy (`security/policy.yaml`, named in pyproject.toml) is the built-in ML2 policy with the requirements
+its waiver register waives marked `waivable: true`; under the built-in policy alone no requirement waiver counts.
 
 The gate reads the test results the pytest plugin recorded for this commit, so this test runs after the
 suite, on the results of that same run: `scripts/test` runs every test (recording them), then this test with
@@ -6,8 +9,8 @@ suite, on the results of that same run: `scripts/test` runs every test (recordin
 checks that every test the threat model names for a mitigation passed in that run, then runs the gate offline
 against a vulnerability database imported from the shared OSV fixtures, and fails unless the gate passes.
 That database is a 2023 snapshot of 25 advisories, which the built-in policy rightly refuses as too old and
-too small to have covered an audit, so the gate runs under ML2 with only SVV-3's and SM-9's database
-parameters set to accept it.
+too small to have covered an audit, so the gate runs under a policy that extends the project's own with only
+SVV-3's and SM-9's database parameters set to accept it.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from sdl_gate.evidence import EvidenceKind, EvidenceStore, StoredEvidence
 from tests.conftest import OSV_SNAPSHOT_PARAMS, OSV_SNAPSHOT_POLICY, REPO_ROOT, SHARED_FIXTURES
 
 THREAT_MODEL = REPO_ROOT / "security" / "threat-model.yaml"
+OWN_POLICY = REPO_ROOT / "security" / "policy.yaml"
 
 
 def _listed_tests() -> list[str]:
@@ -44,7 +48,9 @@ def _suite_results(since: datetime) -> dict[str, str]:
 
 
 @pytest.mark.slow
-def test_sdl_gate_passes_its_own_gate_under_ml2(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+def test_sdl_gate_passes_its_own_gate_under_its_ml2_based_policy(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     since_option = request.config.getoption("--dogfood-since")
     if since_option is None:
         pytest.skip("runs after the suite, on the test results it recorded: scripts/test")
@@ -65,9 +71,12 @@ def test_sdl_gate_passes_its_own_gate_under_ml2(tmp_path: Path, request: pytest.
         [sys.executable, "-m", "sdl_gate", "vulndb", "import", str(osv)], env=env, check=True, capture_output=True
     )
     output = tmp_path / "assessment.json"
-    policy = tmp_path / "ml2-with-fixture-database.yaml"
+    # The project's own policy, with only SVV-3's and SM-9's database parameters set to accept the fixtures.
+    policy = tmp_path / "own-policy-with-fixture-database.yaml"
     policy.write_text(
-        OSV_SNAPSHOT_POLICY.replace("requirements:\n", f"requirements:\n  SM-9: {{params: {OSV_SNAPSHOT_PARAMS}}}\n"),
+        OSV_SNAPSHOT_POLICY.replace("extends: iec62443-4-1-ml2", f"extends: {json.dumps(str(OWN_POLICY))}").replace(
+            "requirements:\n", f"requirements:\n  SM-9: {{params: {OSV_SNAPSHOT_PARAMS}}}\n"
+        ),
         encoding="utf-8",
     )
     command = ["check", str(REPO_ROOT), "--offline", "--format", "json", "--output", str(output)]
@@ -94,7 +103,13 @@ def test_sdl_gate_passes_its_own_gate_under_ml2(tmp_path: Path, request: pytest.
             text=True,
             check=True,
         ).stdout
-    )["extends"] == ["builtin:iec62443-4-1-ml2"]
+    )["extends"] == ["builtin:iec62443-4-1-ml2", str(OWN_POLICY)]
+    own = yaml.safe_load(OWN_POLICY.read_text(encoding="utf-8"))
+    assert own["name"] == "sdl-gate-self"
+    assert own["extends"] == "iec62443-4-1-ml2"
+    # It only makes requirements waivable: every other setting is the built-in policy's.
+    assert set(own) == {"version", "name", "description", "extends", "requirements"}
+    assert all(entry == {"waivable": True} for entry in own["requirements"].values())
     verdicts = {r["id"]: r["verdict"] for r in assessment["requirements"]}
     # What sdl-gate shows by evidence, not by waiver: its threat model, requirements, tests, audit and policy.
     for requirement in ("SR-1", "SR-3", "SR-4", "SD-2", "SVV-1", "SVV-2", "DM-1", "SM-11", "DM-4"):

@@ -31,9 +31,10 @@ waivers:
   - id: W-SG
     scope: {requirement: SG-3}
     justification: Hardening guide is being rewritten for the new web interface.
+    requester: Alice Example <alice@example.com>
     approver: Bob Example <bob@example.com>
     created: 2026-01-01T00:00:00Z
-    expires: 2026-12-31T00:00:00Z
+    expires: 2026-06-29T00:00:00Z
 """
 
 

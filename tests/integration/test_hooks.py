@@ -12,7 +12,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import OSV_SNAPSHOT_POLICY, REPO_ROOT, SHARED_FIXTURES, ProjectFactory, RunCli, write
+from tests.conftest import (
+    OSV_SNAPSHOT_POLICY,
+    REPO_ROOT,
+    SHARED_FIXTURES,
+    ProjectFactory,
+    RunCli,
+    current_waiver_window,
+    write,
+)
 
 OSV = SHARED_FIXTURES / "osv"
 # Split so that this test file is not itself a committed private key.
@@ -73,24 +81,27 @@ def test_deps_audits_the_given_files_offline_and_honours_waivers(
     assert "pyyaml 5.3: PYSEC-2021-142: upgrade to 5.4" in audit.stdout
     assert "requests" not in audit.stdout  # only the file it was given
     assert "security/waivers.yaml" in audit.stdout  # how to waive
+    created, expires = current_waiver_window()
     project.waivers(
-        """
+        f"""
         version: 1
         waivers:
           - id: W-1
-            scope: {vulnerability: CVE-2020-14343, package: PyYAML}
-            vex: {state: not_affected, justification: code_not_reachable}
+            scope: {{vulnerability: CVE-2020-14343, package: PyYAML}}
+            vex: {{state: not_affected, justification: code_not_reachable}}
             justification: Only safe_load is used; full_load is never called.
+            requester: Alice Example <alice@example.com>
             approver: Bob Example <bob@example.com>
-            created: 2026-01-01T00:00:00Z
-            expires: 2099-01-01T00:00:00Z
+            created: {created}
+            expires: {expires}
           - id: W-2
-            scope: {vulnerability: PYSEC-2020-96, package: pyyaml}
-            vex: {state: not_affected, justification: code_not_reachable}
+            scope: {{vulnerability: PYSEC-2020-96, package: pyyaml}}
+            vex: {{state: not_affected, justification: code_not_reachable}}
             justification: Only safe_load is used.
+            requester: Alice Example <alice@example.com>
             approver: Bob Example <bob@example.com>
-            created: 2026-01-01T00:00:00Z
-            expires: 2099-01-01T00:00:00Z
+            created: {created}
+            expires: {expires}
         """
     )
     waived = run_cli("deps", "--offline", "requirements.txt", cwd=project.root, env=env)

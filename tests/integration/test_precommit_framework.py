@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, write
+from tests.conftest import REPO_ROOT, current_waiver_window, write
 
 pytest.importorskip("pre_commit", reason="pre-commit is not installed (pip install -e '.[test]')")
 pytestmark = pytest.mark.slow  # pre-commit builds the hooks' environment, then runs them in real repositories
@@ -149,6 +149,7 @@ def test_a_high_severity_finding_is_blocked_until_fixed_or_waived(framework: Fra
     finding = re.search(r"^app/tool\.py:5:\d+: B602 high/high .*\(([0-9a-f]{32})\)$", output, re.M)
     assert finding, output  # what and where, with the fingerprint to waive it by
     assert "# nosec" in output and "security/waivers.yaml" in output  # how to fix or waive
+    created, expires = current_waiver_window()
     write(
         root / "security" / "waivers.yaml",
         f"""version: 1
@@ -156,9 +157,10 @@ waivers:
   - id: W-1
     scope: {{finding: {finding.group(1)}}}
     justification: The command is a constant chosen by the operator at install time.
+    requester: Alice Example <alice@example.com>
     approver: Bob Example <bob@example.com>
-    created: 2026-01-01T00:00:00Z
-    expires: 2099-01-01T00:00:00Z
+    created: {created}
+    expires: {expires}
 """,
     )
     waived = _commit(root, framework, "run a shell, waived")

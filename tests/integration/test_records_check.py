@@ -12,19 +12,25 @@ waivers:
   - id: W-soon
     scope: {requirement: SVV-4}
     justification: Pen test booked with an external lab.
-    approver: Carol Example
+    requester: Dave Example <dave@example.com>
+    approver: Carol Example <carol@example.com>
     created: 2026-10-01T00:00:00Z
     expires: 2026-11-10T23:59:59Z
   - id: W-later
     scope: {requirement: SM-10}
     justification: No supplier-built components this release.
-    approver: Carol Example
+    requester: Dave Example <dave@example.com>
+    approver: Carol Example <carol@example.com>
     created: 2026-10-01T00:00:00Z
-    expires: 2027-06-30T23:59:59Z
+    expires: 2027-03-29T23:59:59Z
 """
 
 
 def test_valid_registers_pass_and_warn_about_soon_expiring_waivers(run_cli: RunCli, project: ProjectFactory) -> None:
+    project.pyproject('policy = "security/policy.yaml"\n')
+    project.policy(
+        "version: 1\nextends: iec62443-4-1-ml2\nrequirements:\n  SVV-4: {waivable: true}\n  SM-10: {waivable: true}\n"
+    )
     project.waivers(WAIVERS)
     project.record("course", "training", ["SM-4"])
     result = run_cli("records", "check", project.root, "--as-of", "2026-11-01")
@@ -67,3 +73,73 @@ def test_invalid_register_is_exit_2(run_cli: RunCli, project: ProjectFactory) ->
     result = run_cli("records", "check", project.root)
     assert result.code == 2
     assert "waivers.yaml:4" in result.stderr
+
+
+# --- Forged exceptions are refused with their cause named -----------------------------------------------------------
+
+
+def _one_waiver(requester: str, approver: str, expires: str = "2027-01-31T23:59:59Z") -> str:
+    return (
+        "version: 1\nwaivers:\n  - id: W-1\n    scope: {requirement: SM-1}\n"
+        "    justification: The process document is being written and approved next month.\n"
+        f"    requester: {requester}\n    approver: {approver}\n"
+        f"    created: 2026-10-01T00:00:00Z\n    expires: {expires}\n"
+    )
+
+
+def test_self_approved_waiver_is_exit_2_naming_file_entry_and_cause(run_cli: RunCli, project: ProjectFactory) -> None:
+    path = project.waivers(_one_waiver("Dave Example <dave@example.com>", "D. Example <Dave@Example.com>"))
+    result = run_cli("records", "check", project.root, "--as-of", "2026-11-01")
+    assert result.code == 2
+    assert f"{path}:3" in result.stderr
+    assert "waivers[0]" in result.stderr
+    assert "self-approval" in result.stderr
+
+
+def test_unbounded_waiver_is_exit_2_naming_the_limit(run_cli: RunCli, project: ProjectFactory) -> None:
+    path = project.waivers(_one_waiver("Dave <dave@example.com>", "Carol <carol@example.com>", "2099-12-31T23:59:59Z"))
+    result = run_cli("records", "check", project.root, "--as-of", "2026-11-01")
+    assert result.code == 2
+    assert f"{path}:9" in result.stderr
+    assert "waivers[0].expires" in result.stderr
+    assert "unbounded waiver" in result.stderr
+    assert "limit of 180 days" in result.stderr
+
+
+def test_the_policy_sets_the_waiver_duration_limit(run_cli: RunCli, project: ProjectFactory) -> None:
+    project.pyproject('policy = "security/policy.yaml"\n')
+    project.policy("version: 1\nextends: iec62443-4-1-ml2\nsettings: {waiver_max_days: 30}\n")
+    project.waivers(_one_waiver("Dave <dave@example.com>", "Carol <carol@example.com>", "2026-11-15T00:00:00Z"))
+    result = run_cli("records", "check", project.root, "--as-of", "2026-11-01")
+    assert result.code == 2
+    assert "limit of 30 days" in result.stderr
+
+
+def test_register_without_requester_is_exit_2_naming_the_entry(run_cli: RunCli, project: ProjectFactory) -> None:
+    text = _one_waiver("Dave <dave@example.com>", "Carol <carol@example.com>")
+    path = project.waivers("".join(line for line in text.splitlines(keepends=True) if "requester" not in line))
+    result = run_cli("records", "check", project.root, "--as-of", "2026-11-01")
+    assert result.code == 2
+    assert str(path) in result.stderr
+    assert "waivers[0].requester" in result.stderr
+
+
+def test_waivers_that_do_not_count_warn_or_fail_when_strict(run_cli: RunCli, project: ProjectFactory) -> None:
+    project.waivers(
+        "version: 1\nwaivers:\n"
+        "  - id: W-req\n    scope: {requirement: SM-1}\n"
+        "    justification: The process document is being written and approved next month.\n"
+        "    requester: Dave <dave@example.com>\n    approver: Carol <carol@example.com>\n"
+        "    created: 2026-10-01T00:00:00Z\n    expires: 2027-01-31T23:59:59Z\n"
+        "  - id: W-vuln\n    scope: {vulnerability: GHSA-1, package: demo}\n    vex: {state: exploitable}\n"
+        "    justification: Reachable through user templates; the fix ships next sprint.\n"
+        "    requester: Dave <dave@example.com>\n    approver: Carol <carol@example.com>\n"
+        "    created: 2026-10-01T00:00:00Z\n    expires: 2027-01-31T23:59:59Z\n"
+    )
+    result = run_cli("records", "check", project.root, "--as-of", "2026-11-01")
+    assert result.code == 0, result.stdout + result.stderr
+    assert "warning: waiver W-req (requirement SM-1) does not count" in result.stdout
+    assert "warning: waiver W-vuln (GHSA-1 in demo) states VEX exploitable" in result.stdout
+    strict = run_cli("records", "check", project.root, "--as-of", "2026-11-01", "--strict")
+    assert strict.code == 1
+    assert "error: waiver W-req" in strict.stdout

@@ -122,9 +122,10 @@ def test_a_finding_waiver_targets_a_fingerprint(project: ProjectFactory, run_cli
           - id: W-7
             scope: {{finding: {fingerprint}}}
             justification: CMD is a constant list built at import time.
+            requester: Max Mustermann <max@example.com>
             approver: Erika Lind <erika@example.com>
             created: 2026-01-01T00:00:00Z
-            expires: 2026-12-31T00:00:00Z
+            expires: 2026-06-29T00:00:00Z
         """
     )
     inside = run_cli("sast", "--format", "json", "--as-of", "2026-06-01", root)

@@ -175,9 +175,10 @@ def test_committed_key_fails_sm8_and_a_waiver_accepts_a_test_key(project: Projec
           - id: W-KEY
             scope: {finding: "private-key:tests/fixture.pem"}
             justification: Throw-away key used only by the unit tests, never for releases.
+            requester: Alice Example <alice@example.com>
             approver: Bob Example <bob@example.com>
             created: 2026-01-01T00:00:00Z
-            expires: 2026-12-31T00:00:00Z
+            expires: 2026-06-29T00:00:00Z
         """
     )
     verdict, rationale = _verdicts(_assess(project), "SM-8")["SM-8"]

@@ -232,9 +232,12 @@ def test_the_assessment_with_history_is_deterministic() -> None:
 # --- SM-12: process verification reads this assessment, not the bundle being made --------------------------------
 
 
-def _only_guidelines_enforced(tmp_path: Path) -> Policy:
+def _only_guidelines_enforced(tmp_path: Path, *, waivable: tuple[str, ...] = ()) -> Policy:
     """Every requirement advisory but the user guidelines (SG) and process verification (SM-12)."""
-    enforced = "".join(f"  {rid}: {{mode: enforced}}\n" for rid in (*GUIDELINES, "SG-7", "SM-12"))
+    enforced = "".join(
+        f"  {rid}: {{mode: enforced{', waivable: true' if rid in waivable else ''}}}\n"
+        for rid in (*GUIDELINES, "SG-7", "SM-12")
+    )
     return _policy(tmp_path, f"version: 1\ndefaults: {{mode: advisory}}\nrequirements:\n{enforced}")
 
 
@@ -270,7 +273,7 @@ def test_sm12_fails_naming_an_enforced_requirement_that_is_not_satisfied(tmp_pat
 
 
 def test_a_waived_requirement_counts_as_complete_and_is_named(tmp_path: Path) -> None:
-    policy = _only_guidelines_enforced(tmp_path)
+    policy = _only_guidelines_enforced(tmp_path, waivable=("SG-4",))
     waived = (waiver("W-SG4", requirement="SG-4"),)
     verdict, outcome, message = _verification(_assess(*_guidelines(missing=("SG-4",)), policy=policy, waivers=waived))
     assert verdict is Verdict.SATISFIED
@@ -290,4 +293,8 @@ def test_a_policy_that_enforces_nothing_else_leaves_nothing_to_verify(tmp_path: 
 def test_sm12_scoped_out_or_disabled_does_not_block(tmp_path: Path, mode: str) -> None:
     justification = ", justification: verified by the parent programme" if mode == "not_applicable" else ""
     policy = _policy(tmp_path, f"version: 1\nrequirements:\n  SM-12: {{mode: {mode}{justification}}}\n")
-    assert not _requirement(_assess(*_guidelines(), policy=policy), "SM-12").blocking
+    # Scoping a requirement out takes an approved SM-5 scoping decision naming it.
+    repository_evidence, reviews = _guidelines()
+    entries = [*reviews.payload["records"], record_entry("scoping", "process_document", ["SM-5", "SM-12"])]
+    scoped = [repository_evidence, records(*entries)]
+    assert not _requirement(_assess(*scoped, policy=policy), "SM-12").blocking

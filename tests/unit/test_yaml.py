@@ -317,6 +317,7 @@ WAIVER = """\
     approver: Bob Example
     created: 2026-01-01T00:00:00Z
     expires: {expires}
+    requester: Alice Example
 """
 
 
@@ -335,7 +336,7 @@ def test_unknown_key_named_with_its_line() -> None:
     text = _register(WAIVER.format(n=1, expires="2026-06-30T23:59:59Z") + "    x: 1\n")
     error = _validation_error(text)
     assert error.message == "invalid waiver register: unknown key 'x'"
-    assert error.line == 9
+    assert error.line == 10
     assert error.location == "waivers[0].x"
 
 
@@ -359,8 +360,8 @@ def test_wrong_type_names_field_path_and_line() -> None:
     )
     error = _validation_error(text)
     assert error.location == "waivers[1].expires"
-    assert error.line == 14
-    assert error.diagnostics().startswith("doc.yaml:14 at waivers[1].expires: invalid waiver register:")
+    assert error.line == 15
+    assert error.diagnostics().startswith("doc.yaml:15 at waivers[1].expires: invalid waiver register:")
 
 
 def test_top_level_list_rejected_as_not_a_mapping() -> None:

@@ -331,3 +331,34 @@ def test_a_late_fix_fails_even_beside_an_unknown_date() -> None:
     late = vuln(published=f"{days_ago(90)}T00:00:00Z")
     unknown = vuln("GHSA-undated", published=None)
     assert run(patch_timeliness(), check_input("SUM-5", audit(late, unknown))).outcome is Outcome.FAIL
+
+
+# --- a VEX statement that leaves the vulnerability open is no disposition ----------------------------------------
+
+
+@pytest.mark.parametrize("state", [VexState.EXPLOITABLE, VexState.IN_TRIAGE])
+@pytest.mark.parametrize(
+    ("criterion", "requirement"),
+    [
+        pytest.param(known_vulnerabilities(), "SVV-3", id="known_vulnerabilities"),
+        pytest.param(vulnerability_dispositions(), "DM-4", id="vulnerability_dispositions"),
+    ],
+)
+def test_an_open_vex_state_keeps_the_vulnerability_open(
+    criterion: Criterion, requirement: str, state: VexState
+) -> None:
+    statement = waiver("W-open", vulnerability="GHSA-aaaa-bbbb-cccc", package="requests", vex=state)
+    finding = run(criterion, check_input(requirement, audit(vuln()), waivers=[statement]))
+    assert finding.outcome is Outcome.FAIL
+    assert "W-open" in finding.message
+    assert f"VEX {state.value}" in finding.message
+    assert "not a disposition" in finding.message
+
+
+@pytest.mark.parametrize("state", [VexState.EXPLOITABLE, VexState.IN_TRIAGE])
+def test_an_open_vex_state_does_not_excuse_a_late_patch(state: VexState) -> None:
+    statement = waiver("W-open", vulnerability="GHSA-aaaa-bbbb-cccc", package="requests", vex=state)
+    late = vuln(published=days_ago(DEFAULT_MAX_PATCH_DAYS + 5))
+    finding = run(patch_timeliness(), check_input("SUM-5", audit(late), waivers=[statement]))
+    assert finding.outcome is Outcome.FAIL
+    assert "GHSA-aaaa-bbbb-cccc" in finding.message

@@ -266,6 +266,57 @@ def test_not_applicable_with_blank_justification_rejected(project: ProjectFactor
     assert "justification" in _policy_error(path).message
 
 
+@pytest.mark.parametrize("justification", ["TBD", "n/a", "Not applicable.", "nope", "TODO: explain the scoping"])
+def test_not_applicable_with_placeholder_justification_rejected(project: ProjectFactory, justification: str) -> None:
+    path = project.policy(
+        f"""
+        version: 1
+        requirements:
+          SM-10:
+            mode: not_applicable
+            justification: "{justification}"
+        """
+    )
+    error = _policy_error(path)
+    assert "SM-10 is not_applicable" in error.message
+    assert "real content" in error.message
+    assert error.path == str(path)
+    assert error.location == "requirements.SM-10.justification"
+
+
+@pytest.mark.parametrize("name", [ML2, ML3, ML4])
+def test_builtin_policies_make_nothing_waivable_and_bound_waivers_to_180_days(name: str) -> None:
+    policy = resolve_policy(name)
+    assert policy.waiver_max_days == 180
+    assert not any(entry.waivable for entry in policy.requirements.values())
+
+
+def test_waivable_and_waiver_limit_are_set_and_inherited(project: ProjectFactory) -> None:
+    parent = project.policy(
+        "version: 1\nextends: iec62443-4-1-ml2\nsettings: {waiver_max_days: 90}\n"
+        "requirements:\n  SVV-4: {waivable: true}\n",
+        name="parent.yaml",
+    )
+    child = project.policy(f"version: 1\nextends: {parent.name}\nrequirements:\n  SM-1: {{mode: advisory}}\n")
+    policy = resolve_policy(str(child))
+    assert policy.waiver_max_days == 90
+    assert [rid for rid, entry in policy.requirements.items() if entry.waivable] == ["SVV-4"]
+
+
+@pytest.mark.parametrize("days", [0, 367, 36500])
+def test_waiver_limit_outside_a_year_is_refused(project: ProjectFactory, days: int) -> None:
+    path = project.policy(f"version: 1\nsettings: {{waiver_max_days: {days}}}\n")
+    error = _policy_error(path)
+    assert error.path == str(path)
+    assert error.location == "settings.waiver_max_days"
+
+
+def test_digest_changes_with_the_waiver_limit(tmp_path: Path) -> None:
+    base = write(tmp_path / "base.yaml", "version: 1\nname: p\n")
+    changed = write(tmp_path / "changed.yaml", "version: 1\nname: p\nsettings: {waiver_max_days: 30}\n")
+    assert resolve_policy(str(base)).digest != resolve_policy(str(changed)).digest
+
+
 def test_defaults_not_applicable_rejected(project: ProjectFactory) -> None:
     path = project.policy(
         """
@@ -510,6 +561,7 @@ def test_digest_changes_when_any_requirement_mode_changes(tmp_path: Path) -> Non
         "{enforced_from: 2027-01-01}",
         "{params: {max_age_days: 99}}",
         "{mode: not_applicable, justification: out of scope}",
+        "{waivable: true}",
     ],
 )
 def test_digest_changes_with_each_field(tmp_path: Path, entry: str) -> None:
@@ -527,7 +579,7 @@ def test_digest_changes_with_settings(tmp_path: Path) -> None:
 def test_to_json_lists_every_requirement_and_the_chain() -> None:
     document = resolve_policy(ML3).to_json()
     assert document["extends"] == [f"builtin:{ML2}"]
-    assert document["settings"] == {"not_assessed_blocks": True, "evidence_max_age_days": 14}
+    assert document["settings"] == {"not_assessed_blocks": True, "evidence_max_age_days": 14, "waiver_max_days": 180}
     requirements = document["requirements"]
     assert isinstance(requirements, dict)
     assert len(requirements) == 47
@@ -536,6 +588,7 @@ def test_to_json_lists_every_requirement_and_the_chain() -> None:
         "justification": None,
         "enforced_from": None,
         "params": {"max_age_days": 365},
+        "waivable": False,
     }
 
 
@@ -615,6 +668,7 @@ def test_maturity_settings_override_field_by_field(project: ProjectFactory) -> N
     assert policy.to_json()["settings"] == {
         "not_assessed_blocks": True,
         "evidence_max_age_days": 7,
+        "waiver_max_days": 180,
         "maturity": {"min_releases": 5, "min_span_days": 365},
     }
 

@@ -9,6 +9,7 @@ import pytest
 
 from sdl_gate.errors import InputError, RecordError
 from sdl_gate.policy.waivers import (
+    DEFAULT_MAX_WAIVER_DAYS,
     VexJustification,
     VexState,
     WaiverKind,
@@ -27,7 +28,7 @@ def waiver(
     expires: str = "2026-06-30T23:59:59Z",
     extra: str = "",
 ) -> str:
-    """Return one waiver entry of a register, indented for the ``waivers:`` list (6 lines + extra)."""
+    """Return one waiver entry of a register, indented for the ``waivers:`` list (7 lines + extra)."""
     return (
         f"  - id: {waiver_id}\n"
         f"    scope: {scope}\n"
@@ -35,6 +36,7 @@ def waiver(
         "    approver: Bob Example <bob@example.com>\n"
         f"    created: {created}\n"
         f"    expires: {expires}\n"
+        "    requester: Alice Example <alice@example.com>\n"
         f"{extra}"
     )
 
@@ -43,14 +45,18 @@ def register_text(*entries: str) -> str:
     return "version: 1\nwaivers:\n" + "".join(entries)
 
 
+#: These tests are about scopes, windows and matching, not about the duration limit (tested on its own below).
+ANY_DURATION = 3660
+
+
 def load(project: ProjectFactory, *entries: str) -> WaiverRegister:
-    return load_waivers(project.waivers(register_text(*entries)))
+    return load_waivers(project.waivers(register_text(*entries)), max_days=ANY_DURATION)
 
 
 def load_error(project: ProjectFactory, *entries: str) -> RecordError:
     path = project.waivers(register_text(*entries))
     with pytest.raises(RecordError) as info:
-        load_waivers(path)
+        load_waivers(path, max_days=ANY_DURATION)
     assert info.value.path == str(path)
     return info.value
 
@@ -190,7 +196,7 @@ def test_duplicate_waiver_id_rejected_at_second(project: ProjectFactory) -> None
     assert "duplicate waiver id 'W-1'" in error.message
     assert "waivers[0]" in error.message
     assert error.location == "waivers[2].id"
-    assert error.line == 15
+    assert error.line == 17
 
 
 def test_unknown_requirement_in_scope_rejected(project: ProjectFactory) -> None:
@@ -215,7 +221,7 @@ def test_invalid_id_rejected(project: ProjectFactory) -> None:
 def test_unknown_key_rejected(project: ProjectFactory) -> None:
     error = load_error(project, waiver(extra="    ticket: SEC-1\n"))
     assert error.message == "invalid waiver register: unknown key 'ticket'"
-    assert error.line == 9
+    assert error.line == 10
 
 
 def test_version_2_rejected(project: ProjectFactory) -> None:
@@ -321,3 +327,97 @@ def test_for_finding_not_yet_valid_not_matched(project: ProjectFactory) -> None:
     register = load(project, waiver(scope="{finding: fp-1}", created="2026-05-01T00:00:00Z"))
     assert register.for_finding("fp-1", date(2026, 4, 30)) is None
     assert register.for_finding("fp-1", date(2026, 5, 1)) is register.waivers[0]
+
+
+# --- Requester, approver and duration (issue: waivers and exceptions are bounded) ---------------------------------
+
+
+def _entry(requester: str, approver: str) -> str:
+    return (
+        "  - id: W-1\n"
+        "    scope: {requirement: SM-1}\n"
+        "    justification: accepted for the pilot release only\n"
+        f"    requester: {requester}\n"
+        f"    approver: {approver}\n"
+        "    created: 2026-01-01T00:00:00Z\n"
+        "    expires: 2026-03-01T00:00:00Z\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("requester", "approver"),
+    [
+        pytest.param("Bob Example <bob@example.com>", "Bob Example <bob@example.com>", id="same-string"),
+        pytest.param("Bob <bob@example.com>", "Robert Example <BOB@example.com>", id="same-email-other-name"),
+        pytest.param("bob@example.com", "Bob Example <bob@example.com>", id="bare-email"),
+        pytest.param("sdl-gate maintainers", "SDL-Gate  Maintainers", id="same-name-no-email"),
+        pytest.param("Bob <bob@example.com>", "Bob <bob@example.com> (CISO)", id="text-after-the-address"),
+        pytest.param("bob@example.com", "Alice <alice@example.com>, Bob <bob@example.com>", id="one-of-two"),
+    ],
+)
+def test_self_approval_refused_naming_the_entry(project: ProjectFactory, requester: str, approver: str) -> None:
+    error = load_error(project, _entry(requester, approver))
+    assert "self-approval" in error.message
+    assert error.location == "waivers[0]"
+    assert error.line == 3
+
+
+def test_requester_and_approver_with_different_emails_accepted(project: ProjectFactory) -> None:
+    register = load(project, _entry("Bob Example <bob@example.com>", "Bob Example <bob@other.example>"))
+    assert register.waivers[0].requester == "Bob Example <bob@example.com>"
+
+
+def test_register_without_requester_refused_naming_the_entry(project: ProjectFactory) -> None:
+    entry = "".join(line + "\n" for line in waiver().splitlines() if "requester" not in line)
+    error = load_error(project, entry)
+    assert error.location == "waivers[0].requester"
+
+
+def test_unbounded_waiver_refused_with_the_builtin_limit_named(project: ProjectFactory) -> None:
+    path = project.waivers(register_text(waiver(created="2026-01-01T00:00:00Z", expires="2099-12-31T23:59:59Z")))
+    with pytest.raises(RecordError) as info:
+        load_waivers(path)
+    error = info.value
+    assert error.path == str(path)
+    assert error.location == "waivers[0].expires"
+    assert error.line == 8
+    assert "unbounded waiver" in error.message
+    assert f"limit of {DEFAULT_MAX_WAIVER_DAYS} days" in error.message
+
+
+def test_waiver_of_exactly_the_limit_accepted(project: ProjectFactory) -> None:
+    path = project.waivers(register_text(waiver(created="2026-01-01T00:00:00Z", expires="2026-06-30T00:00:00Z")))
+    assert len(load_waivers(path).waivers) == 1
+
+
+def test_policy_limit_applies(project: ProjectFactory) -> None:
+    path = project.waivers(register_text(waiver(created="2026-01-01T00:00:00Z", expires="2026-02-15T00:00:00Z")))
+    assert len(load_waivers(path, max_days=45).waivers) == 1
+    with pytest.raises(RecordError) as info:
+        load_waivers(path, max_days=44)
+    assert "limit of 44 days" in info.value.message
+
+
+@pytest.mark.parametrize("state", [VexState.EXPLOITABLE, VexState.IN_TRIAGE])
+def test_open_vex_state_is_no_disposition(project: ProjectFactory, state: VexState) -> None:
+    scope = "{vulnerability: GHSA-1, package: demo}"
+    register = load(project, waiver(scope=scope, extra=f"    vex: {{state: {state.value}}}\n"))
+    assert register.for_vulnerability({"GHSA-1"}, "demo", date(2026, 3, 1)) is None
+    statement = register.open_statement({"GHSA-1"}, "demo", date(2026, 3, 1))
+    assert statement is not None and statement.id == "W-1"
+
+
+def test_closing_vex_state_is_a_disposition(project: ProjectFactory) -> None:
+    scope = "{vulnerability: GHSA-1, package: demo}"
+    register = load(project, waiver(scope=scope, extra="    vex: {state: not_affected}\n"))
+    assert register.for_vulnerability({"GHSA-1"}, "demo", date(2026, 3, 1)) is not None
+    assert register.open_statement({"GHSA-1"}, "demo", date(2026, 3, 1)) is None
+
+
+def test_signed_content_covers_every_field_as_written(project: ProjectFactory) -> None:
+    first = load(project, waiver()).waivers[0]
+    again = load(project, waiver()).waivers[0]
+    longer = load(project, waiver(expires="2026-07-01T00:00:00Z")).waivers[0]
+    assert first.signed_content() == again.signed_content()
+    assert first.signed_content() != longer.signed_content()
+    assert b'"requester":"Alice Example <alice@example.com>"' in first.signed_content()

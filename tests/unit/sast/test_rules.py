@@ -185,6 +185,7 @@ def test_a_finding_an_unjustified_nosec_silences_blocks_unless_waived_and_a_just
         id="W-1",
         scope=WaiverScope(finding=FINGERPRINT),
         justification="reviewed: the command is a constant",
+        requester="Max Mustermann",
         approver="Erika Lind",
         created=datetime(2026, 1, 1, tzinfo=timezone.utc),
         expires=datetime(2026, 12, 31, tzinfo=timezone.utc),
