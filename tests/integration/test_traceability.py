@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from sdl_gate.collectors.test_results import parse_junit
 from sdl_gate.errors import InputError
 from sdl_gate.evidence import EvidenceKind, EvidenceStore, StoredEvidence
 from sdl_gate.run import check
-from tests.conftest import RunCli, commit_all, sign_record, ssh_key, write, write_register
+from tests.conftest import RunCli, commit_all, ssh_key, write, write_register
 
 pytest_plugins = ("pytester",)
 
@@ -71,7 +73,14 @@ def _inspection_record(root: Path, verifies: str, keys_dir: Path) -> RegisterCho
         f"version: 1\nid: manual-inspection\nkind: inspection\ntitle: The manual names the ports\n"
         f"requirements: [SVV-1]\nverifies: [{verifies}]\ndate: {done}\nauthor: Alice Example <alice@example.com>\n",
     )
-    sign_record(record, keys["bob"], "bob@example.com", (done + timedelta(days=1)).isoformat())
+    assert record.is_file()
+    # Signed through the CLI, as an approver would: no sdl-gate module is imported into this pytester session.
+    approved = subprocess.run(
+        [sys.executable, "-m", "sdl_gate", "records", "approve", "manual-inspection", "--key", str(keys["bob"]),
+         "--path", str(root), "--approvers", str(register), "--date", (done + timedelta(days=1)).isoformat()],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert approved.returncode == 0, approved.stderr
     return RegisterChoice(file=register)
 
 
