@@ -16,6 +16,13 @@ from pathlib import Path
 
 import pytest
 
+# jsonschema's optional IRI checker builds parser grammars at import (seconds per worker) for formats no test
+# uses; the package hides it the same way when it validates SBOMs (sdl_gate/sbom/build.py).
+if "jsonschema" not in sys.modules:
+    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
+    import jsonschema  # noqa: F401
+    del sys.modules["rfc3987_syntax"]
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_PROJECT = REPO_ROOT / "examples" / "demo-project"
 SHARED_FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"
