@@ -271,6 +271,31 @@ def run_cli() -> RunCli:
     return run
 
 
+@pytest.fixture
+def run_cli_in_process(monkeypatch: pytest.MonkeyPatch) -> RunCli:
+    """Run the CLI's ``main`` in this process: the same exit codes and output as ``run_cli`` without starting
+    an interpreter. For commands that end early (bad input, usage errors), whose cost is the interpreter's
+    start; a command that runs the gate's tools is tested through ``run_cli``."""
+    from click.testing import CliRunner
+
+    from sdl_gate.cli import main
+
+    def run(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> CliResult:
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        runner = CliRunner()
+        with runner.isolation(env=env) as (stdout, stderr, _):
+            try:
+                main([str(arg) for arg in args])
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 1
+            else:
+                code = 0
+            return CliResult(code, stdout.getvalue().decode(), stderr.getvalue().decode())
+
+    return run
+
+
 # --- Parallel runs (pytest-xdist) ----------------------------------------------------------------------
 
 #: Modules whose tests share an expensive module- or session-scoped fixture: the pre-commit hooks'

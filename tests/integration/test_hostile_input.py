@@ -402,14 +402,16 @@ TOO_LARGE: dict[str, tuple[dict[str, str], tuple[str, ...], str]] = {
 
 @pytest.mark.security(requirements=["SR-SG-004"], threats=["T-04"], mitigations=["M-04"])
 @pytest.mark.parametrize("variant", sorted(TOO_LARGE))
-def test_too_large_input_is_bad_input_naming_the_file(variant: str, project: ProjectFactory, run_cli: RunCli) -> None:
+def test_too_large_input_is_bad_input_naming_the_file(
+    variant: str, project: ProjectFactory, run_cli_in_process: RunCli
+) -> None:
     files, command, named = TOO_LARGE[variant]
     for relative, text in files.items():
         _write(project.root, relative, text.encode())
     args = [part.replace("ROOT", str(project.root)) for part in command]
     if "ROOT" not in " ".join(command):
         args.append(str(project.root))
-    result = run_cli(*args, cwd=project.root)
+    result = run_cli_in_process(*args, cwd=project.root)
     assert result.code == 2, result.stderr
     assert named in result.stderr, "the error must name the file"
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
@@ -419,9 +421,9 @@ def test_too_large_input_is_bad_input_naming_the_file(variant: str, project: Pro
     ("command", "option"), [(("records", "check"), "--warn-days"), (("threat-model", "check"), "--max-age-days")]
 )
 def test_a_day_count_past_a_century_is_a_usage_error(
-    command: tuple[str, ...], option: str, project: ProjectFactory, run_cli: RunCli
+    command: tuple[str, ...], option: str, project: ProjectFactory, run_cli_in_process: RunCli
 ) -> None:
-    result = run_cli(*command, option, str(10**12), cwd=project.root)
+    result = run_cli_in_process(*command, option, str(10**12), cwd=project.root)
     assert result.code == 2, result.stderr
     assert option in result.stderr
 
