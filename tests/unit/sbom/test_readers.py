@@ -1,0 +1,415 @@
+"""SBOMs of other generators: CycloneDX JSON and XML 1.4 to 1.6 (written by cyclonedx-python-lib), SPDX JSON in the
+shapes syft and Yocto write, the NTIA gaps of each, and hostile input refused with the file and place named."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cyclonedx.model import ExternalReference, ExternalReferenceType, HashAlgorithm, HashType, XsUri
+from cyclonedx.model.bom import Bom, BomMetaData
+from cyclonedx.model.component import Commit, ComponentType, Pedigree
+from cyclonedx.model.component import Component as CdxComponent
+from cyclonedx.model.contact import OrganizationalContact, OrganizationalEntity
+from cyclonedx.output import make_outputter
+from cyclonedx.schema import OutputFormat, SchemaVersion
+from packageurl import PackageURL
+
+from sdl_gate.errors import InputError
+from sdl_gate.sbom import readers
+from sdl_gate.sbom.quality import Element, assess_document
+from sdl_gate.sbom.readers import SbomDocument, SbomFormat, read_sbom
+from sdl_gate.sbom.sources import SourceKind, merge
+from tests.conftest import write
+
+ANGULAR_PURL = "pkg:npm/%40angular/core@16.2.0"
+ANGULAR_COMMIT = "0123456789abcdef0123456789abcdef01234567"
+BUSYBOX_COMMIT = "f" * 40
+SCHEMAS = {"1.4": SchemaVersion.V1_4, "1.5": SchemaVersion.V1_5, "1.6": SchemaVersion.V1_6}
+
+
+def _firmware_bom() -> Bom:
+    """A firmware image: an npm package with a purl and a pedigree commit, busybox with a CPE only, a blob."""
+    root = CdxComponent(name="fw-image", version="1.0", type=ComponentType.FIRMWARE, bom_ref="root")
+    metadata = BomMetaData(
+        timestamp=datetime(2026, 1, 1, tzinfo=timezone.utc),
+        component=root,
+        authors=[OrganizationalContact(name="Firmware Team")],
+    )
+    bom = Bom(metadata=metadata)
+    angular = CdxComponent(
+        name="@angular/core",
+        version="16.2.0",
+        bom_ref="angular",
+        purl=PackageURL.from_string(ANGULAR_PURL),
+        supplier=OrganizationalEntity(name="Google"),
+        pedigree=Pedigree(commits=[Commit(uid=ANGULAR_COMMIT)]),
+        hashes=[HashType(alg=HashAlgorithm.SHA_256, content="ab" * 32)],
+    )
+    busybox = CdxComponent(
+        name="busybox",
+        version="1.36.1",
+        bom_ref="busybox",
+        cpe="cpe:2.3:a:busybox:busybox:1.36.1:*:*:*:*:*:*:*",
+        supplier=OrganizationalEntity(name="BusyBox"),
+        external_references=[
+            ExternalReference(
+                type=ExternalReferenceType.VCS, url=XsUri(f"git+https://git.busybox.net/busybox@{BUSYBOX_COMMIT}")
+            )
+        ],
+    )
+    blob = CdxComponent(name="wifi-blob", bom_ref="blob")  # no version, no supplier, no identifier, no graph
+    for component in (angular, busybox, blob):
+        bom.components.add(component)
+    bom.register_dependency(root, [angular, busybox])
+    bom.register_dependency(angular, [busybox])
+    return bom
+
+
+def _write_bom(tmp_path: Path, spec: str, output: OutputFormat) -> Path:
+    suffix = "json" if output is OutputFormat.JSON else "xml"
+    text = make_outputter(_firmware_bom(), output, SCHEMAS[spec]).output_as_string(indent=2)
+    return write(tmp_path / f"fw-{spec}.cdx.{suffix}", text)
+
+
+def _error(path: Path) -> InputError:
+    with pytest.raises(InputError) as caught:
+        read_sbom(path)
+    return caught.value
+
+
+@pytest.mark.parametrize("spec", ["1.4", "1.5", "1.6"])
+@pytest.mark.parametrize("output", [OutputFormat.JSON, OutputFormat.XML])
+def test_cyclonedx_from_cyclonedx_python_lib_is_read_in_every_version(
+    tmp_path: Path, spec: str, output: OutputFormat
+) -> None:
+    path = _write_bom(tmp_path, spec, output)
+    document = read_sbom(path)
+    assert document.format is (SbomFormat.CYCLONEDX_JSON if output is OutputFormat.JSON else SbomFormat.CYCLONEDX_XML)
+    assert document.spec_version == spec
+    by_name = {entry.component.name: entry for entry in document.entries}
+    assert set(by_name) == {"@angular/core", "busybox", "wifi-blob"}
+    angular = by_name["@angular/core"].component
+    assert angular.purl == ANGULAR_PURL  # as written: percent-encoded, never rewritten
+    assert (angular.version, angular.origin, angular.commit, angular.supplier) == (
+        "16.2.0",
+        str(path),
+        ANGULAR_COMMIT,
+        "Google",
+    )
+    assert angular.dependencies == ("busybox",)
+    assert [(h.alg, h.value) for h in angular.hashes] == [("sha256", "ab" * 32)]
+    busybox = by_name["busybox"]
+    assert (busybox.component.purl, busybox.identified, busybox.component.commit) == (None, True, BUSYBOX_COMMIT)
+    gaps = {(gap.component, gap.element) for gap in assess_document(document).gaps}
+    assert gaps == {
+        ("wifi-blob", Element.SUPPLIER),
+        ("wifi-blob", Element.VERSION),
+        ("wifi-blob", Element.UNIQUE_IDENTIFIER),
+    }  # cyclonedx-python-lib gives every component its own dependency entry: "depends on nothing" is stated
+
+
+def _spdx(**changes: Any) -> dict[str, Any]:
+    """An SPDX 2.3 document in the shape syft writes: a described root, packages with purls, relationships."""
+    document: dict[str, Any] = {
+        "spdxVersion": "SPDX-2.3",
+        "dataLicense": "CC0-1.0",
+        "SPDXID": "SPDXRef-DOCUMENT",
+        "name": "web-ui",
+        "documentNamespace": "https://anchore.com/syft/dir/web-ui-0b9e",
+        "creationInfo": {"created": "2026-01-01T00:00:00Z", "creators": ["Organization: Anchore, Inc", "Tool: syft"]},
+        "packages": [
+            {
+                "SPDXID": "SPDXRef-DocumentRoot-Directory-web-ui",
+                "name": "web-ui",
+                "downloadLocation": "NOASSERTION",
+                "supplier": "NOASSERTION",
+            },
+            {
+                "SPDXID": "SPDXRef-Package-npm-lodash-1",
+                "name": "lodash",
+                "versionInfo": "4.17.20",
+                "supplier": "Person: John-David Dalton (john.david.dalton@gmail.com)",
+                "downloadLocation": "git+https://github.com/lodash/lodash.git@" + "a" * 40,
+                "licenseConcluded": "NOASSERTION",
+                "licenseDeclared": "MIT",
+                "checksums": [{"algorithm": "SHA256", "checksumValue": "CD" * 32}],
+                "externalRefs": [
+                    {
+                        "referenceCategory": "SECURITY",
+                        "referenceType": "cpe23Type",
+                        "referenceLocator": "cpe:2.3:a:lodash:lodash:4.17.20:*:*:*:*:*:*:*",
+                    },
+                    {
+                        "referenceCategory": "PACKAGE-MANAGER",
+                        "referenceType": "purl",
+                        "referenceLocator": "pkg:npm/lodash@4.17.20",
+                    },
+                ],
+            },
+            {
+                "SPDXID": "SPDXRef-Package-npm-minimist-2",
+                "name": "minimist",
+                "versionInfo": "1.2.5",
+                "supplier": "Organization: substack",
+                "downloadLocation": "NOASSERTION",
+                "externalRefs": [
+                    {
+                        "referenceCategory": "PACKAGE_MANAGER",  # SPDX 2.2 spelling
+                        "referenceType": "purl",
+                        "referenceLocator": "pkg:npm/minimist@1.2.5",
+                    }
+                ],
+            },
+            {"SPDXID": "SPDXRef-Package-vendored", "name": "vendored-chart-lib", "downloadLocation": "NONE"},
+        ],
+        "relationships": [
+            {
+                "spdxElementId": "SPDXRef-DOCUMENT",
+                "relationshipType": "DESCRIBES",
+                "relatedSpdxElement": "SPDXRef-DocumentRoot-Directory-web-ui",
+            },
+            {
+                "spdxElementId": "SPDXRef-DocumentRoot-Directory-web-ui",
+                "relationshipType": "CONTAINS",
+                "relatedSpdxElement": "SPDXRef-Package-npm-lodash-1",
+            },
+            {
+                "spdxElementId": "SPDXRef-Package-npm-minimist-2",
+                "relationshipType": "DEPENDENCY_OF",
+                "relatedSpdxElement": "SPDXRef-Package-npm-lodash-1",
+            },
+        ],
+    }
+    document.update(changes)
+    return document
+
+
+def test_spdx_in_the_shape_syft_writes(tmp_path: Path) -> None:
+    path = write(tmp_path / "web" / "sbom.spdx.json", json.dumps(_spdx()))
+    document = read_sbom(path)
+    assert (document.format, document.spec_version, document.has_author, document.has_timestamp) == (
+        SbomFormat.SPDX_JSON,
+        "SPDX-2.3",
+        True,
+        True,
+    )
+    by_name = {entry.component.name: entry for entry in document.entries}
+    assert set(by_name) == {"lodash", "minimist", "vendored-chart-lib"}  # the described root is the product
+    lodash = by_name["lodash"].component
+    assert (lodash.purl, lodash.version, lodash.supplier, lodash.commit) == (
+        "pkg:npm/lodash@4.17.20",
+        "4.17.20",
+        "John-David Dalton (john.david.dalton@gmail.com)",
+        "a" * 40,
+    )
+    assert lodash.licenses == ("MIT",)
+    assert lodash.dependencies == ("minimist",)  # minimist is a DEPENDENCY_OF lodash
+    assert [(h.alg, h.value) for h in lodash.hashes] == [("sha256", "cd" * 32)]
+    assert by_name["minimist"].component.purl == "pkg:npm/minimist@1.2.5"
+    vendored = by_name["vendored-chart-lib"]
+    assert vendored.component.purl is None
+    gaps = {(gap.component, gap.element) for gap in assess_document(document).gaps}
+    assert gaps == {
+        ("vendored-chart-lib", Element.SUPPLIER),
+        ("vendored-chart-lib", Element.VERSION),
+        ("vendored-chart-lib", Element.UNIQUE_IDENTIFIER),
+        ("vendored-chart-lib", Element.DEPENDENCY_RELATIONSHIPS),
+    }
+
+
+def test_spdx_of_one_yocto_recipe_keeps_its_only_package(tmp_path: Path) -> None:
+    """Yocto's create-spdx writes one SPDX 2.2 document per recipe: the described package is the component."""
+    document = {
+        "spdxVersion": "SPDX-2.2",
+        "SPDXID": "SPDXRef-DOCUMENT",
+        "name": "recipe-openssl",
+        "creationInfo": {
+            "created": "2026-01-01T00:00:00Z",
+            "creators": ["Tool: OpenEmbedded Core create-spdx.bbclass"],
+        },
+        "documentDescribes": ["SPDXRef-Recipe-openssl"],
+        "packages": [
+            {
+                "SPDXID": "SPDXRef-Recipe-openssl",
+                "name": "openssl",
+                "versionInfo": "3.0.13",
+                "supplier": "Organization: OpenEmbedded ()",
+                "downloadLocation": "http://www.openssl.org/source/openssl-3.0.13.tar.gz",
+                "externalRefs": [
+                    {
+                        "referenceCategory": "SECURITY",
+                        "referenceType": "cpe23Type",
+                        "referenceLocator": "cpe:2.3:*:openssl:openssl:3.0.13:*:*:*:*:*:*:*",
+                    }
+                ],
+            }
+        ],
+    }
+    path = write(tmp_path / "recipe-openssl.spdx.json", json.dumps(document))
+    read = read_sbom(path)
+    assert [(e.component.name, e.component.version, e.component.supplier) for e in read.entries] == [
+        ("openssl", "3.0.13", "OpenEmbedded ()")
+    ]
+    entry = read.entries[0]
+    assert (entry.component.purl, entry.identified, entry.in_graph) == (None, True, True)
+    assert assess_document(read).gaps == ()
+
+
+def test_several_sboms_merge_into_one_inventory_each_component_keeping_its_origin(tmp_path: Path) -> None:
+    firmware = read_sbom(_write_bom(tmp_path, "1.6", OutputFormat.XML))
+    web = read_sbom(write(tmp_path / "web.spdx.json", json.dumps(_spdx())))
+    again = read_sbom(write(tmp_path / "again.spdx.json", json.dumps(_spdx())))
+    inventory = merge([firmware.inventory, web.inventory, again.inventory])
+    assert inventory.kind is SourceKind.SBOM
+    lodash = [(c.origin, c.purl) for c in inventory.components if c.name == "lodash"]
+    assert lodash == [
+        (str(tmp_path / "again.spdx.json"), "pkg:npm/lodash@4.17.20"),
+        (str(tmp_path / "web.spdx.json"), "pkg:npm/lodash@4.17.20"),
+    ]
+    assert {c.origin for c in inventory.components if c.name in ("busybox", "wifi-blob")} == {
+        str(tmp_path / "fw-1.6.cdx.xml")
+    }
+    assert len(inventory.components) == 3 + 3 + 3
+
+
+def test_a_purl_that_does_not_parse_leaves_the_component_unauditable(tmp_path: Path) -> None:
+    bom = {
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.5",
+        "components": [{"type": "library", "name": "x", "version": "1", "purl": "not a purl"}],
+    }
+    entry = read_sbom(write(tmp_path / "b.json", json.dumps(bom))).entries[0]
+    assert (entry.component.purl, entry.invalid_purl, entry.identified) == (None, "not a purl", True)
+
+
+# --- hostile and malformed input -----------------------------------------------------------------------
+
+
+def _cdx(components: Any) -> str:
+    return json.dumps({"bomFormat": "CycloneDX", "specVersion": "1.6", "components": components})
+
+
+@pytest.mark.parametrize(
+    ("text", "location"),
+    [
+        (_cdx("all of them"), "components"),
+        (_cdx([{"name": 7}]), "components[0].name"),
+        (_cdx([{"name": "a", "purl": ["pkg:npm/a@1"]}]), "components[0].purl"),
+        (
+            _cdx([{"name": "a", "components": [{"name": "b", "version": {"v": 1}}]}]),
+            "components[0].components[0].version",
+        ),
+        (_cdx([{"name": "a", "version": "1" * 2000}]), "components[0].version"),
+        (_cdx([{"name": "a", "supplier": "ACME"}]), "components[0].supplier"),
+        (
+            json.dumps({"bomFormat": "CycloneDX", "specVersion": "1.6", "dependencies": [{"dependsOn": ["a"]}]}),
+            "dependencies[0].ref",
+        ),
+        (json.dumps({"bomFormat": "CycloneDX", "specVersion": "1.2"}), "specVersion"),
+        (json.dumps({"bomFormat": "CycloneDX", "specVersion": 1.6}), "specVersion"),
+        (json.dumps(_spdx(packages=[{"SPDXID": "p", "name": "a", "versionInfo": 3}])), "packages[0].versionInfo"),
+        (
+            json.dumps(_spdx(packages=[{"SPDXID": "p", "name": "a", "externalRefs": {"purl": "x"}}])),
+            "packages[0].externalRefs",
+        ),
+        (json.dumps(_spdx(relationships=[{"spdxElementId": "a"}])), "relationships[0]"),
+        (json.dumps(_spdx(spdxVersion="SPDX-3.0")), "spdxVersion"),
+    ],
+)
+def test_wrong_types_are_refused_naming_the_place(tmp_path: Path, text: str, location: str) -> None:
+    path = write(tmp_path / "bad.json", text)
+    error = _error(path)
+    assert (error.path, error.location) == (str(path), location)
+
+
+def test_components_nested_too_deeply_are_refused(tmp_path: Path) -> None:
+    component: dict[str, Any] = {"name": "leaf"}
+    for level in range(readers.MAX_COMPONENT_DEPTH + 5):
+        component = {"name": f"c{level}", "components": [component]}
+    error = _error(write(tmp_path / "deep.json", _cdx([component])))
+    assert error.location is not None and error.location.startswith("components[0].components[0]")
+
+
+@pytest.mark.parametrize("levels", [50, 100_000])
+def test_deep_xml_is_refused(tmp_path: Path, levels: int) -> None:
+    text = '<bom xmlns="http://cyclonedx.org/schema/bom/1.6"><components>'
+    text += '<component type="library"><name>x</name><components>' * levels
+    text += "</components></component>" * levels + "</components></bom>"
+    error = _error(write(tmp_path / "deep.xml", text))
+    assert error.path == str(tmp_path / "deep.xml")
+
+
+def test_deep_json_is_refused(tmp_path: Path) -> None:
+    error = _error(
+        write(tmp_path / "deep.json", '{"bomFormat": "CycloneDX", "x": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    )
+    assert error.path == str(tmp_path / "deep.json")
+
+
+LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE bom [
+  <!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">
+  <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
+  <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">
+]>
+<bom xmlns="http://cyclonedx.org/schema/bom/1.6"><components><component><name>&c;</name></component></components></bom>
+"""
+EXTERNAL = """<?xml version="1.0"?>
+<!DOCTYPE bom [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+<bom xmlns="http://cyclonedx.org/schema/bom/1.6"><components><component><name>&secret;</name></component></components></bom>
+"""
+
+
+@pytest.mark.parametrize("text", [LAUGHS, EXTERNAL], ids=["entity-expansion", "external-entity"])
+def test_xml_entities_are_refused_not_expanded(tmp_path: Path, text: str) -> None:
+    error = _error(write(tmp_path / "evil.cdx.xml", text))
+    assert error.path == str(tmp_path / "evil.cdx.xml")
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('<bom xmlns="http://cyclonedx.org/schema/bom/1.6">\n<components>\n</bom>', 3),
+        ('{"bomFormat": "CycloneDX",\n "specVersion": ', 2),
+    ],
+)
+def test_malformed_documents_name_the_line(tmp_path: Path, text: str, line: int) -> None:
+    error = _error(write(tmp_path / "broken", text))
+    assert (error.path, error.line) == (str(tmp_path / "broken"), line)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '<bom xmlns="http://cyclonedx.org/schema/bom/1.3"/>',
+        "<project><name>x</name></project>",
+        '{"name": "not an sbom"}',
+        '["CycloneDX"]',
+    ],
+)
+def test_documents_that_are_no_supported_sbom_are_refused(tmp_path: Path, text: str) -> None:
+    assert _error(write(tmp_path / "other.json", text)).path == str(tmp_path / "other.json")
+
+
+def test_an_sbom_over_the_size_limit_is_refused_before_parsing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(readers, "MAX_SBOM_BYTES", 1024)
+    path = write(tmp_path / "big.cdx.json", _cdx([{"name": f"c{i}"} for i in range(100)]))
+    assert _error(path).path == str(path)
+
+
+def test_too_many_components_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(readers, "MAX_COMPONENTS", 10)
+    path = write(tmp_path / "many.cdx.json", _cdx([{"name": f"c{i}"} for i in range(11)]))
+    error = _error(path)
+    assert (error.path, error.location) == (str(path), "components[10]")
+
+
+def test_the_document_model_is_frozen(tmp_path: Path) -> None:
+    document = read_sbom(write(tmp_path / "web.spdx.json", json.dumps(_spdx())))
+    assert isinstance(document, SbomDocument)
+    with pytest.raises(ValueError):
+        document.entries[0].component.purl = "pkg:npm/other@1"  # type: ignore[misc]
