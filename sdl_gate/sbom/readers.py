@@ -94,6 +94,14 @@ class SbomDocument(_Frozen):
     entries: tuple[SbomEntry, ...]
     graph: bool
 
+    def named(self, origin: str) -> SbomDocument:
+        """The same document under another name (the project-relative path), which its components take as origin."""
+        entries = tuple(
+            entry.model_copy(update={"component": entry.component.model_copy(update={"origin": origin})})
+            for entry in self.entries
+        )
+        return self.model_copy(update={"path": origin, "entries": entries})
+
     @property
     def inventory(self) -> Inventory:
         """The components as an inventory of kind ``sbom``, each keeping this file as its origin."""
