@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -26,6 +27,9 @@ from sdl_gate.sbom.sources import (
     merge,
     pin_conflicts,
 )
+
+#: Real products ship a handful of SBOMs (image, host tools, web UI); Yocto writes one per recipe, hundreds.
+MAX_SBOM_FILES = 2048
 
 
 class _Frozen(BaseModel):
@@ -158,13 +162,23 @@ def _sbom_paths(context: CollectContext) -> list[Path]:
                 path=source,
                 location=location,
             )
+        if parts.count("**") > 1:  # each further ** multiplies the walk of the whole tree
+            raise ConfigError(f"SBOM glob {pattern!r} has more than one **", path=source, location=location)
         try:
-            matched = sorted(path for path in context.root.glob(pattern) if path.is_file())
+            # Bounded before sorting: a glob the checkout wrote must not make the run walk or read without end.
+            walked = islice(context.root.glob(pattern), MAX_SBOM_FILES * 16)
+            matched = sorted(path for path in walked if path.is_file())
         except (OSError, ValueError) as exc:  # an invalid pattern, a NUL byte
             raise ConfigError(f"SBOM glob {pattern!r} cannot be used: {exc}", path=source, location=location) from None
         if not matched:
             raise ConfigError(f"SBOM glob {pattern!r} matches no file", path=source, location=location)
         found.update(dict.fromkeys(matched))
+        if len(found) > MAX_SBOM_FILES:
+            raise ConfigError(
+                f"the sboms globs match more than {MAX_SBOM_FILES} files; name the SBOMs more narrowly",
+                path=source,
+                location=location,
+            )
     return list(found)
 
 

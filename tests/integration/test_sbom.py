@@ -247,13 +247,13 @@ def test_sbom_check_reads_cyclonedx_xml_and_spdx_and_names_gaps_and_unauditable(
     from cyclonedx.output import make_outputter
     from cyclonedx.schema import OutputFormat
 
-    from tests.unit.sbom.test_readers import _firmware_bom, _spdx
+    from tests.unit.sbom._documents import firmware_bom, spdx_document
 
     firmware = write(
         tmp_path / "image.cdx.xml",
-        make_outputter(_firmware_bom(), OutputFormat.XML, SchemaVersion.V1_4).output_as_string(),
+        make_outputter(firmware_bom(), OutputFormat.XML, SchemaVersion.V1_4).output_as_string(),
     )
-    web = write(tmp_path / "sbom.spdx.json", json.dumps(_spdx()))
+    web = write(tmp_path / "sbom.spdx.json", json.dumps(spdx_document()))
     result = run_cli("sbom-check", firmware, web)
     assert result.code == 1, result.stderr
     lines = result.stdout.splitlines()
@@ -268,7 +268,7 @@ def test_sbom_check_reads_cyclonedx_xml_and_spdx_and_names_gaps_and_unauditable(
 
 
 def test_sbom_check_refuses_xml_entities_naming_the_file(run_cli: RunCli, tmp_path: Path) -> None:
-    from tests.unit.sbom.test_readers import LAUGHS
+    from tests.unit.sbom._documents import LAUGHS
 
     path = write(tmp_path / "evil.cdx.xml", LAUGHS)
     result = run_cli("sbom-check", path)
@@ -279,11 +279,11 @@ def test_sbom_check_refuses_xml_entities_naming_the_file(run_cli: RunCli, tmp_pa
 
 @pytest.mark.slow
 def test_collect_merges_configured_sboms_into_the_evidence(project: ProjectFactory, run_cli: RunCli) -> None:
-    from tests.unit.sbom.test_readers import _spdx
+    from tests.unit.sbom._documents import spdx_document
 
     project.pyproject('sboms = ["web/*.spdx.json"]\n')
     write(project.root / "requirements.txt", "idna==3.10\n")
-    write(project.root / "web" / "sbom.spdx.json", json.dumps(_spdx()))
+    write(project.root / "web" / "sbom.spdx.json", json.dumps(spdx_document()))
     result = run_cli("collect", project.root, env={"SDL_GATE_CACHE_DIR": str(project.root.parent / "no-db")})
     assert result.code == 0, result.stderr
     evidence_id = next(line.split()[1] for line in result.stdout.splitlines() if line.startswith("sbom "))
@@ -300,7 +300,7 @@ def test_collect_merges_configured_sboms_into_the_evidence(project: ProjectFacto
         "evidence"
     ]["subject"]["files"]
 
-    write(project.root / "web" / "sbom.spdx.json", json.dumps(_spdx(packages=[{"name": 3}])))
+    write(project.root / "web" / "sbom.spdx.json", json.dumps(spdx_document(packages=[{"name": 3}])))
     broken = run_cli("collect", project.root, env={"SDL_GATE_CACHE_DIR": str(project.root.parent / "no-db")})
     assert broken.code == 2
     assert "sbom.spdx.json" in broken.stderr and "packages[0].name" in broken.stderr

@@ -12,13 +12,14 @@ import pytest
 from cyclonedx.output import make_outputter
 from cyclonedx.schema import OutputFormat, SchemaVersion
 
+from sdl_gate.collectors._deps import full_inventory, project_dependencies, project_sboms
 from sdl_gate.collectors.base import CollectContext
 from sdl_gate.collectors.sbom import SbomCollector, SbomOrigin
 from sdl_gate.config import load_project
 from sdl_gate.errors import ConfigError, InputError
 from sdl_gate.policy.waivers import WaiverRegister
 from tests.conftest import ProjectFactory, sha256_of, write
-from tests.unit.sbom.test_readers import ANGULAR_PURL, _firmware_bom, _spdx
+from tests.unit.sbom._documents import ANGULAR_PURL, firmware_bom, spdx_document
 
 NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
 SBOMS = 'sboms = ["firmware/*.cdx.xml", "web/sbom.spdx.json"]\n'
@@ -31,7 +32,7 @@ def _collect(root: Path) -> tuple[dict[str, Any], list[str]]:
 
 
 def _firmware(project: ProjectFactory) -> Path:
-    text = make_outputter(_firmware_bom(), OutputFormat.XML, SchemaVersion.V1_5).output_as_string(indent=2)
+    text = make_outputter(firmware_bom(), OutputFormat.XML, SchemaVersion.V1_5).output_as_string(indent=2)
     return write(project.root / "firmware" / "image.cdx.xml", text)
 
 
@@ -40,7 +41,7 @@ def firmware_project(project: ProjectFactory) -> ProjectFactory:
     project.pyproject(SBOMS)
     write(project.root / "requirements.txt", "idna==3.10\n")
     _firmware(project)
-    write(project.root / "web" / "sbom.spdx.json", json.dumps(_spdx()))
+    write(project.root / "web" / "sbom.spdx.json", json.dumps(spdx_document()))
     return project
 
 
@@ -96,13 +97,13 @@ def test_a_project_without_python_dependencies_still_reports_its_imported_sboms(
 
 @pytest.mark.parametrize(
     "pattern",
-    ["missing/*.json", "../outside.json", "/etc/passwd", "firmware/../../x.json"],
+    ["missing/*.json", "../outside.json", "/etc/passwd", "firmware/../../x.json", "**/firmware/**/*.xml"],
 )
 def test_a_glob_that_matches_nothing_or_leaves_the_project_is_a_config_error(
     firmware_project: ProjectFactory, pattern: str
 ) -> None:
     firmware_project.pyproject(f'sboms = ["firmware/*.cdx.xml", {json.dumps(pattern)}]\n')
-    write(firmware_project.root.parent / "outside.json", json.dumps(_spdx()))
+    write(firmware_project.root.parent / "outside.json", json.dumps(spdx_document()))
     with pytest.raises(ConfigError) as caught:
         _collect(firmware_project.root)
     assert caught.value.location == "tool.sdl-gate.sboms[1]"
@@ -110,7 +111,7 @@ def test_a_glob_that_matches_nothing_or_leaves_the_project_is_a_config_error(
 
 
 def test_an_sbom_linked_out_of_the_project_is_refused(firmware_project: ProjectFactory, tmp_path: Path) -> None:
-    secret = write(tmp_path / "secret.spdx.json", json.dumps(_spdx()))
+    secret = write(tmp_path / "secret.spdx.json", json.dumps(spdx_document()))
     (firmware_project.root / "firmware" / "link.cdx.xml").symlink_to(secret)
     with pytest.raises(InputError) as caught:
         _collect(firmware_project.root)
@@ -118,8 +119,23 @@ def test_an_sbom_linked_out_of_the_project_is_refused(firmware_project: ProjectF
 
 
 def test_a_malformed_imported_sbom_names_its_file_and_place(firmware_project: ProjectFactory) -> None:
-    write(firmware_project.root / "web" / "sbom.spdx.json", json.dumps(_spdx(packages=[{"name": ["x"]}])))
+    write(firmware_project.root / "web" / "sbom.spdx.json", json.dumps(spdx_document(packages=[{"name": ["x"]}])))
     with pytest.raises(InputError) as caught:
         _collect(firmware_project.root)
     path = firmware_project.root / "web" / "sbom.spdx.json"
     assert (caught.value.path, caught.value.location) == (str(path), "packages[0].name")
+
+
+def test_the_full_inventory_holds_the_python_components_and_each_sboms_with_origin(
+    firmware_project: ProjectFactory,
+) -> None:
+    context = CollectContext(
+        project=load_project(firmware_project.root), commit=None, now=NOW, waivers=WaiverRegister()
+    )
+    inventory = full_inventory(project_dependencies(context), project_sboms(context))
+    assert inventory is not None
+    by_purl = {(c.purl, c.origin) for c in inventory.components}
+    assert ("pkg:pypi/idna@3.10", None) in by_purl
+    assert (ANGULAR_PURL, "firmware/image.cdx.xml") in by_purl
+    assert ("pkg:npm/lodash@4.17.20", "web/sbom.spdx.json") in by_purl
+    assert len(inventory.components) == 1 + 3 + 3

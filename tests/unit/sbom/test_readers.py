@@ -4,19 +4,12 @@ shapes syft and Yocto write, the NTIA gaps of each, and hostile input refused wi
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
-from cyclonedx.model import ExternalReference, ExternalReferenceType, HashAlgorithm, HashType, XsUri
-from cyclonedx.model.bom import Bom, BomMetaData
-from cyclonedx.model.component import Commit, ComponentType, Pedigree
-from cyclonedx.model.component import Component as CdxComponent
-from cyclonedx.model.contact import OrganizationalContact, OrganizationalEntity
 from cyclonedx.output import make_outputter
-from cyclonedx.schema import OutputFormat, SchemaVersion
-from packageurl import PackageURL
+from cyclonedx.schema import OutputFormat
 
 from sdl_gate.errors import InputError
 from sdl_gate.sbom import readers
@@ -24,54 +17,21 @@ from sdl_gate.sbom.quality import Element, assess_document
 from sdl_gate.sbom.readers import SbomDocument, SbomFormat, read_sbom
 from sdl_gate.sbom.sources import SourceKind, merge
 from tests.conftest import write
-
-ANGULAR_PURL = "pkg:npm/%40angular/core@16.2.0"
-ANGULAR_COMMIT = "0123456789abcdef0123456789abcdef01234567"
-BUSYBOX_COMMIT = "f" * 40
-SCHEMAS = {"1.4": SchemaVersion.V1_4, "1.5": SchemaVersion.V1_5, "1.6": SchemaVersion.V1_6}
-
-
-def _firmware_bom() -> Bom:
-    """A firmware image: an npm package with a purl and a pedigree commit, busybox with a CPE only, a blob."""
-    root = CdxComponent(name="fw-image", version="1.0", type=ComponentType.FIRMWARE, bom_ref="root")
-    metadata = BomMetaData(
-        timestamp=datetime(2026, 1, 1, tzinfo=timezone.utc),
-        component=root,
-        authors=[OrganizationalContact(name="Firmware Team")],
-    )
-    bom = Bom(metadata=metadata)
-    angular = CdxComponent(
-        name="@angular/core",
-        version="16.2.0",
-        bom_ref="angular",
-        purl=PackageURL.from_string(ANGULAR_PURL),
-        supplier=OrganizationalEntity(name="Google"),
-        pedigree=Pedigree(commits=[Commit(uid=ANGULAR_COMMIT)]),
-        hashes=[HashType(alg=HashAlgorithm.SHA_256, content="ab" * 32)],
-    )
-    busybox = CdxComponent(
-        name="busybox",
-        version="1.36.1",
-        bom_ref="busybox",
-        cpe="cpe:2.3:a:busybox:busybox:1.36.1:*:*:*:*:*:*:*",
-        supplier=OrganizationalEntity(name="BusyBox"),
-        external_references=[
-            ExternalReference(
-                type=ExternalReferenceType.VCS, url=XsUri(f"git+https://git.busybox.net/busybox@{BUSYBOX_COMMIT}")
-            )
-        ],
-    )
-    blob = CdxComponent(name="wifi-blob", bom_ref="blob")  # no version, no supplier, no identifier, no graph
-    for component in (angular, busybox, blob):
-        bom.components.add(component)
-    bom.register_dependency(root, [angular, busybox])
-    bom.register_dependency(angular, [busybox])
-    return bom
+from tests.unit.sbom._documents import (
+    ANGULAR_COMMIT,
+    ANGULAR_PURL,
+    BUSYBOX_COMMIT,
+    EXTERNAL,
+    LAUGHS,
+    SCHEMAS,
+    firmware_bom,
+    spdx_document,
+)
 
 
 def _write_bom(tmp_path: Path, spec: str, output: OutputFormat) -> Path:
     suffix = "json" if output is OutputFormat.JSON else "xml"
-    text = make_outputter(_firmware_bom(), output, SCHEMAS[spec]).output_as_string(indent=2)
+    text = make_outputter(firmware_bom(), output, SCHEMAS[spec]).output_as_string(indent=2)
     return write(tmp_path / f"fw-{spec}.cdx.{suffix}", text)
 
 
@@ -112,84 +72,8 @@ def test_cyclonedx_from_cyclonedx_python_lib_is_read_in_every_version(
     }  # cyclonedx-python-lib gives every component its own dependency entry: "depends on nothing" is stated
 
 
-def _spdx(**changes: Any) -> dict[str, Any]:
-    """An SPDX 2.3 document in the shape syft writes: a described root, packages with purls, relationships."""
-    document: dict[str, Any] = {
-        "spdxVersion": "SPDX-2.3",
-        "dataLicense": "CC0-1.0",
-        "SPDXID": "SPDXRef-DOCUMENT",
-        "name": "web-ui",
-        "documentNamespace": "https://anchore.com/syft/dir/web-ui-0b9e",
-        "creationInfo": {"created": "2026-01-01T00:00:00Z", "creators": ["Organization: Anchore, Inc", "Tool: syft"]},
-        "packages": [
-            {
-                "SPDXID": "SPDXRef-DocumentRoot-Directory-web-ui",
-                "name": "web-ui",
-                "downloadLocation": "NOASSERTION",
-                "supplier": "NOASSERTION",
-            },
-            {
-                "SPDXID": "SPDXRef-Package-npm-lodash-1",
-                "name": "lodash",
-                "versionInfo": "4.17.20",
-                "supplier": "Person: John-David Dalton (john.david.dalton@gmail.com)",
-                "downloadLocation": "git+https://github.com/lodash/lodash.git@" + "a" * 40,
-                "licenseConcluded": "NOASSERTION",
-                "licenseDeclared": "MIT",
-                "checksums": [{"algorithm": "SHA256", "checksumValue": "CD" * 32}],
-                "externalRefs": [
-                    {
-                        "referenceCategory": "SECURITY",
-                        "referenceType": "cpe23Type",
-                        "referenceLocator": "cpe:2.3:a:lodash:lodash:4.17.20:*:*:*:*:*:*:*",
-                    },
-                    {
-                        "referenceCategory": "PACKAGE-MANAGER",
-                        "referenceType": "purl",
-                        "referenceLocator": "pkg:npm/lodash@4.17.20",
-                    },
-                ],
-            },
-            {
-                "SPDXID": "SPDXRef-Package-npm-minimist-2",
-                "name": "minimist",
-                "versionInfo": "1.2.5",
-                "supplier": "Organization: substack",
-                "downloadLocation": "NOASSERTION",
-                "externalRefs": [
-                    {
-                        "referenceCategory": "PACKAGE_MANAGER",  # SPDX 2.2 spelling
-                        "referenceType": "purl",
-                        "referenceLocator": "pkg:npm/minimist@1.2.5",
-                    }
-                ],
-            },
-            {"SPDXID": "SPDXRef-Package-vendored", "name": "vendored-chart-lib", "downloadLocation": "NONE"},
-        ],
-        "relationships": [
-            {
-                "spdxElementId": "SPDXRef-DOCUMENT",
-                "relationshipType": "DESCRIBES",
-                "relatedSpdxElement": "SPDXRef-DocumentRoot-Directory-web-ui",
-            },
-            {
-                "spdxElementId": "SPDXRef-DocumentRoot-Directory-web-ui",
-                "relationshipType": "CONTAINS",
-                "relatedSpdxElement": "SPDXRef-Package-npm-lodash-1",
-            },
-            {
-                "spdxElementId": "SPDXRef-Package-npm-minimist-2",
-                "relationshipType": "DEPENDENCY_OF",
-                "relatedSpdxElement": "SPDXRef-Package-npm-lodash-1",
-            },
-        ],
-    }
-    document.update(changes)
-    return document
-
-
 def test_spdx_in_the_shape_syft_writes(tmp_path: Path) -> None:
-    path = write(tmp_path / "web" / "sbom.spdx.json", json.dumps(_spdx()))
+    path = write(tmp_path / "web" / "sbom.spdx.json", json.dumps(spdx_document()))
     document = read_sbom(path)
     assert (document.format, document.spec_version, document.has_author, document.has_timestamp) == (
         SbomFormat.SPDX_JSON,
@@ -261,8 +145,8 @@ def test_spdx_of_one_yocto_recipe_keeps_its_only_package(tmp_path: Path) -> None
 
 def test_several_sboms_merge_into_one_inventory_each_component_keeping_its_origin(tmp_path: Path) -> None:
     firmware = read_sbom(_write_bom(tmp_path, "1.6", OutputFormat.XML))
-    web = read_sbom(write(tmp_path / "web.spdx.json", json.dumps(_spdx())))
-    again = read_sbom(write(tmp_path / "again.spdx.json", json.dumps(_spdx())))
+    web = read_sbom(write(tmp_path / "web.spdx.json", json.dumps(spdx_document())))
+    again = read_sbom(write(tmp_path / "again.spdx.json", json.dumps(spdx_document())))
     inventory = merge([firmware.inventory, web.inventory, again.inventory])
     assert inventory.kind is SourceKind.SBOM
     lodash = [(c.origin, c.purl) for c in inventory.components if c.name == "lodash"]
@@ -311,13 +195,16 @@ def _cdx(components: Any) -> str:
         ),
         (json.dumps({"bomFormat": "CycloneDX", "specVersion": "1.2"}), "specVersion"),
         (json.dumps({"bomFormat": "CycloneDX", "specVersion": 1.6}), "specVersion"),
-        (json.dumps(_spdx(packages=[{"SPDXID": "p", "name": "a", "versionInfo": 3}])), "packages[0].versionInfo"),
         (
-            json.dumps(_spdx(packages=[{"SPDXID": "p", "name": "a", "externalRefs": {"purl": "x"}}])),
+            json.dumps(spdx_document(packages=[{"SPDXID": "p", "name": "a", "versionInfo": 3}])),
+            "packages[0].versionInfo",
+        ),
+        (
+            json.dumps(spdx_document(packages=[{"SPDXID": "p", "name": "a", "externalRefs": {"purl": "x"}}])),
             "packages[0].externalRefs",
         ),
-        (json.dumps(_spdx(relationships=[{"spdxElementId": "a"}])), "relationships[0]"),
-        (json.dumps(_spdx(spdxVersion="SPDX-3.0")), "spdxVersion"),
+        (json.dumps(spdx_document(relationships=[{"spdxElementId": "a"}])), "relationships[0]"),
+        (json.dumps(spdx_document(spdxVersion="SPDX-3.0")), "spdxVersion"),
     ],
 )
 def test_wrong_types_are_refused_naming_the_place(tmp_path: Path, text: str, location: str) -> None:
@@ -348,20 +235,6 @@ def test_deep_json_is_refused(tmp_path: Path) -> None:
         write(tmp_path / "deep.json", '{"bomFormat": "CycloneDX", "x": ' + "[" * 100_000 + "]" * 100_000 + "}")
     )
     assert error.path == str(tmp_path / "deep.json")
-
-
-LAUGHS = """<?xml version="1.0"?>
-<!DOCTYPE bom [
-  <!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">
-  <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
-  <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">
-]>
-<bom xmlns="http://cyclonedx.org/schema/bom/1.6"><components><component><name>&c;</name></component></components></bom>
-"""
-EXTERNAL = """<?xml version="1.0"?>
-<!DOCTYPE bom [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
-<bom xmlns="http://cyclonedx.org/schema/bom/1.6"><components><component><name>&secret;</name></component></components></bom>
-"""
 
 
 @pytest.mark.parametrize("text", [LAUGHS, EXTERNAL], ids=["entity-expansion", "external-entity"])
@@ -409,7 +282,7 @@ def test_too_many_components_are_refused(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 def test_the_document_model_is_frozen(tmp_path: Path) -> None:
-    document = read_sbom(write(tmp_path / "web.spdx.json", json.dumps(_spdx())))
+    document = read_sbom(write(tmp_path / "web.spdx.json", json.dumps(spdx_document())))
     assert isinstance(document, SbomDocument)
     with pytest.raises(ValueError):
         document.entries[0].component.purl = "pkg:npm/other@1"  # type: ignore[misc]
