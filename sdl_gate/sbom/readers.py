@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from packaging.utils import canonicalize_name
 from pydantic import BaseModel, ConfigDict
 
 from sdl_gate._files import read_bytes_limited
@@ -290,8 +291,14 @@ def from_cyclonedx(document: dict[str, Any], path: Path, fmt: SbomFormat = SbomF
         depends.setdefault(ref, []).extend(t for t in targets if t)
     referenced = {ref for refs in depends.values() for ref in refs}
     origin = str(path)
-    read: list[tuple[str | None, SbomEntry]] = []
-    for where, raw in _cdx_components(place, document):
+    walked = list(_cdx_components(place, document))
+    names: dict[str, str] = {}
+    for where, raw in walked:
+        ref = _text(place, raw.get("bom-ref"), f"{where}.bom-ref")
+        if ref is not None:
+            names.setdefault(ref, canonicalize_name(_text(place, raw.get("name"), f"{where}.name") or ""))
+    entries: list[SbomEntry] = []
+    for where, raw in walked:
         name = _text(place, raw.get("name"), f"{where}.name") or ""
         version = _text(place, raw.get("version"), f"{where}.version", limit=MAX_VERSION_CHARS)
         ref = _text(place, raw.get("bom-ref"), f"{where}.bom-ref")
@@ -309,20 +316,23 @@ def from_cyclonedx(document: dict[str, Any], path: Path, fmt: SbomFormat = SbomF
             purl=purl,
             origin=origin,
             commit=_cdx_commit(place, raw, where),
+            dependencies=_targets(ref, depends, names),
         )
         label = f"{name}@{version}" if name and version else name or ref or where
         # A component is placed in the graph when something depends on it or it has its own entry.
         in_graph = ref is not None and (ref in referenced or ref in depends or ref == root_ref)
         identified = bool(purl or invalid or cpe or swid)
-        read.append(
-            (
-                ref,
-                SbomEntry(
-                    component=component, label=label, identified=identified, in_graph=in_graph, invalid_purl=invalid
-                ),
-            )
+        entries.append(
+            SbomEntry(component=component, label=label, identified=identified, in_graph=in_graph, invalid_purl=invalid)
         )
-    return _document(place, fmt, str(spec), has_author, has_timestamp, read, depends)
+    return _document(place, fmt, str(spec), has_author, has_timestamp, entries, bool(depends))
+
+
+def _targets(ref: str | None, depends: dict[str, list[str]], names: dict[str, str]) -> tuple[str, ...]:
+    """The names of what ``ref`` depends on (a reference to nothing known is left out)."""
+    if ref is None or ref not in depends:
+        return ()
+    return tuple(sorted({names[t] for t in depends[ref] if t in names and t != ref}))
 
 
 def _document(
@@ -331,16 +341,10 @@ def _document(
     spec: str,
     has_author: bool,
     has_timestamp: bool,
-    read: list[tuple[str | None, SbomEntry]],
-    depends: dict[str, list[str]],
+    entries: list[SbomEntry],
+    graph: bool,
 ) -> SbomDocument:
-    """Attach to each component the names of what it depends on, and sort."""
-    names = {ref: entry.component.key for ref, entry in read if ref is not None}
-    entries: list[SbomEntry] = []
-    for ref, entry in read:
-        targets = sorted({names[t] for t in depends.get(ref or "", []) if t in names and t != ref})
-        component = entry.component.model_copy(update={"dependencies": tuple(targets)}) if targets else entry.component
-        entries.append(entry.model_copy(update={"component": component}))
+    """The document with its components sorted."""
     entries.sort(key=lambda e: (e.component.key, e.component.version or "", e.label, e.component.purl or ""))
     return SbomDocument(
         path=str(place.path),
@@ -349,7 +353,7 @@ def _document(
         has_author=has_author,
         has_timestamp=has_timestamp,
         entries=tuple(entries),
-        graph=bool(depends),
+        graph=graph,
     )
 
 
@@ -528,16 +532,19 @@ def _spdx_identifiers(place: _Place, package: dict[str, Any], where: str) -> tup
         category = _text(place, reference.get("referenceCategory"), f"{ref_where}.referenceCategory") or ""
         ref_type = _text(place, reference.get("referenceType"), f"{ref_where}.referenceType") or ""
         locator = _text(place, reference.get("referenceLocator"), f"{ref_where}.referenceLocator")
-        if category.replace("_", "-") == "PACKAGE-MANAGER" and ref_type == "purl" and purl is None:
+        package_manager = category.replace("_", "-") == "PACKAGE-MANAGER"
+        if package_manager and ref_type == "purl" and purl is None:
             purl, bad = _purl(place, locator, f"{ref_where}.referenceLocator")
             invalid = invalid or bad
-            identified = identified or locator is not None
-        elif ref_type in ("cpe22Type", "cpe23Type", "swid") and locator:
+        # npm, maven-central and the like identify a package too, though only a purl can be audited.
+        if locator and (package_manager or ref_type in ("cpe22Type", "cpe23Type", "swid")):
             identified = True
     return purl, invalid, identified
 
 
-def _spdx_package(place: _Place, package: dict[str, Any], where: str) -> tuple[Component, str | None, bool]:
+def _spdx_package(
+    place: _Place, package: dict[str, Any], where: str, dependencies: tuple[str, ...]
+) -> tuple[Component, str | None, bool]:
     """One package as a component, with an unparseable purl text and whether it has a unique identifier."""
     name = _text(place, package.get("name"), f"{where}.name") or ""
     version = _text(place, package.get("versionInfo"), f"{where}.versionInfo", limit=MAX_VERSION_CHARS)
@@ -568,6 +575,7 @@ def _spdx_package(place: _Place, package: dict[str, Any], where: str) -> tuple[C
         purl=purl,
         origin=str(place.path),
         commit=_commit_from_url(_text(place, package.get("downloadLocation"), f"{where}.downloadLocation")),
+        dependencies=dependencies,
     )
     return component, invalid, identified
 
@@ -591,26 +599,33 @@ def from_spdx(document: dict[str, Any], path: Path) -> SbomDocument:
     packages = _list(place, document.get("packages"), "packages")
     if len(packages) > MAX_COMPONENTS:
         raise place.error(f"more than {MAX_COMPONENTS} packages; refused", "packages")
-    ids = {_object(place, raw, f"packages[{i}]").get("SPDXID") for i, raw in enumerate(packages)}
+    names: dict[str, str] = {}
+    for index, raw in enumerate(packages):
+        package = _object(place, raw, f"packages[{index}]")
+        spdx_id = _text(place, package.get("SPDXID"), f"packages[{index}].SPDXID")
+        if spdx_id is not None:
+            names.setdefault(
+                spdx_id, canonicalize_name(_text(place, package.get("name"), f"packages[{index}].name") or "")
+            )
+    ids = set(names)
     # The package the document describes is the product (CycloneDX's metadata.component), not one of its
     # components, unless it is the only package (Yocto writes one document per recipe).
     subjects = described & ids if len(packages) > 1 else set()
-    read: list[tuple[str | None, SbomEntry]] = []
+    entries: list[SbomEntry] = []
     for index, raw in enumerate(packages):
         where = f"packages[{index}]"
         package = _object(place, raw, where)
         spdx_id = _text(place, package.get("SPDXID"), f"{where}.SPDXID")
         if spdx_id in subjects:
             continue
-        component, invalid, identified = _spdx_package(place, package, where)
+        component, invalid, identified = _spdx_package(place, package, where, _targets(spdx_id, depends, names))
         name, version = component.name, component.version
         label = f"{name}@{version}" if name and version else name or spdx_id or where
         in_graph = spdx_id is not None and (spdx_id in related or spdx_id in described)
-        entry = SbomEntry(
-            component=component, label=label, identified=identified, in_graph=in_graph, invalid_purl=invalid
+        entries.append(
+            SbomEntry(component=component, label=label, identified=identified, in_graph=in_graph, invalid_purl=invalid)
         )
-        read.append((spdx_id, entry))
-    return _document(place, SbomFormat.SPDX_JSON, str(spec), any(creators), has_timestamp, read, depends)
+    return _document(place, SbomFormat.SPDX_JSON, str(spec), any(creators), has_timestamp, entries, bool(depends))
 
 
 # --- any format --------------------------------------------------------------------------------------

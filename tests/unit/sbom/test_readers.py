@@ -160,6 +160,20 @@ def test_several_sboms_merge_into_one_inventory_each_component_keeping_its_origi
     assert len(inventory.components) == 3 + 3 + 3
 
 
+def test_an_spdx_package_manager_reference_other_than_purl_identifies_but_cannot_be_audited(tmp_path: Path) -> None:
+    package = {
+        "SPDXID": "SPDXRef-npm-left-pad",
+        "name": "left-pad",
+        "versionInfo": "1.3.0",
+        "externalRefs": [
+            {"referenceCategory": "PACKAGE-MANAGER", "referenceType": "npm", "referenceLocator": "left-pad@1.3.0"}
+        ],
+    }
+    document = read_sbom(write(tmp_path / "old.spdx.json", json.dumps(spdx_document(packages=[package]))))
+    entry = document.entries[0]
+    assert (entry.component.purl, entry.identified) == (None, True)
+
+
 def test_a_purl_that_does_not_parse_leaves_the_component_unauditable(tmp_path: Path) -> None:
     bom = {
         "bomFormat": "CycloneDX",
