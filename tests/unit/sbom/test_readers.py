@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from cyclonedx.output import make_outputter
 from cyclonedx.schema import OutputFormat
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sdl_gate.errors import InputError
 from sdl_gate.sbom import readers
@@ -300,3 +302,59 @@ def test_the_document_model_is_frozen(tmp_path: Path) -> None:
     assert isinstance(document, SbomDocument)
     with pytest.raises(ValueError):
         document.entries[0].component.purl = "pkg:npm/other@1"  # type: ignore[misc]
+
+
+_SCALARS = st.none() | st.booleans() | st.integers(-5, 5) | st.text(max_size=6) | st.just("pkg:npm/a@1")
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "name",
+                    "version",
+                    "purl",
+                    "bom-ref",
+                    "components",
+                    "supplier",
+                    "SPDXID",
+                    "externalRefs",
+                    "referenceCategory",
+                    "referenceType",
+                    "referenceLocator",
+                    "versionInfo",
+                    "ref",
+                    "dependsOn",
+                ]
+            ),
+            inner,
+            max_size=4,
+        )
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=60, deadline=None, database=None)
+@given(
+    components=_VALUES,
+    dependencies=_VALUES,
+    spdx=st.booleans(),
+)
+def test_any_json_shape_is_read_or_refused_as_bad_input_never_a_crash(
+    components: Any, dependencies: Any, spdx: bool
+) -> None:
+    if spdx:
+        document: dict[str, Any] = {"spdxVersion": "SPDX-2.3", "packages": components, "relationships": dependencies}
+    else:
+        document = {
+            "bomFormat": "CycloneDX",
+            "specVersion": "1.6",
+            "components": components,
+            "dependencies": dependencies,
+        }
+    try:
+        readers.parse_sbom(json.dumps(document).encode(), Path("fuzz.json"))
+    except InputError as error:
+        assert error.path == "fuzz.json"
