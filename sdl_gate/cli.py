@@ -873,36 +873,48 @@ def sbom(path: Path, source: str, source_file: Path | None, python: str | None, 
 
 
 @cli.command("sbom-check", epilog="Exit codes: 0 no gaps, 1 gaps or mismatches, 2 invalid SBOM or lock file.")
-@click.argument("sbom_file", metavar="SBOM", type=click.Path(path_type=Path))
+@click.argument("sbom_files", metavar="SBOM...", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--lock", "lock_file", type=click.Path(path_type=Path), help="Cross-check against this lock file.")
 @click.option("--environment", is_flag=True, help="Cross-check against the installed environment.")
 @click.option("--python", "python", help="With --environment: the interpreter whose environment to compare.")
 @click.pass_context
 def sbom_check(
-    ctx: click.Context, sbom_file: Path, lock_file: Path | None, environment: bool, python: str | None
+    ctx: click.Context, sbom_files: tuple[Path, ...], lock_file: Path | None, environment: bool, python: str | None
 ) -> None:
-    """Check SBOM against the NTIA minimum elements and, optionally, a lock file or environment."""
-    from sdl_gate.sbom.quality import assess_sbom, cross_check, load_sbom
+    """Check each SBOM (CycloneDX JSON/XML 1.4-1.6, SPDX 2.2/2.3 JSON) against the NTIA minimum elements and,
+    for one SBOM, optionally a lock file or environment; components without a package URL are listed."""
+    from sdl_gate.sbom.quality import assess_document, cross_check, load_any_sbom
+    from sdl_gate.sbom.readers import SbomFormat
     from sdl_gate.sbom.sources import from_environment, interpreter_paths, load_source, lock_kind
 
-    report = assess_sbom(load_sbom(sbom_file))
+    if len(sbom_files) > 1 and (lock_file is not None or environment):
+        raise click.UsageError("--lock and --environment cross-check one SBOM; give one SBOM with them")
+    labels = {SbomFormat.CYCLONEDX_JSON: "CycloneDX", SbomFormat.CYCLONEDX_XML: "CycloneDX XML"}
+    documents = [load_any_sbom(sbom_file) for sbom_file in sbom_files]
     problems = 0
-    click.echo(f"{sbom_file}: CycloneDX {report.spec_version}, {len(report.components)} components")
-    for gap in report.gaps:
-        problems += 1
-        click.echo(f"  gap       {gap.component or '(document)'}: no {gap.element.value.replace('_', ' ')}")
-    comparisons = []
-    if lock_file is not None:
-        comparisons.append((str(lock_file), load_source(lock_kind(lock_file), lock_file)))
-    if environment:
-        comparisons.append(("environment", from_environment(interpreter_paths(python) if python else None)))
-    for label, inventory in comparisons:
-        for mismatch in cross_check(report, inventory):
+    for sbom_file, document in zip(sbom_files, documents, strict=True):
+        report = assess_document(document)
+        kind = " ".join(filter(None, (labels.get(document.format), document.spec_version)))
+        click.echo(f"{sbom_file}: {kind}, {len(report.components)} components")
+        for gap in report.gaps:
             problems += 1
-            click.echo(
-                f"  mismatch  {mismatch.name}: {mismatch.kind.value} "
-                f"(SBOM {mismatch.sbom_version or '-'}, {label} {mismatch.source_version or '-'})"
-            )
+            click.echo(f"  gap       {gap.component or '(document)'}: no {gap.element.value.replace('_', ' ')}")
+        for entry in document.entries:
+            if entry.component.purl is None:
+                why = "package URL does not parse" if entry.invalid_purl else "no package URL"
+                click.echo(f"  unauditable {entry.label}: {why}")
+        comparisons = []
+        if lock_file is not None:
+            comparisons.append((str(lock_file), load_source(lock_kind(lock_file), lock_file)))
+        if environment:
+            comparisons.append(("environment", from_environment(interpreter_paths(python) if python else None)))
+        for label, inventory in comparisons:
+            for mismatch in cross_check(report, inventory):
+                problems += 1
+                click.echo(
+                    f"  mismatch  {mismatch.name}: {mismatch.kind.value} "
+                    f"(SBOM {mismatch.sbom_version or '-'}, {label} {mismatch.source_version or '-'})"
+                )
     click.echo(f"{problems} problem(s)" if problems else "no gaps, no mismatches")
     ctx.exit(EXIT_GATE_FAILED if problems else EXIT_PASSED)
 

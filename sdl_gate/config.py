@@ -113,6 +113,13 @@ class ToolConfig(BaseModel):
         default=None,
         description="A CycloneDX JSON SBOM to check instead of generating one, relative to the project.",
     )
+    sboms: list[Annotated[str, Field(min_length=1, max_length=256)]] = Field(
+        default_factory=list,
+        description="SBOMs other generators wrote (CycloneDX JSON or XML 1.4 to 1.6, SPDX 2.2/2.3 JSON from syft, "
+        'cdxgen, Yocto, cyclonedx-npm and the like), as globs relative to the project (e.g. "firmware/*.cdx.json"). '
+        "Their components are added to the inventory, each with its file as origin; they never replace the Python "
+        "inventory sdl-gate builds itself, and a glob that matches no file is an error.",
+    )
     offline: bool = Field(
         default=False,
         description="Audit vulnerabilities against the offline database on a loopback OSV API.",

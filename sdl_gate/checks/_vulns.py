@@ -178,6 +178,20 @@ def _conflicts(payload: dict[str, Any]) -> str:
     return "; conflicting pins, each audited: " + _listing(shown) if shown else ""
 
 
+def _imported_note(payload: dict[str, Any]) -> str:
+    """The SBOMs of other generators read beside sdl-gate's own, and their components without a package URL."""
+    imported = payload.get("imported") or []
+    if not imported:
+        return ""
+    files = [f"{s['path']} ({s['format']} {s['spec_version']}, {s['components']} components)" for s in imported]
+    text = "; imported " + _listing(files)
+    unauditable = payload.get("unauditable") or []
+    if unauditable:
+        shown = [f"{u['name']} {u['version'] or '(no version)'} ({u['origin']})" for u in unauditable]
+        text += f"; {len(unauditable)} without a package URL, which no audit can look up: " + _listing(shown)
+    return text
+
+
 def sbom_quality() -> Criterion:
     """An SBOM of the dependencies with the NTIA minimum elements, matching the dependency sources."""
     name = "sbom"
@@ -189,8 +203,10 @@ def sbom_quality() -> Criterion:
         payload = evidence.payload
         if payload["origin"] == "unavailable":
             return check_input.finding(name, Outcome.NOT_AVAILABLE, str(payload["reason"]), (evidence.id,))
-        if payload["components"] == 0:
-            read = ", ".join(payload["cross_checked_against"]) or "no dependency source"
+        imported = payload.get("imported") or []
+        if payload["components"] + sum(int(sbom["components"]) for sbom in imported) == 0:
+            read = ", ".join([*payload["cross_checked_against"], *(sbom["path"] for sbom in imported)])
+            read = read or "no dependency source"
             return check_input.finding(
                 name,
                 Outcome.NOT_AVAILABLE,
@@ -202,6 +218,12 @@ def sbom_quality() -> Criterion:
         problems: list[str] = []
         blocking = [g for g in payload["gaps"] if g["element"] != "supplier"]
         problems += [f"{g['component'] or 'document'} lacks {g['element'].replace('_', ' ')}" for g in blocking]
+        problems += [
+            f"{sbom['path']}: {g['component'] or 'document'} lacks {g['element'].replace('_', ' ')}"
+            for sbom in imported
+            for g in sbom["gaps"]
+            if g["element"] != "supplier"
+        ]
         for mismatch in payload["mismatches"]:
             match mismatch["kind"]:
                 case "missing_from_sbom":
@@ -213,22 +235,26 @@ def sbom_quality() -> Criterion:
                         f"{mismatch['name']} is {mismatch['sbom_version']} in the SBOM but "
                         f"{mismatch['source_version']} in the dependency sources"
                     )
-        where = payload["path"]
+        where = payload["path"] or (imported[0]["path"] if imported else None)
         if problems:
             return check_input.finding(
                 name, Outcome.FAIL, f"SBOM {where}: " + _listing(problems), (evidence.id,), where
             )
-        suppliers = sum(1 for g in payload["gaps"] if g["element"] == "supplier")
+        gaps = [*payload["gaps"], *(g for sbom in imported for g in sbom["gaps"])]
+        suppliers = sum(1 for g in gaps if g["element"] == "supplier")
         note = f"; supplier unknown for {suppliers} (the source does not record it)" if suppliers else ""
         against = ", ".join(payload["cross_checked_against"]) or "no dependency source"
+        own = (
+            f"{payload['origin']} CycloneDX {payload['spec_version']} SBOM with {payload['components']} components, "
+            f"NTIA minimum elements present, matches {against}"
+        )
         return check_input.finding(
             name,
             Outcome.PASS,
-            f"{payload['origin']} CycloneDX {payload['spec_version']} SBOM with {payload['components']} components, "
-            f"NTIA minimum elements present, matches {against}{note}{_conflicts(payload)}",
+            f"{own}{_imported_note(payload)}{note}{_conflicts(payload)}",
             (evidence.id,),
             where,
-            examined=payload["components"],
+            examined=payload["components"] + sum(int(sbom["components"]) for sbom in imported),
         )
 
     return Criterion(

@@ -1,16 +1,20 @@
-"""The project's dependency inventory, shared by the SBOM and vulnerability collectors."""
+"""The project's dependency inventory, shared by the SBOM and vulnerability collectors: the Python sources
+sdl-gate reads itself and the SBOMs of other generators the project lists in ``sboms``."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from sdl_gate._files import read_bytes_limited, sha256_bytes
 from sdl_gate.collectors.base import CollectContext
 from sdl_gate.errors import ConfigError, InputError
 from sdl_gate.evidence import FileDigest
+from sdl_gate.sbom.readers import MAX_SBOM_BYTES, SbomDocument, parse_sbom
 from sdl_gate.sbom.sources import (
     FoundSource,
     Inventory,
@@ -23,6 +27,9 @@ from sdl_gate.sbom.sources import (
     merge,
     pin_conflicts,
 )
+
+#: Real products ship a handful of SBOMs (image, host tools, web UI); Yocto writes one per recipe, hundreds.
+MAX_SBOM_FILES = 2048
 
 
 class _Frozen(BaseModel):
@@ -125,3 +132,71 @@ def project_dependencies(context: CollectContext, given: Sequence[Path] | None =
     unique = {(f.path, f.sha256): f for f in files}
     conflicts = pin_conflicts([(s.path, inv) for s, inv in zip(sources, inventories, strict=True)])
     return ProjectDependencies(merge(inventories), tuple(sources), tuple(unique[k] for k in sorted(unique)), conflicts)
+
+
+@dataclass(frozen=True)
+class ProjectSboms:
+    """The SBOMs ``sboms`` in [tool.sdl-gate] names, read, in path order, with the digest of every file."""
+
+    documents: tuple[SbomDocument, ...]
+    files: tuple[FileDigest, ...]
+
+    @property
+    def inventory(self) -> Inventory | None:
+        """Their components merged into one inventory, each keeping its file as origin; None without an SBOM."""
+        if not self.documents:
+            return None
+        return merge([document.inventory for document in self.documents])
+
+
+def _sbom_paths(context: CollectContext) -> list[Path]:
+    """The files the ``sboms`` globs match, each inside the project; a glob that matches nothing is an error."""
+    source = context.project.config_source or context.root / "pyproject.toml"
+    found: dict[Path, None] = {}
+    for index, pattern in enumerate(context.project.config.sboms):
+        location = f"tool.sdl-gate.sboms[{index}]"
+        parts = Path(pattern).parts
+        if Path(pattern).is_absolute() or pattern.startswith(("/", "\\", "~")) or ".." in parts:
+            raise ConfigError(
+                f"SBOM glob {pattern!r} must be relative to the project and stay inside it",
+                path=source,
+                location=location,
+            )
+        if parts.count("**") > 1:  # each further ** multiplies the walk of the whole tree
+            raise ConfigError(f"SBOM glob {pattern!r} has more than one **", path=source, location=location)
+        try:
+            # Bounded before sorting: a glob the checkout wrote must not make the run walk or read without end.
+            walked = islice(context.root.glob(pattern), MAX_SBOM_FILES * 16)
+            matched = sorted(path for path in walked if path.is_file())
+        except (OSError, ValueError) as exc:  # an invalid pattern, a NUL byte
+            raise ConfigError(f"SBOM glob {pattern!r} cannot be used: {exc}", path=source, location=location) from None
+        if not matched:
+            raise ConfigError(f"SBOM glob {pattern!r} matches no file", path=source, location=location)
+        found.update(dict.fromkeys(matched))
+        if len(found) > MAX_SBOM_FILES:
+            raise ConfigError(
+                f"the sboms globs match more than {MAX_SBOM_FILES} files; name the SBOMs more narrowly",
+                path=source,
+                location=location,
+            )
+    return list(found)
+
+
+def project_sboms(context: CollectContext) -> ProjectSboms:
+    """Read every SBOM the project lists (CycloneDX JSON/XML, SPDX JSON); a file that resolves outside the
+    project, is too large or does not parse is bad input naming the file and the place."""
+    documents: list[SbomDocument] = []
+    files: list[FileDigest] = []
+    for path in _sbom_paths(context):
+        data = read_bytes_limited(path, MAX_SBOM_BYTES, root=context.root)
+        relative = context.relative(path)
+        # The relative path is the components' origin, so the evidence is the same on every machine.
+        documents.append(parse_sbom(data, path).named(relative))
+        files.append(FileDigest(path=relative, sha256=sha256_bytes(data)))
+    return ProjectSboms(tuple(documents), tuple(files))
+
+
+def full_inventory(dependencies: ProjectDependencies, sboms: ProjectSboms) -> Inventory | None:
+    """The Python inventory sdl-gate built and the SBOMs' components in one; the SBOMs add, never replace."""
+    parts = [inv for inv in (dependencies.inventory, sboms.inventory) if inv is not None]
+    return merge(parts) if parts else None

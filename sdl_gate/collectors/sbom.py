@@ -1,5 +1,8 @@
 """The SBOM of the externally provided components: generated from the dependency sources (or the one the
-project supplies), checked against the NTIA minimum elements and cross-checked against the lock file."""
+project supplies), checked against the NTIA minimum elements and cross-checked against the lock file; the SBOMs
+of other generators the project lists (``sboms``) are read beside it, each checked against the NTIA minimum
+elements, their components merged with their origin kept, and those without a package URL listed as
+unauditable."""
 
 from __future__ import annotations
 
@@ -8,18 +11,20 @@ import json
 import os
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from sdl_gate._files import resolve_inside, sha256_bytes
 from sdl_gate._git import find_repository
 from sdl_gate._tool import ToolUnavailable
-from sdl_gate.collectors._deps import SourceRead, project_dependencies
+from sdl_gate.collectors._deps import ProjectSboms, SourceRead, project_dependencies, project_sboms
 from sdl_gate.collectors.base import SDL_GATE_TOOL, CollectContext
 from sdl_gate.errors import ConfigError, InputError
 from sdl_gate.evidence import Evidence, EvidenceKind, FileDigest, Subject, ToolInfo
 from sdl_gate.sbom.build import SpecVersion, build_sbom, product_from_pyproject
-from sdl_gate.sbom.quality import Gap, Mismatch, assess_sbom, cross_check, load_sbom
+from sdl_gate.sbom.quality import Gap, Mismatch, assess_document, assess_sbom, cross_check, load_sbom
+from sdl_gate.sbom.readers import SbomFormat
 from sdl_gate.sbom.sources import PinConflict
 
 
@@ -33,6 +38,43 @@ class SbomOrigin(str, enum.Enum):
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ImportedSbom(_Frozen):
+    """One SBOM of another generator that was read: its digest, format and NTIA gaps."""
+
+    path: str
+    sha256: str
+    format: SbomFormat
+    spec_version: str
+    components: int
+    gaps: tuple[Gap, ...]
+
+
+class InventoryEntry(_Frozen):
+    """One component of an imported SBOM: ``purl`` exactly as written, ``origin`` the SBOM file it came from."""
+
+    name: str
+    version: str | None
+    purl: str | None
+    origin: str
+    commit: str | None = None
+
+
+class UnauditableReason(str, enum.Enum):
+    """Why a component cannot be looked up in a vulnerability database."""
+
+    NO_PURL = "no_purl"
+    INVALID_PURL = "invalid_purl"
+
+
+class Unauditable(_Frozen):
+    """A component of an imported SBOM without a usable package URL: no audit can say it is clean."""
+
+    name: str
+    version: str | None
+    origin: str
+    reason: UnauditableReason
 
 
 class SbomPayload(_Frozen):
@@ -50,6 +92,9 @@ class SbomPayload(_Frozen):
     mismatches: tuple[Mismatch, ...]
     sources: tuple[SourceRead, ...] = ()
     conflicts: tuple[PinConflict, ...] = ()
+    imported: tuple[ImportedSbom, ...] = ()
+    inventory: tuple[InventoryEntry, ...] = ()
+    unauditable: tuple[Unauditable, ...] = ()
 
 
 def sbom_timestamp(context: CollectContext, sources: list[Path]) -> datetime:
@@ -80,7 +125,9 @@ class SbomCollector:
     def collect(self, context: CollectContext) -> Evidence:
         """Build or load the SBOM, report NTIA gaps and differences from the dependency sources."""
         deps = project_dependencies(context)
-        files = list(deps.files)
+        sboms = project_sboms(context)
+        files = [*deps.files, *sboms.files]
+        imported = _imported(sboms)
         config = context.project.config
         raw: str | None = None
         sources = tuple(source.path for source in deps.sources)
@@ -107,6 +154,7 @@ class SbomCollector:
             document = json.loads(text)
             origin, where, sha = SbomOrigin.GENERATED, raw, sha256_bytes(data)
         else:
+            # Unreachable with ``sboms`` set: the pyproject.toml that sets it is a dependency source itself.
             return self._evidence(
                 context,
                 files,
@@ -123,6 +171,7 @@ class SbomCollector:
                     cross_checked_against=(),
                     mismatches=(),
                     sources=deps.sources,
+                    **imported,
                 ),
             )
         report = assess_sbom(document)
@@ -140,6 +189,7 @@ class SbomCollector:
             mismatches=mismatches,
             sources=deps.sources,
             conflicts=deps.conflicts,
+            **imported,
         )
         return self._evidence(context, files, raw, payload)
 
@@ -154,3 +204,39 @@ class SbomCollector:
             payload=payload.model_dump(mode="json"),
             raw=raw,
         )
+
+
+def _imported(sboms: ProjectSboms) -> dict[str, Any]:
+    """The payload fields of the imported SBOMs: each file, the merged inventory and what cannot be audited."""
+    files: list[ImportedSbom] = []
+    unauditable: list[Unauditable] = []
+    for document, digest in zip(sboms.documents, sboms.files, strict=True):
+        report = assess_document(document)
+        files.append(
+            ImportedSbom(
+                path=digest.path,
+                sha256=digest.sha256,
+                format=document.format,
+                spec_version=document.spec_version,
+                components=len(document.entries),
+                gaps=report.gaps,
+            )
+        )
+        for entry in document.entries:
+            if entry.component.purl is None:
+                reason = UnauditableReason.INVALID_PURL if entry.invalid_purl else UnauditableReason.NO_PURL
+                unauditable.append(
+                    Unauditable(
+                        name=entry.component.name, version=entry.component.version, origin=digest.path, reason=reason
+                    )
+                )
+    merged = sboms.inventory
+    inventory = tuple(
+        InventoryEntry(name=c.name, version=c.version, purl=c.purl, origin=str(c.origin), commit=c.commit)
+        for c in (merged.components if merged is not None else ())
+    )
+    return {
+        "imported": tuple(files),
+        "inventory": inventory,
+        "unauditable": tuple(dict.fromkeys(unauditable)),
+    }

@@ -42,7 +42,10 @@ def serial_for(inventory: Inventory, product: Product, spec: SpecVersion, timest
     """Derive the serial number from the content, so the same inputs give the same SBOM."""
     material = canonical_json(
         {
-            "inventory": inventory.model_dump(mode="json", exclude={"path"}),
+            # A Python component's purl is its name and version again; origin and commit are never set for one.
+            "inventory": inventory.model_dump(
+                mode="json", exclude={"path": True, "components": {"__all__": {"purl", "origin", "commit"}}}
+            ),
             "product": [product.name, product.version, list(product.authors)],
             "spec": spec.value,
             "timestamp": timestamp.isoformat(),

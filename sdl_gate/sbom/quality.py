@@ -1,4 +1,7 @@
-"""SBOM quality: the NTIA minimum elements per component, and the SBOM cross-checked against a lock or environment."""
+"""SBOM quality: the NTIA minimum elements per component, and the SBOM cross-checked against a lock or environment.
+
+The NTIA check reads the :class:`SbomDocument` every reader returns, so it is one check for CycloneDX and SPDX.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +12,12 @@ from typing import Any
 from packaging.utils import canonicalize_name
 from pydantic import BaseModel, ConfigDict
 
-from sdl_gate._files import read_text_limited
+from sdl_gate._files import read_bytes_limited, read_text_limited
 from sdl_gate._yaml import parse_json_text
 from sdl_gate.errors import InputError
 from sdl_gate.sbom.build import SpecVersion, schema_problem
+from sdl_gate.sbom.readers import MAX_SBOM_BYTES, SbomDocument, SbomFormat, from_cyclonedx, parse_sbom
 from sdl_gate.sbom.sources import Inventory
-
-MAX_SBOM_BYTES = 64 * 1024 * 1024
 
 
 class Element(str, enum.Enum):
@@ -97,38 +99,46 @@ def load_sbom(path: Path, *, root: Path | None = None) -> dict[str, Any]:
     return document
 
 
-def assess_sbom(document: dict[str, Any]) -> SbomReport:
-    """Check every component and the document against the NTIA minimum elements."""
-    metadata = document.get("metadata", {}) or {}
+def load_any_sbom(path: Path, *, root: Path | None = None) -> SbomDocument:
+    """Read an SBOM of any supported format; CycloneDX JSON 1.5 and 1.6 must also pass the strict schema."""
+    data = read_bytes_limited(path, MAX_SBOM_BYTES, root=root)
+    document = parse_sbom(data, path)
+    if document.format is SbomFormat.CYCLONEDX_JSON and document.spec_version in {v.value for v in SpecVersion}:
+        spec = SpecVersion(document.spec_version)
+        problem = schema_problem(data.decode("utf-8-sig"), spec)
+        if problem is not None:
+            raise InputError(f"not a valid CycloneDX {spec.value} SBOM: {problem}", path=path)
+    return document
+
+
+def assess_sbom(document: dict[str, Any], path: Path | None = None) -> SbomReport:
+    """Check a parsed CycloneDX JSON document (``path`` names it in errors) against the NTIA minimum elements."""
+    return assess_document(from_cyclonedx(document, path or Path("SBOM")))
+
+
+def assess_document(document: SbomDocument) -> SbomReport:
+    """Check every component and the document against the NTIA minimum elements, whatever the SBOM's format."""
     gaps: list[Gap] = []
-    if not metadata.get("authors") and not metadata.get("manufacturer") and not metadata.get("supplier"):
+    if not document.has_author:
         gaps.append(Gap(component=None, element=Element.AUTHOR))
-    if not metadata.get("timestamp"):
+    if not document.has_timestamp:
         gaps.append(Gap(component=None, element=Element.TIMESTAMP))
-    depends: dict[str, list[str]] = {
-        str(d.get("ref")): list(d.get("dependsOn", []) or []) for d in document.get("dependencies", []) or []
-    }
-    root_ref = (metadata.get("component") or {}).get("bom-ref")
-    referenced = {ref for refs in depends.values() for ref in refs}
     components: list[SbomComponent] = []
-    for raw in document.get("components", []) or []:
-        name = str(raw.get("name") or "")
-        label = f"{name}@{raw.get('version')}" if raw.get("version") else name or str(raw.get("bom-ref"))
-        components.append(SbomComponent(name=name, version=raw.get("version"), purl=raw.get("purl")))
-        if not raw.get("supplier") and not raw.get("manufacturer") and not raw.get("author") and not raw.get("authors"):
+    for entry in document.entries:
+        component, label = entry.component, entry.label
+        components.append(SbomComponent(name=component.name, version=component.version, purl=component.purl))
+        if not component.supplier:
             gaps.append(Gap(component=label, element=Element.SUPPLIER))
-        if not name:
+        if not component.name:
             gaps.append(Gap(component=label, element=Element.NAME))
-        if not raw.get("version"):
+        if not component.version:
             gaps.append(Gap(component=label, element=Element.VERSION))
-        if not raw.get("purl") and not raw.get("cpe") and not raw.get("swid"):
+        if not entry.identified:
             gaps.append(Gap(component=label, element=Element.UNIQUE_IDENTIFIER))
-        ref = raw.get("bom-ref")
-        # A component is placed in the graph when something depends on it or it has its own entry.
-        if ref is None or (ref not in referenced and ref not in depends and ref != root_ref):
+        if not entry.in_graph:
             gaps.append(Gap(component=label, element=Element.DEPENDENCY_RELATIONSHIPS))
     return SbomReport(
-        spec_version=str(document.get("specVersion")),
+        spec_version=document.spec_version,
         components=tuple(sorted(components, key=lambda c: (canonicalize_name(c.name or "-"), c.version or ""))),
         gaps=tuple(gaps),
     )

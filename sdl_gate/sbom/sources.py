@@ -15,7 +15,7 @@ from typing import Any
 from packaging.markers import default_environment
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from sdl_gate._files import read_text_limited
 from sdl_gate._yaml import parse_toml_text
@@ -35,6 +35,7 @@ class SourceKind(str, enum.Enum):
     UV_LOCK = "uv_lock"
     PYLOCK = "pylock"
     PYPROJECT = "pyproject"
+    SBOM = "sbom"  # a CycloneDX or SPDX document another generator wrote (syft, cdxgen, Yocto, cyclonedx-npm)
 
 
 class _Frozen(BaseModel):
@@ -48,8 +49,19 @@ class Hash(_Frozen):
     value: str
 
 
+def pypi_purl(name: str, version: str | None) -> str | None:
+    """The package URL of a Python distribution, ``pkg:pypi/name@version``; None without a pinned version."""
+    return f"pkg:pypi/{canonicalize_name(name)}@{version}" if version else None
+
+
 class Component(_Frozen):
-    """One third-party component; ``version`` is None when the source does not pin it."""
+    """One third-party component; ``version`` is None when the source does not pin it.
+
+    ``purl`` is the package URL: for a component read from an SBOM exactly as the SBOM wrote it (None when it
+    has none, which makes the component unauditable); for one read from a Python source, derived from its name
+    and version when not given. ``origin`` is the SBOM file it was read from (None for sdl-gate's own Python
+    inventory), ``commit`` the VCS revision the SBOM records for it, if any.
+    """
 
     name: str
     version: str | None
@@ -57,16 +69,23 @@ class Component(_Frozen):
     hashes: tuple[Hash, ...] = ()
     dependencies: tuple[str, ...] = ()
     supplier: str | None = None
+    purl: str | None = None
+    origin: str | None = None
+    commit: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _python_purl(cls, data: Any) -> Any:
+        # Python sources name a distribution and a pin, never a purl; an SBOM reader always passes its own.
+        if isinstance(data, dict) and "purl" not in data and isinstance(data.get("name"), str):
+            version = data.get("version")
+            return {**data, "purl": pypi_purl(data["name"], version if isinstance(version, str) else None)}
+        return data
 
     @property
     def key(self) -> str:
         """The normalised name (PEP 503), which identifies a component within one inventory."""
         return canonicalize_name(self.name)
-
-    @property
-    def purl(self) -> str | None:
-        """The package URL, ``pkg:pypi/name@version``; None without a pinned version."""
-        return f"pkg:pypi/{self.key}@{self.version}" if self.version else None
 
 
 class Inventory(_Frozen):
@@ -95,12 +114,17 @@ class Inventory(_Frozen):
         return tuple(c for c in self.components if not c.version)
 
 
+def _identity(component: Component) -> tuple[str, str, str, str]:
+    return (component.key, component.version or "", component.origin or "", component.purl or "")
+
+
 def _sorted(components: Iterable[Component]) -> tuple[Component, ...]:
-    # One entry per (name, version): two pins of one name are two components, both audited and listed.
-    unique: dict[tuple[str, str], Component] = {}
+    # One entry per (name, version): two pins of one name are two components, both audited and listed. A
+    # component of an SBOM keeps its origin and purl: the same name in two SBOMs (or two ecosystems) is two.
+    unique: dict[tuple[str, str, str, str], Component] = {}
     for component in components:
-        unique.setdefault((component.key, component.version or ""), component)
-    return tuple(sorted(unique.values(), key=lambda c: (c.key, c.version or "")))
+        unique.setdefault(_identity(component), component)
+    return tuple(sorted(unique.values(), key=_identity))
 
 
 def _bounded(version: object, path: Path, *, line: int | None = None, location: str | None = None) -> str | None:
@@ -513,6 +537,12 @@ def load_source(kind: SourceKind, path: Path | None, root: Path | None = None) -
                 SourceKind.PYPROJECT: from_pyproject,
             }
             return loaders[kind](path, root=root)
+        case SourceKind.SBOM:
+            from sdl_gate.sbom.readers import read_sbom
+
+            if path is None:
+                raise InputError("an SBOM source needs a file")
+            return read_sbom(path, root=root).inventory
 
 
 def lock_kind(path: Path) -> SourceKind:

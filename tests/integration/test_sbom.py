@@ -15,7 +15,7 @@ from cyclonedx.validation.json import JsonStrictValidator
 from sdl_gate.errors import InputError
 from sdl_gate.run import check
 from sdl_gate.sbom.sources import from_environment, from_pylock, from_requirements, from_uv_lock
-from tests.conftest import ProjectFactory, RunCli, write
+from tests.conftest import ProjectFactory, RunCli, sha256_of, write
 
 CERTIFI_SDIST = "bec941d2aa8195e248a60b31ff9f0558284cf01a52591ceda73ea9afffd69fd9"
 UV_LOCK = f"""
@@ -236,3 +236,71 @@ def test_check_refuses_a_corrupt_sbom_or_requirements_file(
     result = run_cli("check", project.root)
     assert result.code == 2, result.stdout
     assert expected in result.stderr
+
+
+# --- SBOMs of other generators ---------------------------------------------------------------------------
+
+
+def test_sbom_check_reads_cyclonedx_xml_and_spdx_and_names_gaps_and_unauditable(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    from cyclonedx.output import make_outputter
+    from cyclonedx.schema import OutputFormat
+
+    from tests.unit.sbom._documents import firmware_bom, spdx_document
+
+    firmware = write(
+        tmp_path / "image.cdx.xml",
+        make_outputter(firmware_bom(), OutputFormat.XML, SchemaVersion.V1_4).output_as_string(),
+    )
+    web = write(tmp_path / "sbom.spdx.json", json.dumps(spdx_document()))
+    result = run_cli("sbom-check", firmware, web)
+    assert result.code == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert f"{firmware}: CycloneDX XML 1.4, 3 components" in lines
+    assert f"{web}: SPDX-2.3, 3 components" in lines
+    assert "  gap       wifi-blob: no version" in lines
+    assert "  gap       vendored-chart-lib: no unique identifier" in lines
+    assert "  unauditable busybox@1.36.1: no package URL" in lines
+    assert not any("lodash" in line for line in lines)
+    # Cross-checking a Python lock against several SBOMs would only list the other ecosystems: refused.
+    assert run_cli("sbom-check", firmware, web, "--lock", web).code == 2
+
+
+def test_sbom_check_refuses_xml_entities_naming_the_file(run_cli: RunCli, tmp_path: Path) -> None:
+    from tests.unit.sbom._documents import LAUGHS
+
+    path = write(tmp_path / "evil.cdx.xml", LAUGHS)
+    result = run_cli("sbom-check", path)
+    assert result.code == 2
+    assert str(path) in result.stderr
+    assert "aaaa" not in result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_collect_merges_configured_sboms_into_the_evidence(project: ProjectFactory, run_cli: RunCli) -> None:
+    from tests.unit.sbom._documents import spdx_document
+
+    project.pyproject('sboms = ["web/*.spdx.json"]\n')
+    write(project.root / "requirements.txt", "idna==3.10\n")
+    write(project.root / "web" / "sbom.spdx.json", json.dumps(spdx_document()))
+    result = run_cli("collect", project.root, env={"SDL_GATE_CACHE_DIR": str(project.root.parent / "no-db")})
+    assert result.code == 0, result.stderr
+    evidence_id = next(line.split()[1] for line in result.stdout.splitlines() if line.startswith("sbom "))
+    stored = json.loads((project.root / ".sdl-gate" / "evidence" / "objects" / f"{evidence_id[7:]}.json").read_text())
+    payload = stored["evidence"]["payload"]
+    assert payload["purls"] == ["pkg:pypi/idna@3.10"]
+    assert [(c["name"], c["origin"]) for c in payload["inventory"]] == [
+        ("lodash", "web/sbom.spdx.json"),
+        ("minimist", "web/sbom.spdx.json"),
+        ("vendored-chart-lib", "web/sbom.spdx.json"),
+    ]
+    assert [u["name"] for u in payload["unauditable"]] == ["vendored-chart-lib"]
+    assert {"path": "web/sbom.spdx.json", "sha256": sha256_of(project.root / "web" / "sbom.spdx.json")} in stored[
+        "evidence"
+    ]["subject"]["files"]
+
+    write(project.root / "web" / "sbom.spdx.json", json.dumps(spdx_document(packages=[{"name": 3}])))
+    broken = run_cli("collect", project.root, env={"SDL_GATE_CACHE_DIR": str(project.root.parent / "no-db")})
+    assert broken.code == 2
+    assert "sbom.spdx.json" in broken.stderr and "packages[0].name" in broken.stderr

@@ -15,7 +15,7 @@ from sdl_gate.checks._vulns import (
 )
 from sdl_gate.collectors.sbom import SbomOrigin
 from sdl_gate.collectors.vulns import AuditStatus
-from sdl_gate.evidence import EvidenceKind
+from sdl_gate.evidence import Evidence, EvidenceKind
 from sdl_gate.policy.waivers import VexState
 from sdl_gate.sbom.quality import Element, MismatchKind
 from tests.unit.checks._build import (
@@ -108,6 +108,43 @@ def test_an_sbom_without_components_is_not_a_pass() -> None:
     finding = run(sbom_quality(), check_input("SM-9", sbom(components=0)))
     assert finding.outcome is Outcome.NOT_AVAILABLE
     assert "no component" in finding.message
+
+
+def _with_imported(components: int, gaps: list[dict[str, str | None]], unauditable: int = 0) -> Evidence:
+    """``sbom`` evidence of sdl-gate's own SBOM with ``components`` plus one imported SPDX file of three."""
+    payload = dict(sbom(components=components).payload)
+    payload["imported"] = [
+        {
+            "path": "web/sbom.spdx.json",
+            "sha256": "0" * 64,
+            "format": "spdx-json",
+            "spec_version": "SPDX-2.3",
+            "components": 3,
+            "gaps": gaps,
+        }
+    ]
+    payload["unauditable"] = [
+        {"name": f"blob{i}", "version": None, "origin": "web/sbom.spdx.json", "reason": "no_purl"}
+        for i in range(unauditable)
+    ]
+    return evidence(EvidenceKind.SBOM, payload)
+
+
+def test_an_ntia_gap_in_an_imported_sbom_fails_naming_the_file() -> None:
+    given = check_input("SM-9", _with_imported(3, [{"component": "vendored@1", "element": "unique_identifier"}]))
+    finding = run(sbom_quality(), given)
+    assert finding.outcome is Outcome.FAIL
+    assert "web/sbom.spdx.json: vendored@1 lacks unique identifier" in finding.message
+
+
+def test_imported_sboms_count_so_a_project_without_python_dependencies_is_assessed() -> None:
+    given = check_input("SM-9", _with_imported(0, [{"component": "x@1", "element": "supplier"}], unauditable=2))
+    finding = run(sbom_quality(), given)
+    assert finding.outcome is Outcome.PASS
+    assert finding.examined == 3
+    assert "web/sbom.spdx.json (spdx-json SPDX-2.3, 3 components)" in finding.message
+    assert "2 without a package URL" in finding.message and "blob1 (no version) (web/sbom.spdx.json)" in finding.message
+    assert "supplier unknown for 1" in finding.message
 
 
 # --- what every audit criterion shares ----------------------------------------------------------------------------
