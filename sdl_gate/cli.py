@@ -777,7 +777,9 @@ def test_results() -> None:
     "in every report; whether imported results count is the policy's imported_test_results setting.",
 )
 def test_results_import(report: Path, project_path: Path, statement: str) -> None:
-    """Store a JUnit XML report (with security.requirements/threats/mitigations properties) as evidence.
+    """Store a JUnit XML report (pytest, CTest, GoogleTest, Jest, Go, Surefire) as test evidence.
+
+    Tests are traced by security.requirements/threats/mitigations properties or the project's test map.
 
     The results are recorded as imported: unlike a run the pytest plugin or check --run-tests observed, they
     never replace an observed result of the same test, and by default they count for SVV-1, SVV-2 and SUM-1
@@ -799,6 +801,9 @@ def test_results_import(report: Path, project_path: Path, statement: str) -> Non
         raise InputError("JUnit report not found", path=report)
     provenance = Provenance(kind=ProvenanceKind.IMPORTED, statement=statement.strip(), file=report.name, sha256=digest)
     results = parse_junit(report, project_path, provenance)
+    if not results:
+        # A report of no test is no evidence that anything ran (a build that never reached its tests).
+        raise InputError("the JUnit report holds no <testcase>: no test ran", path=report)
     files = []
     try:
         relative = report.resolve().relative_to(project_path.resolve()).as_posix()

@@ -94,6 +94,11 @@ class ToolConfig(BaseModel):
         description="The product security requirements, relative to the project "
         "(default: <security-dir>/requirements.yaml).",
     )
+    test_requirements: str | None = Field(
+        default=None,
+        description="The map of test ids to the security requirements they verify, relative to the project "
+        "(default: <security-dir>/test-map.yaml), for test runners whose reports carry no links.",
+    )
 
     artifacts: list[str] = Field(
         default_factory=list,

@@ -214,3 +214,18 @@ def test_run_tests_with_an_unsplittable_command_is_a_usage_error(tmp_path: Path,
     assert result.code == 2
     assert "cannot be split into arguments" in result.stderr
     assert not (tmp_path / ".sdl-gate").exists()
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        '<testsuite name="(empty)" tests="0" failures="0"></testsuite>\n',  # CTest when no test is defined
+        '<testsuites name="jest tests" tests="0"><testsuite name="map" tests="0"/></testsuites>\n',
+    ],
+)
+def test_a_report_of_no_test_is_refused_on_import(tmp_path: Path, run_cli: RunCli, report: str) -> None:
+    junit = write(tmp_path / "junit.xml", report)
+    result = run_cli("test-results", "import", junit, "--path", tmp_path, "--provenance", "CTest on build-07")
+    assert result.code == 2
+    assert "junit.xml" in result.stderr
+    assert not (tmp_path / ".sdl-gate").exists()
