@@ -204,6 +204,42 @@ def record_results(
     return store.put(evidence, now)
 
 
+#: More report files than any test run writes: a glob matching more is refused rather than read.
+MAX_REPORTS = 1000
+
+
+def configured_reports(root: Path, patterns: Iterable[str], source: Path | None) -> list[Path]:
+    """The regular files inside ``root`` the ``test-results`` globs match, sorted; a glob matching none is an error.
+
+    The globs come from the repository, so they are confined to it: absolute or ``..`` patterns are refused and
+    links are not followed out of the project.
+    """
+
+    def refused(message: str) -> InputError:
+        return InputError(message, path=source, location="tool.sdl-gate.test-results")
+
+    patterns = list(patterns)
+    if not patterns:
+        raise InputError("no JUnit report given and no [tool.sdl-gate] test-results globs configured")
+    resolved_root = root.resolve()
+    found: set[Path] = set()
+    for pattern in patterns:
+        if Path(pattern).is_absolute() or pattern.startswith(("/", "\\")) or ".." in Path(pattern).parts:
+            raise refused(f"test-results glob {pattern!r} must stay inside the project")
+        matched = 0
+        for path in root.glob(pattern):
+            if path.is_symlink() or not path.is_file() or resolved_root not in path.resolve().parents:
+                continue
+            matched += 1
+            found.add(path)
+            if len(found) > MAX_REPORTS:
+                raise refused(f"the test-results globs match more than {MAX_REPORTS} files; refused")
+        if not matched:
+            # A configured report that is not there means the tests did not run (or wrote elsewhere): say so.
+            raise refused(f"test-results glob {pattern!r} matches no file")
+    return sorted(found)
+
+
 def split_ids(value: str) -> tuple[str, ...]:
     """Split a property value ("SR-1, SR-2" or "SR-1 SR-2") into ids."""
     return tuple(part for part in value.replace(",", " ").split() if part)

@@ -65,9 +65,11 @@ def _ctest(root: Path, build: Path) -> Path:
     return junit
 
 
-def _import(run_cli: RunCli, root: Path, junit: Path) -> None:
+def _import(run_cli: RunCli, root: Path, junit: Path | None = None) -> None:
+    """Import the report, or without one the files the example's ``test-results`` globs match."""
+    named = () if junit is None else (junit,)
     imported = run_cli(
-        "test-results", "import", junit, "--path", root, "--provenance", "CTest 3.x on the firmware build host"
+        "test-results", "import", *named, "--path", root, "--provenance", "CTest 3.x on the firmware build host"
     )
     assert imported.code == 0, imported.stderr
     assert f"{CASES} test result(s)" in imported.stdout
@@ -109,7 +111,7 @@ def test_ctest_results_trace_to_every_requirement_and_mitigation_once_an_approve
 ) -> None:
     junit = _ctest(firmware, tmp_path / "build")
     commit_all(firmware)
-    _import(run_cli, firmware, junit)
+    _import(run_cli, firmware)
     # A claim nobody vouched for: SVV-1 and SVV-2 cannot tell (the provenance rule), never pass.
     for requirement, finding in _findings(run_cli, firmware).items():
         assert finding["outcome"] == "not_available", (requirement, finding)
@@ -203,3 +205,42 @@ def test_the_example_sbom_is_cyclonedx_1_5_with_an_unauditable_and_a_vulnerable_
     (fixed,) = [e["fixed"] for r in affected["ranges"] for e in r["events"] if "fixed" in e]
     # Debian's own version ordering decides that the example's nginx is before the fix, i.e. affected.
     assert subprocess.run(["dpkg", "--compare-versions", str(nginx.version), "lt", fixed], check=False).returncode == 0
+
+
+def _configured_by_this_build(key: str) -> bool:
+    return key in {field.alias or name for name, field in ToolConfig.model_fields.items()}
+
+
+@pytest.mark.slow
+def test_the_gate_finds_the_debian_and_npm_vulnerabilities_and_names_the_unauditable_component(
+    firmware: Path, tmp_path: Path, run_cli: RunCli
+) -> None:
+    import importlib.util
+
+    if not _configured_by_this_build("sboms") or importlib.util.find_spec("univers") is None:
+        pytest.skip("needs the SBOM readers ([tool.sdl-gate] sboms) and the audit of every ecosystem (univers)")
+    fixtures = SHARED_FIXTURES / "osv-ecosystems"
+    if not fixtures.is_dir():
+        pytest.skip(f"shared OSV fixtures absent: {fixtures}")
+    database = tmp_path / "osv"
+    database.mkdir()
+    for name in ("debian-nginx-DSA-3029-1.json", "npm-lodash-GHSA-jf85-cpcp-j695.json"):
+        shutil.copy(fixtures / name, database / name)
+    env = {"SDL_GATE_CACHE_DIR": str(tmp_path / "cache")}
+    imported = run_cli("vulndb", "import", database, env=env)
+    assert imported.code == 0, imported.stderr
+    commit_all(firmware)
+    # The fixture database is small and old: the operator's policy accepts it, as for sdl-gate's own gate.
+    policy = write(
+        tmp_path / "policy.yaml",
+        "version: 1\nextends: iec62443-4-1-ml2\ndefaults: {params: {vulndb_max_age_days: 36500, "
+        "vulndb_min_records: {}}}\n",
+    )
+    result = run_cli("check", firmware, "--offline", "--format", "json", "--policy", policy, env=env)
+    assert result.code == 1, result.stderr
+    findings = " ".join(
+        f["message"] for r in json.loads(result.stdout)["requirements"] for f in r["findings"] if f["outcome"] != "pass"
+    )
+    assert "DSA-3029-1" in findings or "CVE-2014-3616" in findings
+    assert "GHSA-jf85-cpcp-j695" in findings or "CVE-2019-10744" in findings
+    assert "acme-crc16" in findings

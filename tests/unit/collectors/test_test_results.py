@@ -15,6 +15,7 @@ from sdl_gate.collectors.test_results import (
     ProvenanceKind,
     TestOutcome,
     TestResult,
+    configured_reports,
     parse_junit,
     record_results,
     results_evidence,
@@ -389,3 +390,40 @@ def test_an_incomplete_github_environment_is_no_ci_run() -> None:
     in_ci = run_provenance({**GITHUB, RUN_TESTS_ENV: "1"})
     assert (in_ci.kind, in_ci.run_id) == (ProvenanceKind.OBSERVED_BY_GATE, "1234")
     assert run_provenance({}).kind is ProvenanceKind.OBSERVED_BY_PLUGIN
+
+
+# --- configured report globs ([tool.sdl-gate] test-results) --------------------------------------------------------
+
+
+def test_configured_globs_give_the_matching_reports_sorted(tmp_path: Path) -> None:
+    first = write(tmp_path / "reports" / "b.xml", "<testsuite/>")
+    second = write(tmp_path / "reports" / "a.xml", "<testsuite/>")
+    write(tmp_path / "reports" / "notes.txt", "")
+    (tmp_path / "reports" / "dir.xml").mkdir()
+    assert configured_reports(tmp_path, ["reports/*.xml"], None) == [second, first]
+
+
+@pytest.mark.parametrize("pattern", ["/etc/*.xml", "../*.xml", "reports/../../*.xml", "missing/*.xml"])
+def test_a_glob_outside_the_project_or_matching_nothing_is_refused(tmp_path: Path, pattern: str) -> None:
+    project = tmp_path / "project"
+    write(project / "reports" / "a.xml", "<testsuite/>")
+    write(tmp_path / "outside.xml", "<testsuite/>")
+    pyproject = write(project / "pyproject.toml", "")
+    with pytest.raises(InputError) as caught:
+        configured_reports(project, [pattern], pyproject)
+    assert caught.value.path == str(pyproject)
+    assert caught.value.location == "tool.sdl-gate.test-results"
+
+
+def test_a_link_out_of_the_project_is_not_a_report(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    outside = write(tmp_path / "outside.xml", "<testsuite/>")
+    (project / "reports").mkdir(parents=True)
+    (project / "reports" / "a.xml").symlink_to(outside)
+    with pytest.raises(InputError):
+        configured_reports(project, ["reports/*.xml"], None)
+
+
+def test_no_report_and_no_glob_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError):
+        configured_reports(tmp_path, [], None)
