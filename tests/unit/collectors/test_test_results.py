@@ -187,6 +187,27 @@ def test_surefire_flaky_passes_reruns_fail_and_suite_properties_are_no_links(tmp
 
 
 @pytest.mark.parametrize(
+    ("declared", "outcomes"),
+    [
+        ("1", {"fast": PASSED, "todo": SKIPPED}),  # jest-junit: the todo is listed but not counted
+        ("2", {"fast": PASSED, "todo": PASSED}),  # every case counted: a 0 s case is a real pass
+        ("", {"fast": PASSED, "todo": PASSED}),
+    ],
+)
+def test_a_case_the_suite_does_not_count_is_not_a_pass(
+    tmp_path: Path, declared: str, outcomes: dict[str, TestOutcome]
+) -> None:
+    xml = (
+        f'<testsuites><testsuite name="view" tests="{declared}">'
+        '<testcase classname="fast" name="fast" time="0.002"></testcase>'
+        '<testcase classname="todo" name="todo" time="0"></testcase>'
+        "</testsuite></testsuites>"
+    )
+    results = parse_junit(write(tmp_path / "report.xml", xml), tmp_path)
+    assert {r.node_id: r.outcome for r in results} == outcomes
+
+
+@pytest.mark.parametrize(
     ("attributes", "outcome"),
     [
         ('status="run"', PASSED),
