@@ -271,12 +271,14 @@ def _node_id(classname: str, name: str, file_attr: str | None, root: Path) -> st
         candidate = "/".join(parts[:end]) + ".py"
         if _is_file(root / candidate):
             return "::".join([candidate, *parts[end:], name])
+    file_attr = _report_file(file_attr)
+    if file_attr and file_attr.endswith(".py"):
+        return f"{file_attr}::{name}"
     if classname == name:
         return name
-    file_attr = _report_file(file_attr)
-    if file_attr:
-        return "::".join([file_attr, *parts[-1:], name]) if not file_attr.endswith(".py") else f"{file_attr}::{name}"
     # Java, Go and C++ class names keep their dots and slashes: com.example.LoginTest::rejects, pkg/path::TestX.
+    # Another runner's file attribute is left out: GoogleTest writes the path the build compiled, which changes
+    # with the build directory, and a test map needs ids that do not.
     return f"{classname}::{name}" if classname else name
 
 

@@ -103,7 +103,7 @@ def test_a_single_testsuite_root_and_other_runners_reports(tmp_path: Path) -> No
     </testsuite>"""
     results = parse_junit(write(tmp_path / "report.xml", xml), tmp_path)
     assert [r.node_id for r in results] == [
-        "src/test/LoginTest.java::LoginTest::rejectsBadPassword",
+        "com.example.LoginTest::rejectsBadPassword",
         "scripts/lint.py::lint",
         "suite.Group::case",
         "bare",
