@@ -94,6 +94,16 @@ class ToolConfig(BaseModel):
         description="The product security requirements, relative to the project "
         "(default: <security-dir>/requirements.yaml).",
     )
+    test_requirements: str | None = Field(
+        default=None,
+        description="The map of test ids to the security requirements they verify, relative to the project "
+        "(default: <security-dir>/test-map.yaml), for test runners whose reports carry no links.",
+    )
+    test_results: list[Annotated[str, Field(min_length=1, max_length=256)]] = Field(
+        default_factory=list,
+        description="Globs of JUnit XML reports, relative to the project, that `sdl-gate test-results import` reads "
+        "when given no file (e.g. build/junit/*.xml); each must match a file.",
+    )
 
     artifacts: list[str] = Field(
         default_factory=list,

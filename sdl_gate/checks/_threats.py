@@ -15,6 +15,7 @@ from sdl_gate.placeholders import MIN_CONTENT_CHARS, PlaceholderKind, find_place
 from sdl_gate.threatmodel import analysis
 from sdl_gate.threatmodel.freshness import Freshness
 from sdl_gate.threatmodel.model import ThreatModel
+from sdl_gate.threatmodel.test_map import listed_for
 
 TM = EvidenceKind.THREAT_MODEL
 REQ = EvidenceKind.SECURITY_REQUIREMENTS
@@ -613,6 +614,7 @@ def requirements_tested() -> Criterion:
         ids = (tests.id, evidence.id, *(e.id for e in model_evidence[:1]))
         results: list[dict[str, Any]] = admitted.payload()
         by_requirement = analysis.mitigations_by_requirement(model) if model else {}
+        test_map: dict[str, list[str]] = (evidence.payload.get("test_map") or {}).get("tests", {})
         mitigations = {m.id: m for m in model.mitigations} if model else {}
         gaps: list[str] = []
         other: list[str] = []
@@ -623,6 +625,7 @@ def requirements_tested() -> Criterion:
                 continue
             tested += 1
             listed = [x for m in by_requirement.get(requirement["id"], []) for x in mitigations[m].tests]
+            listed += listed_for(test_map, requirement["id"])
             via = set(by_requirement.get(requirement["id"], []))
             linked, missing = _linked(results, listed, "requirements", requirement["id"])
             linked += [t for t in results if via & set(t["mitigations"]) and t not in linked]
@@ -648,9 +651,10 @@ def requirements_tested() -> Criterion:
     return _criterion(
         name,
         "tested requirements: passes when every requirement verified by test has a linked test (marked with it, "
-        "or a test of a mitigation implementing it) that ran and passed, and none failed, was skipped or is "
-        "missing; no requirement verified by test fails, missing test_results or security_requirements "
-        "evidence is not_available; imported results count only as the policy's imported_test_results allows",
+        "listed for it in the test map, or a test of a mitigation implementing it) that ran and passed, and none "
+        "failed, was skipped or is missing; no requirement verified by test fails, missing test_results or "
+        "security_requirements evidence is not_available; imported results count only as the policy's "
+        "imported_test_results allows",
         (TESTS, REQ, TM, EvidenceKind.RECORDS),
         evaluate,
         when_empty=Outcome.FAIL,

@@ -10,7 +10,7 @@ from sdl_gate.threatmodel import load_security_inputs, project_relative
 
 
 class SecurityRequirementsCollector:
-    """Loads ``security/requirements.yaml`` and checks its references into the threat model."""
+    """Loads ``security/requirements.yaml`` (and the test map, if any) and checks their references."""
 
     kind = EvidenceKind.SECURITY_REQUIREMENTS
 
@@ -28,6 +28,15 @@ class SecurityRequirementsCollector:
                 "path": digest.path,
                 "sha256": digest.sha256,
                 "requirements": [r.model_dump(mode="json") for r in inputs.requirements.requirements],
+            }
+        if inputs.test_map is not None and inputs.test_map_path is not None:
+            # Only when the map exists, so the evidence of a project without one is unchanged.
+            map_digest = context.digest(inputs.test_map_path)
+            files = (*files, map_digest)
+            payload["test_map"] = {
+                "path": map_digest.path,
+                "sha256": map_digest.sha256,
+                "tests": {test: list(ids) for test, ids in sorted(inputs.test_map.tests.items())},
             }
         return Evidence(
             kind=self.kind,

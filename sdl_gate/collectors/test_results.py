@@ -204,6 +204,42 @@ def record_results(
     return store.put(evidence, now)
 
 
+#: More report files than any test run writes: a glob matching more is refused rather than read.
+MAX_REPORTS = 1000
+
+
+def configured_reports(root: Path, patterns: Iterable[str], source: Path | None) -> list[Path]:
+    """The regular files inside ``root`` the ``test-results`` globs match, sorted; a glob matching none is an error.
+
+    The globs come from the repository, so they are confined to it: absolute or ``..`` patterns are refused and
+    links are not followed out of the project.
+    """
+
+    def refused(message: str) -> InputError:
+        return InputError(message, path=source, location="tool.sdl-gate.test-results")
+
+    patterns = list(patterns)
+    if not patterns:
+        raise InputError("no JUnit report given and no [tool.sdl-gate] test-results globs configured")
+    resolved_root = root.resolve()
+    found: set[Path] = set()
+    for pattern in patterns:
+        if Path(pattern).is_absolute() or pattern.startswith(("/", "\\")) or ".." in Path(pattern).parts:
+            raise refused(f"test-results glob {pattern!r} must stay inside the project")
+        matched = 0
+        for path in root.glob(pattern):
+            if path.is_symlink() or not path.is_file() or resolved_root not in path.resolve().parents:
+                continue
+            matched += 1
+            found.add(path)
+            if len(found) > MAX_REPORTS:
+                raise refused(f"the test-results globs match more than {MAX_REPORTS} files; refused")
+        if not matched:
+            # A configured report that is not there means the tests did not run (or wrote elsewhere): say so.
+            raise refused(f"test-results glob {pattern!r} matches no file")
+    return sorted(found)
+
+
 def split_ids(value: str) -> tuple[str, ...]:
     """Split a property value ("SR-1, SR-2" or "SR-1 SR-2") into ids."""
     return tuple(part for part in value.replace(",", " ").split() if part)
@@ -217,20 +253,107 @@ def _is_file(path: Path) -> bool:
         return False
 
 
+def _report_file(file_attr: str | None) -> str | None:
+    """A report's ``file`` attribute as a project path; an absolute or escaping one (GoogleTest's __FILE__) is none."""
+    if not file_attr or file_attr.startswith(("/", "\\")) or ":" in file_attr[:3]:
+        return None
+    parts = file_attr.replace("\\", "/").split("/")
+    return None if ".." in parts else "/".join(p for p in parts if p not in ("", "."))
+
+
 def _node_id(classname: str, name: str, file_attr: str | None, root: Path) -> str:
-    """Rebuild a pytest node id from JUnit's dotted class name (the module is the longest prefix that exists)."""
+    """A test's id: pytest's node id where the class name names a module, else ``classname::name`` as written.
+
+    CTest and jest-junit (by default) repeat the test name as its class name; such a test is known by its name.
+    """
     parts = [p for p in classname.split(".") if p]
     for end in range(len(parts), 0, -1):
         candidate = "/".join(parts[:end]) + ".py"
         if _is_file(root / candidate):
             return "::".join([candidate, *parts[end:], name])
-    if file_attr:
-        return "::".join([file_attr, *parts[-1:], name]) if not file_attr.endswith(".py") else f"{file_attr}::{name}"
-    return "::".join([*parts, name]) if parts else name
+    file_attr = _report_file(file_attr)
+    if file_attr and file_attr.endswith(".py"):
+        return f"{file_attr}::{name}"
+    if classname == name:
+        return name
+    # Java, Go and C++ class names keep their dots and slashes: com.example.LoginTest::rejects, pkg/path::TestX.
+    # Another runner's file attribute is left out: GoogleTest writes the path the build compiled, which changes
+    # with the build directory, and a test map needs ids that do not.
+    return f"{classname}::{name}" if classname else name
+
+
+#: ``status``/``result`` attribute values that mean the test did not run: CTest writes ``status="notrun"`` and
+#: ``status="disabled"`` (the latter with no child element), GoogleTest ``status="notrun" result="suppressed"``
+#: for a DISABLED_ test and ``result="skipped"`` for GTEST_SKIP (before 1.11 without a <skipped> child).
+_NOT_RUN = {("status", "notrun"), ("status", "disabled"), ("result", "suppressed"), ("result", "skipped")}
+#: ``status`` values that say the test failed although a runner wrote no <failure> child.
+_FAILED = {("status", "fail"), ("status", "failed")}
+
+
+def _uncounted(document: Any) -> set[int]:
+    """The cases a suite lists but does not count, as far as they can be told: not run, whatever they claim.
+
+    jest-junit writes an ``it.todo`` test as a <testcase> with no child and time 0 and leaves it out of the
+    suite's ``tests`` count. Where a suite lists more cases than it counts, every such case (no outcome element,
+    no status, zero time) is read as not run, so a todo never passes (a real 0 ms pass is read as not run too).
+    """
+    suspects: set[int] = set()
+    for suite in document.iter("testsuite"):
+        cases = suite.findall("testcase")
+        declared = (suite.get("tests") or "").strip()
+        if not declared.isdigit() or int(declared) >= len(cases):
+            continue
+        for case in cases:
+            marked = any(child.tag in ("failure", "error", "skipped") for child in case)
+            try:
+                zero = float(case.get("time") or "0") == 0
+            except ValueError:
+                zero = False
+            if not marked and case.get("status") is None and case.get("result") is None and zero:
+                suspects.add(id(case))
+    return suspects
+
+
+def _outcome(case: Any) -> TestOutcome:
+    """A test case's outcome from its children and the status attributes the runners write.
+
+    <failure>/<error> win over <skipped> (pytest writes both for a failing xfail); Surefire's
+    <flakyFailure>/<rerunFailure> beside a passing run are not failures of the test. A case that says it did not
+    run is skipped even without a <skipped> child, so a disabled test never reads as a pass.
+    """
+    tags = {child.tag for child in case}
+    if "failure" in tags:
+        return TestOutcome.FAILED
+    if "error" in tags:
+        return TestOutcome.ERROR
+    attributes = {(key, (case.get(key) or "").strip().lower()) for key in ("status", "result")}
+    if attributes & _FAILED:
+        return TestOutcome.FAILED
+    if "skipped" in tags or attributes & _NOT_RUN:
+        return TestOutcome.SKIPPED
+    return TestOutcome.PASSED
+
+
+def _links(case: Any) -> dict[str, tuple[str, ...]]:
+    """The ``security.*`` links of a test case: <property> children (pytest, GoogleTest >= 1.10) or attributes.
+
+    GoogleTest's ``RecordProperty("security.requirements", "SR-1")`` writes a <property> since 1.10 and an
+    attribute of <testcase> before; a name given both ways is read once.
+    """
+    links: dict[str, tuple[str, ...]] = dict.fromkeys(LINK_FIELDS, ())
+    for field in LINK_FIELDS:
+        values = [
+            prop.get("value") or "" for prop in case.iter("property") if prop.get("name") == PROPERTY_PREFIX + field
+        ]
+        attribute = case.get(PROPERTY_PREFIX + field)
+        if attribute is not None and attribute not in values:
+            values.append(attribute)
+        links[field] = tuple(dict.fromkeys(i for value in values for i in split_ids(value)))
+    return links
 
 
 def parse_junit(path: Path, root: Path, provenance: Provenance = PLUGIN_PROVENANCE) -> list[TestResult]:
-    """Read a JUnit XML report (pytest's or another runner's) safely, with the ``security.*`` properties."""
+    """Read a JUnit XML report (pytest, CTest, GoogleTest, Jest, Go, Surefire) safely, with ``security.*`` links."""
     import defusedxml.ElementTree as SafeTree
     from defusedxml import DefusedXmlException
 
@@ -248,33 +371,18 @@ def parse_junit(path: Path, root: Path, provenance: Provenance = PLUGIN_PROVENAN
         raise InputError(f"malformed JUnit XML: {exc}", path=path, line=1) from None
     if document.tag not in ("testsuites", "testsuite"):
         raise InputError(f"not a JUnit XML report: the root element is <{document.tag}>", path=path, line=1)
+    uncounted = _uncounted(document)
     results: list[TestResult] = []
-    for case in document.iter("testcase"):
+    for index, case in enumerate(document.iter("testcase")):
         name = case.get("name")
         if not name:
-            raise InputError("a <testcase> has no name", path=path)
-        outcome = TestOutcome.PASSED
-        for child in case:
-            match child.tag:
-                case "failure":
-                    outcome = TestOutcome.FAILED
-                case "error":
-                    outcome = TestOutcome.ERROR
-                case "skipped" if outcome is TestOutcome.PASSED:
-                    outcome = TestOutcome.SKIPPED
-                case _:
-                    pass
-        links: dict[str, tuple[str, ...]] = dict.fromkeys(LINK_FIELDS, ())
-        for prop in case.iter("property"):
-            key = (prop.get("name") or "").removeprefix(PROPERTY_PREFIX)
-            if (prop.get("name") or "").startswith(PROPERTY_PREFIX) and key in links:
-                links[key] += split_ids(prop.get("value") or "")
+            raise InputError("a <testcase> has no name", path=path, location=f"testcase[{index}]")
         results.append(
             TestResult(
                 node_id=_node_id(case.get("classname") or "", name, case.get("file"), root),
-                outcome=outcome,
+                outcome=TestOutcome.SKIPPED if id(case) in uncounted else _outcome(case),
                 provenance=provenance,
-                **links,
+                **_links(case),
             )
         )
     return results

@@ -15,6 +15,7 @@ SCHEMA_NAMES = (
     "policy",
     "record",
     "requirements",
+    "test-map",
     "threat-model",
     "waivers",
 )
@@ -46,6 +47,7 @@ def generate_schema(name: str) -> dict[str, Any]:
     from sdl_gate.policy.waivers import WaiverFile
     from sdl_gate.threatmodel.model import ThreatModel
     from sdl_gate.threatmodel.requirements import RequirementsFile
+    from sdl_gate.threatmodel.test_map import TestMapFile
 
     models: dict[str, type[BaseModel]] = {
         "approvals": ApprovalsFile,
@@ -55,6 +57,7 @@ def generate_schema(name: str) -> dict[str, Any]:
         "policy": PolicyFile,
         "record": Record,
         "requirements": RequirementsFile,
+        "test-map": TestMapFile,
         "threat-model": ThreatModel,
         "waivers": WaiverFile,
     }

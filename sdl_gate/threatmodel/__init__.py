@@ -13,6 +13,7 @@ from sdl_gate.errors import ConfigError, InputError
 from sdl_gate.threatmodel.loader import LoadedModel, check_requirement_links, load_threat_model
 from sdl_gate.threatmodel.model import ModelFormat, ThreatModel
 from sdl_gate.threatmodel.requirements import RequirementsFile, load_requirements
+from sdl_gate.threatmodel.test_map import TestMapFile, check_test_map, load_test_map
 
 
 class CollectContextLike(Protocol):
@@ -24,6 +25,7 @@ class CollectContextLike(Protocol):
 
 THREAT_MODEL_FILE = "threat-model.yaml"
 REQUIREMENTS_FILE = "requirements.yaml"
+TEST_MAP_FILE = "test-map.yaml"
 
 
 def _configured(project: Project, value: str | None, default: str, key: str) -> Path:
@@ -44,6 +46,11 @@ def threat_model_path(project: Project) -> Path:
 def requirements_path(project: Project) -> Path:
     """Where the project's security requirements are."""
     return _configured(project, project.config.security_requirements, REQUIREMENTS_FILE, "security-requirements")
+
+
+def test_map_path(project: Project) -> Path:
+    """Where the project's test-to-requirement map is (it need not exist)."""
+    return _configured(project, project.config.test_requirements, TEST_MAP_FILE, "test-requirements")
 
 
 def project_relative(context: CollectContextLike, path: Path) -> str:
@@ -69,6 +76,8 @@ class SecurityInputs:
     requirements_lines: LineMap | None
     model_path: Path
     requirements_path: Path
+    test_map: TestMapFile | None = None
+    test_map_path: Path | None = None
 
 
 def check_requirements_against_model(
@@ -116,4 +125,11 @@ def load_security_inputs(
         check_requirement_links(loaded.model, ids, loaded.path, loaded.lines, shown)
         if requirements is not None and lines is not None:
             check_requirements_against_model(requirements, lines, requirements_file, loaded.model)
-    return SecurityInputs(loaded, requirements, lines, model_file, requirements_file)
+    map_file = test_map_path(project)
+    test_map: TestMapFile | None = None
+    if map_file.exists():
+        test_map, map_lines = load_test_map(map_file, root=project.root)
+        ids = {r.id for r in requirements.requirements} if requirements is not None else set()
+        shown = requirements_file.name if requirements is not None else f"{requirements_file.name} (absent)"
+        check_test_map(test_map, map_lines, map_file, ids, shown)
+    return SecurityInputs(loaded, requirements, lines, model_file, requirements_file, test_map, map_file)

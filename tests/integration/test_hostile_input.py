@@ -331,7 +331,7 @@ def test_junit_class_name_too_long_for_a_path_is_not_a_crash(tmp_path: Path) -> 
         f'<testsuite><testcase classname="{long_name}.Case" name="test_x"/></testsuite>'.encode(),
     )
     [result] = parse_junit(report, tmp_path)
-    assert result.node_id == f"{long_name}::Case::test_x"
+    assert result.node_id == f"{long_name}.Case::test_x"
 
 
 # --- Too large to be anything but hostile: exit 2 naming the file, never an internal error -----------------

@@ -52,6 +52,18 @@ TARGETS = {
         ("threat-model", "check", "--path"),
         companions=(("security/threat-model.yaml", "version: 1\nproduct:\n  name: widget\n"),),
     ),
+    "test-map": Target(
+        "security/test-map.yaml",
+        "version: 1\ntests:\n  t: [SR-1]\n",
+        ("threat-model", "check", "--path"),
+        companions=(
+            ("security/threat-model.yaml", "version: 1\nproduct:\n  name: widget\n"),
+            (
+                "security/requirements.yaml",
+                "version: 1\nrequirements:\n  - {id: SR-1, statement: S., verification: test}\n",
+            ),
+        ),
+    ),
     "policy": Target(
         "security/policy.yaml",
         "version: 1\nname: widget\nextends: iec62443-4-1-ml2\n",

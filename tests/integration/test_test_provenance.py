@@ -214,3 +214,36 @@ def test_run_tests_with_an_unsplittable_command_is_a_usage_error(tmp_path: Path,
     assert result.code == 2
     assert "cannot be split into arguments" in result.stderr
     assert not (tmp_path / ".sdl-gate").exists()
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        '<testsuite name="(empty)" tests="0" failures="0"></testsuite>\n',  # CTest when no test is defined
+        '<testsuites name="jest tests" tests="0"><testsuite name="map" tests="0"/></testsuites>\n',
+    ],
+)
+def test_a_report_of_no_test_is_refused_on_import(tmp_path: Path, run_cli: RunCli, report: str) -> None:
+    junit = write(tmp_path / "junit.xml", report)
+    result = run_cli("test-results", "import", junit, "--path", tmp_path, "--provenance", "CTest on build-07")
+    assert result.code == 2
+    assert "junit.xml" in result.stderr
+    assert not (tmp_path / ".sdl-gate").exists()
+
+
+def test_import_without_a_report_reads_the_configured_globs_and_refuses_a_glob_matching_nothing(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    write(tmp_path / "pyproject.toml", '[tool.sdl-gate]\ntest-results = ["reports/*.xml", "build/gtest-*.xml"]\n')
+    write(tmp_path / "reports" / "ctest.xml", '<testsuite><testcase classname="a" name="a" status="run"/></testsuite>')
+    refused = run_cli("test-results", "import", "--path", tmp_path, "--provenance", "CTest on build-07")
+    assert refused.code == 2
+    assert "pyproject.toml" in refused.stderr and "build/gtest-*.xml" in refused.stderr
+    assert not (tmp_path / ".sdl-gate").exists(), "nothing is stored when one configured report is missing"
+    write(
+        tmp_path / "build" / "gtest-mbap.xml",
+        '<testsuites><testsuite><testcase classname="M" name="b"/></testsuite></testsuites>',
+    )
+    imported = run_cli("test-results", "import", "--path", tmp_path, "--provenance", "CTest on build-07")
+    assert imported.code == 0, imported.stderr
+    assert imported.stdout.count("imported (sha256") == 2

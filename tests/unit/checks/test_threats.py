@@ -632,6 +632,37 @@ def test_requirements_verified_otherwise_are_listed_but_not_tested() -> None:
     assert "no requirement is verified by test" in only_reviewed.message
 
 
+def _mapped(tests: dict[str, list[str]]) -> Evidence:
+    """Security requirements with a test map, as the collector stores it."""
+    mapped = security_requirements()
+    payload = {**mapped.payload, "test_map": {"path": "security/test-map.yaml", "sha256": "d" * 64, "tests": tests}}
+    return evidence(EvidenceKind.SECURITY_REQUIREMENTS, payload)
+
+
+def test_a_requirement_verified_by_a_test_the_map_lists_passes() -> None:
+    tests = recorded_tests(recorded_test("mbap_rejects_bad_length"), recorded_test("unrelated"))
+    given = check_input("SVV-1", tests, _mapped({"mbap_rejects_bad_length": ["SR-A"]}))
+    assert run(requirements_tested(), given).outcome is Outcome.PASS
+    # Without the map the same results trace nothing to SR-A.
+    assert run(requirements_tested(), check_input("SVV-1", tests, security_requirements())).outcome is Outcome.FAIL
+
+
+@pytest.mark.parametrize("outcome", [TestOutcome.FAILED, TestOutcome.SKIPPED, TestOutcome.ERROR])
+def test_a_mapped_test_that_did_not_pass_fails_the_requirement(outcome: TestOutcome) -> None:
+    tests = recorded_tests(recorded_test("mbap_rejects_bad_length", outcome), recorded_test("other"))
+    finding = run(requirements_tested(), check_input("SVV-1", tests, _mapped({"mbap_rejects_bad_length": ["SR-A"]})))
+    assert finding.outcome is Outcome.FAIL
+    assert f"mbap_rejects_bad_length {outcome.value}" in finding.message
+
+
+def test_a_mapped_test_that_never_ran_is_named_missing_and_fails() -> None:
+    tests = recorded_tests(recorded_test("mbap_rejects_bad_length"))
+    mapped = _mapped({"mbap_rejects_bad_length": ["SR-A"], "mbap_waits_for_a_complete_frame": ["SR-A"]})
+    finding = run(requirements_tested(), check_input("SVV-1", tests, mapped))
+    assert finding.outcome is Outcome.FAIL
+    assert "mbap_waits_for_a_complete_frame missing" in finding.message
+
+
 def test_requirement_tests_are_not_available_without_tests_or_requirements() -> None:
     assert run(requirements_tested(), check_input("SVV-1", security_requirements())).outcome is Outcome.NOT_AVAILABLE
     assert run(requirements_tested(), check_input("SVV-1", passing_tests())).outcome is Outcome.NOT_AVAILABLE

@@ -15,6 +15,7 @@ from sdl_gate.collectors.test_results import (
     ProvenanceKind,
     TestOutcome,
     TestResult,
+    configured_reports,
     parse_junit,
     record_results,
     results_evidence,
@@ -102,9 +103,9 @@ def test_a_single_testsuite_root_and_other_runners_reports(tmp_path: Path) -> No
     </testsuite>"""
     results = parse_junit(write(tmp_path / "report.xml", xml), tmp_path)
     assert [r.node_id for r in results] == [
-        "src/test/LoginTest.java::LoginTest::rejectsBadPassword",
+        "com.example.LoginTest::rejectsBadPassword",
         "scripts/lint.py::lint",
-        "suite::Group::case",
+        "suite.Group::case",
         "bare",
     ]
     assert all(r.outcome is TestOutcome.PASSED for r in results)
@@ -113,7 +114,132 @@ def test_a_single_testsuite_root_and_other_runners_reports(tmp_path: Path) -> No
 def test_an_impossible_module_name_in_a_report_is_no_file(tmp_path: Path) -> None:
     xml = f'<testsuite><testcase classname="{"a" * 300}.b" name="t"/></testsuite>'
     (result,) = parse_junit(write(tmp_path / "report.xml", xml), tmp_path)
-    assert result.node_id == f"{'a' * 300}::b::t"
+    assert result.node_id == f"{'a' * 300}.b::t"
+
+
+# --- other runners' dialects (tests/data/junit/, each in the shape its tool writes) ------------------------------
+
+JUNIT_DATA = Path(__file__).parents[2] / "data" / "junit"
+PASSED, FAILED, ERROR, SKIPPED = TestOutcome.PASSED, TestOutcome.FAILED, TestOutcome.ERROR, TestOutcome.SKIPPED
+
+
+def _dialect(tmp_path: Path, name: str) -> list[tuple[str, TestOutcome, tuple[str, ...]]]:
+    return [(r.node_id, r.outcome, r.requirements) for r in parse_junit(JUNIT_DATA / name, tmp_path)]
+
+
+def test_ctest_names_tests_by_name_and_a_disabled_test_is_skipped_not_passed(tmp_path: Path) -> None:
+    assert _dialect(tmp_path, "ctest.xml") == [
+        ("mbap_rejects_bad_length", PASSED, ()),
+        ("fc3_rejects_bad_quantities", FAILED, ()),
+        ("fc6_writes_a_setpoint", SKIPPED, ()),
+        ("fc16_writes_a_block", SKIPPED, ()),
+        ("unsupported_function_codes_are_illegal", PASSED, ()),
+    ]
+
+
+def test_googletest_nesting_properties_disabled_and_skipped_tests(tmp_path: Path) -> None:
+    results = parse_junit(JUNIT_DATA / "googletest.xml", tmp_path)
+    assert [(r.node_id, r.outcome, r.requirements) for r in results] == [
+        ("Mbap::RejectsNonzeroProtocolId", PASSED, ("SR-FW-001",)),
+        ("Mbap::RejectsBadLength", FAILED, ("SR-FW-001",)),
+        ("Mbap::WaitsForCompleteFrame", SKIPPED, ()),
+        ("Registers/Fc3::DISABLED_ReadsOutsideTheMap", SKIPPED, ("SR-FW-002",)),
+        ("Registers/Fc3::ReadsTheMap/0", PASSED, ()),
+    ]
+    assert results[0].mitigations == ("M-01",)
+    # GoogleTest writes __FILE__, an absolute build path: it never becomes part of a test id.
+    assert not any("/home/" in r.node_id for r in results)
+
+
+def test_googletest_before_1_10_records_properties_as_attributes(tmp_path: Path) -> None:
+    assert _dialect(tmp_path, "googletest-1.8.xml") == [
+        ("Fc6::RefusesReadOnlyRegisters", PASSED, ("SR-FW-003",)),
+        ("Fc6::RefusesValuesOutOfRange", SKIPPED, ("SR-FW-003",)),
+    ]
+
+
+def test_jest_junit_default_templates_give_the_test_title(tmp_path: Path) -> None:
+    assert _dialect(tmp_path, "jest-junit.xml") == [
+        ("register map view escapes register names", PASSED, ()),
+        ("register map view refuses setpoints out of range", FAILED, ()),
+        ("register map view shows units", SKIPPED, ()),
+        ("register map view exports CSV", SKIPPED, ()),
+    ]
+
+
+def test_go_junit_report_keeps_the_package_path_and_a_build_failure_fails(tmp_path: Path) -> None:
+    assert _dialect(tmp_path, "go-junit-report.xml") == [
+        ("example.com/plc/modbus::TestMbapRejectsBadLength", PASSED, ()),
+        ("example.com/plc/modbus::TestMbapRejectsBadLength/zero_length", FAILED, ()),
+        ("example.com/plc/modbus::TestSocketHarness", SKIPPED, ()),
+        ("example.com/plc/webapi::[build failed]", FAILED, ()),
+    ]
+
+
+def test_surefire_flaky_passes_reruns_fail_and_suite_properties_are_no_links(tmp_path: Path) -> None:
+    assert _dialect(tmp_path, "surefire.xml") == [
+        ("com.example.plc.MbapTest::rejectsNonzeroProtocolId", PASSED, ()),
+        ("com.example.plc.MbapTest::waitsForCompleteFrame", PASSED, ()),
+        ("com.example.plc.MbapTest::rejectsBadLength", FAILED, ()),
+        ("com.example.plc.MbapTest::readsTheMap", ERROR, ()),
+        ("com.example.plc.MbapTest::exportsCsv", SKIPPED, ()),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("declared", "outcomes"),
+    [
+        ("1", {"fast": PASSED, "todo": SKIPPED}),  # jest-junit: the todo is listed but not counted
+        ("2", {"fast": PASSED, "todo": PASSED}),  # every case counted: a 0 s case is a real pass
+        ("", {"fast": PASSED, "todo": PASSED}),
+    ],
+)
+def test_a_case_the_suite_does_not_count_is_not_a_pass(
+    tmp_path: Path, declared: str, outcomes: dict[str, TestOutcome]
+) -> None:
+    xml = (
+        f'<testsuites><testsuite name="view" tests="{declared}">'
+        '<testcase classname="fast" name="fast" time="0.002"></testcase>'
+        '<testcase classname="todo" name="todo" time="0"></testcase>'
+        "</testsuite></testsuites>"
+    )
+    results = parse_junit(write(tmp_path / "report.xml", xml), tmp_path)
+    assert {r.node_id: r.outcome for r in results} == outcomes
+
+
+@pytest.mark.parametrize(
+    ("attributes", "outcome"),
+    [
+        ('status="run"', PASSED),
+        ('status="disabled"', SKIPPED),
+        ('status="notrun"', SKIPPED),
+        ('status="run" result="suppressed"', SKIPPED),
+        ('status="run" result="skipped"', SKIPPED),
+        ('status="fail"', FAILED),
+        ('status="NOTRUN"', SKIPPED),
+    ],
+)
+def test_status_attributes_alone_decide_a_childless_case(tmp_path: Path, attributes: str, outcome: TestOutcome) -> None:
+    xml = f'<testsuite><testcase classname="c" name="t" {attributes}/></testsuite>'
+    (result,) = parse_junit(write(tmp_path / "report.xml", xml), tmp_path)
+    assert result.outcome is outcome
+
+
+def test_a_link_given_as_property_and_attribute_is_read_once(tmp_path: Path) -> None:
+    xml = (
+        '<testsuite><testcase classname="c" name="t" security.requirements="SR-3" security.threats="T-1">'
+        '<properties><property name="security.requirements" value="SR-1"/>'
+        '<property name="security.requirements" value="SR-1, SR-3"/></properties></testcase></testsuite>'
+    )
+    (result,) = parse_junit(write(tmp_path / "report.xml", xml), tmp_path)
+    assert (result.requirements, result.threats) == (("SR-1", "SR-3"), ("T-1",))
+
+
+@pytest.mark.parametrize("file_attr", ["/abs/tests/x.cc", "../outside/x.cc", "C:\\src\\x.cc"])
+def test_a_file_attribute_outside_the_project_is_not_part_of_the_id(tmp_path: Path, file_attr: str) -> None:
+    xml = f'<testsuite><testcase classname="Suite" name="t" file="{file_attr}"/></testsuite>'
+    (result,) = parse_junit(write(tmp_path / "report.xml", xml), tmp_path)
+    assert result.node_id == "Suite::t"
 
 
 @pytest.mark.parametrize(
@@ -285,3 +411,40 @@ def test_an_incomplete_github_environment_is_no_ci_run() -> None:
     in_ci = run_provenance({**GITHUB, RUN_TESTS_ENV: "1"})
     assert (in_ci.kind, in_ci.run_id) == (ProvenanceKind.OBSERVED_BY_GATE, "1234")
     assert run_provenance({}).kind is ProvenanceKind.OBSERVED_BY_PLUGIN
+
+
+# --- configured report globs ([tool.sdl-gate] test-results) --------------------------------------------------------
+
+
+def test_configured_globs_give_the_matching_reports_sorted(tmp_path: Path) -> None:
+    first = write(tmp_path / "reports" / "b.xml", "<testsuite/>")
+    second = write(tmp_path / "reports" / "a.xml", "<testsuite/>")
+    write(tmp_path / "reports" / "notes.txt", "")
+    (tmp_path / "reports" / "dir.xml").mkdir()
+    assert configured_reports(tmp_path, ["reports/*.xml"], None) == [second, first]
+
+
+@pytest.mark.parametrize("pattern", ["/etc/*.xml", "../*.xml", "reports/../../*.xml", "missing/*.xml"])
+def test_a_glob_outside_the_project_or_matching_nothing_is_refused(tmp_path: Path, pattern: str) -> None:
+    project = tmp_path / "project"
+    write(project / "reports" / "a.xml", "<testsuite/>")
+    write(tmp_path / "outside.xml", "<testsuite/>")
+    pyproject = write(project / "pyproject.toml", "")
+    with pytest.raises(InputError) as caught:
+        configured_reports(project, [pattern], pyproject)
+    assert caught.value.path == str(pyproject)
+    assert caught.value.location == "tool.sdl-gate.test-results"
+
+
+def test_a_link_out_of_the_project_is_not_a_report(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    outside = write(tmp_path / "outside.xml", "<testsuite/>")
+    (project / "reports").mkdir(parents=True)
+    (project / "reports" / "a.xml").symlink_to(outside)
+    with pytest.raises(InputError):
+        configured_reports(project, ["reports/*.xml"], None)
+
+
+def test_no_report_and_no_glob_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError):
+        configured_reports(tmp_path, [], None)
