@@ -77,6 +77,8 @@ DEBIAN_RELEASES: dict[str, str] = {
 #: Repository hosts whose purl types name a repository (``pkg:github/owner/repo@commit``).
 REPOSITORY_HOSTS: dict[str, str] = {"github": "github.com", "gitlab": "gitlab.com", "bitbucket": "bitbucket.org"}
 
+#: As CycloneDX caps a version; longer text from an SBOM is not handed to a version parser.
+MAX_VERSION_CHARS = 1024
 _COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _VCS_COMMIT = re.compile(r"(.+)@([0-9a-fA-F]{40}|[0-9a-fA-F]{64})")
 _DEBIAN_DISTRO = re.compile(r"(?:debian-?)?(\d+)(?:\.\d+)*")
@@ -219,6 +221,8 @@ def target_of(purl_text: str, version: str | None = None, commit: str | None = N
     except ValueError as exc:
         raise TargetError(f"not a valid package URL ({exc})") from None
     version = purl.version or version
+    if version is not None and len(version) > MAX_VERSION_CHARS:
+        raise TargetError(f"a version of {len(version)} characters; at most {MAX_VERSION_CHARS} are compared")
     vcs = _qualifier(purl, "vcs_url")
     repository: str | None = None
     if purl.type in REPOSITORY_HOSTS and purl.namespace:

@@ -157,6 +157,7 @@ def test_listed_versions_match_exactly() -> None:
         "pkg:apk/alpine/openssl@3.0.8-r0",
         "pkg:generic/thing@1.0",
         "pkg:maven/log4j-core@2.14.1",  # no group id
+        "pkg:npm/lodash@" + "1." * 600 + "0",  # longer than any version: not handed to a parser
         "not a purl",
     ],
 )
