@@ -959,7 +959,8 @@ _CACHE_DIR_OPTION = click.option(
 @click.argument("source", type=click.Path(path_type=Path))
 @_CACHE_DIR_OPTION
 def vulndb_import(source: Path, cache_dir: Path | None) -> None:
-    """Load OSV records from SOURCE (directory, zip export, advisory-database checkout) in one transaction."""
+    """Load OSV records from SOURCE in one transaction: a directory, an osv.dev export (<Ecosystem>/all.zip), the
+    whole set (a directory or zip of per-ecosystem zips) or an advisory-database checkout."""
     from sdl_gate._clock import current_time
     from sdl_gate.vulndb.importer import import_records
     from sdl_gate.vulndb.store import VulnDatabase, database_path, default_cache_dir
@@ -972,6 +973,8 @@ def vulndb_import(source: Path, cache_dir: Path | None) -> None:
         f"imported {result.records} advisories ({result.withdrawn} withdrawn) from {result.files} files; "
         f"{status.records} in {status.path}"
     )
+    for ecosystem, count in result.ecosystems:
+        click.echo(f"  {ecosystem:<12} {count} advisories imported")
 
 
 @vulndb.command("status")

@@ -95,7 +95,8 @@ def build_vex(
     components: dict[str, dict[str, Any]] = {}
     vulnerabilities: list[dict[str, Any]] = []
     for vuln in audit["vulnerabilities"]:
-        purl = f"pkg:pypi/{vuln['package']}@{vuln['version']}"
+        # pip-audit's findings are PyPI's; the SBOM's components carry their own purl.
+        purl = vuln.get("purl") or f"pkg:pypi/{vuln['package']}@{vuln['version']}"
         components[purl] = {
             "bom-ref": purl,
             "name": vuln["package"],

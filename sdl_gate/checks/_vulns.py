@@ -8,7 +8,7 @@ from typing import Any
 from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
 from sdl_gate.checks._criteria import _single
 from sdl_gate.evidence import Evidence, EvidenceKind
-from sdl_gate.policy.waivers import Waiver
+from sdl_gate.policy.waivers import Waiver, WaiverRegister
 from sdl_gate.vex import not_a_disposition, open_statement, vulnerability_waivers
 
 DEFAULT_MAX_PATCH_DAYS = 30
@@ -35,12 +35,38 @@ def _date(text: str) -> date | None:
         return None
 
 
-def audit_gaps(payload: dict[str, Any]) -> list[str]:
+def unaudited_components(
+    payload: dict[str, Any], waivers: WaiverRegister | None = None, today: date | None = None
+) -> tuple[list[str], list[str]]:
+    """The SBOM components the audit could not cover (no purl, no OSV ecosystem or none of its advisories, an
+    advisory it could not evaluate), as labels: those no active waiver covers, and those one does."""
+    open_items: list[str] = []
+    waived: list[str] = []
+    for component in payload.get("components") or []:
+        if component.get("status") == "audited":
+            continue
+        label = (
+            component.get("purl")
+            or f"{component['name']}{' ' + component['version'] if component.get('version') else ''}"
+        )
+        waiver = (
+            waivers.for_component(component["name"], component.get("version"), component.get("purl"), today)
+            if waivers is not None and today is not None
+            else None
+        )
+        if waiver is None:
+            open_items.append(f"{label} ({component.get('status')}: {component.get('reason')})")
+        else:
+            waived.append(f"{label} waived by {waiver.id}")
+    return open_items, waived
+
+
+def audit_gaps(payload: dict[str, Any], waivers: WaiverRegister | None = None, today: date | None = None) -> list[str]:
     """Why a completed audit cannot show the project's dependencies clean; empty when it can.
 
-    A dependency not audited (skipped, unpinned, missing from pip-audit's report), a lock or requirements
-    file that lists nothing beside sources that do (a decoy, or a file left behind), and an audit of no
-    dependency at all each leave the audit incomplete.
+    A dependency not audited (skipped, unpinned, missing from pip-audit's report), an SBOM component the audit
+    could not cover that no waiver accepts, a lock or requirements file that lists nothing beside sources that
+    do (a decoy, or a file left behind), and an audit of no dependency at all each leave the audit incomplete.
     """
     gaps: list[str] = []
     sources = [s for s in payload.get("sources") or [] if isinstance(s, dict)]
@@ -57,9 +83,15 @@ def audit_gaps(payload: dict[str, Any]) -> list[str]:
         for d in dependencies
         if d.get("status") != "audited"
     ]
+    unaudited, _ = unaudited_components(payload, waivers, today)
+    if unaudited:
+        gaps.append(
+            "the audit could not cover these components, so it cannot show they are clean (a waiver with "
+            "scope {component: PURL or NAME} accepts one): " + _listing(unaudited)
+        )
     if not_audited:
         gaps.append("the audit left dependencies out, so it cannot show they are clean: " + _listing(not_audited))
-    elif not dependencies:
+    elif not dependencies and not payload.get("components"):
         read = ", ".join(str(s["path"]) for s in sources) or "no dependency source"
         verb = "lists" if len(sources) == 1 else "list"
         gaps.append(
@@ -80,7 +112,20 @@ def database_problem(
     database = payload.get("database")
     if not payload.get("offline") or not isinstance(database, dict):
         return None
-    ecosystem = str(payload.get("ecosystem") or "PyPI")
+    audited = [str(payload.get("ecosystem") or "PyPI")] if payload.get("dependencies") else []
+    # Each ecosystem the SBOM's components were audited in (Debian:12 counts as Debian); GIT ranges have no count.
+    audited += [str(e).split(":", 1)[0] for e in payload.get("ecosystems_covered") or [] if e != "GIT"]
+    for ecosystem in sorted(set(audited)) if audited else ["PyPI"]:
+        problem = _ecosystem_problem(database, ecosystem, today, max_age_days, min_records)
+        if problem is not None:
+            return problem
+    return None
+
+
+def _ecosystem_problem(
+    database: dict[str, Any], ecosystem: str, today: date, max_age_days: int | None, min_records: dict[str, int] | None
+) -> str | None:
+    """Why the database's advisories of one ecosystem are too few or too old for an audit in it, or None."""
     minimum = (min_records or DEFAULT_VULNDB_MIN_RECORDS).get(ecosystem, DEFAULT_VULNDB_MIN_RECORDS.get(ecosystem, 1))
     limit = max_age_days or DEFAULT_VULNDB_MAX_AGE_DAYS
     counts = {str(e.get("ecosystem")): e for e in database.get("ecosystems") or [] if isinstance(e, dict)}
@@ -131,14 +176,24 @@ def _audit(check_input: CheckInput, name: str) -> Evidence | Finding:
     evidence = _completed(check_input, name)
     if isinstance(evidence, Finding):
         return evidence
-    gaps = audit_gaps(evidence.payload)
+    gaps = audit_gaps(evidence.payload, check_input.waivers, check_input.today)
     if gaps:
         return check_input.finding(name, Outcome.NOT_AVAILABLE, "; ".join(gaps), (evidence.id,))
     return evidence
 
 
 def _audited(evidence: Evidence) -> int:
-    return sum(1 for d in evidence.payload["dependencies"] if d["status"] == "audited")
+    payload = evidence.payload
+    components = sum(1 for c in payload.get("components") or [] if c.get("status") == "audited")
+    return components + sum(1 for d in payload["dependencies"] if d["status"] == "audited")
+
+
+def _components_note(check_input: CheckInput, payload: dict[str, Any]) -> str:
+    """What the audit of the SBOM's components covered, and which components waivers accept unaudited."""
+    audited = sum(1 for c in payload.get("components") or [] if c.get("status") == "audited")
+    _, waived = unaudited_components(payload, check_input.waivers, check_input.today)
+    note = f"; {audited} SBOM components in {', '.join(payload['ecosystems_covered'])}" if audited else ""
+    return note + ("; unaudited, accepted: " + _listing(waived) if waived else "")
 
 
 def _waiver(check_input: CheckInput, vuln: dict[str, Any]) -> Waiver | None:
@@ -285,7 +340,7 @@ def known_vulnerabilities() -> Criterion:
                 open_items.append(_label(vuln) + fix + _open_reason(check_input, vuln))
             else:
                 waived.append(f"{_label(vuln)} waived by {waiver.id}")
-        gaps = audit_gaps(payload)
+        gaps = audit_gaps(payload, check_input.waivers, check_input.today)
         policy = check_input.policy
         stale = database_problem(payload, check_input.today, policy.vulndb_max_age_days, policy.vulndb_min_records)
         if open_items:
@@ -305,10 +360,15 @@ def known_vulnerabilities() -> Criterion:
         if stale:
             return check_input.finding(name, Outcome.NOT_AVAILABLE, stale, (evidence.id,))
         audited = sum(1 for d in payload["dependencies"] if d["status"] == "audited")
-        summary = f"{audited} dependencies audited against {_service(payload)}: no open known vulnerability"
+        summary = (
+            f"{audited} dependencies audited against {_service(payload)}{_components_note(check_input, payload)}: "
+            "no open known vulnerability"
+        )
         if waived:
             summary += "; waived: " + _listing(waived)
-        return check_input.finding(name, Outcome.PASS, summary + _conflicts(payload), (evidence.id,), examined=audited)
+        return check_input.finding(
+            name, Outcome.PASS, summary + _conflicts(payload), (evidence.id,), examined=_audited(evidence)
+        )
 
     return Criterion(
         name,

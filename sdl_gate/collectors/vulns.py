@@ -1,7 +1,10 @@
-"""Known vulnerabilities of the project's dependencies: pip-audit (JSON) against OSV, online or offline.
+"""Known vulnerabilities of the project's dependencies: pip-audit (JSON) against OSV, online or offline, and
+the components of the project's SBOM in every ecosystem against the offline OSV database.
 
 pip-audit's Python modules are private, so it runs as a subprocess. Exit status 1 means "found"; anything
-that does not leave a parsable JSON report behind makes the audit unavailable, never clean.
+that does not leave a parsable JSON report behind makes the audit unavailable, never clean. An SBOM component
+the offline audit cannot cover (no purl, no OSV ecosystem, none of its ecosystem's advisories in the database,
+an online run) is listed as such, never as clean.
 """
 
 from __future__ import annotations
@@ -26,14 +29,15 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 from pydantic import BaseModel, ConfigDict
 
-from sdl_gate._files import canonical_json, read_bytes_limited
+from sdl_gate._files import canonical_json, read_bytes_limited, resolve_inside
 from sdl_gate._tool import ToolUnavailable, run_tool
 from sdl_gate.collectors._deps import SourceRead, project_dependencies
 from sdl_gate.collectors.base import CollectContext
 from sdl_gate.config import Project, SettingOrigin
-from sdl_gate.errors import InputError
-from sdl_gate.evidence import Evidence, EvidenceKind, Subject, ToolInfo
+from sdl_gate.errors import ConfigError, InputError
+from sdl_gate.evidence import Evidence, EvidenceKind, FileDigest, Subject, ToolInfo
 from sdl_gate.sbom.sources import Component, PinConflict
+from sdl_gate.vulndb.audit import ComponentResult, ComponentStatus, audit_components
 from sdl_gate.vulndb.cvss import cvss3_base_score, rating
 from sdl_gate.vulndb.matching import PYPI
 from sdl_gate.vulndb.server import BackgroundServer
@@ -89,6 +93,20 @@ class Vulnerability(_Frozen):
     published: str | None
     severity: tuple[Severity, ...]
     record_found: bool
+    ecosystem: str = PYPI
+    purl: str | None = None
+
+
+class ComponentAudit(_Frozen):
+    """One SBOM component in the offline audit of every ecosystem: audited, unauditable, or could not tell."""
+
+    name: str
+    version: str | None
+    purl: str | None
+    ecosystem: str | None
+    status: ComponentStatus
+    reason: str | None
+    vulnerabilities: tuple[str, ...]
 
 
 class AuditedDependency(_Frozen):
@@ -137,6 +155,175 @@ class AuditPayload(_Frozen):
     conflicts: tuple[PinConflict, ...]
     dependencies: tuple[AuditedDependency, ...]
     vulnerabilities: tuple[Vulnerability, ...]
+    components: tuple[ComponentAudit, ...] = ()
+    ecosystems_covered: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SbomPackage:
+    """One component an SBOM lists, as the audit of every ecosystem reads it."""
+
+    name: str
+    version: str | None
+    purl: str | None
+    commit: str | None = None
+
+
+def _sbom_entries(raw: Any) -> list[SbomPackage]:
+    """The components of a CycloneDX ``components`` list, nested ones included."""
+    found: list[SbomPackage] = []
+    for item in raw if isinstance(raw, list) else []:
+        if not isinstance(item, dict):
+            continue
+        version, purl = item.get("version"), item.get("purl")
+        found.append(
+            SbomPackage(
+                name=str(item.get("name") or item.get("bom-ref") or "?"),
+                version=version if isinstance(version, str) and version else None,
+                purl=purl if isinstance(purl, str) and purl else None,
+            )
+        )
+        found += _sbom_entries(item.get("components"))
+    return found
+
+
+def sbom_components(context: CollectContext) -> tuple[list[SbomPackage], list[FileDigest]]:
+    """The components of the SBOM the project names (``sbom`` in [tool.sdl-gate]) and the digest of its file.
+
+    This is the one place the vulnerability audit learns of components beyond the Python dependency sources:
+    readers of other SBOM formats plug in here.
+    """
+    from sdl_gate.sbom.quality import load_sbom
+
+    configured = context.project.config.sbom
+    if configured is None:
+        return [], []
+    source = context.project.config_source or context.root / "pyproject.toml"
+    try:
+        path = resolve_inside(context.root, configured, source=source, line=None, location="tool.sdl-gate.sbom")
+    except InputError as exc:
+        raise ConfigError(exc.message, path=exc.path, location=exc.location) from None
+    if not path.is_file():
+        raise ConfigError(f"SBOM {configured} not found", path=source, location="tool.sdl-gate.sbom")
+    document = load_sbom(path, root=context.root)
+    return _sbom_entries(document.get("components")), [context.digest(path)]
+
+
+def _pip_audited(pinned: Sequence[Component]) -> frozenset[tuple[str, str]]:
+    """The (ecosystem, ``name@version``) of the PyPI pins pip-audit audits, which the ecosystem audit leaves to it."""
+    return frozenset((PYPI, f"{c.key}@{c.version}") for c in pinned)
+
+
+def _component_vulnerabilities(result: ComponentResult) -> list[Vulnerability]:
+    found: list[Vulnerability] = []
+    for document, fixed in zip(result.advisories, result.fixed, strict=True):
+        vuln_id = str(document["id"])
+        description = str(document.get("summary") or document.get("details") or "")
+        found.append(
+            Vulnerability(
+                id=vuln_id,
+                aliases=tuple(sorted({str(a) for a in document.get("aliases") or []} - {vuln_id})),
+                package=result.package or result.name,
+                version=result.version or "",
+                fix_versions=fixed,
+                description=description[:MAX_DESCRIPTION],
+                published=str(document["published"]) if document.get("published") else None,
+                severity=_severities(document),
+                record_found=True,
+                ecosystem=result.ecosystem or "",
+                purl=result.purl,
+            )
+        )
+    return found
+
+
+def _component_audit(result: ComponentResult) -> ComponentAudit:
+    return ComponentAudit(
+        name=result.name,
+        version=result.version,
+        purl=result.purl,
+        ecosystem=result.ecosystem,
+        status=result.status,
+        reason=result.reason,
+        vulnerabilities=tuple(str(d["id"]) for d in result.advisories),
+    )
+
+
+def _unusable(database: VulnDatabase) -> str | None:
+    """Why the offline database cannot be audited against (missing, empty, an earlier schema), or None."""
+    status = database.status()
+    if status.records == 0:
+        return (
+            f"offline mode, but the vulnerability database at {status.path} is missing or empty; "
+            "fix: `sdl-gate vulndb import SRC` with an OSV export, then pass its cache directory with "
+            "--vulndb-dir or SDL_GATE_CACHE_DIR"
+        )
+    if not database.schema_current():
+        return (
+            f"the vulnerability database at {status.path} was written by an earlier sdl-gate; import it again "
+            "with `sdl-gate vulndb import SRC`"
+        )
+    return None
+
+
+def _ecosystem_audit(
+    packages: Sequence[SbomPackage],
+    database: VulnDatabase,
+    skip: frozenset[tuple[str, str]],
+    components: list[ComponentAudit],
+    covered: list[str],
+) -> list[Vulnerability]:
+    """Audit the SBOM's components offline; add their results to ``components`` and ``covered``, return what
+    was found."""
+    audit = audit_components(packages, database, skip=skip)
+    components += [_component_audit(result) for result in audit.components]
+    covered += audit.ecosystems
+    return [v for result in audit.components for v in _component_vulnerabilities(result)]
+
+
+def _not_audited(unpinned: Sequence[Component], left_over: Sequence[Component]) -> list[AuditedDependency]:
+    """The Python dependencies pip-audit is not given: unpinned, or past the runs of one name."""
+    return [
+        AuditedDependency(
+            name=component.key,
+            version=None,
+            status=DependencyStatus.SKIPPED,
+            reason="not pinned to an exact version; lock it (uv.lock, pylock.toml or name==version)",
+        )
+        for component in unpinned
+    ] + [
+        AuditedDependency(
+            name=component.key,
+            version=component.version,
+            status=DependencyStatus.SKIPPED,
+            reason=f"more than {MAX_AUDIT_RUNS} versions of {component.key} are pinned; not all were audited",
+        )
+        for component in left_over
+    ]
+
+
+def _online_only(packages: Sequence[SbomPackage], skip: frozenset[tuple[str, str]]) -> list[ComponentAudit]:
+    """The SBOM's components in an online run: only the offline database covers ecosystems beyond PyPI."""
+    return [
+        ComponentAudit(
+            name=p.name,
+            version=p.version,
+            purl=p.purl,
+            ecosystem=None,
+            status=ComponentStatus.UNAUDITABLE,
+            reason="components beyond the Python dependency sources are audited against the offline database only: "
+            "`sdl-gate vulndb import` an OSV export and check with --offline",
+            vulnerabilities=(),
+        )
+        for p in packages
+        if not (p.purl and p.purl.startswith("pkg:pypi/") and _pypi_key(p) in skip)
+    ]
+
+
+def _pypi_key(package: SbomPackage) -> tuple[str, str]:
+    body = (package.purl or "").removeprefix("pkg:pypi/").split("?", 1)[0].split("#", 1)[0]
+    name, _, version = body.partition("@")
+    return PYPI, f"{canonicalize_name(urllib.parse.unquote(name))}@{version or package.version}"
 
 
 def pip_audit_version() -> str:
@@ -385,13 +572,16 @@ class VulnerabilityCollector:
         project = context.project
         config = project.config
         deps = project_dependencies(context, self.files)
+        # The sdl-deps hook names its files: it audits those dependency sources, not the SBOM.
+        packages, sbom_files = sbom_components(context) if self.files is None else ([], [])
         offline = config.offline
         url = project.operator.osv_url or DEFAULT_OSV_URL
         url_chosen_by = project.operator.osv_url_origin
-        query_url = url
-        service = "osv"
+        query_url, service = url, "osv"
         database_info: VulnDatabaseInfo | None = None
         raw: str | None = None
+        # What the offline audit of the SBOM's components (every ecosystem) found, for the evidence.
+        components, covered = list[ComponentAudit](), list[str]()
 
         def evidence(
             status: AuditStatus,
@@ -411,17 +601,19 @@ class VulnerabilityCollector:
                 sources=deps.sources,
                 conflicts=deps.conflicts,
                 dependencies=tuple(sorted(dependencies, key=lambda d: (d.name, d.version or "", d.status.value))),
-                vulnerabilities=tuple(sorted(vulnerabilities, key=lambda v: (v.package, v.version, v.id))),
+                vulnerabilities=tuple(sorted(vulnerabilities, key=lambda v: (v.package, v.version, v.id, v.ecosystem))),
+                components=tuple(components),
+                ecosystems_covered=tuple(covered),
             )
             return Evidence(
                 kind=self.kind,
                 tool=ToolInfo(name="pip-audit", version=pip_audit_version()),
-                subject=Subject(commit=context.commit, files=deps.files),
+                subject=Subject(commit=context.commit, files=(*deps.files, *sbom_files)),
                 payload=payload.model_dump(mode="json"),
                 raw=raw,
             )
 
-        if deps.inventory is None:
+        if deps.inventory is None and not packages:
             return evidence(
                 AuditStatus.UNAVAILABLE,
                 "no dependency source found (uv.lock, pylock.toml, requirements*.txt or [project].dependencies); "
@@ -439,6 +631,7 @@ class VulnerabilityCollector:
                 [],
             )
         inventory = deps.inventory
+        skip = _pip_audited(inventory.pinned if inventory is not None else ())
         with ExitStack() as stack:
             if offline:
                 service = "osv-offline"
@@ -446,56 +639,37 @@ class VulnerabilityCollector:
                 if choice.cache_dir is None:
                     return evidence(AuditStatus.UNAVAILABLE, choice.refused, [], [])
                 database = VulnDatabase(database_path(choice.cache_dir))
-                status = database.status()
-                if status.records == 0:
-                    return evidence(
-                        AuditStatus.UNAVAILABLE,
-                        f"offline mode, but the vulnerability database at {status.path} is missing or empty; "
-                        "fix: `sdl-gate vulndb import SRC` with an OSV export, then pass its cache directory with "
-                        "--vulndb-dir or SDL_GATE_CACHE_DIR",
-                        [],
-                        [],
-                    )
+                unusable = _unusable(database)
+                if unusable is not None:
+                    return evidence(AuditStatus.UNAVAILABLE, unusable, [], [])
                 database_info = _database_info(database, choice.chosen_by)
+                found = _ecosystem_audit(packages, database, skip, components, covered)
+                if inventory is None:
+                    return evidence(AuditStatus.COMPLETED, None, [], found)
                 server = stack.enter_context(BackgroundServer(database))
                 query_url = server.base_url + "/v1/query"
                 # The port changes every run; the recorded URL leaves it out so evidence ids stay stable.
                 url = "http://127.0.0.1:<ephemeral>/v1/query"
                 url_chosen_by = SettingOrigin.DEFAULT
+            else:
+                components += _online_only(packages, skip)
+                found = []
+                if inventory is None:
+                    return evidence(AuditStatus.COMPLETED, None, [], [])
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sdl-gate-audit-")))
             runs, left_over = audit_runs(inventory.pinned)
-            dependencies: list[AuditedDependency] = [
-                AuditedDependency(
-                    name=component.key,
-                    version=None,
-                    status=DependencyStatus.SKIPPED,
-                    reason="not pinned to an exact version; lock it (uv.lock, pylock.toml or name==version)",
-                )
-                for component in inventory.unpinned
-            ]
-            dependencies += [
-                AuditedDependency(
-                    name=component.key,
-                    version=component.version,
-                    status=DependencyStatus.SKIPPED,
-                    reason=f"more than {MAX_AUDIT_RUNS} versions of {component.key} are pinned; not all were audited",
-                )
-                for component in left_over
-            ]
-            vulnerabilities: list[Vulnerability] = []
+            dependencies = _not_audited(inventory.unpinned, left_over)
+            vulnerabilities: list[Vulnerability] = list(found)
             reports: list[bytes] = []
             for number, members in enumerate(runs):
                 outcome = self._run(workdir / f"run-{number}", members, query_url, service, url, offline)
-                if outcome.data is not None:
-                    reports.append(outcome.data)
+                reports += [outcome.data] if outcome.data is not None else []
                 if outcome.failure is not None or outcome.parsed is None:
-                    if reports:
-                        raw = context.put_raw(_joined(reports), "pip-audit.json")
+                    raw = context.put_raw(_joined(reports), "pip-audit.json") if reports else None
                     return evidence(AuditStatus.UNAVAILABLE, outcome.failure, [], [])
                 dependencies += outcome.parsed[0]
                 vulnerabilities += outcome.parsed[1]
-            if reports:
-                raw = context.put_raw(_joined(reports), "pip-audit.json")
+            raw = context.put_raw(_joined(reports), "pip-audit.json") if reports else None
             return evidence(AuditStatus.COMPLETED, None, dependencies, vulnerabilities)
         raise AssertionError("unreachable")  # pragma: no cover - every path above returns
 

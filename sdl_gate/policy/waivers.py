@@ -29,6 +29,7 @@ class WaiverKind(str, enum.Enum):
     REQUIREMENT = "requirement"
     FINDING = "finding"
     VULNERABILITY = "vulnerability"
+    COMPONENT = "component"
 
     def default_requirement(self) -> str | None:
         """Return the requirement a waiver of this kind is reported under when it names none."""
@@ -37,7 +38,7 @@ class WaiverKind(str, enum.Enum):
                 return None
             case WaiverKind.FINDING:
                 return "SI-1"
-            case WaiverKind.VULNERABILITY:
+            case WaiverKind.VULNERABILITY | WaiverKind.COMPONENT:
                 return "SVV-3"
 
 
@@ -83,23 +84,34 @@ class Vex(_Strict):
 
 
 class Scope(_Strict):
-    """What a waiver covers: a requirement, a finding fingerprint, or a vulnerability in a package."""
+    """What a waiver covers: a requirement, a finding fingerprint, a vulnerability in a package, or a component
+    the vulnerability audit cannot cover (by purl, else by name or ``name@version``)."""
 
     requirement: RequirementId | None = None
     finding: str | None = Field(default=None, min_length=1)
     vulnerability: str | None = Field(default=None, min_length=1)
     package: str | None = Field(default=None, min_length=1)
+    component: str | None = Field(
+        default=None,
+        min_length=1,
+        description="A component the vulnerability audit cannot cover (no purl, no advisories in its ecosystem): "
+        "its purl, else its name or name@version.",
+    )
 
     @model_validator(mode="after")
     def _one_kind(self) -> Scope:
         if self.finding is not None and self.vulnerability is not None:
             raise ValueError("a scope names a finding or a vulnerability, not both")
+        if self.component is not None and (self.finding is not None or self.vulnerability is not None):
+            raise ValueError("a component scope names only the component")
         if self.vulnerability is not None and self.package is None:
             raise ValueError("a vulnerability scope needs the package it applies to")
         if self.package is not None and self.vulnerability is None:
             raise ValueError("package only goes with vulnerability")
-        if self.requirement is None and self.finding is None and self.vulnerability is None:
-            raise ValueError("scope needs requirement, finding, or vulnerability with package")
+        if self.requirement is None and self.finding is None and self.vulnerability is None and self.component is None:
+            raise ValueError(
+                "scope needs requirement, finding, or vulnerability with package (or an unauditable component)"
+            )
         return self
 
     @property
@@ -109,6 +121,8 @@ class Scope(_Strict):
             return WaiverKind.FINDING
         if self.vulnerability is not None:
             return WaiverKind.VULNERABILITY
+        if self.component is not None:
+            return WaiverKind.COMPONENT
         return WaiverKind.REQUIREMENT
 
     @property
@@ -127,6 +141,8 @@ class Scope(_Strict):
                 return f"finding {self.finding}"
             case WaiverKind.VULNERABILITY:
                 return f"{self.vulnerability} in {self.package}"
+            case WaiverKind.COMPONENT:
+                return f"unauditable component {self.component}"
 
 
 def identities(person: str) -> frozenset[str]:
@@ -238,6 +254,15 @@ class WaiverRegister:
         """Return the active waiver for a finding fingerprint, if any."""
         for waiver in self.waivers:
             if waiver.scope.finding == fingerprint and self.in_force(waiver, today):
+                return waiver
+        return None
+
+    def for_component(self, name: str, version: str | None, purl: str | None, today: date) -> Waiver | None:
+        """Return the active waiver accepting that the audit cannot cover a component (by purl, else by name or
+        ``name@version``), if any."""
+        names = {purl} if purl else {name, f"{name}@{version}" if version else name}
+        for waiver in self.waivers:
+            if waiver.scope.component in names and self.in_force(waiver, today):
                 return waiver
         return None
 

@@ -8,6 +8,7 @@ import hashlib
 import importlib
 import json
 import sys
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -168,8 +169,17 @@ def _load_jsonschema() -> None:
         del sys.modules["rfc3987_syntax"]
 
 
-@functools.lru_cache(maxsize=2)
+#: Collectors run in threads and two of them read SBOMs: the import trick above must not run twice at once.
+_VALIDATOR_LOCK = threading.Lock()
+
+
 def _validator(spec: SpecVersion) -> Any:
+    with _VALIDATOR_LOCK:
+        return _new_validator(spec)
+
+
+@functools.lru_cache(maxsize=2)
+def _new_validator(spec: SpecVersion) -> Any:
     _load_jsonschema()
     from cyclonedx.schema import SchemaVersion
     from cyclonedx.validation.json import JsonStrictValidator

@@ -1,10 +1,13 @@
-"""Loading OSV records (a directory, a zip export, or an advisory-database checkout) into the database."""
+"""Loading OSV records into the database: a directory, an osv.dev export (``<Ecosystem>/all.zip``), the whole set
+(a directory or zip of per-ecosystem zips) or an advisory-database checkout."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import sqlite3
+import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -17,10 +20,12 @@ import yaml
 from sdl_gate._files import MAX_INPUT_BYTES, read_bytes_limited
 from sdl_gate._yaml import check_yaml_depth
 from sdl_gate.errors import InputError, ToolError
+from sdl_gate.vulndb.ecosystems import parse_entries
 from sdl_gate.vulndb.matching import MatchError, parse_record_affected
-from sdl_gate.vulndb.store import VulnDatabase
+from sdl_gate.vulndb.store import VulnDatabase, record_ecosystems
 
 RECORD_SUFFIXES = (".json", ".yaml", ".yml")
+ARCHIVE_SUFFIX = ".zip"
 MAX_RECORDS = 1_000_000
 MAX_ZIP_BYTES = 4 * 1024 * 1024 * 1024
 
@@ -38,6 +43,7 @@ class ImportResult:
     records: int
     withdrawn: int
     files: int
+    ecosystems: tuple[tuple[str, int], ...] = ()
 
 
 def _plain(value: Any) -> Any:
@@ -108,13 +114,14 @@ def parse_record(data: bytes, name: str, origin: str) -> dict[str, Any]:
         raise InputError("aliases must be a list of ids", path=origin, location="aliases")
     try:
         parse_record_affected(document)
+        parse_entries(document)
     except MatchError as exc:
         raise InputError(exc.message, path=origin, location=exc.where) from None
     return document
 
 
-def _safe_member(name: str, archive: Path) -> bool:
-    """Return whether a zip member is a record file; refuse names that would escape an extraction root."""
+def _safe_member(name: str, archive: str) -> bool:
+    """Return whether a zip member is a record file or an archive; refuse names that would escape a root."""
     if name.endswith("/"):
         return False
     pure = PurePosixPath(name.replace("\\", "/"))
@@ -126,39 +133,53 @@ def _safe_member(name: str, archive: Path) -> bool:
         or ":" in pure.parts[0]
     ):
         raise InputError(f"zip member {name!r} has a path escaping the archive root; refused", path=archive)
-    return pure.suffix in RECORD_SUFFIXES
+    return pure.suffix in (*RECORD_SUFFIXES, ARCHIVE_SUFFIX)
 
 
-def _from_zip(archive: Path) -> Iterator[tuple[bytes, str, str]]:
+_MEMBER_ERRORS = (zipfile.BadZipFile, OSError, EOFError, zlib.error, ValueError, NotImplementedError, RuntimeError)
+
+
+def _from_zip(archive: Path, shown: str, *, nested: bool = False) -> Iterator[tuple[bytes, str, str]]:
+    """The records of a zip export; a member that is itself a zip (the whole set: one ``all.zip`` per
+    ecosystem) is read one level deep, from a temporary file, under the same limits."""
     try:
         handle = zipfile.ZipFile(archive)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         # A member name that is not UTF-8 although flagged so raises UnicodeDecodeError (a ValueError).
-        raise InputError(f"not a readable zip archive: {exc}", path=archive) from None
+        raise InputError(f"not a readable zip archive: {exc}", path=shown) from None
     with handle:
         members = handle.infolist()
         if len(members) > MAX_RECORDS:
-            raise InputError(f"more than {MAX_RECORDS} members; refused", path=archive)
+            raise InputError(f"more than {MAX_RECORDS} members; refused", path=shown)
         if sum(m.file_size for m in members) > MAX_ZIP_BYTES:
-            raise InputError("uncompressed size is over the limit; refused", path=archive)
-        wanted = [m for m in members if _safe_member(m.filename, archive)]
+            raise InputError("uncompressed size is over the limit; refused", path=shown)
+        wanted = [m for m in members if _safe_member(m.filename, shown)]
         for member in wanted:
-            origin = f"{archive}!{member.filename}"
+            origin = f"{shown}!{member.filename}"
+            if member.filename.endswith(ARCHIVE_SUFFIX):
+                if nested:
+                    raise InputError("a zip inside a zip inside a zip; refused (one level of nesting)", path=origin)
+                yield from _from_nested_zip(handle, member, origin)
+                continue
             if member.file_size > MAX_INPUT_BYTES:
                 raise InputError(f"record is larger than {MAX_INPUT_BYTES} bytes", path=origin)
             try:
                 data = handle.read(member)
-            except (
-                zipfile.BadZipFile,
-                OSError,
-                EOFError,
-                zlib.error,
-                ValueError,
-                NotImplementedError,
-                RuntimeError,
-            ) as exc:
+            except _MEMBER_ERRORS as exc:
                 raise InputError(f"cannot read member: {exc}", path=origin) from None
             yield data, member.filename, origin
+
+
+def _from_nested_zip(handle: zipfile.ZipFile, member: zipfile.ZipInfo, origin: str) -> Iterator[tuple[bytes, str, str]]:
+    """The records of a per-ecosystem zip inside the whole-set zip, copied to a temporary file first."""
+    with tempfile.TemporaryDirectory(prefix="sdl-gate-osv-") as scratch:
+        inner = Path(scratch) / "inner.zip"
+        try:
+            with handle.open(member) as stream, inner.open("wb") as out:
+                shutil.copyfileobj(stream, out)
+        except _MEMBER_ERRORS as exc:
+            raise InputError(f"cannot read member: {exc}", path=origin) from None
+        yield from _from_zip(inner, origin, nested=True)
 
 
 def _from_directory(directory: Path) -> Iterator[tuple[bytes, str, str]]:
@@ -168,11 +189,14 @@ def _from_directory(directory: Path) -> Iterator[tuple[bytes, str, str]]:
         # Skip .git and other hidden trees of an advisory-database checkout.
         if any(part.startswith(".") for part in relative.parts):
             continue
-        if path.suffix not in RECORD_SUFFIXES or not path.is_file() or path.is_symlink():
+        if path.suffix not in (*RECORD_SUFFIXES, ARCHIVE_SUFFIX) or not path.is_file() or path.is_symlink():
             continue
         count += 1
         if count > MAX_RECORDS:
             raise InputError(f"more than {MAX_RECORDS} record files; refused", path=directory)
+        if path.suffix == ARCHIVE_SUFFIX:  # the whole set downloaded as <Ecosystem>/all.zip files
+            yield from _from_zip(path, str(path))
+            continue
         yield read_bytes_limited(path), path.name, str(path)
 
 
@@ -182,7 +206,7 @@ def read_source(source: Path) -> tuple[dict[str, dict[str, Any]], int]:
         # A checkout of the PyPI advisory database keeps its records under vulns/; the rest is tooling.
         items = _from_directory(source / "vulns" if (source / "vulns").is_dir() else source)
     elif source.is_file() and zipfile.is_zipfile(source):
-        items = _from_zip(source)
+        items = _from_zip(source, str(source))
     elif source.is_file() and source.suffix in RECORD_SUFFIXES:
         items = iter([(read_bytes_limited(source), source.name, str(source))])
     elif not source.exists():
@@ -215,4 +239,14 @@ def import_records(source: Path, database: VulnDatabase, *, imported_at: str) ->
             f"the vulnerability database {database.path} is unusable ({exc}); remove it and import again"
         ) from None
     withdrawn = sum(1 for r in records.values() if r.get("withdrawn"))
-    return ImportResult(source=str(source), records=len(records), withdrawn=withdrawn, files=files)
+    counts: dict[str, int] = {}
+    for record in records.values():
+        for ecosystem in record_ecosystems(record):
+            counts[ecosystem] = counts.get(ecosystem, 0) + 1
+    return ImportResult(
+        source=str(source),
+        records=len(records),
+        withdrawn=withdrawn,
+        files=files,
+        ecosystems=tuple(sorted(counts.items())),
+    )

@@ -1,4 +1,4 @@
-"""The offline OSV database: SQLite, one row per advisory, indexed by package and alias."""
+"""The offline OSV database: SQLite, one row per advisory, indexed by (ecosystem, package), repository and alias."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from sdl_gate._files import sha256_file
-from sdl_gate.vulndb.matching import Affected, normalise_name, parse_record_affected, record_affects
+from sdl_gate.vulndb.ecosystems import OsvAffected, Target, normalise_repository, parse_entries
+from sdl_gate.vulndb.matching import PYPI, Affected, normalise_name, parse_record_affected, record_affects
 
 DB_FILENAME = "osv.sqlite3"
 MAX_PARSED_CACHE = 50_000
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -28,9 +29,12 @@ CREATE TABLE IF NOT EXISTS vulns (
     withdrawn TEXT,
     record TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS affected (vuln_id TEXT NOT NULL, package TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS affected_package ON affected (package);
-CREATE INDEX IF NOT EXISTS affected_vuln ON affected (vuln_id);
+CREATE TABLE IF NOT EXISTS packages (vuln_id TEXT NOT NULL, ecosystem TEXT NOT NULL, package TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS packages_name ON packages (ecosystem, package);
+CREATE INDEX IF NOT EXISTS packages_vuln ON packages (vuln_id);
+CREATE TABLE IF NOT EXISTS repositories (vuln_id TEXT NOT NULL, repo TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS repositories_repo ON repositories (repo);
+CREATE INDEX IF NOT EXISTS repositories_vuln ON repositories (vuln_id);
 CREATE TABLE IF NOT EXISTS aliases (vuln_id TEXT NOT NULL, alias TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS aliases_vuln ON aliases (vuln_id);
 CREATE TABLE IF NOT EXISTS ecosystems (vuln_id TEXT NOT NULL, ecosystem TEXT NOT NULL);
@@ -89,12 +93,13 @@ class DatabaseStatus:
 
 @dataclass(frozen=True)
 class StoredRecord:
-    """One advisory as stored, with its parsed PyPI entries."""
+    """One advisory as stored, with its parsed PyPI entries and its entries of every ecosystem."""
 
     id: str
     record: dict[str, Any]
     affected: tuple[Affected, ...]
     aliases: frozenset[str]
+    entries: tuple[OsvAffected, ...] = ()
 
 
 def record_ecosystems(record: Mapping[str, Any]) -> set[str]:
@@ -171,8 +176,10 @@ class VulnDatabase:
                 stored = dict(db.execute("SELECT key, value FROM meta").fetchall()).get("schema_version")
                 if stored is not None and stored != SCHEMA_VERSION:
                     _backfill_ecosystems(db)
+                    _backfill_packages(db)
                 for vuln_id, record in records.items():
-                    db.execute("DELETE FROM affected WHERE vuln_id = ?", (vuln_id,))
+                    db.execute("DELETE FROM packages WHERE vuln_id = ?", (vuln_id,))
+                    db.execute("DELETE FROM repositories WHERE vuln_id = ?", (vuln_id,))
                     db.execute("DELETE FROM aliases WHERE vuln_id = ?", (vuln_id,))
                     db.execute("DELETE FROM ecosystems WHERE vuln_id = ?", (vuln_id,))
                     db.execute(
@@ -186,11 +193,7 @@ class VulnDatabase:
                             json.dumps(record, sort_keys=True, separators=(",", ":")),
                         ),
                     )
-                    packages = {entry.package for entry in parse_record_affected(record)}
-                    db.executemany(
-                        "INSERT INTO affected (vuln_id, package) VALUES (?, ?)",
-                        [(vuln_id, package) for package in sorted(packages)],
-                    )
+                    _index_packages(db, vuln_id, record)
                     db.executemany(
                         "INSERT INTO ecosystems (vuln_id, ecosystem) VALUES (?, ?)",
                         [(vuln_id, ecosystem) for ecosystem in sorted(record_ecosystems(record))],
@@ -254,31 +257,88 @@ class VulnDatabase:
                     record=record,
                     affected=tuple(parse_record_affected(record)),
                     aliases=frozenset(str(a) for a in record.get("aliases", []) or []),
+                    entries=tuple(parse_entries(record)),
                 )
             )
         return loaded
 
-    def query(self, package: str, version: str) -> list[dict[str, Any]]:
-        """Return the advisories affecting ``package`` at ``version``, withdrawn ones excluded, aliases merged."""
-        name = normalise_name(package)
-        with self._connect() as db:
-            keys = db.execute(
-                "SELECT DISTINCT v.id, v.modified FROM affected a JOIN vulns v ON v.id = a.vuln_id "
-                "WHERE a.package = ? AND v.withdrawn IS NULL ORDER BY v.id",
-                (name,),
-            ).fetchall()
-            with self._lock:
-                cached = {key: self._parsed.get(key) for key in map(tuple, keys)}
-            missing = [key[0] for key, value in cached.items() if value is None]
-            loaded = {(r.id, str(r.record["modified"])): r for r in self._load(db, missing)}
+    def _records(self, db: sqlite3.Connection, keys: Iterable[tuple[str, str]]) -> list[StoredRecord]:
+        """The parsed records of ``(id, modified)`` keys, from the cache where they are in it."""
+        with self._lock:
+            cached = {key: self._parsed.get(key) for key in keys}
+        missing = [key[0] for key, value in cached.items() if value is None]
+        loaded = {(r.id, str(r.record["modified"])): r for r in self._load(db, missing)}
         if loaded:
             with self._lock:
                 if len(self._parsed) + len(loaded) > MAX_PARSED_CACHE:
                     self._parsed.clear()
                 self._parsed.update(loaded)
-        records = [value or loaded.get(key) for key, value in cached.items()]
-        matched = [r for r in records if r is not None and record_affects(r.affected, name, version)]
+        found = [value or loaded.get(key) for key, value in cached.items()]
+        return [r for r in found if r is not None]
+
+    def query(self, package: str, version: str) -> list[dict[str, Any]]:
+        """Return the PyPI advisories affecting ``package`` at ``version``, withdrawn ones excluded, aliases merged."""
+        name = normalise_name(package)
+        with self._connect() as db:
+            keys = db.execute(
+                "SELECT DISTINCT v.id, v.modified FROM packages p JOIN vulns v ON v.id = p.vuln_id "
+                "WHERE p.ecosystem = ? AND p.package = ? AND v.withdrawn IS NULL ORDER BY v.id",
+                (PYPI, name),
+            ).fetchall()
+            records = self._records(db, map(tuple, keys))
+        matched = [r for r in records if record_affects(r.affected, name, version)]
         return merge_aliases(matched)
+
+    def candidates(self, targets: Iterable[Target]) -> list[list[StoredRecord]]:
+        """Return, per target, the advisories in force that name its (ecosystem, package) or its repository.
+
+        One indexed look-up per target over one connection; matching the versions is the caller's.
+        """
+        results: list[list[StoredRecord]] = []
+        with self._connect() as db:
+            for target in targets:
+                keys: set[tuple[str, str]] = set()
+                if target.ecosystem is not None and target.package is not None:
+                    keys.update(
+                        db.execute(
+                            "SELECT v.id, v.modified FROM packages p JOIN vulns v ON v.id = p.vuln_id "
+                            "WHERE p.ecosystem = ? AND p.package = ? AND v.withdrawn IS NULL",
+                            (target.ecosystem, target.package),
+                        ).fetchall()
+                    )
+                if target.repository is not None and target.commit is not None:
+                    keys.update(
+                        db.execute(
+                            "SELECT v.id, v.modified FROM repositories r JOIN vulns v ON v.id = r.vuln_id "
+                            "WHERE r.repo = ? AND v.withdrawn IS NULL",
+                            (target.repository,),
+                        ).fetchall()
+                    )
+                results.append(self._records(db, sorted(keys)))
+        return results
+
+    def coverage(self) -> tuple[frozenset[str], bool]:
+        """Return the ecosystems (with release, ``Debian:12``) that advisories in force name, and whether any
+        advisory has a GIT range; an audit in an ecosystem the database lacks has audited nothing."""
+        with self._connect() as db:
+            ecosystems = frozenset(
+                str(row[0])
+                for row in db.execute(
+                    "SELECT DISTINCT p.ecosystem FROM packages p JOIN vulns v ON v.id = p.vuln_id "
+                    "WHERE v.withdrawn IS NULL"
+                )
+            )
+            git = db.execute("SELECT 1 FROM repositories LIMIT 1").fetchone() is not None
+        return ecosystems, git
+
+    def schema_current(self) -> bool:
+        """Whether the database was written by this sdl-gate's schema (else: import again)."""
+        try:
+            with self._connect() as db:
+                row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        except sqlite3.DatabaseError:
+            return False
+        return row is not None and row[0] == SCHEMA_VERSION
 
     def get(self, vuln_id: str) -> dict[str, Any] | None:
         """Return one advisory by its id, or by an alias when no advisory has that id."""
@@ -299,6 +359,29 @@ def _backfill_ecosystems(db: sqlite3.Connection) -> None:
             "INSERT INTO ecosystems (vuln_id, ecosystem) VALUES (?, ?)",
             [(vuln_id, ecosystem) for ecosystem in sorted(record_ecosystems(record))],
         )
+
+
+def _index_packages(db: sqlite3.Connection, vuln_id: str, record: Mapping[str, Any]) -> None:
+    """Index one record by the (ecosystem, normalised name) of every entry and the repository of every GIT range."""
+    entries = parse_entries(record)
+    names = {(e.ecosystem, e.package) for e in entries if e.ecosystem and e.package}
+    db.executemany(
+        "INSERT INTO packages (vuln_id, ecosystem, package) VALUES (?, ?, ?)",
+        [(vuln_id, ecosystem, package) for ecosystem, package in sorted(names)],
+    )
+    repositories = {normalise_repository(r.repo) for e in entries for r in e.ranges if r.repo}
+    db.executemany(
+        "INSERT INTO repositories (vuln_id, repo) VALUES (?, ?)", [(vuln_id, repo) for repo in sorted(repositories)]
+    )
+
+
+def _backfill_packages(db: sqlite3.Connection) -> None:
+    """Index every stored advisory by ecosystem and repository (a database written by an earlier schema)."""
+    db.execute("DROP TABLE IF EXISTS affected")
+    db.execute("DELETE FROM packages")
+    db.execute("DELETE FROM repositories")
+    for vuln_id, text in db.execute("SELECT id, record FROM vulns").fetchall():
+        _index_packages(db, vuln_id, json.loads(text))
 
 
 def _optional_str(value: Any) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Any
 
 import pytest
@@ -130,3 +130,56 @@ def test_the_policy_minimum_can_be_lowered_and_the_default_is_documented() -> No
     payload = _payload(database=_database(25, "2026-11-29T00:00:00Z"))
     assert database_problem(payload, TODAY, None, {"PyPI": 25}) is None
     assert DEFAULT_VULNDB_MIN_RECORDS == {"PyPI": 1000}
+
+
+def _component(name: str, status: str, purl: str | None = None, reason: str | None = None) -> dict[str, Any]:
+    return {
+        "name": name,
+        "version": "1.0",
+        "purl": purl,
+        "ecosystem": None,
+        "status": status,
+        "reason": reason,
+        "vulnerabilities": [],
+    }
+
+
+def test_unaudited_sbom_components_are_a_gap_until_a_component_waiver_accepts_them() -> None:
+    from sdl_gate.policy.waivers import Scope, Waiver, WaiverRegister
+
+    payload = _payload(
+        components=[
+            _component("left-pad", "audited", "pkg:npm/left-pad@1.0"),
+            _component("vendored-zlib", "unauditable", reason="no package URL"),
+            _component("rails", "could_not_tell", "pkg:gem/rails@1.0", "'1.0x' is not a RubyGems version"),
+        ],
+        ecosystems_covered=["npm"],
+    )
+    gaps = audit_gaps(payload)
+    assert len(gaps) == 1
+    assert "vendored-zlib 1.0 (unauditable: no package URL)" in gaps[0]
+    assert "pkg:gem/rails@1.0 (could_not_tell" in gaps[0]
+
+    def waiver(waiver_id: str, component: str) -> Waiver:
+        return Waiver(
+            id=waiver_id,
+            scope=Scope(component=component),
+            justification="Vendored C code reviewed by hand against the upstream advisories.",
+            requester="Max <max@example.com>",
+            approver="Erika <erika@example.com>",
+            created=datetime(2026, 11, 1, tzinfo=timezone.utc),
+            expires=datetime(2027, 1, 1, tzinfo=timezone.utc),
+        )
+
+    register = WaiverRegister((waiver("W-1", "vendored-zlib"), waiver("W-2", "pkg:gem/rails@1.0")))
+    assert audit_gaps(payload, register, TODAY) == []
+    assert audit_gaps(payload, register, date(2027, 2, 1)) != []  # expired waivers accept nothing
+
+
+def test_database_is_checked_in_every_ecosystem_the_sbom_was_audited_in() -> None:
+    today = f"{TODAY.isoformat()}T00:00:00Z"
+    payload = _payload(database=_database(5000, today), ecosystems_covered=["npm", "Debian:12"], components=[])
+    problem = database_problem(payload, TODAY, None, None)
+    assert problem is not None and "Debian" in problem  # the database holds no Debian advisory at all
+    payload["database"]["ecosystems"].append({"ecosystem": "Debian", "records": 3, "newest_modified": today})
+    assert database_problem(payload, TODAY, None, None) is None

@@ -266,3 +266,55 @@ def test_one_bad_record_leaves_the_database_as_it_was(tmp_path: Path) -> None:
     assert caught.value.path == str(bad / "b.json")
     assert database.get("PYSEC-0000-1") is not None
     assert database.get("PYSEC-0000-9") is None
+
+
+def _ecosystem_fixtures() -> list[Path]:
+    if not ECOSYSTEMS.is_dir():
+        pytest.skip(f"shared OSV ecosystem fixtures not found at {ECOSYSTEMS}")
+    return sorted(ECOSYSTEMS.glob("*.json"))
+
+
+def _zip(path: Path, members: dict[str, bytes]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def test_per_ecosystem_exports_and_the_whole_set_import_with_counts(tmp_path: Path) -> None:
+    by_ecosystem: dict[str, dict[str, bytes]] = {}
+    for path in _ecosystem_fixtures():
+        ecosystem = json.loads(path.read_bytes())["affected"][0]["package"]["ecosystem"].split(":")[0]
+        by_ecosystem.setdefault(ecosystem, {})[path.name] = path.read_bytes()
+    npm = _zip(tmp_path / "npm" / "all.zip", by_ecosystem["npm"])
+    result = import_records(npm, VulnDatabase(tmp_path / "npm.sqlite3"), imported_at="2026-01-01T00:00:00Z")
+    assert (result.records, result.ecosystems) == (2, (("npm", 2),))
+    # The whole set: one all.zip per ecosystem, in a directory or in one zip.
+    layout = tmp_path / "osv"
+    for ecosystem, members in by_ecosystem.items():
+        _zip(layout / ecosystem / "all.zip", members)
+    outer = _zip(tmp_path / "whole.zip", {f"{e}/all.zip": (layout / e / "all.zip").read_bytes() for e in by_ecosystem})
+    expected = {"Debian": 1, "Go": 1, "Maven": 1, "NuGet": 1, "OSS-Fuzz": 1, "PyPI": 1, "crates.io": 1, "npm": 2}
+    for source in (layout, outer):
+        database = VulnDatabase(tmp_path / f"{source.name}.sqlite3")
+        result = import_records(source, database, imported_at="2026-01-01T00:00:00Z")
+        assert dict(result.ecosystems) == expected
+        assert {e.ecosystem: e.records for e in database.status().ecosystems} == expected
+
+
+@pytest.mark.parametrize(
+    "inner",
+    [
+        {"../escape.json": b"{}"},  # a member path escaping the root, inside the nested zip
+        {"deeper.zip": b"PK\x05\x06" + b"\x00" * 18},  # a third level of archives
+    ],
+)
+def test_hostile_nested_zips_are_refused_naming_the_member(tmp_path: Path, inner: dict[str, bytes]) -> None:
+    nested = _zip(tmp_path / "inner.zip", inner)
+    outer = _zip(tmp_path / "whole.zip", {"npm/all.zip": nested.read_bytes()})
+    database = VulnDatabase(tmp_path / "db.sqlite3")
+    with pytest.raises(InputError) as caught:
+        import_records(outer, database, imported_at="2026-01-01T00:00:00Z")
+    assert "npm/all.zip" in str(caught.value.path)
+    assert not database.exists()

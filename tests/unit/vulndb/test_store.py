@@ -97,6 +97,22 @@ def test_a_database_written_before_ecosystems_were_recorded_is_filled_in_on_impo
     assert [(e.ecosystem, e.records) for e in database.status().ecosystems] == [("PyPI", 9)]
 
 
+@needs_fixtures
+def test_a_database_indexed_by_pypi_name_only_is_reindexed_by_ecosystem_on_import(tmp_path: Path) -> None:
+    database = VulnDatabase(database_path(tmp_path / "cache"))
+    import_records(OSV / "pyyaml", database, imported_at="2026-01-01T00:00:00Z")
+    found = [v["id"] for v in database.query("PyYAML", "5.3")]
+    with sqlite3.connect(database.path) as db:  # as the second schema left it
+        db.execute("DROP TABLE packages")
+        db.execute("DROP TABLE repositories")
+        db.execute("CREATE TABLE affected (vuln_id TEXT NOT NULL, package TEXT NOT NULL)")
+        db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    assert not database.schema_current()
+    import_records(OSV / "jinja2", database, imported_at="2026-01-02T00:00:00Z")
+    assert database.schema_current()
+    assert found and [v["id"] for v in database.query("PyYAML", "5.3")] == found
+
+
 def test_ecosystems_are_read_from_every_affected_entry() -> None:
     record = {
         "affected": [
