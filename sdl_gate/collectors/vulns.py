@@ -188,25 +188,34 @@ def _sbom_entries(raw: Any) -> list[SbomPackage]:
 
 
 def sbom_components(context: CollectContext) -> tuple[list[SbomPackage], list[FileDigest]]:
-    """The components of the SBOM the project names (``sbom`` in [tool.sdl-gate]) and the digest of its file.
+    """The components of every SBOM the project names (``sbom`` and ``sboms`` in [tool.sdl-gate]), each once,
+    and the digests of their files.
 
-    This is the one place the vulnerability audit learns of components beyond the Python dependency sources:
-    readers of other SBOM formats plug in here.
+    This is the one place the vulnerability audit learns of components beyond the Python dependency sources.
     """
+    from sdl_gate.collectors._deps import project_sboms
     from sdl_gate.sbom.quality import load_sbom
 
+    found: dict[SbomPackage, None] = {}
+    files: list[FileDigest] = []
     configured = context.project.config.sbom
-    if configured is None:
-        return [], []
-    source = context.project.config_source or context.root / "pyproject.toml"
-    try:
-        path = resolve_inside(context.root, configured, source=source, line=None, location="tool.sdl-gate.sbom")
-    except InputError as exc:
-        raise ConfigError(exc.message, path=exc.path, location=exc.location) from None
-    if not path.is_file():
-        raise ConfigError(f"SBOM {configured} not found", path=source, location="tool.sdl-gate.sbom")
-    document = load_sbom(path, root=context.root)
-    return _sbom_entries(document.get("components")), [context.digest(path)]
+    if configured is not None:
+        source = context.project.config_source or context.root / "pyproject.toml"
+        try:
+            path = resolve_inside(context.root, configured, source=source, line=None, location="tool.sdl-gate.sbom")
+        except InputError as exc:
+            raise ConfigError(exc.message, path=exc.path, location=exc.location) from None
+        if not path.is_file():
+            raise ConfigError(f"SBOM {configured} not found", path=source, location="tool.sdl-gate.sbom")
+        document = load_sbom(path, root=context.root)
+        found.update(dict.fromkeys(_sbom_entries(document.get("components"))))
+        files.append(context.digest(path))
+    imported = project_sboms(context)
+    for sbom in imported.documents:
+        for component in sbom.inventory.components:
+            found[SbomPackage(component.name, component.version, component.purl, component.commit)] = None
+    files += imported.files
+    return list(found), files
 
 
 def _pip_audited(pinned: Sequence[Component]) -> frozenset[tuple[str, str]]:
