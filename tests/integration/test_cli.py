@@ -31,8 +31,8 @@ def test_help_lists_commands_and_exit_codes(run_cli: RunCli) -> None:
     assert "Exit codes: 0 passed, 1 gate failed" in result.stdout
 
 
-def test_catalogue_json_lists_47_requirements_in_8_practices(run_cli: RunCli) -> None:
-    result = run_cli("catalogue", "--format", "json")
+def test_catalogue_json_lists_47_requirements_in_8_practices(run_cli_in_process: RunCli) -> None:
+    result = run_cli_in_process("catalogue", "--format", "json")
     assert result.code == 0
     requirements = json.loads(result.stdout)
     assert len(requirements) == 47
@@ -42,15 +42,15 @@ def test_catalogue_json_lists_47_requirements_in_8_practices(run_cli: RunCli) ->
     assert Counter(r["automation"] for r in requirements) == {"H": 28, "P": 13, "A/P": 4, "A": 2}
 
 
-def test_catalogue_table(run_cli: RunCli) -> None:
-    result = run_cli("catalogue")
+def test_catalogue_table(run_cli_in_process: RunCli) -> None:
+    result = run_cli_in_process("catalogue")
     assert result.code == 0
     assert "SM-6   A    File integrity" in result.stdout
     assert "47 requirements" in result.stdout
 
 
-def test_explain_names_checks_policy_and_fix(run_cli: RunCli, project: ProjectFactory) -> None:
-    result = run_cli("explain", "sm-6", "--path", project.root)
+def test_explain_names_checks_policy_and_fix(run_cli_in_process: RunCli, project: ProjectFactory) -> None:
+    result = run_cli_in_process("explain", "sm-6", "--path", project.root)
     assert result.code == 0, result.stderr
     out = result.stdout
     assert out.startswith("SM-6  File integrity")
@@ -74,11 +74,11 @@ def test_explain_names_checks_policy_and_fix(run_cli: RunCli, project: ProjectFa
     ],
 )
 def test_explain_says_for_every_criterion_what_passes_it_and_what_empty_evidence_gives(
-    run_cli: RunCli, requirement_id: str, expected: list[str]
+    run_cli_in_process: RunCli, requirement_id: str, expected: list[str]
 ) -> None:
     from sdl_gate.checks import CHECKS
 
-    result = run_cli("explain", requirement_id, "--policy", "iec62443-4-1-ml2")
+    result = run_cli_in_process("explain", requirement_id, "--policy", "iec62443-4-1-ml2")
     assert result.code == 0, result.stderr
     out = result.stdout
     for criterion in CHECKS[requirement_id].criteria:
@@ -90,39 +90,39 @@ def test_explain_says_for_every_criterion_what_passes_it_and_what_empty_evidence
         assert text in out
 
 
-def test_explain_sm12_lists_what_it_reads_and_no_bundle(run_cli: RunCli, project: ProjectFactory) -> None:
-    out = run_cli("explain", "SM-12", "--path", project.root).stdout
+def test_explain_sm12_lists_what_it_reads_and_no_bundle(run_cli_in_process: RunCli, project: ProjectFactory) -> None:
+    out = run_cli_in_process("explain", "SM-12", "--path", project.root).stdout
     assert "every other requirement the policy enforces is satisfied, waived or not applicable" in out
     assert "[reads: the other verdicts of the assessment]" in out
     assert "[evidence: bundle]" not in out
 
 
-def test_explain_shows_project_policy_scoping(run_cli: RunCli) -> None:
-    result = run_cli("explain", "SM-10", "--path", DEMO_PROJECT)
+def test_explain_shows_project_policy_scoping(run_cli_in_process: RunCli) -> None:
+    result = run_cli_in_process("explain", "SM-10", "--path", DEMO_PROJECT)
     assert result.code == 0, result.stderr
     assert "mode: not_applicable" in result.stdout
     assert "justification:" in result.stdout
 
 
-def test_explain_unknown_requirement_is_exit_2(run_cli: RunCli) -> None:
-    result = run_cli("explain", "XX-1")
+def test_explain_unknown_requirement_is_exit_2(run_cli_in_process: RunCli) -> None:
+    result = run_cli_in_process("explain", "XX-1")
     assert result.code == 2
     assert "'XX-1' is not an IEC 62443-4-1 requirement id" in result.stderr
 
 
 @pytest.mark.slow
-def test_policy_validate_and_show(run_cli: RunCli, tmp_path: Path) -> None:
+def test_policy_validate_and_show(run_cli_in_process: RunCli, tmp_path: Path) -> None:
     good = write(
         tmp_path / "p.yaml", "version: 1\nextends: iec62443-4-1-ml3\nrequirements:\n  SM-1: {mode: advisory}\n"
     )
-    result = run_cli("policy", "validate", good)
+    result = run_cli_in_process("policy", "validate", good)
     assert result.code == 0
     assert "extends builtin:iec62443-4-1-ml2 -> builtin:iec62443-4-1-ml3" in result.stdout
-    shown = run_cli("policy", "show", "iec62443-4-1-ml4", "--format", "json")
+    shown = run_cli_in_process("policy", "show", "iec62443-4-1-ml4", "--format", "json")
     document = json.loads(shown.stdout)
     assert len(document["requirements"]) == 47
     assert document["digest"].startswith("sha256:")
-    assert run_cli("policy", "show", "iec62443-4-1-ml2").stdout.startswith("digest: sha256:")
+    assert run_cli_in_process("policy", "show", "iec62443-4-1-ml2").stdout.startswith("digest: sha256:")
 
 
 @pytest.mark.slow
@@ -137,24 +137,24 @@ def test_policy_validate_and_show(run_cli: RunCli, tmp_path: Path) -> None:
     ],
 )
 def test_policy_validate_bad_input_names_file_and_line(
-    run_cli: RunCli, tmp_path: Path, body: str, line: int, message: str
+    run_cli_in_process: RunCli, tmp_path: Path, body: str, line: int, message: str
 ) -> None:
     path = write(tmp_path / "bad.yaml", body)
-    result = run_cli("policy", "validate", path)
+    result = run_cli_in_process("policy", "validate", path)
     assert result.code == 2
     assert f"bad.yaml:{line}" in result.stderr
     assert message in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_unknown_builtin_policy_lists_the_builtins(run_cli: RunCli) -> None:
-    result = run_cli("policy", "show", "iec62443-4-1-ml9")
+def test_unknown_builtin_policy_lists_the_builtins(run_cli_in_process: RunCli) -> None:
+    result = run_cli_in_process("policy", "show", "iec62443-4-1-ml9")
     assert result.code == 2
     assert "iec62443-4-1-ml2, iec62443-4-1-ml3, iec62443-4-1-ml4" in result.stderr
 
 
-def test_schema_command_prints_the_shipped_schema(run_cli: RunCli) -> None:
-    result = run_cli("schema", "policy")
+def test_schema_command_prints_the_shipped_schema(run_cli_in_process: RunCli) -> None:
+    result = run_cli_in_process("schema", "policy")
     assert result.code == 0
     assert json.loads(result.stdout) == load_schema("policy")
 
