@@ -27,12 +27,14 @@ TEMPLATE_DIR = Path(__file__).with_name("templates")
 # "<fill in>", "<your name>", "[insert date]", "{{ product }}": the blanks of a form left blank.
 _MARKERS = re.compile(
     r"\b(?:TODO|XXX)\b|\b(?:tbd|tba|fixme)\b|lorem ipsum"
-    r"|<\s*(?:fill|insert|enter|replace|add|describe|your\s)[^<>\n]{0,60}>"
-    r"|\[\s*(?:fill|insert|enter|replace|describe|your\s)[^\[\]\n]{0,60}\]"
+    r"|<[ \t]*(?:fill|insert|enter|replace|add|describe|your[ \t])[^<>\n]{0,60}>"
+    r"|\[[ \t]*(?:fill|insert|enter|replace|describe|your[ \t])[^\[\]\n]{0,60}\]"
     r"|\{\{[^{}\n]{0,60}\}\}",
     re.IGNORECASE,
 )
 _UPPER_ONLY = {"todo", "xxx"}
+#: What every marker contains (case-folded): a text with none of these is skipped without running the pattern.
+_MARKER_HINTS = ("todo", "xxx", "tbd", "tba", "fixme", "lorem", "<", "[", "{{")
 _TEMPLATE_TAIL = re.compile(r"\s{2,}#.*$")
 _PUNCTUATION = " \t\r\n.,;:!?-_*~'\"`()[]{}<>"
 _FILLER = frozenset(
@@ -164,9 +166,14 @@ def is_placeholder(text: str | None, *, min_chars: int = MIN_CONTENT_CHARS) -> b
     return find_placeholder(text, min_chars=min_chars) is not None
 
 
+def _may_hold_marker(text: str) -> bool:
+    folded = text.casefold()
+    return any(hint in folded for hint in _MARKER_HINTS)
+
+
 def find_marker(text: str | None) -> Placeholder | None:
     """Return the first placeholder marker in ``text`` (TODO, TBD, lorem ipsum, "<fill in>"...), or None."""
-    if not text:
+    if not text or not _may_hold_marker(text):
         return None
     for match in _MARKERS.finditer(text):
         word = match.group(0)
@@ -196,30 +203,35 @@ DOCUMENT_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".text", ".rst", ".ad
 TEMPLATE_SHARE = 0.85
 #: Content lines a file needs before it can be told to be a template copy (a two-line file says nothing either way).
 TEMPLATE_MIN_LINES = 3
+#: Larger texts are not compared with the templates (each is a few kilobytes): a copy of one is never this big.
+TEMPLATE_MAX_CHARS = 256 * 1024
 _COMMENTED_SUFFIXES = frozenset({".yaml", ".yml", ".toml"})
 _DIGITS = re.compile(r"\d+")
-_NON_WORD = re.compile(r"[^\w]+")
-_ATX_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_NON_WORD = re.compile(r"[^\w\n]+")
+_NOT_LETTER = re.compile(r"[\W\d_]+")
+# Linear on any line (a heading's closing #s are taken off in Python): a hostile document cannot stall the gate.
+_ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*))?$")
 _SETEXT_UNDERLINE = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 
 
-def _content_line(line: str, commented: bool) -> str:
-    """A line as templates are compared: comments, markers, digits, case, punctuation and spacing taken off."""
+def _content_lines(text: str, commented: bool) -> list[str]:
+    """The lines as templates are compared: comments, markers, digits, case, punctuation and spacing taken off."""
+    lines = text.splitlines()
     if commented:
-        line = line.split(" #", 1)[0] if not line.lstrip().startswith("#") else ""
-    line = _MARKERS.sub(" ", line)
-    line = _DIGITS.sub("0", line.casefold())
-    return " ".join(_NON_WORD.sub(" ", line).split())
+        lines = ["" if line.lstrip().startswith("#") else line.split(" #", 1)[0] for line in lines]
+    # Whole-text substitutions run at C speed: a document of megabytes is judged in well under a second.
+    lines = [_MARKERS.sub(" ", line) if _may_hold_marker(line) else line for line in lines]
+    joined = _DIGITS.sub("0", "\n".join(lines).casefold())
+    return [" ".join(line.split()) for line in _NON_WORD.sub(" ", joined).split("\n")]
 
 
 def _line_digests(text: str, commented: bool) -> list[str]:
-    digests = []
-    for line in text.splitlines():
-        content = _content_line(line, commented)
-        if sum(c.isalpha() for c in content) >= 3:
-            digests.append(hashlib.sha256(content.encode("utf-8")).hexdigest())
-    return digests
+    return [
+        hashlib.sha256(content.encode("utf-8")).hexdigest()
+        for content in _content_lines(text, commented)
+        if len(_NOT_LETTER.sub("", content)) >= 3
+    ]
 
 
 @cache
@@ -242,6 +254,8 @@ def matching_template(text: str, suffix: str) -> str | None:
     Lines are compared by the digest of their normalised text, so whitespace, case, comments, dates and
     numbers, and the TODO markers taken out do not make a template copy look like content.
     """
+    if len(text) > TEMPLATE_MAX_CHARS:
+        return None
     lines = _line_digests(text, suffix.lower() in _COMMENTED_SUFFIXES)
     if len(lines) < TEMPLATE_MIN_LINES:
         return None
@@ -268,7 +282,7 @@ def _headings(lines: list[str]) -> Iterable[tuple[int, int, str]]:
             continue
         atx = _ATX_HEADING.match(line)
         if atx:
-            yield index, len(atx.group(1)), atx.group(2)
+            yield index, len(atx.group(1)), (atx.group(2) or "").strip().rstrip("#").strip()
             continue
         underline = _SETEXT_UNDERLINE.match(line)
         if underline and index > 0 and lines[index - 1].strip() and not _ATX_HEADING.match(lines[index - 1]):
@@ -284,10 +298,12 @@ def _empty_sections(lines: list[str]) -> list[PlaceholderAt]:
     heading_lines = {index for index, _, _ in headings} | setext
     found = []
     for position, (index, level, title) in enumerate(headings):
+        # Only the lines up to the next heading can be this heading's own content; a sub-heading with content
+        # under it counts as content too, so look past sub-headings until the next heading of the same level.
         end = len(lines)
-        for later, later_level, _ in headings[position + 1 :]:
-            if later_level <= level:
-                end = later
+        for later in range(position + 1, len(headings)):
+            if headings[later][1] <= level:
+                end = headings[later][0]
                 break
         body = [
             line
