@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
@@ -17,10 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sdl_gate import __version__
 from sdl_gate.bundle.snapshots import HistoryPayload, ReleaseSnapshot
-from sdl_gate.catalogue import Catalogue, Requirement
+from sdl_gate.catalogue import Automation, Catalogue, Requirement
 from sdl_gate.checks import CHECKS, CheckInput, Finding, Outcome
 from sdl_gate.checks._approvals import ApprovalState, approval_state
-from sdl_gate.checks._criteria import record_problems
+from sdl_gate.checks._criteria import record, record_problems
 from sdl_gate.evidence import EvidenceKind, EvidenceSet
 from sdl_gate.history_metrics import Metric, Trend, measure, release_label, released_versions
 from sdl_gate.policy.models import MaturityRules, Mode, Policy
@@ -48,6 +48,8 @@ ASSESSMENT_CRITERIA: dict[str, str] = {
 }
 #: The record kind an SM-5 scoping decision is written as (the kind SM-5 itself asks for).
 SCOPING_RECORD_KIND = "process_document"
+#: The finding the assessment adds when a class H requirement would pass on automated evidence alone.
+HUMAN_RECORD_CRITERION = "human_record"
 
 
 class Verdict(str, enum.Enum):
@@ -87,6 +89,11 @@ class FindingResult(_Out):
         ge=0,
         description="How many items the criterion examined (files, dependencies, tests, records...); null when it "
         "did not get as far as counting. A criterion that examined nothing never passes.",
+    )
+    human_record: bool = Field(
+        default=False,
+        description="Whether the finding rests on a signed, counting human record; a class H requirement is "
+        "satisfied only when one of its passing findings does.",
     )
 
 
@@ -326,6 +333,42 @@ def scoping_decision(evidence: EvidenceSet, requirement_id: str, today: date) ->
     )
 
 
+def human_record_rule(requirement: Requirement) -> str | None:
+    """Say what a class H requirement needs beyond its check (for `explain`); None for any other class."""
+    if requirement.automation is not Automation.HUMAN:
+        return None
+    kinds = " or ".join(requirement.record_kinds)
+    return (
+        f"{HUMAN_RECORD_CRITERION}: class H, so it is satisfied only when a passing finding rests on a current "
+        f"{kinds} record listing {requirement.id}, signed by an entitled approver other than its author"
+    )
+
+
+def _human_record(requirement: Requirement, findings: tuple[Finding, ...], check_input: CheckInput) -> Finding | None:
+    """The finding that keeps a class H requirement from passing on automated evidence alone, or None.
+
+    Only a signed, counting human record evidences a class H requirement (the catalogue says which record kinds):
+    when every finding passes but none rests on such a record, the requirement's own record decides.
+    """
+    if requirement.automation is not Automation.HUMAN:
+        return None
+    if score_findings(findings).verdict is not Verdict.SATISFIED:
+        return None
+    if any(f.outcome is Outcome.PASS and f.human_record for f in findings):
+        return None
+    purpose = f"{requirement.id} ({requirement.title.lower()})"
+    found = record(*requirement.record_kinds, purpose=purpose).answer(check_input)
+    if found.outcome is Outcome.PASS:
+        return replace(found, criterion=HUMAN_RECORD_CRITERION)
+    new = " or ".join(f"`sdl-gate records new {kind}`" for kind in requirement.record_kinds)
+    message = (
+        f"{requirement.id} is class H (only a signed human record evidences it), and its other findings rest on "
+        f"automated evidence alone: it needs a signed {' or '.join(requirement.record_kinds)} record listing "
+        f"{requirement.id} (start one with {new}); {found.message}"
+    )
+    return replace(found, criterion=HUMAN_RECORD_CRITERION, message=message)
+
+
 def assess_requirement(
     requirement: Requirement,
     evidence: EvidenceSet,
@@ -360,6 +403,9 @@ def assess_requirement(
         if requirement.id == PROCESS_VERIFICATION:
             findings += (process_verification(requirement.id, assessed),)
         findings += _expired_waiver_findings(waivers, requirement.id, today)
+        human = _human_record(requirement, findings, check_input)
+        if human is not None:
+            findings += (human,)
         scored = score_findings(findings)
         verdict, score = scored.verdict, scored.score
         rationale = _rationale(verdict, findings)
@@ -394,6 +440,7 @@ def assess_requirement(
                 evidence=list(f.evidence),
                 location=f.location,
                 examined=f.examined,
+                human_record=f.human_record,
             )
             for f in findings
         ],

@@ -134,7 +134,7 @@ def catalogue(output_format: str) -> None:
 @click.option("--policy", "policy_spec", help="Built-in policy name or policy file (default: the project's).")
 def explain(requirement_id: str, project_path: Path, policy_spec: str | None) -> None:
     """Explain what requirement ID asks, how it is checked, what the policy demands and how to fix it."""
-    from sdl_gate.assess import ASSESSMENT_CRITERIA
+    from sdl_gate.assess import ASSESSMENT_CRITERIA, human_record_rule
     from sdl_gate.catalogue import load_catalogue
     from sdl_gate.checks import CHECKS
     from sdl_gate.config import load_project
@@ -179,6 +179,9 @@ def explain(requirement_id: str, project_path: Path, policy_spec: str | None) ->
             lines.append("      empty evidence: judged by the criterion itself (no declared outcome)")
     if requirement.id in ASSESSMENT_CRITERIA:
         lines.append(f"  - {ASSESSMENT_CRITERIA[requirement.id]}  [reads: the other verdicts of the assessment]")
+    human_rule = human_record_rule(requirement)
+    if human_rule is not None:
+        lines.append(f"  - {human_rule}  [evidence: records]")
     from sdl_gate._clock import assessment_date
 
     today = assessment_date()

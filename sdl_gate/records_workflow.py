@@ -31,10 +31,15 @@ TEST_KINDS = (RecordKind.TEST_REPORT, RecordKind.PEN_TEST)
 
 
 def requirements_accepting(kind: RecordKind) -> list[str]:
-    """The requirements whose checks accept a record of ``kind``, in catalogue order."""
+    """The requirements whose checks or catalogue entries accept a record of ``kind``, in catalogue order."""
+    from sdl_gate.catalogue import load_catalogue
     from sdl_gate.checks import CHECKS
 
-    return [rid for rid, check in CHECKS.items() if any(kind.value in c.record_kinds for c in check.criteria)]
+    return [
+        r.id
+        for r in load_catalogue().requirements
+        if kind.value in r.record_kinds or any(kind.value in c.record_kinds for c in CHECKS[r.id].criteria)
+    ]
 
 
 def _git_author(root: Path) -> str | None:

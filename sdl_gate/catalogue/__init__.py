@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from sdl_gate.record_kinds import RecordKind
+
 CATALOGUE_FILE = Path(__file__).with_name("iec62443-4-1.json")
+RECORD_KINDS = frozenset(kind.value for kind in RecordKind)
 
 
 class Automation(enum.Enum):
@@ -55,6 +58,8 @@ class Requirement:
     title: str
     summary: str
     automation: Automation
+    #: The record kinds a signed human record evidencing it may be (class H: the ones it cannot be satisfied without).
+    record_kinds: tuple[str, ...]
     evidence: tuple[str, ...]
     ssdf: tuple[str, ...]
     remediation: str
@@ -67,6 +72,7 @@ class Requirement:
             "title": self.title,
             "summary": self.summary,
             "automation": self.automation.value,
+            "records": list(self.record_kinds),
             "evidence": list(self.evidence),
             "ssdf": list(self.ssdf),
             "remediation": self.remediation,
@@ -113,6 +119,7 @@ def load_catalogue() -> Catalogue:
             title=r["title"],
             summary=r["summary"],
             automation=Automation(r["automation"]),
+            record_kinds=tuple(r.get("records", ())),
             evidence=tuple(r["evidence"]),
             ssdf=tuple(r["ssdf"]),
             remediation=r["remediation"],
@@ -125,5 +132,9 @@ def load_catalogue() -> Catalogue:
         # A broken data file is a packaging bug, not user input: fail loudly.
         if requirement.practice not in practice_ids or requirement.id in seen:
             raise RuntimeError(f"catalogue data is inconsistent at {requirement.id}")
+        if requirement.automation is Automation.HUMAN and not requirement.record_kinds:
+            raise RuntimeError(f"catalogue data names no record kind for the human requirement {requirement.id}")
+        if not set(requirement.record_kinds) <= RECORD_KINDS:
+            raise RuntimeError(f"catalogue data names an unknown record kind at {requirement.id}")
         seen.add(requirement.id)
     return Catalogue(standard=raw["standard"], practices=practices, requirements=requirements)

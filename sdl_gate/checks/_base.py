@@ -43,6 +43,8 @@ class Finding:
     location: str | None = None
     #: Items the criterion examined (files, dependencies, tests, records...); None when it did not get that far.
     examined: int | None = None
+    #: Whether the answer rests on a signed, counting human record (what a class H requirement cannot pass without).
+    human_record: bool = False
 
     def __post_init__(self) -> None:
         if self.examined is not None and self.examined < 0:
@@ -68,9 +70,10 @@ class CheckInput:
         location: str | None = None,
         *,
         examined: int | None = None,
+        human_record: bool = False,
     ) -> Finding:
         """Build a finding for this requirement."""
-        return Finding(self.requirement, criterion, outcome, message, evidence, location, examined)
+        return Finding(self.requirement, criterion, outcome, message, evidence, location, examined, human_record)
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,15 @@ def record_problems(entry: Mapping[str, Any], today: date, max_age_days: int | N
             problems.append(f"linked file {link['path']} changed since it was approved")
         elif status == "missing":
             problems.append(f"linked file {link['path']} is missing")
+    # Evidence that does not say whether it looked for placeholders cannot be told free of them.
+    placeholders: list[Mapping[str, Any]] = entry["placeholders"]
+    if placeholders:
+        where = "; ".join(f"{p['file']}:{p['line'] or 1} {p['reason']}" for p in placeholders)
+        more = entry["placeholder_count"] - len(placeholders)
+        problems.append(
+            f"it is unfinished, so it counts for nothing even if signed: {where}"
+            + (f"; and {more} more" if more else "")
+        )
     return problems
 
 
@@ -70,6 +79,7 @@ def record(*kinds: str, purpose: str) -> Criterion:
                     (evidence.id,),
                     entry["file"],
                     examined=len(listing),
+                    human_record=True,
                 )
             cannot_tell = cannot_tell or (not problems and state is ApprovalState.CANNOT_TELL)
             reasons.append(f"record {entry['id']} does not count: " + "; ".join([*problems, *why]))
@@ -199,7 +209,7 @@ def codeowners() -> Criterion:
 
 
 def guideline_document() -> Criterion:
-    """The user guideline document configured for this requirement exists and is not empty."""
+    """The user guideline document configured for this requirement exists, is not empty and has no placeholder."""
     name = "guideline_document"
 
     def evaluate(check_input: CheckInput) -> Finding:
@@ -219,13 +229,19 @@ def guideline_document() -> Criterion:
             return check_input.finding(
                 name, Outcome.FAIL, f"{entry['path']} is {entry['status']}", (evidence.id,), entry["path"]
             )
+        if entry["placeholders"]:
+            more = entry["placeholder_count"] - len(entry["placeholders"])
+            message = f"{entry['path']} is unfinished, so it counts for nothing: " + "; ".join(entry["placeholders"])
+            return check_input.finding(
+                name, Outcome.FAIL, message + (f"; and {more} more" if more else ""), (evidence.id,), entry["path"]
+            )
         return check_input.finding(
             name, Outcome.PASS, f"{entry['path']} is present", (evidence.id,), entry["path"], examined=1
         )
 
     return Criterion(
         name,
-        "the user guideline document configured for it",
+        "the user guideline document configured for it, with no placeholder (TODO, empty section, template text)",
         (EvidenceKind.REPOSITORY,),
         evaluate,
         when_empty=Outcome.FAIL,

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from sdl_gate._files import resolve_inside, sha256_file
+from sdl_gate._files import read_text_limited, resolve_inside, sha256_file
 from sdl_gate._ids import RequirementId
 from sdl_gate._yaml import load_yaml, validate
 from sdl_gate.approvals.register import REGISTER_PATH, TrustedRegister, checkout_edit
@@ -20,6 +20,16 @@ from sdl_gate.collectors.base import SDL_GATE_TOOL, CollectContext
 from sdl_gate.collectors.code_authors import code_authors
 from sdl_gate.errors import InputError, RecordError
 from sdl_gate.evidence import Evidence, EvidenceKind, FileDigest, Subject, ToolInfo
+from sdl_gate.placeholders import (
+    DOCUMENT_SUFFIXES,
+    SHOWN_PLACEHOLDERS,
+    Placeholder,
+    PlaceholderAt,
+    PlaceholderKind,
+    document_placeholders,
+    find_marker,
+    find_placeholder,
+)
 from sdl_gate.record_kinds import RecordKind
 from sdl_gate.threatmodel.model import ElementId
 
@@ -27,6 +37,8 @@ __all__ = ["Approval", "Link", "LinkStatus", "Record", "RecordKind", "RecordsCol
 
 RECORDS_SUBDIR = "records"
 MAX_RECORDS = 2000
+#: Letters or digits a record's title needs (a name, so fewer than free text).
+TITLE_MIN_CHARS = 4
 _EMAIL_IN_NAME = re.compile(r"<\s*([^\s<>@]+@[^\s<>@]+)\s*>")
 _BARE_EMAIL = re.compile(r"^\s*([^\s<>@]+@[^\s<>@]+)\s*$")
 
@@ -175,8 +187,9 @@ def _observe_links(
     record: Record,
     lines: dict[tuple[str | int, ...], int],
     files: list[FileDigest],
+    placeholders: list[dict[str, Any]],
 ) -> tuple[list[dict[str, Any]], list[tuple[str, str | None]]]:
-    """What each link of a record points at now; the digests of linked files are added to ``files``."""
+    """What each link of a record points at now; linked files go to ``files``, placeholders to ``placeholders``."""
     links: list[dict[str, Any]] = []
     links_now: list[tuple[str, str | None]] = []
     for index, link in enumerate(record.links):
@@ -201,6 +214,10 @@ def _observe_links(
             status = LinkStatus.UNCHANGED if actual == link.sha256 else LinkStatus.CHANGED
         if actual is not None:
             files.append(FileDigest(path=context.relative(target), sha256=actual))
+            placeholders += [
+                _placeholder(context.relative(target), found.line, found.placeholder)
+                for found in _linked_placeholders(context, target)
+            ]
         links_now.append((link.path, actual))
         links.append(
             {
@@ -211,6 +228,42 @@ def _observe_links(
             }
         )
     return links, links_now
+
+
+def _placeholder(path: str, line: int | None, placeholder: Placeholder) -> dict[str, Any]:
+    return {"file": path, "line": line, "kind": placeholder.kind.value, "reason": placeholder.describe()}
+
+
+def _record_placeholders(
+    path: Path, relative: str, record: Record, lines: dict[tuple[str | int, ...], int]
+) -> list[dict[str, Any]]:
+    """The placeholders in a record's own text: its free texts, its people, and the file as a template copy."""
+    found: list[dict[str, Any]] = []
+    for copied in document_placeholders(read_text_limited(path), path.suffix):
+        found.append(_placeholder(relative, copied.line, copied.placeholder))
+    texts: list[tuple[tuple[str | int, ...], Placeholder | None]] = [
+        (("title",), find_placeholder(record.title, min_chars=TITLE_MIN_CHARS)),
+        (("author",), find_marker(record.author)),
+    ]
+    if record.notes is not None:
+        texts.append((("notes",), find_placeholder(record.notes)))
+    texts += [(("testers", index), find_marker(tester)) for index, tester in enumerate(record.testers)]
+    for key, placeholder in texts:
+        if placeholder is not None:
+            found.append(_placeholder(relative, lines.get(key), placeholder))
+    return found
+
+
+def _linked_placeholders(context: CollectContext, target: Path) -> list[PlaceholderAt]:
+    """The placeholders in a linked file: documents line by line, any other text as a possible template copy."""
+    try:
+        text = read_text_limited(target, root=context.root)
+    except InputError as exc:
+        if target.suffix.lower() in DOCUMENT_SUFFIXES:
+            # A document that cannot be read cannot be told free of placeholders: it does not count.
+            return [PlaceholderAt(1, Placeholder(PlaceholderKind.UNREADABLE, exc.message))]
+        return []  # a PDF or image is beyond what placeholders can judge
+    return document_placeholders(text, target.suffix)
 
 
 def _register_facts(context: CollectContext, files: list[FileDigest]) -> dict[str, Any]:
@@ -249,7 +302,8 @@ class RecordsCollector:
                 )
             seen[record.id] = relative
             files.append(context.digest(path))
-            links, links_now = _observe_links(context, path, record, lines, files)
+            placeholders = _record_placeholders(path, relative, record, lines)
+            links, links_now = _observe_links(context, path, record, lines, files, placeholders)
             approvals = load_approvals(path, record.id, root=context.root)
             if approvals is not None:
                 files.append(context.digest(sidecar_path(path)))
@@ -268,6 +322,8 @@ class RecordsCollector:
                 "links": links,
                 "verifies": sorted(set(record.verifies)),
                 "notes": record.notes,
+                "placeholders": placeholders[:SHOWN_PLACEHOLDERS],
+                "placeholder_count": len(placeholders),
             }
             if record.testers:
                 testers = [email_of(t) or "" for t in record.testers]

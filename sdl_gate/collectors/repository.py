@@ -10,6 +10,7 @@ from sdl_gate._files import read_bytes_limited, resolve_inside, sha256_bytes
 from sdl_gate.collectors.base import SDL_GATE_TOOL, CollectContext
 from sdl_gate.errors import ConfigError, InputError
 from sdl_gate.evidence import Evidence, EvidenceKind, FileDigest, Subject, ToolInfo
+from sdl_gate.placeholders import SHOWN_PLACEHOLDERS, document_placeholders
 
 SECURITY_POLICY_PATHS = (
     "SECURITY.md",
@@ -110,7 +111,14 @@ class RepositoryCollector:
                 entry = {"path": relative, "status": "empty", "sha256": sha256_bytes(data)}
             else:
                 digest = sha256_bytes(data)
-                entry = {"path": relative, "status": "present", "sha256": digest}
+                found = document_placeholders(data.decode("utf-8", errors="replace"), target.suffix)
+                entry = {
+                    "path": relative,
+                    "status": "present",
+                    "sha256": digest,
+                    "placeholders": [f.describe(relative) for f in found[:SHOWN_PLACEHOLDERS]],
+                    "placeholder_count": len(found),
+                }
                 files.append(FileDigest(path=context.relative(target), sha256=digest))
             payload["guidelines"][requirement_id] = entry
 

@@ -280,6 +280,9 @@ def test_repository_evidence_drives_dm1_sm2_and_guidelines(project: ProjectFacto
     project.doc(".github/CODEOWNERS", "* @example/maintainers\n")
     project.doc("docs/hardening.md", "# Hardening\n\nClose port 502.\n")
     project.doc("docs/disposal.md", "   \n")
+    # SM-2 and the guidelines are class H: the repository's files count beside a signed record, never alone.
+    project.record("roles", "process_document", ["SM-2"])
+    project.record("guides-review", "review", ["SG-3", "SG-4"], links=["docs/hardening.md"])
     assessment = run(project)
     assert result(assessment, "DM-1").verdict is Verdict.SATISFIED
     assert "psirt@example.com" in result(assessment, "DM-1").rationale
@@ -300,7 +303,7 @@ def test_maturity_is_ml2_only_when_every_applicable_requirement_is_satisfied(pro
     project.pyproject("[tool.sdl-gate.guidelines]\n" + "".join(f'SG-{n} = "docs/g{n}.md"\n' for n in range(1, 7)))
     for n in range(1, 7):
         project.doc(f"docs/g{n}.md")
-    project.record("doc-review", "review", ["SG-7"])
+    project.record("doc-review", "review", [f"SG-{n}" for n in range(1, 8)])
     assessment = run(project)
     sg = next(p for p in assessment.practices if p.id == "SG")
     assert sg.score == 1.0

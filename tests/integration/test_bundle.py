@@ -54,7 +54,7 @@ class Release:
         project.policy(
             "version: 1\nname: gateway-release\nextends: iec62443-4-1-ml2\nrequirements:\n  SVV-4: {waivable: true}\n"
         )
-        project.doc("docs/review.md", "# Release review\n")
+        project.doc("docs/review.md", "# Release review\n\nEvery release step ran.\n")
         project.record("release-review", "review", ["SM-12"], links=["docs/review.md"])
         project.record("custody", "key_custody", ["SM-8"], links=["docs/review.md"])
         project.waivers(
@@ -261,7 +261,7 @@ def test_incomplete_or_padded_bundles_fail(
 def test_valid_signature_over_a_different_manifest_fails(
     release: Release, bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    release.project.doc("docs/review.md", "# Release review, revised\n")
+    release.project.doc("docs/review.md", "# Release review, revised\n\nEvery release step ran again.\n")
     release.project.record("release-review", "review", ["SM-12"], links=["docs/review.md"])
     other = _entries(release.create(tmp_path / "other.zip", monkeypatch))
     entries = _entries(bundle)

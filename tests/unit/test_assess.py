@@ -3,26 +3,43 @@ SM-12 process verification from the verdicts of the same assessment."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
 import pytest
 
-from sdl_gate.assess import Assessment, Maturity, PracticeResult, ProductRef, RequirementResult, Verdict, assess
+from sdl_gate.assess import (
+    HUMAN_RECORD_CRITERION,
+    Assessment,
+    FindingResult,
+    Maturity,
+    PracticeResult,
+    ProductRef,
+    RequirementResult,
+    Verdict,
+    assess,
+    assess_requirement,
+)
 from sdl_gate.bundle.snapshots import ReleaseSnapshot
-from sdl_gate.catalogue import load_catalogue
+from sdl_gate.catalogue import Automation, Requirement, load_catalogue
+from sdl_gate.checks import CHECKS, Outcome
 from sdl_gate.evidence import Evidence
 from sdl_gate.history_metrics import Metric, Trend
 from sdl_gate.policy.loader import resolve_policy
 from sdl_gate.policy.models import Policy
 from sdl_gate.policy.waivers import Waiver, WaiverRegister
+from sdl_gate.record_kinds import RecordKind
+from sdl_gate.records_workflow import requirements_accepting
 from sdl_gate.render.json import render_json
 from tests.conftest import write
 from tests.unit.checks._build import (
     COMMIT,
     TODAY,
+    approval,
     bundle,
+    days_ago,
     evidence_set,
     facts,
     guideline,
@@ -61,7 +78,7 @@ def _guidelines(*, missing: tuple[str, ...] = ()) -> list[Evidence]:
     """The user guidelines practice (SG) complete in this release, but for the ``missing`` documents."""
     documents = {rid: guideline(status="missing" if rid in missing else "present") for rid in GUIDELINES}
     reviews = records(
-        record_entry("guide-review", "review", ["SG-7"]), record_entry("verification", "review", ["SM-12"])
+        record_entry("guide-review", "review", [*GUIDELINES, "SG-7"]), record_entry("verification", "review", ["SM-12"])
     )
     return [repository(guidelines=documents), reviews]
 
@@ -298,3 +315,95 @@ def test_sm12_scoped_out_or_disabled_does_not_block(tmp_path: Path, mode: str) -
     entries = [*reviews.payload["records"], record_entry("scoping", "process_document", ["SM-5", "SM-12"])]
     scoped = [repository_evidence, records(*entries)]
     assert not _requirement(_assess(*scoped, policy=policy), "SM-12").blocking
+
+
+# --- Class H: never satisfied on automated evidence alone -------------------------------------------------------
+
+
+def _one(requirement_id: str, *items: Evidence, automation: Automation | None = None) -> RequirementResult:
+    requirement = CATALOGUE.requirement(requirement_id)
+    if automation is not None:
+        requirement = replace(requirement, automation=automation)
+    return assess_requirement(requirement, evidence_set(items), _ml2(), WaiverRegister(), TODAY)
+
+
+def _finding(result: RequirementResult, criterion: str) -> FindingResult:
+    return next(f for f in result.findings if f.criterion == criterion)
+
+
+def test_a_class_h_requirement_on_automated_evidence_alone_is_not_satisfied_and_says_why() -> None:
+    sg1 = _one("SG-1", repository(guidelines={"SG-1": guideline()}), records())
+    assert sg1.verdict is not Verdict.SATISFIED
+    assert _finding(sg1, "guideline_document").outcome is Outcome.PASS
+    rule = _finding(sg1, HUMAN_RECORD_CRITERION)
+    assert rule.outcome is Outcome.FAIL
+    assert "class H" in rule.message
+    assert "`sdl-gate records new review`" in rule.message
+    assert "no record lists SG-1" in rule.message
+    assert sg1.blocking
+
+
+def test_the_same_class_h_requirement_with_a_signed_record_is_satisfied() -> None:
+    signed = records(record_entry("guides-review", "review", ["SG-1", "SG-7"]))
+    sg1 = _one("SG-1", repository(guidelines={"SG-1": guideline()}), signed)
+    assert sg1.verdict is Verdict.SATISFIED, sg1.rationale
+    rule = _finding(sg1, HUMAN_RECORD_CRITERION)
+    assert rule.outcome is Outcome.PASS
+    assert rule.human_record
+    assert "guides-review" in rule.message
+
+
+def test_a_record_of_a_kind_the_catalogue_does_not_name_does_not_count() -> None:
+    other = records(record_entry("training-1", "training", ["SG-1"]))
+    sg1 = _one("SG-1", repository(guidelines={"SG-1": guideline()}), other)
+    assert sg1.verdict is not Verdict.SATISFIED
+    assert "training-1 is a training, but SG-1 needs review" in _finding(sg1, HUMAN_RECORD_CRITERION).message
+
+
+def test_a_signed_record_with_placeholders_does_not_satisfy_a_class_h_requirement() -> None:
+    todo = {"file": "security/records/guides-review.yaml", "line": 4, "kind": "marker", "reason": "contains 'TODO'"}
+    signed = records(record_entry("guides-review", "review", ["SG-1"], placeholders=[todo]))
+    sg1 = _one("SG-1", repository(guidelines={"SG-1": guideline()}), signed)
+    assert sg1.verdict is not Verdict.SATISFIED
+    assert "security/records/guides-review.yaml:4 contains 'TODO'" in sg1.rationale
+
+
+def test_without_a_trusted_register_a_class_h_requirement_cannot_be_told_satisfied() -> None:
+    unverified = [approval(days_ago(18), status="unverified")]
+    signed = records(record_entry("guides-review", "review", ["SG-1"], approvals=unverified), register=None)
+    sg1 = _one("SG-1", repository(guidelines={"SG-1": guideline()}), signed)
+    assert sg1.verdict is Verdict.NOT_ASSESSED
+    assert _finding(sg1, HUMAN_RECORD_CRITERION).outcome is Outcome.NOT_AVAILABLE
+
+
+def test_the_rule_is_the_catalogue_s_class_not_the_check_s() -> None:
+    automated = repository(guidelines={"SG-1": guideline()})
+    assert _one("SG-1", automated, records(), automation=Automation.PARTLY).verdict is Verdict.SATISFIED
+    # DM-1 is class P: its security policy alone satisfies it.
+    dm1 = _one("DM-1", repository(security_policy={"path": "SECURITY.md", "contacts": ["psirt@example.com"]}))
+    assert dm1.verdict is Verdict.SATISFIED
+    assert all(f.criterion != HUMAN_RECORD_CRITERION for f in dm1.findings)
+
+
+def test_a_codeowners_file_alone_does_not_satisfy_sm2() -> None:
+    owners = repository(codeowners={"path": ".github/CODEOWNERS", "rules": 2, "owners": ["@acme/security"]})
+    assert _one("SM-2", owners, records()).verdict is not Verdict.SATISFIED
+    roles = records(record_entry("roles", "process_document", ["SM-2"]))
+    sm2 = _one("SM-2", owners, roles)
+    assert sm2.verdict is Verdict.SATISFIED, sm2.rationale
+
+
+def test_a_class_h_requirement_whose_own_record_passes_needs_no_second_record() -> None:
+    sm1 = _one("SM-1", records(record_entry("sdl", "process_document", ["SM-1"])))
+    assert sm1.verdict is Verdict.SATISFIED
+    assert [f.criterion for f in sm1.findings] == ["record"]
+
+
+@pytest.mark.parametrize("requirement", [r for r in CATALOGUE.requirements if r.automation is Automation.HUMAN])
+def test_every_class_h_requirement_names_the_record_kinds_its_check_accepts(requirement: Requirement) -> None:
+    accepted = {kind for criterion in CHECKS[requirement.id].criteria for kind in criterion.record_kinds}
+    assert requirement.record_kinds
+    assert accepted <= set(requirement.record_kinds)
+    for kind in requirement.record_kinds:
+        # `records new KIND` lists the requirement in the skeleton it writes.
+        assert requirement.id in requirements_accepting(RecordKind(kind))

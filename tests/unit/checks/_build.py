@@ -276,6 +276,7 @@ def record_entry(
     verifies: Iterable[str] = (),
     approvals: Iterable[Mapping[str, Any]] | None = None,
     author_email: str | None = "alice@example.com",
+    placeholders: Iterable[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """One record as the records collector lists it; by default dated 20 days ago and signed 18 days ago by Bob,
     whom the register entitles to approve it for every requirement it lists."""
@@ -298,6 +299,8 @@ def record_entry(
         "valid_until": valid_until,
         "links": [dict(item) for item in links],
         "verifies": sorted(set(verifies)),
+        "placeholders": [dict(p) for p in placeholders],
+        "placeholder_count": len(list(placeholders)),
     }
 
 
@@ -370,7 +373,10 @@ CODEOWNERS = {"path": ".github/CODEOWNERS", "rules": 2, "owners": ["@acme/securi
 
 def guideline(path: str = "docs/user-guide.md", status: str = "present") -> dict[str, Any]:
     """A configured guideline document as the repository collector records it."""
-    return {"path": path, "status": status, "sha256": DIGEST if status != "missing" else None}
+    entry: dict[str, Any] = {"path": path, "status": status, "sha256": DIGEST if status != "missing" else None}
+    if status == "present":
+        entry |= {"placeholders": [], "placeholder_count": 0}
+    return entry
 
 
 # --- Signatures and bundles ---------------------------------------------------------------------------------------

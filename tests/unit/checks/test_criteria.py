@@ -319,3 +319,53 @@ def test_an_empty_waiver_register_is_not_a_pass() -> None:
     assert finding.outcome is Outcome.NOT_APPLICABLE
     assert finding.examined == 0
     assert "no exception is registered" in finding.message
+
+
+# --- placeholders: an unfinished record or guideline counts for nothing -----------------------------------------
+
+TODO_TITLE = {"file": "security/records/R-1.yaml", "line": 4, "kind": "marker", "reason": "contains 'TODO'"}
+EMPTY_SECTION = {
+    "file": "docs/process.md",
+    "line": 7,
+    "kind": "empty_section",
+    "reason": "has an empty section 'Roles' (a heading with nothing under it)",
+}
+
+
+def test_a_signed_record_with_placeholders_counts_for_nothing_and_names_file_and_line() -> None:
+    entry = _entry(placeholders=[TODO_TITLE, EMPTY_SECTION])
+    finding = run(record("review", purpose="component risk decisions"), check_input("SM-9", records(entry)))
+    assert finding.outcome is Outcome.FAIL
+    assert not finding.human_record
+    assert "security/records/R-1.yaml:4 contains 'TODO'" in finding.message
+    assert "docs/process.md:7 has an empty section 'Roles'" in finding.message
+
+
+def test_placeholders_beyond_those_listed_are_counted() -> None:
+    entry = _entry(placeholders=[TODO_TITLE])
+    entry["placeholder_count"] = 31
+    (problem,) = record_problems(entry, TODAY, None)
+    assert problem.endswith("and 30 more")
+
+
+def test_a_signed_record_without_placeholders_rests_on_a_human_record() -> None:
+    finding = run(record("review", purpose="component risk decisions"), check_input("SM-9", records(_entry())))
+    assert finding.outcome is Outcome.PASS
+    assert finding.human_record
+
+
+def test_records_evidence_that_does_not_say_whether_it_looked_for_placeholders_never_counts() -> None:
+    entry = _entry()
+    del entry["placeholders"]
+    finding = run(record("review", purpose="component risk decisions"), check_input("SM-9", records(entry)))
+    assert finding.outcome is Outcome.ERROR
+
+
+def test_guideline_document_with_placeholders_fails_naming_file_and_line() -> None:
+    document = guideline("docs/hardening.md") | {
+        "placeholders": ["docs/hardening.md:12 contains 'TBD'"],
+        "placeholder_count": 1,
+    }
+    finding = run(guideline_document(), check_input("SG-3", repository(guidelines={"SG-3": document})))
+    assert finding.outcome is Outcome.FAIL
+    assert "docs/hardening.md:12 contains 'TBD'" in finding.message

@@ -14,7 +14,7 @@ from sdl_gate.config import load_project
 from sdl_gate.errors import InputError, RecordError
 from sdl_gate.evidence import Evidence, EvidenceKind
 from sdl_gate.policy.waivers import WaiverRegister
-from tests.conftest import ProjectFactory, sha256_of, write
+from tests.conftest import REPO_ROOT, ProjectFactory, sha256_of, sign_record, write
 
 NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)
 FAKE_SHA = "a" * 64
@@ -473,3 +473,70 @@ def test_evidence_id_changes_when_linked_file_changes(project: ProjectFactory) -
     before = collect(project).id
     doc.write_text("edited\n", encoding="utf-8")
     assert collect(project).id != before
+
+
+# --- placeholders: an unfinished record or linked document is listed with its file and line -----------------------
+
+
+def placeholders_of(evidence: Evidence, record_id: str) -> list[tuple[str, int | None, str]]:
+    entry = next(r for r in records_of(evidence) if r["id"] == record_id)
+    found = entry["placeholders"]
+    assert isinstance(found, list)
+    assert entry["placeholder_count"] == len(found)
+    return [(p["file"], p["line"], p["kind"]) for p in found]
+
+
+def test_a_finished_record_and_document_have_no_placeholder(project: ProjectFactory) -> None:
+    project.doc("docs/process.md", "# Process\n\nEvery change is reviewed by a second developer.\n")
+    project.record("R-1", "process_document", ["SM-1"], links=["docs/process.md"])
+    assert placeholders_of(collect(project), "R-1") == []
+
+
+def test_a_todo_in_a_record_is_listed_with_its_line(project: ProjectFactory) -> None:
+    path = project.root / "security" / "records" / "R-1.yaml"
+    write(path, BASE.replace("title: Design review of the update channel", "title: TODO what was reviewed"))
+    assert placeholders_of(collect(project), "R-1") == [("security/records/R-1.yaml", 4, "marker")]
+
+
+def test_filler_notes_and_a_blank_author_are_placeholders(project: ProjectFactory) -> None:
+    text = BASE.replace("author: Alice Example", "author: <your name> <you@example.com>") + "notes: to be defined\n"
+    write(project.root / "security" / "records" / "R-1.yaml", text)
+    assert placeholders_of(collect(project), "R-1") == [
+        ("security/records/R-1.yaml", 7, "marker"),
+        ("security/records/R-1.yaml", 8, "filler"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "kind"),
+    [
+        ("# Process\n\nLorem ipsum dolor sit amet.\n", 3, "marker"),
+        ("# Process\n\nWe review every change.\n\n## Roles\n", 5, "empty_section"),
+        ("", 1, "empty"),
+    ],
+    ids=["lorem", "empty-section", "empty"],
+)
+def test_a_placeholder_in_a_linked_document_is_listed_with_its_line(
+    project: ProjectFactory, text: str, line: int, kind: str
+) -> None:
+    project.doc("docs/process.md", text)
+    project.record("R-1", "process_document", ["SM-1"], links=["docs/process.md"])
+    assert placeholders_of(collect(project), "R-1") == [("docs/process.md", line, kind)]
+
+
+def test_a_record_copied_from_the_init_template_is_a_template_even_signed(project: ProjectFactory) -> None:
+    template = (REPO_ROOT / "sdl_gate" / "templates" / "security" / "records" / "review.yaml").read_text()
+    path = write(project.root / "security" / "records" / "review.yaml", template.replace("TODO ", ""))
+    assert project.keys is not None
+    sign_record(path, project.keys["bob"], "bob@example.com", "2026-01-12")
+    found = placeholders_of(collect(project), "review")
+    assert ("security/records/review.yaml", 1, "template") in found
+
+
+def test_placeholders_listed_are_bounded_and_counted(project: ProjectFactory) -> None:
+    project.doc("docs/process.md", "# Process\n\n" + "TBD\n" * 50)
+    project.record("R-1", "process_document", ["SM-1"], links=["docs/process.md"])
+    (entry,) = records_of(collect(project))
+    assert isinstance(entry["placeholders"], list)
+    assert len(entry["placeholders"]) == 20
+    assert entry["placeholder_count"] == 50
