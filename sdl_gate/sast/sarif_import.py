@@ -326,7 +326,7 @@ class _Resolver:
         return unquote(uri)
 
     def resolve(self, location: ArtifactLocation | None, artifacts: list[Artifact]) -> tuple[str | None, str]:
-        """Return (repository path or None, why not / the URI as given)."""
+        """Return (repository path, the URI as given), or (None, why the URI names no repository file)."""
         # A location may name its artifact by index into the run's artifacts instead of by URI.
         index = location.index if location is not None and location.uri is None else None
         if index is not None and 0 <= index < len(artifacts) and artifacts[index].location is not None:
@@ -416,7 +416,8 @@ def read_run(
         physical = result.locations[0].physical_location if result.locations else None
         relative, why = resolver.resolve(physical.artifact_location if physical else None, run.artifacts)
         if relative is None:
-            refused.append(RefusedResult(rule_id=rule_id, uri=why, reason=why))
+            given = physical.artifact_location.uri if physical and physical.artifact_location else None
+            refused.append(RefusedResult(rule_id=rule_id, uri=given or "", reason=why))
             continue
         files.add(relative)
         region = physical.region if physical is not None and physical.region is not None else Region()
