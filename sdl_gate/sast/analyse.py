@@ -13,7 +13,7 @@ from sdl_gate.config import Project
 from sdl_gate.sast.cppcheck import CACHE_DIR as CPPCHECK_CACHE_DIR
 from sdl_gate.sast.cppcheck import run_cppcheck
 from sdl_gate.sast.engine import CACHE_DIR, Cache, ScanRun, default_jobs, run_scan
-from sdl_gate.sast.imports import configured_results, imported_results
+from sdl_gate.sast.imports import IMPORTS_DIR, configured_results, imported_results
 from sdl_gate.sast.languages import CPPCHECK_LANGUAGES, language_files, language_map
 from sdl_gate.sast.models import SastReport
 from sdl_gate.sast.report import bandit_json, build_report, find_automation, load_baseline
@@ -95,5 +95,7 @@ def _other_analysers(
         )
     if whole_project:
         found += configured_results(root, project.config.sarif)
-        found += imported_results(root, git_commit(root))
+        # Asking git for the commit costs a process: only when something was ever imported.
+        if (root / IMPORTS_DIR).is_dir():
+            found += imported_results(root, git_commit(root))
     return tuple(found)

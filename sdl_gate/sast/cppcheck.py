@@ -125,6 +125,18 @@ def _one(
     return issues, True
 
 
+def _cached(cache: Cache, key: str) -> tuple[AnalyserIssue, ...] | None:
+    """A file's cached issues, or None when absent or damaged (damage is counted)."""
+    body = cache.get_json(key)
+    if body is None:
+        return None
+    try:
+        return _ISSUES.validate_python(body)
+    except ValidationError:
+        cache.corrupt += 1
+        return None
+
+
 def run_cppcheck(
     root: Path,
     files: Sequence[str],
@@ -167,14 +179,11 @@ def run_cppcheck(
     pending: list[tuple[str, str]] = []
     for relative, digest in digests.items():
         key = Cache.content_key(str(CACHE_FORMAT), digest, tool.version, tool.digest, relative, headers_digest)
-        cached = cache.get_json(key) if cache is not None else None
-        if cached is not None:
-            try:
-                results[relative] = _ISSUES.validate_python(cached)
-                continue
-            except ValidationError:
-                cache.corrupt += 1  # type: ignore[union-attr]
-        pending.append((relative, key))
+        hit = _cached(cache, key) if cache is not None else None
+        if hit is not None:
+            results[relative] = hit
+        else:
+            pending.append((relative, key))
     # Largest first, so the pool is not left waiting on one big file at the end.
     pending.sort(key=lambda item: -sizes[item[0]])
     with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="sdl-gate-cppcheck") as pool:

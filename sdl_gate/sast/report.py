@@ -290,7 +290,9 @@ def build_report(
         if extra.run.execution_successful and extra.run.problem is None:
             # A file the analyser could not analyse is not covered, whatever else it says.
             failed = {item.path for item in extra.run.not_analysed}
-            covered_files.setdefault(extra.run.tool, set()).update(set(extra.run.files) - failed)
+            # Named with its file, so coverage a SARIF file claims is always shown with where it came from.
+            label = extra.run.tool if extra.run.file is None else f"{extra.run.tool} ({extra.run.file})"
+            covered_files.setdefault(label, set()).update(set(extra.run.files) - failed)
     # bandit's results cover Python only when it analysed some of it; its exclusions are judged on their own.
     covered = {BANDIT_LANGUAGE: ("bandit",)} if analysed else {}
     census, source_exclusions = count_languages(

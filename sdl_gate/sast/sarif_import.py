@@ -52,6 +52,8 @@ DEFAULT_HIGH = 7.0
 DEFAULT_MEDIUM = 4.0
 #: SARIF result kinds that are not a problem found (a passed check, an informational note).
 NOT_A_PROBLEM = frozenset({"pass", "notApplicable", "informational"})
+#: The analysers sdl-gate runs itself, whose names no SARIF file may take.
+BUILT_IN_NAMES = frozenset({"bandit", "cppcheck"})
 _CWE_TAG = re.compile(r"(?:^|/)cwe[-/](\d+)$", re.IGNORECASE)
 
 
@@ -450,9 +452,13 @@ def read_run(
             )
         )
     driver = run.tool.driver
+    tool = driver.name
+    if source is not AnalyserSource.BUILT_IN and tool.lower() in BUILT_IN_NAMES:
+        # A SARIF file never speaks as the analysers sdl-gate runs itself.
+        tool = f"{tool} (SARIF)"
     successful = all(invocation.execution_successful for invocation in run.invocations)
     analyser = AnalyserRun(
-        tool=driver.name,
+        tool=tool,
         version=driver.version or driver.semantic_version,
         source=source,
         file=file,

@@ -74,7 +74,8 @@ def test_an_imported_high_finding_fails_the_gate_until_waived_or_baselined(
     assert "go.exec-shell (Semgrep)" in found["SI-1/sast_findings"]["message"]
     # The imported run covers the Go file, so Go is analysed for SI-1 and SVV-3.
     assert found["SVV-3/languages_analysed"]["outcome"] == "pass"
-    assert "Go (1 file(s): cmd/main.go) analysed by Semgrep" in found["SVV-3/languages_analysed"]["message"]
+    message = found["SVV-3/languages_analysed"]["message"]
+    assert "Go (1 file(s): cmd/main.go) analysed by Semgrep (semgrep.sarif)" in message
 
     created, expires = current_waiver_window()
     project.waivers(

@@ -73,7 +73,8 @@ def test_the_real_cppcheck_sarif_is_read_with_its_severity_cwe_and_fingerprints(
         timeout=60,
     )
     (results,) = read_sarif_file(output, tmp_path, source=AnalyserSource.IMPORTED, shown="x", confine=False)
-    assert results.run.tool == "Cppcheck" and results.run.version == cppcheck.version
+    # Imported, it is not the built-in cppcheck, and never named as it.
+    assert results.run.tool == "Cppcheck (SARIF)" and results.run.version == cppcheck.version
     assert results.run.files == ("main.c",)
     (issue,) = [i for i in results.issues if i.rule_id == "nullPointer"]
     # cppcheck points at the null assignment or at the dereference, depending on its version.
