@@ -168,12 +168,18 @@ def test_configured_sarif_adds_findings_but_cannot_replace_bandit_or_escape_the_
     document = _semgrep()
     document["runs"][0]["artifacts"].append({"location": {"uri": "app.py"}})
     document["runs"][0]["results"].append(_semgrep(uri="../../etc/passwd")["runs"][0]["results"][0])
+    # A suppression without a justification silences nothing, as an unjustified # nosec (SI-2).
+    silenced = _semgrep(line=3, suppressions=[{"kind": "external", "status": "accepted"}])
+    document["runs"][0]["results"].append(silenced["runs"][0]["results"][0])
     write(root / "build" / "semgrep.sarif", json.dumps(document))
     project.commit()
     code, report = _sast(run_cli, root)
     assert code == 1
     found = {(f["tool"], f["test_id"]) for f in report["findings"]}
     assert {("bandit", "B602"), ("Semgrep", "go.exec-shell")} <= found
+    statuses = {(f["test_id"], f["line"]): f["status"] for f in report["findings"] if f["tool"] == "Semgrep"}
+    assert statuses == {("go.exec-shell", 5): "open", ("go.exec-shell", 3): "suppressed_without_justification"}
+    assert report["decision"]["unjustified_suppressions"] == 1
     (run,) = report["analysers"]
     assert (run["source"], run["file"]) == ("configured", "build/semgrep.sarif")
     assert [item["uri"] for item in run["refused"]] == ["../../etc/passwd"]
