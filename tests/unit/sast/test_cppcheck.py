@@ -80,3 +80,30 @@ def test_without_cppcheck_c_is_not_analysed_and_the_run_says_why(
     result = run_cppcheck(tmp_path, files, cache=None, jobs=2, max_file_bytes=1 << 20, timeout=120)
     assert result.run.files == () and not result.run.execution_successful
     assert result.run.problem is not None and "not installed" in result.run.problem
+
+
+@pytest.mark.parametrize(
+    "include",
+    ['#include "/dev/zero"', "#include </dev/zero>", '#include "linked.h"', '#include "../outside.h"'],
+)
+def test_a_file_including_what_is_not_a_regular_file_of_the_repository_is_not_analysed(
+    tmp_path: Path, include: str
+) -> None:
+    root = tmp_path / "repo"
+    write(tmp_path / "outside.h", "#define SECRET 1\n")
+    write(root / "main.c", f"{include}\nint main(void) {{ return 0; }}\n")
+    (root / "linked.h").symlink_to("/dev/zero")
+    result = run_cppcheck(root, ["main.c"], cache=None, jobs=1, max_file_bytes=1 << 20, timeout=60)
+    (item,) = result.run.not_analysed
+    assert item.path == "main.c" and "not a regular file inside the repository" in item.reason
+    assert result.run.files == ()
+
+
+@pytest.mark.slow
+def test_a_file_that_hangs_cppcheck_is_stopped_by_the_run_deadline(tmp_path: Path) -> None:
+    # A computed include escapes the literal check; the deadline still bounds the run.
+    write(tmp_path / "hang.c", '#define TARGET "/dev/zero"\n#include TARGET\nint main(void) { return 0; }\n')
+    files = _project(tmp_path)
+    result = run_cppcheck(tmp_path, ["hang.c", *files], cache=None, jobs=1, max_file_bytes=1 << 20, timeout=3)
+    assert "hang.c" in {item.path for item in result.run.not_analysed}
+    assert "hang.c" not in result.run.files
