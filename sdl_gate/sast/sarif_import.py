@@ -221,6 +221,8 @@ def parse_sarif(data: bytes, path: Path | str) -> SarifLog:
         raise InputError("not valid UTF-8 text", path=path) from None
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON: {exc.msg}", path=path, line=exc.lineno) from None
+    except RecursionError:
+        raise InputError("nested too deeply to be a SARIF log", path=path) from None
     if not isinstance(document, dict):
         raise InputError("a SARIF log must be a JSON object", path=path)
     if document.get("version") != "2.1.0":
@@ -357,20 +359,33 @@ class _Resolver:
         return relative, uri
 
 
-def _flagged(root: Path, relative: str, start: int, end: int, snippet: str | None, message: str) -> str:
-    """The flagged lines of the repository file, whitespace collapsed; else the snippet, else the message."""
-    try:
-        text = read_text_limited(root / relative, MAX_SOURCE_BYTES, root=root)
-    except (InputError, OSError):
-        text = None
-    if text is not None:
-        lines = text.splitlines()
-        picked = [" ".join(lines[n - 1].split()) for n in range(start, end + 1) if 0 < n <= len(lines)]
-        if any(picked):
-            return " ".join(picked).strip()
-    if snippet and snippet.strip():
-        return " ".join(snippet.split())
-    return " ".join(message.split())
+class _Sources:
+    """The repository files results point into, each read once per run (a SARIF file may hold many results)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.lines: dict[str, list[str] | None] = {}
+
+    def of(self, relative: str) -> list[str] | None:
+        """The file's lines, or None when it cannot be read (missing, too large, outside the repository)."""
+        if relative not in self.lines:
+            try:
+                text: str | None = read_text_limited(self.root / relative, MAX_SOURCE_BYTES, root=self.root)
+            except (InputError, OSError):
+                text = None
+            self.lines[relative] = text.splitlines() if text is not None else None
+        return self.lines[relative]
+
+    def flagged(self, relative: str, start: int, end: int, snippet: str | None, message: str) -> str:
+        """The flagged lines of the repository file, whitespace collapsed; else the snippet, else the message."""
+        lines = self.of(relative)
+        if lines is not None:
+            picked = [" ".join(lines[n - 1].split()) for n in range(start, end + 1) if 0 < n <= len(lines)]
+            if any(picked):
+                return " ".join(picked).strip()
+        if snippet and snippet.strip():
+            return " ".join(snippet.split())
+        return " ".join(message.split())
 
 
 def _rules(run: Run) -> tuple[dict[str, ReportingDescriptor], list[ReportingDescriptor]]:
@@ -391,6 +406,7 @@ def read_run(
     """One SARIF run as issues with repository paths; results outside the repository are refused and listed."""
     by_id, by_index = _rules(run)
     resolver = _Resolver(root, run.original_uri_base_ids)
+    sources = _Sources(root)
     issues: list[AnalyserIssue] = []
     refused: list[RefusedResult] = []
     files: set[str] = set()
@@ -446,7 +462,7 @@ def read_run(
                 end_line=end,
                 column=region.start_column or 1,
                 partial_fingerprints=tuple(sorted(result.partial_fingerprints.items())),
-                flagged=_flagged(root, relative, start, end, region.snippet.text if region.snippet else None, text),
+                flagged=sources.flagged(relative, start, end, region.snippet.text if region.snippet else None, text),
                 suppression=state,
                 justification=justification,
             )

@@ -226,6 +226,7 @@ def test_a_failed_execution_is_recorded(repo: Path) -> None:
         (json.dumps({"version": "2.0.0", "runs": []}), "version"),
         (json.dumps(_sarif([{"message": {"text": "no rule"}}])), "runs[0].results[0]"),
         ("[]", None),
+        ("[" * 100_000 + "]" * 100_000, None),
     ],
 )
 def test_invalid_sarif_is_an_input_error_naming_the_file_and_place(repo: Path, text: str, place: str | None) -> None:
@@ -242,3 +243,12 @@ def test_a_sarif_file_linked_out_of_the_checkout_is_refused(tmp_path: Path, repo
     (repo / "linked.sarif").symlink_to(outside)
     with pytest.raises(InputError):
         load_sarif(repo / "linked.sarif", root=repo)
+
+
+def test_many_results_in_one_file_read_the_source_once_and_each_keep_its_line(repo: Path) -> None:
+    results = _read(repo, _sarif([_result(line=n % 2 + 1) for n in range(2000)]))
+    assert len(results.issues) == 2000
+    assert {issue.flagged for issue in results.issues} == {
+        "#include <string.h>",
+        "void f(char *s) { char b[4]; strcpy(b, s); }",
+    }
