@@ -107,3 +107,12 @@ def test_a_file_that_hangs_cppcheck_is_stopped_by_the_run_deadline(tmp_path: Pat
     result = run_cppcheck(tmp_path, ["hang.c", *files], cache=None, jobs=1, max_file_bytes=1 << 20, timeout=3)
     assert "hang.c" in {item.path for item in result.run.not_analysed}
     assert "hang.c" not in result.run.files
+
+
+def test_an_inline_suppression_in_the_repository_silences_nothing(tmp_path: Path) -> None:
+    write(
+        tmp_path / "area.c",
+        "int area(void) {\n    int *p = 0;\n    // cppcheck-suppress nullPointer\n    return *p;\n}\n",
+    )
+    result = run_cppcheck(tmp_path, ["area.c"], cache=None, jobs=1, max_file_bytes=1 << 20, timeout=120)
+    assert "nullPointer" in {issue.rule_id for issue in result.issues}
