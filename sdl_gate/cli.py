@@ -1063,7 +1063,58 @@ def _sast_root(paths: tuple[Path, ...], root: Path | None) -> tuple[Path, list[P
     return Path(), list(paths)
 
 
-@cli.command(epilog=_EPILOG)
+class _SastGroup(click.Group):
+    """``sdl-gate sast [PATHS]`` scans; ``sdl-gate sast import FILE...`` records SARIF: a sub-command named first."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Send the arguments to the scan unless the first one names a sub-command."""
+        if not args or args[0] not in self.commands:
+            args = ["scan", *args]
+        return super().parse_args(ctx, args)
+
+
+@cli.group("sast", cls=_SastGroup)
+def sast_group() -> None:
+    """Static analysis: bandit, cppcheck and other analysers' SARIF (see `sdl-gate sast --help`)."""
+
+
+@sast_group.command("import", epilog="Exit codes: 0 recorded, 2 a file is not valid SARIF 2.1.0 or not in git.")
+@click.argument("files", metavar="FILE...", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--path",
+    "project_path",
+    type=click.Path(path_type=Path),
+    default=Path(),
+    show_default=True,
+    help="Project root: the files are kept in its .sdl-gate/ for the current commit.",
+)
+def sast_import(files: tuple[Path, ...], project_path: Path) -> None:
+    """Record SARIF 2.1.0 files from other analysers (CodeQL, Semgrep, clang, GCC...) for the current commit.
+
+    Their results join bandit's and cppcheck's findings in `sdl-gate sast` and the gate (SI-1, SI-2, SVV-3), with
+    the same baseline, waivers and justified suppressions, and cover the files they analysed. A file is
+    checked before anything is written; one result naming a file outside the project is refused and listed.
+    """
+    from sdl_gate._clock import current_time
+    from sdl_gate._git import git_commit
+    from sdl_gate.sast.imports import record_import
+
+    if not project_path.is_dir():
+        raise InputError("project directory not found", path=project_path)
+    try:
+        recorded = record_import(project_path, files, commit=git_commit(project_path), now=current_time())
+    except OSError as exc:
+        from sdl_gate.errors import ToolError
+
+        raise ToolError(f"cannot write the imported SARIF: {exc.strerror}") from None
+    names = {path.name for path in files}
+    for entry in recorded:
+        if entry.name in names:
+            click.echo(f"{entry.name}: sha256 {entry.sha256}")
+    click.echo(f"{len(recorded)} SARIF file(s) recorded for the current commit")
+
+
+@sast_group.command("scan", hidden=True, epilog=_EPILOG)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--root",
@@ -1106,6 +1157,9 @@ def sast(
     as_of: date | None,
 ) -> None:
     """Run bandit on the project's Python files (git-tracked ones in a work tree) or on PATHS.
+
+    cppcheck analyses its C/C++ files too, and the SARIF of other analysers joins the findings: the files
+    [tool.sdl-gate] sarif names, and those `sdl-gate sast import FILE...` recorded for the current commit.
 
     Findings at or above the policy's SI-1 thresholds that are neither baselined (by an approved, unexpired
     entry) nor waived, findings silenced by an unjustified `# nosec`, unjustified `# nosec` comments, files that

@@ -183,6 +183,21 @@ class ToolConfig(BaseModel):
         "policy's sast_allowed_excludes decides whether it may be.",
     )
 
+    sarif: list[Annotated[str, Field(min_length=1, max_length=256)]] = Field(
+        default_factory=list,
+        description="Globs of SARIF 2.1.0 files inside the project (e.g. `build/*.sarif`) written by other analysers "
+        "(CodeQL, Semgrep, clang, GCC...): their results join bandit's and cppcheck's findings and cover the files "
+        "they name; they add, never replace.",
+    )
+
+    @field_validator("sarif")
+    @classmethod
+    def _inside_project(cls, globs: list[str]) -> list[str]:
+        for glob in globs:
+            if glob.startswith(("/", "\\")) or ".." in glob.replace("\\", "/").split("/"):
+                raise ValueError(f"{glob!r} must be a glob relative to the project, without `..`")
+        return globs
+
     _no_case_duplicates = field_validator("guidelines", mode="before")(reject_case_duplicates)
 
 

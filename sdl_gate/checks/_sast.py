@@ -15,6 +15,7 @@ from sdl_gate.sast.rules import (
     EXCLUDES_PARAM,
     UNANALYSED_LANGUAGES_SETTING,
     Status,
+    analyser_problems,
     baseline_state,
     describe_exclusion,
     describe_language,
@@ -156,14 +157,16 @@ def languages_analysed() -> Criterion:
             )
         missing, accepted = unanalysed_languages(report, check_input.policy)
         if missing:
+            problems = analyser_problems(report)
+            why = f" ({'; '.join(problems)})" if problems else ""
             return check_input.finding(
                 name,
                 Outcome.NOT_AVAILABLE,
                 f"no analyser result covers {len(missing)} language(s) of the product: "
-                f"{'; '.join(describe_language(count) for count in missing)}; import an analyser's results for "
-                f"them, or record the scoping decision in the policy ({setting})",
+                f"{'; '.join(describe_language(count) for count in missing)}{why}; import an analyser's results "
+                f"for them, or record the scoping decision in the policy ({setting})",
                 ids,
-                missing[0].examples[0] if missing[0].examples else None,
+                (missing[0].uncovered_examples or missing[0].examples or (None,))[0],
             )
         covered = [describe_language(count) for count in report.languages if count.analysers]
         parts = []
@@ -200,7 +203,13 @@ def languages_analysed() -> Criterion:
 
 
 def _label(item: SastFinding) -> str:
-    return f"{item.path}:{item.line} {item.test_id} [{item.fingerprint}]"
+    tool = f" ({item.tool})" if item.tool != "bandit" else ""
+    return f"{item.path}:{item.line} {item.test_id}{tool} [{item.fingerprint}]"
+
+
+def _examined(report: SastReport) -> int:
+    """Files some analyser looked at: bandit's, and those the other analysers' results cover."""
+    return report.analysed + len({path for run in report.analysers for path in run.files})
 
 
 def _baseline_note(report: SastReport, check_input: CheckInput) -> str:
@@ -277,7 +286,7 @@ def sast_findings() -> Criterion:
             Outcome.PASS,
             f"no open finding at {bar} among {len(report.findings)}{extra}",
             (evidence.id,),
-            examined=report.analysed,
+            examined=_examined(report),
         )
 
     return Criterion(

@@ -1,10 +1,12 @@
-"""Static analysis as evidence (SI-1, SI-2): bandit over every tracked Python file, findings fingerprinted."""
+"""Static analysis as evidence (SI-1, SI-2): bandit over every tracked Python file, cppcheck over C/C++, and
+other analysers' SARIF, findings fingerprinted."""
 
 from __future__ import annotations
 
 from sdl_gate._files import pretty_json, sha256_file
 from sdl_gate.collectors.base import CollectContext
 from sdl_gate.evidence import Evidence, EvidenceKind, FileDigest, Subject, ToolInfo
+from sdl_gate.sast.models import AnalyserSource
 
 
 class SastCollector:
@@ -28,6 +30,10 @@ class SastCollector:
         for relative in ("pyproject.toml", ".bandit", ".pre-commit-config.yaml"):
             if (root / relative).is_file():
                 digests[relative] = sha256_file(root / relative)
+        # So are the other analysers' SARIF files in the checkout (an imported one is named by its digest).
+        for run in report.analysers:
+            if run.file is not None and run.sha256 is not None and run.source is AnalyserSource.CONFIGURED:
+                digests[run.file] = run.sha256
         baseline = context.project.sast_baseline
         if baseline.is_file():
             digests[context.relative(baseline)] = sha256_file(baseline)

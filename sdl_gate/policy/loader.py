@@ -255,7 +255,7 @@ def load_resolved_policy(data: bytes, *, path: Path | str) -> Policy:
                 justification=entry.justification,
                 enforced_from=entry.enforced_from,
                 waivable=entry.waivable,
-                **entry.params.model_dump(),
+                **{name: getattr(entry.params, name) for name in type(entry.params).model_fields},
             )
             for rid, entry in document.requirements.items()
         },

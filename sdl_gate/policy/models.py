@@ -49,6 +49,19 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class SeverityBands(_Strict):
+    """The ``security-severity`` scores (0-10) at or above which an analyser's result is high, and medium."""
+
+    high: float = Field(ge=0, le=10, description="Scores at or above this are high severity (built in: 7.0).")
+    medium: float = Field(ge=0, le=10, description="Scores at or above this are medium severity (built in: 4.0).")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SeverityBands:
+        if self.medium > self.high:
+            raise ValueError("medium must not be above high")
+        return self
+
+
 class Params(_Strict):
     """Parameters a requirement's checks read; every field is optional and inherited when absent."""
 
@@ -97,6 +110,11 @@ class Params(_Strict):
         default=None,
         description="SI-1 and SVV-3: source languages of the product (as the census names them, e.g. `C`) that may "
         "have no analyser result; the scoping decision is shown in every finding (default: none).",
+    )
+    sast_security_severity: dict[Annotated[str, Field(min_length=1, max_length=128)], SeverityBands] | None = Field(
+        default=None,
+        description="SI-1: per analyser (the SARIF tool name, e.g. `CodeQL`, or `*` for any), the bands that turn a "
+        "result's `security-severity` score into high and medium (default: >= 7.0 high, >= 4.0 medium).",
     )
 
 
@@ -198,6 +216,7 @@ class ResolvedRequirement:
     sast_allowed_excludes: tuple[str, ...] | None = None
     imported_test_results: ImportedResults | None = None
     sast_unanalysed_languages_allowed: tuple[str, ...] | None = None
+    sast_security_severity: dict[str, SeverityBands] | None = None
     waivable: bool = False
 
     def effective_mode(self, today: date) -> Mode:
@@ -237,6 +256,10 @@ class ResolvedRequirement:
             params["imported_test_results"] = self.imported_test_results.value
         if self.sast_unanalysed_languages_allowed is not None:
             params["sast_unanalysed_languages_allowed"] = list(self.sast_unanalysed_languages_allowed)
+        if self.sast_security_severity is not None:
+            params["sast_security_severity"] = {
+                tool: bands.model_dump(mode="json") for tool, bands in sorted(self.sast_security_severity.items())
+            }
         return params
 
 

@@ -7,12 +7,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sdl_gate._git import git_commit
 from sdl_gate._tool import effective_timeout
 from sdl_gate.config import Project
-from sdl_gate.sast.engine import CACHE_DIR, Cache, ScanRun, run_scan
-from sdl_gate.sast.languages import language_map
+from sdl_gate.sast.cppcheck import CACHE_DIR as CPPCHECK_CACHE_DIR
+from sdl_gate.sast.cppcheck import run_cppcheck
+from sdl_gate.sast.engine import CACHE_DIR, Cache, ScanRun, default_jobs, run_scan
+from sdl_gate.sast.imports import IMPORTS_DIR, configured_results, imported_results
+from sdl_gate.sast.languages import CPPCHECK_LANGUAGES, language_files, language_map
 from sdl_gate.sast.models import SastReport
 from sdl_gate.sast.report import bandit_json, build_report, find_automation, load_baseline
+from sdl_gate.sast.sarif_import import AnalyserResults
 from sdl_gate.sast.settings import load_settings, select
 
 
@@ -50,6 +55,7 @@ def analyse(
         max_file_bytes=project.config.sast_max_file_bytes,
         timeout=effective_timeout(project.config.sast_timeout_seconds),
     )
+    analysers = _other_analysers(project, run, jobs=jobs, use_cache=use_cache, whole_project=explicit is None)
     baseline_path = baseline or project.sast_baseline
     # A baseline named on the command line is the operator's file; the configured one is the project's.
     loaded = load_baseline(baseline_path, root=root if baseline is None else None) if read_baseline else None
@@ -61,5 +67,35 @@ def analyse(
         automation=find_automation(root),
         languages=language_map(project.config.languages),
         source_exclude=tuple(project.config.source_exclude),
+        analysers=analysers,
     )
     return SastResult(run=run, report=report, bandit=bandit_json(run))
+
+
+def _other_analysers(
+    project: Project, run: ScanRun, *, jobs: int | None, use_cache: bool, whole_project: bool
+) -> tuple[AnalyserResults, ...]:
+    """cppcheck over the C/C++ files in scope; for the whole project also the configured and imported SARIF."""
+    root = project.root
+    found: list[AnalyserResults] = []
+    by_language, _ = language_files(
+        run.selection.files, language_map(project.config.languages), project.config.source_exclude
+    )
+    c_files = sorted({path for language in CPPCHECK_LANGUAGES for path in by_language.get(language, ())})
+    if c_files:
+        found.append(
+            run_cppcheck(
+                root,
+                c_files,
+                cache=Cache(root / CPPCHECK_CACHE_DIR) if use_cache else None,
+                jobs=jobs or project.config.sast_jobs or default_jobs(),
+                max_file_bytes=project.config.sast_max_file_bytes,
+                timeout=effective_timeout(project.config.sast_timeout_seconds),
+            )
+        )
+    if whole_project:
+        found += configured_results(root, project.config.sarif)
+        # Asking git for the commit costs a process: only when something was ever imported.
+        if (root / IMPORTS_DIR).is_dir():
+            found += imported_results(root, git_commit(root))
+    return tuple(found)

@@ -81,11 +81,27 @@ class Cache:
             parts.append(relative)
         return sha256_bytes("\0".join(parts).encode("utf-8"))
 
+    @staticmethod
+    def content_key(*parts: str) -> str:
+        """Return a cache key from everything a result depends on (file digest, tool version, settings...)."""
+        return sha256_bytes("\0".join(parts).encode("utf-8"))
+
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}.json"
 
     def get(self, key: str) -> FileScan | None:
         """Return the cached result, or None when absent or damaged (damage is counted)."""
+        body = self.get_json(key)
+        if body is None:
+            return None
+        try:
+            return FileScan.model_validate(body)
+        except ValidationError:
+            self.corrupt += 1
+            return None
+
+    def get_json(self, key: str) -> Any:
+        """Return the cached JSON body stored under ``key``, or None when absent or damaged (damage is counted)."""
         path = self._path(key)
         if not os.path.lexists(path):
             return None
@@ -99,17 +115,20 @@ class Cache:
             import json
 
             envelope = json.loads(raw)
-            scan = envelope["scan"]
-            if envelope.get("key") != key or envelope.get("sha256") != sha256_bytes(canonical_json(scan).encode()):
+            body = envelope["scan"]
+            if envelope.get("key") != key or envelope.get("sha256") != sha256_bytes(canonical_json(body).encode()):
                 raise ValueError("digest mismatch")
-            return FileScan.model_validate(scan)
-        except (ValueError, KeyError, TypeError, ValidationError, UnicodeDecodeError):
+            return body
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
             self.corrupt += 1
             return None
 
     def put(self, key: str, scan: FileScan) -> None:
         """Store a result atomically; a cache that cannot be written only costs speed."""
-        body = scan.model_dump(mode="json")
+        self.put_json(key, scan.model_dump(mode="json"))
+
+    def put_json(self, key: str, body: Any) -> None:
+        """Store a JSON body atomically under ``key``; a cache that cannot be written only costs speed."""
         envelope = {"key": key, "scan": body, "sha256": sha256_bytes(canonical_json(body).encode())}
         path = self._path(key)
         with contextlib.suppress(OSError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from sdl_gate.sast.models import Exclusion, LanguageCount
 
@@ -27,6 +27,8 @@ DEFAULT_LANGUAGES: dict[str, tuple[str, ...]] = {
 }
 #: The analyser sdl-gate runs itself, and the language its results cover.
 BANDIT_LANGUAGE = "Python"
+#: The languages the built-in cppcheck analyses.
+CPPCHECK_LANGUAGES = ("C", "C++")
 #: How many of a language's files the evidence names, so a reader can find them.
 EXAMPLES = 5
 #: Where the repository names the paths the census leaves out (each one listed and judged by the policy).
@@ -66,13 +68,10 @@ def _matchers(
     return {extension: tuple(names) for extension, names in by_extension.items()}, other
 
 
-def count_languages(
-    files: Iterable[str],
-    languages: Mapping[str, tuple[str, ...]],
-    covered: Mapping[str, tuple[str, ...]],
-    excludes: Iterable[str] = (),
-) -> tuple[tuple[LanguageCount, ...], tuple[Exclusion, ...]]:
-    """Count ``files`` (repository paths) per language by name; ``covered`` names each language's analysers.
+def language_files(
+    files: Iterable[str], languages: Mapping[str, tuple[str, ...]], excludes: Iterable[str] = ()
+) -> tuple[dict[str, list[str]], tuple[Exclusion, ...]]:
+    """Each language's files among ``files`` (repository paths, by name), and the source files ``excludes`` drop.
 
     A file whose name matches several languages counts for each, so an added glob can never move a file out
     of the language it is really written in. A source file an ``excludes`` glob matches is not counted but
@@ -97,13 +96,38 @@ def count_languages(
             continue
         for language in matched:
             found.setdefault(language, []).append(path)
-    census = tuple(
-        LanguageCount(
-            language=language,
-            files=len(paths),
-            examples=tuple(paths[:EXAMPLES]),
-            analysers=tuple(covered.get(language, ())),
+    return dict(sorted(found.items())), tuple(exclusions)
+
+
+def count_languages(
+    files: Iterable[str],
+    languages: Mapping[str, tuple[str, ...]],
+    covered: Mapping[str, tuple[str, ...]],
+    excludes: Iterable[str] = (),
+    analysed: Mapping[str, Collection[str]] | None = None,
+) -> tuple[tuple[LanguageCount, ...], tuple[Exclusion, ...]]:
+    """Count ``files`` (repository paths) per language by name, with the analysers whose results cover each.
+
+    ``covered`` names analysers that cover a whole language (bandit for Python, whose own coverage criterion
+    judges each file); ``analysed`` maps every other analyser to the repository files its results cover. A
+    language is covered only when every one of its files is: the files no analyser covers are counted.
+    """
+    found, exclusions = language_files(files, languages, excludes)
+    census: list[LanguageCount] = []
+    sets = {name: frozenset(listed) for name, listed in (analysed or {}).items()}
+    union = frozenset().union(*sets.values())
+    for language, paths in found.items():
+        whole = tuple(covered.get(language, ()))
+        partial = tuple(name for name, hits in sets.items() if any(path in hits for path in paths))
+        left = [] if whole else [path for path in paths if path not in union]
+        census.append(
+            LanguageCount(
+                language=language,
+                files=len(paths),
+                examples=tuple(paths[:EXAMPLES]),
+                analysers=tuple(dict.fromkeys((*whole, *partial))),
+                uncovered=len(left),
+                uncovered_examples=tuple(left[:EXAMPLES]),
+            )
         )
-        for language, paths in sorted(found.items())
-    )
-    return census, tuple(exclusions)
+    return tuple(census), exclusions

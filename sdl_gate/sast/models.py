@@ -127,6 +127,12 @@ class Finding(_Frozen):
     )
     nosec_line: int | None = Field(description="The line of the # nosec comment that silences it.")
     baselined: bool = Field(description="A baseline entry names its fingerprint (accepted only while approved).")
+    tool: str = Field(default="bandit", description="The analyser that reported it (bandit, cppcheck, a SARIF tool).")
+    security_severity: float | None = Field(
+        default=None,
+        description="The SARIF `security-severity` score (0-10) the analyser gave, which the policy's bands per "
+        "tool turn into a severity; null for bandit and for results without one.",
+    )
 
 
 class SuppressionProblem(str, enum.Enum):
@@ -147,6 +153,9 @@ class Suppression(_Frozen):
     named: tuple[str, ...] = Field(description="The test ids named before `--`.")
     justification: str | None
     problems: tuple[SuppressionProblem, ...]
+    tool: str = Field(
+        default="bandit", description="bandit for a # nosec; else the analyser whose SARIF suppression it is."
+    )
 
 
 class NotAnalysed(_Frozen):
@@ -262,6 +271,76 @@ class LanguageCount(_Frozen):
     analysers: tuple[str, ...] = Field(
         description="The analysers whose results cover the language (bandit covers Python); empty: none does."
     )
+    uncovered: int = Field(
+        default=0, ge=0, description="How many of its files no analyser's results cover (0: all are covered)."
+    )
+    uncovered_examples: tuple[str, ...] = Field(default=(), description="The first few of those files.")
+
+
+class SuppressionState(str, enum.Enum):
+    """What an analyser's own suppression (a SARIF ``suppressions`` entry) says about a result."""
+
+    NONE = "none"
+    JUSTIFIED = "justified"
+    UNJUSTIFIED = "unjustified"
+
+
+class AnalyserIssue(_Frozen):
+    """One result of an analyser other than bandit (a SARIF result, or cppcheck's), repository-relative."""
+
+    rule_id: str = Field(min_length=1)
+    rule_name: str
+    help_uri: str
+    severity: Level = Field(description="From `security-severity` (built-in bands) or else the SARIF `level`.")
+    security_severity: float | None
+    confidence: Level = Field(description="From the rule's `precision` property; high when it gives none.")
+    cwe: int | None
+    text: str
+    path: str
+    line: int = Field(ge=1)
+    end_line: int = Field(ge=1)
+    column: int = Field(ge=1)
+    partial_fingerprints: tuple[tuple[str, str], ...] = Field(
+        description="The analyser's `partialFingerprints`, sorted; empty: sdl-gate computes one like bandit's."
+    )
+    flagged: str = Field(description="The flagged lines, whitespace collapsed (what a computed fingerprint hashes).")
+    suppression: SuppressionState
+    justification: str | None
+
+
+class AnalyserSource(str, enum.Enum):
+    """How an analyser's results reached the evidence."""
+
+    BUILT_IN = "built_in"
+    CONFIGURED = "configured"
+    IMPORTED = "imported"
+
+
+class RefusedResult(_Frozen):
+    """A result that names a file outside the repository (or no file): not the product's, so not counted."""
+
+    rule_id: str
+    uri: str
+    reason: str
+
+
+class AnalyserRun(_Frozen):
+    """One analyser run besides bandit: which tool, from where, and which repository files its results cover."""
+
+    tool: str = Field(min_length=1)
+    version: str | None
+    source: AnalyserSource
+    file: str | None = Field(description="The SARIF file (repository path, or the imported file's name).")
+    sha256: str | None = Field(description="The SARIF file's digest (null for a built-in analyser).")
+    run_index: int | None = Field(default=None, description="The run's index in the SARIF file.")
+    files: tuple[str, ...] = Field(description="The repository files it analysed (its `artifacts` and results).")
+    results: int = Field(ge=0, description="How many of its results became findings.")
+    execution_successful: bool = Field(
+        description="False when the analyser says it failed (SARIF `executionSuccessful`): it then covers no file."
+    )
+    not_analysed: tuple[NotAnalysed, ...] = ()
+    refused: tuple[RefusedResult, ...] = ()
+    problem: str | None = Field(default=None, description="Why the analyser could not run at all (fail closed).")
 
 
 class SastReport(_Frozen):
@@ -288,4 +367,7 @@ class SastReport(_Frozen):
     )
     source_exclusions: tuple[Exclusion, ...] = Field(
         default=(), description="Each source file `source-exclude` keeps out of the census, and the pattern."
+    )
+    analysers: tuple[AnalyserRun, ...] = Field(
+        default=(), description="The analysers besides bandit (cppcheck, imported SARIF) whose results are merged in."
     )

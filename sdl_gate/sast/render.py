@@ -14,6 +14,7 @@ from sdl_gate.sast.rules import (
     ALLOWED_EXCLUDES_SETTING,
     ALLOWED_SKIPS_SETTING,
     Status,
+    analyser_problems,
     baseline_state,
     describe_exclusion,
     describe_skip,
@@ -39,6 +40,7 @@ class Decision:
     not_analysed: int
     disallowed_skips: tuple[SkippedTest, ...] = ()
     disallowed_exclusions: tuple[Exclusion, ...] = ()
+    analyser_problems: tuple[str, ...] = ()
 
     @property
     def blocking(self) -> tuple[str, ...]:
@@ -54,6 +56,7 @@ class Decision:
             or self.not_analysed
             or self.disallowed_skips
             or self.disallowed_exclusions
+            or self.analyser_problems
         )
 
     @property
@@ -72,6 +75,8 @@ class Decision:
             parts.append(f"{len(self.disallowed_skips)} test(s) switched off that the policy does not allow")
         if self.disallowed_exclusions:
             parts.append(f"{len(self.disallowed_exclusions)} file(s) excluded that the policy does not allow")
+        if self.analyser_problems:
+            parts.append(f"{len(self.analyser_problems)} analyser problem(s)")
         return "static analysis failed: " + ", ".join(parts)
 
 
@@ -98,6 +103,7 @@ def decide(report: SastReport, policy: ResolvedRequirement, waivers: WaiverRegis
         not_analysed=len(report.not_analysed),
         disallowed_skips=disallowed_skips(report, policy),
         disallowed_exclusions=disallowed_exclusions(report, policy),
+        analyser_problems=analyser_problems(report),
     )
 
 
@@ -121,8 +127,9 @@ def _line(finding: Finding, decision: Decision) -> str:
     state = decision.baseline.get(finding.fingerprint)
     if state is not None and state is not BaselineState.ACTIVE:
         note += f"  [baseline entry {state.value.replace('_', ' ')}: accepts nothing]"
+    tool = f"{finding.tool} " if finding.tool != "bandit" else ""
     return (
-        f"{finding.path}:{finding.line}:{finding.column}: {finding.test_id} "
+        f"{finding.path}:{finding.line}:{finding.column}: {tool}{finding.test_id} "
         f"{finding.severity.value}/{finding.confidence.value} {finding.text}  ({finding.fingerprint}){note}"
     )
 
@@ -145,8 +152,19 @@ def render_console(report: SastReport, decision: Decision) -> str:
     for suppression in report.suppressions:
         if suppression.problems:
             problems = ", ".join(p.value.replace("_", " ") for p in suppression.problems)
-            lines.append(f"{suppression.path}:{suppression.line}: unjustified # nosec ({problems})")
+            what = "# nosec" if suppression.tool == "bandit" else f"{suppression.tool} suppression"
+            lines.append(f"{suppression.path}:{suppression.line}: unjustified {what} ({problems})")
     lines += [f"{item.path}: not analysed: {item.reason}" for item in report.not_analysed]
+    lines += [f"not analysed: {problem}" for problem in decision.analyser_problems]
+    for run in report.analysers:
+        origin = f" from {run.file}" if run.file else ""
+        lines.append(
+            f"{run.tool} {run.version or '(version not given)'}{origin}: {len(run.files)} file(s) covered, "
+            f"{run.results} finding(s)"
+        )
+        lines += [
+            f"  result refused ({item.rule_id}): {item.reason}; not the product's, not counted" for item in run.refused
+        ]
     lines += [
         f"excluded from analysis: {describe_exclusion(exclusion)}, which the policy does not allow "
         f"({ALLOWED_EXCLUDES_SETTING})"

@@ -33,6 +33,7 @@ from sdl_gate.sast.models import (
     Suppression,
     SuppressionProblem,
 )
+from sdl_gate.sast.sarif_import import AnalyserResults, issue_findings
 
 FINGERPRINT_VERSION = "sdl-gate/sast/v1"
 MAX_BASELINE_BYTES = 32 * 1024 * 1024
@@ -225,11 +226,13 @@ def build_report(
     automation: tuple[AutomationHook, ...] = (),
     languages: Mapping[str, tuple[str, ...]] | None = None,
     source_exclude: tuple[str, ...] = (),
+    analysers: tuple[AnalyserResults, ...] = (),
 ) -> SastReport:
     """Normalise a run into the SAST report: fingerprinted findings, suppressions, coverage, configuration.
 
     ``languages`` (language -> file name globs, default the built-in map) sets how the census counts the
     scope's files by language, and ``source_exclude`` which source files it leaves out (each one listed).
+    ``analysers`` (cppcheck, SARIF from other tools) add their findings, suppressions and the files they cover.
     """
     listed = {entry.fingerprint for entry in baseline[0].findings} if baseline else set()
     findings: list[Finding] = []
@@ -279,10 +282,25 @@ def build_report(
         if baseline
         else None
     )
+    covered_files: dict[str, set[str]] = {}
+    for extra in analysers:
+        more, noted = issue_findings(extra.run.tool, extra.issues, listed)
+        findings += more
+        suppressions += noted
+        if extra.run.execution_successful and extra.run.problem is None:
+            # A file the analyser could not analyse is not covered, whatever else it says.
+            failed = {item.path for item in extra.run.not_analysed}
+            # Named with its file, so coverage a SARIF file claims is always shown with where it came from.
+            label = extra.run.tool if extra.run.file is None else f"{extra.run.tool} ({extra.run.file})"
+            covered_files.setdefault(label, set()).update(set(extra.run.files) - failed)
     # bandit's results cover Python only when it analysed some of it; its exclusions are judged on their own.
     covered = {BANDIT_LANGUAGE: ("bandit",)} if analysed else {}
     census, source_exclusions = count_languages(
-        run.selection.files, language_map({}) if languages is None else languages, covered, source_exclude
+        run.selection.files,
+        language_map({}) if languages is None else languages,
+        covered,
+        source_exclude,
+        analysed=covered_files,
     )
     return SastReport(
         scanner="bandit",
@@ -307,6 +325,7 @@ def build_report(
         automation=automation,
         languages=census,
         source_exclusions=source_exclusions,
+        analysers=tuple(extra.run for extra in analysers),
     )
 
 

@@ -23,6 +23,7 @@ from sdl_gate.sast.models import (
     SastReport,
     SkippedTest,
 )
+from sdl_gate.sast.sarif_import import band
 
 #: Where a disallowed skip or exclusion is fixed: the policy's SI-1 parameters.
 ALLOWED_SKIPS_SETTING = "SI-1 params sast_allowed_skips"
@@ -92,7 +93,7 @@ def judge(
     state = baseline_state(listed, today) if listed is not None else None
     if finding.nosec is NosecStatus.JUSTIFIED:
         status = Status.SUPPRESSED
-    elif finding.severity.rank < severity.rank or finding.confidence.rank < confidence.rank:
+    elif severity_of(finding, entry).rank < severity.rank or finding.confidence.rank < confidence.rank:
         status = Status.BELOW_THRESHOLD
     elif state is BaselineState.ACTIVE:
         status = Status.BASELINED
@@ -149,7 +150,7 @@ def unanalysed_languages(
 ) -> tuple[tuple[LanguageCount, ...], tuple[LanguageCount, ...]]:
     """The product's languages that no analyser covers: (those the policy does not accept, those it does)."""
     allowed = set(entry.sast_unanalysed_languages_allowed or ())
-    uncovered = [count for count in report.languages or () if not count.analysers]
+    uncovered = [count for count in report.languages or () if not count.analysers or count.uncovered]
     return (
         tuple(count for count in uncovered if count.language not in allowed),
         tuple(count for count in uncovered if count.language in allowed),
@@ -165,4 +166,34 @@ def describe_language(count: LanguageCount) -> str:
     """One line for people: the language, how many files, the first of them and what analysed it."""
     shown = ", ".join(count.examples) + (", ..." if count.files > len(count.examples) else "")
     by = f" analysed by {', '.join(count.analysers)}" if count.analysers else ""
+    if count.analysers and count.uncovered:
+        more = ", ..." if count.uncovered > len(count.uncovered_examples) else ""
+        left = ", ".join(count.uncovered_examples) + more
+        by += f", which cover(s) all but {count.uncovered} file(s): {left}"
     return f"{count.language} ({count.files} file(s): {shown}){by}"
+
+
+def analyser_problems(report: SastReport) -> tuple[str, ...]:
+    """Why an analyser covers nothing (cppcheck missing, a run its tool says failed), for people."""
+    problems: list[str] = []
+    for run in report.analysers:
+        where = f" ({run.file})" if run.file else ""
+        if run.problem:
+            problems.append(f"{run.tool}{where}: {run.problem}")
+        elif not run.execution_successful:
+            problems.append(f"{run.tool}{where}: the tool reports that its execution failed, so it covers no file")
+        elif run.not_analysed:
+            listed = ", ".join(f"{item.path} ({item.reason})" for item in run.not_analysed[:5])
+            problems.append(f"{run.tool}: {len(run.not_analysed)} file(s) not analysed: {listed}")
+    return tuple(problems)
+
+
+def severity_of(finding: Finding, entry: ResolvedRequirement) -> Level:
+    """A finding's severity under the policy: a ``security-severity`` score is banded per tool, else as reported."""
+    if finding.security_severity is None:
+        return finding.severity
+    bands = entry.sast_security_severity or {}
+    chosen = bands.get(finding.tool) or bands.get("*")
+    if chosen is None:
+        return band(finding.security_severity)
+    return band(finding.security_severity, chosen.high, chosen.medium)

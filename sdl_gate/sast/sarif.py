@@ -91,29 +91,14 @@ def to_sarif(report: SastReport, waivers: WaiverRegister | None = None, today: d
 
     Without ``today`` an approved baseline entry is shown as accepted (its expiry in the justification).
     """
-    rule_ids = sorted({f.test_id for f in report.findings})
-    names = {f.test_id: f.test_name for f in report.findings}
-    links = {f.test_id: f.more_info for f in report.findings}
-    rules = [
-        {
-            "id": rule_id,
-            "name": names[rule_id],
-            "shortDescription": {"text": names[rule_id].replace("_", " ")},
-            "helpUri": links[rule_id],
-        }
-        for rule_id in rule_ids
-    ]
-    index = {rule_id: position for position, rule_id in enumerate(rule_ids)}
-    results = [
-        _result(
-            finding,
-            index[finding.test_id],
-            waived(finding, waivers, today) if waivers is not None and today is not None else None,
-            report,
-            today,
-        )
-        for finding in report.findings
-    ]
+    runs = [_run(report, [f for f in report.findings if f.tool == "bandit"], waivers, today)]
+    for tool in sorted({f.tool for f in report.findings} - {"bandit"}):
+        run = _run(report, [f for f in report.findings if f.tool == tool], waivers, today)
+        versions = sorted({a.version for a in report.analysers if a.tool == tool and a.version})
+        run["tool"]["driver"] = {"name": tool, "rules": run["tool"]["driver"]["rules"]}
+        if len(versions) == 1:
+            run["tool"]["driver"]["version"] = versions[0]
+        runs.append(run)
     notifications = [
         {
             "level": "warning",
@@ -133,27 +118,48 @@ def to_sarif(report: SastReport, waivers: WaiverRegister | None = None, today: d
     notifications += [
         {"level": "note", "message": {"text": f"bandit test {describe_skip(skip)}"}} for skip in report.config.skipped
     ]
+    runs[0]["invocations"] = [
+        {"executionSuccessful": not report.not_analysed, "toolExecutionNotifications": notifications}
+    ]
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": runs}
+
+
+def _run(
+    report: SastReport, findings: list[Finding], waivers: WaiverRegister | None, today: date | None
+) -> dict[str, Any]:
+    """One SARIF run of one analyser's findings (bandit's run also carries the scan's notifications)."""
+    rule_ids = sorted({f.test_id for f in findings})
+    names = {f.test_id: f.test_name for f in findings}
+    links = {f.test_id: f.more_info for f in findings}
+    rules = [
+        {
+            "id": rule_id,
+            "name": names[rule_id],
+            "shortDescription": {"text": names[rule_id].replace("_", " ")},
+            **({"helpUri": links[rule_id]} if links[rule_id] else {}),
+        }
+        for rule_id in rule_ids
+    ]
+    index = {rule_id: position for position, rule_id in enumerate(rule_ids)}
+    results = [
+        _result(
+            finding,
+            index[finding.test_id],
+            waived(finding, waivers, today) if waivers is not None and today is not None else None,
+            report,
+            today,
+        )
+        for finding in findings
+    ]
     return {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": report.scanner,
-                        "version": report.scanner_version,
-                        "informationUri": "https://bandit.readthedocs.io/",
-                        "rules": rules,
-                    }
-                },
-                "invocations": [
-                    {
-                        "executionSuccessful": not report.not_analysed,
-                        "toolExecutionNotifications": notifications,
-                    }
-                ],
-                "results": results,
-                "columnKind": "unicodeCodePoints",
+        "tool": {
+            "driver": {
+                "name": report.scanner,
+                "version": report.scanner_version,
+                "informationUri": "https://bandit.readthedocs.io/",
+                "rules": rules,
             }
-        ],
+        },
+        "results": results,
+        "columnKind": "unicodeCodePoints",
     }

@@ -1,7 +1,7 @@
 """Static analysis is judged on the whole product: every source language needs an analyser result.
 
-A C code base has no Python for bandit to read; SI-1 (and SVV-3) must then say that nothing analysed the C,
-never that static analysis does not apply, even next to an approved code review.
+A Go code base has no Python for bandit to read and no C for cppcheck; SI-1 (and SVV-3) must then say that
+nothing analysed the Go, never that static analysis does not apply, even next to an approved code review.
 """
 
 from __future__ import annotations
@@ -22,6 +22,13 @@ int main(int argc, char **argv) {
     strcpy(name, argv[1]);
     return argc;
 }
+"""
+UNSAFE_GO = """\
+package main
+
+import "os/exec"
+
+func main() { exec.Command("sh", "-c", "ls").Run() }
 """
 CLEAN_PYTHON = "def add(a: int, b: int) -> int:\n    return a + b\n"
 
@@ -45,10 +52,10 @@ def _census(root: Path) -> dict[str, dict[str, Any]]:
 
 
 @pytest.mark.slow
-def test_a_c_code_base_with_an_approved_review_is_never_satisfied_and_names_c(
+def test_a_go_code_base_with_an_approved_review_is_never_satisfied_and_names_go(
     project: ProjectFactory, run_cli: RunCli
 ) -> None:
-    write(project.root / "main.c", STRCPY)
+    write(project.root / "main.go", UNSAFE_GO)
     project.record("code-review", "review", ["SI-1"])
     project.commit()
     found = _requirements(run_cli, project.root)
@@ -56,36 +63,37 @@ def test_a_c_code_base_with_an_approved_review_is_never_satisfied_and_names_c(
     assert si1["verdict"] in ("not_satisfied", "not_assessed"), si1
     languages = _finding(si1, "languages_analysed")
     assert languages["outcome"] == "not_available"
-    assert "C (1 file(s): main.c)" in languages["message"]
+    assert "Go (1 file(s): main.go)" in languages["message"]
     assert _finding(found["SVV-3"], "languages_analysed")["outcome"] == "not_available"
-    assert _census(project.root)["C"] == {"language": "C", "files": 1, "examples": ["main.c"], "analysers": []}
+    census = _census(project.root)["Go"]
+    assert (census["files"], census["examples"], census["analysers"]) == (1, ["main.go"], [])
 
 
 @pytest.mark.slow
-def test_in_a_mixed_repository_bandit_covers_python_and_c_is_named_unanalysed(
+def test_in_a_mixed_repository_bandit_covers_python_and_go_is_named_unanalysed(
     project: ProjectFactory, run_cli: RunCli
 ) -> None:
     write(project.root / "widget" / "calc.py", CLEAN_PYTHON)
-    write(project.root / "native" / "main.c", STRCPY)
+    write(project.root / "native" / "main.go", UNSAFE_GO)
     project.record("code-review", "review", ["SI-1"])
     project.commit()
     si1 = _requirements(run_cli, project.root)["SI-1"]
     assert si1["verdict"] not in ("satisfied", "not_applicable"), si1
     message = _finding(si1, "languages_analysed")["message"]
-    assert "1 language(s)" in message and "C (1 file(s): native/main.c)" in message
+    assert "1 language(s)" in message and "Go (1 file(s): native/main.go)" in message
     assert "Python" not in message
     assert _census(project.root)["Python"]["analysers"] == ["bandit"]
 
 
 @pytest.mark.slow
-def test_a_policy_accepting_c_unanalysed_satisfies_si1_and_shows_the_allowance(
+def test_a_policy_accepting_go_unanalysed_satisfies_si1_and_shows_the_allowance(
     project: ProjectFactory, run_cli: RunCli, tmp_path: Path
 ) -> None:
     write(project.root / "widget" / "calc.py", CLEAN_PYTHON)
-    write(project.root / "native" / "main.c", STRCPY)
+    write(project.root / "native" / "main.go", UNSAFE_GO)
     project.record("code-review", "review", ["SI-1"])
     project.commit()
-    # The operator's policy, outside the checkout: the repository cannot accept its own C unanalysed.
+    # The operator's policy, outside the checkout: the repository cannot accept its own Go unanalysed.
     policy = write(
         tmp_path / "operator-policy.yaml",
         """
@@ -94,14 +102,14 @@ def test_a_policy_accepting_c_unanalysed_satisfies_si1_and_shows_the_allowance(
         requirements:
           SI-1:
             params:
-              sast_unanalysed_languages_allowed: ["C"]
+              sast_unanalysed_languages_allowed: ["Go"]
         """,
     )
     si1 = _requirements(run_cli, project.root, "--policy", str(policy))["SI-1"]
     languages = _finding(si1, "languages_analysed")
     assert languages["outcome"] == "pass"
     assert (
-        "accepted without an analyser by the policy (SI-1 params sast_unanalysed_languages_allowed): C"
+        "accepted without an analyser by the policy (SI-1 params sast_unanalysed_languages_allowed): Go"
         in (languages["message"])
     )
     assert si1["verdict"] == "satisfied", si1
@@ -109,14 +117,14 @@ def test_a_policy_accepting_c_unanalysed_satisfies_si1_and_shows_the_allowance(
 
 @pytest.mark.slow
 def test_the_repository_can_add_languages_but_not_hide_one(project: ProjectFactory, run_cli: RunCli) -> None:
-    # A configuration that claims the C files are Python counts them as both: C stays unanalysed.
-    project.pyproject('languages = {Python = ["*.c"], Assembly = ["*.S"]}\n')
+    # A configuration that claims the Go files are Python counts them as both: Go stays unanalysed.
+    project.pyproject('languages = {Python = ["*.go"], Assembly = ["*.S"]}\n')
     write(project.root / "widget" / "calc.py", CLEAN_PYTHON)
-    write(project.root / "native" / "main.c", STRCPY)
+    write(project.root / "native" / "main.go", UNSAFE_GO)
     write(project.root / "native" / "start.S", "_start:\n    ret\n")
     project.commit()
     census = _requirements(run_cli, project.root) and _census(project.root)
-    assert census["C"]["files"] == 1 and census["C"]["analysers"] == []
+    assert census["Go"]["files"] == 1 and census["Go"]["analysers"] == []
     assert census["Assembly"]["examples"] == ["native/start.S"]
 
 

@@ -94,3 +94,21 @@ def test_an_exclude_pattern_that_matches_everything_hides_nothing_unseen() -> No
     census, excluded = count_languages(["main.c", "lib/x.rs"], language_map({}), {}, ("*",))
     assert census == ()
     assert [e.path for e in excluded] == ["lib/x.rs", "main.c"]
+
+
+def test_a_language_is_covered_only_when_analysers_cover_every_one_of_its_files() -> None:
+    files = ["src/a.c", "src/b.c", "src/c.c", "web/app.ts"]
+    analysed = {"cppcheck": ["src/a.c"], "CodeQL": ["src/b.c", "web/app.ts"]}
+    census = {c.language: c for c in count_languages(files, language_map({}), {}, analysed=analysed)[0]}
+    assert census["C"].analysers == ("cppcheck", "CodeQL")
+    assert (census["C"].uncovered, census["C"].uncovered_examples) == (1, ("src/c.c",))
+    assert (census["TypeScript"].analysers, census["TypeScript"].uncovered) == (("CodeQL",), 0)
+    analysed["cppcheck"].append("src/c.c")
+    census = {c.language: c for c in count_languages(files, language_map({}), {}, analysed=analysed)[0]}
+    assert census["C"].uncovered == 0
+
+
+def test_an_analyser_naming_files_outside_the_census_covers_nothing_more() -> None:
+    files = ["src/a.c"]
+    (c,), _ = count_languages(files, language_map({}), {}, analysed={"Semgrep": ["other/z.c", "README.md"]})
+    assert (c.analysers, c.uncovered) == ((), 1)
