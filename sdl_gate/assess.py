@@ -74,6 +74,15 @@ class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class OccurrenceResult(_Out):
+    """One located item behind a finding, shown on its own with its own waiver."""
+
+    location: str
+    message: str
+    key: str = Field(description="What identifies the item across runs (a static-analysis fingerprint).")
+    waiver: str | None = Field(default=None, description="The waiver in force that accepts this item; null when open.")
+
+
 class FindingResult(_Out):
     """One criterion's finding as it appears in the assessment."""
 
@@ -87,6 +96,11 @@ class FindingResult(_Out):
         ge=0,
         description="How many items the criterion examined (files, dependencies, tests, records...); null when it "
         "did not get as far as counting. A criterion that examined nothing never passes.",
+    )
+    occurrences: list[OccurrenceResult] = Field(
+        default_factory=list,
+        description="The located items the criterion judged one by one (open and waived); code scanning shows "
+        "each on its own.",
     )
 
 
@@ -394,6 +408,10 @@ def assess_requirement(
                 evidence=list(f.evidence),
                 location=f.location,
                 examined=f.examined,
+                occurrences=[
+                    OccurrenceResult(location=o.location, message=o.message, key=o.key, waiver=o.waiver)
+                    for o in f.occurrences
+                ],
             )
             for f in findings
         ],

@@ -32,6 +32,22 @@ EMPTY_OUTCOMES = frozenset({Outcome.NOT_AVAILABLE, Outcome.FAIL, Outcome.NOT_APP
 
 
 @dataclass(frozen=True)
+class Occurrence:
+    """One located item behind a finding (a static-analysis finding, say), with the waiver that covers it.
+
+    A criterion that judges many items answers once, but code scanning shows each item on its own: every
+    occurrence carries its own place, stable key and waiver, so one waived item never hides another.
+    """
+
+    location: str
+    message: str
+    #: What identifies the item across runs (a static-analysis fingerprint): never its line or wording.
+    key: str
+    #: The waiver in force that accepts this item; None while the item is open.
+    waiver: str | None = None
+
+
+@dataclass(frozen=True)
 class Finding:
     """One criterion's answer for one requirement, with the evidence it read and how many items it examined."""
 
@@ -43,6 +59,8 @@ class Finding:
     location: str | None = None
     #: Items the criterion examined (files, dependencies, tests, records...); None when it did not get that far.
     examined: int | None = None
+    #: The located items the criterion judged one by one (open and waived), each shown on its own.
+    occurrences: tuple[Occurrence, ...] = ()
 
     def __post_init__(self) -> None:
         if self.examined is not None and self.examined < 0:
@@ -68,9 +86,10 @@ class CheckInput:
         location: str | None = None,
         *,
         examined: int | None = None,
+        occurrences: tuple[Occurrence, ...] = (),
     ) -> Finding:
         """Build a finding for this requirement."""
-        return Finding(self.requirement, criterion, outcome, message, evidence, location, examined)
+        return Finding(self.requirement, criterion, outcome, message, evidence, location, examined, occurrences)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
+from sdl_gate.checks._base import CheckInput, Criterion, Finding, Occurrence, Outcome
 from sdl_gate.evidence import Evidence, EvidenceKind
 from sdl_gate.sast.models import BaselineState, SastReport, Scope, SkippedTest
 from sdl_gate.sast.models import Finding as SastFinding
@@ -203,6 +203,16 @@ def _label(item: SastFinding) -> str:
     return f"{item.path}:{item.line} {item.test_id} [{item.fingerprint}]"
 
 
+def _occurrence(item: SastFinding, why: str, waiver: str | None = None) -> Occurrence:
+    return Occurrence(
+        f"{item.path}:{item.line}",
+        f"{item.test_id} {item.test_name} ({item.severity.value} severity, {item.confidence.value} confidence): "
+        f"{item.text}{why}",
+        item.fingerprint,
+        waiver,
+    )
+
+
 def _baseline_note(report: SastReport, check_input: CheckInput) -> str:
     """Every baseline entry, by state, with its approver: a baseline is never applied unseen."""
     if report.baseline is None or not report.baseline.entries:
@@ -234,6 +244,7 @@ def sast_findings() -> Criterion:
         blocking: list[str] = []
         waived: list[str] = []
         counts: dict[Status, int] = dict.fromkeys(Status, 0)
+        occurrences: list[Occurrence] = []
         for item in report.findings:
             judgement = judge(item, report, check_input.policy, check_input.waivers, check_input.today)
             counts[judgement.status] += 1
@@ -245,11 +256,14 @@ def sast_findings() -> Criterion:
                         else ""
                     )
                     blocking.append(_label(item) + why)
+                    occurrences.append(_occurrence(item, why))
                 case Status.SUPPRESSED_WITHOUT_JUSTIFICATION:
                     where = f" at line {item.nosec_line}" if item.nosec_line is not None else ""
                     blocking.append(f"{_label(item)} (silenced by an unjustified # nosec{where})")
+                    occurrences.append(_occurrence(item, f" (silenced by an unjustified # nosec{where})"))
                 case Status.WAIVED:
                     waived.append(f"{_label(item)} by {judgement.waiver}")
+                    occurrences.append(_occurrence(item, f" (waived by {judgement.waiver})", judgement.waiver))
                 case Status.SUPPRESSED | Status.BASELINED | Status.BELOW_THRESHOLD:
                     pass
         bar = f"severity >= {severity.value}, confidence >= {confidence.value}"
@@ -271,6 +285,7 @@ def sast_findings() -> Criterion:
                 f"{len(blocking)} open finding(s) at {bar}: {_some(blocking)}{extra}",
                 (evidence.id,),
                 blocking[0].split(" ", 1)[0],
+                occurrences=tuple(occurrences),
             )
         return check_input.finding(
             name,
@@ -278,6 +293,7 @@ def sast_findings() -> Criterion:
             f"no open finding at {bar} among {len(report.findings)}{extra}",
             (evidence.id,),
             examined=report.analysed,
+            occurrences=tuple(occurrences),
         )
 
     return Criterion(
