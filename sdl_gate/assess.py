@@ -97,6 +97,10 @@ class FindingResult(_Out):
         description="How many items the criterion examined (files, dependencies, tests, records...); null when it "
         "did not get as far as counting. A criterion that examined nothing never passes.",
     )
+    fix: str | None = Field(
+        default=None,
+        description="What would turn this criterion's answer into a pass; null when it passed or has no advice.",
+    )
     occurrences: list[OccurrenceResult] = Field(
         default_factory=list,
         description="The located items the criterion judged one by one (open and waived); code scanning shows "
@@ -408,6 +412,7 @@ def assess_requirement(
                 evidence=list(f.evidence),
                 location=f.location,
                 examined=f.examined,
+                fix=f.fix or None,
                 occurrences=[
                     OccurrenceResult(location=o.location, message=o.message, key=o.key, waiver=o.waiver)
                     for o in f.occurrences

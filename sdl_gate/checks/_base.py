@@ -61,6 +61,8 @@ class Finding:
     examined: int | None = None
     #: The located items the criterion judged one by one (open and waived), each shown on its own.
     occurrences: tuple[Occurrence, ...] = ()
+    #: What would change this answer into a pass; set from the criterion when the answer is not one.
+    fix: str = ""
 
     def __post_init__(self) -> None:
         if self.examined is not None and self.examined < 0:
@@ -87,9 +89,10 @@ class CheckInput:
         *,
         examined: int | None = None,
         occurrences: tuple[Occurrence, ...] = (),
+        fix: str = "",
     ) -> Finding:
-        """Build a finding for this requirement."""
-        return Finding(self.requirement, criterion, outcome, message, evidence, location, examined, occurrences)
+        """Build a finding for this requirement; ``fix`` overrides the criterion's own for this answer."""
+        return Finding(self.requirement, criterion, outcome, message, evidence, location, examined, occurrences, fix)
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,9 @@ class Criterion:
     when_empty: Outcome = Outcome.NOT_AVAILABLE
     empty_means: str = ""
     record_kinds: tuple[str, ...] = ()  # the record kinds a record criterion accepts (for `records new`)
+    #: What turns a failing or unavailable answer into a pass: something that changes the verdict, never
+    #: generic advice. ``{requirement}`` stands for the requirement the criterion answers for.
+    fix: str = ""
 
     def __post_init__(self) -> None:
         if self.when_empty not in EMPTY_OUTCOMES:
@@ -115,6 +121,12 @@ class Criterion:
 
     def answer(self, check_input: CheckInput) -> Finding:
         """Evaluate the criterion under the rule: a pass that examined nothing is the declared ``when_empty``."""
+        finding = self._judged(check_input)
+        if finding.outcome in (Outcome.PASS, Outcome.NOT_APPLICABLE) or finding.fix or not self.fix:
+            return finding
+        return replace(finding, fix=self.fix.replace("{requirement}", check_input.requirement))
+
+    def _judged(self, check_input: CheckInput) -> Finding:
         finding = self.evaluate(check_input)
         if finding.outcome is not Outcome.PASS:
             return finding

@@ -119,6 +119,8 @@ def sast_coverage() -> Criterion:
         "static analysis of every tracked Python file at the assessed commit",
         _KINDS,
         evaluate,
+        fix="Commit or stash the changed files, fix the files bandit cannot parse, and exclude only paths the policy "
+        "allows (SI-1 allowed_excludes), then run `sdl-gate check` again",
         when_empty=Outcome.NOT_APPLICABLE,
         empty_means="the project has no Python file (a configuration that excludes every one fails)",
     )
@@ -193,6 +195,8 @@ def languages_analysed() -> Criterion:
         "Java...), or the policy accepts the language unanalysed",
         _KINDS,
         evaluate,
+        fix="Import an analyser's results for each unanalysed language of the product, or accept the language in the "
+        "policy ({requirement} unanalysed_languages)",
         # With no source in the repository (only dependencies, say), the requirement's other criteria decide.
         when_empty=Outcome.NOT_APPLICABLE,
         empty_means="no source file in a language sdl-gate counts (add its file names to [tool.sdl-gate] languages)",
@@ -302,6 +306,8 @@ def sast_findings() -> Criterion:
         "baseline, or waived",
         _KINDS,
         evaluate,
+        fix="Fix each open finding, or accept it with `# nosec BXXX -- why it is safe`, an approved baseline entry, "
+        "or a finding waiver naming its fingerprint in security/waivers.yaml",
         when_empty=Outcome.NOT_AVAILABLE,
         empty_means=_NO_FILE,
     )
@@ -352,6 +358,8 @@ def sast_skips() -> Criterion:
         "bandit's tests run unless the policy allows skipping or reconfiguring them",
         _KINDS,
         evaluate,
+        fix="Remove the skips and test settings from the bandit configuration, or allow them in the policy (SI-1 "
+        "allowed_skips)",
         when_empty=Outcome.NOT_AVAILABLE,
         empty_means=_NO_FILE,
     )
@@ -383,6 +391,8 @@ def sast_configuration() -> Criterion:
         "a committed analyser configuration that a hook or CI enforces",
         _KINDS,
         evaluate,
+        fix="Commit a bandit configuration ([tool.bandit] in pyproject.toml) and run the analyser automatically: the "
+        "sdl-sast pre-commit hook (`sdl-gate init` writes it) or a CI workflow that calls `sdl-gate check`",
         when_empty=Outcome.FAIL,
         empty_means="no committed bandit configuration, or nothing runs the analyser automatically",
     )
@@ -418,6 +428,7 @@ def sast_suppressions() -> Criterion:
         "every # nosec names its tests and carries a justification",
         _KINDS,
         evaluate,
+        fix="Write every suppression as `# nosec BXXX -- why it is safe`, naming the tests it silences",
         when_empty=Outcome.NOT_AVAILABLE,
         empty_means=_NO_FILE,
     )

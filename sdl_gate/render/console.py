@@ -7,7 +7,7 @@ import textwrap
 
 from sdl_gate.assess import Assessment, RequirementResult, Verdict
 from sdl_gate.checks import Outcome
-from sdl_gate.render._view import imported_test_notes
+from sdl_gate.render._view import fixes, imported_test_notes
 
 _WIDTH = 100
 # Repository text (finding messages, names, paths) must not move the cursor, retitle the terminal or start a
@@ -41,7 +41,7 @@ def _problem_lines(result: RequirementResult) -> list[str]:
 def _requirement_block(result: RequirementResult, marker: str) -> list[str]:
     lines = [f"  {marker} {result.id:<6} {result.title} ({result.verdict.value}, score {result.score:.2f})"]
     lines += _problem_lines(result)
-    lines += _wrap(f"fix: {result.remediation}  (sdl-gate explain {result.id})", 6)
+    lines += _wrap(f"fix: {fixes(result)}  (sdl-gate explain {result.id})", 6)
     return lines
 
 

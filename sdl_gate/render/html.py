@@ -18,6 +18,7 @@ from sdl_gate.render._view import (
     TopicFinding,
     evidence_kinds,
     finding_topic,
+    fixes,
     ordered_requirements,
     outcome_label,
     problem_findings,
@@ -234,7 +235,7 @@ def _blocking(assessment: Assessment) -> str:
         return '<section id="blocking"><h2>What blocks the release</h2><p>Nothing: the gate passed.</p></section>'
     items = "".join(
         f'<li><a href="#req-{_e(r.id)}">{_e(r.id)}</a> {_e(r.title)}: {_verdict_cell(r.verdict)}. '
-        f'<strong>Fix:</strong> {_e(r.remediation)} <span class="note">(<code>sdl-gate explain {_e(r.id)}</code>)'
+        f'<strong>Fix:</strong> {_e(fixes(r))} <span class="note">(<code>sdl-gate explain {_e(r.id)}</code>)'
         "</span></li>"
         for r in blocking
     )

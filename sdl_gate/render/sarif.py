@@ -105,6 +105,7 @@ def _entry(
             "mode": result.mode.value,
             "evidence": list(finding.evidence),
             "source": "static-analysis" if topic is Topic.SAST else "requirement",
+            "fix": finding.fix or result.remediation,
         },
     }
 
