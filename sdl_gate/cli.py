@@ -5,6 +5,7 @@ Exit codes: 0 passed, 1 gate failed, 2 usage or invalid input, 3 internal or too
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from datetime import date
@@ -1010,15 +1011,36 @@ def vex(path: Path, output: Path | None, as_of: date | None) -> None:
     click.echo(f"{target}: {len(payload['vulnerabilities'])} vulnerabilities", err=True)
 
 
+def _absolute(path: Path) -> Path:
+    # Normalised, not resolved: a symlinked directory keeps its own name.
+    return Path(os.path.normpath(path.absolute()))
+
+
+def _enclosing_project(start: Path) -> Path:
+    """The nearest directory at or above ``start`` holding a pyproject.toml or a git work tree; else ``start``."""
+    here = _absolute(start)
+    for candidate in (here, *here.parents):
+        if (candidate / "pyproject.toml").is_file() or (candidate / ".git").exists():
+            return candidate
+    return here
+
+
 def _sast_root(paths: tuple[Path, ...], root: Path | None) -> tuple[Path, list[Path] | None]:
-    """Return the project root and the explicit files (None means the whole project)."""
+    """Return the project root and the explicit files (None means the whole project).
+
+    The root is the project that encloses what is scanned, as ruff and bandit users expect: `sast src` scans
+    src/ of the project around it, with that project's configuration and baseline and paths relative to it.
+    """
     if root is not None:
         return root, list(paths) or None
     if not paths:
-        return Path(), None
-    if len(paths) == 1 and paths[0].is_dir():
+        here = _enclosing_project(Path())
+        return (Path(), None) if here == _absolute(Path()) else (here, None)
+    first = paths[0] if paths[0].is_dir() else paths[0].parent
+    project = _enclosing_project(first)
+    if len(paths) == 1 and paths[0].is_dir() and project == _absolute(paths[0]):
         return paths[0], None
-    return Path(), list(paths)
+    return project, list(paths)
 
 
 @cli.command(epilog=_EPILOG)
@@ -1026,7 +1048,8 @@ def _sast_root(paths: tuple[Path, ...], root: Path | None) -> tuple[Path, list[P
 @click.option(
     "--root",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Project root (default: PATH when a single directory is given, else the current directory).",
+    help="Project root (default: the nearest directory holding a pyproject.toml or a git work tree, at or "
+    "above the first PATH or the current directory).",
 )
 @click.option(
     "--format",
