@@ -267,7 +267,7 @@ def test_a_review_git_cannot_place_is_not_available() -> None:
         ({"components": [{"id": "sensor", "name": "Sensor"}, {"id": "api", "name": "API", "zone": "ops"}]}, "sensor"),
         (
             {"flows": [{"id": "f1", "from": "sensor", "to": "api"}]},
-            "flow f1 from 'Sensor' (sensor) to 'API' (api) crosses from zone 'Plant' (plant) to 'Ops' (ops)",
+            "flow f1 from 'Sensor' (sensor) to 'API' (api) crosses from zone 'Plant' (plant) to 'Operations' (ops)",
         ),
     ],
     ids=["no-zones", "no-sl-t", "component-without-zone", "flow-without-conduit"],
