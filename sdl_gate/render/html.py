@@ -49,6 +49,9 @@ code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, mo
   overflow-wrap: anywhere; }
 td { overflow-wrap: break-word; }
 #matrix-table td:nth-child(2) { min-width: 9em; } #matrix-table td:nth-child(8) { min-width: 8em; }
+/* Long words (bundle entry paths, evidence ids, verdict labels) break inside the matrix instead of pushing
+   it past the page: on a 1280 px screen and on A4 alike every column keeps to its share of the width. */
+#matrix-table th, #matrix-table td { overflow-wrap: anywhere; } #matrix-table .verdict { white-space: normal; }
 .facts th { width: 180px; background: #f6f8fb; }
 .decision { font-size: 18px; font-weight: bold; padding: 8px 12px; border-left: 6px solid; margin: 8px 0 16px; }
 .decision.passed { border-color: var(--ok); background: #eaf6ee; } .decision.failed { border-color: var(--fail);
