@@ -232,12 +232,35 @@ def _matrix(report: ReportInput) -> str:
     )
 
 
+#: Reasons shown per blocking requirement, and the characters shown of each; the rest is under Findings.
+REASONS_SHOWN = 3
+REASON_CHARS = 400
+
+
+def _reasons(result: RequirementResult) -> str:
+    """Why a requirement blocks: its failing criteria and what each found, else the verdict's rationale."""
+    problems = list(problem_findings(result))
+    if not problems:
+        return _e(result.rationale[:REASON_CHARS])
+    shown = []
+    for finding in problems[:REASONS_SHOWN]:
+        message = finding.message if len(finding.message) <= REASON_CHARS else finding.message[:REASON_CHARS] + "\u2026"
+        shown.append(
+            f'<span class="o-{_e(finding.outcome.value)}">{_e(outcome_label(finding.outcome))}</span> '
+            f"{_e(finding.criterion)}: {_e(message)}"
+        )
+    more = len(problems) - REASONS_SHOWN
+    tail = f'; and {more} more (<a href="#findings">Findings</a>)' if more > 0 else ""
+    return "; ".join(shown) + tail + "."
+
+
 def _blocking(assessment: Assessment) -> str:
     blocking = [r for r in ordered_requirements(assessment) if r.blocking]
     if not blocking:
         return '<section id="blocking"><h2>What blocks the release</h2><p>Nothing: the gate passed.</p></section>'
     items = "".join(
         f'<li><a href="#req-{_e(r.id)}">{_e(r.id)}</a> {_e(r.title)}: {_verdict_cell(r.verdict)}. '
+        f"<strong>Why:</strong> {_reasons(r)} "
         f'<strong>Fix:</strong> {_e(fixes(r))} <span class="note">(<code>sdl-gate explain {_e(r.id)}</code>)'
         "</span></li>"
         for r in blocking
