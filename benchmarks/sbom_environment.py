@@ -35,8 +35,9 @@ def _purls(path: Path) -> set[str]:
     for component in document.get("components", []):
         purl = component.get("purl")
         if purl:
-            name, _, version = purl.removeprefix("pkg:pypi/").partition("@")
-            found.add(f"pkg:pypi/{re.sub(r'[-_.]+', '-', name).lower()}@{version.split('?')[0]}")
+            # As written: other tools match purls byte for byte, so a normalised comparison would hide a
+            # difference they trip over (pkg:pypi/ruamel-yaml against pkg:pypi/ruamel.yaml).
+            found.add(purl)
     return found
 
 

@@ -57,6 +57,9 @@ class Component(_Frozen):
     hashes: tuple[Hash, ...] = ()
     dependencies: tuple[str, ...] = ()
     supplier: str | None = None
+    #: Installed from a direct URL (a local directory, editable or not, a VCS or an archive: PEP 610), not
+    #: from the package index, so no ``pkg:pypi`` URL names it.
+    direct_url: bool = False
 
     @property
     def key(self) -> str:
@@ -65,8 +68,21 @@ class Component(_Frozen):
 
     @property
     def purl(self) -> str | None:
-        """The package URL, ``pkg:pypi/name@version``; None without a pinned version."""
-        return f"pkg:pypi/{self.key}@{self.version}" if self.version else None
+        """The package URL, ``pkg:pypi/name@version``; None without a pinned version or off the index."""
+        if not self.version or self.direct_url:
+            return None
+        return pypi_purl(self.name, self.version)
+
+
+def pypi_purl(name: str, version: str | None = None) -> str:
+    """A PyPI package URL as the purl specification writes it: lowercase, ``_`` as ``-``, dots kept.
+
+    PEP 503 normalisation (dots to dashes) is for comparing names, not for writing purls: tools that match
+    by purl (Dependency-Track, OSV) expect ``pkg:pypi/ruamel.yaml``, as packageurl-python and cyclonedx-py give.
+    """
+    from packageurl import PackageURL
+
+    return str(PackageURL(type="pypi", name=name, version=version).to_string())
 
 
 class Inventory(_Frozen):
@@ -472,6 +488,8 @@ def from_environment(paths: list[str] | None = None) -> Inventory:
                 licenses=_licenses(meta),
                 dependencies=tuple(sorted(dependencies)),
                 supplier=_supplier(meta),
+                # PEP 610: pip writes direct_url.json only for what it did not take from an index.
+                direct_url=dist.read_text("direct_url.json") is not None,
             )
         )
     return Inventory(kind=SourceKind.ENVIRONMENT, path=None, components=_sorted(components), graph=True)
