@@ -190,7 +190,7 @@ def problem_findings(result: RequirementResult) -> Iterator[FindingResult]:
             yield finding
 
 
-def fixes(result: RequirementResult) -> str:
+def fix_text(result: RequirementResult) -> str:
     """What would satisfy the requirement: each failing criterion's own fix, else the requirement's remediation."""
     own = [f"{fix.rstrip('.')}." for fix in dict.fromkeys(f.fix for f in problem_findings(result) if f.fix)]
     return " ".join(own) or result.remediation

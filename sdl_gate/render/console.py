@@ -7,7 +7,7 @@ import textwrap
 
 from sdl_gate.assess import Assessment, RequirementResult, Verdict
 from sdl_gate.checks import Outcome
-from sdl_gate.render._view import fixes, imported_test_notes, ordered_requirements, problem_findings
+from sdl_gate.render._view import fix_text, imported_test_notes, ordered_requirements, problem_findings
 
 _WIDTH = 100
 # Repository text (finding messages, names, paths) must not move the cursor, retitle the terminal or start a
@@ -41,7 +41,7 @@ def _problem_lines(result: RequirementResult) -> list[str]:
 def _requirement_block(result: RequirementResult, marker: str) -> list[str]:
     lines = [f"  {marker} {result.id:<6} {result.title} ({result.verdict.value}, score {result.score:.2f})"]
     lines += _problem_lines(result)
-    lines += _wrap(f"fix: {fixes(result)}  (sdl-gate explain {result.id})", 6)
+    lines += _wrap(f"fix: {fix_text(result)}  (sdl-gate explain {result.id})", 6)
     return lines
 
 
@@ -123,5 +123,5 @@ def blocking_lines(assessment: Assessment) -> list[str]:
         more = f" (+{len(problems) - 2} more)" if len(problems) > 2 else ""
         why = "; ".join(r if len(r) <= _REASON_CHARS else r[: _REASON_CHARS - 3] + "..." for r in reasons) + more
         lines += _wrap(_CONTROL.sub(" ", f"{result.id} {result.title} ({result.verdict.value}): {why}"), 2)
-        lines += _wrap(_CONTROL.sub(" ", f"fix: {fixes(result)}"), 4)
+        lines += _wrap(_CONTROL.sub(" ", f"fix: {fix_text(result)}"), 4)
     return lines

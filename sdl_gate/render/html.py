@@ -18,7 +18,7 @@ from sdl_gate.render._view import (
     TopicFinding,
     evidence_kinds,
     finding_topic,
-    fixes,
+    fix_text,
     ordered_requirements,
     outcome_label,
     problem_findings,
@@ -261,7 +261,7 @@ def _blocking(assessment: Assessment) -> str:
     items = "".join(
         f'<li><a href="#req-{_e(r.id)}">{_e(r.id)}</a> {_e(r.title)}: {_verdict_cell(r.verdict)}. '
         f"<strong>Why:</strong> {_reasons(r)} "
-        f'<strong>Fix:</strong> {_e(fixes(r))} <span class="note">(<code>sdl-gate explain {_e(r.id)}</code>)'
+        f'<strong>Fix:</strong> {_e(fix_text(r))} <span class="note">(<code>sdl-gate explain {_e(r.id)}</code>)'
         "</span></li>"
         for r in blocking
     )
