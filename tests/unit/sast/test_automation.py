@@ -33,6 +33,9 @@ def test_a_hook_is_recognised_by_its_id_or_by_what_it_runs(tmp_path: Path) -> No
 def test_hooks_that_run_something_else_or_only_on_request_do_not_count(tmp_path: Path) -> None:
     write(tmp_path / ".pre-commit-config.yaml", _hook("sdl-records", "sdl-gate records check"))
     assert find_automation(tmp_path) == ()
+    # An id that merely starts like sdl-gate's runs what its entry says, not the analyser.
+    write(tmp_path / ".pre-commit-config.yaml", _hook("sdl-gate-records", "sdl-gate records check"))
+    assert find_automation(tmp_path) == ()
     write(tmp_path / ".pre-commit-config.yaml", _hook("sdl-sast", "sdl-gate sast", "        stages: [manual]\n"))
     assert find_automation(tmp_path) == ()
     write(tmp_path / ".pre-commit-config.yaml", "repos: [: not yaml\n")
