@@ -37,7 +37,14 @@ def main() -> None:
     """Run the benchmark and print a small table."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny inputs and one run, to check the benchmark still works (what the test suite runs)",
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.runs = 1
     script = shutil.which("sdl-gate", path=str(Path(sys.executable).parent))
     if script is None:
         raise SystemExit("sdl-gate is not installed beside this interpreter; pip install -e . first")
@@ -47,7 +54,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         demo = Path(scratch) / "demo-project"
         shutil.copytree(DEMO, demo, ignore=shutil.ignore_patterns(".sdl-gate"))
-        check = median_seconds([script, "check", str(demo)], max(5, args.runs // 3), ok_codes=(0, 1))
+        check_runs = 1 if args.smoke else max(5, args.runs // 3)
+        check = median_seconds([script, "check", str(demo)], check_runs, ok_codes=(0, 1))
     print(f"python -c pass              {bare * 1000:8.1f} ms   1.00x")
     print(f"sdl-gate --version          {version * 1000:8.1f} ms   {version / bare:.2f}x")
     print(f"sdl-gate catalogue          {catalogue * 1000:8.1f} ms   {catalogue / bare:.2f}x")

@@ -86,7 +86,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--components", type=int, default=500)
     parser.add_argument("--flows", type=int, default=2000)
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny inputs and one run, to check the benchmark still works (what the test suite runs)",
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.runs, args.components, args.flows = 1, 20, 40
     env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@example.com"}
     env |= {"GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.com"}
     with tempfile.TemporaryDirectory() as tmp:

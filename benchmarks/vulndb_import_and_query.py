@@ -53,7 +53,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--dependencies", type=int, default=1_000)
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny inputs and one run, to check the benchmark still works (what the test suite runs)",
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.records, args.dependencies = 40, 10
     if not FIXTURES.is_dir():
         raise SystemExit(f"the shared OSV fixtures are not at {FIXTURES}")
     from sdl_gate.vulndb.server import BackgroundServer

@@ -76,6 +76,15 @@ class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class OccurrenceResult(_Out):
+    """One located item behind a finding, shown on its own with its own waiver."""
+
+    location: str
+    message: str
+    key: str = Field(description="What identifies the item across runs (a static-analysis fingerprint).")
+    waiver: str | None = Field(default=None, description="The waiver in force that accepts this item; null when open.")
+
+
 class FindingResult(_Out):
     """One criterion's finding as it appears in the assessment."""
 
@@ -94,6 +103,15 @@ class FindingResult(_Out):
         default=False,
         description="Whether the finding rests on a signed, counting human record; a class H requirement is "
         "satisfied only when one of its passing findings does.",
+    )
+    fix: str | None = Field(
+        default=None,
+        description="What would turn this criterion's answer into a pass; null when it passed or has no advice.",
+    )
+    occurrences: list[OccurrenceResult] = Field(
+        default_factory=list,
+        description="The located items the criterion judged one by one (open and waived); code scanning shows "
+        "each on its own.",
     )
 
 
@@ -441,6 +459,11 @@ def assess_requirement(
                 location=f.location,
                 examined=f.examined,
                 human_record=f.human_record,
+                fix=f.fix or None,
+                occurrences=[
+                    OccurrenceResult(location=o.location, message=o.message, key=o.key, waiver=o.waiver)
+                    for o in f.occurrences
+                ],
             )
             for f in findings
         ],

@@ -5,16 +5,21 @@ Exit codes: 0 passed, 1 gate failed, 2 usage or invalid input, 3 internal or too
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from sdl_gate import __version__
 from sdl_gate.errors import InputError, SdlGateError
+
+if TYPE_CHECKING:  # the CLI starts without importing pydantic
+    from sdl_gate.assess import Assessment
+    from sdl_gate.evidence import EvidenceSet
 
 #: Day counts on the command line stop at a century, as in policies (``policy.models.MAX_DAYS``): date arithmetic
 #: further out overflows. Kept here so that the CLI starts without importing pydantic.
@@ -436,8 +441,10 @@ def check(
 
         text = render_console(result.assessment)
     _write_output(text, output)
-    if output is not None:
+    if output is not None or output_format != "console":
+        # The report went to a file or is for tools: say on stderr what decided, as the console report would.
         click.echo(result.assessment.decision.summary, err=True)
+        _echo_blocking(result.assessment, err=True)
     ctx.exit(EXIT_PASSED if result.assessment.decision.passed else EXIT_GATE_FAILED)
 
 
@@ -1052,15 +1059,64 @@ def vex(path: Path, output: Path | None, as_of: date | None) -> None:
     click.echo(f"{target}: {len(payload['vulnerabilities'])} vulnerabilities", err=True)
 
 
+def _absolute(path: Path) -> Path:
+    # Normalised, not resolved: a symlinked directory keeps its own name.
+    return Path(os.path.normpath(path.absolute()))
+
+
+def _enclosing_project(start: Path) -> Path:
+    """The nearest directory at or above ``start`` holding a pyproject.toml or a git work tree; else ``start``."""
+    here = _absolute(start)
+    for candidate in (here, *here.parents):
+        if (candidate / "pyproject.toml").is_file() or (candidate / ".git").exists():
+            return candidate
+    return here
+
+
+def _audit_note(evidence: EvidenceSet) -> str:
+    """How the run audited vulnerabilities: an online audit is never silent."""
+    from sdl_gate.evidence import EvidenceKind
+
+    found = evidence.of(EvidenceKind.VULNERABILITY_AUDIT)
+    if not found:
+        reasons = "; ".join(r.reason for r in evidence.rejected(EvidenceKind.VULNERABILITY_AUDIT))
+        return f"vulnerability audit: not available ({reasons or 'not collected'})"
+    payload = found[0].payload
+    how = "offline, against the imported OSV database" if payload["offline"] else "online"
+    if payload["status"] != "completed":
+        return f"vulnerability audit ({how}): not completed: {payload['reason']}"
+    if payload["offline"]:
+        return f"vulnerability audit: {how}"
+    where = f"{payload['service']} at {payload['url']}"
+    return f"vulnerability audit: ONLINE, against {where} (--offline audits against the imported database)"
+
+
+def _echo_blocking(assessment: Assessment, *, err: bool = False) -> None:
+    """List each blocking requirement with why it blocks and what would fix it."""
+    from sdl_gate.render.console import blocking_lines
+
+    lines = blocking_lines(assessment)
+    if lines:
+        click.echo("what blocks the release:", err=err)
+        click.echo("\n".join(lines), err=err)
+
+
 def _sast_root(paths: tuple[Path, ...], root: Path | None) -> tuple[Path, list[Path] | None]:
-    """Return the project root and the explicit files (None means the whole project)."""
+    """Return the project root and the explicit files (None means the whole project).
+
+    The root is the project that encloses what is scanned, as ruff and bandit users expect: `sast src` scans
+    src/ of the project around it, with that project's configuration and baseline and paths relative to it.
+    """
     if root is not None:
         return root, list(paths) or None
     if not paths:
-        return Path(), None
-    if len(paths) == 1 and paths[0].is_dir():
+        here = _enclosing_project(Path())
+        return (Path(), None) if here == _absolute(Path()) else (here, None)
+    first = paths[0] if paths[0].is_dir() else paths[0].parent
+    project = _enclosing_project(first)
+    if len(paths) == 1 and paths[0].is_dir() and project == _absolute(paths[0]):
         return paths[0], None
-    return Path(), list(paths)
+    return project, list(paths)
 
 
 class _SastGroup(click.Group):
@@ -1119,7 +1175,8 @@ def sast_import(files: tuple[Path, ...], project_path: Path) -> None:
 @click.option(
     "--root",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Project root (default: PATH when a single directory is given, else the current directory).",
+    help="Project root (default: the nearest directory holding a pyproject.toml or a git work tree, at or "
+    "above the first PATH or the current directory).",
 )
 @click.option(
     "--format",
@@ -1429,6 +1486,13 @@ def _record_history(path: Path, directory: Path) -> None:
 )
 @click.option("--staging", is_flag=True, help="Sign with Sigstore staging.")
 @click.option("--history", type=click.Path(path_type=Path), help="Earlier release bundles, for maturity ML3/ML4.")
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Audit vulnerabilities against the offline database (`sdl-gate vulndb import`) on a loopback OSV API.",
+)
+@_VULNDB_DIR_OPTION
+@_OSV_URL_OPTION
 @_approver_options
 @click.pass_context
 def bundle_create(
@@ -1442,10 +1506,17 @@ def bundle_create(
     trust_config: Path | None,
     staging: bool,
     history: Path | None,
+    offline: bool,
+    vulndb_dir: Path | None,
+    osv_url: str | None,
     approvers_file: Path | None,
     trusted_ref: str | None,
 ) -> None:
-    """Assess the project at PATH and write its release-evidence bundle; exit 1 when the gate fails."""
+    """Assess the project at PATH and write its release-evidence bundle; exit 1 when the gate fails.
+
+    Vulnerabilities are audited online against OSV (or --osv-url) unless --offline or offline = true in
+    [tool.sdl-gate]; the run says which. A failed gate lists each blocking requirement with why and the fix.
+    """
     from sdl_gate.bundle.build import create_bundle
 
     register = _register_choice(approvers_file, trusted_ref)
@@ -1471,10 +1542,24 @@ def bundle_create(
         signer = SigstoreManifestSigner(SigstoreSigning(instance, trust_config), TrustChoice(instance, trust_config))
     elif key is not None:
         raise InputError("--key is only used with --sign key")
-    result = create_bundle(path, output, policy_spec=policy_spec, today=as_of, signer=signer, register=register)
+    result = create_bundle(
+        path,
+        output,
+        policy_spec=policy_spec,
+        today=as_of,
+        signer=signer,
+        register=register,
+        offline=offline,
+        vulndb_dir=vulndb_dir,
+        osv_url=osv_url,
+    )
     click.echo(f"wrote {result.path} ({result.entries} entries, sha256 {result.sha256})")
     click.echo(f"manifest signed by: {result.signer}" if result.signer else "manifest NOT signed (use --sign)")
+    if result.evidence is not None:
+        click.echo(_audit_note(result.evidence))
     click.echo(result.summary)
+    if result.assessment is not None:
+        _echo_blocking(result.assessment)
     ctx.exit(EXIT_PASSED if result.passed else EXIT_GATE_FAILED)
 
 

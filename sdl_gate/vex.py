@@ -14,6 +14,7 @@ from sdl_gate._files import canonical_json, pretty_json
 from sdl_gate.errors import ToolError
 from sdl_gate.policy.waivers import Waiver, WaiverRegister, WaiverState
 from sdl_gate.sbom.build import Product, SpecVersion, schema_problem
+from sdl_gate.sbom.sources import pypi_purl
 
 _RATING_METHODS = {"CVSS:3.1": "CVSSv31", "CVSS:3.0": "CVSSv3", "CVSS:4.0": "CVSSv4"}
 
@@ -96,7 +97,7 @@ def build_vex(
     vulnerabilities: list[dict[str, Any]] = []
     for vuln in audit["vulnerabilities"]:
         # pip-audit's findings are PyPI's; the SBOM's components carry their own purl.
-        purl = vuln.get("purl") or f"pkg:pypi/{vuln['package']}@{vuln['version']}"
+        purl = vuln.get("purl") or pypi_purl(vuln["package"], vuln["version"])
         components[purl] = {
             "bom-ref": purl,
             "name": vuln["package"],

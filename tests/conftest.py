@@ -21,6 +21,7 @@ import pytest
 if "jsonschema" not in sys.modules:
     sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
     import jsonschema  # noqa: F401
+
     del sys.modules["rfc3987_syntax"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -7,7 +7,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sdl_gate import __version__
 from sdl_gate._files import pretty_json, read_text_limited, resolve_inside, sha256_bytes
@@ -30,6 +30,9 @@ from sdl_gate.bundle.zipfmt import DeterministicZip, safe_name_problem
 from sdl_gate.errors import InputError, ToolError
 from sdl_gate.evidence import Evidence, EvidenceKind, EvidenceSet, EvidenceStore, Subject, ToolInfo
 
+if TYPE_CHECKING:
+    from sdl_gate.assess import Assessment
+
 MAX_SECURITY_FILES = 5000
 MAX_SBOM_BYTES = 64 * 1024 * 1024
 
@@ -44,6 +47,10 @@ class BundleResult:
     signer: str | None
     passed: bool
     summary: str
+    #: The assessment inside the bundle and the evidence it was made from, for saying what blocks and how the
+    #: vulnerabilities were audited.
+    assessment: Assessment | None = None
+    evidence: EvidenceSet | None = None
 
 
 @dataclass
@@ -286,8 +293,15 @@ def create_bundle(
     today: date | None = None,
     signer: ManifestSigner | None = None,
     register: RegisterChoice | None = None,
+    offline: bool = False,
+    vulndb_dir: Path | None = None,
+    osv_url: str | None = None,
 ) -> BundleResult:
-    """Assess the project at ``root`` and write its release-evidence bundle to ``output``."""
+    """Assess the project at ``root`` and write its release-evidence bundle to ``output``.
+
+    ``offline``, ``vulndb_dir`` and ``osv_url`` are the operator's choices of vulnerability service, as for
+    ``check``.
+    """
     from sdl_gate._clock import file_timestamp
     from sdl_gate._git import git_commit
     from sdl_gate.bundle.signer import check_signer, configured_verifier
@@ -307,7 +321,17 @@ def create_bundle(
         confirm=configured if check is SignerCheck.VERIFIED else None,
         now=file_timestamp(),
         register=register,
+        audit=_Audit(offline, vulndb_dir, osv_url),
     )
+
+
+@dataclass(frozen=True)
+class _Audit:
+    """The operator's choice of vulnerability service for the bundle's assessment."""
+
+    offline: bool = False
+    vulndb_dir: Path | None = None
+    osv_url: str | None = None
 
 
 def _create(
@@ -322,13 +346,25 @@ def _create(
     confirm: ManifestVerifier | None,
     now: datetime,
     register: RegisterChoice | None = None,
+    audit: _Audit | None = None,
 ) -> BundleResult:
     from sdl_gate.catalogue import load_catalogue
     from sdl_gate.policy.loader import resolved_policy_document
     from sdl_gate.render.json import render_json
     from sdl_gate.run import check
 
-    result = check(root, policy_spec=policy_spec, today=today, now=now, declared=(declaration,), register=register)
+    audit = audit or _Audit()
+    result = check(
+        root,
+        policy_spec=policy_spec,
+        today=today,
+        now=now,
+        declared=(declaration,),
+        register=register,
+        offline=audit.offline,
+        vulndb_dir=audit.vulndb_dir,
+        osv_url=audit.osv_url,
+    )
     evidence = result.evidence
     if evidence is None:
         raise ToolError("internal error: the check returned no evidence set")
@@ -389,4 +425,6 @@ def _create(
         signer=None if signer is None else signer.signer,
         passed=assessment.decision.passed,
         summary=assessment.decision.summary,
+        assessment=assessment,
+        evidence=evidence,
     )

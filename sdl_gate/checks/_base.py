@@ -32,6 +32,22 @@ EMPTY_OUTCOMES = frozenset({Outcome.NOT_AVAILABLE, Outcome.FAIL, Outcome.NOT_APP
 
 
 @dataclass(frozen=True)
+class Occurrence:
+    """One located item behind a finding (a static-analysis finding, say), with the waiver that covers it.
+
+    A criterion that judges many items answers once, but code scanning shows each item on its own: every
+    occurrence carries its own place, stable key and waiver, so one waived item never hides another.
+    """
+
+    location: str
+    message: str
+    #: What identifies the item across runs (a static-analysis fingerprint): never its line or wording.
+    key: str
+    #: The waiver in force that accepts this item; None while the item is open.
+    waiver: str | None = None
+
+
+@dataclass(frozen=True)
 class Finding:
     """One criterion's answer for one requirement, with the evidence it read and how many items it examined."""
 
@@ -45,6 +61,10 @@ class Finding:
     examined: int | None = None
     #: Whether the answer rests on a signed, counting human record (what a class H requirement cannot pass without).
     human_record: bool = False
+    #: The located items the criterion judged one by one (open and waived), each shown on its own.
+    occurrences: tuple[Occurrence, ...] = ()
+    #: What would change this answer into a pass; set from the criterion when the answer is not one.
+    fix: str = ""
 
     def __post_init__(self) -> None:
         if self.examined is not None and self.examined < 0:
@@ -71,9 +91,22 @@ class CheckInput:
         *,
         examined: int | None = None,
         human_record: bool = False,
+        occurrences: tuple[Occurrence, ...] = (),
+        fix: str = "",
     ) -> Finding:
-        """Build a finding for this requirement."""
-        return Finding(self.requirement, criterion, outcome, message, evidence, location, examined, human_record)
+        """Build a finding for this requirement; ``fix`` overrides the criterion's own for this answer."""
+        return Finding(
+            self.requirement,
+            criterion,
+            outcome,
+            message,
+            evidence,
+            location,
+            examined,
+            human_record=human_record,
+            occurrences=occurrences,
+            fix=fix,
+        )
 
 
 @dataclass(frozen=True)
@@ -92,6 +125,9 @@ class Criterion:
     when_empty: Outcome = Outcome.NOT_AVAILABLE
     empty_means: str = ""
     record_kinds: tuple[str, ...] = ()  # the record kinds a record criterion accepts (for `records new`)
+    #: What turns a failing or unavailable answer into a pass: something that changes the verdict, never
+    #: generic advice. ``{requirement}`` stands for the requirement the criterion answers for.
+    fix: str = ""
 
     def __post_init__(self) -> None:
         if self.when_empty not in EMPTY_OUTCOMES:
@@ -99,6 +135,12 @@ class Criterion:
 
     def answer(self, check_input: CheckInput) -> Finding:
         """Evaluate the criterion under the rule: a pass that examined nothing is the declared ``when_empty``."""
+        finding = self._judged(check_input)
+        if finding.outcome in (Outcome.PASS, Outcome.NOT_APPLICABLE) or finding.fix or not self.fix:
+            return finding
+        return replace(finding, fix=self.fix.replace("{requirement}", check_input.requirement))
+
+    def _judged(self, check_input: CheckInput) -> Finding:
         finding = self.evaluate(check_input)
         if finding.outcome is not Outcome.PASS:
             return finding

@@ -95,6 +95,8 @@ def record(*kinds: str, purpose: str) -> Criterion:
         f"a current {accepted} record signed by an entitled approver other than its author: {purpose}",
         (EvidenceKind.RECORDS,),
         evaluate,
+        fix=f"Write a {accepted} record listing {{requirement}} (`sdl-gate records new {kinds[0]}`) that covers "
+        f"{purpose}, and have an entitled approver other than its author sign it (`sdl-gate records approve ID`)",
         when_empty=Outcome.FAIL,
         empty_means=f"no approved {accepted} record lists the requirement",
         record_kinds=kinds,
@@ -114,7 +116,9 @@ def any_of(*criteria: Criterion) -> Criterion:
                 return finding
         outcome = Outcome.FAIL if any(f.outcome is Outcome.FAIL for f in findings) else Outcome.NOT_AVAILABLE
         evidence = tuple(dict.fromkeys(e for f in findings for e in f.evidence))
-        return check_input.finding(name, outcome, " | ".join(f.message for f in findings), evidence)
+        # Any one alternative's fix would do: each is named, so the reader can pick.
+        fix = " Or: ".join(dict.fromkeys(f.fix for f in findings if f.fix))
+        return check_input.finding(name, outcome, " | ".join(f.message for f in findings), evidence, fix=fix)
 
     # With every alternative empty the answer is fail when any alternative's absence is a defect.
     when_empty = Outcome.FAIL if any(c.when_empty is Outcome.FAIL for c in criteria) else Outcome.NOT_AVAILABLE
@@ -127,6 +131,7 @@ def any_of(*criteria: Criterion) -> Criterion:
         # Declared only when every alternative is, so an undeclared alternative keeps judging emptiness itself.
         empty_means=" and ".join(c.empty_means for c in criteria) if all(c.empty_means for c in criteria) else "",
         record_kinds=tuple(dict.fromkeys(k for c in criteria for k in c.record_kinds)),
+        fix=" Or: ".join(dict.fromkeys(c.fix for c in criteria if c.fix)),
     )
 
 
@@ -169,6 +174,8 @@ def security_contact() -> Criterion:
         "a security policy with a contact for reporting",
         (EvidenceKind.REPOSITORY,),
         evaluate,
+        fix="Commit a SECURITY.md (or .well-known/security.txt) that names a contact (an e-mail address or URL) "
+        "for reporting vulnerabilities",
         when_empty=Outcome.FAIL,
         empty_means="no SECURITY.md or security.txt naming a contact",
     )
@@ -203,6 +210,7 @@ def codeowners() -> Criterion:
         "a CODEOWNERS file assigning responsibility",
         (EvidenceKind.REPOSITORY,),
         evaluate,
+        fix="Commit a CODEOWNERS file (at the root, .github/ or docs/) with at least one ownership rule",
         when_empty=Outcome.FAIL,
         empty_means="no CODEOWNERS file with an ownership rule",
     )
@@ -244,6 +252,8 @@ def guideline_document() -> Criterion:
         "the user guideline document configured for it, with no placeholder (TODO, empty section, template text)",
         (EvidenceKind.REPOSITORY,),
         evaluate,
+        fix="Name the {requirement} user guideline in [tool.sdl-gate] guidelines and commit that document with its "
+        "content",
         when_empty=Outcome.FAIL,
         empty_means="no guideline document configured, or the configured one is missing or empty",
     )
@@ -278,6 +288,8 @@ def waiver_register() -> Criterion:
         "the waiver register: every exception approved, justified, unexpired",
         (EvidenceKind.WAIVERS,),
         evaluate,
+        fix="Renew or remove the expired waivers in security/waivers.yaml, and give every waiver an approver, a "
+        "justification and an expiry within the policy's limit (`sdl-gate records check` lists them)",
         when_empty=Outcome.NOT_APPLICABLE,
         empty_means="no exception is registered, so there is no exception to judge",
     )

@@ -52,6 +52,8 @@ def locked_down_workflows() -> Criterion:
         "untrusted event data into scripts",
         (EvidenceKind.DEVELOPMENT_ENVIRONMENT,),
         evaluate,
+        fix="Pin every action to a full commit SHA, declare least-privilege `permissions:` in each workflow, and pass "
+        "event data to scripts through `env:` instead of expanding `${{ github.event... }}` in `run:`",
         when_empty=Outcome.NOT_AVAILABLE,
         empty_means="no CI workflow to assess (sdl-gate reads GitHub Actions workflows)",
     )

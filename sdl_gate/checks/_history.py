@@ -54,6 +54,8 @@ def verified_history() -> Criterion:
         "earlier release bundles verify (with --history)",
         (EvidenceKind.HISTORY,),
         evaluate,
+        fix="Pass the verified bundles of earlier releases with --history DIR, and rebuild or drop those that no "
+        "longer verify",
         when_empty=Outcome.FAIL,
         empty_means="the history given holds no earlier verified release",
     )
@@ -105,6 +107,8 @@ def improving_metrics() -> Criterion:
         "time) improved over earlier released versions (with --history)",
         (EvidenceKind.HISTORY,),
         evaluate,
+        fix="Improve a process metric against earlier releases (fix vulnerabilities faster, fewer open vulnerabilities "
+        "or static-analysis findings, quicker record approval) and pass their bundles with --history DIR",
         when_empty=Outcome.NOT_AVAILABLE,
         empty_means="fewer than two earlier released versions to compare",
     )

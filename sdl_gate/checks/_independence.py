@@ -144,6 +144,9 @@ def testers_independent() -> Criterion:
         "(person, department or organisation, as the kind of testing needs)",
         (EvidenceKind.RECORDS,),
         evaluate,
+        fix="Have the testing done (or the test report approved) by testers who are not git authors of the code, "
+        "from another department or organisation where the kind of testing needs it, and name them in the "
+        "test_report or pen_test record",
         when_empty=Outcome.FAIL,
         empty_means="no approved test_report or pen_test record names its testers",
     )

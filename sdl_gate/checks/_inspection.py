@@ -104,6 +104,8 @@ def inspected_requirements() -> Criterion:
         "an approved, current inspection record verifying every security requirement verified by inspection",
         (EvidenceKind.SECURITY_REQUIREMENTS, EvidenceKind.RECORDS),
         evaluate,
+        fix="Write a record of kind inspection that lists every security requirement verified by inspection under "
+        "`verifies`, and have an entitled approver other than its author sign it",
         when_empty=Outcome.NOT_APPLICABLE,
         empty_means="no security requirement is verified by inspection",
         record_kinds=(RecordKind.INSPECTION.value,),

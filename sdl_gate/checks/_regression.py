@@ -53,6 +53,8 @@ def regression_tests_pass() -> Criterion:
         "results count only as the policy's imported_test_results allows",
         (EvidenceKind.TEST_RESULTS, EvidenceKind.RECORDS),
         evaluate,
+        fix="Run the test suite at this commit through sdl-gate's pytest plugin (`pytest -p sdl_gate.pytest_plugin`) "
+        "and make it pass with no security test skipped",
         when_empty=Outcome.FAIL,
         empty_means="the recorded run has no test that ran (no test recorded, or every test skipped)",
     )

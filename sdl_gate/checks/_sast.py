@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
+from sdl_gate.checks._base import CheckInput, Criterion, Finding, Occurrence, Outcome
 from sdl_gate.evidence import Evidence, EvidenceKind
 from sdl_gate.sast.models import BaselineState, SastReport, Scope, SkippedTest
 from sdl_gate.sast.models import Finding as SastFinding
@@ -120,6 +120,8 @@ def sast_coverage() -> Criterion:
         "static analysis of every tracked Python file at the assessed commit",
         _KINDS,
         evaluate,
+        fix="Commit or stash the changed files, fix the files bandit cannot parse, and exclude only paths the policy "
+        "allows (SI-1 allowed_excludes), then run `sdl-gate check` again",
         when_empty=Outcome.NOT_APPLICABLE,
         empty_means="the project has no Python file (a configuration that excludes every one fails)",
     )
@@ -196,6 +198,8 @@ def languages_analysed() -> Criterion:
         "Java...), or the policy accepts the language unanalysed",
         _KINDS,
         evaluate,
+        fix="Import an analyser's results for each unanalysed language of the product, or accept the language in the "
+        "policy ({requirement} unanalysed_languages)",
         # With no source in the repository (only dependencies, say), the requirement's other criteria decide.
         when_empty=Outcome.NOT_APPLICABLE,
         empty_means="no source file in a language sdl-gate counts (add its file names to [tool.sdl-gate] languages)",
@@ -210,6 +214,16 @@ def _label(item: SastFinding) -> str:
 def _examined(report: SastReport) -> int:
     """Files some analyser looked at: bandit's, and those the other analysers' results cover."""
     return report.analysed + len({path for run in report.analysers for path in run.files})
+
+
+def _occurrence(item: SastFinding, why: str, waiver: str | None = None) -> Occurrence:
+    return Occurrence(
+        f"{item.path}:{item.line}",
+        f"{item.test_id} {item.test_name} ({item.severity.value} severity, {item.confidence.value} confidence): "
+        f"{item.text}{why}",
+        item.fingerprint,
+        waiver,
+    )
 
 
 def _baseline_note(report: SastReport, check_input: CheckInput) -> str:
@@ -243,6 +257,7 @@ def sast_findings() -> Criterion:
         blocking: list[str] = []
         waived: list[str] = []
         counts: dict[Status, int] = dict.fromkeys(Status, 0)
+        occurrences: list[Occurrence] = []
         for item in report.findings:
             judgement = judge(item, report, check_input.policy, check_input.waivers, check_input.today)
             counts[judgement.status] += 1
@@ -254,11 +269,14 @@ def sast_findings() -> Criterion:
                         else ""
                     )
                     blocking.append(_label(item) + why)
+                    occurrences.append(_occurrence(item, why))
                 case Status.SUPPRESSED_WITHOUT_JUSTIFICATION:
                     where = f" at line {item.nosec_line}" if item.nosec_line is not None else ""
                     blocking.append(f"{_label(item)} (silenced by an unjustified # nosec{where})")
+                    occurrences.append(_occurrence(item, f" (silenced by an unjustified # nosec{where})"))
                 case Status.WAIVED:
                     waived.append(f"{_label(item)} by {judgement.waiver}")
+                    occurrences.append(_occurrence(item, f" (waived by {judgement.waiver})", judgement.waiver))
                 case Status.SUPPRESSED | Status.BASELINED | Status.BELOW_THRESHOLD:
                     pass
         bar = f"severity >= {severity.value}, confidence >= {confidence.value}"
@@ -280,6 +298,7 @@ def sast_findings() -> Criterion:
                 f"{len(blocking)} open finding(s) at {bar}: {_some(blocking)}{extra}",
                 (evidence.id,),
                 blocking[0].split(" ", 1)[0],
+                occurrences=tuple(occurrences),
             )
         return check_input.finding(
             name,
@@ -287,6 +306,7 @@ def sast_findings() -> Criterion:
             f"no open finding at {bar} among {len(report.findings)}{extra}",
             (evidence.id,),
             examined=_examined(report),
+            occurrences=tuple(occurrences),
         )
 
     return Criterion(
@@ -295,6 +315,8 @@ def sast_findings() -> Criterion:
         "baseline, or waived",
         _KINDS,
         evaluate,
+        fix="Fix each open finding, or accept it with `# nosec BXXX -- why it is safe`, an approved baseline entry, "
+        "or a finding waiver naming its fingerprint in security/waivers.yaml",
         when_empty=Outcome.NOT_AVAILABLE,
         empty_means=_NO_FILE,
     )
@@ -345,6 +367,8 @@ def sast_skips() -> Criterion:
         "bandit's tests run unless the policy allows skipping or reconfiguring them",
         _KINDS,
         evaluate,
+        fix="Remove the skips and test settings from the bandit configuration, or allow them in the policy (SI-1 "
+        "allowed_skips)",
         when_empty=Outcome.NOT_AVAILABLE,
         empty_means=_NO_FILE,
     )
@@ -376,6 +400,8 @@ def sast_configuration() -> Criterion:
         "a committed analyser configuration that a hook or CI enforces",
         _KINDS,
         evaluate,
+        fix="Commit a bandit configuration ([tool.bandit] in pyproject.toml) and run the analyser automatically: the "
+        "sdl-sast pre-commit hook (`sdl-gate init` writes it) or a CI workflow that calls `sdl-gate check`",
         when_empty=Outcome.FAIL,
         empty_means="no committed bandit configuration, or nothing runs the analyser automatically",
     )
@@ -411,6 +437,7 @@ def sast_suppressions() -> Criterion:
         "every # nosec names its tests and carries a justification",
         _KINDS,
         evaluate,
+        fix="Write every suppression as `# nosec BXXX -- why it is safe`, naming the tests it silences",
         when_empty=Outcome.NOT_AVAILABLE,
         empty_means=_NO_FILE,
     )

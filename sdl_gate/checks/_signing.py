@@ -73,6 +73,7 @@ def signed_release() -> Criterion:
         "a verified signature for every released file",
         (EvidenceKind.SIGNATURES,),
         evaluate,
+        fix="Sign every released file (`sdl-gate sign FILES`) and commit the signatures beside them",
         when_empty=Outcome.NOT_AVAILABLE,
         empty_means=_NO_RELEASE_FILE,
     )
@@ -101,6 +102,7 @@ def verifiable_updates() -> Criterion:
         "updates users can verify as authentic",
         (EvidenceKind.SIGNATURES,),
         evaluate,
+        fix="Publish a signature users can verify with every released file (`sdl-gate sign FILES`)",
         when_empty=Outcome.NOT_AVAILABLE,
         empty_means=_NO_RELEASE_FILE,
     )
@@ -137,6 +139,8 @@ def keyless_signing() -> Criterion:
         "keyless signing with a short-lived identity",
         (EvidenceKind.SIGNATURES,),
         evaluate,
+        fix="Sign the released files keylessly with Sigstore (`sdl-gate sign FILES` without --key), or record the "
+        "custody of the signing key in an approved key_custody record",
         when_empty=Outcome.NOT_AVAILABLE,
         empty_means=_NO_RELEASE_FILE,
     )
@@ -186,6 +190,8 @@ def no_committed_private_key() -> Criterion:
         "no private key committed to the repository",
         (EvidenceKind.SIGNATURES,),
         evaluate,
+        fix="Remove the private key from the repository and its history, revoke it, and keep keys out of git "
+        "(the sdl-private-keys hook stops new ones)",
         when_empty=Outcome.NOT_AVAILABLE,
         empty_means="the key scan read no file of the repository",
     )
@@ -248,6 +254,7 @@ def release_bundle() -> Criterion:
         "the release-evidence bundle being made (bundle create), signed by the configured signer",
         (EvidenceKind.BUNDLE,),
         evaluate,
+        fix="Create the release-evidence bundle for this commit with the configured signer (`sdl-gate bundle create`)",
         when_empty=Outcome.NOT_AVAILABLE,
         empty_means="no release-evidence bundle was created for the commit",
     )

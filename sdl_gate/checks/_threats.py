@@ -71,10 +71,11 @@ def _criterion(
     kinds: tuple[EvidenceKind, ...],
     evaluate: Evaluate,
     *,
+    fix: str,
     when_empty: Outcome,
     empty_means: str,
 ) -> Criterion:
-    return Criterion(name, description, kinds, evaluate, when_empty=when_empty, empty_means=empty_means)
+    return Criterion(name, description, kinds, evaluate, when_empty=when_empty, empty_means=empty_means, fix=fix)
 
 
 def _context_gaps(model: ThreatModel) -> list[str]:
@@ -135,6 +136,8 @@ def security_context() -> Criterion:
         "several zones; no threat model fails, no threat_model evidence is not_available",
         (TM,),
         evaluate,
+        fix="Describe the product's context in the threat model: its intended environment, the assumptions about it "
+        "(with real content), and the zones and the conduits between them",
         when_empty=Outcome.FAIL,
         empty_means="the threat model states no intended environment, no assumption and no zone",
     )
@@ -172,6 +175,8 @@ def threat_coverage() -> Criterion:
         "is not_available",
         (TM,),
         evaluate,
+        fix="Add threats for every data flow that crosses a trust boundary in the threat model, each with a "
+        "disposition (mitigated, accepted or transferred)",
         when_empty=Outcome.FAIL,
         empty_means="the threat model lists no threat, or no flow crosses a zone or trust boundary",
     )
@@ -244,6 +249,8 @@ def threat_model_review() -> Criterion:
         "matching no file fails, a reviewed commit git cannot find is not_available",
         (TM,),
         evaluate,
+        fix="Review the threat model again and record it in the model's reviews (or an approved review record) "
+        "within the policy's review interval",
         when_empty=Outcome.FAIL,
         empty_means="the threat model records no review, or the review's scope matches no file",
     )
@@ -280,6 +287,7 @@ def boundary_characterisation() -> Criterion:
         "component or no boundary-crossing flow fails, no threat_model evidence is not_available",
         (TM,),
         evaluate,
+        fix="Give every zone its target security level (sl_t) and mark the conduits between zones in the threat model",
         when_empty=Outcome.FAIL,
         empty_means="the threat model has no zone, no component or no flow crossing a zone boundary",
     )
@@ -318,6 +326,7 @@ def defence_in_depth() -> Criterion:
         "not_available",
         (TM,),
         evaluate,
+        fix="Mitigate every high-severity threat with at least two independent mitigations in the threat model",
         when_empty=Outcome.NOT_AVAILABLE,
         empty_means="the threat model lists no threats, so there is no severity to judge",
     )
@@ -373,6 +382,7 @@ def requirements_defined() -> Criterion:
         "source; no file or no requirement fails, no security_requirements evidence is not_available",
         (REQ,),
         evaluate,
+        fix="Write security/requirements.yaml with every security requirement given a category and a verification",
         when_empty=Outcome.FAIL,
         empty_means=_NO_REQUIREMENT,
     )
@@ -444,6 +454,8 @@ def requirements_content() -> Criterion:
         "fails; no threat model fails (not_available when its evidence is missing)",
         (REQ, TM),
         evaluate,
+        fix="Give every security requirement the capability security level its zone needs (sl_c at least the zone's "
+        "sl_t) and trace it to the threats it counters",
         when_empty=Outcome.FAIL,
         empty_means=_NO_REQUIREMENT,
     )
@@ -508,6 +520,8 @@ def reviewed_file(kind: EvidenceKind, what: str) -> Criterion:
         f"{kind.value} evidence is not_available",
         (EvidenceKind.RECORDS, kind),
         evaluate,
+        fix=f"Have the current {what} reviewed: an approved review record listing {{requirement}} that links the "
+        f"file as it is now (`sdl-gate records approve ID` pins its digest again)",
         when_empty=Outcome.FAIL,
         empty_means=f"no review record lists the requirement and links the {what}",
     )
@@ -586,6 +600,8 @@ def mitigations_tested() -> Criterion:
         "imported_test_results allows",
         (TESTS, TM, EvidenceKind.RECORDS),
         evaluate,
+        fix="Write a passing test for every mitigation in the threat model and trace it with "
+        "`@pytest.mark.security(mitigations=[...])`, then record the run with sdl-gate's pytest plugin",
         when_empty=Outcome.FAIL,
         empty_means="the threat model lists no mitigation with real content to verify (placeholders do not count)",
     )
@@ -657,6 +673,8 @@ def requirements_tested() -> Criterion:
         "imported_test_results allows",
         (TESTS, REQ, TM, EvidenceKind.RECORDS),
         evaluate,
+        fix="Write a passing test for every security requirement verified by test and trace it with "
+        "`@pytest.mark.security(requirements=[...])`, then record the run with sdl-gate's pytest plugin",
         when_empty=Outcome.FAIL,
         empty_means="no security requirement is verified by test, or the requirements file defines none",
     )

@@ -317,6 +317,8 @@ def sbom_quality() -> Criterion:
         "an SBOM of the externally provided components (NTIA minimum elements, matching the lock file)",
         (EvidenceKind.SBOM,),
         evaluate,
+        fix="Generate the SBOM from the lock file (`sdl-gate sbom`) so that every component has a name, version, "
+        "supplier and purl, and commit it",
         when_empty=Outcome.NOT_AVAILABLE,
         empty_means="the SBOM lists no component",
     )
@@ -375,6 +377,8 @@ def known_vulnerabilities() -> Criterion:
         "a complete known-vulnerability audit against a recent database, every finding fixed or waived",
         (EvidenceKind.VULNERABILITY_AUDIT,),
         evaluate,
+        fix="Upgrade each vulnerable dependency to a fixed version, or record an approved vulnerability waiver with "
+        "a VEX analysis in security/waivers.yaml; audit every dependency against a current database",
         when_empty=Outcome.NOT_AVAILABLE,
         empty_means=_NO_DEPENDENCY,
     )
@@ -424,6 +428,8 @@ def vulnerability_dispositions() -> Criterion:
         "every known vulnerability matched to a current disposition (fix or approved VEX waiver)",
         (EvidenceKind.VULNERABILITY_AUDIT,),
         evaluate,
+        fix="Upgrade the package, or record an approved vulnerability waiver with a VEX state that closes it "
+        "(not_affected, false_positive, resolved) in security/waivers.yaml",
         when_empty=Outcome.NOT_AVAILABLE,
         empty_means=_NO_DEPENDENCY,
     )
@@ -442,11 +448,16 @@ def vulnerability_severity() -> Criterion:
         for vuln in evidence.payload["vulnerabilities"]:
             scores = [s for s in vuln["severity"] if s["score"] is not None]
             vectors = [s for s in vuln["severity"] if s["vector"]]
+            waiver = _waiver(check_input, vuln)
             if scores:
                 best = max(scores, key=lambda s: float(s["score"]))
                 rated.append((float(best["score"]), f"{_label(vuln)} CVSS {best['score']} {best['rating']}"))
             elif vectors:
                 rated.append((-1.0, f"{_label(vuln)} {vectors[0]['type']} {vectors[0]['vector']}"))
+            elif waiver is not None and waiver.vex is not None:
+                # No advisory rates it, but an approved VEX analysis of its impact on this product does.
+                state = waiver.vex.state.value
+                rated.append((-2.0, f"{_label(vuln)} impact assessed in waiver {waiver.id} ({state})"))
             else:
                 reason = "its advisory has no CVSS" if vuln["record_found"] else "its advisory could not be fetched"
                 unrated.append(f"{_label(vuln)} ({reason})")
@@ -454,7 +465,7 @@ def vulnerability_severity() -> Criterion:
             return check_input.finding(
                 name,
                 Outcome.NOT_AVAILABLE,
-                "severity unknown, assess it in a triage record or waiver: " + _listing(unrated),
+                "severity unknown: " + _listing(unrated),
                 (evidence.id,),
             )
         if not rated:
@@ -475,6 +486,9 @@ def vulnerability_severity() -> Criterion:
         "the severity (CVSS vector and score) of every known vulnerability",
         (EvidenceKind.VULNERABILITY_AUDIT,),
         evaluate,
+        fix="Fetch the advisory's severity (audit online, or import a current OSV database with `sdl-gate vulndb "
+        "import`), or record your impact assessment as an approved vulnerability waiver with a VEX analysis in "
+        "security/waivers.yaml",
         when_empty=Outcome.NOT_AVAILABLE,
         empty_means=_NO_DEPENDENCY,
     )
@@ -529,6 +543,8 @@ def patch_timeliness() -> Criterion:
         "days from a published fix to its release, within the policy's max_patch_days",
         (EvidenceKind.VULNERABILITY_AUDIT,),
         evaluate,
+        fix="Upgrade each dependency whose fix has been published for longer than the policy's max_patch_days, or "
+        "dispose of the vulnerability with an approved VEX waiver",
         when_empty=Outcome.NOT_AVAILABLE,
         empty_means=_NO_DEPENDENCY,
     )

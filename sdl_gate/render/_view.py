@@ -190,6 +190,12 @@ def problem_findings(result: RequirementResult) -> Iterator[FindingResult]:
             yield finding
 
 
+def fix_text(result: RequirementResult) -> str:
+    """What would satisfy the requirement: each failing criterion's own fix, else the requirement's remediation."""
+    own = [f"{fix.rstrip('.')}." for fix in dict.fromkeys(f.fix for f in problem_findings(result) if f.fix)]
+    return " ".join(own) or result.remediation
+
+
 def unmet(result: RequirementResult) -> bool:
     """Whether a requirement is anything but satisfied or not applicable (waived counts: it is shown)."""
     return result.verdict not in (Verdict.SATISFIED, Verdict.NOT_APPLICABLE)

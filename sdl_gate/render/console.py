@@ -7,7 +7,7 @@ import textwrap
 
 from sdl_gate.assess import Assessment, RequirementResult, Verdict
 from sdl_gate.checks import Outcome
-from sdl_gate.render._view import imported_test_notes
+from sdl_gate.render._view import fix_text, imported_test_notes, ordered_requirements, problem_findings
 
 _WIDTH = 100
 # Repository text (finding messages, names, paths) must not move the cursor, retitle the terminal or start a
@@ -41,7 +41,7 @@ def _problem_lines(result: RequirementResult) -> list[str]:
 def _requirement_block(result: RequirementResult, marker: str) -> list[str]:
     lines = [f"  {marker} {result.id:<6} {result.title} ({result.verdict.value}, score {result.score:.2f})"]
     lines += _problem_lines(result)
-    lines += _wrap(f"fix: {result.remediation}  (sdl-gate explain {result.id})", 6)
+    lines += _wrap(f"fix: {fix_text(result)}  (sdl-gate explain {result.id})", 6)
     return lines
 
 
@@ -106,3 +106,22 @@ def render_console(assessment: Assessment) -> str:
             lines += _wrap(f"- {reason}", 2)
     lines += ["", assessment.decision.summary]
     return "\n".join(_CONTROL.sub("\ufffd", line) for line in lines) + "\n"
+
+
+#: How much of each reason the short list of what blocks shows; the full report has the rest.
+_REASON_CHARS = 240
+
+
+def blocking_lines(assessment: Assessment) -> list[str]:
+    """What blocks the release, one requirement at a time: why (its failing criteria) and what would fix it."""
+    lines: list[str] = []
+    for result in ordered_requirements(assessment):
+        if not result.blocking:
+            continue
+        problems = list(problem_findings(result))
+        reasons = [f"{f.criterion}: {f.message}" for f in problems[:2]] or [result.rationale]
+        more = f" (+{len(problems) - 2} more)" if len(problems) > 2 else ""
+        why = "; ".join(r if len(r) <= _REASON_CHARS else r[: _REASON_CHARS - 3] + "..." for r in reasons) + more
+        lines += _wrap(_CONTROL.sub(" ", f"{result.id} {result.title} ({result.verdict.value}): {why}"), 2)
+        lines += _wrap(_CONTROL.sub(" ", f"fix: {fix_text(result)}"), 4)
+    return lines

@@ -18,6 +18,7 @@ from sdl_gate.render._view import (
     TopicFinding,
     evidence_kinds,
     finding_topic,
+    fix_text,
     ordered_requirements,
     outcome_label,
     problem_findings,
@@ -48,6 +49,9 @@ code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, mo
   overflow-wrap: anywhere; }
 td { overflow-wrap: break-word; }
 #matrix-table td:nth-child(2) { min-width: 9em; } #matrix-table td:nth-child(8) { min-width: 8em; }
+/* Long words (bundle entry paths, evidence ids, verdict labels) break inside the matrix instead of pushing
+   it past the page: on a 1280 px screen and on A4 alike every column keeps to its share of the width. */
+#matrix-table th, #matrix-table td { overflow-wrap: anywhere; } #matrix-table .verdict { white-space: normal; }
 .facts th { width: 180px; background: #f6f8fb; }
 .decision { font-size: 18px; font-weight: bold; padding: 8px 12px; border-left: 6px solid; margin: 8px 0 16px; }
 .decision.passed { border-color: var(--ok); background: #eaf6ee; } .decision.failed { border-color: var(--fail);
@@ -228,13 +232,36 @@ def _matrix(report: ReportInput) -> str:
     )
 
 
+#: Reasons shown per blocking requirement, and the characters shown of each; the rest is under Findings.
+REASONS_SHOWN = 3
+REASON_CHARS = 400
+
+
+def _reasons(result: RequirementResult) -> str:
+    """Why a requirement blocks: its failing criteria and what each found, else the verdict's rationale."""
+    problems = list(problem_findings(result))
+    if not problems:
+        return _e(result.rationale[:REASON_CHARS])
+    shown = []
+    for finding in problems[:REASONS_SHOWN]:
+        message = finding.message if len(finding.message) <= REASON_CHARS else finding.message[:REASON_CHARS] + "\u2026"
+        shown.append(
+            f'<span class="o-{_e(finding.outcome.value)}">{_e(outcome_label(finding.outcome))}</span> '
+            f"{_e(finding.criterion)}: {_e(message)}"
+        )
+    more = len(problems) - REASONS_SHOWN
+    tail = f'; and {more} more (<a href="#findings">Findings</a>)' if more > 0 else ""
+    return "; ".join(shown) + tail + "."
+
+
 def _blocking(assessment: Assessment) -> str:
     blocking = [r for r in ordered_requirements(assessment) if r.blocking]
     if not blocking:
         return '<section id="blocking"><h2>What blocks the release</h2><p>Nothing: the gate passed.</p></section>'
     items = "".join(
         f'<li><a href="#req-{_e(r.id)}">{_e(r.id)}</a> {_e(r.title)}: {_verdict_cell(r.verdict)}. '
-        f'<strong>Fix:</strong> {_e(r.remediation)} <span class="note">(<code>sdl-gate explain {_e(r.id)}</code>)'
+        f"<strong>Why:</strong> {_reasons(r)} "
+        f'<strong>Fix:</strong> {_e(fix_text(r))} <span class="note">(<code>sdl-gate explain {_e(r.id)}</code>)'
         "</span></li>"
         for r in blocking
     )

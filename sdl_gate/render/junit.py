@@ -12,7 +12,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from sdl_gate.assess import RequirementResult, Verdict
-from sdl_gate.render._view import ReportInput, outcome_label, problem_findings, verdict_label
+from sdl_gate.render._view import ReportInput, fix_text, outcome_label, problem_findings, verdict_label
 
 # XML 1.0 cannot carry most control characters, even escaped.
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -48,7 +48,7 @@ def _details(result: RequirementResult) -> str:
         f"{outcome_label(f.outcome)}: {f.criterion}: {f.message}" + (f" [{f.location}]" if f.location else "")
         for f in problem_findings(result)
     ]
-    lines += ["", f"Rationale: {result.rationale}", f"Fix: {result.remediation}", f"See: sdl-gate explain {result.id}"]
+    lines += ["", f"Rationale: {result.rationale}", f"Fix: {fix_text(result)}", f"See: sdl-gate explain {result.id}"]
     return _text("\n".join(lines))
 
 

@@ -12,6 +12,7 @@ from sdl_gate.assess import Assessment, RequirementResult, Verdict
 from sdl_gate.checks import Outcome
 from sdl_gate.render._view import (
     ReportInput,
+    fix_text,
     imported_test_notes,
     ordered_requirements,
     outcome_label,
@@ -151,7 +152,7 @@ def _blocking(assessment: Assessment) -> list[str]:
     ]
     for result in blocking:
         why = _prose(_why(result), MESSAGE_CHARS, table=True)
-        fix = f"{_prose(result.remediation, 200, table=True)} {code_span('sdl-gate explain ' + result.id, table=True)}"
+        fix = f"{_prose(fix_text(result), 200, table=True)} {code_span('sdl-gate explain ' + result.id, table=True)}"
         lines.append(f"| **{_cell(result.id)}** {_cell(result.title)} | {_verdict(result.verdict)} | {why} | {fix} |")
     return [*lines, ""]
 
@@ -171,7 +172,7 @@ def _requirement_detail(result: RequirementResult) -> list[str]:
     ]
     if len(findings) > FINDINGS_SHOWN:
         lines.append(f"- \u2026 and {len(findings) - FINDINGS_SHOWN} more findings (see the HTML or SARIF report)")
-    return [*lines, "", f"Fix: {_prose(result.remediation, 600)}", ""]
+    return [*lines, "", f"Fix: {_prose(fix_text(result), 600)}", ""]
 
 
 def _matrix(assessment: Assessment) -> list[str]:

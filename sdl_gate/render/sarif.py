@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from sdl_gate._files import pretty_json
-from sdl_gate.assess import FindingResult, RequirementResult, Verdict
+from sdl_gate.assess import FindingResult, OccurrenceResult, RequirementResult, Verdict, WaiverResult
 from sdl_gate.checks import Outcome
 from sdl_gate.policy.waivers import WaiverState
 from sdl_gate.render._view import (
@@ -23,7 +23,6 @@ from sdl_gate.render._view import (
     file_location,
     finding_topic,
     outcome_label,
-    problem_findings,
     verdict_label,
     waivers_for,
 )
@@ -69,8 +68,8 @@ def _fingerprint(result: RequirementResult, finding: FindingResult, path: str, o
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
-def _location(finding: FindingResult, fallback: str) -> tuple[dict[str, Any], str]:
-    place = file_location(finding.location)
+def _location(where: str | None, fallback: str) -> tuple[dict[str, Any], str]:
+    place = file_location(where)
     if place is None:
         uri = fallback
         region: dict[str, int] = {}
@@ -83,9 +82,71 @@ def _location(finding: FindingResult, fallback: str) -> tuple[dict[str, Any], st
     if region:
         physical["region"] = region
     location: dict[str, Any] = {"physicalLocation": physical}
-    if place is None and finding.location:
-        location["message"] = {"text": finding.location}
+    if place is None and where:
+        location["message"] = {"text": where}
     return location, uri
+
+
+def _entry(
+    index: int, result: RequirementResult, finding: FindingResult, location: dict[str, Any], kinds: dict[str, str]
+) -> dict[str, Any]:
+    topic = finding_topic(finding, kinds)
+    return {
+        "ruleId": result.id,
+        "ruleIndex": index,
+        "kind": "fail",
+        "level": _level(result, finding),
+        "locations": [location],
+        "properties": {
+            "verdict": result.verdict.value,
+            "outcome": finding.outcome.value,
+            "criterion": finding.criterion,
+            "blocking": result.blocking,
+            "mode": result.mode.value,
+            "evidence": list(finding.evidence),
+            "source": "static-analysis" if topic is Topic.SAST else "requirement",
+            "fix": finding.fix or result.remediation,
+        },
+    }
+
+
+def _suppress(entry: dict[str, Any], covering: list[WaiverResult]) -> None:
+    if covering:
+        entry["suppressions"] = [
+            {
+                "kind": "external",
+                "status": "accepted",
+                "justification": f"{w.id} approved by {w.approver}, expires {w.expires}: {w.justification}",
+            }
+            for w in covering
+        ]
+
+
+def _occurrence_result(
+    index: int,
+    result: RequirementResult,
+    finding: FindingResult,
+    occurrence: OccurrenceResult,
+    waiver_by_id: dict[str, WaiverResult],
+    covering_requirement: list[WaiverResult],
+    fallback: str,
+    kinds: dict[str, str],
+) -> dict[str, Any]:
+    location, uri = _location(occurrence.location, fallback)
+    entry = _entry(index, result, finding, location, kinds)
+    waiver = waiver_by_id.get(occurrence.waiver) if occurrence.waiver else None
+    state = "waived" if occurrence.waiver is not None else "open"
+    entry["message"] = {"text": f"{result.id} {result.title}: {finding.criterion} ({state}): {occurrence.message}"}
+    if occurrence.waiver is not None:
+        entry["level"] = "note"
+    key = "\x1f".join((result.id, finding.criterion, uri, occurrence.key))
+    entry["partialFingerprints"] = {FINGERPRINT_KEY: hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]}
+    entry["properties"]["fingerprint"] = occurrence.key
+    entry["properties"]["waiver"] = occurrence.waiver
+    # The item's own waiver (checked in force on the assessment date), or the requirement's.
+    own = [waiver] if waiver is not None and waiver.state is WaiverState.ACTIVE else []
+    _suppress(entry, own + covering_requirement)
+    return entry
 
 
 def render_sarif(report: ReportInput) -> str:
@@ -99,48 +160,41 @@ def render_sarif(report: ReportInput) -> str:
     results: list[dict[str, Any]] = []
     seen: dict[tuple[str, str, str, str], int] = {}
     for index, result in enumerate(assessment.requirements):
-        if result.verdict in (Verdict.SATISFIED, Verdict.NOT_APPLICABLE):
-            continue
-        for finding in problem_findings(result):
-            location, uri = _location(finding, fallback)
+        unmet = result.verdict not in (Verdict.SATISFIED, Verdict.NOT_APPLICABLE)
+        requirement_waiver = waiver_by_id.get(result.waiver) if result.waiver else None
+        covering_requirement = (
+            [requirement_waiver] if result.verdict is Verdict.WAIVED and requirement_waiver is not None else []
+        )
+        for finding in result.findings:
+            problem = finding.outcome not in (Outcome.PASS, Outcome.NOT_APPLICABLE)
+            if finding.occurrences:
+                # Each item on its own, with its own waiver: a waived item never hides an open one beside it.
+                for item in finding.occurrences:
+                    if item.waiver is None and not (unmet and problem):
+                        continue
+                    results.append(
+                        _occurrence_result(
+                            index, result, finding, item, waiver_by_id, covering_requirement, fallback, kinds
+                        )
+                    )
+                continue
+            if not (unmet and problem):
+                continue
+            location, uri = _location(finding.location, fallback)
             identity = (result.id, finding.criterion, uri, _DIGITS.sub("#", finding.message))
             occurrence = seen.get(identity, 0)
             seen[identity] = occurrence + 1
-            topic = finding_topic(finding, kinds)
-            entry: dict[str, Any] = {
-                "ruleId": result.id,
-                "ruleIndex": index,
-                "kind": "fail",
-                "level": _level(result, finding),
-                "message": {
-                    "text": f"{result.id} {result.title} is {verdict_label(result.verdict).lower()}: "
-                    f"{finding.criterion} ({outcome_label(finding.outcome)}): {finding.message}"
-                },
-                "locations": [location],
-                "partialFingerprints": {FINGERPRINT_KEY: _fingerprint(result, finding, uri, occurrence)},
-                "properties": {
-                    "verdict": result.verdict.value,
-                    "outcome": finding.outcome.value,
-                    "criterion": finding.criterion,
-                    "blocking": result.blocking,
-                    "mode": result.mode.value,
-                    "evidence": list(finding.evidence),
-                    "source": "static-analysis" if topic is Topic.SAST else "requirement",
-                },
+            entry = _entry(index, result, finding, location, kinds)
+            entry["message"] = {
+                "text": f"{result.id} {result.title} is {verdict_label(result.verdict).lower()}: "
+                f"{finding.criterion} ({outcome_label(finding.outcome)}): {finding.message}"
             }
-            waiver = waiver_by_id.get(result.waiver) if result.waiver else None
-            covering = [waiver] if result.verdict is Verdict.WAIVED and waiver is not None else []
+            entry["partialFingerprints"] = {FINGERPRINT_KEY: _fingerprint(result, finding, uri, occurrence)}
             # A finding or vulnerability waiver in force covers its own finding even when the requirement is not.
-            covering += [w for w in waivers_for(assessment, finding, result) if w.state is WaiverState.ACTIVE]
-            if covering:
-                entry["suppressions"] = [
-                    {
-                        "kind": "external",
-                        "status": "accepted",
-                        "justification": f"{w.id} approved by {w.approver}, expires {w.expires}: {w.justification}",
-                    }
-                    for w in covering
-                ]
+            covering = covering_requirement + [
+                w for w in waivers_for(assessment, finding, result) if w.state is WaiverState.ACTIVE
+            ]
+            _suppress(entry, covering)
             results.append(entry)
     log = {
         "$schema": SARIF_SCHEMA,

@@ -138,9 +138,34 @@ def write_baseline(path: Path, findings: tuple[Finding, ...]) -> tuple[int, int]
     return len(entries), sum(1 for entry in entries.values() if entry.approval is None)
 
 
-_HOOK_ID = re.compile(r"^\s*-?\s*id:\s*['\"]?(bandit|sdl-gate[\w-]*)\b", re.MULTILINE)
 _RUNS_ANALYSER = (re.compile(r"\bsdl-gate\s+(?:sast|check)\b"), re.compile(r"\bbandit\s+-\S+"))
+#: Hook ids that run the analyser whatever their entry says: sdl-gate's own (which `init` installs) and bandit's.
+_ANALYSER_HOOK_IDS = frozenset({"sdl-sast", "bandit"})
+_ANALYSER_ENTRY = re.compile(r"^\s*(?:\S*/)?(?:sdl-gate\s+(?:sast|check)|bandit)\b")
 MAX_AUTOMATION_BYTES = 1024 * 1024
+
+
+def _analyser_hooks(text: str, path: Path) -> list[str]:
+    """The ids of the pre-commit hooks that run the analyser at a stage other than ``manual``."""
+    try:
+        data, _ = parse_yaml_text(text, path)
+    except InputError:
+        return []  # pre-commit cannot read it either, so it runs nothing
+    repos = data.get("repos") if isinstance(data, dict) else None
+    ids: set[str] = set()
+    for repo in repos if isinstance(repos, list) else []:
+        hooks = repo.get("hooks") if isinstance(repo, dict) else None
+        for hook in hooks if isinstance(hooks, list) else []:
+            if not isinstance(hook, dict) or not isinstance(hook.get("id"), str):
+                continue
+            entry = hook.get("entry")
+            runs = hook["id"] in _ANALYSER_HOOK_IDS or (isinstance(entry, str) and _ANALYSER_ENTRY.match(entry))
+            stages = hook.get("stages")
+            # A hook only on the manual stage runs when someone asks, not automatically.
+            manual_only = isinstance(stages, list) and bool(stages) and all(s == "manual" for s in stages)
+            if runs and not manual_only:
+                ids.add(hook["id"])
+    return sorted(ids)
 
 
 def find_automation(root: Path) -> tuple[AutomationHook, ...]:
@@ -158,7 +183,7 @@ def find_automation(root: Path) -> tuple[AutomationHook, ...]:
 
     pre_commit = text_of(root / ".pre-commit-config.yaml")
     if pre_commit is not None:
-        ids = sorted({m.group(1) for m in _HOOK_ID.finditer(pre_commit)})
+        ids = _analyser_hooks(pre_commit, root / ".pre-commit-config.yaml")
         if ids:
             found.append(AutomationHook(path=".pre-commit-config.yaml", detail="pre-commit hook " + ", ".join(ids)))
     candidates = sorted((root / ".github" / "workflows").glob("*.y*ml")) if (root / ".github").is_dir() else []

@@ -17,7 +17,7 @@ from typing import Any
 from sdl_gate import __version__
 from sdl_gate._files import canonical_json, pretty_json
 from sdl_gate.errors import ToolError
-from sdl_gate.sbom.sources import Component, Inventory
+from sdl_gate.sbom.sources import Component, Inventory, pypi_purl
 
 
 class SpecVersion(str, enum.Enum):
@@ -71,7 +71,7 @@ def build_sbom(inventory: Inventory, product: Product, *, spec: SpecVersion, tim
     from packageurl import PackageURL
 
     licenses = LicenseFactory()
-    root_ref = f"pkg:pypi/{product.name}@{product.version}" if product.version else f"pkg:pypi/{product.name}"
+    root_ref = pypi_purl(product.name, product.version)
     root = CdxComponent(
         name=product.name,
         version=product.version,
@@ -139,7 +139,8 @@ def _cdx_component(
         name=component.name,
         version=component.version,
         type=component_type.LIBRARY,
-        bom_ref=purl or f"pkg:pypi/{component.key}",
+        # Without a purl (unpinned, or not from the index) the reference is only an identifier within the SBOM.
+        bom_ref=purl or f"{component.key}@{component.version or 'unpinned'}",
         purl=package_url.from_string(purl) if purl else None,
         licenses=[licenses.make_from_string(text) for text in component.licenses],
         hashes=hashes,

@@ -49,9 +49,15 @@ class Hash(_Frozen):
     value: str
 
 
-def pypi_purl(name: str, version: str | None) -> str | None:
-    """The package URL of a Python distribution, ``pkg:pypi/name@version``; None without a pinned version."""
-    return f"pkg:pypi/{canonicalize_name(name)}@{version}" if version else None
+def pypi_purl(name: str, version: str | None = None) -> str:
+    """A PyPI package URL as the purl specification writes it: lowercase, ``_`` as ``-``, dots kept.
+
+    PEP 503 normalisation (dots to dashes) is for comparing names, not for writing purls: tools that match
+    by purl (Dependency-Track, OSV) expect ``pkg:pypi/ruamel.yaml``, as packageurl-python and cyclonedx-py give.
+    """
+    from packageurl import PackageURL
+
+    return str(PackageURL(type="pypi", name=name, version=version).to_string())
 
 
 class Component(_Frozen):
@@ -72,6 +78,9 @@ class Component(_Frozen):
     purl: str | None = None
     origin: str | None = None
     commit: str | None = None
+    #: Installed from a direct URL (a local directory, editable or not, a VCS or an archive: PEP 610), not
+    #: from the package index, so no ``pkg:pypi`` URL names it.
+    direct_url: bool = False
 
     @model_validator(mode="before")
     @classmethod
@@ -79,7 +88,9 @@ class Component(_Frozen):
         # Python sources name a distribution and a pin, never a purl; an SBOM reader always passes its own.
         if isinstance(data, dict) and "purl" not in data and isinstance(data.get("name"), str):
             version = data.get("version")
-            return {**data, "purl": pypi_purl(data["name"], version if isinstance(version, str) else None)}
+            pinned = version if isinstance(version, str) and version else None
+            off_index = bool(data.get("direct_url"))
+            return {**data, "purl": pypi_purl(data["name"], pinned) if pinned and not off_index else None}
         return data
 
     @property
@@ -496,6 +507,8 @@ def from_environment(paths: list[str] | None = None) -> Inventory:
                 licenses=_licenses(meta),
                 dependencies=tuple(sorted(dependencies)),
                 supplier=_supplier(meta),
+                # PEP 610: pip writes direct_url.json only for what it did not take from an index.
+                direct_url=dist.read_text("direct_url.json") is not None,
             )
         )
     return Inventory(kind=SourceKind.ENVIRONMENT, path=None, components=_sorted(components), graph=True)

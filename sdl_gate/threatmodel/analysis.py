@@ -25,6 +25,44 @@ def zone_of(model: ThreatModel) -> dict[str, str | None]:
     return {c.id: c.zone for c in model.components}
 
 
+#: Ids longer than this (Threat Dragon's UUIDs) are shortened beside the element's name.
+_SHORT_ID = 12
+
+
+def _short(element_id: str) -> str:
+    return element_id if len(element_id) <= _SHORT_ID else element_id[:8] + "\u2026"
+
+
+def element_names(model: ThreatModel) -> dict[str, str]:
+    """Map element ids to their names as the model gives them (zones, components, assets, flows, threats)."""
+    names: dict[str, str] = {}
+    for zone in model.zones:
+        names[zone.id] = zone.name
+    for asset in model.assets:
+        names[asset.id] = asset.name
+    for component in model.components:
+        names[component.id] = component.name
+    for flow in model.flows:
+        if flow.name:
+            names[flow.id] = flow.name
+    for threat in model.threats:
+        names[threat.id] = threat.title
+    return names
+
+
+def named(element_id: str, names: dict[str, str]) -> str:
+    """An element as the model names it: ``'PLC runtime' (3f2a8c1d…)``, or its id when it has no name."""
+    name = names.get(element_id)
+    if not name or name.strip() == element_id:
+        return element_id
+    return f"'{name.strip()}' ({_short(element_id)})"
+
+
+def describe_flow(flow: Flow, names: dict[str, str]) -> str:
+    """A flow as the model draws it: its name and id, and the elements at both ends by name."""
+    return f"flow {named(flow.id, names)} from {named(flow.source, names)} to {named(flow.target, names)}"
+
+
 def crosses_boundary(flow: Flow, zones: dict[str, str | None]) -> bool:
     """Whether a flow crosses a zone or trust boundary (explicit for imports, else zones or a conduit)."""
     if flow.crosses_boundary is not None:
@@ -38,11 +76,11 @@ def boundary_flows(model: ThreatModel) -> list[Flow]:
     return [flow for flow in model.flows if crosses_boundary(flow, zones)]
 
 
-def uncovered_boundary_flows(model: ThreatModel) -> list[str]:
+def uncovered_boundary_flows(model: ThreatModel) -> list[Flow]:
     """Return boundary-crossing flows no threat considers (neither the flow nor its conduit)."""
     considered: set[str] = {element for threat in model.threats for element in threat.affects}
     return [
-        flow.id
+        flow
         for flow in boundary_flows(model)
         if flow.id not in considered and (flow.conduit is None or flow.conduit not in considered)
     ]
@@ -139,7 +177,11 @@ def surface_gaps(model: ThreatModel) -> list[str]:
 def coverage_gaps(model: ThreatModel) -> list[str]:
     """Return what keeps the threats from covering the model (SR-2); an empty model is a gap, never a pass."""
     gaps = surface_gaps(model)
-    gaps += [f"flow {flow} crosses a boundary but no threat considers it" for flow in uncovered_boundary_flows(model)]
+    names = element_names(model)
+    gaps += [
+        f"{describe_flow(flow, names)} crosses a boundary but no threat considers it"
+        for flow in uncovered_boundary_flows(model)
+    ]
     return gaps + disposition_gaps(model)
 
 
@@ -303,16 +345,20 @@ def characterisation_gaps(model: ThreatModel) -> list[str]:
         gaps.append("no components, so no component is placed in a zone")
     elif not boundary_flows(model):
         gaps.append("no flow crosses a zone boundary, so no interface is characterised")
-    gaps += [f"zone {z.id} has no target security level (sl_t)" for z in model.zones if z.sl_t is None]
+    names = element_names(model)
+    gaps += [f"zone {named(z.id, names)} has no target security level (sl_t)" for z in model.zones if z.sl_t is None]
     for section, items in (("zone", model.zones), ("component", model.components)):
         for item in items:
             placeholder = find_placeholder(item.name, min_chars=NAME_MIN_CHARS)
             if placeholder is not None:
                 gaps.append(f"{section} {item.id}'s name {placeholder.describe()}")
-    gaps += [f"component {c.id} is in no zone" for c in model.components if c.zone is None]
+    gaps += [f"component {named(c.id, names)} is in no zone" for c in model.components if c.zone is None]
     zones = zone_of(model)
     for flow in model.flows:
         ends = (zones.get(flow.source), zones.get(flow.target))
         if None not in ends and ends[0] != ends[1] and flow.conduit is None:
-            gaps.append(f"flow {flow.id} crosses from zone {ends[0]} to {ends[1]} through no conduit")
+            gaps.append(
+                f"{describe_flow(flow, names)} crosses from zone {named(ends[0] or '', names)} to "
+                f"{named(ends[1] or '', names)} through no conduit"
+            )
     return gaps

@@ -140,6 +140,7 @@ class Flow(_Strict):
     """A data flow between two components."""
 
     id: ElementId
+    name: str | None = Field(default=None, description='What the diagram calls the flow ("Modbus write").')
     source: ElementId = Field(alias="from")
     target: ElementId = Field(alias="to")
     conduit: ElementId | None = None

@@ -133,8 +133,12 @@ def check_model(
     model = loaded.model
     freshness = assess_freshness(project.root, model, relative, loaded.format)
     problems = [Problem(ProblemCode.NO_SURFACE, gap) for gap in analysis.surface_gaps(model)]
+    names = analysis.element_names(model)
     problems += [
-        Problem(ProblemCode.UNCOVERED_FLOW, f"flow {flow} crosses a boundary but no threat considers it")
+        Problem(
+            ProblemCode.UNCOVERED_FLOW,
+            f"{analysis.describe_flow(flow, names)} crosses a boundary but no threat considers it",
+        )
         for flow in analysis.uncovered_boundary_flows(model)
     ]
     problems += [Problem(ProblemCode.DISPOSITION, gap) for gap in analysis.disposition_gaps(model)]

@@ -221,3 +221,75 @@ def test_chromium_shows_the_demo_zones_and_conduits_from_check(page: Page, run_c
     assert "Control zone (PLCs)" in html
     shot = base64.b64decode(page.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)["data"])
     (tmp_path / "demo.png").write_bytes(shot)
+
+
+_OVERFLOWS = """(() => {
+  const found = [];
+  const table = document.querySelector('#matrix-table');
+  const column = table.parentElement.getBoundingClientRect();
+  const whole = table.getBoundingClientRect();
+  if (whole.right > column.right + 0.5) found.push(`table ends at ${whole.right}, its column at ${column.right}`);
+  for (const cell of table.querySelectorAll('th, td')) {
+    const box = cell.getBoundingClientRect();
+    if (cell.scrollWidth > cell.clientWidth + 1) found.push(`${cell.closest('tr').id || 'head'}: cell scrolls`);
+    for (const inner of cell.querySelectorAll('*')) {
+      for (const part of inner.getClientRects()) {
+        if (part.right > box.right + 0.5 || part.left < box.left - 0.5) {
+          found.push(`${cell.closest('tr').id || 'head'}: <${inner.tagName.toLowerCase()}> leaves its cell`);
+        }
+      }
+    }
+  }
+  return found;
+})()"""
+
+
+def _matrix_overflows(page: Page, width: int, media: str) -> list[str]:
+    """What of the compliance matrix overflows its cell or its column at ``width`` CSS pixels under ``media``."""
+    page.call("Emulation.setDeviceMetricsOverride", width=width, height=900, deviceScaleFactor=1, mobile=False)
+    page.call("Emulation.setEmulatedMedia", media=media)
+    # Measuring needs layout queries only a script can make; the report itself stays script-free.
+    page.call("Emulation.setScriptExecutionDisabled", value=False)
+    try:
+        result = page.call("Runtime.evaluate", expression=_OVERFLOWS, returnByValue=True)
+    finally:
+        page.call("Emulation.setScriptExecutionDisabled", value=True)
+        page.call("Emulation.setEmulatedMedia", media="")
+        page.call("Emulation.clearDeviceMetricsOverride")
+    found: list[str] = result["result"]["value"]
+    return found
+
+
+#: A4 (210 mm) less the report's 12 mm print margins on each side, at 96 CSS pixels per inch.
+A4_PRINTABLE_PX = round((210 - 2 * 12) / 25.4 * 96)
+
+
+def test_the_matrix_of_a_bundle_report_fits_its_column_on_screen_and_on_a4(page: Page, tmp_path: Path) -> None:
+    from sdl_gate.bundle import layout
+    from sdl_gate.render._view import ReportInput, SourceKind
+
+    sample = sample_input().assessment
+    # Rationales quote what the evidence named: a long path has no place to break but its slashes.
+    long_path = "src/modbus_mqtt_gateway/" + "_".join(["generated_register_map"] * 6) + ".py:1204"
+    first = sample.requirements[0]
+    assessment = sample.model_copy(
+        update={
+            "requirements": [
+                first.model_copy(update={"rationale": f"{first.rationale} ({long_path})"}),
+                *sample.requirements[1:],
+            ]
+        }
+    )
+    evidence_ids = {e for r in assessment.requirements for e in r.evidence}
+    bundled = ReportInput(
+        assessment,
+        SourceKind.VERIFIED_BUNDLE,
+        "modbus-mqtt-gateway-1.4.0.sdl-evidence.zip",
+        bundle_paths={e: layout.object_entry(e) for e in evidence_ids},
+    )
+    report = tmp_path / "bundle-report.html"
+    report.write_text(render_html(bundled), encoding="utf-8")
+    page.open(report.as_uri())
+    assert page.errors() == []
+    assert _matrix_overflows(page, 1280, "screen") == []
+    assert _matrix_overflows(page, A4_PRINTABLE_PX, "print") == []

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 from datetime import date
 from importlib import metadata
 from pathlib import Path
@@ -14,7 +17,7 @@ from cyclonedx.validation.json import JsonStrictValidator
 
 from sdl_gate.errors import InputError
 from sdl_gate.run import check
-from sdl_gate.sbom.sources import from_environment, from_pylock, from_requirements, from_uv_lock
+from sdl_gate.sbom.sources import from_environment, from_pylock, from_requirements, from_uv_lock, interpreter_paths
 from tests.conftest import ProjectFactory, RunCli, sha256_of, write
 
 CERTIFI_SDIST = "bec941d2aa8195e248a60b31ff9f0558284cf01a52591ceda73ea9afffd69fd9"
@@ -304,3 +307,33 @@ def test_collect_merges_configured_sboms_into_the_evidence(project: ProjectFacto
     broken = run_cli("collect", project.root, env={"SDL_GATE_CACHE_DIR": str(project.root.parent / "no-db")})
     assert broken.code == 2
     assert "sbom.spdx.json" in broken.stderr and "packages[0].name" in broken.stderr
+
+
+@pytest.mark.slow
+def test_environment_purls_are_written_as_cyclonedx_py_writes_them(tmp_path: Path) -> None:
+    cyclonedx = shutil.which("cyclonedx-py") or str(Path(sys.executable).parent / "cyclonedx-py")
+    if not Path(cyclonedx).is_file():
+        pytest.skip("cyclonedx-py (the dev extra) is not installed")
+    env = tmp_path / "env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True, timeout=120)
+    python = str(env / "bin" / "python")
+    site = Path(
+        subprocess.run(
+            [python, "-c", "import site; print(site.getsitepackages()[0])"],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        ).stdout.strip()
+    )
+    for name, direct in (("ruamel.yaml", None), ("zope.interface", None), ("widget", {"dir_info": {"editable": True}})):
+        info = site / f"{name}-1.0.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n", encoding="utf-8")
+        if direct is not None:
+            (info / "direct_url.json").write_text(json.dumps({"url": "file:///src/widget", **direct}), encoding="utf-8")
+    theirs = subprocess.run([cyclonedx, "environment", python], check=True, capture_output=True, timeout=120)
+    expected = {c["name"]: c.get("purl") for c in json.loads(theirs.stdout)["components"]}
+    ours = {c.name: c.purl for c in from_environment(interpreter_paths(python)).components}
+    assert ours == expected
+    assert ours["ruamel.yaml"] == "pkg:pypi/ruamel.yaml@1.0" and ours["widget"] is None

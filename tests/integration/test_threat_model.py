@@ -170,7 +170,10 @@ def test_gaps_fail_sr1_sr2_sr4(project: ProjectFactory) -> None:
     verdicts = _verdicts(_project(project, model, REQUIREMENTS.replace("scope: [C-1]", "scope: [C-2]")))
     assert verdicts["SR-1"][0] == "not_satisfied"
     assert "no intended environment" in verdicts["SR-1"][1]
-    assert "flow F-1 crosses a boundary but no threat considers it" in verdicts["SR-2"][1]
+    assert (
+        "flow F-1 from 'client' (C-2) to 'service' (C-1) crosses a boundary but no threat considers it"
+        in (verdicts["SR-2"][1])
+    )
     assert "T-2 is accepted without approver" in verdicts["SR-2"][1]
     assert "SR-1 targets SL-C 2 but C-2 sits in zone Z-2 with SL-T 3" in verdicts["SR-4"][1]
 
@@ -315,7 +318,7 @@ def test_threat_dragon_models_import_with_boundaries_and_gaps_reported() -> None
     model = load_threat_model(TD / "v2-threat-model.json").model
     assert model.imported_from is not None and model.imported_from.format is ModelFormat.THREAT_DRAGON
     assert len(model.components) == 7 and len(model.flows) == 10 and len(model.threats) == 14
-    by_name = {f.data: f for f in model.flows}
+    by_name = {f.name: f for f in model.flows}
     # "Web Request" is drawn across the browser's trust boundary; reading a local config file is not.
     assert by_name["Web Request"].crosses_boundary is True
     assert by_name["Read web app config"].crosses_boundary is False

@@ -225,10 +225,10 @@ def convert(data: Any, source: Path, sha256: str) -> ThreatModel:  # noqa: PLR09
             flows.append(
                 {
                     "id": cell.id,
+                    "name": (cell.data.name or "").strip() or None,
                     "from": start.id,
                     "to": end.id,
                     "protocol": cell.data.protocol or None,
-                    "data": (cell.data.name or "").strip() or None,
                     "crosses_boundary": crosses,
                 }
             )

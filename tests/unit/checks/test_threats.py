@@ -164,7 +164,7 @@ def test_a_boundary_flow_no_threat_considers_fails() -> None:
     flows = [{"id": "f1", "from": "sensor", "to": "api", "conduit": "c1"}, {"id": "f2", "from": "api", "to": "sensor"}]
     finding = run(threat_coverage(), check_input("SR-2", _model(flows=flows)))
     assert finding.outcome is Outcome.FAIL
-    assert "flow f2 crosses a boundary" in finding.message
+    assert "flow f2 from 'API' (api) to 'Sensor' (sensor) crosses a boundary" in finding.message
 
 
 def test_a_threat_on_the_conduit_covers_the_flows_through_it() -> None:
@@ -260,9 +260,15 @@ def test_a_review_git_cannot_place_is_not_available() -> None:
     ("changes", "gap"),
     [
         ({"zones": [], "conduits": []}, "no zones"),
-        ({"zones": [{"id": "plant", "name": "Plant"}, {"id": "ops", "name": "Ops", "sl_t": 3}]}, "zone plant has no"),
+        (
+            {"zones": [{"id": "plant", "name": "Plant"}, {"id": "ops", "name": "Ops", "sl_t": 3}]},
+            "zone 'Plant' (plant) has no",
+        ),
         ({"components": [{"id": "sensor", "name": "Sensor"}, {"id": "api", "name": "API", "zone": "ops"}]}, "sensor"),
-        ({"flows": [{"id": "f1", "from": "sensor", "to": "api"}]}, "flow f1 crosses from zone plant to ops"),
+        (
+            {"flows": [{"id": "f1", "from": "sensor", "to": "api"}]},
+            "flow f1 from 'Sensor' (sensor) to 'API' (api) crosses from zone 'Plant' (plant) to 'Operations' (ops)",
+        ),
     ],
     ids=["no-zones", "no-sl-t", "component-without-zone", "flow-without-conduit"],
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from html import escape
 from html.parser import HTMLParser
 
 import pytest
@@ -146,3 +147,21 @@ def test_zone_diagram_rejects_dangling_references() -> None:
             zones=DIAGRAM.zones, components=DIAGRAM.components, flows=[Flow(source="gateway", target="nowhere")]
         )
     assert "'nowhere'" in str(caught.value)
+
+
+def test_what_blocks_the_release_gives_the_reason_beside_the_fix() -> None:
+    assessment = sample_assessment()
+    html = render_html(sample_input())
+    section = html[
+        html.index('<section id="blocking">') : html.index("</section>", html.index('<section id="blocking">'))
+    ]
+    for requirement in assessment.requirements:
+        if not requirement.blocking:
+            continue
+        item = section[section.index(f'href="#req-{requirement.id}"') :]
+        item = item[: item.index("</li>")]
+        assert "Why:" in item and "Fix:" in item
+        failing = [f for f in requirement.findings if f.outcome.value not in ("pass", "not_applicable")]
+        if failing:
+            assert failing[0].criterion in item
+            assert escape(failing[0].message[:60]) in item

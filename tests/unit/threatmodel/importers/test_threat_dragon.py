@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from sdl_gate.errors import InputError
+from sdl_gate.threatmodel import analysis
 from sdl_gate.threatmodel.importers import threat_dragon
 from sdl_gate.threatmodel.loader import load_threat_model
 from sdl_gate.threatmodel.model import DispositionStatus, ModelFormat, Stride, ThreatStatus
@@ -113,7 +114,7 @@ def test_the_threat_dragon_demo_model_imports() -> None:
     assert model.product is not None and model.product.name == "Demo Threat Model"
     assert (len(model.components), len(model.flows), len(model.threats)) == (7, 10, 14)
     assert {c.type for c in model.components} == {"actor", "process", "store"}
-    by_name = {f.data: f for f in model.flows}
+    by_name = {f.name: f for f in model.flows}
     # "Web Request" is drawn across the browser's trust boundary curve; reading a local config file is not.
     assert by_name["Web Request"].crosses_boundary is True
     assert by_name["Read web app config"].crosses_boundary is False
@@ -280,3 +281,27 @@ def test_an_element_id_the_native_format_cannot_hold_is_refused_after_conversion
     document["detail"]["diagrams"][0]["cells"][6]["target"]["cell"] = "has spaces"
     error = _error(document)
     assert error.location is not None and error.location.startswith("components[3].id")
+
+
+def test_findings_name_flows_and_their_ends_as_the_diagram_does() -> None:
+    model = load_threat_model(_fixture("v2-threat-model.json")).model
+    web = next(f for f in model.flows if f.name == "Web Request")
+    assert len(web.id) > 12, "Threat Dragon cells are UUIDs"
+    names = analysis.element_names(model)
+    source, target = names[web.source], names[web.target]
+    described = analysis.describe_flow(web, names)
+    assert described == (
+        f"flow 'Web Request' ({web.id[:8]}\u2026) from '{source}' ({web.source[:8]}\u2026) "
+        f"to '{target}' ({web.target[:8]}\u2026)"
+    )
+    uncovered = [g for g in analysis.coverage_gaps(model) if "crosses a boundary" in g]
+    assert uncovered, "the demo model leaves some boundary flow without a threat"
+    assert all(g.startswith("flow '") and " from '" in g for g in uncovered)
+
+
+def test_a_hand_made_flow_keeps_its_name() -> None:
+    model = threat_dragon.convert(_document(), SOURCE, SHA)
+    login = next(f for f in model.flows if f.id == "f-out")
+    assert login.name == "Login"
+    described = analysis.describe_flow(login, analysis.element_names(model))
+    assert described == "flow 'Login' (f-out) from 'Operator' (a) to 'unnamed process' (p)"
