@@ -1,20 +1,23 @@
 """The OT example (examples/ot-firmware): its C code built and tested with CMake/CTest, the JUnit report imported
-under the provenance rules, and SVV-1/SVV-2 traced through the test map and the threat model, via the CLI."""
+under the provenance rules, SVV-1/SVV-2 traced through the test map and the threat model, and the whole gate on it
+(CTest, cppcheck, flawfinder's SARIF, the offline audit of its SBOM) through check, report and bundle, via the CLI."""
 
 from __future__ import annotations
 
 import json
-import re
+import os
 import shutil
 import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from sdl_gate.config import ToolConfig
-from tests.conftest import SHARED_FIXTURES, RunCli, commit_all, sha256_of, ssh_key, write, write_register
+from tests.conftest import SHARED_FIXTURES, CliResult, RunCli, commit_all, sha256_of, ssh_key, write, write_register
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "ot-firmware"
 CASES = 14  # add_test calls in the example's CMakeLists.txt
@@ -27,28 +30,11 @@ def _needs(*tools: str) -> None:
         pytest.skip(f"needs {', '.join(missing)} on PATH")
 
 
-def _known_keys_only(pyproject: Path) -> None:
-    """Drop [tool.sdl-gate] keys this build does not define yet (the SARIF and SBOM readers add ``sarif`` and
-    ``sboms``), so the example's other settings are what the tests exercise; once defined, nothing is dropped."""
-    known = {field.alias or name for name, field in ToolConfig.model_fields.items()}
-    kept: list[str] = []
-    section = ""
-    for line in pyproject.read_text(encoding="utf-8").splitlines(keepends=True):
-        if line.startswith("["):
-            section = line.strip()
-        key = re.match(r"^([a-z][a-z-]*)\s*=", line)
-        if section == "[tool.sdl-gate]" and key and key[1] not in known:
-            continue
-        kept.append(line)
-    pyproject.write_text("".join(kept), encoding="utf-8")
-
-
 @pytest.fixture
 def firmware(tmp_path: Path) -> Path:
     """A copy of the example (the checkout is never written to)."""
     root = tmp_path / "ot-firmware"
     shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns("build", ".sdl-gate"))
-    _known_keys_only(root / "pyproject.toml")
     return root
 
 
@@ -182,7 +168,7 @@ def test_the_example_models_load_and_a_test_map_naming_an_unknown_requirement_is
 
 
 @pytest.mark.slow
-def test_the_example_sbom_is_cyclonedx_1_5_with_an_unauditable_and_a_vulnerable_debian_component() -> None:
+def test_the_example_sbom_is_cyclonedx_1_5_with_debian_npm_maven_and_unauditable_components() -> None:
     from cyclonedx.schema import SchemaVersion
     from cyclonedx.validation.json import JsonStrictValidator
     from packageurl import PackageURL
@@ -192,7 +178,7 @@ def test_the_example_sbom_is_cyclonedx_1_5_with_an_unauditable_and_a_vulnerable_
     components = json.loads(text)["components"]
     assert [c["name"] for c in components if "purl" not in c] == ["acme-crc16"]
     purls = [PackageURL.from_string(c["purl"]) for c in components if "purl" in c]
-    assert {p.type for p in purls} == {"deb", "npm"}
+    assert {p.type for p in purls} == {"deb", "npm", "maven"}
 
     record_path = SHARED_FIXTURES / "osv-ecosystems" / "debian-nginx-DSA-3029-1.json"
     if not record_path.is_file():
@@ -207,40 +193,199 @@ def test_the_example_sbom_is_cyclonedx_1_5_with_an_unauditable_and_a_vulnerable_
     assert subprocess.run(["dpkg", "--compare-versions", str(nginx.version), "lt", fixed], check=False).returncode == 0
 
 
-def _configured_by_this_build(key: str) -> bool:
-    return key in {field.alias or name for name, field in ToolConfig.model_fields.items()}
+# --- The gate on the example, end to end: check, report, bundle ---------------------------------------------------
+
+# The real OSV records of the SBOM's vulnerable Debian, npm and Maven components, and the advisories they raise.
+OSV_RECORDS = (
+    "debian-nginx-DSA-3029-1.json",
+    "npm-lodash-GHSA-jf85-cpcp-j695.json",
+    "maven-log4j-core-GHSA-jfh8-c2jp-5v3q.json",
+)
+FOUND = (
+    "lodash 4.17.11: GHSA-jf85-cpcp-j695",
+    "org.apache.logging.log4j:log4j-core 2.14.1: GHSA-jfh8-c2jp-5v3q",
+    "nginx 1.2.1-2.2+wheezy2: DSA-3029-1",
+)
+UNAUDITABLE = "acme-crc16 1.2 (unauditable: no package URL"
+PASSPHRASE = "ot firmware release tests"  # noqa: S105 - the passphrase of a throwaway test key
 
 
-@pytest.mark.slow
-def test_the_gate_finds_the_debian_and_npm_vulnerabilities_and_names_the_unauditable_component(
-    firmware: Path, tmp_path: Path, run_cli: RunCli
-) -> None:
-    import importlib.util
+def _sdl_gate(*args: str | Path, env: dict[str, str]) -> CliResult:
+    """Run ``python -m sdl_gate`` as the example's README does (the module fixture cannot use ``run_cli``)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "sdl_gate", *map(str, args)],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    return CliResult(done.returncode, done.stdout, done.stderr)
 
-    if not _configured_by_this_build("sboms") or importlib.util.find_spec("univers") is None:
-        pytest.skip("needs the SBOM readers ([tool.sdl-gate] sboms) and the audit of every ecosystem (univers)")
+
+@dataclass(frozen=True)
+class GatedRelease:
+    """The example gated once: the check's assessment, the reports rendered from it, and its signed bundle."""
+
+    root: Path
+    check: CliResult
+    assessment: dict[str, Any]
+    html: Path
+    report_json: Path
+    bundle: CliResult
+    bundle_file: Path
+    public_key: Path
+    env: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def gated(tmp_path_factory: pytest.TempPathFactory) -> GatedRelease:
+    """Run every step of the README's "The gate on it" on one copy of the example (one CMake build per module)."""
+    _needs("cmake", "ctest", "cc", "ssh-keygen")
     fixtures = SHARED_FIXTURES / "osv-ecosystems"
     if not fixtures.is_dir():
         pytest.skip(f"shared OSV fixtures absent: {fixtures}")
-    database = tmp_path / "osv"
-    database.mkdir()
-    for name in ("debian-nginx-DSA-3029-1.json", "npm-lodash-GHSA-jf85-cpcp-j695.json"):
-        shutil.copy(fixtures / name, database / name)
-    env = {"SDL_GATE_CACHE_DIR": str(tmp_path / "cache")}
-    imported = run_cli("vulndb", "import", database, env=env)
+    base = tmp_path_factory.mktemp("ot-release")
+    root = base / "ot-firmware"
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns("build", ".sdl-gate"))
+    env = {"SDL_GATE_CACHE_DIR": str(base / "cache"), "SDL_GATE_KEY_PASSPHRASE": PASSPHRASE}
+
+    def run(*args: str | Path) -> CliResult:
+        return _sdl_gate(*args, env=env)
+
+    # Built in the project's own (git-ignored) build directory, as the README does.
+    junit = _ctest(root, root / "build")
+    # flawfinder, run as the README says, writes the SARIF the example's `sarif` glob (build/*.sarif) reads.
+    with (root / "build" / "flawfinder.sarif").open("wb") as sarif:
+        subprocess.run(
+            [sys.executable, "-m", "flawfinder", "--falsepositive", "--sarif", "src", "tests"],
+            cwd=root, stdout=sarif, check=True, timeout=120,
+        )  # fmt: skip
+    register = _approved_test_report(run, root, junit, base / "keys")
+    commit_all(root)
+
+    export = base / "osv-export"
+    export.mkdir()
+    for name in OSV_RECORDS:
+        shutil.copy(fixtures / name, export / name)
+    assert run("vulndb", "import", export).code == 0
+    imported = run("test-results", "import", "--path", root, "--provenance", "CTest on build host fw-07, job 412")
     assert imported.code == 0, imported.stderr
-    commit_all(firmware)
-    # The fixture database is small and old: the operator's policy accepts it, as for sdl-gate's own gate.
-    policy = write(
-        tmp_path / "policy.yaml",
-        "version: 1\nextends: iec62443-4-1-ml2\ndefaults: {params: {vulndb_max_age_days: 36500, "
-        "vulndb_min_records: {}}}\n",
+
+    assessment = base / "assessment.json"
+    check = run("check", root, "--offline", "--approvers", register, "--format", "json", "--output", assessment)
+    html, report_json = base / "report.html", base / "report.json"
+    for output, report_format in ((html, "html"), (report_json, "json")):
+        rendered = run("report", assessment, "--format", report_format, "--output", output)
+        assert rendered.code == 0, rendered.stderr
+
+    assert run("keygen", "--output", base / "release").code == 0
+    bundle_file = base / "plc-modbusd-2.3.0.zip"
+    bundle = run(
+        "bundle", "create", root, "--output", bundle_file, "--sign", "key", "--key", base / "release.pem",
+        "--approvers", register,
+    )  # fmt: skip
+    return GatedRelease(
+        root=root,
+        check=check,
+        assessment=json.loads(assessment.read_text(encoding="utf-8")),
+        html=html,
+        report_json=report_json,
+        bundle=bundle,
+        bundle_file=bundle_file,
+        public_key=base / "release.pub.pem",
+        env=env,
     )
-    result = run_cli("check", firmware, "--offline", "--format", "json", "--policy", policy, env=env)
-    assert result.code == 1, result.stderr
-    findings = " ".join(
-        f["message"] for r in json.loads(result.stdout)["requirements"] for f in r["findings"] if f["outcome"] != "pass"
+
+
+def _outcomes(assessment: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every finding of the assessment, keyed ``REQUIREMENT/criterion``."""
+    return {f"{r['id']}/{f['criterion']}": f for r in assessment["requirements"] for f in r["findings"]}
+
+
+@pytest.mark.slow
+def test_check_fails_the_example_for_the_reasons_its_readme_names(gated: GatedRelease) -> None:
+    assert gated.check.code == 1, gated.check.stderr
+    assert gated.assessment["decision"]["passed"] is False
+    verdicts = {r["id"]: r["verdict"] for r in gated.assessment["requirements"]}
+    found = _outcomes(gated.assessment)
+    # The CTest results, vouched for by an approved test_report record, trace to every requirement and mitigation.
+    assert found["SVV-1/requirement_tests"]["outcome"] == "pass", found["SVV-1/requirement_tests"]
+    assert "all 5 requirement(s) verified by test" in found["SVV-1/requirement_tests"]["message"]
+    assert found["SVV-2/mitigation_tests"]["outcome"] == "pass", found["SVV-2/mitigation_tests"]
+    assert "all 6 mitigation(s) have passing tests" in found["SVV-2/mitigation_tests"]["message"]
+    # Modbus has no authentication: T-05 is transferred to the plant's firewall, so SD-2 fails by name.
+    assert found["SD-2/defence_in_depth"]["outcome"] == "fail"
+    assert "T-05" in found["SD-2/defence_in_depth"]["message"]
+    assert verdicts["SD-2"] == "not_satisfied"
+    # The threat model records no review yet.
+    assert found["SR-2/threat_model_review"]["outcome"] == "fail"
+    assert found["SD-3/reviewed_threat_model"]["outcome"] == "fail"
+    # The known vulnerabilities of the SBOM's Debian, npm and Maven components fail SVV-3.
+    assert found["SVV-3/known_vulnerabilities"]["outcome"] == "fail"
+    assert verdicts["SVV-3"] != "satisfied"
+    blocking = set(gated.assessment["decision"]["blocking"])
+    assert {"SD-2", "SR-2", "SD-3", "SVV-3"} <= blocking
+    assert not {"SVV-1", "SVV-2"} & blocking
+
+
+@pytest.mark.slow
+def test_the_sbom_audit_finds_debian_npm_and_maven_advisories_offline_and_names_the_unauditable_component(
+    gated: GatedRelease,
+) -> None:
+    found = _outcomes(gated.assessment)
+    known = found["SVV-3/known_vulnerabilities"]["message"]
+    for advisory in FOUND:
+        assert advisory in known
+    assert UNAUDITABLE in known
+    # The fixture records are years old: the audit also says the database is stale (fail closed).
+    assert "in the offline vulnerability database was modified" in known
+    # The component the audit could not cover is never taken as clean: its disposition cannot be told.
+    assert found["DM-4/vulnerability_dispositions"]["outcome"] == "not_available"
+    assert UNAUDITABLE in found["DM-4/vulnerability_dispositions"]["message"]
+
+
+@pytest.mark.slow
+def test_cppcheck_and_flawfinder_both_analyse_the_c_sources(gated: GatedRelease) -> None:
+    found = _outcomes(gated.assessment)
+    for requirement in ("SI-1", "SVV-3"):
+        languages = found[f"{requirement}/languages_analysed"]
+        assert languages["outcome"] == "pass", languages
+        assert "analysed by cppcheck, Flawfinder (build/flawfinder.sarif)" in languages["message"]
+        # The four tracked sources; the C file CMake generates in the ignored build directory is not the product's.
+        assert "C (4 file(s): src/main.c, src/modbus_server.c" in languages["message"]
+    # flawfinder's results (run with --falsepositive) are notes, below SI-1's thresholds.
+    assert found["SI-1/sast_findings"]["outcome"] == "pass"
+    # The bundle carries the SAST evidence with both analysers' runs and flawfinder's findings.
+    with zipfile.ZipFile(gated.bundle_file) as archive:
+        evidence = [
+            json.loads(archive.read(name)) for name in archive.namelist() if name.startswith("evidence/objects/")
+        ]
+    (sast,) = [e["evidence"]["payload"] for e in evidence if e["evidence"]["kind"] == "sast"]
+    results = {run["tool"]: run["results"] for run in sast["analysers"]}
+    assert results.keys() == {"cppcheck", "Flawfinder"}
+    assert results["cppcheck"] == 0 < results["Flawfinder"]
+    flawfinder = [f for f in sast["findings"] if f["test_id"].startswith("FF")]
+    assert len(flawfinder) == results["Flawfinder"]
+    assert {"src/main.c", "src/modbus_server.c"} <= {f["path"] for f in flawfinder}
+    assert {f["severity"] for f in flawfinder} == {"low"}
+
+
+@pytest.mark.slow
+def test_the_reports_and_the_signed_bundle_carry_the_same_failed_assessment(gated: GatedRelease) -> None:
+    assert json.loads(gated.report_json.read_text(encoding="utf-8")) == gated.assessment
+    html = gated.html.read_text(encoding="utf-8")
+    assert "plc-modbusd" in html and "SVV-3" in html and "acme-crc16" in html
+    # bundle create exits 1 with the failed gate, but writes the signed bundle all the same.
+    assert gated.bundle.code == 1, gated.bundle.stderr
+    assert gated.bundle_file.is_file()
+    verified = _sdl_gate("bundle", "verify", gated.bundle_file, "--key", gated.public_key, env=gated.env)
+    assert verified.code == 0, verified.stdout + verified.stderr
+    rendered = _sdl_gate("report", gated.bundle_file, "--key", gated.public_key, "--format", "json", env=gated.env)
+    assert rendered.code == 0, rendered.stderr
+    from_bundle = json.loads(rendered.stdout)
+    assert from_bundle["decision"] == gated.assessment["decision"]
+    assert (
+        _outcomes(from_bundle)["SVV-3/known_vulnerabilities"]
+        == _outcomes(gated.assessment)["SVV-3/known_vulnerabilities"]
     )
-    assert "DSA-3029-1" in findings or "CVE-2014-3616" in findings
-    assert "GHSA-jf85-cpcp-j695" in findings or "CVE-2019-10744" in findings
-    assert "acme-crc16" in findings
