@@ -87,8 +87,8 @@ def test_sdl_gate_passes_its_own_gate_under_its_ml2_based_policy(
     )
     command = ["check", str(REPO_ROOT), "--offline", "--format", "json", "--output", str(output)]
     # The test is the operator here: it names the register of the checkout it was started from, which it trusts as
-    # a release manager trusts a checkout of the main branch. CI on a pull request names the base branch's copy
-    # instead (--trusted-ref), so that a change cannot approve itself by editing the register.
+    # a release manager trusts a checkout of the main branch. A gate run on a pull request names the base branch's
+    # copy instead (--trusted-ref), so that a change cannot approve itself by editing the register.
     command += ["--approvers", str(OWN_APPROVERS)]
     gate = subprocess.run(
         [sys.executable, "-m", "sdl_gate", *command, "--policy", str(policy)],
