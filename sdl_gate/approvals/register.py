@@ -191,6 +191,8 @@ class TrustedRegister:
     register: ApproverRegister
     source: str
     sha256: str
+    #: The git ref it was read from; None when the operator named a file, which may live outside the project.
+    ref: str | None = None
 
     def canonical(self) -> str:
         """The register's parsed content as canonical JSON: two registers that say the same are equal."""
@@ -242,7 +244,7 @@ def load_register_ref(root: Path, ref: str) -> TrustedRegister:
         )
     source = f"git {ref}:{REGISTER_PATH}"
     register = parse_register(run.stdout, Path(source))
-    return TrustedRegister(register, source, sha256_bytes(run.stdout.encode("utf-8")))
+    return TrustedRegister(register, source, sha256_bytes(run.stdout.encode("utf-8")), ref)
 
 
 @dataclass(frozen=True)
@@ -278,7 +280,13 @@ def checkout_edit(root: Path, trusted: TrustedRegister) -> str | None:
     """Say how the checkout's own ``security/approvers.yaml`` differs from the trusted register, if it does."""
     path = root / REGISTER_PATH
     if not path.exists():
-        return None
+        if trusted.ref is None:
+            return None  # a register the operator names as a file need not be kept in the project at all
+        # The trusted ref holds the register at this path, so the change removes it: that changes who may approve.
+        return (
+            f"{REGISTER_PATH} is deleted in this change (the trusted register, {trusted.source}, has it); "
+            "the deletion takes effect only once it is approved and merged into the trusted source"
+        )
     try:
         # The checkout's copy is repository content: a regular file inside the project, never a link out of it.
         text = read_text_limited(path, root=root)

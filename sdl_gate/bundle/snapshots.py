@@ -47,7 +47,7 @@ class ReleaseFacts(_Frozen):
 
     #: Known vulnerabilities of a complete audit that audited at least one dependency.
     vulnerabilities: tuple[SeenVulnerability, ...] | None
-    #: Static-analysis findings in the code (a justified ``# nosec`` excluded) of a complete scan of the project.
+    #: Static-analysis findings in the code (justified bandit suppressions excluded) of a complete scan of the project.
     sast_findings: int | None
     records: tuple[SeenRecord, ...] | None
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
+from sdl_gate.approvals.register import REGISTER_PATH
 from sdl_gate.checks._approvals import ApprovalState, approval_state
 from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
 from sdl_gate.evidence import Evidence, EvidenceKind
@@ -100,6 +101,55 @@ def record(*kinds: str, purpose: str) -> Criterion:
         when_empty=Outcome.FAIL,
         empty_means=f"no approved {accepted} record lists the requirement",
         record_kinds=kinds,
+    )
+
+
+def approver_register() -> Criterion:
+    """The change leaves the approver register as the trusted one has it: an edit needs its approvers' approval."""
+    name = "approver_register"
+
+    def evaluate(check_input: CheckInput) -> Finding:
+        evidence = _single(check_input, EvidenceKind.RECORDS, name)
+        if isinstance(evidence, Finding):
+            return evidence
+        # Read strictly: the collector always describes the register, so a payload without it is malformed.
+        register = evidence.payload["register"]
+        source = register["source"]
+        if source is None:
+            return check_input.finding(
+                name,
+                Outcome.NOT_APPLICABLE,
+                "no trusted approver register is named, so no approval counts and no edit of one can take effect",
+                (evidence.id,),
+            )
+        edit = register["edit"]
+        if edit is not None:
+            # Who approves is decided by the trusted register; a change to it is a change of who may approve, so it
+            # blocks until the people that register lists have approved and merged it.
+            return check_input.finding(
+                name,
+                Outcome.FAIL,
+                f"{edit}; a change to {REGISTER_PATH} changes who may approve records and needs the approval of the "
+                f"approvers the trusted register ({source}) lists",
+                (evidence.id,),
+                REGISTER_PATH,
+            )
+        return check_input.finding(
+            name,
+            Outcome.PASS,
+            f"the change does not edit {REGISTER_PATH}: approvals are judged by the trusted register ({source})",
+            (evidence.id,),
+            REGISTER_PATH,
+            examined=1,
+        )
+
+    return Criterion(
+        name,
+        f"the change under assessment leaves {REGISTER_PATH} as the trusted approver register has it",
+        (EvidenceKind.RECORDS,),
+        evaluate,
+        when_empty=Outcome.NOT_APPLICABLE,
+        empty_means="no trusted approver register is named, so there is no register an edit could change",
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sdl_gate.checks._base import Check
-from sdl_gate.checks._criteria import any_of, codeowners, record, waiver_register
+from sdl_gate.checks._criteria import any_of, approver_register, codeowners, record, waiver_register
 from sdl_gate.checks._devenv import locked_down_workflows
 from sdl_gate.checks._history import improving_metrics, verified_history
 from sdl_gate.checks._signing import keyless_signing, no_committed_private_key, release_bundle, signed_release
@@ -13,7 +13,11 @@ CHECKS: dict[str, Check] = {
     "SM-1": Check("SM-1", (record("process_document", purpose="the documented secure development process"),)),
     "SM-2": Check(
         "SM-2",
-        (any_of(codeowners(), record("process_document", purpose="the security roles and who holds them")),),
+        (
+            any_of(codeowners(), record("process_document", purpose="the security roles and who holds them")),
+            # Who may approve is a responsibility too: a change that edits the approver register fails here.
+            approver_register(),
+        ),
     ),
     "SM-3": Check("SM-3", (record("process_document", purpose="which products and parts the process covers"),)),
     "SM-4": Check("SM-4", (record("training", purpose="the security training of the people involved"),)),

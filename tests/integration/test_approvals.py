@@ -115,6 +115,35 @@ def test_the_checkouts_register_is_never_trusted_by_itself(
     assert "no trusted approver register" in sd4["rationale"]
 
 
+def test_a_register_edit_fails_sm2_until_the_trusted_registers_approvers_approve_it(
+    run_cli: RunCli, project: ProjectFactory
+) -> None:
+    assert project.approvers is not None
+    project.doc(".github/CODEOWNERS", "* @example/maintainers\n")  # SM-2's roles are met otherwise
+
+    def sm2() -> tuple[int, list[str], dict[str, Any]]:
+        result = run_cli("check", project.root, "--format", "json", "--as-of", TODAY)
+        assert result.code in (0, 1), result.stderr
+        document = json.loads(result.stdout)
+        found = next(r for r in document["requirements"] if r["id"] == "SM-2")
+        return result.code, document["decision"]["blocking"], found
+
+    _, blocking, unedited = sm2()
+    assert unedited["verdict"] == "satisfied", unedited["rationale"]
+    assert "SM-2" not in blocking
+
+    write(project.root / "security" / "approvers.yaml", _register_with_mallory(project, _mallory(project)))
+    code, blocking, edited = sm2()
+    assert code == 1
+    assert "SM-2" in blocking
+    failing = [f for f in edited["findings"] if f["outcome"] == "fail"]
+    assert [f["criterion"] for f in failing] == ["approver_register"]
+    assert failing[0]["location"] == "security/approvers.yaml"
+    assert "security/approvers.yaml is edited in this change" in failing[0]["message"]
+    # It says whose approval the change needs: the approvers of the register the operator trusts.
+    assert f"approvers the trusted register (file {project.approvers}) lists" in failing[0]["message"]
+
+
 def _git(root: Path, *args: str) -> None:
     subprocess.run(
         ["git", "-c", "user.name=T", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false", *args],

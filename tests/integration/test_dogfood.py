@@ -1,7 +1,10 @@
 """sdl-gate passes its own gate: `sdl-gate check` on this repository under its own policy.
 
-Its policy (`security/policy.yaml`, named in pyproject.toml) is the built-in ML2 policy with the requirements
-its waiver register waives marked `waivable: true`; under the built-in policy alone no requirement waiver counts.
+Its policy (`security/policy.yaml`, named in pyproject.toml) is the built-in ML2 policy with SM-10 not applicable
+(as its signed SM-5 scoping record says) and the requirements its waiver register waives marked `waivable: true`;
+under the built-in policy alone no requirement waiver counts. The requirements its records evidence (process,
+roles, scope, design practices, coding standard, disclosure policy, guideline review) are not waivable: they rest
+on records the maintainers signed, verified against the approver register `security/approvers.yaml`.
 
 The gate reads the test results the pytest plugin recorded for this commit, so this test runs after the
 suite, on the results of that same run: `scripts/test` runs every test (recording them), then this test with
@@ -30,6 +33,9 @@ from tests.conftest import OSV_SNAPSHOT_PARAMS, OSV_SNAPSHOT_POLICY, REPO_ROOT, 
 
 THREAT_MODEL = REPO_ROOT / "security" / "threat-model.yaml"
 OWN_POLICY = REPO_ROOT / "security" / "policy.yaml"
+OWN_APPROVERS = REPO_ROOT / "security" / "approvers.yaml"
+#: The requirements sdl-gate evidences with records its maintainers signed, never with a waiver.
+SIGNED_RECORDS = ("SM-1", "SM-2", "SM-3", "SM-5", "SD-1", "SD-4", "SI-2", "DM-5", "SG-7")
 
 
 def _listed_tests() -> list[str]:
@@ -80,6 +86,10 @@ def test_sdl_gate_passes_its_own_gate_under_its_ml2_based_policy(
         encoding="utf-8",
     )
     command = ["check", str(REPO_ROOT), "--offline", "--format", "json", "--output", str(output)]
+    # The test is the operator here: it names the register of the checkout it was started from, which it trusts as
+    # a release manager trusts a checkout of the main branch. A gate run on a pull request names the base branch's
+    # copy instead (--trusted-ref), so that a change cannot approve itself by editing the register.
+    command += ["--approvers", str(OWN_APPROVERS)]
     gate = subprocess.run(
         [sys.executable, "-m", "sdl_gate", *command, "--policy", str(policy)],
         env=env,
@@ -107,13 +117,22 @@ def test_sdl_gate_passes_its_own_gate_under_its_ml2_based_policy(
     own = yaml.safe_load(OWN_POLICY.read_text(encoding="utf-8"))
     assert own["name"] == "sdl-gate-self"
     assert own["extends"] == "iec62443-4-1-ml2"
-    # It only makes requirements waivable: every other setting is the built-in policy's.
+    # It only makes requirements waivable, and SM-10 not applicable: every other setting is the built-in policy's.
     assert set(own) == {"version", "name", "description", "extends", "requirements"}
-    assert all(entry == {"waivable": True} for entry in own["requirements"].values())
+    scoped_out = {rid for rid, entry in own["requirements"].items() if entry != {"waivable": True}}
+    assert scoped_out == {"SM-10"}
+    assert set(own["requirements"]["SM-10"]) == {"mode", "justification"}
+    assert own["requirements"]["SM-10"]["mode"] == "not_applicable"
+    assert not set(SIGNED_RECORDS) & set(own["requirements"]), "a requirement resting on signed records is waivable"
     verdicts = {r["id"]: r["verdict"] for r in assessment["requirements"]}
     # What sdl-gate shows by evidence, not by waiver: its threat model, requirements, tests, audit and policy.
     for requirement in ("SR-1", "SR-3", "SR-4", "SD-2", "SVV-1", "SVV-2", "DM-1", "SM-11", "DM-4"):
         assert verdicts[requirement] == "satisfied", (requirement, verdicts[requirement])
+    # What it shows by records its maintainers signed, verified against the approver register.
+    for requirement in SIGNED_RECORDS:
+        assert verdicts[requirement] == "satisfied", (requirement, verdicts[requirement])
+    # SM-10 is scoped out by policy, which counts only with the approved SM-5 scoping record naming it.
+    assert verdicts["SM-10"] == "not_applicable"
     audit = next(
         f
         for r in assessment["requirements"]

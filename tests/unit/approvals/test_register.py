@@ -151,6 +151,20 @@ def test_the_register_at_a_trusted_ref_wins_over_the_work_tree(tmp_path: Path, k
     assert "nope" in info.value.message
 
 
+def test_deleting_the_register_a_trusted_ref_holds_is_an_edit(tmp_path: Path, keys: dict[str, str]) -> None:
+    root = tmp_path / "repo"
+    write(root / "security" / "approvers.yaml", register_text(keys))
+    _git(root, "init", "-q", "-b", "main")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "register")
+    trusted = load_register_ref(root, "main")
+    (root / "security" / "approvers.yaml").unlink()
+    edit = checkout_edit(root, trusted)
+    assert edit is not None and "security/approvers.yaml is deleted in this change" in edit
+    # A register the operator names as a file may be kept outside the project: no copy in it is no edit.
+    assert checkout_edit(root, load_register_file(write(tmp_path / "trusted.yaml", register_text(keys)))) is None
+
+
 def test_reformatting_the_register_is_not_an_edit(tmp_path: Path, keys: dict[str, str]) -> None:
     trusted = load_register_file(write(tmp_path / "trusted.yaml", register_text(keys)))
     root = tmp_path / "proj"

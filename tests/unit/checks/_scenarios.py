@@ -33,6 +33,7 @@ from tests.unit.checks._build import (
     CODEOWNERS,
     MODEL_PATH,
     OTHER_DIGEST,
+    REGISTER,
     REQUIREMENTS_PATH,
     SECURITY_POLICY,
     artifact,
@@ -139,6 +140,7 @@ _EXPIRED = waiver("W-old", requirement="SM-11", created_days_ago=60, expires_in_
 _VULN_WAIVER = waiver("W-vuln", vulnerability="GHSA-aaaa-bbbb-cccc", package="requests")
 _OLD_FIX = vuln(published="2025-12-01T00:00:00Z")
 _EMPTY_MODEL: dict[str, object] = {"version": 1}
+_REGISTER_EDIT = "security/approvers.yaml is edited in this change (it differs from the trusted register)"
 _INSPECTED = requirement("SR-M", verification="inspection", statement="The manual shall list every open port.")
 
 
@@ -187,6 +189,13 @@ SCENARIOS: dict[str, Scenarios] = {
         failing=_with(repository(), records()),
         unavailable=_nothing,
         empty=_with(repository(), records()),
+    ),
+    "approver_register": Scenarios(
+        passing=_with(records()),
+        failing=_with(records(register={**REGISTER, "edit": _REGISTER_EDIT})),
+        unavailable=_nothing,
+        # With no trusted register named nothing verifies an approval, so an edit of one cannot take effect.
+        empty=_with(records(register=None)),
     ),
     "security_policy": Scenarios(
         passing=_with(repository(security_policy=SECURITY_POLICY)),

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from sdl_gate.assess import Verdict, assess_requirement
 from sdl_gate.attest.files import SignatureFormat
+from sdl_gate.catalogue import load_catalogue
 from sdl_gate.checks import CHECKS, Outcome, sm
 from sdl_gate.evidence import EvidenceKind
+from sdl_gate.policy.loader import resolve_policy
+from sdl_gate.policy.waivers import WaiverRegister
 from tests.unit.checks._build import (
     CODEOWNERS,
+    REGISTER,
     artifact,
     audit,
     bundle,
@@ -32,13 +37,47 @@ def test_criterion_answers_on_hand_built_evidence(case: Case) -> None:
 
 
 def test_sm2_is_met_by_codeowners_or_by_a_roles_document() -> None:
-    by_owners = CHECKS["SM-2"].run(check_input("SM-2", repository(codeowners=CODEOWNERS)))
+    by_owners = CHECKS["SM-2"].run(check_input("SM-2", repository(codeowners=CODEOWNERS), records()))
     roles = records(record_entry("roles", "process_document", ["SM-2"]))
     by_record = CHECKS["SM-2"].run(check_input("SM-2", repository(), roles))
-    assert [f.outcome for f in by_owners] == [Outcome.PASS]
+    assert [f.outcome for f in by_owners] == [Outcome.PASS, Outcome.PASS]
     assert by_owners[0].criterion == "codeowners"
-    assert [f.outcome for f in by_record] == [Outcome.PASS]
+    assert [f.outcome for f in by_record] == [Outcome.PASS, Outcome.PASS]
     assert by_record[0].criterion == "record"
+    assert by_record[1].criterion == "approver_register"
+
+
+def test_sm2_fails_when_the_change_edits_the_approver_register() -> None:
+    edit = "security/approvers.yaml is edited in this change (it differs from the trusted register, file a.yaml)"
+    edited = records(register={**REGISTER, "edit": edit})
+    findings = CHECKS["SM-2"].run(check_input("SM-2", repository(codeowners=CODEOWNERS), edited))
+    assert [(f.criterion, f.outcome) for f in findings] == [
+        ("codeowners", Outcome.PASS),
+        ("approver_register", Outcome.FAIL),
+    ]
+    assert findings[1].location == "security/approvers.yaml"
+    assert edit in findings[1].message
+    assert REGISTER["source"] in findings[1].message  # whose approvers must approve the change
+    given = check_input("SM-2", repository(codeowners=CODEOWNERS), edited)
+    result = assess_requirement(
+        load_catalogue().requirement("SM-2"),
+        given.evidence,
+        resolve_policy("iec62443-4-1-ml2"),
+        WaiverRegister(),
+        given.today,
+    )
+    assert result.blocking
+    assert result.verdict is Verdict.PARTIALLY_SATISFIED
+
+
+def test_sm2_does_not_judge_register_edits_without_a_trusted_register() -> None:
+    # Without a trusted register no approval is verified, so an edited copy cannot make anyone an approver.
+    unnamed = records(register=None)
+    findings = CHECKS["SM-2"].run(check_input("SM-2", repository(codeowners=CODEOWNERS), unnamed))
+    assert [(f.criterion, f.outcome) for f in findings] == [
+        ("codeowners", Outcome.PASS),
+        ("approver_register", Outcome.NOT_APPLICABLE),
+    ]
 
 
 def test_sm8_accepts_key_signing_only_with_a_key_custody_record() -> None:
