@@ -34,11 +34,11 @@ from sdl_gate._tool import ToolUnavailable, run_tool
 from sdl_gate.collectors._deps import SourceRead, project_dependencies
 from sdl_gate.collectors.base import CollectContext
 from sdl_gate.config import Project, SettingOrigin
+from sdl_gate.cvss_score import score_or_none
 from sdl_gate.errors import ConfigError, InputError
 from sdl_gate.evidence import Evidence, EvidenceKind, FileDigest, Subject, ToolInfo
 from sdl_gate.sbom.sources import Component, PinConflict
 from sdl_gate.vulndb.audit import ComponentResult, ComponentStatus, audit_components
-from sdl_gate.vulndb.cvss import cvss3_base_score, rating
 from sdl_gate.vulndb.matching import PYPI
 from sdl_gate.vulndb.server import BackgroundServer
 from sdl_gate.vulndb.store import VulnDatabase, database_path, user_cache_dir
@@ -51,6 +51,8 @@ MAX_REPORT_BYTES = 64 * 1024 * 1024
 MAX_DESCRIPTION = 500
 #: pip-audit refuses two pins of one name in one run, so conflicting pins take one run each, up to this many.
 MAX_AUDIT_RUNS = 8
+#: The OSV severity types whose vectors are scored (CVSS 2 is not: its vectors name no version).
+_SCORED_TYPES = frozenset({"CVSS_V3", "CVSS_V4"})
 
 
 class AuditStatus(str, enum.Enum):
@@ -73,7 +75,7 @@ class _Frozen(BaseModel):
 
 
 class Severity(_Frozen):
-    """A severity statement of an advisory: the CVSS vector and, for v3, its base score and rating."""
+    """A severity statement of an advisory: the CVSS vector and, for v3 and v4, its base score and rating."""
 
     type: str
     vector: str
@@ -350,13 +352,15 @@ def _severities(record: dict[str, Any]) -> tuple[Severity, ...]:
         if not isinstance(entry, dict):
             continue
         vector = str(entry.get("score", ""))
-        score = cvss3_base_score(vector) if str(entry.get("type")) == "CVSS_V3" else None
+        kind = str(entry.get("type"))
+        # A vector that does not parse leaves the score unknown ("could not tell"), never a zero.
+        scored = score_or_none(vector) if kind in _SCORED_TYPES else None
         found.append(
             Severity(
-                type=str(entry.get("type")),
+                type=kind,
                 vector=vector,
-                score=score,
-                rating=rating(score) if score is not None else None,
+                score=scored.score if scored is not None else None,
+                rating=scored.rating if scored is not None else None,
             )
         )
     return tuple(found)

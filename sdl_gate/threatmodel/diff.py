@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from sdl_gate.threatmodel.cvss import HIGH_LEVELS, LEVELS, severity_level
 from sdl_gate.threatmodel.model import Threat, ThreatModel
+from sdl_gate.threatmodel.severity import HIGH_LEVELS, LEVELS, severity_level
 
 # Keyed sections in the order a report lists them; dispositions are keyed by the threat they decide.
 _SECTIONS: tuple[tuple[str, str, str], ...] = (

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from sdl_gate.threatmodel.cvss import severity_level
+from sdl_gate.threatmodel.severity import severity_level
 
 
 class _Strict(BaseModel):
@@ -77,7 +77,7 @@ class ModelFormat(str, enum.Enum):
 
 
 def _severity(value: str) -> str:
-    severity_level(value)  # raises ValueError for anything that is neither a level nor a CVSS 3.x vector
+    severity_level(value)  # raises ValueError for anything that is neither a level nor a CVSS vector
     return value
 
 

@@ -15,9 +15,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from sdl_gate.errors import InputError
-from sdl_gate.threatmodel.cvss import severity_level
 from sdl_gate.threatmodel.importers import build_model, parse_foreign
 from sdl_gate.threatmodel.model import ModelFormat, Stride, ThreatModel
+from sdl_gate.threatmodel.severity import severity_level
 
 FORMAT = ModelFormat.PYTM
 
