@@ -867,9 +867,10 @@ def test_results_import(reports: tuple[Path, ...], project_path: Path, statement
 def sbom(path: Path, source: str, source_file: Path | None, python: str | None, spec: str, output: Path | None) -> None:
     """Write a CycloneDX JSON SBOM of the project at PATH (deterministic; SOURCE_DATE_EPOCH honoured)."""
     from sdl_gate._clock import file_timestamp
+    from sdl_gate.collectors._deps import project_dependencies
     from sdl_gate.config import load_project
     from sdl_gate.sbom.build import SpecVersion, build_sbom, product_from_pyproject
-    from sdl_gate.sbom.sources import SourceKind, discover, from_environment, interpreter_paths, load_source, merge
+    from sdl_gate.sbom.sources import SourceKind, from_environment, interpreter_paths, load_source
     from sdl_gate.sbom.sources import lock_kind as kind_of
 
     project = load_project(path)
@@ -883,12 +884,12 @@ def sbom(path: Path, source: str, source_file: Path | None, python: str | None, 
         kind = SourceKind.REQUIREMENTS if source == "requirements" else kind_of(source_file)
         inventory = load_source(kind, source_file, path if inside else source_file.parent)
     else:
-        found = discover(path, project.config.dependency_files)
-        if not found:
+        found = project_dependencies(project).inventory
+        if found is None:
             raise InputError(
                 "no dependency source found (uv.lock, pylock.toml, requirements*.txt, pyproject.toml)", path=path
             )
-        inventory = merge([load_source(item.kind, item.path, path) for item in found])
+        inventory = found
     product = product_from_pyproject(path, project.name, project.version)
     text = build_sbom(inventory, product, spec=SpecVersion(spec), timestamp=file_timestamp())
     _write_output(text, output)

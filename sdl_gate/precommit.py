@@ -211,9 +211,9 @@ def dependency_audit(
 
 def sbom_current(root: Path) -> HookReport:
     """Check that the committed SBOM (``sbom`` in [tool.sdl-gate]) lists what the dependency sources pin."""
+    from sdl_gate.collectors._deps import project_dependencies
     from sdl_gate.config import load_project
     from sdl_gate.sbom.quality import assess_sbom, cross_check, load_sbom
-    from sdl_gate.sbom.sources import discover, load_source, merge
 
     project = load_project(root)
     if project.config.sbom is None:
@@ -224,13 +224,12 @@ def sbom_current(root: Path) -> HookReport:
             hint='write one with `sdl-gate sbom --output sbom.cdx.json` and set sbom = "sbom.cdx.json"',
         )
     sbom_path = root / project.config.sbom
-    found = discover(root, project.config.dependency_files)
-    if not found:
+    dependencies = project_dependencies(project)
+    if dependencies.inventory is None:
         raise InputError("no dependency source found (uv.lock, pylock.toml, requirements*.txt)", path=root)
-    inventory = merge([load_source(item.kind, item.path, root) for item in found])
     report = assess_sbom(load_sbom(sbom_path, root=root))
-    mismatches = cross_check(report, inventory)
-    sources = ", ".join(item.path.relative_to(root).as_posix() for item in found)
+    mismatches = cross_check(report, dependencies.inventory)
+    sources = ", ".join(source.path for source in dependencies.sources)
     if not mismatches:
         return HookReport(
             (f"{project.config.sbom} is current with {sources} ({len(report.components)} components)",),

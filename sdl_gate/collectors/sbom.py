@@ -124,7 +124,7 @@ class SbomCollector:
 
     def collect(self, context: CollectContext) -> Evidence:
         """Build or load the SBOM, report NTIA gaps and differences from the dependency sources."""
-        deps = project_dependencies(context)
+        deps = project_dependencies(context.project)
         sboms = project_sboms(context)
         files = [*deps.files, *sboms.files]
         imported = _imported(sboms)

@@ -584,7 +584,7 @@ class VulnerabilityCollector:
         """Find the dependency sources, run pip-audit, and describe every dependency and vulnerability."""
         project = context.project
         config = project.config
-        deps = project_dependencies(context, self.files)
+        deps = project_dependencies(context.project, self.files)
         # The sdl-deps hook names its files: it audits those dependency sources, not the SBOM.
         packages, sbom_files = sbom_components(context) if self.files is None else ([], [])
         offline = config.offline
