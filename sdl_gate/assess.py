@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sdl_gate import __version__
+from sdl_gate._text import first_and_more
 from sdl_gate.bundle.snapshots import HistoryPayload, ReleaseSnapshot
 from sdl_gate.catalogue import Catalogue, Requirement
 from sdl_gate.checks import CHECKS, CheckInput, Finding, Outcome
@@ -420,9 +421,7 @@ def process_verification(requirement_id: str, assessed: Sequence[RequirementResu
     waived = [r.id for r in scoped if r.verdict is Verdict.WAIVED]
     if failed or unknown:
         incomplete = [f"{r.id} {r.verdict.value.replace('_', ' ')}" for r in failed + unknown]
-        listing = "; ".join(incomplete[:SHOWN_INCOMPLETE])
-        if len(incomplete) > SHOWN_INCOMPLETE:
-            listing += f"; and {len(incomplete) - SHOWN_INCOMPLETE} more"
+        listing = first_and_more(incomplete, SHOWN_INCOMPLETE, "; ")
         outcome = Outcome.FAIL if failed else Outcome.NOT_AVAILABLE
         message = f"{len(failed) + len(unknown)} of {len(scoped)} enforced requirements are not complete: {listing}"
         return Finding(requirement_id, name, outcome, message)

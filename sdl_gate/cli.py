@@ -85,7 +85,7 @@ def _register_choice(approvers_file: Path | None, trusted_ref: str | None) -> An
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}, epilog=_EPILOG)
 @click.version_option(__version__, "--version", prog_name="sdl-gate", message="%(prog)s %(version)s")
-@click.option("-v", "--verbose", is_flag=True, help="Show tracebacks for errors.")
+@click.option("-v", "--verbose", is_flag=True, help="Show tracebacks for errors; hooks list every item.")
 def cli(verbose: bool) -> None:
     """Score a product's secure development evidence against IEC 62443-4-1 and gate its release.
 
@@ -1450,6 +1450,13 @@ def bundle_verify(
 # --- Hooks: thin commands the pre-commit hooks and plain git hooks call ----------------------------------
 
 
+def _hook_listed(ctx: click.Context) -> int | None:
+    """How many items a hook report lists before "(and K more)": all of them under ``sdl-gate -v``."""
+    from sdl_gate.precommit import MAX_LISTED
+
+    return None if ctx.find_root().params.get("verbose") else MAX_LISTED
+
+
 def _echo_hook(ctx: click.Context, report: Any) -> None:
     """Print a hook report and exit with its status."""
     click.echo(report.text(), nl=False)
@@ -1471,7 +1478,7 @@ def private_keys(ctx: click.Context, files: tuple[Path, ...], project_path: Path
     """Fail when FILES (default: every tracked file) hold a private key: PEM, OpenSSH, PuTTY, DER, PKCS#12 (SM-8)."""
     from sdl_gate.precommit import private_keys as scan
 
-    _echo_hook(ctx, scan(project_path, list(files) if files else None))
+    _echo_hook(ctx, scan(project_path, list(files) if files else None, listed=_hook_listed(ctx)))
 
 
 @cli.command(epilog="Exit codes: 0 no open vulnerability, 1 open or not audited, 2 invalid input.")
@@ -1522,6 +1529,7 @@ def deps(
         now=file_timestamp(),
         vulndb_dir=vulndb_dir,
         osv_url=osv_url,
+        listed=_hook_listed(ctx),
     )
     _echo_hook(ctx, report)
 
@@ -1533,7 +1541,7 @@ def sbom_current(ctx: click.Context, path: Path) -> None:
     """Check that the committed SBOM (sbom in [tool.sdl-gate]) matches the project's dependency sources."""
     from sdl_gate.precommit import sbom_current as check_current
 
-    _echo_hook(ctx, check_current(path))
+    _echo_hook(ctx, check_current(path, listed=_hook_listed(ctx)))
 
 
 @cli.command("pre-push", epilog=_EPILOG)
@@ -1557,7 +1565,7 @@ def pre_push(
 
     result = run_check(path, policy_spec=policy_spec, register=_register_choice(approvers_file, trusted_ref))
     mode = PrePushMode.BLOCKING if blocking else result.inputs.project.config.pre_push
-    _echo_hook(ctx, gate_report(result.assessment, mode))
+    _echo_hook(ctx, gate_report(result.assessment, mode, listed=_hook_listed(ctx)))
 
 
 @cli.command("install-hooks", epilog="Exit codes: 0 installed, 2 not a git work tree.")

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from sdl_gate._files import MAX_INPUT_BYTES
 from sdl_gate._git import Repository, find_repository
+from sdl_gate._text import first_and_more
 from sdl_gate._tool import ToolUnavailable
 from sdl_gate.errors import SdlGateError
 from sdl_gate.threatmodel.diff import ModelChange, model_changes
@@ -61,12 +62,10 @@ class Freshness(BaseModel):
         """Say why the review is stale: files changed in its scope, then model changes, lowered severities first."""
         parts = [self.reason]
         if self.changed:
-            more = self.changed_count - min(limit, len(self.changed))
-            parts.append("changed files: " + ", ".join(self.changed[:limit]) + (f" and {more} more" if more else ""))
+            parts.append("changed files: " + first_and_more(self.changed, limit, total=self.changed_count))
         if self.model_changes:
-            shown = [change.describe() for change in self.model_changes[:limit]]
-            more = self.model_change_count - len(shown)
-            parts.append("model changes: " + "; ".join(shown) + (f"; and {more} more" if more else ""))
+            described = [change.describe() for change in self.model_changes]
+            parts.append("model changes: " + first_and_more(described, limit, "; ", total=self.model_change_count))
         return "; ".join(parts)
 
     @property
