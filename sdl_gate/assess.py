@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from sdl_gate import __version__
+from sdl_gate._model import FrozenModel
 from sdl_gate._text import first_and_more
 from sdl_gate.bundle.snapshots import HistoryPayload, ReleaseSnapshot
 from sdl_gate.catalogue import Catalogue, Requirement
@@ -71,11 +72,7 @@ class Maturity(str, enum.Enum):
     ML4 = "ML4"
 
 
-class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class FindingResult(_Out):
+class FindingResult(FrozenModel):
     """One criterion's finding as it appears in the assessment."""
 
     criterion: str
@@ -91,7 +88,7 @@ class FindingResult(_Out):
     )
 
 
-class RequirementResult(_Out):
+class RequirementResult(FrozenModel):
     """The verdict on one requirement."""
 
     id: str
@@ -108,7 +105,7 @@ class RequirementResult(_Out):
     remediation: str
 
 
-class ReleaseRef(_Out):
+class ReleaseRef(FrozenModel):
     """An earlier released version whose verified bundle counted towards a practice's maturity."""
 
     version: str
@@ -116,7 +113,7 @@ class ReleaseRef(_Out):
     bundle: str
 
 
-class MetricResult(_Out):
+class MetricResult(FrozenModel):
     """One process metric over the releases of a practice's maturity, with the value in each."""
 
     metric: Metric
@@ -125,7 +122,7 @@ class MetricResult(_Out):
     trend: Trend
 
 
-class MaturityEvidence(_Out):
+class MaturityEvidence(FrozenModel):
     """What a practice's indicative maturity rests on: the releases, the span, the metrics and the conclusion."""
 
     releases: list[ReleaseRef] = Field(
@@ -138,7 +135,7 @@ class MaturityEvidence(_Out):
     conclusion: str
 
 
-class PracticeResult(_Out):
+class PracticeResult(FrozenModel):
     """The score and indicative maturity of one practice."""
 
     id: str
@@ -150,7 +147,7 @@ class PracticeResult(_Out):
     verdicts: dict[str, int]
 
 
-class WaiverResult(_Out):
+class WaiverResult(FrozenModel):
     """A waiver in the register and its state on the assessment date."""
 
     id: str
@@ -165,7 +162,7 @@ class WaiverResult(_Out):
     vex: Vex | None = Field(default=None, description="The VEX statement of a vulnerability waiver.")
 
 
-class Decision(_Out):
+class Decision(FrozenModel):
     """Whether the gate passes, and which requirements block it."""
 
     passed: bool
@@ -173,7 +170,7 @@ class Decision(_Out):
     summary: str
 
 
-class PolicyRef(_Out):
+class PolicyRef(FrozenModel):
     """Which policy was applied."""
 
     name: str
@@ -181,14 +178,14 @@ class PolicyRef(_Out):
     digest: str
 
 
-class ToolRef(_Out):
+class ToolRef(FrozenModel):
     """A tool whose output fed the assessment."""
 
     name: str
     version: str
 
 
-class EvidenceRef(_Out):
+class EvidenceRef(FrozenModel):
     """A piece of evidence the assessment used."""
 
     id: str
@@ -196,7 +193,7 @@ class EvidenceRef(_Out):
     tool: ToolRef
 
 
-class ProductRef(_Out):
+class ProductRef(FrozenModel):
     """The product assessed."""
 
     name: str
@@ -204,10 +201,10 @@ class ProductRef(_Out):
     commit: str | None
 
 
-class Assessment(_Out):
+class Assessment(FrozenModel):
     """The result of assessing one commit of a product against a policy (``schema_version`` 1)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, title="sdl-gate assessment")
+    model_config = ConfigDict(title="sdl-gate assessment")
 
     schema_version: Literal[1]
     generator: ToolRef

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
-
 from sdl_gate._files import read_bytes_limited, sha256_bytes, sha256_file
+from sdl_gate._model import FrozenModel
 from sdl_gate.collectors.base import CollectContext
 from sdl_gate.config import Project
 from sdl_gate.errors import ConfigError, InputError
@@ -33,11 +32,7 @@ from sdl_gate.sbom.sources import (
 MAX_SBOM_FILES = 2048
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class SourceRead(_Frozen):
+class SourceRead(FrozenModel):
     """One dependency source that was read: what it is, why it was read and what it listed."""
 
     kind: SourceKind

@@ -27,9 +27,9 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
-from pydantic import BaseModel, ConfigDict
 
 from sdl_gate._files import canonical_json, read_bytes_limited, resolve_inside
+from sdl_gate._model import FrozenModel
 from sdl_gate._tool import ToolUnavailable, run_tool
 from sdl_gate.collectors._deps import SourceRead, project_dependencies
 from sdl_gate.collectors.base import CollectContext
@@ -70,11 +70,7 @@ class DependencyStatus(str, enum.Enum):
     NOT_REPORTED = "not_reported"  # sent to pip-audit, but its report does not account for it
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Severity(_Frozen):
+class Severity(FrozenModel):
     """A severity statement of an advisory: the CVSS vector and, for v3 and v4, its base score and rating."""
 
     type: str
@@ -83,7 +79,7 @@ class Severity(_Frozen):
     rating: str | None
 
 
-class Vulnerability(_Frozen):
+class Vulnerability(FrozenModel):
     """One known vulnerability in one dependency (aliases merged under one id)."""
 
     id: str
@@ -99,7 +95,7 @@ class Vulnerability(_Frozen):
     purl: str | None = None
 
 
-class ComponentAudit(_Frozen):
+class ComponentAudit(FrozenModel):
     """One SBOM component in the offline audit of every ecosystem: audited, unauditable, or could not tell."""
 
     name: str
@@ -111,7 +107,7 @@ class ComponentAudit(_Frozen):
     vulnerabilities: tuple[str, ...]
 
 
-class AuditedDependency(_Frozen):
+class AuditedDependency(FrozenModel):
     """One dependency and whether it was audited."""
 
     name: str
@@ -120,7 +116,7 @@ class AuditedDependency(_Frozen):
     reason: str | None = None
 
 
-class EcosystemRecords(_Frozen):
+class EcosystemRecords(FrozenModel):
     """The advisories of one ecosystem in the database: how many are in force and when the newest changed."""
 
     ecosystem: str
@@ -128,7 +124,7 @@ class EcosystemRecords(_Frozen):
     newest_modified: str | None
 
 
-class VulnDatabaseInfo(_Frozen):
+class VulnDatabaseInfo(FrozenModel):
     """The offline database an audit ran against: which file exactly, what it holds and who chose it.
 
     Its age is what its records say (``newest_modified`` per ecosystem), never when it was imported.
@@ -142,7 +138,7 @@ class VulnDatabaseInfo(_Frozen):
     chosen_by: SettingOrigin
 
 
-class AuditPayload(_Frozen):
+class AuditPayload(FrozenModel):
     """The payload of ``vulnerability_audit`` evidence."""
 
     status: AuditStatus

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
+from pydantic import ConfigDict, Field, PositiveInt, field_validator, model_validator
 
 from sdl_gate._ids import RequirementId, reject_case_duplicates
+from sdl_gate._model import FrozenModel
 from sdl_gate.policy.waivers import DEFAULT_MAX_WAIVER_DAYS
 
 #: No policy may let a waiver run longer than a year: past that an exception is no longer bounded.
@@ -45,11 +46,7 @@ class ImportedResults(str, enum.Enum):
     ALWAYS = "always"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Params(_Strict):
+class Params(FrozenModel):
     """Parameters a requirement's checks read; every field is optional and inherited when absent."""
 
     max_age_days: Days | None = Field(
@@ -100,7 +97,7 @@ class Params(_Strict):
     )
 
 
-class RequirementPolicy(_Strict):
+class RequirementPolicy(FrozenModel):
     """One requirement's entry in a policy file."""
 
     mode: Mode | None = Field(default=None, description="enforced, advisory, disabled or not_applicable.")
@@ -126,7 +123,7 @@ class RequirementPolicy(_Strict):
         return self
 
 
-class MaturitySettings(_Strict):
+class MaturitySettings(FrozenModel):
     """What the indicative maturity ML3 and ML4 ask of the release history; absent fields are inherited."""
 
     min_releases: Annotated[int, Field(ge=2)] | None = Field(
@@ -140,7 +137,7 @@ class MaturitySettings(_Strict):
     )
 
 
-class Settings(_Strict):
+class Settings(FrozenModel):
     """Policy-wide settings."""
 
     not_assessed_blocks: bool | None = Field(
@@ -159,10 +156,10 @@ class Settings(_Strict):
     )
 
 
-class PolicyFile(_Strict):
+class PolicyFile(FrozenModel):
     """A policy file as written (``version: 1``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, title="sdl-gate policy")
+    model_config = ConfigDict(title="sdl-gate policy")
 
     version: Literal[1]
     name: str | None = Field(default=None, min_length=1)

@@ -9,9 +9,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from sdl_gate._files import pretty_json, read_bytes_limited, read_text_limited, sha256_bytes, write_atomic
+from sdl_gate._model import FrozenModel
 from sdl_gate._yaml import parse_yaml_text, validate
 from sdl_gate.errors import InputError
 from sdl_gate.policy.waivers import WaiverRegister
@@ -54,10 +55,10 @@ def more_info(test_id: str) -> str:
 BASELINE_VERSION = 2
 
 
-class BaselineFile(BaseModel):
+class BaselineFile(FrozenModel):
     """``sdl-gate sast --write-baseline`` output: findings accepted, each by an approver until an expiry."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, title="sdl-gate SAST baseline")
+    model_config = ConfigDict(title="sdl-gate SAST baseline")
 
     version: Literal[2]
     tool: Literal["bandit"]

@@ -12,10 +12,9 @@ from __future__ import annotations
 import enum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
-
 from sdl_gate._files import MAX_INPUT_BYTES
 from sdl_gate._git import Repository, find_repository
+from sdl_gate._model import FrozenModel
 from sdl_gate._text import first_and_more
 from sdl_gate._tool import ToolUnavailable
 from sdl_gate.errors import SdlGateError
@@ -38,14 +37,12 @@ class FreshnessStatus(str, enum.Enum):
     EMPTY_SCOPE = "empty_scope"
 
 
-class Freshness(BaseModel):
+class Freshness(FrozenModel):
     """The outcome of comparing the reviewed commit with the files in the review's scope and with the model.
 
     ``status`` is the overall answer; ``model_status`` is the model's alone (fresh: the model is the one
     reviewed, stale: it changed, unknown: git could not tell), which SD-2 needs to trust the severities.
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     status: FreshnessStatus
     review_date: str | None = None

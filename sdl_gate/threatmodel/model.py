@@ -11,13 +11,14 @@ import datetime as dt
 import enum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
+from sdl_gate._model import FrozenModel
 from sdl_gate.threatmodel.severity import severity_level
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+class _Aliased(FrozenModel):
+    model_config = ConfigDict(populate_by_name=True)
 
 
 ElementId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$", min_length=1, max_length=128)]
@@ -84,7 +85,7 @@ def _severity(value: str) -> str:
 Severity = Annotated[str, AfterValidator(_severity)]
 
 
-class Product(_Strict):
+class Product(_Aliased):
     """SR-1: the product and the environment it is intended for."""
 
     name: Text
@@ -97,7 +98,7 @@ class Product(_Strict):
     out_of_scope: list[Text] = Field(default_factory=list)
 
 
-class Zone(_Strict):
+class Zone(_Aliased):
     """A group of components with the same security requirements (IEC 62443-3-2)."""
 
     id: ElementId
@@ -107,7 +108,7 @@ class Zone(_Strict):
     description: str | None = None
 
 
-class Conduit(_Strict):
+class Conduit(_Aliased):
     """A controlled communication path between two zones."""
 
     id: ElementId
@@ -116,7 +117,7 @@ class Conduit(_Strict):
     description: str | None = None
 
 
-class Asset(_Strict):
+class Asset(_Aliased):
     """Something an attacker could want to read, change or disrupt."""
 
     id: ElementId
@@ -125,7 +126,7 @@ class Asset(_Strict):
     description: str | None = None
 
 
-class Component(_Strict):
+class Component(_Aliased):
     """A part of the product or of its surroundings."""
 
     id: ElementId
@@ -136,7 +137,7 @@ class Component(_Strict):
     description: str | None = None
 
 
-class Flow(_Strict):
+class Flow(_Aliased):
     """A data flow between two components."""
 
     id: ElementId
@@ -152,7 +153,7 @@ class Flow(_Strict):
     )
 
 
-class Threat(_Strict):
+class Threat(_Aliased):
     """One attack considered."""
 
     id: ElementId
@@ -166,7 +167,7 @@ class Threat(_Strict):
     status: ThreatStatus | None = None
 
 
-class Mitigation(_Strict):
+class Mitigation(_Aliased):
     """A control that addresses threats."""
 
     id: ElementId
@@ -181,7 +182,7 @@ class Mitigation(_Strict):
     )
 
 
-class Disposition(_Strict):
+class Disposition(_Aliased):
     """The decision taken for one threat."""
 
     threat: ElementId
@@ -193,7 +194,7 @@ class Disposition(_Strict):
     to: str | None = Field(default=None, description="For transferred threats: who carries the risk.")
 
 
-class Review(_Strict):
+class Review(_Aliased):
     """A review of the model: who looked at which commit, which paths it covered, and what it concluded."""
 
     date: dt.date
@@ -207,7 +208,7 @@ class Review(_Strict):
     )
 
 
-class ImportInfo(_Strict):
+class ImportInfo(_Aliased):
     """Where an imported model came from and what its format could not express."""
 
     format: ModelFormat
@@ -216,10 +217,10 @@ class ImportInfo(_Strict):
     missing: list[str] = Field(default_factory=list)
 
 
-class ThreatModel(_Strict):
+class ThreatModel(_Aliased):
     """A threat model (``version: 1``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, title="sdl-gate threat model")
+    model_config = ConfigDict(title="sdl-gate threat model")
 
     version: Literal[1]
     product: Product | None = None
