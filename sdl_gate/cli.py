@@ -5,8 +5,10 @@ Exit codes: 0 passed, 1 gate failed, 2 usage or invalid input, 3 internal or too
 
 from __future__ import annotations
 
+import functools
 import sys
 import traceback
+from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -620,8 +622,70 @@ def records_status(
     ctx.exit(EXIT_PASSED if counting == len(statuses) else EXIT_GATE_FAILED)
 
 
-def _identity_options(function: Any) -> Any:
-    """Attach the verification options shared by `verify` and `bundle verify`."""
+@dataclass(frozen=True)
+class _TrustOptions:
+    """Whom the operator trusts to have signed: the seven options of `verify`, `bundle verify` and `report`."""
+
+    identity: str | None
+    issuer: str | None
+    repository: str | None
+    ref: str | None
+    key: Path | None
+    trust_config: Path | None
+    staging: bool
+
+    @property
+    def given(self) -> bool:
+        """Whether any of the options was given."""
+        chosen = (self.identity, self.issuer, self.repository, self.ref, self.key, self.trust_config)
+        return self.staging or any(value is not None for value in chosen)
+
+    def verifiers(self) -> tuple[Any, Any]:
+        """Build the public key and Sigstore verifier the options ask for; InputError when they ask for none."""
+        from sdl_gate.attest.keys import load_public_key
+        from sdl_gate.attest.sigstore_verify import IdentityPolicy, Instance, SigstoreVerifier, TrustChoice
+
+        if self.identity is not None and self.issuer is None and self.repository is None:
+            raise InputError("--identity needs --issuer (or --repository for a GitHub workflow)")
+        if self.ref is not None and self.repository is None:
+            raise InputError("--ref goes with --repository")
+        if self.repository is not None and self.ref is None:
+            # Any branch, tag or pull request of OWNER/NAME can run a workflow that signs: name the one trusted.
+            raise InputError(
+                "--repository needs --ref: name the workflow ref you trust",
+                hint="for example --ref refs/tags/v1.2.0 or --ref refs/heads/main",
+            )
+        public_key = load_public_key(self.key) if self.key is not None else None
+        sigstore = None
+        if self.identity is not None or self.repository is not None:
+            policy = IdentityPolicy(
+                identity=self.identity, issuer=self.issuer, repository=self.repository, ref=self.ref
+            )
+            trust = TrustChoice(Instance.STAGING if self.staging else Instance.PRODUCTION, self.trust_config)
+            sigstore = SigstoreVerifier(trust, policy)
+        if public_key is None and sigstore is None:
+            raise InputError(
+                "say whom to trust: --identity ID --issuer URL, --repository OWNER/NAME --ref REF, or --key"
+            )
+        return public_key, sigstore
+
+    def manifest_verifier(self) -> Any:
+        """Build the verifier of a bundle's manifest signature."""
+        from sdl_gate.attest.manifest import ManifestVerifier
+
+        public_key, sigstore = self.verifiers()
+        return ManifestVerifier(public_key=public_key, sigstore=sigstore)
+
+
+def _trust_options(function: Any) -> Any:
+    """Attach the seven trust options, handed to the command as one ``trust`` (a ``_TrustOptions``)."""
+    names = [field.name for field in fields(_TrustOptions)]
+
+    @functools.wraps(function)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        trust = _TrustOptions(**{name: kwargs.pop(name) for name in names})
+        return function(*args, trust=trust, **kwargs)
+
     options = [
         click.option("--identity", help="Exact signer certificate identity (e-mail or workflow URI)."),
         click.option("--issuer", help="OIDC issuer of --identity (e.g. https://token.actions.githubusercontent.com)."),
@@ -635,9 +699,10 @@ def _identity_options(function: Any) -> Any:
         ),
         click.option("--staging", is_flag=True, help="Use the Sigstore staging trust root."),
     ]
+    decorated: Any = command
     for option in reversed(options):
-        function = option(function)
-    return function
+        decorated = option(decorated)
+    return decorated
 
 
 @cli.command()
@@ -651,19 +716,8 @@ def _identity_options(function: Any) -> Any:
     help="html for labs and managers, markdown for job summaries, sarif for code scanning, junit for CI.",
 )
 @click.option("--output", type=click.Path(path_type=Path), help="Write the report to this file instead of stdout.")
-@_identity_options
-def report(
-    input_path: Path,
-    output_format: str,
-    output: Path | None,
-    identity: str | None,
-    issuer: str | None,
-    repository: str | None,
-    ref: str | None,
-    key: Path | None,
-    trust_config: Path | None,
-    staging: bool,
-) -> None:
+@_trust_options
+def report(input_path: Path, output_format: str, output: Path | None, trust: _TrustOptions) -> None:
     """Render INPUT, an assessment JSON or a release-evidence bundle, as a report.
 
     A bundle is verified offline first, with the options of `sdl-gate bundle verify`; one that does not
@@ -673,8 +727,7 @@ def report(
     from sdl_gate.render.formats import ReportFormat, render_report
     from sdl_gate.render.source import load_report_input
 
-    trust = (identity, issuer, repository, ref, key, trust_config)
-    verifier = _manifest_verifier(*trust, staging) if staging or any(v is not None for v in trust) else None
+    verifier = trust.manifest_verifier() if trust.given else None
     _write_output(render_report(load_report_input(input_path, verifier), ReportFormat(output_format)), output)
 
 
@@ -1200,56 +1253,6 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code if isinstance(code, int) else EXIT_PASSED)
 
 
-def _verifiers(
-    identity: str | None,
-    issuer: str | None,
-    repository: str | None,
-    ref: str | None,
-    key: Path | None,
-    trust_config: Path | None,
-    staging: bool,
-) -> tuple[Any, Any]:
-    """Build the public key and Sigstore verifier the options ask for; InputError when they ask for none."""
-    from sdl_gate.attest.keys import load_public_key
-    from sdl_gate.attest.sigstore_verify import IdentityPolicy, Instance, SigstoreVerifier, TrustChoice
-
-    if identity is not None and issuer is None and repository is None:
-        raise InputError("--identity needs --issuer (or --repository for a GitHub workflow)")
-    if ref is not None and repository is None:
-        raise InputError("--ref goes with --repository")
-    if repository is not None and ref is None:
-        # Any branch, tag or pull request of OWNER/NAME can run a workflow that signs: name the one trusted.
-        raise InputError(
-            "--repository needs --ref: name the workflow ref you trust",
-            hint="for example --ref refs/tags/v1.2.0 or --ref refs/heads/main",
-        )
-    public_key = load_public_key(key) if key is not None else None
-    sigstore = None
-    if identity is not None or repository is not None:
-        policy = IdentityPolicy(identity=identity, issuer=issuer, repository=repository, ref=ref)
-        trust = TrustChoice(Instance.STAGING if staging else Instance.PRODUCTION, trust_config)
-        sigstore = SigstoreVerifier(trust, policy)
-    if public_key is None and sigstore is None:
-        raise InputError("say whom to trust: --identity ID --issuer URL, --repository OWNER/NAME --ref REF, or --key")
-    return public_key, sigstore
-
-
-def _manifest_verifier(
-    identity: str | None,
-    issuer: str | None,
-    repository: str | None,
-    ref: str | None,
-    key: Path | None,
-    trust_config: Path | None,
-    staging: bool,
-) -> Any:
-    """Build the verifier of a bundle's manifest signature from the `_identity_options`."""
-    from sdl_gate.attest.manifest import ManifestVerifier
-
-    public_key, sigstore = _verifiers(identity, issuer, repository, ref, key, trust_config, staging)
-    return ManifestVerifier(public_key=public_key, sigstore=sigstore)
-
-
 @cli.command(epilog="Exit codes: 0 written, 2 invalid input.")
 @click.option(
     "--output", "prefix", required=True, type=click.Path(path_type=Path), help="Writes PREFIX.pem, PREFIX.pub.pem."
@@ -1309,20 +1312,9 @@ def sign(files: tuple[Path, ...], key: Path | None, trust_config: Path | None, s
 @cli.command(epilog="Exit codes: 0 verified, 1 not verified, 2 invalid input.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--bundle", "signature", type=click.Path(path_type=Path), help="The signature, for a single FILE.")
-@_identity_options
+@_trust_options
 @click.pass_context
-def verify(
-    ctx: click.Context,
-    files: tuple[Path, ...],
-    signature: Path | None,
-    identity: str | None,
-    issuer: str | None,
-    repository: str | None,
-    ref: str | None,
-    key: Path | None,
-    trust_config: Path | None,
-    staging: bool,
-) -> None:
+def verify(ctx: click.Context, files: tuple[Path, ...], signature: Path | None, trust: _TrustOptions) -> None:
     """Verify FILES offline against their signatures (FILE.sigstore.json, FILE.sigstore or FILE.dsse.json)."""
     from sdl_gate.attest.files import FileVerifier, VerifyStatus
 
@@ -1331,7 +1323,7 @@ def verify(
     for path in (*files, *([signature] if signature else [])):
         if not path.is_file():
             raise InputError("file not found" if not path.exists() else "is not a file", path=path)
-    public_key, sigstore = _verifiers(identity, issuer, repository, ref, key, trust_config, staging)
+    public_key, sigstore = trust.verifiers()
     verifier = FileVerifier(sigstore=sigstore, public_key=public_key)
     failed = 0
     for path in files:
@@ -1424,25 +1416,13 @@ def bundle_create(
 
 @bundle.command("verify", epilog="Exit codes: 0 verified, 1 verification failed, 2 invalid input.")
 @click.argument("bundle_file", metavar="FILE.zip", type=click.Path(path_type=Path))
-@_identity_options
+@_trust_options
 @click.pass_context
-def bundle_verify(
-    ctx: click.Context,
-    bundle_file: Path,
-    identity: str | None,
-    issuer: str | None,
-    repository: str | None,
-    ref: str | None,
-    key: Path | None,
-    trust_config: Path | None,
-    staging: bool,
-) -> None:
+def bundle_verify(ctx: click.Context, bundle_file: Path, trust: _TrustOptions) -> None:
     """Verify a bundle offline: signature, every digest, completeness, and a re-run of the assessment."""
     from sdl_gate.bundle.verify import verify_bundle
 
-    report = verify_bundle(
-        bundle_file, _manifest_verifier(identity, issuer, repository, ref, key, trust_config, staging)
-    )
+    report = verify_bundle(bundle_file, trust.manifest_verifier())
     click.echo(report.text(), nl=False)
     ctx.exit(EXIT_PASSED if report.verified else EXIT_GATE_FAILED)
 
