@@ -43,11 +43,6 @@ class SourceRead(FrozenModel):
     pinned: int
     includes: tuple[str, ...] = ()
 
-    @property
-    def lists_nothing(self) -> bool:
-        """Whether a lock or requirements file lists nothing at all (a pyproject.toml may declare no dependency)."""
-        return self.entries == 0 and self.kind is not SourceKind.PYPROJECT
-
 
 @dataclass(frozen=True)
 class ProjectDependencies:

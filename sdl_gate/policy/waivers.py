@@ -18,7 +18,6 @@ from sdl_gate._model import FrozenModel
 from sdl_gate._yaml import load_yaml, validate
 from sdl_gate.errors import InputError, RecordError
 
-WAIVERS_FILE = Path("waivers.yaml")
 #: The longest a waiver may run (``expires - created``) when the policy sets no other limit.
 DEFAULT_MAX_WAIVER_DAYS = 180
 _ADDRESS = re.compile(r"[^\s<>@,;()\"']+@[^\s<>@,;()\"']+")

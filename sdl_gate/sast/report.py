@@ -353,11 +353,6 @@ def bandit_json(run: ScanRun) -> dict[str, Any]:
     return {"errors": errors, "metrics": metrics, "results": results}
 
 
-def is_blocking(finding: Finding, severity: Level, confidence: Level) -> bool:
-    """Whether a finding is at or above both thresholds."""
-    return finding.severity.rank >= severity.rank and finding.confidence.rank >= confidence.rank
-
-
 def waived(finding: Finding, waivers: WaiverRegister, today: date) -> str | None:
     """Return the id of the active waiver covering ``finding``, if any."""
     waiver = waivers.for_finding(finding.fingerprint, today)

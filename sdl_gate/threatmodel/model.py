@@ -36,15 +36,6 @@ class Stride(str, enum.Enum):
     ELEVATION_OF_PRIVILEGE = "elevation_of_privilege"
 
 
-class SeverityLevel(str, enum.Enum):
-    """Qualitative severity; a CVSS vector is mapped onto these by its base score."""
-
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    CRITICAL = "critical"
-
-
 class ThreatStatus(str, enum.Enum):
     """Where a threat stands; everything but ``open`` needs a matching disposition."""
 
