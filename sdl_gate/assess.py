@@ -13,9 +13,11 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from sdl_gate import __version__
+from sdl_gate._model import FrozenModel
+from sdl_gate._text import first_and_more
 from sdl_gate.bundle.snapshots import HistoryPayload, ReleaseSnapshot
 from sdl_gate.catalogue import Automation, Catalogue, Requirement
 from sdl_gate.checks import CHECKS, CheckInput, Finding, Outcome
@@ -72,11 +74,7 @@ class Maturity(str, enum.Enum):
     ML4 = "ML4"
 
 
-class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class OccurrenceResult(_Out):
+class OccurrenceResult(FrozenModel):
     """One located item behind a finding, shown on its own with its own waiver."""
 
     location: str
@@ -85,7 +83,7 @@ class OccurrenceResult(_Out):
     waiver: str | None = Field(default=None, description="The waiver in force that accepts this item; null when open.")
 
 
-class FindingResult(_Out):
+class FindingResult(FrozenModel):
     """One criterion's finding as it appears in the assessment."""
 
     criterion: str
@@ -115,7 +113,7 @@ class FindingResult(_Out):
     )
 
 
-class RequirementResult(_Out):
+class RequirementResult(FrozenModel):
     """The verdict on one requirement."""
 
     id: str
@@ -132,7 +130,7 @@ class RequirementResult(_Out):
     remediation: str
 
 
-class ReleaseRef(_Out):
+class ReleaseRef(FrozenModel):
     """An earlier released version whose verified bundle counted towards a practice's maturity."""
 
     version: str
@@ -140,7 +138,7 @@ class ReleaseRef(_Out):
     bundle: str
 
 
-class MetricResult(_Out):
+class MetricResult(FrozenModel):
     """One process metric over the releases of a practice's maturity, with the value in each."""
 
     metric: Metric
@@ -149,7 +147,7 @@ class MetricResult(_Out):
     trend: Trend
 
 
-class MaturityEvidence(_Out):
+class MaturityEvidence(FrozenModel):
     """What a practice's indicative maturity rests on: the releases, the span, the metrics and the conclusion."""
 
     releases: list[ReleaseRef] = Field(
@@ -162,7 +160,7 @@ class MaturityEvidence(_Out):
     conclusion: str
 
 
-class PracticeResult(_Out):
+class PracticeResult(FrozenModel):
     """The score and indicative maturity of one practice."""
 
     id: str
@@ -174,7 +172,7 @@ class PracticeResult(_Out):
     verdicts: dict[str, int]
 
 
-class WaiverResult(_Out):
+class WaiverResult(FrozenModel):
     """A waiver in the register and its state on the assessment date."""
 
     id: str
@@ -189,7 +187,7 @@ class WaiverResult(_Out):
     vex: Vex | None = Field(default=None, description="The VEX statement of a vulnerability waiver.")
 
 
-class Decision(_Out):
+class Decision(FrozenModel):
     """Whether the gate passes, and which requirements block it."""
 
     passed: bool
@@ -197,7 +195,7 @@ class Decision(_Out):
     summary: str
 
 
-class PolicyRef(_Out):
+class PolicyRef(FrozenModel):
     """Which policy was applied."""
 
     name: str
@@ -205,14 +203,14 @@ class PolicyRef(_Out):
     digest: str
 
 
-class ToolRef(_Out):
+class ToolRef(FrozenModel):
     """A tool whose output fed the assessment."""
 
     name: str
     version: str
 
 
-class EvidenceRef(_Out):
+class EvidenceRef(FrozenModel):
     """A piece of evidence the assessment used."""
 
     id: str
@@ -220,7 +218,7 @@ class EvidenceRef(_Out):
     tool: ToolRef
 
 
-class ProductRef(_Out):
+class ProductRef(FrozenModel):
     """The product assessed."""
 
     name: str
@@ -228,10 +226,10 @@ class ProductRef(_Out):
     commit: str | None
 
 
-class Assessment(_Out):
+class Assessment(FrozenModel):
     """The result of assessing one commit of a product against a policy (``schema_version`` 1)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, title="sdl-gate assessment")
+    model_config = ConfigDict(title="sdl-gate assessment")
 
     schema_version: Literal[1]
     generator: ToolRef
@@ -490,9 +488,7 @@ def process_verification(requirement_id: str, assessed: Sequence[RequirementResu
     waived = [r.id for r in scoped if r.verdict is Verdict.WAIVED]
     if failed or unknown:
         incomplete = [f"{r.id} {r.verdict.value.replace('_', ' ')}" for r in failed + unknown]
-        listing = "; ".join(incomplete[:SHOWN_INCOMPLETE])
-        if len(incomplete) > SHOWN_INCOMPLETE:
-            listing += f"; and {len(incomplete) - SHOWN_INCOMPLETE} more"
+        listing = first_and_more(incomplete, SHOWN_INCOMPLETE, "; ")
         outcome = Outcome.FAIL if failed else Outcome.NOT_AVAILABLE
         message = f"{len(failed) + len(unknown)} of {len(scoped)} enforced requirements are not complete: {listing}"
         return Finding(requirement_id, name, outcome, message)

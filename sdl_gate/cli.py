@@ -5,9 +5,11 @@ Exit codes: 0 passed, 1 gate failed, 2 usage or invalid input, 3 internal or too
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import traceback
+from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -90,7 +92,7 @@ def _register_choice(approvers_file: Path | None, trusted_ref: str | None) -> An
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}, epilog=_EPILOG)
 @click.version_option(__version__, "--version", prog_name="sdl-gate", message="%(prog)s %(version)s")
-@click.option("-v", "--verbose", is_flag=True, help="Show tracebacks for errors.")
+@click.option("-v", "--verbose", is_flag=True, help="Show tracebacks for errors; hooks list every item.")
 def cli(verbose: bool) -> None:
     """Score a product's secure development evidence against IEC 62443-4-1 and gate its release.
 
@@ -630,8 +632,70 @@ def records_status(
     ctx.exit(EXIT_PASSED if counting == len(statuses) else EXIT_GATE_FAILED)
 
 
-def _identity_options(function: Any) -> Any:
-    """Attach the verification options shared by `verify` and `bundle verify`."""
+@dataclass(frozen=True)
+class _TrustOptions:
+    """Whom the operator trusts to have signed: the seven options of `verify`, `bundle verify` and `report`."""
+
+    identity: str | None
+    issuer: str | None
+    repository: str | None
+    ref: str | None
+    key: Path | None
+    trust_config: Path | None
+    staging: bool
+
+    @property
+    def given(self) -> bool:
+        """Whether any of the options was given."""
+        chosen = (self.identity, self.issuer, self.repository, self.ref, self.key, self.trust_config)
+        return self.staging or any(value is not None for value in chosen)
+
+    def verifiers(self) -> tuple[Any, Any]:
+        """Build the public key and Sigstore verifier the options ask for; InputError when they ask for none."""
+        from sdl_gate.attest.keys import load_public_key
+        from sdl_gate.attest.sigstore_verify import IdentityPolicy, Instance, SigstoreVerifier, TrustChoice
+
+        if self.identity is not None and self.issuer is None and self.repository is None:
+            raise InputError("--identity needs --issuer (or --repository for a GitHub workflow)")
+        if self.ref is not None and self.repository is None:
+            raise InputError("--ref goes with --repository")
+        if self.repository is not None and self.ref is None:
+            # Any branch, tag or pull request of OWNER/NAME can run a workflow that signs: name the one trusted.
+            raise InputError(
+                "--repository needs --ref: name the workflow ref you trust",
+                hint="for example --ref refs/tags/v1.2.0 or --ref refs/heads/main",
+            )
+        public_key = load_public_key(self.key) if self.key is not None else None
+        sigstore = None
+        if self.identity is not None or self.repository is not None:
+            policy = IdentityPolicy(
+                identity=self.identity, issuer=self.issuer, repository=self.repository, ref=self.ref
+            )
+            trust = TrustChoice(Instance.STAGING if self.staging else Instance.PRODUCTION, self.trust_config)
+            sigstore = SigstoreVerifier(trust, policy)
+        if public_key is None and sigstore is None:
+            raise InputError(
+                "say whom to trust: --identity ID --issuer URL, --repository OWNER/NAME --ref REF, or --key"
+            )
+        return public_key, sigstore
+
+    def manifest_verifier(self) -> Any:
+        """Build the verifier of a bundle's manifest signature."""
+        from sdl_gate.attest.manifest import ManifestVerifier
+
+        public_key, sigstore = self.verifiers()
+        return ManifestVerifier(public_key=public_key, sigstore=sigstore)
+
+
+def _trust_options(function: Any) -> Any:
+    """Attach the seven trust options, handed to the command as one ``trust`` (a ``_TrustOptions``)."""
+    names = [field.name for field in fields(_TrustOptions)]
+
+    @functools.wraps(function)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        trust = _TrustOptions(**{name: kwargs.pop(name) for name in names})
+        return function(*args, trust=trust, **kwargs)
+
     options = [
         click.option("--identity", help="Exact signer certificate identity (e-mail or workflow URI)."),
         click.option("--issuer", help="OIDC issuer of --identity (e.g. https://token.actions.githubusercontent.com)."),
@@ -645,9 +709,10 @@ def _identity_options(function: Any) -> Any:
         ),
         click.option("--staging", is_flag=True, help="Use the Sigstore staging trust root."),
     ]
+    decorated: Any = command
     for option in reversed(options):
-        function = option(function)
-    return function
+        decorated = option(decorated)
+    return decorated
 
 
 @cli.command()
@@ -661,19 +726,8 @@ def _identity_options(function: Any) -> Any:
     help="html for labs and managers, markdown for job summaries, sarif for code scanning, junit for CI.",
 )
 @click.option("--output", type=click.Path(path_type=Path), help="Write the report to this file instead of stdout.")
-@_identity_options
-def report(
-    input_path: Path,
-    output_format: str,
-    output: Path | None,
-    identity: str | None,
-    issuer: str | None,
-    repository: str | None,
-    ref: str | None,
-    key: Path | None,
-    trust_config: Path | None,
-    staging: bool,
-) -> None:
+@_trust_options
+def report(input_path: Path, output_format: str, output: Path | None, trust: _TrustOptions) -> None:
     """Render INPUT, an assessment JSON or a release-evidence bundle, as a report.
 
     A bundle is verified offline first, with the options of `sdl-gate bundle verify`; one that does not
@@ -683,8 +737,7 @@ def report(
     from sdl_gate.render.formats import ReportFormat, render_report
     from sdl_gate.render.source import load_report_input
 
-    trust = (identity, issuer, repository, ref, key, trust_config)
-    verifier = _manifest_verifier(*trust, staging) if staging or any(v is not None for v in trust) else None
+    verifier = trust.manifest_verifier() if trust.given else None
     _write_output(render_report(load_report_input(input_path, verifier), ReportFormat(output_format)), output)
 
 
@@ -877,9 +930,10 @@ def test_results_import(reports: tuple[Path, ...], project_path: Path, statement
 def sbom(path: Path, source: str, source_file: Path | None, python: str | None, spec: str, output: Path | None) -> None:
     """Write a CycloneDX JSON SBOM of the project at PATH (deterministic; SOURCE_DATE_EPOCH honoured)."""
     from sdl_gate._clock import file_timestamp
+    from sdl_gate.collectors._deps import project_dependencies
     from sdl_gate.config import load_project
     from sdl_gate.sbom.build import SpecVersion, build_sbom, product_from_pyproject
-    from sdl_gate.sbom.sources import SourceKind, discover, from_environment, interpreter_paths, load_source, merge
+    from sdl_gate.sbom.sources import SourceKind, from_environment, interpreter_paths, load_source
     from sdl_gate.sbom.sources import lock_kind as kind_of
 
     project = load_project(path)
@@ -893,12 +947,12 @@ def sbom(path: Path, source: str, source_file: Path | None, python: str | None, 
         kind = SourceKind.REQUIREMENTS if source == "requirements" else kind_of(source_file)
         inventory = load_source(kind, source_file, path if inside else source_file.parent)
     else:
-        found = discover(path, project.config.dependency_files)
-        if not found:
+        found = project_dependencies(project).inventory
+        if found is None:
             raise InputError(
                 "no dependency source found (uv.lock, pylock.toml, requirements*.txt, pyproject.toml)", path=path
             )
-        inventory = merge([load_source(item.kind, item.path, path) for item in found])
+        inventory = found
     product = product_from_pyproject(path, project.name, project.version)
     text = build_sbom(inventory, product, spec=SpecVersion(spec), timestamp=file_timestamp())
     _write_output(text, output)
@@ -1313,56 +1367,6 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code if isinstance(code, int) else EXIT_PASSED)
 
 
-def _verifiers(
-    identity: str | None,
-    issuer: str | None,
-    repository: str | None,
-    ref: str | None,
-    key: Path | None,
-    trust_config: Path | None,
-    staging: bool,
-) -> tuple[Any, Any]:
-    """Build the public key and Sigstore verifier the options ask for; InputError when they ask for none."""
-    from sdl_gate.attest.keys import load_public_key
-    from sdl_gate.attest.sigstore_verify import IdentityPolicy, Instance, SigstoreVerifier, TrustChoice
-
-    if identity is not None and issuer is None and repository is None:
-        raise InputError("--identity needs --issuer (or --repository for a GitHub workflow)")
-    if ref is not None and repository is None:
-        raise InputError("--ref goes with --repository")
-    if repository is not None and ref is None:
-        # Any branch, tag or pull request of OWNER/NAME can run a workflow that signs: name the one trusted.
-        raise InputError(
-            "--repository needs --ref: name the workflow ref you trust",
-            hint="for example --ref refs/tags/v1.2.0 or --ref refs/heads/main",
-        )
-    public_key = load_public_key(key) if key is not None else None
-    sigstore = None
-    if identity is not None or repository is not None:
-        policy = IdentityPolicy(identity=identity, issuer=issuer, repository=repository, ref=ref)
-        trust = TrustChoice(Instance.STAGING if staging else Instance.PRODUCTION, trust_config)
-        sigstore = SigstoreVerifier(trust, policy)
-    if public_key is None and sigstore is None:
-        raise InputError("say whom to trust: --identity ID --issuer URL, --repository OWNER/NAME --ref REF, or --key")
-    return public_key, sigstore
-
-
-def _manifest_verifier(
-    identity: str | None,
-    issuer: str | None,
-    repository: str | None,
-    ref: str | None,
-    key: Path | None,
-    trust_config: Path | None,
-    staging: bool,
-) -> Any:
-    """Build the verifier of a bundle's manifest signature from the `_identity_options`."""
-    from sdl_gate.attest.manifest import ManifestVerifier
-
-    public_key, sigstore = _verifiers(identity, issuer, repository, ref, key, trust_config, staging)
-    return ManifestVerifier(public_key=public_key, sigstore=sigstore)
-
-
 @cli.command(epilog="Exit codes: 0 written, 2 invalid input.")
 @click.option(
     "--output", "prefix", required=True, type=click.Path(path_type=Path), help="Writes PREFIX.pem, PREFIX.pub.pem."
@@ -1422,20 +1426,9 @@ def sign(files: tuple[Path, ...], key: Path | None, trust_config: Path | None, s
 @cli.command(epilog="Exit codes: 0 verified, 1 not verified, 2 invalid input.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--bundle", "signature", type=click.Path(path_type=Path), help="The signature, for a single FILE.")
-@_identity_options
+@_trust_options
 @click.pass_context
-def verify(
-    ctx: click.Context,
-    files: tuple[Path, ...],
-    signature: Path | None,
-    identity: str | None,
-    issuer: str | None,
-    repository: str | None,
-    ref: str | None,
-    key: Path | None,
-    trust_config: Path | None,
-    staging: bool,
-) -> None:
+def verify(ctx: click.Context, files: tuple[Path, ...], signature: Path | None, trust: _TrustOptions) -> None:
     """Verify FILES offline against their signatures (FILE.sigstore.json, FILE.sigstore or FILE.dsse.json)."""
     from sdl_gate.attest.files import FileVerifier, VerifyStatus
 
@@ -1444,7 +1437,7 @@ def verify(
     for path in (*files, *([signature] if signature else [])):
         if not path.is_file():
             raise InputError("file not found" if not path.exists() else "is not a file", path=path)
-    public_key, sigstore = _verifiers(identity, issuer, repository, ref, key, trust_config, staging)
+    public_key, sigstore = trust.verifiers()
     verifier = FileVerifier(sigstore=sigstore, public_key=public_key)
     failed = 0
     for path in files:
@@ -1565,30 +1558,25 @@ def bundle_create(
 
 @bundle.command("verify", epilog="Exit codes: 0 verified, 1 verification failed, 2 invalid input.")
 @click.argument("bundle_file", metavar="FILE.zip", type=click.Path(path_type=Path))
-@_identity_options
+@_trust_options
 @click.pass_context
-def bundle_verify(
-    ctx: click.Context,
-    bundle_file: Path,
-    identity: str | None,
-    issuer: str | None,
-    repository: str | None,
-    ref: str | None,
-    key: Path | None,
-    trust_config: Path | None,
-    staging: bool,
-) -> None:
+def bundle_verify(ctx: click.Context, bundle_file: Path, trust: _TrustOptions) -> None:
     """Verify a bundle offline: signature, every digest, completeness, and a re-run of the assessment."""
     from sdl_gate.bundle.verify import verify_bundle
 
-    report = verify_bundle(
-        bundle_file, _manifest_verifier(identity, issuer, repository, ref, key, trust_config, staging)
-    )
+    report = verify_bundle(bundle_file, trust.manifest_verifier())
     click.echo(report.text(), nl=False)
     ctx.exit(EXIT_PASSED if report.verified else EXIT_GATE_FAILED)
 
 
 # --- Hooks: thin commands the pre-commit hooks and plain git hooks call ----------------------------------
+
+
+def _hook_listed(ctx: click.Context) -> int | None:
+    """How many items a hook report lists before "(and K more)": all of them under ``sdl-gate -v``."""
+    from sdl_gate.precommit import MAX_LISTED
+
+    return None if ctx.find_root().params.get("verbose") else MAX_LISTED
 
 
 def _echo_hook(ctx: click.Context, report: Any) -> None:
@@ -1612,7 +1600,7 @@ def private_keys(ctx: click.Context, files: tuple[Path, ...], project_path: Path
     """Fail when FILES (default: every tracked file) hold a private key: PEM, OpenSSH, PuTTY, DER, PKCS#12 (SM-8)."""
     from sdl_gate.precommit import private_keys as scan
 
-    _echo_hook(ctx, scan(project_path, list(files) if files else None))
+    _echo_hook(ctx, scan(project_path, list(files) if files else None, listed=_hook_listed(ctx)))
 
 
 @cli.command(epilog="Exit codes: 0 no open vulnerability, 1 open or not audited, 2 invalid input.")
@@ -1663,6 +1651,7 @@ def deps(
         now=file_timestamp(),
         vulndb_dir=vulndb_dir,
         osv_url=osv_url,
+        listed=_hook_listed(ctx),
     )
     _echo_hook(ctx, report)
 
@@ -1674,7 +1663,7 @@ def sbom_current(ctx: click.Context, path: Path) -> None:
     """Check that the committed SBOM (sbom in [tool.sdl-gate]) matches the project's dependency sources."""
     from sdl_gate.precommit import sbom_current as check_current
 
-    _echo_hook(ctx, check_current(path))
+    _echo_hook(ctx, check_current(path, listed=_hook_listed(ctx)))
 
 
 @cli.command("pre-push", epilog=_EPILOG)
@@ -1698,7 +1687,7 @@ def pre_push(
 
     result = run_check(path, policy_spec=policy_spec, register=_register_choice(approvers_file, trusted_ref))
     mode = PrePushMode.BLOCKING if blocking else result.inputs.project.config.pre_push
-    _echo_hook(ctx, gate_report(result.assessment, mode))
+    _echo_hook(ctx, gate_report(result.assessment, mode, listed=_hook_listed(ctx)))
 
 
 @cli.command("install-hooks", epilog="Exit codes: 0 installed, 2 not a git work tree.")

@@ -9,10 +9,11 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, ConfigDict, Field, ValidationError, field_validator
 
 from sdl_gate._files import read_text_limited
 from sdl_gate._ids import check_requirement_id, reject_case_duplicates
+from sdl_gate._model import FrozenModel
 from sdl_gate._yaml import format_location, parse_toml_text
 from sdl_gate.errors import ConfigError, InputError
 
@@ -37,15 +38,10 @@ class PrePushMode(str, Enum):
     BLOCKING = "blocking"
 
 
-class SigningConfig(BaseModel):
+class SigningConfig(FrozenModel):
     """The ``[tool.sdl-gate.signing]`` table: the identity release signatures are verified against."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        frozen=True,
-        populate_by_name=True,
-        alias_generator=lambda name: name.replace("_", "-"),
-    )
+    model_config = ConfigDict(populate_by_name=True, alias_generator=lambda name: name.replace("_", "-"))
 
     identity: str | None = Field(default=None, min_length=1, description="Exact certificate identity (SAN).")
     issuer: str | None = Field(default=None, min_length=1, description="OIDC issuer of the signing identity.")
@@ -62,12 +58,10 @@ class SigningConfig(BaseModel):
     staging: bool = Field(default=False, description="Use the Sigstore staging trust root.")
 
 
-class ToolConfig(BaseModel):
+class ToolConfig(FrozenModel):
     """The ``[tool.sdl-gate]`` table; keys are written with dashes."""
 
     model_config = ConfigDict(
-        extra="forbid",
-        frozen=True,
         alias_generator=lambda name: name.replace("_", "-"),
         title="sdl-gate configuration ([tool.sdl-gate] in pyproject.toml)",
     )

@@ -15,9 +15,10 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from sdl_gate._files import canonical_json, pretty_json, read_bytes_limited, sha256_bytes, write_atomic
+from sdl_gate._model import FrozenModel
 from sdl_gate.errors import InputError
 
 EVIDENCE_DIR = Path(".sdl-gate") / "evidence"
@@ -52,32 +53,28 @@ class EvidenceKind(str, enum.Enum):
 STORED_KINDS = frozenset({EvidenceKind.TEST_RESULTS, EvidenceKind.BUNDLE, EvidenceKind.HISTORY})
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ToolInfo(_Frozen):
+class ToolInfo(FrozenModel):
     """The tool that produced a piece of evidence."""
 
     name: str
     version: str
 
 
-class FileDigest(_Frozen):
+class FileDigest(FrozenModel):
     """A file the collector looked at, relative to the project root, with its SHA-256."""
 
     path: str
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
-class Subject(_Frozen):
+class Subject(FrozenModel):
     """What the evidence is about: the repository commit and the files observed."""
 
     commit: str | None
     files: tuple[FileDigest, ...] = ()
 
 
-class Evidence(_Frozen):
+class Evidence(FrozenModel):
     """One collector's observation; immutable, identified by the digest of its canonical JSON."""
 
     kind: EvidenceKind
@@ -96,7 +93,7 @@ class Evidence(_Frozen):
         return "sha256:" + sha256_bytes(self.canonical().encode("utf-8"))
 
 
-class StoredEvidence(_Frozen):
+class StoredEvidence(FrozenModel):
     """The on-disk envelope: the evidence, its id and when it was collected."""
 
     id: str

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sdl_gate._text import first_and_more
 from sdl_gate.config import PrePushMode
 from sdl_gate.errors import InputError, ToolError
 
@@ -52,10 +53,9 @@ class HookReport:
         return "\n".join(self.lines) + "\n" if self.lines else ""
 
 
-def _capped(lines: list[str]) -> list[str]:
-    if len(lines) <= MAX_LISTED:
-        return lines
-    return [*lines[:MAX_LISTED], f"  ... and {len(lines) - MAX_LISTED} more"]
+def _capped(lines: list[str], listed: int | None) -> list[str]:
+    # One line each; the last shown says how many more there are (the CLI's -v lists them all).
+    return first_and_more(lines, listed, "\n").split("\n") if lines else []
 
 
 def _relative_names(root: Path, files: list[Path]) -> list[str]:
@@ -73,7 +73,7 @@ def _relative_names(root: Path, files: list[Path]) -> list[str]:
 # --- sdl-private-keys ---------------------------------------------------------------------------------
 
 
-def private_keys(root: Path, files: list[Path] | None) -> HookReport:
+def private_keys(root: Path, files: list[Path] | None, *, listed: int | None = MAX_LISTED) -> HookReport:
     """Scan ``files`` (default: the tracked files of ``root``) for private keys (SM-8)."""
     from sdl_gate.collectors.keyscan import scan_files, scan_private_keys
 
@@ -87,7 +87,7 @@ def private_keys(root: Path, files: list[Path] | None) -> HookReport:
     for hit in result.hits:
         protection = {True: "encrypted", False: "NOT encrypted", None: "protection unknown"}[hit.encrypted]
         lines.append(f"  {hit.path}: {hit.key_type} ({protection})")
-    lines = _capped(lines)
+    lines = _capped(lines, listed)
     lines += [
         "fix: do not commit private keys. Unstage the file (`git restore --staged FILE`), keep the key in a",
         "     key store or CI secret, and rotate it if it was ever pushed.",
@@ -132,6 +132,7 @@ def dependency_audit(
     now: datetime,
     vulndb_dir: Path | None = None,
     osv_url: str | None = None,
+    listed: int | None = MAX_LISTED,
 ) -> HookReport:
     """Audit the dependency files ``files`` (default: the project's) with pip-audit; open vulnerabilities fail.
 
@@ -183,17 +184,17 @@ def dependency_audit(
     open_lines, waived_lines = _vulnerability_lines(payload, inputs.waivers, today)
     audited = len(payload["dependencies"]) - len(not_audited)
     lines = [f"audited {audited} pinned dependencies of {sources} against {where}"]
-    lines += _capped([f"  {d['status'].replace('_', ' ')} {d['name']}: {d['reason']}" for d in not_audited])
+    lines += _capped([f"  {d['status'].replace('_', ' ')} {d['name']}: {d['reason']}" for d in not_audited], listed)
     other_gaps = [gap for gap in gaps if not gap.startswith("the audit left dependencies out")]
     lines += [f"  incomplete: {gap}" for gap in other_gaps]
     if stale:
         lines.append(f"  not trusted: {stale}")
     if open_lines:
         lines.append(f"{len(open_lines)} open known vulnerabilit{'y' if len(open_lines) == 1 else 'ies'}:")
-        lines += _capped(open_lines)
+        lines += _capped(open_lines, listed)
     if waived_lines:
         lines.append("waived (shown, not hidden):")
-        lines += _capped(waived_lines)
+        lines += _capped(waived_lines, listed)
     if open_lines or gaps or stale:
         lines += [
             "fix: upgrade the package in the file, or, when it does not affect the product, waive it in",
@@ -209,11 +210,11 @@ def dependency_audit(
 # --- sdl-sbom -----------------------------------------------------------------------------------------
 
 
-def sbom_current(root: Path) -> HookReport:
+def sbom_current(root: Path, *, listed: int | None = MAX_LISTED) -> HookReport:
     """Check that the committed SBOM (``sbom`` in [tool.sdl-gate]) lists what the dependency sources pin."""
+    from sdl_gate.collectors._deps import project_dependencies
     from sdl_gate.config import load_project
     from sdl_gate.sbom.quality import assess_sbom, cross_check, load_sbom
-    from sdl_gate.sbom.sources import discover, load_source, merge
 
     project = load_project(root)
     if project.config.sbom is None:
@@ -224,13 +225,12 @@ def sbom_current(root: Path) -> HookReport:
             hint='write one with `sdl-gate sbom --output sbom.cdx.json` and set sbom = "sbom.cdx.json"',
         )
     sbom_path = root / project.config.sbom
-    found = discover(root, project.config.dependency_files)
-    if not found:
+    dependencies = project_dependencies(project)
+    if dependencies.inventory is None:
         raise InputError("no dependency source found (uv.lock, pylock.toml, requirements*.txt)", path=root)
-    inventory = merge([load_source(item.kind, item.path, root) for item in found])
     report = assess_sbom(load_sbom(sbom_path, root=root))
-    mismatches = cross_check(report, inventory)
-    sources = ", ".join(item.path.relative_to(root).as_posix() for item in found)
+    mismatches = cross_check(report, dependencies.inventory)
+    sources = ", ".join(source.path for source in dependencies.sources)
     if not mismatches:
         return HookReport(
             (f"{project.config.sbom} is current with {sources} ({len(report.components)} components)",),
@@ -242,7 +242,8 @@ def sbom_current(root: Path) -> HookReport:
             f"  {m.name}: {m.kind.value.replace('_', ' ')} (SBOM {m.sbom_version or '-'}, "
             f"source {m.source_version or '-'})"
             for m in mismatches
-        ]
+        ],
+        listed,
     )
     lines.append(f"fix: regenerate it with `sdl-gate sbom --output {shlex.quote(project.config.sbom)}` and stage it")
     return HookReport(tuple(lines), HookStatus.FAILED)
@@ -251,7 +252,7 @@ def sbom_current(root: Path) -> HookReport:
 # --- sdl-check (pre-push) -----------------------------------------------------------------------------
 
 
-def gate_report(assessment: Assessment, mode: PrePushMode) -> HookReport:
+def gate_report(assessment: Assessment, mode: PrePushMode, *, listed: int | None = MAX_LISTED) -> HookReport:
     """Summarise an assessment in one screen: the decision and each blocking requirement with its fix."""
     decision = assessment.decision
     lines = [f"sdl-gate ({assessment.policy.name}, assessed {assessment.assessed_on.isoformat()}): {decision.summary}"]
@@ -268,7 +269,7 @@ def gate_report(assessment: Assessment, mode: PrePushMode) -> HookReport:
         if len(first) > MAX_PROBLEM:
             first = first[: MAX_PROBLEM - 3] + "..."
         entries.append(f"  {result.id:<6} {result.verdict.value}: {first}")
-    lines += _capped(entries)
+    lines += _capped(entries, listed)
     lines.append("fix: `sdl-gate explain ID` says how to meet each; `sdl-gate check` shows the full report.")
     if mode is PrePushMode.ADVISORY:
         lines.append('advisory: the push goes ahead (set pre-push = "blocking" in [tool.sdl-gate] to block it)')

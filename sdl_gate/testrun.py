@@ -22,7 +22,6 @@ from sdl_gate.collectors.test_results import KIND, RUN_TESTS_ENV, ProvenanceKind
 from sdl_gate.errors import InputError
 from sdl_gate.evidence import EvidenceStore, Rejection, StoredEvidence
 
-DEFAULT_COMMAND = "python -m pytest"
 DEFAULT_TIMEOUT_SECONDS = 3600.0
 #: How much of the test command's output is echoed back when it did not record results.
 OUTPUT_TAIL_CHARS = 2000

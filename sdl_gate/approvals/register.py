@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from sdl_gate._files import canonical_json, read_text_limited, sha256_bytes
 from sdl_gate._git import find_repository
 from sdl_gate._ids import RequirementId
+from sdl_gate._model import FrozenModel
 from sdl_gate._tool import ToolUnavailable
 from sdl_gate._yaml import parse_yaml_text, validate
 from sdl_gate.errors import ApproversError, InputError
@@ -59,11 +60,7 @@ class SigstoreInstance(str, enum.Enum):
     STAGING = "staging"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Grant(_Strict):
+class Grant(FrozenModel):
     """What a grant entitles to approve: records of these kinds, for these requirements, or both at once."""
 
     kinds: list[RecordKind] | None = Field(default=None, min_length=1)
@@ -82,21 +79,21 @@ class Grant(_Strict):
         return kind_ok and requirement_ok
 
 
-class Role(_Strict):
+class Role(FrozenModel):
     """A named set of grants several people can hold (for example product security, QA lead)."""
 
     description: str | None = None
     approves: list[Grant] = Field(min_length=1)
 
 
-class SigstoreIdentity(_Strict):
+class SigstoreIdentity(FrozenModel):
     """A Sigstore signing identity: the certificate's identity (SAN) and its OIDC issuer."""
 
     identity: str = Field(min_length=1)
     issuer: str = Field(pattern=r"^https://\S+$")
 
 
-class Person(_Strict):
+class Person(FrozenModel):
     """Someone who may approve records (or who is named as an author or tester), and how they sign."""
 
     name: str = Field(min_length=1)
@@ -127,10 +124,10 @@ class Person(_Strict):
         }
 
 
-class ApproverRegister(_Strict):
+class ApproverRegister(FrozenModel):
     """``security/approvers.yaml`` (``version: 1``): people, how they sign, and what they may approve."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, title="sdl-gate approver register")
+    model_config = ConfigDict(title="sdl-gate approver register")
 
     version: Literal[1]
     sigstore_instance: SigstoreInstance = SigstoreInstance.PRODUCTION

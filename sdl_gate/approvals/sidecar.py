@@ -10,9 +10,10 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from sdl_gate._files import pretty_json, write_atomic
+from sdl_gate._model import FrozenModel
 from sdl_gate._yaml import load_json, validate
 from sdl_gate.errors import InputError, RecordError
 
@@ -21,18 +22,14 @@ MAX_APPROVALS = 20
 MAX_SIDECAR_BYTES = 1024 * 1024
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class LinkedFile(_Strict):
+class LinkedFile(FrozenModel):
     """A linked file as the approver saw it."""
 
     path: str = Field(min_length=1)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
-class SignedApproval(_Strict):
+class SignedApproval(FrozenModel):
     """One approval: who, when, the linked files' digests, and the signature over the approval message."""
 
     approver: str = Field(pattern=r"^[^\s<>@]+@[^\s<>@]+$", description="The approver's e-mail in the register.")
@@ -53,10 +50,10 @@ class SignedApproval(_Strict):
         return "ssh" if self.ssh_signature is not None else "sigstore"
 
 
-class ApprovalsFile(_Strict):
+class ApprovalsFile(FrozenModel):
     """The approvals sidecar of one record (``version: 1``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, title="sdl-gate record approvals")
+    model_config = ConfigDict(title="sdl-gate record approvals")
 
     version: Literal[1]
     record: str = Field(min_length=1, description="The id of the record approved.")

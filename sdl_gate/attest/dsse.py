@@ -5,26 +5,25 @@ from __future__ import annotations
 import base64
 import binascii
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from sdl_gate._files import pretty_json
+from sdl_gate._model import FrozenModel
 
 MAX_ENVELOPE_BYTES = 16 * 1024 * 1024
 
 
-class DsseSignature(BaseModel):
+class DsseSignature(FrozenModel):
     """One signature over the envelope's PAE."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     keyid: str = ""
     sig: str = Field(min_length=1)
 
 
-class Envelope(BaseModel):
+class Envelope(FrozenModel):
     """A DSSE envelope: base64 payload, its type, and signatures."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True)
 
     payload: str
     payload_type: str = Field(alias="payloadType")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from sdl_gate._files import canonical_json
+from sdl_gate._model import FrozenModel
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
@@ -17,18 +18,18 @@ RELEASE_FILE_PREDICATE = "https://sdl-gate.dev/release-file/v1"
 CYCLONEDX_PREDICATE = "https://cyclonedx.org/bom"
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+class _Aliased(FrozenModel):
+    model_config = ConfigDict(populate_by_name=True)
 
 
-class ResourceDescriptor(_Frozen):
+class ResourceDescriptor(_Aliased):
     """One subject of a statement: a name and its digests (``sha256`` or ``gitCommit``)."""
 
     name: str
     digest: dict[str, str] = Field(min_length=1)
 
 
-class Statement(_Frozen):
+class Statement(_Aliased):
     """An in-toto Statement v1."""
 
     type_: str = Field(default=STATEMENT_TYPE, alias="_type")

@@ -13,9 +13,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
 from sdl_gate import __version__
+from sdl_gate._model import LenientFrozenModel
 from sdl_gate.attest.manifest import ManifestVerifier
 from sdl_gate.bundle import layout
 from sdl_gate.bundle.signer import configured_verifier
@@ -54,34 +55,29 @@ def manifest_verifier(project: Project) -> ManifestVerifier:
     return verifier
 
 
-class _Tolerant(BaseModel):
-    # Earlier releases were assessed by earlier sdl-gate versions: read only the fields history needs.
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class _EarlierProduct(_Tolerant):
+class _EarlierProduct(LenientFrozenModel):
     name: str
     version: str | None
     commit: str | None
 
 
-class _EarlierPractice(_Tolerant):
+class _EarlierPractice(LenientFrozenModel):
     id: str
     score: float
 
 
-class _EarlierRequirement(_Tolerant):
+class _EarlierRequirement(LenientFrozenModel):
     id: str
     practice: str
     verdict: str
 
 
-class _EarlierWaiver(_Tolerant):
+class _EarlierWaiver(LenientFrozenModel):
     requirement: str
     state: str
 
 
-class _EarlierAssessment(_Tolerant):
+class _EarlierAssessment(LenientFrozenModel):
     product: _EarlierProduct
     assessed_on: date
     practices: tuple[_EarlierPractice, ...]
@@ -89,15 +85,15 @@ class _EarlierAssessment(_Tolerant):
     waivers: tuple[_EarlierWaiver, ...]
 
 
-class _EarlierInputs(_Tolerant):
+class _EarlierInputs(LenientFrozenModel):
     evidence: tuple[str, ...]
 
 
-class _EarlierApproval(_Tolerant):
+class _EarlierApproval(LenientFrozenModel):
     date: date
 
 
-class _EarlierRecord(_Tolerant):
+class _EarlierRecord(LenientFrozenModel):
     id: str
     requirements: tuple[str, ...]
     date: date
@@ -129,7 +125,7 @@ def _approved_on(record: _EarlierRecord) -> date | None:
     return min(days, default=None)
 
 
-class _EarlierRecords(_Tolerant):
+class _EarlierRecords(LenientFrozenModel):
     records: tuple[_EarlierRecord, ...]
 
 

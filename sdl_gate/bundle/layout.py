@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict
-
+from sdl_gate._model import FrozenModel
 from sdl_gate.assess import ProductRef
 from sdl_gate.evidence import EvidenceKind
 
@@ -38,18 +37,14 @@ def file_entry(relative: str) -> str:
     return FILES + relative
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class RejectionRecord(_Frozen):
+class RejectionRecord(FrozenModel):
     """Evidence that was not usable, in the order the assessment saw it."""
 
     kind: EvidenceKind
     reason: str
 
 
-class Inputs(_Frozen):
+class Inputs(FrozenModel):
     """Everything besides evidence objects and policy that ``assess`` was called with."""
 
     format: int

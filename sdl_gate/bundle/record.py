@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import enum
 
-from pydantic import BaseModel, ConfigDict
-
+from sdl_gate._model import FrozenModel
 from sdl_gate.attest.files import SignatureFormat
 
 
@@ -22,10 +21,8 @@ class SignerCheck(str, enum.Enum):
     NOT_CONFIGURED = "not_configured"
 
 
-class BundleRecord(BaseModel):
+class BundleRecord(FrozenModel):
     """A release-evidence bundle being written for a commit: its file name and who signs its manifest."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     format: int
     file: str

@@ -5,14 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict
+from sdl_gate._model import FrozenModel
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class PracticeSnapshot(_Frozen):
+class PracticeSnapshot(FrozenModel):
     """One practice in one earlier release."""
 
     id: str
@@ -22,7 +18,7 @@ class PracticeSnapshot(_Frozen):
     waivers: int
 
 
-class SeenVulnerability(_Frozen):
+class SeenVulnerability(FrozenModel):
     """A known vulnerability an earlier release's complete audit reported."""
 
     id: str
@@ -32,7 +28,7 @@ class SeenVulnerability(_Frozen):
     published: date | None
 
 
-class SeenRecord(_Frozen):
+class SeenRecord(FrozenModel):
     """A human process record an earlier release carried."""
 
     id: str
@@ -42,7 +38,7 @@ class SeenRecord(_Frozen):
     approved: date | None
 
 
-class ReleaseFacts(_Frozen):
+class ReleaseFacts(FrozenModel):
     """What an earlier release's verified evidence showed; ``None`` where that evidence was missing or incomplete."""
 
     #: Known vulnerabilities of a complete audit that audited at least one dependency.
@@ -52,7 +48,7 @@ class ReleaseFacts(_Frozen):
     records: tuple[SeenRecord, ...] | None
 
 
-class ReleaseSnapshot(_Frozen):
+class ReleaseSnapshot(FrozenModel):
     """An earlier release whose bundle verified."""
 
     bundle: str
@@ -67,14 +63,14 @@ class ReleaseSnapshot(_Frozen):
     facts: ReleaseFacts | None = None
 
 
-class RefusedBundle(_Frozen):
+class RefusedBundle(FrozenModel):
     """A bundle in the history directory that is not counted, and why."""
 
     bundle: str
     reason: str
 
 
-class HistoryPayload(_Frozen):
+class HistoryPayload(FrozenModel):
     """The payload of ``history`` evidence."""
 
     releases: tuple[ReleaseSnapshot, ...]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sdl_gate._text import first_and_more
 from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
 from sdl_gate.checks._criteria import _single
 from sdl_gate.collectors.devenv import DevEnvPayload
@@ -33,9 +34,7 @@ def locked_down_workflows() -> Criterion:
                 where = f"{workflow.path}:{item.line}" if item.line else workflow.path
                 problems.append(f"{where}: {item.problem}")
         if problems:
-            shown = "; ".join(problems[:SHOWN])
-            more = f" (and {len(problems) - SHOWN} more)" if len(problems) > SHOWN else ""
-            return check_input.finding(name, Outcome.FAIL, shown + more, (evidence.id,))
+            return check_input.finding(name, Outcome.FAIL, first_and_more(problems, SHOWN, "; "), (evidence.id,))
         pinned = sum(1 for w in payload.workflows for u in w.uses if u.kind == "pinned")
         return check_input.finding(
             name,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sdl_gate._text import first_and_more
 from sdl_gate.checks._approvals import ApprovalState, approval_state
 from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
 from sdl_gate.checks._criteria import _single, record_problems
@@ -12,10 +13,6 @@ from sdl_gate.record_kinds import RecordKind
 from sdl_gate.threatmodel.requirements import Verification
 
 _SHOWN = 8
-
-
-def _some(items: list[str]) -> str:
-    return ", ".join(items[:_SHOWN]) + (f" and {len(items) - _SHOWN} more" if len(items) > _SHOWN else "")
 
 
 def _inspection_of(
@@ -81,19 +78,22 @@ def inspected_requirements() -> Criterion:
             details += [f"{requirement_id}: {reason}" for reason in reasons]
         if missing:
             message = (
-                f"no approved inspection record verifies {_some(missing)} "
+                f"no approved inspection record verifies {first_and_more(missing, _SHOWN)} "
                 "(add a record of kind inspection listing them under verifies)"
                 + ("; " + " | ".join(details[:_SHOWN]) if details else "")
             )
             return check_input.finding(name, Outcome.FAIL, message, ids, path)
         if undecided:
             # Records that would verify them exist, but their approvals cannot be verified without a register.
-            message = f"the inspection records of {_some(undecided)} cannot be judged: " + " | ".join(details[:_SHOWN])
+            message = f"the inspection records of {first_and_more(undecided, _SHOWN)} cannot be judged: " + " | ".join(
+                details[:_SHOWN]
+            )
             return check_input.finding(name, Outcome.NOT_AVAILABLE, message, ids, path)
         return check_input.finding(
             name,
             Outcome.PASS,
-            f"every requirement verified by inspection has an approved inspection record: {_some(verified)}",
+            "every requirement verified by inspection has an approved inspection record: "
+            + first_and_more(verified, _SHOWN),
             ids,
             examined=len(inspected),
             human_record=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sdl_gate._text import first_and_more
 from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
 from sdl_gate.checks._criteria import _single
 from sdl_gate.checks._test_provenance import admitted_results
@@ -9,11 +10,6 @@ from sdl_gate.collectors.test_results import TestOutcome, TestResult
 from sdl_gate.evidence import EvidenceKind
 
 SHOWN = 10
-
-
-def _some(items: list[str]) -> str:
-    more = f" (and {len(items) - SHOWN} more)" if len(items) > SHOWN else ""
-    return ", ".join(items[:SHOWN]) + more
 
 
 def regression_tests_pass() -> Criterion:
@@ -33,9 +29,11 @@ def regression_tests_pass() -> Criterion:
         skipped = [r.node_id for r in results if not r.ran and r.traced]
         problems = []
         if broken:
-            problems.append("failing tests: " + _some(broken))
+            problems.append("failing tests: " + first_and_more(broken, SHOWN))
         if skipped:
-            problems.append("skipped security tests (a skipped test verifies nothing): " + _some(skipped))
+            problems.append(
+                "skipped security tests (a skipped test verifies nothing): " + first_and_more(skipped, SHOWN)
+            )
         if problems:
             return check_input.finding(name, Outcome.FAIL, "; ".join(problems), (evidence_id,))
         passed = sum(1 for r in results if r.outcome is TestOutcome.PASSED)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
+from sdl_gate._text import first_and_more
 from sdl_gate.checks._base import CheckInput, Criterion, Finding, Occurrence, Outcome
 from sdl_gate.evidence import Evidence, EvidenceKind
 from sdl_gate.sast.models import BaselineState, SastReport, Scope, SkippedTest
@@ -50,11 +51,6 @@ def _report(check_input: CheckInput, criterion: str) -> tuple[Evidence, SastRepo
         )
 
 
-def _some(items: list[str]) -> str:
-    shown = ", ".join(items[:_SHOWN])
-    return shown + (f" and {len(items) - _SHOWN} more" if len(items) > _SHOWN else "")
-
-
 def sast_coverage() -> Criterion:
     """Static analysis covered every tracked Python file (the ones the configuration does not exclude)."""
     name = "sast_coverage"
@@ -72,7 +68,7 @@ def sast_coverage() -> Criterion:
             return check_input.finding(
                 name,
                 Outcome.FAIL,
-                f"{len(listed)} Python file(s) not analysed: {_some(listed)}",
+                f"{len(listed)} Python file(s) not analysed: {first_and_more(listed, _SHOWN)}",
                 ids,
                 report.not_analysed[0].path,
             )
@@ -81,7 +77,7 @@ def sast_coverage() -> Criterion:
                 name,
                 Outcome.FAIL,
                 f"{len(report.modified_since_commit)} file(s) differ from the assessed commit, so the scan is not "
-                f"of that commit: {_some(list(report.modified_since_commit))}; commit or stash them",
+                f"of that commit: {first_and_more(list(report.modified_since_commit), _SHOWN)}; commit or stash them",
                 ids,
             )
         if report.analysed == 0 and report.excluded:
@@ -95,7 +91,7 @@ def sast_coverage() -> Criterion:
                 name,
                 Outcome.FAIL,
                 f"{len(unallowed)} Python file(s) excluded from analysis that the policy does not allow "
-                f"({ALLOWED_EXCLUDES_SETTING}): {_some(listed)}",
+                f"({ALLOWED_EXCLUDES_SETTING}): {first_and_more(listed, _SHOWN)}",
                 ids,
                 unallowed[0].path,
             )
@@ -153,7 +149,7 @@ def languages_analysed() -> Criterion:
                 name,
                 Outcome.FAIL,
                 f"{len(hidden)} source file(s) left out of the language census that the policy does not allow "
-                f"({excludes_setting}): {_some(listed)}",
+                f"({excludes_setting}): {first_and_more(listed, _SHOWN)}",
                 ids,
                 hidden[0].path,
             )
@@ -182,7 +178,7 @@ def languages_analysed() -> Criterion:
         if report.source_exclusions:
             parts.append(
                 f"{len(report.source_exclusions)} source file(s) left out by source-exclude, in paths the policy "
-                f"allows ({excludes_setting}): {_some([e.path for e in report.source_exclusions])}"
+                f"allows ({excludes_setting}): {first_and_more([e.path for e in report.source_exclusions], _SHOWN)}"
             )
         return check_input.finding(
             name,
@@ -240,7 +236,7 @@ def _baseline_note(report: SastReport, check_input: CheckInput) -> str:
             + (f" approved by {e.approval.approver} until {e.approval.expires.date()}" if e.approval else "")
             for e in entries
         ]
-        parts.append(f"{state.value.replace('_', ' ')}: {_some(shown)}")
+        parts.append(f"{state.value.replace('_', ' ')}: {first_and_more(shown, _SHOWN)}")
     return f"baseline {report.baseline.path} ({len(report.baseline.entries)} entr(ies); {'; '.join(parts)})"
 
 
@@ -286,7 +282,7 @@ def sast_findings() -> Criterion:
         if counts[Status.BASELINED]:
             notes.append(f"{counts[Status.BASELINED]} accepted by approved baseline entries")
         if waived:
-            notes.append(f"waived: {_some(waived)}")
+            notes.append(f"waived: {first_and_more(waived, _SHOWN)}")
         baseline = _baseline_note(report, check_input)
         if baseline:
             notes.append(baseline)
@@ -295,7 +291,7 @@ def sast_findings() -> Criterion:
             return check_input.finding(
                 name,
                 Outcome.FAIL,
-                f"{len(blocking)} open finding(s) at {bar}: {_some(blocking)}{extra}",
+                f"{len(blocking)} open finding(s) at {bar}: {first_and_more(blocking, _SHOWN)}{extra}",
                 (evidence.id,),
                 blocking[0].split(" ", 1)[0],
                 occurrences=tuple(occurrences),
@@ -328,7 +324,9 @@ def _by_setting(skips: tuple[SkippedTest, ...]) -> str:
     for skip in skips:
         severity = skip.severity.value if skip.severity is not None else "any severity"
         groups.setdefault((skip.reason.value.replace("_", " "), skip.source), []).append(f"{skip.test_id} ({severity})")
-    return "; ".join(f"{reason} by {source}: {_some(tests)}" for (reason, source), tests in groups.items())
+    return "; ".join(
+        f"{reason} by {source}: {first_and_more(tests, _SHOWN)}" for (reason, source), tests in groups.items()
+    )
 
 
 def sast_skips() -> Criterion:
@@ -422,9 +420,9 @@ def sast_suppressions() -> Criterion:
             return check_input.finding(
                 name,
                 Outcome.FAIL,
-                f"{len(bad)} unjustified suppression(s): {_some(listed)}; write `# nosec B602 -- why it is safe` "
-                "(bandit treats any other spelling as silencing every test, and silences tests named after `--` "
-                "too)",
+                f"{len(bad)} unjustified suppression(s): {first_and_more(listed, _SHOWN)}; "
+                "write `# nosec B602 -- why it is safe` (bandit treats any other spelling as silencing every test, "
+                "and silences tests named after `--` too)",
                 (evidence.id,),
                 f"{bad[0].path}:{bad[0].line}",
             )

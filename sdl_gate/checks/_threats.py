@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from typing import Any
 
+from sdl_gate._text import first_and_more
 from sdl_gate.checks._approvals import ApprovalState, approval_state
 from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
 from sdl_gate.checks._criteria import _single, record_problems
@@ -25,12 +26,6 @@ MAX_NAMED = 12
 _NO_REQUIREMENT = "the security requirements file defines no requirement"
 
 Evaluate = Callable[[CheckInput], Finding]
-
-
-def _names(items: Iterable[str]) -> str:
-    listed = list(items)
-    shown = "; ".join(listed[:MAX_NAMED])
-    return shown + (f"; and {len(listed) - MAX_NAMED} more" if len(listed) > MAX_NAMED else "")
 
 
 def _model(check_input: CheckInput, name: str) -> tuple[Evidence, ThreatModel] | Finding:
@@ -114,7 +109,11 @@ def security_context() -> Criterion:
         path = evidence.payload["path"]
         if gaps:
             return check_input.finding(
-                name, Outcome.FAIL, f"{path}: {_names(gaps)}{_missing_note(model)}", (evidence.id,), path
+                name,
+                Outcome.FAIL,
+                f"{path}: " + first_and_more(gaps, MAX_NAMED, "; ") + _missing_note(model),
+                (evidence.id,),
+                path,
             )
         product = model.product
         assert product is not None  # noqa: S101 - the gaps above cover None
@@ -155,7 +154,9 @@ def threat_coverage() -> Criterion:
         path = evidence.payload["path"]
         gaps = analysis.coverage_gaps(model)
         if gaps:
-            return check_input.finding(name, Outcome.FAIL, f"{path}: {_names(gaps)}", (evidence.id,), path)
+            return check_input.finding(
+                name, Outcome.FAIL, f"{path}: " + first_and_more(gaps, MAX_NAMED, "; "), (evidence.id,), path
+            )
         crossing = len(analysis.boundary_flows(model))
         return check_input.finding(
             name,
@@ -268,7 +269,9 @@ def boundary_characterisation() -> Criterion:
         path = evidence.payload["path"]
         gaps = analysis.characterisation_gaps(model)
         if gaps:
-            return check_input.finding(name, Outcome.FAIL, f"{path}: {_names(gaps)}", (evidence.id,), path)
+            return check_input.finding(
+                name, Outcome.FAIL, f"{path}: " + first_and_more(gaps, MAX_NAMED, "; "), (evidence.id,), path
+            )
         crossing = len(analysis.boundary_flows(model))
         return check_input.finding(
             name,
@@ -314,7 +317,12 @@ def defence_in_depth() -> Criterion:
         # A met SD-2 has rated every threat: the high ones were checked for depth, or the review ruled them out.
         examined = len(model.threats) if outcome is Outcome.PASS else None
         return check_input.finding(
-            name, outcome, f"{path}: {_names(judged.reasons)}", (evidence.id,), path, examined=examined
+            name,
+            outcome,
+            f"{path}: " + first_and_more(judged.reasons, MAX_NAMED, "; "),
+            (evidence.id,),
+            path,
+            examined=examined,
         )
 
     return _criterion(
@@ -365,7 +373,9 @@ def requirements_defined() -> Criterion:
                 if placeholder is not None:
                     gaps.append(f"{requirement['id']}'s {label} {placeholder.describe()}")
         if gaps:
-            return check_input.finding(name, Outcome.FAIL, f"{path}: {_names(gaps)}", (evidence.id,), path)
+            return check_input.finding(
+                name, Outcome.FAIL, f"{path}: " + first_and_more(gaps, MAX_NAMED, "; "), (evidence.id,), path
+            )
         return check_input.finding(
             name,
             Outcome.PASS,
@@ -405,7 +415,9 @@ def requirements_content() -> Criterion:
             if requirement["sl_c"] is None:
                 gaps.append(f"{requirement['id']} has no target capability level (sl_c)")
         if gaps:
-            return check_input.finding(name, Outcome.FAIL, f"{path}: {_names(gaps)}", (evidence.id,), path)
+            return check_input.finding(
+                name, Outcome.FAIL, f"{path}: " + first_and_more(gaps, MAX_NAMED, "; "), (evidence.id,), path
+            )
         model_found = _model(check_input, name)
         if isinstance(model_found, Finding):
             return check_input.finding(
@@ -437,7 +449,9 @@ def requirements_content() -> Criterion:
                 )
         ids = (evidence.id, model_evidence.id)
         if gaps:
-            return check_input.finding(name, Outcome.FAIL, f"{path}: {_names(gaps)}", ids, path)
+            return check_input.finding(
+                name, Outcome.FAIL, f"{path}: " + first_and_more(gaps, MAX_NAMED, "; "), ids, path
+            )
         return check_input.finding(
             name,
             Outcome.PASS,
@@ -583,7 +597,9 @@ def mitigations_tested() -> Criterion:
             elif not verified or missing:
                 gaps.append(f"{mitigation.id}: {', '.join(bad)}")
         if gaps:
-            return check_input.finding(name, Outcome.FAIL, _names(gaps), ids, evidence.payload["path"])
+            return check_input.finding(
+                name, Outcome.FAIL, first_and_more(gaps, MAX_NAMED, "; "), ids, evidence.payload["path"]
+            )
         return check_input.finding(
             name,
             Outcome.PASS,
@@ -655,7 +671,9 @@ def requirements_tested() -> Criterion:
         if not tested:
             return check_input.finding(name, Outcome.FAIL, f"no requirement is verified by test{note}", ids)
         if gaps:
-            return check_input.finding(name, Outcome.FAIL, _names(gaps) + note, ids, evidence.payload["path"])
+            return check_input.finding(
+                name, Outcome.FAIL, first_and_more(gaps, MAX_NAMED, "; ") + note, ids, evidence.payload["path"]
+            )
         return check_input.finding(
             name,
             Outcome.PASS,

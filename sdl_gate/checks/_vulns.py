@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any
 
+from sdl_gate._text import first_and_more
 from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
 from sdl_gate.checks._criteria import _single
 from sdl_gate.evidence import Evidence, EvidenceKind
@@ -17,11 +18,6 @@ DEFAULT_VULNDB_MAX_AGE_DAYS = 30
 DEFAULT_VULNDB_MIN_RECORDS = {"PyPI": 1000}
 _LISTED = 8
 _NO_DEPENDENCY = "the audit covered no dependency"
-
-
-def _listing(items: list[str]) -> str:
-    shown = "; ".join(items[:_LISTED])
-    return shown + (f"; and {len(items) - _LISTED} more" if len(items) > _LISTED else "")
 
 
 def _label(vuln: dict[str, Any]) -> str:
@@ -87,10 +83,13 @@ def audit_gaps(payload: dict[str, Any], waivers: WaiverRegister | None = None, t
     if unaudited:
         gaps.append(
             "the audit could not cover these components, so it cannot show they are clean (a waiver with "
-            "scope {component: PURL or NAME} accepts one): " + _listing(unaudited)
+            "scope {component: PURL or NAME} accepts one): " + first_and_more(unaudited, _LISTED, "; ")
         )
     if not_audited:
-        gaps.append("the audit left dependencies out, so it cannot show they are clean: " + _listing(not_audited))
+        gaps.append(
+            "the audit left dependencies out, so it cannot show they are clean: "
+            + first_and_more(not_audited, _LISTED, "; ")
+        )
     elif not dependencies and not payload.get("components"):
         read = ", ".join(str(s["path"]) for s in sources) or "no dependency source"
         verb = "lists" if len(sources) == 1 else "list"
@@ -193,7 +192,7 @@ def _components_note(check_input: CheckInput, payload: dict[str, Any]) -> str:
     audited = sum(1 for c in payload.get("components") or [] if c.get("status") == "audited")
     _, waived = unaudited_components(payload, check_input.waivers, check_input.today)
     note = f"; {audited} SBOM components in {', '.join(payload['ecosystems_covered'])}" if audited else ""
-    return note + ("; unaudited, accepted: " + _listing(waived) if waived else "")
+    return note + ("; unaudited, accepted: " + first_and_more(waived, _LISTED, "; ") if waived else "")
 
 
 def _waiver(check_input: CheckInput, vuln: dict[str, Any]) -> Waiver | None:
@@ -230,7 +229,7 @@ def _conflicts(payload: dict[str, Any]) -> str:
         f"{c['name']} " + ", ".join(f"{p['version']} ({', '.join(p['sources'])})" for p in c["pins"])
         for c in payload.get("conflicts") or []
     ]
-    return "; conflicting pins, each audited: " + _listing(shown) if shown else ""
+    return "; conflicting pins, each audited: " + first_and_more(shown, _LISTED, "; ") if shown else ""
 
 
 def _imported_note(payload: dict[str, Any]) -> str:
@@ -239,11 +238,13 @@ def _imported_note(payload: dict[str, Any]) -> str:
     if not imported:
         return ""
     files = [f"{s['path']} ({s['format']} {s['spec_version']}, {s['components']} components)" for s in imported]
-    text = "; imported " + _listing(files)
+    text = "; imported " + first_and_more(files, _LISTED, "; ")
     unauditable = payload.get("unauditable") or []
     if unauditable:
         shown = [f"{u['name']} {u['version'] or '(no version)'} ({u['origin']})" for u in unauditable]
-        text += f"; {len(unauditable)} without a package URL, which no audit can look up: " + _listing(shown)
+        text += f"; {len(unauditable)} without a package URL, which no audit can look up: " + first_and_more(
+            shown, _LISTED, "; "
+        )
     return text
 
 
@@ -293,7 +294,7 @@ def sbom_quality() -> Criterion:
         where = payload["path"] or (imported[0]["path"] if imported else None)
         if problems:
             return check_input.finding(
-                name, Outcome.FAIL, f"SBOM {where}: " + _listing(problems), (evidence.id,), where
+                name, Outcome.FAIL, f"SBOM {where}: " + first_and_more(problems, _LISTED, "; "), (evidence.id,), where
             )
         gaps = [*payload["gaps"], *(g for sbom in imported for g in sbom["gaps"])]
         suppliers = sum(1 for g in gaps if g["element"] == "supplier")
@@ -352,7 +353,7 @@ def known_vulnerabilities() -> Criterion:
                 name,
                 Outcome.FAIL,
                 f"{len(open_items)} known vulnerabilit{'y' if len(open_items) == 1 else 'ies'} without a waiver: "
-                + _listing(open_items)
+                + first_and_more(open_items, _LISTED, "; ")
                 + (f"; and the audit is incomplete: {caveat}" if caveat else "")
                 + _conflicts(payload),
                 (evidence.id,),
@@ -367,7 +368,7 @@ def known_vulnerabilities() -> Criterion:
             "no open known vulnerability"
         )
         if waived:
-            summary += "; waived: " + _listing(waived)
+            summary += "; waived: " + first_and_more(waived, _LISTED, "; ")
         return check_input.finding(
             name, Outcome.PASS, summary + _conflicts(payload), (evidence.id,), examined=_audited(evidence)
         )
@@ -409,7 +410,9 @@ def vulnerability_dispositions() -> Criterion:
             else:
                 missing.append(f"{_label(vuln)}: no disposition (upgrade, or record a waiver with a VEX state)")
         if missing:
-            shown = _listing(missing) + (" | dispositions: " + _listing(disposed) if disposed else "")
+            shown = first_and_more(missing, _LISTED, "; ") + (
+                " | dispositions: " + first_and_more(disposed, _LISTED, "; ") if disposed else ""
+            )
             return check_input.finding(name, Outcome.FAIL, shown, (evidence.id,))
         if not disposed:
             return check_input.finding(
@@ -420,7 +423,11 @@ def vulnerability_dispositions() -> Criterion:
                 examined=_audited(evidence),
             )
         return check_input.finding(
-            name, Outcome.PASS, "dispositions: " + _listing(disposed), (evidence.id,), examined=_audited(evidence)
+            name,
+            Outcome.PASS,
+            "dispositions: " + first_and_more(disposed, _LISTED, "; "),
+            (evidence.id,),
+            examined=_audited(evidence),
         )
 
     return Criterion(
@@ -465,7 +472,7 @@ def vulnerability_severity() -> Criterion:
             return check_input.finding(
                 name,
                 Outcome.NOT_AVAILABLE,
-                "severity unknown: " + _listing(unrated),
+                "severity unknown: " + first_and_more(unrated, _LISTED, "; "),
                 (evidence.id,),
             )
         if not rated:
@@ -476,7 +483,7 @@ def vulnerability_severity() -> Criterion:
         return check_input.finding(
             name,
             Outcome.PASS,
-            "severities: " + _listing([text for _, text in rated]),
+            "severities: " + first_and_more([text for _, text in rated], _LISTED, "; "),
             (evidence.id,),
             examined=_audited(evidence),
         )
@@ -518,15 +525,20 @@ def patch_timeliness() -> Criterion:
             (late if days > limit else within).append(text)
         if late:
             return check_input.finding(
-                name, Outcome.FAIL, f"unpatched past the {limit}-day limit: " + _listing(late), (evidence.id,)
+                name,
+                Outcome.FAIL,
+                f"unpatched past the {limit}-day limit: " + first_and_more(late, _LISTED, "; "),
+                (evidence.id,),
             )
         if unknown:
-            return check_input.finding(name, Outcome.NOT_AVAILABLE, _listing(unknown), (evidence.id,))
+            return check_input.finding(
+                name, Outcome.NOT_AVAILABLE, first_and_more(unknown, _LISTED, "; "), (evidence.id,)
+            )
         if within:
             return check_input.finding(
                 name,
                 Outcome.PASS,
-                f"within the {limit}-day limit: " + _listing(within),
+                f"within the {limit}-day limit: " + first_and_more(within, _LISTED, "; "),
                 (evidence.id,),
                 examined=_audited(evidence),
             )

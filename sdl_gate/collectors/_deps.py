@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
-
-from sdl_gate._files import read_bytes_limited, sha256_bytes
+from sdl_gate._files import read_bytes_limited, sha256_bytes, sha256_file
+from sdl_gate._model import FrozenModel
 from sdl_gate.collectors.base import CollectContext
+from sdl_gate.config import Project
 from sdl_gate.errors import ConfigError, InputError
 from sdl_gate.evidence import FileDigest
 from sdl_gate.sbom.readers import MAX_SBOM_BYTES, SbomDocument, parse_sbom
@@ -32,11 +32,7 @@ from sdl_gate.sbom.sources import (
 MAX_SBOM_FILES = 2048
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class SourceRead(_Frozen):
+class SourceRead(FrozenModel):
     """One dependency source that was read: what it is, why it was read and what it listed."""
 
     kind: SourceKind
@@ -46,11 +42,6 @@ class SourceRead(_Frozen):
     components: int
     pinned: int
     includes: tuple[str, ...] = ()
-
-    @property
-    def lists_nothing(self) -> bool:
-        """Whether a lock or requirements file lists nothing at all (a pyproject.toml may declare no dependency)."""
-        return self.entries == 0 and self.kind is not SourceKind.PYPROJECT
 
 
 @dataclass(frozen=True)
@@ -66,8 +57,12 @@ class ProjectDependencies:
     conflicts: tuple[PinConflict, ...] = ()
 
 
-def _check_inside(context: CollectContext, source: FoundSource) -> None:
-    root = context.root.resolve()
+def _relative(root: Path, path: Path) -> str:
+    return path.resolve().relative_to(root.resolve()).as_posix()
+
+
+def _check_inside(project: Project, source: FoundSource) -> None:
+    root = project.root.resolve()
     try:
         inside = source.path.resolve().is_relative_to(root)
     except (OSError, ValueError) as exc:
@@ -76,50 +71,51 @@ def _check_inside(context: CollectContext, source: FoundSource) -> None:
         if not inside:
             raise ConfigError(
                 f"dependency file {source.path} is outside the project",
-                path=context.project.config_source,
+                path=project.config_source,
                 location="tool.sdl-gate.dependency-files",
             )
         if not source.path.is_file():
             raise ConfigError(
-                f"dependency file {context.relative(source.path)} not found",
-                path=context.project.config_source,
+                f"dependency file {_relative(root, source.path)} not found",
+                path=project.config_source,
                 location="tool.sdl-gate.dependency-files",
             )
     elif not inside:
         raise InputError("dependency file is a symbolic link out of the project; refused", path=source.path)
 
 
-def project_dependencies(context: CollectContext, given: Sequence[Path] | None = None) -> ProjectDependencies:
+def project_dependencies(project: Project, given: Sequence[Path] | None = None) -> ProjectDependencies:
     """Read every dependency source of the project, or only the files the operator ``given``.
 
-    Every source found is read (the configured ones add to those found by name, never replace them), every
-    pin of every source is kept, and pins of one name to different versions are reported as conflicts.
+    The one place that discovers and reads the project's dependency files, for every collector, command and
+    hook. Every source found is read (the configured ones add to those found by name, never replace them),
+    every pin of every source is kept, and pins of one name to different versions are reported as conflicts.
     """
-    root = context.root
+    root = project.root
     if given is not None:
         found = [FoundSource(lock_kind(path), path, SourceReason.GIVEN) for path in given]
     else:
         try:
-            found = discover(root, context.project.config.dependency_files)
+            found = discover(root, project.config.dependency_files)
         except InputError as exc:
             raise ConfigError(
                 exc.message,
-                path=context.project.config_source or exc.path,
+                path=project.config_source or exc.path,
                 location="tool.sdl-gate.dependency-files",
             ) from None
     for source in found:
-        _check_inside(context, source)
+        _check_inside(project, source)
     if not found:
         return ProjectDependencies(None, (), ())
     inventories = [load_source(source.kind, source.path, root) for source in found]
     sources: list[SourceRead] = []
     files: list[FileDigest] = []
     for source, inventory in zip(found, inventories, strict=True):
-        includes = tuple(context.relative(Path(path)) for path in inventory.includes)
+        includes = tuple(_relative(root, Path(path)) for path in inventory.includes)
         sources.append(
             SourceRead(
                 kind=source.kind,
-                path=context.relative(source.path),
+                path=_relative(root, source.path),
                 reason=source.reason,
                 entries=inventory.entries,
                 components=len(inventory.components),
@@ -127,8 +123,8 @@ def project_dependencies(context: CollectContext, given: Sequence[Path] | None =
                 includes=includes,
             )
         )
-        files.append(context.digest(source.path))
-        files += [context.digest(Path(path)) for path in inventory.includes]
+        for path in (source.path, *map(Path, inventory.includes)):
+            files.append(FileDigest(path=_relative(root, path), sha256=sha256_file(path)))
     unique = {(f.path, f.sha256): f for f in files}
     conflicts = pin_conflicts([(s.path, inv) for s, inv in zip(sources, inventories, strict=True)])
     return ProjectDependencies(merge(inventories), tuple(sources), tuple(unique[k] for k in sorted(unique)), conflicts)

@@ -11,9 +11,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
 from sdl_gate._files import sha256_file
+from sdl_gate._model import FrozenModel
 from sdl_gate._yaml import LineMap, load_yaml
 from sdl_gate.collectors.base import SDL_GATE_TOOL, CollectContext
 from sdl_gate.errors import InputError
@@ -29,11 +28,7 @@ _EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.S)
 _UNTRUSTED = re.compile(r"\b(github\.event\.|github\.head_ref\b|inputs\.)")
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ActionUse(_Frozen):
+class ActionUse(FrozenModel):
     """One ``uses:`` reference."""
 
     job: str
@@ -42,7 +37,7 @@ class ActionUse(_Frozen):
     kind: str  # "local", "pinned", "unpinned"
 
 
-class Finding(_Frozen):
+class Finding(FrozenModel):
     """Something in a workflow that weakens the build environment."""
 
     job: str | None
@@ -50,7 +45,7 @@ class Finding(_Frozen):
     problem: str
 
 
-class WorkflowFacts(_Frozen):
+class WorkflowFacts(FrozenModel):
     """What one workflow file shows."""
 
     path: str
@@ -60,7 +55,7 @@ class WorkflowFacts(_Frozen):
     findings: tuple[Finding, ...]
 
 
-class DevEnvPayload(_Frozen):
+class DevEnvPayload(FrozenModel):
     """The payload of ``development_environment`` evidence."""
 
     ci: str  # "github-actions" or "none"

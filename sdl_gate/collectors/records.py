@@ -8,10 +8,11 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from sdl_gate._files import read_text_limited, resolve_inside, sha256_file
 from sdl_gate._ids import RequirementId
+from sdl_gate._model import FrozenModel
 from sdl_gate._yaml import load_yaml, validate
 from sdl_gate.approvals.register import REGISTER_PATH, TrustedRegister, checkout_edit
 from sdl_gate.approvals.sidecar import load_approvals, sidecar_path
@@ -59,18 +60,14 @@ class LinkStatus(str, enum.Enum):
     URL = "url"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Approval(_Strict):
+class Approval(FrozenModel):
     """A free-text sign-off from before approvals were signatures: kept readable, it never counts."""
 
     approver: str = Field(min_length=1)
     date: dt.date
 
 
-class Link(_Strict):
+class Link(FrozenModel):
     """A document the record rests on: a repository file pinned by digest, or a URL."""
 
     path: str | None = Field(default=None, min_length=1)
@@ -86,10 +83,10 @@ class Link(_Strict):
         return self
 
 
-class Record(_Strict):
+class Record(FrozenModel):
     """One record file (``version: 1``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, title="sdl-gate process record")
+    model_config = ConfigDict(title="sdl-gate process record")
 
     version: Literal[1]
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=100)

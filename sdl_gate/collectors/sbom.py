@@ -13,10 +13,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
 from sdl_gate._files import resolve_inside, sha256_bytes
 from sdl_gate._git import find_repository
+from sdl_gate._model import FrozenModel
 from sdl_gate._tool import ToolUnavailable
 from sdl_gate.collectors._deps import ProjectSboms, SourceRead, project_dependencies, project_sboms
 from sdl_gate.collectors.base import SDL_GATE_TOOL, CollectContext
@@ -36,11 +35,7 @@ class SbomOrigin(str, enum.Enum):
     UNAVAILABLE = "unavailable"
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ImportedSbom(_Frozen):
+class ImportedSbom(FrozenModel):
     """One SBOM of another generator that was read: its digest, format and NTIA gaps."""
 
     path: str
@@ -51,7 +46,7 @@ class ImportedSbom(_Frozen):
     gaps: tuple[Gap, ...]
 
 
-class InventoryEntry(_Frozen):
+class InventoryEntry(FrozenModel):
     """One component of an imported SBOM: ``purl`` exactly as written, ``origin`` the SBOM file it came from."""
 
     name: str
@@ -68,7 +63,7 @@ class UnauditableReason(str, enum.Enum):
     INVALID_PURL = "invalid_purl"
 
 
-class Unauditable(_Frozen):
+class Unauditable(FrozenModel):
     """A component of an imported SBOM without a usable package URL: no audit can say it is clean."""
 
     name: str
@@ -77,7 +72,7 @@ class Unauditable(_Frozen):
     reason: UnauditableReason
 
 
-class SbomPayload(_Frozen):
+class SbomPayload(FrozenModel):
     """The payload of ``sbom`` evidence."""
 
     origin: SbomOrigin
@@ -124,7 +119,7 @@ class SbomCollector:
 
     def collect(self, context: CollectContext) -> Evidence:
         """Build or load the SBOM, report NTIA gaps and differences from the dependency sources."""
-        deps = project_dependencies(context)
+        deps = project_dependencies(context.project)
         sboms = project_sboms(context)
         files = [*deps.files, *sboms.files]
         imported = _imported(sboms)

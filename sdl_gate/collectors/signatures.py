@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
-
+from sdl_gate._model import FrozenModel
 from sdl_gate.attest.files import FileVerifier, SignatureFormat, VerifyStatus, is_signature_file
 from sdl_gate.attest.sigstore_verify import IdentityPolicy, Instance, SigstoreVerifier, TrustChoice
 from sdl_gate.collectors.base import SDL_GATE_TOOL, CollectContext
@@ -17,11 +16,7 @@ from sdl_gate.evidence import Evidence, EvidenceKind, FileDigest, Subject, ToolI
 MAX_ARTIFACTS = 10_000
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ArtifactSignature(_Frozen):
+class ArtifactSignature(FrozenModel):
     """One release file and what verifying its signature found."""
 
     path: str
@@ -34,7 +29,7 @@ class ArtifactSignature(_Frozen):
     issuer: str | None
 
 
-class PrivateKeyFound(_Frozen):
+class PrivateKeyFound(FrozenModel):
     """A private key in the repository."""
 
     path: str
@@ -47,7 +42,7 @@ class PrivateKeyFound(_Frozen):
         return f"private-key:{self.path}"
 
 
-class KeyScan(_Frozen):
+class KeyScan(FrozenModel):
     """How the repository was scanned for private keys, and what was found."""
 
     method: str
@@ -57,7 +52,7 @@ class KeyScan(_Frozen):
     found: tuple[PrivateKeyFound, ...]
 
 
-class Verification(_Frozen):
+class Verification(FrozenModel):
     """The verifiers in force: the Sigstore identity and trust root, the public key, or why none could be used."""
 
     sigstore: str | None
@@ -65,7 +60,7 @@ class Verification(_Frozen):
     problem: str | None
 
 
-class SignaturesPayload(_Frozen):
+class SignaturesPayload(FrozenModel):
     """The payload of ``signatures`` evidence."""
 
     patterns: tuple[str, ...]

@@ -16,9 +16,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from sdl_gate._files import MAX_INPUT_BYTES, read_bytes_limited
+from sdl_gate._model import FrozenModel
 from sdl_gate.errors import InputError
 from sdl_gate.evidence import Evidence, EvidenceKind, EvidenceStore, FileDigest, StoredEvidence, Subject, ToolInfo
 
@@ -57,10 +58,8 @@ _OBSERVED_TEXT = {
 RUN_TESTS_ENV = "SDL_GATE_RUN_TESTS"
 
 
-class Provenance(BaseModel):
+class Provenance(FrozenModel):
     """Where a test result comes from: the run that observed it, or the imported file and its statement."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: ProvenanceKind
     #: ``imported``: the operator's statement of what ran the tests and where.
@@ -125,12 +124,10 @@ def run_provenance(environ: Mapping[str, str]) -> Provenance:
     return PLUGIN_PROVENANCE
 
 
-class TestResult(BaseModel):
+class TestResult(FrozenModel):
     """One test: its id, its outcome, the ids it is traced to and its provenance."""
 
     __test__ = False
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
     node_id: str
     outcome: TestOutcome
     requirements: tuple[str, ...] = ()

@@ -27,18 +27,18 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
-from pydantic import BaseModel, ConfigDict
 
 from sdl_gate._files import canonical_json, read_bytes_limited, resolve_inside
+from sdl_gate._model import FrozenModel
 from sdl_gate._tool import ToolUnavailable, run_tool
 from sdl_gate.collectors._deps import SourceRead, project_dependencies
 from sdl_gate.collectors.base import CollectContext
 from sdl_gate.config import Project, SettingOrigin
+from sdl_gate.cvss_score import score_or_none
 from sdl_gate.errors import ConfigError, InputError
 from sdl_gate.evidence import Evidence, EvidenceKind, FileDigest, Subject, ToolInfo
 from sdl_gate.sbom.sources import Component, PinConflict
 from sdl_gate.vulndb.audit import ComponentResult, ComponentStatus, audit_components
-from sdl_gate.vulndb.cvss import cvss3_base_score, rating
 from sdl_gate.vulndb.matching import PYPI
 from sdl_gate.vulndb.server import BackgroundServer
 from sdl_gate.vulndb.store import VulnDatabase, database_path, user_cache_dir
@@ -51,6 +51,8 @@ MAX_REPORT_BYTES = 64 * 1024 * 1024
 MAX_DESCRIPTION = 500
 #: pip-audit refuses two pins of one name in one run, so conflicting pins take one run each, up to this many.
 MAX_AUDIT_RUNS = 8
+#: The OSV severity types whose vectors are scored (CVSS 2 is not: its vectors name no version).
+_SCORED_TYPES = frozenset({"CVSS_V3", "CVSS_V4"})
 
 
 class AuditStatus(str, enum.Enum):
@@ -68,12 +70,8 @@ class DependencyStatus(str, enum.Enum):
     NOT_REPORTED = "not_reported"  # sent to pip-audit, but its report does not account for it
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Severity(_Frozen):
-    """A severity statement of an advisory: the CVSS vector and, for v3, its base score and rating."""
+class Severity(FrozenModel):
+    """A severity statement of an advisory: the CVSS vector and, for v3 and v4, its base score and rating."""
 
     type: str
     vector: str
@@ -81,7 +79,7 @@ class Severity(_Frozen):
     rating: str | None
 
 
-class Vulnerability(_Frozen):
+class Vulnerability(FrozenModel):
     """One known vulnerability in one dependency (aliases merged under one id)."""
 
     id: str
@@ -97,7 +95,7 @@ class Vulnerability(_Frozen):
     purl: str | None = None
 
 
-class ComponentAudit(_Frozen):
+class ComponentAudit(FrozenModel):
     """One SBOM component in the offline audit of every ecosystem: audited, unauditable, or could not tell."""
 
     name: str
@@ -109,7 +107,7 @@ class ComponentAudit(_Frozen):
     vulnerabilities: tuple[str, ...]
 
 
-class AuditedDependency(_Frozen):
+class AuditedDependency(FrozenModel):
     """One dependency and whether it was audited."""
 
     name: str
@@ -118,7 +116,7 @@ class AuditedDependency(_Frozen):
     reason: str | None = None
 
 
-class EcosystemRecords(_Frozen):
+class EcosystemRecords(FrozenModel):
     """The advisories of one ecosystem in the database: how many are in force and when the newest changed."""
 
     ecosystem: str
@@ -126,7 +124,7 @@ class EcosystemRecords(_Frozen):
     newest_modified: str | None
 
 
-class VulnDatabaseInfo(_Frozen):
+class VulnDatabaseInfo(FrozenModel):
     """The offline database an audit ran against: which file exactly, what it holds and who chose it.
 
     Its age is what its records say (``newest_modified`` per ecosystem), never when it was imported.
@@ -140,7 +138,7 @@ class VulnDatabaseInfo(_Frozen):
     chosen_by: SettingOrigin
 
 
-class AuditPayload(_Frozen):
+class AuditPayload(FrozenModel):
     """The payload of ``vulnerability_audit`` evidence."""
 
     status: AuditStatus
@@ -350,13 +348,15 @@ def _severities(record: dict[str, Any]) -> tuple[Severity, ...]:
         if not isinstance(entry, dict):
             continue
         vector = str(entry.get("score", ""))
-        score = cvss3_base_score(vector) if str(entry.get("type")) == "CVSS_V3" else None
+        kind = str(entry.get("type"))
+        # A vector that does not parse leaves the score unknown ("could not tell"), never a zero.
+        scored = score_or_none(vector) if kind in _SCORED_TYPES else None
         found.append(
             Severity(
-                type=str(entry.get("type")),
+                type=kind,
                 vector=vector,
-                score=score,
-                rating=rating(score) if score is not None else None,
+                score=scored.score if scored is not None else None,
+                rating=scored.rating if scored is not None else None,
             )
         )
     return tuple(found)
@@ -580,7 +580,7 @@ class VulnerabilityCollector:
         """Find the dependency sources, run pip-audit, and describe every dependency and vulnerability."""
         project = context.project
         config = project.config
-        deps = project_dependencies(context, self.files)
+        deps = project_dependencies(context.project, self.files)
         # The sdl-deps hook names its files: it audits those dependency sources, not the SBOM.
         packages, sbom_files = sbom_components(context) if self.files is None else ([], [])
         offline = config.offline

@@ -6,8 +6,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
+from sdl_gate._model import FrozenModel
 from sdl_gate._yaml import load_yaml, validate
 from sdl_gate.catalogue import load_catalogue
 from sdl_gate.errors import InputError, PolicyError
@@ -186,9 +187,7 @@ def resolve_policy(spec: str = DEFAULT_POLICY, *, relative_to: Path | None = Non
     )
 
 
-class _ResolvedEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class _ResolvedEntry(FrozenModel):
     mode: Mode
     justification: str | None
     enforced_from: date | None
@@ -196,9 +195,7 @@ class _ResolvedEntry(BaseModel):
     waivable: bool
 
 
-class _ResolvedSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class _ResolvedSettings(FrozenModel):
     not_assessed_blocks: bool
     evidence_max_age_days: Days
     waiver_max_days: int
@@ -206,10 +203,8 @@ class _ResolvedSettings(BaseModel):
     maturity: MaturitySettings | None = None
 
 
-class _ResolvedDocument(BaseModel):
+class _ResolvedDocument(FrozenModel):
     """The JSON form ``policy show --format json`` prints and bundles carry: ``to_json()`` plus source and digest."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     digest: str
     source: str

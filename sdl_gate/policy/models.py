@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
+from pydantic import ConfigDict, Field, PositiveInt, field_validator, model_validator
 
 from sdl_gate._ids import RequirementId, reject_case_duplicates
+from sdl_gate._model import FrozenModel
 from sdl_gate.policy.waivers import DEFAULT_MAX_WAIVER_DAYS
 
 #: No policy may let a waiver run longer than a year: past that an exception is no longer bounded.
@@ -45,11 +46,7 @@ class ImportedResults(str, enum.Enum):
     ALWAYS = "always"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SeverityBands(_Strict):
+class SeverityBands(FrozenModel):
     """The ``security-severity`` scores (0-10) at or above which an analyser's result is high, and medium."""
 
     high: float = Field(ge=0, le=10, description="Scores at or above this are high severity (built in: 7.0).")
@@ -62,7 +59,7 @@ class SeverityBands(_Strict):
         return self
 
 
-class Params(_Strict):
+class Params(FrozenModel):
     """Parameters a requirement's checks read; every field is optional and inherited when absent."""
 
     max_age_days: Days | None = Field(
@@ -118,7 +115,7 @@ class Params(_Strict):
     )
 
 
-class RequirementPolicy(_Strict):
+class RequirementPolicy(FrozenModel):
     """One requirement's entry in a policy file."""
 
     mode: Mode | None = Field(default=None, description="enforced, advisory, disabled or not_applicable.")
@@ -144,7 +141,7 @@ class RequirementPolicy(_Strict):
         return self
 
 
-class MaturitySettings(_Strict):
+class MaturitySettings(FrozenModel):
     """What the indicative maturity ML3 and ML4 ask of the release history; absent fields are inherited."""
 
     min_releases: Annotated[int, Field(ge=2)] | None = Field(
@@ -158,7 +155,7 @@ class MaturitySettings(_Strict):
     )
 
 
-class Settings(_Strict):
+class Settings(FrozenModel):
     """Policy-wide settings."""
 
     not_assessed_blocks: bool | None = Field(
@@ -177,10 +174,10 @@ class Settings(_Strict):
     )
 
 
-class PolicyFile(_Strict):
+class PolicyFile(FrozenModel):
     """A policy file as written (``version: 1``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, title="sdl-gate policy")
+    model_config = ConfigDict(title="sdl-gate policy")
 
     version: Literal[1]
     name: str | None = Field(default=None, min_length=1)

@@ -10,14 +10,14 @@ from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, ConfigDict, Field, model_validator
 
 from sdl_gate._files import canonical_json
 from sdl_gate._ids import RequirementId
+from sdl_gate._model import FrozenModel
 from sdl_gate._yaml import load_yaml, validate
 from sdl_gate.errors import InputError, RecordError
 
-WAIVERS_FILE = Path("waivers.yaml")
 #: The longest a waiver may run (``expires - created``) when the policy sets no other limit.
 DEFAULT_MAX_WAIVER_DAYS = 180
 _ADDRESS = re.compile(r"[^\s<>@,;()\"']+@[^\s<>@,;()\"']+")
@@ -72,18 +72,14 @@ class VexJustification(str, enum.Enum):
     PROTECTED_BY_MITIGATING_CONTROL = "protected_by_mitigating_control"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Vex(_Strict):
+class Vex(FrozenModel):
     """A VEX statement for a vulnerability waiver."""
 
     state: VexState
     justification: VexJustification | None = None
 
 
-class Scope(_Strict):
+class Scope(FrozenModel):
     """What a waiver covers: a requirement, a finding fingerprint, a vulnerability in a package, or a component
     the vulnerability audit cannot cover (by purl, else by name or ``name@version``)."""
 
@@ -151,7 +147,7 @@ def identities(person: str) -> frozenset[str]:
     return addresses or frozenset({" ".join(person.split()).casefold()})
 
 
-class Waiver(_Strict):
+class Waiver(FrozenModel):
     """One approved, time-boxed exception: asked for by its requester, accepted by someone else."""
 
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=100)
@@ -192,10 +188,10 @@ class Waiver(_Strict):
         return self.vex is None or self.vex.state.is_disposition
 
 
-class WaiverFile(_Strict):
+class WaiverFile(FrozenModel):
     """The register as written (``version: 1``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, title="sdl-gate waiver register")
+    model_config = ConfigDict(title="sdl-gate waiver register")
 
     version: Literal[1]
     waivers: list[Waiver] = Field(default_factory=list)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import textwrap
 from html import escape
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from sdl_gate._model import FrozenModel
 
 _ZONE_WIDTH = 230
 _ZONE_GAP = 120
@@ -24,11 +26,7 @@ _LANE_GAP = 16
 _PARALLEL_GAP = 12
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Zone(_Frozen):
+class Zone(FrozenModel):
     """A security zone and its target security level."""
 
     id: str = Field(min_length=1)
@@ -36,7 +34,7 @@ class Zone(_Frozen):
     security_level: int | None = Field(default=None, ge=0, le=4)
 
 
-class Component(_Frozen):
+class Component(FrozenModel):
     """A component placed in one zone."""
 
     id: str = Field(min_length=1)
@@ -44,7 +42,7 @@ class Component(_Frozen):
     zone: str
 
 
-class Flow(_Frozen):
+class Flow(FrozenModel):
     """A data flow between two components, through a conduit when it crosses zones."""
 
     source: str
@@ -53,7 +51,7 @@ class Flow(_Frozen):
     protocol: str | None = None
 
 
-class ZoneDiagram(_Frozen):
+class ZoneDiagram(FrozenModel):
     """Zones, the components in them and the flows between components."""
 
     zones: list[Zone]

@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, Field, ValidationError
 
 from sdl_gate._files import pretty_json, read_bytes_limited, sha256_bytes, write_atomic
+from sdl_gate._model import FrozenModel
 from sdl_gate.errors import InputError
 from sdl_gate.evidence import EvidenceStore
 from sdl_gate.sast.models import AnalyserSource
@@ -27,10 +28,8 @@ MAX_CONFIGURED_FILES = 256
 _COMMIT = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
 
 
-class ImportedSarif(BaseModel):
+class ImportedSarif(FrozenModel):
     """One SARIF file ``sdl-gate sast import`` stored: its name, digest and where its bytes are."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(min_length=1)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
@@ -38,10 +37,8 @@ class ImportedSarif(BaseModel):
     imported_at: AwareDatetime
 
 
-class ImportManifest(BaseModel):
+class ImportManifest(FrozenModel):
     """The SARIF files imported for one commit."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     commit: str
     files: tuple[ImportedSarif, ...]

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import enum
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+from sdl_gate._model import FrozenModel
 
 
 class Level(str, enum.Enum):
@@ -55,7 +53,7 @@ class Scope(str, enum.Enum):
     FILES = "files"
 
 
-class BanditIssue(_Frozen):
+class BanditIssue(FrozenModel):
     """One issue as bandit reports it for one file (path-independent, so it can be cached by content)."""
 
     test_id: str
@@ -73,7 +71,7 @@ class BanditIssue(_Frozen):
     column: int = Field(description="1-based column in characters (bandit's col_offset counts UTF-8 bytes).")
 
 
-class NosecComment(_Frozen):
+class NosecComment(FrozenModel):
     """A comment bandit treats as ``# nosec``: what bandit silences, what it names before ``--`` and why."""
 
     line: int
@@ -85,7 +83,7 @@ class NosecComment(_Frozen):
     justification: str | None
 
 
-class FileScan(_Frozen):
+class FileScan(FrozenModel):
     """What scanning one file's content gave; cached under the content's digest."""
 
     status: ScanStatus
@@ -106,7 +104,7 @@ class NosecStatus(str, enum.Enum):
     UNJUSTIFIED = "unjustified"
 
 
-class Finding(_Frozen):
+class Finding(FrozenModel):
     """A normalised static-analysis finding with its stable fingerprint."""
 
     fingerprint: str
@@ -144,7 +142,7 @@ class SuppressionProblem(str, enum.Enum):
     SILENCES_UNNAMED_TESTS = "silences_unnamed_tests"
 
 
-class Suppression(_Frozen):
+class Suppression(FrozenModel):
     """A ``# nosec`` comment in an analysed file, with what is wrong with it (if anything)."""
 
     path: str
@@ -158,7 +156,7 @@ class Suppression(_Frozen):
     )
 
 
-class NotAnalysed(_Frozen):
+class NotAnalysed(FrozenModel):
     """A file in scope that bandit did not analyse, and why."""
 
     path: str
@@ -173,7 +171,7 @@ class SkipReason(str, enum.Enum):
     RECONFIGURED = "reconfigured"
 
 
-class SkippedTest(_Frozen):
+class SkippedTest(FrozenModel):
     """A bandit test the configuration skips, leaves out of its ``tests`` list, or runs with changed settings."""
 
     test_id: str
@@ -186,7 +184,7 @@ class SkippedTest(_Frozen):
     source: str = Field(description="The file and setting that say so, e.g. `pyproject.toml [tool.bandit] skips`.")
 
 
-class Exclusion(_Frozen):
+class Exclusion(FrozenModel):
     """A Python file in scope that the configuration (or bandit's defaults) keeps from being analysed."""
 
     path: str
@@ -194,7 +192,7 @@ class Exclusion(_Frozen):
     source: str = Field(description="The file and setting the pattern comes from, or bandit's default.")
 
 
-class BanditConfigInfo(_Frozen):
+class BanditConfigInfo(FrozenModel):
     """The analyser configuration in force, and what it keeps bandit from looking at."""
 
     source: str | None = Field(description="Where the bandit configuration came from, or null for defaults.")
@@ -207,7 +205,7 @@ class BanditConfigInfo(_Frozen):
     )
 
 
-class BaselineApproval(_Frozen):
+class BaselineApproval(FrozenModel):
     """Who accepted a baseline entry, why, and for how long (what a waiver carries)."""
 
     approver: str = Field(min_length=1)
@@ -222,7 +220,7 @@ class BaselineApproval(_Frozen):
         return self
 
 
-class BaselineEntry(_Frozen):
+class BaselineEntry(FrozenModel):
     """One finding in the baseline file; it accepts the finding only while approved and unexpired."""
 
     fingerprint: str = Field(pattern=r"^[0-9a-f]{32}$")
@@ -243,7 +241,7 @@ class BaselineState(str, enum.Enum):
     NOT_YET_VALID = "not_yet_valid"
 
 
-class BaselineInfo(_Frozen):
+class BaselineInfo(FrozenModel):
     """The baseline file the findings were compared with, and every entry in it."""
 
     path: str
@@ -255,14 +253,14 @@ class BaselineInfo(_Frozen):
         return next((e for e in self.entries if e.fingerprint == fingerprint), None)
 
 
-class AutomationHook(_Frozen):
+class AutomationHook(FrozenModel):
     """A place that runs the analyser automatically (pre-commit configuration or CI workflow)."""
 
     path: str
     detail: str
 
 
-class LanguageCount(_Frozen):
+class LanguageCount(FrozenModel):
     """How many of the product's source files are in one language, and which analysers' results cover it."""
 
     language: str
@@ -285,7 +283,7 @@ class SuppressionState(str, enum.Enum):
     UNJUSTIFIED = "unjustified"
 
 
-class AnalyserIssue(_Frozen):
+class AnalyserIssue(FrozenModel):
     """One result of an analyser other than bandit (a SARIF result, or cppcheck's), repository-relative."""
 
     rule_id: str = Field(min_length=1)
@@ -316,7 +314,7 @@ class AnalyserSource(str, enum.Enum):
     IMPORTED = "imported"
 
 
-class RefusedResult(_Frozen):
+class RefusedResult(FrozenModel):
     """A result that names a file outside the repository (or no file): not the product's, so not counted."""
 
     rule_id: str
@@ -324,7 +322,7 @@ class RefusedResult(_Frozen):
     reason: str
 
 
-class AnalyserRun(_Frozen):
+class AnalyserRun(FrozenModel):
     """One analyser run besides bandit: which tool, from where, and which repository files its results cover."""
 
     tool: str = Field(min_length=1)
@@ -343,7 +341,7 @@ class AnalyserRun(_Frozen):
     problem: str | None = Field(default=None, description="Why the analyser could not run at all (fail closed).")
 
 
-class SastReport(_Frozen):
+class SastReport(FrozenModel):
     """Everything one static-analysis run observed: the SAST evidence payload."""
 
     scanner: str

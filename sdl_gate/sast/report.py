@@ -9,9 +9,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from sdl_gate._files import pretty_json, read_bytes_limited, read_text_limited, sha256_bytes, write_atomic
+from sdl_gate._model import FrozenModel
 from sdl_gate._yaml import parse_yaml_text, validate
 from sdl_gate.errors import InputError
 from sdl_gate.policy.waivers import WaiverRegister
@@ -55,10 +56,10 @@ def more_info(test_id: str) -> str:
 BASELINE_VERSION = 2
 
 
-class BaselineFile(BaseModel):
+class BaselineFile(FrozenModel):
     """``sdl-gate sast --write-baseline`` output: findings accepted, each by an approver until an expiry."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, title="sdl-gate SAST baseline")
+    model_config = ConfigDict(title="sdl-gate SAST baseline")
 
     version: Literal[2]
     tool: Literal["bandit"]
@@ -394,11 +395,6 @@ def bandit_json(run: ScanRun) -> dict[str, Any]:
     metrics["_totals"] = dict(sorted(totals.items()))
     results.sort(key=lambda r: (r["filename"], r["line_number"], r["col_offset"], r["test_id"]))
     return {"errors": errors, "metrics": metrics, "results": results}
-
-
-def is_blocking(finding: Finding, severity: Level, confidence: Level) -> bool:
-    """Whether a finding is at or above both thresholds."""
-    return finding.severity.rank >= severity.rank and finding.confidence.rank >= confidence.rank
 
 
 def waived(finding: Finding, waivers: WaiverRegister, today: date) -> str | None:

@@ -54,10 +54,6 @@ class BanditSettings:
     include_source: str
     skipped: tuple[SkippedTest, ...]
 
-    def profile(self) -> dict[str, set[str]]:
-        """Return the profile bandit's manager takes (selected and skipped tests)."""
-        return {"include": set(self.tests), "exclude": set(self.skips)}
-
 
 def _split(value: Any) -> tuple[str, ...]:
     if value is None:

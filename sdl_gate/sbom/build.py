@@ -67,7 +67,6 @@ def build_sbom(inventory: Inventory, product: Product, *, spec: SpecVersion, tim
     from cyclonedx.model.component import ComponentType
     from cyclonedx.model.contact import OrganizationalContact, OrganizationalEntity
     from cyclonedx.output.json import JsonV1Dot5, JsonV1Dot6
-    from cyclonedx.schema import SchemaVersion
     from packageurl import PackageURL
 
     licenses = LicenseFactory()
@@ -106,7 +105,7 @@ def build_sbom(inventory: Inventory, product: Product, *, spec: SpecVersion, tim
     text = outputter_class(bom).output_as_string()
     document = json.loads(text)
     final = pretty_json(document)
-    validate_sbom_text(final, spec, SchemaVersion)
+    validate_sbom_text(final, spec)
     return final
 
 
@@ -148,7 +147,7 @@ def _cdx_component(
     )
 
 
-def validate_sbom_text(text: str, spec: SpecVersion, schema_version: Any = None) -> None:
+def validate_sbom_text(text: str, spec: SpecVersion) -> None:
     """Validate an SBOM we built with the strict JSON validator; a failure is our bug, so it is a ToolError."""
     problem = schema_problem(text, spec)
     if problem is not None:

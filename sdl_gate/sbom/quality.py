@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from packaging.utils import canonicalize_name
-from pydantic import BaseModel, ConfigDict
 
 from sdl_gate._files import read_bytes_limited, read_text_limited
+from sdl_gate._model import FrozenModel
 from sdl_gate._yaml import parse_json_text
 from sdl_gate.errors import InputError
 from sdl_gate.sbom.build import SpecVersion, schema_problem
@@ -40,18 +40,14 @@ class MismatchKind(str, enum.Enum):
     VERSION_MISMATCH = "version_mismatch"
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Gap(_Frozen):
+class Gap(FrozenModel):
     """One missing NTIA element; ``component`` is None for document-level elements (author, timestamp)."""
 
     component: str | None
     element: Element
 
 
-class Mismatch(_Frozen):
+class Mismatch(FrozenModel):
     """One difference between the SBOM and the source it should describe."""
 
     name: str
@@ -60,7 +56,7 @@ class Mismatch(_Frozen):
     source_version: str | None
 
 
-class SbomComponent(_Frozen):
+class SbomComponent(FrozenModel):
     """What the quality check reads of one SBOM component."""
 
     name: str
@@ -68,7 +64,7 @@ class SbomComponent(_Frozen):
     purl: str | None
 
 
-class SbomReport(_Frozen):
+class SbomReport(FrozenModel):
     """The quality report of one SBOM."""
 
     spec_version: str

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from packaging.utils import canonicalize_name
-from pydantic import BaseModel, ConfigDict
 
 from sdl_gate._files import read_bytes_limited
+from sdl_gate._model import FrozenModel
 from sdl_gate._yaml import parse_json_text
 from sdl_gate.errors import InputError
 from sdl_gate.sbom.sources import MAX_VERSION_CHARS, Component, Hash, Inventory, SourceKind, _sorted
@@ -65,11 +65,7 @@ class SbomFormat(str, enum.Enum):
     SPDX_JSON = "spdx-json"
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class SbomEntry(_Frozen):
+class SbomEntry(FrozenModel):
     """One component of an SBOM with the NTIA facts the component model does not carry.
 
     ``label`` names it in reports (``name@version``, else its reference); ``identified`` says whether it has a
@@ -84,7 +80,7 @@ class SbomEntry(_Frozen):
     invalid_purl: str | None = None
 
 
-class SbomDocument(_Frozen):
+class SbomDocument(FrozenModel):
     """What one SBOM says: its format, who wrote it and when, and its components (sorted by label)."""
 
     path: str | None

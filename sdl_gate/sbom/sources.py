@@ -15,9 +15,10 @@ from typing import Any
 from packaging.markers import default_environment
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import model_validator
 
 from sdl_gate._files import read_text_limited
+from sdl_gate._model import FrozenModel
 from sdl_gate._yaml import parse_toml_text
 from sdl_gate.errors import InputError
 
@@ -38,11 +39,7 @@ class SourceKind(str, enum.Enum):
     SBOM = "sbom"  # a CycloneDX or SPDX document another generator wrote (syft, cdxgen, Yocto, cyclonedx-npm)
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Hash(_Frozen):
+class Hash(FrozenModel):
     """A digest of one distribution file of a component."""
 
     alg: str
@@ -60,7 +57,7 @@ def pypi_purl(name: str, version: str | None = None) -> str:
     return str(PackageURL(type="pypi", name=name, version=version).to_string())
 
 
-class Component(_Frozen):
+class Component(FrozenModel):
     """One third-party component; ``version`` is None when the source does not pin it.
 
     ``purl`` is the package URL: for a component read from an SBOM exactly as the SBOM wrote it (None when it
@@ -99,7 +96,7 @@ class Component(_Frozen):
         return canonicalize_name(self.name)
 
 
-class Inventory(_Frozen):
+class Inventory(FrozenModel):
     """The components one source declares, sorted by name; ``graph`` says whether dependencies are known.
 
     ``entries`` counts what the source lists, the project's own entries included (``-e .``, uv's virtual
@@ -651,14 +648,14 @@ def merge(inventories: list[Inventory]) -> Inventory:
     )
 
 
-class Pin(_Frozen):
+class Pin(FrozenModel):
     """One exact version of a component and the sources that pin it."""
 
     version: str
     sources: tuple[str, ...]
 
 
-class PinConflict(_Frozen):
+class PinConflict(FrozenModel):
     """A component pinned to different versions by the sources of one project (all of them are audited)."""
 
     name: str

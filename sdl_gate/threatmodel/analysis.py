@@ -7,7 +7,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from sdl_gate.placeholders import MIN_CONTENT_CHARS, find_placeholder
-from sdl_gate.threatmodel.cvss import HIGH_LEVELS, severity_level
 from sdl_gate.threatmodel.freshness import Freshness, FreshnessStatus, latest_review
 from sdl_gate.threatmodel.model import (
     DispositionStatus,
@@ -18,6 +17,7 @@ from sdl_gate.threatmodel.model import (
     ThreatModel,
     ThreatStatus,
 )
+from sdl_gate.threatmodel.severity import HIGH_LEVELS, severity_level
 
 
 def zone_of(model: ThreatModel) -> dict[str, str | None]:

@@ -11,10 +11,9 @@ import enum
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
-from sdl_gate.threatmodel.cvss import HIGH_LEVELS, LEVELS, severity_level
+from sdl_gate._model import FrozenModel
 from sdl_gate.threatmodel.model import Threat, ThreatModel
+from sdl_gate.threatmodel.severity import HIGH_LEVELS, LEVELS, severity_level
 
 # Keyed sections in the order a report lists them; dispositions are keyed by the threat they decide.
 _SECTIONS: tuple[tuple[str, str, str], ...] = (
@@ -39,10 +38,8 @@ class ChangeKind(str, enum.Enum):
     SEVERITY_RAISED = "severity_raised"
 
 
-class ModelChange(BaseModel):
+class ModelChange(FrozenModel):
     """One element that differs between the reviewed model and the current one."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     section: str
     item: str | None = None

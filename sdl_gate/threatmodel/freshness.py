@@ -12,10 +12,10 @@ from __future__ import annotations
 import enum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
-
 from sdl_gate._files import MAX_INPUT_BYTES
 from sdl_gate._git import Repository, find_repository
+from sdl_gate._model import FrozenModel
+from sdl_gate._text import first_and_more
 from sdl_gate._tool import ToolUnavailable
 from sdl_gate.errors import SdlGateError
 from sdl_gate.threatmodel.diff import ModelChange, model_changes
@@ -37,14 +37,12 @@ class FreshnessStatus(str, enum.Enum):
     EMPTY_SCOPE = "empty_scope"
 
 
-class Freshness(BaseModel):
+class Freshness(FrozenModel):
     """The outcome of comparing the reviewed commit with the files in the review's scope and with the model.
 
     ``status`` is the overall answer; ``model_status`` is the model's alone (fresh: the model is the one
     reviewed, stale: it changed, unknown: git could not tell), which SD-2 needs to trust the severities.
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     status: FreshnessStatus
     review_date: str | None = None
@@ -61,12 +59,10 @@ class Freshness(BaseModel):
         """Say why the review is stale: files changed in its scope, then model changes, lowered severities first."""
         parts = [self.reason]
         if self.changed:
-            more = self.changed_count - min(limit, len(self.changed))
-            parts.append("changed files: " + ", ".join(self.changed[:limit]) + (f" and {more} more" if more else ""))
+            parts.append("changed files: " + first_and_more(self.changed, limit, total=self.changed_count))
         if self.model_changes:
-            shown = [change.describe() for change in self.model_changes[:limit]]
-            more = self.model_change_count - len(shown)
-            parts.append("model changes: " + "; ".join(shown) + (f"; and {more} more" if more else ""))
+            described = [change.describe() for change in self.model_changes]
+            parts.append("model changes: " + first_and_more(described, limit, "; ", total=self.model_change_count))
         return "; ".join(parts)
 
     @property

@@ -10,7 +10,7 @@ from typing import Any
 from sdl_gate._files import read_text_limited, sha256_bytes
 from sdl_gate._yaml import LineMap, PathKey, format_location, parse_json_text, parse_yaml_text, validate
 from sdl_gate.errors import InputError
-from sdl_gate.threatmodel.model import DispositionStatus, ModelFormat, ThreatModel, ThreatStatus
+from sdl_gate.threatmodel.model import ModelFormat, ThreatModel, ThreatStatus
 
 
 @dataclass(frozen=True)
@@ -216,19 +216,6 @@ def check_requirement_links(
                     "does not define",
                     ("mitigations", index, "requirements", position),
                 )
-
-
-def disposition_status(model: ThreatModel) -> dict[str, DispositionStatus]:
-    """Return each disposed threat's decision."""
-    return {d.threat: d.status for d in model.dispositions}
-
-
-def parse_document(path: Path, *, root: Path | None = None) -> tuple[Any, LineMap | None]:
-    """Parse a YAML or JSON file (by suffix) into plain values."""
-    text = read_text_limited(path, root=root)
-    if path.suffix.lower() == ".json":
-        return parse_json_text(text, path), None
-    return parse_yaml_text(text, path)
 
 
 def model_from_text(text: str, path: Path, fmt: ModelFormat | None = None) -> LoadedModel:

@@ -11,13 +11,14 @@ import datetime as dt
 import enum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
-from sdl_gate.threatmodel.cvss import severity_level
+from sdl_gate._model import FrozenModel
+from sdl_gate.threatmodel.severity import severity_level
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+class _Aliased(FrozenModel):
+    model_config = ConfigDict(populate_by_name=True)
 
 
 ElementId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$", min_length=1, max_length=128)]
@@ -33,15 +34,6 @@ class Stride(str, enum.Enum):
     INFORMATION_DISCLOSURE = "information_disclosure"
     DENIAL_OF_SERVICE = "denial_of_service"
     ELEVATION_OF_PRIVILEGE = "elevation_of_privilege"
-
-
-class SeverityLevel(str, enum.Enum):
-    """Qualitative severity; a CVSS vector is mapped onto these by its base score."""
-
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    CRITICAL = "critical"
 
 
 class ThreatStatus(str, enum.Enum):
@@ -77,14 +69,14 @@ class ModelFormat(str, enum.Enum):
 
 
 def _severity(value: str) -> str:
-    severity_level(value)  # raises ValueError for anything that is neither a level nor a CVSS 3.x vector
+    severity_level(value)  # raises ValueError for anything that is neither a level nor a CVSS vector
     return value
 
 
 Severity = Annotated[str, AfterValidator(_severity)]
 
 
-class Product(_Strict):
+class Product(_Aliased):
     """SR-1: the product and the environment it is intended for."""
 
     name: Text
@@ -97,7 +89,7 @@ class Product(_Strict):
     out_of_scope: list[Text] = Field(default_factory=list)
 
 
-class Zone(_Strict):
+class Zone(_Aliased):
     """A group of components with the same security requirements (IEC 62443-3-2)."""
 
     id: ElementId
@@ -107,7 +99,7 @@ class Zone(_Strict):
     description: str | None = None
 
 
-class Conduit(_Strict):
+class Conduit(_Aliased):
     """A controlled communication path between two zones."""
 
     id: ElementId
@@ -116,7 +108,7 @@ class Conduit(_Strict):
     description: str | None = None
 
 
-class Asset(_Strict):
+class Asset(_Aliased):
     """Something an attacker could want to read, change or disrupt."""
 
     id: ElementId
@@ -125,7 +117,7 @@ class Asset(_Strict):
     description: str | None = None
 
 
-class Component(_Strict):
+class Component(_Aliased):
     """A part of the product or of its surroundings."""
 
     id: ElementId
@@ -136,7 +128,7 @@ class Component(_Strict):
     description: str | None = None
 
 
-class Flow(_Strict):
+class Flow(_Aliased):
     """A data flow between two components."""
 
     id: ElementId
@@ -153,7 +145,7 @@ class Flow(_Strict):
     )
 
 
-class Threat(_Strict):
+class Threat(_Aliased):
     """One attack considered."""
 
     id: ElementId
@@ -167,7 +159,7 @@ class Threat(_Strict):
     status: ThreatStatus | None = None
 
 
-class Mitigation(_Strict):
+class Mitigation(_Aliased):
     """A control that addresses threats."""
 
     id: ElementId
@@ -182,7 +174,7 @@ class Mitigation(_Strict):
     )
 
 
-class Disposition(_Strict):
+class Disposition(_Aliased):
     """The decision taken for one threat."""
 
     threat: ElementId
@@ -194,7 +186,7 @@ class Disposition(_Strict):
     to: str | None = Field(default=None, description="For transferred threats: who carries the risk.")
 
 
-class Review(_Strict):
+class Review(_Aliased):
     """A review of the model: who looked at which commit, which paths it covered, and what it concluded."""
 
     date: dt.date
@@ -208,7 +200,7 @@ class Review(_Strict):
     )
 
 
-class ImportInfo(_Strict):
+class ImportInfo(_Aliased):
     """Where an imported model came from and what its format could not express."""
 
     format: ModelFormat
@@ -217,10 +209,10 @@ class ImportInfo(_Strict):
     missing: list[str] = Field(default_factory=list)
 
 
-class ThreatModel(_Strict):
+class ThreatModel(_Aliased):
     """A threat model (``version: 1``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, title="sdl-gate threat model")
+    model_config = ConfigDict(title="sdl-gate threat model")
 
     version: Literal[1]
     product: Product | None = None

@@ -6,8 +6,9 @@ import enum
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from sdl_gate._model import FrozenModel
 from sdl_gate._yaml import LineMap, load_yaml, validate
 from sdl_gate.errors import InputError
 from sdl_gate.threatmodel.model import ElementId, Text
@@ -22,10 +23,8 @@ class Verification(str, enum.Enum):
     INSPECTION = "inspection"
 
 
-class SecurityRequirement(BaseModel):
+class SecurityRequirement(FrozenModel):
     """One product security requirement."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: ElementId
     statement: Text = Field(description="One verifiable 'shall' sentence.")
@@ -39,10 +38,10 @@ class SecurityRequirement(BaseModel):
     verification: Verification | None = None
 
 
-class RequirementsFile(BaseModel):
+class RequirementsFile(FrozenModel):
     """The requirements file (``version: 1``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, title="sdl-gate security requirements")
+    model_config = ConfigDict(title="sdl-gate security requirements")
 
     version: Literal[1]
     requirements: list[SecurityRequirement] = Field(default_factory=list)

@@ -11,8 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
+from sdl_gate._model import FrozenModel
 from sdl_gate._yaml import LineMap, load_yaml, validate
 from sdl_gate.errors import InputError
 from sdl_gate.threatmodel.model import ElementId
@@ -20,11 +21,11 @@ from sdl_gate.threatmodel.model import ElementId
 TestId = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 
 
-class TestMapFile(BaseModel):
+class TestMapFile(FrozenModel):
     """The test map: each test id with the requirement ids it verifies (at least one)."""
 
     __test__ = False  # not a pytest test class
-    model_config = ConfigDict(extra="forbid", frozen=True, title="sdl-gate test-to-requirement map")
+    model_config = ConfigDict(title="sdl-gate test-to-requirement map")
 
     version: Literal[1]
     tests: dict[TestId, Annotated[list[ElementId], Field(min_length=1)]] = Field(

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from sdl_gate.precommit import MAX_LISTED
 from tests.conftest import (
     OSV_SNAPSHOT_POLICY,
     REPO_ROOT,
@@ -58,6 +59,23 @@ def test_private_keys_names_the_file_and_the_fix(run_cli: RunCli, project: Proje
     assert (clean.code, clean.stdout) == (0, "no private key in 1 file(s)\n")
     outside = run_cli("private-keys", "--path", project.root, REPO_ROOT / "pyproject.toml")
     assert outside.code == 2 and "is outside the project" in outside.stderr
+
+
+def test_a_long_hook_report_says_how_many_more_and_verbose_lists_all(
+    run_cli_in_process: RunCli, project: ProjectFactory
+) -> None:
+    names = [f"keys/k{number:02}.pem" for number in range(20)]
+    for name in names:
+        write(project.root / name, PEM_KEY)
+    capped = run_cli_in_process("private-keys", *names, cwd=project.root)
+    assert capped.code == 1
+    listed = [name for name in names if f"{name}: PRIVATE KEY" in capped.stdout]
+    assert len(listed) == MAX_LISTED - 1  # the first line counts the keys
+    assert f"(and {len(names) - len(listed)} more)" in capped.stdout
+    everything = run_cli_in_process("-v", "private-keys", *names, cwd=project.root)
+    assert everything.code == 1
+    assert all(f"{name}: PRIVATE KEY" in everything.stdout for name in names)
+    assert "more)" not in everything.stdout
 
 
 # --- sdl-deps ---------------------------------------------------------------------------------------------

@@ -18,7 +18,6 @@ from sdl_gate.approvals.register import RegisterChoice
 from sdl_gate.errors import InputError
 from sdl_gate.run import check
 from sdl_gate.schemas import load_schema
-from sdl_gate.threatmodel.cvss import base_score, severity_level
 from sdl_gate.threatmodel.loader import load_threat_model
 from sdl_gate.threatmodel.model import ModelFormat
 from tests.conftest import DEMO_PROJECT, REPO_ROOT, SHARED_FIXTURES, ProjectFactory, RunCli, write
@@ -89,31 +88,6 @@ def _git(root: Path, *args: str) -> str:
 def _needs(path: Path) -> None:
     if not path.exists():
         pytest.skip(f"shared fixture {path.name} is absent (../shared/fixtures)")
-
-
-# --- severity ---------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("vector", "score"),
-    [
-        ("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", 9.8),
-        ("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H", 10.0),
-        ("CVSS:3.1/AV:A/AC:H/PR:N/UI:N/S:U/C:N/I:H/A:L", 5.9),
-        ("CVSS:3.0/AV:N/AC:L/PR:H/UI:N/S:C/C:N/I:L/A:L", 5.5),
-        ("CVSS:3.1/AV:L/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:N", 0.0),
-    ],
-)
-def test_cvss_base_scores_match_first_calculator(vector: str, score: float) -> None:
-    assert base_score(vector) == score
-
-
-def test_severity_levels_and_bad_vectors() -> None:
-    assert severity_level("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H") == "critical"
-    assert severity_level("High") == "high"
-    for bad in ("CVSS:3.1/AV:X/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "CVSS:3.1/AV:N", "severe", "CVSS:4.0/AV:N"):
-        with pytest.raises(ValueError):
-            severity_level(bad)
 
 
 # --- the demo and the native format -----------------------------------------------------------------------

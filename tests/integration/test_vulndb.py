@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 from packaging.version import Version
 
 from sdl_gate.errors import InputError
-from sdl_gate.vulndb.cvss import cvss3_base_score, rating
 from sdl_gate.vulndb.importer import import_records
 from sdl_gate.vulndb.matching import is_affected, parse_affected
 from sdl_gate.vulndb.server import MAX_REQUEST_BYTES, BackgroundServer
@@ -205,21 +204,6 @@ def test_an_introduced_fixed_range_is_the_half_open_pep440_interval(low: str, hi
     assume(Version(low) <= Version(high))  # OSV reads an inverted range as "affected from introduced on"
     affected = _affected([{"introduced": low}, {"fixed": high}])
     assert is_affected(probe, affected) is (Version(low) <= Version(probe) < Version(high))
-
-
-@pytest.mark.parametrize(
-    ("vector", "score", "label"),
-    [
-        ("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", 9.8, "critical"),
-        ("CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N", 6.1, "medium"),
-        ("CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:C/C:H/I:H/A:H", 9.9, "critical"),
-        ("CVSS:3.0/AV:L/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N", 1.8, "low"),
-    ],
-)
-def test_cvss3_base_scores_match_the_first_calculator(vector: str, score: float, label: str) -> None:
-    assert cvss3_base_score(vector) == score
-    assert rating(score) == label
-    assert cvss3_base_score("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N") is None
 
 
 @pytest.mark.slow

@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from sdl_gate._model import LenientFrozenModel
 from sdl_gate.errors import InputError
 from sdl_gate.threatmodel.importers import build_model, parse_foreign, stride_from_name
 from sdl_gate.threatmodel.model import ModelFormat, Stride, ThreatModel
@@ -19,34 +20,30 @@ from sdl_gate.threatmodel.model import ModelFormat, Stride, ThreatModel
 FORMAT = ModelFormat.OTM
 
 
-class _Loose(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class _Parent(_Loose):
+class _Parent(LenientFrozenModel):
     trustZone: str | None = None
     component: str | None = None
 
 
-class _MitigationInstance(_Loose):
+class _MitigationInstance(LenientFrozenModel):
     mitigation: str | None = None
     state: str | None = None
 
 
-class _ThreatInstance(_Loose):
+class _ThreatInstance(LenientFrozenModel):
     threat: str
     state: str
     mitigations: list[_MitigationInstance | None] | None = None
 
 
-class _Zone(_Loose):
+class _Zone(LenientFrozenModel):
     id: str
     name: str
     description: str | None = None
     parent: _Parent | None = None
 
 
-class _Component(_Loose):
+class _Component(LenientFrozenModel):
     id: str
     name: str
     type: str | None = None
@@ -55,7 +52,7 @@ class _Component(_Loose):
     threats: list[_ThreatInstance] | None = None
 
 
-class _Dataflow(_Loose):
+class _Dataflow(LenientFrozenModel):
     id: str
     name: str
     source: str
@@ -64,32 +61,32 @@ class _Dataflow(_Loose):
     threats: list[_ThreatInstance] | None = None
 
 
-class _Threat(_Loose):
+class _Threat(LenientFrozenModel):
     id: str
     name: str
     description: str | None = None
     categories: list[str | None] | None = None
 
 
-class _Mitigation(_Loose):
+class _Mitigation(LenientFrozenModel):
     id: str
     name: str
     description: str | None = None
 
 
-class _Asset(_Loose):
+class _Asset(LenientFrozenModel):
     id: str
     name: str
     description: str | None = None
 
 
-class _Project(_Loose):
+class _Project(LenientFrozenModel):
     name: str
     id: str
     description: str | None = None
 
 
-class _Document(_Loose):
+class _Document(LenientFrozenModel):
     otmVersion: str
     project: _Project
     trustZones: list[_Zone] = Field(default_factory=list)

@@ -12,12 +12,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from sdl_gate._model import LenientFrozenModel
 from sdl_gate.errors import InputError
-from sdl_gate.threatmodel.cvss import severity_level
 from sdl_gate.threatmodel.importers import build_model, parse_foreign
 from sdl_gate.threatmodel.model import ModelFormat, Stride, ThreatModel
+from sdl_gate.threatmodel.severity import severity_level
 
 FORMAT = ModelFormat.PYTM
 
@@ -41,18 +42,18 @@ _SEVERITY = {"very high": "critical", "high": "high", "medium": "medium", "low":
 _FAMILY = re.compile(r"^([A-Z]+)\d*$")
 
 
-class _Loose(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+class _Aliased(LenientFrozenModel):
+    model_config = ConfigDict(populate_by_name=True)
 
 
-class _Element(_Loose):
+class _Element(_Aliased):
     name: str
     kind: str | None = Field(default=None, alias="__class__")
     inBoundary: str | None = None
     description: str | None = None
 
 
-class _Flow(_Loose):
+class _Flow(_Aliased):
     name: str
     source: str
     sink: str
@@ -60,7 +61,7 @@ class _Flow(_Loose):
     description: str | None = None
 
 
-class _Finding(_Loose):
+class _Finding(_Aliased):
     id: str | None = None
     threat_id: str
     description: str
@@ -71,7 +72,7 @@ class _Finding(_Loose):
     cvss: str | None = None
 
 
-class _Document(_Loose):
+class _Document(_Aliased):
     name: str
     description: str | None = None
     elements: list[_Element] = Field(default_factory=list)

@@ -12,8 +12,9 @@ import itertools
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from sdl_gate._model import LenientFrozenModel
 from sdl_gate.errors import InputError
 from sdl_gate.threatmodel.importers import build_model, parse_foreign, stride_from_name
 from sdl_gate.threatmodel.model import ModelFormat, Stride, ThreatModel
@@ -27,11 +28,7 @@ _CIA = {
 _ELEMENT_TYPES = {"tm.Actor": "actor", "tm.Process": "process", "tm.Store": "store"}
 
 
-class _Loose(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class _Threat(_Loose):
+class _Threat(LenientFrozenModel):
     id: str | None = None
     title: str = ""
     type: str | None = None
@@ -42,7 +39,7 @@ class _Threat(_Loose):
     modelType: str | None = None
 
 
-class _Data(_Loose):
+class _Data(LenientFrozenModel):
     type: str
     name: str | None = None
     description: str | None = None
@@ -50,23 +47,23 @@ class _Data(_Loose):
     threats: list[_Threat] = Field(default_factory=list)
 
 
-class _Point(_Loose):
+class _Point(LenientFrozenModel):
     x: float
     y: float
 
 
-class _Size(_Loose):
+class _Size(LenientFrozenModel):
     width: float
     height: float
 
 
-class _End(_Loose):
+class _End(LenientFrozenModel):
     cell: str | None = None
     x: float | None = None
     y: float | None = None
 
 
-class _Cell(_Loose):
+class _Cell(LenientFrozenModel):
     id: str
     shape: str
     data: _Data | None = None
@@ -77,23 +74,23 @@ class _Cell(_Loose):
     vertices: list[_Point] = Field(default_factory=list)
 
 
-class _Diagram(_Loose):
+class _Diagram(LenientFrozenModel):
     title: str = ""
     cells: list[_Cell]
 
 
-class _Detail(_Loose):
+class _Detail(LenientFrozenModel):
     diagrams: list[_Diagram]
     reviewer: str | None = None
 
 
-class _Summary(_Loose):
+class _Summary(LenientFrozenModel):
     title: str
     description: str | None = None
     owner: str | None = None
 
 
-class _Document(_Loose):
+class _Document(LenientFrozenModel):
     version: str
     summary: _Summary
     detail: _Detail

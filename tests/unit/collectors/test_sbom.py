@@ -132,7 +132,7 @@ def test_the_full_inventory_holds_the_python_components_and_each_sboms_with_orig
     context = CollectContext(
         project=load_project(firmware_project.root), commit=None, now=NOW, waivers=WaiverRegister()
     )
-    inventory = full_inventory(project_dependencies(context), project_sboms(context))
+    inventory = full_inventory(project_dependencies(context.project), project_sboms(context))
     assert inventory is not None
     by_purl = {(c.purl, c.origin) for c in inventory.components}
     assert ("pkg:pypi/idna@3.10", None) in by_purl

@@ -15,6 +15,7 @@ import pytest
 from sdl_gate.collectors.vulns import (
     MAX_AUDIT_RUNS,
     DependencyStatus,
+    _severities,
     audit_runs,
     choose_database,
     parse_report,
@@ -179,3 +180,21 @@ def test_a_user_cache_inside_the_checkout_is_refused_unless_named(
     monkeypatch.setenv("XDG_CACHE_HOME", str(project.root / "cache"))
     choice = choose_database(load_project(project.root))
     assert choice.cache_dir is None and choice.refused is not None
+
+
+def test_advisory_severities_are_scored_or_left_unknown() -> None:
+    record = {
+        "severity": [
+            {"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"},
+            {"type": "CVSS_V4", "score": "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"},
+            {"type": "CVSS_V3", "score": "CVSS:3.1/AV:N"},  # does not parse: could not tell, never zero
+            {"type": "CVSS_V2", "score": "AV:N/AC:L/Au:N/C:P/I:P/A:P"},
+        ]
+    }
+    scored = [(s.type, s.score, s.rating) for s in _severities(record)]
+    assert scored == [
+        ("CVSS_V3", 9.8, "critical"),
+        ("CVSS_V4", 9.3, "critical"),
+        ("CVSS_V3", None, None),
+        ("CVSS_V2", None, None),
+    ]

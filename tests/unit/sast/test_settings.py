@@ -42,7 +42,6 @@ def test_without_configuration_bandit_defaults_apply(tmp_path: Path) -> None:
     assert settings.include == DEFAULT_INCLUDE_NO_CONFIG
     assert settings.digest.startswith("sha256:") and len(settings.digest) == len("sha256:") + 64
     assert settings.path_sensitive is False
-    assert settings.profile() == {"include": set(), "exclude": set()}
 
 
 def test_a_pyproject_without_tool_bandit_is_no_configuration(tmp_path: Path) -> None:
@@ -58,7 +57,6 @@ def test_tool_bandit_in_pyproject(tmp_path: Path) -> None:
     assert settings.source == "pyproject.toml [tool.bandit]"
     assert settings.config_file == str(path)
     assert settings.skips == ("B101", "B311")
-    assert settings.profile()["exclude"] == {"B101", "B311"}
     assert settings.excludes == ("tests", "docs", *DEFAULT_EXCLUDES)
     # With a configuration file bandit scans *.py only, unless it says otherwise.
     assert settings.include == DEFAULT_INCLUDE_WITH_CONFIG

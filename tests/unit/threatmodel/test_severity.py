@@ -1,28 +1,12 @@
-"""Threat severities: qualitative levels, or CVSS 3.0/3.1 base vectors scored as FIRST specifies."""
+"""Threat severities: qualitative levels, or CVSS 3.0/3.1/4.0 base vectors rated by their score."""
 
 from __future__ import annotations
 
 import pytest
 
-from sdl_gate.threatmodel.cvss import base_score, severity_level
+from sdl_gate.threatmodel.severity import severity_level
 
 CRITICAL = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
-
-
-@pytest.mark.parametrize(
-    ("vector", "score"),
-    [
-        (CRITICAL, 9.8),
-        ("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H", 10.0),
-        ("CVSS:3.0/AV:N/AC:L/PR:H/UI:N/S:C/C:N/I:L/A:L", 5.5),
-        ("CVSS:3.1/AV:P/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N", 1.6),
-        ("CVSS:3.1/AV:L/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:N", 0.0),
-        # Temporal and environmental metrics may follow; the base score ignores them.
-        (CRITICAL + "/E:P/RL:O", 9.8),
-    ],
-)
-def test_base_scores(vector: str, score: float) -> None:
-    assert base_score(vector) == score
 
 
 @pytest.mark.parametrize(
@@ -35,6 +19,8 @@ def test_base_scores(vector: str, score: float) -> None:
         ("CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:L/I:L/A:N", "medium"),
         ("CVSS:3.1/AV:P/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N", "low"),
         ("CVSS:3.1/AV:L/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:N", None),
+        ("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", "critical"),
+        ("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N", None),
     ],
 )
 def test_severity_levels(value: str, level: str | None) -> None:
@@ -46,8 +32,9 @@ def test_severity_levels(value: str, level: str | None) -> None:
     [
         "severe",
         "",
-        "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+        "CVSS:2.0/AV:N/AC:L/Au:N/C:P/I:P/A:P",
         "CVSS:3.1/AV:N",
+        "CVSS:4.0/AV:N",
         "CVSS:3.1/AV:X/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
         "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:X/C:H/I:H/A:H",
         "CVSS:3.1/AV:N/AV:P/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
