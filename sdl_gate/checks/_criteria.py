@@ -150,6 +150,8 @@ def approver_register() -> Criterion:
         evaluate,
         when_empty=Outcome.NOT_APPLICABLE,
         empty_means="no trusted approver register is named, so there is no register an edit could change",
+        fix=f"Have the approvers of the trusted register review the change to {REGISTER_PATH} and merge it into the "
+        "trusted ref; until then it changes no one's right to approve",
     )
 
 
