@@ -9,10 +9,11 @@ import re
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -385,3 +386,50 @@ def assert_inert_markdown(markdown: str, literal: str | None = None) -> None:
         wanted = " ".join(literal.split())[:60].replace("`", "").strip()
         text = html.unescape(re.sub(r"<[^>]+>", "", rendered)).replace("`", "")
         assert wanted in " ".join(text.split()), "the text must still read as written"
+
+
+def approved_waivers(
+    waivers: Iterable[Any], source: str | None = "security/waivers.yaml", approved_on: date | None = None
+) -> Any:
+    """A waiver register whose waivers carry a verified approval, as `with_approvers` leaves them once each
+    signature verified (dated ``approved_on``, else the day each was created); for tests of what an approved
+    waiver does (verification has its own tests)."""
+    from sdl_gate.approvals.state import ExceptionApproval, ExceptionStatus
+    from sdl_gate.policy.waivers import WaiverRegister
+
+    listed = tuple(waivers)
+    return WaiverRegister(
+        waivers=listed,
+        source=source if listed else None,
+        approvals={
+            w.id: ExceptionApproval(
+                status=ExceptionStatus.APPROVED,
+                detail=f"approved by {w.approver}",
+                content_sha256=w.content_sha256,
+                approver=w.approver,
+                signer="SHA256:test",
+                date=approved_on or w.created.date(),
+            )
+            for w in listed
+        },
+    )
+
+
+def approved_baseline_verdicts(*entries: Any, approved_on: date = date(2026, 1, 1)) -> dict[str, Any]:
+    """Verified approval verdicts for SAST baseline entries that have an approval written in, as the collector
+    records them once each signature verified; for tests of what an approved entry does."""
+    from sdl_gate._files import canonical_json, sha256_bytes
+    from sdl_gate.approvals.state import ExceptionApproval, ExceptionStatus
+
+    return {
+        entry.fingerprint: ExceptionApproval(
+            status=ExceptionStatus.APPROVED,
+            detail=f"approved by {entry.approval.approver}",
+            content_sha256=sha256_bytes(canonical_json(entry.approval_content()).encode("utf-8")),
+            approver=entry.approval.approver,
+            signer="SHA256:test",
+            date=approved_on,
+        )
+        for entry in entries
+        if entry.approval is not None
+    }

@@ -24,7 +24,7 @@ from sdl_gate._ids import RequirementId
 from sdl_gate._tool import ToolUnavailable
 from sdl_gate._yaml import parse_yaml_text, validate
 from sdl_gate.errors import ApproversError, InputError
-from sdl_gate.record_kinds import RecordKind
+from sdl_gate.record_kinds import GrantKind
 
 #: Where a repository keeps its register, relative to the project root. It is deliberately not derived from
 #: ``security-dir``: that setting lives in the checkout, and the change under assessment must not choose which
@@ -64,9 +64,14 @@ class _Strict(BaseModel):
 
 
 class Grant(_Strict):
-    """What a grant entitles to approve: records of these kinds, for these requirements, or both at once."""
+    """What a grant entitles to approve: records (or exceptions: waivers, SAST baseline entries) of these kinds,
+    for these requirements, or both at once."""
 
-    kinds: list[RecordKind] | None = Field(default=None, min_length=1)
+    kinds: list[GrantKind] | None = Field(
+        default=None,
+        min_length=1,
+        description="Record kinds, or `waiver` / `sast_baseline` for exceptions; none: every kind.",
+    )
     requirements: list[RequirementId] | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")

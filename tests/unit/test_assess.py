@@ -16,9 +16,9 @@ from sdl_gate.evidence import Evidence
 from sdl_gate.history_metrics import Metric, Trend
 from sdl_gate.policy.loader import resolve_policy
 from sdl_gate.policy.models import Policy
-from sdl_gate.policy.waivers import Waiver, WaiverRegister
+from sdl_gate.policy.waivers import Waiver
 from sdl_gate.render.json import render_json
-from tests.conftest import write
+from tests.conftest import approved_waivers, write
 from tests.unit.checks._build import (
     COMMIT,
     TODAY,
@@ -51,7 +51,7 @@ def _assess(*items: Evidence, policy: Policy | None = None, waivers: tuple[Waive
         catalogue=CATALOGUE,
         evidence=evidence_set(items),
         policy=policy or _ml2(),
-        waivers=WaiverRegister(waivers=waivers, source="security/waivers.yaml" if waivers else None),
+        waivers=approved_waivers(waivers),
         today=TODAY,
         product=PRODUCT,
     )
