@@ -73,7 +73,7 @@ def baseline_problem(entry: BaselineEntry, state: BaselineState, baseline: Basel
         case BaselineState.ACTIVE:
             return ""
         case BaselineState.UNAPPROVED:
-            return "its baseline entry has no approval"
+            return "its baseline entry is unapproved (it has no approval written in)"
         case BaselineState.NOT_SIGNED:
             return f"its baseline entry does not count: {baseline.approval(entry).why_not(today)}"
         case BaselineState.EXPIRED | BaselineState.NOT_YET_VALID:

@@ -23,7 +23,7 @@ from sdl_gate.config import load_project
 from sdl_gate.errors import ConfigError
 from sdl_gate.history_metrics import Metric
 from sdl_gate.run import check
-from tests.conftest import ProjectFactory, RunCli
+from tests.conftest import ProjectFactory, RunCli, approve_project_exceptions
 
 WAIVER = """
 version: 1
@@ -65,6 +65,7 @@ class Product:
             project.doc(f"docs/g{n}.md")
         project.record("doc-review", "review", ["SG-7"])  # approved two days after it was written
         project.waivers(WAIVER)
+        approve_project_exceptions(project)
         self.history = project.root.parent / "releases"
         self.history.mkdir()
         # History and bundles count only when bound to the assessed commit: the product is a git checkout.

@@ -12,7 +12,7 @@ import pytest
 from sdl_gate.config import load_project
 from sdl_gate.sast.analyse import analyse
 from sdl_gate.sast.models import NosecStatus, SuppressionProblem
-from tests.conftest import ProjectFactory, RunCli, write
+from tests.conftest import ProjectFactory, RunCli, approve_project_exceptions, write
 
 APP = """\
 import subprocess
@@ -128,6 +128,7 @@ def test_a_finding_waiver_targets_a_fingerprint(project: ProjectFactory, run_cli
             expires: 2026-06-29T00:00:00Z
         """
     )
+    approve_project_exceptions(project)
     inside = run_cli("sast", "--format", "json", "--as-of", "2026-06-01", root)
     assert inside.code == 0, inside.stdout
     waived = next(f for f in json.loads(inside.stdout)["findings"] if f["fingerprint"] == fingerprint)
