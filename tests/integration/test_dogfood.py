@@ -8,6 +8,8 @@ suite, on the results of that same run: `scripts/test` runs every test (recordin
 ``--dogfood-since`` set to when the suite started. Run alone without that option it skips and says why. It
 checks that every test the threat model names for a mitigation passed in that run, then runs the gate offline
 against a vulnerability database imported from the shared OSV fixtures, and fails unless the gate passes.
+While the project's own waivers carry no signatures (security/waivers.yaml.approvals.json), none counts: the
+test then checks that the unsigned waivers are the gate's only reason to fail, and reports xfail saying so.
 That database is a 2023 snapshot of 25 advisories, which the built-in policy rightly refuses as too old and
 too small to have covered an audit, so the gate runs under a policy that extends the project's own with only
 SVV-3's and SM-9's database parameters set to accept it.
@@ -21,15 +23,30 @@ import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
+from sdl_gate.assess import PROCESS_VERIFICATION
 from sdl_gate.evidence import EvidenceKind, EvidenceStore, StoredEvidence
 from tests.conftest import OSV_SNAPSHOT_PARAMS, OSV_SNAPSHOT_POLICY, REPO_ROOT, SHARED_FIXTURES
 
 THREAT_MODEL = REPO_ROOT / "security" / "threat-model.yaml"
 OWN_POLICY = REPO_ROOT / "security" / "policy.yaml"
+OWN_WAIVER_SIGNATURES = REPO_ROOT / "security" / "waivers.yaml.approvals.json"
+
+
+def _unsigned_waivers_are_the_only_cause(assessment: dict[str, Any]) -> None:
+    """Every blocking requirement fails only because a waiver does not count (or, for process verification,
+    because others block): what the gate asks of sdl-gate until its maintainers sign its waivers."""
+    waived = {w["requirement"] for w in assessment["waivers"]}
+    assert all(w["approval"] != "approved" for w in assessment["waivers"])
+    for requirement in assessment["requirements"]:
+        if requirement["id"] not in assessment["decision"]["blocking"] or requirement["id"] == PROCESS_VERIFICATION:
+            continue
+        text = requirement["rationale"]
+        assert requirement["id"] in waived or "does not count" in text, f"{requirement['id']} blocks: {text}"
 
 
 def _listed_tests() -> list[str]:
@@ -94,8 +111,12 @@ def test_sdl_gate_passes_its_own_gate_under_its_ml2_based_policy(
         for r in assessment.get("requirements", [])
         if r["id"] in assessment["decision"]["blocking"]
     ]
-    assert gate.returncode == 0, "\n".join(blocking) or gate.stderr
-    assert assessment["decision"]["passed"] is True
+    unsigned = gate.returncode == 1 and not OWN_WAIVER_SIGNATURES.is_file()
+    if unsigned:
+        _unsigned_waivers_are_the_only_cause(assessment)
+    else:
+        assert gate.returncode == 0, "\n".join(blocking) or gate.stderr
+        assert assessment["decision"]["passed"] is True
     assert json.loads(
         subprocess.run(
             [sys.executable, "-m", "sdl_gate", "policy", "show", str(policy), "--format", "json"],
@@ -112,7 +133,11 @@ def test_sdl_gate_passes_its_own_gate_under_its_ml2_based_policy(
     assert all(entry == {"waivable": True} for entry in own["requirements"].values())
     verdicts = {r["id"]: r["verdict"] for r in assessment["requirements"]}
     # What sdl-gate shows by evidence, not by waiver: its threat model, requirements, tests, audit and policy.
-    for requirement in ("SR-1", "SR-3", "SR-4", "SD-2", "SVV-1", "SVV-2", "DM-1", "SM-11", "DM-4"):
+    # SM-11 and DM-4 also judge the waiver register, so they need its waivers signed.
+    register_judged = ("SM-11", "DM-4")
+    for requirement in ("SR-1", "SR-3", "SR-4", "SD-2", "SVV-1", "SVV-2", "DM-1", *register_judged):
+        if unsigned and requirement in register_judged:
+            continue
         assert verdicts[requirement] == "satisfied", (requirement, verdicts[requirement])
     audit = next(
         f
@@ -122,3 +147,9 @@ def test_sdl_gate_passes_its_own_gate_under_its_ml2_based_policy(
         if f["criterion"] == "known_vulnerabilities"
     )
     assert audit["outcome"] == "pass", audit["message"]
+    if unsigned:
+        pytest.xfail(
+            "sdl-gate's own waivers (security/waivers.yaml) are not signed yet, so none counts and the gate fails "
+            "on what they waive: the maintainers sign them (`sdl-gate waivers approve ID --key KEY`) and name "
+            "their approver register to the gate (SDL_GATE_APPROVERS or SDL_GATE_TRUSTED_REF)"
+        )
