@@ -220,8 +220,10 @@ def _line(
         ExceptionStatus.UNSIGNED: ExceptionState.UNSIGNED,
         ExceptionStatus.UNVERIFIED: ExceptionState.UNVERIFIED,
     }.get(verdict.status, ExceptionState.NOT_COUNTING)
-    fix = "" if item.fix in why else f"; to approve it: {item.fix}"
-    return ExceptionLine(item.label, state, why + fix)
+    # The state already says unsigned or unverified; otherwise the reason names what is wrong.
+    detail = verdict.detail if state is not ExceptionState.NOT_COUNTING else why
+    fix = "" if item.fix in detail else f"; to approve it: {item.fix}"
+    return ExceptionLine(item.label, state, detail + fix)
 
 
 def exception_statuses(inputs: Inputs, today: date, warn_days: int) -> list[ExceptionLine]:
