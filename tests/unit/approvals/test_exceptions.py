@@ -5,20 +5,21 @@ Signatures are made with the real ssh-keygen; each forgery gives its own status,
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from sdl_gate.approvals.exceptions import baseline_exception, verify_exception, verify_waivers, waiver_exception
-from sdl_gate.approvals.register import TrustedRegister, load_register_file
+from sdl_gate.approvals.register import SigstoreInstance, TrustedRegister, load_register_file
 from sdl_gate.approvals.sidecar import ExceptionApprovalsFile, SignedApproval, write_exception_approvals
 from sdl_gate.approvals.signatures import sign_ssh
 from sdl_gate.approvals.state import ExceptionStatus
 from sdl_gate.errors import RecordError
 from sdl_gate.policy.waivers import Scope, Waiver, load_waivers
 from sdl_gate.sast.models import BaselineApproval, BaselineEntry
-from tests.conftest import ssh_key, write, write_register
+from tests.conftest import SHARED_FIXTURES, ssh_key, write, write_register
 
 DAY = date(2026, 3, 1)
 CREATED = datetime(2026, 2, 1, tzinfo=timezone.utc)
@@ -174,3 +175,30 @@ def test_a_baseline_entry_is_approved_like_a_waiver(setup: tuple[TrustedRegister
     unnamed = verify_exception(baseline_exception(nobody), signed(nobody), trusted)
     assert unnamed.status is ExceptionStatus.REQUESTER_UNKNOWN
     assert verify_exception(baseline_exception(good), [], trusted).status is ExceptionStatus.UNSIGNED
+
+
+def test_a_sigstore_bundle_of_someone_else_or_over_other_bytes_does_not_approve_a_waiver(tmp_path: Path) -> None:
+    """A real Sigstore bundle (over other bytes, by its own identity) never approves a waiver."""
+    path = SHARED_FIXTURES / "sigstore" / "bundle_v3.txt.sigstore"
+    if not path.is_file():
+        pytest.skip(f"shared Sigstore fixtures not available ({path})")
+    keys = {name: ssh_key(tmp_path / "keys", name) for name in ("alice", "bob")}
+    extra = (
+        "  - name: Sigrid Store\n    email: sigrid@example.com\n"
+        "    sigstore:\n      - identity: william@yossarian.net\n        issuer: https://github.com/login/oauth\n"
+        "    approves:\n      - kinds: [waiver]\n"
+    )
+    production = load_register_file(write_register(tmp_path / "approvers.yaml", keys, extra))
+    staging = TrustedRegister(
+        production.register.model_copy(update={"sigstore_instance": SigstoreInstance.STAGING}),
+        production.source,
+        production.sha256,
+    )
+    bundle = json.loads(path.read_text(encoding="utf-8"))
+    by_sigrid = _waiver(approver="Sigrid <sigrid@example.com>")
+    approval = [SignedApproval(approver="sigrid@example.com", date=DAY, sigstore_bundle=bundle)]
+    for trusted in (production, staging):
+        assert _status(by_sigrid, approval, trusted) is ExceptionStatus.INVALID_SIGNATURE
+    # The same bundle presented as Bob's, who signs with SSH only: someone else's Sigstore identity.
+    as_bob = [SignedApproval(approver="bob@example.com", date=DAY, sigstore_bundle=bundle)]
+    assert _status(_waiver(), as_bob, staging) is ExceptionStatus.UNKNOWN_APPROVER
