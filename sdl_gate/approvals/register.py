@@ -23,6 +23,7 @@ from sdl_gate._git import find_repository
 from sdl_gate._ids import RequirementId
 from sdl_gate._tool import ToolUnavailable
 from sdl_gate._yaml import parse_yaml_text, validate
+from sdl_gate.approvals.state import NO_REGISTER_HINT
 from sdl_gate.errors import ApproversError, InputError
 from sdl_gate.record_kinds import GrantKind
 
@@ -32,10 +33,7 @@ from sdl_gate.record_kinds import GrantKind
 REGISTER_PATH = "security/approvers.yaml"
 APPROVERS_ENVIRONMENT = "SDL_GATE_APPROVERS"
 TRUSTED_REF_ENVIRONMENT = "SDL_GATE_TRUSTED_REF"
-HOW_TO_NAME_ONE = (
-    "name a trusted approver register with --approvers FILE (or SDL_GATE_APPROVERS), or read it from a trusted "
-    "git ref with --trusted-ref REF (or SDL_GATE_TRUSTED_REF), e.g. the base branch"
-)
+HOW_TO_NAME_ONE = NO_REGISTER_HINT
 
 _EMAIL = r"^[^\s<>@]+@[^\s<>@]+$"
 _REF = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._/@{}^~-]*$")
