@@ -18,6 +18,7 @@ from pydantic import ConfigDict, Field, ValidationError
 from sdl_gate import __version__
 from sdl_gate._model import FrozenModel
 from sdl_gate._text import first_and_more
+from sdl_gate.approvals.state import ExceptionStatus
 from sdl_gate.bundle.snapshots import HistoryPayload, ReleaseSnapshot
 from sdl_gate.catalogue import Automation, Catalogue, Requirement
 from sdl_gate.checks import CHECKS, CheckInput, Finding, Outcome
@@ -185,6 +186,10 @@ class WaiverResult(FrozenModel):
     expires: str
     justification: str
     vex: Vex | None = Field(default=None, description="The VEX statement of a vulnerability waiver.")
+    approval: ExceptionStatus = Field(
+        description="What verifying its signed approval found; only `approved` lets the waiver count."
+    )
+    approval_detail: str = Field(description="Who approved it, or why it does not count and what to do.")
 
 
 class Decision(FrozenModel):
@@ -426,6 +431,10 @@ def assess_requirement(
         verdict, score = scored.verdict, scored.score
         rationale = _rationale(verdict, findings)
         waiver = waivers.for_requirement(requirement.id, today)
+        if waiver is None and verdict not in (Verdict.SATISFIED, Verdict.NOT_APPLICABLE):
+            unapproved = waivers.not_counting(waivers.matching_requirement(requirement.id), today)
+            if unapproved:
+                rationale = f"{rationale} " + " ".join(f"{line[0].upper()}{line[1:]}." for line in unapproved)
         if waiver is not None and verdict not in (Verdict.SATISFIED, Verdict.NOT_APPLICABLE):
             if entry.waivable:
                 waiver_id = waiver.id
@@ -657,6 +666,8 @@ def assess(
             expires=w.expires.isoformat(),
             justification=w.justification,
             vex=w.vex,
+            approval=waivers.approval(w).status,
+            approval_detail=waivers.why_not_approved(w, today) or waivers.approval(w).detail,
         )
         for w in sorted(waivers.waivers, key=lambda w: w.id)
     ]

@@ -38,6 +38,7 @@ SCHEMA_CHOICES = (
     "approvers",
     "assessment",
     "config",
+    "exception-approvals",
     "policy",
     "record",
     "requirements",
@@ -139,7 +140,14 @@ def catalogue(output_format: str) -> None:
     help="Project whose policy is shown.",
 )
 @click.option("--policy", "policy_spec", help="Built-in policy name or policy file (default: the project's).")
-def explain(requirement_id: str, project_path: Path, policy_spec: str | None) -> None:
+@_approver_options
+def explain(
+    requirement_id: str,
+    project_path: Path,
+    policy_spec: str | None,
+    approvers_file: Path | None,
+    trusted_ref: str | None,
+) -> None:
     """Explain what requirement ID asks, how it is checked, what the policy demands and how to fix it."""
     from sdl_gate.assess import ASSESSMENT_CRITERIA, human_record_rule
     from sdl_gate.catalogue import load_catalogue
@@ -200,10 +208,36 @@ def explain(requirement_id: str, project_path: Path, policy_spec: str | None) ->
         lines.append(f"  justification: {entry.justification}")
     if entry.max_age_days:
         lines.append(f"  records older than {entry.max_age_days} days do not count")
+    lines += _explain_waivers(requirement.id, project_path, policy_spec, today, approvers_file, trusted_ref)
     lines += ["", "How to fix a failure:", f"  {requirement.remediation}"]
     if requirement.ssdf:
         lines += ["", f"NIST SSDF tasks citing it: {', '.join(requirement.ssdf)}"]
     click.echo("\n".join(lines))
+
+
+def _explain_waivers(
+    requirement_id: str,
+    project_path: Path,
+    policy_spec: str | None,
+    today: date,
+    approvers_file: Path | None,
+    trusted_ref: str | None,
+) -> list[str]:
+    """The project's waivers reported under the requirement, and whether each counts (signed and approved)."""
+    from sdl_gate.run import load_inputs
+
+    inputs = load_inputs(project_path, policy_spec).with_approvers(_register_choice(approvers_file, trusted_ref))
+    register = inputs.waivers
+    listed = [w for w in register.waivers if w.scope.target_requirement == requirement_id]
+    if not listed:
+        return []
+    lines = ["", f"Waivers for {requirement_id} in {register.source}:"]
+    for waiver in listed:
+        window = register.state(waiver, today)
+        why = register.why_not_approved(waiver, today)
+        standing = f"does not count: {why}" if why is not None else register.approval(waiver).detail
+        lines.append(f"  - {waiver.id} ({waiver.scope.describe()}, {window.value}): {standing}")
+    return lines
 
 
 @cli.group()
@@ -715,6 +749,99 @@ def _trust_options(function: Any) -> Any:
     return decorated
 
 
+@cli.group()
+def waivers() -> None:
+    """Approve exceptions (waivers and SAST baseline entries) and see which ones count."""
+
+
+@waivers.command(
+    "approve", epilog="Exit codes: 0 signed and written, 2 invalid input or a key that cannot sign, 3 tool error."
+)
+@click.argument("exception_id", metavar="ID")
+@click.option(
+    "--key",
+    "key",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Your SSH private key (or its .pub with the private key in ssh-agent), as for signing git commits.",
+)
+@click.option("--approver", help="Your e-mail in the approver register (default: found by your key there).")
+@click.option(
+    "--date",
+    "approved_on",
+    callback=_parse_date,
+    metavar="YYYY-MM-DD",
+    help="The day you approved (default: today); it is signed.",
+)
+@click.option("--path", "project_path", type=click.Path(path_type=Path), default=Path(), show_default=True)
+@_approver_options
+def waivers_approve(
+    exception_id: str,
+    key: Path,
+    approver: str | None,
+    approved_on: date | None,
+    project_path: Path,
+    approvers_file: Path | None,
+    trusted_ref: str | None,
+) -> None:
+    """Approve exception ID (a waiver id, or a SAST baseline entry's fingerprint) by signing it with ssh-keygen.
+
+    The signature covers every field of the waiver (or the baseline entry) and is kept in the approvals file
+    beside its register (security/waivers.yaml.approvals.json, security/sast-baseline.json.approvals.json).
+    Editing the exception afterwards voids it. With a register named, it refuses an approval that would not
+    count (by the requester, by someone other than the approver the exception names, not entitled, unknown).
+    """
+    from sdl_gate._clock import assessment_date
+    from sdl_gate.exceptions_workflow import approve_exception
+    from sdl_gate.run import load_inputs
+
+    inputs = load_inputs(project_path).with_approvers(_register_choice(approvers_file, trusted_ref))
+    result = approve_exception(inputs, exception_id, key, assessment_date(approved_on), approver=approver)
+    verb = "renewed" if result.replaced else "added"
+    click.echo(
+        f"{verb} the approval of {result.label} by {result.approver} ({result.signer}) in {result.approvals_file}"
+    )
+    if result.checked_against is None:
+        click.echo("note: no approver register named, so whether this approval counts was not checked", err=True)
+
+
+@waivers.command(
+    "status", epilog="Exit codes: 0 every exception counts, 1 one does not (or cannot be told), 2 invalid input."
+)
+@click.argument("path", type=click.Path(path_type=Path), default=Path())
+@click.option(
+    "--warn-days", type=click.IntRange(min=0), default=30, show_default=True, help="Show exceptions expiring this soon."
+)
+@click.option("--as-of", "as_of", callback=_parse_date, metavar="YYYY-MM-DD", help="Status as of this date.")
+@_approver_options
+@click.pass_context
+def waivers_status(
+    ctx: click.Context,
+    path: Path,
+    warn_days: int,
+    as_of: date | None,
+    approvers_file: Path | None,
+    trusted_ref: str | None,
+) -> None:
+    """List every waiver and SAST baseline entry: approved, expiring, unsigned, or why it does not count."""
+    from sdl_gate._clock import assessment_date
+    from sdl_gate.exceptions_workflow import exception_statuses
+    from sdl_gate.run import load_inputs
+
+    inputs = load_inputs(path).with_approvers(_register_choice(approvers_file, trusted_ref))
+    statuses = exception_statuses(inputs, assessment_date(as_of), warn_days)
+    if inputs.approvers is None:
+        click.echo(
+            "warning: no trusted approver register: signatures cannot be verified, so no exception counts; name "
+            "one with --approvers FILE or --trusted-ref REF"
+        )
+    for status in statuses:
+        click.echo(f"{status.label}: {status.state.value}: {status.detail}")
+    counting = sum(1 for s in statuses if s.counts)
+    click.echo(f"{counting} of {len(statuses)} exception(s) count")
+    ctx.exit(EXIT_PASSED if counting == len(statuses) else EXIT_GATE_FAILED)
+
+
 @cli.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option(
@@ -1090,7 +1217,10 @@ def vulndb_serve(port: int, cache_dir: Path | None) -> None:
 @click.argument("path", type=click.Path(path_type=Path), default=Path())
 @click.option("--output", type=click.Path(path_type=Path), help="Default: PATH/.sdl-gate/vex.cdx.json.")
 @click.option("--as-of", "as_of", callback=_parse_date, metavar="YYYY-MM-DD", help="Waiver state as of this date.")
-def vex(path: Path, output: Path | None, as_of: date | None) -> None:
+@_approver_options
+def vex(
+    path: Path, output: Path | None, as_of: date | None, approvers_file: Path | None, trusted_ref: str | None
+) -> None:
     """Write CycloneDX VEX for the latest vulnerability audit of PATH, dispositions from the waiver register."""
     from sdl_gate._clock import assessment_date, file_timestamp
     from sdl_gate.evidence import EvidenceKind, EvidenceStore, StoredEvidence
@@ -1098,7 +1228,8 @@ def vex(path: Path, output: Path | None, as_of: date | None) -> None:
     from sdl_gate.sbom.build import product_from_pyproject
     from sdl_gate.vex import build_vex
 
-    inputs = load_inputs(path)
+    # A waiver disposes of a vulnerability only when signed by an approver of the trusted register.
+    inputs = load_inputs(path).with_approvers(_register_choice(approvers_file, trusted_ref))
     latest = EvidenceStore(path).latest(EvidenceKind.VULNERABILITY_AUDIT)
     if not isinstance(latest, StoredEvidence):
         reason = latest.reason if latest is not None else "no vulnerability audit in the evidence store"
@@ -1253,6 +1384,7 @@ def sast_import(files: tuple[Path, ...], project_path: Path) -> None:
 )
 @click.option("--policy", "policy_spec", help="Built-in policy name or policy file whose SI-1 thresholds apply.")
 @click.option("--as-of", "as_of", callback=_parse_date, metavar="YYYY-MM-DD", help="Date waivers are judged on.")
+@_approver_options
 @click.pass_context
 def sast(
     ctx: click.Context,
@@ -1266,17 +1398,19 @@ def sast(
     write_baseline: bool,
     policy_spec: str | None,
     as_of: date | None,
+    approvers_file: Path | None,
+    trusted_ref: str | None,
 ) -> None:
     """Run bandit on the project's Python files (git-tracked ones in a work tree) or on PATHS.
 
     cppcheck analyses its C/C++ files too, and the SARIF of other analysers joins the findings: the files
     [tool.sdl-gate] sarif names, and those `sdl-gate sast import FILE...` recorded for the current commit.
 
-    Findings at or above the policy's SI-1 thresholds that are neither baselined (by an approved, unexpired
-    entry) nor waived, findings silenced by an unjustified `# nosec`, unjustified `# nosec` comments, files that
-    could not be analysed, and tests or files the configuration switches off beyond what the policy allows
-    fail the run (exit 1). The project's bandit configuration ([tool.bandit] or .bandit) applies, its excludes
-    also to files named explicitly.
+    Findings at or above the policy's SI-1 thresholds that are neither baselined (by an approved, signed,
+    unexpired entry) nor waived (by a signed waiver), findings silenced by an unjustified `# nosec`,
+    unjustified `# nosec` comments, files that could not be analysed, and tests or files the configuration
+    switches off beyond what the policy allows fail the run (exit 1). The project's bandit configuration
+    ([tool.bandit] or .bandit) applies, its excludes also to files named explicitly.
     """
     from sdl_gate._clock import assessment_date
     from sdl_gate.run import load_inputs
@@ -1285,7 +1419,8 @@ def sast(
     from sdl_gate.sast.report import write_baseline as write_baseline_file
 
     project_root, explicit = _sast_root(paths, root)
-    inputs = load_inputs(project_root, policy_spec)
+    # Baseline entries and waivers count only when signed by approvers of the register the operator names.
+    inputs = load_inputs(project_root, policy_spec).with_approvers(_register_choice(approvers_file, trusted_ref))
     if write_baseline and explicit is not None:
         raise InputError("--write-baseline needs a scan of the whole project, not of chosen files")
     from sdl_gate._tool import ToolUnavailable
@@ -1299,6 +1434,7 @@ def sast(
             use_cache=not no_cache,
             baseline=baseline,
             read_baseline=not write_baseline,
+            approvers=inputs.approvers,
         )
     except ToolUnavailable as exc:
         raise ToolError(exc.reason) from None
@@ -1313,7 +1449,8 @@ def sast(
         if unapproved:
             click.echo(
                 f"{unapproved} entr(ies) have no approval and accept nothing until each gets one: "
-                "approval: {approver, justification, created, expires}"
+                "approval: {requester, approver, justification, created, expires}, then the approver signs it "
+                "with `sdl-gate waivers approve FINGERPRINT --key KEY`"
             )
         return
     today = assessment_date(as_of)

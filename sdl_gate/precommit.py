@@ -102,7 +102,7 @@ def private_keys(root: Path, files: list[Path] | None, *, listed: int | None = M
 
 def _vulnerability_lines(payload: dict[str, Any], waivers: WaiverRegister, today: date) -> tuple[list[str], list[str]]:
     """The open vulnerabilities (with their fix) and the waived ones (with their waiver), one line each."""
-    from sdl_gate.vex import not_a_disposition, open_statement, vulnerability_waivers
+    from sdl_gate.vex import not_a_disposition, open_statement, unapproved_waivers, vulnerability_waivers
 
     open_lines: list[str] = []
     waived_lines: list[str] = []
@@ -115,6 +115,8 @@ def _vulnerability_lines(payload: dict[str, Any], waivers: WaiverRegister, today
             waived_lines.append(f"{label} waived by {active.id} ({state}, until {active.expires.date()})")
         elif (statement := open_statement(waivers, vuln, today)) is not None:
             open_lines.append(f"{label}: {not_a_disposition(statement)}; {fix}")
+        elif unapproved := unapproved_waivers(waivers, vuln, today):
+            open_lines.append(f"{label}: {'; '.join(unapproved)}; {fix}")
         elif expired is not None:
             open_lines.append(f"{label}: its waiver {expired.id} expired on {expired.expires.date()}; {fix}")
         else:
@@ -146,7 +148,8 @@ def dependency_audit(
     from sdl_gate.run import load_inputs
     from sdl_gate.sbom.sources import lock_kind
 
-    inputs = load_inputs(root, offline=offline, vulndb_dir=vulndb_dir, osv_url=osv_url)
+    # Waivers count only when signed by an approver of the register the environment names.
+    inputs = load_inputs(root, offline=offline, vulndb_dir=vulndb_dir, osv_url=osv_url).with_approvers()
     project = inputs.project
     if skip_online and not project.config.offline:
         return HookReport(
@@ -165,7 +168,7 @@ def dependency_audit(
         if not names:
             return HookReport(("no dependency file to audit",), HookStatus.PASSED)
         given = [root / name for name in names]
-    context = CollectContext(project=project, commit=None, now=now, waivers=inputs.waivers)
+    context = CollectContext(project=project, commit=None, now=now, waivers=inputs.waivers, approvers=inputs.approvers)
     payload: dict[str, Any] = VulnerabilityCollector(given).collect(context).payload
     sources = ", ".join(source["path"] for source in payload["sources"]) or "no dependency source"
     where = f"{payload['service']} ({'offline database' if payload['offline'] else payload['url']})"

@@ -137,7 +137,7 @@ def linked_digests(project: Project, path: Path, record: Record) -> list[tuple[s
     return linked
 
 
-def _public_key_of(key: Path) -> str | None:
+def public_key_fingerprint(key: Path) -> str | None:
     """The fingerprint of the key ``key`` signs with: from KEY.pub beside it, else derived by ssh-keygen."""
     candidate = key if key.suffix == ".pub" else key.with_name(key.name + ".pub")
     text: str | None = None
@@ -184,7 +184,7 @@ def approve_record(
     existing = load_approvals(path, record.id)
     person = None
     if register is not None:
-        fingerprint = _public_key_of(key)
+        fingerprint = public_key_fingerprint(key)
         person = register.register.person_by_key(fingerprint) if fingerprint else None
         if approver is not None:
             person = register.register.person_by_email(approver)

@@ -117,6 +117,9 @@ def review_registers(inputs: Inputs, today: date, warn_days: int) -> RegisterRev
         state = register.state(waiver, today)
         label = f"waiver {waiver.id} ({waiver.scope.describe()})"
         target = waiver.scope.target_requirement
+        unapproved = register.why_not_approved(waiver, today)
+        if unapproved is not None and state is WaiverState.ACTIVE:
+            not_counted.append(f"{label} does not count: {unapproved}")
         if waiver.scope.kind is WaiverKind.REQUIREMENT and not inputs.policy.requirements[target].waivable:
             not_counted.append(f"{label} does not count: policy {inputs.policy.name} does not allow waiving {target}")
         elif not waiver.disposes and waiver.vex is not None:

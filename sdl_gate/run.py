@@ -32,9 +32,15 @@ class Inputs:
     approvers: TrustedRegister | None = None
 
     def with_approvers(self, choice: RegisterChoice | None = None) -> Inputs:
-        """Load the trusted approver register the operator named (options, else environment), if any."""
+        """Load the trusted approver register the operator named (options, else environment), if any, and verify
+        the waivers' approvals against it."""
+        from sdl_gate.approvals.exceptions import verify_waivers
+
         chosen = choice if choice is not None else RegisterChoice.from_operator(None, None)
-        return replace(self, approvers=chosen.load(self.project.root))
+        approvers = chosen.load(self.project.root)
+        # A waiver counts only when signed by an approver this register entitles; verified once, here.
+        waivers = verify_waivers(self.waivers, approvers, root=self.project.root)
+        return replace(self, approvers=approvers, waivers=waivers)
 
 
 def load_inputs(

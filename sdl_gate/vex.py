@@ -44,6 +44,12 @@ def vulnerability_waivers(
     return None, None
 
 
+def unapproved_waivers(register: WaiverRegister, vuln: dict[str, Any], today: date) -> list[str]:
+    """Which waivers of an audited vulnerability are in their dates but not approved, and why."""
+    ids = {str(vuln["id"]), *(str(a) for a in vuln["aliases"])}
+    return register.not_counting(register.matching_vulnerability(ids, canonicalize_name(str(vuln["package"]))), today)
+
+
 def open_statement(register: WaiverRegister, vuln: dict[str, Any], today: date) -> Waiver | None:
     """Return an active waiver whose VEX state (``exploitable``, ``in_triage``) leaves the vulnerability open."""
     ids = {str(vuln["id"]), *(str(a) for a in vuln["aliases"])}

@@ -9,10 +9,11 @@ import re
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -101,13 +102,15 @@ def ssh_key(directory: Path, name: str) -> Path:
 
 def write_register(path: Path, keys: dict[str, Path], extra: str = "") -> Path:
     """Write an approver register: Alice (development, the records' author) and Bob (product security, approves
-    every kind of record), each with the key in ``keys``; ``extra`` (indented as list items) is appended to people."""
+    every kind of record and exception), each with the key in ``keys``; ``extra`` (indented as list items) is
+    appended to people."""
     body = f"""\
         version: 1
         roles:
           product-security:
             approves:
               - kinds: [{RECORD_KINDS}]
+              - kinds: [waiver, sast_baseline]
         people:
           - name: Alice Example
             email: alice@example.com
@@ -418,3 +421,110 @@ def assert_inert_markdown(markdown: str, literal: str | None = None) -> None:
         wanted = " ".join(literal.split())[:60].replace("`", "").strip()
         text = html.unescape(re.sub(r"<[^>]+>", "", rendered)).replace("`", "")
         assert wanted in " ".join(text.split()), "the text must still read as written"
+
+
+def approved_waivers(
+    waivers: Iterable[Any], source: str | None = "security/waivers.yaml", approved_on: date | None = None
+) -> Any:
+    """A waiver register whose waivers carry a verified approval, as `with_approvers` leaves them once each
+    signature verified (dated ``approved_on``, else the day each was created); for tests of what an approved
+    waiver does (verification has its own tests)."""
+    from sdl_gate.approvals.state import ExceptionApproval, ExceptionStatus
+    from sdl_gate.policy.waivers import WaiverRegister
+
+    listed = tuple(waivers)
+    return WaiverRegister(
+        waivers=listed,
+        source=source if listed else None,
+        approvals={
+            w.id: ExceptionApproval(
+                status=ExceptionStatus.APPROVED,
+                detail=f"approved by {w.approver}",
+                content_sha256=w.content_sha256,
+                approver=w.approver,
+                signer="SHA256:test",
+                date=approved_on or w.created.date(),
+            )
+            for w in listed
+        },
+    )
+
+
+def approved_baseline_verdicts(*entries: Any, approved_on: date = date(2026, 1, 1)) -> dict[str, Any]:
+    """Verified approval verdicts for SAST baseline entries that have an approval written in, as the collector
+    records them once each signature verified; for tests of what an approved entry does."""
+    from sdl_gate._files import canonical_json, sha256_bytes
+    from sdl_gate.approvals.state import ExceptionApproval, ExceptionStatus
+
+    return {
+        entry.fingerprint: ExceptionApproval(
+            status=ExceptionStatus.APPROVED,
+            detail=f"approved by {entry.approval.approver}",
+            content_sha256=sha256_bytes(canonical_json(entry.approval_content()).encode("utf-8")),
+            approver=entry.approval.approver,
+            signer="SHA256:test",
+            date=approved_on,
+        )
+        for entry in entries
+        if entry.approval is not None
+    }
+
+
+def approve_exceptions(root: Path, register: Path, keys_dir: Path, *, approved_on: str | None = None) -> None:
+    """Sign every waiver of ``root/security/waivers.yaml`` and every approved-in entry of its SAST baseline as the
+    approver each names, with the real ssh-keygen, as ``sdl-gate waivers approve`` does; an approver the trusted
+    ``register`` does not list is added to it with a new key in ``keys_dir``, entitled to approve exceptions.
+
+    Signed on ``approved_on`` (default: the day each exception was created).
+    """
+    from datetime import date
+
+    from sdl_gate.approvals.exceptions import ExceptionToApprove, baseline_exception, waiver_exception
+    from sdl_gate.approvals.register import load_register_file
+    from sdl_gate.approvals.sidecar import ExceptionApprovalsFile, SignedApproval, write_exception_approvals
+    from sdl_gate.approvals.signatures import key_fingerprint, parse_public_key, sign_ssh
+    from sdl_gate.policy.waivers import load_waivers
+    from sdl_gate.sast.report import load_baseline
+
+    def key_of(email: str) -> Path:
+        trusted = load_register_file(register).register
+        person = trusted.person_by_email(email)
+        for candidate in sorted(keys_dir.glob("*.pub")):
+            fingerprint = key_fingerprint(parse_public_key(candidate.read_text(encoding="utf-8")))
+            if person is not None and trusted.person_by_key(fingerprint) == person:
+                return candidate.with_suffix("")
+        assert person is None, f"{email} is in the register without a key in {keys_dir}"
+        key = ssh_key(keys_dir, email.split("@", maxsplit=1)[0].replace(".", "-"))
+        write(
+            register,
+            register.read_text(encoding="utf-8")
+            + f"  - name: {email}\n    email: {email}\n"
+            + f'    ssh_keys: ["{key.with_suffix(".pub").read_text().strip()}"]\n'
+            + "    approves:\n      - kinds: [waiver, sast_baseline]\n",
+        )
+        return key
+
+    def sign(file: Path, items: list[tuple[ExceptionToApprove, date]]) -> None:
+        approvals: dict[str, list[SignedApproval]] = {}
+        for item, created in items:
+            (email,) = sorted(item.approver_emails())
+            day = date.fromisoformat(approved_on) if approved_on else created
+            signature = sign_ssh(item.message(email, day), key_of(email))
+            approvals[item.key] = [SignedApproval(approver=email, date=day, ssh_signature=signature)]
+        write_exception_approvals(file, ExceptionApprovalsFile(version=1, file=file.name, approvals=approvals))
+
+    waivers_file = root / "security" / "waivers.yaml"
+    if waivers_file.is_file():
+        loaded = load_waivers(waivers_file, max_days=100_000)
+        sign(waivers_file, [(waiver_exception(w), w.created.date()) for w in loaded.waivers])
+    baseline_file = root / "security" / "sast-baseline.json"
+    baseline = load_baseline(baseline_file) if baseline_file.is_file() else None
+    if baseline is not None:
+        entries = [e for e in baseline[0].findings if e.approval is not None]
+        sign(baseline_file, [(baseline_exception(e), e.approval.created.date()) for e in entries if e.approval])
+
+
+def approve_project_exceptions(project: ProjectFactory, *, approved_on: str | None = None) -> None:
+    """:func:`approve_exceptions` for a project of the ``project`` fixture (its trusted register and keys)."""
+    assert project.approvers is not None and project.keys is not None
+    approve_exceptions(project.root, project.approvers, project.approvers.parent, approved_on=approved_on)

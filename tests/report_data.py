@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from sdl_gate.approvals.state import ExceptionStatus
 from sdl_gate.assess import (
     Assessment,
     Decision,
@@ -46,6 +47,8 @@ WAIVERS = [
         target="requirement SVV-4",
         requirement="SVV-4",
         state=WaiverState.ACTIVE,
+        approval=ExceptionStatus.APPROVED,
+        approval_detail="approved by Erika Lind <erika.lind@example.com> on 2026-10-01 (SHA256:test)",
         requester="Max Mustermann <max@example.com>",
         approver="Erika Lind <erika.lind@example.com>",
         expires="2027-04-30T23:59:59+00:00",
@@ -57,6 +60,8 @@ WAIVERS = [
         target="PYSEC-2018-28 in requests",
         requirement="SVV-3",
         state=WaiverState.ACTIVE,
+        approval=ExceptionStatus.APPROVED,
+        approval_detail="approved by Erika Lind <erika.lind@example.com> on 2026-10-01 (SHA256:test)",
         requester="Erika Lind <erika.lind@example.com>",
         approver="Max Mustermann <max@example.com>",
         expires="2027-01-31T00:00:00+00:00",
@@ -68,6 +73,8 @@ WAIVERS = [
         target="finding 9f8e7d6c5b4a3921",
         requirement="SI-1",
         state=WaiverState.EXPIRED,
+        approval=ExceptionStatus.APPROVED,
+        approval_detail="approved by Erika Lind <erika.lind@example.com> on 2026-10-01 (SHA256:test)",
         requester="Erika Lind <erika.lind@example.com>",
         approver="Max Mustermann <max@example.com>",
         expires="2026-10-01T00:00:00+00:00",

@@ -12,6 +12,10 @@ so a change to any field of the record, to any linked file, to the approver or t
 message and the signature no longer verifies. The type names the purpose inside the signed bytes, and SSH
 signatures use their own namespace (``sdl-gate-record``), so a signature made for anything else (a git
 commit, a release file) can never pass for an approval.
+
+Waivers and SAST baseline entries are approved the same way, with their own type (so an approval of one kind
+of thing never passes for another) and no linked files: ``record`` then holds the waiver or the baseline entry
+as written.
 """
 
 from __future__ import annotations
@@ -22,15 +26,22 @@ from datetime import date
 from typing import Any
 
 APPROVAL_TYPE = "https://sdl-gate.dev/record-approval/v1"
+WAIVER_APPROVAL_TYPE = "https://sdl-gate.dev/waiver-approval/v1"
+BASELINE_APPROVAL_TYPE = "https://sdl-gate.dev/sast-baseline-approval/v1"
 SSH_NAMESPACE = "sdl-gate-record"
 
 
 def approval_message(
-    record: Mapping[str, Any], linked_files: Sequence[tuple[str, str]], approver: str, approved_on: date
+    record: Mapping[str, Any],
+    linked_files: Sequence[tuple[str, str]],
+    approver: str,
+    approved_on: date,
+    *,
+    approval_type: str = APPROVAL_TYPE,
 ) -> bytes:
     """Return the bytes one approval signs (see the module docstring)."""
     document = {
-        "type": APPROVAL_TYPE,
+        "type": approval_type,
         "record": dict(record),
         "linked_files": [{"path": path, "sha256": digest} for path, digest in linked_files],
         "approver": approver.strip().lower(),

@@ -24,8 +24,9 @@ from sdl_gate._ids import RequirementId
 from sdl_gate._model import FrozenModel
 from sdl_gate._tool import ToolUnavailable
 from sdl_gate._yaml import parse_yaml_text, validate
+from sdl_gate.approvals.state import NO_REGISTER_HINT
 from sdl_gate.errors import ApproversError, InputError
-from sdl_gate.record_kinds import RecordKind
+from sdl_gate.record_kinds import GrantKind
 
 #: Where a repository keeps its register, relative to the project root. It is deliberately not derived from
 #: ``security-dir``: that setting lives in the checkout, and the change under assessment must not choose which
@@ -33,10 +34,7 @@ from sdl_gate.record_kinds import RecordKind
 REGISTER_PATH = "security/approvers.yaml"
 APPROVERS_ENVIRONMENT = "SDL_GATE_APPROVERS"
 TRUSTED_REF_ENVIRONMENT = "SDL_GATE_TRUSTED_REF"
-HOW_TO_NAME_ONE = (
-    "name a trusted approver register with --approvers FILE (or SDL_GATE_APPROVERS), or read it from a trusted "
-    "git ref with --trusted-ref REF (or SDL_GATE_TRUSTED_REF), e.g. the base branch"
-)
+HOW_TO_NAME_ONE = NO_REGISTER_HINT
 
 _EMAIL = r"^[^\s<>@]+@[^\s<>@]+$"
 _REF = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._/@{}^~-]*$")
@@ -61,9 +59,14 @@ class SigstoreInstance(str, enum.Enum):
 
 
 class Grant(FrozenModel):
-    """What a grant entitles to approve: records of these kinds, for these requirements, or both at once."""
+    """What a grant entitles to approve: records (or exceptions: waivers, SAST baseline entries) of these kinds,
+    for these requirements, or both at once."""
 
-    kinds: list[RecordKind] | None = Field(default=None, min_length=1)
+    kinds: list[GrantKind] | None = Field(
+        default=None,
+        min_length=1,
+        description="Record kinds, or `waiver` / `sast_baseline` for exceptions; none: every kind.",
+    )
     requirements: list[RequirementId] | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")

@@ -90,3 +90,58 @@ def write_approvals(record_file: Path, approvals: ApprovalsFile) -> Path:
     path = sidecar_path(record_file)
     write_atomic(path, pretty_json(approvals.model_dump(mode="json", exclude_none=True)))
     return path
+
+
+MAX_EXCEPTIONS = 10_000
+
+
+class ExceptionApprovalsFile(FrozenModel):
+    """The approvals of a register of exceptions (``waivers.yaml``, the SAST baseline), keyed by exception.
+
+    The key is the waiver id, or the fingerprint of a baseline entry; each approval is a record approval
+    without linked files, signed over the exception's canonical content.
+    """
+
+    model_config = ConfigDict(title="sdl-gate exception approvals")
+
+    version: Literal[1]
+    file: str = Field(min_length=1, description="The file name of the register approved, e.g. waivers.yaml.")
+    approvals: dict[str, list[SignedApproval]] = Field(default_factory=dict, max_length=MAX_EXCEPTIONS)
+
+    @model_validator(mode="after")
+    def _bounded(self) -> ExceptionApprovalsFile:
+        for key, approvals in self.approvals.items():
+            if len(approvals) > MAX_APPROVALS:
+                raise ValueError(f"{key}: at most {MAX_APPROVALS} approvals per exception")
+            if any(approval.linked_files for approval in approvals):
+                raise ValueError(f"{key}: an exception's approval links no files")
+        return self
+
+
+def load_exception_approvals(register_file: Path, *, root: Path | None = None) -> ExceptionApprovalsFile | None:
+    """Load the approvals sidecar of a register of exceptions, or None when it has none.
+
+    With ``root`` it must be a regular file inside the project; a malformed file is an error naming it.
+    """
+    path = sidecar_path(register_file)
+    if not path.exists() and not path.is_symlink():
+        return None
+    try:
+        data = load_json(path, MAX_SIDECAR_BYTES * 8, root=root)
+        loaded = validate(ExceptionApprovalsFile, data, path, None, "exception approvals file")
+    except InputError as exc:
+        raise RecordError(exc.message, path=exc.path, line=exc.line, location=exc.location) from None
+    if loaded.file != register_file.name:
+        raise RecordError(
+            f"approvals file is for {loaded.file!r}, but it sits beside {register_file.name!r}",
+            path=path,
+            location="file",
+        )
+    return loaded
+
+
+def write_exception_approvals(register_file: Path, approvals: ExceptionApprovalsFile) -> Path:
+    """Write the approvals sidecar of a register of exceptions atomically; return its path."""
+    path = sidecar_path(register_file)
+    write_atomic(path, pretty_json(approvals.model_dump(mode="json", exclude_none=True)))
+    return path

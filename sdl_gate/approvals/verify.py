@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sdl_gate.approvals.canonical import approval_message
-from sdl_gate.approvals.register import HOW_TO_NAME_ONE, TrustedRegister
+from sdl_gate.approvals.register import HOW_TO_NAME_ONE, Person, TrustedRegister
 from sdl_gate.approvals.sidecar import ApprovalsFile, SignedApproval
 from sdl_gate.approvals.signatures import verify_sigstore, verify_ssh
 from sdl_gate.attest.keys import SignatureInvalid
@@ -53,6 +54,67 @@ def _result(
     }
 
 
+@dataclass(frozen=True)
+class SignerProblem:
+    """Why an approval's signature does not identify a person of the register."""
+
+    status: ApprovalStatus
+    detail: str
+    signer: str | None = None
+
+
+def identify_signer(
+    approval: SignedApproval, message: bytes, trusted: TrustedRegister
+) -> tuple[Person, str] | SignerProblem:
+    """Verify the signature over ``message``; return the register's person who made it and how they signed.
+
+    The person must be the approver the approval names: a valid signature by someone else is no approval.
+    """
+    register = trusted.register
+    if approval.ssh_signature is not None:
+        try:
+            signer = verify_ssh(message, approval.ssh_signature)
+        except SignatureInvalid as exc:
+            status = ApprovalStatus.WRONG_NAMESPACE if "namespace" in str(exc) else ApprovalStatus.INVALID
+            return SignerProblem(status, str(exc))
+        person = register.person_by_key(signer)
+        if person is None:
+            return SignerProblem(
+                ApprovalStatus.UNKNOWN_APPROVER,
+                f"signed with SSH key {signer}, which is not in the trusted approver register ({trusted.source})",
+                signer,
+            )
+        if approval.approver.lower() not in person.emails:
+            return SignerProblem(
+                ApprovalStatus.INVALID,
+                f"signed with the key of {person.name} <{person.email}> but names {approval.approver} as approver",
+                signer,
+            )
+        return person, signer
+    found = register.person_by_email(approval.approver)
+    if found is None or not found.sigstore:
+        known = "not in" if found is None else "without a Sigstore identity in"
+        return SignerProblem(
+            ApprovalStatus.UNKNOWN_APPROVER,
+            f"{approval.approver} is {known} the trusted approver register ({trusted.source})",
+        )
+    problems: list[str] = []
+    for identity in found.sigstore:
+        try:
+            verify_sigstore(
+                message,
+                approval.sigstore_bundle or {},
+                identity.identity,
+                identity.issuer,
+                staging=register.sigstore_instance.value == "staging",
+            )
+        except (SignatureInvalid, InputError) as exc:
+            problems.append(str(exc))
+            continue
+        return found, f"{identity.identity} ({identity.issuer})"
+    return SignerProblem(ApprovalStatus.INVALID, "; ".join(problems))
+
+
 def observe_approval(
     approval: SignedApproval,
     record: Mapping[str, Any],
@@ -70,58 +132,14 @@ def observe_approval(
         )
     if trusted is None:
         return _result(approval, ApprovalStatus.UNVERIFIED, f"cannot be verified without a register: {HOW_TO_NAME_ONE}")
-    register = trusted.register
     message = approval_message(
         record, [(f.path, f.sha256) for f in approval.linked_files], approval.approver, approval.date
     )
-    if approval.ssh_signature is not None:
-        try:
-            signer = verify_ssh(message, approval.ssh_signature)
-        except SignatureInvalid as exc:
-            status = ApprovalStatus.WRONG_NAMESPACE if "namespace" in str(exc) else ApprovalStatus.INVALID
-            return _result(approval, status, str(exc))
-        person = register.person_by_key(signer)
-        if person is None:
-            return _result(
-                approval,
-                ApprovalStatus.UNKNOWN_APPROVER,
-                f"signed with SSH key {signer}, which is not in the trusted approver register ({trusted.source})",
-                signer=signer,
-            )
-        if approval.approver.lower() not in person.emails:
-            return _result(
-                approval,
-                ApprovalStatus.INVALID,
-                f"signed with the key of {person.name} <{person.email}> but names {approval.approver} as approver",
-                signer=signer,
-            )
-    else:
-        person = register.person_by_email(approval.approver)
-        if person is None or not person.sigstore:
-            known = "not in" if person is None else "without a Sigstore identity in"
-            return _result(
-                approval,
-                ApprovalStatus.UNKNOWN_APPROVER,
-                f"{approval.approver} is {known} the trusted approver register ({trusted.source})",
-            )
-        problems: list[str] = []
-        signer = ""
-        for identity in person.sigstore:
-            try:
-                verify_sigstore(
-                    message,
-                    approval.sigstore_bundle or {},
-                    identity.identity,
-                    identity.issuer,
-                    staging=register.sigstore_instance.value == "staging",
-                )
-            except (SignatureInvalid, InputError) as exc:
-                problems.append(str(exc))
-                continue
-            signer = f"{identity.identity} ({identity.issuer})"
-            break
-        if not signer:
-            return _result(approval, ApprovalStatus.INVALID, "; ".join(problems))
+    identified = identify_signer(approval, message, trusted)
+    if isinstance(identified, SignerProblem):
+        return _result(approval, identified.status, identified.detail, signer=identified.signer)
+    person, signer = identified
+    register = trusted.register
     kind = str(record["kind"])
     requirements = [str(r) for r in record["requirements"]]
     entitled = [r for r in requirements if register.may_approve(person, kind, r)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -18,10 +18,11 @@ from sdl_gate.bundle import layout
 from sdl_gate.bundle.zipfmt import Entry, UnsafeArchive, hash_entry, inspect_archive, read_entry, safe_name_problem
 from sdl_gate.bundle.zipstrict import MalformedArchive, check_layout
 from sdl_gate.errors import InputError, SdlGateError
-from sdl_gate.evidence import MAX_EVIDENCE_BYTES, Rejection, StoredEvidence, admit
+from sdl_gate.evidence import MAX_EVIDENCE_BYTES, EvidenceKind, Rejection, StoredEvidence, admit
 
 if TYPE_CHECKING:
     from sdl_gate.assess import Assessment
+    from sdl_gate.policy.waivers import WaiverRegister
 
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 MAX_MANIFEST_BYTES = 32 * 1024 * 1024
@@ -147,6 +148,23 @@ def _load_evidence(
     return items
 
 
+def _with_recorded_approvals(waivers: WaiverRegister, items: list[StoredEvidence]) -> WaiverRegister:
+    """The waivers with the approval verdicts the waivers evidence recorded (each bound to its content digest)."""
+    from sdl_gate.approvals.state import ExceptionApproval
+
+    recorded = next((item for item in items if item.evidence.kind is EvidenceKind.WAIVERS), None)
+    if recorded is None:
+        return waivers
+    verdicts: dict[str, ExceptionApproval] = {}
+    for entry in recorded.evidence.payload.get("waivers", []):
+        if isinstance(entry, dict) and isinstance(entry.get("approval"), dict):
+            try:
+                verdicts[str(entry["id"])] = ExceptionApproval.model_validate(entry["approval"])
+            except ValidationError:
+                raise BundleInvalid(f"the waivers evidence records a malformed approval for {entry['id']}") from None
+    return replace(waivers, approvals=verdicts)
+
+
 def _reassess(
     archive: zipfile.ZipFile, entries: dict[str, Entry], listed: dict[str, str], report: BundleReport
 ) -> None:
@@ -185,6 +203,7 @@ def _reassess(
                 waivers = load_waivers(target, max_days=policy.waiver_max_days)
             except InputError as exc:
                 raise BundleInvalid(f"{inputs.waivers}: {exc.message}") from None
+            waivers = _with_recorded_approvals(waivers, items)
     evidence = admit(
         items,
         commit=inputs.commit,

@@ -312,7 +312,7 @@ def guideline_document() -> Criterion:
 
 
 def waiver_register() -> Criterion:
-    """Every registered exception is approved, justified and in force (none has expired)."""
+    """Every registered exception is approved (signed by an entitled approver), justified and in force."""
     name = "waiver_register"
 
     def evaluate(check_input: CheckInput) -> Finding:
@@ -328,6 +328,9 @@ def waiver_register() -> Criterion:
                 f"expired waiver(s) {', '.join(expired)}: renew with a new approval or fix what they cover",
                 (evidence.id,),
             )
+        unapproved = register.not_counting(register.waivers, check_input.today)
+        if unapproved:
+            return check_input.finding(name, Outcome.FAIL, "; ".join(unapproved), (evidence.id,))
         count = len(register.waivers)
         return check_input.finding(
             name, Outcome.PASS, f"{count} waiver(s), all approved and in force", (evidence.id,), examined=count

@@ -228,7 +228,7 @@ def _baseline_note(report: SastReport, check_input: CheckInput) -> str:
         return ""
     parts: list[str] = []
     for state in BaselineState:
-        entries = [e for e in report.baseline.entries if baseline_state(e, check_input.today) is state]
+        entries = [e for e in report.baseline.entries if baseline_state(e, check_input.today, report.baseline) is state]
         if not entries:
             continue
         shown = [
@@ -259,11 +259,7 @@ def sast_findings() -> Criterion:
             counts[judgement.status] += 1
             match judgement.status:
                 case Status.OPEN:
-                    why = (
-                        f" (its baseline entry is {judgement.baseline.value.replace('_', ' ')})"
-                        if judgement.baseline is not None
-                        else ""
-                    )
+                    why = f" ({'; '.join(judgement.why_open)})" if judgement.why_open else ""
                     blocking.append(_label(item) + why)
                     occurrences.append(_occurrence(item, why))
                 case Status.SUPPRESSED_WITHOUT_JUSTIFICATION:

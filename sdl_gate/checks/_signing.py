@@ -164,7 +164,11 @@ def no_committed_private_key() -> Criterion:
             if waiver is not None:
                 waived.append(f"{key.path} (waived by {waiver.id})")
             else:
-                open_keys.append(f"{key.path} ({key.key_type})")
+                unapproved = check_input.waivers.not_counting(
+                    check_input.waivers.matching_finding(key.fingerprint), check_input.today
+                )
+                why = f"; {'; '.join(unapproved)}" if unapproved else ""
+                open_keys.append(f"{key.path} ({key.key_type}{why})")
         if open_keys:
             return check_input.finding(
                 name,

@@ -10,7 +10,7 @@ from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
 from sdl_gate.checks._criteria import _single
 from sdl_gate.evidence import Evidence, EvidenceKind
 from sdl_gate.policy.waivers import Waiver, WaiverRegister
-from sdl_gate.vex import not_a_disposition, open_statement, vulnerability_waivers
+from sdl_gate.vex import not_a_disposition, open_statement, unapproved_waivers, vulnerability_waivers
 
 DEFAULT_MAX_PATCH_DAYS = 30
 DEFAULT_VULNDB_MAX_AGE_DAYS = 30
@@ -202,7 +202,10 @@ def _waiver(check_input: CheckInput, vuln: dict[str, Any]) -> Waiver | None:
 def _open_reason(check_input: CheckInput, vuln: dict[str, Any]) -> str:
     """Why an undisposed vulnerability is open, when a waiver seemed to cover it (empty otherwise)."""
     statement = open_statement(check_input.waivers, vuln, check_input.today)
-    return f": {not_a_disposition(statement)}" if statement is not None else ""
+    if statement is not None:
+        return f": {not_a_disposition(statement)}"
+    unapproved = unapproved_waivers(check_input.waivers, vuln, check_input.today)
+    return f": {'; '.join(unapproved)}" if unapproved else ""
 
 
 def _expired_waiver(check_input: CheckInput, vuln: dict[str, Any]) -> Waiver | None:
@@ -403,8 +406,11 @@ def vulnerability_dispositions() -> Criterion:
                 continue
             expired = _expired_waiver(check_input, vuln)
             statement = open_statement(check_input.waivers, vuln, check_input.today)
+            unapproved = unapproved_waivers(check_input.waivers, vuln, check_input.today)
             if statement is not None:
                 missing.append(f"{_label(vuln)}: {not_a_disposition(statement)}")
+            elif unapproved:
+                missing.append(f"{_label(vuln)}: {'; '.join(unapproved)}")
             elif expired is not None:
                 missing.append(f"{_label(vuln)}: waiver {expired.id} expired {expired.expires.date().isoformat()}")
             else:

@@ -4,6 +4,7 @@ other analysers' SARIF, findings fingerprinted."""
 from __future__ import annotations
 
 from sdl_gate._files import pretty_json, sha256_file
+from sdl_gate.approvals.sidecar import sidecar_path
 from sdl_gate.collectors.base import CollectContext
 from sdl_gate.evidence import Evidence, EvidenceKind, FileDigest, Subject, ToolInfo
 from sdl_gate.sast.models import AnalyserSource
@@ -20,7 +21,7 @@ class SastCollector:
         from sdl_gate.sast.analyse import analyse
         from sdl_gate.sast.sarif import to_sarif
 
-        result = analyse(context.project)
+        result = analyse(context.project, approvers=context.approvers)
         raw = context.put_raw(pretty_json(result.bandit).encode("utf-8"), "bandit.json")
         sarif = context.put_raw(pretty_json(to_sarif(result.report)).encode("utf-8"), "sarif")
         report = result.report.model_copy(update={"sarif": sarif})
@@ -37,6 +38,9 @@ class SastCollector:
         baseline = context.project.sast_baseline
         if baseline.is_file():
             digests[context.relative(baseline)] = sha256_file(baseline)
+            signatures = sidecar_path(baseline)
+            if signatures.is_file():
+                digests[context.relative(signatures)] = sha256_file(signatures)
         return Evidence(
             kind=self.kind,
             tool=ToolInfo(name=report.scanner, version=report.scanner_version),

@@ -1,10 +1,11 @@
-"""The waiver register as evidence: which exceptions exist, who approved them and until when."""
+"""The waiver register as evidence: which exceptions exist, who approved them (verified), and until when."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from sdl_gate.approvals.sidecar import sidecar_path
 from sdl_gate.collectors.base import SDL_GATE_TOOL, CollectContext
 from sdl_gate.evidence import Evidence, EvidenceKind, Subject, ToolInfo
 
@@ -21,6 +22,9 @@ class WaiversCollector:
         waivers: list[dict[str, Any]] = []
         if register.source is not None:
             files.append(context.digest(Path(register.source)))
+            sidecar = sidecar_path(Path(register.source))
+            if sidecar.is_file():
+                files.append(context.digest(sidecar))
         for waiver in register.waivers:
             scope = waiver.scope
             waivers.append(
@@ -35,6 +39,8 @@ class WaiversCollector:
                     "expires": waiver.expires.isoformat(),
                     "justification": waiver.justification,
                     "vex": waiver.vex.model_dump(mode="json") if waiver.vex else None,
+                    # The verdict on its signed approval, bound to its content: a re-assessment reads it here.
+                    "approval": register.approval(waiver).model_dump(mode="json"),
                 }
             )
         return Evidence(

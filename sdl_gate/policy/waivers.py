@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, ConfigDict, Field, model_validator
 
-from sdl_gate._files import canonical_json
+from sdl_gate._files import canonical_json, sha256_bytes
 from sdl_gate._ids import RequirementId
 from sdl_gate._model import FrozenModel
 from sdl_gate._yaml import load_yaml, validate
+from sdl_gate.approvals.state import ExceptionApproval, not_verified
 from sdl_gate.errors import InputError, RecordError
 
 #: The longest a waiver may run (``expires - created``) when the policy sets no other limit.
@@ -178,9 +179,18 @@ class Waiver(FrozenModel):
         """How long the waiver runs, in days."""
         return (self.expires - self.created).total_seconds() / 86400
 
+    def approval_content(self) -> dict[str, Any]:
+        """The waiver as an approver signs it: every field as written (fields left unset omitted)."""
+        return self.model_dump(mode="json", exclude_none=True)
+
     def signed_content(self) -> bytes:
-        """The canonical bytes an approver's signature over this waiver covers (every field as written)."""
-        return canonical_json(self.model_dump(mode="json")).encode("utf-8")
+        """The canonical bytes of :meth:`approval_content`, whose digest binds an approval verdict to it."""
+        return canonical_json(self.approval_content()).encode("utf-8")
+
+    @property
+    def content_sha256(self) -> str:
+        """SHA-256 of :meth:`signed_content`."""
+        return sha256_bytes(self.signed_content())
 
     @property
     def disposes(self) -> bool:
@@ -220,19 +230,55 @@ def window_state(created: datetime, expires: datetime, today: date) -> WaiverSta
 
 @dataclass(frozen=True)
 class WaiverRegister:
-    """The loaded register, or an empty one when the project has none."""
+    """The loaded register, or an empty one when the project has none.
+
+    ``approvals`` holds each waiver's approval verdict by id, reached by verifying its signatures against the
+    trusted approver register (``sdl_gate.approvals.exceptions.verify_waivers``); a waiver without one, or
+    whose content changed since, does not count.
+    """
 
     waivers: tuple[Waiver, ...] = ()
     source: str | None = None
+    approvals: Mapping[str, ExceptionApproval] = field(default_factory=dict)
 
     def state(self, waiver: Waiver, today: date) -> WaiverState:
         """Return whether ``waiver`` is in force at some moment of ``today`` (UTC), the day's granularity."""
         return window_state(waiver.created, waiver.expires, today)
 
+    def approval(self, waiver: Waiver) -> ExceptionApproval:
+        """The approval verdict of ``waiver`` as it is now (not verified: it does not count)."""
+        verdict = self.approvals.get(waiver.id)
+        digest = waiver.content_sha256
+        if verdict is None or verdict.content_sha256 != digest:
+            return not_verified(digest)
+        return verdict
+
+    def why_not_approved(self, waiver: Waiver, today: date) -> str | None:
+        """Why ``waiver`` is not approved as of ``today``, or None when a verified approval counts."""
+        return self.approval(waiver).why_not(today)
+
     def in_force(self, waiver: Waiver, today: date) -> bool:
         """Whether ``waiver`` may excuse anything today; every lookup below asks only this."""
-        # Signed approvals plug in here: a waiver will also need a verified signature over signed_content().
-        return self.state(waiver, today) is WaiverState.ACTIVE
+        return self.state(waiver, today) is WaiverState.ACTIVE and self.approval(waiver).counts(today)
+
+    def not_counting(self, waivers: Iterator[Waiver] | tuple[Waiver, ...], today: date) -> list[str]:
+        """For waivers in their dates that are not approved: one line each saying which and why."""
+        lines = []
+        for waiver in waivers:
+            why = self.why_not_approved(waiver, today)
+            if self.state(waiver, today) is WaiverState.ACTIVE and why is not None:
+                lines.append(f"waiver {waiver.id} does not count: {why}")
+        return lines
+
+    def matching_finding(self, fingerprint: str) -> tuple[Waiver, ...]:
+        """Every waiver whose scope names this finding fingerprint, approved or not."""
+        return tuple(w for w in self.waivers if w.scope.finding == fingerprint)
+
+    def matching_requirement(self, requirement_id: str) -> tuple[Waiver, ...]:
+        """Every requirement waiver of ``requirement_id``, approved or not."""
+        return tuple(
+            w for w in self.waivers if w.scope.kind is WaiverKind.REQUIREMENT and w.scope.requirement == requirement_id
+        )
 
     def for_requirement(self, requirement_id: str, today: date) -> Waiver | None:
         """Return the active requirement waiver for ``requirement_id``, if any."""
@@ -273,6 +319,17 @@ class WaiverRegister:
                 and self.in_force(waiver, today)
             ):
                 yield waiver
+
+    def matching_vulnerability(self, vulnerability_ids: set[str], package: str) -> tuple[Waiver, ...]:
+        """Every waiver of any alias of a vulnerability in ``package``, approved or not."""
+        wanted = _normalise_package(package)
+        return tuple(
+            w
+            for w in self.waivers
+            if w.scope.vulnerability in vulnerability_ids
+            and w.scope.package is not None
+            and _normalise_package(w.scope.package) == wanted
+        )
 
     def for_vulnerability(self, vulnerability_ids: set[str], package: str, today: date) -> Waiver | None:
         """Return the active waiver that disposes of any alias of a vulnerability in ``package``, if any."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import textwrap
 
+from sdl_gate.approvals.state import ExceptionStatus
 from sdl_gate.assess import Assessment, RequirementResult, Verdict
 from sdl_gate.checks import Outcome
 from sdl_gate.render._view import fix_text, imported_test_notes, ordered_requirements, problem_findings
@@ -86,10 +87,13 @@ def render_console(assessment: Assessment) -> str:
     if assessment.waivers:
         lines += ["", "Waiver register"]
         for waiver in assessment.waivers:
+            approval = (
+                f"approved by {waiver.approver}"
+                if waiver.approval is ExceptionStatus.APPROVED
+                else f"does not count: {waiver.approval_detail}"
+            )
             lines += _wrap(
-                f"{waiver.id}: {waiver.target} ({waiver.state.value}, expires {waiver.expires}, "
-                f"approved by {waiver.approver})",
-                2,
+                f"{waiver.id}: {waiver.target} ({waiver.state.value}, expires {waiver.expires}, {approval})", 2
             )
     if not_applicable:
         lines += ["", f"Not applicable ({len(not_applicable)})"]

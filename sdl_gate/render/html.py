@@ -10,7 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from html import escape
 
-from sdl_gate.assess import Assessment, FindingResult, Maturity, PracticeResult, RequirementResult, Verdict
+from sdl_gate.approvals.state import ExceptionStatus
+from sdl_gate.assess import (
+    Assessment,
+    FindingResult,
+    Maturity,
+    PracticeResult,
+    RequirementResult,
+    Verdict,
+    WaiverResult,
+)
 from sdl_gate.checks import Outcome
 from sdl_gate.render._view import (
     ReportInput,
@@ -395,12 +404,20 @@ def _threat_model(report: ReportInput, items: list[TopicFinding]) -> str:
     return "".join(parts)
 
 
+def _not_counting(waiver: WaiverResult) -> str:
+    """Say beside its state that a waiver without a verified approval does not count."""
+    if waiver.approval is ExceptionStatus.APPROVED:
+        return ""
+    return f", does not count ({waiver.approval.value.replace('_', ' ')}: {waiver.approval_detail})"
+
+
 def _waivers(assessment: Assessment) -> str:
     if not assessment.waivers:
         return '<section id="waivers"><h2>Waiver register</h2><p>No waivers in the register.</p></section>'
     rows = "".join(
         f'<tr><th scope="row">{_e(w.id)}</th><td>{_e(w.kind)}</td><td>{_e(w.target)}</td><td>{_e(w.requirement)}'
-        f"</td><td>{_e(w.state.value)}</td><td>{_e(vex_state(w) or '')}</td><td>{_e(w.approver)}</td>"
+        f"</td><td>{_e(w.state.value + _not_counting(w))}</td><td>{_e(vex_state(w) or '')}</td>"
+        f"<td>{_e(w.approver)}</td>"
         f"<td>{_e(w.expires)}</td><td>{_e(w.justification)}</td></tr>"
         for w in assessment.waivers
     )

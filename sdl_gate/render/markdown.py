@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-from sdl_gate.assess import Assessment, RequirementResult, Verdict
+from sdl_gate.approvals.state import ExceptionStatus
+from sdl_gate.assess import Assessment, RequirementResult, Verdict, WaiverResult
 from sdl_gate.checks import Outcome
 from sdl_gate.render._view import (
     ReportInput,
@@ -197,6 +198,13 @@ def _imported_tests(assessment: Assessment) -> list[str]:
     return ["**Imported test results** (not observed by sdl-gate):", "", *(f"- {_cell(n, 1000)}" for n in notes), ""]
 
 
+def _not_counting(waiver: WaiverResult) -> str:
+    """Say beside its state that a waiver without a verified approval does not count."""
+    if waiver.approval is ExceptionStatus.APPROVED:
+        return ""
+    return f", does not count ({waiver.approval.value.replace('_', ' ')})"
+
+
 def _waivers(assessment: Assessment) -> list[str]:
     if not assessment.waivers:
         return []
@@ -207,7 +215,8 @@ def _waivers(assessment: Assessment) -> list[str]:
         "|---|---|---|---|---|",
     ]
     lines += [
-        f"| {_cell(w.id)} | {_cell(w.target)} | {w.state.value} | {_cell(w.expires)} | {_cell(w.approver)} |"
+        f"| {_cell(w.id)} | {_cell(w.target)} | {w.state.value}{_not_counting(w)} | {_cell(w.expires)} | "
+        f"{_cell(w.approver)} |"
         for w in assessment.waivers
     ]
     return [*lines, "", "</details>", ""]

@@ -9,6 +9,8 @@ from typing import Any
 
 from sdl_gate._git import git_commit
 from sdl_gate._tool import effective_timeout
+from sdl_gate.approvals.exceptions import verify_baseline
+from sdl_gate.approvals.register import TrustedRegister
 from sdl_gate.config import Project
 from sdl_gate.sast.cppcheck import CACHE_DIR as CPPCHECK_CACHE_DIR
 from sdl_gate.sast.cppcheck import run_cppcheck
@@ -38,10 +40,13 @@ def analyse(
     use_cache: bool = True,
     baseline: Path | None = None,
     read_baseline: bool = True,
+    approvers: TrustedRegister | None = None,
 ) -> SastResult:
     """Scan the project's Python files (or ``explicit`` ones) with its bandit configuration.
 
     ``read_baseline=False`` leaves the baseline unread, for rewriting it (an old-format one included).
+    ``approvers`` is the trusted approver register the baseline entries' signatures are verified against;
+    without it no entry accepts anything.
     """
     root = project.root
     settings = load_settings(root)
@@ -60,9 +65,15 @@ def analyse(
     # A baseline named on the command line is the operator's file; the configured one is the project's.
     loaded = load_baseline(baseline_path, root=root if baseline is None else None) if read_baseline else None
     shown = os.path.relpath(baseline_path, root) if loaded else None
+    approvals = (
+        verify_baseline(loaded[0].findings, baseline_path, approvers, root=root if baseline is None else None)
+        if loaded
+        else {}
+    )
     report = build_report(
         run,
         baseline=loaded,
+        baseline_approvals=approvals,
         baseline_path=Path(shown).as_posix() if shown else None,
         automation=find_automation(root),
         languages=language_map(project.config.languages),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 from pydantic import AwareDatetime, Field, model_validator
 
 from sdl_gate._model import FrozenModel
+from sdl_gate.approvals.state import ExceptionApproval, not_verified
 
 
 class Level(str, enum.Enum):
@@ -206,9 +208,14 @@ class BanditConfigInfo(FrozenModel):
 
 
 class BaselineApproval(FrozenModel):
-    """Who accepted a baseline entry, why, and for how long (what a waiver carries)."""
+    """Who accepted a baseline entry, why, and for how long (what a waiver carries); it counts once signed."""
 
-    approver: str = Field(min_length=1)
+    approver: str = Field(min_length=1, description='Who accepts the finding, "Name <email>"; not the requester.')
+    requester: str | None = Field(
+        default=None,
+        min_length=1,
+        description='Who asks for the exception, "Name <email>"; without it the entry cannot be approved.',
+    )
     justification: str = Field(min_length=10, description="Why the finding is acceptable, for a reviewer.")
     created: AwareDatetime
     expires: AwareDatetime
@@ -231,12 +238,17 @@ class BaselineEntry(FrozenModel):
         description="null as `sdl-gate sast --write-baseline` writes it: an unapproved entry accepts nothing."
     )
 
+    def approval_content(self) -> dict[str, Any]:
+        """The entry as an approver signs it: everything but its line, which moves as the code around it does."""
+        return self.model_dump(mode="json", exclude_none=True, exclude={"line"})
+
 
 class BaselineState(str, enum.Enum):
     """Whether a baseline entry accepts its finding on the assessment date."""
 
     ACTIVE = "active"
     UNAPPROVED = "unapproved"
+    NOT_SIGNED = "not_signed"  # an approval is written in, but no valid signature by an entitled approver
     EXPIRED = "expired"
     NOT_YET_VALID = "not_yet_valid"
 
@@ -247,10 +259,24 @@ class BaselineInfo(FrozenModel):
     path: str
     sha256: str
     entries: tuple[BaselineEntry, ...]
+    approvals: dict[str, ExceptionApproval] = Field(
+        default_factory=dict,
+        description="Each entry's verified approval verdict by fingerprint; an entry without one accepts nothing.",
+    )
 
     def entry(self, fingerprint: str) -> BaselineEntry | None:
         """Return the entry for a finding fingerprint, if the baseline has one."""
         return next((e for e in self.entries if e.fingerprint == fingerprint), None)
+
+    def approval(self, entry: BaselineEntry) -> ExceptionApproval:
+        """The approval verdict of ``entry`` as it is now (none, or for other content: not verified)."""
+        from sdl_gate._files import canonical_json, sha256_bytes
+
+        digest = sha256_bytes(canonical_json(entry.approval_content()).encode("utf-8"))
+        verdict = self.approvals.get(entry.fingerprint)
+        if verdict is None or verdict.content_sha256 != digest:
+            return not_verified(digest)
+        return verdict
 
 
 class AutomationHook(FrozenModel):

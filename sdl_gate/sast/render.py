@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -15,6 +15,7 @@ from sdl_gate.sast.rules import (
     ALLOWED_SKIPS_SETTING,
     Status,
     analyser_problems,
+    baseline_problem,
     baseline_state,
     describe_exclusion,
     describe_skip,
@@ -41,6 +42,8 @@ class Decision:
     disallowed_skips: tuple[SkippedTest, ...] = ()
     disallowed_exclusions: tuple[Exclusion, ...] = ()
     analyser_problems: tuple[str, ...] = ()
+    baseline_reasons: dict[str, str] = field(default_factory=dict)
+    why_open: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def blocking(self) -> tuple[str, ...]:
@@ -86,19 +89,31 @@ def decide(report: SastReport, policy: ResolvedRequirement, waivers: WaiverRegis
     statuses: dict[str, Status] = {}
     applied: dict[str, str] = {}
     baseline: dict[str, BaselineState] = {}
+    reasons: dict[str, str] = {}
+    why_open: dict[str, tuple[str, ...]] = {}
     for finding in report.findings:
         judgement = judge(finding, report, policy, waivers, today)
         statuses[finding.fingerprint] = judgement.status
         if judgement.waiver is not None:
             applied[finding.fingerprint] = judgement.waiver
+        if judgement.why_open:
+            why_open[finding.fingerprint] = judgement.why_open
     if report.baseline is not None:
-        baseline = {entry.fingerprint: baseline_state(entry, today) for entry in report.baseline.entries}
+        baseline = {
+            entry.fingerprint: baseline_state(entry, today, report.baseline) for entry in report.baseline.entries
+        }
+        reasons = {
+            entry.fingerprint: baseline_problem(entry, baseline[entry.fingerprint], report.baseline, today)
+            for entry in report.baseline.entries
+        }
     return Decision(
         severity=severity,
         confidence=confidence,
         statuses=statuses,
         waivers=applied,
         baseline=baseline,
+        baseline_reasons=reasons,
+        why_open=why_open,
         unjustified=sum(1 for s in report.suppressions if s.problems),
         not_analysed=len(report.not_analysed),
         disallowed_skips=disallowed_skips(report, policy),
@@ -124,9 +139,9 @@ def _line(finding: Finding, decision: Decision) -> str:
             note = f"  [waived by {decision.waivers[finding.fingerprint]}]"
         case Status.BELOW_THRESHOLD:
             note = "  [below threshold]"
-    state = decision.baseline.get(finding.fingerprint)
-    if state is not None and state is not BaselineState.ACTIVE:
-        note += f"  [baseline entry {state.value.replace('_', ' ')}: accepts nothing]"
+    why = decision.why_open.get(finding.fingerprint)
+    if why:
+        note += f"  [{'; '.join(why)}: accepts nothing]"
     tool = f"{finding.tool} " if finding.tool != "bandit" else ""
     return (
         f"{finding.path}:{finding.line}:{finding.column}: {tool}{finding.test_id} "
@@ -142,7 +157,9 @@ def _baseline_lines(report: SastReport, decision: Decision) -> list[str]:
         state = decision.baseline[entry.fingerprint]
         approval = entry.approval
         who = f"approved by {approval.approver} until {approval.expires.date()}" if approval else "no approval"
-        lines.append(f"  {entry.path}:{entry.line} {entry.test_id} ({entry.fingerprint}): {state.value}, {who}")
+        reason = decision.baseline_reasons.get(entry.fingerprint)
+        why = f" ({reason})" if reason else ""
+        lines.append(f"  {entry.path}:{entry.line} {entry.test_id} ({entry.fingerprint}): {state.value}, {who}{why}")
     return lines
 
 

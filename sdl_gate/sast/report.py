@@ -14,6 +14,7 @@ from pydantic import ConfigDict, Field
 from sdl_gate._files import pretty_json, read_bytes_limited, read_text_limited, sha256_bytes, write_atomic
 from sdl_gate._model import FrozenModel
 from sdl_gate._yaml import parse_yaml_text, validate
+from sdl_gate.approvals.state import ExceptionApproval
 from sdl_gate.errors import InputError
 from sdl_gate.policy.waivers import WaiverRegister
 from sdl_gate.sast.engine import ScanRun
@@ -249,6 +250,7 @@ def build_report(
     *,
     baseline: tuple[BaselineFile, str] | None = None,
     baseline_path: str | None = None,
+    baseline_approvals: Mapping[str, ExceptionApproval] | None = None,
     automation: tuple[AutomationHook, ...] = (),
     languages: Mapping[str, tuple[str, ...]] | None = None,
     source_exclude: tuple[str, ...] = (),
@@ -304,7 +306,12 @@ def build_report(
             )
     settings = run.settings
     baseline_info = (
-        BaselineInfo(path=baseline_path or "", sha256=baseline[1], entries=tuple(baseline[0].findings))
+        BaselineInfo(
+            path=baseline_path or "",
+            sha256=baseline[1],
+            entries=tuple(baseline[0].findings),
+            approvals=dict(baseline_approvals or {}),
+        )
         if baseline
         else None
     )

@@ -14,6 +14,7 @@ from sdl_gate.policy.models import ResolvedRequirement
 from sdl_gate.policy.waivers import WaiverRegister, WaiverState, window_state
 from sdl_gate.sast.models import (
     BaselineEntry,
+    BaselineInfo,
     BaselineState,
     Exclusion,
     Finding,
@@ -56,11 +57,28 @@ class Status(str, enum.Enum):
 
 @dataclass(frozen=True)
 class Judgement:
-    """One finding's status, the waiver that applies and the state of its baseline entry (if any)."""
+    """One finding's status, the waiver that applies and the state of its baseline entry (if any).
+
+    ``why_open`` says why a baseline entry or a waiver that names an open finding does not accept it.
+    """
 
     status: Status
     waiver: str | None
     baseline: BaselineState | None
+    why_open: tuple[str, ...] = ()
+
+
+def baseline_problem(entry: BaselineEntry, state: BaselineState, baseline: BaselineInfo, today: date) -> str:
+    """Why a baseline entry in ``state`` accepts nothing (empty when it is active)."""
+    match state:
+        case BaselineState.ACTIVE:
+            return ""
+        case BaselineState.UNAPPROVED:
+            return "its baseline entry is unapproved (it has no approval written in)"
+        case BaselineState.NOT_SIGNED:
+            return f"its baseline entry does not count: {baseline.approval(entry).why_not(today)}"
+        case BaselineState.EXPIRED | BaselineState.NOT_YET_VALID:
+            return f"its baseline entry is {state.value.replace('_', ' ')}"
 
 
 def thresholds(entry: ResolvedRequirement) -> tuple[Level, Level]:
@@ -70,12 +88,15 @@ def thresholds(entry: ResolvedRequirement) -> tuple[Level, Level]:
     return severity, confidence
 
 
-def baseline_state(entry: BaselineEntry, today: date) -> BaselineState:
-    """Whether a baseline entry accepts its finding on ``today``: approved, and within its dates, as a waiver."""
+def baseline_state(entry: BaselineEntry, today: date, baseline: BaselineInfo) -> BaselineState:
+    """Whether a baseline entry accepts its finding on ``today``: approved and signed, within its dates, as a
+    waiver."""
     if entry.approval is None:
         return BaselineState.UNAPPROVED
     match window_state(entry.approval.created, entry.approval.expires, today):
         case WaiverState.ACTIVE:
+            if not baseline.approval(entry).counts(today):
+                return BaselineState.NOT_SIGNED
             return BaselineState.ACTIVE
         case WaiverState.EXPIRED:
             return BaselineState.EXPIRED
@@ -90,7 +111,9 @@ def judge(
     severity, confidence = thresholds(entry)
     waiver = waivers.for_finding(finding.fingerprint, today)
     listed = report.baseline.entry(finding.fingerprint) if report.baseline is not None else None
-    state = baseline_state(listed, today) if listed is not None else None
+    state = (
+        baseline_state(listed, today, report.baseline) if listed is not None and report.baseline is not None else None
+    )
     if finding.nosec is NosecStatus.JUSTIFIED:
         status = Status.SUPPRESSED
     elif severity_of(finding, entry).rank < severity.rank or finding.confidence.rank < confidence.rank:
@@ -103,7 +126,14 @@ def judge(
         status = Status.SUPPRESSED_WITHOUT_JUSTIFICATION
     else:
         status = Status.OPEN
-    return Judgement(status=status, waiver=waiver.id if waiver is not None else None, baseline=state)
+    why: list[str] = []
+    if status.blocks:
+        if listed is not None and state is not None and report.baseline is not None:
+            why.append(baseline_problem(listed, state, report.baseline, today))
+        why += waivers.not_counting(waivers.matching_finding(finding.fingerprint), today)
+    return Judgement(
+        status=status, waiver=waiver.id if waiver is not None else None, baseline=state, why_open=tuple(why)
+    )
 
 
 def skip_allowed(skip: SkippedTest, entry: ResolvedRequirement) -> bool:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sdl_gate.approvals.state import ExceptionStatus
 from sdl_gate.policy.waivers import WaiverRegister
-from sdl_gate.sast.models import BaselineEntry, BaselineState, Finding, Level, NosecStatus, SastReport
+from sdl_gate.sast.models import BaselineEntry, BaselineInfo, BaselineState, Finding, Level, NosecStatus, SastReport
 from sdl_gate.sast.report import waived
 from sdl_gate.sast.rules import baseline_state, describe_skip
 
@@ -24,16 +25,21 @@ def _level(severity: Level) -> str:
             return "note"
 
 
-def _baseline_suppression(entry: BaselineEntry, today: date | None) -> dict[str, Any]:
+def _baseline_suppression(entry: BaselineEntry, today: date | None, baseline: BaselineInfo) -> dict[str, Any]:
     approval = entry.approval
     if approval is None:
         return {"kind": "external", "status": "underReview", "justification": "in the SAST baseline, not approved"}
-    state = baseline_state(entry, today) if today is not None else BaselineState.ACTIVE
+    if today is not None:
+        state = baseline_state(entry, today, baseline)
+    else:
+        signed = baseline.approval(entry).status is ExceptionStatus.APPROVED
+        state = BaselineState.ACTIVE if signed else BaselineState.NOT_SIGNED
     status = {
         BaselineState.ACTIVE: "accepted",
         BaselineState.EXPIRED: "rejected",
         BaselineState.NOT_YET_VALID: "underReview",
         BaselineState.UNAPPROVED: "underReview",
+        BaselineState.NOT_SIGNED: "underReview",
     }[state]
     return {
         "kind": "external",
@@ -77,8 +83,8 @@ def _result(
     elif finding.nosec is NosecStatus.UNJUSTIFIED:
         result["properties"]["nosec"] = "unjustified: counts as open"
     listed = report.baseline.entry(finding.fingerprint) if report.baseline is not None else None
-    if listed is not None:
-        suppressions.append(_baseline_suppression(listed, today))
+    if listed is not None and report.baseline is not None:
+        suppressions.append(_baseline_suppression(listed, today, report.baseline))
     if waiver is not None:
         suppressions.append({"kind": "external", "status": "accepted", "justification": f"waiver {waiver}"})
     if suppressions:
@@ -89,7 +95,7 @@ def _result(
 def to_sarif(report: SastReport, waivers: WaiverRegister | None = None, today: date | None = None) -> dict[str, Any]:
     """Render a report as one SARIF 2.1.0 run; justified nosec, baseline entries and waivers are suppressions.
 
-    Without ``today`` an approved baseline entry is shown as accepted (its expiry in the justification).
+    Without ``today`` a signed, approved baseline entry is shown as accepted (its expiry in the justification).
     """
     runs = [_run(report, [f for f in report.findings if f.tool == "bandit"], waivers, today)]
     for tool in sorted({f.tool for f in report.findings} - {"bandit"}):

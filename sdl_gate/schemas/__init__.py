@@ -12,6 +12,7 @@ SCHEMA_NAMES = (
     "approvers",
     "assessment",
     "config",
+    "exception-approvals",
     "policy",
     "record",
     "requirements",
@@ -39,7 +40,7 @@ def generate_schema(name: str) -> dict[str, Any]:
     from pydantic import BaseModel
 
     from sdl_gate.approvals.register import ApproverRegister
-    from sdl_gate.approvals.sidecar import ApprovalsFile
+    from sdl_gate.approvals.sidecar import ApprovalsFile, ExceptionApprovalsFile
     from sdl_gate.assess import Assessment
     from sdl_gate.collectors.records import Record
     from sdl_gate.config import ToolConfig
@@ -54,6 +55,7 @@ def generate_schema(name: str) -> dict[str, Any]:
         "approvers": ApproverRegister,
         "assessment": Assessment,
         "config": ToolConfig,
+        "exception-approvals": ExceptionApprovalsFile,
         "policy": PolicyFile,
         "record": Record,
         "requirements": RequirementsFile,

@@ -9,7 +9,7 @@ import pytest
 from sdl_gate.assess import Assessment, RequirementResult, Verdict, score_findings
 from sdl_gate.checks import CHECKS, Finding, Outcome
 from sdl_gate.run import check
-from tests.conftest import ProjectFactory
+from tests.conftest import ProjectFactory, approve_project_exceptions
 
 TODAY = date(2026, 11, 1)
 
@@ -160,6 +160,7 @@ def test_requirement_waiver_waives_and_is_reported(project: ProjectFactory) -> N
             expires: 2027-01-31T23:59:59Z
         """
     )
+    approve_project_exceptions(project)
     assessment = run(project)
     svv4 = result(assessment, "SVV-4")
     assert svv4.verdict is Verdict.WAIVED
@@ -184,6 +185,7 @@ def test_expired_waiver_no_longer_waives_and_fails_the_register(project: Project
             expires: 2026-06-30T23:59:59Z
         """
     )
+    approve_project_exceptions(project)
     assessment = run(project)
     svv4 = result(assessment, "SVV-4")
     assert svv4.verdict is Verdict.NOT_SATISFIED
@@ -211,6 +213,7 @@ def test_waiver_is_not_applied_to_a_satisfied_requirement(project: ProjectFactor
             expires: 2027-01-31T23:59:59Z
         """
     )
+    approve_project_exceptions(project)
     svv4 = result(run(project), "SVV-4")
     assert svv4.verdict is Verdict.SATISFIED
     assert svv4.waiver is None
@@ -364,6 +367,7 @@ SM1_WAIVER = """
 @pytest.mark.parametrize("policy", ["iec62443-4-1-ml2", "iec62443-4-1-ml3", "iec62443-4-1-ml4"])
 def test_requirement_waiver_does_not_lift_a_builtin_requirement(project: ProjectFactory, policy: str) -> None:
     project.waivers(SM1_WAIVER)
+    approve_project_exceptions(project)
     assessment = run(project, policy=policy)
     sm1 = result(assessment, "SM-1")
     assert sm1.verdict is Verdict.NOT_SATISFIED
@@ -377,6 +381,7 @@ def test_requirement_waiver_lifts_only_what_the_policy_makes_waivable(project: P
     project.pyproject('policy = "security/policy.yaml"\n')
     project.policy(WAIVABLE_SVV4)
     project.waivers(SM1_WAIVER)
+    approve_project_exceptions(project)
     sm1 = result(run(project), "SM-1")
     assert sm1.verdict is Verdict.NOT_SATISFIED
     assert sm1.blocking

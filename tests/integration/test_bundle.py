@@ -25,7 +25,7 @@ from sdl_gate.bundle.verify import BundleReport, verify_bundle
 from sdl_gate.errors import InputError, PolicyError
 from sdl_gate.evidence import Evidence, EvidenceKind, EvidenceStore, Subject, ToolInfo
 from sdl_gate.policy.loader import builtin_policy_names, load_resolved_policy, resolve_policy, resolved_policy_document
-from tests.conftest import ProjectFactory, RunCli
+from tests.conftest import ProjectFactory, RunCli, approve_project_exceptions
 
 TODAY = date(2026, 3, 1)
 EPOCH = {"SOURCE_DATE_EPOCH": "1772323200"}  # 2026-03-01T00:00:00Z
@@ -70,6 +70,7 @@ class Release:
                 expires: 2026-06-29T00:00:00Z
             """
         )
+        approve_project_exceptions(project)
         # Evidence another step (the pytest plugin, say) left in the store, with its raw output: bundled generically.
         # It counts only when bound to the assessed commit, so the project is a git checkout.
         self.commit = project.commit()

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from tests.conftest import ProjectFactory, RunCli, write
+from tests.conftest import ProjectFactory, RunCli, approve_project_exceptions, write
 
 TODAY = datetime.now(tz=timezone.utc).date()
 YESTERDAY = TODAY - timedelta(days=1)
@@ -46,6 +46,7 @@ def _expired_waiver(project: ProjectFactory, scope: str) -> None:
             expires: {YESTERDAY.isoformat()}T00:00:00Z
         """
     )
+    approve_project_exceptions(project)
 
 
 def test_back_dated_epoch_does_not_revive_an_expired_waiver_in_check(run_cli: RunCli, project: ProjectFactory) -> None:

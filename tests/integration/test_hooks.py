@@ -19,6 +19,7 @@ from tests.conftest import (
     SHARED_FIXTURES,
     ProjectFactory,
     RunCli,
+    approve_project_exceptions,
     current_waiver_window,
     write,
 )
@@ -122,6 +123,7 @@ def test_deps_audits_the_given_files_offline_and_honours_waivers(
             expires: {expires}
         """
     )
+    approve_project_exceptions(project)
     waived = run_cli("deps", "--offline", "requirements.txt", cwd=project.root, env=env)
     assert waived.code == 0, waived.stdout
     assert "PYSEC-2021-142 waived by W-1 (not_affected" in waived.stdout

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sdl_gate.approvals.register import load_register_file
-from sdl_gate.approvals.sidecar import load_approvals
+from sdl_gate.approvals.sidecar import load_approvals, load_exception_approvals
 from sdl_gate.attest.manifest import ManifestVerifier
 from sdl_gate.bundle.verify import verify_bundle
 from sdl_gate.collectors.records import load_record
@@ -66,7 +66,7 @@ VOCABULARY = [
     "aliases", "dependencies", "vulns", "fix_versions", "skip_reason", "bomFormat", "CycloneDX", "specVersion",
     "1.6", "metadata", "purl", "schema_version", "decision", "verdict", "people", "roles", "approves", "kinds",
     "email", "ssh_keys", "sigstore", "identity", "issuer", "department", "organisation", "approvals", "record",
-    "linked_files", "ssh_signature", "sigstore_bundle", "testers", "code_under_test",
+    "linked_files", "ssh_signature", "sigstore_bundle", "testers", "code_under_test", "file", "requester",
 ]  # fmt: skip
 scalars = (
     st.none()
@@ -112,6 +112,10 @@ YAML_LOADERS: dict[str, tuple[str, Callable[[Path], object]]] = {
     "record": ("security/records/r.yaml", load_record),
     "approvers": ("security/approvers.yaml", load_register_file),
     "approvals": ("security/records/r.yaml.approvals.json", lambda path: load_approvals(path.with_name("r.yaml"), "r")),
+    "exception-approvals": (
+        "security/waivers.yaml.approvals.json",
+        lambda path: load_exception_approvals(path.with_name("waivers.yaml")),
+    ),
     "requirements": ("security/requirements.yaml", load_requirements),
     "threat-model": ("security/threat-model.yaml", load_threat_model),
     "requirements-txt": ("requirements.txt", from_requirements),

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, current_waiver_window, write
+from tests.conftest import REPO_ROOT, approve_exceptions, current_waiver_window, ssh_key, write, write_register
 
 pytest.importorskip("pre_commit", reason="pre-commit is not installed (pip install -e '.[test]')")
 pytestmark = pytest.mark.slow  # pre-commit builds the hooks' environment, then runs them in real repositories
@@ -163,7 +163,16 @@ waivers:
     expires: {expires}
 """,
     )
-    waived = _commit(root, framework, "run a shell, waived")
+    unsigned = _commit(root, framework, "run a shell, waived but not signed")
+    assert unsigned.returncode != 0
+    assert "waiver W-1 does not count" in unsigned.stdout + unsigned.stderr
+    # Bob signs it, and the operator's environment names the register that entitles him.
+    keys = {name: ssh_key(tmp_path / "keys", name) for name in ("alice", "bob")}
+    register = write_register(tmp_path / "keys" / "approvers.yaml", keys)
+    approve_exceptions(root, register, tmp_path / "keys")
+    _run(["git", "add", "-A"], root, framework.env)
+    env = {**framework.env, "SDL_GATE_APPROVERS": str(register)}
+    waived = _run(["git", "commit", "-m", "run a shell, waived"], root, env, timeout=300)
     assert waived.returncode == 0, waived.stdout + waived.stderr
 
 

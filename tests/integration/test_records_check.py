@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ProjectFactory, RunCli
+from tests.conftest import ProjectFactory, RunCli, approve_project_exceptions
 
 WAIVERS = """
 version: 1
@@ -32,6 +32,7 @@ def test_valid_registers_pass_and_warn_about_soon_expiring_waivers(run_cli: RunC
         "version: 1\nextends: iec62443-4-1-ml2\nrequirements:\n  SVV-4: {waivable: true}\n  SM-10: {waivable: true}\n"
     )
     project.waivers(WAIVERS)
+    approve_project_exceptions(project)
     project.record("course", "training", ["SM-4"])
     result = run_cli("records", "check", project.root, "--as-of", "2026-11-01")
     assert result.code == 0, result.stdout + result.stderr

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ProjectFactory, RunCli, write
+from tests.conftest import ProjectFactory, RunCli, approve_project_exceptions, write
 
 SHELL = "import subprocess\n\nsubprocess.call(CMD, shell=True)\n"
 
@@ -178,6 +178,7 @@ def _approve(baseline: Path, created: date, expires: date) -> None:
     for entry in document["findings"]:
         entry["approval"] = {
             "approver": "Erika Lind <erika@example.com>",
+            "requester": "Max Mustermann <max@example.com>",
             "justification": "Legacy call, replaced by the new runner in release 3.",
             "created": f"{created.isoformat()}T00:00:00Z",
             "expires": f"{expires.isoformat()}T00:00:00Z",
@@ -214,6 +215,7 @@ def test_an_approved_entry_accepts_until_it_expires_and_rewriting_keeps_approval
     today = datetime.now(timezone.utc).date()
     # Dates around today: the gate refuses evidence that is old by the assessment date.
     _approve(baseline, created=today - timedelta(days=30), expires=today + timedelta(days=2))
+    approve_project_exceptions(project)
     inside = _check(run_cli, root)["SI-1/sast_findings"]
     assert inside["outcome"] == "pass"
     expires = (today + timedelta(days=2)).isoformat()
@@ -257,7 +259,8 @@ def test_an_incomplete_approval_is_an_input_error_naming_the_entry(project: Proj
     baseline = root / "security" / "sast-baseline.json"
     today = datetime.now(timezone.utc).date()
     _approve(baseline, created=today - timedelta(days=1), expires=today + timedelta(days=30))
-    assert run_cli("sast", root).code == 0  # approved: the finding is accepted
+    approve_project_exceptions(project)
+    assert run_cli("sast", root).code == 0  # approved and signed: the finding is accepted
     document = json.loads(baseline.read_text())
     document["findings"][0]["approval"] = {"approver": "Erika Lind", "justification": "short"}
     baseline.write_text(json.dumps(document, indent=1))

@@ -12,7 +12,7 @@ import pytest
 from sdl_gate.config import load_project
 from sdl_gate.sast.analyse import analyse
 from sdl_gate.sast.models import NosecStatus, SuppressionProblem
-from tests.conftest import ProjectFactory, RunCli, write
+from tests.conftest import ProjectFactory, RunCli, approve_project_exceptions, write
 
 APP = """\
 import subprocess
@@ -58,6 +58,7 @@ def _approve(baseline: Path, approver: str = "Erika Lind <erika@example.com>") -
     for entry in document["findings"]:
         entry["approval"] = {
             "approver": approver,
+            "requester": "Max Mustermann <max@example.com>",
             "justification": "Adopted with the gate; each call is scheduled for rework this quarter.",
             "created": "2026-01-01T00:00:00Z",
             "expires": "2026-12-31T00:00:00Z",
@@ -90,6 +91,7 @@ def test_baseline_accepts_approved_findings_and_a_second_identical_one_is_new(
     assert set(report["decision"]["baseline"].values()) == {"unapproved"}
 
     _approve(path)
+    approve_project_exceptions(project)  # signed by the approver each entry names
     accepted = run_cli("sast", "--format", "json", "--as-of", "2026-06-01", root)
     assert accepted.code == 0, accepted.stdout + accepted.stderr
     assert {f["status"] for f in json.loads(accepted.stdout)["findings"]} == {"baselined", "below_threshold"}
@@ -128,6 +130,7 @@ def test_a_finding_waiver_targets_a_fingerprint(project: ProjectFactory, run_cli
             expires: 2026-06-29T00:00:00Z
         """
     )
+    approve_project_exceptions(project)
     inside = run_cli("sast", "--format", "json", "--as-of", "2026-06-01", root)
     assert inside.code == 0, inside.stdout
     waived = next(f for f in json.loads(inside.stdout)["findings"] if f["fingerprint"] == fingerprint)

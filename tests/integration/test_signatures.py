@@ -18,7 +18,7 @@ from sdl_gate.attest.keys import KeyAlgorithm, keygen, load_private_key
 from sdl_gate.collectors.keyscan import CHUNK_BYTES, scan_private_keys
 from sdl_gate.errors import ConfigError
 from sdl_gate.run import check
-from tests.conftest import SHARED_FIXTURES, ProjectFactory, RunCli
+from tests.conftest import SHARED_FIXTURES, ProjectFactory, RunCli, approve_project_exceptions
 
 SIGSTORE = SHARED_FIXTURES / "sigstore"
 TODAY = date(2026, 3, 1)
@@ -181,6 +181,7 @@ def test_committed_key_fails_sm8_and_a_waiver_accepts_a_test_key(project: Projec
             expires: 2026-06-29T00:00:00Z
         """
     )
+    approve_project_exceptions(project)
     verdict, rationale = _verdicts(_assess(project), "SM-8")["SM-8"]
     assert verdict is Verdict.SATISFIED, rationale
     assert "tests/fixture.pem (waived by W-KEY)" in rationale

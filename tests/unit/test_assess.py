@@ -33,7 +33,7 @@ from sdl_gate.policy.waivers import Waiver, WaiverRegister
 from sdl_gate.record_kinds import RecordKind
 from sdl_gate.records_workflow import requirements_accepting
 from sdl_gate.render.json import render_json
-from tests.conftest import write
+from tests.conftest import approved_waivers, write
 from tests.unit.checks._build import (
     COMMIT,
     TODAY,
@@ -68,7 +68,7 @@ def _assess(*items: Evidence, policy: Policy | None = None, waivers: tuple[Waive
         catalogue=CATALOGUE,
         evidence=evidence_set(items),
         policy=policy or _ml2(),
-        waivers=WaiverRegister(waivers=waivers, source="security/waivers.yaml" if waivers else None),
+        waivers=approved_waivers(waivers),
         today=TODAY,
         product=PRODUCT,
     )
@@ -296,6 +296,23 @@ def test_a_waived_requirement_counts_as_complete_and_is_named(tmp_path: Path) ->
     assert verdict is Verdict.SATISFIED
     assert outcome == "pass"
     assert "(1 waived: SG-4)" in message
+
+
+def test_a_requirement_waiver_without_a_verified_approval_waives_nothing_and_says_why(tmp_path: Path) -> None:
+    policy = _only_guidelines_enforced(tmp_path, waivable=("SG-4",))
+    unsigned = WaiverRegister(waivers=(waiver("W-SG4", requirement="SG-4"),), source="security/waivers.yaml")
+    assessment = assess(
+        catalogue=CATALOGUE,
+        evidence=evidence_set(_guidelines(missing=("SG-4",))),
+        policy=policy,
+        waivers=unsigned,
+        today=TODAY,
+        product=PRODUCT,
+    )
+    sg4 = _requirement(assessment, "SG-4")
+    assert sg4.verdict is not Verdict.WAIVED and sg4.waiver is None
+    assert "Waiver W-SG4 does not count: unverified" in sg4.rationale
+    assert assessment.waivers[0].approval.value == "unverified"
 
 
 def test_a_policy_that_enforces_nothing_else_leaves_nothing_to_verify(tmp_path: Path) -> None:

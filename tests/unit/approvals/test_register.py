@@ -178,3 +178,9 @@ def test_reformatting_the_register_is_not_an_edit(tmp_path: Path, keys: dict[str
 def test_a_missing_register_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError):
         load_register_file(tmp_path / "missing.yaml")
+
+
+def test_a_grant_names_every_record_kind_and_the_exception_kinds() -> None:
+    from sdl_gate.record_kinds import ExceptionKind, GrantKind, RecordKind
+
+    assert {k.value for k in GrantKind} == {k.value for k in RecordKind} | {k.value for k in ExceptionKind}

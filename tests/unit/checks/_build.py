@@ -49,7 +49,7 @@ from sdl_gate.collectors.vulns import (
 from sdl_gate.config import SettingOrigin
 from sdl_gate.evidence import Evidence, EvidenceKind, EvidenceSet, Rejection, StoredEvidence, Subject, ToolInfo
 from sdl_gate.policy.models import ImportedResults, Mode, ResolvedRequirement, Threshold
-from sdl_gate.policy.waivers import Scope, Vex, VexState, Waiver, WaiverRegister
+from sdl_gate.policy.waivers import Scope, Vex, VexState, Waiver
 from sdl_gate.sast.models import (
     AutomationHook,
     BanditConfigInfo,
@@ -74,6 +74,7 @@ from sdl_gate.sbom.sources import SourceKind, SourceReason
 from sdl_gate.threatmodel.freshness import Freshness, FreshnessStatus
 from sdl_gate.threatmodel.model import ThreatModel
 from sdl_gate.threatmodel.requirements import SecurityRequirement
+from tests.conftest import approved_baseline_verdicts, approved_waivers
 
 TODAY = date(2026, 3, 1)
 COMMIT = "c0ffee" + "0" * 34
@@ -151,7 +152,7 @@ def check_input(
         requirement=requirement,
         evidence=evidence_set(items, rejected),
         policy=policy or policy_entry(),
-        waivers=WaiverRegister(waivers=tuple(waivers), source="security/waivers.yaml"),
+        waivers=approved_waivers(waivers),
         today=today,
     )
 
@@ -787,7 +788,12 @@ def approved_baseline(fingerprint: str, *, expires_in_days: int = 30) -> Baselin
         expires=created + timedelta(days=10 + expires_in_days),
     )
     entry = BaselineEntry(fingerprint=fingerprint, path="widget/run.py", test_id="B602", line=12, approval=approval)
-    return BaselineInfo(path="security/sast-baseline.json", sha256=DIGEST, entries=(entry,))
+    return BaselineInfo(
+        path="security/sast-baseline.json",
+        sha256=DIGEST,
+        entries=(entry,),
+        approvals=approved_baseline_verdicts(entry, approved_on=created.date()),
+    )
 
 
 def sast(

@@ -148,6 +148,19 @@ def test_an_expired_key_waiver_no_longer_accepts_the_key() -> None:
     assert finding.outcome is Outcome.FAIL
 
 
+def test_an_unverified_key_waiver_does_not_accept_the_key_and_says_why() -> None:
+    from dataclasses import replace
+
+    from sdl_gate.policy.waivers import WaiverRegister
+
+    accepted = waiver("W-key", finding="private-key:tests/ci.pem")
+    given = check_input("SM-8", signatures(scan=key_scan(private_key("tests/ci.pem"))), waivers=[accepted])
+    unverified = replace(given, waivers=WaiverRegister(waivers=(accepted,), source="security/waivers.yaml"))
+    finding = run(no_committed_private_key(), unverified)
+    assert finding.outcome is Outcome.FAIL
+    assert "waiver W-key does not count" in finding.message
+
+
 def test_an_incomplete_key_scan_is_not_available_unless_it_already_found_a_key() -> None:
     partial = key_scan(complete=False, problem="git ls-files failed")
     finding = run(no_committed_private_key(), check_input("SM-8", signatures(scan=partial)))

@@ -230,6 +230,19 @@ def test_a_waiver_for_another_package_or_an_expired_one_does_not_count() -> None
         assert finding.outcome is Outcome.FAIL
 
 
+def test_a_waiver_without_a_verified_approval_leaves_the_vulnerability_open_and_says_why() -> None:
+    from dataclasses import replace
+
+    from sdl_gate.policy.waivers import WaiverRegister
+
+    given = check_input("SVV-3", audit(vuln()), waivers=[WAIVED])
+    unverified = replace(given, waivers=WaiverRegister(waivers=(WAIVED,), source="security/waivers.yaml"))
+    for criterion in (known_vulnerabilities(), vulnerability_dispositions()):
+        finding = run(criterion, unverified)
+        assert finding.outcome is Outcome.FAIL
+        assert "waiver W-vuln does not count: unverified" in finding.message
+
+
 def test_an_audit_against_a_stale_offline_database_is_not_available() -> None:
     stale = audit(offline=True, imported_at=f"{days_ago(31)}T00:00:00Z")
     finding = run(known_vulnerabilities(), check_input("SVV-3", stale))

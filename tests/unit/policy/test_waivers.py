@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from sdl_gate.approvals.state import ExceptionStatus
 from sdl_gate.errors import InputError, RecordError
 from sdl_gate.policy.waivers import (
     DEFAULT_MAX_WAIVER_DAYS,
@@ -17,7 +18,7 @@ from sdl_gate.policy.waivers import (
     WaiverState,
     load_waivers,
 )
-from tests.conftest import ProjectFactory
+from tests.conftest import ProjectFactory, approved_waivers
 
 
 def waiver(
@@ -50,7 +51,9 @@ ANY_DURATION = 3660
 
 
 def load(project: ProjectFactory, *entries: str) -> WaiverRegister:
-    return load_waivers(project.waivers(register_text(*entries)), max_days=ANY_DURATION)
+    """The register with every waiver's approval verified (matching is tested here, signatures elsewhere)."""
+    loaded = load_waivers(project.waivers(register_text(*entries)), max_days=ANY_DURATION)
+    return approved_waivers(loaded.waivers, loaded.source)
 
 
 def load_error(project: ProjectFactory, *entries: str) -> RecordError:
@@ -421,3 +424,35 @@ def test_signed_content_covers_every_field_as_written(project: ProjectFactory) -
     assert first.signed_content() == again.signed_content()
     assert first.signed_content() != longer.signed_content()
     assert b'"requester":"Alice Example <alice@example.com>"' in first.signed_content()
+
+
+# --- Approval ----------------------------------------------------------------------------------
+
+
+def test_a_waiver_without_a_verified_approval_matches_nothing_and_says_why(project: ProjectFactory) -> None:
+    loaded = load_waivers(project.waivers(register_text(waiver(scope="{finding: abc}"))), max_days=ANY_DURATION)
+    today = date(2026, 3, 1)
+    assert loaded.for_finding("abc", today) is None
+    assert loaded.approval(loaded.waivers[0]).status is ExceptionStatus.UNVERIFIED
+    assert loaded.not_counting(loaded.matching_finding("abc"), today) == [
+        f"waiver W-1 does not count: {loaded.why_not_approved(loaded.waivers[0], today)}"
+    ]
+    assert "--approvers" in (loaded.why_not_approved(loaded.waivers[0], today) or "")
+
+
+def test_an_approval_verified_for_other_content_does_not_count(project: ProjectFactory) -> None:
+    first = load(project, waiver(scope="{finding: abc}"))
+    edited = load_waivers(
+        project.waivers(register_text(waiver(scope="{finding: abc}", expires="2026-06-30T23:59:58Z"))),
+        max_days=ANY_DURATION,
+    )
+    moved = WaiverRegister(waivers=edited.waivers, source=edited.source, approvals=first.approvals)
+    assert first.for_finding("abc", date(2026, 3, 1)) is first.waivers[0]
+    assert moved.for_finding("abc", date(2026, 3, 1)) is None
+
+
+def test_an_approval_dated_after_the_assessment_does_not_count_yet(project: ProjectFactory) -> None:
+    loaded = load_waivers(project.waivers(register_text(waiver(scope="{finding: abc}"))), max_days=ANY_DURATION)
+    later = approved_waivers(loaded.waivers, loaded.source, approved_on=date(2026, 4, 1))
+    assert later.for_finding("abc", date(2026, 3, 1)) is None
+    assert later.for_finding("abc", date(2026, 4, 1)) is later.waivers[0]

@@ -61,3 +61,22 @@ def test_escape_sequences_and_line_breaks_in_repository_text_stay_inert() -> Non
     assert _CONTROL.search(text) is None
     assert not any(line.startswith("::") for line in text.splitlines())
     assert "forged annotation" in text  # shown, not dropped
+
+
+def test_a_waiver_without_a_verified_approval_is_listed_as_not_counting() -> None:
+    from sdl_gate.approvals.state import ExceptionStatus
+    from sdl_gate.render._view import ReportInput, SourceKind
+    from sdl_gate.render.html import render_html
+    from sdl_gate.render.markdown import render_markdown
+
+    assessment = sample_assessment()
+    first = assessment.waivers[0].model_copy(
+        update={"approval": ExceptionStatus.UNSIGNED, "approval_detail": "no approver has signed it"}
+    )
+    unsigned = assessment.model_copy(update={"waivers": [first, *assessment.waivers[1:]]})
+    text = render_console(unsigned)
+    assert f"{first.id}: {first.target} (active, expires {first.expires}, does not count: no approver" in text
+    report = ReportInput(unsigned, SourceKind.ASSESSMENT_FILE, "x")
+    assert "does not count (unsigned)" in render_markdown(report)
+    assert "does not count (unsigned: no approver has signed it)" in render_html(report)
+    assert f"{first.id}: {first.target} (active, expires {first.expires}, approved by" in render_console(assessment)

@@ -35,6 +35,7 @@ from sdl_gate.sast.rules import (
     judge,
     skip_allowed,
 )
+from tests.conftest import approved_baseline_verdicts, approved_waivers
 
 STRICT = ResolvedRequirement(mode=Mode.ENFORCED, justification=None, enforced_from=None, max_age_days=None)
 ML2 = resolve_policy("iec62443-4-1-ml2").requirements["SI-1"]
@@ -56,6 +57,7 @@ def _report(
     exclusions: tuple[Exclusion, ...] = (),
     findings: tuple[Finding, ...] = (),
     baseline: tuple[BaselineEntry, ...] | None = None,
+    signed: bool = True,
 ) -> SastReport:
     return SastReport(
         scanner="bandit",
@@ -68,7 +70,14 @@ def _report(
         not_analysed=(),
         findings=findings,
         suppressions=(),
-        baseline=BaselineInfo(path="b.json", sha256="0", entries=baseline) if baseline is not None else None,
+        baseline=BaselineInfo(
+            path="b.json",
+            sha256="0",
+            entries=baseline,
+            approvals=approved_baseline_verdicts(*baseline) if signed else {},
+        )
+        if baseline is not None
+        else None,
     )
 
 
@@ -167,8 +176,9 @@ def test_excluded_files_are_judged_by_their_path_against_the_policy_globs(path: 
 def test_a_baseline_entry_accepts_only_while_approved_and_in_its_dates(
     approval: BaselineApproval | None, state: BaselineState
 ) -> None:
-    assert baseline_state(_entry(approval), TODAY) is state
     report = _report(findings=(_finding(),), baseline=(_entry(approval),))
+    assert report.baseline is not None
+    assert baseline_state(_entry(approval), TODAY, report.baseline) is state
     judgement = judge(report.findings[0], report, STRICT, WaiverRegister(), TODAY)
     assert judgement.baseline is state
     assert judgement.status is (Status.BASELINED if state is BaselineState.ACTIVE else Status.OPEN)
@@ -190,7 +200,7 @@ def test_a_finding_an_unjustified_nosec_silences_blocks_unless_waived_and_a_just
         created=datetime(2026, 1, 1, tzinfo=timezone.utc),
         expires=datetime(2026, 12, 31, tzinfo=timezone.utc),
     )
-    waived = judge(unjustified.findings[0], unjustified, STRICT, WaiverRegister((waiver,)), TODAY)
+    waived = judge(unjustified.findings[0], unjustified, STRICT, approved_waivers([waiver]), TODAY)
     assert (waived.status, waived.waiver) == (Status.WAIVED, "W-1")
 
     justified = _report(findings=(_finding(NosecStatus.JUSTIFIED),))
@@ -199,3 +209,23 @@ def test_a_finding_an_unjustified_nosec_silences_blocks_unless_waived_and_a_just
     relaxed = replace(STRICT, severity_threshold=Threshold.HIGH)
     low = _report(findings=(_finding(NosecStatus.UNJUSTIFIED, severity=Level.MEDIUM),))
     assert judge(low.findings[0], low, relaxed, WaiverRegister(), TODAY).status is Status.BELOW_THRESHOLD
+
+
+def test_an_approved_baseline_entry_without_a_verified_signature_accepts_nothing_and_says_why() -> None:
+    report = _report(findings=(_finding(),), baseline=(_entry(_approval()),), signed=False)
+    assert report.baseline is not None
+    assert baseline_state(_entry(_approval()), TODAY, report.baseline) is BaselineState.NOT_SIGNED
+    judgement = judge(report.findings[0], report, STRICT, WaiverRegister(), TODAY)
+    assert (judgement.status, judgement.baseline) == (Status.OPEN, BaselineState.NOT_SIGNED)
+    assert any("baseline entry does not count" in why and "unverified" in why for why in judgement.why_open)
+
+
+def test_a_baseline_entry_edited_after_its_approval_was_verified_accepts_nothing() -> None:
+    signed = _report(findings=(_finding(),), baseline=(_entry(_approval()),))
+    assert signed.baseline is not None
+    edited = _entry(_approval(expires="2026-12-31T23:59:59Z"))
+    moved = signed.baseline.model_copy(update={"entries": (edited,)})
+    assert baseline_state(edited, TODAY, moved) is BaselineState.NOT_SIGNED
+    # The line is not signed: an entry whose code moved keeps its approval.
+    shifted = _entry(_approval()).model_copy(update={"line": 40})
+    assert baseline_state(shifted, TODAY, signed.baseline) is BaselineState.ACTIVE
