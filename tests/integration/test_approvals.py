@@ -119,7 +119,12 @@ def test_a_register_edit_fails_sm2_until_the_trusted_registers_approvers_approve
     run_cli: RunCli, project: ProjectFactory
 ) -> None:
     assert project.approvers is not None
-    project.doc(".github/CODEOWNERS", "* @example/maintainers\n")  # SM-2's roles are met otherwise
+    # SM-2's roles are met otherwise: a CODEOWNERS file and the signed record naming the security roles.
+    project.doc(".github/CODEOWNERS", "* @example/maintainers\n")
+    project.doc(
+        "docs/roles.md", "# Security roles\n\nThe maintainers own releases; product security approves records.\n"
+    )
+    project.record("roles-2026", "process_document", ["SM-2"], links=["docs/roles.md"])
 
     def sm2() -> tuple[int, list[str], dict[str, Any]]:
         result = run_cli("check", project.root, "--format", "json", "--as-of", TODAY)

@@ -16,7 +16,7 @@ from packageurl import PackageURL
 
 from sdl_gate.vulndb.importer import import_records
 from sdl_gate.vulndb.store import VulnDatabase, database_path
-from tests.conftest import SHARED_FIXTURES, ProjectFactory, RunCli, current_waiver_window
+from tests.conftest import SHARED_FIXTURES, ProjectFactory, RunCli, approve_project_exceptions, current_waiver_window
 
 ECOSYSTEMS = SHARED_FIXTURES / "osv-ecosystems"
 pytestmark = pytest.mark.skipif(
@@ -110,6 +110,7 @@ def test_sbom_components_of_npm_maven_and_debian_are_audited_offline_and_purlles
         for n, label in enumerate(FOUND, start=1)
     )
     project.waivers("version: 1\nwaivers:" + vulnerability_waivers + "\n")
+    approve_project_exceptions(project)
     unaudited = run_cli("check", project.root, "--offline", "--format", "json", env=env)
     assert unaudited.code == 1, unaudited.stderr
     document = json.loads(unaudited.stdout)
@@ -121,6 +122,7 @@ def test_sbom_components_of_npm_maven_and_debian_are_audited_offline_and_purlles
     project.waivers(
         "version: 1\nwaivers:" + vulnerability_waivers + _waiver("W-9", "{component: vendored-zlib}") + "\n"
     )
+    approve_project_exceptions(project)
     accepted = run_cli("check", project.root, "--offline", "--format", "json", env=env)
     assert accepted.code == 0, accepted.stdout
     known = _finding(json.loads(accepted.stdout), "SVV-3", "known_vulnerabilities")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ProjectFactory, RunCli, write
+from tests.conftest import ProjectFactory, RunCli, approve_project_exceptions, write
 
 TWO_CALLS = (
     "import subprocess\n\nsubprocess.call(CMD, shell=True)\n\n\ndef again(cmd):\n    subprocess.call(cmd, shell=True)\n"
@@ -60,6 +60,7 @@ def test_each_open_finding_is_its_own_result_and_a_waiver_suppresses_only_its_ow
             expires: 2026-06-29T00:00:00Z
         """
     )
+    approve_project_exceptions(project)
     waived = {_line(r): r for r in _si1_findings(run_cli, root, tmp_path)}
     assert sorted(waived) == [3, 7]
     assert waived[3]["suppressions"][0]["status"] == "accepted"

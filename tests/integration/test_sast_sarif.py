@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ProjectFactory, RunCli, current_waiver_window, write
+from tests.conftest import ProjectFactory, RunCli, approve_project_exceptions, current_waiver_window, write
 
 UNSAFE_GO = 'package main\n\nimport "os/exec"\n\nfunc main() { exec.Command("sh", "-c", "ls").Run() }\n'
 CLEAN_PYTHON = "def add(a: int, b: int) -> int:\n    return a + b\n"
@@ -91,6 +91,7 @@ def test_an_imported_high_finding_fails_the_gate_until_waived_or_baselined(
             expires: {expires}
         """
     )
+    approve_project_exceptions(project)
     code, report = _sast(run_cli, root)
     assert (code, report["findings"][0]["status"], report["findings"][0]["waiver"]) == (0, "waived", "W-9")
 
@@ -102,11 +103,13 @@ def test_an_imported_high_finding_fails_the_gate_until_waived_or_baselined(
     assert entry["fingerprint"] == finding["fingerprint"]
     entry["approval"] = {
         "approver": "Erika Lind <erika@example.com>",
+        "requester": "Max Mustermann <max@example.com>",
         "justification": "Constant command line, reviewed in the design review.",
         "created": created,
         "expires": expires,
     }
     baseline_file.write_text(json.dumps(baseline))
+    approve_project_exceptions(project)
     code, report = _sast(run_cli, root)
     assert (code, report["findings"][0]["status"]) == (0, "baselined")
 

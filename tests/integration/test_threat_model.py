@@ -177,7 +177,7 @@ def test_absent_model_fails_rather_than_passes(project: ProjectFactory) -> None:
             ("requirements: [SR-1], tests", "requirements: [SR-7], tests"),
             "names requirement 'SR-7', which requirements",
         ),
-        (("severity: high", "severity: CVSS:3.1/AV:N"), "lacks base metric(s)"),
+        (("severity: high", "severity: CVSS:3.1/AV:N"), "not a valid CVSS base vector"),
         (("status: mitigated}", "status: open}"), "threat T-1 says status open but its disposition says mitigated"),
     ],
 )
