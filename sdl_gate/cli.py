@@ -1038,7 +1038,11 @@ def _sast_root(paths: tuple[Path, ...], root: Path | None) -> tuple[Path, list[P
 )
 @click.option("--output", type=click.Path(path_type=Path), help="Write the report to this file instead of stdout.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), help="Worker processes (default: one per CPU).")
-@click.option("--no-cache", is_flag=True, help="Scan every file again instead of reusing cached results.")
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Scan every file again instead of reusing cached results; the fresh results still refill the cache.",
+)
 @click.option(
     "--baseline", type=click.Path(path_type=Path), help="Baseline file (default: security/sast-baseline.json)."
 )

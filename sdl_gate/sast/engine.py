@@ -68,10 +68,14 @@ class ScanRun:
 
 
 class Cache:
-    """Content-addressed scan results under ``.sdl-gate/cache/sast``; a damaged entry is a miss."""
+    """Content-addressed scan results under ``.sdl-gate/cache/sast``; a damaged entry is a miss.
 
-    def __init__(self, directory: Path) -> None:
+    ``reuse=False`` (``sast --no-cache``) reads nothing but still stores every result, so the next run is warm.
+    """
+
+    def __init__(self, directory: Path, *, reuse: bool = True) -> None:
         self.directory = directory
+        self.reuse = reuse
         self.corrupt = 0
 
     def key(self, sha256: str, settings: BanditSettings, relative: str) -> str:
@@ -85,7 +89,9 @@ class Cache:
         return self.directory / key[:2] / f"{key}.json"
 
     def get(self, key: str) -> FileScan | None:
-        """Return the cached result, or None when absent or damaged (damage is counted)."""
+        """Return the cached result, or None when absent, damaged (damage is counted) or not to be reused."""
+        if not self.reuse:
+            return None
         path = self._path(key)
         if not os.path.lexists(path):
             return None
