@@ -38,6 +38,10 @@ SCHEMA_CHOICES = (
     "waivers",
 )
 _EPILOG = "Exit codes: 0 passed, 1 gate failed, 2 usage or invalid input, 3 internal or tool error."
+_GROUP_EPILOG = (
+    "Exit codes: 0 success, 1 a check failed, 2 usage or invalid input, 3 internal or tool error; each command's "
+    "--help says which it uses."
+)
 
 
 def _write_output(text: str, output: Path | None) -> None:
@@ -93,7 +97,7 @@ def cli(verbose: bool) -> None:
     """
 
 
-@cli.command()
+@cli.command(epilog="Exit codes: 0 listed, 2 usage error, 3 internal error.")
 @click.option(
     "--format",
     "output_format",
@@ -121,7 +125,7 @@ def catalogue(output_format: str) -> None:
     )
 
 
-@cli.command()
+@cli.command(epilog="Exit codes: 0 explained, 2 unknown ID or invalid policy or configuration, 3 internal error.")
 @click.argument("requirement_id", metavar="ID")
 @click.option(
     "--path",
@@ -196,12 +200,12 @@ def explain(requirement_id: str, project_path: Path, policy_spec: str | None) ->
     click.echo("\n".join(lines))
 
 
-@cli.group()
+@cli.group(epilog=_GROUP_EPILOG)
 def policy() -> None:
     """Validate and show policies (built-in: iec62443-4-1-ml2, -ml3, -ml4)."""
 
 
-@policy.command("validate")
+@policy.command("validate", epilog="Exit codes: 0 valid, 2 invalid policy, 3 internal error.")
 @click.argument("policy_file", type=click.Path(path_type=Path))
 def policy_validate(policy_file: Path) -> None:
     """Validate POLICY_FILE, including the policies it extends."""
@@ -212,7 +216,7 @@ def policy_validate(policy_file: Path) -> None:
     click.echo(f"{policy_file}: valid policy {resolved.name!r}{chain}; digest {resolved.digest}")
 
 
-@policy.command("show")
+@policy.command("show", epilog="Exit codes: 0 shown, 2 unknown or invalid policy, 3 internal error.")
 @click.argument("name")
 @click.option("--format", "output_format", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
 def policy_show(name: str, output_format: str) -> None:
@@ -230,7 +234,7 @@ def policy_show(name: str, output_format: str) -> None:
         click.echo(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), nl=False)
 
 
-@cli.command()
+@cli.command(epilog="Exit codes: 0 printed, 2 unknown schema name, 3 internal error.")
 @click.argument(
     "name",
     type=click.Choice(list(SCHEMA_CHOICES)),
@@ -243,7 +247,10 @@ def schema(name: str) -> None:
     click.echo(pretty_json(load_schema(name)), nl=False)
 
 
-@cli.command()
+@cli.command(
+    epilog="Exit codes: 0 scaffolded (existing files kept), 2 PATH is not a directory or its pyproject.toml is "
+    "invalid, 3 a file could not be written."
+)
 @click.argument("path", type=click.Path(path_type=Path), default=Path())
 def init(path: Path) -> None:
     """Scaffold sdl-gate in the project at PATH: config, security/ templates, .gitignore entry.
@@ -271,7 +278,10 @@ _OSV_URL_OPTION = click.option(
 )
 
 
-@cli.command()
+@cli.command(
+    epilog="Exit codes: 0 collected (a collector that could not collect is listed, its kind not available), "
+    "2 invalid input, 3 internal or tool error."
+)
 @click.argument("path", type=click.Path(path_type=Path), default=Path())
 @click.option("--policy", "policy_spec", help="Built-in policy name or policy file (default: the project's).")
 @click.option("--offline", is_flag=True, help="Audit vulnerabilities against the offline database on loopback.")
@@ -438,12 +448,16 @@ def check(
     ctx.exit(EXIT_PASSED if result.assessment.decision.passed else EXIT_GATE_FAILED)
 
 
-@cli.group()
+@cli.group(epilog=_GROUP_EPILOG)
 def records() -> None:
     """Work with the human process records and the waiver register."""
 
 
-@records.command("check")
+@records.command(
+    "check",
+    epilog="Exit codes: 0 valid (warnings are printed), 1 a waiver has expired (or, with --strict, a record or "
+    "waiver does not count or the change edits the approver register), 2 a file is invalid.",
+)
 @click.argument("path", type=click.Path(path_type=Path), default=Path())
 @click.option(
     "--warn-days",
@@ -470,11 +484,7 @@ def records_check(
     approvers_file: Path | None,
     trusted_ref: str | None,
 ) -> None:
-    """Validate security/records/ and security/waivers.yaml; fail on expired waivers.
-
-    Exit 0 when valid (warnings are printed), 1 when a waiver has expired (or, with --strict, a record
-    does not count or the change edits the approver register), 2 when a file is invalid.
-    """
+    """Validate security/records/ and security/waivers.yaml; fail on expired waivers."""
     from sdl_gate._clock import assessment_date
     from sdl_gate.registers import review_registers
     from sdl_gate.run import load_inputs
@@ -640,7 +650,10 @@ def _identity_options(function: Any) -> Any:
     return function
 
 
-@cli.command()
+@cli.command(
+    epilog="Exit codes: 0 written, whatever the gate decided; 2 INPUT is not a valid assessment or a bundle that "
+    "verifies; 3 internal error."
+)
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option(
     "--format",
@@ -667,8 +680,7 @@ def report(
     """Render INPUT, an assessment JSON or a release-evidence bundle, as a report.
 
     A bundle is verified offline first, with the options of `sdl-gate bundle verify`; one that does not
-    verify is refused. Exits 0 once the report is written, whatever the gate decided; 2 when INPUT is not a
-    valid assessment or a bundle that verifies.
+    verify is refused.
     """
     from sdl_gate.render.formats import ReportFormat, render_report
     from sdl_gate.render.source import load_report_input
@@ -678,7 +690,10 @@ def report(
     _write_output(render_report(load_report_input(input_path, verifier), ReportFormat(output_format)), output)
 
 
-@cli.group("threat-model")
+@cli.group(
+    "threat-model",
+    epilog=_GROUP_EPILOG,
+)
 def threat_model() -> None:
     """Check a threat model, or convert a Threat Dragon, pytm or OTM model to the native format."""
 
@@ -729,7 +744,9 @@ def threat_model_check(
     ctx.exit(EXIT_PASSED if report.passed else EXIT_GATE_FAILED)
 
 
-@threat_model.command("import")
+@threat_model.command(
+    "import", epilog="Exit codes: 0 converted (what the format lacks is listed), 2 invalid FILE, 3 internal error."
+)
 @click.argument("source", metavar="FILE", type=click.Path(path_type=Path))
 @click.option(
     "--format",
@@ -753,12 +770,17 @@ def threat_model_import(source: Path, input_format: str, output: Path | None) ->
         click.echo(f"missing: {item}", err=True)
 
 
-@cli.group("test-results")
+@cli.group(
+    "test-results",
+    epilog=_GROUP_EPILOG,
+)
 def test_results() -> None:
     """Record test results traced to security requirements (the pytest plugin does this by itself)."""
 
 
-@test_results.command("import")
+@test_results.command(
+    "import", epilog="Exit codes: 0 imported, 2 invalid report or options, 3 the evidence could not be written."
+)
 @click.argument("report", metavar="JUNIT_XML", type=click.Path(path_type=Path))
 @click.option(
     "--path",
@@ -907,7 +929,7 @@ def sbom_check(
     ctx.exit(EXIT_GATE_FAILED if problems else EXIT_PASSED)
 
 
-@cli.group()
+@cli.group(epilog=_GROUP_EPILOG)
 def vulndb() -> None:
     """The offline OSV vulnerability database for air-gapped sites, and its loopback OSV API."""
 
@@ -919,7 +941,9 @@ _CACHE_DIR_OPTION = click.option(
 )
 
 
-@vulndb.command("import")
+@vulndb.command(
+    "import", epilog="Exit codes: 0 imported, 2 invalid SOURCE (the database is left as it was), 3 database error."
+)
 @click.argument("source", type=click.Path(path_type=Path))
 @_CACHE_DIR_OPTION
 def vulndb_import(source: Path, cache_dir: Path | None) -> None:
@@ -938,7 +962,7 @@ def vulndb_import(source: Path, cache_dir: Path | None) -> None:
     )
 
 
-@vulndb.command("status")
+@vulndb.command("status", epilog="Exit codes: 0 shown, 2 unreadable database, 3 internal error.")
 @_CACHE_DIR_OPTION
 def vulndb_status(cache_dir: Path | None) -> None:
     """Show what the offline database holds: advisories per ecosystem, the newest change, its digest."""
@@ -956,7 +980,9 @@ def vulndb_status(cache_dir: Path | None) -> None:
         click.echo(f"sha256     {database.digest()}")
 
 
-@vulndb.command("serve")
+@vulndb.command(
+    "serve", epilog="Exit codes: 0 stopped (Ctrl-C), 2 the database is missing or empty, 3 cannot listen on the port."
+)
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="0 picks a free port.")
 @_CACHE_DIR_OPTION
 def vulndb_serve(port: int, cache_dir: Path | None) -> None:
@@ -983,7 +1009,7 @@ def vulndb_serve(port: int, cache_dir: Path | None) -> None:
         server.server_close()
 
 
-@cli.command()
+@cli.command(epilog="Exit codes: 0 written, 2 no completed vulnerability audit or invalid input, 3 internal error.")
 @click.argument("path", type=click.Path(path_type=Path), default=Path())
 @click.option("--output", type=click.Path(path_type=Path), help="Default: PATH/.sdl-gate/vex.cdx.json.")
 @click.option("--as-of", "as_of", callback=_parse_date, metavar="YYYY-MM-DD", help="Waiver state as of this date.")
@@ -1308,7 +1334,7 @@ def verify(
     ctx.exit(EXIT_GATE_FAILED if failed else EXIT_PASSED)
 
 
-@cli.group()
+@cli.group(epilog=_GROUP_EPILOG)
 def bundle() -> None:
     """Create and verify release-evidence bundles (deterministic, signed, verifiable offline)."""
 
