@@ -301,8 +301,8 @@ def collect(
     from sdl_gate._clock import file_timestamp
     from sdl_gate._git import git_commit
     from sdl_gate.evidence import EvidenceStore
+    from sdl_gate.inputs import load_inputs
     from sdl_gate.run import collect as run_collect
-    from sdl_gate.run import load_inputs
 
     inputs = load_inputs(path, policy_spec, offline=offline, vulndb_dir=vulndb_dir, osv_url=osv_url).with_approvers(
         _register_choice(approvers_file, trusted_ref)
@@ -486,8 +486,8 @@ def records_check(
 ) -> None:
     """Validate security/records/ and security/waivers.yaml; fail on expired waivers."""
     from sdl_gate._clock import assessment_date
+    from sdl_gate.inputs import load_inputs
     from sdl_gate.registers import review_registers
-    from sdl_gate.run import load_inputs
 
     inputs = load_inputs(path).with_approvers(_register_choice(approvers_file, trusted_ref))
     review = review_registers(inputs, assessment_date(as_of), warn_days)
@@ -611,8 +611,8 @@ def records_status(
 ) -> None:
     """List every record: approved, expiring, unsigned, stale (a linked file changed), or why it does not count."""
     from sdl_gate._clock import assessment_date
+    from sdl_gate.inputs import load_inputs
     from sdl_gate.registers import RecordState, record_statuses
-    from sdl_gate.run import load_inputs
 
     inputs = load_inputs(path).with_approvers(_register_choice(approvers_file, trusted_ref))
     statuses, edit = record_statuses(inputs, assessment_date(as_of), warn_days)
@@ -1017,7 +1017,7 @@ def vex(path: Path, output: Path | None, as_of: date | None) -> None:
     """Write CycloneDX VEX for the latest vulnerability audit of PATH, dispositions from the waiver register."""
     from sdl_gate._clock import assessment_date, file_timestamp
     from sdl_gate.evidence import EvidenceKind, EvidenceStore, StoredEvidence
-    from sdl_gate.run import load_inputs
+    from sdl_gate.inputs import load_inputs
     from sdl_gate.sbom.build import product_from_pyproject
     from sdl_gate.vex import build_vex
 
@@ -1102,7 +1102,7 @@ def sast(
     also to files named explicitly.
     """
     from sdl_gate._clock import assessment_date
-    from sdl_gate.run import load_inputs
+    from sdl_gate.inputs import load_inputs
     from sdl_gate.sast.analyse import analyse
     from sdl_gate.sast.render import decide, render_console, render_json
     from sdl_gate.sast.report import write_baseline as write_baseline_file

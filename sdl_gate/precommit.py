@@ -142,7 +142,7 @@ def dependency_audit(
     from sdl_gate.checks._vulns import audit_gaps, database_problem
     from sdl_gate.collectors.base import CollectContext
     from sdl_gate.collectors.vulns import VulnerabilityCollector
-    from sdl_gate.run import load_inputs
+    from sdl_gate.inputs import load_inputs
     from sdl_gate.sbom.sources import lock_kind
 
     inputs = load_inputs(root, offline=offline, vulndb_dir=vulndb_dir, osv_url=osv_url)

@@ -12,8 +12,8 @@ from sdl_gate.checks._approvals import ApprovalState, approval_state
 from sdl_gate.checks._criteria import record_problems
 from sdl_gate.collectors.base import CollectContext
 from sdl_gate.collectors.records import RecordsCollector
+from sdl_gate.inputs import Inputs
 from sdl_gate.policy.waivers import WaiverKind, WaiverState
-from sdl_gate.run import Inputs
 
 
 @dataclass(frozen=True)
