@@ -497,10 +497,16 @@ def records_check(
         click.echo(f"error: {line}")
     for line in review.records_not_counting + review.waivers_not_counting:
         click.echo(f"{'error' if strict else 'warning'}: {line}")
+    if review.records_unsigned:
+        # One line for them all: right after `init` every template is unsigned, and that is not news.
+        click.echo(
+            f"{'error' if strict else 'warning'}: {len(review.records_unsigned)} record(s) do not count until "
+            f"approved: {', '.join(review.records_unsigned)}; an entitled approver runs `sdl-gate records approve ID`"
+        )
     for line in review.waivers_expiring:
         click.echo(f"warning: {line}")
     click.echo(f"{review.records} record(s) and {review.waivers} waiver(s) are valid")
-    not_counting = review.records_not_counting + review.waivers_not_counting
+    not_counting = review.records_not_counting + review.waivers_not_counting + review.records_unsigned
     failed = bool(review.waivers_expired) or (strict and (bool(not_counting) or review.register_edit is not None))
     ctx.exit(EXIT_GATE_FAILED if failed else EXIT_PASSED)
 
