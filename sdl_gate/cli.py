@@ -445,6 +445,13 @@ def check(
     _write_output(text, output)
     if output is not None:
         click.echo(result.assessment.decision.summary, err=True)
+    project = result.inputs.project
+    if project.config_source is None and not project.security_dir.is_dir():
+        click.echo(
+            f"hint: {path} has no [tool.sdl-gate] section and no {project.config.security_dir}/ folder; "
+            f"`sdl-gate init {path}` scaffolds them",
+            err=True,
+        )
     ctx.exit(EXIT_PASSED if result.assessment.decision.passed else EXIT_GATE_FAILED)
 
 
