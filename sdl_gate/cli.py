@@ -823,7 +823,7 @@ def test_results_import(report: Path, project_path: Path, statement: str) -> Non
     from sdl_gate._files import sha256_file
     from sdl_gate._git import git_commit
     from sdl_gate.collectors.test_results import Provenance, ProvenanceKind, parse_junit, record_results
-    from sdl_gate.evidence import FileDigest
+    from sdl_gate.evidence import IMPORTED_TEST_TOOL, FileDigest
 
     if not project_path.is_dir():
         raise InputError("project directory not found", path=project_path)
@@ -847,7 +847,7 @@ def test_results_import(report: Path, project_path: Path, statement: str) -> Non
             commit=git_commit(project_path),
             # When the tests ran, as the pytest plugin records it: the age limit is judged from it.
             now=current_time(),
-            tool=("junit-xml", f"sdl-gate {__version__}"),
+            tool=(IMPORTED_TEST_TOOL, f"sdl-gate {__version__}"),
             files=files,
         )
     except OSError as exc:

@@ -43,10 +43,11 @@ class _Frozen(BaseModel):
 
 
 class RejectionRecord(_Frozen):
-    """Evidence that was not usable, in the order the assessment saw it."""
+    """Evidence that was not usable, in the order the assessment saw it, and the command that refreshes it."""
 
     kind: EvidenceKind
     reason: str
+    refresh: str | None = None
 
 
 class Inputs(_Frozen):
