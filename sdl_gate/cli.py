@@ -1494,6 +1494,12 @@ def private_keys(ctx: click.Context, files: tuple[Path, ...], project_path: Path
     help="When the project does not audit offline, say so and exit 0 instead of going online (for git hooks).",
 )
 @click.option("--as-of", "as_of", callback=_parse_date, metavar="YYYY-MM-DD", help="Date waivers are judged on.")
+@click.option(
+    "--environment",
+    is_flag=True,
+    help="Audit every distribution installed in the environment (transitive dependencies too) instead of files.",
+)
+@click.option("--python", "python", help="With --environment: the interpreter whose environment to audit.")
 @_VULNDB_DIR_OPTION
 @_OSV_URL_OPTION
 @click.pass_context
@@ -1506,6 +1512,8 @@ def deps(
     as_of: date | None,
     vulndb_dir: Path | None,
     osv_url: str | None,
+    environment: bool = False,
+    python: str | None = None,
 ) -> None:
     """Audit the requirements or lock FILES (default: the project's) for known vulnerabilities with pip-audit.
 
@@ -1514,8 +1522,19 @@ def deps(
     policy, or an audit that could not run fails.
     """
     from sdl_gate._clock import assessment_date, file_timestamp
+    from sdl_gate.collectors._deps import InstalledEnvironment
     from sdl_gate.precommit import dependency_audit
 
+    installed = None
+    if environment:
+        if files:
+            raise click.UsageError("--environment audits what is installed; name no FILES with it")
+        from sdl_gate.sbom.sources import interpreter_paths
+
+        paths = tuple(interpreter_paths(python)) if python else None
+        installed = InstalledEnvironment(python or "environment", paths)
+    elif python is not None:
+        raise click.UsageError("--python goes with --environment")
     report = dependency_audit(
         project_path,
         list(files) if files else None,
@@ -1525,6 +1544,7 @@ def deps(
         now=file_timestamp(),
         vulndb_dir=vulndb_dir,
         osv_url=osv_url,
+        environment=installed,
     )
     _echo_hook(ctx, report)
 

@@ -18,6 +18,7 @@ from sdl_gate.sbom.sources import (
     SourceKind,
     SourceReason,
     discover,
+    from_environment,
     load_source,
     lock_kind,
     merge,
@@ -125,3 +126,33 @@ def project_dependencies(context: CollectContext, given: Sequence[Path] | None =
     unique = {(f.path, f.sha256): f for f in files}
     conflicts = pin_conflicts([(s.path, inv) for s, inv in zip(sources, inventories, strict=True)])
     return ProjectDependencies(merge(inventories), tuple(sources), tuple(unique[k] for k in sorted(unique)), conflicts)
+
+
+@dataclass(frozen=True)
+class InstalledEnvironment:
+    """An installed Python environment the operator asked to audit instead of the project's files.
+
+    ``label`` names it in reports (the interpreter given, or ``environment``); ``paths`` is its ``sys.path``,
+    None for the environment sdl-gate itself runs in.
+    """
+
+    label: str
+    paths: tuple[str, ...] | None = None
+
+
+def environment_dependencies(environment: InstalledEnvironment) -> ProjectDependencies:
+    """Every distribution installed in ``environment``, at the exact version installed: the whole tree, pinned."""
+    inventory = from_environment(list(environment.paths) if environment.paths is not None else None)
+    source = SourceRead(
+        kind=SourceKind.ENVIRONMENT,
+        path=environment.label,
+        reason=SourceReason.GIVEN,
+        entries=inventory.entries or len(inventory.components),
+        components=len(inventory.components),
+        pinned=len(inventory.pinned),
+    )
+    return ProjectDependencies(inventory, (source,), ())
+
+
+#: Sources that pin every dependency, transitive ones included.
+WHOLE_TREE_KINDS = frozenset({SourceKind.UV_LOCK, SourceKind.PYLOCK, SourceKind.ENVIRONMENT})

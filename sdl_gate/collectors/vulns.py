@@ -28,7 +28,12 @@ from pydantic import BaseModel, ConfigDict
 
 from sdl_gate._files import canonical_json, read_bytes_limited
 from sdl_gate._tool import ToolUnavailable, run_tool
-from sdl_gate.collectors._deps import SourceRead, project_dependencies
+from sdl_gate.collectors._deps import (
+    InstalledEnvironment,
+    SourceRead,
+    environment_dependencies,
+    project_dependencies,
+)
 from sdl_gate.collectors.base import CollectContext
 from sdl_gate.config import Project, SettingOrigin
 from sdl_gate.errors import InputError
@@ -377,14 +382,18 @@ class VulnerabilityCollector:
 
     kind = EvidenceKind.VULNERABILITY_AUDIT
 
-    def __init__(self, files: Sequence[Path] | None = None) -> None:
+    def __init__(self, files: Sequence[Path] | None = None, environment: InstalledEnvironment | None = None) -> None:
         self.files = tuple(files) if files is not None else None
+        self.environment = environment
 
     def collect(self, context: CollectContext) -> Evidence:
         """Find the dependency sources, run pip-audit, and describe every dependency and vulnerability."""
         project = context.project
         config = project.config
-        deps = project_dependencies(context, self.files)
+        if self.environment is not None:
+            deps = environment_dependencies(self.environment)
+        else:
+            deps = project_dependencies(context, self.files)
         offline = config.offline
         url = project.operator.osv_url or DEFAULT_OSV_URL
         url_chosen_by = project.operator.osv_url_origin
