@@ -73,3 +73,11 @@ def test_check_still_imports_the_gate_it_runs(demo: Path) -> None:
     # The other side of the test above: the trace names what a command loads, so an absence means something.
     _, imported = _imported(["check", "."], demo)
     assert {"sdl_gate.run", "sdl_gate.checks._registry", "sdl_gate.collectors._registry"} <= imported
+
+
+def test_validating_an_sbom_loads_no_checker_of_a_format_cyclonedx_does_not_use(demo: Path) -> None:
+    code, imported = _imported(["sbom", "."], demo)
+    assert code == 0  # the SBOM was built and validated against the CycloneDX schema
+    assert "jsonschema.validators" in imported
+    # A blocked checker still shows in the trace as a failed attempt; what it would have loaded does not.
+    assert sorted(imported.intersection({"isoduration.parser", "arrow", "uri_template.expansions"})) == []
