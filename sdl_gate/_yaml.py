@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from sdl_gate._files import MAX_INPUT_BYTES, read_text_limited
 from sdl_gate.errors import InputError
@@ -271,10 +272,13 @@ def parse_toml_text(text: str, source: Path, what: str = "malformed TOML") -> di
         ) from None
 
 
-def validation_error(exc: ValidationError, source: Path, lines: LineMap | None, what: str) -> InputError:
-    """Turn the first pydantic error into an :class:`InputError` naming the file, line and field."""
-    first = exc.errors(include_url=False)[0]
-    loc: PathKey = tuple(part for part in first["loc"] if isinstance(part, str | int) and part != "[key]")
+#: Further schema problems named after the first in one error; beyond these they are counted.
+MAX_MORE_PROBLEMS = 5
+
+
+def _problem(error: ErrorDetails, lines: LineMap | None) -> tuple[tuple[str | int, ...], int | None, str]:
+    """Return the document path, line and message of one pydantic error."""
+    loc: PathKey = tuple(part for part in error["loc"] if isinstance(part, str | int) and part != "[key]")
     # Union and tagged-union members add their own names to ``loc``; drop those the document lacks.
     doc_path: list[str | int] = []
     for index, part in enumerate(loc):
@@ -282,15 +286,32 @@ def validation_error(exc: ValidationError, source: Path, lines: LineMap | None, 
         if lines is None or last or isinstance(part, int) or (*doc_path, part) in lines.lines:
             doc_path.append(part)
     line = lines.line_for(tuple(doc_path)) if lines is not None else None
-    message = first["msg"]
-    if first["type"] == "extra_forbidden":
+    message = error["msg"]
+    if error["type"] == "extra_forbidden":
         message = f"unknown key {doc_path[-1]!r}" if doc_path else "unknown key"
-    elif first["type"] == "missing":
+    elif error["type"] == "missing":
         message = f"missing required key {doc_path[-1]!r}" if doc_path else "missing required key"
-    remaining = len(exc.errors()) - 1
+    return tuple(doc_path), line, message
+
+
+def validation_error(exc: ValidationError, source: Path, lines: LineMap | None, what: str) -> InputError:
+    """Turn pydantic's errors into an :class:`InputError` naming the file, line and field of the first.
+
+    The others are named too (place, line, what is wrong), so that fixing one does not just reveal the next.
+    """
+    errors = exc.errors(include_url=False)
+    doc_path, line, message = _problem(errors[0], lines)
+    more: list[str] = []
+    for error in errors[1 : 1 + MAX_MORE_PROBLEMS]:
+        other_path, other_line, other_message = _problem(error, lines)
+        place = format_location(other_path) or "top level"
+        more.append(f"{place}{f' (line {other_line})' if other_line else ''}: {other_message}")
+    remaining = len(errors) - 1
     if remaining:
-        message += f" (and {remaining} more problem{'s' if remaining > 1 else ''})"
-    return InputError(f"invalid {what}: {message}", path=source, line=line, location=format_location(tuple(doc_path)))
+        unnamed = remaining - len(more)
+        named = "; ".join(more) + (f"; {unnamed} more" if unnamed else "")
+        message += f" (and {remaining} more problem{'s' if remaining > 1 else ''}: {named})"
+    return InputError(f"invalid {what}: {message}", path=source, line=line, location=format_location(doc_path))
 
 
 def validate(model: type[ModelT], data: Any, source: Path, lines: LineMap | None, what: str) -> ModelT:

@@ -476,8 +476,27 @@ def assess_requirement(
         ],
         evidence=sorted({e for f in findings for e in f.evidence}),
         waiver=waiver_id,
-        remediation=requirement.remediation,
+        remediation=_remediation(requirement, evidence, findings, verdict),
     )
+
+
+def _remediation(
+    requirement: Requirement, evidence: EvidenceSet, findings: tuple[Finding, ...], verdict: Verdict
+) -> str:
+    """How to fix the requirement: first refresh evidence it reads that is only stale, naming the command.
+
+    Test results of the previous commit are not a reason to "add tests": the fix is to record them again.
+    """
+    if verdict in (Verdict.SATISFIED, Verdict.NOT_APPLICABLE, Verdict.WAIVED) or not findings:
+        return requirement.remediation
+    kinds = {kind for criterion in CHECKS[requirement.id].criteria for kind in criterion.kinds}
+    stale = sorted({(r.kind.value, r.refresh) for r in evidence.rejections if r.refresh and r.kind in kinds})
+    if not stale:
+        return requirement.remediation
+    refresh = " ".join(f"Refresh the stale {kind} evidence: {command}." for kind, command in stale)
+    if all(f.outcome in (Outcome.PASS, Outcome.NOT_AVAILABLE, Outcome.NOT_APPLICABLE) for f in findings):
+        return refresh
+    return f"{refresh} Then: {requirement.remediation}"
 
 
 def process_verification(requirement_id: str, assessed: Sequence[RequirementResult]) -> Finding:

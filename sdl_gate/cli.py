@@ -46,6 +46,10 @@ SCHEMA_CHOICES = (
     "waivers",
 )
 _EPILOG = "Exit codes: 0 passed, 1 gate failed, 2 usage or invalid input, 3 internal or tool error."
+_GROUP_EPILOG = (
+    "Exit codes: 0 success, 1 a check failed, 2 usage or invalid input, 3 internal or tool error; each command's "
+    "--help says which it uses."
+)
 
 
 def _write_output(text: str, output: Path | None) -> None:
@@ -101,7 +105,7 @@ def cli(verbose: bool) -> None:
     """
 
 
-@cli.command()
+@cli.command(epilog="Exit codes: 0 listed, 2 usage error, 3 internal error.")
 @click.option(
     "--format",
     "output_format",
@@ -129,7 +133,7 @@ def catalogue(output_format: str) -> None:
     )
 
 
-@cli.command()
+@cli.command(epilog="Exit codes: 0 explained, 2 unknown ID or invalid policy or configuration, 3 internal error.")
 @click.argument("requirement_id", metavar="ID")
 @click.option(
     "--path",
@@ -224,7 +228,7 @@ def _explain_waivers(
     trusted_ref: str | None,
 ) -> list[str]:
     """The project's waivers reported under the requirement, and whether each counts (signed and approved)."""
-    from sdl_gate.run import load_inputs
+    from sdl_gate.inputs import load_inputs
 
     inputs = load_inputs(project_path, policy_spec).with_approvers(_register_choice(approvers_file, trusted_ref))
     register = inputs.waivers
@@ -240,12 +244,12 @@ def _explain_waivers(
     return lines
 
 
-@cli.group()
+@cli.group(epilog=_GROUP_EPILOG)
 def policy() -> None:
     """Validate and show policies (built-in: iec62443-4-1-ml2, -ml3, -ml4)."""
 
 
-@policy.command("validate")
+@policy.command("validate", epilog="Exit codes: 0 valid, 2 invalid policy, 3 internal error.")
 @click.argument("policy_file", type=click.Path(path_type=Path))
 def policy_validate(policy_file: Path) -> None:
     """Validate POLICY_FILE, including the policies it extends."""
@@ -256,7 +260,7 @@ def policy_validate(policy_file: Path) -> None:
     click.echo(f"{policy_file}: valid policy {resolved.name!r}{chain}; digest {resolved.digest}")
 
 
-@policy.command("show")
+@policy.command("show", epilog="Exit codes: 0 shown, 2 unknown or invalid policy, 3 internal error.")
 @click.argument("name")
 @click.option("--format", "output_format", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
 def policy_show(name: str, output_format: str) -> None:
@@ -274,7 +278,7 @@ def policy_show(name: str, output_format: str) -> None:
         click.echo(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), nl=False)
 
 
-@cli.command()
+@cli.command(epilog="Exit codes: 0 printed, 2 unknown schema name, 3 internal error.")
 @click.argument(
     "name",
     type=click.Choice(list(SCHEMA_CHOICES)),
@@ -287,7 +291,10 @@ def schema(name: str) -> None:
     click.echo(pretty_json(load_schema(name)), nl=False)
 
 
-@cli.command()
+@cli.command(
+    epilog="Exit codes: 0 scaffolded (existing files kept), 2 PATH is not a directory or its pyproject.toml is "
+    "invalid, 3 a file could not be written."
+)
 @click.argument("path", type=click.Path(path_type=Path), default=Path())
 def init(path: Path) -> None:
     """Scaffold sdl-gate in the project at PATH: config, security/ templates, .gitignore entry.
@@ -315,7 +322,10 @@ _OSV_URL_OPTION = click.option(
 )
 
 
-@cli.command()
+@cli.command(
+    epilog="Exit codes: 0 collected (a collector that could not collect is listed, its kind not available), "
+    "2 invalid input, 3 internal or tool error."
+)
 @click.argument("path", type=click.Path(path_type=Path), default=Path())
 @click.option("--policy", "policy_spec", help="Built-in policy name or policy file (default: the project's).")
 @click.option("--offline", is_flag=True, help="Audit vulnerabilities against the offline database on loopback.")
@@ -335,8 +345,8 @@ def collect(
     from sdl_gate._clock import file_timestamp
     from sdl_gate._git import git_commit
     from sdl_gate.evidence import EvidenceStore
+    from sdl_gate.inputs import load_inputs
     from sdl_gate.run import collect as run_collect
-    from sdl_gate.run import load_inputs
 
     inputs = load_inputs(path, policy_spec, offline=offline, vulndb_dir=vulndb_dir, osv_url=osv_url).with_approvers(
         _register_choice(approvers_file, trusted_ref)
@@ -481,15 +491,26 @@ def check(
         # The report went to a file or is for tools: say on stderr what decided, as the console report would.
         click.echo(result.assessment.decision.summary, err=True)
         _echo_blocking(result.assessment, err=True)
+    project = result.inputs.project
+    if project.config_source is None and not project.security_dir.is_dir():
+        click.echo(
+            f"hint: {path} has no [tool.sdl-gate] section and no {project.config.security_dir}/ folder; "
+            f"`sdl-gate init {path}` scaffolds them",
+            err=True,
+        )
     ctx.exit(EXIT_PASSED if result.assessment.decision.passed else EXIT_GATE_FAILED)
 
 
-@cli.group()
+@cli.group(epilog=_GROUP_EPILOG)
 def records() -> None:
     """Work with the human process records and the waiver register."""
 
 
-@records.command("check")
+@records.command(
+    "check",
+    epilog="Exit codes: 0 valid (warnings are printed), 1 a waiver has expired (or, with --strict, a record or "
+    "waiver does not count or the change edits the approver register), 2 a file is invalid.",
+)
 @click.argument("path", type=click.Path(path_type=Path), default=Path())
 @click.option(
     "--warn-days",
@@ -516,14 +537,10 @@ def records_check(
     approvers_file: Path | None,
     trusted_ref: str | None,
 ) -> None:
-    """Validate security/records/ and security/waivers.yaml; fail on expired waivers.
-
-    Exit 0 when valid (warnings are printed), 1 when a waiver has expired (or, with --strict, a record
-    does not count or the change edits the approver register), 2 when a file is invalid.
-    """
+    """Validate security/records/ and security/waivers.yaml; fail on expired waivers."""
     from sdl_gate._clock import assessment_date
+    from sdl_gate.inputs import load_inputs
     from sdl_gate.registers import review_registers
-    from sdl_gate.run import load_inputs
 
     inputs = load_inputs(path).with_approvers(_register_choice(approvers_file, trusted_ref))
     review = review_registers(inputs, assessment_date(as_of), warn_days)
@@ -533,10 +550,16 @@ def records_check(
         click.echo(f"error: {line}")
     for line in review.records_not_counting + review.waivers_not_counting:
         click.echo(f"{'error' if strict else 'warning'}: {line}")
+    if review.records_unsigned:
+        # One line for them all: right after `init` every template is unsigned, and that is not news.
+        click.echo(
+            f"{'error' if strict else 'warning'}: {len(review.records_unsigned)} record(s) do not count until "
+            f"approved: {', '.join(review.records_unsigned)}; an entitled approver runs `sdl-gate records approve ID`"
+        )
     for line in review.waivers_expiring:
         click.echo(f"warning: {line}")
     click.echo(f"{review.records} record(s) and {review.waivers} waiver(s) are valid")
-    not_counting = review.records_not_counting + review.waivers_not_counting
+    not_counting = review.records_not_counting + review.waivers_not_counting + review.records_unsigned
     failed = bool(review.waivers_expired) or (strict and (bool(not_counting) or review.register_edit is not None))
     ctx.exit(EXIT_GATE_FAILED if failed else EXIT_PASSED)
 
@@ -647,8 +670,8 @@ def records_status(
 ) -> None:
     """List every record: approved, expiring, unsigned, stale (a linked file changed), or why it does not count."""
     from sdl_gate._clock import assessment_date
+    from sdl_gate.inputs import load_inputs
     from sdl_gate.registers import RecordState, record_statuses
-    from sdl_gate.run import load_inputs
 
     inputs = load_inputs(path).with_approvers(_register_choice(approvers_file, trusted_ref))
     statuses, edit = record_statuses(inputs, assessment_date(as_of), warn_days)
@@ -793,7 +816,7 @@ def waivers_approve(
     """
     from sdl_gate._clock import assessment_date
     from sdl_gate.exceptions_workflow import approve_exception
-    from sdl_gate.run import load_inputs
+    from sdl_gate.inputs import load_inputs
 
     inputs = load_inputs(project_path).with_approvers(_register_choice(approvers_file, trusted_ref))
     result = approve_exception(inputs, exception_id, key, assessment_date(approved_on), approver=approver)
@@ -826,7 +849,7 @@ def waivers_status(
     """List every waiver and SAST baseline entry: approved, expiring, unsigned, or why it does not count."""
     from sdl_gate._clock import assessment_date
     from sdl_gate.exceptions_workflow import exception_statuses
-    from sdl_gate.run import load_inputs
+    from sdl_gate.inputs import load_inputs
 
     inputs = load_inputs(path).with_approvers(_register_choice(approvers_file, trusted_ref))
     statuses = exception_statuses(inputs, assessment_date(as_of), warn_days)
@@ -842,7 +865,10 @@ def waivers_status(
     ctx.exit(EXIT_PASSED if counting == len(statuses) else EXIT_GATE_FAILED)
 
 
-@cli.command()
+@cli.command(
+    epilog="Exit codes: 0 written, whatever the gate decided; 2 INPUT is not a valid assessment or a bundle that "
+    "verifies; 3 internal error."
+)
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option(
     "--format",
@@ -858,8 +884,7 @@ def report(input_path: Path, output_format: str, output: Path | None, trust: _Tr
     """Render INPUT, an assessment JSON or a release-evidence bundle, as a report.
 
     A bundle is verified offline first, with the options of `sdl-gate bundle verify`; one that does not
-    verify is refused. Exits 0 once the report is written, whatever the gate decided; 2 when INPUT is not a
-    valid assessment or a bundle that verifies.
+    verify is refused.
     """
     from sdl_gate.render.formats import ReportFormat, render_report
     from sdl_gate.render.source import load_report_input
@@ -868,7 +893,10 @@ def report(input_path: Path, output_format: str, output: Path | None, trust: _Tr
     _write_output(render_report(load_report_input(input_path, verifier), ReportFormat(output_format)), output)
 
 
-@cli.group("threat-model")
+@cli.group(
+    "threat-model",
+    epilog=_GROUP_EPILOG,
+)
 def threat_model() -> None:
     """Check a threat model, or convert a Threat Dragon, pytm or OTM model to the native format."""
 
@@ -919,7 +947,9 @@ def threat_model_check(
     ctx.exit(EXIT_PASSED if report.passed else EXIT_GATE_FAILED)
 
 
-@threat_model.command("import")
+@threat_model.command(
+    "import", epilog="Exit codes: 0 converted (what the format lacks is listed), 2 invalid FILE, 3 internal error."
+)
 @click.argument("source", metavar="FILE", type=click.Path(path_type=Path))
 @click.option(
     "--format",
@@ -943,12 +973,17 @@ def threat_model_import(source: Path, input_format: str, output: Path | None) ->
         click.echo(f"missing: {item}", err=True)
 
 
-@cli.group("test-results")
+@cli.group(
+    "test-results",
+    epilog=_GROUP_EPILOG,
+)
 def test_results() -> None:
     """Record test results traced to security requirements (the pytest plugin does this by itself)."""
 
 
-@test_results.command("import")
+@test_results.command(
+    "import", epilog="Exit codes: 0 imported, 2 invalid report or options, 3 the evidence could not be written."
+)
 @click.argument("reports", metavar="[JUNIT_XML]...", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--path",
@@ -990,7 +1025,7 @@ def test_results_import(reports: tuple[Path, ...], project_path: Path, statement
         record_results,
     )
     from sdl_gate.config import load_project
-    from sdl_gate.evidence import FileDigest
+    from sdl_gate.evidence import IMPORTED_TEST_TOOL, FileDigest
 
     if not project_path.is_dir():
         raise InputError("project directory not found", path=project_path)
@@ -1026,7 +1061,7 @@ def test_results_import(reports: tuple[Path, ...], project_path: Path, statement
                 commit=git_commit(project_path),
                 # When the tests ran, as the pytest plugin records it: the age limit is judged from it.
                 now=current_time(),
-                tool=("junit-xml", f"sdl-gate {__version__}"),
+                tool=(IMPORTED_TEST_TOOL, f"sdl-gate {__version__}"),
                 files=files,
             )
         except OSError as exc:
@@ -1134,7 +1169,7 @@ def sbom_check(
     ctx.exit(EXIT_GATE_FAILED if problems else EXIT_PASSED)
 
 
-@cli.group()
+@cli.group(epilog=_GROUP_EPILOG)
 def vulndb() -> None:
     """The offline OSV vulnerability database for air-gapped sites, and its loopback OSV API."""
 
@@ -1146,7 +1181,9 @@ _CACHE_DIR_OPTION = click.option(
 )
 
 
-@vulndb.command("import")
+@vulndb.command(
+    "import", epilog="Exit codes: 0 imported, 2 invalid SOURCE (the database is left as it was), 3 database error."
+)
 @click.argument("source", type=click.Path(path_type=Path))
 @_CACHE_DIR_OPTION
 def vulndb_import(source: Path, cache_dir: Path | None) -> None:
@@ -1168,7 +1205,7 @@ def vulndb_import(source: Path, cache_dir: Path | None) -> None:
         click.echo(f"  {ecosystem:<12} {count} advisories imported")
 
 
-@vulndb.command("status")
+@vulndb.command("status", epilog="Exit codes: 0 shown, 2 unreadable database, 3 internal error.")
 @_CACHE_DIR_OPTION
 def vulndb_status(cache_dir: Path | None) -> None:
     """Show what the offline database holds: advisories per ecosystem, the newest change, its digest."""
@@ -1186,7 +1223,9 @@ def vulndb_status(cache_dir: Path | None) -> None:
         click.echo(f"sha256     {database.digest()}")
 
 
-@vulndb.command("serve")
+@vulndb.command(
+    "serve", epilog="Exit codes: 0 stopped (Ctrl-C), 2 the database is missing or empty, 3 cannot listen on the port."
+)
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="0 picks a free port.")
 @_CACHE_DIR_OPTION
 def vulndb_serve(port: int, cache_dir: Path | None) -> None:
@@ -1213,7 +1252,7 @@ def vulndb_serve(port: int, cache_dir: Path | None) -> None:
         server.server_close()
 
 
-@cli.command()
+@cli.command(epilog="Exit codes: 0 written, 2 no completed vulnerability audit or invalid input, 3 internal error.")
 @click.argument("path", type=click.Path(path_type=Path), default=Path())
 @click.option("--output", type=click.Path(path_type=Path), help="Default: PATH/.sdl-gate/vex.cdx.json.")
 @click.option("--as-of", "as_of", callback=_parse_date, metavar="YYYY-MM-DD", help="Waiver state as of this date.")
@@ -1224,7 +1263,7 @@ def vex(
     """Write CycloneDX VEX for the latest vulnerability audit of PATH, dispositions from the waiver register."""
     from sdl_gate._clock import assessment_date, file_timestamp
     from sdl_gate.evidence import EvidenceKind, EvidenceStore, StoredEvidence
-    from sdl_gate.run import load_inputs
+    from sdl_gate.inputs import load_inputs
     from sdl_gate.sbom.build import product_from_pyproject
     from sdl_gate.vex import build_vex
 
@@ -1373,7 +1412,11 @@ def sast_import(files: tuple[Path, ...], project_path: Path) -> None:
 )
 @click.option("--output", type=click.Path(path_type=Path), help="Write the report to this file instead of stdout.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), help="Worker processes (default: one per CPU).")
-@click.option("--no-cache", is_flag=True, help="Scan every file again instead of reusing cached results.")
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Scan every file again instead of reusing cached results; the fresh results still refill the cache.",
+)
 @click.option(
     "--baseline", type=click.Path(path_type=Path), help="Baseline file (default: security/sast-baseline.json)."
 )
@@ -1413,7 +1456,7 @@ def sast(
     ([tool.bandit] or .bandit) applies, its excludes also to files named explicitly.
     """
     from sdl_gate._clock import assessment_date
-    from sdl_gate.run import load_inputs
+    from sdl_gate.inputs import load_inputs
     from sdl_gate.sast.analyse import analyse
     from sdl_gate.sast.render import decide, render_console, render_json
     from sdl_gate.sast.report import write_baseline as write_baseline_file
@@ -1587,7 +1630,7 @@ def verify(ctx: click.Context, files: tuple[Path, ...], signature: Path | None, 
     ctx.exit(EXIT_GATE_FAILED if failed else EXIT_PASSED)
 
 
-@cli.group()
+@cli.group(epilog=_GROUP_EPILOG)
 def bundle() -> None:
     """Create and verify release-evidence bundles (deterministic, signed, verifiable offline)."""
 
@@ -1757,6 +1800,12 @@ def private_keys(ctx: click.Context, files: tuple[Path, ...], project_path: Path
     help="When the project does not audit offline, say so and exit 0 instead of going online (for git hooks).",
 )
 @click.option("--as-of", "as_of", callback=_parse_date, metavar="YYYY-MM-DD", help="Date waivers are judged on.")
+@click.option(
+    "--environment",
+    is_flag=True,
+    help="Audit every distribution installed in the environment (transitive dependencies too) instead of files.",
+)
+@click.option("--python", "python", help="With --environment: the interpreter whose environment to audit.")
 @_VULNDB_DIR_OPTION
 @_OSV_URL_OPTION
 @click.pass_context
@@ -1769,6 +1818,8 @@ def deps(
     as_of: date | None,
     vulndb_dir: Path | None,
     osv_url: str | None,
+    environment: bool = False,
+    python: str | None = None,
 ) -> None:
     """Audit the requirements or lock FILES (default: the project's) for known vulnerabilities with pip-audit.
 
@@ -1777,8 +1828,19 @@ def deps(
     policy, or an audit that could not run fails.
     """
     from sdl_gate._clock import assessment_date, file_timestamp
+    from sdl_gate.collectors._deps import InstalledEnvironment
     from sdl_gate.precommit import dependency_audit
 
+    installed = None
+    if environment:
+        if files:
+            raise click.UsageError("--environment audits what is installed; name no FILES with it")
+        from sdl_gate.sbom.sources import interpreter_paths
+
+        paths = tuple(interpreter_paths(python)) if python else None
+        installed = InstalledEnvironment(python or "environment", paths)
+    elif python is not None:
+        raise click.UsageError("--python goes with --environment")
     report = dependency_audit(
         project_path,
         list(files) if files else None,
@@ -1789,6 +1851,7 @@ def deps(
         vulndb_dir=vulndb_dir,
         osv_url=osv_url,
         listed=_hook_listed(ctx),
+        environment=installed,
     )
     _echo_hook(ctx, report)
 

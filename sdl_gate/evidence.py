@@ -51,6 +51,8 @@ class EvidenceKind(str, enum.Enum):
 #: nothing ties a stored file to the code. Only they can be stale, so only they are held to the policy's age
 #: limit; evidence a run collects itself is as old as the run.
 STORED_KINDS = frozenset({EvidenceKind.TEST_RESULTS, EvidenceKind.BUNDLE, EvidenceKind.HISTORY})
+#: The tool name `sdl-gate test-results import` records its evidence under (a JUnit report, not a run observed).
+IMPORTED_TEST_TOOL = "junit-xml"
 
 
 class ToolInfo(FrozenModel):
@@ -108,10 +110,27 @@ def raw_reference(data: bytes, suffix: str) -> str:
 
 @dataclass(frozen=True)
 class Rejection:
-    """Why a piece of evidence, or a collector's output, cannot be used."""
+    """Why a piece of evidence, or a collector's output, cannot be used.
+
+    ``refresh`` is the one command that records the evidence afresh, when it was stale (another commit, too old).
+    """
 
     kind: EvidenceKind
     reason: str
+    refresh: str | None = None
+
+
+def refresh_command(evidence: Evidence) -> str | None:
+    """Return the one command that records stale evidence of a stored kind again for the assessed commit."""
+    match evidence.kind:
+        case EvidenceKind.TEST_RESULTS if evidence.tool.name == IMPORTED_TEST_TOOL:
+            return "`sdl-gate test-results import REPORT --provenance TEXT` with the report of a run at this commit"
+        case EvidenceKind.TEST_RESULTS:
+            return "`sdl-gate check --run-tests` runs the tests, records their results for this commit and gates"
+        case EvidenceKind.HISTORY:
+            return "`sdl-gate check --history DIR` records the release history for this commit"
+        case _:
+            return None
 
 
 @dataclass(frozen=True)
@@ -174,21 +193,19 @@ def admit(
                 )
             )
         elif evidence.subject.commit != commit:
-            rejections.append(
-                Rejection(
-                    evidence.kind,
-                    f"{evidence.kind.value} evidence was taken at commit {evidence.subject.commit or 'none'}, "
-                    f"not the assessed commit {commit or 'none'}",
-                )
+            refresh = refresh_command(evidence)
+            reason = (
+                f"{evidence.kind.value} evidence was taken at commit {evidence.subject.commit or 'none'}, "
+                f"not the assessed commit {commit or 'none'}"
             )
+            rejections.append(Rejection(evidence.kind, f"{reason}: stale; {refresh}" if refresh else reason, refresh))
         elif evidence.kind in STORED_KINDS and stored.collected_at.astimezone(timezone.utc).date() < oldest:
-            rejections.append(
-                Rejection(
-                    evidence.kind,
-                    f"{evidence.kind.value} evidence collected {stored.collected_at.date().isoformat()} is older "
-                    f"than the policy's {max_age_days}-day limit",
-                )
+            refresh = refresh_command(evidence)
+            reason = (
+                f"{evidence.kind.value} evidence collected {stored.collected_at.date().isoformat()} is older "
+                f"than the policy's {max_age_days}-day limit"
             )
+            rejections.append(Rejection(evidence.kind, f"{reason}: stale; {refresh}" if refresh else reason, refresh))
         else:
             items.append(stored)
     items.sort(key=lambda s: (s.evidence.kind.value, s.id))

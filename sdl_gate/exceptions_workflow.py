@@ -24,9 +24,9 @@ from sdl_gate.approvals.signatures import sign_ssh, verify_ssh
 from sdl_gate.approvals.state import ExceptionApproval, ExceptionStatus
 from sdl_gate.attest.keys import SignatureInvalid
 from sdl_gate.errors import InputError, ToolError
+from sdl_gate.inputs import Inputs
 from sdl_gate.policy.waivers import WaiverState, window_state
 from sdl_gate.records_workflow import public_key_fingerprint
-from sdl_gate.run import Inputs
 from sdl_gate.sast.models import BaselineEntry
 from sdl_gate.sast.report import load_baseline
 

@@ -20,6 +20,7 @@ from sdl_gate.errors import InputError, ToolError
 
 if TYPE_CHECKING:
     from sdl_gate.assess import Assessment
+    from sdl_gate.collectors._deps import InstalledEnvironment
     from sdl_gate.policy.waivers import WaiverRegister
 
 #: One screen: hooks list at most this many problems, then say how many more there are.
@@ -135,18 +136,22 @@ def dependency_audit(
     vulndb_dir: Path | None = None,
     osv_url: str | None = None,
     listed: int | None = MAX_LISTED,
+    environment: InstalledEnvironment | None = None,
 ) -> HookReport:
     """Audit the dependency files ``files`` (default: the project's) with pip-audit; open vulnerabilities fail.
+
+    ``environment`` audits what is installed there instead of any file: every distribution, transitive ones too.
 
     With ``skip_online``, a project that does not audit offline is not audited at all, and the report says so.
     An incomplete audit, or an offline database too old or too small for the policy's SVV-3 parameters, fails
     as the gate's SVV-3 criterion does.
     """
     from sdl_gate.checks._vulns import audit_gaps, database_problem
+    from sdl_gate.collectors._deps import WHOLE_TREE_KINDS
     from sdl_gate.collectors.base import CollectContext
     from sdl_gate.collectors.vulns import VulnerabilityCollector
-    from sdl_gate.run import load_inputs
-    from sdl_gate.sbom.sources import lock_kind
+    from sdl_gate.inputs import load_inputs
+    from sdl_gate.sbom.sources import SourceKind, lock_kind
 
     # Waivers count only when signed by an approver of the register the environment names.
     inputs = load_inputs(root, offline=offline, vulndb_dir=vulndb_dir, osv_url=osv_url).with_approvers()
@@ -169,7 +174,7 @@ def dependency_audit(
             return HookReport(("no dependency file to audit",), HookStatus.PASSED)
         given = [root / name for name in names]
     context = CollectContext(project=project, commit=None, now=now, waivers=inputs.waivers, approvers=inputs.approvers)
-    payload: dict[str, Any] = VulnerabilityCollector(given).collect(context).payload
+    payload: dict[str, Any] = VulnerabilityCollector(given, environment).collect(context).payload
     sources = ", ".join(source["path"] for source in payload["sources"]) or "no dependency source"
     where = f"{payload['service']} ({'offline database' if payload['offline'] else payload['url']})"
     if payload["status"] != "completed":
@@ -190,6 +195,12 @@ def dependency_audit(
     lines += _capped([f"  {d['status'].replace('_', ' ')} {d['name']}: {d['reason']}" for d in not_audited], listed)
     other_gaps = [gap for gap in gaps if not gap.startswith("the audit left dependencies out")]
     lines += [f"  incomplete: {gap}" for gap in other_gaps]
+    if payload["sources"] and not any(SourceKind(s["kind"]) in WHOLE_TREE_KINDS for s in payload["sources"]):
+        # A requirements file or [project].dependencies lists what it lists; pip-audit runs with --no-deps.
+        lines += [
+            f"  not audited: what these depend on, unless {sources} pin it too (a uv.lock or pylock.toml",
+            "  pins the whole tree); lock it, or audit what is installed: `sdl-gate deps --environment`",
+        ]
     if stale:
         lines.append(f"  not trusted: {stale}")
     if open_lines:

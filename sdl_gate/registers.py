@@ -12,8 +12,8 @@ from sdl_gate.checks._approvals import ApprovalState, approval_state
 from sdl_gate.checks._criteria import record_problems
 from sdl_gate.collectors.base import CollectContext
 from sdl_gate.collectors.records import RecordsCollector
+from sdl_gate.inputs import Inputs
 from sdl_gate.policy.waivers import WaiverKind, WaiverState
-from sdl_gate.run import Inputs
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,8 @@ class RegisterReview:
     waivers_expiring: tuple[str, ...]
     register_edit: str | None = None
     waivers_not_counting: tuple[str, ...] = ()
+    #: Ids of records that only lack an approval (as every template right after `init` does), reported as one line.
+    records_unsigned: tuple[str, ...] = ()
 
 
 class RecordState(str, enum.Enum):
@@ -101,9 +103,13 @@ def review_registers(inputs: Inputs, today: date, warn_days: int) -> RegisterRev
     entries = payload["records"]
     edit = payload["register"]["edit"]
     not_counting: list[str] = []
+    unsigned: list[str] = []
     for entry in entries:
         problems = record_problems(entry, today, _max_age(inputs, entry))
         approval, _, why = approval_state(entry, None, today, edit)
+        if approval is not ApprovalState.APPROVED and not problems and not entry["approvals"]:
+            unsigned.append(entry["id"])
+            continue
         if approval is not ApprovalState.APPROVED:
             problems += why
         if problems:
@@ -141,4 +147,5 @@ def review_registers(inputs: Inputs, today: date, warn_days: int) -> RegisterRev
         waivers_expiring=tuple(expiring),
         register_edit=edit,
         waivers_not_counting=tuple(not_counted),
+        records_unsigned=tuple(unsigned),
     )

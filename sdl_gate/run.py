@@ -3,72 +3,20 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 from sdl_gate._clock import assessment_date, file_timestamp
 from sdl_gate._git import git_commit
-from sdl_gate.approvals.register import RegisterChoice, TrustedRegister
+from sdl_gate.approvals.register import RegisterChoice
 from sdl_gate.assess import Assessment, ProductRef, assess
 from sdl_gate.catalogue import load_catalogue
 from sdl_gate.collectors import COLLECTORS
 from sdl_gate.collectors.base import CollectContext, Collector
-from sdl_gate.config import Project, load_project, operator_settings
 from sdl_gate.errors import SdlGateError, ToolError
 from sdl_gate.evidence import Evidence, EvidenceKind, EvidenceSet, EvidenceStore, Rejection, StoredEvidence, admit
-from sdl_gate.policy.loader import resolve_policy
-from sdl_gate.policy.models import Policy
-from sdl_gate.policy.waivers import WaiverRegister, load_waivers
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """The user-written inputs of one run, loaded and validated."""
-
-    project: Project
-    policy: Policy
-    waivers: WaiverRegister
-    approvers: TrustedRegister | None = None
-
-    def with_approvers(self, choice: RegisterChoice | None = None) -> Inputs:
-        """Load the trusted approver register the operator named (options, else environment), if any, and verify
-        the waivers' approvals against it."""
-        from sdl_gate.approvals.exceptions import verify_waivers
-
-        chosen = choice if choice is not None else RegisterChoice.from_operator(None, None)
-        approvers = chosen.load(self.project.root)
-        # A waiver counts only when signed by an approver this register entitles; verified once, here.
-        waivers = verify_waivers(self.waivers, approvers, root=self.project.root)
-        return replace(self, approvers=approvers, waivers=waivers)
-
-
-def load_inputs(
-    root: Path,
-    policy_spec: str | None = None,
-    *,
-    offline: bool = False,
-    vulndb_dir: Path | None = None,
-    osv_url: str | None = None,
-) -> Inputs:
-    """Load the project configuration, resolve the policy and load the waiver register.
-
-    ``offline``, ``vulndb_dir`` and ``osv_url`` are the operator's command-line choices; they win over the
-    environment, which wins over the repository's settings.
-    """
-    project = load_project(root)
-    if offline and not project.config.offline:
-        project = replace(project, config=project.config.model_copy(update={"offline": True}))
-    if vulndb_dir is not None or osv_url is not None:
-        project = replace(project, operator=operator_settings(vulndb_dir=vulndb_dir, osv_url=osv_url))
-    spec = policy_spec or project.config.policy
-    # A policy named on the command line is the operator's; one named by the project is a project file.
-    if policy_spec is None:
-        policy = resolve_policy(spec, relative_to=root, root=root)
-    else:
-        policy = resolve_policy(spec, relative_to=Path.cwd())
-    waivers = load_waivers(project.security_dir / "waivers.yaml", root=root, max_days=policy.waiver_max_days)
-    return Inputs(project=project, policy=policy, waivers=waivers)
+from sdl_gate.inputs import Inputs, load_inputs
 
 
 def _collect_one(collector: Collector, context: CollectContext) -> Evidence | Rejection:

@@ -379,7 +379,9 @@ def _create(
         product=assessment.product,
         commit=evidence.commit,
         evidence=tuple(item.id for item in evidence.items),
-        rejections=tuple(layout.RejectionRecord(kind=r.kind, reason=r.reason) for r in evidence.rejections),
+        rejections=tuple(
+            layout.RejectionRecord(kind=r.kind, reason=r.reason, refresh=r.refresh) for r in evidence.rejections
+        ),
         waivers=layout.file_entry(waivers_relative) if waivers_relative else None,
         generator_version=__version__,
     )

@@ -38,10 +38,11 @@ def file_entry(relative: str) -> str:
 
 
 class RejectionRecord(FrozenModel):
-    """Evidence that was not usable, in the order the assessment saw it."""
+    """Evidence that was not usable, in the order the assessment saw it, and the command that refreshes it."""
 
     kind: EvidenceKind
     reason: str
+    refresh: str | None = None
 
 
 class Inputs(FrozenModel):

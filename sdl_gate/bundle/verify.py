@@ -209,7 +209,7 @@ def _reassess(
         commit=inputs.commit,
         today=inputs.assessed_on,
         max_age_days=policy.evidence_max_age_days,
-        failures=[Rejection(r.kind, r.reason) for r in inputs.rejections],
+        failures=[Rejection(r.kind, r.reason, r.refresh) for r in inputs.rejections],
     )
     if len(evidence.items) != len(items):
         raise BundleInvalid("some bundled evidence is not admissible for the assessed commit and date")

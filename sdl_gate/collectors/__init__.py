@@ -1,28 +1,26 @@
-"""The collector registry: every collector sdl-gate runs, by name (explicit, no import-time discovery)."""
+"""The collector registry: every collector sdl-gate runs, by name (explicit, no import-time discovery).
+
+``COLLECTORS`` loads every collector module on first use, so that a command which reads one kind of evidence
+(``records check`` reads the records) does not import them all.
+"""
 
 from __future__ import annotations
 
-from sdl_gate.collectors.base import Collector
-from sdl_gate.collectors.devenv import DevelopmentEnvironmentCollector
-from sdl_gate.collectors.records import RecordsCollector
-from sdl_gate.collectors.repository import RepositoryCollector
-from sdl_gate.collectors.sast import SastCollector
-from sdl_gate.collectors.sbom import SbomCollector
-from sdl_gate.collectors.security_requirements import SecurityRequirementsCollector
-from sdl_gate.collectors.signatures import SignaturesCollector
-from sdl_gate.collectors.threat_model import ThreatModelCollector
-from sdl_gate.collectors.vulns import VulnerabilityCollector
-from sdl_gate.collectors.waivers import WaiversCollector
+from typing import TYPE_CHECKING, Any
 
-COLLECTORS: dict[str, Collector] = {
-    "development_environment": DevelopmentEnvironmentCollector(),
-    "records": RecordsCollector(),
-    "repository": RepositoryCollector(),
-    "security_requirements": SecurityRequirementsCollector(),
-    "threat_model": ThreatModelCollector(),
-    "sast": SastCollector(),
-    "waivers": WaiversCollector(),
-    "signatures": SignaturesCollector(),
-    "sbom": SbomCollector(),
-    "vulnerabilities": VulnerabilityCollector(),
-}
+from sdl_gate.collectors.base import Collector
+
+if TYPE_CHECKING:
+    from sdl_gate.collectors._registry import COLLECTORS
+else:
+
+    def __getattr__(name: str) -> Any:
+        """Import the registry (every collector module) when ``COLLECTORS`` is first asked for."""
+        if name == "COLLECTORS":
+            from sdl_gate.collectors._registry import COLLECTORS
+
+            return COLLECTORS
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["COLLECTORS", "Collector"]

@@ -22,6 +22,7 @@ from sdl_gate.sbom.sources import (
     SourceKind,
     SourceReason,
     discover,
+    from_environment,
     load_source,
     lock_kind,
     merge,
@@ -196,3 +197,33 @@ def full_inventory(dependencies: ProjectDependencies, sboms: ProjectSboms) -> In
     """The Python inventory sdl-gate built and the SBOMs' components in one; the SBOMs add, never replace."""
     parts = [inv for inv in (dependencies.inventory, sboms.inventory) if inv is not None]
     return merge(parts) if parts else None
+
+
+@dataclass(frozen=True)
+class InstalledEnvironment:
+    """An installed Python environment the operator asked to audit instead of the project's files.
+
+    ``label`` names it in reports (the interpreter given, or ``environment``); ``paths`` is its ``sys.path``,
+    None for the environment sdl-gate itself runs in.
+    """
+
+    label: str
+    paths: tuple[str, ...] | None = None
+
+
+def environment_dependencies(environment: InstalledEnvironment) -> ProjectDependencies:
+    """Every distribution installed in ``environment``, at the exact version installed: the whole tree, pinned."""
+    inventory = from_environment(list(environment.paths) if environment.paths is not None else None)
+    source = SourceRead(
+        kind=SourceKind.ENVIRONMENT,
+        path=environment.label,
+        reason=SourceReason.GIVEN,
+        entries=inventory.entries or len(inventory.components),
+        components=len(inventory.components),
+        pinned=len(inventory.pinned),
+    )
+    return ProjectDependencies(inventory, (source,), ())
+
+
+#: Sources that pin every dependency, transitive ones included.
+WHOLE_TREE_KINDS = frozenset({SourceKind.UV_LOCK, SourceKind.PYLOCK, SourceKind.ENVIRONMENT})

@@ -31,7 +31,13 @@ from packaging.version import InvalidVersion, Version
 from sdl_gate._files import canonical_json, read_bytes_limited, resolve_inside
 from sdl_gate._model import FrozenModel
 from sdl_gate._tool import ToolUnavailable, run_tool
-from sdl_gate.collectors._deps import SourceRead, project_dependencies
+from sdl_gate.collectors._deps import (
+    InstalledEnvironment,
+    ProjectDependencies,
+    SourceRead,
+    environment_dependencies,
+    project_dependencies,
+)
 from sdl_gate.collectors.base import CollectContext
 from sdl_gate.config import Project, SettingOrigin
 from sdl_gate.cvss_score import score_or_none
@@ -573,16 +579,27 @@ class VulnerabilityCollector:
 
     kind = EvidenceKind.VULNERABILITY_AUDIT
 
-    def __init__(self, files: Sequence[Path] | None = None) -> None:
+    def __init__(self, files: Sequence[Path] | None = None, environment: InstalledEnvironment | None = None) -> None:
         self.files = tuple(files) if files is not None else None
+        self.environment = environment
+
+    def _sources(self, context: CollectContext) -> tuple[ProjectDependencies, list[SbomPackage], list[FileDigest]]:
+        """What to audit: the named environment, the named files or the project's sources, and the SBOMs'
+        components unless files or an environment were named (the sdl-deps hook, ``deps --environment``)."""
+        if self.environment is not None:
+            deps = environment_dependencies(self.environment)
+        else:
+            deps = project_dependencies(context.project, self.files)
+        if self.files is not None or self.environment is not None:
+            return deps, [], []
+        packages, sbom_files = sbom_components(context)
+        return deps, packages, sbom_files
 
     def collect(self, context: CollectContext) -> Evidence:
         """Find the dependency sources, run pip-audit, and describe every dependency and vulnerability."""
         project = context.project
         config = project.config
-        deps = project_dependencies(context.project, self.files)
-        # The sdl-deps hook names its files: it audits those dependency sources, not the SBOM.
-        packages, sbom_files = sbom_components(context) if self.files is None else ([], [])
+        deps, packages, sbom_files = self._sources(context)
         offline = config.offline
         url = project.operator.osv_url or DEFAULT_OSV_URL
         url_chosen_by = project.operator.osv_url_origin

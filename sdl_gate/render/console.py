@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import textwrap
+from pathlib import PurePath
 
 from sdl_gate.approvals.state import ExceptionStatus
-from sdl_gate.assess import Assessment, RequirementResult, Verdict
+from sdl_gate.assess import Assessment, PolicyRef, RequirementResult, Verdict
 from sdl_gate.checks import Outcome
 from sdl_gate.render._view import fix_text, imported_test_notes, ordered_requirements, problem_findings
 
@@ -29,21 +30,39 @@ def _wrap(text: str, indent: int) -> list[str]:
     return textwrap.wrap(text, width=_WIDTH, initial_indent=prefix, subsequent_indent=prefix + "  ") or [prefix]
 
 
-def _problem_lines(result: RequirementResult) -> list[str]:
+def _problem_lines(result: RequirementResult, shown: dict[str, str]) -> list[str]:
+    """One line per finding that did not pass; a message already shown under another requirement is referred to.
+
+    One cause (an unreachable vulnerability service, a missing threat model) answers for several requirements;
+    printing its full text under each of them buries the rest.
+    """
     lines: list[str] = []
     for finding in result.findings:
         if finding.outcome is Outcome.PASS:
             continue
         where = f" [{finding.location}]" if finding.location else ""
-        lines += _wrap(f"{finding.outcome.value}: {finding.criterion}: {finding.message}{where}", 6)
+        text = f"{finding.message}{where}"
+        first = shown.setdefault(text, result.id)
+        if first != result.id:
+            text = f"as under {first} above"
+        lines += _wrap(f"{finding.outcome.value}: {finding.criterion}: {text}", 6)
     return lines
 
 
-def _requirement_block(result: RequirementResult, marker: str) -> list[str]:
+def _requirement_block(result: RequirementResult, marker: str, shown: dict[str, str]) -> list[str]:
     lines = [f"  {marker} {result.id:<6} {result.title} ({result.verdict.value}, score {result.score:.2f})"]
-    lines += _problem_lines(result)
+    lines += _problem_lines(result, shown)
     lines += _wrap(f"fix: {fix_text(result)}  (sdl-gate explain {result.id})", 6)
     return lines
+
+
+def _policy_label(policy: PolicyRef) -> str:
+    """Name the policy once: a built-in by its name, a file without a name of its own by its path."""
+    if policy.source == f"builtin:{policy.name}":
+        return f"{policy.name} (built-in)"
+    if PurePath(policy.source).stem == policy.name:
+        return policy.source
+    return f"{policy.name} ({policy.source})"
 
 
 def render_console(assessment: Assessment) -> str:
@@ -53,7 +72,7 @@ def render_console(assessment: Assessment) -> str:
     lines = [
         f"sdl-gate {assessment.generator.version} - {assessment.standard}",
         f"product  {product.name} {product.version or ''} @ {commit}".rstrip(),
-        f"policy   {assessment.policy.name} ({assessment.policy.source}) {assessment.policy.digest[:19]}",
+        f"policy   {_policy_label(assessment.policy)} {assessment.policy.digest[:19]}",
         f"date     {assessment.assessed_on.isoformat()}",
         "",
         f"{'practice':<48} {'score':>5}  {'maturity':<8}  verdicts",
@@ -72,14 +91,15 @@ def render_console(assessment: Assessment) -> str:
     ]
     waived = [r for r in requirements if r.verdict is Verdict.WAIVED]
     not_applicable = [r for r in requirements if r.verdict is Verdict.NOT_APPLICABLE]
+    shown: dict[str, str] = {}
     if blocking:
         lines += ["", f"Blocking ({len(blocking)}): the gate fails until these are met or waived"]
         for result in blocking:
-            lines += _requirement_block(result, "x")
+            lines += _requirement_block(result, "x", shown)
     if advisory:
         lines += ["", f"Not met, not blocking ({len(advisory)}): advisory or disabled in this policy"]
         for result in advisory:
-            lines += _requirement_block(result, "!")
+            lines += _requirement_block(result, "!", shown)
     if waived:
         lines += ["", f"Waived ({len(waived)})"]
         for result in waived:

@@ -51,7 +51,7 @@ def analyse(
     root = project.root
     settings = load_settings(root)
     selection = select(root, settings, explicit)
-    cache = Cache(root / CACHE_DIR) if use_cache else None
+    cache = Cache(root / CACHE_DIR, reuse=use_cache)
     run = run_scan(
         settings,
         selection,

@@ -68,10 +68,14 @@ class ScanRun:
 
 
 class Cache:
-    """Content-addressed scan results under ``.sdl-gate/cache/sast``; a damaged entry is a miss."""
+    """Content-addressed scan results under ``.sdl-gate/cache/sast``; a damaged entry is a miss.
 
-    def __init__(self, directory: Path) -> None:
+    ``reuse=False`` (``sast --no-cache``) reads nothing but still stores every result, so the next run is warm.
+    """
+
+    def __init__(self, directory: Path, *, reuse: bool = True) -> None:
         self.directory = directory
+        self.reuse = reuse
         self.corrupt = 0
 
     def key(self, sha256: str, settings: BanditSettings, relative: str) -> str:
@@ -90,7 +94,7 @@ class Cache:
         return self.directory / key[:2] / f"{key}.json"
 
     def get(self, key: str) -> FileScan | None:
-        """Return the cached result, or None when absent or damaged (damage is counted)."""
+        """Return the cached result, or None when absent, damaged (damage is counted) or not to be reused."""
         body = self.get_json(key)
         if body is None:
             return None
@@ -101,7 +105,10 @@ class Cache:
             return None
 
     def get_json(self, key: str) -> Any:
-        """Return the cached JSON body stored under ``key``, or None when absent or damaged (damage is counted)."""
+        """Return the cached JSON body stored under ``key``, or None when absent, damaged (damage is counted) or
+        not to be reused (``--no-cache`` skips reading, never writing)."""
+        if not self.reuse:
+            return None
         path = self._path(key)
         if not os.path.lexists(path):
             return None

@@ -401,3 +401,15 @@ def test_output_files_follow_the_umask(run_cli: RunCli, project: ProjectFactory,
     mask = os.umask(0)
     os.umask(mask)
     assert out.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_check_in_a_directory_sdl_gate_was_never_set_up_in_hints_at_init(run_cli: RunCli, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    bare = run_cli("check", empty)
+    assert bare.code == 1
+    assert f"`sdl-gate init {empty}`" in bare.stderr
+    assert run_cli("init", empty).code == 0
+    scaffolded = run_cli("check", empty)
+    assert scaffolded.code == 1
+    assert "sdl-gate init" not in scaffolded.stderr

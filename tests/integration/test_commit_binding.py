@@ -115,3 +115,63 @@ def test_release_history_recorded_outside_git_does_not_count(
     assert any(f"history evidence {OUTSIDE}" in reason for reason in assessment["rejected_evidence"])
     assert "history" not in {item["kind"] for item in assessment["evidence"]}
     assert _finding(assessment, "SM-12", "release_history")["outcome"] != "pass"
+
+
+def test_test_results_of_the_previous_commit_are_named_stale_with_the_command_that_refreshes_them(
+    run_cli: RunCli, project: ProjectFactory
+) -> None:
+    recorded_at = project.commit("first")
+    results = [TestResult(node_id="tests/test_a.py::test_a", outcome=TestOutcome.PASSED, requirements=("SR-1",))]
+    EvidenceStore(project.root).put(
+        results_evidence(results, commit=recorded_at, tool=("pytest", "9.0")), datetime.now(tz=timezone.utc)
+    )
+    project.doc("src/change.py", "VALUE = 2\n")
+    assessed = project.commit("second")
+    result = run_cli("check", project.root, "--format", "json")
+    assert result.code == 1, result.stderr
+    assessment = json.loads(result.stdout)
+    tests = _finding(assessment, "SVV-1", "requirement_tests")
+    assert tests["outcome"] == "not_available"
+    assert recorded_at in tests["message"] and assessed in tests["message"]
+    assert "sdl-gate check --run-tests" in tests["message"]
+    svv1 = next(r for r in assessment["requirements"] if r["id"] == "SVV-1")
+    assert svv1["remediation"].startswith("Refresh the stale test_results evidence: `sdl-gate check --run-tests`")
+    assert "pytest.mark.security" not in svv1["remediation"]
+    console = run_cli("check", project.root)
+    assert "Refresh the stale test_results evidence" in console.stdout
+
+
+def test_imported_results_of_the_previous_commit_name_the_import_command(
+    run_cli: RunCli, project: ProjectFactory, tmp_path: Path
+) -> None:
+    project.commit("first")
+    report = write(tmp_path / "junit.xml", JUNIT + "</testsuite>\n")
+    assert run_cli("test-results", "import", report, "--path", project.root, "--provenance", "CI").code == 0
+    project.doc("src/change.py", "VALUE = 2\n")
+    project.commit("second")
+    result = run_cli("check", project.root, "--format", "json")
+    message = _finding(json.loads(result.stdout), "SUM-1", "regression_tests")["message"]
+    assert "sdl-gate test-results import" in message and "--run-tests" not in message
+
+
+@pytest.mark.slow
+def test_a_bundle_assessed_with_stale_test_results_verifies(
+    run_cli: RunCli, project: ProjectFactory, tmp_path: Path
+) -> None:
+    # The advice to refresh stale evidence is part of the assessment, so the bundle must carry what it came from.
+    recorded_at = project.commit("first")
+    results = [TestResult(node_id="tests/test_a.py::test_a", outcome=TestOutcome.PASSED)]
+    EvidenceStore(project.root).put(
+        results_evidence(results, commit=recorded_at, tool=("pytest", "9.0")), datetime.now(tz=timezone.utc)
+    )
+    project.doc("src/change.py", "VALUE = 2\n")
+    project.commit("second")
+    assert run_cli("keygen", "--output", tmp_path / "release", env=PASSPHRASE).code == 0
+    bundle = tmp_path / "release.zip"
+    created = run_cli(
+        "bundle", "create", project.root, "--output", bundle, "--sign", "key", "--key", tmp_path / "release.pem",
+        env=PASSPHRASE,
+    )  # fmt: skip
+    assert created.code == 1, created.stderr
+    verified = run_cli("bundle", "verify", bundle, "--key", tmp_path / "release.pub.pem")
+    assert verified.code == 0, verified.stdout + verified.stderr

@@ -136,6 +136,40 @@ def test_deps_audits_the_given_files_offline_and_honours_waivers(
     assert wrong.code == 2 and "pyproject.toml" in wrong.stderr
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(not OSV.is_dir(), reason="shared OSV fixtures (../shared/fixtures/osv) are not beside the project")
+def test_deps_says_what_a_requirements_file_leaves_unaudited_and_audits_the_installed_environment(
+    run_cli: RunCli, project: ProjectFactory, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    assert run_cli("vulndb", "import", OSV, "--cache-dir", cache).code == 0
+    env = {"SDL_GATE_CACHE_DIR": str(cache)}
+    # requests pulls in urllib3, which this file does not pin: that is not audited, and the report says so.
+    write(project.root / "requirements.txt", "requests==2.19.0\n")
+    listed = run_cli("deps", "--offline", cwd=project.root, env=env)
+    assert listed.code == 1, listed.stderr
+    assert "not audited: " in listed.stdout and "sdl-gate deps --environment" in listed.stdout
+    assert "urllib3" not in listed.stdout
+    # An environment where that transitive dependency is installed at a vulnerable version.
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", tmp_path / "venv"], check=True, timeout=120)
+    python = tmp_path / "venv" / "bin" / "python"
+    purelib = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True, timeout=60,
+    ).stdout.strip()  # fmt: skip
+    for name, version in (("requests", "2.19.0"), ("urllib3", "1.24.1")):
+        write(
+            Path(purelib) / f"{name}-{version}.dist-info" / "METADATA",
+            f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+        )
+    installed = run_cli("deps", "--offline", "--environment", "--python", python, cwd=project.root, env=env)
+    assert installed.code == 1, installed.stderr
+    assert "urllib3 1.24.1: " in installed.stdout
+    assert "not audited: " not in installed.stdout
+    both = run_cli("deps", "--offline", "--environment", "requirements.txt", cwd=project.root, env=env)
+    assert both.code == 2
+
+
 # --- sdl-sbom ---------------------------------------------------------------------------------------------
 
 

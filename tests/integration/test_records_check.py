@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.conftest import ProjectFactory, RunCli, approve_project_exceptions
@@ -54,10 +56,10 @@ def test_records_that_do_not_count_warn_or_fail_when_strict(run_cli: RunCli, pro
     project.record("course", "training", ["SM-4"], approved=None)
     lenient = run_cli("records", "check", project.root, "--as-of", "2026-11-01")
     assert lenient.code == 0
-    assert "warning: security/records/course.yaml: record course does not count: it is not approved" in lenient.stdout
+    assert "warning: 1 record(s) do not count until approved: course;" in lenient.stdout
     strict = run_cli("records", "check", project.root, "--as-of", "2026-11-01", "--strict")
     assert strict.code == 1
-    assert "error: security/records/course.yaml" in strict.stdout
+    assert "error: 1 record(s) do not count until approved: course;" in strict.stdout
 
 
 @pytest.mark.slow
@@ -144,3 +146,31 @@ def test_waivers_that_do_not_count_warn_or_fail_when_strict(run_cli: RunCli, pro
     strict = run_cli("records", "check", project.root, "--as-of", "2026-11-01", "--strict")
     assert strict.code == 1
     assert "error: waiver W-req" in strict.stdout
+
+
+def test_right_after_init_the_unsigned_templates_are_one_warning_naming_each(run_cli: RunCli, tmp_path: Path) -> None:
+    target = tmp_path / "fresh"
+    assert run_cli("init", target).code == 0
+    templates = sorted(path.stem for path in (target / "security" / "records").glob("*.yaml"))
+    assert len(templates) > 1
+    result = run_cli("records", "check", target)
+    assert result.code == 0, result.stderr
+    warnings = [line for line in result.stdout.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1, result.stdout
+    assert all(record_id in warnings[0] for record_id in templates)
+    strict = run_cli("records", "check", target, "--strict")
+    assert strict.code == 1
+    assert [line for line in strict.stdout.splitlines() if line.startswith("error:")] == [
+        warnings[0].replace("warning:", "error:", 1)
+    ]
+
+
+def test_an_unsigned_record_with_another_problem_is_listed_on_its_own(run_cli: RunCli, project: ProjectFactory) -> None:
+    project.record("old-training", "training", ["SM-4"], date="2026-01-10", valid_until="2026-02-01", approved=None)
+    project.record("fresh-review", "review", ["SD-3"], approved=None)
+    result = run_cli("records", "check", project.root, "--as-of", "2026-06-01")
+    assert result.code == 0, result.stderr
+    warnings = [line for line in result.stdout.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 2, result.stdout
+    expired = next(line for line in warnings if "old-training" in line)
+    assert "2026-02-01" in expired and "fresh-review" not in expired

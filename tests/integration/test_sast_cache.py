@@ -8,7 +8,7 @@ from pathlib import Path
 from sdl_gate.sast.engine import CACHE_DIR, Cache, ScanRun, run_scan
 from sdl_gate.sast.report import bandit_json
 from sdl_gate.sast.settings import BanditSettings, load_settings, select
-from tests.conftest import ProjectFactory, write
+from tests.conftest import ProjectFactory, RunCli, write
 
 
 def _project(project: ProjectFactory) -> Path:
@@ -68,3 +68,18 @@ def test_damaged_entries_are_detected_and_rescanned(project: ProjectFactory) -> 
     assert bandit_json(repaired) == bandit_json(cold)
     healthy = _scan(root)
     assert (healthy.scanned, healthy.cache_corrupt) == (0, 0)
+
+
+def test_no_cache_rescans_everything_and_refills_the_cache_for_the_next_run(
+    project: ProjectFactory, run_cli: RunCli
+) -> None:
+    root = _project(project)
+    _scan(root)  # a warm cache that --no-cache must not read
+    fresh = run_cli("sast", root, "--no-cache", "--format", "json", "-j", "1")
+    assert fresh.code in (0, 1), fresh.stderr
+    assert "3 scanned, 0 from the cache" in fresh.stderr
+    for entry in (root / CACHE_DIR).rglob("*.json"):
+        entry.unlink()  # only what the --no-cache run writes below can answer the next run
+    run_cli("sast", root, "--no-cache", "--format", "json", "-j", "1")
+    warm = _scan(root)
+    assert (warm.scanned, warm.cache_hits) == (0, 3)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, create_model
 
 from sdl_gate._files import MAX_INPUT_BYTES
 from sdl_gate._yaml import (
@@ -379,7 +379,36 @@ def test_further_problems_are_counted() -> None:
     data, lines = parse_yaml_text("c: 1\n", SOURCE)
     with pytest.raises(InputError) as info:
         validate(Two, data, SOURCE, lines, "thing")
-    assert "(and 2 more problems)" in info.value.message
+    assert "(and 2 more problems: " in info.value.message
+    assert "'b'" in info.value.message and "'c'" in info.value.message
+
+
+def test_every_further_problem_is_named_with_its_place_and_line() -> None:
+    class Three(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        a: int
+        b: int
+        items: list[int]
+
+    data, lines = parse_yaml_text("a: 1\nb: not a number\nitems:\n  - 1\n  - two\nc: 1\n", SOURCE)
+    with pytest.raises(InputError) as info:
+        validate(Three, data, SOURCE, lines, "thing")
+    error = info.value
+    assert (error.line, error.location) == (2, "b")
+    assert "items[1] (line 5): " in error.message
+    assert "c (line 6): unknown key 'c'" in error.message
+    assert "items[1] (line 5)" in error.diagnostics()
+
+
+def test_problems_beyond_the_named_ones_are_counted() -> None:
+    fields = {f"f{index}": (int, ...) for index in range(10)}
+    Many = create_model("Many", **fields)  # type: ignore[call-overload]
+    data, lines = parse_yaml_text("x: 1\n", SOURCE)
+    with pytest.raises(InputError) as info:
+        validate(Many, data, SOURCE, lines, "thing")
+    # ten missing keys: the first, five more named, four counted
+    assert "(and 9 more problems: " in info.value.message
+    assert info.value.message.endswith("; 4 more)")
 
 
 def test_load_yaml_model_validates_file(tmp_path: Path) -> None:

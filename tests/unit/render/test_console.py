@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from sdl_gate.checks import Outcome
 from sdl_gate.render.console import render_console
 from tests.conftest import Golden
 from tests.report_data import sample_assessment
@@ -80,3 +81,47 @@ def test_a_waiver_without_a_verified_approval_is_listed_as_not_counting() -> Non
     assert "does not count (unsigned)" in render_markdown(report)
     assert "does not count (unsigned: no approver has signed it)" in render_html(report)
     assert f"{first.id}: {first.target} (active, expires {first.expires}, approved by" in render_console(assessment)
+
+
+def _with_policy(name: str, source: str) -> str:
+    base = sample_assessment()
+    policy = base.policy.model_copy(update={"name": name, "source": source})
+    return render_console(base.model_copy(update={"policy": policy})).splitlines()[2]
+
+
+def test_a_policy_file_without_a_name_is_named_once_by_its_path() -> None:
+    header = _with_policy("policy", "security/policy.yaml")
+    assert header.startswith("policy   security/policy.yaml sha256:")
+    assert header.count("policy") == 2  # the label and the path, never the file's stem as a name besides
+
+
+def test_a_builtin_policy_is_named_once() -> None:
+    header = _with_policy("iec62443-4-1-ml2", "builtin:iec62443-4-1-ml2")
+    assert header.startswith("policy   iec62443-4-1-ml2 (built-in) sha256:")
+    assert header.count("iec62443-4-1-ml2") == 1
+
+
+def test_one_cause_shared_by_several_requirements_is_printed_once_and_referred_to() -> None:
+    base = sample_assessment()
+    blocking = [r for r in base.requirements if r.blocking][:3]
+    assert len(blocking) == 3
+    cause = "the vulnerability service is unreachable"
+    shared = {
+        r.id: r.model_copy(
+            update={
+                "findings": [
+                    r.findings[0].model_copy(
+                        update={"message": cause, "location": None, "outcome": Outcome.NOT_AVAILABLE}
+                    )
+                ]
+            }
+        )
+        for r in blocking
+    }
+    requirements = [shared.get(r.id, r) for r in base.requirements]
+    text = render_console(base.model_copy(update={"requirements": requirements}))
+    assert text.count(cause) == 1
+    first, *others = (r.id for r in blocking)
+    for other in others:
+        block = text.split(f" {other} ", 1)[1].split("\n  x ", 1)[0]
+        assert f"as under {first} above" in block

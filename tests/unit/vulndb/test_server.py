@@ -150,3 +150,32 @@ def test_closing_the_server_cuts_stalled_connections_at_once(database: VulnDatab
             assert _closed_by_server(client, within=2) is not None
         assert _wait_for(lambda: _handler_threads() == before, 2)
         assert time.monotonic() - started < 3
+
+
+def test_shutdown_wakes_the_serving_loop_instead_of_waiting_for_its_poll(database: VulnDatabase) -> None:
+    # A poll interval far longer than the join below: shutdown() must wake the loop, not wait for the poll.
+    server = OsvServer(database)
+    serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 120}, daemon=True)
+    serving.start()
+    try:
+        assert _answers(server.port)
+        stopping = threading.Thread(target=server.shutdown, daemon=True)
+        stopping.start()
+        stopping.join(timeout=20)
+        assert not stopping.is_alive(), "shutdown() waited for the serving loop's poll"
+        serving.join(timeout=5)
+        assert not serving.is_alive()
+    finally:
+        server.server_close()
+
+
+def test_shutdown_before_serving_returns_and_serving_then_stops_at_once(database: VulnDatabase) -> None:
+    server = OsvServer(database)
+    try:
+        server.shutdown()
+        serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 120}, daemon=True)
+        serving.start()
+        serving.join(timeout=20)
+        assert not serving.is_alive()
+    finally:
+        server.server_close()
