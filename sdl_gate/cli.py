@@ -772,7 +772,7 @@ def _trust_options(function: Any) -> Any:
     return decorated
 
 
-@cli.group()
+@cli.group(epilog=_GROUP_EPILOG)
 def waivers() -> None:
     """Approve exceptions (waivers and SAST baseline entries) and see which ones count."""
 

@@ -145,7 +145,8 @@ def _component(name: str, status: str, purl: str | None = None, reason: str | No
 
 
 def test_unaudited_sbom_components_are_a_gap_until_a_component_waiver_accepts_them() -> None:
-    from sdl_gate.policy.waivers import Scope, Waiver, WaiverRegister
+    from sdl_gate.policy.waivers import Scope, Waiver
+    from tests.conftest import approved_waivers
 
     payload = _payload(
         components=[
@@ -171,7 +172,7 @@ def test_unaudited_sbom_components_are_a_gap_until_a_component_waiver_accepts_th
             expires=datetime(2027, 1, 1, tzinfo=timezone.utc),
         )
 
-    register = WaiverRegister((waiver("W-1", "vendored-zlib"), waiver("W-2", "pkg:gem/rails@1.0")))
+    register = approved_waivers((waiver("W-1", "vendored-zlib"), waiver("W-2", "pkg:gem/rails@1.0")))
     assert audit_gaps(payload, register, TODAY) == []
     assert audit_gaps(payload, register, date(2027, 2, 1)) != []  # expired waivers accept nothing
 
