@@ -9,11 +9,12 @@ from typing import Any
 
 from sdl_gate._tool import effective_timeout
 from sdl_gate.config import Project
-from sdl_gate.sast.engine import CACHE_DIR, Cache, ScanRun, run_scan
+from sdl_gate.sast.engine import Cache, ProgressSink, ScanRun, default_cache_dir, run_scan
 from sdl_gate.sast.languages import language_map
 from sdl_gate.sast.models import SastReport
 from sdl_gate.sast.report import bandit_json, build_report, find_automation, load_baseline
 from sdl_gate.sast.settings import load_settings, select
+from sdl_gate.sast.shards import SastShard, ShardSpec, merge_shards, scan_shard
 
 
 @dataclass(frozen=True)
@@ -33,23 +34,34 @@ def analyse(
     use_cache: bool = True,
     baseline: Path | None = None,
     read_baseline: bool = True,
+    progress: ProgressSink | None = None,
+    shards: Path | None = None,
+    commit: str | None = None,
 ) -> SastResult:
     """Scan the project's Python files (or ``explicit`` ones) with its bandit configuration.
 
     ``read_baseline=False`` leaves the baseline unread, for rewriting it (an old-format one included).
+    ``shards`` is a directory of partial runs (``collect --kind sast --shard K/N``) of the commit ``commit``:
+    their results are merged instead of scanning, or :class:`~sdl_gate.sast.shards.ShardError` says why not.
     """
     root = project.root
     settings = load_settings(root)
     selection = select(root, settings, explicit)
-    cache = Cache(root / CACHE_DIR) if use_cache else None
-    run = run_scan(
-        settings,
-        selection,
-        cache=cache,
-        jobs=jobs or project.config.sast_jobs or None,
-        max_file_bytes=project.config.sast_max_file_bytes,
-        timeout=effective_timeout(project.config.sast_timeout_seconds),
-    )
+    run: ScanRun
+    if shards is not None:
+        run = merge_shards(
+            shards, settings, selection, commit=commit, max_file_bytes=project.config.sast_max_file_bytes
+        )
+    else:
+        run = run_scan(
+            settings,
+            selection,
+            cache=Cache(default_cache_dir()) if use_cache else None,
+            jobs=jobs or project.config.sast_jobs or None,
+            max_file_bytes=project.config.sast_max_file_bytes,
+            timeout=effective_timeout(project.config.sast_timeout_seconds),
+            progress=progress,
+        )
     baseline_path = baseline or project.sast_baseline
     # A baseline named on the command line is the operator's file; the configured one is the project's.
     loaded = load_baseline(baseline_path, root=root if baseline is None else None) if read_baseline else None
@@ -63,3 +75,28 @@ def analyse(
         source_exclude=tuple(project.config.source_exclude),
     )
     return SastResult(run=run, report=report, bandit=bandit_json(run))
+
+
+def analyse_shard(
+    project: Project,
+    spec: ShardSpec,
+    *,
+    commit: str | None,
+    jobs: int | None = None,
+    use_cache: bool = True,
+    progress: ProgressSink | None = None,
+) -> SastShard:
+    """Scan the project's files that belong to shard ``spec`` (of the same selection a whole run would make)."""
+    root = project.root
+    settings = load_settings(root)
+    return scan_shard(
+        settings,
+        select(root, settings),
+        spec,
+        commit=commit,
+        cache=Cache(default_cache_dir()) if use_cache else None,
+        jobs=jobs or project.config.sast_jobs or None,
+        max_file_bytes=project.config.sast_max_file_bytes,
+        timeout=effective_timeout(project.config.sast_timeout_seconds),
+        progress=progress,
+    )
