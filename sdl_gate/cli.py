@@ -1493,6 +1493,7 @@ def _record_history(path: Path, directory: Path) -> None:
 @click.option("--staging", is_flag=True, help="Sign with Sigstore staging.")
 @click.option("--history", type=click.Path(path_type=Path), help="Earlier release bundles, for maturity ML3/ML4.")
 @_approver_options
+@_MERGE_SHARDS_OPTION
 @click.pass_context
 def bundle_create(
     ctx: click.Context,
@@ -1507,6 +1508,7 @@ def bundle_create(
     history: Path | None,
     approvers_file: Path | None,
     trusted_ref: str | None,
+    merge_shards: Path | None = None,
 ) -> None:
     """Assess the project at PATH and write its release-evidence bundle; exit 1 when the gate fails."""
     from sdl_gate.bundle.build import create_bundle
@@ -1534,7 +1536,9 @@ def bundle_create(
         signer = SigstoreManifestSigner(SigstoreSigning(instance, trust_config), TrustChoice(instance, trust_config))
     elif key is not None:
         raise InputError("--key is only used with --sign key")
-    result = create_bundle(path, output, policy_spec=policy_spec, today=as_of, signer=signer, register=register)
+    result = create_bundle(
+        path, output, policy_spec=policy_spec, today=as_of, signer=signer, register=register, sast_shards=merge_shards
+    )
     click.echo(f"wrote {result.path} ({result.entries} entries, sha256 {result.sha256})")
     click.echo(f"manifest signed by: {result.signer}" if result.signer else "manifest NOT signed (use --sign)")
     click.echo(result.summary)

@@ -312,7 +312,9 @@ def _run(inputs: ActionInputs, runner: Runner, env: Mapping[str, str], log: Log,
     if inputs.bundle is not None:
         bundle = _inside(runner.workspace, inputs.bundle, "bundle")
         sign = ["--sign", "sigstore"] if inputs.sign else []
-        session.sdl_gate("bundle", "create", str(project), "--output", str(bundle), *sign, *policy, allowed=(0, 1))
+        session.sdl_gate(
+            "bundle", "create", str(project), "--output", str(bundle), *sign, *policy, *merge, allowed=(0, 1)
+        )
         outputs["bundle"] = str(bundle)
     log(f"sdl-gate: {assessment['decision']['summary']}")
     return code

@@ -286,8 +286,12 @@ def create_bundle(
     today: date | None = None,
     signer: ManifestSigner | None = None,
     register: RegisterChoice | None = None,
+    sast_shards: Path | None = None,
 ) -> BundleResult:
-    """Assess the project at ``root`` and write its release-evidence bundle to ``output``."""
+    """Assess the project at ``root`` and write its release-evidence bundle to ``output``.
+
+    ``sast_shards`` names partial SAST runs to merge instead of scanning (see ``check --merge-shards``).
+    """
     from sdl_gate._clock import file_timestamp
     from sdl_gate._git import git_commit
     from sdl_gate.bundle.signer import check_signer, configured_verifier
@@ -307,6 +311,7 @@ def create_bundle(
         confirm=configured if check is SignerCheck.VERIFIED else None,
         now=file_timestamp(),
         register=register,
+        sast_shards=sast_shards,
     )
 
 
@@ -322,13 +327,22 @@ def _create(
     confirm: ManifestVerifier | None,
     now: datetime,
     register: RegisterChoice | None = None,
+    sast_shards: Path | None = None,
 ) -> BundleResult:
     from sdl_gate.catalogue import load_catalogue
     from sdl_gate.policy.loader import resolved_policy_document
     from sdl_gate.render.json import render_json
     from sdl_gate.run import check
 
-    result = check(root, policy_spec=policy_spec, today=today, now=now, declared=(declaration,), register=register)
+    result = check(
+        root,
+        policy_spec=policy_spec,
+        today=today,
+        now=now,
+        declared=(declaration,),
+        register=register,
+        sast_shards=sast_shards,
+    )
     evidence = result.evidence
     if evidence is None:
         raise ToolError("internal error: the check returned no evidence set")

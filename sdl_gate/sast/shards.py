@@ -257,6 +257,8 @@ def merge_shards(
     count = counts.pop()
     shards: dict[int, tuple[Path, SastShard]] = {}
     for path, shard in loaded:
+        if shard.index > shard.count:
+            raise ShardError(f"names itself shard {shard.spec.label}, which no split has", path=path)
         if shard.index in shards:
             other = shards[shard.index][0]
             raise ShardError(

@@ -437,3 +437,35 @@ def test_the_sharded_example_merges_every_shard_of_its_matrix() -> None:
     merge = next(s for s in final["steps"] if "merge-shards" in s.get("with", {}))
     assert merge["with"]["merge-shards"] == download["with"]["path"]
     assert download["with"]["merge-multiple"] is True
+
+
+@pytest.mark.slow
+def test_matrix_jobs_write_shards_and_the_final_job_gates_on_their_merge(workspace: Path, tmp_path: Path) -> None:
+    shards = tmp_path / "downloaded"
+    for index in (1, 2):
+        temp = tmp_path / f"runner-{index}"
+        temp.mkdir()
+        run = simulate(workspace, temp, {"path": "demo", "shard": f"{index}/2", "upload-bundle": "false"})
+        outputs = run.outputs["gate"]
+        assert outputs["exit-code"] == "0", run.logs["gate"]
+        part = Path(outputs["shard-file"])
+        assert part.is_relative_to(temp) and part.is_file()
+        # Each job caches its own part under its own key.
+        assert f"shard{index}of2" in run.outputs["cache-key"]["prefix"]
+        shards.mkdir(exist_ok=True)
+        shutil.copy(part, shards)
+    final_temp = tmp_path / "runner-final"
+    final_temp.mkdir()
+    moved = final_temp / "sdl-gate-shards"
+    shutil.copytree(shards, moved)
+    merged = simulate(workspace, final_temp, {"path": "demo", "merge-shards": str(moved), "bundle": "merged.zip"})
+    outputs = merged.outputs["gate"]
+    assert outputs["decision"] == "fail", merged.logs["gate"]  # the demo fails the gate on purpose
+    assessment = json.loads(Path(outputs["assessment"]).read_text())
+    si1 = next(r for r in assessment["requirements"] if r["id"] == "SI-1")
+    outcomes = {f["criterion"]: f["outcome"] for f in si1["findings"]}
+    assert outcomes["sast_coverage"] == outcomes["sast_findings"] == "pass"  # SAST evidence from the merge
+    assert "shard" not in json.dumps(assessment["rejected_evidence"])
+    assert Path(outputs["bundle"]).stat().st_size > 0
+    # The check and the bundle read the shards: the final job's scan cache stayed empty.
+    assert not list(Path(merged.outputs["cache-key"]["path"]).rglob("*.json"))

@@ -76,11 +76,11 @@ def _duplicate(directory: Path, written: dict[int, Path]) -> None:
     shutil.copy(written[2], directory / "copy-of-shard-2.json")
 
 
-def _edit(index: int, **changes: object) -> Callable[[Path, dict[int, Path]], None]:
+def _edit(shard: int, **changes: object) -> Callable[[Path, dict[int, Path]], None]:
     def change(_directory: Path, written: dict[int, Path]) -> None:
-        data = json.loads(written[index].read_text())
+        data = json.loads(written[shard].read_text())
         data.update(changes)
-        written[index].write_text(json.dumps(data))
+        written[shard].write_text(json.dumps(data))
 
     return change
 
@@ -119,6 +119,14 @@ def test_a_shard_that_does_not_fit_is_refused_naming_it(
     with pytest.raises(ShardError) as raised:
         analyse(load_project(root), shards=directory, commit=git_commit(root))
     assert f"2/{COUNT}" in raised.value.message
+
+
+def test_a_shard_outside_its_split_is_refused(sharded: tuple[Path, Path, dict[int, Path]]) -> None:
+    root, directory, written = sharded
+    _edit(2, index=COUNT + 1)(directory, written)
+    with pytest.raises(ShardError) as raised:
+        analyse(load_project(root), shards=directory, commit=git_commit(root))
+    assert raised.value.path == str(written[2])
 
 
 def test_shards_of_another_split_are_refused(sharded: tuple[Path, Path, dict[int, Path]], tmp_path: Path) -> None:
