@@ -128,7 +128,7 @@ class ScanRun:
 
 
 class Cache:
-    """Content-addressed scan results under ``.sdl-gate/cache/sast``; a damaged entry is a miss."""
+    """Content-addressed scan results in a directory outside the checkout; a damaged entry is a miss."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -150,7 +150,7 @@ class Cache:
         if not os.path.lexists(path):
             return None
         try:
-            # The cache sits in the checkout: an entry may be a link to a FIFO or out of the cache; never read it.
+            # A restored cache (a CI archive) is input too: an entry may be a link to a FIFO or out of the cache.
             raw = read_bytes_limited(path, MAX_CACHE_ENTRY_BYTES, root=self.directory)
         except InputError:
             self.corrupt += 1
