@@ -66,6 +66,45 @@ def _write_output(text: str, output: Path | None) -> None:
         raise InputError(f"cannot write output: {exc.strerror}", path=output) from None
 
 
+#: The evidence kinds collectors produce (every EvidenceKind but those other steps leave), kept here so that
+#: --help needs no import.
+_COLLECTED_KINDS = (
+    "development_environment",
+    "records",
+    "repository",
+    "sast",
+    "sbom",
+    "security_requirements",
+    "signatures",
+    "threat_model",
+    "vulnerability_audit",
+    "waivers",
+)
+
+_MERGE_SHARDS_OPTION = click.option(
+    "--merge-shards",
+    "merge_shards",
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="Take SAST results from the shard files in DIR (written by `collect --kind sast --shard K/N` on the "
+    "same commit) instead of scanning; a missing, duplicated or foreign shard leaves SAST not available.",
+)
+
+
+class _Progress:
+    """The progress display of one command: on stderr only, a bar on a terminal, a line every 10 s in logs."""
+
+    def __enter__(self) -> Any:
+        from sdl_gate.progress import ProgressReport
+
+        stream = sys.stderr
+        self.report = ProgressReport(stream, interactive=stream.isatty())
+        return self.report
+
+    def __exit__(self, *_exc: object) -> None:
+        self.report.close()
+
+
 def _approver_options(function: Any) -> Any:
     """Attach --approvers and --trusted-ref: the operator names the trusted approver register."""
     options = [
@@ -332,7 +371,28 @@ _OSV_URL_OPTION = click.option(
 @_VULNDB_DIR_OPTION
 @_OSV_URL_OPTION
 @_approver_options
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    type=click.Choice(_COLLECTED_KINDS),
+    help="Collect only this kind of evidence (repeatable; default every kind).",
+)
+@click.option(
+    "--shard",
+    metavar="K/N",
+    help="With --kind sast only: scan shard K of N (files split by a hash of their path) and write partial "
+    "evidence to --output for a final job to merge (--merge-shards); nothing is assessed or stored.",
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    help="With --shard: the shard file (default: PATH/.sdl-gate/shards/sast-shard-K-of-N.json).",
+)
+@_MERGE_SHARDS_OPTION
+@click.pass_context
 def collect(
+    ctx: click.Context,
     path: Path,
     policy_spec: str | None,
     offline: bool,
@@ -340,23 +400,76 @@ def collect(
     osv_url: str | None,
     approvers_file: Path | None,
     trusted_ref: str | None,
+    kinds: tuple[str, ...] = (),
+    shard: str | None = None,
+    output: Path | None = None,
+    merge_shards: Path | None = None,
 ) -> None:
-    """Collect evidence for the project at PATH into .sdl-gate/evidence/ without assessing it."""
+    """Collect evidence for the project at PATH into .sdl-gate/evidence/ without assessing it.
+
+    With --merge-shards, shards that cannot be merged exit 2 naming the shard.
+    """
     from sdl_gate._clock import file_timestamp
     from sdl_gate._git import git_commit
-    from sdl_gate.evidence import EvidenceStore
+    from sdl_gate.evidence import EvidenceKind, EvidenceStore
     from sdl_gate.inputs import load_inputs
     from sdl_gate.run import collect as run_collect
 
+    if shard is not None or output is not None:
+        if set(kinds) != {"sast"} or shard is None or merge_shards is not None:
+            raise InputError("--shard K/N needs --kind sast and nothing else (--output goes with --shard)")
+        _collect_shard(path, shard, output)
+        return
     inputs = load_inputs(path, policy_spec, offline=offline, vulndb_dir=vulndb_dir, osv_url=osv_url).with_approvers(
         _register_choice(approvers_file, trusted_ref)
     )
     store = EvidenceStore(path)
-    stored, failures = run_collect(inputs, commit=git_commit(path), now=file_timestamp(), store=store)
+    with _Progress() as progress:
+        stored, failures = run_collect(
+            inputs,
+            commit=git_commit(path),
+            now=file_timestamp(),
+            store=store,
+            kinds=frozenset(EvidenceKind(k) for k in kinds) if kinds else None,
+            sast_shards=merge_shards,
+            progress=progress,
+        )
     for item in sorted(stored, key=lambda s: s.evidence.kind.value):
         click.echo(f"{item.evidence.kind.value:<12} {item.id}")
     for failure in failures:
         click.echo(f"{failure.kind.value:<12} not collected: {failure.reason}", err=True)
+    if merge_shards is not None and any(f.kind is EvidenceKind.SAST for f in failures):
+        ctx.exit(EXIT_INVALID_INPUT)
+
+
+def _collect_shard(path: Path, shard: str, output: Path | None) -> None:
+    """Scan one shard of the project's SAST selection and write it as partial evidence."""
+    from sdl_gate._git import git_commit
+    from sdl_gate._tool import ToolUnavailable
+    from sdl_gate.config import load_project
+    from sdl_gate.errors import ToolError
+    from sdl_gate.sast.analyse import analyse_shard
+    from sdl_gate.sast.shards import ShardSpec, write_shard
+
+    spec = ShardSpec.parse(shard)
+    if not path.is_dir():
+        raise InputError("project directory not found", path=path)
+    project = load_project(path)
+    try:
+        with _Progress() as progress:
+            part = analyse_shard(project, spec, commit=git_commit(path), progress=progress)
+    except ToolUnavailable as exc:
+        raise ToolError(exc.reason) from None
+    target = output or path / ".sdl-gate" / "shards" / spec.file_name
+    if target.is_dir():
+        raise InputError("is a directory; --output needs a file path", path=target)
+    try:
+        write_shard(part, target)
+    except OSError as exc:
+        raise InputError(f"cannot write the shard: {exc.strerror}", path=target) from None
+    counts = f"{len(part.files)} file(s), {part.scanned} scanned, {part.cache_hits} from the cache"
+    click.echo(f"sast shard {spec.label}: {counts}", err=True)
+    click.echo(str(target))
 
 
 def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
@@ -418,6 +531,7 @@ def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
     help="With --run-tests: stop the test command after this long (SDL_GATE_TOOL_TIMEOUT caps it).",
 )
 @_approver_options
+@_MERGE_SHARDS_OPTION
 @click.pass_context
 def check(
     ctx: click.Context,
@@ -434,6 +548,7 @@ def check(
     tests_timeout: float = 3600,
     approvers_file: Path | None = None,
     trusted_ref: str | None = None,
+    merge_shards: Path | None = None,
 ) -> None:
     """Collect evidence for the project at PATH, assess it against the policy and gate on the result.
 
@@ -462,17 +577,20 @@ def check(
             unavailable = (test_run.problem,)
             if test_run.output_tail:
                 click.echo(test_run.output_tail, err=True)
-    result = run_check(
-        path,
-        policy_spec=policy_spec,
-        today=as_of,
-        offline=offline,
-        vulndb_dir=vulndb_dir,
-        osv_url=osv_url,
-        declared=declared,
-        unavailable=unavailable,
-        register=register,
-    )
+    with _Progress() as progress:
+        result = run_check(
+            path,
+            policy_spec=policy_spec,
+            today=as_of,
+            offline=offline,
+            vulndb_dir=vulndb_dir,
+            osv_url=osv_url,
+            declared=declared,
+            unavailable=unavailable,
+            register=register,
+            sast_shards=merge_shards,
+            progress=progress,
+        )
     if output_format == "json":
         from sdl_gate.render.json import render_json
 
@@ -1470,15 +1588,17 @@ def sast(
     from sdl_gate.errors import ToolError
 
     try:
-        result = analyse(
-            inputs.project,
-            explicit,
-            jobs=jobs,
-            use_cache=not no_cache,
-            baseline=baseline,
-            read_baseline=not write_baseline,
-            approvers=inputs.approvers,
-        )
+        with _Progress() as progress:
+            result = analyse(
+                inputs.project,
+                explicit,
+                jobs=jobs,
+                use_cache=not no_cache,
+                baseline=baseline,
+                read_baseline=not write_baseline,
+                approvers=inputs.approvers,
+                progress=progress,
+            )
     except ToolUnavailable as exc:
         raise ToolError(exc.reason) from None
     run = result.run
@@ -1667,6 +1787,7 @@ def _record_history(path: Path, directory: Path) -> None:
 @_VULNDB_DIR_OPTION
 @_OSV_URL_OPTION
 @_approver_options
+@_MERGE_SHARDS_OPTION
 @click.pass_context
 def bundle_create(
     ctx: click.Context,
@@ -1684,6 +1805,7 @@ def bundle_create(
     osv_url: str | None,
     approvers_file: Path | None,
     trusted_ref: str | None,
+    merge_shards: Path | None = None,
 ) -> None:
     """Assess the project at PATH and write its release-evidence bundle; exit 1 when the gate fails.
 
@@ -1725,6 +1847,7 @@ def bundle_create(
         offline=offline,
         vulndb_dir=vulndb_dir,
         osv_url=osv_url,
+        sast_shards=merge_shards,
     )
     click.echo(f"wrote {result.path} ({result.entries} entries, sha256 {result.sha256})")
     click.echo(f"manifest signed by: {result.signer}" if result.signer else "manifest NOT signed (use --sign)")

@@ -24,6 +24,10 @@ GITHUB_OIDC_ISSUER = "https://token.actions.githubusercontent.com"
 STEP_TIMEOUT_SECONDS = 3600.0
 MAX_ANNOTATIONS = 10
 OUTPUT_DIRECTORY = "sdl-gate"
+#: The SAST cache the Action restores and saves with actions/cache, under RUNNER_TEMP (outside the checkout).
+SAST_CACHE_DIRECTORY = "sdl-gate-cache/sast"
+#: Bumped when what the cache holds changes shape, so old entries are not restored.
+CACHE_KEY_FORMAT = "v1"
 
 Log = Callable[[str], None]
 
@@ -63,6 +67,9 @@ class ActionInputs:
     fail_on: FailOn
     approvers: str | None = None
     trusted_ref: str | None = None
+    cache: bool = True
+    shard: str | None = None
+    merge_shards: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> ActionInputs:
@@ -85,6 +92,9 @@ class ActionInputs:
             fail_on=parsed_fail_on,
             approvers=env.get("INPUT_APPROVERS", "").strip() or None,
             trusted_ref=env.get("INPUT_TRUSTED_REF", "").strip() or None,
+            cache=_flag(env, "INPUT_CACHE", default=True),
+            shard=env.get("INPUT_SHARD", "").strip() or None,
+            merge_shards=env.get("INPUT_MERGE_SHARDS", "").strip() or None,
         )
 
 
@@ -239,6 +249,9 @@ def _child_environment(inputs: ActionInputs, runner: Runner, env: Mapping[str, s
     if inputs.trusted_ref is not None:
         child_env.pop("SDL_GATE_APPROVERS", None)
         child_env["SDL_GATE_TRUSTED_REF"] = inputs.trusted_ref
+    if inputs.cache:
+        # The directory actions/cache restores (and, on pushes to the default branch only, saves).
+        child_env["SDL_GATE_SAST_CACHE_DIR"] = str(runner.temp / SAST_CACHE_DIRECTORY)
     return child_env
 
 
@@ -250,7 +263,14 @@ def _run(inputs: ActionInputs, runner: Runner, env: Mapping[str, str], log: Log,
     out.mkdir(parents=True, exist_ok=True)
     child_env = _child_environment(inputs, runner, env)
     session = _Session(runner, child_env, log)
+    if inputs.shard is not None:
+        if inputs.merge_shards is not None:
+            raise InputError("give shard or merge-shards, not both", location="input shard")
+        return _run_shard(inputs.shard, project, out, session, outputs)
     policy = ["--policy", inputs.policy] if inputs.policy else []
+    merge: list[str] = []
+    if inputs.merge_shards is not None:
+        merge = ["--merge-shards", str(_shard_directory(runner, inputs.merge_shards))]
     if inputs.offline_db is not None:
         source = _inside(runner.workspace, inputs.offline_db, "offline-db")
         cache = out / "cache"
@@ -274,7 +294,7 @@ def _run(inputs: ActionInputs, runner: Runner, env: Mapping[str, str], log: Log,
         session.sdl_gate("sign", *(str(project / name) for name in files))
     assessment_path = out / "assessment.json"
     code = session.sdl_gate(
-        "check", str(project), *policy, "--format", "json", "--output", str(assessment_path), allowed=(0, 1)
+        "check", str(project), *policy, *merge, "--format", "json", "--output", str(assessment_path), allowed=(0, 1)
     )
     assessment = json.loads(assessment_path.read_text(encoding="utf-8"))
     sarif = out / "sdl-gate.sarif"
@@ -292,10 +312,90 @@ def _run(inputs: ActionInputs, runner: Runner, env: Mapping[str, str], log: Log,
     if inputs.bundle is not None:
         bundle = _inside(runner.workspace, inputs.bundle, "bundle")
         sign = ["--sign", "sigstore"] if inputs.sign else []
-        session.sdl_gate("bundle", "create", str(project), "--output", str(bundle), *sign, *policy, allowed=(0, 1))
+        session.sdl_gate(
+            "bundle", "create", str(project), "--output", str(bundle), *sign, *policy, *merge, allowed=(0, 1)
+        )
         outputs["bundle"] = str(bundle)
     log(f"sdl-gate: {assessment['decision']['summary']}")
     return code
+
+
+def _shard_directory(runner: Runner, given: str) -> Path:
+    """The downloaded shards: under RUNNER_TEMP (outside the checkout, where they belong) or in the workspace."""
+    candidate = Path(given)
+    if candidate.is_absolute() and candidate.resolve().is_relative_to(runner.temp.resolve()):
+        return candidate.resolve()
+    return _inside(runner.workspace, given, "merge-shards")
+
+
+def _run_shard(shard: str, project: Path, out: Path, session: _Session, outputs: dict[str, str]) -> int:
+    """A matrix job's part of a sharded run: scan one shard and name the partial evidence for upload."""
+    from sdl_gate.sast.shards import ShardSpec
+
+    spec = ShardSpec.parse(shard)
+    target = out / "shards" / spec.file_name
+    session.sdl_gate("collect", str(project), "--kind", "sast", "--shard", spec.label, "--output", str(target))
+    outputs["decision"] = ""  # nothing is assessed: the job that merges the shards decides
+    outputs["shard-file"] = str(target)
+    return 0
+
+
+def cache_key(env: Mapping[str, str]) -> dict[str, str]:
+    """The actions/cache key and restore prefix of the Action's SAST cache.
+
+    The prefix names everything an entry's validity depends on besides the file (each entry is already keyed
+    by the file's content digest, bandit's version and the configuration digest): the runner's OS and
+    architecture, sdl-gate's version, the hash-pinned tool lock and the project's bandit configuration. The
+    key adds the commit, so every save on the default branch is a new entry and a restore takes the newest.
+    """
+    import hashlib
+
+    from sdl_gate import __version__
+
+    runner = Runner.from_env(env)
+    inputs = ActionInputs.from_env(env)
+    lock = Path(env.get("GITHUB_ACTION_PATH", "")) / "github-action" / "requirements.txt"
+    try:
+        tools = hashlib.sha256(lock.read_bytes()).hexdigest()[:16]
+    except OSError:
+        tools = "no-lock"
+    project = _inside(runner.workspace, inputs.path, "path")
+    try:
+        from sdl_gate.sast.settings import load_settings
+
+        settings = load_settings(project)
+        configuration = f"{settings.version}-{settings.digest[:16]}"
+    except SdlGateError:
+        # The gate step reports the bad configuration; the cache only needs a key that matches nothing else.
+        configuration = "invalid-configuration"
+    parts = [env.get("RUNNER_OS", "os"), env.get("RUNNER_ARCH", "arch"), __version__, tools, configuration]
+    if inputs.shard is not None:
+        from sdl_gate.sast.shards import ShardSpec
+
+        # Each matrix job caches its own part: one shared key would keep whichever shard saved first.
+        spec = ShardSpec.parse(inputs.shard)
+        parts.append(f"shard{spec.index}of{spec.count}")
+    prefix = "-".join(["sdl-gate-sast", CACHE_KEY_FORMAT, *parts]) + "-"
+    return {
+        "key": prefix + env.get("GITHUB_SHA", "unknown"),
+        "prefix": prefix,
+        "path": str(runner.temp / SAST_CACHE_DIRECTORY),
+    }
+
+
+def cache_key_main() -> int:
+    """Entry point of the Action's cache-key step: write the key, prefix and path as step outputs.
+
+    Never fails the job: without a key the cache steps are skipped, and the gate step reports bad inputs.
+    """
+    try:
+        outputs = cache_key(os.environ)
+    except SdlGateError as exc:
+        print(f"sdl-gate: no SAST cache for this run: {escape_data(exc.diagnostics())}")
+        return 0
+    if os.environ.get("GITHUB_OUTPUT"):
+        write_outputs(Path(os.environ["GITHUB_OUTPUT"]), outputs)
+    return 0
 
 
 def main() -> int:

@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sdl_gate._clock import assessment_date, file_timestamp
 from sdl_gate._git import git_commit
@@ -18,10 +19,18 @@ from sdl_gate.errors import SdlGateError, ToolError
 from sdl_gate.evidence import Evidence, EvidenceKind, EvidenceSet, EvidenceStore, Rejection, StoredEvidence, admit
 from sdl_gate.inputs import Inputs, load_inputs
 
+if TYPE_CHECKING:
+    from sdl_gate.sast.engine import ProgressSink
+
 
 def _collect_one(collector: Collector, context: CollectContext) -> Evidence | Rejection:
+    from sdl_gate.sast.shards import ShardError
+
     try:
         return collector.collect(context)
+    except ShardError as exc:
+        # Partial runs that do not add up to one are evidence nobody can use: not available, naming the shard.
+        return Rejection(collector.kind, f"the SAST shards cannot be merged: {exc.diagnostics()}")
     except SdlGateError:
         raise
     except Exception as exc:
@@ -29,9 +38,19 @@ def _collect_one(collector: Collector, context: CollectContext) -> Evidence | Re
 
 
 def collect(
-    inputs: Inputs, *, commit: str | None, now: datetime, store: EvidenceStore | None
+    inputs: Inputs,
+    *,
+    commit: str | None,
+    now: datetime,
+    store: EvidenceStore | None,
+    kinds: frozenset[EvidenceKind] | None = None,
+    sast_shards: Path | None = None,
+    progress: ProgressSink | None = None,
 ) -> tuple[list[StoredEvidence], list[Rejection]]:
-    """Run every collector concurrently; store their evidence; return it with any failures."""
+    """Run every collector (or those of ``kinds``) concurrently; store their evidence; return it with failures.
+
+    ``sast_shards`` names partial SAST runs to merge instead of scanning; ``progress`` hears the scan's progress.
+    """
     context = CollectContext(
         project=inputs.project,
         commit=commit,
@@ -39,8 +58,12 @@ def collect(
         waivers=inputs.waivers,
         store=store,
         approvers=inputs.approvers,
+        sast_shards=sast_shards,
+        progress=progress,
     )
-    collectors = list(COLLECTORS.values())
+    collectors = [c for c in COLLECTORS.values() if kinds is None or c.kind in kinds]
+    if not collectors:
+        return [], []
     with ThreadPoolExecutor(max_workers=min(8, len(collectors))) as pool:
         outcomes = list(pool.map(lambda c: _collect_one(c, context), collectors))
     stored: list[StoredEvidence] = []
@@ -97,6 +120,8 @@ def check(
     vulndb_dir: Path | None = None,
     osv_url: str | None = None,
     register: RegisterChoice | None = None,
+    sast_shards: Path | None = None,
+    progress: ProgressSink | None = None,
 ) -> CheckResult:
     """Collect evidence for the project at ``root`` and assess it as of ``today``; the whole gate in one call.
 
@@ -106,7 +131,8 @@ def check(
     never stored, and its kinds are never taken from the store. ``unavailable`` names kinds the calling command
     tried to produce for this run and could not (``check --run-tests`` whose test run recorded nothing): they
     are not available, and never taken from the store either. ``register`` names the trusted approver
-    register; by default the environment does (or nothing does).
+    register; by default the environment does (or nothing does). ``sast_shards`` names partial SAST runs
+    to merge instead of scanning (a missing or foreign shard makes SAST evidence not available).
     """
     inputs = load_inputs(root, policy_spec, offline=offline, vulndb_dir=vulndb_dir, osv_url=osv_url).with_approvers(
         register
@@ -114,7 +140,9 @@ def check(
     now = now or file_timestamp()
     commit = git_commit(root)
     evidence_store = EvidenceStore(root) if store else None
-    stored, failures = collect(inputs, commit=commit, now=now, store=evidence_store)
+    stored, failures = collect(
+        inputs, commit=commit, now=now, store=evidence_store, sast_shards=sast_shards, progress=progress
+    )
     failures += unavailable
     stored += [StoredEvidence(id=item.id, collected_at=now, evidence=item) for item in declared]
     if evidence_store is not None:

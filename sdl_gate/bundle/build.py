@@ -296,11 +296,14 @@ def create_bundle(
     offline: bool = False,
     vulndb_dir: Path | None = None,
     osv_url: str | None = None,
+    sast_shards: Path | None = None,
 ) -> BundleResult:
     """Assess the project at ``root`` and write its release-evidence bundle to ``output``.
 
     ``offline``, ``vulndb_dir`` and ``osv_url`` are the operator's choices of vulnerability service, as for
     ``check``.
+
+    ``sast_shards`` names partial SAST runs to merge instead of scanning (see ``check --merge-shards``).
     """
     from sdl_gate._clock import file_timestamp
     from sdl_gate._git import git_commit
@@ -322,6 +325,7 @@ def create_bundle(
         now=file_timestamp(),
         register=register,
         audit=_Audit(offline, vulndb_dir, osv_url),
+        sast_shards=sast_shards,
     )
 
 
@@ -347,6 +351,7 @@ def _create(
     now: datetime,
     register: RegisterChoice | None = None,
     audit: _Audit | None = None,
+    sast_shards: Path | None = None,
 ) -> BundleResult:
     from sdl_gate.catalogue import load_catalogue
     from sdl_gate.policy.loader import resolved_policy_document
@@ -364,6 +369,7 @@ def _create(
         offline=audit.offline,
         vulndb_dir=audit.vulndb_dir,
         osv_url=audit.osv_url,
+        sast_shards=sast_shards,
     )
     evidence = result.evidence
     if evidence is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sdl_gate import __version__
 from sdl_gate._files import sha256_file
@@ -13,6 +13,9 @@ from sdl_gate.approvals.register import TrustedRegister
 from sdl_gate.config import Project
 from sdl_gate.evidence import Evidence, EvidenceKind, EvidenceStore, FileDigest, raw_reference
 from sdl_gate.policy.waivers import WaiverRegister
+
+if TYPE_CHECKING:
+    from sdl_gate.sast.engine import ProgressSink
 
 SDL_GATE_TOOL = ("sdl-gate", __version__)
 
@@ -22,6 +25,8 @@ class CollectContext:
     """Everything a collector may read: the project, its commit, the waiver register and the clock.
 
     ``approvers`` is the approver register the operator named (never the checkout's copy), or None.
+    ``sast_shards`` is the operator's directory of partial SAST runs to merge instead of scanning;
+    ``progress`` hears how far long work has got.
     """
 
     project: Project
@@ -30,6 +35,8 @@ class CollectContext:
     waivers: WaiverRegister
     store: EvidenceStore | None = None
     approvers: TrustedRegister | None = None
+    sast_shards: Path | None = None
+    progress: ProgressSink | None = None
 
     def put_raw(self, data: bytes, suffix: str) -> str:
         """Keep an original tool output beside the evidence; return the reference for ``Evidence.raw``."""

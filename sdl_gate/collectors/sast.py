@@ -21,7 +21,13 @@ class SastCollector:
         from sdl_gate.sast.analyse import analyse
         from sdl_gate.sast.sarif import to_sarif
 
-        result = analyse(context.project, approvers=context.approvers)
+        result = analyse(
+            context.project,
+            approvers=context.approvers,
+            progress=context.progress,
+            shards=context.sast_shards,
+            commit=context.commit,
+        )
         raw = context.put_raw(pretty_json(result.bandit).encode("utf-8"), "bandit.json")
         sarif = context.put_raw(pretty_json(to_sarif(result.report)).encode("utf-8"), "sarif")
         report = result.report.model_copy(update={"sarif": sarif})

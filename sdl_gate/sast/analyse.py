@@ -12,15 +12,15 @@ from sdl_gate._tool import effective_timeout
 from sdl_gate.approvals.exceptions import verify_baseline
 from sdl_gate.approvals.register import TrustedRegister
 from sdl_gate.config import Project
-from sdl_gate.sast.cppcheck import CACHE_DIR as CPPCHECK_CACHE_DIR
 from sdl_gate.sast.cppcheck import run_cppcheck
-from sdl_gate.sast.engine import CACHE_DIR, Cache, ScanRun, default_jobs, run_scan
+from sdl_gate.sast.engine import Cache, ProgressSink, ScanRun, default_cache_dir, default_jobs, run_scan
 from sdl_gate.sast.imports import IMPORTS_DIR, configured_results, imported_results
 from sdl_gate.sast.languages import CPPCHECK_LANGUAGES, language_files, language_map
 from sdl_gate.sast.models import SastReport
 from sdl_gate.sast.report import bandit_json, build_report, find_automation, load_baseline
 from sdl_gate.sast.sarif_import import AnalyserResults
 from sdl_gate.sast.settings import load_settings, select
+from sdl_gate.sast.shards import SastShard, ShardSpec, merge_shards, scan_shard
 
 
 @dataclass(frozen=True)
@@ -41,25 +41,36 @@ def analyse(
     baseline: Path | None = None,
     read_baseline: bool = True,
     approvers: TrustedRegister | None = None,
+    progress: ProgressSink | None = None,
+    shards: Path | None = None,
+    commit: str | None = None,
 ) -> SastResult:
     """Scan the project's Python files (or ``explicit`` ones) with its bandit configuration.
 
     ``read_baseline=False`` leaves the baseline unread, for rewriting it (an old-format one included).
     ``approvers`` is the trusted approver register the baseline entries' signatures are verified against;
     without it no entry accepts anything.
+    ``shards`` is a directory of partial runs (``collect --kind sast --shard K/N``) of the commit ``commit``:
+    their results are merged instead of scanning, or :class:`~sdl_gate.sast.shards.ShardError` says why not.
     """
     root = project.root
     settings = load_settings(root)
     selection = select(root, settings, explicit)
-    cache = Cache(root / CACHE_DIR, reuse=use_cache)
-    run = run_scan(
-        settings,
-        selection,
-        cache=cache,
-        jobs=jobs or project.config.sast_jobs or None,
-        max_file_bytes=project.config.sast_max_file_bytes,
-        timeout=effective_timeout(project.config.sast_timeout_seconds),
-    )
+    run: ScanRun
+    if shards is not None:
+        run = merge_shards(
+            shards, settings, selection, commit=commit, max_file_bytes=project.config.sast_max_file_bytes
+        )
+    else:
+        run = run_scan(
+            settings,
+            selection,
+            cache=Cache(default_cache_dir(), reuse=use_cache),
+            jobs=jobs or project.config.sast_jobs or None,
+            max_file_bytes=project.config.sast_max_file_bytes,
+            timeout=effective_timeout(project.config.sast_timeout_seconds),
+            progress=progress,
+        )
     analysers = _other_analysers(project, run, jobs=jobs, use_cache=use_cache, whole_project=explicit is None)
     baseline_path = baseline or project.sast_baseline
     # A baseline named on the command line is the operator's file; the configured one is the project's.
@@ -98,7 +109,7 @@ def _other_analysers(
             run_cppcheck(
                 root,
                 c_files,
-                cache=Cache(root / CPPCHECK_CACHE_DIR) if use_cache else None,
+                cache=Cache(default_cache_dir() / "cppcheck", reuse=use_cache),
                 jobs=jobs or project.config.sast_jobs or default_jobs(),
                 max_file_bytes=project.config.sast_max_file_bytes,
                 timeout=effective_timeout(project.config.sast_timeout_seconds),
@@ -110,3 +121,28 @@ def _other_analysers(
         if (root / IMPORTS_DIR).is_dir():
             found += imported_results(root, git_commit(root))
     return tuple(found)
+
+
+def analyse_shard(
+    project: Project,
+    spec: ShardSpec,
+    *,
+    commit: str | None,
+    jobs: int | None = None,
+    use_cache: bool = True,
+    progress: ProgressSink | None = None,
+) -> SastShard:
+    """Scan the project's files that belong to shard ``spec`` (of the same selection a whole run would make)."""
+    root = project.root
+    settings = load_settings(root)
+    return scan_shard(
+        settings,
+        select(root, settings),
+        spec,
+        commit=commit,
+        cache=Cache(default_cache_dir(), reuse=use_cache),
+        jobs=jobs or project.config.sast_jobs or None,
+        max_file_bytes=project.config.sast_max_file_bytes,
+        timeout=effective_timeout(project.config.sast_timeout_seconds),
+        progress=progress,
+    )

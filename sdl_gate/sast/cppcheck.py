@@ -34,7 +34,7 @@ from sdl_gate.sast.models import AnalyserIssue, AnalyserRun, AnalyserSource, Not
 from sdl_gate.sast.sarif_import import AnalyserResults, parse_sarif, read_run
 
 TOOL = "cppcheck"
-CACHE_DIR = Path(".sdl-gate") / "cache" / "cppcheck"
+
 CACHE_FORMAT = 1
 #: The checks: cppcheck's errors and its warnings (undefined behaviour, overflows, leaks), not style.
 CHECK_ARGUMENTS = ("--enable=warning", "--check-level=normal")

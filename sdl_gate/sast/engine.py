@@ -15,7 +15,8 @@ import os
 import stat
 import tempfile
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures import TimeoutError as FuturesTimeout
 from concurrent.futures.process import BrokenProcessPool
@@ -31,7 +32,16 @@ from sdl_gate.sast._worker import Scanner, init_worker, parse_nosec, scan_batch
 from sdl_gate.sast.models import FileScan, ScanStatus
 from sdl_gate.sast.settings import BanditSettings, Selection, Target
 
-__all__ = ["Cache", "FileResult", "ScanRun", "default_jobs", "parse_nosec", "run_scan"]
+__all__ = [
+    "Cache",
+    "FileResult",
+    "ScanProgress",
+    "ScanRun",
+    "default_cache_dir",
+    "default_jobs",
+    "parse_nosec",
+    "run_scan",
+]
 
 #: A Python file larger than this is not analysed (generated code belongs in the configured excludes).
 DEFAULT_MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -41,8 +51,58 @@ IN_PROCESS_BYTES = 256 * 1024
 MAX_CACHE_ENTRY_BYTES = 4 * 1024 * 1024
 #: The worker processes of one run are stopped after this long; what they had not finished is not analysed.
 DEFAULT_TIMEOUT_SECONDS = 1800.0
-CACHE_DIR = Path(".sdl-gate") / "cache" / "sast"
 CACHE_FORMAT = 3
+
+
+def default_cache_dir() -> Path:
+    """Where scan results are cached: ``SDL_GATE_SAST_CACHE_DIR``, else ``sast`` in the sdl-gate cache directory.
+
+    The sdl-gate cache directory is ``SDL_GATE_CACHE_DIR``, else ``$XDG_CACHE_HOME/sdl-gate`` or
+    ``~/.cache/sdl-gate``. Never inside the checkout: a pull request could commit entries there that pass for
+    results of its own files, and the gate would see less than the code holds.
+    """
+    explicit = os.environ.get("SDL_GATE_SAST_CACHE_DIR", "").strip()
+    if explicit:
+        return Path(explicit)
+    shared = os.environ.get("SDL_GATE_CACHE_DIR", "").strip()
+    if shared:
+        return Path(shared) / "sast"
+    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "sdl-gate" / "sast"
+
+
+@dataclass(frozen=True)
+class ScanProgress:
+    """How far a run has got: files done of the total (cache hits among them) and seconds since it started."""
+
+    done: int
+    total: int
+    cache_hits: int
+    elapsed: float
+
+
+ProgressSink = Callable[[ScanProgress], None]
+
+
+class _Tracker:
+    """Counts finished files and hands the count to a sink; thread-safe (the in-process scan runs in a thread)."""
+
+    def __init__(self, sink: ProgressSink | None, total: int) -> None:
+        self._sink = sink
+        self._total = total
+        self._done = 0
+        self._hits = 0
+        self._start = time.monotonic()
+        self._lock = threading.Lock()
+
+    def advance(self, files: int, *, hits: int = 0) -> None:
+        if self._sink is None:
+            return
+        with self._lock:
+            self._done += files
+            self._hits += hits
+            snapshot = ScanProgress(self._done, self._total, self._hits, time.monotonic() - self._start)
+        self._sink(snapshot)
 
 
 @dataclass(frozen=True)
@@ -68,7 +128,7 @@ class ScanRun:
 
 
 class Cache:
-    """Content-addressed scan results under ``.sdl-gate/cache/sast``; a damaged entry is a miss.
+    """Content-addressed scan results in a directory outside the checkout; a damaged entry is a miss.
 
     ``reuse=False`` (``sast --no-cache``) reads nothing but still stores every result, so the next run is warm.
     """
@@ -113,7 +173,7 @@ class Cache:
         if not os.path.lexists(path):
             return None
         try:
-            # The cache sits in the checkout: an entry may be a link to a FIFO or out of the cache; never read it.
+            # A restored cache (a CI archive) is input too: an entry may be a link to a FIFO or out of the cache.
             raw = read_bytes_limited(path, MAX_CACHE_ENTRY_BYTES, root=self.directory)
         except InputError:
             self.corrupt += 1
@@ -213,9 +273,14 @@ def run_scan(
     jobs: int | None = None,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    progress: ProgressSink | None = None,
 ) -> ScanRun:
-    """Scan every selected file (from the cache where possible); never raises for a bad file."""
+    """Scan every selected file (from the cache where possible); never raises for a bad file.
+
+    ``progress`` is called from the scanning threads as files finish; it must be quick and never raise.
+    """
     targets = list(selection.targets)
+    tracker = _Tracker(progress, len(targets))
     results: dict[int, FileResult] = {}
     pending: list[tuple[int, str, str, int]] = []
     keys: dict[int, str] = {}
@@ -240,9 +305,10 @@ def run_scan(
                 results[index] = FileResult(target, digest, hit, cached=True)
                 continue
         pending.append((index, str(target.path.absolute()), digest, len(data)))
+    tracker.advance(len(targets) - len(pending), hits=hits)
 
     digests = {item[0]: item[2] for item in pending}
-    for index, payload, cacheable in _scan(settings, pending, jobs or default_jobs(), timeout):
+    for index, payload, cacheable in _scan(settings, pending, jobs or default_jobs(), timeout, tracker):
         target = targets[index]
         if payload is None:
             scan = FileScan(status=ScanStatus.NOT_ANALYSED, reason="changed while being scanned")
@@ -263,21 +329,21 @@ def run_scan(
 
 
 def _scan(
-    settings: BanditSettings, pending: list[tuple[int, str, str, int]], jobs: int, timeout: float
+    settings: BanditSettings, pending: list[tuple[int, str, str, int]], jobs: int, timeout: float, tracker: _Tracker
 ) -> Iterable[tuple[int, str | None, bool]]:
     if not pending:
         return []
     if jobs <= 1 or len(pending) <= 1 or sum(item[3] for item in pending) <= IN_PROCESS_BYTES:
-        return _scan_here_within(settings, pending, timeout)
+        return _scan_here_within(settings, pending, timeout, tracker)
     try:
-        return _scan_pool(settings, pending, jobs, timeout)
+        return _scan_pool(settings, pending, jobs, timeout, tracker)
     except BrokenProcessPool:
         # Workers could not start (for example a __main__ that cannot be re-imported): scan here instead.
-        return _scan_here_within(settings, pending, timeout)
+        return _scan_here_within(settings, pending, timeout, tracker)
 
 
 def _scan_here_within(
-    settings: BanditSettings, pending: list[tuple[int, str, str, int]], timeout: float
+    settings: BanditSettings, pending: list[tuple[int, str, str, int]], timeout: float, tracker: _Tracker
 ) -> list[tuple[int, str | None, bool]]:
     """Scan in this process, but give up after ``timeout``: a bandit that hangs must not hang the gate.
 
@@ -288,7 +354,7 @@ def _scan_here_within(
 
     def work() -> None:
         try:
-            box["out"] = _scan_here(settings, pending)
+            box["out"] = _scan_here(settings, pending, tracker)
         except BaseException as exc:  # handed to the caller below
             box["error"] = exc
 
@@ -305,7 +371,7 @@ def _scan_here_within(
 
 
 def _scan_here(
-    settings: BanditSettings, pending: list[tuple[int, str, str, int]]
+    settings: BanditSettings, pending: list[tuple[int, str, str, int]], tracker: _Tracker
 ) -> list[tuple[int, str | None, bool]]:
     # Keyed by the configuration digest: the same file name may hold a different configuration later. Only one
     # is kept: bandit stores plugin settings on its (process-global) plugin functions, so the last scanner built
@@ -318,11 +384,12 @@ def _scan_here(
     for index, path, digest, _size in pending:
         scanned = scanner.scan(path, digest)
         out.append((index, None, False) if scanned is None else (index, scanned[0].model_dump_json(), scanned[1]))
+        tracker.advance(1)
     return out
 
 
 def _scan_pool(
-    settings: BanditSettings, pending: list[tuple[int, str, str, int]], jobs: int, timeout: float
+    settings: BanditSettings, pending: list[tuple[int, str, str, int]], jobs: int, timeout: float, tracker: _Tracker
 ) -> list[tuple[int, str | None, bool]]:
     init = (settings.config_file, settings.tests, settings.skips)
     workers = min(jobs, len(pending))
@@ -338,6 +405,7 @@ def _scan_pool(
             for future in as_completed(futures, timeout=timeout):
                 collected.extend(future.result())
                 done.add(future)
+                tracker.advance(len(futures[future]))
         except FuturesTimeout:
             late = FileScan(status=ScanStatus.NOT_ANALYSED, reason=f"bandit did not finish within {timeout:g} s")
             for future, batch in futures.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -17,7 +18,7 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from sdl_gate.github import escape_data, escape_property, write_outputs
+from sdl_gate.github import cache_key, escape_data, escape_property, write_outputs
 from tests.conftest import DEMO_PROJECT, REPO_ROOT
 
 WORKFLOW_FILES = sorted(
@@ -76,7 +77,7 @@ def _steps(document: dict[str, Any]) -> list[dict[str, Any]]:
 
 def test_no_expression_inside_run_and_every_action_pinned_by_sha() -> None:
     documents = {path.name: yaml.safe_load(path.read_text()) for path in [ACTION, *WORKFLOW_FILES]}
-    assert len(documents) == 6
+    assert len(documents) == 7
     for name, document in documents.items():
         if "jobs" in document:
             assert document["permissions"] == {}, name
@@ -260,6 +261,10 @@ def test_action_run_writes_outputs_summary_sarif_and_bundle(workspace: Path, tmp
     # fail-on: gate turns the failed gate into a failed job, in the last step, after the uploads.
     assert outputs["exit-code"] == "1"
     assert run.exit_codes["Apply fail-on"] == 1
+    # The directory the cache steps restore and save is the one the gate's scan filled, outside the workspace.
+    cache = run.outputs["cache-key"]
+    assert cache["key"].startswith(cache["prefix"]) and Path(cache["path"]).is_relative_to(temp)
+    assert list(Path(cache["path"]).rglob("*.json"))
 
 
 @pytest.mark.slow
@@ -298,3 +303,169 @@ def test_outputs_cannot_be_forged_through_a_value(tmp_path: Path) -> None:
 def test_workflow_command_escaping() -> None:
     assert escape_data("50%\nnext::x") == "50%25%0Anext::x"
     assert escape_property("a:b,c\r") == "a%3Ab%2Cc%0D"
+
+
+# --- The SAST cache and sharded runs ---------------------------------------------------------------------
+
+
+def _condition(step: dict[str, Any]) -> str:
+    return str(step.get("if", "true")).strip().removeprefix("${{").removesuffix("}}").strip()
+
+
+def _holds(condition: str, *, event: str, ref: str, default_branch: str = "main") -> bool:
+    """Evaluate a step condition built from the few expression forms the cache steps use, for one event."""
+    python = (
+        condition.replace("!cancelled()", "True")
+        .replace("&&", " and ")
+        .replace("||", " or ")
+        .replace("format('refs/heads/{0}', github.event.repository.default_branch)", "'refs/heads/' + default_branch")
+        .replace("github.event_name", "event")
+        .replace("github.ref", "ref")
+        .replace("inputs.cache", "'true'")
+        .replace("steps.cache-key.outputs.key", "'a-key'")
+    )
+    names = {"event": event, "ref": ref, "default_branch": default_branch}
+    return bool(_evaluate_node(ast.parse(python, mode="eval").body, names))
+
+
+def _evaluate_node(node: ast.expr, names: dict[str, str]) -> Any:
+    """Evaluate the and/or/==/!=/+ expressions a step condition becomes; anything else fails the test."""
+    if isinstance(node, ast.BoolOp):
+        values = [bool(_evaluate_node(v, names)) for v in node.values]
+        return all(values) if isinstance(node.op, ast.And) else any(values)
+    if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
+        equal = _evaluate_node(node.left, names) == _evaluate_node(node.comparators[0], names)
+        return equal if isinstance(node.ops[0], ast.Eq) else not equal
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _evaluate_node(node.left, names) + _evaluate_node(node.right, names)
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Name) and node.id in names:
+        return names[node.id]
+    raise AssertionError(f"the condition uses a form this test does not evaluate: {ast.dump(node)}")
+
+
+def test_the_sast_cache_is_restored_on_every_run_and_saved_only_by_pushes_to_the_default_branch() -> None:
+    steps = _steps(yaml.safe_load(ACTION.read_text()))
+    cache_steps = [s for s in steps if str(s.get("uses", "")).startswith("actions/cache")]
+    # Never actions/cache itself: its post step saves on pull requests too.
+    assert sorted(s["uses"].split("@")[0] for s in cache_steps) == ["actions/cache/restore", "actions/cache/save"]
+    restore = next(s for s in cache_steps if s["uses"].startswith("actions/cache/restore@"))
+    save = next(s for s in cache_steps if s["uses"].startswith("actions/cache/save@"))
+    assert restore["with"]["path"] == save["with"]["path"] and restore["with"]["key"] == save["with"]["key"]
+    runs = {
+        ("pull_request", "refs/pull/7/merge"): False,
+        ("pull_request_target", "refs/heads/main"): False,  # runs in the base's context, on behalf of a PR
+        ("push", "refs/heads/feature"): False,
+        ("push", "refs/heads/main-evil"): False,
+        ("push", "refs/tags/v1.0.0"): False,
+        ("workflow_dispatch", "refs/heads/main"): False,
+        ("merge_group", "refs/heads/gh-readonly-queue/main/pr-7"): False,
+        ("push", "refs/heads/main"): True,
+    }
+    for (event, ref), saves in runs.items():
+        assert _holds(_condition(save), event=event, ref=ref) is saves, (event, ref)
+        assert _holds(_condition(restore), event=event, ref=ref), (event, ref)
+    assert _holds(_condition(save), event="push", ref="refs/heads/trunk", default_branch="trunk")
+
+
+def _cache_env(workspace: Path, temp: Path, **extra: str) -> dict[str, str]:
+    return {
+        "GITHUB_WORKSPACE": str(workspace),
+        "RUNNER_TEMP": str(temp),
+        "GITHUB_ACTION_PATH": str(REPO_ROOT),
+        "GITHUB_SHA": "a" * 40,
+        "RUNNER_OS": "Linux",
+        "RUNNER_ARCH": "X64",
+        "INPUT_PATH": "demo",
+        **extra,
+    }
+
+
+def test_the_cache_key_names_what_results_depend_on(workspace: Path, tmp_path: Path) -> None:
+    temp = tmp_path / "runner-temp"
+    first = cache_key(_cache_env(workspace, temp))
+    assert first["key"] == first["prefix"] + "a" * 40
+    assert Path(first["path"]).is_relative_to(temp) and not Path(first["path"]).is_relative_to(workspace)
+    # Another bandit configuration, another shard, another runner: another cache.
+    shard = cache_key(_cache_env(workspace, temp, INPUT_SHARD="2/8"))
+    other_os = cache_key(_cache_env(workspace, temp, RUNNER_OS="macOS"))
+    with (workspace / "demo" / "pyproject.toml").open("a", encoding="utf-8") as handle:
+        handle.write('\n[tool.bandit]\nskips = ["B101"]\n')
+    reconfigured = cache_key(_cache_env(workspace, temp))
+    prefixes = {first["prefix"], shard["prefix"], other_os["prefix"], reconfigured["prefix"]}
+    assert len(prefixes) == 4
+    # A bad input leaves the run without a cache; the gate step reports it.
+    assert cache_key_outputs_or_none(_cache_env(workspace, temp, INPUT_PATH="../outside")) is None
+
+
+def cache_key_outputs_or_none(env: dict[str, str]) -> dict[str, str] | None:
+    """The cache key step's outputs, or None when it refuses its inputs."""
+    from sdl_gate.errors import SdlGateError
+
+    try:
+        return cache_key(env)
+    except SdlGateError:
+        return None
+
+
+def test_the_gate_step_scans_into_the_cache_directory_only_when_the_cache_is_on(
+    workspace: Path, tmp_path: Path
+) -> None:
+    from sdl_gate.github import ActionInputs, Runner, _child_environment
+
+    env = _cache_env(workspace, tmp_path / "runner-temp")
+    runner = Runner.from_env(env)
+    on = _child_environment(ActionInputs.from_env(env), runner, env)
+    assert on["SDL_GATE_SAST_CACHE_DIR"] == cache_key(env)["path"]
+    off_env = {**env, "INPUT_CACHE": "false"}
+    assert "SDL_GATE_SAST_CACHE_DIR" not in _child_environment(ActionInputs.from_env(off_env), runner, off_env)
+
+
+def test_the_sharded_example_merges_every_shard_of_its_matrix() -> None:
+    document = yaml.safe_load((REPO_ROOT / "github-action" / "examples" / "sharded.yml").read_text())
+    jobs = document["jobs"]
+    shard_job = next(j for j in jobs.values() if "matrix" in j.get("strategy", {}))
+    shards = shard_job["strategy"]["matrix"]["shard"]
+    step = next(s for s in shard_job["steps"] if "shard" in s.get("with", {}))
+    assert step["with"]["shard"] == "${{ matrix.shard }}/" + str(len(shards))
+    assert shards == list(range(1, len(shards) + 1))
+    upload = next(s for s in shard_job["steps"] if str(s.get("uses", "")).startswith("actions/upload-artifact@"))
+    assert upload["with"]["if-no-files-found"] == "error"
+    final = next(j for name, j in jobs.items() if j.get("needs") == next(k for k, v in jobs.items() if v is shard_job))
+    download = next(s for s in final["steps"] if str(s.get("uses", "")).startswith("actions/download-artifact@"))
+    merge = next(s for s in final["steps"] if "merge-shards" in s.get("with", {}))
+    assert merge["with"]["merge-shards"] == download["with"]["path"]
+    assert download["with"]["merge-multiple"] is True
+
+
+@pytest.mark.slow
+def test_matrix_jobs_write_shards_and_the_final_job_gates_on_their_merge(workspace: Path, tmp_path: Path) -> None:
+    shards = tmp_path / "downloaded"
+    for index in (1, 2):
+        temp = tmp_path / f"runner-{index}"
+        temp.mkdir()
+        run = simulate(workspace, temp, {"path": "demo", "shard": f"{index}/2", "upload-bundle": "false"})
+        outputs = run.outputs["gate"]
+        assert outputs["exit-code"] == "0", run.logs["gate"]
+        part = Path(outputs["shard-file"])
+        assert part.is_relative_to(temp) and part.is_file()
+        # Each job caches its own part under its own key.
+        assert f"shard{index}of2" in run.outputs["cache-key"]["prefix"]
+        shards.mkdir(exist_ok=True)
+        shutil.copy(part, shards)
+    final_temp = tmp_path / "runner-final"
+    final_temp.mkdir()
+    moved = final_temp / "sdl-gate-shards"
+    shutil.copytree(shards, moved)
+    merged = simulate(workspace, final_temp, {"path": "demo", "merge-shards": str(moved), "bundle": "merged.zip"})
+    outputs = merged.outputs["gate"]
+    assert outputs["decision"] == "fail", merged.logs["gate"]  # the demo fails the gate on purpose
+    assessment = json.loads(Path(outputs["assessment"]).read_text())
+    si1 = next(r for r in assessment["requirements"] if r["id"] == "SI-1")
+    outcomes = {f["criterion"]: f["outcome"] for f in si1["findings"]}
+    assert outcomes["sast_coverage"] == outcomes["sast_findings"] == "pass"  # SAST evidence from the merge
+    assert "shard" not in json.dumps(assessment["rejected_evidence"])
+    assert Path(outputs["bundle"]).stat().st_size > 0
+    # The check and the bundle read the shards: the final job's scan cache stayed empty.
+    assert not list(Path(merged.outputs["cache-key"]["path"]).rglob("*.json"))

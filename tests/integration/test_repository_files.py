@@ -17,7 +17,7 @@ import pytest
 from sdl_gate._files import MAX_INPUT_BYTES, read_bytes_limited
 from sdl_gate.errors import InputError
 from sdl_gate.evidence import EvidenceKind, EvidenceStore, Rejection
-from sdl_gate.sast.engine import CACHE_DIR, Cache
+from sdl_gate.sast.engine import Cache
 from tests.conftest import ProjectFactory, write
 
 #: Far more than a refusal takes; the old code waited here until the test runner gave up.
@@ -221,7 +221,7 @@ def test_a_pointer_in_the_checkouts_evidence_store_cannot_hang_the_run(variant: 
 @pytest.mark.usefixtures("open_stdin")
 @pytest.mark.parametrize("variant", ["fifo", "link-to-stdin"])
 def test_a_sast_cache_entry_in_the_checkout_is_a_miss(variant: str, tmp_path: Path) -> None:
-    cache = Cache(tmp_path / "proj" / CACHE_DIR)
+    cache = Cache(tmp_path / "proj" / ".sdl-gate" / "cache" / "sast")
     key = "ab" * 32
     entry = cache.directory / key[:2] / f"{key}.json"
     entry.parent.mkdir(parents=True)

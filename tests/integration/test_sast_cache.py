@@ -5,10 +5,15 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from sdl_gate.sast.engine import CACHE_DIR, Cache, ScanRun, run_scan
+import pytest
+
+from sdl_gate.config import load_project
+from sdl_gate.sast.analyse import analyse
+from sdl_gate.sast.engine import Cache, ScanProgress, ScanRun, default_cache_dir, run_scan
+from sdl_gate.sast.models import FileScan, ScanStatus
 from sdl_gate.sast.report import bandit_json
 from sdl_gate.sast.settings import BanditSettings, load_settings, select
-from tests.conftest import ProjectFactory, RunCli, write
+from tests.conftest import ProjectFactory, RunCli, sha256_of, write
 
 
 def _project(project: ProjectFactory) -> Path:
@@ -21,7 +26,7 @@ def _project(project: ProjectFactory) -> Path:
 
 def _scan(root: Path, settings: BanditSettings | None = None) -> ScanRun:
     settings = settings or load_settings(root)
-    return run_scan(settings, select(root, settings), cache=Cache(root / CACHE_DIR), jobs=1)
+    return run_scan(settings, select(root, settings), cache=Cache(root.parent / "sast-cache"), jobs=1)
 
 
 def test_unchanged_files_come_from_the_cache_and_changed_ones_are_rescanned(project: ProjectFactory) -> None:
@@ -57,7 +62,7 @@ def test_configuration_and_bandit_version_changes_invalidate(project: ProjectFac
 def test_damaged_entries_are_detected_and_rescanned(project: ProjectFactory) -> None:
     root = _project(project)
     cold = _scan(root)
-    entries = sorted((root / CACHE_DIR).rglob("*.json"))
+    entries = sorted((root.parent / "sast-cache").rglob("*.json"))
     assert len(entries) == 3
     with_issue = next(e for e in entries if '"line":3' in e.read_text())
     other = next(e for e in entries if e != with_issue)
@@ -71,15 +76,64 @@ def test_damaged_entries_are_detected_and_rescanned(project: ProjectFactory) -> 
 
 
 def test_no_cache_rescans_everything_and_refills_the_cache_for_the_next_run(
-    project: ProjectFactory, run_cli: RunCli
+    project: ProjectFactory, run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = _project(project)
-    _scan(root)  # a warm cache that --no-cache must not read
+    cache_dir = tmp_path / "operator-cache"
+    monkeypatch.setenv("SDL_GATE_SAST_CACHE_DIR", str(cache_dir))
+    settings = load_settings(root)
+    run_scan(settings, select(root, settings), cache=Cache(cache_dir), jobs=1)  # warm: --no-cache must not read it
     fresh = run_cli("sast", root, "--no-cache", "--format", "json", "-j", "1")
     assert fresh.code in (0, 1), fresh.stderr
     assert "3 scanned, 0 from the cache" in fresh.stderr
-    for entry in (root / CACHE_DIR).rglob("*.json"):
+    for entry in cache_dir.rglob("*.json"):
         entry.unlink()  # only what the --no-cache run writes below can answer the next run
     run_cli("sast", root, "--no-cache", "--format", "json", "-j", "1")
-    warm = _scan(root)
+    warm = run_scan(settings, select(root, settings), cache=Cache(cache_dir), jobs=1)
     assert (warm.scanned, warm.cache_hits) == (0, 3)
+
+
+def test_entries_committed_in_the_checkout_are_never_read(
+    project: ProjectFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pull request commits well-formed entries saying its files are clean; the gate still sees the finding."""
+    root = _project(project)
+    monkeypatch.delenv("SDL_GATE_SAST_CACHE_DIR", raising=False)
+    monkeypatch.setenv("SDL_GATE_CACHE_DIR", str(tmp_path / "operator-cache"))
+    settings = load_settings(root)
+    forged = Cache(root / ".sdl-gate" / "cache" / "sast")  # where the cache lived inside the checkout
+    for name in ("a.py", "b.py", "c.py"):
+        key = forged.key(sha256_of(root / name), settings, name)
+        forged.put(key, FileScan(status=ScanStatus.ANALYSED))
+    assert forged.get(forged.key(sha256_of(root / "a.py"), settings, "a.py")) is not None  # well-formed entries
+
+    result = analyse(load_project(root), jobs=1)
+    assert (result.run.scanned, result.run.cache_hits) == (3, 0)
+    assert {"B602", "B301"} <= {f.test_id for f in result.report.findings}
+    assert list((tmp_path / "operator-cache" / "sast").rglob("*.json"))  # the operator's cache was filled
+
+
+def test_the_operator_chooses_the_cache_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SDL_GATE_CACHE_DIR", str(tmp_path / "shared"))
+    monkeypatch.setenv("SDL_GATE_SAST_CACHE_DIR", str(tmp_path / "sast-only"))
+    assert default_cache_dir() == tmp_path / "sast-only"
+    monkeypatch.delenv("SDL_GATE_SAST_CACHE_DIR")
+    assert default_cache_dir() == tmp_path / "shared" / "sast"
+    monkeypatch.delenv("SDL_GATE_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_cache_dir() == tmp_path / "xdg" / "sdl-gate" / "sast"
+
+
+def test_progress_counts_every_file_once_and_cache_hits_apart(project: ProjectFactory) -> None:
+    root = _project(project)
+    seen: list[ScanProgress] = []
+    settings = load_settings(root)
+    cache = Cache(root.parent / "sast-cache")
+    run_scan(settings, select(root, settings), cache=cache, jobs=1, progress=seen.append)
+    assert seen[-1].done == seen[-1].total == 3 and seen[-1].cache_hits == 0
+    assert [p.done for p in seen] == sorted(p.done for p in seen)
+    write(root / "c.py", "def add(x, y):\n    return y + x\n")
+    seen.clear()
+    run_scan(settings, select(root, settings), cache=cache, jobs=1, progress=seen.append)
+    assert (seen[0].done, seen[0].cache_hits) == (2, 2)
+    assert (seen[-1].done, seen[-1].total, seen[-1].cache_hits) == (3, 3, 2)
