@@ -275,6 +275,13 @@ def run_cli() -> RunCli:
     return run
 
 
+@pytest.fixture(autouse=True)
+def _own_sast_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own SAST cache (the operator's, outside any checkout), so no test sees another's results
+    and no run writes into the user's cache; a test that names one sets the variable itself."""
+    monkeypatch.setenv("SDL_GATE_SAST_CACHE_DIR", str(tmp_path_factory.mktemp("sast-cache")))
+
+
 @pytest.fixture
 def run_cli_in_process(monkeypatch: pytest.MonkeyPatch) -> RunCli:
     """Run the CLI's ``main`` in this process: the same exit codes and output as ``run_cli`` without starting
