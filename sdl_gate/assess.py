@@ -21,7 +21,7 @@ from sdl_gate._text import first_and_more
 from sdl_gate.approvals.state import ExceptionStatus
 from sdl_gate.bundle.snapshots import HistoryPayload, ReleaseSnapshot
 from sdl_gate.catalogue import Automation, Catalogue, Requirement
-from sdl_gate.checks import CHECKS, CheckInput, Finding, Outcome
+from sdl_gate.checks import CHECKS, Check, CheckInput, Finding, Outcome
 from sdl_gate.checks._approvals import ApprovalState, approval_state
 from sdl_gate.checks._criteria import record, record_problems
 from sdl_gate.evidence import EvidenceKind, EvidenceSet
@@ -53,6 +53,8 @@ ASSESSMENT_CRITERIA: dict[str, str] = {
 SCOPING_RECORD_KIND = "process_document"
 #: The finding the assessment adds when a class H requirement would pass on automated evidence alone.
 HUMAN_RECORD_CRITERION = "human_record"
+#: The finding the assessment adds for each expired waiver of a requirement.
+EXPIRED_WAIVER_CRITERION = "waiver_expiry"
 
 
 class Verdict(str, enum.Enum):
@@ -289,7 +291,7 @@ def _expired_waiver_findings(register: WaiverRegister, requirement_id: str, toda
     return tuple(
         Finding(
             requirement_id,
-            "waiver_expiry",
+            EXPIRED_WAIVER_CRITERION,
             Outcome.FAIL,
             f"waiver {w.id} for {w.scope.describe()} expired on {w.expires.isoformat()}; renew or fix",
         )
@@ -397,10 +399,13 @@ def assess_requirement(
     waivers: WaiverRegister,
     today: date,
     assessed: Sequence[RequirementResult] = (),
+    only: frozenset[str] | None = None,
 ) -> RequirementResult:
     """Run one requirement's check and turn its findings into a verdict under the policy.
 
-    ``assessed`` holds the verdicts of the other requirements, which process verification reads.
+    ``assessed`` holds the verdicts of the other requirements, which process verification reads. ``only`` names
+    the criteria of a slice of the gate (a hook or sub-command deciding one question): just those run, by the
+    same code, and the verdict is theirs; ``waiver_expiry`` among them keeps the expired-waiver findings.
     """
     entry = policy.requirements[requirement.id]
     mode = entry.effective_mode(today)
@@ -420,11 +425,15 @@ def assess_requirement(
             findings = (Finding(requirement.id, "scoping_decision", Outcome.FAIL, why, examined=examined),)
     else:
         check_input = CheckInput(requirement.id, evidence, entry, waivers, today)
-        findings = CHECKS[requirement.id].run(check_input)
-        if requirement.id == PROCESS_VERIFICATION:
+        check = CHECKS[requirement.id]
+        if only is not None:
+            check = Check(requirement.id, tuple(c for c in check.criteria if c.name in only))
+        findings = check.run(check_input)
+        if requirement.id == PROCESS_VERIFICATION and only is None:
             findings += (process_verification(requirement.id, assessed),)
-        findings += _expired_waiver_findings(waivers, requirement.id, today)
-        human = _human_record(requirement, findings, check_input)
+        if only is None or EXPIRED_WAIVER_CRITERION in only:
+            findings += _expired_waiver_findings(waivers, requirement.id, today)
+        human = _human_record(requirement, findings, check_input) if only is None else None
         if human is not None:
             findings += (human,)
         scored = score_findings(findings)

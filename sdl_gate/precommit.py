@@ -125,6 +125,13 @@ def _vulnerability_lines(payload: dict[str, Any], waivers: WaiverRegister, today
     return open_lines, waived_lines
 
 
+#: What the dependency hook decides on: the gate's own known-vulnerability criterion, nothing of its own.
+DEPENDENCY_SCOPE = {
+    "SVV-3": frozenset({"known_vulnerabilities"}),
+    "SM-9": frozenset({"known_vulnerabilities"}),
+}
+
+
 def dependency_audit(
     root: Path,
     files: list[Path] | None,
@@ -138,20 +145,21 @@ def dependency_audit(
     listed: int | None = MAX_LISTED,
     environment: InstalledEnvironment | None = None,
 ) -> HookReport:
-    """Audit the dependency files ``files`` (default: the project's) with pip-audit; open vulnerabilities fail.
+    """Audit the dependency files ``files`` (default: the project's) with pip-audit and judge it as the gate does.
 
     ``environment`` audits what is installed there instead of any file: every distribution, transitive ones too.
 
     With ``skip_online``, a project that does not audit offline is not audited at all, and the report says so.
-    An incomplete audit, or an offline database too old or too small for the policy's SVV-3 parameters, fails
-    as the gate's SVV-3 criterion does.
+    Whether the hook passes is the gate's SVV-3 ``known_vulnerabilities`` criterion on this audit under the
+    project's policy and waivers: open vulnerabilities, an incomplete audit and a database too old or too small
+    fail here exactly when they fail there.
     """
-    from sdl_gate.checks._vulns import audit_gaps, database_problem
-    from sdl_gate.collectors._deps import WHOLE_TREE_KINDS
-    from sdl_gate.collectors.base import CollectContext
     from sdl_gate.collectors.vulns import VulnerabilityCollector
+    from sdl_gate.evidence import EvidenceKind
     from sdl_gate.inputs import load_inputs
-    from sdl_gate.sbom.sources import SourceKind, lock_kind
+    from sdl_gate.render.console import slice_lines
+    from sdl_gate.run import Scope, check_slice
+    from sdl_gate.sbom.sources import lock_kind
 
     # Waivers count only when signed by an approver of the register the environment names.
     inputs = load_inputs(root, offline=offline, vulndb_dir=vulndb_dir, osv_url=osv_url).with_approvers()
@@ -173,52 +181,45 @@ def dependency_audit(
         if not names:
             return HookReport(("no dependency file to audit",), HookStatus.PASSED)
         given = [root / name for name in names]
-    context = CollectContext(project=project, commit=None, now=now, waivers=inputs.waivers, approvers=inputs.approvers)
-    payload: dict[str, Any] = VulnerabilityCollector(given, environment).collect(context).payload
+    result = check_slice(
+        inputs, Scope(DEPENDENCY_SCOPE), today=today, now=now, collectors=[VulnerabilityCollector(given, environment)]
+    )
+    lines: list[str] = []
+    for evidence in result.evidence.of(EvidenceKind.VULNERABILITY_AUDIT):
+        lines += _audit_lines(evidence.payload, inputs.waivers, today, listed)
+    lines += slice_lines(result.requirements)
+    return HookReport(tuple(lines), HookStatus.PASSED if result.passed else HookStatus.FAILED)
+
+
+def _audit_lines(payload: dict[str, Any], waivers: WaiverRegister, today: date, listed: int | None) -> list[str]:
+    """What the audit covered and found, for people; the decision is the gate's, printed after."""
+    from sdl_gate.collectors._deps import WHOLE_TREE_KINDS
+    from sdl_gate.sbom.sources import SourceKind
+
     sources = ", ".join(source["path"] for source in payload["sources"]) or "no dependency source"
     where = f"{payload['service']} ({'offline database' if payload['offline'] else payload['url']})"
     if payload["status"] != "completed":
-        return HookReport(
-            (
-                f"the dependency audit of {sources} could not be completed, so it is not a pass:",
-                f"  {payload['reason']}",
-            ),
-            HookStatus.FAILED,
-        )
-    svv3 = inputs.policy.requirements["SVV-3"]
-    gaps = audit_gaps(payload)
-    stale = database_problem(payload, today, svv3.vulndb_max_age_days, svv3.vulndb_min_records)
+        return [f"the dependency audit of {sources} could not be completed, so it is not a pass:"]
     not_audited = [d for d in payload["dependencies"] if d["status"] != "audited"]
-    open_lines, waived_lines = _vulnerability_lines(payload, inputs.waivers, today)
+    open_lines, waived_lines = _vulnerability_lines(payload, waivers, today)
     audited = len(payload["dependencies"]) - len(not_audited)
     lines = [f"audited {audited} pinned dependencies of {sources} against {where}"]
     lines += _capped([f"  {d['status'].replace('_', ' ')} {d['name']}: {d['reason']}" for d in not_audited], listed)
-    other_gaps = [gap for gap in gaps if not gap.startswith("the audit left dependencies out")]
-    lines += [f"  incomplete: {gap}" for gap in other_gaps]
     if payload["sources"] and not any(SourceKind(s["kind"]) in WHOLE_TREE_KINDS for s in payload["sources"]):
         # A requirements file or [project].dependencies lists what it lists; pip-audit runs with --no-deps.
         lines += [
             f"  not audited: what these depend on, unless {sources} pin it too (a uv.lock or pylock.toml",
             "  pins the whole tree); lock it, or audit what is installed: `sdl-gate deps --environment`",
         ]
-    if stale:
-        lines.append(f"  not trusted: {stale}")
     if open_lines:
         lines.append(f"{len(open_lines)} open known vulnerabilit{'y' if len(open_lines) == 1 else 'ies'}:")
         lines += _capped(open_lines, listed)
     if waived_lines:
         lines.append("waived (shown, not hidden):")
         lines += _capped(waived_lines, listed)
-    if open_lines or gaps or stale:
-        lines += [
-            "fix: upgrade the package in the file, or, when it does not affect the product, waive it in",
-            "     security/waivers.yaml: scope: {vulnerability: ID, package: NAME} with a VEX state,",
-            "     justification, approver and expiry.",
-        ]
-        if not_audited:
-            lines.append("     Skipped dependencies must be pinned (NAME==VERSION) to be audited.")
-        return HookReport(tuple(lines), HookStatus.FAILED)
-    return HookReport(tuple(lines), HookStatus.PASSED)
+    if not_audited:
+        lines.append("skipped dependencies must be pinned (NAME==VERSION) to be audited")
+    return lines
 
 
 # --- sdl-sbom -----------------------------------------------------------------------------------------

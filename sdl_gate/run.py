@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -11,8 +12,16 @@ from typing import TYPE_CHECKING
 from sdl_gate._clock import assessment_date, file_timestamp
 from sdl_gate._git import git_commit
 from sdl_gate.approvals.register import RegisterChoice
-from sdl_gate.assess import Assessment, ProductRef, assess
+from sdl_gate.assess import (
+    EXPIRED_WAIVER_CRITERION,
+    Assessment,
+    ProductRef,
+    RequirementResult,
+    assess,
+    assess_requirement,
+)
 from sdl_gate.catalogue import load_catalogue
+from sdl_gate.checks import CHECKS
 from sdl_gate.collectors import COLLECTORS
 from sdl_gate.collectors.base import CollectContext, Collector
 from sdl_gate.errors import SdlGateError, ToolError
@@ -172,3 +181,98 @@ def check(
         product=ProductRef(name=project.name, version=project.version, commit=commit),
     )
     return CheckResult(inputs=inputs, assessment=assessment, evidence=evidence_set)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A slice of the gate: the criteria, by requirement, that a hook or sub-command decides on.
+
+    The evidence kinds to collect follow from the criteria; nothing else is collected or assessed.
+    """
+
+    criteria: Mapping[str, frozenset[str]]
+
+    def __post_init__(self) -> None:
+        for requirement_id, names in self.criteria.items():
+            known = {c.name for c in CHECKS[requirement_id].criteria} | {EXPIRED_WAIVER_CRITERION}
+            if unknown := names - known:
+                raise ValueError(f"{requirement_id} has no criterion {', '.join(sorted(unknown))}")
+
+    @property
+    def kinds(self) -> frozenset[EvidenceKind]:
+        """The evidence kinds the scoped criteria read."""
+        return frozenset(
+            kind
+            for requirement_id, names in self.criteria.items()
+            for criterion in CHECKS[requirement_id].criteria
+            if criterion.name in names
+            for kind in criterion.kinds
+        )
+
+
+@dataclass(frozen=True)
+class SliceResult:
+    """The verdicts of a slice of the gate: its requirements, judged on their scoped criteria alone."""
+
+    inputs: Inputs
+    assessed_on: date
+    requirements: tuple[RequirementResult, ...]
+    evidence: EvidenceSet
+
+    @property
+    def blocking(self) -> tuple[str, ...]:
+        """The requirements whose scoped criteria block, as the gate's decision would."""
+        return tuple(r.id for r in self.requirements if r.blocking)
+
+    @property
+    def passed(self) -> bool:
+        """Whether nothing in the slice blocks."""
+        return not self.blocking
+
+
+def check_slice(
+    inputs: Inputs,
+    scope: Scope,
+    *,
+    today: date | None = None,
+    now: datetime | None = None,
+    collectors: Sequence[Collector] | None = None,
+    declared: tuple[Evidence, ...] = (),
+) -> SliceResult:
+    """Collect the scope's evidence in memory and assess its criteria as ``check`` would, with the same code.
+
+    ``collectors`` replaces the registry's collectors of the scope's kinds (a hook audits only the files it was
+    given); ``declared`` is evidence the command already made (``sast`` scans with its own options). Nothing is
+    read from or written to the evidence store: a hook judges the working tree as it is.
+    """
+    now = now or file_timestamp()
+    commit = git_commit(inputs.project.root)
+    made = {item.kind for item in declared}
+    chosen = (
+        list(collectors)
+        if collectors is not None
+        else [c for c in COLLECTORS.values() if c.kind in scope.kinds and c.kind not in made]
+    )
+    context = CollectContext(
+        project=inputs.project, commit=commit, now=now, waivers=inputs.waivers, approvers=inputs.approvers
+    )
+    stored = [StoredEvidence(id=item.id, collected_at=now, evidence=item) for item in declared]
+    failures: list[Rejection] = []
+    for collector in chosen:
+        outcome = _collect_one(collector, context)
+        if isinstance(outcome, Rejection):
+            failures.append(outcome)
+        else:
+            stored.append(StoredEvidence(id=outcome.id, collected_at=now, evidence=outcome))
+    assessed_on = assessment_date(today)
+    evidence_set = admit(
+        stored, commit=commit, today=assessed_on, max_age_days=inputs.policy.evidence_max_age_days, failures=failures
+    )
+    catalogue = {r.id: r for r in load_catalogue().requirements}
+    results = tuple(
+        assess_requirement(
+            catalogue[requirement_id], evidence_set, inputs.policy, inputs.waivers, assessed_on, only=names
+        )
+        for requirement_id, names in scope.criteria.items()
+    )
+    return SliceResult(inputs=inputs, assessed_on=assessed_on, requirements=results, evidence=evidence_set)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sdl_gate._files import read_bytes_limited
@@ -17,16 +18,25 @@ class ThreatModelCollector:
 
     kind = EvidenceKind.THREAT_MODEL
 
+    def __init__(self, model_file: Path | None = None, model_format: ModelFormat | None = None) -> None:
+        # A model file named on the command line (`threat-model check FILE`) is the operator's, in its format.
+        self._model_file = model_file
+        self._model_format = model_format
+
     def collect(self, context: CollectContext) -> Evidence:
         """Observe the threat model; an invalid model is an ``InputError`` (exit 2), an absent one is recorded."""
-        inputs = load_security_inputs(context.project)
+        inputs = load_security_inputs(context.project, self._model_file, self._model_format)
         files: list[FileDigest] = []
         raw: str | None = None
         payload: dict[str, Any] = {"present": False, "path": project_relative(context, inputs.model_path)}
         loaded = inputs.model
         if loaded is not None:
-            relative = context.relative(loaded.path)
-            files.append(FileDigest(path=relative, sha256=loaded.sha256))
+            try:
+                relative: str | None = context.relative(loaded.path)
+            except ValueError:  # a model file outside the project, named by the operator
+                relative = None
+            if relative is not None:
+                files.append(FileDigest(path=relative, sha256=loaded.sha256))
             if inputs.requirements is not None:
                 files.append(context.digest(inputs.requirements_path))
             if loaded.format is not ModelFormat.NATIVE:
@@ -36,7 +46,7 @@ class ThreatModelCollector:
             freshness = assess_freshness(context.root, loaded.model, relative, loaded.format)
             payload = {
                 "present": True,
-                "path": relative,
+                "path": relative or str(loaded.path),
                 "format": loaded.format.value,
                 "sha256": loaded.sha256,
                 "model": loaded.model.to_json(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Sequence
 from pathlib import PurePath
 
 from sdl_gate.approvals.state import ExceptionStatus
@@ -148,4 +149,28 @@ def blocking_lines(assessment: Assessment) -> list[str]:
         why = "; ".join(r if len(r) <= _REASON_CHARS else r[: _REASON_CHARS - 3] + "..." for r in reasons) + more
         lines += _wrap(_CONTROL.sub(" ", f"{result.id} {result.title} ({result.verdict.value}): {why}"), 2)
         lines += _wrap(_CONTROL.sub(" ", f"fix: {fix_text(result)}"), 4)
+    return lines
+
+
+def slice_lines(results: Sequence[RequirementResult]) -> list[str]:
+    """A slice of the gate in a few lines: one per criterion that does not pass, with its fix, then the decision.
+
+    Hooks and sub-commands print this under their own report; the decision is the gate's for those criteria.
+    """
+    lines: list[str] = []
+    for result in results:
+        for finding in problem_findings(result):
+            where = f" [{finding.location}]" if finding.location else ""
+            text = f"{result.id} {finding.criterion} ({finding.outcome.value}): {finding.message}{where}"
+            lines += _wrap(_CONTROL.sub(" ", text), 0)
+            fix = finding.fix or result.remediation
+            lines += _wrap(_CONTROL.sub(" ", f"fix: {fix}"), 2)
+        if result.verdict is Verdict.WAIVED:
+            lines += _wrap(_CONTROL.sub(" ", f"{result.id} waived by {result.waiver} (shown, not hidden)"), 0)
+    blocking = [r.id for r in results if r.blocking]
+    scope = ", ".join(f"{r.id} {'/'.join(f.criterion for f in r.findings)}" for r in results)
+    if blocking:
+        lines.append(f"FAILED: {', '.join(blocking)} block the gate ({scope})")
+    else:
+        lines.append(f"PASSED: nothing blocks the gate ({scope})")
     return lines

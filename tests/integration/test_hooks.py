@@ -14,6 +14,7 @@ import yaml
 
 from sdl_gate.precommit import MAX_LISTED
 from tests.conftest import (
+    OSV_SNAPSHOT_PARAMS,
     OSV_SNAPSHOT_POLICY,
     REPO_ROOT,
     SHARED_FIXTURES,
@@ -91,7 +92,8 @@ def test_deps_audits_the_given_files_offline_and_honours_waivers(
     assert run_cli("vulndb", "import", OSV, "--cache-dir", cache).code == 0
     env = {"SDL_GATE_CACHE_DIR": str(cache)}
     project.pyproject('policy = "security/policy.yaml"\n')
-    project.policy(OSV_SNAPSHOT_POLICY)
+    # The hook decides as `check` does: SM-9 asks about known vulnerabilities too, so it accepts the snapshot.
+    project.policy(OSV_SNAPSHOT_POLICY + f"  SM-9: {{params: {OSV_SNAPSHOT_PARAMS}}}\n")
     write(project.root / "requirements.txt", "pyyaml==5.3\n")
     write(project.root / "docs" / "requirements.txt", "requests==2.19.0\n")
     audit = run_cli("deps", "--offline", "requirements.txt", cwd=project.root, env=env)

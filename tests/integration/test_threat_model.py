@@ -238,7 +238,7 @@ def test_check_command_is_fresh_then_stale_after_a_change_in_scope(run_cli: RunC
     assert stale.code == 1
     document = json.loads(stale.stdout)
     assert document["freshness"]["changed"] == ["src/app.py", "src/new.py"]
-    assert [p["code"] for p in document["problems"]] == ["stale"]
+    assert [p["code"] for p in document["problems"]] == ["threat_model_review"]
 
 
 @pytest.mark.slow
@@ -265,7 +265,7 @@ def test_downgrading_a_threat_after_the_review_is_stale_and_fails_sd2(
     assert document["freshness"]["model_status"] == "stale"
     first = document["freshness"]["model_changes"][0]
     assert (first["item"], first["kind"], first["lowers_severity"]) == ("T-1", "severity_lowered", True)
-    assert {p["code"] for p in document["problems"]} == {"stale", "defence_in_depth"}
+    assert {p["code"] for p in document["problems"]} == {"threat_model_review", "defence_in_depth"}
     assert "threat T-1: severity lowered high -> medium" in run_cli("threat-model", "check", "--path", root).stdout
 
     output = tmp_path / "assessment.json"
@@ -342,7 +342,7 @@ def test_import_round_trip_to_native_then_check(run_cli: RunCli, tmp_path: Path)
     checked = run_cli("threat-model", "check", out, "--path", tmp_path, "--format", "json")
     assert checked.code == 1
     codes = {p["code"] for p in json.loads(checked.stdout)["problems"]}
-    assert {"review", "disposition", "characterisation"} <= codes
+    assert {"threat_model_review", "threat_coverage", "boundary_characterisation"} <= codes
 
 
 def test_otm_import(run_cli: RunCli) -> None:

@@ -1,0 +1,200 @@
+"""Every hook and sub-command that says pass or fail agrees with `check` on the same evidence.
+
+Each runs a slice of the gate (the criteria it cares about) through the same collectors, checks and assessment;
+these tests run the command and `check` side by side and compare their decisions, including cases where the
+command used to decide with its own copy of a rule and drifted from the gate.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import OSV_SNAPSHOT_PARAMS, SHARED_FIXTURES, ProjectFactory, RunCli, current_waiver_window, write
+
+OSV = SHARED_FIXTURES / "osv"
+
+
+def _gate(run_cli: RunCli, root: Path, *args: str, env: dict[str, str] | None = None) -> dict[str, dict[str, object]]:
+    """Run `check` and return its requirements by id (blocking flag and criterion outcomes)."""
+    result = run_cli("check", root, "--format", "json", *args, env=env)
+    assert result.code in (0, 1), result.stderr
+    assessment = json.loads(result.stdout)
+    return {
+        r["id"]: {"blocking": r["blocking"], "outcomes": {f["criterion"]: f["outcome"] for f in r["findings"]}}
+        for r in assessment["requirements"]
+    }
+
+
+def _blocks(gate: dict[str, dict[str, object]], scope: dict[str, set[str]]) -> bool:
+    """Whether `check` fails the scoped criteria: a scoped requirement blocks on a scoped criterion."""
+    blocked = False
+    for requirement, criteria in scope.items():
+        entry = gate[requirement]
+        outcomes = entry["outcomes"]
+        assert isinstance(outcomes, dict)
+        failing = {c for c, o in outcomes.items() if o not in ("pass", "not_applicable")}
+        blocked |= bool(entry["blocking"]) and bool(failing & criteria)
+    return blocked
+
+
+def _git(root: Path, *args: str) -> str:
+    env = {
+        **os.environ,
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_NAME": "Dev",
+        "GIT_AUTHOR_EMAIL": "dev@example.com",
+        "GIT_COMMITTER_NAME": "Dev",
+        "GIT_COMMITTER_EMAIL": "dev@example.com",
+    }
+    done = subprocess.run(["git", *args], cwd=root, env=env, capture_output=True, text=True, timeout=60, check=True)
+    return done.stdout.strip()
+
+
+# --- deps hook ↔ SVV-3 and SM-9 known_vulnerabilities ---------------------------------------------------------
+
+DEPS_SCOPE = {"SVV-3": {"known_vulnerabilities"}, "SM-9": {"known_vulnerabilities"}}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not OSV.is_dir(), reason="shared OSV fixtures (../shared/fixtures/osv) are not beside the project")
+def test_deps_hook_fails_exactly_when_check_fails_the_vulnerability_criteria(
+    run_cli: RunCli, project: ProjectFactory, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    assert run_cli("vulndb", "import", OSV, "--cache-dir", cache).code == 0
+    env = {"SDL_GATE_CACHE_DIR": str(cache)}
+    project.pyproject('policy = "security/policy.yaml"\noffline = true\n')
+    # SVV-3 accepts the snapshot database; SM-9 asks the same question with the built-in database limits.
+    project.policy(
+        f"""
+        version: 1
+        extends: iec62443-4-1-ml2
+        requirements:
+          SVV-3: {{params: {OSV_SNAPSHOT_PARAMS}}}
+          SM-9: {{params: {OSV_SNAPSHOT_PARAMS}}}
+        """
+    )
+    write(project.root / "requirements.txt", "pyyaml==5.3\n")
+
+    def agree() -> int:
+        hook = run_cli("deps", "--offline", cwd=project.root, env=env)
+        assert hook.code in (0, 1), hook.stderr
+        assert (hook.code == 1) == _blocks(_gate(run_cli, project.root, "--offline", env=env), DEPS_SCOPE)
+        return hook.code
+
+    assert agree() == 1  # open vulnerabilities
+    created, expires = current_waiver_window()
+    waiver = """
+          - id: {id}
+            scope: {{vulnerability: {vuln}, package: PyYAML}}
+            vex: {{state: not_affected, justification: code_not_reachable}}
+            justification: Only safe_load is used; full_load is never called.
+            requester: Alice Example <alice@example.com>
+            approver: Bob Example <bob@example.com>
+            created: {created}
+            expires: {expires}
+    """
+    body = "version: 1\nwaivers:\n" + "".join(
+        waiver.format(id=f"W-{n}", vuln=vuln, created=created, expires=expires)
+        for n, vuln in enumerate(("CVE-2020-14343", "PYSEC-2020-96"), 1)
+    )
+    project.waivers(body)
+    assert agree() == 0  # every vulnerability waived
+    # Drift: the hook judged the database with SVV-3's limits alone, while SM-9 asks the same question with its
+    # own; with the built-in limits for SM-9 the snapshot database is too old, and `check` fails on it.
+    project.policy(
+        f"""
+        version: 1
+        extends: iec62443-4-1-ml2
+        requirements:
+          SVV-3: {{params: {OSV_SNAPSHOT_PARAMS}}}
+        """
+    )
+    assert agree() == 1
+
+
+# --- threat-model check ↔ SR-2, SD-1 and SD-2 threat criteria --------------------------------------------------
+
+THREAT_SCOPE = {
+    "SR-2": {"threat_coverage", "threat_model_review"},
+    "SD-1": {"boundary_characterisation"},
+    "SD-2": {"defence_in_depth"},
+}
+MODEL = """\
+version: 1
+product:
+  name: widget
+  intended_environment: A plant network.
+  assumptions: [Firewalls deny by default.]
+zones:
+  - {id: Z-1, name: inside, sl_t: 2}
+  - {id: Z-2, name: outside, sl_t: 3}
+conduits:
+  - {id: CD-1, between: [Z-1, Z-2], protocol: https}
+components:
+  - {id: C-1, name: service, zone: Z-1}
+  - {id: C-2, name: client, zone: Z-2}
+flows:
+  - {id: F-1, from: C-2, to: C-1, conduit: CD-1, protocol: https}
+threats:
+  - {id: T-1, title: Spoofed client, stride: spoofing, affects: [F-1], severity: high, status: mitigated}
+mitigations:
+  - {id: M-1, description: Client certificates, requirements: [SR-1], tests: ["tests/test_x.py::test_cert"]}
+  - {id: M-2, description: Allow list of clients, requirements: [SR-1]}
+dispositions:
+  - {threat: T-1, status: mitigated, mitigations: [M-1, M-2]}
+"""
+REQUIREMENTS = """\
+version: 1
+requirements:
+  - {id: SR-1, statement: Clients shall authenticate., category: authentication, scope: [C-1], sl_c: 2,
+     threats: [T-1], verification: test}
+"""
+REVIEW = "reviews:\n  - {date: DATE, reviewers: [A <a@example.com>], commit: COMMIT, scope: [src]}\n"
+
+
+@pytest.mark.slow
+def test_threat_model_check_fails_exactly_when_check_fails_the_threat_criteria(
+    run_cli: RunCli, project: ProjectFactory
+) -> None:
+    root = project.root
+    project.pyproject('policy = "security/policy.yaml"\n')
+    project.policy("version: 1\nextends: iec62443-4-1-ml2\n")
+    write(root / "src" / "app.py", "print('v1')\n")
+    model_file = write(root / "security" / "threat-model.yaml", MODEL)
+    write(root / "security" / "requirements.yaml", REQUIREMENTS)
+    _git(root, "init", "-q")
+    _git(root, "add", ".")
+    _git(root, "commit", "-qm", "v1")
+    head = _git(root, "rev-parse", "HEAD")
+
+    def reviewed(on: date) -> None:
+        model_file.write_text(MODEL + REVIEW.replace("DATE", on.isoformat()).replace("COMMIT", head), "utf-8")
+
+    def agree() -> int:
+        command = run_cli("threat-model", "check", "--path", root, "--format", "json")
+        assert command.code in (0, 1), command.stderr
+        assert (command.code == 1) == _blocks(_gate(run_cli, root), THREAT_SCOPE), command.stdout
+        return command.code
+
+    reviewed(date.today())
+    assert agree() == 0
+    # Drift: the command held reviews to its own 365 days whatever the policy said; the project's policy asks
+    # for a review every 30 days, and a review 100 days old fails `check` and now the command too.
+    reviewed(date.today() - timedelta(days=100))
+    project.policy("version: 1\nextends: iec62443-4-1-ml2\nrequirements:\n  SR-2: {params: {max_age_days: 30}}\n")
+    assert agree() == 1
+    # A high threat behind one mitigation fails SD-2 in both.
+    model_file.write_text(
+        MODEL.replace("mitigations: [M-1, M-2]", "mitigations: [M-1]")
+        + REVIEW.replace("DATE", date.today().isoformat()).replace("COMMIT", head),
+        "utf-8",
+    )
+    assert agree() == 1
