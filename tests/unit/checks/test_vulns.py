@@ -251,6 +251,16 @@ def test_a_current_offline_database_passes_and_the_policy_sets_how_current() -> 
     assert run(known_vulnerabilities(), strict).outcome is Outcome.NOT_AVAILABLE
 
 
+@pytest.mark.parametrize("requirement", ["SM-9", "SVV-3"])
+def test_a_database_too_old_names_the_requirement_whose_params_set_the_limit(requirement: str) -> None:
+    # SM-9 and SVV-3 each read their own parameters: the message says which one to change.
+    recent = audit(offline=True, imported_at=f"{days_ago(20)}T00:00:00Z")
+    strict = check_input(requirement, recent, policy=policy_entry(vulndb_max_age_days=7))
+    finding = run(known_vulnerabilities(), strict)
+    assert finding.outcome is Outcome.NOT_AVAILABLE
+    assert f"{requirement}'s params.vulndb_max_age_days" in finding.message
+
+
 def test_an_offline_database_imported_in_the_future_is_not_current() -> None:
     future = audit(offline=True, imported_at=f"{days_ago(-400)}T00:00:00Z")
     assert run(known_vulnerabilities(), check_input("SVV-3", future)).outcome is Outcome.NOT_AVAILABLE
