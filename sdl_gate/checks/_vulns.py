@@ -286,6 +286,11 @@ def sbom_quality() -> Criterion:
         problems: list[str] = []
         blocking = [g for g in payload["gaps"] if g["element"] != "supplier"]
         problems += [f"{g['component'] or 'document'} lacks {g['element'].replace('_', ' ')}" for g in blocking]
+        if payload["origin"] == "generated" and any(
+            g["component"] is None and g["element"] == "author" for g in blocking
+        ):
+            # The SBOM sdl-gate writes takes its author from the project, so that is where to add one.
+            problems.append("list the product's authors under [project] in pyproject.toml (`authors = [{name = ...}]`)")
         problems += [
             f"{sbom['path']}: {g['component'] or 'document'} lacks {g['element'].replace('_', ' ')}"
             for sbom in imported

@@ -71,6 +71,17 @@ def test_a_missing_ntia_element_fails(element: Element) -> None:
     assert element.value.replace("_", " ") in finding.message
 
 
+def test_a_generated_sbom_without_author_says_where_the_author_comes_from() -> None:
+    finding = run(sbom_quality(), check_input("SM-9", sbom(gaps=(gap(Element.AUTHOR, component=None),))))
+    assert finding.outcome is Outcome.FAIL
+    assert "authors under [project] in pyproject.toml" in finding.message
+    # A supplied SBOM's author is its generator's business, not the project's pyproject.
+    supplied = sbom(origin=SbomOrigin.SUPPLIED, gaps=(gap(Element.AUTHOR, component=None),))
+    finding = run(sbom_quality(), check_input("SM-9", supplied))
+    assert finding.outcome is Outcome.FAIL
+    assert "pyproject.toml" not in finding.message
+
+
 @pytest.mark.parametrize(
     ("kind", "says"),
     [
