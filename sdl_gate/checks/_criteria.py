@@ -82,6 +82,9 @@ def record(*kinds: str, purpose: str) -> Criterion:
                     examined=len(listing),
                     human_record=True,
                 )
+            if entry["placeholders"] and state is ApprovalState.NOT_APPROVED:
+                # Signing an unfinished record cannot make it count: the step before approval comes first.
+                why = [f"it is not approved; finish it, then run `sdl-gate records approve {entry['id']}`"]
             cannot_tell = cannot_tell or (not problems and state is ApprovalState.CANNOT_TELL)
             reasons.append(f"record {entry['id']} does not count: " + "; ".join([*problems, *why]))
         if not listing:

@@ -51,8 +51,9 @@ def regression_tests_pass() -> Criterion:
         "results count only as the policy's imported_test_results allows",
         (EvidenceKind.TEST_RESULTS, EvidenceKind.RECORDS),
         evaluate,
-        fix="Run the test suite at this commit through sdl-gate's pytest plugin (`pytest -p sdl_gate.pytest_plugin`) "
-        "and make it pass with no security test skipped",
+        # The plugin registers itself through its entry point: naming it again with `-p` stops pytest.
+        fix="Run the test suite at this commit where sdl-gate is installed (`python -m pytest`: its pytest plugin "
+        "records the run once a test carries the `security` marker) and make it pass with no security test skipped",
         when_empty=Outcome.FAIL,
         empty_means="the recorded run has no test that ran (no test recorded, or every test skipped)",
     )

@@ -101,12 +101,18 @@ def audit_gaps(payload: dict[str, Any], waivers: WaiverRegister | None = None, t
 
 
 def database_problem(
-    payload: dict[str, Any], today: date, max_age_days: int | None, min_records: dict[str, int] | None
+    payload: dict[str, Any],
+    today: date,
+    max_age_days: int | None,
+    min_records: dict[str, int] | None,
+    requirement: str = "SVV-3",
 ) -> str | None:
     """Why the offline database an audit ran against cannot be trusted to be current and complete, or None.
 
     Its age is the newest ``modified`` date of its records for the audited ecosystem, whenever it was
-    imported; it must hold at least the policy's minimum of records for that ecosystem.
+    imported; it must hold at least the policy's minimum of records for that ecosystem. ``requirement`` is
+    the one whose policy parameters set the limits (each requirement with this criterion reads its own),
+    so the message names where to change them.
     """
     database = payload.get("database")
     if not payload.get("offline") or not isinstance(database, dict):
@@ -115,14 +121,19 @@ def database_problem(
     # Each ecosystem the SBOM's components were audited in (Debian:12 counts as Debian); GIT ranges have no count.
     audited += [str(e).split(":", 1)[0] for e in payload.get("ecosystems_covered") or [] if e != "GIT"]
     for ecosystem in sorted(set(audited)) if audited else ["PyPI"]:
-        problem = _ecosystem_problem(database, ecosystem, today, max_age_days, min_records)
+        problem = _ecosystem_problem(database, ecosystem, today, max_age_days, min_records, requirement)
         if problem is not None:
             return problem
     return None
 
 
 def _ecosystem_problem(
-    database: dict[str, Any], ecosystem: str, today: date, max_age_days: int | None, min_records: dict[str, int] | None
+    database: dict[str, Any],
+    ecosystem: str,
+    today: date,
+    max_age_days: int | None,
+    min_records: dict[str, int] | None,
+    requirement: str,
 ) -> str | None:
     """Why the database's advisories of one ecosystem are too few or too old for an audit in it, or None."""
     minimum = (min_records or DEFAULT_VULNDB_MIN_RECORDS).get(ecosystem, DEFAULT_VULNDB_MIN_RECORDS.get(ecosystem, 1))
@@ -139,7 +150,8 @@ def _ecosystem_problem(
     if records < minimum:
         return (
             f"the offline vulnerability database holds {records} {ecosystem} advisories, fewer than the {minimum} "
-            f"the policy requires (vulndb_min_records), so it cannot have covered the audit; import a complete "
+            f"the policy requires of {requirement} (its params.vulndb_min_records), so it cannot have covered the "
+            "audit; import a complete "
             f"{ecosystem} export (osv.dev's {ecosystem}/all.zip) with `sdl-gate vulndb import`"
         )
     newest_text = str(entry.get("newest_modified") or "")
@@ -154,7 +166,8 @@ def _ecosystem_problem(
     if (today - newest).days > limit:
         return (
             f"the newest {ecosystem} advisory in the offline vulnerability database was modified {newest.isoformat()}, "
-            f"more than {limit} days before {today.isoformat()}: a database is as current as its records, whenever "
+            f"more than {limit} days ({requirement}'s params.vulndb_max_age_days) before {today.isoformat()}: a "
+            "database is as current as its records, whenever "
             "it was imported; import a current OSV export with `sdl-gate vulndb import`"
         )
     return None
@@ -277,6 +290,11 @@ def sbom_quality() -> Criterion:
         problems: list[str] = []
         blocking = [g for g in payload["gaps"] if g["element"] != "supplier"]
         problems += [f"{g['component'] or 'document'} lacks {g['element'].replace('_', ' ')}" for g in blocking]
+        if payload["origin"] == "generated" and any(
+            g["component"] is None and g["element"] == "author" for g in blocking
+        ):
+            # The SBOM sdl-gate writes takes its author from the project, so that is where to add one.
+            problems.append("list the product's authors under [project] in pyproject.toml (`authors = [{name = ...}]`)")
         problems += [
             f"{sbom['path']}: {g['component'] or 'document'} lacks {g['element'].replace('_', ' ')}"
             for sbom in imported
@@ -348,7 +366,9 @@ def known_vulnerabilities() -> Criterion:
                 waived.append(f"{_label(vuln)} waived by {waiver.id}")
         gaps = audit_gaps(payload, check_input.waivers, check_input.today)
         policy = check_input.policy
-        stale = database_problem(payload, check_input.today, policy.vulndb_max_age_days, policy.vulndb_min_records)
+        stale = database_problem(
+            payload, check_input.today, policy.vulndb_max_age_days, policy.vulndb_min_records, check_input.requirement
+        )
         if open_items:
             # What was found fails whatever else is wrong; what is wrong is said too.
             caveat = "; ".join([*gaps, *([stale] if stale else [])])

@@ -341,6 +341,14 @@ def test_a_signed_record_with_placeholders_counts_for_nothing_and_names_file_and
     assert "docs/process.md:7 has an empty section 'Roles'" in finding.message
 
 
+def test_an_unfinished_unsigned_record_is_to_be_finished_before_it_is_approved() -> None:
+    entry = _entry(placeholders=[TODO_TITLE], approved=None)
+    finding = run(record("review", purpose="component risk decisions"), check_input("SM-9", records(entry)))
+    assert finding.outcome is Outcome.FAIL
+    assert "finish it, then run `sdl-gate records approve R-1`" in finding.message
+    assert "; run `sdl-gate records approve" not in finding.message
+
+
 def test_placeholders_beyond_those_listed_are_counted() -> None:
     entry = _entry(placeholders=[TODO_TITLE])
     entry["placeholder_count"] = 31

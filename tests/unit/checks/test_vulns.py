@@ -71,6 +71,17 @@ def test_a_missing_ntia_element_fails(element: Element) -> None:
     assert element.value.replace("_", " ") in finding.message
 
 
+def test_a_generated_sbom_without_author_says_where_the_author_comes_from() -> None:
+    finding = run(sbom_quality(), check_input("SM-9", sbom(gaps=(gap(Element.AUTHOR, component=None),))))
+    assert finding.outcome is Outcome.FAIL
+    assert "authors under [project] in pyproject.toml" in finding.message
+    # A supplied SBOM's author is its generator's business, not the project's pyproject.
+    supplied = sbom(origin=SbomOrigin.SUPPLIED, gaps=(gap(Element.AUTHOR, component=None),))
+    finding = run(sbom_quality(), check_input("SM-9", supplied))
+    assert finding.outcome is Outcome.FAIL
+    assert "pyproject.toml" not in finding.message
+
+
 @pytest.mark.parametrize(
     ("kind", "says"),
     [
@@ -262,6 +273,16 @@ def test_a_current_offline_database_passes_and_the_policy_sets_how_current() -> 
     assert "offline OSV database (1200 PyPI advisories" in finding.message
     strict = check_input("SVV-3", recent, policy=policy_entry(vulndb_max_age_days=7))
     assert run(known_vulnerabilities(), strict).outcome is Outcome.NOT_AVAILABLE
+
+
+@pytest.mark.parametrize("requirement", ["SM-9", "SVV-3"])
+def test_a_database_too_old_names_the_requirement_whose_params_set_the_limit(requirement: str) -> None:
+    # SM-9 and SVV-3 each read their own parameters: the message says which one to change.
+    recent = audit(offline=True, imported_at=f"{days_ago(20)}T00:00:00Z")
+    strict = check_input(requirement, recent, policy=policy_entry(vulndb_max_age_days=7))
+    finding = run(known_vulnerabilities(), strict)
+    assert finding.outcome is Outcome.NOT_AVAILABLE
+    assert f"{requirement}'s params.vulndb_max_age_days" in finding.message
 
 
 def test_an_offline_database_imported_in_the_future_is_not_current() -> None:

@@ -126,6 +126,12 @@ def test_a_database_that_cannot_have_covered_the_audit_is_named(
     assert problem is not None and named in problem
 
 
+def test_a_database_too_small_names_the_requirement_whose_params_set_the_minimum() -> None:
+    payload = _payload(database=_database(20, "2026-11-29T00:00:00Z"))
+    problem = database_problem(payload, TODAY, None, {"PyPI": 25}, "SM-9")
+    assert problem is not None and "SM-9 (its params.vulndb_min_records)" in problem
+
+
 def test_the_policy_minimum_can_be_lowered_and_the_default_is_documented() -> None:
     payload = _payload(database=_database(25, "2026-11-29T00:00:00Z"))
     assert database_problem(payload, TODAY, None, {"PyPI": 25}) is None
