@@ -68,6 +68,10 @@ class Verdict(str, enum.Enum):
     WAIVED = "waived"
 
 
+#: How a remediation that names the command refreshing stale evidence begins; renderers show it first.
+REFRESH_PREFIX = "Refresh the stale"
+
+
 class Maturity(str, enum.Enum):
     """Indicative maturity levels (from CMMI), per practice."""
 
@@ -502,7 +506,7 @@ def _remediation(
     stale = sorted({(r.kind.value, r.refresh) for r in evidence.rejections if r.refresh and r.kind in kinds})
     if not stale:
         return requirement.remediation
-    refresh = " ".join(f"Refresh the stale {kind} evidence: {command}." for kind, command in stale)
+    refresh = " ".join(f"{REFRESH_PREFIX} {kind} evidence: {command}." for kind, command in stale)
     if all(f.outcome in (Outcome.PASS, Outcome.NOT_AVAILABLE, Outcome.NOT_APPLICABLE) for f in findings):
         return refresh
     return f"{refresh} Then: {requirement.remediation}"

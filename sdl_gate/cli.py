@@ -674,10 +674,19 @@ def records_check(
             f"{'error' if strict else 'warning'}: {len(review.records_unsigned)} record(s) do not count until "
             f"approved: {', '.join(review.records_unsigned)}; an entitled approver runs `sdl-gate records approve ID`"
         )
+    if review.records_templates:
+        # Right after `init` every record is its template: one line, not one per file.
+        click.echo(
+            f"{'error' if strict else 'warning'}: {len(review.records_templates)} record(s) are still the templates "
+            f"`sdl-gate init` wrote and count for nothing: {', '.join(review.records_templates)}; fill each in (or "
+            "delete it), then an entitled approver runs `sdl-gate records approve ID`"
+        )
     for line in review.waivers_expiring:
         click.echo(f"warning: {line}")
     click.echo(f"{review.records} record(s) and {review.waivers} waiver(s) are valid")
-    not_counting = review.records_not_counting + review.waivers_not_counting + review.records_unsigned
+    not_counting = (
+        review.records_not_counting + review.waivers_not_counting + review.records_unsigned + review.records_templates
+    )
     failed = bool(review.waivers_expired) or (strict and (bool(not_counting) or review.register_edit is not None))
     ctx.exit(EXIT_GATE_FAILED if failed else EXIT_PASSED)
 

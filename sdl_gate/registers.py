@@ -13,6 +13,7 @@ from sdl_gate.checks._criteria import record_problems
 from sdl_gate.collectors.base import CollectContext
 from sdl_gate.collectors.records import RecordsCollector
 from sdl_gate.inputs import Inputs
+from sdl_gate.placeholders import PlaceholderKind
 from sdl_gate.policy.waivers import WaiverKind, WaiverState
 
 
@@ -27,8 +28,10 @@ class RegisterReview:
     waivers_expiring: tuple[str, ...]
     register_edit: str | None = None
     waivers_not_counting: tuple[str, ...] = ()
-    #: Ids of records that only lack an approval (as every template right after `init` does), reported as one line.
+    #: Ids of records that only lack an approval, reported as one line.
     records_unsigned: tuple[str, ...] = ()
+    #: Ids of unsigned records that are still a template `init` wrote (right after `init`, all of them): one line.
+    records_templates: tuple[str, ...] = ()
 
 
 class RecordState(str, enum.Enum):
@@ -97,6 +100,14 @@ def record_statuses(inputs: Inputs, today: date, warn_days: int) -> tuple[list[R
     return statuses, edit
 
 
+def _is_init_template(entry: dict[str, Any]) -> bool:
+    """Whether a record file is (nearly) one of the templates `sdl-gate init` writes."""
+    return any(
+        p["kind"] == PlaceholderKind.TEMPLATE.value and p["file"] == entry["file"] and p["line"] == 1
+        for p in entry.get("placeholders", [])
+    )
+
+
 def review_registers(inputs: Inputs, today: date, warn_days: int) -> RegisterReview:
     """Validate records and waivers (invalid files raise) and list what does not count or expires soon."""
     payload = _collect(inputs, today)
@@ -104,12 +115,17 @@ def review_registers(inputs: Inputs, today: date, warn_days: int) -> RegisterRev
     edit = payload["register"]["edit"]
     not_counting: list[str] = []
     unsigned: list[str] = []
+    templates: list[str] = []
     for entry in entries:
         problems = record_problems(entry, today, _max_age(inputs, entry))
         approval, _, why = approval_state(entry, None, today, edit)
-        if approval is not ApprovalState.APPROVED and not problems and not entry["approvals"]:
-            unsigned.append(entry["id"])
-            continue
+        if approval is not ApprovalState.APPROVED and not entry["approvals"]:
+            if not problems:
+                unsigned.append(entry["id"])
+                continue
+            if _is_init_template(entry):
+                templates.append(entry["id"])
+                continue
         if approval is not ApprovalState.APPROVED:
             problems += why
         if problems:
@@ -148,4 +164,5 @@ def review_registers(inputs: Inputs, today: date, warn_days: int) -> RegisterRev
         register_edit=edit,
         waivers_not_counting=tuple(not_counted),
         records_unsigned=tuple(unsigned),
+        records_templates=tuple(templates),
     )

@@ -70,7 +70,7 @@ def test_unapproved_expired_or_future_records_do_not_count(
 def test_record_whose_linked_file_changed_since_approval_does_not_count(project: ProjectFactory) -> None:
     doc = project.doc("docs/sdl.md")
     project.record("sdl-process", "process_document", ["SM-1"], links=["docs/sdl.md"])
-    doc.write_text("# edited after approval\n", encoding="utf-8")
+    doc.write_text("# Development process\n\nEdited after the approval: reviews are now optional.\n", encoding="utf-8")
     sm1 = result(run(project), "SM-1")
     assert sm1.verdict is Verdict.NOT_SATISFIED
     assert "docs/sdl.md changed since it was approved" in sm1.rationale

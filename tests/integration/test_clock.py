@@ -95,20 +95,23 @@ def test_back_dated_epoch_does_not_move_the_pre_push_date(run_cli: RunCli, proje
 
 
 def test_forward_dated_epoch_does_not_make_a_future_approval_count(run_cli: RunCli, project: ProjectFactory) -> None:
+    # Today as the test runs, not as the module was imported: a suite may run across midnight.
+    today = datetime.now(tz=timezone.utc).date()
+    tomorrow = today + timedelta(days=1)
     project.doc("docs/process.md")
     project.record(
         "process",
         "process_document",
         ["SM-1"],
-        date=TODAY.isoformat(),
-        approved=TOMORROW.isoformat(),
+        date=today.isoformat(),
+        approved=tomorrow.isoformat(),
         links=["docs/process.md"],
     )
     result = run_cli("check", project.root, "--format", "json", env=FORWARD_DATED)
     assert result.code == 1, result.stderr
     sm1 = next(r for r in json.loads(result.stdout)["requirements"] if r["id"] == "SM-1")
     assert sm1["verdict"] != "satisfied"
-    assert f"is dated {TOMORROW.isoformat()}, in the future" in sm1["rationale"]
+    assert f"is dated {tomorrow.isoformat()}, in the future" in sm1["rationale"]
 
 
 @pytest.mark.slow

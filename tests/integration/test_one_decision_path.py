@@ -15,7 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import OSV_SNAPSHOT_PARAMS, SHARED_FIXTURES, ProjectFactory, RunCli, current_waiver_window, write
+from tests.conftest import (
+    OSV_SNAPSHOT_PARAMS,
+    SHARED_FIXTURES,
+    ProjectFactory,
+    RunCli,
+    approve_project_exceptions,
+    current_waiver_window,
+    write,
+)
 
 OSV = SHARED_FIXTURES / "osv"
 
@@ -106,6 +114,7 @@ def test_deps_hook_fails_exactly_when_check_fails_the_vulnerability_criteria(
         for n, vuln in enumerate(("CVE-2020-14343", "PYSEC-2020-96"), 1)
     )
     project.waivers(body)
+    approve_project_exceptions(project)  # a waiver counts only when signed by an entitled approver
     assert agree() == 0  # every vulnerability waived
     # Drift: the hook judged the database with SVV-3's limits alone, while SM-9 asks the same question with its
     # own; with the built-in limits for SM-9 the snapshot database is too old, and `check` fails on it.
