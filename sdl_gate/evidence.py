@@ -92,7 +92,12 @@ class Evidence(FrozenModel):
     @property
     def id(self) -> str:
         """The content digest, ``sha256:<hex>``."""
-        return "sha256:" + sha256_bytes(self.canonical().encode("utf-8"))
+        return evidence_id(self.model_dump(mode="json"))
+
+
+def evidence_id(dumped: dict[str, Any]) -> str:
+    """Return the id of evidence from its ``model_dump(mode="json")``, so that one serialisation serves several uses."""
+    return "sha256:" + sha256_bytes(canonical_json(dumped).encode("utf-8"))
 
 
 class StoredEvidence(FrozenModel):
@@ -144,6 +149,10 @@ class EvidenceSet:
     def of(self, kind: EvidenceKind) -> tuple[Evidence, ...]:
         """Return the usable evidence of one kind."""
         return tuple(item.evidence for item in self.items if item.evidence.kind is kind)
+
+    def stored(self, kind: EvidenceKind) -> tuple[StoredEvidence, ...]:
+        """Return the usable evidence of one kind with its id, which admission checked against its content."""
+        return tuple(item for item in self.items if item.evidence.kind is kind)
 
     def rejected(self, kind: EvidenceKind) -> tuple[Rejection, ...]:
         """Return why evidence of ``kind`` was not usable, if it was not."""
@@ -249,8 +258,11 @@ class EvidenceStore:
 
     def put(self, evidence: Evidence, collected_at: datetime) -> StoredEvidence:
         """Store ``evidence`` atomically and make it the latest of its kind."""
-        stored = StoredEvidence(id=evidence.id, collected_at=collected_at, evidence=evidence)
-        write_atomic(self.object_path(stored.id), pretty_json(stored.model_dump(mode="json")))
+        # The payload (thousands of SAST results) is serialised once, for both the id and the stored object.
+        dumped = evidence.model_dump(mode="json")
+        stored = StoredEvidence(id=evidence_id(dumped), collected_at=collected_at, evidence=evidence)
+        document = stored.model_dump(mode="json", exclude={"evidence"}) | {"evidence": dumped}
+        write_atomic(self.object_path(stored.id), pretty_json(document))
         pointer = {"id": stored.id, "kind": evidence.kind.value, "commit": evidence.subject.commit}
         write_atomic(self.pointer_path(evidence.kind), pretty_json(pointer))
         return stored

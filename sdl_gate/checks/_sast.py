@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from sdl_gate._text import first_and_more
 from sdl_gate.checks._base import CheckInput, Criterion, Finding, Occurrence, Outcome
-from sdl_gate.evidence import Evidence, EvidenceKind
+from sdl_gate.evidence import EvidenceKind
 from sdl_gate.sast.models import BaselineState, SastReport, Scope, SkippedTest
 from sdl_gate.sast.models import Finding as SastFinding
 from sdl_gate.sast.rules import (
@@ -33,21 +33,22 @@ _SHOWN = 5
 _NO_FILE = "the scan analysed no Python file"
 
 
-def _report(check_input: CheckInput, criterion: str) -> tuple[Evidence, SastReport] | Finding:
-    found = check_input.evidence.of(EvidenceKind.SAST)
+def _report(check_input: CheckInput, criterion: str) -> tuple[str, SastReport] | Finding:
+    # The id admission verified: digesting the (large) payload again in every criterion cost a warm check time.
+    found = check_input.evidence.stored(EvidenceKind.SAST)
     if not found:
         rejected = check_input.evidence.rejected(EvidenceKind.SAST)
         reason = "; ".join(r.reason for r in rejected) if rejected else "no static-analysis evidence was collected"
         return check_input.finding(criterion, Outcome.NOT_AVAILABLE, reason)
-    evidence = found[0]
+    stored = found[0]
     try:
-        return evidence, SastReport.model_validate(evidence.payload)
+        return stored.id, SastReport.model_validate(stored.evidence.payload)
     except ValidationError as exc:
         return check_input.finding(
             criterion,
             Outcome.NOT_AVAILABLE,
             f"static-analysis evidence is not in the expected form ({exc.error_count()} problem(s))",
-            (evidence.id,),
+            (stored.id,),
         )
 
 
@@ -59,8 +60,8 @@ def sast_coverage() -> Criterion:
         loaded = _report(check_input, name)
         if isinstance(loaded, Finding):
             return loaded
-        evidence, report = loaded
-        ids = (evidence.id,)
+        evidence_id, report = loaded
+        ids = (evidence_id,)
         if report.scope is Scope.FILES:
             return check_input.finding(name, Outcome.FAIL, "the scan covered chosen files, not the project", ids)
         if report.not_analysed:
@@ -131,8 +132,8 @@ def languages_analysed() -> Criterion:
         loaded = _report(check_input, name)
         if isinstance(loaded, Finding):
             return loaded
-        evidence, report = loaded
-        ids = (evidence.id,)
+        evidence_id, report = loaded
+        ids = (evidence_id,)
         if report.languages is None:
             return check_input.finding(
                 name,
@@ -248,7 +249,7 @@ def sast_findings() -> Criterion:
         loaded = _report(check_input, name)
         if isinstance(loaded, Finding):
             return loaded
-        evidence, report = loaded
+        evidence_id, report = loaded
         severity, confidence = thresholds(check_input.policy)
         blocking: list[str] = []
         waived: list[str] = []
@@ -288,7 +289,7 @@ def sast_findings() -> Criterion:
                 name,
                 Outcome.FAIL,
                 f"{len(blocking)} open finding(s) at {bar}: {first_and_more(blocking, _SHOWN)}{extra}",
-                (evidence.id,),
+                (evidence_id,),
                 blocking[0].split(" ", 1)[0],
                 occurrences=tuple(occurrences),
             )
@@ -296,7 +297,7 @@ def sast_findings() -> Criterion:
             name,
             Outcome.PASS,
             f"no open finding at {bar} among {len(report.findings)}{extra}",
-            (evidence.id,),
+            (evidence_id,),
             examined=_examined(report),
             occurrences=tuple(occurrences),
         )
@@ -333,8 +334,8 @@ def sast_skips() -> Criterion:
         loaded = _report(check_input, name)
         if isinstance(loaded, Finding):
             return loaded
-        evidence, report = loaded
-        ids = (evidence.id,)
+        evidence_id, report = loaded
+        ids = (evidence_id,)
         unallowed = disallowed_skips(report, check_input.policy)
         if unallowed:
             return check_input.finding(
@@ -376,18 +377,18 @@ def sast_configuration() -> Criterion:
         loaded = _report(check_input, name)
         if isinstance(loaded, Finding):
             return loaded
-        evidence, report = loaded
+        evidence_id, report = loaded
         missing: list[str] = []
         if report.config.source is None:
             missing.append("no bandit configuration ([tool.bandit] in pyproject.toml or .bandit)")
         if not report.automation:
             missing.append("nothing runs it automatically (no pre-commit hook or CI workflow calls sdl-gate or bandit)")
         if missing:
-            return check_input.finding(name, Outcome.FAIL, "; ".join(missing), (evidence.id,))
+            return check_input.finding(name, Outcome.FAIL, "; ".join(missing), (evidence_id,))
         places = ", ".join(f"{hook.path} ({hook.detail})" for hook in report.automation)
         skips = f"; skips {', '.join(report.config.skips)}" if report.config.skips else ""
         message = f"bandit configured in {report.config.source}{skips}; enforced by {places}"
-        return check_input.finding(name, Outcome.PASS, message, (evidence.id,), examined=len(report.automation))
+        return check_input.finding(name, Outcome.PASS, message, (evidence_id,), examined=len(report.automation))
 
     return Criterion(
         name,
@@ -409,7 +410,7 @@ def sast_suppressions() -> Criterion:
         loaded = _report(check_input, name)
         if isinstance(loaded, Finding):
             return loaded
-        evidence, report = loaded
+        evidence_id, report = loaded
         bad = [s for s in report.suppressions if s.problems]
         if bad:
             listed = [f"{s.path}:{s.line} ({', '.join(p.value for p in s.problems)})" for s in bad]
@@ -419,12 +420,12 @@ def sast_suppressions() -> Criterion:
                 f"{len(bad)} unjustified suppression(s): {first_and_more(listed, _SHOWN)}; "
                 "write `# nosec B602 -- why it is safe` (bandit treats any other spelling as silencing every test, "
                 "and silences tests named after `--` too)",
-                (evidence.id,),
+                (evidence_id,),
                 f"{bad[0].path}:{bad[0].line}",
             )
         count = len(report.suppressions)
         message = f"all {count} suppression(s) name their tests and are justified" if count else "no suppressions"
-        return check_input.finding(name, Outcome.PASS, message, (evidence.id,), examined=report.analysed)
+        return check_input.finding(name, Outcome.PASS, message, (evidence_id,), examined=report.analysed)
 
     return Criterion(
         name,

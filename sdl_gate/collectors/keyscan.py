@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -250,7 +251,12 @@ def scan_private_keys(root: Path, *, tracked: bool) -> ScanResult:
 
 def scan_file(root: Path, relative: str) -> list[KeyHit]:
     """Return the private keys in one regular file (``relative`` to ``root``); OSError when it cannot be read."""
-    with (root / relative).open("rb") as handle:
+    return _scan_path(os.path.join(root, relative), relative)  # noqa: PTH118 - see _scan_path
+
+
+def _scan_path(path: str, relative: str) -> list[KeyHit]:
+    # String paths, not pathlib: building a Path per file cost more than reading the file on large trees.
+    with open(path, "rb") as handle:  # noqa: PTH123 - a str path per file, see above
         hits = _text_hits(relative, handle)
         if not hits:
             binary = _binary_hit(relative, handle, os.fstat(handle.fileno()).st_size)
@@ -264,12 +270,18 @@ def scan_files(root: Path, names: list[str], *, method: str = "given files") -> 
     complete = len(names) <= MAX_FILES
     hits: list[KeyHit] = []
     scanned = 0
+    base = os.fspath(root)
     for relative in names[:MAX_FILES]:
-        path = root / relative
+        path = os.path.join(base, relative)  # noqa: PTH118 - see _scan_path
         try:
-            if path.is_symlink() or not path.is_file():
+            # One lstat answers both questions: a link is never followed, and only regular files are read.
+            try:
+                mode = os.lstat(path).st_mode
+            except FileNotFoundError:
+                continue  # listed but deleted in the work tree: there is nothing to read
+            if not stat.S_ISREG(mode):
                 continue
-            hits.extend(scan_file(root, relative))
+            hits.extend(_scan_path(path, relative))
             scanned += 1
         except OSError:
             complete = False

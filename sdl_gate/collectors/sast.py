@@ -3,7 +3,7 @@ other analysers' SARIF, findings fingerprinted."""
 
 from __future__ import annotations
 
-from sdl_gate._files import pretty_json, sha256_file
+from sdl_gate._files import canonical_json, sha256_file
 from sdl_gate.approvals.sidecar import sidecar_path
 from sdl_gate.collectors.base import CollectContext
 from sdl_gate.evidence import Evidence, EvidenceKind, FileDigest, Subject, ToolInfo
@@ -28,8 +28,10 @@ class SastCollector:
             shards=context.sast_shards,
             commit=context.commit,
         )
-        raw = context.put_raw(pretty_json(result.bandit).encode("utf-8"), "bandit.json")
-        sarif = context.put_raw(pretty_json(to_sarif(result.report)).encode("utf-8"), "sarif")
+        # Evidence for machines (the lab's verifier, code scanning), not for reading: compact and canonical, so the
+        # same findings give the same bytes and indenting thousands of results costs nothing per run.
+        raw = context.put_raw(canonical_json(result.bandit).encode("utf-8"), "bandit.json")
+        sarif = context.put_raw(canonical_json(to_sarif(result.report)).encode("utf-8"), "sarif")
         report = result.report.model_copy(update={"sarif": sarif})
         digests = {r.target.relative: r.sha256 for r in result.run.results if r.sha256 is not None}
         root = context.root

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from sdl_gate._files import canonical_json
 from tests.conftest import DEMO_PROJECT, SHARED_FIXTURES, ProjectFactory, RunCli, write
 
 SARIF_SCHEMA = SHARED_FIXTURES / "sarif" / "sarif-schema-2.1.0.json"
@@ -208,3 +209,23 @@ def test_evidence_keeps_the_bandit_json_and_sarif_beside_it(project: ProjectFact
     sarif = json.loads((evidence_dir / evidence["payload"]["sarif"]).read_text())
     assert sarif["version"] == "2.1.0"
     assert {f["path"] for f in evidence["subject"]["files"]} >= {"app.py", "pyproject.toml"}
+
+
+@pytest.mark.slow
+def test_the_kept_bandit_json_and_sarif_are_compact_canonical_json_and_the_same_on_a_warm_run(
+    project: ProjectFactory, run_cli: RunCli
+) -> None:
+    root = project.root
+    write(root / "app.py", SHELL)
+    references: list[tuple[str, str]] = []
+    for _ in range(2):
+        assert run_cli("collect", root).code == 0
+        evidence_dir = root / ".sdl-gate" / "evidence"
+        pointer = json.loads((evidence_dir / "latest" / "sast.json").read_text())
+        stored = json.loads((evidence_dir / "objects" / (pointer["id"].removeprefix("sha256:") + ".json")).read_text())
+        evidence = stored["evidence"]
+        references.append((evidence["raw"], evidence["payload"]["sarif"]))
+        for reference in references[-1]:
+            data = (evidence_dir / reference).read_bytes()
+            assert data == canonical_json(json.loads(data)).encode("utf-8")
+    assert references[0] == references[1]

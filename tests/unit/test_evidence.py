@@ -23,6 +23,7 @@ from sdl_gate.evidence import (
     Subject,
     ToolInfo,
     admit,
+    evidence_id,
     raw_reference,
 )
 
@@ -150,6 +151,21 @@ def test_store_round_trip(tmp_path: Path) -> None:
     reference = store.put_raw(b"raw tool output", "json")
     assert store.raw_path(reference).read_bytes() == b"raw tool output"
     assert store.put_raw(b"raw tool output", ".json") == reference
+
+
+def test_a_stored_object_is_the_pretty_json_of_its_envelope_and_its_id_is_the_evidence_id(tmp_path: Path) -> None:
+    evidence = _evidence(results=[{"line": 3, "test": "B602"}])
+    stored = EvidenceStore(tmp_path).put(evidence, NOW)
+    assert stored.id == evidence.id == evidence_id(evidence.model_dump(mode="json"))
+    written = EvidenceStore(tmp_path).object_path(stored.id).read_text(encoding="utf-8")
+    assert written == pretty_json(_stored(evidence).model_dump(mode="json"))
+
+
+def test_the_set_gives_each_kinds_evidence_with_its_checked_id() -> None:
+    sbom, sast = _evidence(), _evidence(EvidenceKind.SAST)
+    admitted = admit([_stored(sbom), _stored(sast)], commit=COMMIT, today=TODAY, max_age_days=30)
+    assert [(item.id, item.evidence) for item in admitted.stored(EvidenceKind.SAST)] == [(sast.id, sast)]
+    assert admitted.stored(EvidenceKind.RECORDS) == ()
 
 
 @pytest.mark.parametrize(

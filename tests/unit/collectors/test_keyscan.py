@@ -272,3 +272,18 @@ def test_ssh_keygen_keys_are_found(tmp_path: Path) -> None:
 def test_utf16_text_without_a_key_is_clean(tmp_path: Path) -> None:
     text = "BEGIN TRANSACTION; -- not a key\r\n" * 1000
     assert _scan(tmp_path, "notes.sql", text.encode("utf-16")) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes need a POSIX system")
+def test_links_pipes_and_deleted_files_are_skipped_and_regular_files_beside_them_are_scanned(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "key.pem").write_text(_pem(_ec()))
+    root = tmp_path / "repo"
+    (root / "sub").mkdir(parents=True)
+    (root / "linked.pem").symlink_to(outside / "key.pem")
+    os.mkfifo(root / "pipe")  # opening it for reading would block the scan
+    (root / "sub" / "real.pem").write_text(_pem(_ec()))
+    result = scan_files(root, ["linked.pem", "pipe", "sub/real.pem", "missing"])
+    assert [hit.path for hit in result.hits] == ["sub/real.pem"]
+    assert result.files_scanned == 1 and result.complete  # a listed file deleted in the work tree is not a gap
