@@ -1,10 +1,10 @@
 """Strict, bounded YAML and JSON loading that remembers line numbers and validates into models.
 
 PyYAML's constructors expand aliases into shared objects, so a "billion laughs" document costs
-little to compose but explodes when walked. We compose the node graph and build plain values
-ourselves, with a budget on the number of values produced and on nesting depth, and reject
-duplicate keys and non-standard tags. Every value's path is mapped to its line so that schema
-errors can name the line.
+little to compose but explodes when walked. We build plain values ourselves, in one pass over the
+parser's events (libyaml's where available), with a budget on the number of values produced and on
+nesting depth, and reject duplicate keys and non-standard tags. Every value's path is mapped to its
+line so that schema errors can name the line.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import json
 import math
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -38,6 +38,8 @@ MAX_DEPTH = 64
 MAX_INT_DIGITS = 4300
 
 _TAG = "tag:yaml.org,2002:"
+#: libyaml parses about ten times faster where PyYAML was built with it; the events are the same.
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -66,73 +68,140 @@ def format_location(path: PathKey) -> str:
     return text or "(document)"
 
 
+#: A node's event as the builder takes it: the event, and the tag resolved for a scalar or a collection.
+_Item = tuple[yaml.NodeEvent | yaml.CollectionEndEvent, str | None]
+
+
+def _line(event: yaml.Event) -> int:
+    mark = event.start_mark
+    return mark.line + 1 if mark is not None else 1
+
+
+@dataclass(slots=True)
+class _Open:
+    """A collection being built: its value, its path and, in a mapping, the key whose value comes next."""
+
+    value: list[Any] | dict[str, Any]
+    path: PathKey
+    key: str | None = None
+
+
 class _Builder:
+    """Build plain values from parse events, counting every value an alias expands to.
+
+    An alias is expanded by feeding the events recorded for its anchor again at the alias's place, so it
+    costs what it expands to against the value and depth budgets, exactly as if it were written out.
+    """
+
     def __init__(self, source: Path) -> None:
         self.source = source
         self.count = 0
         self.lines = LineMap()
         self.constructor = yaml.SafeLoader("")
+        self.open: list[_Open] = []
+        self.root: Any = None
+        #: The events of every anchored node, to expand its aliases. An anchor still being read or expanded
+        #: is unfinished: an alias naming it would contain itself.
+        self.recorded: dict[str, list[_Item]] = {}
+        self.unfinished: set[str] = set()
 
-    def error(self, message: str, node: yaml.Node, path: PathKey) -> InputError:
-        return InputError(message, path=self.source, line=node.start_mark.line + 1, location=format_location(path))
+    def error(self, message: str, line: int, path: PathKey) -> InputError:
+        return InputError(message, path=self.source, line=line, location=format_location(path))
 
-    def build(self, node: yaml.Node, path: PathKey, active: frozenset[int]) -> Any:
+    def feed(self, event: yaml.NodeEvent | yaml.CollectionEndEvent, tag: str | None) -> None:
+        """Take the next event of the document (``tag``: the resolved tag of a scalar or collection)."""
+        if isinstance(event, yaml.CollectionEndEvent):
+            self.open.pop()
+            return
+        if not self.open:
+            self._value(event, tag, ())
+            return
+        frame = self.open[-1]
+        container = frame.value
+        if isinstance(container, list):
+            self._value(event, tag, (*frame.path, len(container)))
+        elif frame.key is None:
+            self._key(frame, container, event, tag)
+        else:
+            self._value(event, tag, (*frame.path, frame.key))
+
+    def _key(self, frame: _Open, mapping: dict[str, Any], event: yaml.NodeEvent, tag: str | None) -> None:
+        if isinstance(event, yaml.AliasEvent):
+            event, tag = self.recorded[str(event.anchor)][0]  # type: ignore[assignment]  # a node's event
+        line = _line(event)
+        if tag == _TAG + "merge":
+            raise self.error("YAML merge keys (<<) are not supported; write the keys out", line, frame.path)
+        if not isinstance(event, yaml.ScalarEvent):
+            raise self.error("mapping keys must be plain strings", line, frame.path)
+        key = str(self._scalar(str(tag), event.value, line, frame.path))
+        key_path = (*frame.path, key)
+        if key in mapping:
+            raise self.error(f"duplicate key {key!r}", line, key_path)
+        self.lines.lines[key_path] = line
+        frame.key = key
+
+    def _value(self, event: yaml.NodeEvent, tag: str | None, path: PathKey) -> None:
+        alias = str(event.anchor) if isinstance(event, yaml.AliasEvent) else None
+        line = _line(self.recorded[alias][0][0] if alias is not None else event)
         self.count += 1
         if self.count > MAX_VALUES:
-            raise self.error(f"document expands to more than {MAX_VALUES} values (an alias bomb?); refused", node, path)
+            raise self.error(f"document expands to more than {MAX_VALUES} values (an alias bomb?); refused", line, path)
         if len(path) > MAX_DEPTH:
-            raise self.error(f"document is nested deeper than {MAX_DEPTH} levels; refused", node, path)
-        if id(node) in active:
-            raise self.error("recursive alias; refused", node, path)
-        self.lines.lines.setdefault(path, node.start_mark.line + 1)
-        if isinstance(node, yaml.MappingNode):
-            if node.tag != _TAG + "map":
-                raise self.error(f"unsupported YAML tag {node.tag!r}", node, path)
-            return self._mapping(node, path, active | {id(node)})
-        if isinstance(node, yaml.SequenceNode):
-            if node.tag != _TAG + "seq":
-                raise self.error(f"unsupported YAML tag {node.tag!r}", node, path)
-            inner = active | {id(node)}
-            return [self.build(item, (*path, index), inner) for index, item in enumerate(node.value)]
-        if isinstance(node, yaml.ScalarNode):
-            return self._scalar(node, path)
-        raise self.error(f"unsupported YAML node {type(node).__name__}", node, path)
+            raise self.error(f"document is nested deeper than {MAX_DEPTH} levels; refused", line, path)
+        if alias is not None:
+            self._expand(alias, line, path)
+            return
+        self.lines.lines.setdefault(path, line)
+        value: Any
+        if isinstance(event, yaml.ScalarEvent):
+            value = self._scalar(str(tag), event.value, line, path)
+        elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            wanted, value = (_TAG + "map", {}) if isinstance(event, yaml.MappingStartEvent) else (_TAG + "seq", [])
+            if tag != wanted:
+                raise self.error(f"unsupported YAML tag {tag!r}", line, path)
+        else:
+            raise self.error(f"unsupported YAML node {type(event).__name__}", line, path)
+        if not self.open:
+            self.root = value
+        else:
+            frame = self.open[-1]
+            if isinstance(frame.value, list):
+                frame.value.append(value)
+            else:
+                frame.value[str(frame.key)] = value
+                frame.key = None
+        if not isinstance(event, yaml.ScalarEvent):
+            self.open.append(_Open(value, path))
 
-    def _mapping(self, node: yaml.MappingNode, path: PathKey, active: frozenset[int]) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == _TAG + "merge":
-                raise self.error("YAML merge keys (<<) are not supported; write the keys out", key_node, path)
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise self.error("mapping keys must be plain strings", key_node, path)
-            key = str(self._scalar(key_node, path))
-            key_path = (*path, key)
-            if key in result:
-                raise self.error(f"duplicate key {key!r}", key_node, key_path)
-            self.lines.lines[key_path] = key_node.start_mark.line + 1
-            result[key] = self.build(value_node, key_path, active)
-        return result
+    def _expand(self, anchor: str, line: int, path: PathKey) -> None:
+        if anchor in self.unfinished:
+            raise self.error("recursive alias; refused", line, path)
+        # The anchored node's own event counts again when fed: it is the value the alias stands for.
+        self.count -= 1
+        self.unfinished.add(anchor)
+        for event, tag in self.recorded[anchor]:
+            self.feed(event, tag)
+        self.unfinished.discard(anchor)
 
-    def _scalar(self, node: yaml.ScalarNode, path: PathKey) -> Any:
-        tag = node.tag
+    def _scalar(self, tag: str, text: str, line: int, path: PathKey) -> Any:
         if tag in (_TAG + "str", _TAG + "timestamp"):
             # Dates and datetimes stay text: the models parse them strictly, including time zones.
-            return node.value
+            return text
         if tag == _TAG + "int":
             try:
-                return self.constructor.construct_yaml_int(node)
+                return self.constructor.construct_yaml_int(yaml.ScalarNode(tag, text))
             except ValueError:  # more digits than Python converts
-                raise self.error(_too_many_digits(node.value), node, path) from None
+                raise self.error(_too_many_digits(text), line, path) from None
         if tag == _TAG + "float":
-            number = self.constructor.construct_yaml_float(node)
+            number = self.constructor.construct_yaml_float(yaml.ScalarNode(tag, text))
             if not math.isfinite(number):
-                raise self.error(f"{node.value[:40]!r} is not a finite number", node, path)
+                raise self.error(f"{text[:40]!r} is not a finite number", line, path)
             return number
         if tag == _TAG + "bool":
-            return self.constructor.construct_yaml_bool(node)
+            return self.constructor.construct_yaml_bool(yaml.ScalarNode(tag, text))
         if tag == _TAG + "null":
             return None
-        raise self.error(f"unsupported YAML tag {tag!r}", node, path)
+        raise self.error(f"unsupported YAML tag {tag!r}", line, path)
 
 
 def _too_many_digits(text: str) -> str:
@@ -151,10 +220,9 @@ def check_yaml_depth(text: str, source: Path | str) -> None:
     The event parser is iterative, so counting depth over its events is safe and costs a fraction of
     composing.
     """
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     depth = 0
     try:
-        for event in yaml.parse(text, Loader=loader):
+        for event in yaml.parse(text, Loader=_LOADER):
             if isinstance(event, _OPENING):
                 depth += 1
                 if depth > MAX_DEPTH:
@@ -169,12 +237,147 @@ def check_yaml_depth(text: str, source: Path | str) -> None:
         return  # malformed YAML: composing reports it with its place
 
 
+class _Document:
+    """One pass over libyaml's events: the nesting depth, what PyYAML's composer checks, and the values.
+
+    Nothing is composed into nodes: libyaml's composer recurses in C (a document nested tens of thousands
+    of levels deep crashes the interpreter), and a node per value cost as much again as parsing. Problems
+    are reported in the order separate passes found them: the depth and the syntax as the parser meets
+    them, then a broken alias or anchor, then a second document, and only then what the builder refuses
+    (after its first refusal it builds nothing, but the rest is still parsed and checked).
+    """
+
+    def __init__(self, source: Path) -> None:
+        self.source = source
+        self.builder = _Builder(source)
+        self.resolver = yaml.resolver.Resolver()
+        #: A plain scalar's tag depends on its text alone, and documents repeat their words (ids, statuses).
+        self.plain_tags: dict[str, str] = {}
+        self.refused: InputError | None = None
+        self.broken: yaml.composer.ComposerError | None = None
+        self.anchors: dict[str, yaml.NodeEvent] = {}
+        #: The anchored collections still open: their depth and their events so far.
+        self.recording: list[tuple[int, list[_Item]]] = []
+        self.depth = 0
+        self.documents = 0
+        self.second_line: int | None = None
+        self.building = True
+
+    def read(self, text: str) -> tuple[Any, LineMap]:
+        """Parse ``text``, a single YAML document, into plain values and the line of each."""
+        try:
+            for event in yaml.parse(text, Loader=_LOADER):
+                if isinstance(event, yaml.NodeEvent):
+                    self._node(event)
+                elif isinstance(event, yaml.CollectionEndEvent):
+                    self._end(event)
+                elif isinstance(event, yaml.DocumentStartEvent):
+                    self.documents += 1
+                    self.building = self.building and self.documents == 1
+                    self.anchors = {}
+        except yaml.YAMLError:
+            if self.broken is not None:  # the composer met it before the parser's error
+                raise self.broken from None
+            raise
+        if self.broken is not None:
+            raise self.broken
+        if self.documents > 1:
+            raise InputError(
+                "more than one YAML document; expected exactly one", path=self.source, line=self.second_line
+            )
+        if self.documents == 0:
+            raise InputError("file is empty; expected a YAML mapping", path=self.source, line=1)
+        if self.refused is not None:
+            raise self.refused
+        return self.builder.root, self.builder.lines
+
+    def _node(self, event: yaml.NodeEvent) -> None:
+        if self.documents == 2 and self.second_line is None:
+            self.second_line = _line(event)
+        if isinstance(event, yaml.CollectionStartEvent):
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise InputError(
+                    f"YAML nested deeper than {MAX_DEPTH} levels; refused", path=self.source, line=_line(event)
+                )
+        if self.broken is not None or not self._composable(event) or not self.building:
+            return
+        item: _Item = (event, self._tag(event))
+        for _, events in self.recording:
+            events.append(item)
+        try:
+            self.builder.feed(*item)
+        except InputError as exc:
+            self.refused = exc
+            self.building = False
+            return
+        anchor = event.anchor
+        if anchor is not None and not isinstance(event, yaml.AliasEvent):
+            self.builder.recorded[anchor] = [item]
+            if isinstance(event, yaml.CollectionStartEvent):
+                self.builder.unfinished.add(anchor)
+                self.recording.append((self.depth, self.builder.recorded[anchor]))
+
+    def _composable(self, event: yaml.NodeEvent) -> bool:
+        """Refuse what PyYAML's composer refuses, an alias to no anchor and an anchor defined twice."""
+        anchor = event.anchor
+        if anchor is None:
+            return True
+        if isinstance(event, yaml.AliasEvent):
+            if anchor not in self.anchors:
+                self.broken = yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"found undefined alias {anchor!r}",
+                    event.start_mark,  # type: ignore[arg-type]
+                )
+        elif anchor in self.anchors:
+            self.broken = yaml.composer.ComposerError(
+                f"found duplicate anchor {anchor!r}; first occurrence",
+                self.anchors[anchor].start_mark,  # type: ignore[arg-type]
+                "second occurrence",
+                event.start_mark,  # type: ignore[arg-type]
+            )
+        else:
+            self.anchors[anchor] = event
+        if self.broken is not None:
+            self.building = False
+        return self.broken is None
+
+    def _end(self, event: yaml.CollectionEndEvent) -> None:
+        if self.building:
+            for _, events in self.recording:
+                events.append((event, None))
+            if self.recording and self.recording[-1][0] == self.depth:
+                _, events = self.recording.pop()
+                self.builder.unfinished.discard(str(events[0][0].anchor))  # type: ignore[union-attr]
+            self.builder.feed(event, None)
+        self.depth -= 1
+
+    def _tag(self, event: yaml.NodeEvent) -> str | None:
+        """The tag of a scalar or collection (none for an alias), resolved as PyYAML's composer does."""
+        if not isinstance(event, yaml.ScalarEvent | yaml.CollectionStartEvent):
+            return None
+        tag = event.tag
+        if tag is not None and tag != "!":
+            return tag
+        resolve: Callable[[type[yaml.Node], str | None, Any], str] = self.resolver.resolve
+        if isinstance(event, yaml.SequenceStartEvent):
+            return resolve(yaml.SequenceNode, None, event.implicit)
+        if not isinstance(event, yaml.ScalarEvent):
+            return resolve(yaml.MappingNode, None, event.implicit)
+        if not event.implicit[0]:
+            return resolve(yaml.ScalarNode, event.value, event.implicit)
+        found = self.plain_tags.get(event.value)
+        if found is None:
+            found = self.plain_tags[event.value] = resolve(yaml.ScalarNode, event.value, event.implicit)
+        return found
+
+
 def parse_yaml_text(text: str, source: Path) -> tuple[Any, LineMap]:
     """Parse one YAML document into plain values and the line of every value."""
-    check_yaml_depth(text, source)
     try:
-        # libyaml composes about twenty times faster where PyYAML was built with it; the nodes are the same.
-        nodes = list(yaml.compose_all(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+        return _Document(source).read(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -187,17 +390,6 @@ def parse_yaml_text(text: str, source: Path) -> tuple[Any, LineMap]:
         raise InputError(f"malformed YAML: {exc}", path=source) from None
     except RecursionError:
         raise InputError(f"YAML nested deeper than {MAX_DEPTH} levels; refused", path=source) from None
-    if len(nodes) > 1:
-        second = nodes[1]
-        raise InputError(
-            "more than one YAML document; expected exactly one",
-            path=source,
-            line=second.start_mark.line + 1 if second is not None else None,
-        )
-    if not nodes or nodes[0] is None:
-        raise InputError("file is empty; expected a YAML mapping", path=source, line=1)
-    builder = _Builder(source)
-    return builder.build(nodes[0], (), frozenset()), builder.lines
 
 
 def load_yaml(path: Path, limit: int = MAX_INPUT_BYTES, *, root: Path | None = None) -> tuple[Any, LineMap]:
