@@ -38,6 +38,9 @@ MAX_DEPTH = 64
 MAX_INT_DIGITS = 4300
 
 _TAG = "tag:yaml.org,2002:"
+_MAP, _SEQ, _MERGE = _TAG + "map", _TAG + "seq", _TAG + "merge"
+#: Dates and datetimes stay text: the models parse them strictly, including time zones.
+_TEXT_TAGS = frozenset({_TAG + "str", _TAG + "timestamp"})
 #: libyaml parses about ten times faster where PyYAML was built with it; the events are the same.
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -113,67 +116,71 @@ class _Builder:
         if isinstance(event, yaml.CollectionEndEvent):
             self.open.pop()
             return
-        if not self.open:
-            self._value(event, tag, ())
-            return
-        frame = self.open[-1]
-        container = frame.value
-        if isinstance(container, list):
-            self._value(event, tag, (*frame.path, len(container)))
+        frame = self.open[-1] if self.open else None
+        if frame is None:
+            path: PathKey = ()
+        elif isinstance(frame.value, list):
+            path = (*frame.path, len(frame.value))
         elif frame.key is None:
-            self._key(frame, container, event, tag)
+            self._key(frame, frame.value, event, tag)
+            return
         else:
-            self._value(event, tag, (*frame.path, frame.key))
+            path = (*frame.path, frame.key)
+        if isinstance(event, yaml.AliasEvent):
+            self._expand(str(event.anchor), path)
+        else:
+            self._value(event, tag, path, frame)
 
     def _key(self, frame: _Open, mapping: dict[str, Any], event: yaml.NodeEvent, tag: str | None) -> None:
         if isinstance(event, yaml.AliasEvent):
             event, tag = self.recorded[str(event.anchor)][0]  # type: ignore[assignment]  # a node's event
         line = _line(event)
-        if tag == _TAG + "merge":
+        if tag == _MERGE:
             raise self.error("YAML merge keys (<<) are not supported; write the keys out", line, frame.path)
         if not isinstance(event, yaml.ScalarEvent):
             raise self.error("mapping keys must be plain strings", line, frame.path)
-        key = str(self._scalar(str(tag), event.value, line, frame.path))
+        key = event.value if tag in _TEXT_TAGS else str(self._scalar(str(tag), event.value, line, frame.path))
         key_path = (*frame.path, key)
         if key in mapping:
             raise self.error(f"duplicate key {key!r}", line, key_path)
         self.lines.lines[key_path] = line
         frame.key = key
 
-    def _value(self, event: yaml.NodeEvent, tag: str | None, path: PathKey) -> None:
-        alias = str(event.anchor) if isinstance(event, yaml.AliasEvent) else None
-        line = _line(self.recorded[alias][0][0] if alias is not None else event)
+    def _counted(self, line: int, path: PathKey) -> None:
+        """Count one more value, refusing it past the budget or the depth limit."""
         self.count += 1
         if self.count > MAX_VALUES:
             raise self.error(f"document expands to more than {MAX_VALUES} values (an alias bomb?); refused", line, path)
         if len(path) > MAX_DEPTH:
             raise self.error(f"document is nested deeper than {MAX_DEPTH} levels; refused", line, path)
-        if alias is not None:
-            self._expand(alias, line, path)
-            return
+
+    def _value(self, event: yaml.NodeEvent, tag: str | None, path: PathKey, frame: _Open | None) -> None:
+        line = _line(event)
+        self._counted(line, path)
         self.lines.lines.setdefault(path, line)
         value: Any
         if isinstance(event, yaml.ScalarEvent):
-            value = self._scalar(str(tag), event.value, line, path)
+            value = event.value if tag in _TEXT_TAGS else self._scalar(str(tag), event.value, line, path)
         elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
-            wanted, value = (_TAG + "map", {}) if isinstance(event, yaml.MappingStartEvent) else (_TAG + "seq", [])
+            wanted, value = (_MAP, {}) if isinstance(event, yaml.MappingStartEvent) else (_SEQ, [])
             if tag != wanted:
                 raise self.error(f"unsupported YAML tag {tag!r}", line, path)
         else:
             raise self.error(f"unsupported YAML node {type(event).__name__}", line, path)
-        if not self.open:
+        if frame is None:
             self.root = value
+        elif frame.key is None:
+            frame.value.append(value)  # type: ignore[union-attr]  # a sequence's frame has no key
         else:
-            frame = self.open[-1]
-            if isinstance(frame.value, list):
-                frame.value.append(value)
-            else:
-                frame.value[str(frame.key)] = value
-                frame.key = None
+            frame.value[frame.key] = value  # type: ignore[call-overload]  # a mapping's frame has a key
+            frame.key = None
         if not isinstance(event, yaml.ScalarEvent):
             self.open.append(_Open(value, path))
 
-    def _expand(self, anchor: str, line: int, path: PathKey) -> None:
+    def _expand(self, anchor: str, path: PathKey) -> None:
+        """Build the anchored node again at ``path``, as if written out there."""
+        line = _line(self.recorded[anchor][0][0])
+        self._counted(line, path)
         if anchor in self.unfinished:
             raise self.error("recursive alias; refused", line, path)
         # The anchored node's own event counts again when fed: it is the value the alias stands for.
@@ -184,8 +191,7 @@ class _Builder:
         self.unfinished.discard(anchor)
 
     def _scalar(self, tag: str, text: str, line: int, path: PathKey) -> Any:
-        if tag in (_TAG + "str", _TAG + "timestamp"):
-            # Dates and datetimes stay text: the models parse them strictly, including time zones.
+        if tag in _TEXT_TAGS:
             return text
         if tag == _TAG + "int":
             try:
@@ -292,7 +298,7 @@ class _Document:
         return self.builder.root, self.builder.lines
 
     def _node(self, event: yaml.NodeEvent) -> None:
-        if self.documents == 2 and self.second_line is None:
+        if self.second_line is None and self.documents == 2:
             self.second_line = _line(event)
         if isinstance(event, yaml.CollectionStartEvent):
             self.depth += 1
@@ -300,29 +306,34 @@ class _Document:
                 raise InputError(
                     f"YAML nested deeper than {MAX_DEPTH} levels; refused", path=self.source, line=_line(event)
                 )
-        if self.broken is not None or not self._composable(event) or not self.building:
+        if self.broken is not None:
             return
-        item: _Item = (event, self._tag(event))
-        for _, events in self.recording:
-            events.append(item)
+        anchor = event.anchor
+        if anchor is not None and not self._composable(event, anchor):
+            return
+        if not self.building:
+            return
+        if isinstance(event, yaml.ScalarEvent) and event.tag is None and event.implicit[0]:
+            tag = self.plain_tags.get(event.value) or self._tag(event)
+        else:
+            tag = self._tag(event)
+        if self.recording:
+            for _, events in self.recording:
+                events.append((event, tag))
         try:
-            self.builder.feed(*item)
+            self.builder.feed(event, tag)
         except InputError as exc:
             self.refused = exc
             self.building = False
             return
-        anchor = event.anchor
         if anchor is not None and not isinstance(event, yaml.AliasEvent):
-            self.builder.recorded[anchor] = [item]
+            self.builder.recorded[anchor] = [(event, tag)]
             if isinstance(event, yaml.CollectionStartEvent):
                 self.builder.unfinished.add(anchor)
                 self.recording.append((self.depth, self.builder.recorded[anchor]))
 
-    def _composable(self, event: yaml.NodeEvent) -> bool:
+    def _composable(self, event: yaml.NodeEvent, anchor: str) -> bool:
         """Refuse what PyYAML's composer refuses, an alias to no anchor and an anchor defined twice."""
-        anchor = event.anchor
-        if anchor is None:
-            return True
         if isinstance(event, yaml.AliasEvent):
             if anchor not in self.anchors:
                 self.broken = yaml.composer.ComposerError(
