@@ -13,8 +13,8 @@ import json
 import math
 import re
 import sys
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -45,11 +45,31 @@ _TEXT_TAGS = frozenset({_TAG + "str", _TAG + "timestamp"})
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-@dataclass
 class LineMap:
-    """Where in the source each value of a loaded document starts (1-based lines)."""
+    """Where in the source each value of a loaded document starts (1-based lines).
 
-    lines: dict[PathKey, int] = field(default_factory=dict)
+    The builder notes each key's and item's line beside its collection; the map from paths is made the
+    first time it is asked for (for an error, mostly), so a document that loads cleanly never pays for it.
+    """
+
+    def __init__(self) -> None:
+        self.root_line: int | None = None
+        #: Per collection: its path, its keys (None for a sequence, whose items are numbered) and their lines.
+        self.spans: list[tuple[PathKey, list[str] | None, list[int]]] = []
+        self._lines: dict[PathKey, int] | None = None
+
+    @property
+    def lines(self) -> dict[PathKey, int]:
+        """Every value's path and the line it starts on."""
+        if self._lines is None:
+            lines: dict[PathKey, int] = {} if self.root_line is None else {(): self.root_line}
+            for path, keys, starts in self.spans:
+                names: Iterable[str | int] = range(len(starts)) if keys is None else keys
+                for key, line in zip(names, starts, strict=True):
+                    value_path: PathKey = (*path, key)
+                    lines[value_path] = line
+            self._lines = lines
+        return self._lines
 
     def line_for(self, path: PathKey) -> int | None:
         """Return the line of the longest prefix of ``path`` that the document has."""
@@ -82,10 +102,15 @@ def _line(event: yaml.Event) -> int:
 
 @dataclass(slots=True)
 class _Open:
-    """A collection being built: its value, its path and, in a mapping, the key whose value comes next."""
+    """A collection being built: its value and path, and the lines of its keys or items so far.
+
+    In a mapping, ``key`` is the key whose value comes next and ``keys`` the keys in order.
+    """
 
     value: list[Any] | dict[str, Any]
     path: PathKey
+    keys: list[str] | None
+    starts: list[int]
     key: str | None = None
 
 
@@ -117,21 +142,23 @@ class _Builder:
             self.open.pop()
             return
         frame = self.open[-1] if self.open else None
-        if frame is None:
-            path: PathKey = ()
-        elif isinstance(frame.value, list):
-            path = (*frame.path, len(frame.value))
-        elif frame.key is None:
-            self._key(frame, frame.value, event, tag)
-            return
+        if frame is not None and frame.keys is not None and frame.key is None:
+            self._key(frame, frame.keys, event, tag)
+        elif isinstance(event, yaml.AliasEvent):
+            self._expand(str(event.anchor), frame)
         else:
-            path = (*frame.path, frame.key)
-        if isinstance(event, yaml.AliasEvent):
-            self._expand(str(event.anchor), path)
-        else:
-            self._value(event, tag, path, frame)
+            self._value(event, tag, frame)
 
-    def _key(self, frame: _Open, mapping: dict[str, Any], event: yaml.NodeEvent, tag: str | None) -> None:
+    @staticmethod
+    def _place(frame: _Open | None) -> PathKey:
+        """The path of the value that comes next in ``frame`` (the document itself without one)."""
+        if frame is None:
+            return ()
+        if frame.keys is None:
+            return (*frame.path, len(frame.value))
+        return (*frame.path, str(frame.key))
+
+    def _key(self, frame: _Open, keys: list[str], event: yaml.NodeEvent, tag: str | None) -> None:
         if isinstance(event, yaml.AliasEvent):
             event, tag = self.recorded[str(event.anchor)][0]  # type: ignore[assignment]  # a node's event
         line = _line(event)
@@ -140,33 +167,42 @@ class _Builder:
         if not isinstance(event, yaml.ScalarEvent):
             raise self.error("mapping keys must be plain strings", line, frame.path)
         key = event.value if tag in _TEXT_TAGS else str(self._scalar(str(tag), event.value, line, frame.path))
-        key_path = (*frame.path, key)
-        if key in mapping:
-            raise self.error(f"duplicate key {key!r}", line, key_path)
-        self.lines.lines[key_path] = line
+        if key in frame.value:
+            raise self.error(f"duplicate key {key!r}", line, (*frame.path, key))
+        keys.append(key)
+        frame.starts.append(line)
         frame.key = key
 
-    def _counted(self, line: int, path: PathKey) -> None:
+    def _counted(self, line: int, frame: _Open | None) -> None:
         """Count one more value, refusing it past the budget or the depth limit."""
         self.count += 1
         if self.count > MAX_VALUES:
-            raise self.error(f"document expands to more than {MAX_VALUES} values (an alias bomb?); refused", line, path)
-        if len(path) > MAX_DEPTH:
-            raise self.error(f"document is nested deeper than {MAX_DEPTH} levels; refused", line, path)
+            raise self.error(
+                f"document expands to more than {MAX_VALUES} values (an alias bomb?); refused", line, self._place(frame)
+            )
+        if frame is not None and len(frame.path) >= MAX_DEPTH:
+            raise self.error(f"document is nested deeper than {MAX_DEPTH} levels; refused", line, self._place(frame))
 
-    def _value(self, event: yaml.NodeEvent, tag: str | None, path: PathKey, frame: _Open | None) -> None:
+    def _value(self, event: yaml.NodeEvent, tag: str | None, frame: _Open | None) -> None:
         line = _line(event)
-        self._counted(line, path)
-        self.lines.lines.setdefault(path, line)
+        self._counted(line, frame)
+        if frame is None:
+            self.lines.root_line = line
+        elif frame.keys is None:
+            frame.starts.append(line)
         value: Any
         if isinstance(event, yaml.ScalarEvent):
-            value = event.value if tag in _TEXT_TAGS else self._scalar(str(tag), event.value, line, path)
+            value = event.value if tag in _TEXT_TAGS else self._scalar(str(tag), event.value, line, self._place(frame))
         elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
             wanted, value = (_MAP, {}) if isinstance(event, yaml.MappingStartEvent) else (_SEQ, [])
             if tag != wanted:
-                raise self.error(f"unsupported YAML tag {tag!r}", line, path)
+                raise self.error(f"unsupported YAML tag {tag!r}", line, self._place(frame))
         else:
-            raise self.error(f"unsupported YAML node {type(event).__name__}", line, path)
+            raise self.error(f"unsupported YAML node {type(event).__name__}", line, self._place(frame))
+        if not isinstance(event, yaml.ScalarEvent):
+            path = self._place(frame)
+            opened = _Open(value, path, [] if isinstance(value, dict) else None, [])
+            self.lines.spans.append((path, opened.keys, opened.starts))
         if frame is None:
             self.root = value
         elif frame.key is None:
@@ -175,14 +211,14 @@ class _Builder:
             frame.value[frame.key] = value  # type: ignore[call-overload]  # a mapping's frame has a key
             frame.key = None
         if not isinstance(event, yaml.ScalarEvent):
-            self.open.append(_Open(value, path))
+            self.open.append(opened)
 
-    def _expand(self, anchor: str, path: PathKey) -> None:
-        """Build the anchored node again at ``path``, as if written out there."""
+    def _expand(self, anchor: str, frame: _Open | None) -> None:
+        """Build the anchored node again where its alias is, as if written out there."""
         line = _line(self.recorded[anchor][0][0])
-        self._counted(line, path)
+        self._counted(line, frame)
         if anchor in self.unfinished:
-            raise self.error("recursive alias; refused", line, path)
+            raise self.error("recursive alias; refused", line, self._place(frame))
         # The anchored node's own event counts again when fed: it is the value the alias stands for.
         self.count -= 1
         self.unfinished.add(anchor)
