@@ -293,8 +293,8 @@ class _Document:
         self.source = source
         self.builder = _Builder(source)
         self.resolver = yaml.resolver.Resolver()
-        #: A plain scalar's tag depends on its text alone, and documents repeat their words (ids, statuses).
-        self.plain_tags: dict[str, str] = {}
+        #: Resolved tags: documents repeat their words (ids, statuses) and their kinds of collection.
+        self.tags: dict[object, str] = {}
         self.refused: InputError | None = None
         self.broken: yaml.composer.ComposerError | None = None
         self.anchors: dict[str, yaml.NodeEvent] = {}
@@ -349,10 +349,7 @@ class _Document:
             return
         if not self.building:
             return
-        if isinstance(event, yaml.ScalarEvent) and event.tag is None and event.implicit[0]:
-            tag = self.plain_tags.get(event.value) or self._tag(event)
-        else:
-            tag = self._tag(event)
+        tag = self._tag(event)
         if self.recording:
             for _, events in self.recording:
                 events.append((event, tag))
@@ -408,16 +405,15 @@ class _Document:
         tag = event.tag
         if tag is not None and tag != "!":
             return tag
-        resolve: Callable[[type[yaml.Node], str | None, Any], str] = self.resolver.resolve
-        if isinstance(event, yaml.SequenceStartEvent):
-            return resolve(yaml.SequenceNode, None, event.implicit)
-        if not isinstance(event, yaml.ScalarEvent):
-            return resolve(yaml.MappingNode, None, event.implicit)
-        if not event.implicit[0]:
-            return resolve(yaml.ScalarNode, event.value, event.implicit)
-        found = self.plain_tags.get(event.value)
+        # Only a plain scalar's text chooses its tag; a quoted one or a collection gets its kind's default.
+        key: object = event.value if isinstance(event, yaml.ScalarEvent) and event.implicit[0] else type(event)
+        found = self.tags.get(key)
         if found is None:
-            found = self.plain_tags[event.value] = resolve(yaml.ScalarNode, event.value, event.implicit)
+            kind: type[yaml.Node] = yaml.ScalarNode if isinstance(event, yaml.ScalarEvent) else yaml.SequenceNode
+            if isinstance(event, yaml.MappingStartEvent):
+                kind = yaml.MappingNode
+            resolve: Callable[[type[yaml.Node], str | None, Any], str] = self.resolver.resolve
+            found = self.tags[key] = resolve(kind, getattr(event, "value", None), event.implicit)
         return found
 
 
