@@ -9,11 +9,13 @@ line so that schema errors can name the line.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import math
 import re
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -466,6 +468,24 @@ def parse_yaml_text(text: str, source: Path) -> tuple[Any, LineMap]:
         raise InputError(f"malformed YAML: {exc}", path=source) from None
     except RecursionError:
         raise InputError(f"YAML nested deeper than {MAX_DEPTH} levels; refused", path=source) from None
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a large document is parsed and validated.
+
+    Loading allocates a container per value and a model per element and keeps them all, so every
+    collection the allocations trigger walks them again and frees nothing: for a threat model of 2,000
+    flows that was a sixth of the command's time. Parsing and validating make no reference cycles, and
+    the input is bounded by the file size and value limits, so nothing is left for the collector.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def load_yaml(path: Path, limit: int = MAX_INPUT_BYTES, *, root: Path | None = None) -> tuple[Any, LineMap]:

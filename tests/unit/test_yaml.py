@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from sdl_gate._files import MAX_INPUT_BYTES
 from sdl_gate._yaml import (
     MAX_DEPTH,
     MAX_VALUES,
+    collector_paused,
     format_location,
     load_json,
     load_yaml,
@@ -322,6 +325,36 @@ def test_a_document_is_parsed_once_by_libyaml(monkeypatch: pytest.MonkeyPatch) -
     data, _ = parse_yaml_text("a: [1, 2]\n", SOURCE)
     assert data == {"a": [1, 2]}
     assert len(parsers) == 1
+
+
+@pytest.fixture
+def collector_enabled() -> Iterator[None]:
+    """Start with the garbage collector on and leave it as the test found it."""
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    if was:
+        gc.enable()
+    else:
+        gc.disable()
+
+
+@pytest.mark.usefixtures("collector_enabled")
+def test_the_collector_is_paused_while_loading_and_resumes_after_an_error() -> None:
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(InputError), collector_paused():
+        parse_yaml_text("a: 1\na: 2\n", SOURCE)
+    assert gc.isenabled()
+
+
+@pytest.mark.usefixtures("collector_enabled")
+def test_a_collector_paused_by_someone_else_stays_paused() -> None:
+    gc.disable()
+    with collector_paused():
+        pass
+    assert not gc.isenabled()
 
 
 # --- Files: size, type, encoding ---------------------------------------------------------------
