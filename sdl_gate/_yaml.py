@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -119,7 +119,7 @@ class _Open:
 class _Builder:
     """Build plain values from parse events, counting every value an alias expands to.
 
-    An alias is expanded by feeding the events recorded for its anchor again at the alias's place, so it
+    An alias is expanded by feeding the events logged for its anchor again at the alias's place, so it
     costs what it expands to against the value and depth budgets, exactly as if it were written out.
     """
 
@@ -130,9 +130,11 @@ class _Builder:
         self.constructor = yaml.SafeLoader("")
         self.open: list[_Open] = []
         self.root: Any = None
-        #: The events of every anchored node, to expand its aliases. An anchor still being read or expanded
-        #: is unfinished: an alias naming it would contain itself.
-        self.recorded: dict[str, list[_Item]] = {}
+        #: The events within anchored nodes, each once, in document order (nested anchors share them), and
+        #: where each anchor's node starts and ends among them, to expand its aliases. An anchor still being
+        #: read or expanded is unfinished: an alias naming it would contain itself.
+        self.log: list[_Item] = []
+        self.recorded: dict[str, tuple[int, int]] = {}
         self.unfinished: set[str] = set()
 
     def error(self, message: str, line: int, path: PathKey) -> InputError:
@@ -162,7 +164,8 @@ class _Builder:
 
     def _key(self, frame: _Open, keys: list[str], event: yaml.NodeEvent, tag: str | None) -> None:
         if isinstance(event, yaml.AliasEvent):
-            event, tag = self.recorded[str(event.anchor)][0]  # type: ignore[assignment]  # a node's event
+            first, tag = self.log[self.recorded[str(event.anchor)][0]]
+            event = cast(yaml.NodeEvent, first)  # an anchor's first event is its node's
         line = _line(event)
         if tag == _MERGE:
             raise self.error("YAML merge keys (<<) are not supported; write the keys out", line, frame.path)
@@ -217,15 +220,16 @@ class _Builder:
 
     def _expand(self, anchor: str, frame: _Open | None) -> None:
         """Build the anchored node again where its alias is, as if written out there."""
-        line = _line(self.recorded[anchor][0][0])
+        start, end = self.recorded[anchor]
+        line = _line(self.log[start][0])
         self._counted(line, frame)
         if anchor in self.unfinished:
             raise self.error("recursive alias; refused", line, self._place(frame))
         # The anchored node's own event counts again when fed: it is the value the alias stands for.
         self.count -= 1
         self.unfinished.add(anchor)
-        for event, tag in self.recorded[anchor]:
-            self.feed(event, tag)
+        for index in range(start, end):
+            self.feed(*self.log[index])
         self.unfinished.discard(anchor)
 
     def _scalar(self, tag: str, text: str, line: int, path: PathKey) -> Any:
@@ -300,8 +304,8 @@ class _Document:
         self.refused: InputError | None = None
         self.broken: yaml.composer.ComposerError | None = None
         self.anchors: dict[str, yaml.NodeEvent] = {}
-        #: The anchored collections still open: their depth and their events so far.
-        self.recording: list[tuple[int, list[_Item]]] = []
+        #: The anchored collections still open, innermost last: their depth and their anchor.
+        self.recording: list[tuple[int, str]] = []
         self.depth = 0
         self.documents = 0
         self.second_line: int | None = None
@@ -385,20 +389,24 @@ class _Document:
         if not self.building:
             return
         tag = self._tag(event)
-        if self.recording:
-            for _, events in self.recording:
-                events.append((event, tag))
+        builder = self.builder
+        defines = anchor is not None and not isinstance(event, yaml.AliasEvent)
+        if self.recording or defines:
+            builder.log.append((event, tag))
         try:
-            self.builder.feed(event, tag)
+            builder.feed(event, tag)
         except InputError as exc:
             self.refused = exc
             self.building = False
             return
-        if anchor is not None and not isinstance(event, yaml.AliasEvent):
-            self.builder.recorded[anchor] = [(event, tag)]
+        if anchor is not None and defines:
+            start = len(builder.log) - 1
             if isinstance(event, yaml.CollectionStartEvent):
-                self.builder.unfinished.add(anchor)
-                self.recording.append((self.depth, self.builder.recorded[anchor]))
+                builder.recorded[anchor] = (start, start)  # its end is known when it closes
+                builder.unfinished.add(anchor)
+                self.recording.append((self.depth, anchor))
+            else:
+                builder.recorded[anchor] = (start, start + 1)
 
     def _composable(self, event: yaml.NodeEvent, anchor: str) -> bool:
         """Refuse what PyYAML's composer refuses, an alias to no anchor and an anchor defined twice."""
@@ -425,12 +433,15 @@ class _Document:
 
     def _end(self, event: yaml.CollectionEndEvent) -> None:
         if self.building:
-            for _, events in self.recording:
-                events.append((event, None))
-            if self.recording and self.recording[-1][0] == self.depth:
-                _, events = self.recording.pop()
-                self.builder.unfinished.discard(str(events[0][0].anchor))  # type: ignore[union-attr]
-            self.builder.feed(event, None)
+            builder = self.builder
+            if self.recording:
+                builder.log.append((event, None))
+                depth, anchor = self.recording[-1]
+                if depth == self.depth:
+                    self.recording.pop()
+                    builder.recorded[anchor] = (builder.recorded[anchor][0], len(builder.log))
+                    builder.unfinished.discard(anchor)
+            builder.feed(event, None)
         self.depth -= 1
 
     def _tag(self, event: yaml.NodeEvent) -> str | None:
