@@ -6,7 +6,6 @@ import hashlib
 import json
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -123,6 +122,8 @@ _CREATION_MODE = _creation_mode()
 
 @contextmanager
 def _temporary_beside(path: Path) -> Iterator[tuple[int, Path]]:
+    import tempfile  # only writers need it; most commands only read
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(name)

@@ -8,7 +8,15 @@ from pathlib import Path
 from typing import Any
 
 from sdl_gate._files import read_text_limited, sha256_bytes
-from sdl_gate._yaml import LineMap, PathKey, format_location, parse_json_text, parse_yaml_text, validate
+from sdl_gate._yaml import (
+    LineMap,
+    PathKey,
+    collector_paused,
+    format_location,
+    parse_json_text,
+    parse_yaml_text,
+    validate,
+)
 from sdl_gate.errors import InputError
 from sdl_gate.threatmodel.model import ModelFormat, ThreatModel, ThreatStatus
 
@@ -223,6 +231,11 @@ def model_from_text(text: str, path: Path, fmt: ModelFormat | None = None) -> Lo
 
     References are not checked here: :func:`load_threat_model` does that for the model being assessed.
     """
+    with collector_paused():
+        return _model_from_text(text, path, fmt)
+
+
+def _model_from_text(text: str, path: Path, fmt: ModelFormat | None) -> LoadedModel:
     from sdl_gate.threatmodel import importers
 
     digest = sha256_bytes(text.encode("utf-8"))

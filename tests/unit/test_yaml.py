@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import gc
+import tracemalloc
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from pydantic import BaseModel, ConfigDict, create_model
 
+from sdl_gate import _yaml
 from sdl_gate._files import MAX_INPUT_BYTES
 from sdl_gate._yaml import (
     MAX_DEPTH,
     MAX_VALUES,
+    collector_paused,
     format_location,
     load_json,
     load_yaml,
@@ -184,6 +190,190 @@ def test_timestamps_stay_strings() -> None:
 def test_standard_scalars_are_typed() -> None:
     data, _ = parse_yaml_text("i: 5\nf: 1.5\nb: true\nn: ~\ns: '5'\nt: !!str 5\n", SOURCE)
     assert data == {"i": 5, "f": 1.5, "b": True, "n": None, "s": "5", "t": "5"}
+
+
+# --- One pass over the parser's events, with libyaml or without -------------------------------
+
+#: The parsers a document may meet: libyaml's where PyYAML was built with it, and PyYAML's own.
+PARSERS = [
+    pytest.param(getattr(yaml, "CSafeLoader", None), id="libyaml"),
+    pytest.param(yaml.SafeLoader, id="pure-python"),
+]
+
+
+@pytest.fixture(params=PARSERS)
+def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> type[yaml.SafeLoader]:
+    """Parse with one parser for the test's length."""
+    if request.param is None:
+        pytest.skip("PyYAML was built without libyaml")
+    monkeypatch.setattr(_yaml, "_LOADER", request.param)
+    return request.param  # type: ignore[no-any-return]
+
+
+@pytest.mark.usefixtures("parser")
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: " + "[" * 100_000 + "\n",
+        "- " * 100_000 + "x\n",
+        "a: {b: " + "{c: " * 100_000 + "\n",
+    ],
+    ids=["flow-sequences", "block-sequences", "flow-mappings"],
+)
+def test_nesting_far_past_the_limit_is_refused_at_its_line_by_either_parser(text: str) -> None:
+    # Composing this recursively would crash the interpreter; libyaml may refuse it itself, in its words.
+    assert _yaml_error("# deep\n" + text).line == 2
+
+
+@pytest.mark.usefixtures("parser")
+@pytest.mark.parametrize("opening", ["[", "{a: ", "- "])
+def test_nesting_just_past_the_limit_is_refused_by_either_parser(opening: str) -> None:
+    error = _yaml_error("# deep\nx:\n" + "  " + opening * (MAX_DEPTH + 1) + "1\n")
+    assert error.message == f"YAML nested deeper than {MAX_DEPTH} levels; refused"
+    assert error.line == 3
+
+
+@pytest.mark.usefixtures("parser")
+def test_alias_bomb_refused_by_either_parser() -> None:
+    error = _yaml_error(_billion_laughs())
+    assert str(MAX_VALUES) in error.message
+    assert error.line is not None and error.location is not None and error.location.startswith("l")
+
+
+@pytest.mark.usefixtures("parser")
+def test_aliases_nested_past_the_depth_limit_refused_with_their_place() -> None:
+    chain = ["a0: &a0 [x]", *(f"a{i}: &a{i} [*a{i - 1}]" for i in range(1, MAX_DEPTH + 2))]
+    error = _yaml_error("\n".join(chain) + "\n")
+    assert error.message == f"document is nested deeper than {MAX_DEPTH} levels; refused"
+    assert error.location == f"a{MAX_DEPTH - 1}" + "[0]" * MAX_DEPTH
+    assert error.line == 1  # the innermost value, written once at a0
+
+
+@pytest.mark.usefixtures("parser")
+@pytest.mark.parametrize(
+    ("text", "line", "location"),
+    [
+        ("a: &x [1, *x]\n", 1, "a[1]"),
+        ("a: &x\n  b: [1, {c: *x}]\n", 1, "a.b[1].c"),
+        ("a: &x [1, &y [2, *x]]\nb: *y\n", 1, "a[1][1]"),
+    ],
+)
+def test_recursive_alias_refused_where_it_recurs(text: str, line: int, location: str) -> None:
+    error = _yaml_error(text)
+    assert error.message == "recursive alias; refused"
+    assert (error.line, error.location) == (line, location)
+
+
+@pytest.mark.usefixtures("parser")
+def test_aliases_expand_to_copies_with_the_lines_of_their_anchors() -> None:
+    data, lines = parse_yaml_text("base: &b\n  x: [1, &s two]\ncopy: *b\nalso: *s\n", SOURCE)
+    assert data == {"base": {"x": [1, "two"]}, "copy": {"x": [1, "two"]}, "also": "two"}
+    assert data["copy"] is not data["base"]
+    assert lines.lines[("copy", "x", 1)] == 2
+    assert lines.lines[("also",)] == 4
+
+
+@pytest.mark.usefixtures("parser")
+@pytest.mark.parametrize(
+    ("text", "message", "line", "location"),
+    [
+        ("&k k: 1\n*k : 2\n", "duplicate key 'k'", 1, "k"),
+        ("a: &m {x: 1}\n*m : 2\n", "mapping keys must be plain strings", 1, "(document)"),
+    ],
+)
+def test_alias_as_a_key_is_the_anchored_scalar(text: str, message: str, line: int, location: str) -> None:
+    error = _yaml_error(text)
+    assert (error.message, error.line, error.location) == (message, line, location)
+
+
+@pytest.mark.usefixtures("parser")
+@pytest.mark.parametrize(("text", "line"), [("a: 1\nb: *nowhere\n", 2), ("a: &x 1\nb: &x 2\n", 2)])
+def test_undefined_alias_and_anchor_defined_twice_are_malformed_at_their_line(text: str, line: int) -> None:
+    error = _yaml_error(text)
+    assert error.message.startswith("malformed YAML")
+    assert error.line == line
+
+
+@pytest.mark.usefixtures("parser")
+@pytest.mark.parametrize(
+    ("text", "starts", "line"),
+    [
+        # The syntax of the whole file is checked before its values: the later syntax error is the one named.
+        ("a: 1\na: 2\nb: [\n", "malformed YAML", 4),
+        ("a: !!binary aGk=\nb: *nowhere\n", "malformed YAML", 2),
+        ("a: !!binary aGk=\n---\nb: 1\n", "more than one YAML document", 3),
+        # Depth is checked before a broken alias, as the parser meets it.
+        ("a: *nowhere\nb: " + "[" * (MAX_DEPTH + 1) + "\n", "YAML nested deeper", 2),
+        ("a: 1\n  b: 2\nc: " + "[" * (MAX_DEPTH + 1) + "\n", "malformed YAML", 2),
+    ],
+)
+def test_of_several_problems_the_one_reported_is_the_same_as_ever(text: str, starts: str, line: int) -> None:
+    error = _yaml_error(text)
+    assert error.message.startswith(starts)
+    assert error.line == line
+
+
+@pytest.mark.skipif(not hasattr(yaml, "CSafeLoader"), reason="PyYAML was built without libyaml")
+def test_a_document_is_parsed_once_by_libyaml(monkeypatch: pytest.MonkeyPatch) -> None:
+    parsers: list[object] = []
+    real_init = yaml.CSafeLoader.__init__
+
+    def counting_init(self: yaml.CSafeLoader, stream: str) -> None:
+        parsers.append(stream)
+        real_init(self, stream)
+
+    monkeypatch.setattr(yaml.CSafeLoader, "__init__", counting_init)
+    data, _ = parse_yaml_text("a: [1, 2]\n", SOURCE)
+    assert data == {"a": [1, 2]}
+    assert len(parsers) == 1
+
+
+def test_nested_anchors_keep_one_copy_of_the_events_they_share() -> None:
+    # Each of 60 nested anchors covers the same 30,000 values: kept once each they take a few megabytes,
+    # kept once per anchor they took over a hundred.
+    depth, count = 60, 30_000
+    text = "a: " + "".join(f"&a{i} [" for i in range(depth)) + ", ".join(["x"] * count) + "]" * depth + "\n"
+    tracemalloc.start()
+    try:
+        data, _ = parse_yaml_text(text, SOURCE)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    innermost = data["a"]
+    for _ in range(depth - 1):
+        innermost = innermost[0]
+    assert len(innermost) == count
+    assert peak < 48 * 1024 * 1024
+
+
+@pytest.fixture
+def collector_enabled() -> Iterator[None]:
+    """Start with the garbage collector on and leave it as the test found it."""
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    if was:
+        gc.enable()
+    else:
+        gc.disable()
+
+
+@pytest.mark.usefixtures("collector_enabled")
+def test_the_collector_is_paused_while_loading_and_resumes_after_an_error() -> None:
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(InputError), collector_paused():
+        parse_yaml_text("a: 1\na: 2\n", SOURCE)
+    assert gc.isenabled()
+
+
+@pytest.mark.usefixtures("collector_enabled")
+def test_a_collector_paused_by_someone_else_stays_paused() -> None:
+    gc.disable()
+    with collector_paused():
+        pass
+    assert not gc.isenabled()
 
 
 # --- Files: size, type, encoding ---------------------------------------------------------------

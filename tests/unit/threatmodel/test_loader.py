@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 from pathlib import Path
 
@@ -10,7 +12,7 @@ import yaml
 
 from sdl_gate._files import MAX_INPUT_BYTES, sha256_file
 from sdl_gate.errors import InputError
-from sdl_gate.threatmodel.loader import check_requirement_links, detect_format, load_threat_model
+from sdl_gate.threatmodel.loader import check_requirement_links, detect_format, load_threat_model, model_from_text
 from sdl_gate.threatmodel.model import DispositionStatus, ModelFormat, Stride, ThreatStatus
 from tests.conftest import write
 
@@ -305,3 +307,12 @@ def test_mitigations_may_only_name_defined_security_requirements(tmp_path: Path)
     assert caught.value.location == "mitigations[0].requirements[0]"
     assert caught.value.line == _line(MODEL, "id: M-1")
     assert "requirements.yaml" in caught.value.message
+
+
+@pytest.mark.parametrize("text", ["version: 1\nproduct: [\n", "version: 1\nzones: 3\n", MODEL])
+def test_loading_a_model_leaves_the_garbage_collector_running(text: str) -> None:
+    # Loading pauses the collector (it only slows loading down); a bad model must not leave it paused.
+    assert gc.isenabled()
+    with contextlib.suppress(InputError):
+        model_from_text(text, Path("threat-model.yaml"))
+    assert gc.isenabled()
