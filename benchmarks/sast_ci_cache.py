@@ -5,7 +5,7 @@ empty cache (the cold run) and saves the cache (here a tar archive, as actions/c
 that changes a few files checks out into another directory, restores the archive and scans. Reports the
 pull request's run (and with the restore included) as a ratio of the cold run's wall time, and checks both
 report the same findings on the unchanged files. Usage: python benchmarks/sast_ci_cache.py [--changed N]
-[--repeat N] [--smoke] (--smoke: Django's django/utils only).
+[--repeat N] [--smoke] (--smoke: four local files, one changed).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sast_django import download_django
+from sast_django import download_django, smoke_tree
 
 
 def scan(root: Path, cache: Path, report: Path) -> float:
@@ -57,17 +57,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--changed", type=int, default=10, help="files the pull request changes (default 10)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each kind; the fastest counts (default 1)")
-    parser.add_argument("--smoke", action="store_true", help="only django/utils: a quick run")
+    parser.add_argument("--smoke", action="store_true", help="four local files, one changed, no download: a quick run")
     parser.add_argument("--keep", type=Path, help="work in this directory and keep it (default: a temporary one)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sdl-gate-ci-cache-bench-") as temporary:
         workdir = args.keep or Path(temporary)
         workdir.mkdir(parents=True, exist_ok=True)
-        source = download_django(workdir)
+        # Smoke: a few local files, one of them changed, no download: the script's code paths, quickly.
+        source = smoke_tree(workdir, files=4) if args.smoke else download_django(workdir)
         if args.smoke:
-            small = workdir / "smoke" / source.name
-            shutil.copytree(source / "django" / "utils", small / "django" / "utils")
-            source = small
+            args.changed = 1
         print(f"tree: {source.name}, {sum(1 for _ in source.rglob('*.py'))} Python files, {os.cpu_count()} CPUs")
         cold_times: list[float] = []
         warm_times: list[float] = []

@@ -65,10 +65,10 @@ SMOKE_FILES = 3
 _SMOKE_SOURCE = "import subprocess\n\n\ndef run(cmd):\n    return subprocess.call(cmd, shell=True)\n"
 
 
-def smoke_tree(workdir: Path) -> Path:
+def smoke_tree(workdir: Path, files: int = SMOKE_FILES) -> Path:
     """A Django-shaped tree of a few small files, made locally: the benchmark's code paths, no download."""
     root = workdir / "src" / "django-smoke"
-    for index in range(SMOKE_FILES):
+    for index in range(files):
         path = root / "django" / f"module_{index}.py"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(_SMOKE_SOURCE, encoding="utf-8")

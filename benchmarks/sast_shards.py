@@ -4,21 +4,20 @@ Each shard runs `sdl-gate collect --kind sast --shard K/8` cold, one after the o
 would side by side on their own runners (each with this machine's CPUs); the final job's
 `collect --kind sast --merge-shards` is timed too. Reports the slowest shard and the merge as ratios of the
 unsharded cold `collect --kind sast`, and checks the merged evidence is the unsharded evidence (same id).
-Usage: python benchmarks/sast_shards.py [--shards N] [--smoke] (--smoke: Django's django/utils only).
+Usage: python benchmarks/sast_shards.py [--shards N] [--smoke] (--smoke: four local files, two shards).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from sast_django import download_django
+from sast_django import download_django, smoke_tree
 
 
 def sdl_gate(*args: str | Path, cache: Path) -> tuple[float, str]:
@@ -48,17 +47,18 @@ def main() -> None:
     """Download Django, run unsharded and sharded, print the ratios."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shards", type=int, default=8, help="matrix size (default 8)")
-    parser.add_argument("--smoke", action="store_true", help="only django/utils: a quick run")
+    parser.add_argument(
+        "--smoke", action="store_true", help="four local files and two shards, no download: a quick run"
+    )
     parser.add_argument("--keep", type=Path, help="work in this directory and keep it (default: a temporary one)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sdl-gate-shards-bench-") as temporary:
         workdir = args.keep or Path(temporary)
         workdir.mkdir(parents=True, exist_ok=True)
-        root = download_django(workdir)
+        # Smoke: a few local files and two shards, no download: the script's code paths, quickly.
+        root = smoke_tree(workdir, files=4) if args.smoke else download_django(workdir)
         if args.smoke:
-            small = workdir / "smoke" / root.name
-            shutil.copytree(root / "django" / "utils", small / "django" / "utils")
-            root = small
+            args.shards = min(args.shards, 2)
         print(f"tree: {root.name}, {sum(1 for _ in root.rglob('*.py'))} Python files, {os.cpu_count()} CPUs")
         whole, out = sdl_gate("collect", root, "--kind", "sast", cache=workdir / "cache-whole")
         whole_id = evidence_id(out)

@@ -6,6 +6,7 @@ import hashlib
 import html
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -90,13 +91,29 @@ RECORD_KINDS = (
 )
 
 
+#: Key pairs made by the real ssh-keygen in this test process, by person: a test names people (alice, bob,
+#: mallory...), and two people never share a key, so a pair per person and process is as good as one per test.
+_KEY_PAIRS: dict[str, Path] = {}
+
+
 def ssh_key(directory: Path, name: str) -> Path:
-    """Generate an unencrypted ed25519 SSH key pair ``directory/name`` (+ ``.pub``) with the real ssh-keygen."""
+    """An unencrypted ed25519 SSH key pair ``directory/name`` (+ ``.pub``) made with the real ssh-keygen."""
     directory.mkdir(parents=True, exist_ok=True)
     key = directory / name
-    subprocess.run(
-        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)], check=True, capture_output=True
-    )
+    made = _KEY_PAIRS.get(name)
+    if made is None or not made.is_file():
+        import tempfile
+
+        made = Path(tempfile.mkdtemp(prefix="sdl-gate-test-keys-")) / name
+        subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(made)],
+            check=True,
+            capture_output=True,
+        )
+        _KEY_PAIRS[name] = made
+    # copy2 keeps the private key's 0600 mode, which ssh-keygen insists on when it signs.
+    shutil.copy2(made, key)
+    shutil.copy2(made.with_suffix(".pub"), key.with_suffix(".pub"))
     return key
 
 
