@@ -18,6 +18,7 @@ import click
 
 from sdl_gate import __version__
 from sdl_gate.errors import InputError, SdlGateError
+from sdl_gate.record_kinds import RecordKind
 
 if TYPE_CHECKING:  # the CLI starts without importing pydantic
     from sdl_gate.assess import Assessment
@@ -125,6 +126,30 @@ def _approver_options(function: Any) -> Any:
     for option in reversed(options):
         function = option(function)
     return function
+
+
+def _signing_options(function: Any) -> Any:
+    """Attach --key and --approver: the approver's SSH key and, optionally, their e-mail in the register."""
+    options = [
+        click.option(
+            "--key",
+            "key",
+            required=True,
+            type=click.Path(path_type=Path),
+            help="Your SSH private key (or its .pub with the private key in ssh-agent), as for signing git commits.",
+        ),
+        click.option("--approver", help="Your e-mail in the approver register (default: found by your key there)."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _echo_approval(verb_replaced: bool, label: str, approver: str, signer: str, file: Path, checked: bool) -> None:
+    """Say what `records approve` or `waivers approve` signed and where, and whether the register checked it."""
+    click.echo(f"{'renewed' if verb_replaced else 'added'} the approval of {label} by {approver} ({signer}) in {file}")
+    if not checked:
+        click.echo("note: no approver register named, so whether this approval counts was not checked", err=True)
 
 
 def _register_choice(approvers_file: Path | None, trusted_ref: str | None) -> Any:
@@ -691,22 +716,8 @@ def records_check(
     ctx.exit(EXIT_GATE_FAILED if failed else EXIT_PASSED)
 
 
-_RECORD_KINDS = [
-    "process_document",
-    "review",
-    "training",
-    "pen_test",
-    "periodic_review",
-    "supplier_attestation",
-    "test_report",
-    "release_notes",
-    "key_custody",
-    "triage",
-]
-
-
 @records.command("new", epilog="Exit codes: 0 written, 2 invalid input or the record exists.")
-@click.argument("kind", type=click.Choice(_RECORD_KINDS))
+@click.argument("kind", type=click.Choice([kind.value for kind in RecordKind]))
 @click.option("--path", "project_path", type=click.Path(path_type=Path), default=Path(), show_default=True)
 @click.option("--id", "record_id", help="The record id and file name (default: KIND-YYYY-MM-DD).")
 @click.option("--author", help="'Name <email>' (default: git's user.name and user.email).")
@@ -714,7 +725,6 @@ def records_new(kind: str, project_path: Path, record_id: str | None, author: st
     """Start a record of KIND: a skeleton with the requirements that accept it and today's date."""
     from sdl_gate._clock import assessment_date
     from sdl_gate.config import load_project
-    from sdl_gate.record_kinds import RecordKind
     from sdl_gate.records_workflow import new_record
 
     target = new_record(
@@ -727,14 +737,7 @@ def records_new(kind: str, project_path: Path, record_id: str | None, author: st
     "approve", epilog="Exit codes: 0 signed and written, 2 invalid input or a key that cannot sign, 3 tool error."
 )
 @click.argument("record_id", metavar="ID")
-@click.option(
-    "--key",
-    "key",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Your SSH private key (or its .pub with the private key in ssh-agent), as for signing git commits.",
-)
-@click.option("--approver", help="Your e-mail in the approver register (default: found by your key there).")
+@_signing_options
 @click.option(
     "--date",
     "approved_on",
@@ -769,12 +772,14 @@ def records_approve(
     result = approve_record(project, record_id, key, day, approver=approver, register=register)
     for path, digest in result.linked_files:
         click.echo(f"  {path}  sha256 {digest}")
-    verb = "renewed" if result.replaced else "added"
-    click.echo(
-        f"{verb} the approval of {result.record_id} by {result.approver} ({result.signer}) in {result.approvals_file}"
+    _echo_approval(
+        result.replaced,
+        result.record_id,
+        result.approver,
+        result.signer,
+        result.approvals_file,
+        result.checked_against is not None,
     )
-    if result.checked_against is None:
-        click.echo("note: no approver register named, so whether this approval counts was not checked", err=True)
 
 
 @records.command(
@@ -908,14 +913,7 @@ def waivers() -> None:
     "approve", epilog="Exit codes: 0 signed and written, 2 invalid input or a key that cannot sign, 3 tool error."
 )
 @click.argument("exception_id", metavar="ID")
-@click.option(
-    "--key",
-    "key",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Your SSH private key (or its .pub with the private key in ssh-agent), as for signing git commits.",
-)
-@click.option("--approver", help="Your e-mail in the approver register (default: found by your key there).")
+@_signing_options
 @click.option(
     "--date",
     "approved_on",
@@ -947,12 +945,14 @@ def waivers_approve(
 
     inputs = load_inputs(project_path).with_approvers(_register_choice(approvers_file, trusted_ref))
     result = approve_exception(inputs, exception_id, key, assessment_date(approved_on), approver=approver)
-    verb = "renewed" if result.replaced else "added"
-    click.echo(
-        f"{verb} the approval of {result.label} by {result.approver} ({result.signer}) in {result.approvals_file}"
+    _echo_approval(
+        result.replaced,
+        result.label,
+        result.approver,
+        result.signer,
+        result.approvals_file,
+        result.checked_against is not None,
     )
-    if result.checked_against is None:
-        click.echo("note: no approver register named, so whether this approval counts was not checked", err=True)
 
 
 @waivers.command(

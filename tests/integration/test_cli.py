@@ -413,3 +413,15 @@ def test_check_in_a_directory_sdl_gate_was_never_set_up_in_hints_at_init(run_cli
     scaffolded = run_cli("check", empty)
     assert scaffolded.code == 1
     assert "sdl-gate init" not in scaffolded.stderr
+
+
+@pytest.mark.parametrize("kind", [kind.value for kind in RecordKind])
+def test_records_new_starts_a_record_of_every_kind(
+    kind: str, project: ProjectFactory, run_cli_in_process: RunCli
+) -> None:
+    result = run_cli_in_process("records", "new", kind, "--path", project.root, "--author", "Ada <ada@example.com>")
+    assert result.code == 0, result.stderr
+    assert (project.root / "security" / "records").is_dir()
+    assert any(
+        kind in path.read_text(encoding="utf-8") for path in (project.root / "security" / "records").glob("*.yaml")
+    )
