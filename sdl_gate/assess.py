@@ -19,13 +19,12 @@ from sdl_gate import __version__
 from sdl_gate._model import FrozenModel
 from sdl_gate._text import first_and_more
 from sdl_gate.approvals.state import ExceptionStatus
-from sdl_gate.bundle.snapshots import HistoryPayload, ReleaseSnapshot
 from sdl_gate.catalogue import Automation, Catalogue, Requirement
 from sdl_gate.checks import CHECKS, Check, CheckInput, Finding, Outcome
-from sdl_gate.checks._approvals import ApprovalState, approval_state
-from sdl_gate.checks._criteria import record, record_problems
+from sdl_gate.checks.api import ApprovalState, approval_state, record, record_problems
 from sdl_gate.evidence import EvidenceKind, EvidenceSet
 from sdl_gate.history_metrics import Metric, Trend, measure, release_label, released_versions
+from sdl_gate.history_payload import HistoryPayload, ReleaseSnapshot
 from sdl_gate.policy.models import MaturityRules, Mode, Policy
 from sdl_gate.policy.waivers import Vex, WaiverRegister, WaiverState
 

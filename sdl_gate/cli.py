@@ -1256,7 +1256,7 @@ def test_results_import(reports: tuple[Path, ...], project_path: Path, statement
 def sbom(path: Path, source: str, source_file: Path | None, python: str | None, spec: str, output: Path | None) -> None:
     """Write a CycloneDX JSON SBOM of the project at PATH (deterministic; SOURCE_DATE_EPOCH honoured)."""
     from sdl_gate._clock import file_timestamp
-    from sdl_gate.collectors._deps import project_dependencies
+    from sdl_gate.collectors.dependencies import project_dependencies
     from sdl_gate.config import load_project
     from sdl_gate.sbom.build import SpecVersion, build_sbom, product_from_pyproject
     from sdl_gate.sbom.sources import SourceKind, from_environment, interpreter_paths, load_source
@@ -1997,7 +1997,7 @@ def deps(
     policy, or an audit that could not run fails.
     """
     from sdl_gate._clock import assessment_date, file_timestamp
-    from sdl_gate.collectors._deps import InstalledEnvironment
+    from sdl_gate.collectors.dependencies import InstalledEnvironment
     from sdl_gate.precommit import dependency_audit
 
     installed = None

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sdl_gate.bundle.snapshots import HistoryPayload, ReleaseSnapshot, SeenVulnerability
 from sdl_gate.evidence import EvidenceKind
+from sdl_gate.history_payload import HistoryPayload, ReleaseSnapshot, SeenVulnerability
 
 
 class Metric(str, enum.Enum):

@@ -20,7 +20,7 @@ from sdl_gate.errors import InputError, ToolError
 
 if TYPE_CHECKING:
     from sdl_gate.assess import Assessment
-    from sdl_gate.collectors._deps import InstalledEnvironment
+    from sdl_gate.collectors.dependencies import InstalledEnvironment
     from sdl_gate.policy.waivers import WaiverRegister
 
 #: One screen: hooks list at most this many problems, then say how many more there are.
@@ -193,7 +193,7 @@ def dependency_audit(
 
 def _audit_lines(payload: dict[str, Any], waivers: WaiverRegister, today: date, listed: int | None) -> list[str]:
     """What the audit covered and found, for people; the decision is the gate's, printed after."""
-    from sdl_gate.collectors._deps import WHOLE_TREE_KINDS
+    from sdl_gate.collectors.dependencies import WHOLE_TREE_KINDS
     from sdl_gate.sbom.sources import SourceKind
 
     sources = ", ".join(source["path"] for source in payload["sources"]) or "no dependency source"
@@ -227,7 +227,7 @@ def _audit_lines(payload: dict[str, Any], waivers: WaiverRegister, today: date, 
 
 def sbom_current(root: Path, *, listed: int | None = MAX_LISTED) -> HookReport:
     """Check that the committed SBOM (``sbom`` in [tool.sdl-gate]) lists what the dependency sources pin."""
-    from sdl_gate.collectors._deps import project_dependencies
+    from sdl_gate.collectors.dependencies import project_dependencies
     from sdl_gate.config import load_project
     from sdl_gate.sbom.quality import assess_sbom, cross_check, load_sbom
 

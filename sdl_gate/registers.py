@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from sdl_gate.checks._approvals import ApprovalState, approval_state
-from sdl_gate.checks._criteria import record_problems
+from sdl_gate.checks.api import ApprovalState, approval_state, record_problems
 from sdl_gate.collectors.base import CollectContext
 from sdl_gate.collectors.records import RecordsCollector
 from sdl_gate.inputs import Inputs

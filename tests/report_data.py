@@ -23,8 +23,8 @@ from sdl_gate.catalogue import load_catalogue
 from sdl_gate.checks import Finding, Outcome
 from sdl_gate.policy.models import Mode
 from sdl_gate.policy.waivers import WaiverState
-from sdl_gate.render._view import ReportInput, SourceKind
 from sdl_gate.render.diagram import Component, Flow, Zone, ZoneDiagram
+from sdl_gate.render.view import ReportInput, SourceKind
 
 RECORDS = "sha256:" + "1" * 64
 REPOSITORY = "sha256:" + "2" * 64

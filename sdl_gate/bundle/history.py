@@ -20,7 +20,12 @@ from sdl_gate._model import LenientFrozenModel
 from sdl_gate.attest.manifest import ManifestVerifier
 from sdl_gate.bundle import layout
 from sdl_gate.bundle.signer import configured_verifier
-from sdl_gate.bundle.snapshots import (
+from sdl_gate.bundle.verify import verify_bundle
+from sdl_gate.bundle.zipfmt import Entry, UnsafeArchive, inspect_archive, read_entry
+from sdl_gate.config import Project
+from sdl_gate.errors import ConfigError, InputError
+from sdl_gate.evidence import Evidence, EvidenceKind, EvidenceStore, StoredEvidence, Subject, ToolInfo
+from sdl_gate.history_payload import (
     HistoryPayload,
     PracticeSnapshot,
     RefusedBundle,
@@ -29,11 +34,6 @@ from sdl_gate.bundle.snapshots import (
     SeenRecord,
     SeenVulnerability,
 )
-from sdl_gate.bundle.verify import verify_bundle
-from sdl_gate.bundle.zipfmt import Entry, UnsafeArchive, inspect_archive, read_entry
-from sdl_gate.config import Project
-from sdl_gate.errors import ConfigError, InputError
-from sdl_gate.evidence import Evidence, EvidenceKind, EvidenceStore, StoredEvidence, Subject, ToolInfo
 
 MAX_HISTORY_BUNDLES = 200
 MAX_ASSESSMENT_BYTES = 64 * 1024 * 1024
@@ -110,7 +110,7 @@ def _approved_on(record: _EarlierRecord) -> date | None:
     """The day of the earliest approval that counts for any requirement the record lists."""
     if record.approvals is None:
         return record.approval.date if record.approval is not None else None
-    from sdl_gate.checks._approvals import ApprovalState, approval_state
+    from sdl_gate.checks.api import ApprovalState, approval_state
 
     entry = record.model_dump(mode="json")
     days: list[date] = []

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from sdl_gate.assess import Assessment
 from sdl_gate.bundle import layout
 from sdl_gate.evidence import StoredEvidence
-from sdl_gate.render._view import ReportInput, SourceKind
+from sdl_gate.render.view import ReportInput, SourceKind
 from sdl_gate.render.zones import diagram_from_evidence
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sdl_gate.attest.keys import load_public_key
 from sdl_gate.attest.manifest import ManifestSigner, ManifestVerifier
 from sdl_gate.attest.sigstore_verify import IdentityPolicy, Instance, SigstoreVerifier, TrustChoice
-from sdl_gate.bundle.record import SignerCheck
+from sdl_gate.bundle_payload import SignerCheck
 from sdl_gate.config import Project
 
 

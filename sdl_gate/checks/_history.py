@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sdl_gate.bundle.snapshots import HistoryPayload, ReleaseSnapshot
 from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
 from sdl_gate.evidence import EvidenceKind
 from sdl_gate.history_metrics import Metric, Trend, measure, release_label, released_versions
+from sdl_gate.history_payload import HistoryPayload, ReleaseSnapshot
 
 #: Released versions a trend is judged over, the current release excluded.
 TREND_WINDOW = 3

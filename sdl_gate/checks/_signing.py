@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sdl_gate.attest.files import SignatureFormat, VerifyStatus
-from sdl_gate.bundle.record import BundleRecord, SignerCheck
+from sdl_gate.bundle_payload import BundleRecord, SignerCheck
 from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
 from sdl_gate.checks._criteria import _single
 from sdl_gate.collectors.signatures import SignaturesPayload

@@ -17,8 +17,8 @@ from sdl_gate._files import resolve_inside, sha256_bytes
 from sdl_gate._git import find_repository
 from sdl_gate._model import FrozenModel
 from sdl_gate._tool import ToolUnavailable
-from sdl_gate.collectors._deps import ProjectSboms, SourceRead, project_dependencies, project_sboms
 from sdl_gate.collectors.base import SDL_GATE_TOOL, CollectContext
+from sdl_gate.collectors.dependencies import ProjectSboms, SourceRead, project_dependencies, project_sboms
 from sdl_gate.errors import ConfigError, InputError
 from sdl_gate.evidence import Evidence, EvidenceKind, FileDigest, Subject, ToolInfo
 from sdl_gate.sbom.build import SpecVersion, build_sbom, product_from_pyproject

@@ -31,14 +31,14 @@ from packaging.version import InvalidVersion, Version
 from sdl_gate._files import canonical_json, read_bytes_limited, resolve_inside
 from sdl_gate._model import FrozenModel
 from sdl_gate._tool import ToolUnavailable, run_tool
-from sdl_gate.collectors._deps import (
+from sdl_gate.collectors.base import CollectContext
+from sdl_gate.collectors.dependencies import (
     InstalledEnvironment,
     ProjectDependencies,
     SourceRead,
     environment_dependencies,
     project_dependencies,
 )
-from sdl_gate.collectors.base import CollectContext
 from sdl_gate.config import Project, SettingOrigin
 from sdl_gate.cvss_score import score_or_none
 from sdl_gate.errors import ConfigError, InputError
@@ -197,7 +197,7 @@ def sbom_components(context: CollectContext) -> tuple[list[SbomPackage], list[Fi
 
     This is the one place the vulnerability audit learns of components beyond the Python dependency sources.
     """
-    from sdl_gate.collectors._deps import project_sboms
+    from sdl_gate.collectors.dependencies import project_sboms
     from sdl_gate.sbom.quality import load_sbom
 
     found: dict[SbomPackage, None] = {}

@@ -10,7 +10,7 @@ from pathlib import PurePath
 from sdl_gate.approvals.state import ExceptionStatus
 from sdl_gate.assess import Assessment, PolicyRef, RequirementResult, Verdict
 from sdl_gate.checks import Outcome
-from sdl_gate.render._view import fix_text, imported_test_notes, ordered_requirements, problem_findings
+from sdl_gate.render.view import fix_text, imported_test_notes, ordered_requirements, problem_findings
 
 _WIDTH = 100
 # Repository text (finding messages, names, paths) must not move the cursor, retitle the terminal or start a

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-from sdl_gate.render._view import ReportInput
+from sdl_gate.render.view import ReportInput
 
 
 class ReportFormat(str, enum.Enum):

@@ -21,7 +21,8 @@ from sdl_gate.assess import (
     WaiverResult,
 )
 from sdl_gate.checks import Outcome
-from sdl_gate.render._view import (
+from sdl_gate.render.diagram import render_diagram_svg
+from sdl_gate.render.view import (
     ReportInput,
     Topic,
     TopicFinding,
@@ -39,7 +40,6 @@ from sdl_gate.render._view import (
     vex_state,
     waivers_for,
 )
-from sdl_gate.render.diagram import render_diagram_svg
 
 PAGE_SIZE = 200
 RATIONALE_SHOWN = 1500

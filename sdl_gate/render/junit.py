@@ -12,7 +12,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from sdl_gate.assess import RequirementResult, Verdict
-from sdl_gate.render._view import ReportInput, fix_text, outcome_label, problem_findings, verdict_label
+from sdl_gate.render.view import ReportInput, fix_text, outcome_label, problem_findings, verdict_label
 
 # XML 1.0 cannot carry most control characters, even escaped.
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

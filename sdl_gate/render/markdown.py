@@ -11,7 +11,7 @@ import re
 from sdl_gate.approvals.state import ExceptionStatus
 from sdl_gate.assess import Assessment, RequirementResult, Verdict, WaiverResult
 from sdl_gate.checks import Outcome
-from sdl_gate.render._view import (
+from sdl_gate.render.view import (
     ReportInput,
     fix_text,
     imported_test_notes,

@@ -16,7 +16,7 @@ from sdl_gate._files import pretty_json
 from sdl_gate.assess import FindingResult, OccurrenceResult, RequirementResult, Verdict, WaiverResult
 from sdl_gate.checks import Outcome
 from sdl_gate.policy.waivers import WaiverState
-from sdl_gate.render._view import (
+from sdl_gate.render.view import (
     ReportInput,
     Topic,
     evidence_kinds,

@@ -11,7 +11,7 @@ from sdl_gate._files import read_bytes_limited, sha256_bytes
 from sdl_gate._yaml import parse_json_text, validation_error
 from sdl_gate.assess import SCHEMA_VERSION, Assessment
 from sdl_gate.errors import InputError
-from sdl_gate.render._view import ReportInput, SourceKind
+from sdl_gate.render.view import ReportInput, SourceKind
 
 if TYPE_CHECKING:
     from sdl_gate.attest.manifest import ManifestVerifier

@@ -15,7 +15,7 @@ from sdl_gate.attest.keys import KeyAlgorithm, keygen, load_private_key
 from sdl_gate.attest.manifest import KeyManifestSigner, ManifestVerifier
 from sdl_gate.bundle.build import create_bundle
 from sdl_gate.bundle.history import manifest_verifier, read_history, record_history
-from sdl_gate.bundle.record import BundleRecord
+from sdl_gate.bundle_payload import BundleRecord
 from sdl_gate.config import load_project
 from sdl_gate.errors import InputError
 from sdl_gate.evidence import Evidence, EvidenceKind, EvidenceStore, Subject, ToolInfo

@@ -17,11 +17,11 @@ from sdl_gate.attest.keys import KeyAlgorithm, keygen, load_private_key, load_pu
 from sdl_gate.attest.manifest import KeyManifestSigner, ManifestVerifier
 from sdl_gate.bundle.build import create_bundle
 from sdl_gate.bundle.history import record_history
-from sdl_gate.bundle.snapshots import HistoryPayload
 from sdl_gate.bundle.verify import verify_bundle
 from sdl_gate.config import load_project
 from sdl_gate.errors import ConfigError
 from sdl_gate.history_metrics import Metric
+from sdl_gate.history_payload import HistoryPayload
 from sdl_gate.run import check
 from tests.conftest import ProjectFactory, RunCli, approve_project_exceptions
 

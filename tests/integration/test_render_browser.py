@@ -266,7 +266,7 @@ A4_PRINTABLE_PX = round((210 - 2 * 12) / 25.4 * 96)
 
 def test_the_matrix_of_a_bundle_report_fits_its_column_on_screen_and_on_a4(page: Page, tmp_path: Path) -> None:
     from sdl_gate.bundle import layout
-    from sdl_gate.render._view import ReportInput, SourceKind
+    from sdl_gate.render.view import ReportInput, SourceKind
 
     sample = sample_input().assessment
     # Rationales quote what the evidence named: a long path has no place to break but its slashes.

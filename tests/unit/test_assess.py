@@ -22,11 +22,11 @@ from sdl_gate.assess import (
     assess,
     assess_requirement,
 )
-from sdl_gate.bundle.snapshots import ReleaseSnapshot
 from sdl_gate.catalogue import Automation, Requirement, load_catalogue
 from sdl_gate.checks import CHECKS, Outcome
 from sdl_gate.evidence import Evidence
 from sdl_gate.history_metrics import Metric, Trend
+from sdl_gate.history_payload import ReleaseSnapshot
 from sdl_gate.policy.loader import resolve_policy
 from sdl_gate.policy.models import Policy
 from sdl_gate.policy.waivers import Waiver, WaiverRegister

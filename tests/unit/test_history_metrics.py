@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from sdl_gate.bundle.snapshots import HistoryPayload, ReleaseSnapshot
 from sdl_gate.history_metrics import Metric, Trend, measure, released_versions, trend
+from sdl_gate.history_payload import HistoryPayload, ReleaseSnapshot
 from tests.unit.checks._build import TODAY, facts, release, seen_record, seen_vulnerability
 
 

@@ -13,18 +13,9 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from sdl_gate.attest.files import SignatureFormat, VerifyStatus
-from sdl_gate.bundle.record import BundleRecord, SignerCheck
-from sdl_gate.bundle.snapshots import (
-    HistoryPayload,
-    PracticeSnapshot,
-    RefusedBundle,
-    ReleaseFacts,
-    ReleaseSnapshot,
-    SeenRecord,
-    SeenVulnerability,
-)
+from sdl_gate.bundle_payload import BundleRecord, SignerCheck
 from sdl_gate.checks import CHECKS, Check, CheckInput, Criterion, Finding
-from sdl_gate.collectors._deps import SourceRead
+from sdl_gate.collectors.dependencies import SourceRead
 from sdl_gate.collectors.devenv import ActionUse, DevEnvPayload, WorkflowFacts
 from sdl_gate.collectors.devenv import Finding as WorkflowFinding
 from sdl_gate.collectors.sbom import SbomOrigin, SbomPayload
@@ -48,6 +39,15 @@ from sdl_gate.collectors.vulns import (
 )
 from sdl_gate.config import SettingOrigin
 from sdl_gate.evidence import Evidence, EvidenceKind, EvidenceSet, Rejection, StoredEvidence, Subject, ToolInfo
+from sdl_gate.history_payload import (
+    HistoryPayload,
+    PracticeSnapshot,
+    RefusedBundle,
+    ReleaseFacts,
+    ReleaseSnapshot,
+    SeenRecord,
+    SeenVulnerability,
+)
 from sdl_gate.policy.models import ImportedResults, Mode, ResolvedRequirement, Threshold
 from sdl_gate.policy.waivers import Scope, Vex, VexState, Waiver
 from sdl_gate.sast.models import (

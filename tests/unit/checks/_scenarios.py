@@ -17,14 +17,14 @@ from typing import Any
 import pytest
 
 from sdl_gate.attest.files import SignatureFormat, VerifyStatus
-from sdl_gate.bundle.record import SignerCheck
-from sdl_gate.bundle.snapshots import ReleaseSnapshot
+from sdl_gate.bundle_payload import SignerCheck
 from sdl_gate.checks import CHECKS, Check, CheckInput, Outcome
 from sdl_gate.collectors.records import RecordKind
 from sdl_gate.collectors.sbom import SbomOrigin
 from sdl_gate.collectors.test_results import TestOutcome
 from sdl_gate.collectors.vulns import AuditStatus
 from sdl_gate.evidence import Evidence, EvidenceKind
+from sdl_gate.history_payload import ReleaseSnapshot
 from sdl_gate.policy.waivers import Waiver
 from sdl_gate.sast.models import Level, NotAnalysed, SuppressionProblem
 from sdl_gate.sbom.quality import Element

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from sdl_gate.bundle.snapshots import ReleaseSnapshot
 from sdl_gate.checks import Criterion, Outcome
 from sdl_gate.checks._history import improving_metrics, verified_history
 from sdl_gate.evidence import EvidenceKind
+from sdl_gate.history_payload import ReleaseSnapshot
 from tests.unit.checks._build import (
     check_input,
     evidence,

@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from sdl_gate.attest.files import SignatureFormat
-from sdl_gate.bundle.record import BundleRecord, SignerCheck
+from sdl_gate.bundle_payload import BundleRecord, SignerCheck
 from sdl_gate.checks import CheckInput, Finding, Outcome
 from sdl_gate.checks._signing import release_bundle
 from sdl_gate.evidence import Evidence, EvidenceKind, EvidenceSet, Rejection, StoredEvidence, Subject, ToolInfo

@@ -12,8 +12,8 @@ import pytest
 from cyclonedx.output import make_outputter
 from cyclonedx.schema import OutputFormat, SchemaVersion
 
-from sdl_gate.collectors._deps import full_inventory, project_dependencies, project_sboms
 from sdl_gate.collectors.base import CollectContext
+from sdl_gate.collectors.dependencies import full_inventory, project_dependencies, project_sboms
 from sdl_gate.collectors.sbom import SbomCollector, SbomOrigin
 from sdl_gate.config import load_project
 from sdl_gate.errors import ConfigError, InputError

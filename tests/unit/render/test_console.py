@@ -66,9 +66,9 @@ def test_escape_sequences_and_line_breaks_in_repository_text_stay_inert() -> Non
 
 def test_a_waiver_without_a_verified_approval_is_listed_as_not_counting() -> None:
     from sdl_gate.approvals.state import ExceptionStatus
-    from sdl_gate.render._view import ReportInput, SourceKind
     from sdl_gate.render.html import render_html
     from sdl_gate.render.markdown import render_markdown
+    from sdl_gate.render.view import ReportInput, SourceKind
 
     assessment = sample_assessment()
     first = assessment.waivers[0].model_copy(

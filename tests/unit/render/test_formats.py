@@ -11,12 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sdl_gate.render._view import ReportInput, SourceKind
 from sdl_gate.render.formats import ReportFormat, render_report
 from sdl_gate.render.html import render_html
 from sdl_gate.render.junit import render_junit
 from sdl_gate.render.markdown import render_markdown
 from sdl_gate.render.sarif import render_sarif
+from sdl_gate.render.view import ReportInput, SourceKind
 from tests.conftest import Golden
 from tests.report_data import sample_assessment, sample_input
 

@@ -8,8 +8,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from sdl_gate.render._view import ReportInput, SourceKind
 from sdl_gate.render.html import PAGE_SIZE, render_html
+from sdl_gate.render.view import ReportInput, SourceKind
 from tests.report_data import DIAGRAM, many_findings, sample_assessment, sample_input
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sdl_gate.render._view import ReportInput, SourceKind
 from sdl_gate.render.markdown import render_markdown
+from sdl_gate.render.view import ReportInput, SourceKind
 from tests.report_data import many_findings, sample_assessment, sample_input
 
 

@@ -11,8 +11,8 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from sdl_gate.assess import Assessment
-from sdl_gate.render._view import ReportInput, SourceKind
 from sdl_gate.render.markdown import code_block, code_span, inert, render_markdown
+from sdl_gate.render.view import ReportInput, SourceKind
 from tests.conftest import assert_inert_markdown
 from tests.report_data import sample_assessment
 

@@ -9,8 +9,8 @@ import jsonschema
 import pytest
 
 from sdl_gate.assess import Assessment, Verdict
-from sdl_gate.render._view import ReportInput, SourceKind, problem_findings
 from sdl_gate.render.sarif import FALLBACK_ARTIFACT, FINGERPRINT_KEY, render_sarif
+from sdl_gate.render.view import ReportInput, SourceKind, problem_findings
 from tests.conftest import SHARED_FIXTURES
 from tests.report_data import many_findings, sample_assessment, sample_input
 

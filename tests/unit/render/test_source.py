@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from sdl_gate.errors import InputError
-from sdl_gate.render._view import SourceKind
 from sdl_gate.render.json import render_json
 from sdl_gate.render.source import load_report_input, parse_assessment
+from sdl_gate.render.view import SourceKind
 from tests.report_data import sample_assessment
 
 SOURCE = Path("assessment.json")

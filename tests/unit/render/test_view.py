@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sdl_gate.assess import Verdict
-from sdl_gate.render._view import (
+from sdl_gate.render.view import (
     ReportInput,
     SourceKind,
     Topic,

@@ -173,7 +173,7 @@ def topic_has_evidence(assessment: Assessment, topic: Topic) -> bool:
 
 def imported_test_notes(assessment: Assessment) -> list[str]:
     """The test-result findings that rest on, or refused, imported results: shown even when they pass."""
-    from sdl_gate.checks._test_provenance import COUNTED, REFUSED, TEST_CRITERIA
+    from sdl_gate.checks.api import COUNTED, REFUSED, TEST_CRITERIA
 
     return [
         f"{requirement.id} {finding.criterion}: {finding.outcome.value}: {finding.message}"
