@@ -279,8 +279,6 @@ def _snapshot(path: Path, sha256: str, signer: str, verified: dict[str, str]) ->
 
 def read_history(directory: Path, verifier: ManifestVerifier, product: str) -> HistoryPayload:
     """Verify every ``*.zip`` in ``directory`` (signature and digests) and summarise those of ``product``."""
-    from sdl_gate._files import sha256_file
-
     if not directory.is_dir():
         raise InputError(
             "history directory not found" if not directory.exists() else "is not a directory", path=directory
@@ -299,9 +297,9 @@ def read_history(directory: Path, verifier: ManifestVerifier, product: str) -> H
         if not report.verified:
             refused.append(RefusedBundle(bundle=path.name, reason="; ".join(report.failures)))
             continue
-        signer = next((line.split(": ", 1)[1] for line in report.summary if line.startswith("manifest signed by")), "")
         try:
-            snapshot = _snapshot(path, sha256_file(path), signer, report.digests)
+            # The digest of the bytes verification read, not of a second read that could see other bytes.
+            snapshot = _snapshot(path, report.bundle_sha256, report.signer, report.digests)
         except (ValidationError, KeyError, zipfile.BadZipFile, UnsafeArchive) as exc:
             refused.append(RefusedBundle(bundle=path.name, reason=f"unreadable assessment ({type(exc).__name__})"))
             continue

@@ -41,6 +41,10 @@ class BundleReport:
     failures: list[str] = field(default_factory=list)
     #: Entry name -> SHA-256 as the signed manifest lists them (empty until its signature verified).
     digests: dict[str, str] = field(default_factory=dict)
+    #: SHA-256 of the bundle file as it was read (empty until it opened as a zip).
+    bundle_sha256: str = ""
+    #: Who signed the manifest, as its verifier names them (empty until the signature verified).
+    signer: str = ""
 
     @property
     def verified(self) -> bool:
@@ -80,6 +84,7 @@ def _check_manifest(
         signer = verifier.verify(suffix, signature, manifest)
     except SignatureInvalid as exc:
         raise BundleInvalid(f"manifest signature: {exc}") from None
+    report.signer = signer
     report.summary.append(f"manifest signed by: {signer}")
     try:
         statement = parse_statement(manifest)
@@ -294,7 +299,8 @@ def verify_bundle(path: Path, verifier: ManifestVerifier, *, reassess: bool = Tr
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
             # A member name that is not UTF-8 although flagged so raises UnicodeDecodeError (a ValueError).
             raise InputError(f"not a zip archive: {exc}", path=path) from None
-        report.summary.append(f"sha256: {_sha256_handle(handle)}")
+        report.bundle_sha256 = _sha256_handle(handle)
+        report.summary.append(f"sha256: {report.bundle_sha256}")
         with archive:
             try:
                 _check_one_reading(handle, archive)

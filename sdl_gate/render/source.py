@@ -116,8 +116,6 @@ def load_bundle_input(path: Path, verifier: ManifestVerifier) -> ReportInput:
             path=path,
             hint="`sdl-gate bundle verify` prints the full verification report",
         )
-    signer = next((line.split(": ", 1)[1] for line in result.summary if line.startswith("manifest signed by")), "")
-    bundle_sha256 = next((line.split(": ", 1)[1] for line in result.summary if line.startswith("sha256")), "")
 
     def verified(archive: zipfile.ZipFile, entries: dict[str, Entry], name: str, limit: int) -> bytes:
         # Read by digest: whatever the file holds now, only bytes the verified manifest lists are used.
@@ -147,7 +145,7 @@ def load_bundle_input(path: Path, verifier: ManifestVerifier) -> ReportInput:
     return ReportInput(
         assessment=assessment,
         source=SourceKind.VERIFIED_BUNDLE,
-        origin=f"{path.name} (sha256:{bundle_sha256}, manifest signed by {signer})",
+        origin=f"{path.name} (sha256:{result.bundle_sha256}, manifest signed by {result.signer})",
         bundle_paths=bundle_paths(items),
         diagram=diagram,
     )

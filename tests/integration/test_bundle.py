@@ -25,7 +25,7 @@ from sdl_gate.bundle.verify import BundleReport, verify_bundle
 from sdl_gate.errors import InputError, PolicyError
 from sdl_gate.evidence import Evidence, EvidenceKind, EvidenceStore, Subject, ToolInfo
 from sdl_gate.policy.loader import builtin_policy_names, load_resolved_policy, resolve_policy, resolved_policy_document
-from tests.conftest import ProjectFactory, RunCli, approve_project_exceptions
+from tests.conftest import ProjectFactory, RunCli, approve_project_exceptions, sha256_of
 
 TODAY = date(2026, 3, 1)
 EPOCH = {"SOURCE_DATE_EPOCH": "1772323200"}  # 2026-03-01T00:00:00Z
@@ -275,6 +275,22 @@ def test_wrong_key_fails(release: Release, bundle: Path, tmp_path: Path) -> None
     stranger = keygen(tmp_path / "stranger", KeyAlgorithm.ED25519, b"x")
     report = verify_bundle(bundle, ManifestVerifier(public_key=load_public_key(stranger.public)))
     assert "manifest signature: no signature in the envelope verifies" in " ".join(report.failures)
+
+
+@pytest.mark.slow
+def test_verification_carries_the_signer_and_the_bundle_digest_as_fields(
+    release: Release, bundle: Path, tmp_path: Path
+) -> None:
+    # Reports and history read these fields; nothing parses them back out of the summary text.
+    report = release.verify(bundle)
+    assert report.verified, report.failures
+    assert report.bundle_sha256 == sha256_of(bundle)
+    assert report.signer and f"manifest signed by: {report.signer}" in report.summary
+    stranger = keygen(tmp_path / "stranger", KeyAlgorithm.ED25519, b"x")
+    refused = verify_bundle(bundle, ManifestVerifier(public_key=load_public_key(stranger.public)))
+    assert not refused.verified
+    assert refused.signer == ""
+    assert refused.bundle_sha256 == sha256_of(bundle)
 
 
 def _symlink(name: str) -> zipfile.ZipInfo:
