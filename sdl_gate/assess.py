@@ -66,6 +66,11 @@ class Verdict(str, enum.Enum):
     NOT_APPLICABLE = "not_applicable"
     WAIVED = "waived"
 
+    @property
+    def is_problem(self) -> bool:
+        """Whether the requirement is unmet: anything but satisfied or not applicable (a waived one is shown)."""
+        return self not in (Verdict.SATISFIED, Verdict.NOT_APPLICABLE)
+
 
 #: How a remediation that names the command refreshing stale evidence begins; renderers show it first.
 REFRESH_PREFIX = "Refresh the stale"
@@ -117,6 +122,16 @@ class FindingResult(FrozenModel):
         description="The located items the criterion judged one by one (open and waived); code scanning shows "
         "each on its own.",
     )
+    waivers: list[str] = Field(
+        default_factory=list,
+        description="The ids of the finding and vulnerability waivers that name an item this criterion judged, in "
+        "force or not, as the assessment matched them (see `waivers` for their state).",
+    )
+
+    @property
+    def is_problem(self) -> bool:
+        """Whether this finding keeps its requirement from being satisfied."""
+        return self.outcome.is_problem
 
 
 class RequirementResult(FrozenModel):
@@ -134,6 +149,11 @@ class RequirementResult(FrozenModel):
     evidence: list[str]
     waiver: str | None = Field(description="The waiver that covers the requirement, when its verdict is waived.")
     remediation: str
+
+    @property
+    def is_problem(self) -> bool:
+        """Whether the requirement is unmet (waived included: a waived requirement is always shown)."""
+        return self.verdict.is_problem
 
 
 class ReleaseRef(FrozenModel):
@@ -443,11 +463,11 @@ def assess_requirement(
         verdict, score = scored.verdict, scored.score
         rationale = _rationale(verdict, findings)
         waiver = waivers.for_requirement(requirement.id, today)
-        if waiver is None and verdict not in (Verdict.SATISFIED, Verdict.NOT_APPLICABLE):
+        if waiver is None and verdict.is_problem:
             unapproved = waivers.not_counting(waivers.matching_requirement(requirement.id), today)
             if unapproved:
                 rationale = f"{rationale} " + " ".join(f"{line[0].upper()}{line[1:]}." for line in unapproved)
-        if waiver is not None and verdict not in (Verdict.SATISFIED, Verdict.NOT_APPLICABLE):
+        if waiver is not None and verdict.is_problem:
             if entry.waivable:
                 waiver_id = waiver.id
                 rationale = (
@@ -483,6 +503,7 @@ def assess_requirement(
                     OccurrenceResult(location=o.location, message=o.message, key=o.key, waiver=o.waiver)
                     for o in f.occurrences
                 ],
+                waivers=_naming_waivers(f, waivers),
             )
             for f in findings
         ],
@@ -490,6 +511,17 @@ def assess_requirement(
         waiver=waiver_id,
         remediation=_remediation(requirement, evidence, findings, verdict),
     )
+
+
+def _naming_waivers(finding: Finding, waivers: WaiverRegister) -> list[str]:
+    """The waivers naming an item the finding judged: those its criterion matched, and every finding waiver of a
+    located item's fingerprint (one in force, or one that no longer counts and is shown with its state)."""
+    named = set(finding.waivers)
+    for occurrence in finding.occurrences:
+        if occurrence.waiver is not None:
+            named.add(occurrence.waiver)
+        named.update(w.id for w in waivers.matching_finding(occurrence.key))
+    return sorted(named)
 
 
 def _remediation(

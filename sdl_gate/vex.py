@@ -44,6 +44,12 @@ def vulnerability_waivers(
     return None, None
 
 
+def naming_waivers(register: WaiverRegister, vuln: dict[str, Any]) -> tuple[Waiver, ...]:
+    """Every waiver of an audited vulnerability (any alias), in force or not."""
+    ids = {str(vuln["id"]), *(str(a) for a in vuln["aliases"])}
+    return register.matching_vulnerability(ids, canonicalize_name(str(vuln["package"])))
+
+
 def unapproved_waivers(register: WaiverRegister, vuln: dict[str, Any], today: date) -> list[str]:
     """Which waivers of an audited vulnerability are in their dates but not approved, and why."""
     ids = {str(vuln["id"]), *(str(a) for a in vuln["aliases"])}

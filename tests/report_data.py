@@ -84,9 +84,14 @@ WAIVERS = [
 
 
 def _f(
-    criterion: str, outcome: Outcome, message: str, evidence: str | None = None, location: str | None = None
+    criterion: str,
+    outcome: Outcome,
+    message: str,
+    evidence: str | None = None,
+    location: str | None = None,
+    waivers: tuple[str, ...] = (),
 ) -> Finding:
-    return Finding("", criterion, outcome, message, (evidence,) if evidence else (), location)
+    return Finding("", criterion, outcome, message, (evidence,) if evidence else (), location, waivers=waivers)
 
 
 def _record_pass(requirement: str) -> Finding:
@@ -133,6 +138,7 @@ SCENARIOS: dict[str, list[Finding]] = {
             "9f8e7d6c5b4a3921 (waiver W-003 expired)",
             SAST,
             "src/modbus_mqtt_gateway/cli.py:7:5",
+            ("W-003",),
         ),
     ],
     "SVV-3": [
@@ -149,6 +155,7 @@ SCENARIOS: dict[str, list[Finding]] = {
             "PYSEC-2018-28 (CVE-2018-18074) in requests 2.19.0 is covered by waiver W-002",
             VULNS,
             "requirements.txt:1",
+            ("W-002",),
         ),
         _f("vulnerability_audit", Outcome.NOT_AVAILABLE, "jinja2 2.10 was skipped by the audit", VULNS),
         _record_pass("SVV-3"),
@@ -199,6 +206,7 @@ def _result(requirement_id: str, practice: str, title: str, remediation: str) ->
                 message=f.message,
                 evidence=list(f.evidence),
                 location=f.location,
+                waivers=list(f.waivers),
             )
             for f in findings
         ],

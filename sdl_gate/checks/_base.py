@@ -26,6 +26,11 @@ class Outcome(str, enum.Enum):
     NOT_APPLICABLE = "not_applicable"
     ERROR = "error"
 
+    @property
+    def is_problem(self) -> bool:
+        """Whether this answer keeps a requirement from being satisfied: anything but a pass or not applicable."""
+        return self not in (Outcome.PASS, Outcome.NOT_APPLICABLE)
+
 
 #: What a criterion may answer when it found nothing to examine: never a pass, never an error.
 EMPTY_OUTCOMES = frozenset({Outcome.NOT_AVAILABLE, Outcome.FAIL, Outcome.NOT_APPLICABLE})
@@ -65,6 +70,8 @@ class Finding:
     occurrences: tuple[Occurrence, ...] = ()
     #: What would change this answer into a pass; set from the criterion when the answer is not one.
     fix: str = ""
+    #: The waivers naming an item this finding judged (in force or not), as the criterion matched them.
+    waivers: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.examined is not None and self.examined < 0:
@@ -93,6 +100,7 @@ class CheckInput:
         human_record: bool = False,
         occurrences: tuple[Occurrence, ...] = (),
         fix: str = "",
+        waivers: tuple[str, ...] = (),
     ) -> Finding:
         """Build a finding for this requirement; ``fix`` overrides the criterion's own for this answer."""
         return Finding(
@@ -106,6 +114,7 @@ class CheckInput:
             human_record=human_record,
             occurrences=occurrences,
             fix=fix,
+            waivers=waivers,
         )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -10,7 +12,7 @@ from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
 from sdl_gate.checks._criteria import _single
 from sdl_gate.evidence import Evidence, EvidenceKind
 from sdl_gate.policy.waivers import Waiver, WaiverRegister
-from sdl_gate.vex import not_a_disposition, open_statement, unapproved_waivers, vulnerability_waivers
+from sdl_gate.vex import naming_waivers, not_a_disposition, open_statement, unapproved_waivers, vulnerability_waivers
 
 DEFAULT_MAX_PATCH_DAYS = 30
 DEFAULT_VULNDB_MAX_AGE_DAYS = 30
@@ -225,6 +227,24 @@ def _expired_waiver(check_input: CheckInput, vuln: dict[str, Any]) -> Waiver | N
     return vulnerability_waivers(check_input.waivers, vuln, check_input.today)[1]
 
 
+def _with_waivers(evaluate: Callable[[CheckInput], Finding]) -> Callable[[CheckInput], Finding]:
+    """Name on a vulnerability criterion's finding every waiver of a vulnerability its audit lists, in force or
+    not: the finding judged each of them, and reports show those waivers beside it."""
+
+    def evaluate_with_waivers(check_input: CheckInput) -> Finding:
+        finding = evaluate(check_input)
+        named = {
+            waiver.id
+            for evidence in check_input.evidence.of(EvidenceKind.VULNERABILITY_AUDIT)
+            if evidence.id in finding.evidence
+            for vuln in evidence.payload.get("vulnerabilities") or []
+            for waiver in naming_waivers(check_input.waivers, vuln)
+        }
+        return replace(finding, waivers=tuple(sorted(named))) if named else finding
+
+    return evaluate_with_waivers
+
+
 def _service(payload: dict[str, Any]) -> str:
     database = payload.get("database")
     if payload["offline"] and database:
@@ -400,7 +420,7 @@ def known_vulnerabilities() -> Criterion:
         name,
         "a complete known-vulnerability audit against a recent database, every finding fixed or waived",
         (EvidenceKind.VULNERABILITY_AUDIT,),
-        evaluate,
+        _with_waivers(evaluate),
         fix="Upgrade each vulnerable dependency to a fixed version, or record an approved vulnerability waiver with "
         "a VEX analysis in security/waivers.yaml; audit every dependency against a current database",
         when_empty=Outcome.NOT_AVAILABLE,
@@ -460,7 +480,7 @@ def vulnerability_dispositions() -> Criterion:
         name,
         "every known vulnerability matched to a current disposition (fix or approved VEX waiver)",
         (EvidenceKind.VULNERABILITY_AUDIT,),
-        evaluate,
+        _with_waivers(evaluate),
         fix="Upgrade the package, or record an approved vulnerability waiver with a VEX state that closes it "
         "(not_affected, false_positive, resolved) in security/waivers.yaml",
         when_empty=Outcome.NOT_AVAILABLE,
@@ -518,7 +538,7 @@ def vulnerability_severity() -> Criterion:
         name,
         "the severity (CVSS vector and score) of every known vulnerability",
         (EvidenceKind.VULNERABILITY_AUDIT,),
-        evaluate,
+        _with_waivers(evaluate),
         fix="Fetch the advisory's severity (audit online, or import a current OSV database with `sdl-gate vulndb "
         "import`), or record your impact assessment as an approved vulnerability waiver with a VEX analysis in "
         "security/waivers.yaml",
@@ -580,7 +600,7 @@ def patch_timeliness() -> Criterion:
         name,
         "days from a published fix to its release, within the policy's max_patch_days",
         (EvidenceKind.VULNERABILITY_AUDIT,),
-        evaluate,
+        _with_waivers(evaluate),
         fix="Upgrade each dependency whose fix has been published for longer than the policy's max_patch_days, or "
         "dispose of the vulnerability with an approved VEX waiver",
         when_empty=Outcome.NOT_AVAILABLE,

@@ -9,7 +9,6 @@ from pathlib import PurePath
 
 from sdl_gate.approvals.state import ExceptionStatus
 from sdl_gate.assess import Assessment, PolicyRef, RequirementResult, Verdict
-from sdl_gate.checks import Outcome
 from sdl_gate.render.view import fix_text, imported_test_notes, ordered_requirements, problem_findings
 
 _WIDTH = 100
@@ -39,7 +38,7 @@ def _problem_lines(result: RequirementResult, shown: dict[str, str]) -> list[str
     """
     lines: list[str] = []
     for finding in result.findings:
-        if finding.outcome is Outcome.PASS:
+        if not finding.is_problem:
             continue
         where = f" [{finding.location}]" if finding.location else ""
         text = f"{finding.message}{where}"
@@ -85,11 +84,7 @@ def render_console(assessment: Assessment) -> str:
         )
     requirements = assessment.requirements
     blocking = [r for r in requirements if r.blocking]
-    advisory = [
-        r
-        for r in requirements
-        if not r.blocking and r.verdict in (Verdict.NOT_SATISFIED, Verdict.PARTIALLY_SATISFIED, Verdict.NOT_ASSESSED)
-    ]
+    advisory = [r for r in requirements if not r.blocking and r.is_problem and r.verdict is not Verdict.WAIVED]
     waived = [r for r in requirements if r.verdict is Verdict.WAIVED]
     not_applicable = [r for r in requirements if r.verdict is Verdict.NOT_APPLICABLE]
     shown: dict[str, str] = {}

@@ -28,17 +28,16 @@ from sdl_gate.render.view import (
     TopicFinding,
     evidence_kinds,
     finding_topic,
+    finding_waivers,
     fix_text,
     ordered_requirements,
     outcome_label,
     problem_findings,
     topic_findings,
     topic_has_evidence,
-    unmet,
     verdict_label,
     verdict_symbol,
     vex_state,
-    waivers_for,
 )
 
 PAGE_SIZE = 200
@@ -302,7 +301,7 @@ def _finding_row(item: TopicFinding, report: ReportInput, with_waivers: bool) ->
         f"</td><td>{_e(finding.criterion)}</td><td>{_e(finding.message)}</td><td>{location}</td>"
     )
     if with_waivers:
-        waivers = waivers_for(report.assessment, finding, requirement)
+        waivers = finding_waivers(report.assessment, finding)
         shown = "<br>".join(
             f"{_e(w.id)} ({_e(w.state.value)})"
             + (f"; VEX {_e(vex_state(w) or 'not recorded')}" if w.kind == "vulnerability" else "")
@@ -323,7 +322,7 @@ def _topic_section(report: ReportInput, topic: Topic, items: list[TopicFinding],
     heading = f'<section id="{anchor}"><h3>{_e(title)}</h3>'
     if not items and not topic_has_evidence(report.assessment, topic):
         return heading + f'<p class="nodata">No {_e(title.lower())} data in this assessment.</p></section>'
-    problems = sum(1 for item in items if item.finding.outcome is not Outcome.PASS)
+    problems = sum(1 for item in items if item.finding.is_problem)
     waiver_head = "Waiver and VEX state" if topic is Topic.VULNERABILITIES else "Waiver"
     header = _FINDING_HEAD + f'<th scope="col">{waiver_head}</th>'
     rows = [_finding_row(item, report, True) for item in items]
@@ -361,7 +360,7 @@ def _requirement_findings(report: ReportInput) -> str:
             '<th scope="col">Criterion</th><th scope="col">Outcome</th><th scope="col">Finding</th>'
             '<th scope="col">Location</th><th scope="col">Evidence</th>'
         )
-        opened = " open" if unmet(result) and len(result.findings) <= PAGE_SIZE else ""
+        opened = " open" if result.is_problem and len(result.findings) <= PAGE_SIZE else ""
         problems = sum(1 for _ in problem_findings(result))
         blocks.append(
             f"<details{opened}><summary>{_e(result.id)} {_e(result.title)}: {verdict_label(result.verdict)} "

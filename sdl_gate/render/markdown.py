@@ -18,7 +18,6 @@ from sdl_gate.render.view import (
     ordered_requirements,
     outcome_label,
     problem_findings,
-    unmet,
     verdict_label,
     verdict_symbol,
 )
@@ -236,7 +235,7 @@ def render_markdown(report: ReportInput, *, max_bytes: int = MAX_BYTES) -> str:
     details_close = ["</details>", ""]
     budget = max_bytes - _size(head) - _size(tail) - _size(footer) - _size(details_open) - _size(details_close) - 200
     details: list[str] = []
-    unmet_results = [r for r in ordered_requirements(assessment) if unmet(r)]
+    unmet_results = [r for r in ordered_requirements(assessment) if r.is_problem]
     omitted = 0
     for index, result in enumerate(unmet_results):
         block = _requirement_detail(result)

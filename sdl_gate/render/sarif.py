@@ -22,9 +22,9 @@ from sdl_gate.render.view import (
     evidence_kinds,
     file_location,
     finding_topic,
+    finding_waivers,
     outcome_label,
     verdict_label,
-    waivers_for,
 )
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -160,13 +160,13 @@ def render_sarif(report: ReportInput) -> str:
     results: list[dict[str, Any]] = []
     seen: dict[tuple[str, str, str, str], int] = {}
     for index, result in enumerate(assessment.requirements):
-        unmet = result.verdict not in (Verdict.SATISFIED, Verdict.NOT_APPLICABLE)
+        unmet = result.is_problem
         requirement_waiver = waiver_by_id.get(result.waiver) if result.waiver else None
         covering_requirement = (
             [requirement_waiver] if result.verdict is Verdict.WAIVED and requirement_waiver is not None else []
         )
         for finding in result.findings:
-            problem = finding.outcome not in (Outcome.PASS, Outcome.NOT_APPLICABLE)
+            problem = finding.is_problem
             if finding.occurrences:
                 # Each item on its own, with its own waiver: a waived item never hides an open one beside it.
                 for item in finding.occurrences:
@@ -192,7 +192,7 @@ def render_sarif(report: ReportInput) -> str:
             entry["partialFingerprints"] = {FINGERPRINT_KEY: _fingerprint(result, finding, uri, occurrence)}
             # A finding or vulnerability waiver in force covers its own finding even when the requirement is not.
             covering = covering_requirement + [
-                w for w in waivers_for(assessment, finding, result) if w.state is WaiverState.ACTIVE
+                w for w in finding_waivers(assessment, finding) if w.state is WaiverState.ACTIVE
             ]
             _suppress(entry, covering)
             results.append(entry)

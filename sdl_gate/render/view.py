@@ -186,7 +186,7 @@ def imported_test_notes(assessment: Assessment) -> list[str]:
 def problem_findings(result: RequirementResult) -> Iterator[FindingResult]:
     """Yield the findings that keep a requirement from being satisfied."""
     for finding in result.findings:
-        if finding.outcome not in (Outcome.PASS, Outcome.NOT_APPLICABLE):
+        if finding.is_problem:
             yield finding
 
 
@@ -199,18 +199,13 @@ def fix_text(result: RequirementResult) -> str:
     return " ".join(own) or result.remediation
 
 
-def unmet(result: RequirementResult) -> bool:
-    """Whether a requirement is anything but satisfied or not applicable (waived counts: it is shown)."""
-    return result.verdict not in (Verdict.SATISFIED, Verdict.NOT_APPLICABLE)
-
-
 def ordered_requirements(assessment: Assessment) -> list[RequirementResult]:
     """Return the requirements with blocking ones first, then other unmet ones, then the rest, stable."""
 
     def rank(result: RequirementResult) -> int:
         if result.blocking:
             return 0
-        return 1 if unmet(result) else 2
+        return 1 if result.is_problem else 2
 
     return sorted(assessment.requirements, key=rank)
 
@@ -248,15 +243,7 @@ def vex_state(waiver: WaiverResult) -> str | None:
     return waiver.vex.state.value if waiver.vex is not None else None
 
 
-def waivers_for(assessment: Assessment, finding: FindingResult, requirement: RequirementResult) -> list[WaiverResult]:
-    """Return the finding and vulnerability waivers whose target the finding names (shown beside it)."""
-    matched: list[WaiverResult] = []
-    for waiver in assessment.waivers:
-        # A vulnerability waiver covers the advisory under every requirement that reports it, not only SVV-3.
-        if waiver.kind == "requirement" or (waiver.kind == "finding" and waiver.requirement != requirement.id):
-            continue
-        # "finding <fingerprint>" or "<vulnerability> in <package>": the first word after the kind names it.
-        key = waiver.target.removeprefix("finding ").split(" in ")[0]
-        if key and (key in finding.message or (finding.location is not None and key in finding.location)):
-            matched.append(waiver)
-    return matched
+def finding_waivers(assessment: Assessment, finding: FindingResult) -> list[WaiverResult]:
+    """Return the waivers the assessment names on a finding (shown beside it), from the register's entries."""
+    named = set(finding.waivers)
+    return [waiver for waiver in assessment.waivers if waiver.id in named]

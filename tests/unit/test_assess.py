@@ -424,3 +424,48 @@ def test_every_class_h_requirement_names_the_record_kinds_its_check_accepts(requ
     for kind in requirement.record_kinds:
         # `records new KIND` lists the requirement in the skeleton it writes.
         assert requirement.id in requirements_accepting(RecordKind(kind))
+
+
+# --- Structured results: waivers per finding, one rule for "is a problem" ------------------------------------------
+
+
+def test_a_finding_names_every_waiver_of_a_located_item_it_judged_in_force_or_not() -> None:
+    from tests.unit.checks._build import sast, sast_finding
+
+    active = waiver("W-in-force", finding="fp-1")
+    expired = waiver("W-lapsed", finding="fp-2", created_days_ago=90, expires_in_days=-1)
+    unrelated = waiver("W-other", finding="fp-9")
+    requirement = CATALOGUE.requirement("SI-1")
+    result = assess_requirement(
+        requirement,
+        evidence_set([sast(sast_finding("fp-1"), sast_finding("fp-2", line=30))]),
+        _ml2(),
+        approved_waivers((active, expired, unrelated)),
+        TODAY,
+    )
+    judged = next(f for f in result.findings if f.criterion == "sast_findings")
+    assert judged.outcome is Outcome.FAIL
+    assert judged.waivers == ["W-in-force", "W-lapsed"]
+    assert all(not f.waivers for f in result.findings if f is not judged)
+
+
+def test_an_assessment_written_before_findings_named_their_waivers_still_reads() -> None:
+    document = _assess().model_dump(mode="json")
+    for requirement in document["requirements"]:
+        for finding in requirement["findings"]:
+            del finding["waivers"]
+    again = Assessment.model_validate(document)
+    assert all(f.waivers == [] for r in again.requirements for f in r.findings)
+
+
+def test_one_rule_says_what_a_problem_is() -> None:
+    assert {o for o in Outcome if o.is_problem} == {Outcome.FAIL, Outcome.NOT_AVAILABLE, Outcome.ERROR}
+    assert {v for v in Verdict if v.is_problem} == {
+        Verdict.PARTIALLY_SATISFIED,
+        Verdict.NOT_SATISFIED,
+        Verdict.NOT_ASSESSED,
+        Verdict.WAIVED,
+    }
+    result = _assess().requirements[0]
+    assert result.is_problem is result.verdict.is_problem
+    assert all(f.is_problem is f.outcome.is_problem for f in result.findings)

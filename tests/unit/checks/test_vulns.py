@@ -433,3 +433,13 @@ def test_an_open_vex_state_does_not_excuse_a_late_patch(state: VexState) -> None
     finding = run(patch_timeliness(), check_input("SUM-5", audit(late), waivers=[statement]))
     assert finding.outcome is Outcome.FAIL
     assert "GHSA-aaaa-bbbb-cccc" in finding.message
+
+
+def test_a_vulnerability_finding_names_the_waivers_of_what_it_judged_in_force_or_not() -> None:
+    # Reports show these ids beside the finding; they never search the waiver's text in the message.
+    expired = waiver("W-old", vulnerability="GHSA-2", package="requests", created_days_ago=90, expires_in_days=-1)
+    elsewhere = waiver("W-x", vulnerability="GHSA-aaaa-bbbb-cccc", package="urllib3")
+    given = check_input("SVV-3", audit(vuln(), vuln("GHSA-2")), waivers=[WAIVED, expired, elsewhere])
+    for criterion in (known_vulnerabilities(), vulnerability_dispositions()):
+        assert run(criterion, given).waivers == ("W-old", "W-vuln")
+    assert run(known_vulnerabilities(), check_input("SVV-3", audit(vuln()))).waivers == ()

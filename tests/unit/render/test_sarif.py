@@ -8,11 +8,12 @@ from typing import Any
 import jsonschema
 import pytest
 
-from sdl_gate.assess import Assessment, Verdict
+from sdl_gate.assess import Assessment, FindingResult, Verdict
+from sdl_gate.checks import Outcome
 from sdl_gate.render.sarif import FALLBACK_ARTIFACT, FINGERPRINT_KEY, render_sarif
 from sdl_gate.render.view import ReportInput, SourceKind, problem_findings
 from tests.conftest import SHARED_FIXTURES
-from tests.report_data import many_findings, sample_assessment, sample_input
+from tests.report_data import VULNS, many_findings, sample_assessment, sample_input
 
 SARIF_SCHEMA = SHARED_FIXTURES / "sarif" / "sarif-schema-2.1.0.json"
 
@@ -125,6 +126,30 @@ def test_an_expired_finding_waiver_suppresses_nothing() -> None:
     results = _log()["runs"][0]["results"]
     expired = next(r for r in results if "9f8e7d6c5b4a3921" in r["message"]["text"])
     assert "suppressions" not in expired
+
+
+def test_a_finding_waiver_suppresses_the_finding_that_names_it_not_one_that_mentions_its_target() -> None:
+    # Which waivers cover a finding is a field the assessment fills in; the renderer never searches message text.
+    named = FindingResult(
+        criterion="known_vulnerabilities",
+        outcome=Outcome.FAIL,
+        message="one known vulnerability without a waiver: urllib3 1.0: GHSA-x",
+        evidence=[VULNS],
+        location="requirements.txt:9",
+        waivers=["W-002"],
+    )
+    mentioning = FindingResult(
+        criterion="known_vulnerabilities",
+        outcome=Outcome.FAIL,
+        message="PYSEC-2018-28 in requests is open again",
+        evidence=[VULNS],
+        location="requirements.txt:1",
+    )
+    results = _log(sample_assessment({"SVV-3": [named, mentioning]}))["runs"][0]["results"]
+    suppressed = next(r for r in results if "GHSA-x" in r["message"]["text"])
+    assert [s["justification"].split(" ", 1)[0] for s in suppressed["suppressions"]] == ["W-002"]
+    reopened = next(r for r in results if "is open again" in r["message"]["text"])
+    assert "suppressions" not in reopened
 
 
 def test_sarif_fingerprints_survive_line_shifts_but_not_other_files() -> None:
