@@ -128,6 +128,11 @@ class FindingResult(FrozenModel):
         "force or not, as the assessment matched them (see `waivers` for their state).",
     )
 
+    imported_results: bool = Field(
+        default=False,
+        description="Whether the answer rests on, or refused, imported test results (reports note it even on a pass).",
+    )
+
     @property
     def is_problem(self) -> bool:
         """Whether this finding keeps its requirement from being satisfied."""
@@ -504,6 +509,7 @@ def assess_requirement(
                     for o in f.occurrences
                 ],
                 waivers=_naming_waivers(f, waivers),
+                imported_results=f.imported_results,
             )
             for f in findings
         ],

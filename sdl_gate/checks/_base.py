@@ -72,6 +72,8 @@ class Finding:
     fix: str = ""
     #: The waivers naming an item this finding judged (in force or not), as the criterion matched them.
     waivers: tuple[str, ...] = ()
+    #: Whether the answer rests on, or refused, imported test results (reports note it even on a pass).
+    imported_results: bool = False
 
     def __post_init__(self) -> None:
         if self.examined is not None and self.examined < 0:

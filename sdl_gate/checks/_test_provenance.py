@@ -57,8 +57,10 @@ class AdmittedResults:
         # a run observed stays a failure.
         refused_gap = finding.outcome is Outcome.FAIL or (finding.outcome is Outcome.PASS and finding.examined == 0)
         if refused_gap and self.refused_imports and not observed_failure:
-            return replace(finding, outcome=Outcome.NOT_AVAILABLE, message=message, evidence=evidence)
-        return replace(finding, message=message, evidence=evidence)
+            return replace(
+                finding, outcome=Outcome.NOT_AVAILABLE, message=message, evidence=evidence, imported_results=True
+            )
+        return replace(finding, message=message, evidence=evidence, imported_results=True)
 
 
 def _import_label(provenance: Provenance) -> str:

@@ -173,13 +173,11 @@ def topic_has_evidence(assessment: Assessment, topic: Topic) -> bool:
 
 def imported_test_notes(assessment: Assessment) -> list[str]:
     """The test-result findings that rest on, or refused, imported results: shown even when they pass."""
-    from sdl_gate.checks.api import COUNTED, REFUSED, TEST_CRITERIA
-
     return [
         f"{requirement.id} {finding.criterion}: {finding.outcome.value}: {finding.message}"
         for requirement in assessment.requirements
         for finding in requirement.findings
-        if finding.criterion in TEST_CRITERIA and (COUNTED in finding.message or REFUSED in finding.message)
+        if finding.imported_results
     ]
 
 

@@ -147,3 +147,11 @@ def test_a_ci_run_counts_as_observed() -> None:
     )
     finding = run(CRITERIA["SVV-2"], _given("SVV-2", tests=tests))
     assert finding.outcome is Outcome.PASS
+
+
+@pytest.mark.parametrize("requirement", sorted(CRITERIA))
+def test_a_finding_says_as_a_field_whether_it_rests_on_or_refused_imported_results(requirement: str) -> None:
+    # Reports note such findings even when they pass; they read this field, not the message.
+    assert not run(CRITERIA[requirement], _given(requirement, tests=passing_tests())).imported_results
+    assert run(CRITERIA[requirement], _given(requirement)).imported_results
+    assert run(CRITERIA[requirement], _given(requirement, records(approved_junit_record()))).imported_results

@@ -64,3 +64,16 @@ def test_each_source_kind_says_where_the_report_came_from() -> None:
     assert all("ORIGIN" in sentence for sentence in sentences.values())
     assert len(set(sentences.values())) == len(SourceKind)
     assert "not been verified" in sample_input().provenance()
+
+
+def test_imported_test_notes_follow_the_finding_field_not_its_wording() -> None:
+    from sdl_gate.assess import FindingResult
+    from sdl_gate.checks import Outcome
+    from sdl_gate.render.view import imported_test_notes
+
+    resting = FindingResult(
+        criterion="requirement_tests", outcome=Outcome.PASS, message="3 tests passed", evidence=[], location=None
+    )
+    wording = resting.model_copy(update={"message": "counted imported results: imported from a.xml"})
+    assessment = sample_assessment({"SVV-1": [resting.model_copy(update={"imported_results": True}), wording]})
+    assert imported_test_notes(assessment) == ["SVV-1 requirement_tests: pass: 3 tests passed"]
