@@ -13,7 +13,7 @@ from sdl_gate.checks import Outcome
 from sdl_gate.render.sarif import FALLBACK_ARTIFACT, FINGERPRINT_KEY, render_sarif
 from sdl_gate.render.view import ReportInput, SourceKind, problem_findings
 from tests.conftest import SHARED_FIXTURES
-from tests.report_data import VULNS, many_findings, sample_assessment, sample_input
+from tests.report_data import SAST, VULNS, many_findings, sample_assessment, sample_input
 
 SARIF_SCHEMA = SHARED_FIXTURES / "sarif" / "sarif-schema-2.1.0.json"
 
@@ -145,11 +145,20 @@ def test_a_finding_waiver_suppresses_the_finding_that_names_it_not_one_that_ment
         evidence=[VULNS],
         location="requirements.txt:1",
     )
-    results = _log(sample_assessment({"SVV-3": [named, mentioning]}))["runs"][0]["results"]
+    # A file the checkout names after a waived advisory does not borrow its waiver either.
+    decoy = FindingResult(
+        criterion="sast_findings",
+        outcome=Outcome.FAIL,
+        message="B602 open in a decoy file",
+        evidence=[SAST],
+        location="src/PYSEC-2018-28.py:3",
+    )
+    results = _log(sample_assessment({"SVV-3": [named, mentioning], "SI-1": [decoy]}))["runs"][0]["results"]
     suppressed = next(r for r in results if "GHSA-x" in r["message"]["text"])
     assert [s["justification"].split(" ", 1)[0] for s in suppressed["suppressions"]] == ["W-002"]
     reopened = next(r for r in results if "is open again" in r["message"]["text"])
     assert "suppressions" not in reopened
+    assert "suppressions" not in next(r for r in results if "decoy file" in r["message"]["text"])
 
 
 def test_sarif_fingerprints_survive_line_shifts_but_not_other_files() -> None:
