@@ -34,11 +34,11 @@ from sdl_gate.assess import (
 from sdl_gate.catalogue import load_catalogue
 from sdl_gate.checks import Outcome
 from sdl_gate.policy.models import Mode
-from sdl_gate.render.view import ReportInput, SourceKind
 from sdl_gate.render.html import render_html
 from sdl_gate.render.json import render_json
 from sdl_gate.render.markdown import render_markdown
 from sdl_gate.render.sarif import render_sarif
+from sdl_gate.render.view import ReportInput, SourceKind
 
 SAST = "sha256:" + "3" * 64
 VULNS = "sha256:" + "4" * 64
