@@ -10,7 +10,7 @@ import pytest
 
 from sdl_gate.render.html import PAGE_SIZE, render_html
 from sdl_gate.render.view import ReportInput, SourceKind
-from tests.report_data import DIAGRAM, many_findings, sample_assessment, sample_input
+from tests.report_data import DIAGRAM, VULNS, many_findings, sample_assessment, sample_input
 
 
 class _Collector(HTMLParser):
@@ -165,3 +165,29 @@ def test_what_blocks_the_release_gives_the_reason_beside_the_fix() -> None:
         if failing:
             assert failing[0].criterion in item
             assert escape(failing[0].message[:60]) in item
+
+
+def test_the_waiver_column_shows_the_waivers_a_finding_names_not_those_its_text_mentions() -> None:
+    import re
+
+    from sdl_gate.assess import FindingResult
+    from sdl_gate.checks import Outcome
+
+    named = FindingResult(
+        criterion="known_vulnerabilities",
+        outcome=Outcome.FAIL,
+        message="urllib3 1.0: GHSA-x named",
+        evidence=[VULNS],
+        location=None,
+        waivers=["W-002"],
+    )
+    mentioning = named.model_copy(update={"message": "PYSEC-2018-28 in requests mentioned", "waivers": []})
+    text = render_html(ReportInput(sample_assessment({"SVV-3": [named, mentioning]}), SourceKind.CHECK_RUN, "x"))
+
+    def waiver_cell(message: str) -> str:
+        row = re.search(rf"<tr>(?:(?!</tr>).)*{re.escape(message)}(?:(?!</tr>).)*</tr>", text, re.S)
+        assert row is not None, message
+        return re.findall(r"<td>((?:(?!</td>).)*)</td>", row.group(0), re.S)[-1]
+
+    assert waiver_cell("GHSA-x named").startswith("W-002 (active)")
+    assert waiver_cell("PYSEC-2018-28 in requests mentioned") == "none"
