@@ -10,6 +10,7 @@ import importlib.machinery
 import importlib.util
 import sys
 import textwrap
+from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -34,6 +35,12 @@ def _module_map() -> ModuleType:
 MAP = _module_map()
 
 
+@cache
+def _package_imports() -> tuple[Any, ...]:
+    """Every import of the package, read once per process (three tests read them)."""
+    return tuple(MAP.all_imports(REPO))
+
+
 def _describe(found: list[Any]) -> str:
     return "\n".join(f"{i.importer} (line {i.line}) imports {i.imported}" for i in found)
 
@@ -41,7 +48,7 @@ def _describe(found: list[Any]) -> str:
 def test_every_module_has_a_layer() -> None:
     """A new package or top-level module must be placed in the table, not slip through unplaced."""
     unplaced = []
-    for item in MAP.all_imports(REPO):
+    for item in _package_imports():
         for module in (item.importer, item.imported):
             try:
                 MAP.layer_of(module)
@@ -52,13 +59,13 @@ def test_every_module_has_a_layer() -> None:
 
 def test_no_import_runs_upward() -> None:
     """Every sdl_gate import targets the importer's own layer or a lower one."""
-    wrong = MAP.upward(MAP.all_imports(REPO))
+    wrong = MAP.upward(list(_package_imports()))
     assert not wrong, "upward imports:\n" + _describe(wrong)
 
 
 def test_no_private_module_is_imported_from_another_package() -> None:
     """A ``_module`` is imported only from inside the package that holds it."""
-    wrong = MAP.private_reaches(MAP.all_imports(REPO))
+    wrong = MAP.private_reaches(list(_package_imports()))
     assert not wrong, "private modules reached from another package:\n" + _describe(wrong)
 
 
