@@ -22,22 +22,22 @@ CHECKS: dict[str, Check] = {
     "SM-3": Check("SM-3", (record("process_document", purpose="which products and parts the process covers"),)),
     "SM-4": Check("SM-4", (record("training", purpose="the security training of the people involved"),)),
     "SM-5": Check("SM-5", (record("process_document", purpose="the process scoping of this project"),)),
-    "SM-6": Check("SM-6", (signed_release(), release_bundle())),
+    "SM-6": Check("SM-6", (signed_release, release_bundle)),
     "SM-7": Check(
         "SM-7",
         (
             record("process_document", purpose="how the development environment is protected"),
-            locked_down_workflows(),
+            locked_down_workflows,
         ),
     ),
     "SM-8": Check(
         "SM-8",
         (
             any_of(
-                keyless_signing(),
+                keyless_signing,
                 record("key_custody", purpose="who holds signing keys and how they are protected"),
             ),
-            no_committed_private_key(),
+            no_committed_private_key,
         ),
     ),
     "SM-9": Check(

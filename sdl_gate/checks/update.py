@@ -18,7 +18,7 @@ CHECKS: dict[str, Check] = {
     ),
     "SUM-2": Check("SUM-2", (record("release_notes", purpose="the documentation of the security fixes"),)),
     "SUM-3": Check("SUM-3", (record("release_notes", purpose="notes on dependency and platform updates"),)),
-    "SUM-4": Check("SUM-4", (verifiable_updates(),)),
+    "SUM-4": Check("SUM-4", (verifiable_updates,)),
     "SUM-5": Check(
         "SUM-5",
         (
