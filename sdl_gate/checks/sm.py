@@ -14,9 +14,9 @@ CHECKS: dict[str, Check] = {
     "SM-2": Check(
         "SM-2",
         (
-            any_of(codeowners(), record("process_document", purpose="the security roles and who holds them")),
+            any_of(codeowners, record("process_document", purpose="the security roles and who holds them")),
             # Who may approve is a responsibility too: a change that edits the approver register fails here.
-            approver_register(),
+            approver_register,
         ),
     ),
     "SM-3": Check("SM-3", (record("process_document", purpose="which products and parts the process covers"),)),
@@ -52,7 +52,7 @@ CHECKS: dict[str, Check] = {
     "SM-11": Check(
         "SM-11",
         (
-            waiver_register(),
+            waiver_register,
             vulnerability_dispositions(),
         ),
     ),
