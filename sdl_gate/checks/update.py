@@ -13,7 +13,7 @@ CHECKS: dict[str, Check] = {
         "SUM-1",
         (
             record("test_report", purpose="the regression testing of the security update"),
-            regression_tests_pass(),
+            regression_tests_pass,
         ),
     ),
     "SUM-2": Check("SUM-2", (record("release_notes", purpose="the documentation of the security fixes"),)),
