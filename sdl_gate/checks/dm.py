@@ -13,14 +13,14 @@ CHECKS: dict[str, Check] = {
         "DM-3",
         (
             record("triage", purpose="the impact and severity analysis of reported issues"),
-            vulnerability_severity(),
+            vulnerability_severity,
         ),
     ),
     "DM-4": Check(
         "DM-4",
         (
             waiver_register,
-            vulnerability_dispositions(),
+            vulnerability_dispositions,
         ),
     ),
     "DM-5": Check("DM-5", (record("process_document", purpose="the disclosure policy for security issues"),)),

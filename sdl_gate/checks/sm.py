@@ -44,8 +44,8 @@ CHECKS: dict[str, Check] = {
         "SM-9",
         (
             record("review", purpose="the risk decisions on externally provided components"),
-            sbom_quality(),
-            known_vulnerabilities(),
+            sbom_quality,
+            known_vulnerabilities,
         ),
     ),
     "SM-10": Check("SM-10", (record("supplier_attestation", purpose="custom components built by suppliers"),)),
@@ -53,7 +53,7 @@ CHECKS: dict[str, Check] = {
         "SM-11",
         (
             waiver_register,
-            vulnerability_dispositions(),
+            vulnerability_dispositions,
         ),
     ),
     # SM-12 is also decided by the verdicts of the rest of the same assessment (assess.process_verification),

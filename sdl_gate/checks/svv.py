@@ -16,7 +16,7 @@ CHECKS: dict[str, Check] = {
     "SVV-3": Check(
         "SVV-3",
         (
-            known_vulnerabilities(),
+            known_vulnerabilities,
             languages_analysed(),
             record("test_report", purpose="fuzzing, abuse-case and attack-surface testing"),
         ),

@@ -23,7 +23,7 @@ CHECKS: dict[str, Check] = {
         "SUM-5",
         (
             record("process_document", purpose="the patch timeframe policy"),
-            patch_timeliness(),
+            patch_timeliness,
         ),
     ),
 }
