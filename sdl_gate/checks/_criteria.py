@@ -10,19 +10,8 @@ from sdl_gate.approvals.register import REGISTER_PATH
 from sdl_gate.checks._approvals import ApprovalState, approval_state
 from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
 from sdl_gate.checks._criterion import Evaluation, criterion
-from sdl_gate.evidence import Evidence, EvidenceKind
 from sdl_gate.payloads import RecordsPayload, RepositoryPayload, WaiversPayload
 from sdl_gate.policy.waivers import WaiverState
-
-
-def _single(check_input: CheckInput, kind: EvidenceKind, criterion: str) -> Evidence | Finding:
-    """Return the one usable evidence of ``kind``, or a ``not_available`` finding explaining its absence."""
-    found = check_input.evidence.of(kind)
-    if found:
-        return found[0]
-    rejected = check_input.evidence.rejected(kind)
-    reason = "; ".join(r.reason for r in rejected) if rejected else f"no {kind.value} evidence was collected"
-    return check_input.finding(criterion, Outcome.NOT_AVAILABLE, reason)
 
 
 def record_problems(entry: Mapping[str, Any], today: date, max_age_days: int | None) -> list[str]:
