@@ -3,11 +3,10 @@ enforced configuration, justified nosec."""
 
 from __future__ import annotations
 
-from pydantic import ValidationError
-
 from sdl_gate._text import first_and_more
 from sdl_gate.checks._base import CheckInput, Criterion, Finding, Occurrence, Outcome
 from sdl_gate.evidence import EvidenceKind
+from sdl_gate.payloads import Unusable, typed
 from sdl_gate.sast.models import BaselineState, SastReport, Scope, SkippedTest
 from sdl_gate.sast.models import Finding as SastFinding
 from sdl_gate.sast.rules import (
@@ -34,22 +33,14 @@ _NO_FILE = "the scan analysed no Python file"
 
 
 def _report(check_input: CheckInput, criterion: str) -> tuple[str, SastReport] | Finding:
-    # The id admission verified: digesting the (large) payload again in every criterion cost a warm check time.
-    found = check_input.evidence.stored(EvidenceKind.SAST)
-    if not found:
-        rejected = check_input.evidence.rejected(EvidenceKind.SAST)
-        reason = "; ".join(r.reason for r in rejected) if rejected else "no static-analysis evidence was collected"
-        return check_input.finding(criterion, Outcome.NOT_AVAILABLE, reason)
-    stored = found[0]
-    try:
-        return stored.id, SastReport.model_validate(stored.evidence.payload)
-    except ValidationError as exc:
-        return check_input.finding(
-            criterion,
-            Outcome.NOT_AVAILABLE,
-            f"static-analysis evidence is not in the expected form ({exc.error_count()} problem(s))",
-            (stored.id,),
-        )
+    # Validated once per evidence set (payloads.typed): validating the large payload again in every criterion
+    # cost a warm check time.
+    loaded = typed(check_input.evidence, SastReport)
+    if isinstance(loaded, Unusable):
+        if not loaded.evidence and not check_input.evidence.rejected(EvidenceKind.SAST):
+            return check_input.finding(criterion, Outcome.NOT_AVAILABLE, "no static-analysis evidence was collected")
+        return check_input.finding(criterion, Outcome.NOT_AVAILABLE, loaded.reason, loaded.evidence)
+    return loaded.id, loaded.payload
 
 
 def sast_coverage() -> Criterion:
