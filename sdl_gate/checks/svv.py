@@ -17,7 +17,7 @@ CHECKS: dict[str, Check] = {
         "SVV-3",
         (
             known_vulnerabilities,
-            languages_analysed(),
+            languages_analysed,
             record("test_report", purpose="fuzzing, abuse-case and attack-surface testing"),
         ),
     ),
