@@ -378,3 +378,11 @@ def test_guideline_document_with_placeholders_fails_naming_file_and_line() -> No
     finding = run(guideline_document, check_input("SG-3", repository(guidelines={"SG-3": document})))
     assert finding.outcome is Outcome.FAIL
     assert "docs/hardening.md:12 contains 'TBD'" in finding.message
+
+
+def test_a_security_policy_whose_contacts_are_one_string_is_never_a_pass() -> None:
+    # Read as a dict, the string's characters were taken for contacts and the criterion passed.
+    broken = repository(security_policy={"path": "SECURITY.md", "contacts": "security@example.com"})
+    finding = run(security_contact, check_input("DM-1", broken))
+    assert finding.outcome is Outcome.NOT_AVAILABLE
+    assert "payload.security_policy.contacts" in finding.message
