@@ -145,6 +145,9 @@ class EvidenceSet:
     commit: str | None
     items: tuple[StoredEvidence, ...] = ()
     rejections: tuple[Rejection, ...] = ()
+    #: Each item's payload validated against its kind's model, by evidence id (``sdl_gate.payloads``), so that
+    #: the criteria reading one piece of evidence validate it once between them.
+    payload_cache: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def of(self, kind: EvidenceKind) -> tuple[Evidence, ...]:
         """Return the usable evidence of one kind."""

@@ -9,18 +9,9 @@ from typing import Any
 from sdl_gate.approvals.register import REGISTER_PATH
 from sdl_gate.checks._approvals import ApprovalState, approval_state
 from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
-from sdl_gate.evidence import Evidence, EvidenceKind
+from sdl_gate.checks._criterion import Evaluation, criterion
+from sdl_gate.payloads import RecordsPayload, RepositoryPayload, WaiversPayload
 from sdl_gate.policy.waivers import WaiverState
-
-
-def _single(check_input: CheckInput, kind: EvidenceKind, criterion: str) -> Evidence | Finding:
-    """Return the one usable evidence of ``kind``, or a ``not_available`` finding explaining its absence."""
-    found = check_input.evidence.of(kind)
-    if found:
-        return found[0]
-    rejected = check_input.evidence.rejected(kind)
-    reason = "; ".join(r.reason for r in rejected) if rejected else f"no {kind.value} evidence was collected"
-    return check_input.finding(criterion, Outcome.NOT_AVAILABLE, reason)
 
 
 def record_problems(entry: Mapping[str, Any], today: date, max_age_days: int | None) -> list[str]:
@@ -54,30 +45,34 @@ def record_problems(entry: Mapping[str, Any], today: date, max_age_days: int | N
 
 def record(*kinds: str, purpose: str) -> Criterion:
     """A current record of one of ``kinds`` listing the requirement, signed by an entitled approver, not its author."""
-    name = "record"
     accepted = ", ".join(kinds)
 
-    def evaluate(check_input: CheckInput) -> Finding:
-        evidence = _single(check_input, EvidenceKind.RECORDS, name)
-        if isinstance(evidence, Finding):
-            return evidence
-        requirement = check_input.requirement
-        register_edit = (evidence.payload.get("register") or {}).get("edit")
-        listing = [e for e in evidence.payload["records"] if requirement in e["requirements"]]
+    @criterion(
+        RecordsPayload,
+        name="record",
+        description=f"a current {accepted} record signed by an entitled approver other than its author: {purpose}",
+        fix=f"Write a {accepted} record listing {{requirement}} (`sdl-gate records new {kinds[0]}`) that covers "
+        f"{purpose}, and have an entitled approver other than its author sign it (`sdl-gate records approve ID`)",
+        when_empty=Outcome.FAIL,
+        empty_means=f"no approved {accepted} record lists the requirement",
+        record_kinds=kinds,
+    )
+    def judge(evaluation: Evaluation, payload: RecordsPayload) -> Finding:
+        requirement = evaluation.requirement
+        register_edit = payload.approver_register.edit
+        listing = [e for e in payload.records if requirement in e["requirements"]]
         reasons: list[str] = []
         cannot_tell = False
         for entry in listing:
             if entry["kind"] not in kinds:
                 reasons.append(f"record {entry['id']} is a {entry['kind']}, but {requirement} needs {accepted}")
                 continue
-            problems = record_problems(entry, check_input.today, check_input.policy.max_age_days)
-            state, approved, why = approval_state(entry, requirement, check_input.today, register_edit)
+            problems = record_problems(entry, evaluation.today, evaluation.policy.max_age_days)
+            state, approved, why = approval_state(entry, requirement, evaluation.today, register_edit)
             if not problems and state is ApprovalState.APPROVED:
-                return check_input.finding(
-                    name,
+                return evaluation.finding(
                     Outcome.PASS,
                     f"record {entry['id']} ({entry['kind']}, {entry['date']}) {approved}; linked files unchanged",
-                    (evidence.id,),
                     entry["file"],
                     examined=len(listing),
                     human_record=True,
@@ -91,70 +86,42 @@ def record(*kinds: str, purpose: str) -> Criterion:
             message = f"no record lists {requirement}; add a signed {accepted} record for {purpose}"
         else:
             message = " | ".join(reasons)
-        outcome = Outcome.NOT_AVAILABLE if cannot_tell else Outcome.FAIL
-        return check_input.finding(name, outcome, message, (evidence.id,))
+        return evaluation.finding(Outcome.NOT_AVAILABLE if cannot_tell else Outcome.FAIL, message)
 
-    return Criterion(
-        name,
-        f"a current {accepted} record signed by an entitled approver other than its author: {purpose}",
-        (EvidenceKind.RECORDS,),
-        evaluate,
-        fix=f"Write a {accepted} record listing {{requirement}} (`sdl-gate records new {kinds[0]}`) that covers "
-        f"{purpose}, and have an entitled approver other than its author sign it (`sdl-gate records approve ID`)",
-        when_empty=Outcome.FAIL,
-        empty_means=f"no approved {accepted} record lists the requirement",
-        record_kinds=kinds,
-    )
+    return judge
 
 
-def approver_register() -> Criterion:
+@criterion(
+    RecordsPayload,
+    name="approver_register",
+    description=f"the change under assessment leaves {REGISTER_PATH} as the trusted approver register has it",
+    when_empty=Outcome.NOT_APPLICABLE,
+    empty_means="no trusted approver register is named, so there is no register an edit could change",
+    fix=f"Have the approvers of the trusted register review the change to {REGISTER_PATH} and merge it into the "
+    "trusted ref; until then it changes no one's right to approve",
+)
+def approver_register(evaluation: Evaluation, payload: RecordsPayload) -> Finding:
     """The change leaves the approver register as the trusted one has it: an edit needs its approvers' approval."""
-    name = "approver_register"
-
-    def evaluate(check_input: CheckInput) -> Finding:
-        evidence = _single(check_input, EvidenceKind.RECORDS, name)
-        if isinstance(evidence, Finding):
-            return evidence
-        # Read strictly: the collector always describes the register, so a payload without it is malformed.
-        register = evidence.payload["register"]
-        source = register["source"]
-        if source is None:
-            return check_input.finding(
-                name,
-                Outcome.NOT_APPLICABLE,
-                "no trusted approver register is named, so no approval counts and no edit of one can take effect",
-                (evidence.id,),
-            )
-        edit = register["edit"]
-        if edit is not None:
-            # Who approves is decided by the trusted register; a change to it is a change of who may approve, so it
-            # blocks until the people that register lists have approved and merged it.
-            return check_input.finding(
-                name,
-                Outcome.FAIL,
-                f"{edit}; a change to {REGISTER_PATH} changes who may approve records and needs the approval of the "
-                f"approvers the trusted register ({source}) lists",
-                (evidence.id,),
-                REGISTER_PATH,
-            )
-        return check_input.finding(
-            name,
-            Outcome.PASS,
-            f"the change does not edit {REGISTER_PATH}: approvals are judged by the trusted register ({source})",
-            (evidence.id,),
-            REGISTER_PATH,
-            examined=1,
+    register = payload.approver_register
+    if register.source is None:
+        return evaluation.finding(
+            Outcome.NOT_APPLICABLE,
+            "no trusted approver register is named, so no approval counts and no edit of one can take effect",
         )
-
-    return Criterion(
-        name,
-        f"the change under assessment leaves {REGISTER_PATH} as the trusted approver register has it",
-        (EvidenceKind.RECORDS,),
-        evaluate,
-        when_empty=Outcome.NOT_APPLICABLE,
-        empty_means="no trusted approver register is named, so there is no register an edit could change",
-        fix=f"Have the approvers of the trusted register review the change to {REGISTER_PATH} and merge it into the "
-        "trusted ref; until then it changes no one's right to approve",
+    if register.edit is not None:
+        # Who approves is decided by the trusted register; a change to it is a change of who may approve, so it
+        # blocks until the people that register lists have approved and merged it.
+        return evaluation.finding(
+            Outcome.FAIL,
+            f"{register.edit}; a change to {REGISTER_PATH} changes who may approve records and needs the approval "
+            f"of the approvers the trusted register ({register.source}) lists",
+            REGISTER_PATH,
+        )
+    return evaluation.finding(
+        Outcome.PASS,
+        f"the change does not edit {REGISTER_PATH}: approvals are judged by the trusted register ({register.source})",
+        REGISTER_PATH,
+        examined=1,
     )
 
 
@@ -190,164 +157,102 @@ def any_of(*criteria: Criterion) -> Criterion:
     )
 
 
-def security_contact() -> Criterion:
+@criterion(
+    RepositoryPayload,
+    name="security_policy",
+    description="a security policy with a contact for reporting",
+    fix="Commit a SECURITY.md (or .well-known/security.txt) that names a contact (an e-mail address or URL) "
+    "for reporting vulnerabilities",
+    when_empty=Outcome.FAIL,
+    empty_means="no SECURITY.md or security.txt naming a contact",
+)
+def security_contact(evaluation: Evaluation, payload: RepositoryPayload) -> Finding:
     """A security policy (SECURITY.md or security.txt) that names a reporting contact."""
-    name = "security_policy"
-
-    def evaluate(check_input: CheckInput) -> Finding:
-        evidence = _single(check_input, EvidenceKind.REPOSITORY, name)
-        if isinstance(evidence, Finding):
-            return evidence
-        policy = evidence.payload["security_policy"]
-        if policy is None:
-            return check_input.finding(
-                name,
-                Outcome.FAIL,
-                "no SECURITY.md or security.txt: users cannot tell where to report",
-                (evidence.id,),
-            )
-        if not policy["contacts"]:
-            return check_input.finding(
-                name,
-                Outcome.FAIL,
-                f"{policy['path']} names no contact address or reporting URL",
-                (evidence.id,),
-                policy["path"],
-            )
-        contacts = ", ".join(policy["contacts"])
-        return check_input.finding(
-            name,
-            Outcome.PASS,
-            f"{policy['path']} names {contacts}",
-            (evidence.id,),
-            policy["path"],
-            examined=len(policy["contacts"]),
-        )
-
-    return Criterion(
-        name,
-        "a security policy with a contact for reporting",
-        (EvidenceKind.REPOSITORY,),
-        evaluate,
-        fix="Commit a SECURITY.md (or .well-known/security.txt) that names a contact (an e-mail address or URL) "
-        "for reporting vulnerabilities",
-        when_empty=Outcome.FAIL,
-        empty_means="no SECURITY.md or security.txt naming a contact",
+    policy = payload.security_policy
+    if policy is None:
+        return evaluation.finding(Outcome.FAIL, "no SECURITY.md or security.txt: users cannot tell where to report")
+    if not policy.contacts:
+        return evaluation.finding(Outcome.FAIL, f"{policy.path} names no contact address or reporting URL", policy.path)
+    return evaluation.finding(
+        Outcome.PASS,
+        f"{policy.path} names {', '.join(policy.contacts)}",
+        policy.path,
+        examined=len(policy.contacts),
     )
 
 
-def codeowners() -> Criterion:
+@criterion(
+    RepositoryPayload,
+    name="codeowners",
+    description="a CODEOWNERS file assigning responsibility",
+    fix="Commit a CODEOWNERS file (at the root, .github/ or docs/) with at least one ownership rule",
+    when_empty=Outcome.FAIL,
+    empty_means="no CODEOWNERS file with an ownership rule",
+)
+def codeowners(evaluation: Evaluation, payload: RepositoryPayload) -> Finding:
     """A CODEOWNERS file with at least one ownership rule."""
-    name = "codeowners"
-
-    def evaluate(check_input: CheckInput) -> Finding:
-        evidence = _single(check_input, EvidenceKind.REPOSITORY, name)
-        if isinstance(evidence, Finding):
-            return evidence
-        owners = evidence.payload["codeowners"]
-        if owners is None:
-            return check_input.finding(name, Outcome.FAIL, "no CODEOWNERS file", (evidence.id,))
-        if owners["rules"] == 0:
-            return check_input.finding(
-                name, Outcome.FAIL, f"{owners['path']} has no ownership rules", (evidence.id,), owners["path"]
-            )
-        return check_input.finding(
-            name,
-            Outcome.PASS,
-            f"{owners['path']}: {owners['rules']} rule(s), owners {', '.join(owners['owners'])}",
-            (evidence.id,),
-            owners["path"],
-            examined=owners["rules"],
-        )
-
-    return Criterion(
-        name,
-        "a CODEOWNERS file assigning responsibility",
-        (EvidenceKind.REPOSITORY,),
-        evaluate,
-        fix="Commit a CODEOWNERS file (at the root, .github/ or docs/) with at least one ownership rule",
-        when_empty=Outcome.FAIL,
-        empty_means="no CODEOWNERS file with an ownership rule",
+    owners = payload.codeowners
+    if owners is None:
+        return evaluation.finding(Outcome.FAIL, "no CODEOWNERS file")
+    if owners.rules == 0:
+        return evaluation.finding(Outcome.FAIL, f"{owners.path} has no ownership rules", owners.path)
+    return evaluation.finding(
+        Outcome.PASS,
+        f"{owners.path}: {owners.rules} rule(s), owners {', '.join(owners.owners)}",
+        owners.path,
+        examined=owners.rules,
     )
 
 
-def guideline_document() -> Criterion:
+@criterion(
+    RepositoryPayload,
+    name="guideline_document",
+    description="the user guideline document configured for it, with no placeholder (TODO, empty section, template "
+    "text)",
+    fix="Name the {requirement} user guideline in [tool.sdl-gate] guidelines and commit that document with its content",
+    when_empty=Outcome.FAIL,
+    empty_means="no guideline document configured, or the configured one is missing or empty",
+)
+def guideline_document(evaluation: Evaluation, payload: RepositoryPayload) -> Finding:
     """The user guideline document configured for this requirement exists, is not empty and has no placeholder."""
-    name = "guideline_document"
-
-    def evaluate(check_input: CheckInput) -> Finding:
-        evidence = _single(check_input, EvidenceKind.REPOSITORY, name)
-        if isinstance(evidence, Finding):
-            return evidence
-        requirement = check_input.requirement
-        entry = evidence.payload["guidelines"].get(requirement)
-        if entry is None:
-            return check_input.finding(
-                name,
-                Outcome.FAIL,
-                f"no document configured; set {requirement} under [tool.sdl-gate.guidelines] in pyproject.toml",
-                (evidence.id,),
-            )
-        if entry["status"] != "present":
-            return check_input.finding(
-                name, Outcome.FAIL, f"{entry['path']} is {entry['status']}", (evidence.id,), entry["path"]
-            )
-        if entry["placeholders"]:
-            more = entry["placeholder_count"] - len(entry["placeholders"])
-            message = f"{entry['path']} is unfinished, so it counts for nothing: " + "; ".join(entry["placeholders"])
-            return check_input.finding(
-                name, Outcome.FAIL, message + (f"; and {more} more" if more else ""), (evidence.id,), entry["path"]
-            )
-        return check_input.finding(
-            name, Outcome.PASS, f"{entry['path']} is present", (evidence.id,), entry["path"], examined=1
+    requirement = evaluation.requirement
+    entry = payload.guidelines.get(requirement)
+    if entry is None:
+        return evaluation.finding(
+            Outcome.FAIL,
+            f"no document configured; set {requirement} under [tool.sdl-gate.guidelines] in pyproject.toml",
         )
-
-    return Criterion(
-        name,
-        "the user guideline document configured for it, with no placeholder (TODO, empty section, template text)",
-        (EvidenceKind.REPOSITORY,),
-        evaluate,
-        fix="Name the {requirement} user guideline in [tool.sdl-gate] guidelines and commit that document with its "
-        "content",
-        when_empty=Outcome.FAIL,
-        empty_means="no guideline document configured, or the configured one is missing or empty",
-    )
+    if entry.status != "present":
+        return evaluation.finding(Outcome.FAIL, f"{entry.path} is {entry.status}", entry.path)
+    if entry.placeholders:
+        more = entry.placeholder_count - len(entry.placeholders)
+        message = f"{entry.path} is unfinished, so it counts for nothing: " + "; ".join(entry.placeholders)
+        return evaluation.finding(Outcome.FAIL, message + (f"; and {more} more" if more else ""), entry.path)
+    return evaluation.finding(Outcome.PASS, f"{entry.path} is present", entry.path, examined=1)
 
 
-def waiver_register() -> Criterion:
+# An empty register is no evidence of issue handling, yet no defect either: demanding an entry would reward
+# adding waivers. It neither passes nor blocks; SM-11 and DM-4 rest on their vulnerability dispositions.
+@criterion(
+    WaiversPayload,
+    name="waiver_register",
+    description="the waiver register: every exception approved, justified, unexpired",
+    fix="Renew or remove the expired waivers in security/waivers.yaml, and give every waiver an approver, a "
+    "justification and an expiry within the policy's limit (`sdl-gate records check` lists them)",
+    when_empty=Outcome.NOT_APPLICABLE,
+    empty_means="no exception is registered, so there is no exception to judge",
+)
+def waiver_register(evaluation: Evaluation, payload: WaiversPayload) -> Finding:
     """Every registered exception is approved (signed by an entitled approver), justified and in force."""
-    name = "waiver_register"
-
-    def evaluate(check_input: CheckInput) -> Finding:
-        evidence = _single(check_input, EvidenceKind.WAIVERS, name)
-        if isinstance(evidence, Finding):
-            return evidence
-        register = check_input.waivers
-        expired = [w.id for w in register.waivers if register.state(w, check_input.today) is WaiverState.EXPIRED]
-        if expired:
-            return check_input.finding(
-                name,
-                Outcome.FAIL,
-                f"expired waiver(s) {', '.join(expired)}: renew with a new approval or fix what they cover",
-                (evidence.id,),
-            )
-        unapproved = register.not_counting(register.waivers, check_input.today)
-        if unapproved:
-            return check_input.finding(name, Outcome.FAIL, "; ".join(unapproved), (evidence.id,))
-        count = len(register.waivers)
-        return check_input.finding(
-            name, Outcome.PASS, f"{count} waiver(s), all approved and in force", (evidence.id,), examined=count
+    # The register the operator loaded is judged, not the payload's description of it.
+    register = evaluation.waivers
+    expired = [w.id for w in register.waivers if register.state(w, evaluation.today) is WaiverState.EXPIRED]
+    if expired:
+        return evaluation.finding(
+            Outcome.FAIL, f"expired waiver(s) {', '.join(expired)}: renew with a new approval or fix what they cover"
         )
-
-    # An empty register is no evidence of issue handling, yet no defect either: demanding an entry would reward
-    # adding waivers. It neither passes nor blocks; SM-11 and DM-4 rest on their vulnerability dispositions.
-    return Criterion(
-        name,
-        "the waiver register: every exception approved, justified, unexpired",
-        (EvidenceKind.WAIVERS,),
-        evaluate,
-        fix="Renew or remove the expired waivers in security/waivers.yaml, and give every waiver an approver, a "
-        "justification and an expiry within the policy's limit (`sdl-gate records check` lists them)",
-        when_empty=Outcome.NOT_APPLICABLE,
-        empty_means="no exception is registered, so there is no exception to judge",
-    )
+    unapproved = register.not_counting(register.waivers, evaluation.today)
+    if unapproved:
+        return evaluation.finding(Outcome.FAIL, "; ".join(unapproved))
+    count = len(register.waivers)
+    return evaluation.finding(Outcome.PASS, f"{count} waiver(s), all approved and in force", examined=count)

@@ -6,6 +6,7 @@ from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
 from sdl_gate.evidence import EvidenceKind
 from sdl_gate.history_metrics import Metric, Trend, measure, release_label, released_versions
 from sdl_gate.history_payload import HistoryPayload, ReleaseSnapshot
+from sdl_gate.payloads import Unusable, validated
 
 #: Released versions a trend is judged over, the current release excluded.
 TREND_WINDOW = 3
@@ -13,15 +14,20 @@ TREND_WINDOW = 3
 
 def _payloads(check_input: CheckInput, name: str) -> tuple[list[HistoryPayload], tuple[str, ...]] | Finding:
     """The history payloads given, or the finding that says none was given (or why it was not usable)."""
-    items = check_input.evidence.of(EvidenceKind.HISTORY)
+    items = check_input.evidence.stored(EvidenceKind.HISTORY)
     if not items:
         rejected = check_input.evidence.rejected(EvidenceKind.HISTORY)
         if rejected:
             return check_input.finding(name, Outcome.NOT_AVAILABLE, "; ".join(r.reason for r in rejected))
         # Without --history this criterion has nothing to judge; it neither passes nor blocks.
         return check_input.finding(name, Outcome.NOT_APPLICABLE, "no release history given (check --history DIR)")
-    payloads = [HistoryPayload.model_validate(item.payload) for item in items]
-    return payloads, tuple(item.id for item in items)
+    payloads: list[HistoryPayload] = []
+    for stored in items:
+        loaded = validated(stored, check_input.evidence)
+        if isinstance(loaded, Unusable):
+            return check_input.finding(name, Outcome.NOT_AVAILABLE, loaded.reason, loaded.evidence)
+        payloads.append(loaded.payload)
+    return payloads, tuple(stored.id for stored in items)
 
 
 def verified_history() -> Criterion:

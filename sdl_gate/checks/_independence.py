@@ -7,9 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from sdl_gate.checks._approvals import ApprovalState, approval_state
-from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
-from sdl_gate.checks._criteria import _single, record_problems
-from sdl_gate.evidence import EvidenceKind
+from sdl_gate.checks._base import Finding, Outcome
+from sdl_gate.checks._criteria import record_problems
+from sdl_gate.checks._criterion import Evaluation, criterion
+from sdl_gate.payloads import RecordsPayload
 
 
 class Independence(int, enum.Enum):
@@ -101,52 +102,42 @@ def judge_record(entry: Mapping[str, Any]) -> tuple[Outcome, str]:
     )
 
 
-def testers_independent() -> Criterion:
+@criterion(
+    RecordsPayload,
+    name="testers_independent",
+    description="the testers named in approved test reports and pen tests are independent of the code's git "
+    "authors (person, department or organisation, as the kind of testing needs)",
+    fix="Have the testing done (or the test report approved) by testers who are not git authors of the code, "
+    "from another department or organisation where the kind of testing needs it, and name them in the "
+    "test_report or pen_test record",
+    when_empty=Outcome.FAIL,
+    empty_means="no approved test_report or pen_test record names its testers",
+)
+def testers_independent(evaluation: Evaluation, payload: RecordsPayload) -> Finding:
     """Every approved test report and pen test names its testers, who are independent enough of the code's authors."""
-    name = "testers_independent"
-
-    def evaluate(check_input: CheckInput) -> Finding:
-        evidence = _single(check_input, EvidenceKind.RECORDS, name)
-        if isinstance(evidence, Finding):
-            return evidence
-        register_edit = (evidence.payload.get("register") or {}).get("edit")
-        results: list[tuple[Outcome, str]] = []
-        cannot_tell = False
-        for entry in evidence.payload["records"]:
-            if entry["kind"] not in TEST_KINDS or "testers" not in entry:
-                continue
-            problems = record_problems(entry, check_input.today, check_input.policy.max_age_days)
-            state, _, _ = approval_state(entry, None, check_input.today, register_edit)
-            if problems or state is not ApprovalState.APPROVED:
-                cannot_tell = cannot_tell or (not problems and state is ApprovalState.CANNOT_TELL)
-                continue
-            results.append(judge_record(entry))
-        if not results:
-            message = (
-                "no approved test_report or pen_test record names its testers (testers: [e-mail, ...]), so who "
-                "tested, and how independently of the code's authors, cannot be shown"
-            )
-            if cannot_tell:
-                return check_input.finding(name, Outcome.NOT_AVAILABLE, message, (evidence.id,))
-            # Nothing to examine: the rule in Criterion.answer turns this into when_empty.
-            return check_input.finding(name, Outcome.PASS, message, (evidence.id,), examined=0)
-        for wanted in (Outcome.FAIL, Outcome.NOT_AVAILABLE):
-            bad = [message for outcome, message in results if outcome is wanted]
-            if bad:
-                return check_input.finding(name, wanted, " | ".join(bad), (evidence.id,))
-        return check_input.finding(
-            name, Outcome.PASS, " | ".join(m for _, m in results), (evidence.id,), examined=len(results)
+    register_edit = payload.approver_register.edit
+    results: list[tuple[Outcome, str]] = []
+    cannot_tell = False
+    for entry in payload.records:
+        if entry["kind"] not in TEST_KINDS or "testers" not in entry:
+            continue
+        problems = record_problems(entry, evaluation.today, evaluation.policy.max_age_days)
+        state, _, _ = approval_state(entry, None, evaluation.today, register_edit)
+        if problems or state is not ApprovalState.APPROVED:
+            cannot_tell = cannot_tell or (not problems and state is ApprovalState.CANNOT_TELL)
+            continue
+        results.append(judge_record(entry))
+    if not results:
+        message = (
+            "no approved test_report or pen_test record names its testers (testers: [e-mail, ...]), so who "
+            "tested, and how independently of the code's authors, cannot be shown"
         )
-
-    return Criterion(
-        name,
-        "the testers named in approved test reports and pen tests are independent of the code's git authors "
-        "(person, department or organisation, as the kind of testing needs)",
-        (EvidenceKind.RECORDS,),
-        evaluate,
-        fix="Have the testing done (or the test report approved) by testers who are not git authors of the code, "
-        "from another department or organisation where the kind of testing needs it, and name them in the "
-        "test_report or pen_test record",
-        when_empty=Outcome.FAIL,
-        empty_means="no approved test_report or pen_test record names its testers",
-    )
+        if cannot_tell:
+            return evaluation.finding(Outcome.NOT_AVAILABLE, message)
+        # Nothing to examine: the rule in Criterion.answer turns this into when_empty.
+        return evaluation.finding(Outcome.PASS, message, examined=0)
+    for wanted in (Outcome.FAIL, Outcome.NOT_AVAILABLE):
+        bad = [message for outcome, message in results if outcome is wanted]
+        if bad:
+            return evaluation.finding(wanted, " | ".join(bad))
+    return evaluation.finding(Outcome.PASS, " | ".join(m for _, m in results), examined=len(results))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sdl_gate.checks import dm, sd, sg, si, sm, sr, sum, svv
+from sdl_gate.checks import dm, sd, sg, si, sm, sr, svv, update
 from sdl_gate.checks._base import Check
 
 CHECKS: dict[str, Check] = {
@@ -12,6 +12,6 @@ CHECKS: dict[str, Check] = {
     **si.CHECKS,
     **svv.CHECKS,
     **dm.CHECKS,
-    **sum.CHECKS,
+    **update.CHECKS,
     **sg.CHECKS,
 }

@@ -3,11 +3,11 @@ enforced configuration, justified nosec."""
 
 from __future__ import annotations
 
-from pydantic import ValidationError
+from datetime import date
 
 from sdl_gate._text import first_and_more
-from sdl_gate.checks._base import CheckInput, Criterion, Finding, Occurrence, Outcome
-from sdl_gate.evidence import EvidenceKind
+from sdl_gate.checks._base import Finding, Occurrence, Outcome
+from sdl_gate.checks._criterion import Evaluation, criterion
 from sdl_gate.sast.models import BaselineState, SastReport, Scope, SkippedTest
 from sdl_gate.sast.models import Finding as SastFinding
 from sdl_gate.sast.rules import (
@@ -28,178 +28,125 @@ from sdl_gate.sast.rules import (
     unanalysed_languages,
 )
 
-_KINDS = (EvidenceKind.SAST,)
+_NOT_COLLECTED = (Outcome.NOT_AVAILABLE, "no static-analysis evidence was collected")
 _SHOWN = 5
 _NO_FILE = "the scan analysed no Python file"
 
 
-def _report(check_input: CheckInput, criterion: str) -> tuple[str, SastReport] | Finding:
-    # The id admission verified: digesting the (large) payload again in every criterion cost a warm check time.
-    found = check_input.evidence.stored(EvidenceKind.SAST)
-    if not found:
-        rejected = check_input.evidence.rejected(EvidenceKind.SAST)
-        reason = "; ".join(r.reason for r in rejected) if rejected else "no static-analysis evidence was collected"
-        return check_input.finding(criterion, Outcome.NOT_AVAILABLE, reason)
-    stored = found[0]
-    try:
-        return stored.id, SastReport.model_validate(stored.evidence.payload)
-    except ValidationError as exc:
-        return check_input.finding(
-            criterion,
-            Outcome.NOT_AVAILABLE,
-            f"static-analysis evidence is not in the expected form ({exc.error_count()} problem(s))",
-            (stored.id,),
-        )
-
-
-def sast_coverage() -> Criterion:
+@criterion(
+    SastReport,
+    name="sast_coverage",
+    description="static analysis of every tracked Python file at the assessed commit",
+    fix="Commit or stash the changed files, fix the files bandit cannot parse, and exclude only paths the policy "
+    "allows (SI-1 allowed_excludes), then run `sdl-gate check` again",
+    when_empty=Outcome.NOT_APPLICABLE,
+    empty_means="the project has no Python file (a configuration that excludes every one fails)",
+    not_collected=_NOT_COLLECTED,
+)
+def sast_coverage(evaluation: Evaluation, report: SastReport) -> Finding:
     """Static analysis covered every tracked Python file (the ones the configuration does not exclude)."""
-    name = "sast_coverage"
-
-    def evaluate(check_input: CheckInput) -> Finding:
-        loaded = _report(check_input, name)
-        if isinstance(loaded, Finding):
-            return loaded
-        evidence_id, report = loaded
-        ids = (evidence_id,)
-        if report.scope is Scope.FILES:
-            return check_input.finding(name, Outcome.FAIL, "the scan covered chosen files, not the project", ids)
-        if report.not_analysed:
-            listed = [f"{item.path} ({item.reason})" for item in report.not_analysed]
-            return check_input.finding(
-                name,
-                Outcome.FAIL,
-                f"{len(listed)} Python file(s) not analysed: {first_and_more(listed, _SHOWN)}",
-                ids,
-                report.not_analysed[0].path,
-            )
-        if report.modified_since_commit:
-            return check_input.finding(
-                name,
-                Outcome.FAIL,
-                f"{len(report.modified_since_commit)} file(s) differ from the assessed commit, so the scan is not "
-                f"of that commit: {first_and_more(list(report.modified_since_commit), _SHOWN)}; commit or stash them",
-                ids,
-            )
-        if report.analysed == 0 and report.excluded:
-            return check_input.finding(
-                name, Outcome.FAIL, f"the bandit configuration excludes all {len(report.excluded)} Python file(s)", ids
-            )
-        unallowed = disallowed_exclusions(report, check_input.policy)
-        if unallowed:
-            listed = [describe_exclusion(exclusion) for exclusion in unallowed]
-            return check_input.finding(
-                name,
-                Outcome.FAIL,
-                f"{len(unallowed)} Python file(s) excluded from analysis that the policy does not allow "
-                f"({ALLOWED_EXCLUDES_SETTING}): {first_and_more(listed, _SHOWN)}",
-                ids,
-                unallowed[0].path,
-            )
-        if report.analysed == 0:
-            return check_input.finding(name, Outcome.NOT_APPLICABLE, "the project has no Python files", ids)
-        scope = "tracked" if report.scope is Scope.GIT_TRACKED else "(not a git work tree: all)"
-        excluded = (
-            f"; {len(report.excluded)} excluded, in paths the policy allows ({ALLOWED_EXCLUDES_SETTING})"
-            if report.excluded
-            else ""
+    if report.scope is Scope.FILES:
+        return evaluation.finding(Outcome.FAIL, "the scan covered chosen files, not the project")
+    if report.not_analysed:
+        listed = [f"{item.path} ({item.reason})" for item in report.not_analysed]
+        return evaluation.finding(
+            Outcome.FAIL,
+            f"{len(listed)} Python file(s) not analysed: {first_and_more(listed, _SHOWN)}",
+            report.not_analysed[0].path,
         )
-        return check_input.finding(
-            name,
-            Outcome.PASS,
-            f"bandit {report.scanner_version} analysed all {report.analysed} {scope} Python file(s){excluded}",
-            ids,
-            examined=report.analysed,
+    if report.modified_since_commit:
+        return evaluation.finding(
+            Outcome.FAIL,
+            f"{len(report.modified_since_commit)} file(s) differ from the assessed commit, so the scan is not "
+            f"of that commit: {first_and_more(list(report.modified_since_commit), _SHOWN)}; commit or stash them",
         )
-
-    return Criterion(
-        name,
-        "static analysis of every tracked Python file at the assessed commit",
-        _KINDS,
-        evaluate,
-        fix="Commit or stash the changed files, fix the files bandit cannot parse, and exclude only paths the policy "
-        "allows (SI-1 allowed_excludes), then run `sdl-gate check` again",
-        when_empty=Outcome.NOT_APPLICABLE,
-        empty_means="the project has no Python file (a configuration that excludes every one fails)",
+    if report.analysed == 0 and report.excluded:
+        return evaluation.finding(
+            Outcome.FAIL, f"the bandit configuration excludes all {len(report.excluded)} Python file(s)"
+        )
+    unallowed = disallowed_exclusions(report, evaluation.policy)
+    if unallowed:
+        listed = [describe_exclusion(exclusion) for exclusion in unallowed]
+        return evaluation.finding(
+            Outcome.FAIL,
+            f"{len(unallowed)} Python file(s) excluded from analysis that the policy does not allow "
+            f"({ALLOWED_EXCLUDES_SETTING}): {first_and_more(listed, _SHOWN)}",
+            unallowed[0].path,
+        )
+    if report.analysed == 0:
+        return evaluation.finding(Outcome.NOT_APPLICABLE, "the project has no Python files")
+    scope = "tracked" if report.scope is Scope.GIT_TRACKED else "(not a git work tree: all)"
+    excluded = (
+        f"; {len(report.excluded)} excluded, in paths the policy allows ({ALLOWED_EXCLUDES_SETTING})"
+        if report.excluded
+        else ""
+    )
+    return evaluation.finding(
+        Outcome.PASS,
+        f"bandit {report.scanner_version} analysed all {report.analysed} {scope} Python file(s){excluded}",
+        examined=report.analysed,
     )
 
 
-def languages_analysed() -> Criterion:
+@criterion(
+    SastReport,
+    name="languages_analysed",
+    description="an analyser result covers every source language of the product (C, C++, Python, JavaScript, Go, Rust, "
+    "Java...), or the policy accepts the language unanalysed",
+    fix="Import an analyser's results for each unanalysed language of the product, or accept the language in the "
+    "policy ({requirement} unanalysed_languages)",
+    # With no source in the repository (only dependencies, say), the requirement's other criteria decide.
+    when_empty=Outcome.NOT_APPLICABLE,
+    empty_means="no source file in a language sdl-gate counts (add its file names to [tool.sdl-gate] languages)",
+    not_collected=_NOT_COLLECTED,
+)
+def languages_analysed(evaluation: Evaluation, report: SastReport) -> Finding:
     """Every source language of the product has an analyser result, or the policy accepts it has none."""
-    name = "languages_analysed"
-
-    def evaluate(check_input: CheckInput) -> Finding:
-        loaded = _report(check_input, name)
-        if isinstance(loaded, Finding):
-            return loaded
-        evidence_id, report = loaded
-        ids = (evidence_id,)
-        if report.languages is None:
-            return check_input.finding(
-                name,
-                Outcome.NOT_AVAILABLE,
-                "the static-analysis evidence does not count the product's source files by language; collect it again",
-                ids,
-            )
-        setting = f"{check_input.requirement} {UNANALYSED_LANGUAGES_SETTING}"
-        excludes_setting = f"{check_input.requirement} {EXCLUDES_PARAM}"
-        hidden = disallowed_source_exclusions(report, check_input.policy)
-        if hidden:
-            listed = [describe_exclusion(exclusion) for exclusion in hidden]
-            return check_input.finding(
-                name,
-                Outcome.FAIL,
-                f"{len(hidden)} source file(s) left out of the language census that the policy does not allow "
-                f"({excludes_setting}): {first_and_more(listed, _SHOWN)}",
-                ids,
-                hidden[0].path,
-            )
-        missing, accepted = unanalysed_languages(report, check_input.policy)
-        if missing:
-            problems = analyser_problems(report)
-            why = f" ({'; '.join(problems)})" if problems else ""
-            return check_input.finding(
-                name,
-                Outcome.NOT_AVAILABLE,
-                f"no analyser result covers {len(missing)} language(s) of the product: "
-                f"{'; '.join(describe_language(count) for count in missing)}{why}; import an analyser's results "
-                f"for them, or record the scoping decision in the policy ({setting})",
-                ids,
-                (missing[0].uncovered_examples or missing[0].examples or (None,))[0],
-            )
-        covered = [describe_language(count) for count in report.languages if count.analysers]
-        parts = []
-        if covered:
-            parts.append("; ".join(covered))
-        if accepted:
-            parts.append(
-                f"accepted without an analyser by the policy ({setting}): "
-                + "; ".join(describe_language(count) for count in accepted)
-            )
-        if report.source_exclusions:
-            parts.append(
-                f"{len(report.source_exclusions)} source file(s) left out by source-exclude, in paths the policy "
-                f"allows ({excludes_setting}): {first_and_more([e.path for e in report.source_exclusions], _SHOWN)}"
-            )
-        return check_input.finding(
-            name,
-            Outcome.PASS,
-            "every source language of the product is analysed or accepted: " + "; ".join(parts),
-            ids,
-            examined=sum(count.files for count in report.languages),
+    if report.languages is None:
+        return evaluation.finding(
+            Outcome.NOT_AVAILABLE,
+            "the static-analysis evidence does not count the product's source files by language; collect it again",
         )
-
-    return Criterion(
-        name,
-        "an analyser result covers every source language of the product (C, C++, Python, JavaScript, Go, Rust, "
-        "Java...), or the policy accepts the language unanalysed",
-        _KINDS,
-        evaluate,
-        fix="Import an analyser's results for each unanalysed language of the product, or accept the language in the "
-        "policy ({requirement} unanalysed_languages)",
-        # With no source in the repository (only dependencies, say), the requirement's other criteria decide.
-        when_empty=Outcome.NOT_APPLICABLE,
-        empty_means="no source file in a language sdl-gate counts (add its file names to [tool.sdl-gate] languages)",
+    setting = f"{evaluation.requirement} {UNANALYSED_LANGUAGES_SETTING}"
+    excludes_setting = f"{evaluation.requirement} {EXCLUDES_PARAM}"
+    hidden = disallowed_source_exclusions(report, evaluation.policy)
+    if hidden:
+        listed = [describe_exclusion(exclusion) for exclusion in hidden]
+        return evaluation.finding(
+            Outcome.FAIL,
+            f"{len(hidden)} source file(s) left out of the language census that the policy does not allow "
+            f"({excludes_setting}): {first_and_more(listed, _SHOWN)}",
+            hidden[0].path,
+        )
+    missing, accepted = unanalysed_languages(report, evaluation.policy)
+    if missing:
+        problems = analyser_problems(report)
+        why = f" ({'; '.join(problems)})" if problems else ""
+        return evaluation.finding(
+            Outcome.NOT_AVAILABLE,
+            f"no analyser result covers {len(missing)} language(s) of the product: "
+            f"{'; '.join(describe_language(count) for count in missing)}{why}; import an analyser's results "
+            f"for them, or record the scoping decision in the policy ({setting})",
+            (missing[0].uncovered_examples or missing[0].examples or (None,))[0],
+        )
+    covered = [describe_language(count) for count in report.languages if count.analysers]
+    parts = []
+    if covered:
+        parts.append("; ".join(covered))
+    if accepted:
+        parts.append(
+            f"accepted without an analyser by the policy ({setting}): "
+            + "; ".join(describe_language(count) for count in accepted)
+        )
+    if report.source_exclusions:
+        parts.append(
+            f"{len(report.source_exclusions)} source file(s) left out by source-exclude, in paths the policy "
+            f"allows ({excludes_setting}): {first_and_more([e.path for e in report.source_exclusions], _SHOWN)}"
+        )
+    return evaluation.finding(
+        Outcome.PASS,
+        "every source language of the product is analysed or accepted: " + "; ".join(parts),
+        examined=sum(count.files for count in report.languages),
     )
 
 
@@ -223,13 +170,13 @@ def _occurrence(item: SastFinding, why: str, waiver: str | None = None) -> Occur
     )
 
 
-def _baseline_note(report: SastReport, check_input: CheckInput) -> str:
+def _baseline_note(report: SastReport, today: date) -> str:
     """Every baseline entry, by state, with its approver: a baseline is never applied unseen."""
     if report.baseline is None or not report.baseline.entries:
         return ""
     parts: list[str] = []
     for state in BaselineState:
-        entries = [e for e in report.baseline.entries if baseline_state(e, check_input.today, report.baseline) is state]
+        entries = [e for e in report.baseline.entries if baseline_state(e, today, report.baseline) is state]
         if not entries:
             continue
         shown = [
@@ -241,77 +188,65 @@ def _baseline_note(report: SastReport, check_input: CheckInput) -> str:
     return f"baseline {report.baseline.path} ({len(report.baseline.entries)} entr(ies); {'; '.join(parts)})"
 
 
-def sast_findings() -> Criterion:
+@criterion(
+    SastReport,
+    name="sast_findings",
+    description="no static-analysis finding at or above the policy's thresholds unless justified, approved in the "
+    "baseline, or waived",
+    fix="Fix each open finding, or accept it with `# nosec BXXX -- why it is safe`, an approved baseline entry, "
+    "or a finding waiver naming its fingerprint in security/waivers.yaml",
+    when_empty=Outcome.NOT_AVAILABLE,
+    empty_means=_NO_FILE,
+    not_collected=_NOT_COLLECTED,
+)
+def sast_findings(evaluation: Evaluation, report: SastReport) -> Finding:
     """No finding at or above the policy's thresholds unless justified, baselined by approval, or waived."""
-    name = "sast_findings"
-
-    def evaluate(check_input: CheckInput) -> Finding:
-        loaded = _report(check_input, name)
-        if isinstance(loaded, Finding):
-            return loaded
-        evidence_id, report = loaded
-        severity, confidence = thresholds(check_input.policy)
-        blocking: list[str] = []
-        waived: list[str] = []
-        counts: dict[Status, int] = dict.fromkeys(Status, 0)
-        occurrences: list[Occurrence] = []
-        for item in report.findings:
-            judgement = judge(item, report, check_input.policy, check_input.waivers, check_input.today)
-            counts[judgement.status] += 1
-            match judgement.status:
-                case Status.OPEN:
-                    why = f" ({'; '.join(judgement.why_open)})" if judgement.why_open else ""
-                    blocking.append(_label(item) + why)
-                    occurrences.append(_occurrence(item, why))
-                case Status.SUPPRESSED_WITHOUT_JUSTIFICATION:
-                    where = f" at line {item.nosec_line}" if item.nosec_line is not None else ""
-                    blocking.append(f"{_label(item)} (silenced by an unjustified # nosec{where})")
-                    occurrences.append(_occurrence(item, f" (silenced by an unjustified # nosec{where})"))
-                case Status.WAIVED:
-                    waived.append(f"{_label(item)} by {judgement.waiver}")
-                    occurrences.append(_occurrence(item, f" (waived by {judgement.waiver})", judgement.waiver))
-                case Status.SUPPRESSED | Status.BASELINED | Status.BELOW_THRESHOLD:
-                    pass
-        bar = f"severity >= {severity.value}, confidence >= {confidence.value}"
-        notes = []
-        if counts[Status.SUPPRESSED]:
-            notes.append(f"{counts[Status.SUPPRESSED]} suppressed by a justified # nosec")
-        if counts[Status.BASELINED]:
-            notes.append(f"{counts[Status.BASELINED]} accepted by approved baseline entries")
-        if waived:
-            notes.append(f"waived: {first_and_more(waived, _SHOWN)}")
-        baseline = _baseline_note(report, check_input)
-        if baseline:
-            notes.append(baseline)
-        extra = f" ({'; '.join(notes)})" if notes else ""
-        if blocking:
-            return check_input.finding(
-                name,
-                Outcome.FAIL,
-                f"{len(blocking)} open finding(s) at {bar}: {first_and_more(blocking, _SHOWN)}{extra}",
-                (evidence_id,),
-                blocking[0].split(" ", 1)[0],
-                occurrences=tuple(occurrences),
-            )
-        return check_input.finding(
-            name,
-            Outcome.PASS,
-            f"no open finding at {bar} among {len(report.findings)}{extra}",
-            (evidence_id,),
-            examined=_examined(report),
+    severity, confidence = thresholds(evaluation.policy)
+    blocking: list[str] = []
+    waived: list[str] = []
+    counts: dict[Status, int] = dict.fromkeys(Status, 0)
+    occurrences: list[Occurrence] = []
+    for item in report.findings:
+        judgement = judge(item, report, evaluation.policy, evaluation.waivers, evaluation.today)
+        counts[judgement.status] += 1
+        match judgement.status:
+            case Status.OPEN:
+                why = f" ({'; '.join(judgement.why_open)})" if judgement.why_open else ""
+                blocking.append(_label(item) + why)
+                occurrences.append(_occurrence(item, why))
+            case Status.SUPPRESSED_WITHOUT_JUSTIFICATION:
+                where = f" at line {item.nosec_line}" if item.nosec_line is not None else ""
+                blocking.append(f"{_label(item)} (silenced by an unjustified # nosec{where})")
+                occurrences.append(_occurrence(item, f" (silenced by an unjustified # nosec{where})"))
+            case Status.WAIVED:
+                waived.append(f"{_label(item)} by {judgement.waiver}")
+                occurrences.append(_occurrence(item, f" (waived by {judgement.waiver})", judgement.waiver))
+            case Status.SUPPRESSED | Status.BASELINED | Status.BELOW_THRESHOLD:
+                pass
+    bar = f"severity >= {severity.value}, confidence >= {confidence.value}"
+    notes = []
+    if counts[Status.SUPPRESSED]:
+        notes.append(f"{counts[Status.SUPPRESSED]} suppressed by a justified # nosec")
+    if counts[Status.BASELINED]:
+        notes.append(f"{counts[Status.BASELINED]} accepted by approved baseline entries")
+    if waived:
+        notes.append(f"waived: {first_and_more(waived, _SHOWN)}")
+    baseline = _baseline_note(report, evaluation.today)
+    if baseline:
+        notes.append(baseline)
+    extra = f" ({'; '.join(notes)})" if notes else ""
+    if blocking:
+        return evaluation.finding(
+            Outcome.FAIL,
+            f"{len(blocking)} open finding(s) at {bar}: {first_and_more(blocking, _SHOWN)}{extra}",
+            blocking[0].split(" ", 1)[0],
             occurrences=tuple(occurrences),
         )
-
-    return Criterion(
-        name,
-        "no static-analysis finding at or above the policy's thresholds unless justified, approved in the "
-        "baseline, or waived",
-        _KINDS,
-        evaluate,
-        fix="Fix each open finding, or accept it with `# nosec BXXX -- why it is safe`, an approved baseline entry, "
-        "or a finding waiver naming its fingerprint in security/waivers.yaml",
-        when_empty=Outcome.NOT_AVAILABLE,
-        empty_means=_NO_FILE,
+    return evaluation.finding(
+        Outcome.PASS,
+        f"no open finding at {bar} among {len(report.findings)}{extra}",
+        examined=_examined(report),
+        occurrences=tuple(occurrences),
     )
 
 
@@ -326,113 +261,84 @@ def _by_setting(skips: tuple[SkippedTest, ...]) -> str:
     )
 
 
-def sast_skips() -> Criterion:
+@criterion(
+    SastReport,
+    name="sast_skips",
+    description="bandit's tests run unless the policy allows skipping or reconfiguring them",
+    fix="Remove the skips and test settings from the bandit configuration, or allow them in the policy (SI-1 "
+    "allowed_skips)",
+    when_empty=Outcome.NOT_AVAILABLE,
+    empty_means=_NO_FILE,
+    not_collected=_NOT_COLLECTED,
+)
+def sast_skips(evaluation: Evaluation, report: SastReport) -> Finding:
     """The bandit configuration switches off (skips, leaves out, reconfigures) only tests the policy allows."""
-    name = "sast_skips"
-
-    def evaluate(check_input: CheckInput) -> Finding:
-        loaded = _report(check_input, name)
-        if isinstance(loaded, Finding):
-            return loaded
-        evidence_id, report = loaded
-        ids = (evidence_id,)
-        unallowed = disallowed_skips(report, check_input.policy)
-        if unallowed:
-            return check_input.finding(
-                name,
-                Outcome.FAIL,
-                f"the bandit configuration switches off {len(unallowed)} test(s) that the policy does not allow "
-                f"({ALLOWED_SKIPS_SETTING}; without it only tests bandit declares below high severity): "
-                f"{_by_setting(unallowed)}",
-                ids,
-                unallowed[0].source.split(" ", 1)[0],
-            )
-        if report.config.skipped:
-            message = (
-                "every bandit test runs as bandit would, except what the policy allows: "
-                f"{_by_setting(report.config.skipped)}"
-            )
-        else:
-            message = "every bandit test runs with its default settings"
-        # What the tests were switched off for is the analysed code: with none, there was nothing to judge.
-        return check_input.finding(name, Outcome.PASS, message, ids, examined=report.analysed)
-
-    return Criterion(
-        name,
-        "bandit's tests run unless the policy allows skipping or reconfiguring them",
-        _KINDS,
-        evaluate,
-        fix="Remove the skips and test settings from the bandit configuration, or allow them in the policy (SI-1 "
-        "allowed_skips)",
-        when_empty=Outcome.NOT_AVAILABLE,
-        empty_means=_NO_FILE,
-    )
+    unallowed = disallowed_skips(report, evaluation.policy)
+    if unallowed:
+        return evaluation.finding(
+            Outcome.FAIL,
+            f"the bandit configuration switches off {len(unallowed)} test(s) that the policy does not allow "
+            f"({ALLOWED_SKIPS_SETTING}; without it only tests bandit declares below high severity): "
+            f"{_by_setting(unallowed)}",
+            unallowed[0].source.split(" ", 1)[0],
+        )
+    if report.config.skipped:
+        message = (
+            "every bandit test runs as bandit would, except what the policy allows: "
+            f"{_by_setting(report.config.skipped)}"
+        )
+    else:
+        message = "every bandit test runs with its default settings"
+    # What the tests were switched off for is the analysed code: with none, there was nothing to judge.
+    return evaluation.finding(Outcome.PASS, message, examined=report.analysed)
 
 
-def sast_configuration() -> Criterion:
+@criterion(
+    SastReport,
+    name="sast_configuration",
+    description="a committed analyser configuration that a hook or CI enforces",
+    fix="Commit a bandit configuration ([tool.bandit] in pyproject.toml) and run the analyser automatically: the "
+    "sdl-sast pre-commit hook (`sdl-gate init` writes it) or a CI workflow that calls `sdl-gate check`",
+    when_empty=Outcome.FAIL,
+    empty_means="no committed bandit configuration, or nothing runs the analyser automatically",
+    not_collected=_NOT_COLLECTED,
+)
+def sast_configuration(evaluation: Evaluation, report: SastReport) -> Finding:
     """A bandit configuration is committed and the analyser runs automatically (pre-commit hook or CI)."""
-    name = "sast_configuration"
-
-    def evaluate(check_input: CheckInput) -> Finding:
-        loaded = _report(check_input, name)
-        if isinstance(loaded, Finding):
-            return loaded
-        evidence_id, report = loaded
-        missing: list[str] = []
-        if report.config.source is None:
-            missing.append("no bandit configuration ([tool.bandit] in pyproject.toml or .bandit)")
-        if not report.automation:
-            missing.append("nothing runs it automatically (no pre-commit hook or CI workflow calls sdl-gate or bandit)")
-        if missing:
-            return check_input.finding(name, Outcome.FAIL, "; ".join(missing), (evidence_id,))
-        places = ", ".join(f"{hook.path} ({hook.detail})" for hook in report.automation)
-        skips = f"; skips {', '.join(report.config.skips)}" if report.config.skips else ""
-        message = f"bandit configured in {report.config.source}{skips}; enforced by {places}"
-        return check_input.finding(name, Outcome.PASS, message, (evidence_id,), examined=len(report.automation))
-
-    return Criterion(
-        name,
-        "a committed analyser configuration that a hook or CI enforces",
-        _KINDS,
-        evaluate,
-        fix="Commit a bandit configuration ([tool.bandit] in pyproject.toml) and run the analyser automatically: the "
-        "sdl-sast pre-commit hook (`sdl-gate init` writes it) or a CI workflow that calls `sdl-gate check`",
-        when_empty=Outcome.FAIL,
-        empty_means="no committed bandit configuration, or nothing runs the analyser automatically",
-    )
+    missing: list[str] = []
+    if report.config.source is None:
+        missing.append("no bandit configuration ([tool.bandit] in pyproject.toml or .bandit)")
+    if not report.automation:
+        missing.append("nothing runs it automatically (no pre-commit hook or CI workflow calls sdl-gate or bandit)")
+    if missing:
+        return evaluation.finding(Outcome.FAIL, "; ".join(missing))
+    places = ", ".join(f"{hook.path} ({hook.detail})" for hook in report.automation)
+    skips = f"; skips {', '.join(report.config.skips)}" if report.config.skips else ""
+    message = f"bandit configured in {report.config.source}{skips}; enforced by {places}"
+    return evaluation.finding(Outcome.PASS, message, examined=len(report.automation))
 
 
-def sast_suppressions() -> Criterion:
+@criterion(
+    SastReport,
+    name="sast_suppressions",
+    description="every # nosec names its tests and carries a justification",
+    fix="Write every suppression as `# nosec BXXX -- why it is safe`, naming the tests it silences",
+    when_empty=Outcome.NOT_AVAILABLE,
+    empty_means=_NO_FILE,
+    not_collected=_NOT_COLLECTED,
+)
+def sast_suppressions(evaluation: Evaluation, report: SastReport) -> Finding:
     """Every ``# nosec`` names the tests it silences and says why after ``--``."""
-    name = "sast_suppressions"
-
-    def evaluate(check_input: CheckInput) -> Finding:
-        loaded = _report(check_input, name)
-        if isinstance(loaded, Finding):
-            return loaded
-        evidence_id, report = loaded
-        bad = [s for s in report.suppressions if s.problems]
-        if bad:
-            listed = [f"{s.path}:{s.line} ({', '.join(p.value for p in s.problems)})" for s in bad]
-            return check_input.finding(
-                name,
-                Outcome.FAIL,
-                f"{len(bad)} unjustified suppression(s): {first_and_more(listed, _SHOWN)}; "
-                "write `# nosec B602 -- why it is safe` (bandit treats any other spelling as silencing every test, "
-                "and silences tests named after `--` too)",
-                (evidence_id,),
-                f"{bad[0].path}:{bad[0].line}",
-            )
-        count = len(report.suppressions)
-        message = f"all {count} suppression(s) name their tests and are justified" if count else "no suppressions"
-        return check_input.finding(name, Outcome.PASS, message, (evidence_id,), examined=report.analysed)
-
-    return Criterion(
-        name,
-        "every # nosec names its tests and carries a justification",
-        _KINDS,
-        evaluate,
-        fix="Write every suppression as `# nosec BXXX -- why it is safe`, naming the tests it silences",
-        when_empty=Outcome.NOT_AVAILABLE,
-        empty_means=_NO_FILE,
-    )
+    bad = [s for s in report.suppressions if s.problems]
+    if bad:
+        listed = [f"{s.path}:{s.line} ({', '.join(p.value for p in s.problems)})" for s in bad]
+        return evaluation.finding(
+            Outcome.FAIL,
+            f"{len(bad)} unjustified suppression(s): {first_and_more(listed, _SHOWN)}; "
+            "write `# nosec B602 -- why it is safe` (bandit treats any other spelling as silencing every test, "
+            "and silences tests named after `--` too)",
+            f"{bad[0].path}:{bad[0].line}",
+        )
+    count = len(report.suppressions)
+    message = f"all {count} suppression(s) name their tests and are justified" if count else "no suppressions"
+    return evaluation.finding(Outcome.PASS, message, examined=report.analysed)

@@ -9,14 +9,14 @@ signed approvals, ``approval_state``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any
 
 from sdl_gate.checks._approvals import ApprovalState, approval_state
 from sdl_gate.checks._base import CheckInput, Finding, Outcome
 from sdl_gate.checks._criteria import record_problems
-from sdl_gate.collectors.test_results import Provenance, TestOutcome, TestResult, payload_results
-from sdl_gate.evidence import Evidence, EvidenceKind
+from sdl_gate.collectors.test_results import Provenance, TestOutcome, TestResult
+from sdl_gate.payloads import RecordsPayload, Unusable, typed
 from sdl_gate.policy.models import ImportedResults
 
 TEST_REPORT = "test_report"
@@ -34,10 +34,6 @@ class AdmittedResults:
     counted_imports: tuple[str, ...]
     refused_imports: tuple[str, ...]
     record_ids: tuple[str, ...]
-
-    def payload(self) -> list[dict[str, Any]]:
-        """The admitted results in the payload's dictionary form."""
-        return [r.model_dump(mode="json") for r in self.results]
 
     def settle(self, check_input: CheckInput, finding: Finding) -> Finding:
         """Mark a finding with the imports it used or refused; refused imports make a gap not_available."""
@@ -69,12 +65,11 @@ def _import_label(provenance: Provenance) -> str:
 
 def _approving_record(check_input: CheckInput, sha256: str) -> tuple[str | None, str, str | None]:
     """Return (record id that approves the file, why none does, records evidence id)."""
-    found = check_input.evidence.of(EvidenceKind.RECORDS)
-    if not found:
-        return None, "no records evidence was collected", None
-    records: Evidence = found[0]
+    records = typed(check_input.evidence, RecordsPayload)
+    if isinstance(records, Unusable):
+        return None, records.reason, records.evidence[0] if records.evidence else None
     reasons: list[str] = []
-    for entry in records.payload["records"]:
+    for entry in records.payload.records:
         if entry["kind"] != TEST_REPORT:
             continue
         links = [link for link in entry["links"] if link.get("expected_sha256") == sha256]
@@ -82,7 +77,7 @@ def _approving_record(check_input: CheckInput, sha256: str) -> tuple[str | None,
             continue
         problems = record_problems(entry, check_input.today, check_input.policy.max_age_days)
         # A record counts only with a signed approval by an entitled approver who is not its author.
-        register_edit = (records.payload.get("register") or {}).get("edit")
+        register_edit = records.payload.approver_register.edit
         state, _approved, why = approval_state(entry, None, check_input.today, register_edit)
         if state is not ApprovalState.APPROVED:
             problems += why or [f"it is {state.value.replace('_', ' ')}"]
@@ -94,10 +89,10 @@ def _approving_record(check_input: CheckInput, sha256: str) -> tuple[str | None,
     return None, "; ".join(reasons), records.id
 
 
-def admitted_results(check_input: CheckInput, tests: Evidence) -> AdmittedResults:
+def admitted_results(check_input: CheckInput, results: Iterable[TestResult]) -> AdmittedResults:
     """Split the recorded results into those the policy lets count and the imported files it refuses."""
     setting = check_input.policy.imported_test_results or ImportedResults.WITH_APPROVED_RECORD
-    results = payload_results(tests.payload)
+    results = tuple(results)
     verdicts: dict[Provenance, tuple[bool, str]] = {}
     record_ids: list[str] = []
     for provenance in {r.provenance for r in results if not r.provenance.observed}:

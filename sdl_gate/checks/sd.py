@@ -12,12 +12,12 @@ CHECKS: dict[str, Check] = {
         "SD-1",
         (
             record("process_document", purpose="the design document characterising interfaces and boundaries"),
-            boundary_characterisation(),
+            boundary_characterisation,
         ),
     ),
     "SD-2": Check(
         "SD-2",
-        (defence_in_depth(),),
+        (defence_in_depth,),
     ),
     "SD-3": Check(
         "SD-3",

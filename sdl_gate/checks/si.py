@@ -18,18 +18,18 @@ CHECKS: dict[str, Check] = {
         "SI-1",
         (
             record("review", purpose="the code review practice"),
-            sast_coverage(),
-            languages_analysed(),
-            sast_findings(),
-            sast_skips(),
+            sast_coverage,
+            languages_analysed,
+            sast_findings,
+            sast_skips,
         ),
     ),
     "SI-2": Check(
         "SI-2",
         (
             record("process_document", purpose="the secure coding standard"),
-            sast_configuration(),
-            sast_suppressions(),
+            sast_configuration,
+            sast_suppressions,
         ),
     ),
 }

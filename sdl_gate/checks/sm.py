@@ -14,46 +14,46 @@ CHECKS: dict[str, Check] = {
     "SM-2": Check(
         "SM-2",
         (
-            any_of(codeowners(), record("process_document", purpose="the security roles and who holds them")),
+            any_of(codeowners, record("process_document", purpose="the security roles and who holds them")),
             # Who may approve is a responsibility too: a change that edits the approver register fails here.
-            approver_register(),
+            approver_register,
         ),
     ),
     "SM-3": Check("SM-3", (record("process_document", purpose="which products and parts the process covers"),)),
     "SM-4": Check("SM-4", (record("training", purpose="the security training of the people involved"),)),
     "SM-5": Check("SM-5", (record("process_document", purpose="the process scoping of this project"),)),
-    "SM-6": Check("SM-6", (signed_release(), release_bundle())),
+    "SM-6": Check("SM-6", (signed_release, release_bundle)),
     "SM-7": Check(
         "SM-7",
         (
             record("process_document", purpose="how the development environment is protected"),
-            locked_down_workflows(),
+            locked_down_workflows,
         ),
     ),
     "SM-8": Check(
         "SM-8",
         (
             any_of(
-                keyless_signing(),
+                keyless_signing,
                 record("key_custody", purpose="who holds signing keys and how they are protected"),
             ),
-            no_committed_private_key(),
+            no_committed_private_key,
         ),
     ),
     "SM-9": Check(
         "SM-9",
         (
             record("review", purpose="the risk decisions on externally provided components"),
-            sbom_quality(),
-            known_vulnerabilities(),
+            sbom_quality,
+            known_vulnerabilities,
         ),
     ),
     "SM-10": Check("SM-10", (record("supplier_attestation", purpose="custom components built by suppliers"),)),
     "SM-11": Check(
         "SM-11",
         (
-            waiver_register(),
-            vulnerability_dispositions(),
+            waiver_register,
+            vulnerability_dispositions,
         ),
     ),
     # SM-12 is also decided by the verdicts of the rest of the same assessment (assess.process_verification),

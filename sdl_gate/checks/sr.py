@@ -15,17 +15,17 @@ from sdl_gate.checks._threats import (
 from sdl_gate.evidence import EvidenceKind
 
 CHECKS: dict[str, Check] = {
-    "SR-1": Check("SR-1", (security_context(),)),
+    "SR-1": Check("SR-1", (security_context,)),
     "SR-2": Check(
         "SR-2",
         (
-            threat_coverage(),
-            threat_model_review(),
+            threat_coverage,
+            threat_model_review,
             record("review", purpose="the review of the threat model"),
         ),
     ),
-    "SR-3": Check("SR-3", (requirements_defined(),)),
-    "SR-4": Check("SR-4", (requirements_content(),)),
+    "SR-3": Check("SR-3", (requirements_defined,)),
+    "SR-4": Check("SR-4", (requirements_content,)),
     "SR-5": Check(
         "SR-5",
         (

@@ -11,13 +11,13 @@ from sdl_gate.checks._threats import mitigations_tested, requirements_tested
 from sdl_gate.checks._vulns import known_vulnerabilities
 
 CHECKS: dict[str, Check] = {
-    "SVV-1": Check("SVV-1", (requirements_tested(), inspected_requirements())),
-    "SVV-2": Check("SVV-2", (mitigations_tested(),)),
+    "SVV-1": Check("SVV-1", (requirements_tested, inspected_requirements)),
+    "SVV-2": Check("SVV-2", (mitigations_tested,)),
     "SVV-3": Check(
         "SVV-3",
         (
-            known_vulnerabilities(),
-            languages_analysed(),
+            known_vulnerabilities,
+            languages_analysed,
             record("test_report", purpose="fuzzing, abuse-case and attack-surface testing"),
         ),
     ),
@@ -26,7 +26,7 @@ CHECKS: dict[str, Check] = {
         "SVV-5",
         (
             record("process_document", "test_report", purpose="who tested and how independent they were"),
-            testers_independent(),
+            testers_independent,
         ),
     ),
 }

@@ -26,7 +26,7 @@ def test_marked() -> None:
 @pytest.mark.slow
 def test_the_advised_pytest_command_records_the_run(tmp_path: Path) -> None:
     """SUM-1's fix names a pytest command; run as written where sdl-gate is installed, it records test evidence."""
-    commands = [c for c in re.findall(r"`([^`]+)`", regression_tests_pass().fix) if "pytest" in c.split()[:3]]
+    commands = [c for c in re.findall(r"`([^`]+)`", regression_tests_pass.fix) if "pytest" in c.split()[:3]]
     assert commands, "the advice names no pytest command"
     root = tmp_path / "proj"
     write(root / "pyproject.toml", '[project]\nname = "p"\nversion = "1"\n')

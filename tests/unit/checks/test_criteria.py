@@ -205,7 +205,7 @@ def test_any_of_without_a_pass_fails_if_any_failed_else_is_not_available(
 
 
 def test_any_of_reads_every_kind_of_its_alternatives() -> None:
-    either = any_of(codeowners(), record("process_document", purpose="roles"))
+    either = any_of(codeowners, record("process_document", purpose="roles"))
     assert either.name == "codeowners or record"
     assert either.kinds == (EvidenceKind.REPOSITORY, EvidenceKind.RECORDS)
 
@@ -215,16 +215,16 @@ def test_any_of_reads_every_kind_of_its_alternatives() -> None:
 
 def test_security_contact_passes_on_a_policy_naming_a_contact() -> None:
     given = check_input("DM-1", repository(security_policy=SECURITY_POLICY))
-    finding = run(security_contact(), given)
+    finding = run(security_contact, given)
     assert finding.outcome is Outcome.PASS
     assert "security@example.com" in finding.message
     assert finding.location == "SECURITY.md"
 
 
 def test_security_contact_fails_without_a_policy_or_without_a_contact() -> None:
-    missing = run(security_contact(), check_input("DM-1", repository()))
+    missing = run(security_contact, check_input("DM-1", repository()))
     silent = run(
-        security_contact(), check_input("DM-1", repository(security_policy={"path": "SECURITY.md", "contacts": []}))
+        security_contact, check_input("DM-1", repository(security_policy={"path": "SECURITY.md", "contacts": []}))
     )
     assert missing.outcome is Outcome.FAIL
     assert silent.outcome is Outcome.FAIL
@@ -232,31 +232,34 @@ def test_security_contact_fails_without_a_policy_or_without_a_contact() -> None:
 
 
 def test_security_contact_is_not_available_without_repository_evidence() -> None:
-    assert run(security_contact(), check_input("DM-1")).outcome is Outcome.NOT_AVAILABLE
+    assert run(security_contact, check_input("DM-1")).outcome is Outcome.NOT_AVAILABLE
     rejected = check_input("DM-1", rejected=[rejection(EvidenceKind.REPOSITORY)])
-    finding = run(security_contact(), rejected)
+    finding = run(security_contact, rejected)
     assert finding.outcome is Outcome.NOT_AVAILABLE
     assert "repository evidence is unreadable" in finding.message
 
 
-def test_security_contact_on_a_malformed_payload_is_an_error() -> None:
+def test_security_contact_on_a_malformed_payload_is_not_available_naming_the_place() -> None:
     broken = evidence(EvidenceKind.REPOSITORY, {"security_policy": {"path": "SECURITY.md"}})
-    assert run(security_contact(), check_input("DM-1", broken)).outcome is Outcome.ERROR
+    finding = run(security_contact, check_input("DM-1", broken))
+    assert finding.outcome is Outcome.NOT_AVAILABLE
+    assert finding.evidence == (broken.id,)
+    assert "payload.security_policy.contacts" in finding.message
 
 
 def test_codeowners_passes_on_rules_and_fails_without_file_or_rules() -> None:
-    assert run(codeowners(), check_input("SM-2", repository(codeowners=CODEOWNERS))).outcome is Outcome.PASS
-    assert run(codeowners(), check_input("SM-2", repository())).outcome is Outcome.FAIL
+    assert run(codeowners, check_input("SM-2", repository(codeowners=CODEOWNERS))).outcome is Outcome.PASS
+    assert run(codeowners, check_input("SM-2", repository())).outcome is Outcome.FAIL
     empty = repository(codeowners={"path": "CODEOWNERS", "rules": 0, "owners": []})
-    finding = run(codeowners(), check_input("SM-2", empty))
+    finding = run(codeowners, check_input("SM-2", empty))
     assert finding.outcome is Outcome.FAIL
     assert finding.location == "CODEOWNERS"
-    assert run(codeowners(), check_input("SM-2")).outcome is Outcome.NOT_AVAILABLE
+    assert run(codeowners, check_input("SM-2")).outcome is Outcome.NOT_AVAILABLE
 
 
 def test_guideline_document_passes_on_the_configured_present_document() -> None:
     finding = run(
-        guideline_document(), check_input("SG-3", repository(guidelines={"SG-3": guideline("docs/hardening.md")}))
+        guideline_document, check_input("SG-3", repository(guidelines={"SG-3": guideline("docs/hardening.md")}))
     )
     assert finding.outcome is Outcome.PASS
     assert finding.location == "docs/hardening.md"
@@ -265,19 +268,19 @@ def test_guideline_document_passes_on_the_configured_present_document() -> None:
 @pytest.mark.parametrize("status", ["missing", "empty"])
 def test_guideline_document_fails_on_a_missing_or_empty_document(status: str) -> None:
     given = check_input("SG-3", repository(guidelines={"SG-3": guideline("docs/hardening.md", status=status)}))
-    finding = run(guideline_document(), given)
+    finding = run(guideline_document, given)
     assert finding.outcome is Outcome.FAIL
     assert status in finding.message
 
 
 def test_guideline_document_fails_when_none_is_configured_and_says_where_to_configure_it() -> None:
-    finding = run(guideline_document(), check_input("SG-3", repository()))
+    finding = run(guideline_document, check_input("SG-3", repository()))
     assert finding.outcome is Outcome.FAIL
     assert "SG-3" in finding.message and "pyproject.toml" in finding.message
 
 
 def test_guideline_document_is_not_available_without_repository_evidence() -> None:
-    assert run(guideline_document(), check_input("SG-3")).outcome is Outcome.NOT_AVAILABLE
+    assert run(guideline_document, check_input("SG-3")).outcome is Outcome.NOT_AVAILABLE
 
 
 # --- waiver register ----------------------------------------------------------------------------------------------
@@ -285,7 +288,7 @@ def test_guideline_document_is_not_available_without_repository_evidence() -> No
 
 def test_waiver_register_passes_when_every_waiver_is_in_force() -> None:
     active = (waiver("W-1", requirement="SM-4"), waiver("W-2", finding="fp-1"))
-    finding = run(waiver_register(), check_input("SM-11", waivers_evidence(*active), waivers=active))
+    finding = run(waiver_register, check_input("SM-11", waivers_evidence(*active), waivers=active))
     assert finding.outcome is Outcome.PASS
     assert "2 waiver(s)" in finding.message
 
@@ -293,7 +296,7 @@ def test_waiver_register_passes_when_every_waiver_is_in_force() -> None:
 def test_waiver_register_fails_on_an_expired_waiver_and_names_it() -> None:
     expired = waiver("W-old", finding="fp-1", created_days_ago=90, expires_in_days=-1)
     given = check_input("SM-11", waivers_evidence(expired), waivers=[waiver("W-1", finding="fp-2"), expired])
-    finding = run(waiver_register(), given)
+    finding = run(waiver_register, given)
     assert finding.outcome is Outcome.FAIL
     assert "W-old" in finding.message
     assert "W-1" not in finding.message
@@ -301,21 +304,19 @@ def test_waiver_register_fails_on_an_expired_waiver_and_names_it() -> None:
 
 def test_a_waiver_expiring_today_is_still_in_force() -> None:
     today = waiver("W-today", finding="fp-1", expires_in_days=0)
-    assert (
-        run(waiver_register(), check_input("SM-11", waivers_evidence(today), waivers=[today])).outcome is Outcome.PASS
-    )
+    assert run(waiver_register, check_input("SM-11", waivers_evidence(today), waivers=[today])).outcome is Outcome.PASS
 
 
 def test_waiver_register_is_not_available_without_waivers_evidence() -> None:
     given = check_input("SM-11", waivers=[waiver("W-1", finding="fp-1")])
-    assert run(waiver_register(), given).outcome is Outcome.NOT_AVAILABLE
+    assert run(waiver_register, given).outcome is Outcome.NOT_AVAILABLE
     rejected = check_input("SM-11", rejected=[rejection(EvidenceKind.WAIVERS)])
-    assert run(waiver_register(), rejected).outcome is Outcome.NOT_AVAILABLE
+    assert run(waiver_register, rejected).outcome is Outcome.NOT_AVAILABLE
 
 
 def test_an_empty_waiver_register_is_not_a_pass() -> None:
     # Not a pass, and not a block either: demanding a waiver would reward registering exceptions.
-    finding = run(waiver_register(), check_input("SM-11", waivers_evidence()))
+    finding = run(waiver_register, check_input("SM-11", waivers_evidence()))
     assert finding.outcome is Outcome.NOT_APPLICABLE
     assert finding.examined == 0
     assert "no exception is registered" in finding.message
@@ -374,6 +375,14 @@ def test_guideline_document_with_placeholders_fails_naming_file_and_line() -> No
         "placeholders": ["docs/hardening.md:12 contains 'TBD'"],
         "placeholder_count": 1,
     }
-    finding = run(guideline_document(), check_input("SG-3", repository(guidelines={"SG-3": document})))
+    finding = run(guideline_document, check_input("SG-3", repository(guidelines={"SG-3": document})))
     assert finding.outcome is Outcome.FAIL
     assert "docs/hardening.md:12 contains 'TBD'" in finding.message
+
+
+def test_a_security_policy_whose_contacts_are_one_string_is_never_a_pass() -> None:
+    # Read as a dict, the string's characters were taken for contacts and the criterion passed.
+    broken = repository(security_policy={"path": "SECURITY.md", "contacts": "security@example.com"})
+    finding = run(security_contact, check_input("DM-1", broken))
+    assert finding.outcome is Outcome.NOT_AVAILABLE
+    assert "payload.security_policy.contacts" in finding.message

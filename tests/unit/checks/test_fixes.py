@@ -45,11 +45,11 @@ def test_the_criteria_of_a_requirement_each_have_their_own_fix() -> None:
 
 def test_an_unrated_vulnerability_counts_as_assessed_by_an_approved_vex_waiver() -> None:
     unrated = audit(vuln(severity=(), record_found=True))
-    finding = vulnerability_severity().answer(check_input("DM-3", unrated))
+    finding = vulnerability_severity.answer(check_input("DM-3", unrated))
     assert finding.outcome is Outcome.NOT_AVAILABLE
     assert "waiver" in finding.fix and "triage" not in finding.fix
     assessed = waiver("W-vex", vulnerability="GHSA-aaaa-bbbb-cccc", package="requests", vex=VexState.NOT_AFFECTED)
-    followed = vulnerability_severity().answer(check_input("DM-3", unrated, waivers=(assessed,)))
+    followed = vulnerability_severity.answer(check_input("DM-3", unrated, waivers=(assessed,)))
     assert followed.outcome is Outcome.PASS, followed.message
     assert "W-vex" in followed.message
     assert followed.fix == ""

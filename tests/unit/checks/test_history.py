@@ -69,9 +69,12 @@ def test_rejected_history_is_never_a_pass(criterion: Criterion) -> None:
 
 
 @pytest.mark.parametrize("criterion", BOTH)
-def test_a_malformed_history_is_an_error(criterion: Criterion) -> None:
+def test_a_malformed_history_is_not_available_naming_it(criterion: Criterion) -> None:
     broken = evidence(EvidenceKind.HISTORY, {"releases": [{"bundle": "x.zip"}], "refused": []})
-    assert run(criterion, check_input("SM-12", broken)).outcome is Outcome.ERROR
+    finding = run(criterion, check_input("SM-12", broken))
+    assert finding.outcome is Outcome.NOT_AVAILABLE
+    assert finding.evidence == (broken.id,)
+    assert "payload.releases.0" in finding.message
 
 
 # --- improving_metrics --------------------------------------------------------------------------------------------

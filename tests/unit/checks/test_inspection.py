@@ -37,7 +37,7 @@ TESTED = requirement()  # SR-A, verified by test
 
 def test_a_requirement_with_an_approved_inspection_record_passes_and_names_it() -> None:
     given = check_input("SVV-1", security_requirements(TESTED, MANUAL), records(inspection("insp-1", "SR-M")))
-    finding = run(inspected_requirements(), given)
+    finding = run(inspected_requirements, given)
     assert finding.outcome is Outcome.PASS
     assert "SR-M by insp-1" in finding.message
     assert finding.examined == 1
@@ -46,7 +46,7 @@ def test_a_requirement_with_an_approved_inspection_record_passes_and_names_it() 
 
 def test_every_requirement_without_an_inspection_record_fails_and_is_named() -> None:
     given = check_input("SVV-1", security_requirements(MANUAL, LABEL, TESTED), records(inspection("insp-1", "SR-M")))
-    finding = run(inspected_requirements(), given)
+    finding = run(inspected_requirements, given)
     assert finding.outcome is Outcome.FAIL
     assert "SR-L" in finding.message
     assert "SR-M" not in finding.message
@@ -64,7 +64,7 @@ def test_every_requirement_without_an_inspection_record_fails_and_is_named() -> 
     ],
 )
 def test_an_inspection_record_that_does_not_count_fails_and_says_why(entry: dict[str, object], why: str) -> None:
-    finding = run(inspected_requirements(), check_input("SVV-1", security_requirements(MANUAL), records(entry)))
+    finding = run(inspected_requirements, check_input("SVV-1", security_requirements(MANUAL), records(entry)))
     assert finding.outcome is Outcome.FAIL
     assert "SR-M" in finding.message and "insp-1" in finding.message and why in finding.message
 
@@ -85,21 +85,21 @@ def test_an_inspection_record_counts_only_with_a_signed_approval_that_counts(
     approvals: list[dict[str, object]], why: str
 ) -> None:
     entry = inspection("insp-1", "SR-M", approvals=approvals)
-    finding = run(inspected_requirements(), check_input("SVV-1", security_requirements(MANUAL), records(entry)))
+    finding = run(inspected_requirements, check_input("SVV-1", security_requirements(MANUAL), records(entry)))
     assert finding.outcome is Outcome.FAIL
     assert "SR-M" in finding.message and why in finding.message
 
 
 def test_an_inspection_record_by_its_own_approver_does_not_count() -> None:
     entry = inspection("insp-1", "SR-M", author_email="bob@example.com")
-    finding = run(inspected_requirements(), check_input("SVV-1", security_requirements(MANUAL), records(entry)))
+    finding = run(inspected_requirements, check_input("SVV-1", security_requirements(MANUAL), records(entry)))
     assert finding.outcome is Outcome.FAIL
     assert "self-approval" in finding.message
 
 
 def test_without_a_trusted_register_an_inspection_record_cannot_be_judged() -> None:
     entry = inspection("insp-1", "SR-M", approvals=[approval(days_ago(9), status="unverified")])
-    finding = run(inspected_requirements(), check_input("SVV-1", security_requirements(MANUAL), records(entry)))
+    finding = run(inspected_requirements, check_input("SVV-1", security_requirements(MANUAL), records(entry)))
     assert finding.outcome is Outcome.NOT_AVAILABLE
     assert "SR-M" in finding.message and "no trusted approver register" in finding.message
 
@@ -107,7 +107,7 @@ def test_without_a_trusted_register_an_inspection_record_cannot_be_judged() -> N
 def test_an_old_inspection_record_does_not_count_past_the_policys_age_limit() -> None:
     old = inspection("insp-1", "SR-M", dated=days_ago(400), approved=days_ago(399))
     given = check_input("SVV-1", security_requirements(MANUAL), records(old), policy=policy_entry(max_age_days=365))
-    assert run(inspected_requirements(), given).outcome is Outcome.FAIL
+    assert run(inspected_requirements, given).outcome is Outcome.FAIL
 
 
 @pytest.mark.parametrize(
@@ -119,7 +119,7 @@ def test_an_old_inspection_record_does_not_count_past_the_policys_age_limit() ->
     ],
 )
 def test_only_an_inspection_record_verifying_the_requirement_counts(entry: dict[str, object]) -> None:
-    finding = run(inspected_requirements(), check_input("SVV-1", security_requirements(MANUAL), records(entry)))
+    finding = run(inspected_requirements, check_input("SVV-1", security_requirements(MANUAL), records(entry)))
     assert finding.outcome is Outcome.FAIL
     assert "SR-M" in finding.message
 
@@ -127,12 +127,12 @@ def test_only_an_inspection_record_verifying_the_requirement_counts(entry: dict[
 def test_records_stored_before_inspections_existed_read_as_no_inspection() -> None:
     earlier = record_entry("rev-1", "review", ["SVV-1"])
     del earlier["verifies"]
-    finding = run(inspected_requirements(), check_input("SVV-1", security_requirements(MANUAL), records(earlier)))
+    finding = run(inspected_requirements, check_input("SVV-1", security_requirements(MANUAL), records(earlier)))
     assert finding.outcome is Outcome.FAIL
 
 
 def test_no_requirement_verified_by_inspection_is_not_applicable_even_without_records() -> None:
-    finding = run(inspected_requirements(), check_input("SVV-1", security_requirements(TESTED)))
+    finding = run(inspected_requirements, check_input("SVV-1", security_requirements(TESTED)))
     assert finding.outcome is Outcome.NOT_APPLICABLE
     assert "no security requirement is verified by inspection" in finding.message
     assert finding.examined == 0
@@ -140,21 +140,21 @@ def test_no_requirement_verified_by_inspection_is_not_applicable_even_without_re
 
 def test_missing_or_rejected_records_are_not_available_when_something_needs_inspecting() -> None:
     assert (
-        run(inspected_requirements(), check_input("SVV-1", security_requirements(MANUAL))).outcome
+        run(inspected_requirements, check_input("SVV-1", security_requirements(MANUAL))).outcome
         is Outcome.NOT_AVAILABLE
     )
     reason = rejection(EvidenceKind.RECORDS, "records evidence was taken at another commit")
-    finding = run(inspected_requirements(), check_input("SVV-1", security_requirements(MANUAL), rejected=[reason]))
+    finding = run(inspected_requirements, check_input("SVV-1", security_requirements(MANUAL), rejected=[reason]))
     assert finding.outcome is Outcome.NOT_AVAILABLE
     assert reason.reason in finding.message
 
 
 def test_without_a_requirements_file_or_its_evidence_it_cannot_tell() -> None:
     # The missing file itself fails SR-3 and requirement_tests; this criterion cannot tell what needs inspecting.
-    absent = run(inspected_requirements(), check_input("SVV-1", no_security_requirements(), records()))
+    absent = run(inspected_requirements, check_input("SVV-1", no_security_requirements(), records()))
     assert absent.outcome is Outcome.NOT_AVAILABLE
     assert "security/requirements.yaml" in absent.message
-    assert run(inspected_requirements(), check_input("SVV-1", records())).outcome is Outcome.NOT_AVAILABLE
+    assert run(inspected_requirements, check_input("SVV-1", records())).outcome is Outcome.NOT_AVAILABLE
 
 
 def test_svv1_is_not_satisfied_by_passing_tests_alone_when_a_requirement_needs_inspecting() -> None:

@@ -39,7 +39,7 @@ def _evaluate(*records: BundleRecord, rejections: tuple[Rejection, ...] = ()) ->
         waivers=WaiverRegister(),
         today=date(2026, 3, 1),
     )
-    return release_bundle().evaluate(check_input)
+    return release_bundle.evaluate(check_input)
 
 
 def _record(check: SignerCheck | None, *, signed: bool = True, expected: str | None = EXPECTED) -> BundleRecord:

@@ -30,9 +30,9 @@ from tests.unit.checks._build import (
 )
 
 CRITERIA: dict[str, Criterion] = {
-    "SVV-1": requirements_tested(),
-    "SVV-2": mitigations_tested(),
-    "SUM-1": regression_tests_pass(),
+    "SVV-1": requirements_tested,
+    "SVV-2": mitigations_tested,
+    "SUM-1": regression_tests_pass,
 }
 
 

@@ -130,9 +130,9 @@ def _evaluate(root: Path, criterion: Criterion, requirement: str, *extra: Eviden
 
 def test_sd2_fails_after_a_high_threat_is_downgraded_since_the_review(tmp_path: Path) -> None:
     root, commit = _reviewed(tmp_path)
-    assert _evaluate(root, defence_in_depth(), "SD-2").outcome is Outcome.PASS
+    assert _evaluate(root, defence_in_depth, "SD-2").outcome is Outcome.PASS
     _record_review(root, NO_HIGH, commit)
-    finding = _evaluate(root, defence_in_depth(), "SD-2")
+    finding = _evaluate(root, defence_in_depth, "SD-2")
     assert finding.outcome is Outcome.FAIL, finding.message
     assert "T-1: severity lowered high -> medium" in finding.message
     assert finding.location == MODEL_PATH
@@ -147,9 +147,9 @@ def test_sd2_fails_when_a_high_threat_is_removed_since_the_review_even_if_others
         "dispositions:\n", "dispositions:\n" + decided
     )
     root, commit = _reviewed(tmp_path, reviewed)
-    assert _evaluate(root, defence_in_depth(), "SD-2").outcome is Outcome.PASS
+    assert _evaluate(root, defence_in_depth, "SD-2").outcome is Outcome.PASS
     _record_review(root, MODEL, commit)  # T-3 and its disposition deleted; T-1 (high) still well mitigated
-    finding = _evaluate(root, defence_in_depth(), "SD-2")
+    finding = _evaluate(root, defence_in_depth, "SD-2")
     assert finding.outcome is Outcome.FAIL, finding.message
     assert "threat T-3: removed (was critical)" in finding.message
 
@@ -159,7 +159,7 @@ def test_sd2_two_placeholder_mitigations_are_no_mitigation(tmp_path: Path) -> No
         "Allow list of client addresses on the firewall", "TBD"
     )
     root = _project(tmp_path, model)
-    finding = _evaluate(root, defence_in_depth(), "SD-2")
+    finding = _evaluate(root, defence_in_depth, "SD-2")
     assert finding.outcome is Outcome.FAIL, finding.message
     assert "T-1 (high) has 0 mitigation(s)" in finding.message
     assert "M-1, M-2" in finding.message
@@ -167,21 +167,21 @@ def test_sd2_two_placeholder_mitigations_are_no_mitigation(tmp_path: Path) -> No
 
 def test_sd2_one_real_and_one_placeholder_mitigation_is_not_defence_in_depth(tmp_path: Path) -> None:
     root = _project(tmp_path, MODEL.replace("Allow list of client addresses on the firewall", "n/a"))
-    finding = _evaluate(root, defence_in_depth(), "SD-2")
+    finding = _evaluate(root, defence_in_depth, "SD-2")
     assert finding.outcome is Outcome.FAIL, finding.message
     assert "T-1 (high) has 1 mitigation(s) (M-1)" in finding.message
 
 
 def test_sd2_with_no_high_threat_and_no_review_conclusion_is_not_available(tmp_path: Path) -> None:
     root, _ = _reviewed(tmp_path, NO_HIGH)
-    finding = _evaluate(root, defence_in_depth(), "SD-2")
+    finding = _evaluate(root, defence_in_depth, "SD-2")
     assert finding.outcome is Outcome.NOT_AVAILABLE, finding.message
     assert "no_high_threats" in finding.message
 
 
 def test_sd2_with_no_high_threat_passes_when_the_current_review_concludes_so(tmp_path: Path) -> None:
     root, commit = _reviewed(tmp_path, NO_HIGH, conclusion="no_high_threats")
-    finding = _evaluate(root, defence_in_depth(), "SD-2")
+    finding = _evaluate(root, defence_in_depth, "SD-2")
     assert finding.outcome is Outcome.PASS, finding.message
     assert commit[:12] in finding.message
 
@@ -191,7 +191,7 @@ def test_sd2_review_conclusion_no_longer_holds_once_the_model_changed(tmp_path: 
     _record_review(
         root, NO_HIGH.replace("title: Flooding", "title: Flooding of the service"), commit, "no_high_threats"
     )
-    finding = _evaluate(root, defence_in_depth(), "SD-2")
+    finding = _evaluate(root, defence_in_depth, "SD-2")
     assert finding.outcome is Outcome.NOT_AVAILABLE, finding.message
     assert "threat T-2" in finding.message
 
@@ -199,14 +199,14 @@ def test_sd2_review_conclusion_no_longer_holds_once_the_model_changed(tmp_path: 
 def test_sd2_review_conclusion_at_a_commit_git_cannot_find_is_not_available(tmp_path: Path) -> None:
     root, _ = _reviewed(tmp_path, NO_HIGH)
     _record_review(root, NO_HIGH, "0123456789abcdef0123456789abcdef01234567", "no_high_threats")
-    finding = _evaluate(root, defence_in_depth(), "SD-2")
+    finding = _evaluate(root, defence_in_depth, "SD-2")
     assert finding.outcome is Outcome.NOT_AVAILABLE, finding.message
 
 
 def test_sd2_a_model_without_threats_is_not_available(tmp_path: Path) -> None:
     empty = MODEL.split("threats:", maxsplit=1)[0] + "mitigations: []\n"
     root = _project(tmp_path, empty, requirements=None)
-    assert _evaluate(root, defence_in_depth(), "SD-2").outcome is Outcome.NOT_AVAILABLE
+    assert _evaluate(root, defence_in_depth, "SD-2").outcome is Outcome.NOT_AVAILABLE
 
 
 # --- SR-2: review freshness and threat coverage -------------------------------------------------------------
@@ -214,9 +214,9 @@ def test_sd2_a_model_without_threats_is_not_available(tmp_path: Path) -> None:
 
 def test_sr2_review_is_stale_after_a_downgrade_and_says_what_changed(tmp_path: Path) -> None:
     root, commit = _reviewed(tmp_path)
-    assert _evaluate(root, threat_model_review(), "SR-2").outcome is Outcome.PASS
+    assert _evaluate(root, threat_model_review, "SR-2").outcome is Outcome.PASS
     _record_review(root, NO_HIGH.replace("mitigations: [M-1, M-2]", "mitigations: [M-1]"), commit)
-    finding = _evaluate(root, threat_model_review(), "SR-2")
+    finding = _evaluate(root, threat_model_review, "SR-2")
     assert finding.outcome is Outcome.FAIL, finding.message
     lowered = finding.message.index("threat T-1: severity lowered high -> medium")
     assert lowered < finding.message.index("disposition of T-1: mitigations [M-1, M-2] -> [M-1]")
@@ -225,7 +225,7 @@ def test_sr2_review_is_stale_after_a_downgrade_and_says_what_changed(tmp_path: P
 def test_sr2_review_whose_scope_matches_no_file_fails(tmp_path: Path) -> None:
     root, _ = _reviewed(tmp_path)
     write(root / MODEL_PATH, (root / MODEL_PATH).read_text().replace("scope: [src]", "scope: [nothing-here]"))
-    finding = _evaluate(root, threat_model_review(), "SR-2")
+    finding = _evaluate(root, threat_model_review, "SR-2")
     assert finding.outcome is Outcome.FAIL, finding.message
     assert "nothing-here" in finding.message
 
@@ -235,7 +235,7 @@ def test_sr2_coverage_fails_when_no_flow_crosses_a_boundary(tmp_path: Path) -> N
         ", conduit: CD-1", ""
     )
     root = _project(tmp_path, model)
-    finding = _evaluate(root, threat_coverage(), "SR-2")
+    finding = _evaluate(root, threat_coverage, "SR-2")
     assert finding.outcome is Outcome.FAIL, finding.message
     assert "no flow crosses a zone or trust boundary" in finding.message
 
@@ -245,7 +245,7 @@ def test_sr2_coverage_fails_on_placeholder_mitigations_and_rationales(tmp_path: 
         "rationale: Rate limited upstream.", "rationale: n/a"
     )
     root = _project(tmp_path, model)
-    finding = _evaluate(root, threat_coverage(), "SR-2")
+    finding = _evaluate(root, threat_coverage, "SR-2")
     assert finding.outcome is Outcome.FAIL, finding.message
     assert "T-1 is mitigated by M-2, whose description contains 'TBD'" in finding.message
     assert "T-2 is accepted with a placeholder rationale" in finding.message
@@ -260,7 +260,7 @@ def test_sr1_placeholder_environment_and_assumptions_fail(tmp_path: Path) -> Non
         "TODO where the product runs, who operates it, and which zone it sits in.",
     ).replace("The firewall denies everything not explicitly allowed.", "n/a")
     root = _project(tmp_path, model)
-    finding = _evaluate(root, security_context(), "SR-1")
+    finding = _evaluate(root, security_context, "SR-1")
     assert finding.outcome is Outcome.FAIL, finding.message
     assert "the intended environment contains 'TODO'" in finding.message
     assert "no assumption with real content" in finding.message
@@ -269,7 +269,7 @@ def test_sr1_placeholder_environment_and_assumptions_fail(tmp_path: Path) -> Non
 def test_sd1_zones_without_components_or_crossing_flows_characterise_nothing(tmp_path: Path) -> None:
     model = MODEL.split("components:", maxsplit=1)[0] + "threats: []\n"
     root = _project(tmp_path, model, requirements=None)
-    finding = _evaluate(root, boundary_characterisation(), "SD-1")
+    finding = _evaluate(root, boundary_characterisation, "SD-1")
     assert finding.outcome is Outcome.FAIL, finding.message
     assert "no components" in finding.message
 
@@ -277,7 +277,7 @@ def test_sd1_zones_without_components_or_crossing_flows_characterise_nothing(tmp
 def test_sr3_template_statement_and_category_fail(tmp_path: Path) -> None:
     requirements = REQUIREMENTS.replace("Clients shall authenticate with a certificate.", "TODO The product shall ...")
     root = _project(tmp_path, requirements=requirements.replace("category: authentication", "category: TODO"))
-    finding = _evaluate(root, requirements_defined(), "SR-3")
+    finding = _evaluate(root, requirements_defined, "SR-3")
     assert finding.outcome is Outcome.FAIL, finding.message
     assert "SR-1's statement contains 'TODO'" in finding.message
     assert "SR-1's category contains 'TODO'" in finding.message
@@ -285,7 +285,7 @@ def test_sr3_template_statement_and_category_fail(tmp_path: Path) -> None:
 
 def test_sr4_requirement_whose_scope_reaches_no_zone_is_compared_with_nothing(tmp_path: Path) -> None:
     root = _project(tmp_path, requirements=REQUIREMENTS.replace("scope: [C-1]", "scope: [F-1]"))
-    finding = _evaluate(root, requirements_content(), "SR-4")
+    finding = _evaluate(root, requirements_content, "SR-4")
     assert finding.outcome is Outcome.FAIL, finding.message
     assert "SR-1's scope reaches no component or zone with an SL-T" in finding.message
 
@@ -293,7 +293,7 @@ def test_sr4_requirement_whose_scope_reaches_no_zone_is_compared_with_nothing(tm
 def test_sr4_a_zone_in_scope_is_compared_with_its_own_sl_t(tmp_path: Path) -> None:
     model = MODEL.replace("{id: Z-1, name: inside, sl_t: 2}", "{id: Z-1, name: inside, sl_t: 3}")
     root = _project(tmp_path, model, requirements=REQUIREMENTS.replace("scope: [C-1]", "scope: [Z-1]"))
-    finding = _evaluate(root, requirements_content(), "SR-4")
+    finding = _evaluate(root, requirements_content, "SR-4")
     assert finding.outcome is Outcome.FAIL, finding.message
     assert "SR-1 targets SL-C 2 but zone Z-1 with SL-T 3" in finding.message
 
@@ -308,7 +308,7 @@ def test_svv2_placeholder_mitigations_with_passing_tests_verify_nothing(tmp_path
         TestResult(node_id="tests/test_x.py::test_allow", outcome=TestOutcome.PASSED),
     ]
     tests = results_evidence(passed, commit=git_commit(root), tool=("pytest", "8"))
-    finding = _evaluate(root, mitigations_tested(), "SVV-2", tests)
+    finding = _evaluate(root, mitigations_tested, "SVV-2", tests)
     assert finding.outcome is Outcome.FAIL, finding.message
     assert "no mitigation with real content" in finding.message
 
@@ -317,9 +317,9 @@ def test_svv2_placeholder_mitigations_with_passing_tests_verify_nothing(tmp_path
 
 
 def test_explain_says_for_every_threat_criterion_what_passes_and_what_empty_evidence_gives() -> None:
-    names = {c().name for c in (security_context, threat_coverage, threat_model_review, boundary_characterisation)}
-    names |= {c().name for c in (defence_in_depth, requirements_defined, requirements_content)}
-    names |= {c().name for c in (mitigations_tested, requirements_tested)}
+    names = {c.name for c in (security_context, threat_coverage, threat_model_review, boundary_characterisation)}
+    names |= {c.name for c in (defence_in_depth, requirements_defined, requirements_content)}
+    names |= {c.name for c in (mitigations_tested, requirements_tested)}
     names |= {"reviewed_threat_model", "reviewed_security_requirements"}
     described = {c.name: c.description for check in CHECKS.values() for c in check.criteria if c.name in names}
     assert set(described) == names

@@ -53,15 +53,15 @@ from tests.unit.checks._build import (
 VACUOUS = "vacuous pass: the criterion passes with nothing to examine"
 TM = EvidenceKind.THREAT_MODEL
 MODEL_CRITERIA = [
-    pytest.param(security_context(), id="security_context"),
-    pytest.param(threat_coverage(), id="threat_coverage"),
-    pytest.param(threat_model_review(), id="threat_model_review"),
-    pytest.param(boundary_characterisation(), id="boundary_characterisation"),
-    pytest.param(defence_in_depth(), id="defence_in_depth"),
+    pytest.param(security_context, id="security_context"),
+    pytest.param(threat_coverage, id="threat_coverage"),
+    pytest.param(threat_model_review, id="threat_model_review"),
+    pytest.param(boundary_characterisation, id="boundary_characterisation"),
+    pytest.param(defence_in_depth, id="defence_in_depth"),
 ]
 REQUIREMENT_CRITERIA = [
-    pytest.param(requirements_defined(), id="requirements_defined"),
-    pytest.param(requirements_content(), id="requirements_content"),
+    pytest.param(requirements_defined, id="requirements_defined"),
+    pytest.param(requirements_content, id="requirements_content"),
 ]
 
 
@@ -110,9 +110,12 @@ def test_model_criteria_are_not_available_without_or_with_rejected_evidence(crit
 
 
 @pytest.mark.parametrize("criterion", MODEL_CRITERIA)
-def test_model_criteria_on_a_model_no_loader_would_accept_are_errors(criterion: Criterion) -> None:
+def test_model_criteria_on_a_model_no_loader_would_accept_are_not_available(criterion: Criterion) -> None:
     broken = evidence(TM, {"present": True, "path": MODEL_PATH, "model": {"version": 2}, "freshness": {}})
-    assert run(criterion, check_input("SR-2", broken)).outcome is Outcome.ERROR
+    finding = run(criterion, check_input("SR-2", broken))
+    assert finding.outcome is Outcome.NOT_AVAILABLE
+    assert finding.evidence == (broken.id,)
+    assert "payload.model" in finding.message
 
 
 # --- security_context ---------------------------------------------------------------------------------------------
@@ -134,19 +137,19 @@ def test_model_criteria_on_a_model_no_loader_would_accept_are_errors(criterion: 
     ids=["no-product", "no-environment", "blank-environment", "no-assumptions", "no-zones", "no-conduits"],
 )
 def test_security_context_fails_on_each_gap(changes: dict[str, Any], gap: str) -> None:
-    finding = run(security_context(), check_input("SR-1", _model(**changes)))
+    finding = run(security_context, check_input("SR-1", _model(**changes)))
     assert finding.outcome is Outcome.FAIL
     assert gap in finding.message
 
 
 def test_a_single_zone_needs_no_conduit() -> None:
     one_zone = _model(zones=[{"id": "plant", "name": "Plant", "sl_t": 2}], conduits=[])
-    assert run(security_context(), check_input("SR-1", one_zone)).outcome is Outcome.PASS
+    assert run(security_context, check_input("SR-1", one_zone)).outcome is Outcome.PASS
 
 
 def test_an_imported_model_says_what_its_format_cannot_record() -> None:
     imported = {"format": "threat-dragon", "source": "td.json", "sha256": "ab" * 32, "missing": ["zones"]}
-    finding = run(security_context(), check_input("SR-1", _model(zones=[], imported_from=imported)))
+    finding = run(security_context, check_input("SR-1", _model(zones=[], imported_from=imported)))
     assert finding.outcome is Outcome.FAIL
     assert "threat-dragon format records no zones" in finding.message
 
@@ -155,21 +158,21 @@ def test_an_imported_model_says_what_its_format_cannot_record() -> None:
 
 
 def test_a_model_without_threats_fails() -> None:
-    finding = run(threat_coverage(), check_input("SR-2", _model(threats=[], dispositions=[])))
+    finding = run(threat_coverage, check_input("SR-2", _model(threats=[], dispositions=[])))
     assert finding.outcome is Outcome.FAIL
     assert "lists no threats" in finding.message
 
 
 def test_a_boundary_flow_no_threat_considers_fails() -> None:
     flows = [{"id": "f1", "from": "sensor", "to": "api", "conduit": "c1"}, {"id": "f2", "from": "api", "to": "sensor"}]
-    finding = run(threat_coverage(), check_input("SR-2", _model(flows=flows)))
+    finding = run(threat_coverage, check_input("SR-2", _model(flows=flows)))
     assert finding.outcome is Outcome.FAIL
     assert "flow f2 from 'API' (api) to 'Sensor' (sensor) crosses a boundary" in finding.message
 
 
 def test_a_threat_on_the_conduit_covers_the_flows_through_it() -> None:
     model = _model(threats=[_threat(affects=["c1"])])
-    assert run(threat_coverage(), check_input("SR-2", model)).outcome is Outcome.PASS
+    assert run(threat_coverage, check_input("SR-2", model)).outcome is Outcome.PASS
 
 
 @pytest.mark.parametrize(
@@ -190,7 +193,7 @@ def test_every_threat_needs_a_severity_and_a_complete_disposition(
     changes: dict[str, Any] = {"threats": [threat]}
     if dispositions is not None:
         changes["dispositions"] = dispositions
-    finding = run(threat_coverage(), check_input("SR-2", _model(**changes)))
+    finding = run(threat_coverage, check_input("SR-2", _model(**changes)))
     assert finding.outcome is Outcome.FAIL
     assert gap in finding.message
 
@@ -202,53 +205,53 @@ def test_complete_accepted_and_transferred_dispositions_pass() -> None:
         {"threat": "T2", "status": "transferred", "to": "the site operator", "rationale": "physical access"},
     ]
     given = check_input("SR-2", _model(threats=threats, dispositions=dispositions))
-    assert run(threat_coverage(), given).outcome is Outcome.PASS
+    assert run(threat_coverage, given).outcome is Outcome.PASS
 
 
 # --- threat_model_review ------------------------------------------------------------------------------------------
 
 
 def test_a_recent_review_with_nothing_changed_since_passes() -> None:
-    finding = run(threat_model_review(), check_input("SR-2", threat_model()))
+    finding = run(threat_model_review, check_input("SR-2", threat_model()))
     assert finding.outcome is Outcome.PASS
     assert "abc1234" in finding.message
 
 
 def test_an_unreviewed_model_fails() -> None:
     unreviewed = threat_model(model_data(reviews=[]), freshness=fresh(status=FreshnessStatus.NOT_REVIEWED))
-    finding = run(threat_model_review(), check_input("SR-2", unreviewed))
+    finding = run(threat_model_review, check_input("SR-2", unreviewed))
     assert finding.outcome is Outcome.FAIL
     assert "records no review" in finding.message
 
 
 def test_a_review_dated_in_the_future_fails() -> None:
     future = threat_model(freshness=fresh(reviewed=days_ago(-3)))
-    finding = run(threat_model_review(), check_input("SR-2", future))
+    finding = run(threat_model_review, check_input("SR-2", future))
     assert finding.outcome is Outcome.FAIL
     assert "in the future" in finding.message
 
 
 def test_a_review_older_than_a_year_fails_unless_the_policy_allows_more() -> None:
     old = threat_model(freshness=fresh(reviewed=days_ago(DEFAULT_REVIEW_AGE_DAYS + 1)))
-    finding = run(threat_model_review(), check_input("SR-2", old))
+    finding = run(threat_model_review, check_input("SR-2", old))
     assert finding.outcome is Outcome.FAIL
     assert f"{DEFAULT_REVIEW_AGE_DAYS} days" in finding.message
     lenient = check_input("SR-2", old, policy=policy_entry(max_age_days=DEFAULT_REVIEW_AGE_DAYS + 30))
-    assert run(threat_model_review(), lenient).outcome is Outcome.PASS
+    assert run(threat_model_review, lenient).outcome is Outcome.PASS
     strict = check_input("SR-2", threat_model(), policy=policy_entry(max_age_days=10))
-    assert run(threat_model_review(), strict).outcome is Outcome.FAIL
+    assert run(threat_model_review, strict).outcome is Outcome.FAIL
 
 
 def test_a_review_whose_scope_changed_since_is_stale() -> None:
     stale = threat_model(freshness=fresh(status=FreshnessStatus.STALE))
-    finding = run(threat_model_review(), check_input("SR-2", stale))
+    finding = run(threat_model_review, check_input("SR-2", stale))
     assert finding.outcome is Outcome.FAIL
     assert "widget/api.py" in finding.message
 
 
 def test_a_review_git_cannot_place_is_not_available() -> None:
     unknown = threat_model(freshness=fresh(status=FreshnessStatus.UNKNOWN))
-    finding = run(threat_model_review(), check_input("SR-2", unknown))
+    finding = run(threat_model_review, check_input("SR-2", unknown))
     assert finding.outcome is Outcome.NOT_AVAILABLE
     assert "not in this repository" in finding.message
 
@@ -273,14 +276,14 @@ def test_a_review_git_cannot_place_is_not_available() -> None:
     ids=["no-zones", "no-sl-t", "component-without-zone", "flow-without-conduit"],
 )
 def test_boundary_characterisation_fails_on_each_gap(changes: dict[str, Any], gap: str) -> None:
-    finding = run(boundary_characterisation(), check_input("SD-1", _model(**changes)))
+    finding = run(boundary_characterisation, check_input("SD-1", _model(**changes)))
     assert finding.outcome is Outcome.FAIL
     assert gap in finding.message
 
 
 def test_zones_without_components_or_flows_are_not_a_pass() -> None:
     bare = _model(components=[], flows=[], threats=[], dispositions=[])
-    assert run(boundary_characterisation(), check_input("SD-1", bare)).outcome is not Outcome.PASS
+    assert run(boundary_characterisation, check_input("SD-1", bare)).outcome is not Outcome.PASS
 
 
 # --- defence_in_depth ---------------------------------------------------------------------------------------------
@@ -288,7 +291,7 @@ def test_zones_without_components_or_flows_are_not_a_pass() -> None:
 
 def test_a_high_threat_with_one_mitigation_fails() -> None:
     one = [{"threat": "T1", "status": "mitigated", "mitigations": ["M1"]}]
-    finding = run(defence_in_depth(), check_input("SD-2", _model(dispositions=one)))
+    finding = run(defence_in_depth, check_input("SD-2", _model(dispositions=one)))
     assert finding.outcome is Outcome.FAIL
     assert "T1 (high) has 1 mitigation(s) (M1)" in finding.message
 
@@ -298,14 +301,14 @@ def test_mitigations_that_depend_on_each_other_are_not_independent() -> None:
         {"id": "M1", "description": "mutual TLS", "depends_on": ["M2"]},
         {"id": "M2", "description": "certificate store"},
     ]
-    finding = run(defence_in_depth(), check_input("SD-2", _model(mitigations=mitigations)))
+    finding = run(defence_in_depth, check_input("SD-2", _model(mitigations=mitigations)))
     assert finding.outcome is Outcome.FAIL
 
 
 def test_an_accepted_critical_threat_is_not_defended_in_depth() -> None:
     accepted = [{"threat": "T1", "status": "accepted", "approver": "Dana", "date": days_ago(1), "rationale": "r"}]
     given = check_input("SD-2", _model(threats=[_threat(severity="critical")], dispositions=accepted))
-    finding = run(defence_in_depth(), given)
+    finding = run(defence_in_depth, given)
     assert finding.outcome is Outcome.FAIL
     assert "(critical) has 0 mitigation(s)" in finding.message
 
@@ -314,25 +317,25 @@ def test_a_cvss_vector_is_rated_by_its_score() -> None:
     critical = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
     one = [{"threat": "T1", "status": "mitigated", "mitigations": ["M1"]}]
     given = check_input("SD-2", _model(threats=[_threat(severity=critical)], dispositions=one))
-    assert run(defence_in_depth(), given).outcome is Outcome.FAIL
+    assert run(defence_in_depth, given).outcome is Outcome.FAIL
 
 
 def test_low_and_medium_threats_need_no_second_mitigation_but_a_review_that_concludes_so() -> None:
     one = [{"threat": "T1", "status": "mitigated", "mitigations": ["M1"]}]
     given = check_input("SD-2", _model(threats=[_threat(severity="medium")], dispositions=one))
     # With no high threat there is nothing to defend in depth: only a review saying so makes it a pass.
-    assert run(defence_in_depth(), given).outcome is Outcome.NOT_AVAILABLE
+    assert run(defence_in_depth, given).outcome is Outcome.NOT_AVAILABLE
 
 
 def test_an_unrated_threat_makes_defence_in_depth_not_available() -> None:
-    finding = run(defence_in_depth(), check_input("SD-2", _model(threats=[_threat(severity=None)])))
+    finding = run(defence_in_depth, check_input("SD-2", _model(threats=[_threat(severity=None)])))
     assert finding.outcome is Outcome.NOT_AVAILABLE
     assert "T1" in finding.message
 
 
 def test_a_model_without_threats_is_not_defended_in_depth() -> None:
     bare = _model(threats=[], dispositions=[])
-    assert run(defence_in_depth(), check_input("SD-2", bare)).outcome is not Outcome.PASS
+    assert run(defence_in_depth, check_input("SD-2", bare)).outcome is not Outcome.PASS
 
 
 # --- security requirements ----------------------------------------------------------------------------------------
@@ -364,7 +367,7 @@ def test_requirement_criteria_are_not_available_without_or_with_rejected_require
 
 
 def test_complete_requirements_are_defined() -> None:
-    finding = run(requirements_defined(), check_input("SR-3", security_requirements()))
+    finding = run(requirements_defined, check_input("SR-3", security_requirements()))
     assert finding.outcome is Outcome.PASS
     assert finding.location == REQUIREMENTS_PATH
 
@@ -378,19 +381,19 @@ def test_complete_requirements_are_defined() -> None:
     ],
 )
 def test_a_requirement_lacking_a_field_is_not_defined(changes: dict[str, Any], lacking: str) -> None:
-    finding = run(requirements_defined(), check_input("SR-3", security_requirements(requirement("SR-B", **changes))))
+    finding = run(requirements_defined, check_input("SR-3", security_requirements(requirement("SR-B", **changes))))
     assert finding.outcome is Outcome.FAIL
     assert f"SR-B has no {lacking}" in finding.message
 
 
 def test_a_requirement_from_a_regulation_needs_no_threat() -> None:
     sourced = requirement(threats=[], source="EU Cyber Resilience Act annex I")
-    assert run(requirements_defined(), check_input("SR-3", security_requirements(sourced))).outcome is Outcome.PASS
+    assert run(requirements_defined, check_input("SR-3", security_requirements(sourced))).outcome is Outcome.PASS
 
 
 def test_requirement_content_passes_when_sl_c_meets_every_zone_in_scope() -> None:
     given = check_input("SR-4", security_requirements(), threat_model())
-    finding = run(requirements_content(), given)
+    finding = run(requirements_content, given)
     assert finding.outcome is Outcome.PASS
     assert finding.evidence == (security_requirements().id, threat_model().id)
 
@@ -401,21 +404,21 @@ def test_requirement_content_passes_when_sl_c_meets_every_zone_in_scope() -> Non
 )
 def test_requirement_content_needs_scope_and_sl_c(changes: dict[str, Any], gap: str) -> None:
     given = check_input("SR-4", security_requirements(requirement(**changes)), threat_model())
-    finding = run(requirements_content(), given)
+    finding = run(requirements_content, given)
     assert finding.outcome is Outcome.FAIL
     assert gap in finding.message
 
 
 def test_an_sl_c_below_the_zone_sl_t_fails() -> None:
     given = check_input("SR-4", security_requirements(requirement(sl_c=2)), threat_model())
-    finding = run(requirements_content(), given)
+    finding = run(requirements_content, given)
     assert finding.outcome is Outcome.FAIL
     assert "SL-C 2 but api sits in zone ops with SL-T 3" in finding.message
 
 
 def test_requirement_content_cannot_compare_levels_without_the_model() -> None:
-    missing = run(requirements_content(), check_input("SR-4", security_requirements()))
-    absent = run(requirements_content(), check_input("SR-4", security_requirements(), no_threat_model()))
+    missing = run(requirements_content, check_input("SR-4", security_requirements()))
+    absent = run(requirements_content, check_input("SR-4", security_requirements(), no_threat_model()))
     assert missing.outcome is Outcome.NOT_AVAILABLE
     assert absent.outcome is Outcome.FAIL
     assert "cannot compare" in missing.message and "cannot compare" in absent.message
@@ -506,7 +509,7 @@ def test_reviewed_file_is_not_available_without_either_kind(
 
 def test_every_mitigation_with_a_passing_test_passes() -> None:
     given = check_input("SVV-2", passing_tests(), threat_model())
-    finding = run(mitigations_tested(), given)
+    finding = run(mitigations_tested, given)
     assert finding.outcome is Outcome.PASS
     assert "all 2 mitigation(s)" in finding.message
     assert set(finding.evidence) == set(given.evidence.ids())
@@ -518,7 +521,7 @@ def test_a_listed_test_matches_its_parametrised_instances() -> None:
         recorded_test("tests/test_tls.py::test_mutual_tls[ec]"),
         recorded_test("tests/test_sign.py::test_signed_reading"),
     )
-    assert run(mitigations_tested(), check_input("SVV-2", tests, threat_model())).outcome is Outcome.PASS
+    assert run(mitigations_tested, check_input("SVV-2", tests, threat_model())).outcome is Outcome.PASS
 
 
 def test_a_listed_test_does_not_match_another_test_that_shares_its_prefix() -> None:
@@ -526,7 +529,7 @@ def test_a_listed_test_does_not_match_another_test_that_shares_its_prefix() -> N
         recorded_test("tests/test_tls.py::test_mutual_tls_disabled"),
         recorded_test("tests/test_sign.py::test_signed_reading"),
     )
-    finding = run(mitigations_tested(), check_input("SVV-2", tests, threat_model()))
+    finding = run(mitigations_tested, check_input("SVV-2", tests, threat_model()))
     assert finding.outcome is Outcome.FAIL
     assert "tests/test_tls.py::test_mutual_tls missing" in finding.message
 
@@ -535,7 +538,7 @@ def test_a_mitigation_linked_only_by_marker_passes() -> None:
     mitigations = [{"id": "M1", "description": "mutual TLS"}]
     tests = recorded_tests(recorded_test("tests/test_x.py::test_y", mitigations=("M1",)))
     given = check_input("SVV-2", tests, _model(mitigations=mitigations))
-    assert run(mitigations_tested(), given).outcome is Outcome.PASS
+    assert run(mitigations_tested, given).outcome is Outcome.PASS
 
 
 @pytest.mark.parametrize(
@@ -560,7 +563,7 @@ def test_a_mitigation_linked_only_by_marker_passes() -> None:
     ids=["missing", "failed", "skipped"],
 )
 def test_a_mitigation_whose_test_did_not_pass_fails(tests: tuple[Any, ...], gap: str) -> None:
-    finding = run(mitigations_tested(), check_input("SVV-2", recorded_tests(*tests), threat_model()))
+    finding = run(mitigations_tested, check_input("SVV-2", recorded_tests(*tests), threat_model()))
     assert finding.outcome is Outcome.FAIL
     assert "M2" in finding.message and gap in finding.message
     assert "M1" not in finding.message
@@ -569,28 +572,28 @@ def test_a_mitigation_whose_test_did_not_pass_fails(tests: tuple[Any, ...], gap:
 def test_a_mitigation_without_any_test_fails() -> None:
     mitigations = [{"id": "M1", "description": "mutual TLS"}]
     unrelated = recorded_tests(recorded_test("tests/test_other.py::test_x"))
-    finding = run(mitigations_tested(), check_input("SVV-2", unrelated, _model(mitigations=mitigations)))
+    finding = run(mitigations_tested, check_input("SVV-2", unrelated, _model(mitigations=mitigations)))
     assert finding.outcome is Outcome.FAIL
     assert "M1 has no test" in finding.message
 
 
 def test_a_model_without_mitigations_fails() -> None:
-    finding = run(mitigations_tested(), check_input("SVV-2", passing_tests(), _model(mitigations=[])))
+    finding = run(mitigations_tested, check_input("SVV-2", passing_tests(), _model(mitigations=[])))
     assert finding.outcome is Outcome.FAIL
     assert finding.location is None
 
 
 def test_mitigation_tests_are_not_available_without_tests_or_model() -> None:
-    assert run(mitigations_tested(), check_input("SVV-2", threat_model())).outcome is Outcome.NOT_AVAILABLE
-    assert run(mitigations_tested(), check_input("SVV-2", passing_tests())).outcome is Outcome.NOT_AVAILABLE
+    assert run(mitigations_tested, check_input("SVV-2", threat_model())).outcome is Outcome.NOT_AVAILABLE
+    assert run(mitigations_tested, check_input("SVV-2", passing_tests())).outcome is Outcome.NOT_AVAILABLE
     reason = rejection(EvidenceKind.TEST_RESULTS)
-    finding = run(mitigations_tested(), check_input("SVV-2", threat_model(), rejected=[reason]))
+    finding = run(mitigations_tested, check_input("SVV-2", threat_model(), rejected=[reason]))
     assert finding.outcome is Outcome.NOT_AVAILABLE
     assert reason.reason in finding.message
 
 
 def test_mitigation_tests_fail_when_there_is_no_threat_model() -> None:
-    assert run(mitigations_tested(), check_input("SVV-2", passing_tests(), no_threat_model())).outcome is Outcome.FAIL
+    assert run(mitigations_tested, check_input("SVV-2", passing_tests(), no_threat_model())).outcome is Outcome.FAIL
 
 
 # --- requirements_tested ------------------------------------------------------------------------------------------
@@ -598,7 +601,7 @@ def test_mitigation_tests_fail_when_there_is_no_threat_model() -> None:
 
 def test_a_requirement_verified_through_its_mitigations_passes() -> None:
     given = check_input("SVV-1", passing_tests(), security_requirements(), threat_model())
-    finding = run(requirements_tested(), given)
+    finding = run(requirements_tested, given)
     assert finding.outcome is Outcome.PASS
     assert "all 1 requirement(s)" in finding.message
     assert set(finding.evidence) == set(given.evidence.ids())
@@ -607,12 +610,12 @@ def test_a_requirement_verified_through_its_mitigations_passes() -> None:
 def test_a_requirement_verified_by_a_marked_test_passes_without_a_model() -> None:
     tests = recorded_tests(recorded_test("tests/test_auth.py::test_login", requirements=("SR-A",)))
     given = check_input("SVV-1", tests, security_requirements())
-    assert run(requirements_tested(), given).outcome is Outcome.PASS
+    assert run(requirements_tested, given).outcome is Outcome.PASS
 
 
 def test_a_requirement_without_any_test_fails() -> None:
     tests = recorded_tests(recorded_test("tests/test_other.py::test_x"))
-    finding = run(requirements_tested(), check_input("SVV-1", tests, security_requirements()))
+    finding = run(requirements_tested, check_input("SVV-1", tests, security_requirements()))
     assert finding.outcome is Outcome.FAIL
     assert "SR-A has no test" in finding.message
 
@@ -622,7 +625,7 @@ def test_a_requirement_whose_mitigation_test_failed_fails() -> None:
         recorded_test("tests/test_tls.py::test_mutual_tls", TestOutcome.FAILED),
         recorded_test("tests/test_sign.py::test_signed_reading"),
     )
-    finding = run(requirements_tested(), check_input("SVV-1", tests, security_requirements(), threat_model()))
+    finding = run(requirements_tested, check_input("SVV-1", tests, security_requirements(), threat_model()))
     assert finding.outcome is Outcome.FAIL
     assert "test_mutual_tls failed" in finding.message
 
@@ -630,8 +633,8 @@ def test_a_requirement_whose_mitigation_test_failed_fails() -> None:
 def test_requirements_verified_otherwise_are_listed_but_not_tested() -> None:
     reviewed = requirement("SR-R", verification="review")
     tests = recorded_tests(recorded_test("tests/test_auth.py::test_login", requirements=("SR-A",)))
-    passing = run(requirements_tested(), check_input("SVV-1", tests, security_requirements(requirement(), reviewed)))
-    only_reviewed = run(requirements_tested(), check_input("SVV-1", tests, security_requirements(reviewed)))
+    passing = run(requirements_tested, check_input("SVV-1", tests, security_requirements(requirement(), reviewed)))
+    only_reviewed = run(requirements_tested, check_input("SVV-1", tests, security_requirements(reviewed)))
     assert passing.outcome is Outcome.PASS
     assert "SR-R (review)" in passing.message
     assert only_reviewed.outcome is Outcome.FAIL
@@ -648,15 +651,15 @@ def _mapped(tests: dict[str, list[str]]) -> Evidence:
 def test_a_requirement_verified_by_a_test_the_map_lists_passes() -> None:
     tests = recorded_tests(recorded_test("mbap_rejects_bad_length"), recorded_test("unrelated"))
     given = check_input("SVV-1", tests, _mapped({"mbap_rejects_bad_length": ["SR-A"]}))
-    assert run(requirements_tested(), given).outcome is Outcome.PASS
+    assert run(requirements_tested, given).outcome is Outcome.PASS
     # Without the map the same results trace nothing to SR-A.
-    assert run(requirements_tested(), check_input("SVV-1", tests, security_requirements())).outcome is Outcome.FAIL
+    assert run(requirements_tested, check_input("SVV-1", tests, security_requirements())).outcome is Outcome.FAIL
 
 
 @pytest.mark.parametrize("outcome", [TestOutcome.FAILED, TestOutcome.SKIPPED, TestOutcome.ERROR])
 def test_a_mapped_test_that_did_not_pass_fails_the_requirement(outcome: TestOutcome) -> None:
     tests = recorded_tests(recorded_test("mbap_rejects_bad_length", outcome), recorded_test("other"))
-    finding = run(requirements_tested(), check_input("SVV-1", tests, _mapped({"mbap_rejects_bad_length": ["SR-A"]})))
+    finding = run(requirements_tested, check_input("SVV-1", tests, _mapped({"mbap_rejects_bad_length": ["SR-A"]})))
     assert finding.outcome is Outcome.FAIL
     assert f"mbap_rejects_bad_length {outcome.value}" in finding.message
 
@@ -664,16 +667,16 @@ def test_a_mapped_test_that_did_not_pass_fails_the_requirement(outcome: TestOutc
 def test_a_mapped_test_that_never_ran_is_named_missing_and_fails() -> None:
     tests = recorded_tests(recorded_test("mbap_rejects_bad_length"))
     mapped = _mapped({"mbap_rejects_bad_length": ["SR-A"], "mbap_waits_for_a_complete_frame": ["SR-A"]})
-    finding = run(requirements_tested(), check_input("SVV-1", tests, mapped))
+    finding = run(requirements_tested, check_input("SVV-1", tests, mapped))
     assert finding.outcome is Outcome.FAIL
     assert "mbap_waits_for_a_complete_frame missing" in finding.message
 
 
 def test_requirement_tests_are_not_available_without_tests_or_requirements() -> None:
-    assert run(requirements_tested(), check_input("SVV-1", security_requirements())).outcome is Outcome.NOT_AVAILABLE
-    assert run(requirements_tested(), check_input("SVV-1", passing_tests())).outcome is Outcome.NOT_AVAILABLE
+    assert run(requirements_tested, check_input("SVV-1", security_requirements())).outcome is Outcome.NOT_AVAILABLE
+    assert run(requirements_tested, check_input("SVV-1", passing_tests())).outcome is Outcome.NOT_AVAILABLE
 
 
 def test_a_rejected_threat_model_cannot_vouch_for_mitigation_linked_tests() -> None:
     given = check_input("SVV-1", passing_tests(), security_requirements(), rejected=[rejection(TM)])
-    assert run(requirements_tested(), given).outcome is Outcome.FAIL
+    assert run(requirements_tested, given).outcome is Outcome.FAIL

@@ -13,17 +13,17 @@ CHECKS: dict[str, Check] = {
         "SUM-1",
         (
             record("test_report", purpose="the regression testing of the security update"),
-            regression_tests_pass(),
+            regression_tests_pass,
         ),
     ),
     "SUM-2": Check("SUM-2", (record("release_notes", purpose="the documentation of the security fixes"),)),
     "SUM-3": Check("SUM-3", (record("release_notes", purpose="notes on dependency and platform updates"),)),
-    "SUM-4": Check("SUM-4", (verifiable_updates(),)),
+    "SUM-4": Check("SUM-4", (verifiable_updates,)),
     "SUM-5": Check(
         "SUM-5",
         (
             record("process_document", purpose="the patch timeframe policy"),
-            patch_timeliness(),
+            patch_timeliness,
         ),
     ),
 }

@@ -1,16 +1,16 @@
-"""The security-update table (checks/sum.py): every criterion of SUM-1 to SUM-5 on hand-built evidence."""
+"""The security-update table (checks/update.py): every criterion of SUM-1 to SUM-5 on hand-built evidence."""
 
 from __future__ import annotations
 
 import pytest
 
 from sdl_gate.checks import CHECKS, Outcome
-from sdl_gate.checks import sum as sum_table
+from sdl_gate.checks import update as update_table
 from tests.unit.checks._build import audit, check_input, record_entry, recorded_test, recorded_tests, records, vuln
 from tests.unit.checks._scenarios import Case, assert_case, cases
 
 
-@pytest.mark.parametrize("case", cases(sum_table.CHECKS))
+@pytest.mark.parametrize("case", cases(update_table.CHECKS))
 def test_criterion_answers_on_hand_built_evidence(case: Case) -> None:
     assert_case(case)
 

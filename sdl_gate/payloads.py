@@ -1,0 +1,246 @@
+"""Every evidence kind's payload model, in one place, and an evidence set's payloads validated once each.
+
+``Evidence.payload`` stays the JSON the collectors write (the evidence id is computed over it, so the on-disk
+format is unchanged); a check reads it through :func:`typed`, which validates the payload against its kind's
+model the first time it is asked for and keeps the result on the evidence set. A payload that does not
+validate is :class:`Unusable`, naming the evidence and the first place that is wrong: never a pass, never a crash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, Field, ValidationError
+
+from sdl_gate._model import FrozenModel
+from sdl_gate.bundle_payload import BundleRecord
+from sdl_gate.collectors.devenv import DevEnvPayload
+from sdl_gate.collectors.sbom import SbomPayload
+from sdl_gate.collectors.signatures import SignaturesPayload
+from sdl_gate.collectors.test_results import TestResult
+from sdl_gate.collectors.vulns import AuditPayload
+from sdl_gate.evidence import EvidenceKind, EvidenceSet, StoredEvidence
+from sdl_gate.history_payload import HistoryPayload
+from sdl_gate.sast.models import SastReport
+from sdl_gate.threatmodel.freshness import Freshness
+from sdl_gate.threatmodel.model import ThreatModel
+from sdl_gate.threatmodel.requirements import SecurityRequirement
+
+#: Problems of an invalid payload named in its rejection; the rest are counted.
+_NAMED_PROBLEMS = 3
+
+
+class RegisterFacts(FrozenModel):
+    """What the records collector observed of the trusted approver register."""
+
+    source: str | None
+    sha256: str | None
+    people: int
+    #: Why the change under assessment edits the checkout's copy of the register; None when it does not.
+    edit: str | None
+
+
+class RecordsPayload(FrozenModel):
+    """The payload of ``records`` evidence (collectors/records.py).
+
+    Each record stays the mapping the collector writes: ``record_problems`` and ``approval_state`` judge it in
+    that form, and the record's own model is validated when the record file is read.
+    """
+
+    records: tuple[dict[str, Any], ...]
+    # ``register`` would shadow the model class's own ``register`` (ABCMeta's).
+    approver_register: RegisterFacts = Field(alias="register")
+
+
+class SecurityPolicyFacts(FrozenModel):
+    """The security policy found (SECURITY.md or security.txt) and the contacts it names."""
+
+    path: str
+    contacts: tuple[str, ...]
+
+
+class CodeownersFacts(FrozenModel):
+    """The CODEOWNERS file found, its number of ownership rules and its distinct owners."""
+
+    path: str
+    rules: int
+    owners: tuple[str, ...]
+
+
+class GuidelineFacts(FrozenModel):
+    """A configured user guideline document: whether it is there, and its placeholders when it is."""
+
+    path: str
+    status: Literal["present", "missing", "empty"]
+    sha256: str | None
+    placeholders: tuple[str, ...] = ()
+    placeholder_count: int = 0
+
+
+class RepositoryPayload(FrozenModel):
+    """The payload of ``repository`` evidence (collectors/repository.py)."""
+
+    security_policy: SecurityPolicyFacts | None
+    codeowners: CodeownersFacts | None
+    guidelines: dict[str, GuidelineFacts]
+
+
+class WaiverFacts(FrozenModel):
+    """One registered waiver as the waivers collector describes it."""
+
+    id: str
+    kind: str
+    target: str
+    requirement: str | None
+    requester: str | None
+    approver: str | None
+    created: str
+    expires: str
+    justification: str
+    vex: dict[str, Any] | None
+    approval: dict[str, Any] | None = None
+
+
+class WaiversPayload(FrozenModel):
+    """The payload of ``waivers`` evidence (collectors/waivers.py); checks judge the register itself."""
+
+    present: bool
+    waivers: tuple[WaiverFacts, ...]
+
+
+class ThreatModelPayload(FrozenModel):
+    """The payload of ``threat_model`` evidence (collectors/threat_model.py); only ``path`` when there is no model."""
+
+    present: bool
+    path: str
+    format: str | None = None
+    sha256: str | None = None
+    model: ThreatModel | None = None
+    freshness: Freshness | None = None
+
+
+class TestMapFacts(FrozenModel):
+    """The test map beside the requirements: which requirements each test id verifies."""
+
+    path: str
+    sha256: str
+    tests: dict[str, list[str]]
+
+
+class SecurityRequirementsPayload(FrozenModel):
+    """The payload of ``security_requirements`` evidence (collectors/security_requirements.py)."""
+
+    present: bool
+    path: str
+    sha256: str | None = None
+    requirements: tuple[SecurityRequirement, ...] = ()
+    test_map: TestMapFacts | None = None
+
+
+class TestResultsPayload(FrozenModel):
+    """The payload of ``test_results`` evidence (collectors/test_results.py)."""
+
+    __test__ = False
+    tests: tuple[TestResult, ...]
+
+
+#: The payload model of every evidence kind (test_payloads checks that none is missing).
+PAYLOAD_MODELS: dict[EvidenceKind, type[BaseModel]] = {
+    EvidenceKind.RECORDS: RecordsPayload,
+    EvidenceKind.REPOSITORY: RepositoryPayload,
+    EvidenceKind.WAIVERS: WaiversPayload,
+    EvidenceKind.SBOM: SbomPayload,
+    EvidenceKind.VULNERABILITY_AUDIT: AuditPayload,
+    EvidenceKind.SAST: SastReport,
+    EvidenceKind.SIGNATURES: SignaturesPayload,
+    EvidenceKind.THREAT_MODEL: ThreatModelPayload,
+    EvidenceKind.SECURITY_REQUIREMENTS: SecurityRequirementsPayload,
+    EvidenceKind.TEST_RESULTS: TestResultsPayload,
+    EvidenceKind.BUNDLE: BundleRecord,
+    EvidenceKind.DEVELOPMENT_ENVIRONMENT: DevEnvPayload,
+    EvidenceKind.HISTORY: HistoryPayload,
+}
+_KIND_OF_MODEL: dict[type[BaseModel], EvidenceKind] = {model: kind for kind, model in PAYLOAD_MODELS.items()}
+
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+
+
+def kind_of(model: type[BaseModel]) -> EvidenceKind:
+    """Return the evidence kind whose payload ``model`` is; a model of no kind is a programming error."""
+    try:
+        return _KIND_OF_MODEL[model]
+    except KeyError:
+        raise TypeError(f"{model.__name__} is the payload model of no evidence kind") from None
+
+
+@dataclass(frozen=True)
+class Typed(Generic[T]):
+    """One usable piece of evidence with its payload validated against its kind's model (or a view of it)."""
+
+    stored: StoredEvidence
+    payload: T
+
+    @property
+    def id(self) -> str:
+        """The evidence id admission checked against its content."""
+        return self.stored.id
+
+
+@dataclass(frozen=True)
+class Unusable:
+    """Why there is no typed payload of a kind: none usable was collected, or the one collected is malformed."""
+
+    kind: EvidenceKind
+    reason: str
+    #: The evidence that was found but is not in its kind's form; empty when none was found.
+    evidence: tuple[str, ...] = ()
+
+
+def _problems(exc: ValidationError) -> str:
+    """The first places of a payload that are wrong, by path, with what pydantic calls the error."""
+    named = [
+        f"payload.{'.'.join(str(part) for part in error['loc']) or '(root)'} ({error['type']})"
+        for error in exc.errors()[:_NAMED_PROBLEMS]
+    ]
+    more = exc.error_count() - len(named)
+    return ", ".join(named) + (f" and {more} more" if more > 0 else "")
+
+
+def validated(stored: StoredEvidence, evidence: EvidenceSet) -> Typed[Any] | Unusable:
+    """Return ``stored``'s payload validated against its kind's model, validating it once per evidence set."""
+    cache = evidence.payload_cache
+    if stored.id in cache:
+        cached: Typed[Any] | Unusable = cache[stored.id]
+        return cached
+    kind = stored.evidence.kind
+    model = PAYLOAD_MODELS[kind]
+    result: Typed[Any] | Unusable
+    try:
+        result = Typed(stored, model.model_validate(stored.evidence.payload))
+    except ValidationError as exc:
+        result = Unusable(
+            kind,
+            f"{kind.value} evidence {stored.id} is not in the expected form ({exc.error_count()} problem(s): "
+            f"{_problems(exc)}); collect it again",
+            (stored.id,),
+        )
+    cache[stored.id] = result
+    return result
+
+
+def typed(evidence: EvidenceSet, model: type[M]) -> Typed[M] | Unusable:
+    """Return the usable evidence whose payload ``model`` is, validated, or why there is none.
+
+    The first usable item of the kind counts (the store keeps one per kind); when none is usable, the
+    admission's rejections say why, or that none was collected.
+    """
+    kind = kind_of(model)
+    found = evidence.stored(kind)
+    if not found:
+        rejected = evidence.rejected(kind)
+        reason = "; ".join(r.reason for r in rejected) if rejected else f"no {kind.value} evidence was collected"
+        return Unusable(kind, reason)
+    # PAYLOAD_MODELS maps the kind to ``model``, so the payload validated is a ``model``.
+    return validated(found[0], evidence)
