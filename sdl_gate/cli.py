@@ -803,22 +803,13 @@ def records_status(
     """List every record: approved, expiring, unsigned, stale (a linked file changed), or why it does not count."""
     from sdl_gate._clock import assessment_date
     from sdl_gate.inputs import load_inputs
-    from sdl_gate.registers import RecordState, record_statuses
+    from sdl_gate.registers import record_statuses
 
     inputs = load_inputs(path).with_approvers(_register_choice(approvers_file, trusted_ref))
-    statuses, edit = record_statuses(inputs, assessment_date(as_of), warn_days)
-    if inputs.approvers is None:
-        click.echo(
-            "warning: no trusted approver register: signatures cannot be verified; name one with "
-            "--approvers FILE or --trusted-ref REF"
-        )
-    if edit:
-        click.echo(f"warning: {edit}")
-    for status in statuses:
-        click.echo(f"{status.record_id}: {status.state.value}: {status.detail}")
-    counting = sum(1 for s in statuses if s.state in (RecordState.APPROVED, RecordState.EXPIRING))
-    click.echo(f"{counting} of {len(statuses)} record(s) count")
-    ctx.exit(EXIT_PASSED if counting == len(statuses) else EXIT_GATE_FAILED)
+    report = record_statuses(inputs, assessment_date(as_of), warn_days)
+    for line in report.text():
+        click.echo(line)
+    ctx.exit(EXIT_PASSED if report.all_count else EXIT_GATE_FAILED)
 
 
 @dataclass(frozen=True)
@@ -979,17 +970,10 @@ def waivers_status(
     from sdl_gate.inputs import load_inputs
 
     inputs = load_inputs(path).with_approvers(_register_choice(approvers_file, trusted_ref))
-    statuses = exception_statuses(inputs, assessment_date(as_of), warn_days)
-    if inputs.approvers is None:
-        click.echo(
-            "warning: no trusted approver register: signatures cannot be verified, so no exception counts; name "
-            "one with --approvers FILE or --trusted-ref REF"
-        )
-    for status in statuses:
-        click.echo(f"{status.label}: {status.state.value}: {status.detail}")
-    counting = sum(1 for s in statuses if s.counts)
-    click.echo(f"{counting} of {len(statuses)} exception(s) count")
-    ctx.exit(EXIT_PASSED if counting == len(statuses) else EXIT_GATE_FAILED)
+    report = exception_statuses(inputs, assessment_date(as_of), warn_days)
+    for line in report.text():
+        click.echo(line)
+    ctx.exit(EXIT_PASSED if report.all_count else EXIT_GATE_FAILED)
 
 
 @cli.command(
