@@ -19,6 +19,7 @@ import click
 from sdl_gate import __version__
 from sdl_gate.errors import InputError, SdlGateError
 from sdl_gate.record_kinds import RecordKind
+from sdl_gate.schemas import SCHEMA_NAMES
 
 if TYPE_CHECKING:  # the CLI starts without importing pydantic
     from sdl_gate.assess import Assessment
@@ -33,19 +34,6 @@ EXIT_GATE_FAILED = 1
 EXIT_INVALID_INPUT = 2
 EXIT_INTERNAL_ERROR = 3
 
-#: The names `sdl-gate schema` accepts (sdl_gate.schemas.SCHEMA_NAMES, kept here so --help needs no import).
-SCHEMA_CHOICES = (
-    "approvals",
-    "approvers",
-    "assessment",
-    "config",
-    "exception-approvals",
-    "policy",
-    "record",
-    "requirements",
-    "threat-model",
-    "waivers",
-)
 _EPILOG = "Exit codes: 0 passed, 1 gate failed, 2 usage or invalid input, 3 internal or tool error."
 _GROUP_EPILOG = (
     "Exit codes: 0 success, 1 a check failed, 2 usage or invalid input, 3 internal or tool error; each command's "
@@ -345,7 +333,7 @@ def policy_show(name: str, output_format: str) -> None:
 @cli.command(epilog="Exit codes: 0 printed, 2 unknown schema name, 3 internal error.")
 @click.argument(
     "name",
-    type=click.Choice(list(SCHEMA_CHOICES)),
+    type=click.Choice(list(SCHEMA_NAMES)),
 )
 def schema(name: str) -> None:
     """Print the JSON Schema of an input or output format."""
