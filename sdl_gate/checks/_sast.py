@@ -8,8 +8,7 @@ from pydantic import ValidationError
 from sdl_gate._text import first_and_more
 from sdl_gate.checks._base import CheckInput, Criterion, Finding, Occurrence, Outcome
 from sdl_gate.evidence import EvidenceKind
-from sdl_gate.sast.models import BaselineState, SastReport, Scope, SkippedTest
-from sdl_gate.sast.models import Finding as SastFinding
+from sdl_gate.sast.models import BaselineState, SastFinding, SastReport, Scope, SkippedTest
 from sdl_gate.sast.rules import (
     ALLOWED_EXCLUDES_SETTING,
     ALLOWED_SKIPS_SETTING,

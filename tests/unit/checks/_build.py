@@ -61,13 +61,13 @@ from sdl_gate.sast.models import (
     Level,
     NosecStatus,
     NotAnalysed,
+    SastFinding,
     SastReport,
     SkippedTest,
     SkipReason,
     Suppression,
     SuppressionProblem,
 )
-from sdl_gate.sast.models import Finding as SastFinding
 from sdl_gate.sast.models import Scope as SastScope
 from sdl_gate.sbom.quality import Element, Gap, Mismatch, MismatchKind
 from sdl_gate.sbom.sources import SourceKind, SourceReason
