@@ -25,8 +25,7 @@ from sdl_gate.bundle.snapshots import (
 )
 from sdl_gate.checks import CHECKS, Check, CheckInput, Criterion, Finding
 from sdl_gate.collectors._deps import SourceRead
-from sdl_gate.collectors.devenv import ActionUse, DevEnvPayload, WorkflowFacts
-from sdl_gate.collectors.devenv import Finding as WorkflowFinding
+from sdl_gate.collectors.devenv import ActionUse, DevEnvPayload, WorkflowFacts, WorkflowFinding
 from sdl_gate.collectors.sbom import SbomOrigin, SbomPayload
 from sdl_gate.collectors.signatures import (
     ArtifactSignature,
