@@ -24,8 +24,8 @@ from sdl_gate.attest.statement import (
 )
 from sdl_gate.bundle import layout
 from sdl_gate.bundle.cdxa import build_attestation, validate_attestation
+from sdl_gate.bundle.html_report import bundled_report
 from sdl_gate.bundle.record import BundleRecord, SignerCheck
-from sdl_gate.bundle.report import bundled_report
 from sdl_gate.bundle.zipfmt import DeterministicZip, safe_name_problem
 from sdl_gate.errors import InputError, ToolError
 from sdl_gate.evidence import Evidence, EvidenceKind, EvidenceSet, EvidenceStore, Subject, ToolInfo
