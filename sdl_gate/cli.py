@@ -1594,8 +1594,8 @@ def sast(
     from sdl_gate._clock import assessment_date
     from sdl_gate.inputs import load_inputs
     from sdl_gate.sast.analyse import analyse
+    from sdl_gate.sast.findings import write_baseline as write_baseline_file
     from sdl_gate.sast.render import decide, render_console, render_json
-    from sdl_gate.sast.report import write_baseline as write_baseline_file
 
     project_root, explicit = _sast_root(paths, root)
     # Baseline entries and waivers count only when signed by approvers of the register the operator names.

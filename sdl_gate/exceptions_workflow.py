@@ -27,8 +27,8 @@ from sdl_gate.errors import InputError, ToolError
 from sdl_gate.inputs import Inputs
 from sdl_gate.policy.waivers import WaiverState, window_state
 from sdl_gate.records_workflow import public_key_fingerprint
+from sdl_gate.sast.findings import load_baseline
 from sdl_gate.sast.models import BaselineEntry
-from sdl_gate.sast.report import load_baseline
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from typing import Any
 
 from sdl_gate.approvals.state import ExceptionStatus
 from sdl_gate.policy.waivers import WaiverRegister
+from sdl_gate.sast.findings import waived
 from sdl_gate.sast.models import BaselineEntry, BaselineInfo, BaselineState, Level, NosecStatus, SastFinding, SastReport
-from sdl_gate.sast.report import waived
 from sdl_gate.sast.rules import baseline_state, describe_skip
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
