@@ -1048,7 +1048,7 @@ def threat_model_check(
     from sdl_gate.run import Scope, check_slice
     from sdl_gate.threatmodel import configured_format, threat_model_path
     from sdl_gate.threatmodel.model import ModelFormat
-    from sdl_gate.threatmodel.report import THREAT_MODEL_SCOPE, Problem, model_report
+    from sdl_gate.threatmodel.model_check import THREAT_MODEL_SCOPE, Problem, model_report
 
     inputs = load_inputs(project_path, policy_spec)
     path = model_file or threat_model_path(inputs.project)
@@ -1099,7 +1099,7 @@ def threat_model_import(source: Path, input_format: str, output: Path | None) ->
     """Convert FILE to the native threat-model format; what the format lacks is listed, not invented."""
     from sdl_gate.threatmodel.loader import load_threat_model
     from sdl_gate.threatmodel.model import ModelFormat
-    from sdl_gate.threatmodel.report import native_text
+    from sdl_gate.threatmodel.model_check import native_text
 
     loaded = load_threat_model(source, ModelFormat(input_format))
     as_json = output is not None and output.suffix.lower() == ".json"

@@ -40,7 +40,7 @@ from sdl_gate.sbom.quality import assess_sbom, load_sbom
 from sdl_gate.sbom.sources import Inventory, SourceKind, from_pylock, from_requirements, from_uv_lock
 from sdl_gate.threatmodel.loader import load_threat_model
 from sdl_gate.threatmodel.model import ModelFormat
-from sdl_gate.threatmodel.report import native_text
+from sdl_gate.threatmodel.model_check import native_text
 from sdl_gate.threatmodel.requirements import load_requirements
 from sdl_gate.vulndb.importer import parse_record
 from sdl_gate.vulndb.matching import is_affected, parse_record_affected
