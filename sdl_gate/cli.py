@@ -569,7 +569,7 @@ def check(
     --trusted-ref) entitles to approve them; without a register they answer not_available.
     """
     from sdl_gate.evidence import Evidence, Rejection
-    from sdl_gate.run import check as run_check
+    from sdl_gate.run import assess_project
 
     register = _register_choice(approvers_file, trusted_ref)
     if history is not None:
@@ -591,7 +591,7 @@ def check(
             if test_run.output_tail:
                 click.echo(test_run.output_tail, err=True)
     with _Progress() as progress:
-        result = run_check(
+        result = assess_project(
             path,
             policy_spec=policy_spec,
             today=as_of,
@@ -1045,7 +1045,7 @@ def threat_model_check(
     from sdl_gate.evidence import EvidenceKind
     from sdl_gate.inputs import load_inputs
     from sdl_gate.render.console import slice_lines
-    from sdl_gate.run import Scope, check_slice
+    from sdl_gate.run import Scope, assess_slice
     from sdl_gate.threatmodel import configured_format, threat_model_path
     from sdl_gate.threatmodel.model import ModelFormat
     from sdl_gate.threatmodel.model_check import THREAT_MODEL_SCOPE, Problem, model_report
@@ -1062,7 +1062,7 @@ def threat_model_check(
         policy = inputs.policy
         review = replace(policy.requirements["SR-2"], max_age_days=max_age_days)
         inputs = replace(inputs, policy=replace(policy, requirements={**policy.requirements, "SR-2": review}))
-    result = check_slice(
+    result = assess_slice(
         inputs, Scope(THREAT_MODEL_SCOPE), today=as_of, collectors=[ThreatModelCollector(model_file, fmt)]
     )
     found = result.evidence.of(EvidenceKind.THREAT_MODEL)
@@ -2024,9 +2024,9 @@ def pre_push(
     """Run the full gate and summarise it in one screen; advisory (exit 0) unless pre-push = "blocking"."""
     from sdl_gate.config import PrePushMode
     from sdl_gate.precommit import gate_report
-    from sdl_gate.run import check as run_check
+    from sdl_gate.run import assess_project
 
-    result = run_check(path, policy_spec=policy_spec, register=_register_choice(approvers_file, trusted_ref))
+    result = assess_project(path, policy_spec=policy_spec, register=_register_choice(approvers_file, trusted_ref))
     mode = PrePushMode.BLOCKING if blocking else result.inputs.project.config.pre_push
     _echo_hook(ctx, gate_report(result.assessment, mode, listed=_hook_listed(ctx)))
 

@@ -356,10 +356,10 @@ def _create(
     from sdl_gate.catalogue import load_catalogue
     from sdl_gate.policy.loader import resolved_policy_document
     from sdl_gate.render.json import render_json
-    from sdl_gate.run import check
+    from sdl_gate.run import assess_project
 
     audit = audit or _Audit()
-    result = check(
+    result = assess_project(
         root,
         policy_spec=policy_spec,
         today=today,
