@@ -41,7 +41,7 @@ with atheris.instrument_imports(include=["sdl_gate"]):
     from sdl_gate.policy.loader import load_policy_file, load_resolved_policy, resolve_policy
     from sdl_gate.policy.waivers import load_waivers
     from sdl_gate.render.source import parse_assessment
-    from sdl_gate.sast.report import load_baseline
+    from sdl_gate.sast.findings import load_baseline
     from sdl_gate.sast.settings import load_settings
     from sdl_gate.sbom.quality import assess_sbom, cross_check, load_sbom
     from sdl_gate.sbom.sources import Inventory, SourceKind, from_pylock, from_requirements, from_uv_lock

@@ -621,9 +621,3 @@ def validate(model: type[ModelT], data: Any, source: Path, lines: LineMap | None
         return model.model_validate(data)
     except ValidationError as exc:
         raise validation_error(exc, source, lines, what) from None
-
-
-def load_yaml_model(model: type[ModelT], path: Path, what: str, *, root: Path | None = None) -> ModelT:
-    """Load a YAML file and validate it into ``model``."""
-    data, lines = load_yaml(path, root=root)
-    return validate(model, data, path, lines, what)

@@ -72,10 +72,6 @@ class Verdict(str, enum.Enum):
         return self not in (Verdict.SATISFIED, Verdict.NOT_APPLICABLE)
 
 
-#: How a remediation that names the command refreshing stale evidence begins; renderers show it first.
-REFRESH_PREFIX = "Refresh the stale"
-
-
 class Maturity(str, enum.Enum):
     """Indicative maturity levels (from CMMI), per practice."""
 
@@ -139,6 +135,13 @@ class FindingResult(FrozenModel):
         return self.outcome.is_problem
 
 
+class RefreshAdvice(FrozenModel):
+    """Evidence a requirement reads that was rejected only as stale, and the command that records it again."""
+
+    kind: str
+    command: str
+
+
 class RequirementResult(FrozenModel):
     """The verdict on one requirement."""
 
@@ -154,6 +157,11 @@ class RequirementResult(FrozenModel):
     evidence: list[str]
     waiver: str | None = Field(description="The waiver that covers the requirement, when its verdict is waived.")
     remediation: str
+    refresh: list[RefreshAdvice] = Field(
+        default_factory=list,
+        description="Stale evidence the requirement reads and the command that refreshes each; when present, "
+        "the remediation begins with them, since refreshing comes before anything else would help.",
+    )
 
     @property
     def is_problem(self) -> bool:
@@ -485,6 +493,7 @@ def assess_requirement(
                     f"{rationale} Waiver {waiver.id} does not count: policy {policy.name} does not allow waiving "
                     f"{requirement.id} (waivable: true in the policy is the operator's decision)."
                 )
+    refresh = _stale_refresh(requirement, evidence, findings, verdict)
     return RequirementResult(
         id=requirement.id,
         practice=requirement.practice,
@@ -515,7 +524,8 @@ def assess_requirement(
         ],
         evidence=sorted({e for f in findings for e in f.evidence}),
         waiver=waiver_id,
-        remediation=_remediation(requirement, evidence, findings, verdict),
+        remediation=_remediation(requirement, refresh, findings),
+        refresh=refresh,
     )
 
 
@@ -530,23 +540,28 @@ def _naming_waivers(finding: Finding, waivers: WaiverRegister) -> list[str]:
     return sorted(named)
 
 
-def _remediation(
+def _stale_refresh(
     requirement: Requirement, evidence: EvidenceSet, findings: tuple[Finding, ...], verdict: Verdict
-) -> str:
-    """How to fix the requirement: first refresh evidence it reads that is only stale, naming the command.
+) -> list[RefreshAdvice]:
+    """Return the evidence the unmet requirement reads that was rejected only as stale, with its refresh command.
 
     Test results of the previous commit are not a reason to "add tests": the fix is to record them again.
     """
     if verdict in (Verdict.SATISFIED, Verdict.NOT_APPLICABLE, Verdict.WAIVED) or not findings:
-        return requirement.remediation
+        return []
     kinds = {kind for criterion in CHECKS[requirement.id].criteria for kind in criterion.kinds}
     stale = sorted({(r.kind.value, r.refresh) for r in evidence.rejections if r.refresh and r.kind in kinds})
-    if not stale:
+    return [RefreshAdvice(kind=kind, command=command) for kind, command in stale]
+
+
+def _remediation(requirement: Requirement, refresh: list[RefreshAdvice], findings: tuple[Finding, ...]) -> str:
+    """How to fix the requirement: first refresh evidence it reads that is only stale, naming the command."""
+    if not refresh:
         return requirement.remediation
-    refresh = " ".join(f"{REFRESH_PREFIX} {kind} evidence: {command}." for kind, command in stale)
+    refresh_text = " ".join(f"Refresh the stale {r.kind} evidence: {r.command}." for r in refresh)
     if all(f.outcome in (Outcome.PASS, Outcome.NOT_AVAILABLE, Outcome.NOT_APPLICABLE) for f in findings):
-        return refresh
-    return f"{refresh} Then: {requirement.remediation}"
+        return refresh_text
+    return f"{refresh_text} Then: {requirement.remediation}"
 
 
 def process_verification(requirement_id: str, assessed: Sequence[RequirementResult]) -> Finding:

@@ -19,6 +19,7 @@ import click
 from sdl_gate import __version__
 from sdl_gate.errors import InputError, SdlGateError
 from sdl_gate.record_kinds import RecordKind
+from sdl_gate.schemas import SCHEMA_NAMES
 
 if TYPE_CHECKING:  # the CLI starts without importing pydantic
     from sdl_gate.assess import Assessment
@@ -33,19 +34,6 @@ EXIT_GATE_FAILED = 1
 EXIT_INVALID_INPUT = 2
 EXIT_INTERNAL_ERROR = 3
 
-#: The names `sdl-gate schema` accepts (sdl_gate.schemas.SCHEMA_NAMES, kept here so --help needs no import).
-SCHEMA_CHOICES = (
-    "approvals",
-    "approvers",
-    "assessment",
-    "config",
-    "exception-approvals",
-    "policy",
-    "record",
-    "requirements",
-    "threat-model",
-    "waivers",
-)
 _EPILOG = "Exit codes: 0 passed, 1 gate failed, 2 usage or invalid input, 3 internal or tool error."
 _GROUP_EPILOG = (
     "Exit codes: 0 success, 1 a check failed, 2 usage or invalid input, 3 internal or tool error; each command's "
@@ -345,7 +333,7 @@ def policy_show(name: str, output_format: str) -> None:
 @cli.command(epilog="Exit codes: 0 printed, 2 unknown schema name, 3 internal error.")
 @click.argument(
     "name",
-    type=click.Choice(list(SCHEMA_CHOICES)),
+    type=click.Choice(list(SCHEMA_NAMES)),
 )
 def schema(name: str) -> None:
     """Print the JSON Schema of an input or output format."""
@@ -581,7 +569,7 @@ def check(
     --trusted-ref) entitles to approve them; without a register they answer not_available.
     """
     from sdl_gate.evidence import Evidence, Rejection
-    from sdl_gate.run import check as run_check
+    from sdl_gate.run import assess_project
 
     register = _register_choice(approvers_file, trusted_ref)
     if history is not None:
@@ -603,7 +591,7 @@ def check(
             if test_run.output_tail:
                 click.echo(test_run.output_tail, err=True)
     with _Progress() as progress:
-        result = run_check(
+        result = assess_project(
             path,
             policy_spec=policy_spec,
             today=as_of,
@@ -803,22 +791,13 @@ def records_status(
     """List every record: approved, expiring, unsigned, stale (a linked file changed), or why it does not count."""
     from sdl_gate._clock import assessment_date
     from sdl_gate.inputs import load_inputs
-    from sdl_gate.registers import RecordState, record_statuses
+    from sdl_gate.registers import record_statuses
 
     inputs = load_inputs(path).with_approvers(_register_choice(approvers_file, trusted_ref))
-    statuses, edit = record_statuses(inputs, assessment_date(as_of), warn_days)
-    if inputs.approvers is None:
-        click.echo(
-            "warning: no trusted approver register: signatures cannot be verified; name one with "
-            "--approvers FILE or --trusted-ref REF"
-        )
-    if edit:
-        click.echo(f"warning: {edit}")
-    for status in statuses:
-        click.echo(f"{status.record_id}: {status.state.value}: {status.detail}")
-    counting = sum(1 for s in statuses if s.state in (RecordState.APPROVED, RecordState.EXPIRING))
-    click.echo(f"{counting} of {len(statuses)} record(s) count")
-    ctx.exit(EXIT_PASSED if counting == len(statuses) else EXIT_GATE_FAILED)
+    report = record_statuses(inputs, assessment_date(as_of), warn_days)
+    for line in report.text():
+        click.echo(line)
+    ctx.exit(EXIT_PASSED if report.all_count else EXIT_GATE_FAILED)
 
 
 @dataclass(frozen=True)
@@ -979,17 +958,10 @@ def waivers_status(
     from sdl_gate.inputs import load_inputs
 
     inputs = load_inputs(path).with_approvers(_register_choice(approvers_file, trusted_ref))
-    statuses = exception_statuses(inputs, assessment_date(as_of), warn_days)
-    if inputs.approvers is None:
-        click.echo(
-            "warning: no trusted approver register: signatures cannot be verified, so no exception counts; name "
-            "one with --approvers FILE or --trusted-ref REF"
-        )
-    for status in statuses:
-        click.echo(f"{status.label}: {status.state.value}: {status.detail}")
-    counting = sum(1 for s in statuses if s.counts)
-    click.echo(f"{counting} of {len(statuses)} exception(s) count")
-    ctx.exit(EXIT_PASSED if counting == len(statuses) else EXIT_GATE_FAILED)
+    report = exception_statuses(inputs, assessment_date(as_of), warn_days)
+    for line in report.text():
+        click.echo(line)
+    ctx.exit(EXIT_PASSED if report.all_count else EXIT_GATE_FAILED)
 
 
 @cli.command(
@@ -1073,10 +1045,10 @@ def threat_model_check(
     from sdl_gate.evidence import EvidenceKind
     from sdl_gate.inputs import load_inputs
     from sdl_gate.render.console import slice_lines
-    from sdl_gate.run import Scope, check_slice
+    from sdl_gate.run import Scope, assess_slice
     from sdl_gate.threatmodel import configured_format, threat_model_path
     from sdl_gate.threatmodel.model import ModelFormat
-    from sdl_gate.threatmodel.report import THREAT_MODEL_SCOPE, Problem, model_report
+    from sdl_gate.threatmodel.model_check import THREAT_MODEL_SCOPE, Problem, model_report
 
     inputs = load_inputs(project_path, policy_spec)
     path = model_file or threat_model_path(inputs.project)
@@ -1090,7 +1062,7 @@ def threat_model_check(
         policy = inputs.policy
         review = replace(policy.requirements["SR-2"], max_age_days=max_age_days)
         inputs = replace(inputs, policy=replace(policy, requirements={**policy.requirements, "SR-2": review}))
-    result = check_slice(
+    result = assess_slice(
         inputs, Scope(THREAT_MODEL_SCOPE), today=as_of, collectors=[ThreatModelCollector(model_file, fmt)]
     )
     found = result.evidence.of(EvidenceKind.THREAT_MODEL)
@@ -1127,7 +1099,7 @@ def threat_model_import(source: Path, input_format: str, output: Path | None) ->
     """Convert FILE to the native threat-model format; what the format lacks is listed, not invented."""
     from sdl_gate.threatmodel.loader import load_threat_model
     from sdl_gate.threatmodel.model import ModelFormat
-    from sdl_gate.threatmodel.report import native_text
+    from sdl_gate.threatmodel.model_check import native_text
 
     loaded = load_threat_model(source, ModelFormat(input_format))
     as_json = output is not None and output.suffix.lower() == ".json"
@@ -1622,8 +1594,8 @@ def sast(
     from sdl_gate._clock import assessment_date
     from sdl_gate.inputs import load_inputs
     from sdl_gate.sast.analyse import analyse
+    from sdl_gate.sast.findings import write_baseline as write_baseline_file
     from sdl_gate.sast.render import decide, render_console, render_json
-    from sdl_gate.sast.report import write_baseline as write_baseline_file
 
     project_root, explicit = _sast_root(paths, root)
     # Baseline entries and waivers count only when signed by approvers of the register the operator names.
@@ -2052,9 +2024,9 @@ def pre_push(
     """Run the full gate and summarise it in one screen; advisory (exit 0) unless pre-push = "blocking"."""
     from sdl_gate.config import PrePushMode
     from sdl_gate.precommit import gate_report
-    from sdl_gate.run import check as run_check
+    from sdl_gate.run import assess_project
 
-    result = run_check(path, policy_spec=policy_spec, register=_register_choice(approvers_file, trusted_ref))
+    result = assess_project(path, policy_spec=policy_spec, register=_register_choice(approvers_file, trusted_ref))
     mode = PrePushMode.BLOCKING if blocking else result.inputs.project.config.pre_push
     _echo_hook(ctx, gate_report(result.assessment, mode, listed=_hook_listed(ctx)))
 

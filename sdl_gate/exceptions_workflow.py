@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -21,14 +20,15 @@ from sdl_gate.approvals.sidecar import (
     write_exception_approvals,
 )
 from sdl_gate.approvals.signatures import sign_ssh, verify_ssh
+from sdl_gate.approvals.standing import Standing, StatusLine, StatusReport
 from sdl_gate.approvals.state import ExceptionApproval, ExceptionStatus
 from sdl_gate.attest.keys import SignatureInvalid
 from sdl_gate.errors import InputError, ToolError
 from sdl_gate.inputs import Inputs
 from sdl_gate.policy.waivers import WaiverState, window_state
 from sdl_gate.records_workflow import public_key_fingerprint
+from sdl_gate.sast.findings import load_baseline
 from sdl_gate.sast.models import BaselineEntry
-from sdl_gate.sast.report import load_baseline
 
 
 @dataclass(frozen=True)
@@ -174,61 +174,33 @@ def approve_exception(
     )
 
 
-class ExceptionState(str, enum.Enum):
-    """Where an exception stands, for `waivers status`."""
-
-    APPROVED = "approved"
-    EXPIRING = "expiring"
-    UNSIGNED = "unsigned"
-    NOT_COUNTING = "not counting"
-    UNVERIFIED = "unverified"
-    EXPIRED = "expired"
-    NOT_YET_VALID = "not yet valid"
-
-
-@dataclass(frozen=True)
-class ExceptionLine:
-    """One exception's standing and what to do about it."""
-
-    label: str
-    state: ExceptionState
-    detail: str
-
-    @property
-    def counts(self) -> bool:
-        """Whether the exception accepts what it names today."""
-        return self.state in (ExceptionState.APPROVED, ExceptionState.EXPIRING)
-
-
 def _line(
     item: ExceptionToApprove, verdict: ExceptionApproval, created: datetime, expires: datetime, today: date, warn: int
-) -> ExceptionLine:
+) -> StatusLine:
     window = window_state(created, expires, today)
     if window is WaiverState.EXPIRED:
-        return ExceptionLine(item.label, ExceptionState.EXPIRED, f"expired on {expires.isoformat()}: renew or fix it")
+        return StatusLine(item.label, Standing.EXPIRED, f"expired on {expires.isoformat()}: renew or fix it")
     if window is WaiverState.NOT_YET_VALID:
-        return ExceptionLine(item.label, ExceptionState.NOT_YET_VALID, f"in force from {created.isoformat()}")
+        return StatusLine(item.label, Standing.NOT_YET_VALID, f"in force from {created.isoformat()}")
     why = verdict.why_not(today)
     if why is None:
         horizon = datetime.combine(today + timedelta(days=warn), time.max, tzinfo=timezone.utc)
         if expires <= horizon:
-            return ExceptionLine(
-                item.label, ExceptionState.EXPIRING, f"{verdict.detail}; expires on {expires.isoformat()}"
-            )
-        return ExceptionLine(item.label, ExceptionState.APPROVED, verdict.detail)
+            return StatusLine(item.label, Standing.EXPIRING, f"{verdict.detail}; expires on {expires.isoformat()}")
+        return StatusLine(item.label, Standing.APPROVED, verdict.detail)
     state = {
-        ExceptionStatus.UNSIGNED: ExceptionState.UNSIGNED,
-        ExceptionStatus.UNVERIFIED: ExceptionState.UNVERIFIED,
-    }.get(verdict.status, ExceptionState.NOT_COUNTING)
+        ExceptionStatus.UNSIGNED: Standing.UNSIGNED,
+        ExceptionStatus.UNVERIFIED: Standing.UNVERIFIED,
+    }.get(verdict.status, Standing.NOT_COUNTING)
     # The state already says unsigned or unverified; otherwise the reason names what is wrong.
-    detail = verdict.detail if state is not ExceptionState.NOT_COUNTING else why
+    detail = verdict.detail if state is not Standing.NOT_COUNTING else why
     fix = "" if item.fix in detail else f"; to approve it: {item.fix}"
-    return ExceptionLine(item.label, state, detail + fix)
+    return StatusLine(item.label, state, detail + fix)
 
 
-def exception_statuses(inputs: Inputs, today: date, warn_days: int) -> list[ExceptionLine]:
+def exception_statuses(inputs: Inputs, today: date, warn_days: int) -> StatusReport:
     """Every waiver and approved-in SAST baseline entry: does it count, and if not why and what to run."""
-    lines: list[ExceptionLine] = []
+    lines: list[StatusLine] = []
     register = inputs.waivers
     for waiver in sorted(register.waivers, key=lambda w: w.id):
         lines.append(
@@ -239,9 +211,9 @@ def exception_statuses(inputs: Inputs, today: date, warn_days: int) -> list[Exce
     for entry in entries:
         if entry.approval is None:
             lines.append(
-                ExceptionLine(
+                StatusLine(
                     baseline_exception(entry).label,
-                    ExceptionState.UNSIGNED,
+                    Standing.UNSIGNED,
                     "no approval written in: fill in approval: {requester, approver, justification, created, "
                     f"expires}}, then `sdl-gate waivers approve {entry.fingerprint} --key KEY`",
                 )
@@ -257,4 +229,10 @@ def exception_statuses(inputs: Inputs, today: date, warn_days: int) -> list[Exce
                 warn_days,
             )
         )
-    return lines
+    warnings: list[str] = []
+    if inputs.approvers is None:
+        warnings.append(
+            "no trusted approver register: signatures cannot be verified, so no exception counts; name one with "
+            "--approvers FILE or --trusted-ref REF"
+        )
+    return StatusReport("exception", tuple(lines), tuple(warnings))

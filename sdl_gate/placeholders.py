@@ -161,11 +161,6 @@ def find_placeholder(text: str | None, *, min_chars: int = MIN_CONTENT_CHARS) ->
     return None
 
 
-def is_placeholder(text: str | None, *, min_chars: int = MIN_CONTENT_CHARS) -> bool:
-    """Whether ``text`` is a placeholder rather than content."""
-    return find_placeholder(text, min_chars=min_chars) is not None
-
-
 def _may_hold_marker(text: str) -> bool:
     folded = text.casefold()
     return any(hint in folded for hint in _MARKER_HINTS)

@@ -158,7 +158,7 @@ def dependency_audit(
     from sdl_gate.evidence import EvidenceKind
     from sdl_gate.inputs import load_inputs
     from sdl_gate.render.console import slice_lines
-    from sdl_gate.run import Scope, check_slice
+    from sdl_gate.run import Scope, assess_slice
     from sdl_gate.sbom.sources import lock_kind
 
     # Waivers count only when signed by an approver of the register the environment names.
@@ -181,7 +181,7 @@ def dependency_audit(
         if not names:
             return HookReport(("no dependency file to audit",), HookStatus.PASSED)
         given = [root / name for name in names]
-    result = check_slice(
+    result = assess_slice(
         inputs, Scope(DEPENDENCY_SCOPE), today=today, now=now, collectors=[VulnerabilityCollector(given, environment)]
     )
     lines: list[str] = []

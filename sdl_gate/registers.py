@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
+from sdl_gate.approvals.standing import Standing, StatusLine, StatusReport
 from sdl_gate.checks.api import ApprovalState, approval_state, record_problems
 from sdl_gate.collectors.base import CollectContext
 from sdl_gate.collectors.records import RecordsCollector
@@ -33,27 +33,6 @@ class RegisterReview:
     records_templates: tuple[str, ...] = ()
 
 
-class RecordState(str, enum.Enum):
-    """Where a record stands, for `records status`."""
-
-    APPROVED = "approved"
-    EXPIRING = "expiring"
-    UNSIGNED = "unsigned"
-    STALE = "stale"
-    NOT_COUNTING = "not counting"
-    UNVERIFIED = "unverified"
-
-
-@dataclass(frozen=True)
-class RecordStatus:
-    """One record's standing and what to do about it."""
-
-    record_id: str
-    file: str
-    state: RecordState
-    detail: str
-
-
 def _collect(inputs: Inputs, today: date) -> dict[str, Any]:
     now = datetime.combine(today, time(12), tzinfo=timezone.utc)
     context = CollectContext(
@@ -69,11 +48,11 @@ def _max_age(inputs: Inputs, entry: Mapping[str, Any]) -> int | None:
     return min(limits) if limits else None
 
 
-def record_statuses(inputs: Inputs, today: date, warn_days: int) -> tuple[list[RecordStatus], str | None]:
-    """Say for each record whether it counts, and if not why and what to do; also any edit of the register."""
+def record_statuses(inputs: Inputs, today: date, warn_days: int) -> StatusReport:
+    """Say for each record whether it counts, and if not why and what to do; warn of any edit of the register."""
     payload = _collect(inputs, today)
     edit = payload["register"]["edit"]
-    statuses: list[RecordStatus] = []
+    lines: list[StatusLine] = []
     for entry in payload["records"]:
         problems = record_problems(entry, today, _max_age(inputs, entry))
         state, approved, why = approval_state(entry, None, today, edit)
@@ -82,21 +61,29 @@ def record_statuses(inputs: Inputs, today: date, warn_days: int) -> tuple[list[R
             valid_until = entry.get("valid_until")
             if valid_until is not None and date.fromisoformat(valid_until) <= today + timedelta(days=warn_days):
                 detail = f"{approved}; expires on {valid_until}: review it and approve it again before then"
-                statuses.append(RecordStatus(record_id, entry["file"], RecordState.EXPIRING, detail))
+                lines.append(StatusLine(record_id, Standing.EXPIRING, detail))
             else:
-                statuses.append(RecordStatus(record_id, entry["file"], RecordState.APPROVED, approved))
+                lines.append(StatusLine(record_id, Standing.APPROVED, approved))
             continue
         approvals = entry["approvals"]
         if not approvals:
-            found = RecordState.UNSIGNED
+            found = Standing.UNSIGNED
         elif state is ApprovalState.CANNOT_TELL:
-            found = RecordState.UNVERIFIED
+            found = Standing.UNVERIFIED
         elif all(a["status"] == "stale" for a in approvals):
-            found = RecordState.STALE
+            found = Standing.STALE
         else:
-            found = RecordState.NOT_COUNTING
-        statuses.append(RecordStatus(record_id, entry["file"], found, "; ".join([*problems, *why])))
-    return statuses, edit
+            found = Standing.NOT_COUNTING
+        lines.append(StatusLine(record_id, found, "; ".join([*problems, *why])))
+    warnings: list[str] = []
+    if inputs.approvers is None:
+        warnings.append(
+            "no trusted approver register: signatures cannot be verified; name one with "
+            "--approvers FILE or --trusted-ref REF"
+        )
+    if edit:
+        warnings.append(edit)
+    return StatusReport("record", tuple(lines), tuple(warnings))
 
 
 def _is_init_template(entry: dict[str, Any]) -> bool:

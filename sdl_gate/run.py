@@ -116,7 +116,7 @@ class CheckResult:
     evidence: EvidenceSet | None = None
 
 
-def check(
+def assess_project(
     root: Path,
     *,
     policy_spec: str | None = None,
@@ -230,7 +230,7 @@ class SliceResult:
         return not self.blocking
 
 
-def check_slice(
+def assess_slice(
     inputs: Inputs,
     scope: Scope,
     *,
@@ -239,7 +239,7 @@ def check_slice(
     collectors: Sequence[Collector] | None = None,
     declared: tuple[Evidence, ...] = (),
 ) -> SliceResult:
-    """Collect the scope's evidence in memory and assess its criteria as ``check`` would, with the same code.
+    """Collect the scope's evidence in memory and assess its criteria as ``assess_project`` would, with the same code.
 
     ``collectors`` replaces the registry's collectors of the scope's kinds (a hook audits only the files it was
     given); ``declared`` is evidence the command already made (``sast`` scans with its own options). Nothing is

@@ -508,7 +508,7 @@ def approve_exceptions(root: Path, register: Path, keys_dir: Path, *, approved_o
     from sdl_gate.approvals.sidecar import ExceptionApprovalsFile, SignedApproval, write_exception_approvals
     from sdl_gate.approvals.signatures import key_fingerprint, parse_public_key, sign_ssh
     from sdl_gate.policy.waivers import load_waivers
-    from sdl_gate.sast.report import load_baseline
+    from sdl_gate.sast.findings import load_baseline
 
     def key_of(email: str) -> Path:
         trusted = load_register_file(register).register

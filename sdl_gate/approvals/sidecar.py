@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import ConfigDict, Field, model_validator
 
@@ -69,13 +69,9 @@ def load_approvals(record_file: Path, record_id: str, *, root: Path | None = Non
     """Load the approvals of a record (with ``root``: a regular file inside the project), or None when it has
     none; a malformed file is an error naming it."""
     path = sidecar_path(record_file)
-    if not path.exists() and not path.is_symlink():
+    loaded = _load_sidecar(ApprovalsFile, path, MAX_SIDECAR_BYTES, "approvals file", root)
+    if loaded is None:
         return None
-    try:
-        data = load_json(path, MAX_SIDECAR_BYTES, root=root)
-        loaded = validate(ApprovalsFile, data, path, None, "approvals file")
-    except InputError as exc:
-        raise RecordError(exc.message, path=exc.path, line=exc.line, location=exc.location) from None
     if loaded.record != record_id:
         raise RecordError(
             f"approvals file is for record {loaded.record!r}, but it sits beside record {record_id!r}",
@@ -87,9 +83,7 @@ def load_approvals(record_file: Path, record_id: str, *, root: Path | None = Non
 
 def write_approvals(record_file: Path, approvals: ApprovalsFile) -> Path:
     """Write the approvals sidecar atomically; return its path."""
-    path = sidecar_path(record_file)
-    write_atomic(path, pretty_json(approvals.model_dump(mode="json", exclude_none=True)))
-    return path
+    return _write_sidecar(sidecar_path(record_file), approvals)
 
 
 MAX_EXCEPTIONS = 10_000
@@ -118,19 +112,18 @@ class ExceptionApprovalsFile(FrozenModel):
         return self
 
 
+SidecarT = TypeVar("SidecarT", ApprovalsFile, ExceptionApprovalsFile)
+
+
 def load_exception_approvals(register_file: Path, *, root: Path | None = None) -> ExceptionApprovalsFile | None:
     """Load the approvals sidecar of a register of exceptions, or None when it has none.
 
     With ``root`` it must be a regular file inside the project; a malformed file is an error naming it.
     """
     path = sidecar_path(register_file)
-    if not path.exists() and not path.is_symlink():
+    loaded = _load_sidecar(ExceptionApprovalsFile, path, MAX_SIDECAR_BYTES * 8, "exception approvals file", root)
+    if loaded is None:
         return None
-    try:
-        data = load_json(path, MAX_SIDECAR_BYTES * 8, root=root)
-        loaded = validate(ExceptionApprovalsFile, data, path, None, "exception approvals file")
-    except InputError as exc:
-        raise RecordError(exc.message, path=exc.path, line=exc.line, location=exc.location) from None
     if loaded.file != register_file.name:
         raise RecordError(
             f"approvals file is for {loaded.file!r}, but it sits beside {register_file.name!r}",
@@ -142,6 +135,19 @@ def load_exception_approvals(register_file: Path, *, root: Path | None = None) -
 
 def write_exception_approvals(register_file: Path, approvals: ExceptionApprovalsFile) -> Path:
     """Write the approvals sidecar of a register of exceptions atomically; return its path."""
-    path = sidecar_path(register_file)
+    return _write_sidecar(sidecar_path(register_file), approvals)
+
+
+def _load_sidecar(model: type[SidecarT], path: Path, max_bytes: int, what: str, root: Path | None) -> SidecarT | None:
+    """Load and validate an approvals sidecar, or None when there is none; any problem is a RecordError."""
+    if not path.exists() and not path.is_symlink():
+        return None
+    try:
+        return validate(model, load_json(path, max_bytes, root=root), path, None, what)
+    except InputError as exc:
+        raise RecordError(exc.message, path=exc.path, line=exc.line, location=exc.location) from None
+
+
+def _write_sidecar(path: Path, approvals: FrozenModel) -> Path:
     write_atomic(path, pretty_json(approvals.model_dump(mode="json", exclude_none=True)))
     return path

@@ -24,7 +24,7 @@ from sdl_gate.attest.statement import (
 )
 from sdl_gate.bundle import layout
 from sdl_gate.bundle.cdxa import build_attestation, validate_attestation
-from sdl_gate.bundle.report import bundled_report
+from sdl_gate.bundle.html_report import bundled_report
 from sdl_gate.bundle.zipfmt import DeterministicZip, safe_name_problem
 from sdl_gate.bundle_payload import BundleRecord, SignerCheck
 from sdl_gate.errors import InputError, ToolError
@@ -356,10 +356,10 @@ def _create(
     from sdl_gate.catalogue import load_catalogue
     from sdl_gate.policy.loader import resolved_policy_document
     from sdl_gate.render.json import render_json
-    from sdl_gate.run import check
+    from sdl_gate.run import assess_project
 
     audit = audit or _Audit()
-    result = check(
+    result = assess_project(
         root,
         policy_spec=policy_spec,
         today=today,

@@ -260,7 +260,7 @@ def _check_report(
     report: BundleReport,
 ) -> None:
     """The bundled HTML report must be exactly the report of the re-derived assessment."""
-    from sdl_gate.bundle.report import bundled_report
+    from sdl_gate.bundle.html_report import bundled_report
 
     if layout.REPORT not in entries:
         report.failures.append(f"{layout.REPORT} is missing")

@@ -8,8 +8,7 @@ from datetime import date
 from sdl_gate._text import first_and_more
 from sdl_gate.checks._base import Finding, Occurrence, Outcome
 from sdl_gate.checks._criterion import Evaluation, criterion
-from sdl_gate.sast.models import BaselineState, SastReport, Scope, SkippedTest
-from sdl_gate.sast.models import Finding as SastFinding
+from sdl_gate.sast.models import BaselineState, SastFinding, SastReport, Scope, SkippedTest
 from sdl_gate.sast.rules import (
     ALLOWED_EXCLUDES_SETTING,
     ALLOWED_SKIPS_SETTING,

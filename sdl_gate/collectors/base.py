@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sdl_gate import __version__
 from sdl_gate._files import sha256_file
 from sdl_gate.approvals.register import TrustedRegister
 from sdl_gate.config import Project
-from sdl_gate.evidence import Evidence, EvidenceKind, EvidenceStore, FileDigest, raw_reference
+from sdl_gate.evidence import Evidence, EvidenceKind, EvidenceStore, FileDigest, Subject, ToolInfo, raw_reference
 from sdl_gate.policy.waivers import WaiverRegister
 
 if TYPE_CHECKING:
@@ -56,6 +57,24 @@ class CollectContext:
     def digest(self, path: Path) -> FileDigest:
         """Return the repo-relative digest entry for a file."""
         return FileDigest(path=self.relative(path), sha256=sha256_file(path))
+
+
+def own_evidence(
+    kind: EvidenceKind,
+    context: CollectContext,
+    files: Iterable[FileDigest],
+    payload: dict[str, Any],
+    raw: str | None = None,
+) -> Evidence:
+    """Evidence sdl-gate observed itself over ``files`` (each path and digest once, sorted) at the context's commit."""
+    unique = sorted({(f.path, f.sha256) for f in files})
+    return Evidence(
+        kind=kind,
+        tool=ToolInfo(name=SDL_GATE_TOOL[0], version=SDL_GATE_TOOL[1]),
+        subject=Subject(commit=context.commit, files=tuple(FileDigest(path=p, sha256=d) for p, d in unique)),
+        payload=payload,
+        raw=raw,
+    )
 
 
 class Collector(Protocol):

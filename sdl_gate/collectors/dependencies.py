@@ -193,12 +193,6 @@ def project_sboms(context: CollectContext) -> ProjectSboms:
     return ProjectSboms(tuple(documents), tuple(files))
 
 
-def full_inventory(dependencies: ProjectDependencies, sboms: ProjectSboms) -> Inventory | None:
-    """The Python inventory sdl-gate built and the SBOMs' components in one; the SBOMs add, never replace."""
-    parts = [inv for inv in (dependencies.inventory, sboms.inventory) if inv is not None]
-    return merge(parts) if parts else None
-
-
 @dataclass(frozen=True)
 class InstalledEnvironment:
     """An installed Python environment the operator asked to audit instead of the project's files.

@@ -37,7 +37,7 @@ class ActionUse(FrozenModel):
     kind: str  # "local", "pinned", "unpinned"
 
 
-class Finding(FrozenModel):
+class WorkflowFinding(FrozenModel):
     """Something in a workflow that weakens the build environment."""
 
     job: str | None
@@ -52,7 +52,7 @@ class WorkflowFacts(FrozenModel):
     sha256: str
     top_level_permissions: str  # "missing", "write-all", "read-all", "declared"
     uses: tuple[ActionUse, ...]
-    findings: tuple[Finding, ...]
+    findings: tuple[WorkflowFinding, ...]
 
 
 class DevEnvPayload(FrozenModel):
@@ -86,14 +86,14 @@ def _untrusted_expressions(script: str) -> list[str]:
     return [m.group(1).strip() for m in _EXPRESSION.finditer(script) if _UNTRUSTED.search(m.group(1))]
 
 
-def _step_findings(job: str, index: int, step: dict[str, Any], lines: LineMap) -> list[Finding]:
-    findings: list[Finding] = []
+def _step_findings(job: str, index: int, step: dict[str, Any], lines: LineMap) -> list[WorkflowFinding]:
+    findings: list[WorkflowFinding] = []
     where = ("jobs", job, "steps", index)
     script = step.get("run")
     if isinstance(script, str):
         for expression in _untrusted_expressions(script):
             findings.append(
-                Finding(
+                WorkflowFinding(
                     job=job,
                     line=lines.line_for((*where, "run")),
                     problem=f"`${{{{ {expression} }}}}` is expanded into a shell script; pass it through env:",
@@ -105,7 +105,7 @@ def _step_findings(job: str, index: int, step: dict[str, Any], lines: LineMap) -
         persist = with_block.get("persist-credentials") if isinstance(with_block, dict) else None
         if persist is not False:
             findings.append(
-                Finding(
+                WorkflowFinding(
                     job=job,
                     line=lines.line_for((*where, "uses")),
                     problem="actions/checkout keeps the token in .git/config; set persist-credentials: false",
@@ -121,9 +121,11 @@ def workflow_facts(path: Path, relative: str, *, root: Path | None = None) -> Wo
         raise InputError("a workflow must be a YAML mapping", path=path, line=1)
     top = _permissions_kind(data.get("permissions"))
     uses_list: list[ActionUse] = []
-    findings: list[Finding] = []
+    findings: list[WorkflowFinding] = []
     if top == "write-all":
-        findings.append(Finding(job=None, line=lines.line_for(("permissions",)), problem="permissions: write-all"))
+        findings.append(
+            WorkflowFinding(job=None, line=lines.line_for(("permissions",)), problem="permissions: write-all")
+        )
     jobs = data.get("jobs")
     for job, body in sorted(jobs.items()) if isinstance(jobs, dict) else []:
         if not isinstance(body, dict):
@@ -131,11 +133,13 @@ def workflow_facts(path: Path, relative: str, *, root: Path | None = None) -> Wo
         job_permissions = _permissions_kind(body.get("permissions"))
         if job_permissions == "write-all":
             findings.append(
-                Finding(job=job, line=lines.line_for(("jobs", job, "permissions")), problem="permissions: write-all")
+                WorkflowFinding(
+                    job=job, line=lines.line_for(("jobs", job, "permissions")), problem="permissions: write-all"
+                )
             )
         if top == "missing" and job_permissions == "missing":
             findings.append(
-                Finding(
+                WorkflowFinding(
                     job=job,
                     line=lines.line_for(("jobs", job)),
                     problem="no permissions: block for the workflow or this job; the token gets the defaults",
@@ -167,7 +171,7 @@ def workflow_facts(path: Path, relative: str, *, root: Path | None = None) -> Wo
     for use in uses_list:
         if use.kind == "unpinned":
             findings.append(
-                Finding(job=use.job, line=use.line, problem=f"{use.uses} is not pinned to a full commit SHA")
+                WorkflowFinding(job=use.job, line=use.line, problem=f"{use.uses} is not pinned to a full commit SHA")
             )
     return WorkflowFacts(
         path=relative,

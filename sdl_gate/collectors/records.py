@@ -17,10 +17,10 @@ from sdl_gate._yaml import load_yaml, validate
 from sdl_gate.approvals.register import REGISTER_PATH, TrustedRegister, checkout_edit
 from sdl_gate.approvals.sidecar import load_approvals, sidecar_path
 from sdl_gate.approvals.verify import observe_approvals
-from sdl_gate.collectors.base import SDL_GATE_TOOL, CollectContext
+from sdl_gate.collectors.base import CollectContext, own_evidence
 from sdl_gate.collectors.code_authors import code_authors
 from sdl_gate.errors import InputError, RecordError
-from sdl_gate.evidence import Evidence, EvidenceKind, FileDigest, Subject, ToolInfo
+from sdl_gate.evidence import Evidence, EvidenceKind, FileDigest
 from sdl_gate.placeholders import (
     DOCUMENT_SUFFIXES,
     SHOWN_PLACEHOLDERS,
@@ -337,10 +337,5 @@ class RecordsCollector:
                 }
             entries.append(entry)
         register = _register_facts(context, files)
-        unique_files = sorted({(f.path, f.sha256) for f in files})
-        return Evidence(
-            kind=self.kind,
-            tool=ToolInfo(name=SDL_GATE_TOOL[0], version=SDL_GATE_TOOL[1]),
-            subject=Subject(commit=context.commit, files=tuple(FileDigest(path=p, sha256=d) for p, d in unique_files)),
-            payload={"records": sorted(entries, key=lambda e: str(e["id"])), "register": register},
-        )
+        payload = {"records": sorted(entries, key=lambda e: str(e["id"])), "register": register}
+        return own_evidence(self.kind, context, files, payload)

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from sdl_gate._files import read_bytes_limited, resolve_inside, sha256_bytes
-from sdl_gate.collectors.base import SDL_GATE_TOOL, CollectContext
+from sdl_gate.collectors.base import CollectContext, own_evidence
 from sdl_gate.errors import ConfigError, InputError
-from sdl_gate.evidence import Evidence, EvidenceKind, FileDigest, Subject, ToolInfo
+from sdl_gate.evidence import Evidence, EvidenceKind, FileDigest
 from sdl_gate.placeholders import SHOWN_PLACEHOLDERS, document_placeholders
 
 SECURITY_POLICY_PATHS = (
@@ -122,10 +122,4 @@ class RepositoryCollector:
                 files.append(FileDigest(path=context.relative(target), sha256=digest))
             payload["guidelines"][requirement_id] = entry
 
-        unique = sorted({(f.path, f.sha256) for f in files})
-        return Evidence(
-            kind=self.kind,
-            tool=ToolInfo(name=SDL_GATE_TOOL[0], version=SDL_GATE_TOOL[1]),
-            subject=Subject(commit=context.commit, files=tuple(FileDigest(path=p, sha256=d) for p, d in unique)),
-            payload=payload,
-        )
+        return own_evidence(self.kind, context, files, payload)

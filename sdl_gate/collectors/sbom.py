@@ -17,10 +17,10 @@ from sdl_gate._files import resolve_inside, sha256_bytes
 from sdl_gate._git import find_repository
 from sdl_gate._model import FrozenModel
 from sdl_gate._tool import ToolUnavailable
-from sdl_gate.collectors.base import SDL_GATE_TOOL, CollectContext
+from sdl_gate.collectors.base import CollectContext, own_evidence
 from sdl_gate.collectors.dependencies import ProjectSboms, SourceRead, project_dependencies, project_sboms
 from sdl_gate.errors import ConfigError, InputError
-from sdl_gate.evidence import Evidence, EvidenceKind, FileDigest, Subject, ToolInfo
+from sdl_gate.evidence import Evidence, EvidenceKind, FileDigest
 from sdl_gate.sbom.build import SpecVersion, build_sbom, product_from_pyproject
 from sdl_gate.sbom.quality import Gap, Mismatch, assess_document, assess_sbom, cross_check, load_sbom
 from sdl_gate.sbom.readers import SbomFormat
@@ -191,14 +191,7 @@ class SbomCollector:
     def _evidence(
         self, context: CollectContext, files: list[FileDigest], raw: str | None, payload: SbomPayload
     ) -> Evidence:
-        unique = sorted({(f.path, f.sha256) for f in files})
-        return Evidence(
-            kind=self.kind,
-            tool=ToolInfo(name=SDL_GATE_TOOL[0], version=SDL_GATE_TOOL[1]),
-            subject=Subject(commit=context.commit, files=tuple(FileDigest(path=p, sha256=d) for p, d in unique)),
-            payload=payload.model_dump(mode="json"),
-            raw=raw,
-        )
+        return own_evidence(self.kind, context, files, payload.model_dump(mode="json"), raw)
 
 
 def _imported(sboms: ProjectSboms) -> dict[str, Any]:

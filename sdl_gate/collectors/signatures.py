@@ -7,11 +7,11 @@ from pathlib import Path
 from sdl_gate._model import FrozenModel
 from sdl_gate.attest.files import FileVerifier, SignatureFormat, VerifyStatus, is_signature_file
 from sdl_gate.attest.sigstore_verify import IdentityPolicy, Instance, SigstoreVerifier, TrustChoice
-from sdl_gate.collectors.base import SDL_GATE_TOOL, CollectContext
+from sdl_gate.collectors.base import CollectContext, own_evidence
 from sdl_gate.collectors.keyscan import scan_private_keys
 from sdl_gate.config import SigningConfig
 from sdl_gate.errors import ConfigError, InputError
-from sdl_gate.evidence import Evidence, EvidenceKind, FileDigest, Subject, ToolInfo
+from sdl_gate.evidence import Evidence, EvidenceKind, FileDigest
 
 MAX_ARTIFACTS = 10_000
 
@@ -186,10 +186,4 @@ class SignaturesCollector:
                 ),
             ),
         )
-        unique = sorted({(f.path, f.sha256) for f in files})
-        return Evidence(
-            kind=self.kind,
-            tool=ToolInfo(name=SDL_GATE_TOOL[0], version=SDL_GATE_TOOL[1]),
-            subject=Subject(commit=context.commit, files=tuple(FileDigest(path=p, sha256=d) for p, d in unique)),
-            payload=payload.model_dump(mode="json"),
-        )
+        return own_evidence(self.kind, context, files, payload.model_dump(mode="json"))

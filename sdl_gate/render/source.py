@@ -103,7 +103,7 @@ def load_bundle_input(path: Path, verifier: ManifestVerifier) -> ReportInput:
     import zipfile
 
     from sdl_gate.bundle import layout
-    from sdl_gate.bundle.report import bundle_paths
+    from sdl_gate.bundle.html_report import bundle_paths
     from sdl_gate.bundle.verify import verify_bundle
     from sdl_gate.bundle.zipfmt import Entry, UnsafeArchive, inspect_archive, read_entry
     from sdl_gate.evidence import MAX_EVIDENCE_BYTES, StoredEvidence

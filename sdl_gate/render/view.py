@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from sdl_gate.assess import REFRESH_PREFIX, Assessment, FindingResult, RequirementResult, Verdict, WaiverResult
+from sdl_gate.assess import Assessment, FindingResult, RequirementResult, Verdict, WaiverResult
 from sdl_gate.checks import Outcome
 from sdl_gate.render.diagram import ZoneDiagram
 
@@ -190,7 +190,7 @@ def problem_findings(result: RequirementResult) -> Iterator[FindingResult]:
 
 def fix_text(result: RequirementResult) -> str:
     """What would satisfy the requirement: each failing criterion's own fix, else the requirement's remediation."""
-    if result.remediation.startswith(REFRESH_PREFIX):
+    if result.refresh:
         # Stale evidence: the one command that refreshes it comes before anything else would help.
         return result.remediation
     own = [f"{fix.rstrip('.')}." for fix in dict.fromkeys(f.fix for f in problem_findings(result) if f.fix)]

@@ -14,10 +14,10 @@ from sdl_gate.approvals.register import TrustedRegister
 from sdl_gate.config import Project
 from sdl_gate.sast.cppcheck import run_cppcheck
 from sdl_gate.sast.engine import Cache, ProgressSink, ScanRun, default_cache_dir, default_jobs, run_scan
+from sdl_gate.sast.findings import bandit_json, build_report, find_automation, load_baseline
 from sdl_gate.sast.imports import IMPORTS_DIR, configured_results, imported_results
 from sdl_gate.sast.languages import CPPCHECK_LANGUAGES, language_files, language_map
 from sdl_gate.sast.models import SastReport
-from sdl_gate.sast.report import bandit_json, build_report, find_automation, load_baseline
 from sdl_gate.sast.sarif_import import AnalyserResults
 from sdl_gate.sast.settings import load_settings, select
 from sdl_gate.sast.shards import SastShard, ShardSpec, merge_shards, scan_shard

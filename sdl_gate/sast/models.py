@@ -106,7 +106,7 @@ class NosecStatus(str, enum.Enum):
     UNJUSTIFIED = "unjustified"
 
 
-class Finding(FrozenModel):
+class SastFinding(FrozenModel):
     """A normalised static-analysis finding with its stable fingerprint."""
 
     fingerprint: str
@@ -379,7 +379,7 @@ class SastReport(FrozenModel):
     exclusions: tuple[Exclusion, ...] = Field(description="Each excluded file, the pattern and where it is set.")
     not_analysed: tuple[NotAnalysed, ...]
     modified_since_commit: tuple[str, ...] = ()
-    findings: tuple[Finding, ...]
+    findings: tuple[SastFinding, ...]
     suppressions: tuple[Suppression, ...]
     baseline: BaselineInfo | None = None
     automation: tuple[AutomationHook, ...] = ()

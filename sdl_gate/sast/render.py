@@ -9,7 +9,7 @@ from typing import Any
 from sdl_gate._files import pretty_json
 from sdl_gate.policy.models import ResolvedRequirement
 from sdl_gate.policy.waivers import WaiverRegister
-from sdl_gate.sast.models import BaselineState, Exclusion, Finding, Level, SastReport, SkippedTest
+from sdl_gate.sast.models import BaselineState, Exclusion, Level, SastFinding, SastReport, SkippedTest
 from sdl_gate.sast.rules import (
     ALLOWED_EXCLUDES_SETTING,
     ALLOWED_SKIPS_SETTING,
@@ -122,7 +122,7 @@ def decide(report: SastReport, policy: ResolvedRequirement, waivers: WaiverRegis
     )
 
 
-def _line(finding: Finding, decision: Decision) -> str:
+def _line(finding: SastFinding, decision: Decision) -> str:
     status = decision.statuses[finding.fingerprint]
     note = ""
     match status:

@@ -17,10 +17,10 @@ from sdl_gate.sast.models import (
     BaselineInfo,
     BaselineState,
     Exclusion,
-    Finding,
     LanguageCount,
     Level,
     NosecStatus,
+    SastFinding,
     SastReport,
     SkippedTest,
 )
@@ -105,7 +105,7 @@ def baseline_state(entry: BaselineEntry, today: date, baseline: BaselineInfo) ->
 
 
 def judge(
-    finding: Finding, report: SastReport, entry: ResolvedRequirement, waivers: WaiverRegister, today: date
+    finding: SastFinding, report: SastReport, entry: ResolvedRequirement, waivers: WaiverRegister, today: date
 ) -> Judgement:
     """Apply the thresholds, justified ``# nosec``, the baseline and the waivers to one finding."""
     severity, confidence = thresholds(entry)
@@ -218,7 +218,7 @@ def analyser_problems(report: SastReport) -> tuple[str, ...]:
     return tuple(problems)
 
 
-def severity_of(finding: Finding, entry: ResolvedRequirement) -> Level:
+def severity_of(finding: SastFinding, entry: ResolvedRequirement) -> Level:
     """A finding's severity under the policy: a ``security-severity`` score is banded per tool, else as reported."""
     if finding.security_severity is None:
         return finding.severity

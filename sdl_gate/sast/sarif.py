@@ -7,8 +7,8 @@ from typing import Any
 
 from sdl_gate.approvals.state import ExceptionStatus
 from sdl_gate.policy.waivers import WaiverRegister
-from sdl_gate.sast.models import BaselineEntry, BaselineInfo, BaselineState, Finding, Level, NosecStatus, SastReport
-from sdl_gate.sast.report import waived
+from sdl_gate.sast.findings import waived
+from sdl_gate.sast.models import BaselineEntry, BaselineInfo, BaselineState, Level, NosecStatus, SastFinding, SastReport
 from sdl_gate.sast.rules import baseline_state, describe_skip
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -50,7 +50,7 @@ def _baseline_suppression(entry: BaselineEntry, today: date | None, baseline: Ba
 
 
 def _result(
-    finding: Finding, rule_index: int, waiver: str | None, report: SastReport, today: date | None
+    finding: SastFinding, rule_index: int, waiver: str | None, report: SastReport, today: date | None
 ) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": finding.test_id,
@@ -131,7 +131,7 @@ def to_sarif(report: SastReport, waivers: WaiverRegister | None = None, today: d
 
 
 def _run(
-    report: SastReport, findings: list[Finding], waivers: WaiverRegister | None, today: date | None
+    report: SastReport, findings: list[SastFinding], waivers: WaiverRegister | None, today: date | None
 ) -> dict[str, Any]:
     """One SARIF run of one analyser's findings (bandit's run also carries the scan's notifications)."""
     rule_ids = sorted({f.test_id for f in findings})

@@ -33,10 +33,10 @@ from sdl_gate.sast.models import (
     AnalyserIssue,
     AnalyserRun,
     AnalyserSource,
-    Finding,
     Level,
     NosecStatus,
     RefusedResult,
+    SastFinding,
     Suppression,
     SuppressionProblem,
     SuppressionState,
@@ -507,13 +507,13 @@ def computed_fingerprint(tool: str, path: str, rule_id: str, flagged: str, occur
 
 def issue_findings(
     tool: str, issues: Iterable[AnalyserIssue], listed: set[str]
-) -> tuple[list[Finding], list[Suppression]]:
+) -> tuple[list[SastFinding], list[Suppression]]:
     """Fingerprint an analyser's issues into findings, and its suppressions into the suppressions judged by SI-2.
 
     With ``partialFingerprints`` the fingerprint hashes them (with tool, path and rule); without, the flagged
     code as bandit's does. A repeated fingerprint gets an occurrence number, so no two findings share one.
     """
-    findings: list[Finding] = []
+    findings: list[SastFinding] = []
     suppressions: list[Suppression] = []
     seen: dict[tuple[str, ...], int] = defaultdict(int)
     for issue in sorted(issues, key=lambda i: (i.path, i.line, i.column, i.rule_id, i.flagged, i.text)):
@@ -547,7 +547,7 @@ def issue_findings(
                 )
             )
         findings.append(
-            Finding(
+            SastFinding(
                 fingerprint=print_,
                 path=issue.path,
                 line=issue.line,

@@ -293,11 +293,6 @@ def excluded_by(relative: str, excludes: tuple[str, ...]) -> str | None:
     return None
 
 
-def is_excluded(relative: str, excludes: tuple[str, ...]) -> bool:
-    """Apply bandit's exclusion rule (glob match or substring) to both ``rel`` and ``./rel`` spellings."""
-    return excluded_by(relative, excludes) is not None
-
-
 def is_included(relative: str, include: tuple[str, ...]) -> bool:
     """Whether a file name matches bandit's include globs (``*.py`` by default)."""
     return any(fnmatch.fnmatch(relative, pattern) for pattern in include)

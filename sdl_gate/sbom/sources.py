@@ -350,6 +350,23 @@ def _hash_text(text: Any) -> Hash | None:
     return None
 
 
+def _locked_component(
+    name: str, version: Any, hashes: list[Hash], dependencies: Any, path: Path, where: str
+) -> Component:
+    """A lock file's package: its bounded version, hashes, and the names of the packages it depends on."""
+    names = {
+        canonicalize_name(str(d["name"]))
+        for d in (dependencies if isinstance(dependencies, list) else [])
+        if isinstance(d, dict) and "name" in d
+    }
+    return Component(
+        name=name,
+        version=_bounded(version, path, location=f"{where}.version"),
+        hashes=tuple(hashes),
+        dependencies=tuple(sorted(names)),
+    )
+
+
 def from_uv_lock(path: Path, *, root: Path | None = None) -> Inventory:
     """Read ``uv.lock``: every package with its version, sdist hash and dependencies (the project itself left out)."""
     document = _toml(path, root)
@@ -370,19 +387,7 @@ def from_uv_lock(path: Path, *, root: Path | None = None) -> Inventory:
         sdist = entry.get("sdist")
         if isinstance(sdist, dict) and (found := _hash_text(sdist.get("hash"))):
             hashes.append(found)
-        dependencies = [
-            canonicalize_name(str(d["name"]))
-            for d in entry.get("dependencies", [])
-            if isinstance(d, dict) and "name" in d
-        ]
-        components.append(
-            Component(
-                name=name,
-                version=_bounded(version, path, location=f"{where}.version"),
-                hashes=tuple(hashes),
-                dependencies=tuple(sorted(set(dependencies))),
-            )
-        )
+        components.append(_locked_component(name, version, hashes, entry.get("dependencies"), path, where))
     return Inventory(
         kind=SourceKind.UV_LOCK, path=str(path), components=_sorted(components), graph=True, entries=len(packages)
     )
@@ -409,17 +414,7 @@ def from_pylock(path: Path, *, root: Path | None = None) -> Inventory:
         raw_deps = entry.get("dependencies")
         if isinstance(raw_deps, list):
             has_graph = True
-        dependencies = [
-            canonicalize_name(str(d["name"])) for d in raw_deps or [] if isinstance(d, dict) and "name" in d
-        ]
-        components.append(
-            Component(
-                name=name,
-                version=_bounded(version, path, location=f"{where}.version"),
-                hashes=tuple(hashes),
-                dependencies=tuple(sorted(set(dependencies))),
-            )
-        )
+        components.append(_locked_component(name, version, hashes, raw_deps, path, where))
     return Inventory(
         kind=SourceKind.PYLOCK, path=str(path), components=_sorted(components), graph=has_graph, entries=len(packages)
     )

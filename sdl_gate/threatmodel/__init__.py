@@ -73,7 +73,6 @@ class SecurityInputs:
 
     model: LoadedModel | None
     requirements: RequirementsFile | None
-    requirements_lines: LineMap | None
     model_path: Path
     requirements_path: Path
     test_map: TestMapFile | None = None
@@ -132,4 +131,4 @@ def load_security_inputs(
         ids = {r.id for r in requirements.requirements} if requirements is not None else set()
         shown = requirements_file.name if requirements is not None else f"{requirements_file.name} (absent)"
         check_test_map(test_map, map_lines, map_file, ids, shown)
-    return SecurityInputs(loaded, requirements, lines, model_file, requirements_file, test_map, map_file)
+    return SecurityInputs(loaded, requirements, model_file, requirements_file, test_map, map_file)

@@ -8,7 +8,7 @@ import pytest
 
 from sdl_gate.assess import Assessment, RequirementResult, Verdict, score_findings
 from sdl_gate.checks import CHECKS, Finding, Outcome
-from sdl_gate.run import check
+from sdl_gate.run import assess_project
 from tests.conftest import ProjectFactory, approve_project_exceptions
 
 TODAY = date(2026, 11, 1)
@@ -16,7 +16,7 @@ TODAY = date(2026, 11, 1)
 
 def run(project: ProjectFactory, today: date = TODAY, policy: str | None = None) -> Assessment:
     noon = datetime.combine(today, time(12), tzinfo=timezone.utc)
-    return check(project.root, policy_spec=policy, today=today, now=noon).assessment
+    return assess_project(project.root, policy_spec=policy, today=today, now=noon).assessment
 
 
 def result(assessment: Assessment, requirement_id: str) -> RequirementResult:

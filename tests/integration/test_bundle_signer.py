@@ -19,7 +19,7 @@ from sdl_gate.bundle_payload import BundleRecord
 from sdl_gate.config import load_project
 from sdl_gate.errors import InputError
 from sdl_gate.evidence import Evidence, EvidenceKind, EvidenceStore, Subject, ToolInfo
-from sdl_gate.run import check
+from sdl_gate.run import assess_project
 from tests import zipforge
 from tests.conftest import CliResult, ProjectFactory, RunCli
 
@@ -207,7 +207,9 @@ def test_history_counts_only_sound_bundles_by_the_configured_signer(
     # History is evidence for the commit it was recorded at, so the product is a git checkout.
     commit = project.commit("release")
     record_history(project_config, history, commit=commit, now=now)
-    sm12 = next(r for r in check(project.root, today=TODAY, now=now).assessment.requirements if r.id == "SM-12")
+    sm12 = next(
+        r for r in assess_project(project.root, today=TODAY, now=now).assessment.requirements if r.id == "SM-12"
+    )
     finding = next(f for f in sm12.findings if f.criterion == "release_history")
     assert finding.outcome.value == "fail"
     assert all(name in finding.message for name in ("v1.1.zip", "v1.2.zip", "v1.3.zip"))
@@ -226,7 +228,7 @@ def test_a_bundle_declaration_left_in_the_store_is_not_read_by_check(project: Pr
         ),
         datetime(2026, 2, 28, tzinfo=timezone.utc),
     )
-    result = check(project.root, today=TODAY, now=datetime(2026, 3, 1, tzinfo=timezone.utc))
+    result = assess_project(project.root, today=TODAY, now=datetime(2026, 3, 1, tzinfo=timezone.utc))
     sm6 = next(r for r in result.assessment.requirements if r.id == "SM-6")
     assert {f.criterion: f.outcome.value for f in sm6.findings}["release_bundle"] == "not_applicable"
     assert result.evidence is not None

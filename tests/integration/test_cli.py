@@ -13,7 +13,7 @@ import pytest
 from sdl_gate import __version__
 from sdl_gate.collectors import COLLECTORS
 from sdl_gate.collectors.records import RecordKind
-from sdl_gate.schemas import load_schema
+from sdl_gate.schemas import SCHEMA_NAMES, load_schema
 from tests.conftest import DEMO_PROJECT, ProjectFactory, RunCli, write
 
 
@@ -157,6 +157,13 @@ def test_schema_command_prints_the_shipped_schema(run_cli_in_process: RunCli) ->
     result = run_cli_in_process("schema", "policy")
     assert result.code == 0
     assert json.loads(result.stdout) == load_schema("policy")
+
+
+@pytest.mark.parametrize("name", SCHEMA_NAMES)
+def test_schema_command_prints_every_shipped_schema(run_cli_in_process: RunCli, name: str) -> None:
+    result = run_cli_in_process("schema", name)
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout) == load_schema(name)
 
 
 @pytest.fixture

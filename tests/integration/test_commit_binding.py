@@ -136,6 +136,8 @@ def test_test_results_of_the_previous_commit_are_named_stale_with_the_command_th
     assert "sdl-gate check --run-tests" in tests["message"]
     svv1 = next(r for r in assessment["requirements"] if r["id"] == "SVV-1")
     assert svv1["remediation"].startswith("Refresh the stale test_results evidence: `sdl-gate check --run-tests`")
+    [refresh] = svv1["refresh"]
+    assert refresh["kind"] == "test_results" and refresh["command"].startswith("`sdl-gate check --run-tests`")
     assert "pytest.mark.security" not in svv1["remediation"]
     console = run_cli("check", project.root)
     assert "Refresh the stale test_results evidence" in console.stdout

@@ -20,7 +20,7 @@ import pytest
 
 from sdl_gate.evidence import EvidenceKind
 from sdl_gate.github import run_action
-from sdl_gate.run import CheckResult, check
+from sdl_gate.run import CheckResult, assess_project
 from sdl_gate.vulndb.importer import import_records
 from sdl_gate.vulndb.server import BackgroundServer
 from sdl_gate.vulndb.store import VulnDatabase, database_path
@@ -108,7 +108,7 @@ def test_a_second_source_pinning_a_safe_version_does_not_hide_the_vulnerable_pin
         )
     elif tool_section:
         gated.pyproject('policy = "security/policy.yaml"\noffline = true\n' + tool_section)
-    result = check(gated.root, store=False, vulndb_dir=osv_cache)
+    result = assess_project(gated.root, store=False, vulndb_dir=osv_cache)
     audit = _finding(result, "SVV-3", "known_vulnerabilities")
     assert audit.outcome.value == "fail", audit.message
     assert "pyyaml 5.3: PYSEC-2021-142" in audit.message
@@ -140,7 +140,7 @@ def test_an_empty_decoy_lock_neither_hides_the_requirements_nor_counts_as_clean(
     name, text = DECOYS[decoy]
     write(gated.root / name, text)
     write(gated.root / "requirements.txt", VULNERABLE)
-    found = check(gated.root, store=False, vulndb_dir=osv_cache)
+    found = assess_project(gated.root, store=False, vulndb_dir=osv_cache)
     audit = _finding(found, "SVV-3", "known_vulnerabilities")
     assert audit.outcome.value == "fail" and "pyyaml 5.3: PYSEC-2021-142" in audit.message
     assert f"{name} lists no dependency while requirements.txt do" in audit.message
@@ -148,7 +148,7 @@ def test_an_empty_decoy_lock_neither_hides_the_requirements_nor_counts_as_clean(
     assert (sources[name]["entries"], sources["requirements.txt"]["pinned"]) == (0, 1)
 
     write(gated.root / "requirements.txt", SAFE)
-    clean = check(gated.root, store=False, vulndb_dir=osv_cache)
+    clean = assess_project(gated.root, store=False, vulndb_dir=osv_cache)
     audit = _finding(clean, "SVV-3", "known_vulnerabilities")
     assert audit.outcome.value == "not_available", audit.message
     assert name in audit.message
@@ -170,7 +170,7 @@ def test_an_audit_of_zero_dependencies_is_not_available_never_clean(
 ) -> None:
     for name, text in files.items():
         write(gated.root / name, text)
-    result = check(gated.root, store=False, vulndb_dir=osv_cache)
+    result = assess_project(gated.root, store=False, vulndb_dir=osv_cache)
     for requirement in ("SVV-3", "SM-9"):
         audit = _finding(result, requirement, "known_vulnerabilities")
         assert audit.outcome.value == "not_available", (requirement, audit.message)
@@ -249,7 +249,7 @@ def committed_database(gated: ProjectFactory) -> ProjectFactory:
 
 
 def test_a_database_committed_in_the_repository_is_refused(committed_database: ProjectFactory) -> None:
-    result = check(committed_database.root, store=False)
+    result = assess_project(committed_database.root, store=False)
     audit = _finding(result, "SVV-3", "known_vulnerabilities")
     assert audit.outcome.value == "not_available"
     assert "vulndb-dir = 'security/vulndb'" in audit.message and "--vulndb-dir" in audit.message
@@ -262,10 +262,10 @@ def test_the_operators_database_wins_over_the_repositorys(
 ) -> None:
     if how == "environment":
         monkeypatch.setenv("SDL_GATE_CACHE_DIR", str(osv_cache))
-        result = check(committed_database.root, store=False)
+        result = assess_project(committed_database.root, store=False)
     else:
         monkeypatch.setenv("SDL_GATE_CACHE_DIR", str(committed_database.root / "security" / "vulndb"))
-        result = check(committed_database.root, store=False, vulndb_dir=osv_cache)  # the option beats both
+        result = assess_project(committed_database.root, store=False, vulndb_dir=osv_cache)  # the option beats both
     audit = _finding(result, "SVV-3", "known_vulnerabilities")
     assert audit.outcome.value == "fail" and "pyyaml 5.3: PYSEC-2021-142" in audit.message
     database = _payload(result, EvidenceKind.VULNERABILITY_AUDIT)["database"]
@@ -314,7 +314,7 @@ def test_the_database_is_as_current_as_its_records_and_must_cover_the_ecosystem(
 ) -> None:
     gated.policy(_policy(params))
     write(gated.root / "requirements.txt", SAFE)
-    result = check(gated.root, store=False, vulndb_dir=osv_cache)
+    result = assess_project(gated.root, store=False, vulndb_dir=osv_cache)
     audit = _finding(result, "SVV-3", "known_vulnerabilities")
     assert (audit.outcome.value, named in audit.message) == (expected, True), audit.message
 
@@ -327,12 +327,12 @@ def test_a_dummy_database_fails_the_record_minimum_and_future_dates_are_not_trus
     _dummy_database(cache, modified)
     write(gated.root / "requirements.txt", VULNERABLE)
     gated.policy(_policy("{vulndb_max_age_days: 30}"))  # the built-in minimum of PyPI records applies
-    result = check(gated.root, store=False, vulndb_dir=cache)
+    result = assess_project(gated.root, store=False, vulndb_dir=cache)
     audit = _finding(result, "SVV-3", "known_vulnerabilities")
     assert audit.outcome.value == "not_available" and "holds 1 PyPI advisories" in audit.message
     # Only a policy that asks for a single record accepts it, and then only with believable dates.
     gated.policy(_policy("{vulndb_min_records: {PyPI: 1}}"))
-    lowered = check(gated.root, store=False, vulndb_dir=cache)
+    lowered = assess_project(gated.root, store=False, vulndb_dir=cache)
     audit = _finding(lowered, "SVV-3", "known_vulnerabilities")
     if modified.startswith("2999"):
         assert audit.outcome.value == "not_available" and "cannot be trusted" in audit.message
@@ -353,7 +353,7 @@ def test_the_evidence_names_the_database_by_digest_with_counts_per_ecosystem(
     import_records(export, database, imported_at="2026-01-01T00:00:00Z")
     import_records(OSV, database, imported_at=datetime.now(tz=timezone.utc).isoformat())
     write(gated.root / "requirements.txt", SAFE)
-    result = check(gated.root, store=False, vulndb_dir=cache)
+    result = assess_project(gated.root, store=False, vulndb_dir=cache)
     payload = _payload(result, EvidenceKind.VULNERABILITY_AUDIT)
     info = payload["database"]
     assert info["sha256"] == hashlib.sha256(database.path.read_bytes()).hexdigest()
@@ -385,7 +385,7 @@ def operator_service(osv_cache: Path) -> Any:
 def test_an_osv_url_in_the_repository_is_not_honoured(gated: ProjectFactory, attacker_service: Any) -> None:
     gated.pyproject(f'policy = "security/policy.yaml"\nosv-url = "{attacker_service.base_url}/v1/query"\n')
     write(gated.root / "requirements.txt", VULNERABLE)
-    result = check(gated.root, store=False)
+    result = assess_project(gated.root, store=False)
     audit = _finding(result, "SVV-3", "known_vulnerabilities")
     assert audit.outcome.value == "not_available"
     assert "osv-url in [tool.sdl-gate] is not honoured" in audit.message and "SDL_GATE_OSV_URL" in audit.message
@@ -404,9 +404,9 @@ def test_the_operators_osv_url_wins_over_the_repositorys(
     url = f"{operator_service.base_url}/v1/query"
     if how == "environment":
         monkeypatch.setenv("SDL_GATE_OSV_URL", url)
-        result = check(gated.root, store=False)
+        result = assess_project(gated.root, store=False)
     else:
-        result = check(gated.root, store=False, osv_url=url)
+        result = assess_project(gated.root, store=False, osv_url=url)
     audit = _finding(result, "SVV-3", "known_vulnerabilities")
     assert audit.outcome.value == "fail" and "pyyaml 5.3: PYSEC-2021-142" in audit.message
     payload = _payload(result, EvidenceKind.VULNERABILITY_AUDIT)

@@ -12,7 +12,7 @@ from sdl_gate.assess import Assessment, RequirementResult
 from sdl_gate.collectors.devenv import classify_uses
 from sdl_gate.collectors.test_results import TestOutcome, TestResult, results_evidence
 from sdl_gate.evidence import EvidenceStore
-from sdl_gate.run import check
+from sdl_gate.run import assess_project
 from tests.conftest import DEMO_PROJECT, ProjectFactory, write
 
 TODAY = date(2026, 11, 1)
@@ -40,7 +40,7 @@ jobs:
 
 
 def assess(project: ProjectFactory) -> Assessment:
-    return check(project.root, today=TODAY, now=NOON).assessment
+    return assess_project(project.root, today=TODAY, now=NOON).assessment
 
 
 def finding(assessment: Assessment, requirement: str, criterion: str) -> tuple[str, str]:
@@ -116,7 +116,7 @@ def test_a_broken_workflow_is_a_finding_not_bad_input(project: ProjectFactory) -
 def test_demo_workflows_are_locked_down(tmp_path: Path) -> None:
     demo = tmp_path / "demo"
     shutil.copytree(DEMO_PROJECT, demo, ignore=shutil.ignore_patterns(".sdl-gate"))
-    assessment = check(demo, today=TODAY, now=NOON).assessment
+    assessment = assess_project(demo, today=TODAY, now=NOON).assessment
     assert finding(assessment, "SM-7", "development_environment")[0] == "pass"
 
 

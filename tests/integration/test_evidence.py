@@ -16,7 +16,7 @@ from sdl_gate.evidence import (
     ToolInfo,
     admit,
 )
-from sdl_gate.run import check
+from sdl_gate.run import assess_project
 from tests.conftest import ProjectFactory
 
 NOW = datetime(2026, 11, 1, 12, tzinfo=timezone.utc)
@@ -103,7 +103,7 @@ def test_check_reads_evidence_left_by_other_steps_and_rejects_it_from_another_co
     project.commit()
     store = EvidenceStore(project.root)
     store.put(sample(commit=COMMIT), NOW)
-    assessment = check(project.root, today=date(2026, 11, 1), now=NOW).assessment
+    assessment = assess_project(project.root, today=date(2026, 11, 1), now=NOW).assessment
     assert any("test_results evidence was taken at commit" in r for r in assessment.rejected_evidence)
     svv1 = next(r for r in assessment.requirements if r.id == "SVV-1")
     assert svv1.verdict.value == "not_assessed"
@@ -111,7 +111,7 @@ def test_check_reads_evidence_left_by_other_steps_and_rejects_it_from_another_co
 
 
 def test_check_writes_its_own_evidence_atomically(project: ProjectFactory) -> None:
-    check(project.root, today=date(2026, 11, 1), now=NOW)
+    assess_project(project.root, today=date(2026, 11, 1), now=NOW)
     store = EvidenceStore(project.root)
     for kind in (EvidenceKind.RECORDS, EvidenceKind.REPOSITORY, EvidenceKind.WAIVERS):
         assert isinstance(store.latest(kind), StoredEvidence)

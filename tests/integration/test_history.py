@@ -22,7 +22,7 @@ from sdl_gate.config import load_project
 from sdl_gate.errors import ConfigError
 from sdl_gate.history_metrics import Metric
 from sdl_gate.history_payload import HistoryPayload
-from sdl_gate.run import check
+from sdl_gate.run import assess_project
 from tests.conftest import ProjectFactory, RunCli, approve_project_exceptions
 
 #: The user guideline requirements: SG-1 to SG-6 are class H, so the review of the documents lists them with SG-7.
@@ -87,7 +87,7 @@ class Product:
         project = load_project(self.project.root)
         now = datetime.combine(day, datetime.min.time(), tzinfo=timezone.utc)
         record_history(project, self.history, commit=self.commit, now=now)
-        assessment = check(self.project.root, today=day, now=now).assessment
+        assessment = assess_project(self.project.root, today=day, now=now).assessment
         return next(p for p in assessment.practices if p.id == practice_id)
 
     def maturity(self, day: date) -> Maturity:
@@ -233,13 +233,13 @@ def _findings(product: Product, day: date, requirement: str) -> dict[str, tuple[
     project = load_project(product.project.root)
     now = datetime.combine(day, datetime.min.time(), tzinfo=timezone.utc)
     record_history(project, product.history, commit=product.commit, now=now)
-    assessment = check(product.project.root, today=day, now=now).assessment
+    assessment = assess_project(product.project.root, today=day, now=now).assessment
     result = next(r for r in assessment.requirements if r.id == requirement)
     return {f.criterion: (f.outcome.value, f.message) for f in result.findings}
 
 
 def test_without_history_the_history_criteria_neither_pass_nor_block(project: ProjectFactory) -> None:
-    assessment = check(project.root, today=date(2026, 3, 1)).assessment
+    assessment = assess_project(project.root, today=date(2026, 3, 1)).assessment
     sm12 = {f.criterion: f.outcome.value for f in next(r for r in assessment.requirements if r.id == "SM-12").findings}
     sm13 = {f.criterion: f.outcome.value for f in next(r for r in assessment.requirements if r.id == "SM-13").findings}
     assert sm12["release_history"] == "not_applicable"

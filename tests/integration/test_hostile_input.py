@@ -34,13 +34,13 @@ from sdl_gate.policy.loader import load_policy_file, load_resolved_policy, resol
 from sdl_gate.policy.waivers import load_waivers
 from sdl_gate.render.json import render_json
 from sdl_gate.render.source import parse_assessment
-from sdl_gate.sast.report import load_baseline
+from sdl_gate.sast.findings import load_baseline
 from sdl_gate.sast.settings import load_settings
 from sdl_gate.sbom.quality import assess_sbom, load_sbom
 from sdl_gate.sbom.sources import Inventory, SourceKind, from_pylock, from_requirements, from_uv_lock
 from sdl_gate.threatmodel.loader import load_threat_model
 from sdl_gate.threatmodel.model import ModelFormat
-from sdl_gate.threatmodel.report import native_text
+from sdl_gate.threatmodel.model_check import native_text
 from sdl_gate.threatmodel.requirements import load_requirements
 from sdl_gate.vulndb.importer import parse_record
 from sdl_gate.vulndb.matching import is_affected, parse_record_affected

@@ -67,7 +67,7 @@ def test_same_findings_as_the_bandit_cli_on_click_in_one_process_and_in_a_pool(
     in_process = run_scan(settings, selection, cache=None, jobs=1)
     monkeypatch.setattr(engine, "IN_PROCESS_BYTES", 0)  # force the process pool even for a small tree
     pooled = run_scan(settings, selection, cache=None, jobs=2)
-    from sdl_gate.sast.report import bandit_json
+    from sdl_gate.sast.findings import bandit_json
 
     ours_single = bandit_json(in_process)
     ours_pooled = bandit_json(pooled)

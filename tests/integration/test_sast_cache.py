@@ -10,8 +10,8 @@ import pytest
 from sdl_gate.config import load_project
 from sdl_gate.sast.analyse import analyse
 from sdl_gate.sast.engine import Cache, ScanProgress, ScanRun, default_cache_dir, run_scan
+from sdl_gate.sast.findings import bandit_json
 from sdl_gate.sast.models import FileScan, ScanStatus
-from sdl_gate.sast.report import bandit_json
 from sdl_gate.sast.settings import BanditSettings, load_settings, select
 from tests.conftest import ProjectFactory, RunCli, sha256_of, write
 

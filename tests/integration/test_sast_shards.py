@@ -12,7 +12,7 @@ import pytest
 from sdl_gate._git import git_commit
 from sdl_gate.config import load_project
 from sdl_gate.sast.analyse import analyse, analyse_shard
-from sdl_gate.sast.report import bandit_json
+from sdl_gate.sast.findings import bandit_json
 from sdl_gate.sast.shards import SastShard, ShardError, ShardSpec, write_shard
 from tests.conftest import ProjectFactory, RunCli, commit_all, write
 

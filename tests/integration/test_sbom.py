@@ -16,7 +16,7 @@ from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
 from sdl_gate.errors import InputError
-from sdl_gate.run import check
+from sdl_gate.run import assess_project
 from sdl_gate.sbom.sources import from_environment, from_pylock, from_requirements, from_uv_lock, interpreter_paths
 from tests.conftest import ProjectFactory, RunCli, sha256_of, write
 
@@ -192,7 +192,7 @@ def test_supplied_sbom_that_disagrees_with_the_lock_fails_sm9(
     }
     write(project.root / "sbom.cdx.json", json.dumps(sbom))
     monkeypatch.setenv("SDL_GATE_CACHE_DIR", str(tmp_path / "no-db"))
-    result = check(project.root, store=False, today=date(2026, 6, 1))
+    result = assess_project(project.root, store=False, today=date(2026, 6, 1))
     sm9 = next(r for r in result.assessment.requirements if r.id == "SM-9")
     finding = next(f for f in sm9.findings if f.criterion == "sbom")
     assert finding.outcome.value == "fail"

@@ -31,7 +31,7 @@ from sdl_gate.attest.statement import ASSESSMENT_PREDICATE, RELEASE_FILE_PREDICA
 from sdl_gate.bundle.build import create_bundle
 from sdl_gate.bundle.verify import verify_bundle
 from sdl_gate.checks import Outcome
-from sdl_gate.run import check
+from sdl_gate.run import assess_project
 from tests.conftest import SHARED_FIXTURES, ProjectFactory, RunCli
 
 SIGSTORE = SHARED_FIXTURES / "sigstore"
@@ -170,7 +170,7 @@ def test_the_gate_does_not_count_a_manifest_signature_as_a_release_signature(sig
     artifact.parent.mkdir()
     artifact.write_bytes(signed.entry("assessment.json"))
     artifact.with_name(artifact.name + ".dsse.json").write_bytes(signed.entry("manifest.json.dsse.json"))
-    assessment = check(project.root, today=date(2026, 3, 1)).assessment
+    assessment = assess_project(project.root, today=date(2026, 3, 1)).assessment
     sm6 = next(r for r in assessment.requirements if r.id == "SM-6")
     finding = next(f for f in sm6.findings if f.criterion == "release_signatures")
     assert finding.outcome is Outcome.FAIL

@@ -17,7 +17,7 @@ from sdl_gate.attest.files import sign_file_with_key
 from sdl_gate.attest.keys import KeyAlgorithm, keygen, load_private_key
 from sdl_gate.collectors.keyscan import CHUNK_BYTES, scan_private_keys
 from sdl_gate.errors import ConfigError
-from sdl_gate.run import check
+from sdl_gate.run import assess_project
 from tests.conftest import SHARED_FIXTURES, ProjectFactory, RunCli, approve_project_exceptions
 
 SIGSTORE = SHARED_FIXTURES / "sigstore"
@@ -25,7 +25,7 @@ TODAY = date(2026, 3, 1)
 
 
 def _assess(project: ProjectFactory) -> Assessment:
-    return check(project.root, today=TODAY, store=False).assessment
+    return assess_project(project.root, today=TODAY, store=False).assessment
 
 
 def _verdicts(assessment: Assessment, *ids: str) -> dict[str, tuple[Verdict, str]]:

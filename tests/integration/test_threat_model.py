@@ -16,7 +16,7 @@ import yaml
 
 from sdl_gate.approvals.register import RegisterChoice
 from sdl_gate.errors import InputError
-from sdl_gate.run import check
+from sdl_gate.run import assess_project
 from sdl_gate.schemas import load_schema
 from sdl_gate.threatmodel.loader import load_threat_model
 from sdl_gate.threatmodel.model import ModelFormat
@@ -74,7 +74,7 @@ def _project(
 
 
 def _verdicts(root: Path, register: RegisterChoice | None = None) -> dict[str, tuple[str, str]]:
-    assessment = check(root, today=TODAY, store=False, register=register).assessment
+    assessment = assess_project(root, today=TODAY, store=False, register=register).assessment
     return {r.id: (r.verdict.value, r.rationale) for r in assessment.requirements}
 
 

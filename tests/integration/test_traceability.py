@@ -13,7 +13,7 @@ from sdl_gate.approvals.register import RegisterChoice
 from sdl_gate.collectors.test_results import parse_junit
 from sdl_gate.errors import InputError
 from sdl_gate.evidence import EvidenceKind, EvidenceStore, StoredEvidence
-from sdl_gate.run import check
+from sdl_gate.run import assess_project
 from tests.conftest import RunCli, commit_all, ssh_key, write, write_register
 
 pytest_plugins = ("pytester",)
@@ -85,7 +85,7 @@ def _inspection_record(root: Path, verifies: str, keys_dir: Path) -> RegisterCho
 
 
 def _verdicts(root: Path, register: RegisterChoice | None = None) -> dict[str, tuple[str, str]]:
-    assessment = check(root, today=date.today(), store=True, register=register).assessment
+    assessment = assess_project(root, today=date.today(), store=True, register=register).assessment
     return {r.id: (r.verdict.value, r.rationale) for r in assessment.requirements}
 
 

@@ -20,7 +20,6 @@ from sdl_gate._yaml import (
     format_location,
     load_json,
     load_yaml,
-    load_yaml_model,
     parse_json_text,
     parse_toml_text,
     parse_yaml_text,
@@ -599,11 +598,6 @@ def test_problems_beyond_the_named_ones_are_counted() -> None:
     # ten missing keys: the first, five more named, four counted
     assert "(and 9 more problems: " in info.value.message
     assert info.value.message.endswith("; 4 more)")
-
-
-def test_load_yaml_model_validates_file(tmp_path: Path) -> None:
-    path = write(tmp_path / "waivers.yaml", "version: 1\n")
-    assert load_yaml_model(WaiverFile, path, "waiver register").waivers == []
 
 
 @pytest.mark.parametrize(

@@ -16,8 +16,7 @@ from sdl_gate.attest.files import SignatureFormat, VerifyStatus
 from sdl_gate.bundle_payload import BundleRecord, SignerCheck
 from sdl_gate.checks import CHECKS, Check, CheckInput, Criterion, Finding
 from sdl_gate.collectors.dependencies import SourceRead
-from sdl_gate.collectors.devenv import ActionUse, DevEnvPayload, WorkflowFacts
-from sdl_gate.collectors.devenv import Finding as WorkflowFinding
+from sdl_gate.collectors.devenv import ActionUse, DevEnvPayload, WorkflowFacts, WorkflowFinding
 from sdl_gate.collectors.sbom import SbomOrigin, SbomPayload
 from sdl_gate.collectors.signatures import (
     ArtifactSignature,
@@ -61,13 +60,13 @@ from sdl_gate.sast.models import (
     Level,
     NosecStatus,
     NotAnalysed,
+    SastFinding,
     SastReport,
     SkippedTest,
     SkipReason,
     Suppression,
     SuppressionProblem,
 )
-from sdl_gate.sast.models import Finding as SastFinding
 from sdl_gate.sast.models import Scope as SastScope
 from sdl_gate.sbom.quality import Element, Gap, Mismatch, MismatchKind
 from sdl_gate.sbom.sources import SourceKind, SourceReason

@@ -13,7 +13,7 @@ from cyclonedx.output import make_outputter
 from cyclonedx.schema import OutputFormat, SchemaVersion
 
 from sdl_gate.collectors.base import CollectContext
-from sdl_gate.collectors.dependencies import full_inventory, project_dependencies, project_sboms
+from sdl_gate.collectors.dependencies import project_dependencies, project_sboms
 from sdl_gate.collectors.sbom import SbomCollector, SbomOrigin
 from sdl_gate.config import load_project
 from sdl_gate.errors import ConfigError, InputError
@@ -132,10 +132,9 @@ def test_the_full_inventory_holds_the_python_components_and_each_sboms_with_orig
     context = CollectContext(
         project=load_project(firmware_project.root), commit=None, now=NOW, waivers=WaiverRegister()
     )
-    inventory = full_inventory(project_dependencies(context.project), project_sboms(context))
-    assert inventory is not None
-    by_purl = {(c.purl, c.origin) for c in inventory.components}
+    inventories = [project_dependencies(context.project).inventory, project_sboms(context).inventory]
+    by_purl = {(c.purl, c.origin) for inventory in inventories if inventory is not None for c in inventory.components}
     assert ("pkg:pypi/idna@3.10", None) in by_purl
     assert (ANGULAR_PURL, "firmware/image.cdx.xml") in by_purl
     assert ("pkg:npm/lodash@4.17.20", "web/sbom.spdx.json") in by_purl
-    assert len(inventory.components) == 1 + 3 + 3
+    assert sum(len(i.components) for i in inventories if i is not None) == 1 + 3 + 3

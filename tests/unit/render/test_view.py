@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from sdl_gate.assess import Verdict
+from sdl_gate.assess import FindingResult, RefreshAdvice, RequirementResult, Verdict
+from sdl_gate.checks import Outcome
 from sdl_gate.render.view import (
     ReportInput,
     SourceKind,
     Topic,
     file_location,
+    fix_text,
     ordered_requirements,
     topic_findings,
     verdict_label,
@@ -77,3 +79,29 @@ def test_imported_test_notes_follow_the_finding_field_not_its_wording() -> None:
     wording = resting.model_copy(update={"message": "counted imported results: imported from a.xml"})
     assessment = sample_assessment({"SVV-1": [resting.model_copy(update={"imported_results": True}), wording]})
     assert imported_test_notes(assessment) == ["SVV-1 requirement_tests: pass: 3 tests passed"]
+
+
+def _failing_with_fix(remediation: str, refresh: list[RefreshAdvice]) -> RequirementResult:
+    """SVV-1 failing on one criterion that has fix advice of its own."""
+    base = next(r for r in sample_assessment().requirements if r.id == "SVV-1")
+    finding = FindingResult(
+        criterion="requirement_tests",
+        outcome=Outcome.FAIL,
+        message="2 requirements have no test",
+        evidence=[],
+        location=None,
+        fix="Add tests marked for SR-1 and SR-2",
+    )
+    return base.model_copy(update={"findings": [finding], "remediation": remediation, "refresh": refresh})
+
+
+def test_stale_evidence_refresh_is_the_fix_before_the_criteria_own() -> None:
+    refresh = [RefreshAdvice(kind="test_results", command="`sdl-gate check --run-tests`")]
+    result = _failing_with_fix("Refresh the stale test_results evidence: `sdl-gate check --run-tests`.", refresh)
+    assert fix_text(result) == result.remediation
+
+
+def test_a_remediation_worded_like_refresh_advice_is_not_taken_for_it() -> None:
+    # Whether evidence is stale is a field of the result, not read back from the remediation's words.
+    result = _failing_with_fix("Refresh the stale process documents, then record them again.", [])
+    assert fix_text(result) == "Add tests marked for SR-1 and SR-2."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sdl_gate.sast.report import find_automation
+from sdl_gate.sast.findings import find_automation
 from sdl_gate.scaffold import scaffold
 from tests.conftest import write
 

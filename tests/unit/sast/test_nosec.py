@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from sdl_gate.sast.engine import parse_nosec
+from sdl_gate.sast.findings import suppression_problems
 from sdl_gate.sast.models import NosecComment, SuppressionProblem
-from sdl_gate.sast.report import suppression_problems
 
 # Spellings bandit treats as a nosec that silences every test on the line: anything after "nosec" that does
 # not resolve to a test id or name leaves bandit with an empty set, which it reads as "all".

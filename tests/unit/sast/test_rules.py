@@ -18,9 +18,9 @@ from sdl_gate.sast.models import (
     BaselineInfo,
     BaselineState,
     Exclusion,
-    Finding,
     Level,
     NosecStatus,
+    SastFinding,
     SastReport,
     Scope,
     SkippedTest,
@@ -55,7 +55,7 @@ def _report(
     *,
     skipped: tuple[SkippedTest, ...] = (),
     exclusions: tuple[Exclusion, ...] = (),
-    findings: tuple[Finding, ...] = (),
+    findings: tuple[SastFinding, ...] = (),
     baseline: tuple[BaselineEntry, ...] | None = None,
     signed: bool = True,
 ) -> SastReport:
@@ -81,8 +81,8 @@ def _report(
     )
 
 
-def _finding(nosec: NosecStatus = NosecStatus.NONE, severity: Level = Level.HIGH) -> Finding:
-    return Finding(
+def _finding(nosec: NosecStatus = NosecStatus.NONE, severity: Level = Level.HIGH) -> SastFinding:
+    return SastFinding(
         fingerprint=FINGERPRINT,
         path="app.py",
         line=3,

@@ -25,11 +25,11 @@ from sdl_gate.sast.models import (
     BanditIssue,
     BaselineEntry,
     BaselineInfo,
-    Finding,
     Level,
     NosecComment,
     NosecStatus,
     NotAnalysed,
+    SastFinding,
     SastReport,
     ScanStatus,
     Suppression,
@@ -107,7 +107,7 @@ def read_existing_baseline(path: Path) -> dict[str, BaselineEntry]:
     return {entry.fingerprint: entry for entry in loaded[0].findings} if loaded else {}
 
 
-def write_baseline(path: Path, findings: tuple[Finding, ...]) -> tuple[int, int]:
+def write_baseline(path: Path, findings: tuple[SastFinding, ...]) -> tuple[int, int]:
     """Write every finding bandit reports or an unjustified nosec silences (atomically).
 
     An entry already approved for the same fingerprint keeps its approval; every other entry is written
@@ -263,7 +263,7 @@ def build_report(
     ``analysers`` (cppcheck, SARIF from other tools) add their findings, suppressions and the files they cover.
     """
     listed = {entry.fingerprint for entry in baseline[0].findings} if baseline else set()
-    findings: list[Finding] = []
+    findings: list[SastFinding] = []
     suppressions: list[Suppression] = []
     not_analysed: list[NotAnalysed] = []
     analysed = 0
@@ -286,7 +286,7 @@ def build_report(
             print_ = fingerprint(relative, issue.test_id, issue.flagged, occurrence)
             nosec, nosec_line = _silenced_by(issue, in_file) if silenced else (NosecStatus.NONE, None)
             findings.append(
-                Finding(
+                SastFinding(
                     fingerprint=print_,
                     path=relative,
                     line=issue.line,
@@ -404,7 +404,7 @@ def bandit_json(run: ScanRun) -> dict[str, Any]:
     return {"errors": errors, "metrics": metrics, "results": results}
 
 
-def waived(finding: Finding, waivers: WaiverRegister, today: date) -> str | None:
+def waived(finding: SastFinding, waivers: WaiverRegister, today: date) -> str | None:
     """Return the id of the active waiver covering ``finding``, if any."""
     waiver = waivers.for_finding(finding.fingerprint, today)
     return waiver.id if waiver is not None else None
