@@ -1,5 +1,5 @@
-"""Criteria on static-analysis evidence: coverage, open findings, what the configuration switches off, an
-enforced configuration, justified nosec."""
+"""Criteria on static-analysis evidence: every file of the scan analysed, the scan being of the whole project at
+the commit, open findings, what the configuration switches off, an enforced configuration, justified nosec."""
 
 from __future__ import annotations
 
@@ -52,9 +52,9 @@ def _report(check_input: CheckInput, criterion: str) -> tuple[str, SastReport] |
         )
 
 
-def sast_coverage() -> Criterion:
-    """Static analysis covered every tracked Python file (the ones the configuration does not exclude)."""
-    name = "sast_coverage"
+def sast_files_analysed() -> Criterion:
+    """Static analysis analysed every Python file of its scan, excluding only paths the policy allows."""
+    name = "sast_files_analysed"
 
     def evaluate(check_input: CheckInput) -> Finding:
         loaded = _report(check_input, name)
@@ -62,8 +62,6 @@ def sast_coverage() -> Criterion:
             return loaded
         evidence_id, report = loaded
         ids = (evidence_id,)
-        if report.scope is Scope.FILES:
-            return check_input.finding(name, Outcome.FAIL, "the scan covered chosen files, not the project", ids)
         if report.not_analysed:
             listed = [f"{item.path} ({item.reason})" for item in report.not_analysed]
             return check_input.finding(
@@ -72,14 +70,6 @@ def sast_coverage() -> Criterion:
                 f"{len(listed)} Python file(s) not analysed: {first_and_more(listed, _SHOWN)}",
                 ids,
                 report.not_analysed[0].path,
-            )
-        if report.modified_since_commit:
-            return check_input.finding(
-                name,
-                Outcome.FAIL,
-                f"{len(report.modified_since_commit)} file(s) differ from the assessed commit, so the scan is not "
-                f"of that commit: {first_and_more(list(report.modified_since_commit), _SHOWN)}; commit or stash them",
-                ids,
             )
         if report.analysed == 0 and report.excluded:
             return check_input.finding(
@@ -98,7 +88,6 @@ def sast_coverage() -> Criterion:
             )
         if report.analysed == 0:
             return check_input.finding(name, Outcome.NOT_APPLICABLE, "the project has no Python files", ids)
-        scope = "tracked" if report.scope is Scope.GIT_TRACKED else "(not a git work tree: all)"
         excluded = (
             f"; {len(report.excluded)} excluded, in paths the policy allows ({ALLOWED_EXCLUDES_SETTING})"
             if report.excluded
@@ -107,20 +96,62 @@ def sast_coverage() -> Criterion:
         return check_input.finding(
             name,
             Outcome.PASS,
-            f"bandit {report.scanner_version} analysed all {report.analysed} {scope} Python file(s){excluded}",
+            f"bandit {report.scanner_version} analysed all {report.analysed} Python file(s) of its scan{excluded}",
             ids,
             examined=report.analysed,
         )
 
     return Criterion(
         name,
-        "static analysis of every tracked Python file at the assessed commit",
+        "static analysis analysed every Python file it was to scan, excluding only paths the policy allows",
         _KINDS,
         evaluate,
-        fix="Commit or stash the changed files, fix the files bandit cannot parse, and exclude only paths the policy "
-        "allows (SI-1 allowed_excludes), then run `sdl-gate check` again",
+        fix="Fix the files bandit cannot parse, and exclude from analysis only paths the policy allows (SI-1 "
+        "allowed_excludes)",
         when_empty=Outcome.NOT_APPLICABLE,
         empty_means="the project has no Python file (a configuration that excludes every one fails)",
+    )
+
+
+def sast_scan_of_commit() -> Criterion:
+    """The static analysis scanned the whole project (every tracked file) as it is at the assessed commit."""
+    name = "sast_scan_of_commit"
+
+    def evaluate(check_input: CheckInput) -> Finding:
+        loaded = _report(check_input, name)
+        if isinstance(loaded, Finding):
+            return loaded
+        evidence_id, report = loaded
+        ids = (evidence_id,)
+        if report.scope is Scope.FILES:
+            return check_input.finding(name, Outcome.FAIL, "the scan covered chosen files, not the project", ids)
+        if report.modified_since_commit:
+            return check_input.finding(
+                name,
+                Outcome.FAIL,
+                f"{len(report.modified_since_commit)} file(s) differ from the assessed commit, so the scan is not "
+                f"of that commit: {first_and_more(list(report.modified_since_commit), _SHOWN)}; commit or stash them",
+                ids,
+            )
+        scope = "tracked" if report.scope is Scope.GIT_TRACKED else "(not a git work tree: all)"
+        return check_input.finding(
+            name,
+            Outcome.PASS,
+            f"the scan is of the whole project at the assessed commit: all {report.analysed} {scope} Python "
+            "file(s), none changed since",
+            ids,
+            examined=report.analysed,
+        )
+
+    return Criterion(
+        name,
+        "static analysis of the whole project (every tracked Python file) as it is at the assessed commit",
+        _KINDS,
+        evaluate,
+        fix="Commit or stash the changed files and scan the whole project (`sdl-gate check`, or `sdl-gate sast` "
+        "with no PATH), then run `sdl-gate check` again",
+        when_empty=Outcome.NOT_APPLICABLE,
+        empty_means="the project has no Python file to scan",
     )
 
 
