@@ -1613,17 +1613,20 @@ def sast(
     cppcheck analyses its C/C++ files too, and the SARIF of other analysers joins the findings: the files
     [tool.sdl-gate] sarif names, and those `sdl-gate sast import FILE...` recorded for the current commit.
 
-    Findings at or above the policy's SI-1 thresholds that are neither baselined (by an approved, signed,
-    unexpired entry) nor waived (by a signed waiver), findings silenced by an unjustified `# nosec`,
-    unjustified `# nosec` comments, files that could not be analysed, and tests or files the configuration
-    switches off beyond what the policy allows fail the run (exit 1). The project's bandit configuration
-    ([tool.bandit] or .bandit) applies, its excludes also to files named explicitly.
+    The gate's SAST criteria decide, as `sdl-gate check` would on this scan (SI-1, SI-2 and SVV-3, under the
+    policy's modes and waivers): findings at or above the policy's SI-1 thresholds that are neither baselined
+    (by an approved, signed, unexpired entry) nor waived (by a signed waiver), findings silenced by an
+    unjustified `# nosec`, unjustified `# nosec` comments, files that could not be analysed, source languages
+    no analyser covers, and tests or files the configuration switches off beyond what the policy allows fail
+    the run (exit 1). The project's bandit configuration ([tool.bandit] or .bandit) applies, its excludes also
+    to files named explicitly.
     """
     from sdl_gate._clock import assessment_date
     from sdl_gate.inputs import load_inputs
     from sdl_gate.sast.analyse import analyse
-    from sdl_gate.sast.render import decide, render_console, render_json
+    from sdl_gate.sast.console import render_console, render_json
     from sdl_gate.sast.report import write_baseline as write_baseline_file
+    from sdl_gate.sast.verdict import judge_scan
 
     project_root, explicit = _sast_root(paths, root)
     # Baseline entries and waivers count only when signed by approvers of the register the operator names.
@@ -1663,22 +1666,22 @@ def sast(
             )
         return
     today = assessment_date(as_of)
-    decision = decide(result.report, inputs.policy.requirements["SI-1"], inputs.waivers, today)
+    verdict = judge_scan(inputs, result, today=today)
     if output_format == "json":
-        text = render_json(result.report, decision)
+        text = render_json(verdict)
     elif output_format == "sarif":
         from sdl_gate._files import pretty_json
         from sdl_gate.sast.sarif import to_sarif
 
         text = pretty_json(to_sarif(result.report, inputs.waivers, today))
     else:
-        text = render_console(result.report, decision)
+        text = render_console(verdict)
     _write_output(text, output)
     if output is not None or output_format != "console":
-        click.echo(f"{stats}; {decision.summary}", err=True)
+        click.echo(f"{stats}; {verdict.summary}", err=True)
     else:
         click.echo(stats)
-    ctx.exit(EXIT_PASSED if decision.passed else EXIT_GATE_FAILED)
+    ctx.exit(EXIT_PASSED if verdict.passed else EXIT_GATE_FAILED)
 
 
 def main(argv: list[str] | None = None) -> None:
