@@ -651,8 +651,8 @@ def records() -> None:
 
 @records.command(
     "check",
-    epilog="Exit codes: 0 valid (warnings are printed), 1 a waiver has expired (or, with --strict, a record or "
-    "waiver does not count or the change edits the approver register), 2 a file is invalid.",
+    epilog="Exit codes: 0 valid (warnings are printed), 1 a waiver has expired or does not count (or, with --strict, "
+    "a requirement has no record that counts or the change edits the approver register), 2 a file is invalid.",
 )
 @click.argument("path", type=click.Path(path_type=Path), default=Path())
 @click.option(
@@ -665,8 +665,8 @@ def records() -> None:
 @click.option(
     "--strict",
     is_flag=True,
-    help="Also fail when a record or waiver does not count (unapproved, expired, changed; a requirement the "
-    "policy does not let be waived; a VEX state that is no disposition).",
+    help="Also decide on the records: fail where `check` fails a requirement's record (none that counts: "
+    "unapproved, expired, changed) or the approver register (edited by the change).",
 )
 @click.option("--as-of", "as_of", callback=_parse_date, metavar="YYYY-MM-DD", help="Check as of this date.")
 @_approver_options
@@ -680,40 +680,20 @@ def records_check(
     approvers_file: Path | None,
     trusted_ref: str | None,
 ) -> None:
-    """Validate security/records/ and security/waivers.yaml; fail on expired waivers."""
+    """Validate security/records/ and security/waivers.yaml; fail where `check` fails on them.
+
+    The gate's criteria decide: an expired or unapproved waiver fails (waiver_expiry, SM-11 and DM-4
+    waiver_register), and with --strict so do the requirements' records and the approver register (each
+    requirement's record, SM-2 approver_register, SVV-5 testers_independent), under the policy's modes and waivers.
+    """
     from sdl_gate._clock import assessment_date
     from sdl_gate.inputs import load_inputs
-    from sdl_gate.registers import review_registers
+    from sdl_gate.registers import check_registers
 
     inputs = load_inputs(path).with_approvers(_register_choice(approvers_file, trusted_ref))
-    review = review_registers(inputs, assessment_date(as_of), warn_days)
-    if review.register_edit:
-        click.echo(f"{'error' if strict else 'warning'}: {review.register_edit}")
-    for line in review.waivers_expired:
-        click.echo(f"error: {line}")
-    for line in review.records_not_counting + review.waivers_not_counting:
-        click.echo(f"{'error' if strict else 'warning'}: {line}")
-    if review.records_unsigned:
-        # One line for them all: right after `init` every template is unsigned, and that is not news.
-        click.echo(
-            f"{'error' if strict else 'warning'}: {len(review.records_unsigned)} record(s) do not count until "
-            f"approved: {', '.join(review.records_unsigned)}; an entitled approver runs `sdl-gate records approve ID`"
-        )
-    if review.records_templates:
-        # Right after `init` every record is its template: one line, not one per file.
-        click.echo(
-            f"{'error' if strict else 'warning'}: {len(review.records_templates)} record(s) are still the templates "
-            f"`sdl-gate init` wrote and count for nothing: {', '.join(review.records_templates)}; fill each in (or "
-            "delete it), then an entitled approver runs `sdl-gate records approve ID`"
-        )
-    for line in review.waivers_expiring:
-        click.echo(f"warning: {line}")
-    click.echo(f"{review.records} record(s) and {review.waivers} waiver(s) are valid")
-    not_counting = (
-        review.records_not_counting + review.waivers_not_counting + review.records_unsigned + review.records_templates
-    )
-    failed = bool(review.waivers_expired) or (strict and (bool(not_counting) or review.register_edit is not None))
-    ctx.exit(EXIT_GATE_FAILED if failed else EXIT_PASSED)
+    checked = check_registers(inputs, assessment_date(as_of), warn_days, strict=strict)
+    click.echo("\n".join(checked.lines()))
+    ctx.exit(EXIT_PASSED if checked.passed else EXIT_GATE_FAILED)
 
 
 @records.command("new", epilog="Exit codes: 0 written, 2 invalid input or the record exists.")
