@@ -54,7 +54,10 @@ class FindingNotes:
 
     @property
     def blocking(self) -> tuple[str, ...]:
-        """Fingerprints of the findings that fail the run (open, or silenced by an unjustified nosec)."""
+        """Fingerprints of the findings whose status blocks (open, or silenced by an unjustified nosec).
+
+        Whether they fail the run is the gate's decision: under an advisory or waived SI-1 they do not.
+        """
         return tuple(fp for fp, status in self.statuses.items() if status.blocks)
 
     def problems(self) -> list[str]:
