@@ -255,10 +255,14 @@ def check_slice(
         # The gate reads a requirement scoped out from its approved scoping record: without the records the slice
         # would find the scoping unproven and block where `check` does not.
         kinds |= {EvidenceKind.RECORDS}
-    # The registry imports every collector module: a slice whose evidence was declared (`sast`) does without it.
-    wanted = (kinds - made) if collectors is None else (kinds - scope.kinds)
+    # The registry imports every collector module: a slice given its collectors or its evidence does without it.
+    wanted = kinds - made if collectors is None else frozenset()
     registry = collector_registry.COLLECTORS.values() if wanted else ()
     chosen = [*(collectors or ()), *(c for c in registry if c.kind in wanted)]
+    if collectors is not None and EvidenceKind.RECORDS in kinds - scope.kinds:
+        from sdl_gate.collectors.records import RecordsCollector
+
+        chosen.append(RecordsCollector())
     context = CollectContext(
         project=inputs.project, commit=commit, now=now, waivers=inputs.waivers, approvers=inputs.approvers
     )
