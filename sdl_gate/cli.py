@@ -639,8 +639,8 @@ def records() -> None:
 
 @records.command(
     "check",
-    epilog="Exit codes: 0 valid (warnings are printed), 1 a waiver has expired (or, with --strict, a record or "
-    "waiver does not count or the change edits the approver register), 2 a file is invalid.",
+    epilog="Exit codes: 0 valid (warnings are printed), 1 a waiver has expired or does not count (or, with --strict, "
+    "a requirement has no record that counts or the change edits the approver register), 2 a file is invalid.",
 )
 @click.argument("path", type=click.Path(path_type=Path), default=Path())
 @click.option(
@@ -653,8 +653,8 @@ def records() -> None:
 @click.option(
     "--strict",
     is_flag=True,
-    help="Also fail when a record or waiver does not count (unapproved, expired, changed; a requirement the "
-    "policy does not let be waived; a VEX state that is no disposition).",
+    help="Also decide on the records: fail where `check` fails a requirement's record (none that counts: "
+    "unapproved, expired, changed) or the approver register (edited by the change).",
 )
 @click.option("--as-of", "as_of", callback=_parse_date, metavar="YYYY-MM-DD", help="Check as of this date.")
 @_approver_options
@@ -668,40 +668,20 @@ def records_check(
     approvers_file: Path | None,
     trusted_ref: str | None,
 ) -> None:
-    """Validate security/records/ and security/waivers.yaml; fail on expired waivers."""
+    """Validate security/records/ and security/waivers.yaml; fail where `check` fails on them.
+
+    The gate's criteria decide: an expired or unapproved waiver fails (waiver_expiry, SM-11 and DM-4
+    waiver_register), and with --strict so do the requirements' records and the approver register (each
+    requirement's record, SM-2 approver_register, SVV-5 testers_independent), under the policy's modes and waivers.
+    """
     from sdl_gate._clock import assessment_date
     from sdl_gate.inputs import load_inputs
-    from sdl_gate.registers import review_registers
+    from sdl_gate.registers import check_registers
 
     inputs = load_inputs(path).with_approvers(_register_choice(approvers_file, trusted_ref))
-    review = review_registers(inputs, assessment_date(as_of), warn_days)
-    if review.register_edit:
-        click.echo(f"{'error' if strict else 'warning'}: {review.register_edit}")
-    for line in review.waivers_expired:
-        click.echo(f"error: {line}")
-    for line in review.records_not_counting + review.waivers_not_counting:
-        click.echo(f"{'error' if strict else 'warning'}: {line}")
-    if review.records_unsigned:
-        # One line for them all: right after `init` every template is unsigned, and that is not news.
-        click.echo(
-            f"{'error' if strict else 'warning'}: {len(review.records_unsigned)} record(s) do not count until "
-            f"approved: {', '.join(review.records_unsigned)}; an entitled approver runs `sdl-gate records approve ID`"
-        )
-    if review.records_templates:
-        # Right after `init` every record is its template: one line, not one per file.
-        click.echo(
-            f"{'error' if strict else 'warning'}: {len(review.records_templates)} record(s) are still the templates "
-            f"`sdl-gate init` wrote and count for nothing: {', '.join(review.records_templates)}; fill each in (or "
-            "delete it), then an entitled approver runs `sdl-gate records approve ID`"
-        )
-    for line in review.waivers_expiring:
-        click.echo(f"warning: {line}")
-    click.echo(f"{review.records} record(s) and {review.waivers} waiver(s) are valid")
-    not_counting = (
-        review.records_not_counting + review.waivers_not_counting + review.records_unsigned + review.records_templates
-    )
-    failed = bool(review.waivers_expired) or (strict and (bool(not_counting) or review.register_edit is not None))
-    ctx.exit(EXIT_GATE_FAILED if failed else EXIT_PASSED)
+    checked = check_registers(inputs, assessment_date(as_of), warn_days, strict=strict)
+    click.echo("\n".join(checked.lines()))
+    ctx.exit(EXIT_PASSED if checked.passed else EXIT_GATE_FAILED)
 
 
 @records.command("new", epilog="Exit codes: 0 written, 2 invalid input or the record exists.")
@@ -1585,17 +1565,20 @@ def sast(
     cppcheck analyses its C/C++ files too, and the SARIF of other analysers joins the findings: the files
     [tool.sdl-gate] sarif names, and those `sdl-gate sast import FILE...` recorded for the current commit.
 
-    Findings at or above the policy's SI-1 thresholds that are neither baselined (by an approved, signed,
-    unexpired entry) nor waived (by a signed waiver), findings silenced by an unjustified `# nosec`,
-    unjustified `# nosec` comments, files that could not be analysed, and tests or files the configuration
-    switches off beyond what the policy allows fail the run (exit 1). The project's bandit configuration
-    ([tool.bandit] or .bandit) applies, its excludes also to files named explicitly.
+    The gate's SAST criteria decide, as `sdl-gate check` would on this scan (SI-1, SI-2 and SVV-3, under the
+    policy's modes and waivers): findings at or above the policy's SI-1 thresholds that are neither baselined
+    (by an approved, signed, unexpired entry) nor waived (by a signed waiver), findings silenced by an
+    unjustified `# nosec`, unjustified `# nosec` comments, files that could not be analysed, source languages
+    no analyser covers, and tests or files the configuration switches off beyond what the policy allows fail
+    the run (exit 1). The project's bandit configuration ([tool.bandit] or .bandit) applies, its excludes also
+    to files named explicitly.
     """
     from sdl_gate._clock import assessment_date
     from sdl_gate.inputs import load_inputs
     from sdl_gate.sast.analyse import analyse
+    from sdl_gate.sast.console import render_console, render_json
     from sdl_gate.sast.findings import write_baseline as write_baseline_file
-    from sdl_gate.sast.render import decide, render_console, render_json
+    from sdl_gate.sast.verdict import judge_scan
 
     project_root, explicit = _sast_root(paths, root)
     # Baseline entries and waivers count only when signed by approvers of the register the operator names.
@@ -1635,22 +1618,22 @@ def sast(
             )
         return
     today = assessment_date(as_of)
-    decision = decide(result.report, inputs.policy.requirements["SI-1"], inputs.waivers, today)
+    verdict = judge_scan(inputs, result, today=today)
     if output_format == "json":
-        text = render_json(result.report, decision)
+        text = render_json(verdict)
     elif output_format == "sarif":
         from sdl_gate._files import pretty_json
         from sdl_gate.sast.sarif import to_sarif
 
         text = pretty_json(to_sarif(result.report, inputs.waivers, today))
     else:
-        text = render_console(result.report, decision)
+        text = render_console(verdict)
     _write_output(text, output)
     if output is not None or output_format != "console":
-        click.echo(f"{stats}; {decision.summary}", err=True)
+        click.echo(f"{stats}; {verdict.summary}", err=True)
     else:
         click.echo(stats)
-    ctx.exit(EXIT_PASSED if decision.passed else EXIT_GATE_FAILED)
+    ctx.exit(EXIT_PASSED if verdict.passed else EXIT_GATE_FAILED)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,11 +1,15 @@
-"""A quick review of the hand-written registers (records and waivers), for hooks and editors."""
+"""A quick review of the hand-written registers (records and waivers), for hooks and editors.
+
+``records check`` decides with the gate: a slice of it over the criteria that read the waiver register and (with
+``--strict``) the records and the approver register, by the same code as ``check``. The review lists each item.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sdl_gate.approvals.standing import Standing, StatusLine, StatusReport
 from sdl_gate.checks.api import ApprovalState, approval_state, record_problems
@@ -14,6 +18,9 @@ from sdl_gate.collectors.records import RecordsCollector
 from sdl_gate.inputs import Inputs
 from sdl_gate.placeholders import PlaceholderKind
 from sdl_gate.policy.waivers import WaiverKind, WaiverState
+
+if TYPE_CHECKING:
+    from sdl_gate.run import SliceResult
 
 
 @dataclass(frozen=True)
@@ -94,9 +101,14 @@ def _is_init_template(entry: dict[str, Any]) -> bool:
     )
 
 
-def review_registers(inputs: Inputs, today: date, warn_days: int) -> RegisterReview:
-    """Validate records and waivers (invalid files raise) and list what does not count or expires soon."""
-    payload = _collect(inputs, today)
+def review_registers(
+    inputs: Inputs, today: date, warn_days: int, records: Mapping[str, Any] | None = None
+) -> RegisterReview:
+    """Validate records and waivers (invalid files raise) and list what does not count or expires soon.
+
+    ``records`` is the records evidence's payload when a caller already collected it.
+    """
+    payload = records if records is not None else _collect(inputs, today)
     entries = payload["records"]
     edit = payload["register"]["edit"]
     not_counting: list[str] = []
@@ -152,3 +164,92 @@ def review_registers(inputs: Inputs, today: date, warn_days: int) -> RegisterRev
         records_unsigned=tuple(unsigned),
         records_templates=tuple(templates),
     )
+
+
+#: What every waiver is judged on: an expired one fails the requirement it covers, and the register criteria fail
+#: on one expired or in its dates yet unapproved.
+WAIVER_CRITERIA = frozenset({"waiver_expiry", "waiver_register"})
+#: What ``--strict`` adds: the criteria that read only the records (each requirement's record, the approver
+#: register, testers' independence). Criteria that also need other evidence (tests, SBOMs, signatures) are
+#: ``check``'s.
+RECORD_CRITERIA_KINDS = frozenset({"records", "waivers"})
+
+
+def registers_scope(*, strict: bool) -> dict[str, frozenset[str]]:
+    """The slice of the gate ``records check`` decides on: the waiver criteria, and with ``strict`` the records'."""
+    from sdl_gate.assess import EXPIRED_WAIVER_CRITERION
+    from sdl_gate.checks import CHECKS
+
+    scope: dict[str, frozenset[str]] = {}
+    for requirement_id, check in CHECKS.items():
+        names = {EXPIRED_WAIVER_CRITERION}
+        for criterion in check.criteria:
+            kinds = {kind.value for kind in criterion.kinds}
+            if criterion.name in WAIVER_CRITERIA or (strict and kinds <= RECORD_CRITERIA_KINDS):
+                names.add(criterion.name)
+        scope[requirement_id] = frozenset(names)
+    return scope
+
+
+@dataclass(frozen=True)
+class RegisterCheck:
+    """The review of the registers (one line per item) and the gate's decision on them."""
+
+    review: RegisterReview
+    result: SliceResult
+    strict: bool
+    warn_days: int
+
+    @property
+    def passed(self) -> bool:
+        """Whether nothing in the slice blocks, as ``check`` would decide on the same registers."""
+        return self.result.passed
+
+    def lines(self) -> list[str]:
+        """Each item that does not count or expires soon, the totals, then the gate's decision with its fixes."""
+        from sdl_gate.render.console import slice_lines
+
+        review = self.review
+        # What does not count is an error when the slice it is judged in fails (records only with --strict), else a
+        # warning; the decision itself is the slice's last line.
+        waivers = "error" if not self.passed else "warning"
+        level = "error" if self.strict and not self.passed else "warning"
+        lines: list[str] = []
+        if review.register_edit:
+            lines.append(f"{level}: {review.register_edit}")
+        lines += [f"error: {line}" for line in review.waivers_expired]
+        lines += [f"{level}: {line}" for line in review.records_not_counting]
+        lines += [f"{waivers}: {line}" for line in review.waivers_not_counting]
+        if review.records_unsigned:
+            # One line for them all: right after `init` every template is unsigned, and that is not news.
+            lines.append(
+                f"{level}: {len(review.records_unsigned)} record(s) do not count until approved: "
+                f"{', '.join(review.records_unsigned)}; an entitled approver runs `sdl-gate records approve ID`"
+            )
+        if review.records_templates:
+            # Right after `init` every record is its template: one line, not one per file.
+            lines.append(
+                f"{level}: {len(review.records_templates)} record(s) are still the templates `sdl-gate init` wrote "
+                f"and count for nothing: {', '.join(review.records_templates)}; fill each in (or delete it), then an "
+                "entitled approver runs `sdl-gate records approve ID`"
+            )
+        lines += [f"warning: {line}" for line in review.waivers_expiring]
+        lines.append(f"{review.records} record(s) and {review.waivers} waiver(s) are valid")
+        # A requirement with no waiver that expired and no register criterion has nothing to say here.
+        return lines + slice_lines([r for r in self.result.requirements if r.findings])
+
+
+def check_registers(inputs: Inputs, today: date, warn_days: int, *, strict: bool = False) -> RegisterCheck:
+    """Review the records and waivers and decide on them with the gate's slice (``strict`` adds the records')."""
+    from sdl_gate.collectors.waivers import WaiversCollector
+    from sdl_gate.evidence import EvidenceKind
+    from sdl_gate.run import Scope, assess_slice
+
+    scope = Scope(registers_scope(strict=strict))
+    # The two collectors by name: the registry would import every collector module, for a hook run on every commit.
+    collectors = [c for c in (RecordsCollector(), WaiversCollector()) if c.kind in scope.kinds]
+    now = datetime.combine(today, time(12), tzinfo=timezone.utc)
+    result = assess_slice(inputs, scope, today=today, now=now, collectors=collectors)
+    collected = result.evidence.of(EvidenceKind.RECORDS)
+    review = review_registers(inputs, today, warn_days, collected[0].payload if collected else None)
+    return RegisterCheck(review=review, result=result, strict=strict, warn_days=warn_days)

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import sdl_gate.collectors as collector_registry
 from sdl_gate._clock import assessment_date, file_timestamp
 from sdl_gate._git import git_commit
 from sdl_gate.approvals.register import RegisterChoice
@@ -22,11 +23,11 @@ from sdl_gate.assess import (
 )
 from sdl_gate.catalogue import load_catalogue
 from sdl_gate.checks import CHECKS
-from sdl_gate.collectors import COLLECTORS
 from sdl_gate.collectors.base import CollectContext, Collector
 from sdl_gate.errors import SdlGateError, ToolError
 from sdl_gate.evidence import Evidence, EvidenceKind, EvidenceSet, EvidenceStore, Rejection, StoredEvidence, admit
 from sdl_gate.inputs import Inputs, load_inputs
+from sdl_gate.policy.models import Mode
 
 if TYPE_CHECKING:
     from sdl_gate.sast.engine import ProgressSink
@@ -70,7 +71,7 @@ def collect(
         sast_shards=sast_shards,
         progress=progress,
     )
-    collectors = [c for c in COLLECTORS.values() if kinds is None or c.kind in kinds]
+    collectors = [c for c in collector_registry.COLLECTORS.values() if kinds is None or c.kind in kinds]
     if not collectors:
         return [], []
     with ThreadPoolExecutor(max_workers=min(8, len(collectors))) as pool:
@@ -158,7 +159,7 @@ def assess_project(
         # Only kinds no collector of this run produces are taken from the store: when a collector of this run
         # failed, its failure stands; older evidence of the same kind must not quietly take its place. A bundle
         # is declared only by the run that makes it, so a stored one (left by an earlier version) is not read.
-        attempted = {collector.kind for collector in COLLECTORS.values()} | {EvidenceKind.BUNDLE}
+        attempted = {collector.kind for collector in collector_registry.COLLECTORS.values()} | {EvidenceKind.BUNDLE}
         attempted |= {item.kind for item in declared} | {item.kind for item in unavailable}
         others, rejections = _stored_from_other_steps(evidence_store, attempted)
         stored += others
@@ -247,12 +248,21 @@ def assess_slice(
     """
     now = now or file_timestamp()
     commit = git_commit(inputs.project.root)
+    assessed_on = assessment_date(today)
     made = {item.kind for item in declared}
-    chosen = (
-        list(collectors)
-        if collectors is not None
-        else [c for c in COLLECTORS.values() if c.kind in scope.kinds and c.kind not in made]
-    )
+    kinds = scope.kinds
+    if any(inputs.policy.requirements[r].effective_mode(assessed_on) is Mode.NOT_APPLICABLE for r in scope.criteria):
+        # The gate reads a requirement scoped out from its approved scoping record: without the records the slice
+        # would find the scoping unproven and block where `check` does not.
+        kinds |= {EvidenceKind.RECORDS}
+    # The registry imports every collector module: a slice given its collectors or its evidence does without it.
+    wanted = kinds - made if collectors is None else frozenset()
+    registry = collector_registry.COLLECTORS.values() if wanted else ()
+    chosen = [*(collectors or ()), *(c for c in registry if c.kind in wanted)]
+    if collectors is not None and EvidenceKind.RECORDS in kinds - scope.kinds:
+        from sdl_gate.collectors.records import RecordsCollector
+
+        chosen.append(RecordsCollector())
     context = CollectContext(
         project=inputs.project, commit=commit, now=now, waivers=inputs.waivers, approvers=inputs.approvers
     )
@@ -264,7 +274,6 @@ def assess_slice(
             failures.append(outcome)
         else:
             stored.append(StoredEvidence(id=outcome.id, collected_at=now, evidence=outcome))
-    assessed_on = assessment_date(today)
     evidence_set = admit(
         stored, commit=commit, today=assessed_on, max_age_days=inputs.policy.evidence_max_age_days, failures=failures
     )

@@ -1,5 +1,5 @@
-"""Criteria on static-analysis evidence: coverage, open findings, what the configuration switches off, an
-enforced configuration, justified nosec."""
+"""Criteria on static-analysis evidence: every file of the scan analysed, the scan being of the whole project at
+the commit, open findings, what the configuration switches off, an enforced configuration, justified nosec."""
 
 from __future__ import annotations
 
@@ -34,30 +34,22 @@ _NO_FILE = "the scan analysed no Python file"
 
 @criterion(
     SastReport,
-    name="sast_coverage",
-    description="static analysis of every tracked Python file at the assessed commit",
-    fix="Commit or stash the changed files, fix the files bandit cannot parse, and exclude only paths the policy "
-    "allows (SI-1 allowed_excludes), then run `sdl-gate check` again",
+    name="sast_files_analysed",
+    description="static analysis analysed every Python file it was to scan, excluding only paths the policy allows",
+    fix="Fix the files bandit cannot parse, and exclude from analysis only paths the policy allows (SI-1 "
+    "allowed_excludes)",
     when_empty=Outcome.NOT_APPLICABLE,
     empty_means="the project has no Python file (a configuration that excludes every one fails)",
     not_collected=_NOT_COLLECTED,
 )
-def sast_coverage(evaluation: Evaluation, report: SastReport) -> Finding:
-    """Static analysis covered every tracked Python file (the ones the configuration does not exclude)."""
-    if report.scope is Scope.FILES:
-        return evaluation.finding(Outcome.FAIL, "the scan covered chosen files, not the project")
+def sast_files_analysed(evaluation: Evaluation, report: SastReport) -> Finding:
+    """Static analysis analysed every Python file of its scan, excluding only paths the policy allows."""
     if report.not_analysed:
         listed = [f"{item.path} ({item.reason})" for item in report.not_analysed]
         return evaluation.finding(
             Outcome.FAIL,
             f"{len(listed)} Python file(s) not analysed: {first_and_more(listed, _SHOWN)}",
             report.not_analysed[0].path,
-        )
-    if report.modified_since_commit:
-        return evaluation.finding(
-            Outcome.FAIL,
-            f"{len(report.modified_since_commit)} file(s) differ from the assessed commit, so the scan is not "
-            f"of that commit: {first_and_more(list(report.modified_since_commit), _SHOWN)}; commit or stash them",
         )
     if report.analysed == 0 and report.excluded:
         return evaluation.finding(
@@ -74,7 +66,6 @@ def sast_coverage(evaluation: Evaluation, report: SastReport) -> Finding:
         )
     if report.analysed == 0:
         return evaluation.finding(Outcome.NOT_APPLICABLE, "the project has no Python files")
-    scope = "tracked" if report.scope is Scope.GIT_TRACKED else "(not a git work tree: all)"
     excluded = (
         f"; {len(report.excluded)} excluded, in paths the policy allows ({ALLOWED_EXCLUDES_SETTING})"
         if report.excluded
@@ -82,7 +73,36 @@ def sast_coverage(evaluation: Evaluation, report: SastReport) -> Finding:
     )
     return evaluation.finding(
         Outcome.PASS,
-        f"bandit {report.scanner_version} analysed all {report.analysed} {scope} Python file(s){excluded}",
+        f"bandit {report.scanner_version} analysed all {report.analysed} Python file(s) of its scan{excluded}",
+        examined=report.analysed,
+    )
+
+
+@criterion(
+    SastReport,
+    name="sast_scan_of_commit",
+    description="static analysis of the whole project (every tracked Python file) as it is at the assessed commit",
+    fix="Commit or stash the changed files and scan the whole project (`sdl-gate check`, or `sdl-gate sast` "
+    "with no PATH), then run `sdl-gate check` again",
+    when_empty=Outcome.NOT_APPLICABLE,
+    empty_means="the project has no Python file to scan",
+    not_collected=_NOT_COLLECTED,
+)
+def sast_scan_of_commit(evaluation: Evaluation, report: SastReport) -> Finding:
+    """The static analysis scanned the whole project (every tracked file) as it is at the assessed commit."""
+    if report.scope is Scope.FILES:
+        return evaluation.finding(Outcome.FAIL, "the scan covered chosen files, not the project")
+    if report.modified_since_commit:
+        return evaluation.finding(
+            Outcome.FAIL,
+            f"{len(report.modified_since_commit)} file(s) differ from the assessed commit, so the scan is not "
+            f"of that commit: {first_and_more(list(report.modified_since_commit), _SHOWN)}; commit or stash them",
+        )
+    scope = "tracked" if report.scope is Scope.GIT_TRACKED else "(not a git work tree: all)"
+    return evaluation.finding(
+        Outcome.PASS,
+        f"the scan is of the whole project at the assessed commit: all {report.analysed} {scope} Python "
+        "file(s), none changed since",
         examined=report.analysed,
     )
 

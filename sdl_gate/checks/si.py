@@ -7,8 +7,9 @@ from sdl_gate.checks._criteria import record
 from sdl_gate.checks._sast import (
     languages_analysed,
     sast_configuration,
-    sast_coverage,
+    sast_files_analysed,
     sast_findings,
+    sast_scan_of_commit,
     sast_skips,
     sast_suppressions,
 )
@@ -18,7 +19,8 @@ CHECKS: dict[str, Check] = {
         "SI-1",
         (
             record("review", purpose="the code review practice"),
-            sast_coverage,
+            sast_files_analysed,
+            sast_scan_of_commit,
             languages_analysed,
             sast_findings,
             sast_skips,

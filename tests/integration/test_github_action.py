@@ -464,7 +464,7 @@ def test_matrix_jobs_write_shards_and_the_final_job_gates_on_their_merge(workspa
     assessment = json.loads(Path(outputs["assessment"]).read_text())
     si1 = next(r for r in assessment["requirements"] if r["id"] == "SI-1")
     outcomes = {f["criterion"]: f["outcome"] for f in si1["findings"]}
-    assert outcomes["sast_coverage"] == outcomes["sast_findings"] == "pass"  # SAST evidence from the merge
+    assert outcomes["sast_files_analysed"] == outcomes["sast_findings"] == "pass"  # SAST evidence from the merge
     assert "shard" not in json.dumps(assessment["rejected_evidence"])
     assert Path(outputs["bundle"]).stat().st_size > 0
     # The check and the bundle read the shards: the final job's scan cache stayed empty.

@@ -53,7 +53,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     [
         ["sbom", "--help"],
         ["sbom", "."],
-        ["records", "check", "."],
         ["records", "status", "."],
         ["sast", "--help"],
         ["report", "--help"],
@@ -72,9 +71,11 @@ def test_check_still_imports_the_gate_it_runs(demo: Path) -> None:
     # The other side of the test above: the trace names what a command loads, so an absence means something.
     _, imported = _imported(["check", "."], demo)
     assert {"sdl_gate.run", "sdl_gate.checks._registry", "sdl_gate.collectors._registry"} <= imported
-    # threat-model check decides through a slice of the gate (one decision path), so it loads the assessment.
-    _, imported = _imported(["threat-model", "check"], demo)
-    assert {"sdl_gate.run", "sdl_gate.assess"} <= imported
+    # threat-model check and records check decide through a slice of the gate (one decision path), so they load
+    # the assessment.
+    for argv in (["threat-model", "check"], ["records", "check", "."]):
+        _, imported = _imported(argv, demo)
+        assert {"sdl_gate.run", "sdl_gate.assess"} <= imported, argv
 
 
 def test_validating_an_sbom_loads_no_checker_of_a_format_cyclonedx_does_not_use(demo: Path) -> None:

@@ -207,3 +207,163 @@ def test_threat_model_check_fails_exactly_when_check_fails_the_threat_criteria(
         "utf-8",
     )
     assert agree() == 1
+
+
+# --- sast ↔ SI-1, SI-2 and SVV-3 static-analysis criteria -------------------------------------------------------
+
+SAST_SCOPE = {
+    "SI-1": {"sast_files_analysed", "languages_analysed", "sast_findings", "sast_skips"},
+    "SI-2": {"sast_suppressions"},
+    "SVV-3": {"languages_analysed"},
+}
+SHELL = "import subprocess\n\nsubprocess.call(COMMAND, shell=True)\n"
+
+
+@pytest.mark.slow
+def test_sast_fails_exactly_when_check_fails_the_static_analysis_criteria(
+    run_cli: RunCli, project: ProjectFactory
+) -> None:
+    root = project.root
+    project.pyproject('policy = "security/policy.yaml"\n')
+    project.policy("version: 1\nextends: iec62443-4-1-ml2\n")
+    write(root / "app.py", "print('hello')\n")
+
+    def agree(*args: str) -> int:
+        command = run_cli("sast", root, "--format", "json", *args)
+        assert command.code in (0, 1), command.stderr
+        decision = json.loads(command.stdout)["decision"]
+        assert decision["passed"] is (command.code == 0)
+        assert (command.code == 1) == _blocks(_gate(run_cli, root), SAST_SCOPE), command.stdout
+        return command.code
+
+    assert agree() == 0
+    write(root / "app.py", SHELL)
+    assert agree() == 1  # an open high-severity finding
+    # Drift: the command judged findings whatever the policy's mode; with SI-1 advisory `check` does not block on
+    # them, and neither does the command now.
+    project.policy("version: 1\nextends: iec62443-4-1-ml2\nrequirements:\n  SI-1: {mode: advisory}\n")
+    assert agree() == 0
+    # Drift: a source language no analyser covers fails SI-1 and SVV-3 in `check`; the command used to pass it.
+    write(root / "app.py", "print('hello')\n")
+    write(root / "web" / "app.js", "eval(location.hash)\n")
+    project.policy("version: 1\nextends: iec62443-4-1-ml2\n")
+    assert agree() == 1
+    project.policy(
+        "version: 1\nextends: iec62443-4-1-ml2\nrequirements:\n"
+        "  SI-1: {params: {sast_unanalysed_languages_allowed: [JavaScript]}}\n"
+        "  SVV-3: {params: {sast_unanalysed_languages_allowed: [JavaScript]}}\n"
+    )
+    assert agree() == 0
+    # Drift: a requirement scoped out by the policy and an approved SM-5 scoping record is not applicable in
+    # `check`; the slice read no records, found the scoping unproven and blocked on it.
+    project.record("scoping", "process_document", ["SM-5", "SVV-3"])
+    project.policy(
+        "version: 1\nextends: iec62443-4-1-ml2\nrequirements:\n"
+        "  SI-1: {params: {sast_unanalysed_languages_allowed: [JavaScript]}}\n"
+        "  SVV-3: {mode: not_applicable, justification: Verification is the integrator's.}\n"
+    )
+    assert agree() == 0
+
+
+def test_sast_judges_its_scan_in_memory_and_stores_no_evidence(run_cli: RunCli, project: ProjectFactory) -> None:
+    root = project.root
+    project.pyproject()
+    write(root / "app.py", SHELL)
+    result = run_cli("sast", root)
+    assert result.code == 1, result.stderr
+    assert "SI-1" in result.stdout  # the gate's criteria decided, and say so
+    assert not (root / ".sdl-gate" / "evidence").exists()
+
+
+# --- records check ↔ the waiver criteria, and with --strict the record criteria ---------------------------------
+
+
+def _register_scope(*, strict: bool) -> dict[str, set[str]]:
+    """Every requirement's expired waivers and the waiver register; with ``strict`` also the criteria that read
+    only the records (each requirement's record, the approver register, testers' independence)."""
+    from sdl_gate.checks import CHECKS
+
+    return {
+        requirement: {"waiver_expiry"}
+        | {
+            c.name
+            for c in check.criteria
+            if c.name == "waiver_register" or (strict and {k.value for k in c.kinds} <= {"records", "waivers"})
+        }
+        for requirement, check in CHECKS.items()
+    }
+
+
+WAIVER = """\
+version: 1
+waivers:
+  - id: W-1
+    scope: {{requirement: SI-1}}
+    justification: The review practice is being set up this quarter.
+    requester: Alice Example <alice@example.com>
+    approver: Bob Example <bob@example.com>
+    created: {created}
+    expires: {expires}
+"""
+
+
+@pytest.mark.slow
+def test_records_check_fails_exactly_when_check_fails_the_register_criteria(
+    run_cli: RunCli, project: ProjectFactory
+) -> None:
+    root = project.root
+    project.pyproject('policy = "security/policy.yaml"\n')
+    project.policy("version: 1\nextends: iec62443-4-1-ml2\n")
+    write(root / "app.py", "print('hello')\n")
+
+    def agree(*args: str) -> int:
+        command = run_cli("records", "check", root, *args)
+        assert command.code in (0, 1), command.stderr
+        scope = _register_scope(strict="--strict" in args)
+        assert (command.code == 1) == _blocks(_gate(run_cli, root), scope), command.stdout
+        return command.code
+
+    assert agree() == 0  # no waiver, nothing to fail
+    created, expires = current_waiver_window()
+    project.waivers(WAIVER.format(created=created, expires=expires))
+    # Drift: an unsigned waiver in its dates was a warning to the command, while `check` fails SM-11 and DM-4 on
+    # a waiver register with an exception nobody approved.
+    assert agree() == 1
+    approve_project_exceptions(project)
+    assert agree() == 0
+    # An expired waiver fails both.
+    past = date.today() - timedelta(days=200)
+    project.waivers(WAIVER.format(created=f"{past}T00:00:00Z", expires=f"{past + timedelta(days=30)}T00:00:00Z"))
+    approve_project_exceptions(project)
+    assert agree() == 1
+
+
+@pytest.mark.slow
+def test_records_check_strict_fails_exactly_when_check_fails_the_record_criteria(
+    run_cli: RunCli, project: ProjectFactory
+) -> None:
+    root = project.root
+    project.pyproject('policy = "security/policy.yaml"\n')
+    # Only SI-1 is enforced: its review record decides.
+    project.policy(
+        "version: 1\nextends: iec62443-4-1-ml2\ndefaults: {mode: advisory}\nrequirements:\n  SI-1: {mode: enforced}\n"
+    )
+    write(root / "app.py", "print('hello')\n")
+    today = date.today().isoformat()
+
+    def agree() -> int:
+        command = run_cli("records", "check", root, "--strict")
+        assert command.code in (0, 1), command.stderr
+        assert (command.code == 1) == _blocks(_gate(run_cli, root), _register_scope(strict=True)), command.stdout
+        return command.code
+
+    project.record("code-review", "review", ["SI-1"], date=today, approved=None)
+    assert agree() == 1  # the only review record is unsigned
+    project.record("code-review", "review", ["SI-1"], date=today, approved=today)
+    assert agree() == 0
+    # Drift: a second, unsigned review record beside the approved one failed --strict, while `check` counts the
+    # approved record for SI-1 and passes it; the unsigned one is still listed as a warning.
+    project.record("review-draft", "review", ["SI-1"], date=today, approved=None)
+    command = run_cli("records", "check", root, "--strict")
+    assert "review-draft" in command.stdout
+    assert agree() == 0

@@ -127,7 +127,7 @@ def test_register_without_requester_is_exit_2_naming_the_entry(run_cli: RunCli, 
     assert "waivers[0].requester" in result.stderr
 
 
-def test_waivers_that_do_not_count_warn_or_fail_when_strict(run_cli: RunCli, project: ProjectFactory) -> None:
+def test_waivers_that_do_not_count_fail_as_they_fail_the_gate(run_cli: RunCli, project: ProjectFactory) -> None:
     project.waivers(
         "version: 1\nwaivers:\n"
         "  - id: W-req\n    scope: {requirement: SM-1}\n"
@@ -139,10 +139,12 @@ def test_waivers_that_do_not_count_warn_or_fail_when_strict(run_cli: RunCli, pro
         "    requester: Dave <dave@example.com>\n    approver: Carol <carol@example.com>\n"
         "    created: 2026-10-01T00:00:00Z\n    expires: 2027-01-31T23:59:59Z\n"
     )
+    # Unapproved waivers fail SM-11 and DM-4 waiver_register in `check`, so they fail here without --strict too.
     result = run_cli("records", "check", project.root, "--as-of", "2026-11-01")
-    assert result.code == 0, result.stdout + result.stderr
-    assert "warning: waiver W-req (requirement SM-1) does not count" in result.stdout
-    assert "warning: waiver W-vuln (GHSA-1 in demo) states VEX exploitable" in result.stdout
+    assert result.code == 1, result.stdout + result.stderr
+    assert "error: waiver W-req (requirement SM-1) does not count" in result.stdout
+    assert "error: waiver W-vuln (GHSA-1 in demo) states VEX exploitable" in result.stdout
+    assert "SM-11 waiver_register" in result.stdout
     strict = run_cli("records", "check", project.root, "--as-of", "2026-11-01", "--strict")
     assert strict.code == 1
     assert "error: waiver W-req" in strict.stdout

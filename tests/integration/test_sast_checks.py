@@ -46,7 +46,7 @@ def test_si1_fails_on_an_open_finding_and_passes_when_it_is_below_the_policy_thr
     strict = _criteria(run_cli, root)
     assert strict["SI-1/sast_findings"]["outcome"] == "fail"
     assert "app.py:3 B602" in strict["SI-1/sast_findings"]["message"]
-    assert strict["SI-1/sast_coverage"]["outcome"] == "pass"
+    assert strict["SI-1/sast_files_analysed"]["outcome"] == "pass"
 
     project.policy(
         """
@@ -91,19 +91,21 @@ def test_coverage_fails_for_unanalysed_and_uncommitted_files_in_a_git_work_tree(
     _git(root, "commit", "-qm", "initial")
     write(root / "scratch.py", "def broken(:\n")  # untracked: not in scope
     clean = _criteria(run_cli, root)
-    assert clean["SI-1/sast_coverage"]["outcome"] == "pass"
-    assert "all 2 tracked Python file(s)" in clean["SI-1/sast_coverage"]["message"]
+    assert clean["SI-1/sast_files_analysed"]["outcome"] == "pass"
+    assert clean["SI-1/sast_scan_of_commit"]["outcome"] == "pass"
+    assert "all 2 tracked Python file(s)" in clean["SI-1/sast_scan_of_commit"]["message"]
 
     write(root / "lib.py", "VALUE = 2\n")
     dirty = _criteria(run_cli, root)
-    assert dirty["SI-1/sast_coverage"]["outcome"] == "fail"
-    assert "lib.py" in dirty["SI-1/sast_coverage"]["message"]
+    assert dirty["SI-1/sast_scan_of_commit"]["outcome"] == "fail"
+    assert "lib.py" in dirty["SI-1/sast_scan_of_commit"]["message"]
+    assert dirty["SI-1/sast_files_analysed"]["outcome"] == "pass"  # every file was analysed, just not as committed
 
     _git(root, "add", "scratch.py", "lib.py")
     _git(root, "commit", "-qm", "more")
     broken = _criteria(run_cli, root)
-    assert broken["SI-1/sast_coverage"]["outcome"] == "fail"
-    assert "scratch.py (bandit: " in broken["SI-1/sast_coverage"]["message"]  # the file bandit could not analyse
+    assert broken["SI-1/sast_files_analysed"]["outcome"] == "fail"
+    assert "scratch.py (bandit: " in broken["SI-1/sast_files_analysed"]["message"]  # the file bandit could not analyse
 
 
 @pytest.mark.slow
@@ -112,8 +114,8 @@ def test_excluding_every_file_does_not_count_as_coverage(project: ProjectFactory
     with (project.root / "pyproject.toml").open("a", encoding="utf-8") as handle:
         handle.write('\n[tool.bandit]\nexclude_dirs = ["src"]\n')
     found = _criteria(run_cli, project.root)
-    assert found["SI-1/sast_coverage"]["outcome"] == "fail"
-    assert "excludes all 1 Python file(s)" in found["SI-1/sast_coverage"]["message"]
+    assert found["SI-1/sast_files_analysed"]["outcome"] == "fail"
+    assert "excludes all 1 Python file(s)" in found["SI-1/sast_files_analysed"]["message"]
 
 
 @pytest.mark.slow
@@ -148,7 +150,13 @@ def test_without_bandit_the_criteria_are_not_available_never_pass(
     write(project.root / "app.py", "print('hello')\n")
     shadow = write(tmp_path / "shadow" / "bandit" / "__init__.py", "raise ImportError('bandit is broken here')\n")
     found = _criteria(run_cli, project.root, env={"PYTHONPATH": str(shadow.parent.parent)})
-    criteria = ("SI-1/sast_coverage", "SI-1/languages_analysed", "SI-1/sast_findings", "SI-1/sast_skips")
+    criteria = (
+        "SI-1/sast_files_analysed",
+        "SI-1/sast_scan_of_commit",
+        "SI-1/languages_analysed",
+        "SI-1/sast_findings",
+        "SI-1/sast_skips",
+    )
     for name in (*criteria, "SI-2/sast_configuration", "SI-2/sast_suppressions"):
         assert found[name]["outcome"] == "not_available", name
         assert "bandit is not installed" in found[name]["message"]
@@ -160,8 +168,9 @@ def test_demo_project_meets_si1_and_si2(run_cli: RunCli) -> None:
     assert {name: f["outcome"] for name, f in found.items()} == {
         "SI-1/record": "pass",
         "SI-1/languages_analysed": "pass",
-        "SI-1/sast_coverage": "pass",
+        "SI-1/sast_files_analysed": "pass",
         "SI-1/sast_findings": "pass",
+        "SI-1/sast_scan_of_commit": "pass",
         "SI-1/sast_skips": "pass",
         "SI-2/record": "pass",
         "SI-2/sast_configuration": "pass",

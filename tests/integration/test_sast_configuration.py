@@ -105,7 +105,7 @@ def test_excluding_code_from_analysis_is_recorded_and_fails_si1(
     write(root / "src" / "app" / "impl" / "run.py", SHELL)
     _configure(root, toml, ini)
     found = _check(run_cli, root)
-    coverage = found["SI-1/sast_coverage"]
+    coverage = found["SI-1/sast_files_analysed"]
     assert coverage["outcome"] == "fail"
     assert "src/app/impl/run.py" in coverage["message"]
     assert source in coverage["message"]
@@ -119,7 +119,7 @@ def test_a_file_bandits_default_excludes_hide_by_substring_fails_si1(project: Pr
     root = project.root
     write(root / "app.py", "VERSION = 1\n")
     write(root / "src" / "CVSync.py", SHELL)  # bandit's default "CVS" exclude matches it as a substring
-    coverage = _check(run_cli, root)["SI-1/sast_coverage"]
+    coverage = _check(run_cli, root)["SI-1/sast_files_analysed"]
     assert coverage["outcome"] == "fail"
     assert "src/CVSync.py ('CVS' in bandit's default excludes)" in coverage["message"]
 
@@ -146,12 +146,12 @@ def test_what_the_policy_allows_passes_and_is_still_listed(project: ProjectFacto
     # B404 (declared low severity) needs no listing; both are still shown.
     assert "B602" in found["SI-1/sast_skips"]["message"]
     assert "B404" in found["SI-1/sast_skips"]["message"]
-    assert found["SI-1/sast_coverage"]["outcome"] == "pass"
-    assert "1 excluded, in paths the policy allows" in found["SI-1/sast_coverage"]["message"]
+    assert found["SI-1/sast_files_analysed"]["outcome"] == "pass"
+    assert "1 excluded, in paths the policy allows" in found["SI-1/sast_files_analysed"]["message"]
     # The same configuration under the built-in policy fails both.
     default = _check(run_cli, root)
     assert default["SI-1/sast_skips"]["outcome"] == "fail"
-    assert default["SI-1/sast_coverage"]["outcome"] == "fail"
+    assert default["SI-1/sast_files_analysed"]["outcome"] == "fail"
 
 
 def test_sast_command_fails_on_what_the_policy_does_not_allow(project: ProjectFactory, run_cli: RunCli) -> None:

@@ -309,9 +309,15 @@ SCENARIOS: dict[str, Scenarios] = {
         empty=_with(audit(dependencies=())),
     ),
     # _sast.py
-    "sast_coverage": Scenarios(
+    "sast_files_analysed": Scenarios(
         passing=_with(sast()),
         failing=_with(sast(not_analysed=(NotAnalysed(path="widget/broken.py", reason="syntax error"),))),
+        unavailable=_nothing,
+        empty=_with(sast(analysed=0)),
+    ),
+    "sast_scan_of_commit": Scenarios(
+        passing=_with(sast()),
+        failing=_with(sast(modified=("widget/api.py",))),
         unavailable=_nothing,
         empty=_with(sast(analysed=0)),
     ),

@@ -1,4 +1,5 @@
-"""The static-analysis criteria (checks/_sast.py): SI-1 coverage and findings, SI-2 configuration and nosec."""
+"""The static-analysis criteria (checks/_sast.py): SI-1 coverage, scan of the commit and findings, SI-2
+configuration and nosec."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from sdl_gate.checks import Criterion, Outcome
 from sdl_gate.checks._sast import (
     languages_analysed,
     sast_configuration,
-    sast_coverage,
+    sast_files_analysed,
     sast_findings,
+    sast_scan_of_commit,
     sast_suppressions,
 )
 from sdl_gate.evidence import EvidenceKind
@@ -31,7 +33,8 @@ from tests.unit.checks._build import (
 )
 
 ALL = [
-    pytest.param(sast_coverage, id="coverage"),
+    pytest.param(sast_files_analysed, id="files-analysed"),
+    pytest.param(sast_scan_of_commit, id="scan-of-commit"),
     pytest.param(sast_findings, id="findings"),
     pytest.param(sast_configuration, id="configuration"),
     pytest.param(sast_suppressions, id="suppressions"),
@@ -57,47 +60,69 @@ def test_a_malformed_report_is_not_available_never_a_pass(criterion: Criterion) 
     assert finding.evidence == (broken.id,)
 
 
-# --- sast_coverage ------------------------------------------------------------------------------------------------
+# --- sast_files_analysed ------------------------------------------------------------------------------------------
 
 
-def test_a_scan_of_every_tracked_file_passes() -> None:
+def test_a_scan_analysing_every_file_passes() -> None:
     given = check_input("SI-1", sast(analysed=12, excluded=("widget/_vendored.py",)))
-    finding = run(sast_coverage, given)
+    finding = run(sast_files_analysed, given)
     assert finding.outcome is Outcome.PASS
-    assert "all 12 tracked" in finding.message and "1 excluded" in finding.message
+    assert "all 12 Python file(s)" in finding.message and "1 excluded" in finding.message
     assert finding.evidence == given.evidence.ids()
 
 
-def test_a_scan_of_chosen_files_does_not_cover_the_project() -> None:
-    assert run(sast_coverage, check_input("SI-1", sast(scope=Scope.FILES))).outcome is Outcome.FAIL
+def test_a_scan_of_chosen_files_can_analyse_every_file_it_was_given() -> None:
+    # Whether the scan is of the whole project is the other criterion's question: `sast PATH` is judged on this.
+    assert run(sast_files_analysed, check_input("SI-1", sast(scope=Scope.FILES))).outcome is Outcome.PASS
+    assert run(sast_files_analysed, check_input("SI-1", sast(modified=("a.py",)))).outcome is Outcome.PASS
 
 
 def test_a_file_bandit_could_not_analyse_fails_with_its_path() -> None:
     skipped = (NotAnalysed(path="widget/broken.py", reason="syntax error"),)
-    finding = run(sast_coverage, check_input("SI-1", sast(not_analysed=skipped)))
+    finding = run(sast_files_analysed, check_input("SI-1", sast(not_analysed=skipped)))
     assert finding.outcome is Outcome.FAIL
     assert "widget/broken.py (syntax error)" in finding.message
     assert finding.location == "widget/broken.py"
 
 
-def test_a_scan_of_a_modified_work_tree_is_not_of_the_commit() -> None:
-    finding = run(sast_coverage, check_input("SI-1", sast(modified=("widget/api.py",))))
-    assert finding.outcome is Outcome.FAIL
-    assert "widget/api.py" in finding.message
-
-
 def test_a_configuration_excluding_every_file_fails() -> None:
-    finding = run(sast_coverage, check_input("SI-1", sast(analysed=0, excluded=("a.py", "b.py"))))
+    finding = run(sast_files_analysed, check_input("SI-1", sast(analysed=0, excluded=("a.py", "b.py"))))
     assert finding.outcome is Outcome.FAIL
     assert "excludes all 2" in finding.message
 
 
 def test_a_project_without_python_files_is_not_applicable() -> None:
-    assert run(sast_coverage, check_input("SI-1", sast(analysed=0))).outcome is Outcome.NOT_APPLICABLE
+    assert run(sast_files_analysed, check_input("SI-1", sast(analysed=0))).outcome is Outcome.NOT_APPLICABLE
+
+
+# --- sast_scan_of_commit ------------------------------------------------------------------------------------------
+
+
+def test_a_scan_of_every_tracked_file_at_the_commit_passes() -> None:
+    given = check_input("SI-1", sast(analysed=12))
+    finding = run(sast_scan_of_commit, given)
+    assert finding.outcome is Outcome.PASS
+    assert "all 12 tracked" in finding.message
+    assert finding.evidence == given.evidence.ids()
+
+
+def test_a_scan_of_chosen_files_does_not_cover_the_project() -> None:
+    assert run(sast_scan_of_commit, check_input("SI-1", sast(scope=Scope.FILES))).outcome is Outcome.FAIL
+    assert run(sast_scan_of_commit, check_input("SI-1", sast(scope=Scope.FILES, analysed=0))).outcome is (Outcome.FAIL)
+
+
+def test_a_scan_of_a_modified_work_tree_is_not_of_the_commit() -> None:
+    finding = run(sast_scan_of_commit, check_input("SI-1", sast(modified=("widget/api.py",))))
+    assert finding.outcome is Outcome.FAIL
+    assert "widget/api.py" in finding.message
+
+
+def test_a_scan_of_the_commit_without_python_files_is_not_applicable() -> None:
+    assert run(sast_scan_of_commit, check_input("SI-1", sast(analysed=0))).outcome is Outcome.NOT_APPLICABLE
 
 
 def test_a_directory_scan_outside_git_passes_and_says_so() -> None:
-    finding = run(sast_coverage, check_input("SI-1", sast(scope=Scope.DIRECTORY)))
+    finding = run(sast_scan_of_commit, check_input("SI-1", sast(scope=Scope.DIRECTORY)))
     assert finding.outcome is Outcome.PASS
     assert "not a git work tree" in finding.message
 

@@ -1,4 +1,8 @@
-"""The ``sdl-gate sast`` decision and its console and JSON renderings."""
+"""The ``sdl-gate sast`` report for people (console) and tools (JSON): each finding as the policy reads it.
+
+Whether the scan passes is not decided here: the gate's criteria decide it (:mod:`sdl_gate.sast.verdict`), and
+these renderings show their decision beside the findings.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from sdl_gate._files import pretty_json
+from sdl_gate.assess import RequirementResult
 from sdl_gate.policy.models import ResolvedRequirement
 from sdl_gate.policy.waivers import WaiverRegister
 from sdl_gate.sast.models import BaselineState, Exclusion, Level, SastFinding, SastReport, SkippedTest
@@ -25,12 +30,12 @@ from sdl_gate.sast.rules import (
     thresholds,
 )
 
-__all__ = ["Decision", "Status", "decide", "render_console", "render_json"]
+__all__ = ["FindingNotes", "ScanVerdict", "Status", "annotate", "render_console", "render_json"]
 
 
 @dataclass(frozen=True)
-class Decision:
-    """Each finding's status, the thresholds applied and whether the run passes."""
+class FindingNotes:
+    """How the policy reads each finding (its status, waiver, baseline entry) and the thresholds, for showing."""
 
     severity: Level
     confidence: Level
@@ -47,26 +52,14 @@ class Decision:
 
     @property
     def blocking(self) -> tuple[str, ...]:
-        """Fingerprints of the findings that fail the run (open, or silenced by an unjustified nosec)."""
+        """Fingerprints of the findings whose status blocks (open, or silenced by an unjustified nosec).
+
+        Whether they fail the run is the gate's decision: under an advisory or waived SI-1 they do not.
+        """
         return tuple(fp for fp, status in self.statuses.items() if status.blocks)
 
-    @property
-    def passed(self) -> bool:
-        """No blocking finding or unjustified suppression, no file left unanalysed, nothing switched off unallowed."""
-        return not (
-            self.blocking
-            or self.unjustified
-            or self.not_analysed
-            or self.disallowed_skips
-            or self.disallowed_exclusions
-            or self.analyser_problems
-        )
-
-    @property
-    def summary(self) -> str:
-        """One line for people."""
-        if self.passed:
-            return "static analysis passed"
+    def problems(self) -> list[str]:
+        """What the scan shows that can block, counted, for the one-line summary."""
         parts = []
         if self.blocking:
             parts.append(f"{len(self.blocking)} open finding(s)")
@@ -80,11 +73,11 @@ class Decision:
             parts.append(f"{len(self.disallowed_exclusions)} file(s) excluded that the policy does not allow")
         if self.analyser_problems:
             parts.append(f"{len(self.analyser_problems)} analyser problem(s)")
-        return "static analysis failed: " + ", ".join(parts)
+        return parts
 
 
-def decide(report: SastReport, policy: ResolvedRequirement, waivers: WaiverRegister, today: date) -> Decision:
-    """Apply the policy's SI-1 entry (thresholds, allowed skips and excludes), the baseline and the waivers."""
+def annotate(report: SastReport, policy: ResolvedRequirement, waivers: WaiverRegister, today: date) -> FindingNotes:
+    """Read each finding under the policy's SI-1 entry, the baseline and the waivers, with the rules SI-1 uses."""
     severity, confidence = thresholds(policy)
     statuses: dict[str, Status] = {}
     applied: dict[str, str] = {}
@@ -106,7 +99,7 @@ def decide(report: SastReport, policy: ResolvedRequirement, waivers: WaiverRegis
             entry.fingerprint: baseline_problem(entry, baseline[entry.fingerprint], report.baseline, today)
             for entry in report.baseline.entries
         }
-    return Decision(
+    return FindingNotes(
         severity=severity,
         confidence=confidence,
         statuses=statuses,
@@ -122,8 +115,8 @@ def decide(report: SastReport, policy: ResolvedRequirement, waivers: WaiverRegis
     )
 
 
-def _line(finding: SastFinding, decision: Decision) -> str:
-    status = decision.statuses[finding.fingerprint]
+def _line(finding: SastFinding, notes: FindingNotes) -> str:
+    status = notes.statuses[finding.fingerprint]
     note = ""
     match status:
         case Status.OPEN:
@@ -136,10 +129,10 @@ def _line(finding: SastFinding, decision: Decision) -> str:
         case Status.BASELINED:
             note = "  [baselined]"
         case Status.WAIVED:
-            note = f"  [waived by {decision.waivers[finding.fingerprint]}]"
+            note = f"  [waived by {notes.waivers[finding.fingerprint]}]"
         case Status.BELOW_THRESHOLD:
             note = "  [below threshold]"
-    why = decision.why_open.get(finding.fingerprint)
+    why = notes.why_open.get(finding.fingerprint)
     if why:
         note += f"  [{'; '.join(why)}: accepts nothing]"
     tool = f"{finding.tool} " if finding.tool != "bandit" else ""
@@ -149,30 +142,67 @@ def _line(finding: SastFinding, decision: Decision) -> str:
     )
 
 
-def _baseline_lines(report: SastReport, decision: Decision) -> list[str]:
+def _baseline_lines(report: SastReport, notes: FindingNotes) -> list[str]:
     if report.baseline is None:
         return []
     lines = [f"baseline {report.baseline.path}: {len(report.baseline.entries)} entr(ies)"]
     for entry in report.baseline.entries:
-        state = decision.baseline[entry.fingerprint]
+        state = notes.baseline[entry.fingerprint]
         approval = entry.approval
         who = f"approved by {approval.approver} until {approval.expires.date()}" if approval else "no approval"
-        reason = decision.baseline_reasons.get(entry.fingerprint)
+        reason = notes.baseline_reasons.get(entry.fingerprint)
         why = f" ({reason})" if reason else ""
         lines.append(f"  {entry.path}:{entry.line} {entry.test_id} ({entry.fingerprint}): {state.value}, {who}{why}")
     return lines
 
 
-def render_console(report: SastReport, decision: Decision) -> str:
-    """Findings, suppressions, baseline entries, what is switched off and files not analysed, for people."""
-    lines = [_line(finding, decision) for finding in report.findings]
+@dataclass(frozen=True)
+class ScanVerdict:
+    """A scan's report, each finding as the policy reads it, and the gate's decision on the scan."""
+
+    report: SastReport
+    notes: FindingNotes
+    #: The gate's verdicts on the requirements that judge a scan, each on its scoped criteria alone.
+    requirements: tuple[RequirementResult, ...]
+
+    @property
+    def blocking(self) -> tuple[str, ...]:
+        """The requirements that block, as the gate's decision would."""
+        return tuple(r.id for r in self.requirements if r.blocking)
+
+    @property
+    def passed(self) -> bool:
+        """Whether nothing in the slice blocks, as ``check`` would decide on the same scan."""
+        return not self.blocking
+
+    @property
+    def summary(self) -> str:
+        """One line for people."""
+        if self.passed:
+            return "static analysis passed"
+        shown = self.notes.problems() or [
+            f"{r.id} {finding.criterion} {finding.outcome.value}"
+            for r in self.requirements
+            if r.blocking
+            for finding in r.findings
+            if finding.outcome.value not in ("pass", "not_applicable")
+        ]
+        return f"static analysis failed: {', '.join(shown)} ({', '.join(self.blocking)} block the gate)"
+
+
+def render_console(verdict: ScanVerdict) -> str:
+    """Findings, suppressions, baseline entries, what is switched off and files not analysed, then the decision."""
+    from sdl_gate.render.console import slice_lines
+
+    report, notes = verdict.report, verdict.notes
+    lines = [_line(finding, notes) for finding in report.findings]
     for suppression in report.suppressions:
         if suppression.problems:
             problems = ", ".join(p.value.replace("_", " ") for p in suppression.problems)
             what = "# nosec" if suppression.tool == "bandit" else f"{suppression.tool} suppression"
             lines.append(f"{suppression.path}:{suppression.line}: unjustified {what} ({problems})")
     lines += [f"{item.path}: not analysed: {item.reason}" for item in report.not_analysed]
-    lines += [f"not analysed: {problem}" for problem in decision.analyser_problems]
+    lines += [f"not analysed: {problem}" for problem in notes.analyser_problems]
     for run in report.analysers:
         origin = f" from {run.file}" if run.file else ""
         lines.append(
@@ -185,50 +215,56 @@ def render_console(report: SastReport, decision: Decision) -> str:
     lines += [
         f"excluded from analysis: {describe_exclusion(exclusion)}, which the policy does not allow "
         f"({ALLOWED_EXCLUDES_SETTING})"
-        for exclusion in decision.disallowed_exclusions
+        for exclusion in notes.disallowed_exclusions
     ]
     lines += [
         f"bandit test {describe_skip(skip)}, which the policy does not allow ({ALLOWED_SKIPS_SETTING})"
-        for skip in decision.disallowed_skips
+        for skip in notes.disallowed_skips
     ]
-    lines += _baseline_lines(report, decision)
+    lines += _baseline_lines(report, notes)
     justified = sum(1 for s in report.suppressions if not s.problems)
     lines.append(
         f"bandit {report.scanner_version}: {report.analysed} file(s) analysed, {len(report.excluded)} excluded, "
         f"{len(report.config.skipped)} test(s) switched off or reconfigured, {len(report.findings)} finding(s), "
-        f"{justified} justified suppression(s); thresholds severity >= {decision.severity.value}, confidence >= "
-        f"{decision.confidence.value}"
+        f"{justified} justified suppression(s); thresholds severity >= {notes.severity.value}, confidence >= "
+        f"{notes.confidence.value}"
     )
-    lines.append(decision.summary)
-    if decision.blocking or decision.unjustified:
-        lines += [
-            "fix: change the code; justify a deliberate case where it is (`# nosec B602 -- why it is safe`);",
-            "     or waive a finding by its fingerprint (the hex in parentheses) in security/waivers.yaml:",
-            "     scope: {finding: FINGERPRINT} with justification, approver and expiry.",
-        ]
-    if decision.disallowed_skips or decision.disallowed_exclusions:
-        lines.append(
-            "fix: let bandit run every test on every file, or have the policy allow the exception "
-            f"({ALLOWED_SKIPS_SETTING}, {ALLOWED_EXCLUDES_SETTING})."
-        )
+    lines.append(verdict.summary)
+    # The decision and each fix are the gate's, for the criteria that judge a scan.
+    lines += slice_lines(verdict.requirements)
     return "\n".join(lines) + "\n"
 
 
-def render_json(report: SastReport, decision: Decision) -> str:
-    """The report plus each finding's status and the decision, for tools."""
+def render_json(verdict: ScanVerdict) -> str:
+    """The report plus each finding's status and the gate's decision on the scan, for tools."""
+    report, notes = verdict.report, verdict.notes
     document: dict[str, Any] = report.model_dump(mode="json")
     for finding in document["findings"]:
-        finding["status"] = decision.statuses[finding["fingerprint"]].value
-        finding["waiver"] = decision.waivers.get(finding["fingerprint"])
+        finding["status"] = notes.statuses[finding["fingerprint"]].value
+        finding["waiver"] = notes.waivers.get(finding["fingerprint"])
     document["decision"] = {
-        "passed": decision.passed,
-        "severity_threshold": decision.severity.value,
-        "confidence_threshold": decision.confidence.value,
-        "blocking": list(decision.blocking),
-        "unjustified_suppressions": decision.unjustified,
-        "not_analysed": decision.not_analysed,
-        "disallowed_skips": [skip.test_id for skip in decision.disallowed_skips],
-        "disallowed_exclusions": [exclusion.path for exclusion in decision.disallowed_exclusions],
-        "baseline": {fp: state.value for fp, state in sorted(decision.baseline.items())},
+        "passed": verdict.passed,
+        "blocking_requirements": list(verdict.blocking),
+        "requirements": [
+            {
+                "id": result.id,
+                "verdict": result.verdict.value,
+                "blocking": result.blocking,
+                "waiver": result.waiver,
+                "findings": [
+                    {"criterion": f.criterion, "outcome": f.outcome.value, "message": f.message}
+                    for f in result.findings
+                ],
+            }
+            for result in verdict.requirements
+        ],
+        "severity_threshold": notes.severity.value,
+        "confidence_threshold": notes.confidence.value,
+        "blocking": list(notes.blocking),
+        "unjustified_suppressions": notes.unjustified,
+        "not_analysed": notes.not_analysed,
+        "disallowed_skips": [skip.test_id for skip in notes.disallowed_skips],
+        "disallowed_exclusions": [exclusion.path for exclusion in notes.disallowed_exclusions],
+        "baseline": {fp: state.value for fp, state in sorted(notes.baseline.items())},
     }
     return pretty_json(document)
