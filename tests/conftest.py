@@ -302,8 +302,9 @@ def _own_sast_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
 @pytest.fixture
 def run_cli_in_process(monkeypatch: pytest.MonkeyPatch) -> RunCli:
     """Run the CLI's ``main`` in this process: the same exit codes and output as ``run_cli`` without starting
-    an interpreter. For commands that end early (bad input, usage errors), whose cost is the interpreter's
-    start; a command that runs the gate's tools is tested through ``run_cli``."""
+    an interpreter (and importing the gate) each time. The tools the command runs (bandit, pip-audit, git,
+    ssh-keygen) are the real ones and see ``env``; what only a subprocess shows (the entry point, the umask,
+    a shadowed module of sdl-gate itself on PYTHONPATH) is tested through ``run_cli``."""
     from click.testing import CliRunner
 
     from sdl_gate.cli import main

@@ -23,6 +23,13 @@ pytestmark = pytest.mark.slow
 TODAY = "2026-03-01"
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 def _sd4(run_cli: RunCli, project: ProjectFactory, *options: str | Path) -> dict[str, Any]:
     result = run_cli("check", project.root, "--format", "json", "--as-of", TODAY, *options)
     assert result.code in (0, 1), result.stderr

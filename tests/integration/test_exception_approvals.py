@@ -28,6 +28,13 @@ SIGNED_ON = "2026-10-02"
 SHELL = "import subprocess\n\nsubprocess.call(CMD, shell=True)\n"
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 def _waiver(
     requester: str = "Alice Example <alice@example.com>", approver: str = "Bob Example <bob@example.com>"
 ) -> str:
