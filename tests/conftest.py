@@ -305,22 +305,11 @@ def run_cli_in_process(monkeypatch: pytest.MonkeyPatch) -> RunCli:
     an interpreter (and importing the gate) each time. The tools the command runs (bandit, pip-audit, git,
     ssh-keygen) are the real ones and see ``env``; what only a subprocess shows (the entry point, the umask,
     a shadowed module of sdl-gate itself on PYTHONPATH) is tested through ``run_cli``."""
-    from click.testing import CliRunner
-
-    from sdl_gate.cli import main
 
     def run(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> CliResult:
         if cwd is not None:
             monkeypatch.chdir(cwd)
-        runner = CliRunner()
-        with runner.isolation(env=env) as (stdout, stderr, _):
-            try:
-                main([str(arg) for arg in args])
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else 1
-            else:
-                code = 0
-            return CliResult(code, stdout.getvalue().decode(), stderr.getvalue().decode())
+        return cli_in_process(*args, env=env)
 
     return run
 
@@ -553,3 +542,20 @@ def approve_project_exceptions(project: ProjectFactory, *, approved_on: str | No
     """:func:`approve_exceptions` for a project of the ``project`` fixture (its trusted register and keys)."""
     assert project.approvers is not None and project.keys is not None
     approve_exceptions(project.root, project.approvers, project.approvers.parent, approved_on=approved_on)
+
+
+def cli_in_process(*args: str | Path, env: dict[str, str] | None = None) -> CliResult:
+    """Run the CLI's ``main`` in this process, ``env`` laid over the environment until it returns (see
+    ``run_cli_in_process``); for module-scoped set-ups, which cannot use that fixture."""
+    from click.testing import CliRunner
+
+    from sdl_gate.cli import main
+
+    with CliRunner().isolation(env=env) as (stdout, stderr, _):
+        try:
+            main([str(arg) for arg in args])
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        else:
+            code = 0
+        return CliResult(code, stdout.getvalue().decode(), stderr.getvalue().decode())
