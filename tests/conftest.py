@@ -275,21 +275,22 @@ RunCli = Callable[..., CliResult]
 @pytest.fixture
 def run_cli() -> RunCli:
     """Run ``python -m sdl_gate`` in a subprocess, exactly as a user or CI would."""
+    return cli_subprocess
 
-    def run(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> CliResult:
-        full_env = {**os.environ, **(env or {})}
-        completed = subprocess.run(
-            [sys.executable, "-m", "sdl_gate", *map(str, args)],
-            cwd=cwd,
-            env=full_env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        return CliResult(completed.returncode, completed.stdout, completed.stderr)
 
-    return run
+def cli_subprocess(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> CliResult:
+    """Run ``python -m sdl_gate`` in a subprocess with ``env`` laid over the environment (the ``run_cli`` fixture)."""
+    full_env = {**os.environ, **(env or {})}
+    completed = subprocess.run(
+        [sys.executable, "-m", "sdl_gate", *map(str, args)],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    return CliResult(completed.returncode, completed.stdout, completed.stderr)
 
 
 @pytest.fixture(autouse=True)

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import DEMO_PROJECT, OSV_SNAPSHOT_PARAMS, SHARED_FIXTURES, cli_in_process
+from tests.conftest import DEMO_PROJECT, OSV_SNAPSHOT_PARAMS, SHARED_FIXTURES, cli_in_process, cli_subprocess
 
 pytestmark = pytest.mark.slow  # every test runs the real gate on a git copy of the demo project
 OSV = SHARED_FIXTURES / "osv"
@@ -59,21 +59,9 @@ class Gate:
         command = ["check", str(self.root), "--format", "json", "--output", str(output), *args]
         # The operator names the database (the repository's own vulndb-dir would not be trusted).
         cache = {"SDL_GATE_CACHE_DIR": str(self.root / ".sdl-gate" / "cache")}
-        if subprocess_run:
-            completed = subprocess.run(
-                [sys.executable, "-m", "sdl_gate", *command],
-                env={**os.environ, **cache, **(env or {})},
-                capture_output=True,
-                text=True,
-                timeout=120,
-                check=False,
-            )
-            code, stderr = completed.returncode, completed.stderr
-        else:
-            done = cli_in_process(*command, env={**cache, **(env or {})})
-            code, stderr = done.code, done.stderr
+        done = (cli_subprocess if subprocess_run else cli_in_process)(*command, env={**cache, **(env or {})})
         assessment = json.loads(output.read_text()) if output.is_file() else {}
-        return code, assessment, stderr
+        return done.code, assessment, done.stderr
 
     def git(self, *args: str) -> None:
         subprocess.run(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
+import os
 import shutil
 import subprocess
 import zipfile
@@ -35,8 +35,12 @@ DEMO_ZONES = (
 
 def _run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Run the CLI in this process (in ``cwd`` when given), as the module's fixture and tests share."""
-    with contextlib.chdir(cwd or Path.cwd()):
+    previous = Path.cwd()
+    os.chdir(cwd or previous)
+    try:
         done = cli_in_process(*args, env=ENV)
+    finally:
+        os.chdir(previous)
     return subprocess.CompletedProcess([str(arg) for arg in args], done.code, done.stdout, done.stderr)
 
 
