@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import ProjectFactory, RunCli, sign_record, ssh_key, write
 
-#: Every test runs the real gate or the records commands in a subprocess, a few seconds each.
+#: Every test runs the real gate or the records commands (in this process, with the real tools).
 pytestmark = pytest.mark.slow
 
 TODAY = "2026-03-01"

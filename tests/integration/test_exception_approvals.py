@@ -20,7 +20,7 @@ from sdl_gate.approvals.signatures import sign_ssh
 from sdl_gate.policy.waivers import load_waivers
 from tests.conftest import ProjectFactory, RunCli, approve_project_exceptions, ssh_key, write
 
-#: Every test runs the real gate, or sdl-gate sast, in a subprocess.
+#: Every test runs the real gate, or sdl-gate sast (in this process, with the real tools).
 pytestmark = pytest.mark.slow
 
 TODAY = "2026-11-01"
