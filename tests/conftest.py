@@ -275,21 +275,22 @@ RunCli = Callable[..., CliResult]
 @pytest.fixture
 def run_cli() -> RunCli:
     """Run ``python -m sdl_gate`` in a subprocess, exactly as a user or CI would."""
+    return cli_subprocess
 
-    def run(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> CliResult:
-        full_env = {**os.environ, **(env or {})}
-        completed = subprocess.run(
-            [sys.executable, "-m", "sdl_gate", *map(str, args)],
-            cwd=cwd,
-            env=full_env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        return CliResult(completed.returncode, completed.stdout, completed.stderr)
 
-    return run
+def cli_subprocess(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> CliResult:
+    """Run ``python -m sdl_gate`` in a subprocess with ``env`` laid over the environment (the ``run_cli`` fixture)."""
+    full_env = {**os.environ, **(env or {})}
+    completed = subprocess.run(
+        [sys.executable, "-m", "sdl_gate", *map(str, args)],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    return CliResult(completed.returncode, completed.stdout, completed.stderr)
 
 
 @pytest.fixture(autouse=True)
@@ -302,24 +303,14 @@ def _own_sast_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
 @pytest.fixture
 def run_cli_in_process(monkeypatch: pytest.MonkeyPatch) -> RunCli:
     """Run the CLI's ``main`` in this process: the same exit codes and output as ``run_cli`` without starting
-    an interpreter. For commands that end early (bad input, usage errors), whose cost is the interpreter's
-    start; a command that runs the gate's tools is tested through ``run_cli``."""
-    from click.testing import CliRunner
-
-    from sdl_gate.cli import main
+    an interpreter (and importing the gate) each time. The tools the command runs (bandit, pip-audit, git,
+    ssh-keygen) are the real ones and see ``env``; what only a subprocess shows (the entry point, the umask,
+    a shadowed module of sdl-gate itself on PYTHONPATH) is tested through ``run_cli``."""
 
     def run(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> CliResult:
         if cwd is not None:
             monkeypatch.chdir(cwd)
-        runner = CliRunner()
-        with runner.isolation(env=env) as (stdout, stderr, _):
-            try:
-                main([str(arg) for arg in args])
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else 1
-            else:
-                code = 0
-            return CliResult(code, stdout.getvalue().decode(), stderr.getvalue().decode())
+        return cli_in_process(*args, env=env)
 
     return run
 
@@ -552,3 +543,20 @@ def approve_project_exceptions(project: ProjectFactory, *, approved_on: str | No
     """:func:`approve_exceptions` for a project of the ``project`` fixture (its trusted register and keys)."""
     assert project.approvers is not None and project.keys is not None
     approve_exceptions(project.root, project.approvers, project.approvers.parent, approved_on=approved_on)
+
+
+def cli_in_process(*args: str | Path, env: dict[str, str] | None = None) -> CliResult:
+    """Run the CLI's ``main`` in this process, ``env`` laid over the environment until it returns (see
+    ``run_cli_in_process``); for module-scoped set-ups, which cannot use that fixture."""
+    from click.testing import CliRunner
+
+    from sdl_gate.cli import main
+
+    with CliRunner().isolation(env=env) as (stdout, stderr, _):
+        try:
+            main([str(arg) for arg in args])
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        else:
+            code = 0
+        return CliResult(code, stdout.getvalue().decode(), stderr.getvalue().decode())

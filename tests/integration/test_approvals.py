@@ -17,10 +17,17 @@ import pytest
 
 from tests.conftest import ProjectFactory, RunCli, sign_record, ssh_key, write
 
-#: Every test runs the real gate or the records commands in a subprocess, a few seconds each.
+#: Every test runs the real gate or the records commands (in this process, with the real tools).
 pytestmark = pytest.mark.slow
 
 TODAY = "2026-03-01"
+
+
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
 
 
 def _sd4(run_cli: RunCli, project: ProjectFactory, *options: str | Path) -> dict[str, Any]:

@@ -39,6 +39,13 @@ DSSE_IDENTITY = (
 PASSPHRASE = {"SDL_GATE_KEY_PASSPHRASE": "correct horse battery staple"}
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 def _verifier(instance: Instance, **identity: str) -> FileVerifier:
     return FileVerifier(sigstore=SigstoreVerifier(TrustChoice(instance), IdentityPolicy(**identity)))
 

@@ -33,6 +33,13 @@ PASSPHRASE = {"SDL_GATE_KEY_PASSPHRASE": "bundle tests"}
 SBOM = {"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1, "components": []}
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 class Release:
     """A small key-signed project and the key pair that signs its release and bundles."""
 

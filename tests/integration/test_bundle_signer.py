@@ -28,6 +28,13 @@ AS_OF = "2026-03-01"
 TODAY = date(2026, 3, 1)
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 @dataclass(frozen=True)
 class Pair:
     """A key pair on disk and its key id."""

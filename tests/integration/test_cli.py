@@ -180,9 +180,12 @@ def demo_register(demo: Path) -> tuple[str, Path]:
 
 
 @pytest.mark.slow
-def test_demo_check_json_validates_and_is_byte_identical(run_cli: RunCli, demo: Path) -> None:
+def test_demo_check_json_validates_and_is_byte_identical(
+    run_cli: RunCli, run_cli_in_process: RunCli, demo: Path
+) -> None:
+    # Byte-identical across runs, and whether sdl-gate runs as its own process or inside another.
     first = run_cli("check", demo, "--format", "json", *demo_register(demo))
-    second = run_cli("check", demo, "--format", "json", *demo_register(demo))
+    second = run_cli_in_process("check", demo, "--format", "json", *demo_register(demo))
     assert first.code == 1, first.stderr
     assert first.stdout == second.stdout
     document = json.loads(first.stdout)
@@ -210,8 +213,10 @@ def test_demo_check_json_validates_and_is_byte_identical(run_cli: RunCli, demo: 
     assert "approved by Erika Lind <erika.lind@example.com>" in by_id["SM-1"]["rationale"]
 
 
-def test_demo_without_a_register_cannot_tell_whether_records_are_approved(run_cli: RunCli, demo: Path) -> None:
-    result = run_cli("check", demo, "--format", "json")
+def test_demo_without_a_register_cannot_tell_whether_records_are_approved(
+    run_cli_in_process: RunCli, demo: Path
+) -> None:
+    result = run_cli_in_process("check", demo, "--format", "json")
     assert result.code == 1, result.stderr
     by_id = {r["id"]: r for r in json.loads(result.stdout)["requirements"]}
     for human in ("SM-1", "SD-3", "SD-4", "DM-6", "SG-7"):
@@ -224,8 +229,8 @@ def test_demo_without_a_register_cannot_tell_whether_records_are_approved(run_cl
 
 
 @pytest.mark.slow
-def test_demo_console_report(run_cli: RunCli, demo: Path) -> None:
-    result = run_cli("check", demo, *demo_register(demo))
+def test_demo_console_report(run_cli_in_process: RunCli, demo: Path) -> None:
+    result = run_cli_in_process("check", demo, *demo_register(demo))
     assert result.code == 1
     out = result.stdout
     assert "product  modbus-mqtt-gateway 1.4.0" in out
@@ -297,10 +302,10 @@ RECORD_HEAD = "version: 1\nid: bad\nkind: review\ntitle: t\nrequirements: [SD-3]
     ],
 )
 def test_bad_input_is_exit_2_naming_file_and_line(
-    run_cli: RunCli, project: ProjectFactory, setup: object, where: str, message: str
+    run_cli_in_process: RunCli, project: ProjectFactory, setup: object, where: str, message: str
 ) -> None:
     setup(project)  # type: ignore[operator]
-    result = run_cli("check", project.root)
+    result = run_cli_in_process("check", project.root)
     assert result.code == 2, result.stdout + result.stderr
     assert where in result.stderr
     assert message in result.stderr

@@ -25,6 +25,13 @@ JUNIT = '<testsuite name="s" tests="1"><testcase classname="t" name="test_a"/></
 RISKY = "import subprocess\n\n\ndef run(command):\n    return subprocess.call(command, shell=True)\n"
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 def _today_or_just_after(text: str) -> bool:
     """The run's date is today's, or tomorrow's when the test ran across midnight UTC."""
     return date.fromisoformat(text) in (TODAY, datetime.now(tz=timezone.utc).date())

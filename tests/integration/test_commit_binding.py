@@ -25,6 +25,13 @@ PASSPHRASE = {"SDL_GATE_KEY_PASSPHRASE": "commit binding tests"}
 JUNIT = '<testsuite name="s" tests="2"><testcase classname="t" name="test_a"/><testcase classname="t" name="test_b"/>'
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 def _check(run_cli: RunCli, root: Path, *args: str) -> dict[str, Any]:
     result = run_cli("check", root, "--format", "json", *args, env=PASSPHRASE)
     assert result.code in (0, 1), result.stderr

@@ -9,6 +9,13 @@ import pytest
 from tests.conftest import ProjectFactory, RunCli, write
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 @pytest.mark.slow
 def test_bundle_create_audits_offline_when_asked_and_names_what_blocks(
     project: ProjectFactory, run_cli: RunCli, tmp_path: Path

@@ -34,6 +34,13 @@ VULNERABLE = "pyyaml==5.3\n"  # PYSEC-2021-142 and PYSEC-2020-96 in the shared f
 SAFE = "pyyaml==6.0.1\n"
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 def _policy(params: str = OSV_SNAPSHOT_PARAMS) -> str:
     return f"""
 version: 1

@@ -45,6 +45,13 @@ FOUND = (
 )
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 @pytest.fixture(scope="module")
 def ecosystem_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A cache directory whose offline database holds the real records of eight ecosystems (one zip export)."""

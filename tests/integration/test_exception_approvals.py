@@ -20,12 +20,19 @@ from sdl_gate.approvals.signatures import sign_ssh
 from sdl_gate.policy.waivers import load_waivers
 from tests.conftest import ProjectFactory, RunCli, approve_project_exceptions, ssh_key, write
 
-#: Every test runs the real gate, or sdl-gate sast, in a subprocess.
+#: Every test runs the real gate, or sdl-gate sast (in this process, with the real tools).
 pytestmark = pytest.mark.slow
 
 TODAY = "2026-11-01"
 SIGNED_ON = "2026-10-02"
 SHELL = "import subprocess\n\nsubprocess.call(CMD, shell=True)\n"
+
+
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
 
 
 def _waiver(

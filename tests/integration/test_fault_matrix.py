@@ -3,8 +3,10 @@
 The faults are real: a fake ``pip_audit`` package placed first on ``PYTHONPATH`` (sdl-gate runs
 ``python -m pip_audit``), a fake ``git`` placed first on ``PATH``, and evidence files deleted, truncated,
 taken at another commit or older than the policy allows in the project's ``.sdl-gate/evidence``. Each run is
-the real CLI on a git copy of the demo project; a baseline run with the real tools shows that the criterion
-each fault hits is answered when nothing is wrong.
+the real CLI on a git copy of the demo project, in this process except where the fault replaces a module
+sdl-gate imports itself (bandit, which it runs in its own process for small scans), whose runs start
+``python -m sdl_gate``; a baseline run with the real tools shows that the criterion each fault hits is
+answered when nothing is wrong.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import DEMO_PROJECT, OSV_SNAPSHOT_PARAMS, SHARED_FIXTURES
+from tests.conftest import DEMO_PROJECT, OSV_SNAPSHOT_PARAMS, SHARED_FIXTURES, cli_in_process, cli_subprocess
 
 pytestmark = pytest.mark.slow  # every test runs the real gate on a git copy of the demo project
 OSV = SHARED_FIXTURES / "osv"
@@ -49,22 +51,17 @@ class Gate:
 
     root: Path
 
-    def run(self, *args: str, env: dict[str, str] | None = None) -> tuple[int, dict[str, Any], str]:
+    def run(
+        self, *args: str, env: dict[str, str] | None = None, subprocess_run: bool = False
+    ) -> tuple[int, dict[str, Any], str]:
         output = self.root.parent / "assessment.json"
         output.unlink(missing_ok=True)
         command = ["check", str(self.root), "--format", "json", "--output", str(output), *args]
         # The operator names the database (the repository's own vulndb-dir would not be trusted).
         cache = {"SDL_GATE_CACHE_DIR": str(self.root / ".sdl-gate" / "cache")}
-        completed = subprocess.run(
-            [sys.executable, "-m", "sdl_gate", *command],
-            env={**os.environ, **cache, **(env or {})},
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        done = (cli_subprocess if subprocess_run else cli_in_process)(*command, env={**cache, **(env or {})})
         assessment = json.loads(output.read_text()) if output.is_file() else {}
-        return completed.returncode, assessment, completed.stderr
+        return done.code, assessment, done.stderr
 
     def git(self, *args: str) -> None:
         subprocess.run(
@@ -88,14 +85,11 @@ def _import_test_results(gate: Gate) -> None:
     report.write_text(
         JUNIT.format(requirements=" ".join(r.strip("[]") for r in requirements), mitigations=" ".join(mitigations))
     )
-    subprocess.run(
-        [
-            *(sys.executable, "-m", "sdl_gate", "test-results", "import", str(report), "--path", str(gate.root)),
-            *("--provenance", "the project's CI, nightly job"),
-        ],
-        check=True,
-        capture_output=True,
+    done = cli_in_process(
+        *("test-results", "import", str(report), "--path", str(gate.root)),
+        *("--provenance", "the project's CI, nightly job"),
     )
+    assert done.code == 0, done.stderr
 
 
 @pytest.fixture(scope="module")
@@ -112,11 +106,8 @@ def gate(tmp_path_factory: pytest.TempPathFactory) -> Gate:
     gate.git("init", "-q")
     gate.git("add", "-A")
     gate.git("commit", "-qm", "release 1.4.0")
-    subprocess.run(
-        [sys.executable, "-m", "sdl_gate", "vulndb", "import", str(OSV), "--cache-dir", str(root / ".sdl-gate/cache")],
-        check=True,
-        capture_output=True,
-    )
+    done = cli_in_process("vulndb", "import", str(OSV), "--cache-dir", str(root / ".sdl-gate/cache"))
+    assert done.code == 0, done.stderr
     return gate
 
 
@@ -221,7 +212,8 @@ def test_bandit_fault_leaves_static_analysis_unproven(
     for name, text in files.items():
         (package / name).write_text(text or _hanging_plugin())
     shutil.rmtree(gate.root / ".sdl-gate" / "cache" / "sast", ignore_errors=True)  # a fresh runner
-    code, assessment, stderr = gate.run(env={"PYTHONPATH": str(package.parent), "SDL_GATE_TOOL_TIMEOUT": TOOL_TIMEOUT})
+    env = {"PYTHONPATH": str(package.parent), "SDL_GATE_TOOL_TIMEOUT": TOOL_TIMEOUT}
+    code, assessment, stderr = gate.run(env=env, subprocess_run=True)
     assert code == GATE_FAILED, stderr
     result = next(r for r in assessment["requirements"] if r["id"] == "SI-1")
     assert result["verdict"] in ("not_assessed", "not_satisfied", "partially_satisfied"), result

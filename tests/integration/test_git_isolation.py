@@ -38,6 +38,13 @@ reviews:
 """
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 def git(cwd: Path, *args: str) -> str:
     """Run git with a fixed identity and no user or system configuration; return its output."""
     env = {

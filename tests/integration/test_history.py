@@ -48,6 +48,13 @@ settings:
 """
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 class Product:
     """A key-signed project whose user guidelines (SG) are complete."""
 

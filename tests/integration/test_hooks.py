@@ -30,6 +30,13 @@ OSV = SHARED_FIXTURES / "osv"
 PEM_KEY = "-----BEGIN " + "PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIBm9aVqf4O5RE3O3\n-----END " + "PRIVATE KEY-----\n"
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 def git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run git in ``root`` with a fixed identity and no user or system configuration."""
     env = {

@@ -17,6 +17,13 @@ REPOSITORY = ("--repository", "example/widget")
 
 
 @pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
+@pytest.fixture
 def release_file(tmp_path: Path) -> Path:
     return write(tmp_path / "dist" / "widget-1.0.tar.gz", "release archive\n")
 

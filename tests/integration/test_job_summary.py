@@ -14,6 +14,13 @@ from tests.conftest import DEMO_PROJECT, RunCli, assert_inert_markdown
 EVIL = "![x](https://evil/x.png) <img src=x onerror=alert(1)> [click](javascript:alert(1))"
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 def _replace(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in {path}"

@@ -39,6 +39,13 @@ set_tests_properties(switched_off PROPERTIES DISABLED TRUE)
 """
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 def _imported(run_cli: RunCli, root: Path, report: Path) -> dict[str, tuple[str, list[str]]]:
     result = run_cli("test-results", "import", report, "--path", root, "--provenance", "runner test on this host")
     assert result.code == 0, result.stderr

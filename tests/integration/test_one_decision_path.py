@@ -28,6 +28,13 @@ from tests.conftest import (
 OSV = SHARED_FIXTURES / "osv"
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 def _gate(run_cli: RunCli, root: Path, *args: str, env: dict[str, str] | None = None) -> dict[str, dict[str, object]]:
     """Run `check` and return its requirements by id (blocking flag and criterion outcomes)."""
     result = run_cli("check", root, "--format", "json", *args, env=env)

@@ -5,7 +5,6 @@ under the provenance rules, SVV-1/SVV-2 traced through the test map and the thre
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -17,11 +16,28 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import SHARED_FIXTURES, CliResult, RunCli, commit_all, sha256_of, ssh_key, write, write_register
+from tests.conftest import (
+    SHARED_FIXTURES,
+    CliResult,
+    RunCli,
+    cli_in_process,
+    commit_all,
+    sha256_of,
+    ssh_key,
+    write,
+    write_register,
+)
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "ot-firmware"
 CASES = 14  # add_test calls in the example's CMakeLists.txt
 CRITERIA = {"SVV-1": "requirement_tests", "SVV-2": "mitigation_tests"}
+
+
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
 
 
 def _needs(*tools: str) -> None:
@@ -211,16 +227,8 @@ PASSPHRASE = "ot firmware release tests"  # noqa: S105 - the passphrase of a thr
 
 
 def _sdl_gate(*args: str | Path, env: dict[str, str]) -> CliResult:
-    """Run ``python -m sdl_gate`` as the example's README does (the module fixture cannot use ``run_cli``)."""
-    done = subprocess.run(
-        [sys.executable, "-m", "sdl_gate", *map(str, args)],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    return CliResult(done.returncode, done.stdout, done.stderr)
+    """Run the commands of the example's README, in this process (the module fixture cannot use ``run_cli``)."""
+    return cli_in_process(*args, env=env)
 
 
 @dataclass(frozen=True)

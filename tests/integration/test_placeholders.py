@@ -15,6 +15,13 @@ APPROVED = "2026-01-02"
 AS_OF = "2026-01-05"
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 def _check(run_cli: RunCli, root: Path, register: Path) -> dict[str, Any]:
     result = run_cli("check", root, "--format", "json", "--approvers", register, "--as-of", AS_OF)
     assert result.code == 1, result.stderr

@@ -28,6 +28,13 @@ waivers:
 """
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 def test_valid_registers_pass_and_warn_about_soon_expiring_waivers(run_cli: RunCli, project: ProjectFactory) -> None:
     project.pyproject('policy = "security/policy.yaml"\n')
     project.policy(

@@ -17,6 +17,13 @@ from tests.report_data import sample_assessment
 SARIF_SCHEMA = SHARED_FIXTURES / "sarif" / "sarif-schema-2.1.0.json"
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 def _sarif_validator() -> jsonschema.Draft4Validator:
     if not SARIF_SCHEMA.is_file():
         pytest.skip(f"SARIF schema fixture not found at ../shared/fixtures/sarif ({SARIF_SCHEMA.name})")

@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ from sdl_gate.attest.statement import BUNDLE_MANIFEST_PREDICATE, statement
 from sdl_gate.evidence import Evidence, EvidenceKind, Subject, ToolInfo
 from sdl_gate.render.zones import UNZONED_NAME, diagram_from_evidence, diagram_from_model
 from sdl_gate.threatmodel.model import ThreatModel
-from tests.conftest import DEMO_PROJECT, RunCli
+from tests.conftest import DEMO_PROJECT, RunCli, cli_in_process
 
 pytestmark = pytest.mark.slow  # the demo's signed bundles come from two real `bundle create` runs
 PASSPHRASE = "report bundle tests"  # noqa: S105 - the passphrase of a throwaway test key
@@ -35,15 +34,14 @@ DEMO_ZONES = (
 
 
 def _run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sdl_gate", *map(str, args)],
-        cwd=cwd,
-        env={**os.environ, **ENV},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    """Run the CLI in this process (in ``cwd`` when given), as the module's fixture and tests share."""
+    previous = Path.cwd()
+    os.chdir(cwd or previous)
+    try:
+        done = cli_in_process(*args, env=ENV)
+    finally:
+        os.chdir(previous)
+    return subprocess.CompletedProcess([str(arg) for arg in args], done.code, done.stdout, done.stderr)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,13 @@ TWO_CALLS = (
 )
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 def _si1_findings(run_cli: RunCli, root: Path, tmp_path: Path) -> list[dict[str, Any]]:
     out = tmp_path / "gate.sarif"
     result = run_cli("check", root, "--format", "sarif", "--output", out, "--as-of", "2026-06-01")

@@ -24,6 +24,13 @@ CLICK_DIR = Path(click.__file__).resolve().parent
 Key = tuple[Any, ...]
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 def bandit_cli(*args: str, cwd: Path) -> dict[str, Any]:
     """Run the real bandit command line with JSON output."""
     completed = subprocess.run(

@@ -16,6 +16,13 @@ from sdl_gate.sast.settings import BanditSettings, load_settings, select
 from tests.conftest import ProjectFactory, RunCli, sha256_of, write
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 def _project(project: ProjectFactory) -> Path:
     root = project.root
     write(root / "a.py", "import subprocess\n\nsubprocess.call(CMD, shell=True)\n")

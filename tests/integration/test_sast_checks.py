@@ -10,10 +10,17 @@ from typing import Any
 import pytest
 
 from sdl_gate._files import canonical_json
-from tests.conftest import DEMO_PROJECT, SHARED_FIXTURES, ProjectFactory, RunCli, write
+from tests.conftest import DEMO_PROJECT, SHARED_FIXTURES, ProjectFactory, RunCli, cli_subprocess, write
 
 SARIF_SCHEMA = SHARED_FIXTURES / "sarif" / "sarif-schema-2.1.0.json"
 SHELL = "import subprocess\n\nsubprocess.call(CMD, shell=True)\n"
+
+
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
 
 
 def _criteria(run_cli: RunCli, root: Path, *args: str, env: dict[str, str] | None = None) -> dict[str, dict[str, Any]]:
@@ -144,12 +151,11 @@ def test_si2_needs_configuration_automation_and_justified_suppressions(
     assert configured["SI-2/sast_suppressions"]["outcome"] == "pass"
 
 
-def test_without_bandit_the_criteria_are_not_available_never_pass(
-    project: ProjectFactory, run_cli: RunCli, tmp_path: Path
-) -> None:
+def test_without_bandit_the_criteria_are_not_available_never_pass(project: ProjectFactory, tmp_path: Path) -> None:
     write(project.root / "app.py", "print('hello')\n")
     shadow = write(tmp_path / "shadow" / "bandit" / "__init__.py", "raise ImportError('bandit is broken here')\n")
-    found = _criteria(run_cli, project.root, env={"PYTHONPATH": str(shadow.parent.parent)})
+    # A subprocess: sdl-gate imports bandit itself, and only a new interpreter sees the shadowing PYTHONPATH.
+    found = _criteria(cli_subprocess, project.root, env={"PYTHONPATH": str(shadow.parent.parent)})
     criteria = (
         "SI-1/sast_files_analysed",
         "SI-1/sast_scan_of_commit",

@@ -20,6 +20,13 @@ from tests.conftest import ProjectFactory, RunCli, approve_project_exceptions, w
 SHELL = "import subprocess\n\nsubprocess.call(CMD, shell=True)\n"
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 def _check(run_cli: RunCli, root: Path, *args: str) -> dict[str, dict[str, Any]]:
     result = run_cli("check", root, "--format", "json", *args)
     assert result.code in (0, 1), result.stderr

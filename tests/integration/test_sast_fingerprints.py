@@ -27,6 +27,13 @@ def again(cmd):
 """
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 def _fingerprints(root: Path, *explicit: Path) -> list[tuple[str, int, str]]:
     report = analyse(load_project(root), list(explicit) or None, use_cache=False).report
     return [(f.path, f.line, f.fingerprint) for f in report.findings if f.test_id == "B602"]

@@ -33,6 +33,13 @@ func main() { exec.Command("sh", "-c", "ls").Run() }
 CLEAN_PYTHON = "def add(a: int, b: int) -> int:\n    return a + b\n"
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 def _requirements(run_cli: RunCli, root: Path, *args: str) -> dict[str, dict[str, Any]]:
     result = run_cli("check", root, "--format", "json", *args)
     assert result.code in (0, 1), result.stderr

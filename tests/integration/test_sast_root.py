@@ -12,6 +12,13 @@ from tests.conftest import ProjectFactory, RunCli, write
 SHELL = "import subprocess\n\nsubprocess.call(CMD, shell=True)\n"
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 def _paths(run_cli: RunCli, *args: str | Path, cwd: Path) -> list[str]:
     result = run_cli("sast", "--format", "json", *args, cwd=cwd)
     assert result.code == 1, result.stderr

@@ -15,6 +15,13 @@ CLEAN_PYTHON = "def add(a: int, b: int) -> int:\n    return a + b\n"
 NULL_DEREFERENCE = "int area(void) {\n    int *p = 0;\n    return *p;\n}\n"
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 def _semgrep(uri: str = "cmd/main.go", line: int = 5, **extra: Any) -> dict[str, Any]:
     return {
         "version": "2.1.0",

@@ -19,6 +19,13 @@ from tests.conftest import ProjectFactory, RunCli, commit_all, write
 COUNT = 3
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 @pytest.fixture(autouse=True)
 def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SDL_GATE_SAST_CACHE_DIR", str(tmp_path / "sast-cache"))

@@ -35,6 +35,13 @@ NOT_HONOURED = {"upper_case.py": "#NOSEC", "capitalised.py": "# Nosec B602 -- lo
 JUSTIFIED = {"justified.py": "# nosec B602 -- CMD is a constant list"}
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 def _module(comment: str) -> str:
     return f"import subprocess  # nosec B404 -- constant commands only\n\n{CALL}  {comment}\n"
 

@@ -65,6 +65,13 @@ version = "2.2.3"
 """
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 def test_requirements_keep_hashes_follow_includes_and_flag_unpinned(tmp_path: Path) -> None:
     write(tmp_path / "base.txt", "idna==3.10\n")
     path = write(

@@ -37,6 +37,13 @@ from tests.conftest import SHARED_FIXTURES, ProjectFactory, RunCli
 SIGSTORE = SHARED_FIXTURES / "sigstore"
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 @dataclass(frozen=True)
 class Signed:
     """A real bundle signed with the project's release key, and that key."""

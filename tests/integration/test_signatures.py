@@ -24,6 +24,13 @@ SIGSTORE = SHARED_FIXTURES / "sigstore"
 TODAY = date(2026, 3, 1)
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 def _assess(project: ProjectFactory) -> Assessment:
     return assess_project(project.root, today=TODAY, store=False).assessment
 

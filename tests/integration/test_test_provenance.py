@@ -52,6 +52,13 @@ HAND_WRITTEN_JUNIT = """\
 TEST_CRITERIA = {"SVV-1": "requirement_tests", "SVV-2": "mitigation_tests", "SUM-1": "regression_tests"}
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 def _project(root: Path, *, passing: bool) -> Path:
     write(root / "security" / "threat-model.yaml", MODEL)
     write(root / "security" / "requirements.yaml", REQUIREMENTS)

@@ -62,6 +62,13 @@ requirements:
 """
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 def _project(
     project: ProjectFactory, model: str = MODEL, requirements: str = REQUIREMENTS, commit: str = "ab" * 20
 ) -> Path:

@@ -54,6 +54,13 @@ def test_unrelated():
 """
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 def _setup(pytester: pytest.Pytester, rate_ok: bool) -> Path:
     root = pytester.path
     write(root / "security" / "threat-model.yaml", MODEL)

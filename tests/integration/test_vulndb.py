@@ -26,6 +26,13 @@ OSV_FIXTURES = SHARED_FIXTURES / "osv"
 needs_osv = pytest.mark.skipif(not OSV_FIXTURES.is_dir(), reason=f"shared OSV fixtures not found at {OSV_FIXTURES}")
 
 
+@pytest.fixture
+def run_cli(run_cli_in_process: RunCli) -> RunCli:
+    """The commands run in this process: these tests are about what the gate decides, not how sdl-gate
+    starts (tests/integration/test_cli.py runs it as a subprocess)."""
+    return run_cli_in_process
+
+
 def _affected(*ranges: list[dict[str, str]], versions: list[str] | None = None, kind: str = "ECOSYSTEM") -> Any:
     raw = {
         "package": {"name": "Demo_Pkg", "ecosystem": "PyPI"},
