@@ -1,0 +1,181 @@
+"""Options several commands share: the approver register, signing keys, trust, vulnerability sources, dates."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, fields
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sdl_gate.errors import InputError
+
+#: Day counts on the command line stop at a century, as in policies (``policy.models.MAX_DAYS``): date arithmetic
+#: further out overflows. Kept here so that the CLI starts without importing pydantic.
+MAX_DAYS_OPTION = 36_500
+
+
+MERGE_SHARDS_OPTION = click.option(
+    "--merge-shards",
+    "merge_shards",
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="Take SAST results from the shard files in DIR (written by `collect --kind sast --shard K/N` on the "
+    "same commit) instead of scanning; a missing, duplicated or foreign shard leaves SAST not available.",
+)
+
+
+VULNDB_DIR_OPTION = click.option(
+    "--vulndb-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Cache directory of the offline vulnerability database (default: SDL_GATE_CACHE_DIR, else vulndb-dir "
+    "in [tool.sdl-gate] when outside the project, else the user cache directory). Wins over the repository.",
+)
+
+
+OSV_URL_OPTION = click.option(
+    "--osv-url",
+    metavar="URL",
+    help="An OSV-compatible query endpoint for online audits (default: SDL_GATE_OSV_URL, else "
+    "https://api.osv.dev/v1/query); the repository's osv-url is never used.",
+)
+
+
+def approver_options(function: Any) -> Any:
+    """Attach --approvers and --trusted-ref: the operator names the trusted approver register."""
+    options = [
+        click.option(
+            "--approvers",
+            "approvers_file",
+            type=click.Path(path_type=Path),
+            help="The trusted approver register (default: SDL_GATE_APPROVERS). Never the change's own copy "
+            "unless you name it.",
+        ),
+        click.option(
+            "--trusted-ref",
+            metavar="REF",
+            help="Read security/approvers.yaml from this git ref, e.g. the base branch "
+            "(default: SDL_GATE_TRUSTED_REF).",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def signing_options(function: Any) -> Any:
+    """Attach --key and --approver: the approver's SSH key and, optionally, their e-mail in the register."""
+    options = [
+        click.option(
+            "--key",
+            "key",
+            required=True,
+            type=click.Path(path_type=Path),
+            help="Your SSH private key (or its .pub with the private key in ssh-agent), as for signing git commits.",
+        ),
+        click.option("--approver", help="Your e-mail in the approver register (default: found by your key there)."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def register_choice(approvers_file: Path | None, trusted_ref: str | None) -> Any:
+    """Combine the register options with the environment."""
+    from sdl_gate.approvals.register import RegisterChoice
+
+    return RegisterChoice.from_operator(approvers_file, trusted_ref)
+
+
+def parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+@dataclass(frozen=True)
+class TrustOptions:
+    """Whom the operator trusts to have signed: the seven options of `verify`, `bundle verify` and `report`."""
+
+    identity: str | None
+    issuer: str | None
+    repository: str | None
+    ref: str | None
+    key: Path | None
+    trust_config: Path | None
+    staging: bool
+
+    @property
+    def given(self) -> bool:
+        """Whether any of the options was given."""
+        chosen = (self.identity, self.issuer, self.repository, self.ref, self.key, self.trust_config)
+        return self.staging or any(value is not None for value in chosen)
+
+    def verifiers(self) -> tuple[Any, Any]:
+        """Build the public key and Sigstore verifier the options ask for; InputError when they ask for none."""
+        from sdl_gate.attest.keys import load_public_key
+        from sdl_gate.attest.sigstore_verify import IdentityPolicy, Instance, SigstoreVerifier, TrustChoice
+
+        if self.identity is not None and self.issuer is None and self.repository is None:
+            raise InputError("--identity needs --issuer (or --repository for a GitHub workflow)")
+        if self.ref is not None and self.repository is None:
+            raise InputError("--ref goes with --repository")
+        if self.repository is not None and self.ref is None:
+            # Any branch, tag or pull request of OWNER/NAME can run a workflow that signs: name the one trusted.
+            raise InputError(
+                "--repository needs --ref: name the workflow ref you trust",
+                hint="for example --ref refs/tags/v1.2.0 or --ref refs/heads/main",
+            )
+        public_key = load_public_key(self.key) if self.key is not None else None
+        sigstore = None
+        if self.identity is not None or self.repository is not None:
+            policy = IdentityPolicy(
+                identity=self.identity, issuer=self.issuer, repository=self.repository, ref=self.ref
+            )
+            trust = TrustChoice(Instance.STAGING if self.staging else Instance.PRODUCTION, self.trust_config)
+            sigstore = SigstoreVerifier(trust, policy)
+        if public_key is None and sigstore is None:
+            raise InputError(
+                "say whom to trust: --identity ID --issuer URL, --repository OWNER/NAME --ref REF, or --key"
+            )
+        return public_key, sigstore
+
+    def manifest_verifier(self) -> Any:
+        """Build the verifier of a bundle's manifest signature."""
+        from sdl_gate.attest.manifest import ManifestVerifier
+
+        public_key, sigstore = self.verifiers()
+        return ManifestVerifier(public_key=public_key, sigstore=sigstore)
+
+
+def trust_options(function: Any) -> Any:
+    """Attach the seven trust options, handed to the command as one ``trust`` (a ``TrustOptions``)."""
+    names = [field.name for field in fields(TrustOptions)]
+
+    @functools.wraps(function)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        trust = TrustOptions(**{name: kwargs.pop(name) for name in names})
+        return function(*args, trust=trust, **kwargs)
+
+    options = [
+        click.option("--identity", help="Exact signer certificate identity (e-mail or workflow URI)."),
+        click.option("--issuer", help="OIDC issuer of --identity (e.g. https://token.actions.githubusercontent.com)."),
+        click.option("--repository", help="GitHub OWNER/NAME whose Actions workflow signed (needs --ref)."),
+        click.option("--ref", help="Git ref of that workflow (e.g. refs/tags/v1.2.0); required with --repository."),
+        click.option("--key", "key", type=click.Path(path_type=Path), help="Public key (PEM) for key signatures."),
+        click.option(
+            "--trust-config",
+            type=click.Path(path_type=Path),
+            help="Sigstore client trust config of a private instance (default: the shipped public trust root).",
+        ),
+        click.option("--staging", is_flag=True, help="Use the Sigstore staging trust root."),
+    ]
+    decorated: Any = command
+    for option in reversed(options):
+        decorated = option(decorated)
+    return decorated

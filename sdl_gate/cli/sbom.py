@@ -1,0 +1,116 @@
+"""SBOM commands: sbom, sbom-check, sbom-current."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sdl_gate.cli._errors import EXIT_GATE_FAILED, EXIT_PASSED
+from sdl_gate.cli._output import EPILOG, echo_hook, hook_listed, write_output
+from sdl_gate.errors import InputError
+
+
+@click.command(epilog=EPILOG)
+@click.argument("path", type=click.Path(path_type=Path), default=Path())
+@click.option(
+    "--from",
+    "source",
+    type=click.Choice(["project", "environment", "requirements", "lock"]),
+    default="project",
+    show_default=True,
+    help="project: the dependency sources the gate finds; environment: installed distributions; "
+    "requirements/lock: the FILE given with --file.",
+)
+@click.option("--file", "source_file", type=click.Path(path_type=Path), help="requirements file or lock file.")
+@click.option("--python", "python", help="With --from environment: the interpreter whose environment to list.")
+@click.option("--spec", type=click.Choice(["1.6", "1.5"]), default="1.6", show_default=True)
+@click.option("--output", type=click.Path(path_type=Path), help="Write the SBOM here instead of stdout.")
+def sbom(path: Path, source: str, source_file: Path | None, python: str | None, spec: str, output: Path | None) -> None:
+    """Write a CycloneDX JSON SBOM of the project at PATH (deterministic; SOURCE_DATE_EPOCH honoured)."""
+    from sdl_gate._clock import file_timestamp
+    from sdl_gate.collectors._deps import project_dependencies
+    from sdl_gate.config import load_project
+    from sdl_gate.sbom.build import SpecVersion, build_sbom, product_from_pyproject
+    from sdl_gate.sbom.sources import SourceKind, from_environment, interpreter_paths, load_source
+    from sdl_gate.sbom.sources import lock_kind as kind_of
+
+    project = load_project(path)
+    if source in ("requirements", "lock") and source_file is None:
+        raise click.UsageError(f"--from {source} needs --file FILE")
+    if source == "environment":
+        inventory = from_environment(interpreter_paths(python) if python else None)
+    elif source in ("requirements", "lock") and source_file is not None:
+        # Includes stay inside the project, or inside the file's own directory when it lies elsewhere.
+        inside = source_file.resolve().is_relative_to(path.resolve())
+        kind = SourceKind.REQUIREMENTS if source == "requirements" else kind_of(source_file)
+        inventory = load_source(kind, source_file, path if inside else source_file.parent)
+    else:
+        found = project_dependencies(project).inventory
+        if found is None:
+            raise InputError(
+                "no dependency source found (uv.lock, pylock.toml, requirements*.txt, pyproject.toml)", path=path
+            )
+        inventory = found
+    product = product_from_pyproject(path, project.name, project.version)
+    text = build_sbom(inventory, product, spec=SpecVersion(spec), timestamp=file_timestamp())
+    write_output(text, output)
+    if output is not None:
+        click.echo(f"{output}: CycloneDX {spec} SBOM, {len(inventory.components)} components", err=True)
+
+
+@click.command("sbom-check", epilog="Exit codes: 0 no gaps, 1 gaps or mismatches, 2 invalid SBOM or lock file.")
+@click.argument("sbom_files", metavar="SBOM...", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--lock", "lock_file", type=click.Path(path_type=Path), help="Cross-check against this lock file.")
+@click.option("--environment", is_flag=True, help="Cross-check against the installed environment.")
+@click.option("--python", "python", help="With --environment: the interpreter whose environment to compare.")
+@click.pass_context
+def sbom_check(
+    ctx: click.Context, sbom_files: tuple[Path, ...], lock_file: Path | None, environment: bool, python: str | None
+) -> None:
+    """Check each SBOM (CycloneDX JSON/XML 1.4-1.6, SPDX 2.2/2.3 JSON) against the NTIA minimum elements and,
+    for one SBOM, optionally a lock file or environment; components without a package URL are listed."""
+    from sdl_gate.sbom.quality import assess_document, cross_check, load_any_sbom
+    from sdl_gate.sbom.readers import SbomFormat
+    from sdl_gate.sbom.sources import from_environment, interpreter_paths, load_source, lock_kind
+
+    if len(sbom_files) > 1 and (lock_file is not None or environment):
+        raise click.UsageError("--lock and --environment cross-check one SBOM; give one SBOM with them")
+    labels = {SbomFormat.CYCLONEDX_JSON: "CycloneDX", SbomFormat.CYCLONEDX_XML: "CycloneDX XML"}
+    documents = [load_any_sbom(sbom_file) for sbom_file in sbom_files]
+    problems = 0
+    for sbom_file, document in zip(sbom_files, documents, strict=True):
+        report = assess_document(document)
+        kind = " ".join(filter(None, (labels.get(document.format), document.spec_version)))
+        click.echo(f"{sbom_file}: {kind}, {len(report.components)} components")
+        for gap in report.gaps:
+            problems += 1
+            click.echo(f"  gap       {gap.component or '(document)'}: no {gap.element.value.replace('_', ' ')}")
+        for entry in document.entries:
+            if entry.component.purl is None:
+                why = "package URL does not parse" if entry.invalid_purl else "no package URL"
+                click.echo(f"  unauditable {entry.label}: {why}")
+        comparisons = []
+        if lock_file is not None:
+            comparisons.append((str(lock_file), load_source(lock_kind(lock_file), lock_file)))
+        if environment:
+            comparisons.append(("environment", from_environment(interpreter_paths(python) if python else None)))
+        for label, inventory in comparisons:
+            for mismatch in cross_check(report, inventory):
+                problems += 1
+                click.echo(
+                    f"  mismatch  {mismatch.name}: {mismatch.kind.value} "
+                    f"(SBOM {mismatch.sbom_version or '-'}, {label} {mismatch.source_version or '-'})"
+                )
+    click.echo(f"{problems} problem(s)" if problems else "no gaps, no mismatches")
+    ctx.exit(EXIT_GATE_FAILED if problems else EXIT_PASSED)
+
+
+@click.command("sbom-current", epilog="Exit codes: 0 current, 1 out of date, 2 invalid input or no SBOM configured.")
+@click.argument("path", type=click.Path(path_type=Path), default=Path())
+@click.pass_context
+def sbom_current(ctx: click.Context, path: Path) -> None:
+    """Check that the committed SBOM (sbom in [tool.sdl-gate]) matches the project's dependency sources."""
+    from sdl_gate.precommit import sbom_current as check_current
+
+    echo_hook(ctx, check_current(path, listed=hook_listed(ctx)))
