@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import click
 
-from sdl_gate.errors import InputError
+from sdl_gate.attest.trust import TrustRequest
 
 #: Day counts on the command line stop at a century, as in policies (``policy.models.MAX_DAYS``): date arithmetic
 #: further out overflows. Kept here so that the CLI starts without importing pydantic.
@@ -98,68 +98,13 @@ def parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) 
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
-@dataclass(frozen=True)
-class TrustOptions:
-    """Whom the operator trusts to have signed: the seven options of `verify`, `bundle verify` and `report`."""
-
-    identity: str | None
-    issuer: str | None
-    repository: str | None
-    ref: str | None
-    key: Path | None
-    trust_config: Path | None
-    staging: bool
-
-    @property
-    def given(self) -> bool:
-        """Whether any of the options was given."""
-        chosen = (self.identity, self.issuer, self.repository, self.ref, self.key, self.trust_config)
-        return self.staging or any(value is not None for value in chosen)
-
-    def verifiers(self) -> tuple[Any, Any]:
-        """Build the public key and Sigstore verifier the options ask for; InputError when they ask for none."""
-        from sdl_gate.attest.keys import load_public_key
-        from sdl_gate.attest.sigstore_verify import IdentityPolicy, Instance, SigstoreVerifier, TrustChoice
-
-        if self.identity is not None and self.issuer is None and self.repository is None:
-            raise InputError("--identity needs --issuer (or --repository for a GitHub workflow)")
-        if self.ref is not None and self.repository is None:
-            raise InputError("--ref goes with --repository")
-        if self.repository is not None and self.ref is None:
-            # Any branch, tag or pull request of OWNER/NAME can run a workflow that signs: name the one trusted.
-            raise InputError(
-                "--repository needs --ref: name the workflow ref you trust",
-                hint="for example --ref refs/tags/v1.2.0 or --ref refs/heads/main",
-            )
-        public_key = load_public_key(self.key) if self.key is not None else None
-        sigstore = None
-        if self.identity is not None or self.repository is not None:
-            policy = IdentityPolicy(
-                identity=self.identity, issuer=self.issuer, repository=self.repository, ref=self.ref
-            )
-            trust = TrustChoice(Instance.STAGING if self.staging else Instance.PRODUCTION, self.trust_config)
-            sigstore = SigstoreVerifier(trust, policy)
-        if public_key is None and sigstore is None:
-            raise InputError(
-                "say whom to trust: --identity ID --issuer URL, --repository OWNER/NAME --ref REF, or --key"
-            )
-        return public_key, sigstore
-
-    def manifest_verifier(self) -> Any:
-        """Build the verifier of a bundle's manifest signature."""
-        from sdl_gate.attest.manifest import ManifestVerifier
-
-        public_key, sigstore = self.verifiers()
-        return ManifestVerifier(public_key=public_key, sigstore=sigstore)
-
-
 def trust_options(function: Any) -> Any:
-    """Attach the seven trust options, handed to the command as one ``trust`` (a ``TrustOptions``)."""
-    names = [field.name for field in fields(TrustOptions)]
+    """Attach the seven trust options, handed to the command as one ``trust`` (a ``TrustRequest``)."""
+    names = [field.name for field in fields(TrustRequest)]
 
     @functools.wraps(function)
     def command(*args: Any, **kwargs: Any) -> Any:
-        trust = TrustOptions(**{name: kwargs.pop(name) for name in names})
+        trust = TrustRequest(**{name: kwargs.pop(name) for name in names})
         return function(*args, trust=trust, **kwargs)
 
     options = [

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import click
 
+from sdl_gate.attest.trust import SignWith, TrustRequest
 from sdl_gate.cli._errors import EXIT_GATE_FAILED, EXIT_PASSED
 from sdl_gate.cli._options import (
     MERGE_SHARDS_OPTION,
     OSV_URL_OPTION,
     VULNDB_DIR_OPTION,
-    TrustOptions,
     approver_options,
     parse_date,
     register_choice,
@@ -43,7 +42,9 @@ def store_history(path: Path, directory: Path) -> None:
 @bundle.command("create", epilog=EPILOG)
 @click.argument("path", type=click.Path(path_type=Path), default=Path())
 @click.option("--output", required=True, type=click.Path(path_type=Path), help="The bundle to write (FILE.zip).")
-@click.option("--sign", "sign_with", type=click.Choice(["sigstore", "key"]), help="Sign the manifest.")
+@click.option(
+    "--sign", "sign_with", type=click.Choice([s.value for s in SignWith]), help="Sign the manifest."
+)
 @click.option("--key", "key", type=click.Path(path_type=Path), help="Private key (PREFIX.pem) for --sign key.")
 @click.option("--policy", "policy_spec", help="Built-in policy name or policy file (default: the project's).")
 @click.option("--as-of", "as_of", callback=parse_date, metavar="YYYY-MM-DD", help="Assess as of this date.")
@@ -93,23 +94,11 @@ def bundle_create(
 
     if output.is_dir():
         raise InputError("is a directory; --output needs a file path", path=output)
-    signer: Any = None
-    if sign_with == "key":
-        if key is None:
-            raise InputError("--sign key needs --key PREFIX.pem")
-        from sdl_gate.attest.keys import load_private_key, passphrase_from_environment
-        from sdl_gate.attest.manifest import KeyManifestSigner
+    from sdl_gate.attest.trust import manifest_signer
 
-        signer = KeyManifestSigner(load_private_key(key, passphrase_from_environment()))
-    elif sign_with == "sigstore":
-        from sdl_gate.attest.manifest import SigstoreManifestSigner
-        from sdl_gate.attest.sigstore_sign import SigstoreSigning
-        from sdl_gate.attest.sigstore_verify import Instance, TrustChoice
-
-        instance = Instance.STAGING if staging else Instance.PRODUCTION
-        signer = SigstoreManifestSigner(SigstoreSigning(instance, trust_config), TrustChoice(instance, trust_config))
-    elif key is not None:
-        raise InputError("--key is only used with --sign key")
+    signer = manifest_signer(
+        SignWith(sign_with) if sign_with else None, key, staging=staging, trust_config=trust_config
+    )
     result = create_bundle(
         path,
         output,
@@ -136,7 +125,7 @@ def bundle_create(
 @click.argument("bundle_file", metavar="FILE.zip", type=click.Path(path_type=Path))
 @trust_options
 @click.pass_context
-def bundle_verify(ctx: click.Context, bundle_file: Path, trust: TrustOptions) -> None:
+def bundle_verify(ctx: click.Context, bundle_file: Path, trust: TrustRequest) -> None:
     """Verify a bundle offline: signature, every digest, completeness, and a re-run of the assessment."""
     from sdl_gate.bundle.verify import verify_bundle
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import click
 
+from sdl_gate.attest.trust import TrustRequest
 from sdl_gate.cli._errors import EXIT_GATE_FAILED, EXIT_INVALID_INPUT, EXIT_PASSED
 from sdl_gate.cli._options import (
     MERGE_SHARDS_OPTION,
     OSV_URL_OPTION,
     VULNDB_DIR_OPTION,
-    TrustOptions,
     approver_options,
     parse_date,
     register_choice,
@@ -442,7 +442,7 @@ def check(
 )
 @click.option("--output", type=click.Path(path_type=Path), help="Write the report to this file instead of stdout.")
 @trust_options
-def report(input_path: Path, output_format: str, output: Path | None, trust: TrustOptions) -> None:
+def report(input_path: Path, output_format: str, output: Path | None, trust: TrustRequest) -> None:
     """Render INPUT, an assessment JSON or a release-evidence bundle, as a report.
 
     A bundle is verified offline first, with the options of `sdl-gate bundle verify`; one that does not

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
+from sdl_gate.attest.trust import TrustRequest
 from sdl_gate.cli._errors import EXIT_GATE_FAILED, EXIT_PASSED
-from sdl_gate.cli._options import TrustOptions, trust_options
+from sdl_gate.cli._options import trust_options
 from sdl_gate.cli._output import echo_hook, hook_listed
 from sdl_gate.errors import InputError
 
@@ -43,28 +44,9 @@ def keygen(prefix: Path, algorithm: str) -> None:
 @click.option("--staging", is_flag=True, help="Sign with Sigstore staging.")
 def sign(files: tuple[Path, ...], key: Path | None, trust_config: Path | None, staging: bool) -> None:
     """Sign FILES: FILE.dsse.json with --key, else FILE.sigstore.json (keyless, ambient OIDC identity)."""
-    from sdl_gate._files import write_atomic
+    from sdl_gate.attest.trust import sign_files
 
-    for path in files:
-        if not path.is_file():
-            raise InputError("file not found" if not path.exists() else "is not a file", path=path)
-    if key is not None:
-        from sdl_gate.attest.files import sign_file_with_key
-        from sdl_gate.attest.keys import load_private_key, passphrase_from_environment
-
-        private = load_private_key(key, passphrase_from_environment())
-        for path in files:
-            target = path.with_name(path.name + ".dsse.json")
-            write_atomic(target, sign_file_with_key(path, private))
-            click.echo(f"signed {path} -> {target}")
-        return
-    from sdl_gate.attest.sigstore_sign import SigstoreSigning
-    from sdl_gate.attest.sigstore_verify import Instance
-
-    session = SigstoreSigning(Instance.STAGING if staging else Instance.PRODUCTION, trust_config)
-    for path in files:
-        target = path.with_name(path.name + ".sigstore.json")
-        write_atomic(target, session.sign_file(path))
+    for path, target in sign_files(files, key, staging=staging, trust_config=trust_config):
         click.echo(f"signed {path} -> {target}")
 
 
@@ -73,7 +55,7 @@ def sign(files: tuple[Path, ...], key: Path | None, trust_config: Path | None, s
 @click.option("--bundle", "signature", type=click.Path(path_type=Path), help="The signature, for a single FILE.")
 @trust_options
 @click.pass_context
-def verify(ctx: click.Context, files: tuple[Path, ...], signature: Path | None, trust: TrustOptions) -> None:
+def verify(ctx: click.Context, files: tuple[Path, ...], signature: Path | None, trust: TrustRequest) -> None:
     """Verify FILES offline against their signatures (FILE.sigstore.json, FILE.sigstore or FILE.dsse.json)."""
     from sdl_gate.attest.files import FileVerifier, VerifyStatus
 
