@@ -8,7 +8,6 @@ import click
 
 from sdl_gate.cli._errors import EXIT_GATE_FAILED, EXIT_PASSED
 from sdl_gate.cli._output import EPILOG, echo_hook, hook_listed, write_output
-from sdl_gate.errors import InputError
 
 
 @click.command(epilog=EPILOG)
@@ -28,35 +27,16 @@ from sdl_gate.errors import InputError
 @click.option("--output", type=click.Path(path_type=Path), help="Write the SBOM here instead of stdout.")
 def sbom(path: Path, source: str, source_file: Path | None, python: str | None, spec: str, output: Path | None) -> None:
     """Write a CycloneDX JSON SBOM of the project at PATH (deterministic; SOURCE_DATE_EPOCH honoured)."""
-    from sdl_gate._clock import file_timestamp
-    from sdl_gate.collectors._deps import project_dependencies
-    from sdl_gate.config import load_project
-    from sdl_gate.sbom.build import SpecVersion, build_sbom, product_from_pyproject
-    from sdl_gate.sbom.sources import SourceKind, from_environment, interpreter_paths, load_source
-    from sdl_gate.sbom.sources import lock_kind as kind_of
+    from sdl_gate.sbom.build import SpecVersion
+    from sdl_gate.sbom.project import InventorySource, project_sbom
 
-    project = load_project(path)
-    if source in ("requirements", "lock") and source_file is None:
+    chosen = InventorySource(source)
+    if chosen.needs_file and source_file is None:
         raise click.UsageError(f"--from {source} needs --file FILE")
-    if source == "environment":
-        inventory = from_environment(interpreter_paths(python) if python else None)
-    elif source in ("requirements", "lock") and source_file is not None:
-        # Includes stay inside the project, or inside the file's own directory when it lies elsewhere.
-        inside = source_file.resolve().is_relative_to(path.resolve())
-        kind = SourceKind.REQUIREMENTS if source == "requirements" else kind_of(source_file)
-        inventory = load_source(kind, source_file, path if inside else source_file.parent)
-    else:
-        found = project_dependencies(project).inventory
-        if found is None:
-            raise InputError(
-                "no dependency source found (uv.lock, pylock.toml, requirements*.txt, pyproject.toml)", path=path
-            )
-        inventory = found
-    product = product_from_pyproject(path, project.name, project.version)
-    text = build_sbom(inventory, product, spec=SpecVersion(spec), timestamp=file_timestamp())
-    write_output(text, output)
+    built = project_sbom(path, chosen, source_file, python, SpecVersion(spec))
+    write_output(built.text, output)
     if output is not None:
-        click.echo(f"{output}: CycloneDX {spec} SBOM, {len(inventory.components)} components", err=True)
+        click.echo(f"{output}: CycloneDX {spec} SBOM, {built.components} components", err=True)
 
 
 @click.command("sbom-check", epilog="Exit codes: 0 no gaps, 1 gaps or mismatches, 2 invalid SBOM or lock file.")
