@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from packaging.utils import canonicalize_name
 
 from sdl_gate import __version__
 from sdl_gate._files import canonical_json, pretty_json
-from sdl_gate.errors import ToolError
+from sdl_gate.errors import InputError, ToolError
 from sdl_gate.policy.waivers import Waiver, WaiverRegister, WaiverState
 from sdl_gate.sbom.build import Product, SpecVersion, schema_problem
 from sdl_gate.sbom.sources import pypi_purl
+
+if TYPE_CHECKING:
+    from sdl_gate.approvals.register import RegisterChoice
 
 _RATING_METHODS = {"CVSS:3.1": "CVSSv31", "CVSS:3.0": "CVSSv3", "CVSS:4.0": "CVSSv4"}
 
@@ -167,3 +172,35 @@ def build_vex(
     if problem is not None:
         raise ToolError(f"the VEX document does not validate against CycloneDX 1.6: {problem}")
     return text
+
+
+@dataclass(frozen=True)
+class ProjectVex:
+    """The VEX document of a project's latest vulnerability audit and how many vulnerabilities it states."""
+
+    text: str
+    vulnerabilities: int
+
+
+def project_vex(path: Path, register: RegisterChoice, today: date) -> ProjectVex:
+    """Build VEX for the latest vulnerability audit stored for the project at ``path``.
+
+    A missing, rejected or incomplete audit is an InputError: VEX of an audit that did not run would state
+    that nothing is known. A waiver disposes of a vulnerability only when signed by an approver of ``register``.
+    """
+    from sdl_gate._clock import file_timestamp
+    from sdl_gate.evidence import EvidenceKind, EvidenceStore, StoredEvidence
+    from sdl_gate.inputs import load_inputs
+    from sdl_gate.sbom.build import product_from_pyproject
+
+    inputs = load_inputs(path).with_approvers(register)
+    latest = EvidenceStore(path).latest(EvidenceKind.VULNERABILITY_AUDIT)
+    if not isinstance(latest, StoredEvidence):
+        reason = latest.reason if latest is not None else "no vulnerability audit in the evidence store"
+        raise InputError(f"{reason}; run `sdl-gate collect` or `sdl-gate check` first", path=path)
+    payload = latest.evidence.payload
+    if payload["status"] != "completed":
+        raise InputError(f"the latest vulnerability audit did not complete: {payload['reason']}", path=path)
+    product = product_from_pyproject(path, inputs.project.name, inputs.project.version)
+    text = build_vex(payload, inputs.waivers, today=today, product=product, timestamp=file_timestamp())
+    return ProjectVex(text, len(payload["vulnerabilities"]))

@@ -9,7 +9,6 @@ import click
 
 from sdl_gate.cli._options import OSV_URL_OPTION, VULNDB_DIR_OPTION, approver_options, parse_date, register_choice
 from sdl_gate.cli._output import echo_hook, hook_listed, write_output
-from sdl_gate.errors import InputError
 
 
 @click.command(epilog="Exit codes: 0 no open vulnerability, 1 open or not audited, 2 invalid input.")
@@ -94,23 +93,10 @@ def vex(
     path: Path, output: Path | None, as_of: date | None, approvers_file: Path | None, trusted_ref: str | None
 ) -> None:
     """Write CycloneDX VEX for the latest vulnerability audit of PATH, dispositions from the waiver register."""
-    from sdl_gate._clock import assessment_date, file_timestamp
-    from sdl_gate.evidence import EvidenceKind, EvidenceStore, StoredEvidence
-    from sdl_gate.inputs import load_inputs
-    from sdl_gate.sbom.build import product_from_pyproject
-    from sdl_gate.vex import build_vex
+    from sdl_gate._clock import assessment_date
+    from sdl_gate.vex import project_vex
 
-    # A waiver disposes of a vulnerability only when signed by an approver of the trusted register.
-    inputs = load_inputs(path).with_approvers(register_choice(approvers_file, trusted_ref))
-    latest = EvidenceStore(path).latest(EvidenceKind.VULNERABILITY_AUDIT)
-    if not isinstance(latest, StoredEvidence):
-        reason = latest.reason if latest is not None else "no vulnerability audit in the evidence store"
-        raise InputError(f"{reason}; run `sdl-gate collect` or `sdl-gate check` first", path=path)
-    payload = latest.evidence.payload
-    if payload["status"] != "completed":
-        raise InputError(f"the latest vulnerability audit did not complete: {payload['reason']}", path=path)
-    product = product_from_pyproject(path, inputs.project.name, inputs.project.version)
-    text = build_vex(payload, inputs.waivers, today=assessment_date(as_of), product=product, timestamp=file_timestamp())
+    built = project_vex(path, register_choice(approvers_file, trusted_ref), assessment_date(as_of))
     target = output or path / ".sdl-gate" / "vex.cdx.json"
-    write_output(text, target)
-    click.echo(f"{target}: {len(payload['vulnerabilities'])} vulnerabilities", err=True)
+    write_output(built.text, target)
+    click.echo(f"{target}: {built.vulnerabilities} vulnerabilities", err=True)
