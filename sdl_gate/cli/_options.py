@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import fields
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -124,3 +125,39 @@ def trust_options(function: Any) -> Any:
     for option in reversed(options):
         decorated = option(decorated)
     return decorated
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+#: The one name of the human-readable output format, in every command that offers one.
+HUMAN_FORMAT = "console"
+
+
+class FormatChoice(click.Choice[str]):
+    """An output format choice that still accepts, unlisted, the names its values had before a rename."""
+
+    def __init__(self, choices: list[str], renamed: dict[str, str] | None = None) -> None:
+        super().__init__(choices)
+        self.renamed = renamed or {}
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        """Map an old name to its value, then check the choice as click does."""
+        if isinstance(value, str):
+            value = self.renamed.get(value, value)
+        return str(super().convert(value, param, ctx))
+
+
+def renamed_option(old: str, new: str, name: str, **attrs: Any) -> Callable[[_F], _F]:
+    """The old spelling of an option renamed to ``new``: hidden, still accepted, and warned about on stderr.
+
+    It fills the command's parameter ``name`` (the one ``new`` fills) only when the old spelling was typed:
+    click hands an option the value of every option of the same name, so the old one has a name of its own.
+    """
+
+    def fill(ctx: click.Context, _param: click.Parameter, value: Any) -> None:
+        if value is not None:
+            click.echo(f"warning: {old} is deprecated; use {new} (same meaning)", err=True)
+            ctx.params[name] = value
+
+    own_name = "renamed_" + old.lstrip("-").replace("-", "_")
+    return click.option(old, own_name, hidden=True, expose_value=False, callback=fill, **attrs)

@@ -42,9 +42,7 @@ def store_history(path: Path, directory: Path) -> None:
 @bundle.command("create", epilog=EPILOG)
 @click.argument("path", type=click.Path(path_type=Path), default=Path())
 @click.option("--output", required=True, type=click.Path(path_type=Path), help="The bundle to write (FILE.zip).")
-@click.option(
-    "--sign", "sign_with", type=click.Choice([s.value for s in SignWith]), help="Sign the manifest."
-)
+@click.option("--sign", "sign_with", type=click.Choice([s.value for s in SignWith]), help="Sign the manifest.")
 @click.option("--key", "key", type=click.Path(path_type=Path), help="Private key (PREFIX.pem) for --sign key.")
 @click.option("--policy", "policy_spec", help="Built-in policy name or policy file (default: the project's).")
 @click.option("--as-of", "as_of", callback=parse_date, metavar="YYYY-MM-DD", help="Assess as of this date.")

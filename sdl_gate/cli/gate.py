@@ -10,9 +10,11 @@ import click
 from sdl_gate.attest.trust import TrustRequest
 from sdl_gate.cli._errors import EXIT_GATE_FAILED, EXIT_INVALID_INPUT, EXIT_PASSED
 from sdl_gate.cli._options import (
+    HUMAN_FORMAT,
     MERGE_SHARDS_OPTION,
     OSV_URL_OPTION,
     VULNDB_DIR_OPTION,
+    FormatChoice,
     approver_options,
     parse_date,
     register_choice,
@@ -27,10 +29,10 @@ from sdl_gate.errors import InputError
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["table", "json"]),
-    default="table",
+    type=FormatChoice([HUMAN_FORMAT, "json"], renamed={"table": HUMAN_FORMAT}),
+    default=HUMAN_FORMAT,
     show_default=True,
-    help="table for people, json for tools.",
+    help="console for people, json for tools.",
 )
 def catalogue(output_format: str) -> None:
     """List the 47 requirements of IEC 62443-4-1 (IDs, short titles, our own summaries)."""
@@ -295,8 +297,8 @@ def _collect_shard(path: Path, shard: str, output: Path | None) -> None:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["console", "json", "html", "markdown", "sarif", "junit"]),
-    default="console",
+    type=FormatChoice([HUMAN_FORMAT, "json", "html", "markdown", "sarif", "junit"]),
+    default=HUMAN_FORMAT,
     show_default=True,
     help="console for people; json validates against `sdl-gate schema assessment`; html, markdown, sarif and "
     "junit as in `sdl-gate report`.",

@@ -9,7 +9,14 @@ from pathlib import Path
 import click
 
 from sdl_gate.cli._errors import EXIT_GATE_FAILED, EXIT_PASSED
-from sdl_gate.cli._options import approver_options, parse_date, register_choice
+from sdl_gate.cli._options import (
+    HUMAN_FORMAT,
+    FormatChoice,
+    approver_options,
+    parse_date,
+    register_choice,
+    renamed_option,
+)
 from sdl_gate.cli._output import EPILOG, Progress, write_output
 from sdl_gate.errors import InputError
 
@@ -100,16 +107,18 @@ def sast_import(files: tuple[Path, ...], project_path: Path) -> None:
 @sast_group.command("scan", hidden=True, epilog=EPILOG)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
-    "--root",
+    "--path",
+    "root",
     type=click.Path(path_type=Path, file_okay=False),
     help="Project root (default: the nearest directory holding a pyproject.toml or a git work tree, at or "
     "above the first PATH or the current directory).",
 )
+@renamed_option("--root", "--path", "root", type=click.Path(path_type=Path, file_okay=False))
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["console", "json", "sarif"]),
-    default="console",
+    type=FormatChoice([HUMAN_FORMAT, "json", "sarif"]),
+    default=HUMAN_FORMAT,
     show_default=True,
     help="console for people, json for tools, sarif for code scanning.",
 )

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from sdl_gate.cli._errors import EXIT_GATE_FAILED, EXIT_PASSED
-from sdl_gate.cli._options import MAX_DAYS_OPTION, parse_date
+from sdl_gate.cli._options import HUMAN_FORMAT, MAX_DAYS_OPTION, FormatChoice, parse_date, renamed_option
 from sdl_gate.cli._output import GROUP_EPILOG, write_output
 from sdl_gate.errors import InputError
 
@@ -45,7 +45,14 @@ def threat_model() -> None:
 )
 @click.option("--policy", "policy_spec", help="Built-in policy name or policy file (default: the project's).")
 @click.option("--as-of", "as_of", callback=parse_date, metavar="YYYY-MM-DD", help="Check as of this date.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format",
+    "output_format",
+    type=FormatChoice([HUMAN_FORMAT, "json"], renamed={"text": HUMAN_FORMAT}),
+    default=HUMAN_FORMAT,
+    show_default=True,
+    help="console for people, json for tools.",
+)
 @click.pass_context
 def threat_model_check(
     ctx: click.Context,
@@ -109,15 +116,17 @@ def threat_model_check(
 )
 @click.argument("source", metavar="FILE", type=click.Path(path_type=Path))
 @click.option(
-    "--format",
+    "--input-format",
     "input_format",
     type=click.Choice(["threat-dragon", "pytm", "otm"]),
-    required=True,
-    help="The format of FILE.",
+    help="The format of FILE (required).",
 )
+@renamed_option("--format", "--input-format", "input_format", type=click.Choice(["threat-dragon", "pytm", "otm"]))
 @click.option("--output", type=click.Path(path_type=Path), help="Write the native model here (.yaml or .json).")
-def threat_model_import(source: Path, input_format: str, output: Path | None) -> None:
+def threat_model_import(source: Path, input_format: str | None, output: Path | None) -> None:
     """Convert FILE to the native threat-model format; what the format lacks is listed, not invented."""
+    if input_format is None:
+        raise click.MissingParameter(param_hint="'--input-format'", param_type="option")
     from sdl_gate.threatmodel.loader import load_threat_model
     from sdl_gate.threatmodel.model import ModelFormat
     from sdl_gate.threatmodel.report import native_text
