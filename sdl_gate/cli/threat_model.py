@@ -10,7 +10,6 @@ import click
 from sdl_gate.cli._errors import EXIT_GATE_FAILED, EXIT_PASSED
 from sdl_gate.cli._options import HUMAN_FORMAT, MAX_DAYS_OPTION, FormatChoice, parse_date, renamed_option
 from sdl_gate.cli._output import GROUP_EPILOG, write_output
-from sdl_gate.errors import InputError
 
 
 @click.group(
@@ -66,44 +65,16 @@ def threat_model_check(
 ) -> None:
     """Judge a threat model on the gate's own criteria: SR-2 threat coverage and review, SD-1 boundaries, SD-2
     defence in depth. It fails exactly when `sdl-gate check` fails those criteria on the same model."""
-    from dataclasses import replace
-
     from sdl_gate._files import pretty_json
-    from sdl_gate.collectors.threat_model import ThreatModelCollector
-    from sdl_gate.evidence import EvidenceKind
-    from sdl_gate.inputs import load_inputs
     from sdl_gate.render.console import slice_lines
-    from sdl_gate.run import Scope, check_slice
-    from sdl_gate.threatmodel import configured_format, threat_model_path
+    from sdl_gate.threatmodel.check import check_threat_model
     from sdl_gate.threatmodel.model import ModelFormat
-    from sdl_gate.threatmodel.report import THREAT_MODEL_SCOPE, Problem, model_report
 
-    inputs = load_inputs(project_path, policy_spec)
-    path = model_file or threat_model_path(inputs.project)
-    if not path.exists():
-        raise InputError("threat model not found", path=path, hint="write one (`sdl-gate init`) or pass FILE")
-    fmt = configured_format(inputs.project) if input_format in (None, "auto") and model_file is None else None
-    if input_format not in (None, "auto"):
-        fmt = ModelFormat(str(input_format))
-    if max_age_days is not None:
-        # The operator's review age limit replaces the policy's for this run.
-        policy = inputs.policy
-        review = replace(policy.requirements["SR-2"], max_age_days=max_age_days)
-        inputs = replace(inputs, policy=replace(policy, requirements={**policy.requirements, "SR-2": review}))
-    result = check_slice(
-        inputs, Scope(THREAT_MODEL_SCOPE), today=as_of, collectors=[ThreatModelCollector(model_file, fmt)]
+    fmt = ModelFormat(input_format) if input_format not in (None, "auto") else None
+    checked = check_threat_model(
+        project_path, model_file, fmt, max_age_days=max_age_days, policy_spec=policy_spec, today=as_of
     )
-    found = result.evidence.of(EvidenceKind.THREAT_MODEL)
-    if not found or not found[0].payload["present"]:
-        reasons = "; ".join(r.reason for r in result.evidence.rejected(EvidenceKind.THREAT_MODEL))
-        raise InputError(f"threat model could not be read: {reasons or 'not found'}", path=path)
-    problems = tuple(
-        Problem(r.id, f.criterion, f.outcome.value, f.message, f.fix or r.remediation)
-        for r in result.requirements
-        for f in r.findings
-        if f.outcome.value not in ("pass", "not_applicable")
-    )
-    report = model_report(found[0].payload, problems, result.passed)
+    report, result = checked.report, checked.result
     if output_format == "json":
         click.echo(pretty_json(report.to_json()), nl=False)
     else:
