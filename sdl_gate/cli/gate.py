@@ -178,29 +178,13 @@ def collect(
 
 def _collect_shard(path: Path, shard: str, output: Path | None) -> None:
     """Scan one shard of the project's SAST selection and write it as partial evidence."""
-    from sdl_gate._git import git_commit
-    from sdl_gate._tool import ToolUnavailable
-    from sdl_gate.config import load_project
-    from sdl_gate.errors import ToolError
-    from sdl_gate.sast.analyse import analyse_shard
-    from sdl_gate.sast.shards import ShardSpec, write_shard
+    from sdl_gate.sast.analyse import collect_shard
+    from sdl_gate.sast.shards import ShardSpec
 
     spec = ShardSpec.parse(shard)
-    if not path.is_dir():
-        raise InputError("project directory not found", path=path)
-    project = load_project(path)
-    try:
-        with Progress() as progress:
-            part = analyse_shard(project, spec, commit=git_commit(path), progress=progress)
-    except ToolUnavailable as exc:
-        raise ToolError(exc.reason) from None
-    target = output or path / ".sdl-gate" / "shards" / spec.file_name
-    if target.is_dir():
-        raise InputError("is a directory; --output needs a file path", path=target)
-    try:
-        write_shard(part, target)
-    except OSError as exc:
-        raise InputError(f"cannot write the shard: {exc.strerror}", path=target) from None
+    with Progress() as progress:
+        written = collect_shard(path, spec, output, progress=progress)
+    part, target = written.shard, written.path
     counts = f"{len(part.files)} file(s), {part.scanned} scanned, {part.cache_hits} from the cache"
     click.echo(f"sast shard {spec.label}: {counts}", err=True)
     click.echo(str(target))
