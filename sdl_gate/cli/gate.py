@@ -273,19 +273,13 @@ def check(
     declared: tuple[Evidence, ...] = ()
     unavailable: tuple[Rejection, ...] = ()
     if test_command is not None:
-        from sdl_gate._git import git_commit
-        from sdl_gate.testrun import run_tests
+        from sdl_gate.testrun import run_project_tests
 
-        if not path.is_dir():
-            raise InputError("project directory not found", path=path)
-        test_run = run_tests(path, test_command, commit=git_commit(path), timeout=tests_timeout)
+        test_run = run_project_tests(path, test_command, timeout=tests_timeout)
         click.echo(f"tests: {test_run.summary()}", err=True)
-        if test_run.recorded is not None:
-            declared = (test_run.recorded.evidence,)
-        elif test_run.problem is not None:
-            unavailable = (test_run.problem,)
-            if test_run.output_tail:
-                click.echo(test_run.output_tail, err=True)
+        declared, unavailable = test_run.declared, test_run.unavailable
+        if unavailable and test_run.output_tail:
+            click.echo(test_run.output_tail, err=True)
     with Progress() as progress:
         result = run_check(
             path,
