@@ -50,38 +50,27 @@ def sbom_check(
 ) -> None:
     """Check each SBOM (CycloneDX JSON/XML 1.4-1.6, SPDX 2.2/2.3 JSON) against the NTIA minimum elements and,
     for one SBOM, optionally a lock file or environment; components without a package URL are listed."""
-    from sdl_gate.sbom.quality import assess_document, cross_check, load_any_sbom
+    from sdl_gate.sbom.quality import review_sboms
     from sdl_gate.sbom.readers import SbomFormat
-    from sdl_gate.sbom.sources import from_environment, interpreter_paths, load_source, lock_kind
 
     if len(sbom_files) > 1 and (lock_file is not None or environment):
         raise click.UsageError("--lock and --environment cross-check one SBOM; give one SBOM with them")
     labels = {SbomFormat.CYCLONEDX_JSON: "CycloneDX", SbomFormat.CYCLONEDX_XML: "CycloneDX XML"}
-    documents = [load_any_sbom(sbom_file) for sbom_file in sbom_files]
-    problems = 0
-    for sbom_file, document in zip(sbom_files, documents, strict=True):
-        report = assess_document(document)
+    reviews = review_sboms(sbom_files, lock_file=lock_file, environment=environment, python=python)
+    for review in reviews:
+        document, report = review.document, review.report
         kind = " ".join(filter(None, (labels.get(document.format), document.spec_version)))
-        click.echo(f"{sbom_file}: {kind}, {len(report.components)} components")
+        click.echo(f"{review.file}: {kind}, {len(report.components)} components")
         for gap in report.gaps:
-            problems += 1
             click.echo(f"  gap       {gap.component or '(document)'}: no {gap.element.value.replace('_', ' ')}")
-        for entry in document.entries:
-            if entry.component.purl is None:
-                why = "package URL does not parse" if entry.invalid_purl else "no package URL"
-                click.echo(f"  unauditable {entry.label}: {why}")
-        comparisons = []
-        if lock_file is not None:
-            comparisons.append((str(lock_file), load_source(lock_kind(lock_file), lock_file)))
-        if environment:
-            comparisons.append(("environment", from_environment(interpreter_paths(python) if python else None)))
-        for label, inventory in comparisons:
-            for mismatch in cross_check(report, inventory):
-                problems += 1
-                click.echo(
-                    f"  mismatch  {mismatch.name}: {mismatch.kind.value} "
-                    f"(SBOM {mismatch.sbom_version or '-'}, {label} {mismatch.source_version or '-'})"
-                )
+        for label, why in review.unauditable:
+            click.echo(f"  unauditable {label}: {why}")
+        for compared, mismatch in review.mismatches:
+            click.echo(
+                f"  mismatch  {mismatch.name}: {mismatch.kind.value} "
+                f"(SBOM {mismatch.sbom_version or '-'}, {compared} {mismatch.source_version or '-'})"
+            )
+    problems = sum(review.problems for review in reviews)
     click.echo(f"{problems} problem(s)" if problems else "no gaps, no mismatches")
     ctx.exit(EXIT_GATE_FAILED if problems else EXIT_PASSED)
 
