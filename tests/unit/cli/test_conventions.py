@@ -18,15 +18,19 @@ def _commands(command: click.Command, path: tuple[str, ...] = ()) -> Iterator[tu
     """Every command and sub-command, as the words that name it, walking the tree so new ones are covered."""
     yield path
     if isinstance(command, click.Group):
-        for name, child in sorted(command.commands.items()):
+        context = click.Context(command)
+        for name in command.list_commands(context):
+            child = command.get_command(context, name)
+            assert child is not None, f"`sdl-gate {' '.join((*path, name))}` is listed but cannot be loaded"
             yield from _commands(child, (*path, name))
 
 
 def _command(words: tuple[str, ...]) -> click.Command:
-    command: click.Command = cli
+    command: click.Command | None = cli
     for word in words:
         assert isinstance(command, click.Group)
-        command = command.commands[word]
+        command = command.get_command(click.Context(command), word)
+    assert command is not None
     return command
 
 
