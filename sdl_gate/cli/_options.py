@@ -91,6 +91,7 @@ def register_choice(approvers_file: Path | None, trusted_ref: str | None) -> Any
 
 
 def parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    """Read a YYYY-MM-DD option value; anything else is a usage error."""
     if value is None:
         return None
     try:

@@ -25,6 +25,7 @@ GROUP_EPILOG = (
 
 
 def write_output(text: str, output: Path | None) -> None:
+    """Print ``text`` on stdout, or write it atomically to ``output``."""
     if output is None:
         click.echo(text, nl=False)
         return
