@@ -7,7 +7,6 @@ inside their bodies: ``--help`` and light commands never load the gate, and a ho
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import sys
 from typing import Any
@@ -79,6 +78,8 @@ class _Root(click.Group):
         try:
             return super().resolve_command(ctx, args)
         except click.UsageError as exc:
+            import difflib
+
             typed = args[0] if args else ""
             close = difflib.get_close_matches(typed, COMMANDS) if typed not in COMMANDS else []
             if not close or "Did you mean" in exc.message:

@@ -11,8 +11,6 @@ from typing import Any, TypeVar
 
 import click
 
-from sdl_gate.attest.trust import TrustRequest
-
 #: Day counts on the command line stop at a century, as in policies (``policy.models.MAX_DAYS``): date arithmetic
 #: further out overflows. Kept here so that the CLI starts without importing pydantic.
 MAX_DAYS_OPTION = 36_500
@@ -102,6 +100,9 @@ def parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) 
 
 def trust_options(function: Any) -> Any:
     """Attach the seven trust options, handed to the command as one ``trust`` (a ``TrustRequest``)."""
+    # Only the commands that take trust options load what they are turned into.
+    from sdl_gate.attest.trust import TrustRequest
+
     names = [field.name for field in fields(TrustRequest)]
 
     @functools.wraps(function)

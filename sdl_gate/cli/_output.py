@@ -99,3 +99,15 @@ def echo_hook(ctx: click.Context, report: Any) -> None:
     """Print a hook report and exit with its status."""
     click.echo(report.text(), nl=False)
     ctx.exit(int(report.status))
+
+
+def store_history(path: Path, directory: Path) -> None:
+    """Verify the earlier bundles in ``directory`` and store them as history evidence for this commit."""
+    from sdl_gate._clock import file_timestamp
+    from sdl_gate._git import git_commit
+    from sdl_gate.bundle.history import record_history
+    from sdl_gate.config import load_project
+
+    stored = record_history(load_project(path), directory, commit=git_commit(path), now=file_timestamp())
+    for refused in stored.evidence.payload["refused"]:
+        click.echo(f"history: {refused['bundle']} not counted: {refused['reason']}", err=True)

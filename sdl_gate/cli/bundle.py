@@ -18,25 +18,13 @@ from sdl_gate.cli._options import (
     register_choice,
     trust_options,
 )
-from sdl_gate.cli._output import EPILOG, GROUP_EPILOG, audit_note, echo_blocking
+from sdl_gate.cli._output import EPILOG, GROUP_EPILOG, audit_note, echo_blocking, store_history
 from sdl_gate.errors import InputError
 
 
 @click.group(epilog=GROUP_EPILOG)
 def bundle() -> None:
     """Create and verify release-evidence bundles (deterministic, signed, verifiable offline)."""
-
-
-def store_history(path: Path, directory: Path) -> None:
-    """Verify the earlier bundles in ``directory`` and store them as history evidence for this commit."""
-    from sdl_gate._clock import file_timestamp
-    from sdl_gate._git import git_commit
-    from sdl_gate.bundle.history import record_history
-    from sdl_gate.config import load_project
-
-    stored = record_history(load_project(path), directory, commit=git_commit(path), now=file_timestamp())
-    for refused in stored.evidence.payload["refused"]:
-        click.echo(f"history: {refused['bundle']} not counted: {refused['reason']}", err=True)
 
 
 @bundle.command("create", epilog=EPILOG)

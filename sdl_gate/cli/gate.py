@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from sdl_gate.attest.trust import TrustRequest
 from sdl_gate.cli._errors import EXIT_GATE_FAILED, EXIT_INVALID_INPUT, EXIT_PASSED
 from sdl_gate.cli._options import (
     HUMAN_FORMAT,
@@ -20,9 +20,11 @@ from sdl_gate.cli._options import (
     register_choice,
     trust_options,
 )
-from sdl_gate.cli._output import EPILOG, Progress, echo_blocking, write_output
-from sdl_gate.cli.bundle import store_history
+from sdl_gate.cli._output import EPILOG, Progress, echo_blocking, store_history, write_output
 from sdl_gate.errors import InputError
+
+if TYPE_CHECKING:  # built by the trust options when the command runs
+    from sdl_gate.attest.trust import TrustRequest
 
 
 @click.command(epilog="Exit codes: 0 listed, 2 usage error, 3 internal error.")

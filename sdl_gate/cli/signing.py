@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from sdl_gate.attest.trust import TrustRequest
 from sdl_gate.cli._errors import EXIT_GATE_FAILED, EXIT_PASSED
 from sdl_gate.cli._options import trust_options
 from sdl_gate.cli._output import echo_hook, hook_listed
 from sdl_gate.errors import InputError
+
+if TYPE_CHECKING:  # built by the trust options when the command runs
+    from sdl_gate.attest.trust import TrustRequest
 
 
 @click.command(epilog="Exit codes: 0 written, 2 invalid input.")
