@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import fields
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -98,16 +97,19 @@ def parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) 
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
+#: The fields of ``attest.trust.TrustRequest``, one option each; named here so that declaring the options (every
+#: --help) does not load the module that builds verifiers.
+TRUST_OPTION_NAMES = ("identity", "issuer", "repository", "ref", "key", "trust_config", "staging")
+
+
 def trust_options(function: Any) -> Any:
     """Attach the seven trust options, handed to the command as one ``trust`` (a ``TrustRequest``)."""
-    # Only the commands that take trust options load what they are turned into.
-    from sdl_gate.attest.trust import TrustRequest
-
-    names = [field.name for field in fields(TrustRequest)]
 
     @functools.wraps(function)
     def command(*args: Any, **kwargs: Any) -> Any:
-        trust = TrustRequest(**{name: kwargs.pop(name) for name in names})
+        from sdl_gate.attest.trust import TrustRequest
+
+        trust = TrustRequest(**{name: kwargs.pop(name) for name in TRUST_OPTION_NAMES})
         return function(*args, trust=trust, **kwargs)
 
     options = [

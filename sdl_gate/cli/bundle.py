@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from sdl_gate.attest.trust import SignWith, TrustRequest
 from sdl_gate.cli._errors import EXIT_GATE_FAILED, EXIT_PASSED
 from sdl_gate.cli._options import (
     MERGE_SHARDS_OPTION,
@@ -21,6 +21,12 @@ from sdl_gate.cli._options import (
 from sdl_gate.cli._output import EPILOG, GROUP_EPILOG, audit_note, echo_blocking, store_history
 from sdl_gate.errors import InputError
 
+if TYPE_CHECKING:  # built by the trust options when the command runs
+    from sdl_gate.attest.trust import TrustRequest
+
+#: How the manifest can be signed: the values of ``attest.trust.SignWith``, named here for --help.
+SIGN_WITH = ("sigstore", "key")
+
 
 @click.group(epilog=GROUP_EPILOG)
 def bundle() -> None:
@@ -30,7 +36,7 @@ def bundle() -> None:
 @bundle.command("create", epilog=EPILOG)
 @click.argument("path", type=click.Path(path_type=Path), default=Path())
 @click.option("--output", required=True, type=click.Path(path_type=Path), help="The bundle to write (FILE.zip).")
-@click.option("--sign", "sign_with", type=click.Choice([s.value for s in SignWith]), help="Sign the manifest.")
+@click.option("--sign", "sign_with", type=click.Choice(SIGN_WITH), help="Sign the manifest.")
 @click.option("--key", "key", type=click.Path(path_type=Path), help="Private key (PREFIX.pem) for --sign key.")
 @click.option("--policy", "policy_spec", help="Built-in policy name or policy file (default: the project's).")
 @click.option("--as-of", "as_of", callback=parse_date, metavar="YYYY-MM-DD", help="Assess as of this date.")
@@ -80,7 +86,7 @@ def bundle_create(
 
     if output.is_dir():
         raise InputError("is a directory; --output needs a file path", path=output)
-    from sdl_gate.attest.trust import manifest_signer
+    from sdl_gate.attest.trust import SignWith, manifest_signer
 
     signer = manifest_signer(
         SignWith(sign_with) if sign_with else None, key, staging=staging, trust_config=trust_config

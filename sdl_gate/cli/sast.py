@@ -19,8 +19,12 @@ from sdl_gate.cli._options import (
 from sdl_gate.cli._output import EPILOG, Progress, write_output
 from sdl_gate.errors import InputError
 
-# The scan's body calls it by this name; the choice of root is the library's (sast.targets).
-from sdl_gate.sast.targets import scan_root as _sast_root
+
+def _sast_root(paths: tuple[Path, ...], root: Path | None) -> tuple[Path, list[Path] | None]:
+    """The project root and explicit files of a scan, as ``sast.targets.scan_root`` chooses them."""
+    from sdl_gate.sast.targets import scan_root
+
+    return scan_root(paths, root)
 
 
 class _SastGroup(click.Group):

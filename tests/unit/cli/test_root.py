@@ -47,3 +47,19 @@ def test_a_mistyped_command_is_a_usage_error_offering_the_close_one(run_cli_in_p
     result = run_cli_in_process("recrds")
     assert result.code == 2
     assert "'records'" in result.stderr
+
+
+def test_the_names_the_cli_declares_for_help_match_the_library() -> None:
+    # --help must not load the signing stack or pydantic, so the CLI names these values itself.
+    from dataclasses import fields
+
+    from sdl_gate.attest.trust import SignWith, TrustRequest
+    from sdl_gate.cli._options import TRUST_OPTION_NAMES
+    from sdl_gate.cli.bundle import SIGN_WITH
+    from sdl_gate.cli.sbom import sbom
+    from sdl_gate.sbom.project import InventorySource
+
+    assert tuple(field.name for field in fields(TrustRequest)) == TRUST_OPTION_NAMES
+    assert tuple(choice.value for choice in SignWith) == SIGN_WITH
+    (source,) = (p for p in sbom.params if p.name == "source")
+    assert list(source.type.choices) == [choice.value for choice in InventorySource]  # type: ignore[attr-defined]
