@@ -20,7 +20,7 @@ from pathlib import Path
 from sdl_gate._tool import ToolUnavailable, run_tool
 from sdl_gate.collectors.test_results import KIND, RUN_TESTS_ENV, ProvenanceKind, payload_results
 from sdl_gate.errors import InputError
-from sdl_gate.evidence import EvidenceStore, Rejection, StoredEvidence
+from sdl_gate.evidence import Evidence, EvidenceStore, Rejection, StoredEvidence
 
 DEFAULT_TIMEOUT_SECONDS = 3600.0
 #: How much of the test command's output is echoed back when it did not record results.
@@ -48,6 +48,16 @@ class TestRunReport:
                 f"{shown}: exit status {self.returncode}, {len(results)} test result(s) recorded as {self.recorded.id}"
             )
         return f"{shown}: {self.problem.reason if self.problem else 'recorded no test results'}"
+
+    @property
+    def declared(self) -> tuple[Evidence, ...]:
+        """The evidence the gate takes from this run: the results it recorded, if any."""
+        return (self.recorded.evidence,) if self.recorded is not None else ()
+
+    @property
+    def unavailable(self) -> tuple[Rejection, ...]:
+        """Why this run left no test results, for the gate to report them not available."""
+        return (self.problem,) if self.recorded is None and self.problem is not None else ()
 
 
 def split_command(command: str) -> list[str]:
@@ -91,3 +101,12 @@ def run_tests(
         "(is pytest with the sdl-gate plugin run, and does a collected test carry @pytest.mark.security?)"
     )
     return TestRunReport(tuple(argv), run.returncode, None, Rejection(KIND, reason), tail)
+
+
+def run_project_tests(root: Path, command: str, *, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> TestRunReport:
+    """Run the operator's test command in the project at ``root`` for its current commit (``check --run-tests``)."""
+    from sdl_gate._git import git_commit
+
+    if not root.is_dir():
+        raise InputError("project directory not found", path=root)
+    return run_tests(root, command, commit=git_commit(root), timeout=timeout)

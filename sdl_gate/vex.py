@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packaging.utils import canonicalize_name
 
@@ -15,6 +15,9 @@ from sdl_gate.errors import ToolError
 from sdl_gate.policy.waivers import Waiver, WaiverRegister, WaiverState
 from sdl_gate.sbom.build import Product, SpecVersion, schema_problem
 from sdl_gate.sbom.sources import pypi_purl
+
+if TYPE_CHECKING:
+    pass
 
 _RATING_METHODS = {"CVSS:3.1": "CVSSv31", "CVSS:3.0": "CVSSv3", "CVSS:4.0": "CVSSv4"}
 

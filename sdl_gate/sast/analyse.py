@@ -146,3 +146,40 @@ def analyse_shard(
         timeout=effective_timeout(project.config.sast_timeout_seconds),
         progress=progress,
     )
+
+
+@dataclass(frozen=True)
+class WrittenShard:
+    """A shard scanned and written for a final job to merge: what it holds and where it went."""
+
+    shard: SastShard
+    path: Path
+
+
+def collect_shard(
+    path: Path, spec: ShardSpec, output: Path | None = None, *, progress: ProgressSink | None = None
+) -> WrittenShard:
+    """Scan shard ``spec`` of the project at ``path`` and write it (default: .sdl-gate/shards/ of the project).
+
+    A scanner that cannot run is a ToolError; a target that cannot be written is an InputError naming it.
+    """
+    from sdl_gate._tool import ToolUnavailable
+    from sdl_gate.config import load_project
+    from sdl_gate.errors import InputError, ToolError
+    from sdl_gate.sast.shards import write_shard
+
+    if not path.is_dir():
+        raise InputError("project directory not found", path=path)
+    project = load_project(path)
+    try:
+        part = analyse_shard(project, spec, commit=git_commit(path), progress=progress)
+    except ToolUnavailable as exc:
+        raise ToolError(exc.reason) from None
+    target = output or path / ".sdl-gate" / "shards" / spec.file_name
+    if target.is_dir():
+        raise InputError("is a directory; --output needs a file path", path=target)
+    try:
+        write_shard(part, target)
+    except OSError as exc:
+        raise InputError(f"cannot write the shard: {exc.strerror}", path=target) from None
+    return WrittenShard(part, target)

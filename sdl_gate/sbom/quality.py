@@ -6,6 +6,7 @@ The NTIA check reads the :class:`SbomDocument` every reader returns, so it is on
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -196,3 +197,53 @@ def cross_check(report: SbomReport, source: Inventory) -> tuple[Mismatch, ...]:
 
 def _ordered(versions: set[str | None]) -> list[str | None]:
     return sorted(versions, key=lambda v: v or "")
+
+
+@dataclass(frozen=True)
+class SbomReview:
+    """One SBOM checked by `sdl-gate sbom-check`: its NTIA gaps and its mismatches with what it was compared to."""
+
+    file: Path
+    document: SbomDocument
+    report: SbomReport
+    #: (what the SBOM was compared with, the mismatch) for the lock file and environment asked for.
+    mismatches: tuple[tuple[str, Mismatch], ...]
+
+    @property
+    def problems(self) -> int:
+        """Gaps and mismatches: any fails the check."""
+        return len(self.report.gaps) + len(self.mismatches)
+
+    @property
+    def unauditable(self) -> tuple[tuple[str, str], ...]:
+        """Components no vulnerability audit can find (no package URL, or one that does not parse), with why."""
+        return tuple(
+            (entry.label, "package URL does not parse" if entry.invalid_purl else "no package URL")
+            for entry in self.document.entries
+            if entry.component.purl is None
+        )
+
+
+def review_sboms(
+    files: tuple[Path, ...], *, lock_file: Path | None = None, environment: bool = False, python: str | None = None
+) -> list[SbomReview]:
+    """Check each SBOM against the NTIA minimum elements and, for one SBOM, a lock file or the environment.
+
+    Every SBOM is read before any is assessed, so an unreadable one is reported before any result.
+    """
+    from sdl_gate.sbom.sources import from_environment, interpreter_paths, load_source, lock_kind
+
+    if len(files) > 1 and (lock_file is not None or environment):
+        raise InputError("--lock and --environment cross-check one SBOM; give one SBOM with them")
+    documents = [load_any_sbom(file) for file in files]
+    reviews = []
+    for file, document in zip(files, documents, strict=True):
+        report = assess_document(document)
+        comparisons = []
+        if lock_file is not None:
+            comparisons.append((str(lock_file), load_source(lock_kind(lock_file), lock_file)))
+        if environment:
+            comparisons.append(("environment", from_environment(interpreter_paths(python) if python else None)))
+        mismatches = tuple((label, m) for label, inventory in comparisons for m in cross_check(report, inventory))
+        reviews.append(SbomReview(file, document, report, mismatches))
+    return reviews

@@ -178,7 +178,7 @@ def test_workers_that_overrun_the_timeout_are_stopped_and_their_files_not_analys
 
 
 def test_a_missing_explicit_file_is_an_input_error(project: ProjectFactory, run_cli: RunCli) -> None:
-    result = run_cli("sast", "--root", project.root, project.root / "nope.py")
+    result = run_cli("sast", "--path", project.root, project.root / "nope.py")
     assert result.code == 2
     assert "nope.py: file not found" in result.stderr
 

@@ -204,7 +204,7 @@ def test_a_malformed_baseline_is_an_input_error_and_partial_baselines_are_refuse
     bad = run_cli("sast", root)
     assert bad.code == 2
     assert f"{baseline}:2" in bad.stderr
-    partial = run_cli("sast", "--write-baseline", "--root", root, root / "app.py")
+    partial = run_cli("sast", "--write-baseline", "--path", root, root / "app.py")
     assert partial.code == 2
     assert "whole project" in partial.stderr
     assert baseline.read_text().endswith("[1]}\n")  # untouched

@@ -314,10 +314,10 @@ def test_threat_dragon_models_import_with_boundaries_and_gaps_reported() -> None
 @pytest.mark.slow
 def test_broken_threat_dragon_files_exit_2(run_cli: RunCli) -> None:
     _needs(TD / "v2-malformed-new-model.json")
-    malformed = run_cli("threat-model", "import", TD / "v2-malformed-new-model.json", "--format", "threat-dragon")
+    malformed = run_cli("threat-model", "import", TD / "v2-malformed-new-model.json", "--input-format", "threat-dragon")
     assert malformed.code == 2
     assert "v2-malformed-new-model.json at summary.title: invalid Threat Dragon model" in malformed.stderr
-    old = run_cli("threat-model", "import", TD / "demo-threat-model.json", "--format", "threat-dragon")
+    old = run_cli("threat-model", "import", TD / "demo-threat-model.json", "--input-format", "threat-dragon")
     assert old.code == 2
     assert "Threat Dragon 1.x model" in old.stderr
 
@@ -338,7 +338,7 @@ def test_import_round_trip_to_native_then_check(run_cli: RunCli, tmp_path: Path)
     _needs(TD / "v2-threat-model.json")
     out = tmp_path / "model.yaml"
     imported = run_cli(
-        "threat-model", "import", TD / "v2-threat-model.json", "--format", "threat-dragon", "--output", out
+        "threat-model", "import", TD / "v2-threat-model.json", "--input-format", "threat-dragon", "--output", out
     )
     assert imported.code == 0, imported.stderr
     assert "missing: reviews" in imported.stderr
@@ -363,7 +363,7 @@ def test_otm_import(run_cli: RunCli) -> None:
     assert all(t.stride.value == "spoofing" and t.severity is None for t in model.threats)
     zone = {c.id: c.zone for c in model.components}
     assert zone["web-client"] != zone["web-service"]
-    result = run_cli("threat-model", "import", TD / "example-open-threat-model.json", "--format", "otm")
+    result = run_cli("threat-model", "import", TD / "example-open-threat-model.json", "--input-format", "otm")
     assert result.code == 0 and "otm" in result.stdout
     assert "threat severities" in result.stderr
 
