@@ -383,7 +383,7 @@ def _scan_here(
     out: list[tuple[int, str | None, bool]] = []
     for index, path, digest, _size in pending:
         scanned = scanner.scan(path, digest)
-        out.append((index, None, False) if scanned is None else (index, scanned[0].model_dump_json(), scanned[1]))
+        out.append((index, None, False) if scanned is None else (index, *scanned))
         tracker.advance(1)
     return out
 
