@@ -50,12 +50,12 @@ def _children(pid: int) -> list[int]:
     """The direct children of ``pid`` (over all of its threads), from /proc."""
     found: list[int] = []
     try:
-        tasks = os.listdir(f"/proc/{pid}/task")
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
     except OSError:
         return found
     for task in tasks:
         try:
-            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as handle:
+            with (task / "children").open(encoding="ascii") as handle:
                 found += [int(word) for word in handle.read().split()]
         except OSError:
             continue
@@ -76,7 +76,7 @@ def _rss_pss(pid: int) -> tuple[int, int]:
     """A process's RSS and PSS in KiB (0, 0 once it has gone)."""
     rss = pss = 0
     try:
-        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as handle:
+        with Path(f"/proc/{pid}/smaps_rollup").open(encoding="ascii") as handle:
             for line in handle:
                 if line.startswith("Rss:"):
                     rss = int(line.split()[1])
@@ -117,9 +117,7 @@ def measure(argv: list[str], cwd: Path, env: dict[str, str]) -> Usage:
         process.stderr.close()
     if code not in (0, 1):
         raise SystemExit(f"{' '.join(argv)} failed with {code}:\n{stderr[-2000:]}")
-    return Usage(
-        peaks["rss"] / 1024, peaks["pss"] / 1024, peaks["processes"], elapsed, usage.ru_utime + usage.ru_stime
-    )
+    return Usage(peaks["rss"] / 1024, peaks["pss"] / 1024, peaks["processes"], elapsed, usage.ru_utime + usage.ru_stime)
 
 
 def main() -> None:
