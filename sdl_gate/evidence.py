@@ -265,7 +265,9 @@ class EvidenceStore:
         dumped = evidence.model_dump(mode="json")
         stored = StoredEvidence(id=evidence_id(dumped), collected_at=collected_at, evidence=evidence)
         document = stored.model_dump(mode="json", exclude={"evidence"}) | {"evidence": dumped}
-        write_atomic(self.object_path(stored.id), pretty_json(document))
+        # Compact, the canonical form: a SAST payload holds thousands of results, and json's indenting encoder is
+        # pure Python (several times slower). The id is the digest of the evidence, not of the file's layout.
+        write_atomic(self.object_path(stored.id), canonical_json(document) + "\n")
         pointer = {"id": stored.id, "kind": evidence.kind.value, "commit": evidence.subject.commit}
         write_atomic(self.pointer_path(evidence.kind), pretty_json(pointer))
         return stored

@@ -1,21 +1,30 @@
 """What runs inside a worker process: one bandit manager scanning files one at a time.
 
-Kept apart from the rest of sdl-gate so that starting a worker imports bandit, pydantic and this module,
-nothing else.
+Kept apart from the rest of sdl-gate so that starting a worker imports bandit and this module, nothing else:
+not even pydantic. A worker hands back each file's result as the JSON of a
+:class:`~sdl_gate.sast.models.FileScan`, which the parent validates as it reads it, so the models need not be
+loaded (about 10 MiB and a third of a second) in every worker.
 """
 
 from __future__ import annotations
 
+import gc
+import hashlib
 import io
+import json
 import linecache
 import logging
 import tokenize
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sdl_gate._files import sha256_bytes
-from sdl_gate.sast.models import BanditIssue, FileScan, NosecComment, ScanStatus
+if TYPE_CHECKING:
+    from sdl_gate.sast.models import NosecComment
+
+# FileScan's status values (sdl_gate.sast.models.ScanStatus), spelled here so that workers need not import it.
+_ANALYSED = "analysed"
+_NOT_ANALYSED = "not_analysed"
 
 # bandit's reasons for skipping a file that depend only on its content, so they may be cached.
 _CONTENT_REASONS = ("syntax error while parsing AST from file", "exception while scanning file")
@@ -39,6 +48,14 @@ def parse_nosec(comment: str) -> NosecComment | None:
     cannot resolve to a test id gives, ``# nosecurity`` or ``# nosec b602`` alike); ``named`` is what the
     comment names before ``--``, and ``justification`` what follows it, up to the next ``#``.
     """
+    from sdl_gate.sast.models import NosecComment
+
+    fields = _nosec_fields(comment)
+    return None if fields is None else NosecComment.model_validate(fields)
+
+
+def _nosec_fields(comment: str) -> dict[str, Any] | None:
+    """:func:`parse_nosec` as the plain fields of a ``NosecComment`` (what a worker sends back)."""
     from bandit.core import extension_loader
 
     b_manager = _bandit_nosec()
@@ -58,13 +75,13 @@ def parse_nosec(comment: str) -> NosecComment | None:
         else:
             unknown.append(word)
     text = justification.strip() if separator else ""
-    return NosecComment(
-        line=0,
-        tests=tuple(sorted(str(t) for t in silenced)),
-        named=tuple(dict.fromkeys(named)),
-        unknown=tuple(dict.fromkeys(unknown)),
-        justification=text or None,
-    )
+    return {
+        "line": 0,
+        "tests": sorted(str(t) for t in silenced),
+        "named": list(dict.fromkeys(named)),
+        "unknown": list(dict.fromkeys(unknown)),
+        "justification": text or None,
+    }
 
 
 def _decode(data: bytes) -> str:
@@ -75,28 +92,28 @@ def _decode(data: bytes) -> str:
         return data.decode("utf-8", errors="replace")
 
 
-def _nosec_comments(data: bytes, nosec_lines: dict[int, Any]) -> tuple[NosecComment, ...]:
+def _nosec_comments(data: bytes, nosec_lines: dict[int, Any]) -> list[dict[str, Any]]:
     """The comments on the lines bandit itself parsed as ``# nosec``, each read with bandit's parser."""
     wanted = {line for line, tests in nosec_lines.items() if tests is not None}
     if not wanted:
-        return ()
-    found: dict[int, NosecComment] = {}
+        return []
+    found: dict[int, dict[str, Any]] = {}
     try:
         # The same bytes through the same tokenizer bandit used, so the same comments on the same lines.
         for token in tokenize.tokenize(io.BytesIO(data).readline):
             if token.type == tokenize.COMMENT and token.start[0] in wanted:
-                parsed = parse_nosec(token.string)
+                parsed = _nosec_fields(token.string)
                 if parsed is not None:
                     line = token.start[0]
                     # What bandit silences is taken from the map its tester consults, not re-derived.
-                    silenced = tuple(sorted(str(t) for t in nosec_lines[line]))
-                    found[line] = parsed.model_copy(update={"line": line, "tests": silenced})
+                    found[line] = {**parsed, "line": line, "tests": sorted(str(t) for t in nosec_lines[line])}
     except (tokenize.TokenError, SyntaxError):
         pass
     for line in wanted - set(found):
         # bandit silences something here that sdl-gate could not read back: it names nothing and says nothing.
-        found[line] = NosecComment(line=line, tests=tuple(sorted(nosec_lines[line])), named=(), justification=None)
-    return tuple(found[line] for line in sorted(found))
+        tests = sorted(str(t) for t in nosec_lines[line])
+        found[line] = {"line": line, "tests": tests, "named": [], "unknown": [], "justification": None}
+    return [found[line] for line in sorted(found)]
 
 
 def _column(lines: list[str], line: int, col_offset: int) -> int:
@@ -147,6 +164,8 @@ class Scanner:
     def __init__(self, config_file: str | None, tests: tuple[str, ...], skips: tuple[str, ...]) -> None:
         from bandit.core import config as b_config
 
+        #: The size of the file scanned last.
+        self.last_bytes = 0
         # Fail at start, not per file, if this bandit cannot tell us which comments it honours.
         _bandit_nosec()
         # bandit logs skipped files and unknown nosec names; we report those ourselves.
@@ -173,8 +192,8 @@ class Scanner:
             manager.ignore_nosec = False
             linecache.clearcache()
 
-    def scan(self, path: str, expected_sha256: str) -> tuple[FileScan, bool] | None:
-        """Scan one file; return the result and whether it may be cached, or None if it changed meanwhile."""
+    def scan(self, path: str, expected_sha256: str) -> tuple[str, bool] | None:
+        """Scan one file; return its ``FileScan`` JSON and whether it may be cached, or None if it changed."""
         manager = self._manager
         issues = self._run(path, honour_nosec=True)
         skipped = list(manager.skipped)
@@ -193,47 +212,61 @@ class Scanner:
                 else:
                     silenced.append(issue)
         data = Path(path).read_bytes()
-        if sha256_bytes(data) != expected_sha256:
+        self.last_bytes = len(data)
+        if hashlib.sha256(data).hexdigest() != expected_sha256:
             return None
         if skipped:
             reason = str(skipped[0][1])
-            return FileScan(status=ScanStatus.NOT_ANALYSED, reason=f"bandit: {reason}"), reason in _CONTENT_REASONS
+            return not_analysed(f"bandit: {reason}"), reason in _CONTENT_REASONS
         lines = _decode(data).splitlines()
 
-        def typed(d: dict[str, Any]) -> BanditIssue:
-            return BanditIssue(
-                test_id=str(d["test_id"]),
-                test_name=str(d["test_name"]),
-                severity=str(d["issue_severity"]),
-                confidence=str(d["issue_confidence"]),
-                cwe=int(d["issue_cwe"]["id"]) if d["issue_cwe"] else None,
-                text=str(d["issue_text"]),
-                line=int(d["line_number"]),
-                line_range=tuple(int(n) for n in d["line_range"]),
-                col_offset=int(d["col_offset"]),
-                end_col_offset=int(d["end_col_offset"]),
-                code=str(d["code"]),
-                flagged=_flagged(lines, list(d["line_range"]), int(d["line_number"])),
-                column=_column(lines, int(d["line_number"]), int(d["col_offset"])),
-            )
+        def typed(d: dict[str, Any]) -> dict[str, Any]:
+            # The fields of a BanditIssue; the parent validates them against the model.
+            return {
+                "test_id": str(d["test_id"]),
+                "test_name": str(d["test_name"]),
+                "severity": str(d["issue_severity"]),
+                "confidence": str(d["issue_confidence"]),
+                "cwe": int(d["issue_cwe"]["id"]) if d["issue_cwe"] else None,
+                "text": str(d["issue_text"]),
+                "line": int(d["line_number"]),
+                "line_range": [int(n) for n in d["line_range"]],
+                "col_offset": int(d["col_offset"]),
+                "end_col_offset": int(d["end_col_offset"]),
+                "code": str(d["code"]),
+                "flagged": _flagged(lines, list(d["line_range"]), int(d["line_number"])),
+                "column": _column(lines, int(d["line_number"]), int(d["col_offset"])),
+            }
 
-        result = FileScan(
-            status=ScanStatus.ANALYSED,
-            issues=tuple(typed(d) for d in issues),
-            silenced=tuple(typed(d) for d in silenced),
-            nosec=_nosec_comments(data, nosec_lines),
-            metrics=metrics,
-        )
-        return result, True
+        result = {
+            "status": _ANALYSED,
+            "reason": None,
+            "issues": [typed(d) for d in issues],
+            "silenced": [typed(d) for d in silenced],
+            "nosec": _nosec_comments(data, nosec_lines),
+            "metrics": metrics,
+        }
+        return json.dumps(result), True
+
+
+def not_analysed(reason: str) -> str:
+    """The ``FileScan`` JSON of a file that was not analysed, and why."""
+    return json.dumps({"status": _NOT_ANALYSED, "reason": reason})
 
 
 # The worker process's scanner, set once by the pool's initializer.
 _WORKER: dict[str, Scanner] = {}
+#: After a file this large a worker collects its garbage at once. bandit links every AST node to its parent, so
+#: a file's tree is freed only by a full collection, which the interpreter runs rarely: meanwhile the trees of
+#: the last few large files pile up, about 20 MiB more per worker at its peak on Django's source.
+COLLECT_AFTER_BYTES = 32 * 1024
 
 
 def init_worker(config_file: str | None, tests: tuple[str, ...], skips: tuple[str, ...]) -> None:
     """Pool initializer: build this process's bandit manager once."""
     _WORKER["scanner"] = Scanner(config_file, tests, skips)
+    # What is loaded now lives as long as the worker: frozen, a collection does not walk it again each time.
+    gc.freeze()
 
 
 def scan_batch(batch: list[tuple[int, str, str]]) -> list[tuple[int, str | None, bool]]:
@@ -242,8 +275,7 @@ def scan_batch(batch: list[tuple[int, str, str]]) -> list[tuple[int, str | None,
     out: list[tuple[int, str | None, bool]] = []
     for index, path, digest in batch:
         scanned = scanner.scan(path, digest)
-        if scanned is None:
-            out.append((index, None, False))
-        else:
-            out.append((index, scanned[0].model_dump_json(), scanned[1]))
+        out.append((index, None, False) if scanned is None else (index, *scanned))
+        if scanner.last_bytes >= COLLECT_AFTER_BYTES:
+            gc.collect()
     return out

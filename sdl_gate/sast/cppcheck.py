@@ -35,7 +35,7 @@ from sdl_gate.sast.sarif_import import AnalyserResults, parse_sarif, read_run
 
 TOOL = "cppcheck"
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: the scan cache's header-line entries
 #: The checks: cppcheck's errors and its warnings (undefined behaviour, overflows, leaks), not style.
 CHECK_ARGUMENTS = ("--enable=warning", "--check-level=normal")
 HEADER_SUFFIXES = frozenset({".h", ".hh", ".hpp", ".hxx", ".h++", ".inl", ".ipp"})

@@ -51,7 +51,9 @@ IN_PROCESS_BYTES = 256 * 1024
 MAX_CACHE_ENTRY_BYTES = 4 * 1024 * 1024
 #: The worker processes of one run are stopped after this long; what they had not finished is not analysed.
 DEFAULT_TIMEOUT_SECONDS = 1800.0
-CACHE_FORMAT = 3
+#: 4: an entry is a header line (key, digest of the body's bytes) and the body, so a hit is checked without
+#: serialising the body again.
+CACHE_FORMAT = 4
 
 
 def default_cache_dir() -> Path:
@@ -155,11 +157,11 @@ class Cache:
 
     def get(self, key: str) -> FileScan | None:
         """Return the cached result, or None when absent, damaged (damage is counted) or not to be reused."""
-        body = self.get_json(key)
+        body = self._body(key)
         if body is None:
             return None
         try:
-            return FileScan.model_validate(body)
+            return FileScan.model_validate_json(body)
         except ValidationError:
             self.corrupt += 1
             return None
@@ -167,6 +169,19 @@ class Cache:
     def get_json(self, key: str) -> Any:
         """Return the cached JSON body stored under ``key``, or None when absent, damaged (damage is counted) or
         not to be reused (``--no-cache`` skips reading, never writing)."""
+        body = self._body(key)
+        if body is None:
+            return None
+        try:
+            import json
+
+            return json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            self.corrupt += 1
+            return None
+
+    def _body(self, key: str) -> bytes | None:
+        """The bytes of the body stored under ``key`` once its header names ``key`` and its digest matches."""
         if not self.reuse:
             return None
         path = self._path(key)
@@ -178,17 +193,17 @@ class Cache:
         except InputError:
             self.corrupt += 1
             return None
+        head, _, body = raw.partition(b"\n")
         try:
             import json
 
-            envelope = json.loads(raw)
-            body = envelope["scan"]
-            if envelope.get("key") != key or envelope.get("sha256") != sha256_bytes(canonical_json(body).encode()):
+            header = json.loads(head)
+            if header.get("key") != key or header.get("sha256") != sha256_bytes(body):
                 raise ValueError("digest mismatch")
-            return body
-        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
+        except (ValueError, TypeError, AttributeError, UnicodeDecodeError):
             self.corrupt += 1
             return None
+        return body
 
     def put(self, key: str, scan: FileScan) -> None:
         """Store a result atomically; a cache that cannot be written only costs speed."""
@@ -196,7 +211,9 @@ class Cache:
 
     def put_json(self, key: str, body: Any) -> None:
         """Store a JSON body atomically under ``key``; a cache that cannot be written only costs speed."""
-        envelope = {"key": key, "scan": body, "sha256": sha256_bytes(canonical_json(body).encode())}
+        # The header line holds the digest of the body's exact bytes, so that reading needs no re-serialising.
+        text = canonical_json(body).encode("utf-8")
+        header = canonical_json({"key": key, "sha256": sha256_bytes(text)}).encode("utf-8")
         path = self._path(key)
         with contextlib.suppress(OSError):
             # Atomic (temporary file, then rename) but without fsync: a cache entry lost in a crash is only a
@@ -205,7 +222,7 @@ class Cache:
             fd, name = tempfile.mkstemp(prefix=f".{key[:8]}.", suffix=".tmp", dir=path.parent)
             try:
                 with os.fdopen(fd, "wb") as handle:
-                    handle.write(canonical_json(envelope).encode("utf-8"))
+                    handle.write(header + b"\n" + text)
                 Path(name).replace(path)
             except BaseException:
                 Path(name).unlink(missing_ok=True)
@@ -383,7 +400,7 @@ def _scan_here(
     out: list[tuple[int, str | None, bool]] = []
     for index, path, digest, _size in pending:
         scanned = scanner.scan(path, digest)
-        out.append((index, None, False) if scanned is None else (index, scanned[0].model_dump_json(), scanned[1]))
+        out.append((index, None, False) if scanned is None else (index, *scanned))
         tracker.advance(1)
     return out
 

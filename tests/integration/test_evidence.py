@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timezone
 
+from sdl_gate._files import canonical_json, pretty_json
 from sdl_gate.evidence import (
     Evidence,
     EvidenceKind,
@@ -52,6 +53,18 @@ def test_store_round_trip_and_pointer(project: ProjectFactory) -> None:
     assert latest == stored
     assert store.latest(EvidenceKind.SBOM) is None
     assert not list(store.directory.rglob("*.tmp"))
+
+
+def test_stored_objects_are_canonical_json_and_indented_ones_written_before_still_load(
+    project: ProjectFactory,
+) -> None:
+    store = EvidenceStore(project.root)
+    stored = store.put(sample(), NOW)
+    path = store.object_path(stored.id)
+    text = path.read_text(encoding="utf-8")
+    assert text == canonical_json(json.loads(text)) + "\n"  # deterministic: the same evidence, the same bytes
+    path.write_text(pretty_json(json.loads(text)), encoding="utf-8")  # as earlier versions wrote it
+    assert store.latest(EvidenceKind.TEST_RESULTS) == stored
 
 
 def test_truncated_or_deleted_evidence_is_rejected_not_used(project: ProjectFactory) -> None:

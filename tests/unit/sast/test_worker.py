@@ -1,0 +1,54 @@
+"""A scan worker loads bandit and nothing of the gate, and what it sends back is a valid FileScan."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from sdl_gate.sast.models import FileScan, ScanStatus
+from tests.conftest import REPO_ROOT
+
+_IN_A_WORKER = """
+import json, sys
+from sdl_gate.sast._worker import init_worker, scan_batch
+init_worker(None, (), ())
+out = scan_batch([(0, sys.argv[1], sys.argv[2]), (1, sys.argv[3], sys.argv[4])])
+loaded = sorted(name for name in sys.modules if name.startswith(("pydantic", "sdl_gate.")))
+print(json.dumps({"out": out, "loaded": loaded}))
+"""
+
+
+def test_a_worker_imports_no_models_and_sends_back_valid_file_scans(tmp_path: Path) -> None:
+    call = b"subprocess.call(CMD, shell=True)"
+    source = b"import subprocess\n\n" + call + b"\n" + call + b"  # nosec B602 -- constant\n"
+    broken = b"def broken(:\n"
+    app, bad = tmp_path / "app.py", tmp_path / "bad.py"
+    app.write_bytes(source)
+    bad.write_bytes(broken)
+    argv = [str(app), hashlib.sha256(source).hexdigest(), str(bad), hashlib.sha256(broken).hexdigest()]
+    done = subprocess.run(
+        [sys.executable, "-c", _IN_A_WORKER, *argv],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    # Each worker holds only bandit: the models (and pydantic) are loaded by the parent that reads the results.
+    assert answer["loaded"] == ["sdl_gate.sast", "sdl_gate.sast._worker"]
+    (_, scanned, cacheable), (_, failed, failed_cacheable) = answer["out"]
+    scan = FileScan.model_validate_json(scanned)
+    assert cacheable is True
+    assert scan.status is ScanStatus.ANALYSED
+    assert [(i.test_id, i.line) for i in scan.issues] == [("B404", 1), ("B602", 3)]
+    assert [(i.test_id, i.line) for i in scan.silenced] == [("B602", 4)]
+    assert [(n.line, n.tests, n.named, n.justification) for n in scan.nosec] == [(4, ("B602",), ("B602",), "constant")]
+    assert scan.metrics["loc"] == 3
+    failure = FileScan.model_validate_json(failed)
+    assert failure.status is ScanStatus.NOT_ANALYSED and failure.reason
+    assert failed_cacheable is True
