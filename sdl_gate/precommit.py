@@ -269,13 +269,25 @@ def _audit_lines(payload: dict[str, Any], waivers: WaiverRegister, today: date, 
 # --- sdl-sbom -----------------------------------------------------------------------------------------
 
 
-def sbom_current(root: Path, *, listed: int | None = MAX_LISTED) -> HookReport:
-    """Check that the committed SBOM (``sbom`` in [tool.sdl-gate]) lists what the dependency sources pin."""
-    from sdl_gate.collectors.dependencies import project_dependencies
-    from sdl_gate.config import load_project
-    from sdl_gate.sbom.quality import assess_sbom, cross_check, load_sbom
+#: What the SBOM hook decides on: SM-9's currency criterion alone. The NTIA elements (SM-9 ``sbom``) are
+#: `check`'s business: a missing supplier or author is not what a change to a lock file needs to be stopped for.
+SBOM_SCOPE = {"SM-9": frozenset({"sbom_current"})}
 
-    project = load_project(root)
+
+def sbom_current(root: Path, *, today: date | None = None, listed: int | None = MAX_LISTED) -> HookReport:
+    """Check that the committed SBOM (``sbom`` in [tool.sdl-gate]) lists what the dependency sources pin.
+
+    The SBOM collector reads it and the sources (in memory, nothing stored) and SM-9's ``sbom_current``
+    criterion decides under the project's policy, so the hook fails exactly when `check` fails that criterion.
+    """
+    from sdl_gate.collectors.sbom import SbomCollector, SbomPayload
+    from sdl_gate.evidence import EvidenceKind
+    from sdl_gate.inputs import load_inputs
+    from sdl_gate.render.console import slice_lines
+    from sdl_gate.run import Scope, assess_slice
+
+    inputs = load_inputs(root).with_approvers()
+    project = inputs.project
     if project.config.sbom is None:
         raise InputError(
             "no committed SBOM is configured, so there is nothing to keep current",
@@ -283,27 +295,28 @@ def sbom_current(root: Path, *, listed: int | None = MAX_LISTED) -> HookReport:
             location="tool.sdl-gate.sbom",
             hint='write one with `sdl-gate sbom --output sbom.cdx.json` and set sbom = "sbom.cdx.json"',
         )
-    sbom_path = root / project.config.sbom
-    dependencies = project_dependencies(project)
-    if dependencies.inventory is None:
-        raise InputError("no dependency source found (uv.lock, pylock.toml, requirements*.txt)", path=root)
-    report = assess_sbom(load_sbom(sbom_path, root=root))
-    mismatches = cross_check(report, dependencies.inventory)
-    sources = ", ".join(source.path for source in dependencies.sources)
-    if not mismatches:
-        return HookReport(
-            (f"{project.config.sbom} is current with {sources} ({len(report.components)} components)",),
-            HookStatus.PASSED,
+    result = assess_slice(inputs, Scope(SBOM_SCOPE), today=today, collectors=[SbomCollector()])
+    lines: list[str] = []
+    for evidence in result.evidence.of(EvidenceKind.SBOM):
+        payload = SbomPayload.model_validate(evidence.payload)
+        if not payload.cross_checked_against:
+            raise InputError("no dependency source found (uv.lock, pylock.toml, requirements*.txt)", path=root)
+        sources = ", ".join(payload.cross_checked_against)
+        if not payload.mismatches:
+            lines.append(f"{project.config.sbom} is current with {sources} ({payload.components} components)")
+            continue
+        lines.append(f"{project.config.sbom} is out of date with {sources}:")
+        lines += _capped(
+            [
+                f"  {m.name}: {m.kind.value.replace('_', ' ')} (SBOM {m.sbom_version or '-'}, "
+                f"source {m.source_version or '-'})"
+                for m in payload.mismatches
+            ],
+            listed,
         )
-    lines = [f"{project.config.sbom} is out of date with {sources}:"]
-    lines += _capped(
-        [
-            f"  {m.name}: {m.kind.value.replace('_', ' ')} (SBOM {m.sbom_version or '-'}, "
-            f"source {m.source_version or '-'})"
-            for m in mismatches
-        ],
-        listed,
-    )
+    lines += slice_lines(result.requirements)
+    if result.passed:
+        return HookReport(tuple(lines), HookStatus.PASSED)
     lines.append(f"fix: regenerate it with `sdl-gate sbom --output {shlex.quote(project.config.sbom)}` and stage it")
     return HookReport(tuple(lines), HookStatus.FAILED)
 

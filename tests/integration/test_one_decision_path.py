@@ -425,3 +425,40 @@ def test_private_keys_fails_exactly_when_check_fails_the_committed_key_criterion
     assert agree() == 0
     hook = run_cli("private-keys", "tests/fixture.pem", cwd=root)
     assert hook.code == 0 and "waived by W-KEY" in hook.stdout
+
+
+# --- sbom-current ↔ SM-9 sbom_current ----------------------------------------------------------------------------
+
+SBOM_SCOPE = {"SM-9": {"sbom_current"}}
+
+
+@pytest.mark.slow
+def test_sbom_current_fails_exactly_when_check_fails_the_sbom_currency_criterion(
+    run_cli: RunCli, project: ProjectFactory
+) -> None:
+    root = project.root
+    write(root / "requirements.txt", "pyyaml==6.0.2\nidna==3.7\n")
+    assert run_cli("sbom", root, "--output", root / "sbom.cdx.json").code == 0
+    project.pyproject('policy = "security/policy.yaml"\nsbom = "sbom.cdx.json"\n')
+    project.policy("version: 1\nextends: iec62443-4-1-ml2\n")
+
+    def agree() -> int:
+        hook = run_cli("sbom-current", root)
+        assert hook.code in (0, 1), hook.stderr
+        assert (hook.code == 1) == _blocks(_gate(run_cli, root), SBOM_SCOPE), hook.stdout
+        return hook.code
+
+    assert agree() == 0
+    # The SBOM's NTIA elements are `check`'s `sbom` criterion, not the hook's: the project lists no authors, so
+    # `check` fails `sbom` while the SBOM is current.
+    outcomes = _gate(run_cli, root)["SM-9"]["outcomes"]
+    assert isinstance(outcomes, dict)
+    assert (outcomes["sbom"], outcomes["sbom_current"]) == ("fail", "pass")
+    write(root / "requirements.txt", "pyyaml==6.0.3\nidna==3.7\nurllib3==2.2.3\n")
+    assert agree() == 1  # out of date in both
+    # Drift: the hook failed an out-of-date SBOM whatever the policy said; with SM-9 advisory `check` does not
+    # block on it, and neither does the hook now.
+    project.policy("version: 1\nextends: iec62443-4-1-ml2\nrequirements:\n  SM-9: {mode: advisory}\n")
+    hook = run_cli("sbom-current", root)
+    assert "urllib3: missing from sbom" in hook.stdout
+    assert agree() == 0
