@@ -74,27 +74,71 @@ def _relative_names(root: Path, files: list[Path]) -> list[str]:
 # --- sdl-private-keys ---------------------------------------------------------------------------------
 
 
-def private_keys(root: Path, files: list[Path] | None, *, listed: int | None = MAX_LISTED) -> HookReport:
-    """Scan ``files`` (default: the tracked files of ``root``) for private keys (SM-8)."""
+#: What the private-key hook decides on: SM-8's committed-key criterion, so that a key waived by its fingerprint
+#: (a test fixture) passes here exactly when it passes `check`.
+PRIVATE_KEY_SCOPE = {"SM-8": frozenset({"no_committed_private_key"})}
+
+
+def private_keys(
+    root: Path, files: list[Path] | None, *, today: date | None = None, listed: int | None = MAX_LISTED
+) -> HookReport:
+    """Scan ``files`` (default: the tracked files of ``root``) for private keys and judge the scan as SM-8 does.
+
+    The scan becomes signatures evidence in memory (no release file verified, nothing stored) and the gate's
+    ``no_committed_private_key`` criterion decides under the project's policy and approved waivers. A scan that
+    could not read every file is a tool error, as before.
+    """
+    from sdl_gate._clock import file_timestamp
+    from sdl_gate._git import git_commit
+    from sdl_gate.collectors.base import CollectContext
     from sdl_gate.collectors.keyscan import scan_files, scan_private_keys
+    from sdl_gate.collectors.signatures import PrivateKeyFound, key_scan_evidence
+    from sdl_gate.inputs import load_inputs
+    from sdl_gate.render.console import slice_lines
+    from sdl_gate.run import Scope, assess_slice
 
     names = None if files is None else _relative_names(root, files)
-    result = scan_private_keys(root, tracked=True) if names is None else scan_files(root, names)
-    if not result.complete:
-        raise ToolError(f"the private-key scan is incomplete: {result.problem}")
-    if not result.hits:
-        return HookReport((f"no private key in {result.files_scanned} file(s)",), HookStatus.PASSED)
-    lines = [f"{len(result.hits)} private key(s) found (SM-8 private key protection):"]
-    for hit in result.hits:
-        protection = {True: "encrypted", False: "NOT encrypted", None: "protection unknown"}[hit.encrypted]
-        lines.append(f"  {hit.path}: {hit.key_type} ({protection})")
-    lines = _capped(lines, listed)
-    lines += [
-        "fix: do not commit private keys. Unstage the file (`git restore --staged FILE`), keep the key in a",
-        "     key store or CI secret, and rotate it if it was ever pushed.",
-        "     A deliberate test key: exclude its path from this hook (`exclude:` in .pre-commit-config.yaml);",
-        "     `sdl-gate check` still lists it under SM-8.",
+    # Waivers count only when signed by an approver of the register the environment names.
+    inputs = load_inputs(root).with_approvers()
+    scan = scan_private_keys(root, tracked=True) if names is None else scan_files(root, names)
+    if not scan.complete:
+        raise ToolError(f"the private-key scan is incomplete: {scan.problem}")
+    if names is not None and scan.files_scanned == 0:
+        # Only links, directories or files deleted since: nothing of this change holds a key.
+        return HookReport((f"no regular file to scan among the {len(names)} given",), HookStatus.PASSED)
+    now = file_timestamp()
+    context = CollectContext(
+        project=inputs.project,
+        commit=git_commit(root),
+        now=now,
+        waivers=inputs.waivers,
+        approvers=inputs.approvers,
+    )
+    result = assess_slice(
+        inputs, Scope(PRIVATE_KEY_SCOPE), today=today, now=now, declared=(key_scan_evidence(context, scan),)
+    )
+    lines = [
+        f"{len(scan.hits)} private key(s) found (SM-8 private key protection):"
+        if scan.hits
+        else f"no private key in {scan.files_scanned} file(s)"
     ]
+    for hit in scan.hits:
+        protection = {True: "encrypted", False: "NOT encrypted", None: "protection unknown"}[hit.encrypted]
+        fingerprint = PrivateKeyFound(path=hit.path, key_type=hit.key_type, encrypted=hit.encrypted).fingerprint
+        waiver = inputs.waivers.for_finding(fingerprint, result.assessed_on)
+        waived = f", waived by {waiver.id}" if waiver is not None else ""
+        lines.append(f"  {hit.path}: {hit.key_type} ({protection}{waived})")
+    lines = _capped(lines, listed)
+    lines += slice_lines(result.requirements)
+    if result.passed:
+        return HookReport(tuple(lines), HookStatus.PASSED)
+    if scan.hits:
+        lines += [
+            "fix: do not commit private keys. Unstage the file (`git restore --staged FILE`), keep the key in a",
+            "     key store or CI secret, and rotate it if it was ever pushed.",
+            '     A deliberate test key: waive it by its fingerprint (scope: {finding: "private-key:PATH"} in',
+            "     security/waivers.yaml, approved like every waiver); this hook and `sdl-gate check` then accept it.",
+        ]
     return HookReport(tuple(lines), HookStatus.FAILED)
 
 
@@ -225,13 +269,25 @@ def _audit_lines(payload: dict[str, Any], waivers: WaiverRegister, today: date, 
 # --- sdl-sbom -----------------------------------------------------------------------------------------
 
 
-def sbom_current(root: Path, *, listed: int | None = MAX_LISTED) -> HookReport:
-    """Check that the committed SBOM (``sbom`` in [tool.sdl-gate]) lists what the dependency sources pin."""
-    from sdl_gate.collectors.dependencies import project_dependencies
-    from sdl_gate.config import load_project
-    from sdl_gate.sbom.quality import assess_sbom, cross_check, load_sbom
+#: What the SBOM hook decides on: SM-9's currency criterion alone. The NTIA elements (SM-9 ``sbom``) are
+#: `check`'s business: a missing supplier or author is not what a change to a lock file needs to be stopped for.
+SBOM_SCOPE = {"SM-9": frozenset({"sbom_current"})}
 
-    project = load_project(root)
+
+def sbom_current(root: Path, *, today: date | None = None, listed: int | None = MAX_LISTED) -> HookReport:
+    """Check that the committed SBOM (``sbom`` in [tool.sdl-gate]) lists what the dependency sources pin.
+
+    The SBOM collector reads it and the sources (in memory, nothing stored) and SM-9's ``sbom_current``
+    criterion decides under the project's policy, so the hook fails exactly when `check` fails that criterion.
+    """
+    from sdl_gate.collectors.sbom import SbomCollector, SbomPayload
+    from sdl_gate.evidence import EvidenceKind
+    from sdl_gate.inputs import load_inputs
+    from sdl_gate.render.console import slice_lines
+    from sdl_gate.run import Scope, assess_slice
+
+    inputs = load_inputs(root).with_approvers()
+    project = inputs.project
     if project.config.sbom is None:
         raise InputError(
             "no committed SBOM is configured, so there is nothing to keep current",
@@ -239,27 +295,28 @@ def sbom_current(root: Path, *, listed: int | None = MAX_LISTED) -> HookReport:
             location="tool.sdl-gate.sbom",
             hint='write one with `sdl-gate sbom --output sbom.cdx.json` and set sbom = "sbom.cdx.json"',
         )
-    sbom_path = root / project.config.sbom
-    dependencies = project_dependencies(project)
-    if dependencies.inventory is None:
-        raise InputError("no dependency source found (uv.lock, pylock.toml, requirements*.txt)", path=root)
-    report = assess_sbom(load_sbom(sbom_path, root=root))
-    mismatches = cross_check(report, dependencies.inventory)
-    sources = ", ".join(source.path for source in dependencies.sources)
-    if not mismatches:
-        return HookReport(
-            (f"{project.config.sbom} is current with {sources} ({len(report.components)} components)",),
-            HookStatus.PASSED,
+    result = assess_slice(inputs, Scope(SBOM_SCOPE), today=today, collectors=[SbomCollector()])
+    lines: list[str] = []
+    for evidence in result.evidence.of(EvidenceKind.SBOM):
+        payload = SbomPayload.model_validate(evidence.payload)
+        if not payload.cross_checked_against:
+            raise InputError("no dependency source found (uv.lock, pylock.toml, requirements*.txt)", path=root)
+        sources = ", ".join(payload.cross_checked_against)
+        if not payload.mismatches:
+            lines.append(f"{project.config.sbom} is current with {sources} ({payload.components} components)")
+            continue
+        lines.append(f"{project.config.sbom} is out of date with {sources}:")
+        lines += _capped(
+            [
+                f"  {m.name}: {m.kind.value.replace('_', ' ')} (SBOM {m.sbom_version or '-'}, "
+                f"source {m.source_version or '-'})"
+                for m in payload.mismatches
+            ],
+            listed,
         )
-    lines = [f"{project.config.sbom} is out of date with {sources}:"]
-    lines += _capped(
-        [
-            f"  {m.name}: {m.kind.value.replace('_', ' ')} (SBOM {m.sbom_version or '-'}, "
-            f"source {m.source_version or '-'})"
-            for m in mismatches
-        ],
-        listed,
-    )
+    lines += slice_lines(result.requirements)
+    if result.passed:
+        return HookReport(tuple(lines), HookStatus.PASSED)
     lines.append(f"fix: regenerate it with `sdl-gate sbom --output {shlex.quote(project.config.sbom)}` and stage it")
     return HookReport(tuple(lines), HookStatus.FAILED)
 

@@ -19,7 +19,7 @@ from sdl_gate.collectors.vulns import (
 )
 from sdl_gate.payloads import Unusable, typed
 from sdl_gate.policy.waivers import Waiver, WaiverRegister
-from sdl_gate.sbom.quality import Element, MismatchKind
+from sdl_gate.sbom.quality import Element, Mismatch, MismatchKind
 from sdl_gate.sbom.sources import SourceKind
 from sdl_gate.vex import naming_waivers, not_a_disposition, open_statement, unapproved_waivers, vulnerability_waivers
 from sdl_gate.vulndb.audit import ComponentStatus
@@ -300,19 +300,25 @@ def _lacks(element: Element) -> str:
     return element.value.replace("_", " ")
 
 
+def _own_sbom(evaluation: Evaluation, payload: SbomPayload) -> SbomPayload | Finding:
+    """Return the payload when there is an SBOM of the project's own; otherwise why it could not be made."""
+    if payload.origin is SbomOrigin.UNAVAILABLE:
+        return evaluation.finding(Outcome.NOT_AVAILABLE, str(payload.reason))
+    return payload
+
+
 @criterion(
     SbomPayload,
+    view=_own_sbom,
     name="sbom",
-    description="an SBOM of the externally provided components (NTIA minimum elements, matching the lock file)",
+    description="an SBOM of the externally provided components with the NTIA minimum elements",
     fix="Generate the SBOM from the lock file (`sdl-gate sbom`) so that every component has a name, version, "
     "supplier and purl, and commit it",
     when_empty=Outcome.NOT_AVAILABLE,
     empty_means="the SBOM lists no component",
 )
 def sbom_quality(evaluation: Evaluation, payload: SbomPayload) -> Finding:
-    """An SBOM of the dependencies with the NTIA minimum elements, matching the dependency sources."""
-    if payload.origin is SbomOrigin.UNAVAILABLE:
-        return evaluation.finding(Outcome.NOT_AVAILABLE, str(payload.reason))
+    """An SBOM of the dependencies with the NTIA minimum elements (whether it is current is ``sbom_current``)."""
     imported = payload.imported
     components = payload.components + sum(sbom.components for sbom in imported)
     if components == 0:
@@ -338,33 +344,67 @@ def sbom_quality(evaluation: Evaluation, payload: SbomPayload) -> Finding:
         for g in sbom.gaps
         if g.element is not Element.SUPPLIER
     ]
-    for mismatch in payload.mismatches:
-        match mismatch.kind:
-            case MismatchKind.MISSING_FROM_SBOM:
-                problems.append(f"{mismatch.name} {mismatch.source_version} is missing from the SBOM")
-            case MismatchKind.NOT_IN_SOURCE:
-                problems.append(f"{mismatch.name} is in the SBOM but not in the dependency sources")
-            case _:
-                problems.append(
-                    f"{mismatch.name} is {mismatch.sbom_version} in the SBOM but "
-                    f"{mismatch.source_version} in the dependency sources"
-                )
     where = payload.path or (imported[0].path if imported else None)
     if problems:
         return evaluation.finding(Outcome.FAIL, f"SBOM {where}: " + first_and_more(problems, _LISTED, "; "), where)
     gaps = [*payload.gaps, *(g for sbom in imported for g in sbom.gaps)]
     suppliers = sum(1 for g in gaps if g.element is Element.SUPPLIER)
     note = f"; supplier unknown for {suppliers} (the source does not record it)" if suppliers else ""
-    against = ", ".join(payload.cross_checked_against) or "no dependency source"
     own = (
         f"{payload.origin.value} CycloneDX {payload.spec_version} SBOM with {payload.components} components, "
-        f"NTIA minimum elements present, matches {against}"
+        "NTIA minimum elements present"
     )
     return evaluation.finding(
         Outcome.PASS,
         f"{own}{_imported_note(payload)}{note}{_conflicts(payload)}",
         where,
         examined=components,
+    )
+
+
+def _mismatch_text(mismatch: Mismatch) -> str:
+    """One difference between the SBOM and the dependency sources, as a lab or a developer reads it."""
+    match mismatch.kind:
+        case MismatchKind.MISSING_FROM_SBOM:
+            return f"{mismatch.name} {mismatch.source_version} is missing from the SBOM"
+        case MismatchKind.NOT_IN_SOURCE:
+            return f"{mismatch.name} is in the SBOM but not in the dependency sources"
+        case _:
+            return (
+                f"{mismatch.name} is {mismatch.sbom_version} in the SBOM but "
+                f"{mismatch.source_version} in the dependency sources"
+            )
+
+
+@criterion(
+    SbomPayload,
+    view=_own_sbom,
+    name="sbom_current",
+    description="the SBOM lists exactly what the dependency sources pin",
+    fix="Regenerate the SBOM from the dependency sources (`sdl-gate sbom --output FILE`) and commit it",
+    when_empty=Outcome.NOT_AVAILABLE,
+    empty_means="no dependency source to check the SBOM against",
+)
+def sbom_current(evaluation: Evaluation, payload: SbomPayload) -> Finding:
+    """The project's SBOM lists what its dependency sources pin, at the pinned versions (the sdl-sbom hook)."""
+    if not payload.cross_checked_against:
+        return evaluation.finding(
+            Outcome.NOT_AVAILABLE,
+            f"no dependency source to check SBOM {payload.path} against: whether it is current cannot be told",
+            payload.path,
+        )
+    against = ", ".join(payload.cross_checked_against)
+    if payload.mismatches:
+        listed = first_and_more([_mismatch_text(m) for m in payload.mismatches], _LISTED, "; ")
+        return evaluation.finding(
+            Outcome.FAIL, f"SBOM {payload.path} is out of date with {against}: {listed}", payload.path
+        )
+    how = "generated from" if payload.origin is SbomOrigin.GENERATED else "matches"
+    return evaluation.finding(
+        Outcome.PASS,
+        f"SBOM {payload.path} ({payload.components} components) {how} {against}",
+        payload.path,
+        examined=len(payload.cross_checked_against),
     )
 
 

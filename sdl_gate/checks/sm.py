@@ -7,7 +7,7 @@ from sdl_gate.checks._criteria import any_of, approver_register, codeowners, rec
 from sdl_gate.checks._devenv import locked_down_workflows
 from sdl_gate.checks._history import improving_metrics, verified_history
 from sdl_gate.checks._signing import keyless_signing, no_committed_private_key, release_bundle, signed_release
-from sdl_gate.checks._vulns import known_vulnerabilities, sbom_quality, vulnerability_dispositions
+from sdl_gate.checks._vulns import known_vulnerabilities, sbom_current, sbom_quality, vulnerability_dispositions
 
 CHECKS: dict[str, Check] = {
     "SM-1": Check("SM-1", (record("process_document", purpose="the documented secure development process"),)),
@@ -45,6 +45,7 @@ CHECKS: dict[str, Check] = {
         (
             record("review", purpose="the risk decisions on externally provided components"),
             sbom_quality,
+            sbom_current,
             known_vulnerabilities,
         ),
     ),

@@ -8,7 +8,7 @@ from sdl_gate._model import FrozenModel
 from sdl_gate.attest.files import FileVerifier, SignatureFormat, VerifyStatus, is_signature_file
 from sdl_gate.attest.sigstore_verify import IdentityPolicy, Instance, SigstoreVerifier, TrustChoice
 from sdl_gate.collectors.base import CollectContext, own_evidence
-from sdl_gate.collectors.keyscan import scan_private_keys
+from sdl_gate.collectors.keyscan import ScanResult, scan_private_keys
 from sdl_gate.config import SigningConfig
 from sdl_gate.errors import ConfigError, InputError
 from sdl_gate.evidence import Evidence, EvidenceKind, FileDigest
@@ -176,14 +176,28 @@ class SignaturesCollector:
             patterns=tuple(patterns),
             verification=verification,
             artifacts=tuple(artifacts),
-            key_scan=KeyScan(
-                method=scan.method,
-                files_scanned=scan.files_scanned,
-                complete=scan.complete,
-                problem=scan.problem,
-                found=tuple(
-                    PrivateKeyFound(path=h.path, key_type=h.key_type, encrypted=h.encrypted) for h in scan.hits
-                ),
-            ),
+            key_scan=key_scan(scan),
         )
         return own_evidence(self.kind, context, files, payload.model_dump(mode="json"))
+
+
+def key_scan(scan: ScanResult) -> KeyScan:
+    """The payload's account of a private-key scan."""
+    return KeyScan(
+        method=scan.method,
+        files_scanned=scan.files_scanned,
+        complete=scan.complete,
+        problem=scan.problem,
+        found=tuple(PrivateKeyFound(path=h.path, key_type=h.key_type, encrypted=h.encrypted) for h in scan.hits),
+    )
+
+
+def key_scan_evidence(context: CollectContext, scan: ScanResult) -> Evidence:
+    """Signatures evidence of ``scan`` alone, no release file verified: what the private-key hook judges."""
+    payload = SignaturesPayload(
+        patterns=(),
+        verification=Verification(sigstore=None, key=None, problem="a key scan verifies no release signature"),
+        artifacts=(),
+        key_scan=key_scan(scan),
+    )
+    return own_evidence(EvidenceKind.SIGNATURES, context, [], payload.model_dump(mode="json"))

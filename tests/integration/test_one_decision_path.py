@@ -374,3 +374,91 @@ def test_records_check_strict_fails_exactly_when_check_fails_the_record_criteria
     command = run_cli("records", "check", root, "--strict")
     assert "review-draft" in command.stdout
     assert agree() == 0
+
+
+# --- private-keys ↔ SM-8 no_committed_private_key ---------------------------------------------------------------
+
+PRIVATE_KEY_SCOPE = {"SM-8": {"no_committed_private_key"}}
+# Split so that this test file is not itself a committed private key.
+PEM_KEY = "-----BEGIN " + "PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIBm9aVqf4O5RE3O3\n-----END " + "PRIVATE KEY-----\n"
+KEY_WAIVER = """\
+version: 1
+waivers:
+  - id: W-KEY
+    scope: {{finding: "private-key:tests/fixture.pem"}}
+    justification: Throw-away key used only by the unit tests, never for releases.
+    requester: Alice Example <alice@example.com>
+    approver: Bob Example <bob@example.com>
+    created: {created}
+    expires: {expires}
+"""
+
+
+@pytest.mark.slow
+def test_private_keys_fails_exactly_when_check_fails_the_committed_key_criterion(
+    run_cli: RunCli, project: ProjectFactory
+) -> None:
+    root = project.root
+    project.pyproject()
+    write(root / "app.py", "print('hello')\n")
+    _git(root, "init", "-q")
+    _git(root, "add", ".")
+    _git(root, "commit", "-qm", "v1")
+
+    def agree(*files: str) -> int:
+        hook = run_cli("private-keys", *files, cwd=root)
+        assert hook.code in (0, 1), hook.stderr
+        assert (hook.code == 1) == _blocks(_gate(run_cli, root), PRIVATE_KEY_SCOPE), hook.stdout
+        return hook.code
+
+    assert agree() == 0
+    write(root / "tests" / "fixture.pem", PEM_KEY)
+    _git(root, "add", "tests/fixture.pem")
+    assert agree() == 1  # the tracked files hold a key
+    assert agree("tests/fixture.pem", "app.py") == 1  # so do the files given
+    created, expires = current_waiver_window()
+    project.waivers(KEY_WAIVER.format(created=created, expires=expires))
+    # A waiver nobody approved counts in neither.
+    assert agree("tests/fixture.pem") == 1
+    # Drift: the hook failed on any key, while `check` accepts a test key waived by its fingerprint.
+    approve_project_exceptions(project)
+    assert agree() == 0
+    hook = run_cli("private-keys", "tests/fixture.pem", cwd=root)
+    assert hook.code == 0 and "waived by W-KEY" in hook.stdout
+
+
+# --- sbom-current ↔ SM-9 sbom_current ----------------------------------------------------------------------------
+
+SBOM_SCOPE = {"SM-9": {"sbom_current"}}
+
+
+@pytest.mark.slow
+def test_sbom_current_fails_exactly_when_check_fails_the_sbom_currency_criterion(
+    run_cli: RunCli, project: ProjectFactory
+) -> None:
+    root = project.root
+    write(root / "requirements.txt", "pyyaml==6.0.2\nidna==3.7\n")
+    assert run_cli("sbom", root, "--output", root / "sbom.cdx.json").code == 0
+    project.pyproject('policy = "security/policy.yaml"\nsbom = "sbom.cdx.json"\n')
+    project.policy("version: 1\nextends: iec62443-4-1-ml2\n")
+
+    def agree() -> int:
+        hook = run_cli("sbom-current", root)
+        assert hook.code in (0, 1), hook.stderr
+        assert (hook.code == 1) == _blocks(_gate(run_cli, root), SBOM_SCOPE), hook.stdout
+        return hook.code
+
+    assert agree() == 0
+    # The SBOM's NTIA elements are `check`'s `sbom` criterion, not the hook's: the project lists no authors, so
+    # `check` fails `sbom` while the SBOM is current.
+    outcomes = _gate(run_cli, root)["SM-9"]["outcomes"]
+    assert isinstance(outcomes, dict)
+    assert (outcomes["sbom"], outcomes["sbom_current"]) == ("fail", "pass")
+    write(root / "requirements.txt", "pyyaml==6.0.3\nidna==3.7\nurllib3==2.2.3\n")
+    assert agree() == 1  # out of date in both
+    # Drift: the hook failed an out-of-date SBOM whatever the policy said; with SM-9 advisory `check` does not
+    # block on it, and neither does the hook now.
+    project.policy("version: 1\nextends: iec62443-4-1-ml2\nrequirements:\n  SM-9: {mode: advisory}\n")
+    hook = run_cli("sbom-current", root)
+    assert "urllib3: missing from sbom" in hook.stdout
+    assert agree() == 0

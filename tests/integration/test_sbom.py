@@ -201,7 +201,7 @@ def test_supplied_sbom_that_disagrees_with_the_lock_fails_sm9(
     monkeypatch.setenv("SDL_GATE_CACHE_DIR", str(tmp_path / "no-db"))
     result = assess_project(project.root, store=False, today=date(2026, 6, 1))
     sm9 = next(r for r in result.assessment.requirements if r.id == "SM-9")
-    finding = next(f for f in sm9.findings if f.criterion == "sbom")
+    finding = next(f for f in sm9.findings if f.criterion == "sbom_current")
     assert finding.outcome.value == "fail"
     assert "urllib3 2.2.3 is missing from the SBOM" in finding.message
 

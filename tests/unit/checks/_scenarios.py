@@ -27,7 +27,7 @@ from sdl_gate.evidence import Evidence, EvidenceKind
 from sdl_gate.history_payload import ReleaseSnapshot
 from sdl_gate.policy.waivers import Waiver
 from sdl_gate.sast.models import Level, NotAnalysed, SuppressionProblem
-from sdl_gate.sbom.quality import Element
+from sdl_gate.sbom.quality import Element, MismatchKind
 from sdl_gate.threatmodel.freshness import FreshnessStatus
 from tests.unit.checks._build import (
     CODEOWNERS,
@@ -50,6 +50,7 @@ from tests.unit.checks._build import (
     inspection,
     key_scan,
     language,
+    mismatch,
     model_data,
     passing_tests,
     person,
@@ -282,6 +283,12 @@ SCENARIOS: dict[str, Scenarios] = {
         failing=_with(sbom(gaps=(gap(Element.VERSION),))),
         unavailable=_with(sbom(origin=SbomOrigin.UNAVAILABLE)),
         empty=_with(sbom(components=0)),
+    ),
+    "sbom_current": Scenarios(
+        passing=_with(sbom()),
+        failing=_with(sbom(mismatches=(mismatch(MismatchKind.MISSING_FROM_SBOM),))),
+        unavailable=_with(sbom(origin=SbomOrigin.UNAVAILABLE)),
+        empty=_with(sbom(origin=SbomOrigin.SUPPLIED, against=())),
     ),
     "known_vulnerabilities": Scenarios(
         passing=_with(audit()),
