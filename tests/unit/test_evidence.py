@@ -153,12 +153,12 @@ def test_store_round_trip(tmp_path: Path) -> None:
     assert store.put_raw(b"raw tool output", ".json") == reference
 
 
-def test_a_stored_object_is_the_pretty_json_of_its_envelope_and_its_id_is_the_evidence_id(tmp_path: Path) -> None:
+def test_a_stored_object_is_the_canonical_json_of_its_envelope_and_its_id_is_the_evidence_id(tmp_path: Path) -> None:
     evidence = _evidence(results=[{"line": 3, "test": "B602"}])
     stored = EvidenceStore(tmp_path).put(evidence, NOW)
     assert stored.id == evidence.id == evidence_id(evidence.model_dump(mode="json"))
     written = EvidenceStore(tmp_path).object_path(stored.id).read_text(encoding="utf-8")
-    assert written == pretty_json(_stored(evidence).model_dump(mode="json"))
+    assert written == canonical_json(_stored(evidence).model_dump(mode="json")) + "\n"
 
 
 def test_the_set_gives_each_kinds_evidence_with_its_checked_id() -> None:
