@@ -81,6 +81,13 @@ class LinkFacts(FrozenModel):
     actual_sha256: str | None = None
     status: LinkStatus
 
+    @model_validator(mode="after")
+    def _one_target(self) -> LinkFacts:
+        # A file's status says what its digests showed; a URL is only ever a URL.
+        if (self.path is None) == (self.url is None) or (self.url is not None) != (self.status is LinkStatus.URL):
+            raise ValueError("a link is a repository path or a URL, with the status of what it is")
+        return self
+
 
 class PlaceholderFacts(FrozenModel):
     """A placeholder found in a record or in a file it links."""

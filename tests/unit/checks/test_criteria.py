@@ -162,11 +162,20 @@ def test_record_is_not_available_when_records_evidence_was_rejected_and_says_why
         # Evidence that does not say whether it looked for placeholders cannot be told free of them.
         ({k: v for k, v in _entry().items() if k != "placeholders"}, "payload.records.0.placeholders"),
         (_entry(links=[{"path": "docs/a.md", "status": "moved"}]), "payload.records.0.links.0.status"),
+        (_entry(links=[{"url": "https://example.com/a", "status": "changed"}]), "payload.records.0.links.0"),
         (_entry(approvals=[{**approval(days_ago(1)), "status": "trusted"}]), "payload.records.0.approvals.0.status"),
         (_entry(approvals=[{**approval(days_ago(1)), "person": None}]), None),
         ({**_entry(), "requirements": "SM-9"}, "payload.records.0.requirements"),
     ],
-    ids=["date", "no-placeholders", "link-status", "approval-status", "verified-without-person", "requirements"],
+    ids=[
+        "date",
+        "no-placeholders",
+        "link-status",
+        "url-link-status",
+        "approval-status",
+        "verified-without-person",
+        "requirements",
+    ],
 )
 def test_a_malformed_record_entry_is_not_available_naming_the_evidence_and_place(
     broken: dict[str, Any], place: str | None
