@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import ConfigDict, Field, ValidationError
 
@@ -25,8 +25,10 @@ from sdl_gate.checks.api import ApprovalState, approval_state, record, record_pr
 from sdl_gate.evidence import EvidenceKind, EvidenceSet
 from sdl_gate.history_metrics import Metric, Trend, measure, release_label, released_versions
 from sdl_gate.history_payload import HistoryPayload, ReleaseSnapshot
+from sdl_gate.payloads import RecordEntry, RecordsPayload, Unusable, typed
 from sdl_gate.policy.models import MaturityRules, Mode, Policy
 from sdl_gate.policy.waivers import Vex, WaiverRegister, WaiverState
+from sdl_gate.record_kinds import RecordKind
 
 SCHEMA_VERSION: Literal[1] = 1
 MATURITY_BASIS = (
@@ -49,7 +51,7 @@ ASSESSMENT_CRITERIA: dict[str, str] = {
     "this same assessment",
 }
 #: The record kind an SM-5 scoping decision is written as (the kind SM-5 itself asks for).
-SCOPING_RECORD_KIND = "process_document"
+SCOPING_RECORD_KIND = RecordKind.PROCESS_DOCUMENT
 #: The finding the assessment adds when a class H requirement would pass on automated evidence alone.
 HUMAN_RECORD_CRITERION = "human_record"
 #: The finding the assessment adds for each expired waiver of a requirement.
@@ -346,12 +348,12 @@ def _blocks(mode: Mode, verdict: Verdict, policy: Policy) -> bool:
             return verdict in (Verdict.NOT_SATISFIED, Verdict.PARTIALLY_SATISFIED)
 
 
-def _names(entry: dict[str, Any], requirement_id: str) -> bool:
+def _names(entry: RecordEntry, requirement_id: str) -> bool:
     """Whether a record names ``requirement_id``: in its requirements, or in its title or notes."""
-    if requirement_id in entry["requirements"]:
+    if requirement_id in entry.requirements:
         return True
     pattern = re.compile(rf"(?<![A-Za-z0-9-]){re.escape(requirement_id)}(?![0-9])")
-    return any(pattern.search(str(entry.get(field) or "")) for field in ("title", "notes"))
+    return any(pattern.search(text or "") for text in (entry.title, entry.notes))
 
 
 def scoping_decision(evidence: EvidenceSet, requirement_id: str, today: date) -> tuple[str | None, str, int | None]:
@@ -359,15 +361,16 @@ def scoping_decision(evidence: EvidenceSet, requirement_id: str, today: date) ->
 
     The third value is how many scoping records naming the requirement were examined (None without records).
     """
-    found = evidence.of(EvidenceKind.RECORDS)
-    if not found:
+    if not evidence.stored(EvidenceKind.RECORDS):
         return None, "no records evidence was collected, so no SM-5 scoping decision could be found", None
-    payload = found[0].payload
-    register_edit = (payload.get("register") or {}).get("edit")
+    records = typed(evidence, RecordsPayload)
+    if isinstance(records, Unusable):
+        return None, f"{records.reason}, so no SM-5 scoping decision could be found", None
+    register_edit = records.payload.approver_register.edit
     reasons: list[str] = []
     examined = 0
-    for entry in payload["records"]:
-        if entry["kind"] != SCOPING_RECORD_KIND or "SM-5" not in entry["requirements"]:
+    for entry in records.payload.records:
+        if entry.kind is not SCOPING_RECORD_KIND or "SM-5" not in entry.requirements:
             continue
         if not _names(entry, requirement_id):
             continue
@@ -378,15 +381,15 @@ def scoping_decision(evidence: EvidenceSet, requirement_id: str, today: date) ->
         if state is not ApprovalState.APPROVED:
             problems += why
         if not problems:
-            return str(entry["id"]), f"scoping record {entry['id']}: {approved}", examined
-        reasons.append(f"record {entry['id']} does not count: " + "; ".join(problems))
+            return entry.id, f"scoping record {entry.id}: {approved}", examined
+        reasons.append(f"record {entry.id} does not count: " + "; ".join(problems))
     if reasons:
         return None, " | ".join(reasons), examined
     return (
         None,
         (
-            f"no approved {SCOPING_RECORD_KIND} record listing SM-5 names {requirement_id}; a requirement is scoped "
-            "out only by an approved SM-5 scoping decision"
+            f"no approved {SCOPING_RECORD_KIND.value} record listing SM-5 names {requirement_id}; a requirement is "
+            "scoped out only by an approved SM-5 scoping decision"
         ),
         examined,
     )

@@ -8,20 +8,25 @@ validate is :class:`Unusable`, naming the evidence and the first place that is w
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from sdl_gate._model import FrozenModel
+from sdl_gate.approvals.verify import ApprovalStatus
 from sdl_gate.bundle_payload import BundleRecord
 from sdl_gate.collectors.devenv import DevEnvPayload
+from sdl_gate.collectors.records import LinkStatus
 from sdl_gate.collectors.sbom import SbomPayload
 from sdl_gate.collectors.signatures import SignaturesPayload
 from sdl_gate.collectors.test_results import TestResult
 from sdl_gate.collectors.vulns import AuditPayload
 from sdl_gate.evidence import EvidenceKind, EvidenceSet, StoredEvidence
 from sdl_gate.history_payload import HistoryPayload
+from sdl_gate.placeholders import PlaceholderKind
+from sdl_gate.record_kinds import RecordKind
 from sdl_gate.sast.models import SastReport
 from sdl_gate.threatmodel.freshness import Freshness
 from sdl_gate.threatmodel.model import ThreatModel
@@ -41,14 +46,118 @@ class RegisterFacts(FrozenModel):
     edit: str | None
 
 
+class PersonFacts(FrozenModel):
+    """What the trusted approver register says of a person (``Person.summary``): no keys."""
+
+    name: str
+    email: str
+    emails: tuple[str, ...]
+    department: str | None
+    organisation: str | None
+
+
+class ApprovalFacts(FrozenModel):
+    """One signed approval of a record as the records collector verified it (approvals/verify.py)."""
+
+    approver: str
+    date: dt.date
+    method: str
+    status: ApprovalStatus
+    detail: str
+    signer: str | None
+    #: The register's person who signed; None unless the signature identified one.
+    person: PersonFacts | None
+    #: The record's requirements the register entitles the signer to approve.
+    may_approve: tuple[str, ...]
+    changed_files: tuple[str, ...]
+
+
+class LinkFacts(FrozenModel):
+    """What the collector found at one of a record's links: a repository file (with digests) or a URL."""
+
+    path: str | None = None
+    url: str | None = None
+    expected_sha256: str | None = None
+    actual_sha256: str | None = None
+    status: LinkStatus
+
+    @model_validator(mode="after")
+    def _one_target(self) -> LinkFacts:
+        # A file's status says what its digests showed; a URL is only ever a URL.
+        if (self.path is None) == (self.url is None) or (self.url is not None) != (self.status is LinkStatus.URL):
+            raise ValueError("a link is a repository path or a URL, with the status of what it is")
+        return self
+
+
+class PlaceholderFacts(FrozenModel):
+    """A placeholder found in a record or in a file it links."""
+
+    file: str
+    line: int | None
+    kind: PlaceholderKind
+    reason: str
+
+
+class NamedPerson(FrozenModel):
+    """An e-mail address a record names (a tester, an author of the code under test) and its owner in the register."""
+
+    email: str
+    person: PersonFacts | None
+
+
+class CodeAuthorsFacts(FrozenModel):
+    """The git authors of a test record's code under test (collectors/code_authors.py)."""
+
+    range: str
+    status: Literal["observed", "unavailable"]
+    detail: str
+    authors: tuple[NamedPerson, ...]
+
+
+class RecordApprovals(FrozenModel):
+    """What a record's approvals are judged against: who wrote it, what it is for, and the approvals themselves."""
+
+    id: str
+    kind: RecordKind
+    requirements: tuple[str, ...]
+    author: str
+    #: The author's e-mail address; None when the author names none (so no approver can be told apart).
+    author_email: str | None
+    approvals: tuple[ApprovalFacts, ...]
+    #: Whether the record carries a free-text ``approval:``, which does not count.
+    legacy_approval: bool
+
+
+class RecordEntry(RecordApprovals):
+    """One record as the records collector lists it: the record's data with what was observed of it."""
+
+    file: str
+    title: str
+    date: dt.date
+    valid_until: dt.date | None
+    links: tuple[LinkFacts, ...]
+    #: Inspection records: the product requirements verified; absent from evidence from before inspections.
+    verifies: tuple[str, ...] = ()
+    notes: str | None
+    #: The first placeholders found (at most ``SHOWN_PLACEHOLDERS``); ``placeholder_count`` counts them all.
+    placeholders: tuple[PlaceholderFacts, ...]
+    placeholder_count: int
+    #: test_report and pen_test records naming testers: who tested, and who wrote the code under test.
+    testers: tuple[NamedPerson, ...] | None = None
+    code_authors: CodeAuthorsFacts | None = None
+
+    @model_validator(mode="after")
+    def _testers_with_authors(self) -> RecordEntry:
+        # Testers are judged against the authors of the code they tested: one without the other judges nothing.
+        if (self.testers is None) != (self.code_authors is None):
+            raise ValueError("testers and code_authors come together")
+        return self
+
+
 class RecordsPayload(FrozenModel):
-    """The payload of ``records`` evidence (collectors/records.py).
+    """The payload of ``records`` evidence (collectors/records.py)."""
 
-    Each record stays the mapping the collector writes: ``record_problems`` and ``approval_state`` judge it in
-    that form, and the record's own model is validated when the record file is read.
-    """
-
-    records: tuple[dict[str, Any], ...]
+    records: tuple[RecordEntry, ...]
     # ``register`` would shadow the model class's own ``register`` (ABCMeta's).
     approver_register: RegisterFacts = Field(alias="register")
 

@@ -6,16 +6,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sdl_gate.approvals.standing import Standing, StatusLine, StatusReport
+from sdl_gate.approvals.verify import ApprovalStatus
 from sdl_gate.checks.api import ApprovalState, approval_state, record_problems
 from sdl_gate.collectors.base import CollectContext
 from sdl_gate.collectors.records import RecordsCollector
 from sdl_gate.inputs import Inputs
+from sdl_gate.payloads import RecordEntry, RecordsPayload, Typed, typed
 from sdl_gate.placeholders import PlaceholderKind
 from sdl_gate.policy.waivers import WaiverKind, WaiverState
 
@@ -40,17 +41,16 @@ class RegisterReview:
     records_templates: tuple[str, ...] = ()
 
 
-def _collect(inputs: Inputs, today: date) -> dict[str, Any]:
+def _collect(inputs: Inputs, today: date) -> RecordsPayload:
     now = datetime.combine(today, time(12), tzinfo=timezone.utc)
     context = CollectContext(
         project=inputs.project, commit=None, now=now, waivers=inputs.waivers, approvers=inputs.approvers
     )
-    payload: dict[str, Any] = RecordsCollector().collect(context).payload
-    return payload
+    return RecordsPayload.model_validate(RecordsCollector().collect(context).payload)
 
 
-def _max_age(inputs: Inputs, entry: Mapping[str, Any]) -> int | None:
-    ages = [inputs.policy.requirements[rid].max_age_days for rid in entry["requirements"]]
+def _max_age(inputs: Inputs, entry: RecordEntry) -> int | None:
+    ages = [inputs.policy.requirements[rid].max_age_days for rid in entry.requirements]
     limits = [age for age in ages if age is not None]
     return min(limits) if limits else None
 
@@ -58,26 +58,26 @@ def _max_age(inputs: Inputs, entry: Mapping[str, Any]) -> int | None:
 def record_statuses(inputs: Inputs, today: date, warn_days: int) -> StatusReport:
     """Say for each record whether it counts, and if not why and what to do; warn of any edit of the register."""
     payload = _collect(inputs, today)
-    edit = payload["register"]["edit"]
+    edit = payload.approver_register.edit
     lines: list[StatusLine] = []
-    for entry in payload["records"]:
+    for entry in payload.records:
         problems = record_problems(entry, today, _max_age(inputs, entry))
         state, approved, why = approval_state(entry, None, today, edit)
-        record_id = entry["id"]
+        record_id = entry.id
         if not problems and state is ApprovalState.APPROVED:
-            valid_until = entry.get("valid_until")
-            if valid_until is not None and date.fromisoformat(valid_until) <= today + timedelta(days=warn_days):
-                detail = f"{approved}; expires on {valid_until}: review it and approve it again before then"
+            valid_until = entry.valid_until
+            if valid_until is not None and valid_until <= today + timedelta(days=warn_days):
+                detail = f"{approved}; expires on {valid_until.isoformat()}: review it and approve it again before then"
                 lines.append(StatusLine(record_id, Standing.EXPIRING, detail))
             else:
                 lines.append(StatusLine(record_id, Standing.APPROVED, approved))
             continue
-        approvals = entry["approvals"]
+        approvals = entry.approvals
         if not approvals:
             found = Standing.UNSIGNED
         elif state is ApprovalState.CANNOT_TELL:
             found = Standing.UNVERIFIED
-        elif all(a["status"] == "stale" for a in approvals):
+        elif all(a.status is ApprovalStatus.STALE for a in approvals):
             found = Standing.STALE
         else:
             found = Standing.NOT_COUNTING
@@ -93,41 +93,38 @@ def record_statuses(inputs: Inputs, today: date, warn_days: int) -> StatusReport
     return StatusReport("record", tuple(lines), tuple(warnings))
 
 
-def _is_init_template(entry: dict[str, Any]) -> bool:
+def _is_init_template(entry: RecordEntry) -> bool:
     """Whether a record file is (nearly) one of the templates `sdl-gate init` writes."""
-    return any(
-        p["kind"] == PlaceholderKind.TEMPLATE.value and p["file"] == entry["file"] and p["line"] == 1
-        for p in entry.get("placeholders", [])
-    )
+    return any(p.kind is PlaceholderKind.TEMPLATE and p.file == entry.file and p.line == 1 for p in entry.placeholders)
 
 
 def review_registers(
-    inputs: Inputs, today: date, warn_days: int, records: Mapping[str, Any] | None = None
+    inputs: Inputs, today: date, warn_days: int, records: RecordsPayload | None = None
 ) -> RegisterReview:
     """Validate records and waivers (invalid files raise) and list what does not count or expires soon.
 
     ``records`` is the records evidence's payload when a caller already collected it.
     """
     payload = records if records is not None else _collect(inputs, today)
-    entries = payload["records"]
-    edit = payload["register"]["edit"]
+    entries = payload.records
+    edit = payload.approver_register.edit
     not_counting: list[str] = []
     unsigned: list[str] = []
     templates: list[str] = []
     for entry in entries:
         problems = record_problems(entry, today, _max_age(inputs, entry))
         approval, _, why = approval_state(entry, None, today, edit)
-        if approval is not ApprovalState.APPROVED and not entry["approvals"]:
+        if approval is not ApprovalState.APPROVED and not entry.approvals:
             if not problems:
-                unsigned.append(entry["id"])
+                unsigned.append(entry.id)
                 continue
             if _is_init_template(entry):
-                templates.append(entry["id"])
+                templates.append(entry.id)
                 continue
         if approval is not ApprovalState.APPROVED:
             problems += why
         if problems:
-            not_counting.append(f"{entry['file']}: record {entry['id']} does not count: " + "; ".join(problems))
+            not_counting.append(f"{entry.file}: record {entry.id} does not count: " + "; ".join(problems))
     register = inputs.waivers
     horizon = datetime.combine(today + timedelta(days=warn_days), time.max, tzinfo=timezone.utc)
     expired: list[str] = []
@@ -242,7 +239,6 @@ class RegisterCheck:
 def check_registers(inputs: Inputs, today: date, warn_days: int, *, strict: bool = False) -> RegisterCheck:
     """Review the records and waivers and decide on them with the gate's slice (``strict`` adds the records')."""
     from sdl_gate.collectors.waivers import WaiversCollector
-    from sdl_gate.evidence import EvidenceKind
     from sdl_gate.run import Scope, assess_slice
 
     scope = Scope(registers_scope(strict=strict))
@@ -250,6 +246,7 @@ def check_registers(inputs: Inputs, today: date, warn_days: int, *, strict: bool
     collectors = [c for c in (RecordsCollector(), WaiversCollector()) if c.kind in scope.kinds]
     now = datetime.combine(today, time(12), tzinfo=timezone.utc)
     result = assess_slice(inputs, scope, today=today, now=now, collectors=collectors)
-    collected = result.evidence.of(EvidenceKind.RECORDS)
-    review = review_registers(inputs, today, warn_days, collected[0].payload if collected else None)
+    collected = typed(result.evidence, RecordsPayload)
+    # Without usable records evidence of its own the review collects them, and a malformed record file raises.
+    review = review_registers(inputs, today, warn_days, collected.payload if isinstance(collected, Typed) else None)
     return RegisterCheck(review=review, result=result, strict=strict, warn_days=warn_days)

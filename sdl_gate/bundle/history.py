@@ -106,22 +106,30 @@ class _EarlierRecord(LenientFrozenModel):
     kind: str = ""
 
 
+#: What of an earlier record its approvals are judged against (``RecordApprovals`` without the approvals).
+_APPROVAL_SUBJECT = {"id", "kind", "requirements", "author", "author_email"}
+
+
 def _approved_on(record: _EarlierRecord) -> date | None:
     """The day of the earliest approval that counts for any requirement the record lists."""
     if record.approvals is None:
         return record.approval.date if record.approval is not None else None
     from sdl_gate.checks.api import ApprovalState, approval_state
+    from sdl_gate.payloads import RecordApprovals
 
-    entry = record.model_dump(mode="json")
     days: list[date] = []
     for approval in record.approvals:
         try:
-            # Judged as of no particular day: the metric asks when it was approved, not whether it still is.
-            state, _, _ = approval_state({**entry, "approvals": [approval]}, None, date.max)
-            if state is ApprovalState.APPROVED:
-                days.append(date.fromisoformat(str(approval["date"])))
-        except (KeyError, TypeError, ValueError):
-            continue  # an approval this version cannot read never counts
+            # Each approval on its own: one this version cannot read never counts, and spoils none of the others.
+            subject = RecordApprovals.model_validate(
+                {**record.model_dump(include=_APPROVAL_SUBJECT), "approvals": [approval], "legacy_approval": False}
+            )
+        except ValidationError:
+            continue
+        # Judged as of no particular day: the metric asks when it was approved, not whether it still is.
+        state, _, _ = approval_state(subject, None, date.max)
+        if state is ApprovalState.APPROVED:
+            days.append(subject.approvals[0].date)
     return min(days, default=None)
 
 

@@ -2,40 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import Any
 
 from sdl_gate.approvals.register import REGISTER_PATH
 from sdl_gate.checks._approvals import ApprovalState, approval_state
 from sdl_gate.checks._base import CheckInput, Criterion, Finding, Outcome
 from sdl_gate.checks._criterion import Evaluation, criterion
-from sdl_gate.payloads import RecordsPayload, RepositoryPayload, WaiversPayload
+from sdl_gate.collectors.records import LinkStatus
+from sdl_gate.payloads import RecordEntry, RecordsPayload, RepositoryPayload, WaiversPayload
 from sdl_gate.policy.waivers import WaiverState
 
 
-def record_problems(entry: Mapping[str, Any], today: date, max_age_days: int | None) -> list[str]:
+def record_problems(entry: RecordEntry, today: date, max_age_days: int | None) -> list[str]:
     """Return why a record does not count today, its approvals aside (see ``approval_state``)."""
     problems: list[str] = []
-    record_date = date.fromisoformat(entry["date"])
+    record_date = entry.date
     if record_date > today:
         problems.append(f"it is dated {record_date.isoformat()}, in the future")
-    valid_until = entry.get("valid_until")
-    if valid_until is not None and date.fromisoformat(valid_until) < today:
-        problems.append(f"it expired on {valid_until}")
+    valid_until = entry.valid_until
+    if valid_until is not None and valid_until < today:
+        problems.append(f"it expired on {valid_until.isoformat()}")
     if max_age_days is not None and record_date < today - timedelta(days=max_age_days):
         problems.append(f"it is from {record_date.isoformat()}, older than the policy's {max_age_days} days")
-    for link in entry.get("links", []):
-        status = link["status"]
-        if status == "changed":
-            problems.append(f"linked file {link['path']} changed since it was approved")
-        elif status == "missing":
-            problems.append(f"linked file {link['path']} is missing")
-    # Evidence that does not say whether it looked for placeholders cannot be told free of them.
-    placeholders: list[Mapping[str, Any]] = entry["placeholders"]
+    for link in entry.links:
+        if link.status is LinkStatus.CHANGED:
+            problems.append(f"linked file {link.path} changed since it was approved")
+        elif link.status is LinkStatus.MISSING:
+            problems.append(f"linked file {link.path} is missing")
+    placeholders = entry.placeholders
     if placeholders:
-        where = "; ".join(f"{p['file']}:{p['line'] or 1} {p['reason']}" for p in placeholders)
-        more = entry["placeholder_count"] - len(placeholders)
+        where = "; ".join(f"{p.file}:{p.line or 1} {p.reason}" for p in placeholders)
+        more = entry.placeholder_count - len(placeholders)
         problems.append(
             f"it is unfinished, so it counts for nothing even if signed: {where}"
             + (f"; and {more} more" if more else "")
@@ -60,28 +57,29 @@ def record(*kinds: str, purpose: str) -> Criterion:
     def judge(evaluation: Evaluation, payload: RecordsPayload) -> Finding:
         requirement = evaluation.requirement
         register_edit = payload.approver_register.edit
-        listing = [e for e in payload.records if requirement in e["requirements"]]
+        listing = [e for e in payload.records if requirement in e.requirements]
         reasons: list[str] = []
         cannot_tell = False
         for entry in listing:
-            if entry["kind"] not in kinds:
-                reasons.append(f"record {entry['id']} is a {entry['kind']}, but {requirement} needs {accepted}")
+            if entry.kind.value not in kinds:
+                reasons.append(f"record {entry.id} is a {entry.kind.value}, but {requirement} needs {accepted}")
                 continue
             problems = record_problems(entry, evaluation.today, evaluation.policy.max_age_days)
             state, approved, why = approval_state(entry, requirement, evaluation.today, register_edit)
             if not problems and state is ApprovalState.APPROVED:
                 return evaluation.finding(
                     Outcome.PASS,
-                    f"record {entry['id']} ({entry['kind']}, {entry['date']}) {approved}; linked files unchanged",
-                    entry["file"],
+                    f"record {entry.id} ({entry.kind.value}, {entry.date.isoformat()}) {approved}; linked files "
+                    "unchanged",
+                    entry.file,
                     examined=len(listing),
                     human_record=True,
                 )
-            if entry["placeholders"] and state is ApprovalState.NOT_APPROVED:
+            if entry.placeholders and state is ApprovalState.NOT_APPROVED:
                 # Signing an unfinished record cannot make it count: the step before approval comes first.
-                why = [f"it is not approved; finish it, then run `sdl-gate records approve {entry['id']}`"]
+                why = [f"it is not approved; finish it, then run `sdl-gate records approve {entry.id}`"]
             cannot_tell = cannot_tell or (not problems and state is ApprovalState.CANNOT_TELL)
-            reasons.append(f"record {entry['id']} does not count: " + "; ".join([*problems, *why]))
+            reasons.append(f"record {entry.id} does not count: " + "; ".join([*problems, *why]))
         if not listing:
             message = f"no record lists {requirement}; add a signed {accepted} record for {purpose}"
         else:

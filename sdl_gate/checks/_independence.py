@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable
 
 from sdl_gate.checks._approvals import ApprovalState, approval_state
 from sdl_gate.checks._base import Finding, Outcome
 from sdl_gate.checks._criteria import record_problems
 from sdl_gate.checks._criterion import Evaluation, criterion
-from sdl_gate.payloads import RecordsPayload
+from sdl_gate.payloads import NamedPerson, RecordEntry, RecordsPayload
+from sdl_gate.record_kinds import RecordKind
 
 
 class Independence(int, enum.Enum):
@@ -35,70 +35,69 @@ REQUIRED: dict[str, Independence] = {
     "SVV-3": Independence.PERSON,
     "SVV-4": Independence.DEPARTMENT,
 }
-TEST_KINDS = ("test_report", "pen_test")
+TEST_KINDS = (RecordKind.TEST_REPORT, RecordKind.PEN_TEST)
 
 
-def required_level(requirements: list[str]) -> Independence:
+def required_level(requirements: Iterable[str]) -> Independence:
     """The strictest independence any of ``requirements`` asks of its testers."""
     return max((REQUIRED.get(r, Independence.PERSON) for r in requirements), default=Independence.PERSON)
 
 
-def _attribute(entry: Mapping[str, Any], level: Independence) -> str | None:
-    person = entry.get("person")
+def _attribute(named: NamedPerson, level: Independence) -> str | None:
+    person = named.person
     if person is None:
         return None
-    value = person["department"] if level is Independence.DEPARTMENT else person["organisation"]
-    return str(value) if value else None
+    value = person.department if level is Independence.DEPARTMENT else person.organisation
+    return value or None
 
 
-def _emails(entry: Mapping[str, Any]) -> set[str]:
-    person = entry.get("person")
-    return {entry["email"], *(person["emails"] if person else [])}
+def _emails(named: NamedPerson) -> set[str]:
+    person = named.person
+    return {named.email, *(person.emails if person else ())}
 
 
-def judge_record(entry: Mapping[str, Any]) -> tuple[Outcome, str]:
+def judge_record(entry: RecordEntry) -> tuple[Outcome, str]:
     """Judge one test record's testers against the authors of its code under test."""
-    record_id = entry["id"]
-    authors_seen = entry["code_authors"]
-    if authors_seen["status"] != "observed":
-        return Outcome.NOT_AVAILABLE, f"record {record_id}: the authors of the code under test are unknown: " + str(
-            authors_seen["detail"]
-        )
-    level = required_level(entry["requirements"])
-    testers = entry["testers"]
-    authors = authors_seen["authors"]
+    record_id = entry.id
+    authors_seen = entry.code_authors
+    if authors_seen is None or authors_seen.status != "observed":
+        detail = authors_seen.detail if authors_seen is not None else "the records evidence does not name them"
+        return Outcome.NOT_AVAILABLE, f"record {record_id}: the authors of the code under test are unknown: {detail}"
+    level = required_level(entry.requirements)
+    testers = entry.testers or ()
+    authors = authors_seen.authors
     failures: list[str] = []
     unknown: list[str] = []
     for tester in testers:
-        overlap = sorted(_emails(tester) & {a["email"] for a in authors})
+        overlap = sorted(_emails(tester) & {a.email for a in authors})
         if overlap:
-            failures.append(f"tester {tester['email']} is an author of {authors_seen['range']}")
+            failures.append(f"tester {tester.email} is an author of {authors_seen.range}")
             continue
         if level is Independence.PERSON:
             continue
         mine = _attribute(tester, level)
         what = level.name.lower()
         if mine is None:
-            unknown.append(f"tester {tester['email']} has no {what} in the approver register")
+            unknown.append(f"tester {tester.email} has no {what} in the approver register")
             continue
         for author in authors:
             theirs = _attribute(author, level)
             if theirs is None:
-                unknown.append(f"author {author['email']} has no {what} in the approver register")
+                unknown.append(f"author {author.email} has no {what} in the approver register")
             elif theirs == mine:
-                failures.append(f"tester {tester['email']} and author {author['email']} are both in {what} {mine}")
-    needs = f"{', '.join(entry['requirements'])} needs an {level.label}"
+                failures.append(f"tester {tester.email} and author {author.email} are both in {what} {mine}")
+    needs = f"{', '.join(entry.requirements)} needs an {level.label}"
     if failures:
         return Outcome.FAIL, f"record {record_id}: {needs}: " + "; ".join(failures)
     if unknown:
         return Outcome.NOT_AVAILABLE, f"record {record_id}: {needs}, which cannot be told: " + "; ".join(
             sorted(set(unknown))
         )
-    names = ", ".join(t["email"] for t in testers)
+    names = ", ".join(t.email for t in testers)
     return (
         Outcome.PASS,
         f"record {record_id}: testers {names} are an {level.label} from the {len(authors)} author(s) of "
-        f"{authors_seen['range']} ({needs})",
+        f"{authors_seen.range} ({needs})",
     )
 
 
@@ -119,7 +118,7 @@ def testers_independent(evaluation: Evaluation, payload: RecordsPayload) -> Find
     results: list[tuple[Outcome, str]] = []
     cannot_tell = False
     for entry in payload.records:
-        if entry["kind"] not in TEST_KINDS or "testers" not in entry:
+        if entry.kind not in TEST_KINDS or entry.testers is None:
             continue
         problems = record_problems(entry, evaluation.today, evaluation.policy.max_age_days)
         state, _, _ = approval_state(entry, None, evaluation.today, register_edit)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sdl_gate._text import first_and_more
 from sdl_gate.checks._approvals import ApprovalState, approval_state
 from sdl_gate.checks._base import Finding, Outcome
 from sdl_gate.checks._criteria import record_problems
 from sdl_gate.checks._criterion import Evaluation, criterion
 from sdl_gate.evidence import EvidenceKind
-from sdl_gate.payloads import RecordsPayload, SecurityRequirementsPayload
+from sdl_gate.payloads import RecordEntry, RecordsPayload, SecurityRequirementsPayload
 from sdl_gate.record_kinds import RecordKind
 from sdl_gate.threatmodel.requirements import Verification
 
@@ -18,21 +16,21 @@ _SHOWN = 8
 
 
 def _inspection_of(
-    requirement_id: str, entries: tuple[dict[str, Any], ...], evaluation: Evaluation, register_edit: str | None
+    requirement_id: str, entries: tuple[RecordEntry, ...], evaluation: Evaluation, register_edit: str | None
 ) -> tuple[str | None, list[str], bool]:
     """Return the id of an approved, current inspection record verifying the requirement, why others do not,
     and whether one would count but its approval cannot be verified (no trusted register)."""
     reasons: list[str] = []
     cannot_tell = False
     for entry in entries:
-        if entry["kind"] != RecordKind.INSPECTION.value or requirement_id not in entry.get("verifies", []):
+        if entry.kind is not RecordKind.INSPECTION or requirement_id not in entry.verifies:
             continue
         problems = record_problems(entry, evaluation.today, evaluation.policy.max_age_days)
         state, _, why = approval_state(entry, evaluation.requirement, evaluation.today, register_edit)
         if not problems and state is ApprovalState.APPROVED:
-            return str(entry["id"]), reasons, False
+            return entry.id, reasons, False
         cannot_tell = cannot_tell or (not problems and state is ApprovalState.CANNOT_TELL)
-        reasons.append(f"record {entry['id']} does not count: " + "; ".join([*problems, *why]))
+        reasons.append(f"record {entry.id} does not count: " + "; ".join([*problems, *why]))
     return None, reasons, cannot_tell
 
 

@@ -18,8 +18,8 @@ from sdl_gate.checks._criteria import record_problems
 from sdl_gate.collectors.test_results import Provenance, TestOutcome, TestResult
 from sdl_gate.payloads import RecordsPayload, Unusable, typed
 from sdl_gate.policy.models import ImportedResults
+from sdl_gate.record_kinds import RecordKind
 
-TEST_REPORT = "test_report"
 #: The criteria that read test results; their findings name every import they counted or refused.
 TEST_CRITERIA = frozenset({"requirement_tests", "mitigation_tests", "regression_tests"})
 COUNTED = "counted imported results: "
@@ -70,9 +70,9 @@ def _approving_record(check_input: CheckInput, sha256: str) -> tuple[str | None,
         return None, records.reason, records.evidence[0] if records.evidence else None
     reasons: list[str] = []
     for entry in records.payload.records:
-        if entry["kind"] != TEST_REPORT:
+        if entry.kind is not RecordKind.TEST_REPORT:
             continue
-        links = [link for link in entry["links"] if link.get("expected_sha256") == sha256]
+        links = [link for link in entry.links if link.expected_sha256 == sha256]
         if not links:
             continue
         problems = record_problems(entry, check_input.today, check_input.policy.max_age_days)
@@ -82,8 +82,8 @@ def _approving_record(check_input: CheckInput, sha256: str) -> tuple[str | None,
         if state is not ApprovalState.APPROVED:
             problems += why or [f"it is {state.value.replace('_', ' ')}"]
         if not problems:
-            return entry["id"], "", records.id
-        reasons.append(f"test_report {entry['id']} does not count: " + "; ".join(problems))
+            return entry.id, "", records.id
+        reasons.append(f"test_report {entry.id} does not count: " + "; ".join(problems))
     if not reasons:
         reasons.append(f"no test_report record links sha256 {sha256}")
     return None, "; ".join(reasons), records.id

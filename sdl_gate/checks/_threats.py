@@ -23,6 +23,7 @@ from sdl_gate.payloads import (
     ThreatModelPayload,
 )
 from sdl_gate.placeholders import MIN_CONTENT_CHARS, PlaceholderKind, find_placeholder
+from sdl_gate.record_kinds import RecordKind
 from sdl_gate.threatmodel import analysis
 from sdl_gate.threatmodel.freshness import Freshness, FreshnessStatus
 from sdl_gate.threatmodel.model import ThreatModel
@@ -405,16 +406,16 @@ def reviewed_file(kind: EvidenceKind, what: str) -> Criterion:
         reviews = 0
         cannot_tell = False
         for entry in records.records:
-            if requirement not in entry["requirements"] or entry["kind"] != "review":
+            if requirement not in entry.requirements or entry.kind is not RecordKind.REVIEW:
                 continue
             reviews += 1
-            links = [link for link in entry["links"] if link.get("path") == path]
+            links = [link for link in entry.links if link.path == path]
             if not links:
-                reasons.append(f"review {entry['id']} does not link {path}")
+                reasons.append(f"review {entry.id} does not link {path}")
                 continue
             # A link without a pinned digest is pinned by the record's approvals, which must hold for the file now.
-            if all((link["expected_sha256"] or link["actual_sha256"]) != digest for link in links):
-                reasons.append(f"review {entry['id']} approved another version of {path}")
+            if all((link.expected_sha256 or link.actual_sha256) != digest for link in links):
+                reasons.append(f"review {entry.id} approved another version of {path}")
                 continue
             problems = record_problems(entry, evaluation.today, evaluation.policy.max_age_days)
             register_edit = records.approver_register.edit
@@ -423,12 +424,12 @@ def reviewed_file(kind: EvidenceKind, what: str) -> Criterion:
             if state is not ApprovalState.APPROVED:
                 problems += why
             if problems:
-                reasons.append(f"review {entry['id']} does not count: " + "; ".join(problems))
+                reasons.append(f"review {entry.id} does not count: " + "; ".join(problems))
                 continue
             return evaluation.finding(
                 Outcome.PASS,
-                f"review {entry['id']} covers {path} at its current digest",
-                entry["file"],
+                f"review {entry.id} covers {path} at its current digest",
+                entry.file,
                 examined=reviews,
             )
         message = " | ".join(reasons) or (

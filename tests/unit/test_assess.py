@@ -21,10 +21,11 @@ from sdl_gate.assess import (
     Verdict,
     assess,
     assess_requirement,
+    scoping_decision,
 )
 from sdl_gate.catalogue import Automation, Requirement, load_catalogue
 from sdl_gate.checks import CHECKS, Outcome
-from sdl_gate.evidence import Evidence
+from sdl_gate.evidence import Evidence, EvidenceKind
 from sdl_gate.history_metrics import Metric, Trend
 from sdl_gate.history_payload import ReleaseSnapshot
 from sdl_gate.policy.loader import resolve_policy
@@ -469,3 +470,13 @@ def test_one_rule_says_what_a_problem_is() -> None:
     result = _assess().requirements[0]
     assert result.is_problem is result.verdict.is_problem
     assert all(f.is_problem is f.outcome.is_problem for f in result.findings)
+
+
+def test_a_malformed_scoping_record_scopes_nothing_out_and_names_the_evidence_and_place() -> None:
+    broken = {**record_entry("scoping", "process_document", ["SM-5", "SM-12"]), "valid_until": "someday"}
+    given = evidence_set([records(broken)])
+    (stored,) = given.stored(EvidenceKind.RECORDS)
+    record_id, why, examined = scoping_decision(given, "SM-12", TODAY)
+    assert (record_id, examined) == (None, None)
+    assert stored.id in why
+    assert "payload.records.0.valid_until" in why

@@ -47,6 +47,7 @@ from sdl_gate.history_payload import (
     SeenRecord,
     SeenVulnerability,
 )
+from sdl_gate.payloads import RecordEntry
 from sdl_gate.policy.models import ImportedResults, Mode, ResolvedRequirement, Threshold
 from sdl_gate.policy.waivers import Scope, Vex, VexState, Waiver
 from sdl_gate.sast.models import (
@@ -299,9 +300,15 @@ def record_entry(
         "valid_until": valid_until,
         "links": [dict(item) for item in links],
         "verifies": sorted(set(verifies)),
+        "notes": None,
         "placeholders": [dict(p) for p in placeholders],
         "placeholder_count": len(list(placeholders)),
     }
+
+
+def typed_entry(entry: Mapping[str, Any]) -> RecordEntry:
+    """A record entry as a check reads it from the records evidence: validated against its model."""
+    return RecordEntry.model_validate(entry)
 
 
 def person(email: str, department: str | None = "Development", organisation: str | None = "Example GmbH") -> dict:

@@ -8,11 +8,21 @@ import pytest
 
 from sdl_gate.checks import CHECKS, Outcome
 from sdl_gate.checks._approvals import ApprovalState, approval_state
-from tests.unit.checks._build import BOB, TODAY, approval, check_input, days_ago, record_entry, records, run_criterion
+from tests.unit.checks._build import (
+    BOB,
+    TODAY,
+    approval,
+    check_input,
+    days_ago,
+    record_entry,
+    records,
+    run_criterion,
+    typed_entry,
+)
 
 
 def _state(**changes: Any) -> tuple[ApprovalState, str, list[str]]:
-    return approval_state(record_entry("R-1", "review", ["SD-3"], **changes), "SD-3", TODAY)
+    return approval_state(typed_entry(record_entry("R-1", "review", ["SD-3"], **changes)), "SD-3", TODAY)
 
 
 def test_a_verified_entitled_independent_approval_counts() -> None:
@@ -55,7 +65,7 @@ def test_an_alias_of_the_author_is_a_self_approval() -> None:
         "R-1", "review", ["SD-3"], approvals=[approval(days_ago(1), person=person, may_approve=["SD-3"])]
     )
     entry["author_email"] = "b.example@example.org"
-    state, _, reasons = approval_state(entry, "SD-3", TODAY)
+    state, _, reasons = approval_state(typed_entry(entry), "SD-3", TODAY)
     assert state is ApprovalState.NOT_APPROVED
     assert "self-approval" in reasons[0]
 
@@ -74,7 +84,7 @@ def test_without_a_register_it_cannot_be_told() -> None:
 
 def test_an_unknown_approver_names_an_edited_register() -> None:
     entry = record_entry("R-1", "review", ["SD-3"], approvals=[approval(days_ago(1), status="unknown_approver")])
-    _, _, reasons = approval_state(entry, "SD-3", TODAY, register_edit="security/approvers.yaml is edited")
+    _, _, reasons = approval_state(typed_entry(entry), "SD-3", TODAY, register_edit="security/approvers.yaml is edited")
     assert "security/approvers.yaml is edited" in reasons[0]
 
 

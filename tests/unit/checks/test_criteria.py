@@ -21,6 +21,7 @@ from tests.unit.checks._build import (
     CODEOWNERS,
     SECURITY_POLICY,
     TODAY,
+    approval,
     check_input,
     days_ago,
     evidence,
@@ -32,6 +33,7 @@ from tests.unit.checks._build import (
     rejection,
     repository,
     run,
+    typed_entry,
     waiver,
     waivers_evidence,
 )
@@ -47,7 +49,7 @@ def test_an_approved_current_record_with_unchanged_links_has_no_problem() -> Non
     entry = _entry(
         links=[link(), {"url": "https://example.com/minutes", "status": "url"}], valid_until=TODAY.isoformat()
     )
-    assert record_problems(entry, TODAY, max_age_days=20) == []
+    assert record_problems(typed_entry(entry), TODAY, max_age_days=20) == []
 
 
 @pytest.mark.parametrize(
@@ -62,14 +64,14 @@ def test_an_approved_current_record_with_unchanged_links_has_no_problem() -> Non
     ids=["future", "expired", "too-old", "link-changed", "link-missing"],
 )
 def test_a_record_does_not_count_when(changes: dict[str, Any], max_age_days: int | None, problem: str) -> None:
-    problems = record_problems(_entry(**changes), TODAY, max_age_days)
+    problems = record_problems(typed_entry(_entry(**changes)), TODAY, max_age_days)
     assert problems
     assert problem in problems[0]
 
 
 def test_every_problem_of_a_record_is_reported() -> None:
     entry = _entry(approved=None, valid_until=days_ago(1), links=[link(status="changed"), link(status="missing")])
-    assert len(record_problems(entry, TODAY, None)) == 3
+    assert len(record_problems(typed_entry(entry), TODAY, None)) == 3
 
 
 # --- record -------------------------------------------------------------------------------------------------------
@@ -153,10 +155,43 @@ def test_record_is_not_available_when_records_evidence_was_rejected_and_says_why
     assert all(r.reason in finding.message for r in reasons)
 
 
-def test_record_on_malformed_records_is_an_error() -> None:
-    broken = _entry(dated="last tuesday")
-    finding = run(record("review", purpose="component risk decisions"), check_input("SM-9", records(broken)))
-    assert finding.outcome is Outcome.ERROR
+@pytest.mark.parametrize(
+    ("broken", "place"),
+    [
+        (_entry(dated="last tuesday"), "payload.records.0.date"),
+        # Evidence that does not say whether it looked for placeholders cannot be told free of them.
+        ({k: v for k, v in _entry().items() if k != "placeholders"}, "payload.records.0.placeholders"),
+        (_entry(links=[{"path": "docs/a.md", "status": "moved"}]), "payload.records.0.links.0.status"),
+        (_entry(links=[{"url": "https://example.com/a", "status": "changed"}]), "payload.records.0.links.0"),
+        (_entry(approvals=[{**approval(days_ago(1)), "status": "trusted"}]), "payload.records.0.approvals.0.status"),
+        (_entry(approvals=[{**approval(days_ago(1)), "person": None}]), None),
+        ({**_entry(), "requirements": "SM-9"}, "payload.records.0.requirements"),
+    ],
+    ids=[
+        "date",
+        "no-placeholders",
+        "link-status",
+        "url-link-status",
+        "approval-status",
+        "verified-without-person",
+        "requirements",
+    ],
+)
+def test_a_malformed_record_entry_is_not_available_naming_the_evidence_and_place(
+    broken: dict[str, Any], place: str | None
+) -> None:
+    given = check_input("SM-9", records(broken))
+    finding = run(record("review", purpose="component risk decisions"), given)
+    if place is None:
+        # Well-formed, yet a verified approval that names no person cannot be told apart from the author's.
+        assert finding.outcome is Outcome.FAIL
+        assert "names no person of the approver register" in finding.message
+        return
+    assert finding.outcome is Outcome.NOT_AVAILABLE
+    (stored,) = given.evidence.stored(EvidenceKind.RECORDS)
+    assert finding.evidence == (stored.id,)
+    assert stored.id in finding.message
+    assert place in finding.message
 
 
 def test_an_empty_records_evidence_fails_a_record_criterion() -> None:
@@ -353,7 +388,7 @@ def test_an_unfinished_unsigned_record_is_to_be_finished_before_it_is_approved()
 def test_placeholders_beyond_those_listed_are_counted() -> None:
     entry = _entry(placeholders=[TODO_TITLE])
     entry["placeholder_count"] = 31
-    (problem,) = record_problems(entry, TODAY, None)
+    (problem,) = record_problems(typed_entry(entry), TODAY, None)
     assert problem.endswith("and 30 more")
 
 
@@ -361,13 +396,6 @@ def test_a_signed_record_without_placeholders_rests_on_a_human_record() -> None:
     finding = run(record("review", purpose="component risk decisions"), check_input("SM-9", records(_entry())))
     assert finding.outcome is Outcome.PASS
     assert finding.human_record
-
-
-def test_records_evidence_that_does_not_say_whether_it_looked_for_placeholders_never_counts() -> None:
-    entry = _entry()
-    del entry["placeholders"]
-    finding = run(record("review", purpose="component risk decisions"), check_input("SM-9", records(entry)))
-    assert finding.outcome is Outcome.ERROR
 
 
 def test_guideline_document_with_placeholders_fails_naming_file_and_line() -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from sdl_gate.checks import CHECKS, Outcome
 from sdl_gate.checks._independence import Independence, judge_record, required_level
-from tests.unit.checks._build import check_input, person, records, run_criterion, signed_test_record
+from tests.unit.checks._build import check_input, person, records, run_criterion, signed_test_record, typed_entry
 
 QA = person("quinn@example.com", "QA", "Example GmbH")
 DEV = person("dev@example.com", "Development", "Example GmbH")
@@ -37,13 +37,13 @@ def test_the_level_follows_the_standards_table() -> None:
 def test_judge_record(
     requirements: list[str], testers: list[dict], authors: list[dict], outcome: Outcome, words: str
 ) -> None:
-    found, message = judge_record(signed_test_record(requirements, testers=testers, authors=authors))
+    found, message = judge_record(typed_entry(signed_test_record(requirements, testers=testers, authors=authors)))
     assert found is outcome, message
     assert words in message
 
 
 def test_unknown_git_history_cannot_be_told() -> None:
-    found, message = judge_record(signed_test_record(observed=False))
+    found, message = judge_record(typed_entry(signed_test_record(observed=False)))
     assert found is Outcome.NOT_AVAILABLE
     assert "not a git repository" in message
 
