@@ -323,20 +323,34 @@ def validated(stored: StoredEvidence, evidence: EvidenceSet) -> Typed[Any] | Unu
     if stored.id in cache:
         cached: Typed[Any] | Unusable = cache[stored.id]
         return cached
+    result = _validate(stored)
+    cache[stored.id] = result
+    return result
+
+
+def _validate(stored: StoredEvidence) -> Typed[Any] | Unusable:
     kind = stored.evidence.kind
     model = PAYLOAD_MODELS[kind]
-    result: Typed[Any] | Unusable
     try:
-        result = Typed(stored, model.model_validate(stored.evidence.payload))
+        return Typed(stored, model.model_validate(stored.evidence.payload))
     except ValidationError as exc:
-        result = Unusable(
+        return Unusable(
             kind,
             f"{kind.value} evidence {stored.id} is not in the expected form ({exc.error_count()} problem(s): "
             f"{_problems(exc)}); collect it again",
             (stored.id,),
         )
-    cache[stored.id] = result
-    return result
+
+
+def typed_stored(stored: StoredEvidence, model: type[M]) -> Typed[M] | Unusable:
+    """Return one stored item's payload validated against ``model``, its kind's model, or why it is not usable.
+
+    For readers holding a single item rather than an evidence set (the store's latest, a bundle's); nothing is
+    cached. A model that is not the item's kind's is a programming error.
+    """
+    if kind_of(model) is not stored.evidence.kind:
+        raise TypeError(f"{model.__name__} is not the payload model of {stored.evidence.kind.value} evidence")
+    return _validate(stored)
 
 
 def typed(evidence: EvidenceSet, model: type[M]) -> Typed[M] | Unusable:

@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sdl_gate._text import first_and_more
 from sdl_gate.config import PrePushMode
@@ -21,6 +21,7 @@ from sdl_gate.errors import InputError, ToolError
 if TYPE_CHECKING:
     from sdl_gate.assess import Assessment
     from sdl_gate.collectors.dependencies import InstalledEnvironment
+    from sdl_gate.collectors.vulns import AuditPayload
     from sdl_gate.policy.waivers import WaiverRegister
 
 #: One screen: hooks list at most this many problems, then say how many more there are.
@@ -145,16 +146,16 @@ def private_keys(
 # --- sdl-deps -----------------------------------------------------------------------------------------
 
 
-def _vulnerability_lines(payload: dict[str, Any], waivers: WaiverRegister, today: date) -> tuple[list[str], list[str]]:
+def _vulnerability_lines(payload: AuditPayload, waivers: WaiverRegister, today: date) -> tuple[list[str], list[str]]:
     """The open vulnerabilities (with their fix) and the waived ones (with their waiver), one line each."""
     from sdl_gate.vex import not_a_disposition, open_statement, unapproved_waivers, vulnerability_waivers
 
     open_lines: list[str] = []
     waived_lines: list[str] = []
-    for vuln in payload["vulnerabilities"]:
+    for vuln in payload.vulnerabilities:
         active, expired = vulnerability_waivers(waivers, vuln, today)
-        fix = f"upgrade to {' or '.join(vuln['fix_versions'])}" if vuln["fix_versions"] else "no fixed version yet"
-        label = f"  {vuln['package']} {vuln['version']}: {vuln['id']}"
+        fix = f"upgrade to {' or '.join(vuln.fix_versions)}" if vuln.fix_versions else "no fixed version yet"
+        label = f"  {vuln.package} {vuln.version}: {vuln.id}"
         if active is not None:
             state = active.vex.state.value if active.vex else "waived"
             waived_lines.append(f"{label} waived by {active.id} ({state}, until {active.expires.date()})")
@@ -198,9 +199,9 @@ def dependency_audit(
     project's policy and waivers: open vulnerabilities, an incomplete audit and a database too old or too small
     fail here exactly when they fail there.
     """
-    from sdl_gate.collectors.vulns import VulnerabilityCollector
-    from sdl_gate.evidence import EvidenceKind
+    from sdl_gate.collectors.vulns import AuditPayload, VulnerabilityCollector
     from sdl_gate.inputs import load_inputs
+    from sdl_gate.payloads import Typed, typed
     from sdl_gate.render.console import slice_lines
     from sdl_gate.run import Scope, assess_slice
     from sdl_gate.sbom.sources import lock_kind
@@ -229,27 +230,28 @@ def dependency_audit(
         inputs, Scope(DEPENDENCY_SCOPE), today=today, now=now, collectors=[VulnerabilityCollector(given, environment)]
     )
     lines: list[str] = []
-    for evidence in result.evidence.of(EvidenceKind.VULNERABILITY_AUDIT):
-        lines += _audit_lines(evidence.payload, inputs.waivers, today, listed)
+    audit = typed(result.evidence, AuditPayload)
+    if isinstance(audit, Typed):
+        lines += _audit_lines(audit.payload, inputs.waivers, today, listed)
     lines += slice_lines(result.requirements)
     return HookReport(tuple(lines), HookStatus.PASSED if result.passed else HookStatus.FAILED)
 
 
-def _audit_lines(payload: dict[str, Any], waivers: WaiverRegister, today: date, listed: int | None) -> list[str]:
+def _audit_lines(payload: AuditPayload, waivers: WaiverRegister, today: date, listed: int | None) -> list[str]:
     """What the audit covered and found, for people; the decision is the gate's, printed after."""
     from sdl_gate.collectors.dependencies import WHOLE_TREE_KINDS
-    from sdl_gate.sbom.sources import SourceKind
+    from sdl_gate.collectors.vulns import AuditStatus, DependencyStatus
 
-    sources = ", ".join(source["path"] for source in payload["sources"]) or "no dependency source"
-    where = f"{payload['service']} ({'offline database' if payload['offline'] else payload['url']})"
-    if payload["status"] != "completed":
+    sources = ", ".join(source.path for source in payload.sources) or "no dependency source"
+    where = f"{payload.service} ({'offline database' if payload.offline else payload.url})"
+    if payload.status is not AuditStatus.COMPLETED:
         return [f"the dependency audit of {sources} could not be completed, so it is not a pass:"]
-    not_audited = [d for d in payload["dependencies"] if d["status"] != "audited"]
+    not_audited = [d for d in payload.dependencies if d.status is not DependencyStatus.AUDITED]
     open_lines, waived_lines = _vulnerability_lines(payload, waivers, today)
-    audited = len(payload["dependencies"]) - len(not_audited)
+    audited = len(payload.dependencies) - len(not_audited)
     lines = [f"audited {audited} pinned dependencies of {sources} against {where}"]
-    lines += _capped([f"  {d['status'].replace('_', ' ')} {d['name']}: {d['reason']}" for d in not_audited], listed)
-    if payload["sources"] and not any(SourceKind(s["kind"]) in WHOLE_TREE_KINDS for s in payload["sources"]):
+    lines += _capped([f"  {d.status.value.replace('_', ' ')} {d.name}: {d.reason}" for d in not_audited], listed)
+    if payload.sources and not any(s.kind in WHOLE_TREE_KINDS for s in payload.sources):
         # A requirements file or [project].dependencies lists what it lists; pip-audit runs with --no-deps.
         lines += [
             f"  not audited: what these depend on, unless {sources} pin it too (a uv.lock or pylock.toml",

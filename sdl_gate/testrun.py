@@ -43,7 +43,7 @@ class TestRunReport:
         """One line for the terminal."""
         shown = shlex.join(self.command)
         if self.recorded is not None:
-            results = payload_results(self.recorded.evidence.payload)
+            results = payload_results(self.recorded) or ()
             return (
                 f"{shown}: exit status {self.returncode}, {len(results)} test result(s) recorded as {self.recorded.id}"
             )
@@ -93,7 +93,7 @@ def run_tests(
         isinstance(latest, StoredEvidence)
         and latest.collected_at >= started
         and latest.evidence.subject.commit == commit
-        and any(r.provenance.kind is ProvenanceKind.OBSERVED_BY_GATE for r in payload_results(latest.evidence.payload))
+        and any(r.provenance.kind is ProvenanceKind.OBSERVED_BY_GATE for r in payload_results(latest) or ())
     ):
         return TestRunReport(tuple(argv), run.returncode, latest, None, tail)
     reason = (

@@ -17,7 +17,7 @@ from sdl_gate.sbom.build import Product, SpecVersion, schema_problem
 from sdl_gate.sbom.sources import pypi_purl
 
 if TYPE_CHECKING:
-    pass
+    from sdl_gate.collectors.vulns import AuditPayload, Vulnerability
 
 _RATING_METHODS = {"CVSS:3.1": "CVSSv31", "CVSS:3.0": "CVSSv3", "CVSS:4.0": "CVSSv4"}
 
@@ -27,11 +27,11 @@ def _iso(moment: datetime) -> str:
 
 
 def vulnerability_waivers(
-    register: WaiverRegister, vuln: dict[str, Any], today: date
+    register: WaiverRegister, vuln: Vulnerability, today: date
 ) -> tuple[Waiver | None, Waiver | None]:
     """Return the active waiver for an audited vulnerability (any alias) and, failing that, an expired one."""
-    ids = {str(vuln["id"]), *(str(a) for a in vuln["aliases"])}
-    package = canonicalize_name(str(vuln["package"]))
+    ids = {vuln.id, *vuln.aliases}
+    package = canonicalize_name(vuln.package)
     active = register.for_vulnerability(ids, package, today)
     if active is not None:
         return active, None
@@ -47,22 +47,22 @@ def vulnerability_waivers(
     return None, None
 
 
-def naming_waivers(register: WaiverRegister, vuln: dict[str, Any]) -> tuple[Waiver, ...]:
+def naming_waivers(register: WaiverRegister, vuln: Vulnerability) -> tuple[Waiver, ...]:
     """Every waiver of an audited vulnerability (any alias), in force or not."""
-    ids = {str(vuln["id"]), *(str(a) for a in vuln["aliases"])}
-    return register.matching_vulnerability(ids, canonicalize_name(str(vuln["package"])))
+    ids = {vuln.id, *vuln.aliases}
+    return register.matching_vulnerability(ids, canonicalize_name(vuln.package))
 
 
-def unapproved_waivers(register: WaiverRegister, vuln: dict[str, Any], today: date) -> list[str]:
+def unapproved_waivers(register: WaiverRegister, vuln: Vulnerability, today: date) -> list[str]:
     """Which waivers of an audited vulnerability are in their dates but not approved, and why."""
-    ids = {str(vuln["id"]), *(str(a) for a in vuln["aliases"])}
-    return register.not_counting(register.matching_vulnerability(ids, canonicalize_name(str(vuln["package"]))), today)
+    ids = {vuln.id, *vuln.aliases}
+    return register.not_counting(register.matching_vulnerability(ids, canonicalize_name(vuln.package)), today)
 
 
-def open_statement(register: WaiverRegister, vuln: dict[str, Any], today: date) -> Waiver | None:
+def open_statement(register: WaiverRegister, vuln: Vulnerability, today: date) -> Waiver | None:
     """Return an active waiver whose VEX state (``exploitable``, ``in_triage``) leaves the vulnerability open."""
-    ids = {str(vuln["id"]), *(str(a) for a in vuln["aliases"])}
-    return register.open_statement(ids, canonicalize_name(str(vuln["package"])), today)
+    ids = {vuln.id, *vuln.aliases}
+    return register.open_statement(ids, canonicalize_name(vuln.package), today)
 
 
 def not_a_disposition(waiver: Waiver) -> str:
@@ -105,52 +105,52 @@ def _analysis(
 
 
 def build_vex(
-    audit: dict[str, Any], register: WaiverRegister, *, today: date, product: Product, timestamp: datetime
+    audit: AuditPayload, register: WaiverRegister, *, today: date, product: Product, timestamp: datetime
 ) -> str:
     """Return a validated CycloneDX 1.6 VEX document for the vulnerabilities of an audit payload."""
     components: dict[str, dict[str, Any]] = {}
     vulnerabilities: list[dict[str, Any]] = []
-    for vuln in audit["vulnerabilities"]:
+    for vuln in audit.vulnerabilities:
         # pip-audit's findings are PyPI's; the SBOM's components carry their own purl.
-        purl = vuln.get("purl") or pypi_purl(vuln["package"], vuln["version"])
+        purl = vuln.purl or pypi_purl(vuln.package, vuln.version)
         components[purl] = {
             "bom-ref": purl,
-            "name": vuln["package"],
+            "name": vuln.package,
             "purl": purl,
             "type": "library",
-            "version": vuln["version"],
+            "version": vuln.version,
         }
         active, expired = vulnerability_waivers(register, vuln, today)
         statement = open_statement(register, vuln, today) if active is None else None
         analysis, properties = _analysis(active, expired, statement)
         entry: dict[str, Any] = {
-            "bom-ref": f"{vuln['id']}@{purl}",
-            "id": vuln["id"],
-            "source": {"name": "OSV", "url": f"https://osv.dev/vulnerability/{vuln['id']}"},
+            "bom-ref": f"{vuln.id}@{purl}",
+            "id": vuln.id,
+            "source": {"name": "OSV", "url": f"https://osv.dev/vulnerability/{vuln.id}"},
             "affects": [{"ref": purl}],
             "analysis": analysis,
         }
-        if vuln["aliases"]:
+        if vuln.aliases:
             entry["references"] = [
                 {"id": alias, "source": {"name": "OSV", "url": f"https://osv.dev/vulnerability/{alias}"}}
-                for alias in vuln["aliases"]
+                for alias in vuln.aliases
             ]
-        if vuln["description"]:
-            entry["description"] = vuln["description"]
-        if vuln["published"]:
-            entry["published"] = vuln["published"]
+        if vuln.description:
+            entry["description"] = vuln.description
+        if vuln.published:
+            entry["published"] = vuln.published
         ratings = []
-        for severity in vuln["severity"]:
-            method = next((m for p, m in _RATING_METHODS.items() if severity["vector"].startswith(p)), "other")
-            rating: dict[str, Any] = {"method": method, "vector": severity["vector"]}
-            if severity["score"] is not None:
-                rating["score"] = severity["score"]
-                rating["severity"] = severity["rating"]
+        for severity in vuln.severity:
+            method = next((m for p, m in _RATING_METHODS.items() if severity.vector.startswith(p)), "other")
+            rating: dict[str, Any] = {"method": method, "vector": severity.vector}
+            if severity.score is not None:
+                rating["score"] = severity.score
+                rating["severity"] = severity.rating
             ratings.append(rating)
         if ratings:
             entry["ratings"] = ratings
-        if vuln["fix_versions"]:
-            entry["recommendation"] = f"upgrade {vuln['package']} to {vuln['fix_versions'][0]} or later"
+        if vuln.fix_versions:
+            entry["recommendation"] = f"upgrade {vuln.package} to {vuln.fix_versions[0]} or later"
         if properties:
             entry["properties"] = properties
         vulnerabilities.append(entry)

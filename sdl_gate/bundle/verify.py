@@ -156,17 +156,21 @@ def _load_evidence(
 def _with_recorded_approvals(waivers: WaiverRegister, items: list[StoredEvidence]) -> WaiverRegister:
     """The waivers with the approval verdicts the waivers evidence recorded (each bound to its content digest)."""
     from sdl_gate.approvals.state import ExceptionApproval
+    from sdl_gate.payloads import Unusable, WaiversPayload, typed_stored
 
     recorded = next((item for item in items if item.evidence.kind is EvidenceKind.WAIVERS), None)
     if recorded is None:
         return waivers
+    payload = typed_stored(recorded, WaiversPayload)
+    if isinstance(payload, Unusable):
+        raise BundleInvalid(payload.reason)
     verdicts: dict[str, ExceptionApproval] = {}
-    for entry in recorded.evidence.payload.get("waivers", []):
-        if isinstance(entry, dict) and isinstance(entry.get("approval"), dict):
+    for entry in payload.payload.waivers:
+        if entry.approval is not None:
             try:
-                verdicts[str(entry["id"])] = ExceptionApproval.model_validate(entry["approval"])
+                verdicts[entry.id] = ExceptionApproval.model_validate(entry.approval)
             except ValidationError:
-                raise BundleInvalid(f"the waivers evidence records a malformed approval for {entry['id']}") from None
+                raise BundleInvalid(f"the waivers evidence records a malformed approval for {entry.id}") from None
     return replace(waivers, approvals=verdicts)
 
 

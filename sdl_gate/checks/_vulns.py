@@ -221,21 +221,16 @@ def _components_note(evaluation: Evaluation, payload: AuditPayload) -> str:
     return note + ("; unaudited, accepted: " + first_and_more(waived, _LISTED, "; ") if waived else "")
 
 
-def _vex_key(vuln: Vulnerability) -> dict[str, object]:
-    """What the waiver register matches a vulnerability by (its ids and package), in the form vex.py reads."""
-    return {"id": vuln.id, "aliases": vuln.aliases, "package": vuln.package}
-
-
 def _waiver(evaluation: Evaluation, vuln: Vulnerability) -> Waiver | None:
-    return vulnerability_waivers(evaluation.waivers, _vex_key(vuln), evaluation.today)[0]
+    return vulnerability_waivers(evaluation.waivers, vuln, evaluation.today)[0]
 
 
 def _open_reason(evaluation: Evaluation, vuln: Vulnerability) -> str:
     """Why an undisposed vulnerability is open, when a waiver seemed to cover it (empty otherwise)."""
-    statement = open_statement(evaluation.waivers, _vex_key(vuln), evaluation.today)
+    statement = open_statement(evaluation.waivers, vuln, evaluation.today)
     if statement is not None:
         return f": {not_a_disposition(statement)}"
-    unapproved = unapproved_waivers(evaluation.waivers, _vex_key(vuln), evaluation.today)
+    unapproved = unapproved_waivers(evaluation.waivers, vuln, evaluation.today)
     return f": {'; '.join(unapproved)}" if unapproved else ""
 
 
@@ -250,9 +245,7 @@ def _naming_waivers(judged: Criterion) -> Criterion:
         if isinstance(audit, Unusable) or audit.id not in finding.evidence:
             return finding
         named = {
-            waiver.id
-            for vuln in audit.payload.vulnerabilities
-            for waiver in naming_waivers(check_input.waivers, _vex_key(vuln))
+            waiver.id for vuln in audit.payload.vulnerabilities for waiver in naming_waivers(check_input.waivers, vuln)
         }
         return replace(finding, waivers=tuple(sorted(named))) if named else finding
 
@@ -474,13 +467,13 @@ def vulnerability_dispositions(evaluation: Evaluation, payload: AuditPayload) ->
     missing: list[str] = []
     disposed: list[str] = []
     for vuln in payload.vulnerabilities:
-        active, expired = vulnerability_waivers(evaluation.waivers, _vex_key(vuln), evaluation.today)
+        active, expired = vulnerability_waivers(evaluation.waivers, vuln, evaluation.today)
         if active is not None:
             state = active.vex.state.value if active.vex else "waived"
             disposed.append(f"{_label(vuln)} {state} ({active.id}, approved by {active.approver})")
             continue
-        statement = open_statement(evaluation.waivers, _vex_key(vuln), evaluation.today)
-        unapproved = unapproved_waivers(evaluation.waivers, _vex_key(vuln), evaluation.today)
+        statement = open_statement(evaluation.waivers, vuln, evaluation.today)
+        unapproved = unapproved_waivers(evaluation.waivers, vuln, evaluation.today)
         if statement is not None:
             missing.append(f"{_label(vuln)}: {not_a_disposition(statement)}")
         elif unapproved:

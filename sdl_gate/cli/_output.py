@@ -62,19 +62,23 @@ def echo_approval(verb_replaced: bool, label: str, approver: str, signer: str, f
 
 def audit_note(evidence: EvidenceSet) -> str:
     """How the run audited vulnerabilities: an online audit is never silent."""
+    from sdl_gate.collectors.vulns import AuditPayload, AuditStatus
     from sdl_gate.evidence import EvidenceKind
+    from sdl_gate.payloads import Unusable, typed
 
-    found = evidence.of(EvidenceKind.VULNERABILITY_AUDIT)
-    if not found:
-        reasons = "; ".join(r.reason for r in evidence.rejected(EvidenceKind.VULNERABILITY_AUDIT))
-        return f"vulnerability audit: not available ({reasons or 'not collected'})"
-    payload = found[0].payload
-    how = "offline, against the imported OSV database" if payload["offline"] else "online"
-    if payload["status"] != "completed":
-        return f"vulnerability audit ({how}): not completed: {payload['reason']}"
-    if payload["offline"]:
+    audit = typed(evidence, AuditPayload)
+    if isinstance(audit, Unusable):
+        rejected = "; ".join(r.reason for r in evidence.rejected(EvidenceKind.VULNERABILITY_AUDIT))
+        # Evidence found but malformed says so; otherwise the admission's rejections say why there is none.
+        why = audit.reason if audit.evidence else rejected or "not collected"
+        return f"vulnerability audit: not available ({why})"
+    payload = audit.payload
+    how = "offline, against the imported OSV database" if payload.offline else "online"
+    if payload.status is not AuditStatus.COMPLETED:
+        return f"vulnerability audit ({how}): not completed: {payload.reason}"
+    if payload.offline:
         return f"vulnerability audit: {how}"
-    where = f"{payload['service']} at {payload['url']}"
+    where = f"{payload.service} at {payload.url}"
     return f"vulnerability audit: ONLINE, against {where} (--offline audits against the imported database)"
 
 
@@ -107,7 +111,13 @@ def store_history(path: Path, directory: Path) -> None:
     from sdl_gate._git import git_commit
     from sdl_gate.bundle.history import record_history
     from sdl_gate.config import load_project
+    from sdl_gate.errors import ToolError
+    from sdl_gate.history_payload import HistoryPayload
+    from sdl_gate.payloads import Unusable, typed_stored
 
     stored = record_history(load_project(path), directory, commit=git_commit(path), now=file_timestamp())
-    for refused in stored.evidence.payload["refused"]:
-        click.echo(f"history: {refused['bundle']} not counted: {refused['reason']}", err=True)
+    history = typed_stored(stored, HistoryPayload)
+    if isinstance(history, Unusable):
+        raise ToolError(history.reason)
+    for refused in history.payload.refused:
+        click.echo(f"history: {refused.bundle} not counted: {refused.reason}", err=True)

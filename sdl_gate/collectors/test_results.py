@@ -146,9 +146,13 @@ class TestResult(FrozenModel):
         return bool(self.requirements or self.threats or self.mitigations)
 
 
-def payload_results(payload: Mapping[str, Any]) -> list[TestResult]:
-    """The results of a ``test_results`` evidence payload, validated."""
-    return [TestResult.model_validate(entry) for entry in payload["tests"]]
+def payload_results(stored: StoredEvidence) -> tuple[TestResult, ...] | None:
+    """The results of stored ``test_results`` evidence, validated; None when its payload is not in that form."""
+    # payloads.py imports this module for TestResult.
+    from sdl_gate.payloads import TestResultsPayload, Typed, typed_stored
+
+    found = typed_stored(stored, TestResultsPayload)
+    return found.payload.tests if isinstance(found, Typed) else None
 
 
 def result_json(result: TestResult) -> dict[str, Any]:
@@ -187,8 +191,8 @@ def record_results(
     earlier_files: list[FileDigest] = []
     previous = store.latest(KIND)
     if isinstance(previous, StoredEvidence) and previous.evidence.subject.commit == commit:
-        for entry in previous.evidence.payload.get("tests", []):
-            result = TestResult.model_validate(entry)
+        # Earlier results not in their form are not merged: this run's results replace them.
+        for result in payload_results(previous) or ():
             merged[result.node_id] = result
         earlier_files = list(previous.evidence.subject.files)
     for result in results:

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pydantic import ValidationError
 
 from sdl_gate.evidence import Evidence, EvidenceKind
+from sdl_gate.payloads import ThreatModelPayload
 from sdl_gate.render.diagram import Component, Flow, Zone, ZoneDiagram
 from sdl_gate.threatmodel.model import ThreatModel
 
@@ -38,11 +39,15 @@ def diagram_from_model(model: ThreatModel) -> ZoneDiagram | None:
 def diagram_from_evidence(items: Iterable[Evidence]) -> ZoneDiagram | None:
     """Return the diagram of the first threat model among ``items`` that holds one; ValueError if it is malformed."""
     for evidence in items:
-        if evidence.kind is not EvidenceKind.THREAT_MODEL or not evidence.payload.get("present"):
+        if evidence.kind is not EvidenceKind.THREAT_MODEL:
             continue
         try:
-            model = ThreatModel.model_validate(evidence.payload.get("model"))
+            payload = ThreatModelPayload.model_validate(evidence.payload)
         except ValidationError as exc:
             raise ValueError(f"the threat_model evidence holds no valid model: {exc.errors()[0]['msg']}") from None
-        return diagram_from_model(model)
+        if not payload.present:
+            continue
+        if payload.model is None:
+            raise ValueError("the threat_model evidence holds no model")
+        return diagram_from_model(payload.model)
     return None

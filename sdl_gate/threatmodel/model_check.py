@@ -84,18 +84,6 @@ class ModelReport:
         return lines
 
 
-def model_report(payload: dict[str, Any], problems: tuple[Problem, ...], passed: bool) -> ModelReport:
-    """The report of a threat-model evidence payload and the gate's answer on it."""
-    return ModelReport(
-        file=str(payload["path"]),
-        format=ModelFormat(payload["format"]),
-        model=ThreatModel.model_validate(payload["model"]),
-        freshness=Freshness.model_validate(payload["freshness"]),
-        problems=problems,
-        passed=passed,
-    )
-
-
 def native_text(model: ThreatModel, *, as_json: bool) -> str:
     """Serialise a model in the native format (YAML, or JSON), leaving out empty optional values."""
     document = model.model_dump(mode="json", by_alias=True, exclude_none=True)

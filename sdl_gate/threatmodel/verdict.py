@@ -10,10 +10,11 @@ from sdl_gate.collectors.threat_model import ThreatModelCollector
 from sdl_gate.errors import InputError
 from sdl_gate.evidence import EvidenceKind
 from sdl_gate.inputs import load_inputs
+from sdl_gate.payloads import ThreatModelPayload, Unusable, typed
 from sdl_gate.run import Scope, SliceResult, assess_slice
 from sdl_gate.threatmodel import configured_format, threat_model_path
 from sdl_gate.threatmodel.model import ModelFormat
-from sdl_gate.threatmodel.model_check import THREAT_MODEL_SCOPE, ModelReport, Problem, model_report
+from sdl_gate.threatmodel.model_check import THREAT_MODEL_SCOPE, ModelReport, Problem
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,20 @@ class ThreatModelCheck:
     def passed(self) -> bool:
         """Whether every threat-model criterion passed."""
         return self.result.passed
+
+
+def model_report(payload: ThreatModelPayload, problems: tuple[Problem, ...], passed: bool) -> ModelReport | None:
+    """The report of a threat-model evidence payload and the gate's answer on it; None when it holds no model."""
+    if payload.format is None or payload.model is None or payload.freshness is None:
+        return None
+    return ModelReport(
+        file=payload.path,
+        format=ModelFormat(payload.format),
+        model=payload.model,
+        freshness=payload.freshness,
+        problems=problems,
+        passed=passed,
+    )
 
 
 def check_threat_model(
@@ -58,8 +73,10 @@ def check_threat_model(
     result = assess_slice(
         inputs, Scope(THREAT_MODEL_SCOPE), today=today, collectors=[ThreatModelCollector(model_file, fmt)]
     )
-    found = result.evidence.of(EvidenceKind.THREAT_MODEL)
-    if not found or not found[0].payload["present"]:
+    found = typed(result.evidence, ThreatModelPayload)
+    if isinstance(found, Unusable) and found.evidence:
+        raise InputError(f"threat model could not be read: {found.reason}", path=path)
+    if isinstance(found, Unusable) or not found.payload.present:
         reasons = "; ".join(r.reason for r in result.evidence.rejected(EvidenceKind.THREAT_MODEL))
         raise InputError(f"threat model could not be read: {reasons or 'not found'}", path=path)
     problems = tuple(
@@ -68,4 +85,7 @@ def check_threat_model(
         for f in r.findings
         if f.outcome.value not in ("pass", "not_applicable")
     )
-    return ThreatModelCheck(model_report(found[0].payload, problems, result.passed), result)
+    report = model_report(found.payload, problems, result.passed)
+    if report is None:
+        raise InputError("threat model could not be read: its evidence records no model", path=path)
+    return ThreatModelCheck(report, result)

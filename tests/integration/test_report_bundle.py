@@ -270,7 +270,7 @@ def test_threat_model_evidence_without_a_model_draws_nothing_and_a_broken_one_is
         "components": [{"id": "C-1", "name": "PLC", "zone": "Z-9"}],
     }
     with pytest.raises(ValueError, match="unknown zone 'Z-9'"):
-        diagram_from_evidence([evidence({"present": True, "model": dangling})])
+        diagram_from_evidence([evidence({"present": True, "path": "security/threat-model.yaml", "model": dangling})])
 
 
 def test_diagram_keeps_parallel_flows_apart_routes_long_ones_below_and_wraps_long_names() -> None:

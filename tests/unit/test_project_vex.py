@@ -27,6 +27,7 @@ VULNERABILITY: dict[str, Any] = {
     "published": "2024-05-20T20:15:00Z",
     "severity": [],
     "fix_versions": ["2.32.0"],
+    "record_found": True,
 }
 
 
@@ -35,12 +36,28 @@ def _project(root: Path) -> Path:
     return root
 
 
-def _store_audit(root: Path, **payload: Any) -> None:
+def _store_audit(root: Path, **fields: Any) -> None:
+    """Store an offline audit in the form the collector writes it, with ``fields`` replaced."""
+    payload: dict[str, Any] = {
+        "status": "completed",
+        "reason": None,
+        "service": "osv",
+        "url": "http://127.0.0.1:1/v1/query",
+        "url_chosen_by": "default",
+        "offline": True,
+        "ecosystem": "PyPI",
+        "database": None,
+        "sources": [],
+        "conflicts": [],
+        "dependencies": [],
+        "vulnerabilities": [],
+        **fields,
+    }
     audit = Evidence(
         kind=EvidenceKind.VULNERABILITY_AUDIT,
         tool=ToolInfo(name="pip-audit", version="2.9.0"),
         subject=Subject(commit=None),
-        payload={"status": "completed", "offline": True, "vulnerabilities": [], **payload},
+        payload=payload,
     )
     EvidenceStore(root).put(audit, datetime(2026, 11, 30, tzinfo=timezone.utc))
 
@@ -54,7 +71,7 @@ def test_without_an_audit_there_is_no_vex(tmp_path: Path) -> None:
 
 def test_an_audit_that_did_not_complete_gives_no_vex(tmp_path: Path) -> None:
     root = _project(tmp_path / "proj")
-    _store_audit(root, status="not_completed", reason="pip-audit could not start")
+    _store_audit(root, status="unavailable", reason="pip-audit could not start")
     with pytest.raises(InputError) as raised:
         project_vex(root, NOBODY, TODAY)
     assert raised.value.path == str(root)
@@ -67,3 +84,18 @@ def test_an_unwaived_vulnerability_is_in_triage(tmp_path: Path) -> None:
     assert built.vulnerabilities == 1
     (stated,) = json.loads(built.text)["vulnerabilities"]
     assert (stated["id"], stated["analysis"]["state"]) == ("GHSA-9hjg-9r4m-mvj7", "in_triage")
+
+
+@pytest.mark.parametrize("malformed", [{"vulnerabilities": None}, {"status": "completed", "offline": True}])
+def test_an_audit_not_in_its_form_is_an_input_error_not_a_crash(tmp_path: Path, malformed: dict[str, Any]) -> None:
+    root = _project(tmp_path / "proj")
+    audit = Evidence(
+        kind=EvidenceKind.VULNERABILITY_AUDIT,
+        tool=ToolInfo(name="pip-audit", version="2.9.0"),
+        subject=Subject(commit=None),
+        payload=malformed,
+    )
+    EvidenceStore(root).put(audit, datetime(2026, 11, 30, tzinfo=timezone.utc))
+    with pytest.raises(InputError) as raised:
+        project_vex(root, NOBODY, TODAY)
+    assert raised.value.path == str(root)

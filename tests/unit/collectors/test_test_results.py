@@ -331,6 +331,22 @@ def test_later_runs_on_the_same_commit_merge_and_replace_earlier_results(tmp_pat
     ]
 
 
+def test_earlier_results_not_in_their_form_are_replaced_not_a_crash(tmp_path: Path) -> None:
+    # The store lives in the checkout: an earlier item may be anything that hashes to its id.
+    from sdl_gate.evidence import Evidence, Subject, ToolInfo
+
+    for malformed in ({"tests": [{"node_id": "t::old"}]}, {"results": []}):
+        earlier = Evidence(
+            kind=EvidenceKind.TEST_RESULTS,
+            tool=ToolInfo(name="pytest", version="8"),
+            subject=Subject(commit=COMMIT),
+            payload=malformed,
+        )
+        EvidenceStore(tmp_path).put(earlier, NOW)
+        stored = record_results(tmp_path, [_result("t::new")], commit=COMMIT, now=NOW, tool=TOOL)
+        assert [t["node_id"] for t in stored.evidence.payload["tests"]] == ["t::new"]
+
+
 def test_a_run_on_another_commit_starts_afresh(tmp_path: Path) -> None:
     record_results(tmp_path, [_result("t::old")], commit="d" * 40, now=NOW, tool=TOOL)
     stored = record_results(tmp_path, [_result("t::new")], commit=COMMIT, now=NOW, tool=TOOL)
