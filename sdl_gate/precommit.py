@@ -19,6 +19,7 @@ from sdl_gate.config import PrePushMode
 from sdl_gate.errors import InputError, ToolError
 
 if TYPE_CHECKING:
+    from sdl_gate.approvals.register import RegisterChoice
     from sdl_gate.assess import Assessment
     from sdl_gate.collectors.dependencies import InstalledEnvironment
     from sdl_gate.collectors.vulns import AuditPayload
@@ -324,6 +325,22 @@ def sbom_current(root: Path, *, today: date | None = None, listed: int | None = 
 
 
 # --- sdl-check (pre-push) -----------------------------------------------------------------------------
+
+
+def pre_push_report(
+    root: Path,
+    *,
+    policy_spec: str | None,
+    register: RegisterChoice,
+    blocking: bool,
+    listed: int | None = MAX_LISTED,
+) -> HookReport:
+    """Run the full gate on ``root`` for the pre-push hook; ``blocking`` (the operator's) overrides pre-push."""
+    from sdl_gate.run import assess_project
+
+    result = assess_project(root, policy_spec=policy_spec, register=register)
+    mode = PrePushMode.BLOCKING if blocking else result.inputs.project.config.pre_push
+    return gate_report(result.assessment, mode, listed=listed)
 
 
 def gate_report(assessment: Assessment, mode: PrePushMode, *, listed: int | None = MAX_LISTED) -> HookReport:

@@ -12,7 +12,6 @@ from sdl_gate.errors import InputError
 
 if TYPE_CHECKING:  # the CLI starts without importing pydantic
     from sdl_gate.assess import Assessment
-    from sdl_gate.evidence import EvidenceSet
 
 
 EPILOG = "Exit codes: 0 passed, 1 gate failed, 2 usage or invalid input, 3 internal or tool error."
@@ -58,28 +57,6 @@ def echo_approval(verb_replaced: bool, label: str, approver: str, signer: str, f
     click.echo(f"{'renewed' if verb_replaced else 'added'} the approval of {label} by {approver} ({signer}) in {file}")
     if not checked:
         click.echo("note: no approver register named, so whether this approval counts was not checked", err=True)
-
-
-def audit_note(evidence: EvidenceSet) -> str:
-    """How the run audited vulnerabilities: an online audit is never silent."""
-    from sdl_gate.collectors.vulns import AuditPayload, AuditStatus
-    from sdl_gate.evidence import EvidenceKind
-    from sdl_gate.payloads import Unusable, typed
-
-    audit = typed(evidence, AuditPayload)
-    if isinstance(audit, Unusable):
-        rejected = "; ".join(r.reason for r in evidence.rejected(EvidenceKind.VULNERABILITY_AUDIT))
-        # Evidence found but malformed says so; otherwise the admission's rejections say why there is none.
-        why = audit.reason if audit.evidence else rejected or "not collected"
-        return f"vulnerability audit: not available ({why})"
-    payload = audit.payload
-    how = "offline, against the imported OSV database" if payload.offline else "online"
-    if payload.status is not AuditStatus.COMPLETED:
-        return f"vulnerability audit ({how}): not completed: {payload.reason}"
-    if payload.offline:
-        return f"vulnerability audit: {how}"
-    where = f"{payload.service} at {payload.url}"
-    return f"vulnerability audit: ONLINE, against {where} (--offline audits against the imported database)"
 
 
 def echo_blocking(assessment: Assessment, *, err: bool = False) -> None:

@@ -18,7 +18,7 @@ from sdl_gate.cli._options import (
     register_choice,
     trust_options,
 )
-from sdl_gate.cli._output import EPILOG, GROUP_EPILOG, audit_note, echo_blocking, store_history
+from sdl_gate.cli._output import EPILOG, GROUP_EPILOG, echo_blocking, store_history
 from sdl_gate.errors import InputError
 
 if TYPE_CHECKING:  # built by the trust options when the command runs
@@ -106,6 +106,8 @@ def bundle_create(
     click.echo(f"wrote {result.path} ({result.entries} entries, sha256 {result.sha256})")
     click.echo(f"manifest signed by: {result.signer}" if result.signer else "manifest NOT signed (use --sign)")
     if result.evidence is not None:
+        from sdl_gate.render.console import audit_note
+
         click.echo(audit_note(result.evidence))
     click.echo(result.summary)
     if result.assessment is not None:

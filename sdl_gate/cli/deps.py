@@ -56,19 +56,14 @@ def deps(
     policy, or an audit that could not run fails.
     """
     from sdl_gate._clock import assessment_date, file_timestamp
-    from sdl_gate.collectors.dependencies import InstalledEnvironment
+    from sdl_gate.collectors.dependencies import installed_environment
     from sdl_gate.precommit import dependency_audit
 
-    installed = None
-    if environment:
-        if files:
-            raise click.UsageError("--environment audits what is installed; name no FILES with it")
-        from sdl_gate.sbom.sources import interpreter_paths
-
-        paths = tuple(interpreter_paths(python)) if python else None
-        installed = InstalledEnvironment(python or "environment", paths)
-    elif python is not None:
+    if environment and files:
+        raise click.UsageError("--environment audits what is installed; name no FILES with it")
+    if python is not None and not environment:
         raise click.UsageError("--python goes with --environment")
+    installed = installed_environment(python) if environment else None
     report = dependency_audit(
         project_path,
         list(files) if files else None,

@@ -154,7 +154,14 @@ def collect(
     if shard is not None or output is not None:
         if set(kinds) != {"sast"} or shard is None or merge_shards is not None:
             raise InputError("--shard K/N needs --kind sast and nothing else (--output goes with --shard)")
-        _collect_shard(path, shard, output)
+        from sdl_gate.sast.analyse import collect_shard
+        from sdl_gate.sast.shards import ShardSpec
+
+        spec = ShardSpec.parse(shard)
+        with Progress() as progress:
+            written = collect_shard(path, spec, output, progress=progress)
+        click.echo(f"sast shard {spec.label}: {written.summary}", err=True)
+        click.echo(str(written.path))
         return
     inputs = load_inputs(path, policy_spec, offline=offline, vulndb_dir=vulndb_dir, osv_url=osv_url).with_approvers(
         register_choice(approvers_file, trusted_ref)
@@ -176,20 +183,6 @@ def collect(
         click.echo(f"{failure.kind.value:<12} not collected: {failure.reason}", err=True)
     if merge_shards is not None and any(f.kind is EvidenceKind.SAST for f in failures):
         ctx.exit(EXIT_INVALID_INPUT)
-
-
-def _collect_shard(path: Path, shard: str, output: Path | None) -> None:
-    """Scan one shard of the project's SAST selection and write it as partial evidence."""
-    from sdl_gate.sast.analyse import collect_shard
-    from sdl_gate.sast.shards import ShardSpec
-
-    spec = ShardSpec.parse(shard)
-    with Progress() as progress:
-        written = collect_shard(path, spec, output, progress=progress)
-    part, target = written.shard, written.path
-    counts = f"{len(part.files)} file(s), {part.scanned} scanned, {part.cache_hits} from the cache"
-    click.echo(f"sast shard {spec.label}: {counts}", err=True)
-    click.echo(str(target))
 
 
 @click.command(epilog=EPILOG)
@@ -296,20 +289,9 @@ def check(
             sast_shards=merge_shards,
             progress=progress,
         )
-    if output_format == "json":
-        from sdl_gate.render.json import render_json
+    from sdl_gate.render.formats import render_check
 
-        text = render_json(result.assessment)
-    elif output_format != "console":
-        from sdl_gate.render.formats import ReportFormat, render_report
-        from sdl_gate.render.source import from_check
-
-        text = render_report(from_check(result.assessment, result.evidence), ReportFormat(output_format))
-    else:
-        from sdl_gate.render.console import render_console
-
-        text = render_console(result.assessment)
-    write_output(text, output)
+    write_output(render_check(result.assessment, result.evidence, output_format), output)
     if output is not None or output_format != "console":
         # The report went to a file or is for tools: say on stderr what decided, as the console report would.
         click.echo(result.assessment.decision.summary, err=True)

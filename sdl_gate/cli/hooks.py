@@ -42,13 +42,13 @@ def pre_push(
     trusted_ref: str | None,
 ) -> None:
     """Run the full gate and summarise it in one screen; advisory (exit 0) unless pre-push = "blocking"."""
-    from sdl_gate.config import PrePushMode
-    from sdl_gate.precommit import gate_report
-    from sdl_gate.run import assess_project
+    from sdl_gate.precommit import pre_push_report
 
-    result = assess_project(path, policy_spec=policy_spec, register=register_choice(approvers_file, trusted_ref))
-    mode = PrePushMode.BLOCKING if blocking else result.inputs.project.config.pre_push
-    echo_hook(ctx, gate_report(result.assessment, mode, listed=hook_listed(ctx)))
+    register = register_choice(approvers_file, trusted_ref)
+    report = pre_push_report(
+        path, policy_spec=policy_spec, register=register, blocking=blocking, listed=hook_listed(ctx)
+    )
+    echo_hook(ctx, report)
 
 
 @click.command("install-hooks", epilog="Exit codes: 0 installed, 2 not a git work tree.")

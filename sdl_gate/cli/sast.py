@@ -20,13 +20,6 @@ from sdl_gate.cli._output import EPILOG, Progress, write_output
 from sdl_gate.errors import InputError
 
 
-def _sast_root(paths: tuple[Path, ...], root: Path | None) -> tuple[Path, list[Path] | None]:
-    """The project root and explicit files of a scan, as ``sast.targets.scan_root`` chooses them."""
-    from sdl_gate.sast.targets import scan_root
-
-    return scan_root(paths, root)
-
-
 class _SastGroup(click.Group):
     """``sdl-gate sast [PATHS]`` scans; ``sdl-gate sast import FILE...`` records SARIF: a sub-command named first."""
 
@@ -148,9 +141,10 @@ def sast(
     from sdl_gate.sast.analyse import analyse
     from sdl_gate.sast.console import render_console, render_json
     from sdl_gate.sast.findings import write_baseline as write_baseline_file
+    from sdl_gate.sast.targets import scan_root
     from sdl_gate.sast.verdict import judge_scan
 
-    project_root, explicit = _sast_root(paths, root)
+    project_root, explicit = scan_root(paths, root)
     # Baseline entries and waivers count only when signed by approvers of the register the operator names.
     inputs = load_inputs(project_root, policy_spec).with_approvers(register_choice(approvers_file, trusted_ref))
     if write_baseline and explicit is not None:

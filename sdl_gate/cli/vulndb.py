@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from sdl_gate.cli._output import GROUP_EPILOG
-from sdl_gate.errors import InputError
 
 
 @click.group(epilog=GROUP_EPILOG)
@@ -30,13 +29,11 @@ _CACHE_DIR_OPTION = click.option(
 def vulndb_import(source: Path, cache_dir: Path | None) -> None:
     """Load OSV records from SOURCE in one transaction: a directory, an osv.dev export (<Ecosystem>/all.zip), the
     whole set (a directory or zip of per-ecosystem zips) or an advisory-database checkout."""
-    from sdl_gate._clock import current_time
-    from sdl_gate.vulndb.importer import import_records
-    from sdl_gate.vulndb.store import VulnDatabase, database_path, default_cache_dir
+    from sdl_gate.vulndb.importer import import_now
+    from sdl_gate.vulndb.store import open_database
 
-    database = VulnDatabase(database_path(cache_dir or default_cache_dir()))
-    stamp = current_time().isoformat().replace("+00:00", "Z")
-    result = import_records(source, database, imported_at=stamp)
+    database = open_database(cache_dir)
+    result = import_now(source, database)
     status = database.status()
     click.echo(
         f"imported {result.records} advisories ({result.withdrawn} withdrawn) from {result.files} files; "
@@ -50,9 +47,9 @@ def vulndb_import(source: Path, cache_dir: Path | None) -> None:
 @_CACHE_DIR_OPTION
 def vulndb_status(cache_dir: Path | None) -> None:
     """Show what the offline database holds: advisories per ecosystem, the newest change, its digest."""
-    from sdl_gate.vulndb.store import VulnDatabase, database_path, default_cache_dir
+    from sdl_gate.vulndb.store import open_database
 
-    database = VulnDatabase(database_path(cache_dir or default_cache_dir()))
+    database = open_database(cache_dir)
     status = database.status()
     click.echo(f"database   {status.path}")
     click.echo(f"advisories {status.records} ({status.withdrawn} withdrawn)")
@@ -71,19 +68,11 @@ def vulndb_status(cache_dir: Path | None) -> None:
 @_CACHE_DIR_OPTION
 def vulndb_serve(port: int, cache_dir: Path | None) -> None:
     """Serve the offline database as an OSV API on 127.0.0.1 (POST /v1/query, /v1/querybatch, GET /v1/vulns/ID)."""
-    from sdl_gate.errors import ToolError
-    from sdl_gate.vulndb.server import OsvServer
-    from sdl_gate.vulndb.store import VulnDatabase, database_path, default_cache_dir
+    from sdl_gate.vulndb.server import serve_database
+    from sdl_gate.vulndb.store import open_database
 
-    database = VulnDatabase(database_path(cache_dir or default_cache_dir()))
-    if database.status().records == 0:
-        raise InputError(
-            "the vulnerability database is missing or empty; run `sdl-gate vulndb import SRC`", path=database.path
-        )
-    try:
-        server = OsvServer(database, port)
-    except OSError as exc:
-        raise ToolError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from None
+    database = open_database(cache_dir)
+    server = serve_database(database, port)
     click.echo(f"serving {database.path} on {server.base_url} (pip-audit: --osv-url {server.base_url}/v1/query)")
     try:
         server.serve_forever()

@@ -205,6 +205,15 @@ class InstalledEnvironment:
     paths: tuple[str, ...] | None = None
 
 
+def installed_environment(python: str | None) -> InstalledEnvironment:
+    """The environment ``python`` runs in (asked for its ``sys.path``), or sdl-gate's own when None."""
+    if python is None:
+        return InstalledEnvironment("environment")
+    from sdl_gate.sbom.sources import interpreter_paths
+
+    return InstalledEnvironment(python, tuple(interpreter_paths(python)))
+
+
 def environment_dependencies(environment: InstalledEnvironment) -> ProjectDependencies:
     """Every distribution installed in ``environment``, at the exact version installed: the whole tree, pinned."""
     inventory = from_environment(list(environment.paths) if environment.paths is not None else None)

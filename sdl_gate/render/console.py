@@ -6,10 +6,14 @@ import re
 import textwrap
 from collections.abc import Sequence
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
 from sdl_gate.approvals.state import ExceptionStatus
 from sdl_gate.assess import Assessment, PolicyRef, RequirementResult, Verdict
 from sdl_gate.render.view import fix_text, imported_test_notes, ordered_requirements, problem_findings
+
+if TYPE_CHECKING:
+    from sdl_gate.evidence import EvidenceSet
 
 _WIDTH = 100
 # Repository text (finding messages, names, paths) must not move the cursor, retitle the terminal or start a
@@ -169,3 +173,25 @@ def slice_lines(results: Sequence[RequirementResult]) -> list[str]:
     else:
         lines.append(f"PASSED: nothing blocks the gate ({scope})")
     return lines
+
+
+def audit_note(evidence: EvidenceSet) -> str:
+    """How the run audited vulnerabilities: an online audit is never silent."""
+    from sdl_gate.collectors.vulns import AuditPayload, AuditStatus
+    from sdl_gate.evidence import EvidenceKind
+    from sdl_gate.payloads import Unusable, typed
+
+    audit = typed(evidence, AuditPayload)
+    if isinstance(audit, Unusable):
+        rejected = "; ".join(r.reason for r in evidence.rejected(EvidenceKind.VULNERABILITY_AUDIT))
+        # Evidence found but malformed says so; otherwise the admission's rejections say why there is none.
+        why = audit.reason if audit.evidence else rejected or "not collected"
+        return f"vulnerability audit: not available ({why})"
+    payload = audit.payload
+    how = "offline, against the imported OSV database" if payload.offline else "online"
+    if payload.status is not AuditStatus.COMPLETED:
+        return f"vulnerability audit ({how}): not completed: {payload.reason}"
+    if payload.offline:
+        return f"vulnerability audit: {how}"
+    where = f"{payload.service} at {payload.url}"
+    return f"vulnerability audit: ONLINE, against {where} (--offline audits against the imported database)"

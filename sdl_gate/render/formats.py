@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING
 
 from sdl_gate.render.view import ReportInput
+
+if TYPE_CHECKING:
+    from sdl_gate.assess import Assessment
+    from sdl_gate.evidence import EvidenceSet
+
+#: ``sdl-gate check``'s own format for people, beside the report formats.
+CONSOLE = "console"
 
 
 class ReportFormat(str, enum.Enum):
@@ -40,3 +48,20 @@ def render_report(report: ReportInput, report_format: ReportFormat) -> str:
             from sdl_gate.render.json import render_json
 
             return render_json(report.assessment)
+
+
+def render_check(assessment: Assessment, evidence: EvidenceSet | None, output_format: str) -> str:
+    """Render what ``sdl-gate check`` just decided: the console report, or a report format with its evidence."""
+    if output_format == CONSOLE:
+        from sdl_gate.render.console import render_console
+
+        return render_console(assessment)
+    report_format = ReportFormat(output_format)
+    if report_format is ReportFormat.JSON:
+        # The assessment alone: the threat model's diagram is for the reports people read.
+        from sdl_gate.render.json import render_json
+
+        return render_json(assessment)
+    from sdl_gate.render.source import from_check
+
+    return render_report(from_check(assessment, evidence), report_format)

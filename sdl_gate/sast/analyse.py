@@ -155,6 +155,12 @@ class WrittenShard:
     shard: SastShard
     path: Path
 
+    @property
+    def summary(self) -> str:
+        """How many files the shard holds, and how many were scanned or came from the cache."""
+        part = self.shard
+        return f"{len(part.files)} file(s), {part.scanned} scanned, {part.cache_hits} from the cache"
+
 
 def collect_shard(
     path: Path, spec: ShardSpec, output: Path | None = None, *, progress: ProgressSink | None = None

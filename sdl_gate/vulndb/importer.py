@@ -250,3 +250,10 @@ def import_records(source: Path, database: VulnDatabase, *, imported_at: str) ->
         files=files,
         ecosystems=tuple(sorted(counts.items())),
     )
+
+
+def import_now(source: Path, database: VulnDatabase) -> ImportResult:
+    """Import ``source`` as :func:`import_records` does, stamped with the real time now (never SOURCE_DATE_EPOCH)."""
+    from sdl_gate._clock import current_time
+
+    return import_records(source, database, imported_at=current_time().isoformat().replace("+00:00", "Z"))

@@ -285,3 +285,21 @@ class BackgroundServer:
         self.server.shutdown()
         self.server.server_close()
         self._thread.join(timeout=5)
+
+
+def serve_database(database: VulnDatabase, port: int) -> OsvServer:
+    """An OSV API server for ``database`` on 127.0.0.1:``port``, not yet serving.
+
+    A missing or empty database is an InputError (serving it would answer "no vulnerability" to every query);
+    a port that cannot be listened on is a ToolError.
+    """
+    from sdl_gate.errors import InputError, ToolError
+
+    if database.status().records == 0:
+        raise InputError(
+            "the vulnerability database is missing or empty; run `sdl-gate vulndb import SRC`", path=database.path
+        )
+    try:
+        return OsvServer(database, port)
+    except OSError as exc:
+        raise ToolError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from None

@@ -60,6 +60,11 @@ def default_cache_dir() -> Path:
     return user_cache_dir()
 
 
+def open_database(cache_dir: Path | None) -> VulnDatabase:
+    """The offline database in ``cache_dir``, else in the default cache directory (SDL_GATE_CACHE_DIR or the user's)."""
+    return VulnDatabase(database_path(cache_dir or default_cache_dir()))
+
+
 def database_path(cache_dir: Path) -> Path:
     """Return the database file inside ``cache_dir``."""
     return cache_dir / "vulndb" / DB_FILENAME

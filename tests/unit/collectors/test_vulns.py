@@ -198,3 +198,14 @@ def test_advisory_severities_are_scored_or_left_unknown() -> None:
         ("CVSS_V3", None, None),
         ("CVSS_V2", None, None),
     ]
+
+
+def test_the_installed_environment_is_sdl_gates_own_or_the_interpreters_named() -> None:
+    import sys
+
+    from sdl_gate.collectors.dependencies import InstalledEnvironment, installed_environment
+
+    assert installed_environment(None) == InstalledEnvironment("environment")
+    named = installed_environment(sys.executable)
+    assert named.label == sys.executable
+    assert named.paths is not None and any("site-packages" in path for path in named.paths)

@@ -125,3 +125,35 @@ def test_one_cause_shared_by_several_requirements_is_printed_once_and_referred_t
     for other in others:
         block = text.split(f" {other} ", 1)[1].split("\n  x ", 1)[0]
         assert f"as under {first} above" in block
+
+
+# --- how the run audited vulnerabilities (``bundle create`` prints it) ---------------------------------------------
+
+
+def test_audit_note_says_how_the_audit_ran() -> None:
+    from sdl_gate.collectors.vulns import AuditStatus
+    from sdl_gate.evidence import EvidenceKind, Rejection
+    from sdl_gate.render.console import audit_note
+    from tests.unit.checks._build import audit, evidence_set
+
+    assert (
+        audit_note(evidence_set([audit(offline=True)]))
+        == "vulnerability audit: offline, against the imported OSV database"
+    )
+    assert audit_note(evidence_set([audit()])).startswith("vulnerability audit: ONLINE, against osv at ")
+    failed = evidence_set([audit(status=AuditStatus.UNAVAILABLE, reason="pip-audit could not start")])
+    assert audit_note(failed) == "vulnerability audit (online): not completed: pip-audit could not start"
+    rejected = evidence_set(rejections=[Rejection(EvidenceKind.VULNERABILITY_AUDIT, "bound to another commit")])
+    assert audit_note(rejected) == "vulnerability audit: not available (bound to another commit)"
+    assert audit_note(evidence_set()) == "vulnerability audit: not available (not collected)"
+
+
+def test_a_malformed_audit_is_not_available_not_a_crash() -> None:
+    from sdl_gate.evidence import EvidenceKind
+    from sdl_gate.render.console import audit_note
+    from tests.unit.checks._build import evidence, evidence_set
+
+    malformed = evidence_set([evidence(EvidenceKind.VULNERABILITY_AUDIT, {"offline": True})])
+    note = audit_note(malformed)
+    assert note.startswith("vulnerability audit: not available (vulnerability_audit evidence ")
+    assert "payload.status" in note

@@ -106,3 +106,28 @@ def test_any_finding_text_keeps_every_format_well_formed(message: str, location:
     assert len(blocking) == 4 + len(base.decision.blocking)
     assert all(line.startswith("| **") and line.endswith("|") for line in blocking[4:])
     json.loads(render_sarif(report))
+
+
+# --- what ``sdl-gate check --format`` writes ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("output_format", ["console", "json", "html", "markdown", "sarif", "junit"])
+def test_check_renders_each_format_as_its_renderer_does(output_format: str) -> None:
+    from sdl_gate.render.console import render_console
+    from sdl_gate.render.formats import render_check
+    from sdl_gate.render.json import render_json
+    from sdl_gate.render.source import from_check
+
+    assessment = sample_assessment()
+    expected = {
+        "console": lambda: render_console(assessment),
+        "json": lambda: render_json(assessment),
+    }.get(output_format, lambda: render_report(from_check(assessment, None), ReportFormat(output_format)))()
+    assert render_check(assessment, None, output_format) == expected
+
+
+def test_check_refuses_a_format_it_does_not_know() -> None:
+    from sdl_gate.render.formats import render_check
+
+    with pytest.raises(ValueError):
+        render_check(sample_assessment(), None, "pdf")

@@ -179,3 +179,34 @@ def test_shutdown_before_serving_returns_and_serving_then_stops_at_once(database
         assert not serving.is_alive()
     finally:
         server.server_close()
+
+
+def test_an_empty_database_is_not_served(tmp_path: Path) -> None:
+    from sdl_gate.errors import InputError
+    from sdl_gate.vulndb.server import serve_database
+
+    empty = VulnDatabase(tmp_path / "db.sqlite3")
+    with pytest.raises(InputError) as raised:
+        serve_database(empty, 0)
+    assert raised.value.path == str(empty.path)
+
+
+def test_a_port_in_use_is_a_tool_error(database: VulnDatabase) -> None:
+    from sdl_gate.errors import ToolError
+    from sdl_gate.vulndb.server import serve_database
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(ToolError):
+            serve_database(database, taken.getsockname()[1])
+
+
+def test_a_database_with_records_is_served_on_loopback(database: VulnDatabase) -> None:
+    from sdl_gate.vulndb.server import serve_database
+
+    server = serve_database(database, 0)
+    try:
+        assert server.server_address[0] == "127.0.0.1"
+    finally:
+        server.server_close()

@@ -124,3 +124,33 @@ def test_ecosystems_are_read_from_every_affected_entry() -> None:
     }
     assert record_ecosystems(record) == {"Debian", "PyPI"}
     assert record_ecosystems({"affected": "nonsense"}) == set()
+
+
+def test_the_database_opened_is_the_one_named_else_the_environments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sdl_gate.vulndb.store import open_database
+
+    assert open_database(tmp_path / "named").path == database_path(tmp_path / "named")
+    monkeypatch.setenv("SDL_GATE_CACHE_DIR", str(tmp_path / "env"))
+    assert open_database(None).path == database_path(tmp_path / "env")
+
+
+@needs_fixtures
+def test_an_import_now_is_stamped_with_the_real_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from sdl_gate.vulndb.importer import import_now
+
+    # SOURCE_DATE_EPOCH dates reproducible files; when the records were imported is a fact, never pinned.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    database = VulnDatabase(tmp_path / "db.sqlite3")
+    before = datetime.now(tz=timezone.utc).replace(microsecond=0)
+    result = import_now(_export(tmp_path), database)
+    stamp = database.status().imported_at
+    assert result.records > 0 and stamp is not None and stamp.endswith("Z")
+    assert (
+        before
+        <= datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        <= datetime.now(tz=timezone.utc) + timedelta(seconds=1)
+    )
