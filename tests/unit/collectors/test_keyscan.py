@@ -366,8 +366,10 @@ def test_a_file_replaced_by_another_of_the_same_size_and_mtime_is_read(tmp_path:
     assert "src/app.py" in {h.path for h in scan_files(root, NAMES, cache=cache).hits}
 
 
-def test_a_file_changed_moments_before_the_scan_is_not_kept(tmp_path: Path) -> None:
-    # Without the fixture's override: a file this fresh could change again within one timestamp tick unseen.
+def test_a_file_changed_moments_before_the_scan_is_not_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A file this fresh could change again within one timestamp tick unseen. The window is widened so that a
+    # slow machine cannot take the files out of it before the scan starts.
+    monkeypatch.setattr(keyscan, "RACY_NANOSECONDS", 3600 * 10**9)
     root = _tree(tmp_path)
     scan_files(root, NAMES, cache=tmp_path / "cache")
     assert scan_files(root, NAMES, cache=tmp_path / "cache").from_cache == 0
