@@ -1,6 +1,7 @@
 """Compares a warm `sdl-gate check` with a warm `sdl-gate sast` on the same tree, and times check's imports.
 
-A warm run is one where nothing changed since the last: every file comes from the scan cache. The gate then
+A warm run is one where nothing changed since the last: every file comes from the scan caches (SAST results,
+private-key scan results) and the SBOM from the cache of built SBOMs. The gate then
 costs what it does besides static analysis (the other collectors, loading every check, assessing), which is
 what every commit pays. Each command is run ``--repeat`` times alternately; the fastest wall time and the
 least CPU time (user + system, the command and the workers it waited for) count, the usual estimate of a run

@@ -261,13 +261,21 @@ class EvidenceStore:
 
     def put(self, evidence: Evidence, collected_at: datetime) -> StoredEvidence:
         """Store ``evidence`` atomically and make it the latest of its kind."""
-        # The payload (thousands of SAST results) is serialised once, for both the id and the stored object.
-        dumped = evidence.model_dump(mode="json")
-        stored = StoredEvidence(id=evidence_id(dumped), collected_at=collected_at, evidence=evidence)
-        document = stored.model_dump(mode="json", exclude={"evidence"}) | {"evidence": dumped}
+        # The payload (thousands of SAST results) is serialised once, for both the id and the stored object: the
+        # envelope's canonical JSON is assembled around the evidence's, key by key in sorted order as
+        # ``canonical_json`` would write it.
+        text = canonical_json(evidence.model_dump(mode="json"))
+        stored = StoredEvidence(
+            id="sha256:" + sha256_bytes(text.encode("utf-8")), collected_at=collected_at, evidence=evidence
+        )
+        parts = {
+            key: canonical_json(value) for key, value in stored.model_dump(mode="json", exclude={"evidence"}).items()
+        }
+        parts["evidence"] = text
+        document = "{" + ",".join(f"{canonical_json(key)}:{parts[key]}" for key in sorted(parts)) + "}"
         # Compact, the canonical form: a SAST payload holds thousands of results, and json's indenting encoder is
         # pure Python (several times slower). The id is the digest of the evidence, not of the file's layout.
-        write_atomic(self.object_path(stored.id), canonical_json(document) + "\n")
+        write_atomic(self.object_path(stored.id), document + "\n")
         pointer = {"id": stored.id, "kind": evidence.kind.value, "commit": evidence.subject.commit}
         write_atomic(self.pointer_path(evidence.kind), pretty_json(pointer))
         return stored

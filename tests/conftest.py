@@ -560,3 +560,15 @@ def cli_in_process(*args: str | Path, env: dict[str, str] | None = None) -> CliR
         else:
             code = 0
         return CliResult(code, stdout.getvalue().decode(), stderr.getvalue().decode())
+
+
+@pytest.fixture(autouse=True)
+def _own_keyscan_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own private-key scan cache, outside any checkout, as for the SAST cache."""
+    monkeypatch.setenv("SDL_GATE_KEYSCAN_CACHE_DIR", str(tmp_path_factory.mktemp("keyscan-cache")))
+
+
+@pytest.fixture(autouse=True)
+def _own_sbom_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own cache of built SBOMs, outside any checkout, as for the SAST cache."""
+    monkeypatch.setenv("SDL_GATE_SBOM_CACHE_DIR", str(tmp_path_factory.mktemp("sbom-cache")))

@@ -1,6 +1,16 @@
 """Finding private keys committed to a repository, by content: PEM and other key text in any of the Unicode
 encodings a key file is written in, PuTTY ``.ppk`` files, DER keys (PKCS#1, PKCS#8 plain or encrypted, SEC1)
 and PKCS#12 stores, anywhere in a file of any size.
+
+A warm run reads only what changed: with a cache directory (the operator's, outside the checkout) each file's
+result is kept under its stat identity - size, mtime, ctime, inode and device - and reused while all five are
+unchanged. ctime cannot be set from user space (``touch`` and ``os.utime`` set only atime and mtime; any write,
+rename or permission change moves it), so a key written into a file, even at the same size and with its mtime
+put back, changes the identity; the inode and device tell apart a file replaced by another. A file whose ctime
+or mtime is within ``RACY_NANOSECONDS`` of the scan's start is not kept: it could change again within the
+timestamps' granularity without its identity changing (git's "racy clean" problem). Residual risk: whoever
+can write the operator's cache directory, or set the system clock back and rewrite a file within one tick, can
+hide a key; a pull request can do neither.
 """
 
 from __future__ import annotations
@@ -8,11 +18,13 @@ from __future__ import annotations
 import os
 import re
 import stat
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from sdl_gate._cache import cache_dir, entry_key, read_entry, write_entry
 from sdl_gate._git import find_repository
 from sdl_gate._tool import ToolUnavailable
 
@@ -51,6 +63,13 @@ _PKCS12_VERSION = b"\x02\x01\x03"
 _PKCS7_DATA_OIDS = (b"\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x01", b"\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02")
 _ASN1_SEQUENCE = 0x30
 
+#: 1: one entry per work tree, mapping each file to its stat identity and the keys found in it.
+CACHE_FORMAT = 1
+#: About 200 bytes a file at ``MAX_FILES``: an entry larger than this is not one sdl-gate wrote.
+MAX_CACHE_BYTES = 64 * 1024 * 1024
+#: A file changed this recently before the scan started is scanned again next time (see the module's notes).
+RACY_NANOSECONDS = 2_000_000_000
+
 
 @dataclass(frozen=True)
 class KeyHit:
@@ -70,6 +89,7 @@ class ScanResult:
     complete: bool
     hits: tuple[KeyHit, ...]
     problem: str | None = None
+    from_cache: int = 0
 
 
 def _tracked_files(root: Path) -> list[str] | None:
@@ -239,14 +259,22 @@ def _binary_hit(relative: str, handle: BinaryIO, size: int) -> KeyHit | None:
     return _der_hit(relative, head) if size <= MAX_DER_BYTES else None
 
 
-def scan_private_keys(root: Path, *, tracked: bool) -> ScanResult:
-    """Scan the repository's tracked files (or every file outside caches when there is no git) for private keys."""
+def default_cache_dir() -> Path:
+    """Where scan results are kept: ``SDL_GATE_KEYSCAN_CACHE_DIR``, else ``keyscan`` in the sdl-gate cache."""
+    return cache_dir("keyscan")
+
+
+def scan_private_keys(root: Path, *, tracked: bool, cache: Path | None = None) -> ScanResult:
+    """Scan the repository's tracked files (or every file outside caches when there is no git) for private keys.
+
+    With ``cache`` (a directory outside the checkout), files whose stat identity is unchanged are not read again.
+    """
     names = _tracked_files(root) if tracked else None
     method = "git ls-files"
     if names is None:
         names = _walked_files(root)
         method = "directory walk"
-    return scan_files(root, names, method=method)
+    return scan_files(root, names, method=method, cache=cache)
 
 
 def scan_file(root: Path, relative: str) -> list[KeyHit]:
@@ -265,25 +293,81 @@ def _scan_path(path: str, relative: str) -> list[KeyHit]:
     return hits
 
 
-def scan_files(root: Path, names: list[str], *, method: str = "given files") -> ScanResult:
-    """Scan the files ``names`` (relative to ``root``) for private keys; symlinks and non-files are skipped."""
+def _identity(info: os.stat_result) -> list[int]:
+    """A file's stat identity as the cache keeps it: size, mtime_ns, ctime_ns, inode, device."""
+    return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev]
+
+
+def _cache_key(root: Path) -> str:
+    return entry_key(f"keyscan-v{CACHE_FORMAT}", os.path.realpath(root))
+
+
+def _cached_hits(relative: str, value: object, identity: list[int]) -> list[KeyHit] | None:
+    """The keys cached for a file of this identity, or None when the entry is for another or not sdl-gate's."""
+    # Entries are checked only when looked up: a warm run over a large tree must not re-validate them all first.
+    if not isinstance(value, list) or len(value) != 2 or value[0] != identity or not isinstance(value[1], list):
+        return None
+    hits: list[KeyHit] = []
+    for hit in value[1]:
+        if not isinstance(hit, list) or len(hit) != 2 or not isinstance(hit[0], str):
+            return None
+        if hit[1] is not None and not isinstance(hit[1], bool):
+            return None
+        hits.append(KeyHit(relative, hit[0], hit[1]))
+    return hits
+
+
+def _load_cache(cache: Path, root: Path) -> dict[str, object]:
+    body = read_entry(cache, _cache_key(root), MAX_CACHE_BYTES)
+    files = body.get("files") if isinstance(body, dict) else None
+    return files if isinstance(files, dict) else {}
+
+
+def scan_files(root: Path, names: list[str], *, method: str = "given files", cache: Path | None = None) -> ScanResult:
+    """Scan the files ``names`` (relative to ``root``) for private keys; symlinks and non-files are skipped.
+
+    With ``cache``, a file whose stat identity matches its cached result is not read again.
+    """
     complete = len(names) <= MAX_FILES
     hits: list[KeyHit] = []
     scanned = 0
+    from_cache = 0
     base = os.fspath(root)
+    started = time.time_ns()
+    known = _load_cache(cache, root) if cache is not None else {}
+    kept: dict[str, object] = {}
     for relative in names[:MAX_FILES]:
         path = os.path.join(base, relative)  # noqa: PTH118 - see _scan_path
         try:
             # One lstat answers both questions: a link is never followed, and only regular files are read.
             try:
-                mode = os.lstat(path).st_mode
+                info = os.lstat(path)
             except FileNotFoundError:
                 continue  # listed but deleted in the work tree: there is nothing to read
-            if not stat.S_ISREG(mode):
+            if not stat.S_ISREG(info.st_mode):
                 continue
-            hits.extend(_scan_path(path, relative))
+            identity = _identity(info)
+            cached = _cached_hits(relative, known.get(relative), identity)
+            if cached is not None:
+                found = cached
+                from_cache += 1
+            else:
+                # The identity is taken before the read: a change during the read moves ctime past it.
+                found = _scan_path(path, relative)
+            hits.extend(found)
             scanned += 1
+            if cache is not None and max(info.st_mtime_ns, info.st_ctime_ns) < started - RACY_NANOSECONDS:
+                kept[relative] = [identity, [[hit.key_type, hit.encrypted] for hit in found]]
         except OSError:
             complete = False
+    if cache is not None and kept != known:
+        write_entry(cache, _cache_key(root), {"files": kept})
     problem = None if complete else "some files could not be read or the repository is too large to scan fully"
-    return ScanResult(method=method, files_scanned=scanned, complete=complete, hits=tuple(hits), problem=problem)
+    return ScanResult(
+        method=method,
+        files_scanned=scanned,
+        complete=complete,
+        hits=tuple(hits),
+        problem=problem,
+        from_cache=from_cache,
+    )

@@ -21,7 +21,7 @@ from sdl_gate.collectors.base import CollectContext, own_evidence
 from sdl_gate.collectors.dependencies import ProjectSboms, SourceRead, project_dependencies, project_sboms
 from sdl_gate.errors import ConfigError, InputError
 from sdl_gate.evidence import Evidence, EvidenceKind, FileDigest
-from sdl_gate.sbom.build import SpecVersion, build_sbom, product_from_pyproject
+from sdl_gate.sbom.build import SpecVersion, build_sbom, default_cache_dir, product_from_pyproject
 from sdl_gate.sbom.quality import Gap, Mismatch, assess_document, assess_sbom, cross_check, load_sbom
 from sdl_gate.sbom.readers import SbomFormat
 from sdl_gate.sbom.sources import PinConflict
@@ -143,7 +143,9 @@ class SbomCollector:
         elif deps.inventory is not None:
             product = product_from_pyproject(context.root, context.project.name, context.project.version)
             timestamp = sbom_timestamp(context, [context.root / f.path for f in deps.files])
-            text = build_sbom(deps.inventory, product, spec=SpecVersion.V1_6, timestamp=timestamp)
+            text = build_sbom(
+                deps.inventory, product, spec=SpecVersion.V1_6, timestamp=timestamp, cache=default_cache_dir()
+            )
             data = text.encode("utf-8")
             raw = context.put_raw(data, "cdx.json")
             document = json.loads(text)

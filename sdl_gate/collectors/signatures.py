@@ -8,7 +8,7 @@ from sdl_gate._model import FrozenModel
 from sdl_gate.attest.files import FileVerifier, SignatureFormat, VerifyStatus, is_signature_file
 from sdl_gate.attest.sigstore_verify import IdentityPolicy, Instance, SigstoreVerifier, TrustChoice
 from sdl_gate.collectors.base import CollectContext, own_evidence
-from sdl_gate.collectors.keyscan import ScanResult, scan_private_keys
+from sdl_gate.collectors.keyscan import ScanResult, default_cache_dir, scan_private_keys
 from sdl_gate.config import SigningConfig
 from sdl_gate.errors import ConfigError, InputError
 from sdl_gate.evidence import Evidence, EvidenceKind, FileDigest
@@ -171,7 +171,7 @@ class SignaturesCollector:
                     issuer=result.issuer,
                 )
             )
-        scan = scan_private_keys(context.root, tracked=context.commit is not None)
+        scan = scan_private_keys(context.root, tracked=context.commit is not None, cache=default_cache_dir())
         payload = SignaturesPayload(
             patterns=tuple(patterns),
             verification=verification,

@@ -12,9 +12,11 @@ import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sdl_gate import __version__
+from sdl_gate._cache import cache_dir, entry_key, read_entry, write_entry
 from sdl_gate._files import canonical_json, pretty_json
 from sdl_gate.errors import ToolError
 from sdl_gate.sbom.sources import Component, Inventory, pypi_purl
@@ -55,8 +57,52 @@ def serial_for(inventory: Inventory, product: Product, spec: SpecVersion, timest
     return uuid.UUID(bytes=hashlib.sha256(material.encode("utf-8")).digest()[:16], version=5)
 
 
-def build_sbom(inventory: Inventory, product: Product, *, spec: SpecVersion, timestamp: datetime) -> str:
-    """Return the SBOM as pretty, sorted JSON, after the strict schema validator accepted it."""
+#: 1: an entry is the SBOM text of one set of inputs, as ``build_sbom`` returned it.
+CACHE_FORMAT = 1
+#: Larger than any SBOM sdl-gate writes for a real project; a larger entry is not one it wrote.
+MAX_CACHE_BYTES = 64 * 1024 * 1024
+
+
+def default_cache_dir() -> Path:
+    """Where built SBOMs are kept: ``SDL_GATE_SBOM_CACHE_DIR``, else ``sbom`` in the sdl-gate cache directory."""
+    return cache_dir("sbom")
+
+
+def _cache_key(inventory: Inventory, product: Product, spec: SpecVersion, timestamp: datetime) -> str:
+    """Everything the SBOM text is a function of: the inputs, and the versions of the code that writes it."""
+    from importlib.metadata import version
+
+    material = canonical_json(
+        {
+            "inventory": inventory.model_dump(mode="json"),
+            "product": [product.name, product.version, list(product.authors)],
+            "spec": spec.value,
+            "timestamp": timestamp.isoformat(),
+        }
+    )
+    return entry_key(f"sbom-v{CACHE_FORMAT}", __version__, version("cyclonedx-python-lib"), material)
+
+
+def build_sbom(
+    inventory: Inventory, product: Product, *, spec: SpecVersion, timestamp: datetime, cache: Path | None = None
+) -> str:
+    """Return the SBOM as pretty, sorted JSON, after the strict schema validator accepted it.
+
+    With ``cache`` (a directory outside the checkout), an SBOM built and validated before from the same inputs
+    by the same versions is reused: a warm gate run neither loads cyclonedx-python-lib nor validates again.
+    """
+    if cache is None:
+        return _build_and_validate(inventory, product, spec=spec, timestamp=timestamp)
+    key = _cache_key(inventory, product, spec, timestamp)
+    cached = read_entry(cache, key, MAX_CACHE_BYTES)
+    if isinstance(cached, dict) and isinstance(cached.get("sbom"), str):
+        return str(cached["sbom"])
+    final = _build_and_validate(inventory, product, spec=spec, timestamp=timestamp)
+    write_entry(cache, key, {"sbom": final})  # only a document the validator accepted is kept
+    return final
+
+
+def _build_and_validate(inventory: Inventory, product: Product, *, spec: SpecVersion, timestamp: datetime) -> str:
     try:  # the factory's home since cyclonedx-python-lib 11.5; the old path warns
         from cyclonedx.contrib.license.factories import LicenseFactory
     except ImportError:  # pragma: no cover - older cyclonedx-python-lib
@@ -209,8 +255,6 @@ def schema_problem(text: str, spec: SpecVersion) -> str | None:
 
 def product_from_pyproject(root: Any, fallback_name: str, fallback_version: str | None) -> Product:
     """Return the product named in ``root/pyproject.toml`` (name, version, authors), or the fallback."""
-    from pathlib import Path
-
     from sdl_gate.sbom.sources import _toml
 
     path = Path(root) / "pyproject.toml"

@@ -6,10 +6,12 @@ import base64
 import datetime
 import hashlib
 import hmac
+import json
 import os
 import shutil
 import struct
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,8 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
+from sdl_gate._cache import write_entry
+from sdl_gate.collectors import keyscan
 from sdl_gate.collectors.keyscan import CHUNK_BYTES, KeyHit, scan_files
 
 ENCODING_DER = serialization.Encoding.DER
@@ -287,3 +291,147 @@ def test_links_pipes_and_deleted_files_are_skipped_and_regular_files_beside_them
     result = scan_files(root, ["linked.pem", "pipe", "sub/real.pem", "missing"])
     assert [hit.path for hit in result.hits] == ["sub/real.pem"]
     assert result.files_scanned == 1 and result.complete  # a listed file deleted in the work tree is not a gap
+
+
+# The scan cache: a warm run reads only files whose stat identity changed, and a bad entry is only a miss.
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache outside the scanned tree that keeps even files written a moment ago (no racy-clean window)."""
+    monkeypatch.setattr(keyscan, "RACY_NANOSECONDS", -(10**18))
+    return tmp_path / "cache"
+
+
+def _tree(tmp_path: Path) -> Path:
+    root = tmp_path / "tree"
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "app.py").write_text("print('hello')\n" * 20)
+    (root / "deploy.pem").write_text(_pem(_ec()))
+    return root
+
+
+NAMES = ["deploy.pem", "src/app.py"]
+
+
+def _cache_entry(cache: Path) -> Path:
+    (entry,) = cache.rglob("*.json")
+    return entry
+
+
+def test_a_warm_scan_reads_no_unchanged_file_and_still_reports_its_keys(tmp_path: Path, cache: Path) -> None:
+    root = _tree(tmp_path)
+    cold = scan_files(root, NAMES, cache=cache)
+    warm = scan_files(root, NAMES, cache=cache)
+    assert cold.from_cache == 0
+    assert warm.from_cache == 2
+    assert warm.hits == cold.hits
+    assert [h.path for h in warm.hits] == ["deploy.pem"]
+    assert (warm.files_scanned, warm.complete) == (2, True)
+    assert not any(path.suffix == ".json" for path in root.rglob("*"))
+
+
+def _same_size_key(clean: bytes) -> bytes:
+    """Key text padded (or cut) to the length of ``clean``: the file's size does not change."""
+    key = _pem(_ec()).encode()
+    assert len(key) <= len(clean)
+    return key + b"#" * (len(clean) - len(key))
+
+
+def test_a_key_written_at_the_same_size_with_its_mtime_put_back_is_found(tmp_path: Path, cache: Path) -> None:
+    root = _tree(tmp_path)
+    target = root / "src" / "app.py"
+    target.write_bytes(b"x = 1\n" * 60)
+    before = target.stat()
+    assert scan_files(root, NAMES, cache=cache).from_cache == 0
+    time.sleep(0.05)  # past the file system's timestamp granularity, so that the write moves ctime
+    target.write_bytes(_same_size_key(target.read_bytes()))
+    os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = target.stat()
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
+    warm = scan_files(root, NAMES, cache=cache)
+    assert sorted(h.path for h in warm.hits) == ["deploy.pem", "src/app.py"]
+    assert warm.from_cache == 1
+
+
+def test_a_file_replaced_by_another_of_the_same_size_and_mtime_is_read(tmp_path: Path, cache: Path) -> None:
+    root = _tree(tmp_path)
+    target = root / "src" / "app.py"
+    before = target.stat()
+    scan_files(root, NAMES, cache=cache)
+    replacement = root / "src" / "app.py.new"
+    replacement.write_bytes(_same_size_key(target.read_bytes()))
+    os.utime(replacement, ns=(before.st_atime_ns, before.st_mtime_ns))
+    replacement.replace(target)
+    assert "src/app.py" in {h.path for h in scan_files(root, NAMES, cache=cache).hits}
+
+
+def test_a_file_changed_moments_before_the_scan_is_not_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A file this fresh could change again within one timestamp tick unseen. The window is widened so that a
+    # slow machine cannot take the files out of it before the scan starts.
+    monkeypatch.setattr(keyscan, "RACY_NANOSECONDS", 3600 * 10**9)
+    root = _tree(tmp_path)
+    scan_files(root, NAMES, cache=tmp_path / "cache")
+    assert scan_files(root, NAMES, cache=tmp_path / "cache").from_cache == 0
+
+
+def _poison_body(entry: Path, body: dict[str, object]) -> None:
+    """Rewrite an entry's body, keeping its header (so its digest no longer matches)."""
+    head = entry.read_bytes().partition(b"\n")[0]
+    entry.write_bytes(head + b"\n" + json.dumps(body).encode())
+
+
+def _clean_claim(entry: Path) -> dict[str, object]:
+    """The entry's body with every file claimed free of keys, identities unchanged."""
+    body = json.loads(entry.read_bytes().partition(b"\n")[2])
+    return {"files": {name: [value[0], []] for name, value in body["files"].items()}}
+
+
+def test_an_entry_whose_body_does_not_match_its_digest_is_ignored(tmp_path: Path, cache: Path) -> None:
+    root = _tree(tmp_path)
+    scan_files(root, NAMES, cache=cache)
+    entry = _cache_entry(cache)
+    _poison_body(entry, _clean_claim(entry))
+    warm = scan_files(root, NAMES, cache=cache)
+    assert [h.path for h in warm.hits] == ["deploy.pem"]
+    assert warm.from_cache == 0
+
+
+def test_an_entry_for_another_identity_or_of_another_shape_is_ignored(tmp_path: Path, cache: Path) -> None:
+    root = _tree(tmp_path)
+    scan_files(root, NAMES, cache=cache)
+    entry = _cache_entry(cache)
+    key = entry.stem
+    claim = _clean_claim(entry)
+    files = claim["files"]
+    assert isinstance(files, dict)
+    stale = [files["deploy.pem"][0][0] + 1, *files["deploy.pem"][0][1:]]
+    for value in ([stale, []], [files["deploy.pem"][0], [["RSA", "no"]]], "clean", [files["deploy.pem"][0]]):
+        write_entry(cache, key, {"files": {**files, "deploy.pem": value}})
+        warm = scan_files(root, NAMES, cache=cache)
+        assert [h.path for h in warm.hits] == ["deploy.pem"], value
+    for body in ([], {"files": []}, "x"):
+        write_entry(cache, key, body)
+        assert [h.path for h in scan_files(root, NAMES, cache=cache).hits] == ["deploy.pem"]
+
+
+def test_an_entry_that_is_a_link_or_a_fifo_is_ignored_without_blocking(tmp_path: Path, cache: Path) -> None:
+    root = _tree(tmp_path)
+    scan_files(root, NAMES, cache=cache)
+    entry = _cache_entry(cache)
+    outside = tmp_path / "outside.json"
+    outside.write_bytes(entry.read_bytes().partition(b"\n")[0] + b"\n" + json.dumps(_clean_claim(entry)).encode())
+    entry.unlink()
+    entry.symlink_to(outside)
+    assert [h.path for h in scan_files(root, NAMES, cache=cache).hits] == ["deploy.pem"]
+    entry.unlink()
+    os.mkfifo(entry)
+    assert [h.path for h in scan_files(root, NAMES, cache=cache).hits] == ["deploy.pem"]
+
+
+def test_the_default_cache_is_the_operators(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("SDL_GATE_KEYSCAN_CACHE_DIR", str(tmp_path / "explicit"))
+    assert keyscan.default_cache_dir() == tmp_path / "explicit"
+    monkeypatch.delenv("SDL_GATE_KEYSCAN_CACHE_DIR")
+    monkeypatch.setenv("SDL_GATE_CACHE_DIR", str(tmp_path / "shared"))
+    assert keyscan.default_cache_dir() == tmp_path / "shared" / "keyscan"
