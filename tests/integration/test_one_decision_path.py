@@ -462,3 +462,37 @@ def test_sbom_current_fails_exactly_when_check_fails_the_sbom_currency_criterion
     hook = run_cli("sbom-current", root)
     assert "urllib3: missing from sbom" in hook.stdout
     assert agree() == 0
+
+
+# --- sdl-check (pre-push) ↔ the whole gate ----------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_pre_push_fails_exactly_when_check_fails_and_names_what_blocks(
+    run_cli: RunCli, project: ProjectFactory, tmp_path: Path
+) -> None:
+    env = {"SDL_GATE_CACHE_DIR": str(tmp_path / "empty-cache")}  # offline and empty: no network
+    project.pyproject('offline = true\npolicy = "security/policy.yaml"\n')
+    project.doc("SECURITY.md", "Report to security@example.com\n")
+
+    def agree() -> set[str]:
+        hook = run_cli("pre-push", project.root, "--blocking", env=env)
+        gate = _gate(run_cli, project.root, env=env)
+        blocking = {rid for rid, entry in gate.items() if entry["blocking"]}
+        assert hook.code in (0, 1), hook.stderr
+        assert (hook.code == 1) == bool(blocking), hook.stdout
+        named = {line.split()[0] for line in hook.stdout.splitlines()[1:] if line.startswith("  ") and line.split()}
+        assert named <= blocking, named - blocking  # it names only what blocks the gate
+        assert named == blocking or len(blocking) > len(named), (named, blocking)
+        return blocking
+
+    # Every requirement advisory but one that fails: both block on exactly that one.
+    project.policy(
+        "version: 1\nextends: iec62443-4-1-ml2\ndefaults: {mode: advisory}\nrequirements:\n  SM-1: {mode: enforced}\n"
+    )
+    assert agree() == {"SM-1"}
+    hook = run_cli("pre-push", project.root, "--blocking", env=env)
+    assert any(line.split()[:1] == ["SM-1"] for line in hook.stdout.splitlines()), hook.stdout
+    # Advisory throughout: both pass.
+    project.policy("version: 1\nextends: iec62443-4-1-ml2\ndefaults: {mode: advisory}\nrequirements:\n  DM-1: {}\n")
+    assert agree() == set()
