@@ -37,13 +37,15 @@ SAMPLE_SECONDS = 0.02
 
 @dataclass(frozen=True)
 class Usage:
-    """One run: its peak summed RSS and PSS (MiB), most processes seen at once, wall and CPU seconds."""
+    """One run: its peak summed RSS and PSS (MiB), most processes seen at once, wall and CPU seconds, and the PSS
+    (MiB) of each process at the peak, the command first (where the memory is, for whoever reduces it)."""
 
     rss: float
     pss: float
     processes: int
     wall: float
     cpu: float
+    at_peak: tuple[float, ...] = ()
 
 
 def _children(pid: int) -> list[int]:
@@ -90,6 +92,7 @@ def _rss_pss(pid: int) -> tuple[int, int]:
 def measure(argv: list[str], cwd: Path, env: dict[str, str]) -> Usage:
     """Run a command (exit 0 or 1 expected) while sampling its process tree; return its peak usage."""
     peaks = {"rss": 0, "pss": 0, "processes": 0}
+    at_peak: list[int] = []
     stop = threading.Event()
     start = time.perf_counter()
     process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -99,7 +102,9 @@ def measure(argv: list[str], cwd: Path, env: dict[str, str]) -> Usage:
             pids = _tree(process.pid)
             sizes = [_rss_pss(pid) for pid in pids]
             peaks["rss"] = max(peaks["rss"], sum(rss for rss, _ in sizes))
-            peaks["pss"] = max(peaks["pss"], sum(pss for _, pss in sizes))
+            if sum(pss for _, pss in sizes) > peaks["pss"]:
+                peaks["pss"] = sum(pss for _, pss in sizes)
+                at_peak[:] = [pss for _, pss in sizes if pss]
             peaks["processes"] = max(peaks["processes"], sum(1 for rss, _ in sizes if rss))
             stop.wait(SAMPLE_SECONDS)
 
@@ -117,7 +122,9 @@ def measure(argv: list[str], cwd: Path, env: dict[str, str]) -> Usage:
         process.stderr.close()
     if code not in (0, 1):
         raise SystemExit(f"{' '.join(argv)} failed with {code}:\n{stderr[-2000:]}")
-    return Usage(peaks["rss"] / 1024, peaks["pss"] / 1024, peaks["processes"], elapsed, usage.ru_utime + usage.ru_stime)
+    cpu = usage.ru_utime + usage.ru_stime
+    split = tuple(pss / 1024 for pss in at_peak)
+    return Usage(peaks["rss"] / 1024, peaks["pss"] / 1024, peaks["processes"], elapsed, cpu, split)
 
 
 def main() -> None:
@@ -163,6 +170,7 @@ def main() -> None:
             max(u.processes for u in usages),
             min(u.wall for u in usages),
             min(u.cpu for u in usages),
+            min(usages, key=lambda u: u.pss).at_peak,
         )
         for name, usages in runs.items()
     }
@@ -173,6 +181,7 @@ def main() -> None:
             f"peak RSS {usage.rss:6.0f} MiB ({usage.rss / base.rss:.2f}x)   {usage.processes} process(es)   "
             f"wall {usage.wall:6.2f} s   cpu {usage.cpu:6.2f} s"
         )
+        print(f"{'':<9} PSS by process at the peak: {' + '.join(f'{pss:.0f}' for pss in usage.at_peak)} MiB")
 
 
 if __name__ == "__main__":

@@ -3,13 +3,14 @@
 Each worker process builds one ``BanditManager`` with the project's configuration and scans the files it is
 given one at a time, exactly as ``bandit`` would (same plugins, same ``# nosec`` handling), so the findings
 equal the CLI's. The parent reads every file once to take its SHA-256, answers unchanged files from the
-cache, and only sends the rest to the workers.
+cache, and scans the rest with ``jobs - 1`` workers, itself being the last job (one process fewer to hold).
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import multiprocessing
 import os
 import stat
@@ -28,7 +29,7 @@ from pydantic import ValidationError
 
 from sdl_gate._files import canonical_json, read_bytes_limited, sha256_bytes
 from sdl_gate.errors import InputError
-from sdl_gate.sast._worker import Scanner, init_worker, parse_nosec, scan_batch
+from sdl_gate.sast._worker import COLLECT_AFTER_BYTES, Scanner, init_worker, parse_nosec, scan_batch
 from sdl_gate.sast.models import FileScan, ScanStatus
 from sdl_gate.sast.settings import BanditSettings, Selection, Target
 
@@ -275,7 +276,7 @@ _IN_PROCESS: dict[str, Scanner] = {}
 
 
 def default_jobs() -> int:
-    """The number of worker processes: the CPUs this process may use."""
+    """The number of scanning jobs (this process and its workers): the CPUs this process may use."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not on Linux
@@ -387,9 +388,8 @@ def _scan_here_within(
     return out
 
 
-def _scan_here(
-    settings: BanditSettings, pending: list[tuple[int, str, str, int]], tracker: _Tracker
-) -> list[tuple[int, str | None, bool]]:
+def _here_scanner(settings: BanditSettings) -> Scanner:
+    """This process's scanner for ``settings``: built once, reused while the configuration stays the same."""
     # Keyed by the configuration digest: the same file name may hold a different configuration later. Only one
     # is kept: bandit stores plugin settings on its (process-global) plugin functions, so the last scanner built
     # decides them for every scanner alive, and an older one would run with another project's settings.
@@ -397,11 +397,104 @@ def _scan_here(
     if scanner is None:
         _IN_PROCESS.clear()
         scanner = _IN_PROCESS[settings.digest] = Scanner(settings.config_file, settings.tests, settings.skips)
+    return scanner
+
+
+def _scan_here(
+    settings: BanditSettings, pending: list[tuple[int, str, str, int]], tracker: _Tracker
+) -> list[tuple[int, str | None, bool]]:
+    scanner = _here_scanner(settings)
     out: list[tuple[int, str | None, bool]] = []
     for index, path, digest, _size in pending:
-        scanned = scanner.scan(path, digest)
-        out.append((index, None, False) if scanned is None else (index, *scanned))
+        out.append(_scan_one(scanner, index, path, digest))
         tracker.advance(1)
+    return out
+
+
+def _scan_one(scanner: Scanner, index: int, path: str, digest: str) -> tuple[int, str | None, bool]:
+    scanned = scanner.scan(path, digest)
+    if scanner.last_bytes >= COLLECT_AFTER_BYTES:
+        # As in a worker: bandit's parent-linked trees of large files are freed only by a full collection.
+        gc.collect()
+    return (index, None, False) if scanned is None else (index, *scanned)
+
+
+class _HereShare:
+    """The parent's share of a pooled scan: batches it takes back from the pool's queue and scans itself.
+
+    The parent is one of the ``jobs``: a 2-CPU run starts one worker process, not two, and the parent (which
+    has bandit loaded already) scans in a thread meanwhile. It takes batches from the back of the queue while
+    the pool works from the front, and only batches it can still cancel, so no batch is scanned twice.
+    """
+
+    def __init__(
+        self,
+        settings: BanditSettings,
+        futures: list[Future[list[tuple[int, str | None, bool]]]],
+        batches: list[list[tuple[int, str, str]]],
+        tracker: _Tracker,
+    ) -> None:
+        self._settings = settings
+        self._futures = futures
+        self._batches = batches
+        self._tracker = tracker
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        #: Batch number -> its results, for the batches this thread finished before it was stopped.
+        self.finished: dict[int, list[tuple[int, str | None, bool]]] = {}
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._work, name="sdl-gate-bandit", daemon=True)
+
+    def _work(self) -> None:
+        try:
+            scanner: Scanner | None = None
+            for number in reversed(range(len(self._futures))):
+                if self._stop.is_set() or not self._futures[number].cancel():
+                    return  # the pool has started this batch, and with it every batch before it
+                scanner = scanner or _here_scanner(self._settings)
+                out: list[tuple[int, str | None, bool]] = []
+                for index, path, digest in self._batches[number]:
+                    if self._stop.is_set():
+                        return
+                    out.append(_scan_one(scanner, index, path, digest))
+                with self._lock:
+                    if self._stop.is_set():
+                        return
+                    self.finished[number] = out
+                self._tracker.advance(len(out))
+        except BaseException as exc:  # handed to the caller after the pool has stopped
+            self.error = exc
+
+    def stop(self) -> dict[int, list[tuple[int, str | None, bool]]]:
+        """Stop taking batches; return what was finished (a batch still being scanned is not among it)."""
+        with self._lock:
+            self._stop.set()
+            return dict(self.finished)
+
+
+def _overrun(
+    futures: list[Future[list[tuple[int, str | None, bool]]]],
+    batches: list[list[tuple[int, str, str]]],
+    done: set[int],
+    here: _HereShare,
+    timeout: float,
+) -> list[tuple[int, str | None, bool]]:
+    """The results of a run that overran: what finished in time, and every other file as not analysed."""
+    late = FileScan(status=ScanStatus.NOT_ANALYSED, reason=f"bandit did not finish within {timeout:g} s")
+    # A hung scan in this process cannot be stopped: its thread is abandoned (a daemon), and with it the scanner
+    # it holds, so that a later run in this process builds its own.
+    finished_here = here.stop()
+    _IN_PROCESS.clear()
+    out: list[tuple[int, str | None, bool]] = []
+    for number, (future, batch) in enumerate(zip(futures, batches, strict=True)):
+        if number in done:
+            continue
+        if number in finished_here:
+            out.extend(finished_here[number])
+        elif not future.cancelled() and future.done() and future.exception() is None:
+            out.extend(future.result())
+        else:
+            out.extend((index, late.model_dump_json(), False) for index, _path, _digest in batch)
     return out
 
 
@@ -409,33 +502,51 @@ def _scan_pool(
     settings: BanditSettings, pending: list[tuple[int, str, str, int]], jobs: int, timeout: float, tracker: _Tracker
 ) -> list[tuple[int, str | None, bool]]:
     init = (settings.config_file, settings.tests, settings.skips)
-    workers = min(jobs, len(pending))
+    deadline = time.monotonic() + timeout
+    batches = _batches(pending, jobs)
+    # The parent scans too (see _HereShare), so one process fewer is started.
+    workers = max(1, min(jobs, len(batches)) - 1)
     collected: list[tuple[int, str | None, bool]] = []
     before = {child.pid for child in multiprocessing.active_children()}
     # spawn, not fork: collectors run in threads, and forking a threaded process can deadlock the child.
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=init_worker, initargs=init)
+    here: _HereShare | None = None
     try:
-        futures = {pool.submit(scan_batch, batch): batch for batch in _batches(pending, workers)}
-        done: set[Future[list[tuple[int, str | None, bool]]]] = set()
+        futures = [pool.submit(scan_batch, batch) for batch in batches]
+        here = _HereShare(settings, futures, batches, tracker)
+        here.thread.start()
+        done: set[int] = set()
+        number_of = {future: number for number, future in enumerate(futures)}
         try:
-            for future in as_completed(futures, timeout=timeout):
+            for future in as_completed(futures, timeout=max(0.0, deadline - time.monotonic())):
+                if future.cancelled():
+                    continue  # the parent scans this batch
                 collected.extend(future.result())
-                done.add(future)
-                tracker.advance(len(futures[future]))
+                done.add(number_of[future])
+                tracker.advance(len(batches[number_of[future]]))
+            here.thread.join(max(0.0, deadline - time.monotonic()))
+            if here.thread.is_alive():
+                raise FuturesTimeout
         except FuturesTimeout:
-            late = FileScan(status=ScanStatus.NOT_ANALYSED, reason=f"bandit did not finish within {timeout:g} s")
-            for future, batch in futures.items():
-                if future in done:
-                    continue
-                if future.done() and future.exception() is None:
-                    collected.extend(future.result())
-                    continue
-                collected.extend((index, late.model_dump_json(), False) for index, _path, _digest in batch)
+            collected += _overrun(futures, batches, done, here, timeout)
             # Stop the hung workers this pool started (and only those), or shutting down would wait for them.
             for child in multiprocessing.active_children():
                 if child.pid not in before:
                     child.terminate()
+            return collected
+        if here.error is not None:
+            raise here.error
+        for number in sorted(here.finished):
+            collected.extend(here.finished[number])
+    except BrokenProcessPool:
+        # The caller scans everything in this process instead: this thread must not be using the scanner then.
+        if here is not None:
+            here.stop()
+            here.thread.join(max(0.0, deadline - time.monotonic()))
+            if here.thread.is_alive():
+                _IN_PROCESS.clear()
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     return collected

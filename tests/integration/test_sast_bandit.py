@@ -205,3 +205,30 @@ def test_one_process_scanning_projects_with_different_plugin_settings_keeps_each
     assert b602(default) == [3]
     assert b602(blind) == []
     assert b602(default) == [3]
+
+
+@pytest.mark.slow
+def test_the_parent_is_one_of_the_jobs_so_two_jobs_start_one_worker_and_give_the_same_results(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import multiprocessing
+
+    settings = load_settings(CLICK_DIR)
+    selection = select(CLICK_DIR, settings)
+    alone = run_scan(settings, selection, cache=None, jobs=1)
+    monkeypatch.setattr(engine, "IN_PROCESS_BYTES", 0)
+    workers_seen: list[int] = []
+    threads_seen: set[str] = set()
+
+    def watch(_progress: engine.ScanProgress) -> None:
+        import threading
+
+        workers_seen.append(len(multiprocessing.active_children()))
+        threads_seen.add(threading.current_thread().name)
+
+    shared = run_scan(settings, selection, cache=None, jobs=2, progress=watch)
+    assert workers_seen and max(workers_seen) == 1
+    assert "sdl-gate-bandit" in threads_seen  # the parent scanned a share itself
+    assert [r.scan for r in shared.results] == [r.scan for r in alone.results]
+    assert any(r.scan.issues for r in shared.results)
+    assert multiprocessing.active_children() == []
