@@ -90,7 +90,9 @@ def sast_import(files: tuple[Path, ...], project_path: Path) -> None:
     help="console for people, json for tools, sarif for code scanning.",
 )
 @click.option("--output", type=click.Path(path_type=Path), help="Write the report to this file instead of stdout.")
-@click.option("-j", "--jobs", type=click.IntRange(1, 256), help="Worker processes (default: one per CPU).")
+@click.option(
+    "-j", "--jobs", type=click.IntRange(1, 256), help="Parallel scans, this process included (default: one per CPU)."
+)
 @click.option(
     "--no-cache",
     is_flag=True,
