@@ -36,13 +36,14 @@ def entry_key(*parts: str) -> str:
     return sha256_bytes("\0".join(parts).encode("utf-8"))
 
 
-def _path(directory: Path, key: str) -> Path:
+def entry_path(directory: Path, key: str) -> Path:
+    """Where the entry of ``key`` lives in ``directory`` (a two-character fan-out, like git's objects)."""
     return directory / key[:2] / f"{key}.json"
 
 
 def read_entry(directory: Path, key: str, max_bytes: int) -> Any:
     """The JSON body stored under ``key``, or None when there is none that sdl-gate wrote for that key."""
-    path = _path(directory, key)
+    path = entry_path(directory, key)
     if not os.path.lexists(path):
         return None
     try:
@@ -64,8 +65,10 @@ def write_entry(directory: Path, key: str, body: Any) -> None:
     """Store ``body`` under ``key`` atomically (temporary file, then rename); failures are ignored."""
     text = canonical_json(body).encode("utf-8")
     header = canonical_json({"key": key, "sha256": sha256_bytes(text)}).encode("utf-8")
-    path = _path(directory, key)
+    path = entry_path(directory, key)
     with contextlib.suppress(OSError):
+        # Atomic (temporary file, then rename) but without fsync: an entry lost in a crash is only a miss, and a
+        # damaged one is detected by its digest; thousands of fsyncs would cost seconds.
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{key[:8]}.", suffix=".tmp", dir=path.parent)
         try:

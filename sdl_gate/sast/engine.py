@@ -8,13 +8,11 @@ cache, and scans the rest with ``jobs - 1`` workers, itself being the last job (
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import gc
 import multiprocessing
 import os
 import stat
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -27,7 +25,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from sdl_gate._files import canonical_json, read_bytes_limited, sha256_bytes
+from sdl_gate._cache import entry_path, write_entry
+from sdl_gate._files import read_bytes_limited, sha256_bytes
 from sdl_gate.errors import InputError
 from sdl_gate.sast._worker import COLLECT_AFTER_BYTES, Scanner, init_worker, parse_nosec, scan_batch
 from sdl_gate.sast.models import FileScan, ScanStatus
@@ -154,7 +153,7 @@ class Cache:
         return sha256_bytes("\0".join(parts).encode("utf-8"))
 
     def _path(self, key: str) -> Path:
-        return self.directory / key[:2] / f"{key}.json"
+        return entry_path(self.directory, key)
 
     def get(self, key: str) -> FileScan | None:
         """Return the cached result, or None when absent, damaged (damage is counted) or not to be reused."""
@@ -213,21 +212,7 @@ class Cache:
     def put_json(self, key: str, body: Any) -> None:
         """Store a JSON body atomically under ``key``; a cache that cannot be written only costs speed."""
         # The header line holds the digest of the body's exact bytes, so that reading needs no re-serialising.
-        text = canonical_json(body).encode("utf-8")
-        header = canonical_json({"key": key, "sha256": sha256_bytes(text)}).encode("utf-8")
-        path = self._path(key)
-        with contextlib.suppress(OSError):
-            # Atomic (temporary file, then rename) but without fsync: a cache entry lost in a crash is only a
-            # miss, and a damaged one is detected by its digest; thousands of fsyncs would cost seconds.
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(prefix=f".{key[:8]}.", suffix=".tmp", dir=path.parent)
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(header + b"\n" + text)
-                Path(name).replace(path)
-            except BaseException:
-                Path(name).unlink(missing_ok=True)
-                raise
+        write_entry(self.directory, key, body)
 
 
 def _read(target: Target, max_bytes: int) -> bytes | FileScan:
