@@ -165,3 +165,26 @@ def renamed_option(old: str, new: str, name: str, **attrs: Any) -> Callable[[_F]
 
     own_name = "renamed_" + old.lstrip("-").replace("-", "_")
     return click.option(old, own_name, hidden=True, expose_value=False, callback=fill, **attrs)
+
+
+def status_options(items: str) -> Callable[[_F], _F]:
+    """The options of a status listing of ``items``: the project PATH, --warn-days, --as-of and the register."""
+    stack = (
+        click.argument("path", type=click.Path(path_type=Path), default=Path()),
+        click.option(
+            "--warn-days",
+            type=click.IntRange(min=0),
+            default=30,
+            show_default=True,
+            help=f"Show {items} expiring this soon.",
+        ),
+        click.option("--as-of", "as_of", callback=parse_date, metavar="YYYY-MM-DD", help="Status as of this date."),
+        approver_options,
+    )
+
+    def apply(function: _F) -> _F:
+        for decorate in reversed(stack):
+            function = decorate(function)
+        return function
+
+    return apply

@@ -11,6 +11,7 @@ import click
 from sdl_gate.errors import InputError
 
 if TYPE_CHECKING:  # the CLI starts without importing pydantic
+    from sdl_gate.approvals.standing import StatusReport
     from sdl_gate.assess import Assessment
 
 
@@ -98,3 +99,12 @@ def store_history(path: Path, directory: Path) -> None:
         raise ToolError(history.reason)
     for refused in history.payload.refused:
         click.echo(f"history: {refused.bundle} not counted: {refused.reason}", err=True)
+
+
+def echo_status(ctx: click.Context, report: StatusReport) -> None:
+    """Print a status listing; exit 0 when every item counts, 1 when one does not (or cannot be told)."""
+    from sdl_gate.cli._errors import EXIT_GATE_FAILED, EXIT_PASSED
+
+    for line in report.text():
+        click.echo(line)
+    ctx.exit(EXIT_PASSED if report.all_count else EXIT_GATE_FAILED)

@@ -8,8 +8,15 @@ from pathlib import Path
 import click
 
 from sdl_gate.cli._errors import EXIT_GATE_FAILED, EXIT_PASSED
-from sdl_gate.cli._options import MAX_DAYS_OPTION, approver_options, parse_date, register_choice, signing_options
-from sdl_gate.cli._output import GROUP_EPILOG, echo_approval
+from sdl_gate.cli._options import (
+    MAX_DAYS_OPTION,
+    approver_options,
+    parse_date,
+    register_choice,
+    signing_options,
+    status_options,
+)
+from sdl_gate.cli._output import GROUP_EPILOG, echo_approval, echo_status
 from sdl_gate.record_kinds import RecordKind
 
 
@@ -134,12 +141,7 @@ def records_approve(
 @records.command(
     "status", epilog="Exit codes: 0 every record counts, 1 a record does not (or cannot be told), 2 invalid input."
 )
-@click.argument("path", type=click.Path(path_type=Path), default=Path())
-@click.option(
-    "--warn-days", type=click.IntRange(min=0), default=30, show_default=True, help="Show records expiring this soon."
-)
-@click.option("--as-of", "as_of", callback=parse_date, metavar="YYYY-MM-DD", help="Status as of this date.")
-@approver_options
+@status_options("records")
 @click.pass_context
 def records_status(
     ctx: click.Context,
@@ -156,6 +158,4 @@ def records_status(
 
     inputs = load_inputs(path).with_approvers(register_choice(approvers_file, trusted_ref))
     report = record_statuses(inputs, assessment_date(as_of), warn_days)
-    for line in report.text():
-        click.echo(line)
-    ctx.exit(EXIT_PASSED if report.all_count else EXIT_GATE_FAILED)
+    echo_status(ctx, report)

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 
-from sdl_gate.cli._errors import EXIT_GATE_FAILED, EXIT_PASSED
-from sdl_gate.cli._options import approver_options, parse_date, register_choice, signing_options
-from sdl_gate.cli._output import GROUP_EPILOG, echo_approval
+from sdl_gate.cli._options import approver_options, parse_date, register_choice, signing_options, status_options
+from sdl_gate.cli._output import GROUP_EPILOG, echo_approval, echo_status
 
 
 @click.group(epilog=GROUP_EPILOG)
@@ -66,12 +65,7 @@ def waivers_approve(
 @waivers.command(
     "status", epilog="Exit codes: 0 every exception counts, 1 one does not (or cannot be told), 2 invalid input."
 )
-@click.argument("path", type=click.Path(path_type=Path), default=Path())
-@click.option(
-    "--warn-days", type=click.IntRange(min=0), default=30, show_default=True, help="Show exceptions expiring this soon."
-)
-@click.option("--as-of", "as_of", callback=parse_date, metavar="YYYY-MM-DD", help="Status as of this date.")
-@approver_options
+@status_options("exceptions")
 @click.pass_context
 def waivers_status(
     ctx: click.Context,
@@ -88,6 +82,4 @@ def waivers_status(
 
     inputs = load_inputs(path).with_approvers(register_choice(approvers_file, trusted_ref))
     report = exception_statuses(inputs, assessment_date(as_of), warn_days)
-    for line in report.text():
-        click.echo(line)
-    ctx.exit(EXIT_PASSED if report.all_count else EXIT_GATE_FAILED)
+    echo_status(ctx, report)

@@ -20,9 +20,24 @@ IMPORTED_WHEN_LOADED = {"sdl_gate", "sdl_gate.errors", "sdl_gate.record_kinds", 
 SHARED_HELPERS = {
     "__init__.py": {"_load", "__getattr__", "main"},
     "_errors.py": {"run_command"},
-    "_options.py": {"approver_options", "signing_options", "register_choice", "parse_date", "trust_options"}
-    | {"renamed_option"},
-    "_output.py": {"write_output", "echo_approval", "echo_blocking", "hook_listed", "echo_hook", "store_history"},
+    "_options.py": {
+        "approver_options",
+        "signing_options",
+        "register_choice",
+        "parse_date",
+        "trust_options",
+        "status_options",
+        "renamed_option",
+    },
+    "_output.py": {
+        "write_output",
+        "echo_approval",
+        "echo_blocking",
+        "hook_listed",
+        "echo_hook",
+        "store_history",
+        "echo_status",
+    },
 }
 
 
