@@ -16,6 +16,7 @@ from sdl_gate.config import load_project
 from sdl_gate.sast import engine
 from sdl_gate.sast.analyse import analyse
 from sdl_gate.sast.engine import run_scan
+from sdl_gate.sast.models import ScanStatus
 from sdl_gate.sast.settings import load_settings, select
 from tests.conftest import ProjectFactory, RunCli, write
 
@@ -170,10 +171,13 @@ def test_workers_that_overrun_the_timeout_are_stopped_and_their_files_not_analys
     monkeypatch.setattr(engine, "IN_PROCESS_BYTES", 0)
     settings = load_settings(CLICK_DIR)
     selection = select(CLICK_DIR, settings)
-    # No process can start, import bandit and scan within a millisecond.
+    # No worker process can start, import bandit and scan within a millisecond; this process's own share (it
+    # is one of the jobs, with bandit already loaded) may finish a file in time, and only such a file counts.
     late = run_scan(settings, selection, cache=None, jobs=2, timeout=0.001)
     reasons = {r.scan.reason for r in late.results}
-    assert reasons == {"bandit did not finish within 0.001 s"}
+    assert "bandit did not finish within 0.001 s" in reasons
+    assert reasons <= {None, "bandit did not finish within 0.001 s"}
+    assert all(r.scan.status is ScanStatus.ANALYSED for r in late.results if r.scan.reason is None)
     assert multiprocessing.active_children() == []
 
 
