@@ -331,6 +331,12 @@ SHARED_FIXTURE_MODULES = frozenset(
 )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Put the tests marked ``slow`` first (otherwise in collection order): under xdist the long ones then run
+    beside the many short ones instead of starting late and ending the run on one busy worker."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
     """With ``-n`` and the default distribution, schedule by module for the modules above, by test otherwise."""
