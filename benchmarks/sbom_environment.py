@@ -123,8 +123,9 @@ def main() -> None:
             str(theirs_out),
         ]
         ours, theirs = [], []
-        _timed(ours_argv)  # warm-up: first-run imports and byte-code compilation
-        _timed(theirs_argv)
+        if not args.smoke:
+            _timed(ours_argv)  # warm-up: first-run imports and byte-code compilation
+            _timed(theirs_argv)
         for _ in range(args.runs):
             ours.append(_timed(ours_argv))
             theirs.append(_timed(theirs_argv))

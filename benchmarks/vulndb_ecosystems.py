@@ -7,7 +7,7 @@ same number of PyPI records (the same real shapes, as PyPI) imported the same wa
 as the loopback OSV service looks them up for pip-audit (``VulnDatabase.query``). Half of the components sit
 inside the cloned ranges, half past every fix. Both imports run the real CLI in a subprocess; both queries run
 in this process. Run from the repository root: ``python benchmarks/vulndb_ecosystems.py`` (``--smoke`` for a
-quick run of 2,000 records and 200 components). Nothing here is asserted.
+quick run of 300 records and 30 components). Nothing here is asserted.
 """
 
 from __future__ import annotations
@@ -118,10 +118,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--components", type=int, default=2_000)
-    parser.add_argument("--smoke", action="store_true", help="2,000 records and 200 components")
+    parser.add_argument("--smoke", action="store_true", help="300 records and 30 components")
     args = parser.parse_args()
     if args.smoke:
-        args.records, args.components = 2_000, 200
+        args.records, args.components = 300, 30
     if not FIXTURES.is_dir():
         raise SystemExit(f"the shared OSV ecosystem fixtures are not at {FIXTURES}")
     from sdl_gate.vulndb.audit import ComponentStatus, audit_components

@@ -92,7 +92,7 @@ def records_new(kind: str, project_path: Path, record_id: str | None, author: st
 @records.command(
     "approve", epilog="Exit codes: 0 signed and written, 2 invalid input or a key that cannot sign, 3 tool error."
 )
-@click.argument("record_id", metavar="ID")
+@click.argument("record_ids", metavar="ID...", nargs=-1, required=True)
 @signing_options
 @click.option(
     "--date",
@@ -105,7 +105,7 @@ def records_new(kind: str, project_path: Path, record_id: str | None, author: st
 @click.option("--path", "project_path", type=click.Path(path_type=Path), default=Path(), show_default=True)
 @approver_options
 def records_approve(
-    record_id: str,
+    record_ids: tuple[str, ...],
     key: Path,
     approver: str | None,
     approved_on: date | None,
@@ -113,10 +113,12 @@ def records_approve(
     approvers_file: Path | None,
     trusted_ref: str | None,
 ) -> None:
-    """Approve record ID: pin its linked files' digests, sign with ssh-keygen and write ID's approvals file.
+    """Approve each record ID: pin its linked files' digests, sign with ssh-keygen and write its approvals file.
 
     Run it again after a linked file changed to renew your approval. With a register named, it also refuses
-    an approval that would not count (self-approval, an approver it does not entitle or list).
+    an approval that would not count (self-approval, an approver it does not entitle or list). Records are
+    approved in the order given; the first that cannot be approved stops the command, and those before it
+    stay approved.
     """
     from sdl_gate._clock import assessment_date
     from sdl_gate.config import load_project
@@ -125,17 +127,18 @@ def records_approve(
     project = load_project(project_path)
     register = register_choice(approvers_file, trusted_ref).load(project.root)
     day = assessment_date(approved_on)
-    result = approve_record(project, record_id, key, day, approver=approver, register=register)
-    for path, digest in result.linked_files:
-        click.echo(f"  {path}  sha256 {digest}")
-    echo_approval(
-        result.replaced,
-        result.record_id,
-        result.approver,
-        result.signer,
-        result.approvals_file,
-        result.checked_against is not None,
-    )
+    for record_id in dict.fromkeys(record_ids):
+        result = approve_record(project, record_id, key, day, approver=approver, register=register)
+        for path, digest in result.linked_files:
+            click.echo(f"  {path}  sha256 {digest}")
+        echo_approval(
+            result.replaced,
+            result.record_id,
+            result.approver,
+            result.signer,
+            result.approvals_file,
+            result.checked_against is not None,
+        )
 
 
 @records.command(

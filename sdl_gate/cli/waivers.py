@@ -19,7 +19,7 @@ def waivers() -> None:
 @waivers.command(
     "approve", epilog="Exit codes: 0 signed and written, 2 invalid input or a key that cannot sign, 3 tool error."
 )
-@click.argument("exception_id", metavar="ID")
+@click.argument("exception_ids", metavar="ID...", nargs=-1, required=True)
 @signing_options
 @click.option(
     "--date",
@@ -31,7 +31,7 @@ def waivers() -> None:
 @click.option("--path", "project_path", type=click.Path(path_type=Path), default=Path(), show_default=True)
 @approver_options
 def waivers_approve(
-    exception_id: str,
+    exception_ids: tuple[str, ...],
     key: Path,
     approver: str | None,
     approved_on: date | None,
@@ -45,21 +45,26 @@ def waivers_approve(
     beside its register (security/waivers.yaml.approvals.json, security/sast-baseline.json.approvals.json).
     Editing the exception afterwards voids it. With a register named, it refuses an approval that would not
     count (by the requester, by someone other than the approver the exception names, not entitled, unknown).
+    Exceptions are approved in the order given; the first that cannot be approved stops the command, and those
+    before it stay approved.
     """
     from sdl_gate._clock import assessment_date
     from sdl_gate.exceptions_workflow import approve_exception
     from sdl_gate.inputs import load_inputs
 
-    inputs = load_inputs(project_path).with_approvers(register_choice(approvers_file, trusted_ref))
-    result = approve_exception(inputs, exception_id, key, assessment_date(approved_on), approver=approver)
-    echo_approval(
-        result.replaced,
-        result.label,
-        result.approver,
-        result.signer,
-        result.approvals_file,
-        result.checked_against is not None,
-    )
+    choice = register_choice(approvers_file, trusted_ref)
+    for exception_id in dict.fromkeys(exception_ids):
+        # Loaded again for each: an approval just written is part of the approvals file the next one extends.
+        inputs = load_inputs(project_path).with_approvers(choice)
+        result = approve_exception(inputs, exception_id, key, assessment_date(approved_on), approver=approver)
+        echo_approval(
+            result.replaced,
+            result.label,
+            result.approver,
+            result.signer,
+            result.approvals_file,
+            result.checked_against is not None,
+        )
 
 
 @waivers.command(

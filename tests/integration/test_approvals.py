@@ -366,3 +366,34 @@ def test_approve_of_an_unknown_record_is_exit_2(run_cli: RunCli, project: Projec
     result = run_cli("records", "approve", "nope", "--path", project.root, "--key", project.keys["bob"])
     assert result.code == 2
     assert "no record with id 'nope'" in result.stderr
+
+
+def test_approve_takes_several_records_and_stops_at_the_first_it_cannot_approve(
+    run_cli: RunCli, project: ProjectFactory
+) -> None:
+    assert project.keys is not None
+    author = "Alice Example <alice@example.com>"
+    for record_id in ("design-doc", "process-doc"):
+        assert (
+            run_cli(
+                "records", "new", "process_document", "--path", project.root, "--id", record_id, "--author", author
+            ).code
+            == 0
+        )
+        record = project.root / "security" / "records" / f"{record_id}.yaml"
+        write(record, re.sub(r"(?m)^title: TODO .*$", f"title: {record_id}", record.read_text(encoding="utf-8")))
+    both = run_cli(
+        "records", "approve", "design-doc", "process-doc", "--path", project.root, "--key", project.keys["bob"]
+    )
+    assert both.code == 0, both.stderr
+    status = run_cli("records", "status", project.root)
+    assert "design-doc: approved:" in status.stdout and "process-doc: approved:" in status.stdout
+
+    sidecar = project.root / "security" / "records" / "process-doc.yaml.approvals.json"
+    sidecar.unlink()
+    stopped = run_cli(
+        "records", "approve", "process-doc", "nope", "design-doc", "--path", project.root, "--key", project.keys["bob"]
+    )
+    assert stopped.code == 2
+    assert "'nope'" in stopped.stderr
+    assert sidecar.is_file(), "the record before the unknown one stays approved"

@@ -246,10 +246,9 @@ def _passing_project(project: ProjectFactory) -> None:
     project.policy("version: 1\nextends: iec62443-4-1-ml2\ndefaults: {mode: advisory}\nrequirements:\n  DM-1: {}\n")
 
 
-@pytest.mark.slow
-def test_exit_0_when_the_gate_passes(run_cli: RunCli, project: ProjectFactory) -> None:
+def test_exit_0_when_the_gate_passes(run_cli_in_process: RunCli, project: ProjectFactory) -> None:
     _passing_project(project)
-    result = run_cli("check", project.root)
+    result = run_cli_in_process("check", project.root)
     assert result.code == 0, result.stdout + result.stderr
     assert "PASSED" in result.stdout
 
@@ -312,68 +311,64 @@ def test_bad_input_is_exit_2_naming_file_and_line(
     assert "Traceback" not in result.stderr
 
 
-def test_huge_yaml_is_refused_quickly(run_cli: RunCli, project: ProjectFactory) -> None:
+def test_huge_yaml_is_refused_quickly(run_cli_in_process: RunCli, project: ProjectFactory) -> None:
     path = project.root / "security" / "records" / "huge.yaml"
     path.parent.mkdir(parents=True)
     with path.open("w", encoding="utf-8") as handle:
         line = "# " + "x" * 1000 + "\n"
         for _ in range(50 * 1024):
             handle.write(line)
-    result = run_cli("check", project.root)
+    result = run_cli_in_process("check", project.root)
     assert result.code == 2
     assert "huge.yaml" in result.stderr
     assert "limit" in result.stderr
 
 
-def test_missing_project_is_exit_2(run_cli: RunCli, tmp_path: Path) -> None:
-    result = run_cli("check", tmp_path / "nope")
+def test_missing_project_is_exit_2(run_cli_in_process: RunCli, tmp_path: Path) -> None:
+    result = run_cli_in_process("check", tmp_path / "nope")
     assert result.code == 2
     assert "project directory not found" in result.stderr
 
 
-@pytest.mark.slow
-def test_verbose_shows_the_traceback(run_cli: RunCli, tmp_path: Path) -> None:
-    result = run_cli("--verbose", "check", tmp_path / "nope")
+def test_verbose_shows_the_traceback(run_cli_in_process: RunCli, tmp_path: Path) -> None:
+    result = run_cli_in_process("--verbose", "check", tmp_path / "nope")
     assert result.code == 2
     assert "Traceback" in result.stderr
 
 
-@pytest.mark.slow
-def test_unwritable_evidence_store_is_exit_3(run_cli: RunCli, project: ProjectFactory) -> None:
+def test_unwritable_evidence_store_is_exit_3(run_cli_in_process: RunCli, project: ProjectFactory) -> None:
     (project.root / ".sdl-gate").write_text("not a directory", encoding="utf-8")
-    result = run_cli("check", project.root)
+    result = run_cli_in_process("check", project.root)
     assert result.code == 3
     assert "cannot write evidence" in result.stderr
 
 
-def test_usage_error_is_exit_2(run_cli: RunCli) -> None:
-    result = run_cli("check", "--format", "pdf")
+def test_usage_error_is_exit_2(run_cli_in_process: RunCli) -> None:
+    result = run_cli_in_process("check", "--format", "pdf")
     assert result.code == 2
     assert "--format" in result.stderr  # the option at fault is named
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
 
 
-@pytest.mark.slow
 def test_output_file_written_and_kept_on_later_bad_input(
-    run_cli: RunCli, project: ProjectFactory, tmp_path: Path
+    run_cli_in_process: RunCli, project: ProjectFactory, tmp_path: Path
 ) -> None:
     out = tmp_path / "assessment.json"
-    assert run_cli("check", project.root, "--format", "json", "--output", out).code == 1
+    assert run_cli_in_process("check", project.root, "--format", "json", "--output", out).code == 1
     written = out.read_text(encoding="utf-8")
     assert json.loads(written)["product"]["name"] == "widget"
     _bad_record(project, "version: 1\nid: [unclosed\n")
-    assert run_cli("check", project.root, "--format", "json", "--output", out).code == 2
+    assert run_cli_in_process("check", project.root, "--format", "json", "--output", out).code == 2
     assert out.read_text(encoding="utf-8") == written
-    assert run_cli("check", project.root, "--output", tmp_path).code == 2
+    assert run_cli_in_process("check", project.root, "--output", tmp_path).code == 2
 
 
-@pytest.mark.slow
-def test_init_scaffolds_without_overwriting(run_cli: RunCli, tmp_path: Path) -> None:
+def test_init_scaffolds_without_overwriting(run_cli_in_process: RunCli, tmp_path: Path) -> None:
     target = tmp_path / "new"
     target.mkdir()
     write(target / "pyproject.toml", '[project]\nname = "fresh"\nversion = "0.1"\n')
-    first = run_cli("init", target)
+    first = run_cli_in_process("init", target)
     assert first.code == 0, first.stderr
     assert (target / "security" / "waivers.yaml").is_file()
     assert (target / "security" / "threat-model.yaml").is_file()
@@ -384,20 +379,22 @@ def test_init_scaffolds_without_overwriting(run_cli: RunCli, tmp_path: Path) -> 
     assert ".sdl-gate/" in (target / ".gitignore").read_text()
     custom = target / "security" / "waivers.yaml"
     custom.write_text("version: 1\nwaivers: []\n# mine\n", encoding="utf-8")
-    second = run_cli("init", target)
+    second = run_cli_in_process("init", target)
     assert second.code == 0
     assert "created" not in second.stdout
     assert custom.read_text() == "version: 1\nwaivers: []\n# mine\n"
     assert (target / "pyproject.toml").read_text().count("[tool.sdl-gate]") == 1
     # The scaffolded templates are valid input: the gate assesses (and fails), it does not reject them.
-    checked = run_cli("check", target, "--format", "json", "--approvers", target / "security" / "approvers.yaml")
+    checked = run_cli_in_process(
+        "check", target, "--format", "json", "--approvers", target / "security" / "approvers.yaml"
+    )
     assert checked.code == 1, checked.stderr
     records = {r["id"]: r for r in json.loads(checked.stdout)["requirements"]}
     assert "not approved" in records["SM-4"]["rationale"]
 
 
-def test_collect_writes_evidence_only(run_cli: RunCli, project: ProjectFactory) -> None:
-    result = run_cli("collect", project.root)
+def test_collect_writes_evidence_only(run_cli_in_process: RunCli, project: ProjectFactory) -> None:
+    result = run_cli_in_process("collect", project.root)
     assert result.code == 0, result.stderr
     kinds = {line.split()[0] for line in result.stdout.splitlines()}
     expected = {collector.kind.value for collector in COLLECTORS.values()}
@@ -415,14 +412,16 @@ def test_output_files_follow_the_umask(run_cli: RunCli, project: ProjectFactory,
     assert out.stat().st_mode & 0o777 == 0o666 & ~mask
 
 
-def test_check_in_a_directory_sdl_gate_was_never_set_up_in_hints_at_init(run_cli: RunCli, tmp_path: Path) -> None:
+def test_check_in_a_directory_sdl_gate_was_never_set_up_in_hints_at_init(
+    run_cli_in_process: RunCli, tmp_path: Path
+) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
-    bare = run_cli("check", empty)
+    bare = run_cli_in_process("check", empty)
     assert bare.code == 1
     assert f"`sdl-gate init {empty}`" in bare.stderr
-    assert run_cli("init", empty).code == 0
-    scaffolded = run_cli("check", empty)
+    assert run_cli_in_process("init", empty).code == 0
+    scaffolded = run_cli_in_process("check", empty)
     assert scaffolded.code == 1
     assert "sdl-gate init" not in scaffolded.stderr
 

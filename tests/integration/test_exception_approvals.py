@@ -250,3 +250,15 @@ def test_an_expired_signed_baseline_entry_leaves_its_finding_open(run_cli: RunCl
     expired = run_cli("sast", project.root, "--as-of", TODAY)
     assert expired.code == 1
     assert "its baseline entry is expired" in expired.stdout
+
+
+def test_one_approve_signs_several_exceptions_of_one_register(run_cli: RunCli, project: ProjectFactory) -> None:
+    baseline = _baseline(run_cli, project, "Alice Example <alice@example.com>")
+    fingerprints = [str(e["fingerprint"]) for e in json.loads(baseline.read_text())["findings"]]
+    assert len(fingerprints) == 2
+    approved = run_cli(
+        "waivers", "approve", *fingerprints, "--key", _keys(project)["bob"], "--date", SIGNED_ON, "--path", project.root
+    )
+    assert approved.code == 0, approved.stderr
+    states = json.loads(run_cli("sast", project.root, "--as-of", TODAY, "--format", "json").stdout)["decision"]
+    assert sorted(states["baseline"].values()) == ["active", "active"]

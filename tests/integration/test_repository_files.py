@@ -18,7 +18,7 @@ from sdl_gate._files import MAX_INPUT_BYTES, read_bytes_limited
 from sdl_gate.errors import InputError
 from sdl_gate.evidence import EvidenceKind, EvidenceStore, Rejection
 from sdl_gate.sast.engine import Cache
-from tests.conftest import ProjectFactory, write
+from tests.conftest import ProjectFactory, RunCli, write
 
 #: Far more than a refusal takes; the old code waited here until the test runner gave up.
 TIMEOUT_SECONDS = 30
@@ -103,6 +103,11 @@ VARIANTS: dict[str, Callable[[Path, Target, Path], None]] = {
 }
 
 
+#: Variants that cannot block a reader, so they run in this process; a link to stdin or a FIFO could, so those
+#: run in a subprocess whose stdin stays open (a test worker's stdin is its connection to the test runner).
+IN_PROCESS_VARIANTS = frozenset({"link-out-of-the-project", "too-large"})
+
+
 def _run_with_open_stdin(args: list[str], cwd: Path, tmp_path: Path) -> tuple[int, str]:
     """Run the CLI with a stdin pipe nobody writes to or closes, as on a CI runner; return (code, stderr)."""
     read_end, write_end = os.pipe()
@@ -127,7 +132,7 @@ def _run_with_open_stdin(args: list[str], cwd: Path, tmp_path: Path) -> tuple[in
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 @pytest.mark.parametrize("name", sorted(TARGETS))
 def test_a_repository_file_that_is_not_a_regular_file_inside_the_project_is_refused(
-    name: str, variant: str, project: ProjectFactory, tmp_path: Path
+    name: str, variant: str, project: ProjectFactory, tmp_path: Path, run_cli_in_process: RunCli
 ) -> None:
     target = TARGETS[name]
     if target.config:
@@ -138,7 +143,12 @@ def test_a_repository_file_that_is_not_a_regular_file_inside_the_project_is_refu
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     VARIANTS[variant](path, target, tmp_path / "outside")
-    code, stderr = _run_with_open_stdin([*target.command, str(project.root)], project.root, tmp_path)
+    args = [*target.command, str(project.root)]
+    if variant in IN_PROCESS_VARIANTS:
+        result = run_cli_in_process(*args, cwd=project.root)
+        code, stderr = result.code, result.stderr
+    else:
+        code, stderr = _run_with_open_stdin(args, project.root, tmp_path)
     assert code == 2, stderr
     named = path.name in stderr
     if name == "dependency-include":
@@ -148,21 +158,23 @@ def test_a_repository_file_that_is_not_a_regular_file_inside_the_project_is_refu
     assert not (project.root / ".sdl-gate").exists(), "nothing is written for refused input"
 
 
-def test_a_link_inside_the_project_is_followed(project: ProjectFactory, tmp_path: Path) -> None:
+def test_a_link_inside_the_project_is_followed(project: ProjectFactory, run_cli_in_process: RunCli) -> None:
     real = write(project.root / "registers" / "waivers.yaml", TARGETS["waivers"].content)
     (project.root / "security").mkdir()
     (project.root / "security" / "waivers.yaml").symlink_to(real)
-    code, stderr = _run_with_open_stdin(["records", "check", str(project.root)], project.root, tmp_path)
-    assert code == 0, stderr
+    result = run_cli_in_process("records", "check", project.root)
+    assert result.code == 0, result.stderr
 
 
-def test_a_directory_link_out_of_the_project_is_refused(project: ProjectFactory, tmp_path: Path) -> None:
+def test_a_directory_link_out_of_the_project_is_refused(
+    project: ProjectFactory, tmp_path: Path, run_cli_in_process: RunCli
+) -> None:
     outside = tmp_path / "elsewhere"
     write(outside / "records" / "course.yaml", TARGETS["record"].content)
     (project.root / "security").symlink_to(outside, target_is_directory=True)
-    code, stderr = _run_with_open_stdin(["records", "check", str(project.root)], project.root, tmp_path)
-    assert code == 2, stderr
-    assert "course.yaml" in stderr
+    result = run_cli_in_process("records", "check", project.root)
+    assert result.code == 2, result.stderr
+    assert "course.yaml" in result.stderr
 
 
 @pytest.fixture
