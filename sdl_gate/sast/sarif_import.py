@@ -59,7 +59,9 @@ _CWE_TAG = re.compile(r"(?:^|/)cwe[-/](\d+)$", re.IGNORECASE)
 
 class _Sarif(BaseModel):
     # SARIF objects carry many more properties than sdl-gate reads; the ones read are validated.
-    model_config = ConfigDict(extra="allow", frozen=True, alias_generator=to_camel, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="allow", frozen=True, alias_generator=to_camel, populate_by_name=True, defer_build=True
+    )
 
 
 class Message(_Sarif):

@@ -102,7 +102,7 @@ def selection_digest(selection: Selection) -> str:
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class ShardFile(_Frozen):
