@@ -318,20 +318,25 @@ def run_cli_in_process(monkeypatch: pytest.MonkeyPatch) -> RunCli:
 # --- Parallel runs (pytest-xdist) ----------------------------------------------------------------------
 
 #: Modules whose tests share an expensive module- or session-scoped fixture: the pre-commit hooks'
-#: environment, the fault matrix's and the OT example's gated projects, signed bundles, the headless browser, a
-#: real pip-audit report. Under
+#: environment, the fault matrix's and the OT example's gated projects, signed bundles, the headless browser,
+#: vulnerability databases, a real pip-audit report (tests/unit/test_scheduling.py keeps the list complete). Under
 #: pytest-xdist each of them runs whole on one worker, so its fixture is built once; every other test goes to
 #: whichever worker is free. (xdist's own ``--dist loadgroup`` no longer groups under pytest 9.2.)
 SHARED_FIXTURE_MODULES = frozenset(
     {
         "tests/integration/test_bundle_layout.py",
+        "tests/integration/test_dependency_trust.py",
+        "tests/integration/test_ecosystem_audit.py",
         "tests/integration/test_fault_matrix.py",
+        "tests/integration/test_import_cost.py",
         "tests/integration/test_ot_firmware.py",
         "tests/integration/test_precommit_framework.py",
         "tests/integration/test_render_browser.py",
         "tests/integration/test_report_bundle.py",
         "tests/integration/test_signature_purpose.py",
+        "tests/integration/test_vulnerability_audit.py",
         "tests/unit/collectors/test_vulns.py",
+        "tests/unit/vulndb/test_audit.py",
     }
 )
 
