@@ -267,6 +267,8 @@ def _run(inputs: ActionInputs, runner: Runner, env: Mapping[str, str], log: Log,
         if inputs.merge_shards is not None:
             raise InputError("give shard or merge-shards, not both", location="input shard")
         return _run_shard(inputs.shard, project, out, session, outputs)
+    # Every input is checked before any work, so a bad one is reported at once, not after the whole gate ran.
+    bundle = _inside(runner.workspace, inputs.bundle, "bundle") if inputs.bundle is not None else None
     policy = ["--policy", inputs.policy] if inputs.policy else []
     merge: list[str] = []
     if inputs.merge_shards is not None:
@@ -309,8 +311,7 @@ def _run(inputs: ActionInputs, runner: Runner, env: Mapping[str, str], log: Log,
     outputs["sarif"] = str(sarif)
     outputs["assessment"] = str(assessment_path)
     _annotations(assessment, log)
-    if inputs.bundle is not None:
-        bundle = _inside(runner.workspace, inputs.bundle, "bundle")
+    if bundle is not None:
         sign = ["--sign", "sigstore"] if inputs.sign else []
         session.sdl_gate(
             "bundle", "create", str(project), "--output", str(bundle), *sign, *policy, *merge, allowed=(0, 1)

@@ -18,7 +18,7 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from sdl_gate.github import cache_key, escape_data, escape_property, write_outputs
+from sdl_gate.github import OUTPUT_DIRECTORY, cache_key, escape_data, escape_property, run_action, write_outputs
 from tests.conftest import DEMO_PROJECT, REPO_ROOT
 
 WORKFLOW_FILES = sorted(
@@ -291,6 +291,22 @@ def test_inputs_arrive_as_data_never_as_code(
     assert run.exit_codes["Apply fail-on"] == 2
     # The error names the input verbatim (escaped for the workflow command), so the user sees what was wrong.
     assert escape_data(literal) in run.logs["gate"] or literal in run.summary
+
+
+def test_a_bad_bundle_input_is_refused_before_the_gate_runs(workspace: Path, tmp_path: Path) -> None:
+    temp = tmp_path / "runner-temp"
+    temp.mkdir()
+    env = {
+        "GITHUB_WORKSPACE": str(workspace),
+        "RUNNER_TEMP": str(temp),
+        "GITHUB_OUTPUT": str(temp / "output"),
+        "INPUT_PATH": "demo",
+        "INPUT_BUNDLE": "../outside.zip",
+    }
+    log: list[str] = []
+    assert run_action(env, log.append) == 2
+    assert "input bundle" in "\n".join(log)
+    assert not (temp / OUTPUT_DIRECTORY / "assessment.json").exists(), "the gate ran before the input was checked"
 
 
 def test_outputs_cannot_be_forged_through_a_value(tmp_path: Path) -> None:
