@@ -8,6 +8,7 @@ loaded (about 10 MiB and a third of a second) in every worker.
 
 from __future__ import annotations
 
+import ast
 import gc
 import hashlib
 import io
@@ -158,6 +159,28 @@ def _issue_key(issue: dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
+#: Source whose tree holds every node the parser shares between trees: one ``Load``, ``Add``, ``Eq``... each.
+_SHARED_NODES_SOURCE = (
+    "a = -b + c - d * e / f // g % h ** i @ j << k >> l | m ^ n & o\n"
+    "p = not q and r or s\n"
+    "t = ~u\n"
+    "v = +w\n"
+    "del x\n"
+    "y = a == b != c < d <= e > f >= g is h is not i in j not in k\n"
+)
+_SHARED_NODE_TYPES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
+#: The attributes bandit's node visitor sets on every node it visits.
+_BANDIT_LINKS = ("_bandit_parent", "_bandit_sibling")
+
+
+def shared_nodes() -> tuple[ast.AST, ...]:
+    """The nodes CPython's parser reuses in every tree it builds (contexts and operators), one of each."""
+    found = {
+        id(node): node for node in ast.walk(ast.parse(_SHARED_NODES_SOURCE)) if isinstance(node, _SHARED_NODE_TYPES)
+    }
+    return tuple(found.values())
+
+
 class Scanner:
     """One bandit manager, reused for every file a process scans."""
 
@@ -166,6 +189,7 @@ class Scanner:
 
         #: The size of the file scanned last.
         self.last_bytes = 0
+        self._shared_nodes = shared_nodes()
         # Fail at start, not per file, if this bandit cannot tell us which comments it honours.
         _bandit_nosec()
         # bandit logs skipped files and unknown nosec names; we report those ourselves.
@@ -191,6 +215,12 @@ class Scanner:
         finally:
             manager.ignore_nosec = False
             linecache.clearcache()
+            # bandit links every node it visits to its parent, the parser's shared nodes (one ``Load`` for every
+            # tree) too: each would keep the last node that used it, and through the links that file's whole tree,
+            # alive until another file uses it. That held up to five earlier trees, tens of MiB on large files.
+            for node in self._shared_nodes:
+                for link in _BANDIT_LINKS:
+                    node.__dict__.pop(link, None)
 
     def scan(self, path: str, expected_sha256: str) -> tuple[str, bool] | None:
         """Scan one file; return its ``FileScan`` JSON and whether it may be cached, or None if it changed."""

@@ -1,4 +1,4 @@
-"""A scan worker loads bandit and nothing of the gate, and what it sends back is a valid FileScan."""
+"""A scan worker loads bandit and nothing of the gate, sends back valid FileScans and keeps no tree it scanned."""
 
 from __future__ import annotations
 
@@ -52,3 +52,25 @@ def test_a_worker_imports_no_models_and_sends_back_valid_file_scans(tmp_path: Pa
     failure = FileScan.model_validate_json(failed)
     assert failure.status is ScanStatus.NOT_ANALYSED and failure.reason
     assert failed_cacheable is True
+
+
+def test_a_scanner_keeps_no_tree_of_the_files_it_has_scanned(tmp_path: Path) -> None:
+    # bandit links each node to its parent, the parser's shared nodes (one Load, one Add...) included: without
+    # care each held the last tree that used it, and the largest files' trees piled up in every worker.
+    import ast
+    import gc
+
+    from sdl_gate.sast._worker import Scanner
+
+    def trees() -> int:
+        gc.collect()
+        return sum(1 for thing in gc.get_objects() if isinstance(thing, ast.Module))
+
+    scanner = Scanner(None, (), ())
+    before = trees()
+    for number in range(3):
+        source = f"def f{number}(a, b):\n    return [x + a * b for x in a if not x == b and x < -a]\n".encode()
+        path = tmp_path / f"app{number}.py"
+        path.write_bytes(source)
+        assert scanner.scan(str(path), hashlib.sha256(source).hexdigest()) is not None
+    assert trees() == before
