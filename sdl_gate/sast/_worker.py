@@ -1,4 +1,4 @@
-"""What runs inside a worker process: one bandit manager scanning files one at a time.
+"""What runs inside a worker process: one bandit manager scanning files one at a time (see :func:`serve`).
 
 Kept apart from the rest of sdl-gate so that starting a worker imports bandit and this module, nothing else:
 not even pydantic. A worker hands back each file's result as the JSON of a
@@ -18,7 +18,7 @@ import logging
 import tokenize
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 if TYPE_CHECKING:
     from sdl_gate.sast.models import NosecComment
@@ -284,28 +284,50 @@ def not_analysed(reason: str) -> str:
     return json.dumps({"status": _NOT_ANALYSED, "reason": reason})
 
 
-# The worker process's scanner, set once by the pool's initializer.
-_WORKER: dict[str, Scanner] = {}
 #: After a file this large a worker collects its garbage at once. bandit links every AST node to its parent, so
 #: a file's tree is freed only by a full collection, which the interpreter runs rarely: meanwhile the trees of
 #: the last few large files pile up, about 20 MiB more per worker at its peak on Django's source.
 COLLECT_AFTER_BYTES = 32 * 1024
+#: What a worker prints once its scanner is built, before it reads its first file.
+READY = b"ready\n"
 
 
-def init_worker(config_file: str | None, tests: tuple[str, ...], skips: tuple[str, ...]) -> None:
-    """Pool initializer: build this process's bandit manager once."""
-    _WORKER["scanner"] = Scanner(config_file, tests, skips)
+def result_line(index: int, scanned: tuple[str, bool] | None) -> bytes:
+    """One file's answer on the wire: ``index``, ``1``/``0`` (cacheable) or ``-`` (changed), the ``FileScan`` JSON.
+
+    ``json.dumps`` escapes every control character and non-ASCII one, so the line holds no other newline.
+    """
+    if scanned is None:
+        return f"{index}\t-\t\n".encode("ascii")
+    payload, cacheable = scanned
+    return f"{index}\t{int(cacheable)}\t{payload}\n".encode("ascii")
+
+
+def serve(settings: dict[str, Any], requests: BinaryIO, answers: BinaryIO) -> None:
+    """Worker main loop: build the scanner, say :data:`READY`, then answer each ``[index, path, sha256]`` line.
+
+    It ends when ``requests`` does: the parent closes the pipe to stop a worker it no longer needs.
+    """
+    scanner = Scanner(settings["config_file"], tuple(settings["tests"]), tuple(settings["skips"]))
     # What is loaded now lives as long as the worker: frozen, a collection does not walk it again each time.
     gc.freeze()
-
-
-def scan_batch(batch: list[tuple[int, str, str]]) -> list[tuple[int, str | None, bool]]:
-    """Worker entry point: scan ``(index, path, sha256)`` items; return ``(index, FileScan JSON, cacheable)``."""
-    scanner = _WORKER["scanner"]
-    out: list[tuple[int, str | None, bool]] = []
-    for index, path, digest in batch:
-        scanned = scanner.scan(path, digest)
-        out.append((index, None, False) if scanned is None else (index, *scanned))
+    answers.write(READY)
+    answers.flush()
+    for line in requests:
+        index, path, digest = json.loads(line)
+        answers.write(result_line(int(index), scanner.scan(str(path), str(digest))))
+        answers.flush()
         if scanner.last_bytes >= COLLECT_AFTER_BYTES:
             gc.collect()
-    return out
+
+
+#: How a worker starts (``python -I -c BOOTSTRAP``): isolated, so neither the working directory (a checkout
+#: under assessment) nor PYTHON* variables choose what it imports; the first line the parent sends carries the
+#: parent's own ``sys.path`` and the scanner's settings.
+BOOTSTRAP = (
+    "import json, sys\n"
+    "settings = json.loads(sys.stdin.buffer.readline())\n"
+    "sys.path[:] = settings['path']\n"
+    "from sdl_gate.sast._worker import serve\n"
+    "serve(settings, sys.stdin.buffer, sys.stdout.buffer)\n"
+)
