@@ -529,7 +529,7 @@ class _Workers:
         """Start a worker and wait until its scanner is built; None when it cannot start."""
         settings = self._settings
         header = {
-            "path": sys.path,
+            "path": [os.fspath(entry) for entry in sys.path],
             "config_file": settings.config_file,
             "tests": list(settings.tests),
             "skips": list(settings.skips),
