@@ -261,8 +261,8 @@ def test_workers_import_nothing_from_the_working_directory(tmp_path: Path, monke
         _slow_here(progress)
 
     run = run_scan(settings, selection, cache=None, jobs=2, progress=watch)
-    assert "sdl-gate-bandit-worker" in scanned_by  # a worker process did start and scan
     assert not marker.exists(), marker.read_text()
+    assert "sdl-gate-bandit-worker" in scanned_by  # a worker process did start and scan
     assert [[issue.test_id for issue in r.scan.issues] for r in run.results] == [["B404", "B602"]] * 4
 
 
