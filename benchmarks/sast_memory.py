@@ -1,7 +1,7 @@
 """Peak memory of a cold `sdl-gate sast` against `bandit -r` on Django's source, summed over each process tree.
 
 Both commands are sampled from /proc while they run: every process of the tree (the command, its workers, the
-resource tracker multiprocessing starts) has its RSS and PSS read from ``smaps_rollup``; the sums of each
+resource tracker multiprocessing would start) has its RSS and PSS read from ``smaps_rollup``; the sums of each
 sample are taken and the largest sum of the run is its peak. RSS counts a page shared by several processes
 (the interpreter, shared libraries) once in every one of them, so summed RSS overstates what a pool of
 workers holds; PSS charges each shared page to its sharers in equal parts, so summed PSS is what the tree

@@ -588,3 +588,14 @@ def _own_keyscan_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
 def _own_sbom_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test gets its own cache of built SBOMs, outside any checkout, as for the SAST cache."""
     monkeypatch.setenv("SDL_GATE_SBOM_CACHE_DIR", str(tmp_path_factory.mktemp("sbom-cache")))
+
+
+def child_processes() -> set[int]:
+    """The ids of this process's children that exist now (zombies included: a child not reaped is left behind)."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+        try:
+            found.update(int(word) for word in (task / "children").read_text(encoding="ascii").split())
+        except OSError:
+            continue  # a thread that ended meanwhile
+    return found

@@ -141,10 +141,8 @@ def sast(
     from sdl_gate._clock import assessment_date
     from sdl_gate.inputs import load_inputs
     from sdl_gate.sast.analyse import analyse
-    from sdl_gate.sast.console import render_console, render_json
     from sdl_gate.sast.findings import write_baseline as write_baseline_file
     from sdl_gate.sast.targets import scan_root
-    from sdl_gate.sast.verdict import judge_scan
 
     project_root, explicit = scan_root(paths, root)
     # Baseline entries and waivers count only when signed by approvers of the register the operator names.
@@ -183,6 +181,10 @@ def sast(
                 "with `sdl-gate waivers approve FINGERPRINT --key KEY`"
             )
         return
+    # The gate is imported only now: while the scan's workers lived, this process held none of it.
+    from sdl_gate.sast.console import render_console, render_json
+    from sdl_gate.sast.verdict import judge_scan
+
     today = assessment_date(as_of)
     verdict = judge_scan(inputs, result, today=today)
     if output_format == "json":

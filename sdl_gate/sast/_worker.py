@@ -1,4 +1,4 @@
-"""What runs inside a worker process: one bandit manager scanning files one at a time.
+"""What runs inside a worker process: one bandit manager scanning files one at a time (see :func:`serve`).
 
 Kept apart from the rest of sdl-gate so that starting a worker imports bandit and this module, nothing else:
 not even pydantic. A worker hands back each file's result as the JSON of a
@@ -8,6 +8,7 @@ loaded (about 10 MiB and a third of a second) in every worker.
 
 from __future__ import annotations
 
+import ast
 import gc
 import hashlib
 import io
@@ -17,7 +18,7 @@ import logging
 import tokenize
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 if TYPE_CHECKING:
     from sdl_gate.sast.models import NosecComment
@@ -158,6 +159,28 @@ def _issue_key(issue: dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
+#: Source whose tree holds every node the parser shares between trees: one ``Load``, ``Add``, ``Eq``... each.
+_SHARED_NODES_SOURCE = (
+    "a = -b + c - d * e / f // g % h ** i @ j << k >> l | m ^ n & o\n"
+    "p = not q and r or s\n"
+    "t = ~u\n"
+    "v = +w\n"
+    "del x\n"
+    "y = a == b != c < d <= e > f >= g is h is not i in j not in k\n"
+)
+_SHARED_NODE_TYPES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
+#: The attributes bandit's node visitor sets on every node it visits.
+_BANDIT_LINKS = ("_bandit_parent", "_bandit_sibling")
+
+
+def shared_nodes() -> tuple[ast.AST, ...]:
+    """The nodes CPython's parser reuses in every tree it builds (contexts and operators), one of each."""
+    found = {
+        id(node): node for node in ast.walk(ast.parse(_SHARED_NODES_SOURCE)) if isinstance(node, _SHARED_NODE_TYPES)
+    }
+    return tuple(found.values())
+
+
 class Scanner:
     """One bandit manager, reused for every file a process scans."""
 
@@ -166,6 +189,7 @@ class Scanner:
 
         #: The size of the file scanned last.
         self.last_bytes = 0
+        self._shared_nodes = shared_nodes()
         # Fail at start, not per file, if this bandit cannot tell us which comments it honours.
         _bandit_nosec()
         # bandit logs skipped files and unknown nosec names; we report those ourselves.
@@ -191,6 +215,12 @@ class Scanner:
         finally:
             manager.ignore_nosec = False
             linecache.clearcache()
+            # bandit links every node it visits to its parent, the parser's shared nodes (one ``Load`` for every
+            # tree) too: each would keep the last node that used it, and through the links that file's whole tree,
+            # alive until another file uses it. That held up to five earlier trees, tens of MiB on large files.
+            for node in self._shared_nodes:
+                for link in _BANDIT_LINKS:
+                    node.__dict__.pop(link, None)
 
     def scan(self, path: str, expected_sha256: str) -> tuple[str, bool] | None:
         """Scan one file; return its ``FileScan`` JSON and whether it may be cached, or None if it changed."""
@@ -254,28 +284,50 @@ def not_analysed(reason: str) -> str:
     return json.dumps({"status": _NOT_ANALYSED, "reason": reason})
 
 
-# The worker process's scanner, set once by the pool's initializer.
-_WORKER: dict[str, Scanner] = {}
 #: After a file this large a worker collects its garbage at once. bandit links every AST node to its parent, so
 #: a file's tree is freed only by a full collection, which the interpreter runs rarely: meanwhile the trees of
 #: the last few large files pile up, about 20 MiB more per worker at its peak on Django's source.
 COLLECT_AFTER_BYTES = 32 * 1024
+#: What a worker prints once its scanner is built, before it reads its first file.
+READY = b"ready\n"
 
 
-def init_worker(config_file: str | None, tests: tuple[str, ...], skips: tuple[str, ...]) -> None:
-    """Pool initializer: build this process's bandit manager once."""
-    _WORKER["scanner"] = Scanner(config_file, tests, skips)
+def result_line(index: int, scanned: tuple[str, bool] | None) -> bytes:
+    """One file's answer on the wire: ``index``, ``1``/``0`` (cacheable) or ``-`` (changed), the ``FileScan`` JSON.
+
+    ``json.dumps`` escapes every control character and non-ASCII one, so the line holds no other newline.
+    """
+    if scanned is None:
+        return f"{index}\t-\t\n".encode("ascii")
+    payload, cacheable = scanned
+    return f"{index}\t{int(cacheable)}\t{payload}\n".encode("ascii")
+
+
+def serve(settings: dict[str, Any], requests: BinaryIO, answers: BinaryIO) -> None:
+    """Worker main loop: build the scanner, say :data:`READY`, then answer each ``[index, path, sha256]`` line.
+
+    It ends when ``requests`` does: the parent closes the pipe to stop a worker it no longer needs.
+    """
+    scanner = Scanner(settings["config_file"], tuple(settings["tests"]), tuple(settings["skips"]))
     # What is loaded now lives as long as the worker: frozen, a collection does not walk it again each time.
     gc.freeze()
-
-
-def scan_batch(batch: list[tuple[int, str, str]]) -> list[tuple[int, str | None, bool]]:
-    """Worker entry point: scan ``(index, path, sha256)`` items; return ``(index, FileScan JSON, cacheable)``."""
-    scanner = _WORKER["scanner"]
-    out: list[tuple[int, str | None, bool]] = []
-    for index, path, digest in batch:
-        scanned = scanner.scan(path, digest)
-        out.append((index, None, False) if scanned is None else (index, *scanned))
+    answers.write(READY)
+    answers.flush()
+    for line in requests:
+        index, path, digest = json.loads(line)
+        answers.write(result_line(int(index), scanner.scan(str(path), str(digest))))
+        answers.flush()
         if scanner.last_bytes >= COLLECT_AFTER_BYTES:
             gc.collect()
-    return out
+
+
+#: How a worker starts (``python -I -c BOOTSTRAP``): isolated, so neither the working directory (a checkout
+#: under assessment) nor PYTHON* variables choose what it imports; the first line the parent sends carries the
+#: parent's own ``sys.path`` and the scanner's settings.
+BOOTSTRAP = (
+    "import json, sys\n"
+    "settings = json.loads(sys.stdin.buffer.readline())\n"
+    "sys.path[:] = settings['path']\n"
+    "from sdl_gate.sast._worker import serve\n"
+    "serve(settings, sys.stdin.buffer, sys.stdout.buffer)\n"
+)

@@ -9,10 +9,8 @@ from typing import Any
 
 from sdl_gate._git import git_commit
 from sdl_gate._tool import effective_timeout
-from sdl_gate.approvals.exceptions import verify_baseline
 from sdl_gate.approvals.register import TrustedRegister
 from sdl_gate.config import Project
-from sdl_gate.sast.cppcheck import run_cppcheck
 from sdl_gate.sast.engine import Cache, ProgressSink, ScanRun, default_cache_dir, default_jobs, run_scan
 from sdl_gate.sast.findings import bandit_json, build_report, find_automation, load_baseline
 from sdl_gate.sast.imports import IMPORTS_DIR, configured_results, imported_results
@@ -71,6 +69,10 @@ def analyse(
             timeout=effective_timeout(project.config.sast_timeout_seconds),
             progress=progress,
         )
+    # Imported once the scan is over: the gate's signature checks (cryptography) and cppcheck's runner are not
+    # held while the scan workers live.
+    from sdl_gate.approvals.exceptions import verify_baseline
+
     analysers = _other_analysers(project, run, jobs=jobs, use_cache=use_cache, whole_project=explicit is None)
     baseline_path = baseline or project.sast_baseline
     # A baseline named on the command line is the operator's file; the configured one is the project's.
@@ -105,6 +107,8 @@ def _other_analysers(
     )
     c_files = sorted({path for language in CPPCHECK_LANGUAGES for path in by_language.get(language, ())})
     if c_files:
+        from sdl_gate.sast.cppcheck import run_cppcheck
+
         found.append(
             run_cppcheck(
                 root,

@@ -4,31 +4,34 @@ Each worker process builds one ``BanditManager`` with the project's configuratio
 given one at a time, exactly as ``bandit`` would (same plugins, same ``# nosec`` handling), so the findings
 equal the CLI's. The parent reads every file once to take its SHA-256, answers unchanged files from the
 cache, and scans the rest with ``jobs - 1`` workers, itself being the last job (one process fewer to hold).
+Workers are plain subprocesses (``python -I``) speaking JSON lines over pipes: no resource tracker, nothing
+imported from the working directory, and each one killed at the deadline.
 """
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import errno
 import gc
-import multiprocessing
+import json
 import os
 import stat
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures import TimeoutError as FuturesTimeout
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from pydantic import ValidationError
 
 from sdl_gate._cache import entry_path, write_entry
 from sdl_gate._files import read_bytes_limited, sha256_bytes
 from sdl_gate.errors import InputError
-from sdl_gate.sast._worker import COLLECT_AFTER_BYTES, Scanner, init_worker, parse_nosec, scan_batch
+from sdl_gate.sast._worker import BOOTSTRAP, COLLECT_AFTER_BYTES, READY, Scanner, not_analysed, parse_nosec
 from sdl_gate.sast.models import FileScan, ScanStatus
 from sdl_gate.sast.settings import BanditSettings, Selection, Target
 
@@ -247,16 +250,6 @@ def _read(target: Target, max_bytes: int) -> bytes | FileScan:
     return data
 
 
-def _batches(items: list[tuple[int, str, str, int]], jobs: int) -> list[list[tuple[int, str, str]]]:
-    # Largest files first, dealt into many small batches, so no worker is left with the tail.
-    ordered = sorted(items, key=lambda item: -item[3])
-    count = max(1, min(len(ordered), jobs * 8))
-    batches: list[list[tuple[int, str, str]]] = [[] for _ in range(count)]
-    for position, (index, path, digest, _size) in enumerate(ordered):
-        batches[position % count].append((index, path, digest))
-    return [batch for batch in batches if batch]
-
-
 _IN_PROCESS: dict[str, Scanner] = {}
 
 
@@ -338,11 +331,7 @@ def _scan(
         return []
     if jobs <= 1 or len(pending) <= 1 or sum(item[3] for item in pending) <= IN_PROCESS_BYTES:
         return _scan_here_within(settings, pending, timeout, tracker)
-    try:
-        return _scan_pool(settings, pending, jobs, timeout, tracker)
-    except BrokenProcessPool:
-        # Workers could not start (for example a __main__ that cannot be re-imported): scan here instead.
-        return _scan_here_within(settings, pending, timeout, tracker)
+    return _scan_workers(settings, pending, jobs, timeout, tracker)
 
 
 def _scan_here_within(
@@ -404,134 +393,246 @@ def _scan_one(scanner: Scanner, index: int, path: str, digest: str) -> tuple[int
     return (index, None, False) if scanned is None else (index, *scanned)
 
 
-class _HereShare:
-    """The parent's share of a pooled scan: batches it takes back from the pool's queue and scans itself.
+#: Seconds a worker is given to exit once its input is closed, before it is killed.
+_EXIT_GRACE_SECONDS = 5.0
+#: Files sent to a worker ahead of its answers, so it never waits on this process between two files.
+_IN_FLIGHT = 2
 
-    The parent is one of the ``jobs``: a 2-CPU run starts one worker process, not two, and the parent (which
-    has bandit loaded already) scans in a thread meanwhile. It takes batches from the back of the queue while
-    the pool works from the front, and only batches it can still cancel, so no batch is scanned twice.
+#: One file to scan: its index in the run, absolute path, SHA-256 and size in bytes.
+_Item = tuple[int, str, str, int]
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        process.kill()
+
+
+def _pipes(process: subprocess.Popen[bytes]) -> tuple[IO[bytes], IO[bytes]]:
+    """A worker's input and output (it is always started with both)."""
+    if process.stdin is None or process.stdout is None:  # pragma: no cover - started with both pipes
+        raise RuntimeError("a scan worker started without its pipes")
+    return process.stdin, process.stdout
+
+
+def _stop_process(process: subprocess.Popen[bytes], *, kill: bool) -> None:
+    """End a worker: close its input and let it finish (or kill it), then reap it; never leaves a child behind."""
+    if kill:
+        _kill(process)
+    else:
+        try:
+            if process.stdin is not None:
+                process.stdin.close()  # its loop ends at the end of its input
+            process.wait(_EXIT_GRACE_SECONDS)
+        except (OSError, subprocess.TimeoutExpired):
+            _kill(process)
+    process.wait()
+    for pipe in (process.stdin, process.stdout):
+        try:
+            if pipe is not None:
+                pipe.close()
+        except OSError:
+            pass
+
+
+class _Workers:
+    """Worker processes (``python -I -c BOOTSTRAP``) and this process, fed file by file from one queue.
+
+    Each worker has a thread here that sends it files and reads its answers (one JSON line per file, so this
+    process holds only their text); another thread scans files here. Largest files go first. At the deadline
+    every worker is killed, a hung scan here is abandoned, and what was not answered is not analysed. A worker
+    that exits mid-file costs that file (not analysed, not cached) and is replaced; when none can start (an
+    interpreter that cannot run this one's code), this process scans everything itself.
     """
 
-    def __init__(
-        self,
-        settings: BanditSettings,
-        futures: list[Future[list[tuple[int, str | None, bool]]]],
-        batches: list[list[tuple[int, str, str]]],
-        tracker: _Tracker,
-    ) -> None:
+    def __init__(self, settings: BanditSettings, pending: list[_Item], timeout: float, tracker: _Tracker) -> None:
         self._settings = settings
-        self._futures = futures
-        self._batches = batches
+        self._timeout = timeout
         self._tracker = tracker
+        # Smallest first: pop() takes the largest, so the small ones fill the end and no worker is left alone.
+        self._queue = sorted(pending, key=lambda item: item[3])
+        self._every = pending
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        #: Batch number -> its results, for the batches this thread finished before it was stopped.
-        self.finished: dict[int, list[tuple[int, str | None, bool]]] = {}
+        self._stopped = False
+        self._processes: set[subprocess.Popen[bytes]] = set()
+        self.results: dict[int, tuple[str | None, bool]] = {}
         self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._work, name="sdl-gate-bandit", daemon=True)
 
-    def _work(self) -> None:
+    def run(self, workers: int) -> tuple[list[tuple[int, str | None, bool]], list[_Item]]:
+        """Scan with ``workers`` processes and this process; return the results and any file left unscanned."""
+        deadline = time.monotonic() + self._timeout
+        threads = [
+            threading.Thread(target=self._drive, name="sdl-gate-bandit-worker", daemon=True) for _ in range(workers)
+        ]
+        # This process scans too, as one of the jobs: it has bandit loaded already (its settings come from it).
+        here = threading.Thread(target=self._here, name="sdl-gate-bandit", daemon=True)
+        try:
+            here.start()
+            for thread in threads:
+                thread.start()
+            for thread in [*threads, here]:
+                thread.join(max(0.0, deadline - time.monotonic()))
+        finally:
+            with self._lock:
+                self._stopped = True
+                running = list(self._processes)
+            overran = any(thread.is_alive() for thread in [*threads, here])
+            # Killed here, reaped by their threads (which the kill wakes); what a thread leaves is reaped below.
+            for process in running:
+                _kill(process)
+            for thread in threads:
+                thread.join(_EXIT_GRACE_SECONDS)
+            with self._lock:
+                left, self._processes = list(self._processes), set()
+            for process in left:
+                _stop_process(process, kill=True)
+        out = [(index, payload, cacheable) for index, (payload, cacheable) in self.results.items()]
+        if not overran:
+            if self.error is not None:
+                raise self.error
+            return out, self._queue
+        # A hung scan in this process cannot be stopped: its thread is abandoned (a daemon), and with it the scanner
+        # it holds, so that a later run in this process builds its own.
+        _IN_PROCESS.clear()
+        late = FileScan(status=ScanStatus.NOT_ANALYSED, reason=f"bandit did not finish within {self._timeout:g} s")
+        done = set(self.results)
+        late_json = late.model_dump_json()
+        out += [(index, late_json, False) for index, *_ in self._every if index not in done]
+        return out, []
+
+    def _here(self) -> None:
+        """This process's share: files from the same queue, scanned in this thread."""
         try:
             scanner: Scanner | None = None
-            for number in reversed(range(len(self._futures))):
-                if self._stop.is_set() or not self._futures[number].cancel():
-                    return  # the pool has started this batch, and with it every batch before it
+            while (item := self._take()) is not None:
                 scanner = scanner or _here_scanner(self._settings)
-                out: list[tuple[int, str | None, bool]] = []
-                for index, path, digest in self._batches[number]:
-                    if self._stop.is_set():
-                        return
-                    out.append(_scan_one(scanner, index, path, digest))
-                with self._lock:
-                    if self._stop.is_set():
-                        return
-                    self.finished[number] = out
-                self._tracker.advance(len(out))
-        except BaseException as exc:  # handed to the caller after the pool has stopped
+                self._record(*_scan_one(scanner, item[0], item[1], item[2]))
+        except BaseException as exc:  # handed to the caller of run() once the workers have stopped
             self.error = exc
 
-    def stop(self) -> dict[int, list[tuple[int, str | None, bool]]]:
-        """Stop taking batches; return what was finished (a batch still being scanned is not among it)."""
+    def _take(self) -> _Item | None:
         with self._lock:
-            self._stop.set()
-            return dict(self.finished)
+            return None if self._stopped or not self._queue else self._queue.pop()
 
+    def _give_back(self, items: Iterable[_Item]) -> None:
+        with self._lock:
+            self._queue.extend(items)
+            self._queue.sort(key=lambda item: item[3])
 
-def _overrun(
-    futures: list[Future[list[tuple[int, str | None, bool]]]],
-    batches: list[list[tuple[int, str, str]]],
-    done: set[int],
-    here: _HereShare,
-    timeout: float,
-) -> list[tuple[int, str | None, bool]]:
-    """The results of a run that overran: what finished in time, and every other file as not analysed."""
-    late = FileScan(status=ScanStatus.NOT_ANALYSED, reason=f"bandit did not finish within {timeout:g} s")
-    # A hung scan in this process cannot be stopped: its thread is abandoned (a daemon), and with it the scanner
-    # it holds, so that a later run in this process builds its own.
-    finished_here = here.stop()
-    _IN_PROCESS.clear()
-    out: list[tuple[int, str | None, bool]] = []
-    for number, (future, batch) in enumerate(zip(futures, batches, strict=True)):
-        if number in done:
-            continue
-        if number in finished_here:
-            out.extend(finished_here[number])
-        elif not future.cancelled() and future.done() and future.exception() is None:
-            out.extend(future.result())
-        else:
-            out.extend((index, late.model_dump_json(), False) for index, _path, _digest in batch)
-    return out
+    def _record(self, index: int, payload: str | None, cacheable: bool) -> None:
+        with self._lock:
+            if self._stopped:
+                return
+            self.results[index] = (payload, cacheable)
+        self._tracker.advance(1)
 
-
-def _scan_pool(
-    settings: BanditSettings, pending: list[tuple[int, str, str, int]], jobs: int, timeout: float, tracker: _Tracker
-) -> list[tuple[int, str | None, bool]]:
-    init = (settings.config_file, settings.tests, settings.skips)
-    deadline = time.monotonic() + timeout
-    batches = _batches(pending, jobs)
-    # The parent scans too (see _HereShare), so one process fewer is started.
-    workers = max(1, min(jobs, len(batches)) - 1)
-    collected: list[tuple[int, str | None, bool]] = []
-    before = {child.pid for child in multiprocessing.active_children()}
-    # spawn, not fork: collectors run in threads, and forking a threaded process can deadlock the child.
-    context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=init_worker, initargs=init)
-    here: _HereShare | None = None
-    try:
-        futures = [pool.submit(scan_batch, batch) for batch in batches]
-        here = _HereShare(settings, futures, batches, tracker)
-        here.thread.start()
-        done: set[int] = set()
-        number_of = {future: number for number, future in enumerate(futures)}
+    def _start(self) -> subprocess.Popen[bytes] | None:
+        """Start a worker and wait until its scanner is built; None when it cannot start."""
+        settings = self._settings
+        header = {
+            "path": [os.fspath(entry) for entry in sys.path],
+            "config_file": settings.config_file,
+            "tests": list(settings.tests),
+            "skips": list(settings.skips),
+        }
         try:
-            for future in as_completed(futures, timeout=max(0.0, deadline - time.monotonic())):
-                if future.cancelled():
-                    continue  # the parent scans this batch
-                collected.extend(future.result())
-                done.add(number_of[future])
-                tracker.advance(len(batches[number_of[future]]))
-            here.thread.join(max(0.0, deadline - time.monotonic()))
-            if here.thread.is_alive():
-                raise FuturesTimeout
-        except FuturesTimeout:
-            collected += _overrun(futures, batches, done, here, timeout)
-            # Stop the hung workers this pool started (and only those), or shutting down would wait for them.
-            for child in multiprocessing.active_children():
-                if child.pid not in before:
-                    child.terminate()
-            return collected
-        if here.error is not None:
-            raise here.error
-        for number in sorted(here.finished):
-            collected.extend(here.finished[number])
-    except BrokenProcessPool:
-        # The caller scans everything in this process instead: this thread must not be using the scanner then.
-        if here is not None:
-            here.stop()
-            here.thread.join(max(0.0, deadline - time.monotonic()))
-            if here.thread.is_alive():
-                _IN_PROCESS.clear()
-        raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    return collected
+            process = subprocess.Popen(
+                [sys.executable, "-I", "-c", BOOTSTRAP],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+        except (OSError, ValueError):
+            return None
+        with self._lock:
+            if self._stopped:
+                _stop_process(process, kill=True)
+                return None
+            self._processes.add(process)
+        requests, answers = _pipes(process)
+        try:
+            requests.write(json.dumps(header).encode("utf-8") + b"\n")
+            requests.flush()
+            ready = answers.readline()
+        except (OSError, ValueError):
+            ready = b""
+        if ready != READY:
+            self._retire(process, kill=True)
+            return None
+        return process
+
+    def _retire(self, process: subprocess.Popen[bytes], *, kill: bool) -> int | None:
+        with self._lock:
+            if process not in self._processes:
+                return None  # stopped at the deadline by the caller of run()
+            self._processes.discard(process)
+        _stop_process(process, kill=kill)
+        return process.returncode
+
+    def _drive(self) -> None:
+        """One worker's thread: keep a worker busy until the queue is empty, replacing it if it exits."""
+        process: subprocess.Popen[bytes] | None = None
+        in_flight: collections.deque[_Item] = collections.deque()
+        try:
+            while True:
+                if process is None:
+                    with self._lock:
+                        if self._stopped or not self._queue:
+                            return
+                    process = self._start()
+                    if process is None:
+                        return  # its files stay queued for another worker, or for this process
+                requests, answers = _pipes(process)
+                try:
+                    while len(in_flight) < _IN_FLIGHT:
+                        item = self._take()
+                        if item is None:
+                            break
+                        in_flight.append(item)
+                        requests.write(json.dumps(item[:3]).encode("ascii") + b"\n")
+                    requests.flush()
+                    if not in_flight:
+                        return
+                    line = answers.readline()
+                except (OSError, ValueError):
+                    line = b""
+                answer = _parse_answer(line, in_flight[0][0])
+                if answer is None:
+                    # The worker died (or spoke out of turn) on the file it was given first.
+                    code = self._retire(process, kill=True)
+                    process = None
+                    index = in_flight.popleft()[0]
+                    reason = f"bandit's worker process exited while scanning it (exit code {code})"
+                    self._record(index, not_analysed(reason), False)
+                    self._give_back(in_flight)
+                    in_flight.clear()
+                    continue
+                in_flight.popleft()
+                self._record(*answer)
+        finally:
+            if process is not None:
+                self._retire(process, kill=bool(in_flight))
+
+
+def _parse_answer(line: bytes, expected: int) -> tuple[int, str | None, bool] | None:
+    """Read a worker's answer for file ``expected`` (see :func:`result_line`); None when it is not one."""
+    parts = line.rstrip(b"\n").split(b"\t", 2)
+    if len(parts) != 3 or not line.endswith(b"\n") or parts[0] != str(expected).encode("ascii"):
+        return None
+    flag, payload = parts[1], parts[2]
+    if flag == b"-":
+        return expected, None, False
+    if flag not in (b"0", b"1"):
+        return None
+    return expected, payload.decode("ascii"), flag == b"1"
+
+
+def _scan_workers(
+    settings: BanditSettings, pending: list[_Item], jobs: int, timeout: float, tracker: _Tracker
+) -> list[tuple[int, str | None, bool]]:
+    deadline = time.monotonic() + timeout
+    workers = _Workers(settings, pending, timeout, tracker)
+    # This process is one of the jobs: a 2-CPU run starts one worker process, not two.
+    out, left = workers.run(max(1, min(jobs, len(pending)) - 1))
+    if left:  # pragma: no cover - this process's own share takes whatever the workers leave
+        out += _scan_here_within(settings, left, max(0.0, deadline - time.monotonic()), tracker)
+    return out

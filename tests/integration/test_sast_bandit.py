@@ -18,7 +18,7 @@ from sdl_gate.sast.analyse import analyse
 from sdl_gate.sast.engine import run_scan
 from sdl_gate.sast.models import ScanStatus
 from sdl_gate.sast.settings import load_settings, select
-from tests.conftest import ProjectFactory, RunCli, write
+from tests.conftest import ProjectFactory, RunCli, child_processes, write
 
 CLICK_DIR = Path(click.__file__).resolve().parent
 
@@ -166,11 +166,10 @@ def test_invalid_bandit_configuration_is_an_input_error(project: ProjectFactory,
 def test_workers_that_overrun_the_timeout_are_stopped_and_their_files_not_analysed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import multiprocessing
-
     monkeypatch.setattr(engine, "IN_PROCESS_BYTES", 0)
     settings = load_settings(CLICK_DIR)
     selection = select(CLICK_DIR, settings)
+    before = child_processes()
     # No worker process can start, import bandit and scan within a millisecond; this process's own share (it
     # is one of the jobs, with bandit already loaded) may finish a file in time, and only such a file counts.
     late = run_scan(settings, selection, cache=None, jobs=2, timeout=0.001)
@@ -178,7 +177,93 @@ def test_workers_that_overrun_the_timeout_are_stopped_and_their_files_not_analys
     assert "bandit did not finish within 0.001 s" in reasons
     assert reasons <= {None, "bandit did not finish within 0.001 s"}
     assert all(r.scan.status is ScanStatus.ANALYSED for r in late.results if r.scan.reason is None)
-    assert multiprocessing.active_children() == []
+    assert child_processes() <= before
+
+
+def _slow_here(_progress: engine.ScanProgress) -> None:
+    """A progress sink that slows this process's own share of a scan, so that the worker processes get files."""
+    import threading
+    import time
+
+    if threading.current_thread().name == "sdl-gate-bandit":
+        time.sleep(0.5)
+
+
+def _crashing_worker(name: str) -> str:
+    """The worker's program, except that the worker process exits at once when given a file called ``name``."""
+    hook = (
+        "import os\n"
+        "from sdl_gate.sast import _worker\n"
+        "_scan = _worker.Scanner.scan\n"
+        f"_worker.Scanner.scan = lambda self, path, digest: os._exit(3) if path.endswith({name!r}) "
+        "else _scan(self, path, digest)\n"
+    )
+    return engine.BOOTSTRAP.replace(
+        "from sdl_gate.sast._worker import serve\n", hook + "from sdl_gate.sast._worker import serve\n"
+    )
+
+
+def test_a_worker_that_dies_costs_only_the_file_it_was_scanning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for number in range(8):
+        _app(tmp_path, f"app{number}.py", "import subprocess\n\nsubprocess.call(CMD, shell=True)\n" * 20)
+    _app(tmp_path, "crash.py")  # the smallest, scanned last: by a worker, since this process's share is slowed
+    settings = load_settings(tmp_path)
+    selection = select(tmp_path, settings)
+    alone = run_scan(settings, selection, cache=None, jobs=1)
+    monkeypatch.setattr(engine, "IN_PROCESS_BYTES", 0)
+    monkeypatch.setattr(engine, "BOOTSTRAP", _crashing_worker("crash.py"))
+    before = child_processes()
+    pooled = run_scan(settings, selection, cache=None, jobs=2, progress=_slow_here)
+    assert child_processes() <= before
+    by_name = {r.target.relative: r.scan for r in pooled.results}
+    crashed = by_name.pop("crash.py")
+    assert crashed.status is ScanStatus.NOT_ANALYSED
+    assert crashed.reason is not None and "exit code 3" in crashed.reason
+    # Its worker was replaced: every other file was scanned, exactly as in one process.
+    assert by_name == {r.target.relative: r.scan for r in alone.results if r.target.relative != "crash.py"}
+    assert all(scan.issues for scan in by_name.values())
+
+
+def test_when_no_worker_can_start_this_process_scans_everything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for number in range(4):
+        _app(tmp_path, f"app{number}.py")
+    settings = load_settings(tmp_path)
+    selection = select(tmp_path, settings)
+    monkeypatch.setattr(engine, "IN_PROCESS_BYTES", 0)
+    monkeypatch.setattr(engine, "BOOTSTRAP", "raise SystemExit(1)\n")
+    run = run_scan(settings, selection, cache=None, jobs=2)
+    assert [[issue.test_id for issue in r.scan.issues] for r in run.results] == [["B404", "B602"]] * 4
+
+
+def test_workers_import_nothing_from_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # sdl-gate usually runs in the checkout under assessment: a module committed there must never be imported.
+    checkout = tmp_path / "checkout"
+    marker = tmp_path / "imported"
+    for name in ("multiprocessing/__init__.py", "json/__init__.py", "bandit/__init__.py", "sdl_gate/__init__.py"):
+        write(checkout / name, f"open({str(marker)!r}, 'a').write({name!r})\n")
+    for number in range(4):
+        _app(checkout, f"app{number}.py")
+    settings = load_settings(checkout)
+    selection = select(checkout, settings, [checkout / f"app{number}.py" for number in range(4)])
+    monkeypatch.setattr(engine, "IN_PROCESS_BYTES", 0)
+    monkeypatch.chdir(checkout)
+    scanned_by: set[str] = set()
+
+    def watch(progress: engine.ScanProgress) -> None:
+        import threading
+
+        if progress.done:
+            scanned_by.add(threading.current_thread().name)
+        _slow_here(progress)
+
+    run = run_scan(settings, selection, cache=None, jobs=2, progress=watch)
+    assert not marker.exists(), marker.read_text()
+    assert "sdl-gate-bandit-worker" in scanned_by  # a worker process did start and scan
+    assert [[issue.test_id for issue in r.scan.issues] for r in run.results] == [["B404", "B602"]] * 4
 
 
 def test_a_missing_explicit_file_is_an_input_error(project: ProjectFactory, run_cli: RunCli) -> None:
@@ -215,19 +300,18 @@ def test_one_process_scanning_projects_with_different_plugin_settings_keeps_each
 def test_the_parent_is_one_of_the_jobs_so_two_jobs_start_one_worker_and_give_the_same_results(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import multiprocessing
+    import threading
 
     settings = load_settings(CLICK_DIR)
     selection = select(CLICK_DIR, settings)
     alone = run_scan(settings, selection, cache=None, jobs=1)
     monkeypatch.setattr(engine, "IN_PROCESS_BYTES", 0)
+    before = child_processes()
     workers_seen: list[int] = []
     threads_seen: set[str] = set()
 
     def watch(_progress: engine.ScanProgress) -> None:
-        import threading
-
-        workers_seen.append(len(multiprocessing.active_children()))
+        workers_seen.append(len(child_processes() - before))
         threads_seen.add(threading.current_thread().name)
 
     shared = run_scan(settings, selection, cache=None, jobs=2, progress=watch)
@@ -235,4 +319,4 @@ def test_the_parent_is_one_of_the_jobs_so_two_jobs_start_one_worker_and_give_the
     assert "sdl-gate-bandit" in threads_seen  # the parent scanned a share itself
     assert [r.scan for r in shared.results] == [r.scan for r in alone.results]
     assert any(r.scan.issues for r in shared.results)
-    assert multiprocessing.active_children() == []
+    assert child_processes() <= before
