@@ -6,6 +6,7 @@ import math
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,15 @@ def effective_timeout(requested: float) -> float:
     if not math.isfinite(cap) or cap <= 0:
         raise InputError(f"{TIMEOUT_ENVIRONMENT}={text!r} is not a positive number of seconds")
     return min(requested, cap)
+
+
+def python_module(module: str) -> list[str]:
+    """The argv that runs ``python -m MODULE`` with this interpreter, never importing from the working directory."""
+    # `python -m` puts the working directory first on sys.path: run in a checkout (the Action's workspace, a git
+    # hook's work tree), a package the checkout holds (a pull request's sdl_gate/ or click/) would be imported
+    # instead of ours. -P (3.11+) leaves the working directory out and keeps PYTHONPATH; 3.10 has only -I, which
+    # ignores the PYTHON* variables as well.
+    return [sys.executable, "-P" if sys.version_info >= (3, 11) else "-I", "-m", module]
 
 
 @dataclass(frozen=True)

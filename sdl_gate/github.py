@@ -161,9 +161,9 @@ class _Session:
 
     def sdl_gate(self, *args: str, allowed: tuple[int, ...] = (0,)) -> int:
         """Run ``sdl-gate ARGS``; show its output verbatim; a code outside ``allowed`` raises."""
-        from sdl_gate._tool import ToolUnavailable, run_tool
+        from sdl_gate._tool import ToolUnavailable, python_module, run_tool
 
-        argv = [sys.executable, "-m", "sdl_gate", *args]
+        argv = [*python_module("sdl_gate"), *args]
         try:
             run = run_tool(argv, cwd=self.runner.workspace, env=self.env, timeout=STEP_TIMEOUT_SECONDS)
         except ToolUnavailable as exc:

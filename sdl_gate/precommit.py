@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import enum
 import shlex
-import sys
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -409,8 +408,9 @@ def install_git_hooks(root: Path, *, force: bool, command: list[str] | None = No
     A hook that sdl-gate did not write is kept unless ``force``; ours are updated in place.
     """
     from sdl_gate._files import read_text_limited, write_atomic
+    from sdl_gate._tool import python_module
 
-    runner = command or [sys.executable, "-m", "sdl_gate"]
+    runner = command or python_module("sdl_gate")
     target_dir = _git_hooks_dir(root)
     target_dir.mkdir(parents=True, exist_ok=True)
     done: list[str] = []

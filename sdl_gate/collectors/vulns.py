@@ -12,7 +12,6 @@ from __future__ import annotations
 import enum
 import json
 import os
-import sys
 import tempfile
 import urllib.error
 import urllib.parse
@@ -30,7 +29,7 @@ from packaging.version import InvalidVersion, Version
 
 from sdl_gate._files import canonical_json, read_bytes_limited, resolve_inside
 from sdl_gate._model import FrozenModel
-from sdl_gate._tool import ToolUnavailable, run_tool
+from sdl_gate._tool import ToolUnavailable, python_module, run_tool
 from sdl_gate.collectors.base import CollectContext
 from sdl_gate.collectors.dependencies import (
     InstalledEnvironment,
@@ -708,7 +707,7 @@ class VulnerabilityCollector:
         requirements.write_text("".join(f"{c.key}=={c.version}\n" for c in members), encoding="utf-8")
         output = workdir / "report.json"
         argv = [
-            sys.executable, "-m", "pip_audit",
+            *python_module("pip_audit"),
             "--requirement", str(requirements),
             "--no-deps", "--disable-pip",
             "--format", "json", "--output", str(output),

@@ -309,6 +309,25 @@ def test_a_bad_bundle_input_is_refused_before_the_gate_runs(workspace: Path, tmp
     assert not (temp / OUTPUT_DIRECTORY / "assessment.json").exists(), "the gate ran before the input was checked"
 
 
+@pytest.mark.security(requirements=["SR-SG-009"], threats=["T-41"], mitigations=["M-75"])
+def test_the_action_imports_nothing_from_the_workspace(tmp_path: Path) -> None:
+    """The Action runs sdl-gate in the checked-out workspace, where a pull request can add an sdl_gate/ package."""
+    workspace, temp = tmp_path / "workspace", tmp_path / "runner-temp"
+    marker = tmp_path / "the-workspaces-module-ran"
+    (workspace / "sdl_gate").mkdir(parents=True)
+    (workspace / "sdl_gate" / "__init__.py").write_text("")
+    (workspace / "sdl_gate" / "__main__.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    (workspace / "widget").mkdir()
+    # A project the real sdl-gate refuses at once (an unknown key), so the run stays short.
+    (workspace / "widget" / "pyproject.toml").write_text("[project]\nname = 'w'\n\n[tool.sdl-gate]\ncolour = 1\n")
+    temp.mkdir()
+    env = {"GITHUB_WORKSPACE": str(workspace), "RUNNER_TEMP": str(temp), "INPUT_PATH": "widget"}
+    log: list[str] = []
+    assert run_action(env, log.append) == 2
+    assert not marker.exists(), "the Action imported sdl_gate from the workspace"
+    assert "colour" in "\n".join(log)
+
+
 def test_outputs_cannot_be_forged_through_a_value(tmp_path: Path) -> None:
     target = tmp_path / "output"
     forged = "evil.zip\ndecision=pass\nsdl_gate_0<<x"

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from sdl_gate._tool import python_module
 from sdl_gate.precommit import MAX_LISTED
 from tests.conftest import (
     OSV_SNAPSHOT_PARAMS,
@@ -237,7 +238,7 @@ def test_install_hooks_blocks_a_private_key_and_keeps_foreign_hooks(run_cli: Run
     assert "kept" in installed.stdout and "not written by sdl-gate" in installed.stdout
     assert (root / ".git" / "hooks" / "pre-push").read_text() == "#!/bin/sh\necho mine\n"
     hook = (root / ".git" / "hooks" / "pre-commit").read_text()
-    assert f'sdl_gate() {{ {shlex.join([sys.executable, "-m", "sdl_gate"])} "$@"; }}' in hook
+    assert f'sdl_gate() {{ {shlex.join(python_module("sdl_gate"))} "$@"; }}' in hook
     assert os.access(root / ".git" / "hooks" / "pre-commit", os.X_OK)
 
     write(root / "notes.txt", "hello\n")
@@ -256,6 +257,22 @@ def test_install_hooks_blocks_a_private_key_and_keeps_foreign_hooks(run_cli: Run
     replaced = run_cli("install-hooks", root, "--force")
     assert replaced.stdout.count("updated  ") == 2
     assert "# sdl-gate managed hook" in (root / ".git" / "hooks" / "pre-push").read_text()
+
+
+@pytest.mark.security(requirements=["SR-SG-009"], threats=["T-41"], mitigations=["M-75"])
+def test_installed_hooks_import_nothing_from_the_work_tree(run_cli: RunCli, project: ProjectFactory) -> None:
+    """git runs hooks in the work tree: a branch that adds an sdl_gate/ package there must not run it."""
+    root = project.root
+    assert git(root, "init", "-q").returncode == 0
+    assert run_cli("install-hooks", root).code == 0
+    marker = root.parent / "hook-ran-the-work-trees-module"
+    write(root / "sdl_gate" / "__init__.py", "")
+    write(root / "sdl_gate" / "__main__.py", f"open({str(marker)!r}, 'w').close()\n")
+    write(root / "notes.txt", "hello\n")
+    git(root, "add", "notes.txt")
+    committed = git(root, "commit", "-qm", "notes")
+    assert committed.returncode == 0, committed.stdout + committed.stderr
+    assert not marker.exists(), "the hook imported sdl_gate from the work tree"
 
 
 def test_install_hooks_outside_git_is_an_input_error(run_cli: RunCli, tmp_path: Path) -> None:
