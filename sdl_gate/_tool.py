@@ -1,7 +1,9 @@
-"""The one place sdl-gate starts subprocesses: always with a timeout and captured output."""
+"""The one place sdl-gate starts subprocesses: one-shot tools always with a timeout and captured output, and
+long-lived workers with pipes (``start_piped``) that their owner stops and reaps (``stop_piped``)."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import shutil
@@ -89,3 +91,39 @@ def run_tool(
     except OSError as exc:
         raise ToolUnavailable(f"{argv[0]} could not be started: {exc.strerror}") from None
     return ToolRun(argv=tuple(argv), returncode=completed.returncode, stdout=completed.stdout, stderr=completed.stderr)
+
+
+#: A long-lived child that reads requests on its input and answers on its output (see ``start_piped``).
+PipedProcess = subprocess.Popen[bytes]
+
+
+def start_piped(argv: list[str]) -> PipedProcess:
+    """Start a long-lived child with pipes to its input and output (its errors discarded); OSError if it cannot."""
+    return subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+
+
+def kill_piped(process: PipedProcess) -> None:
+    """Kill a piped child (if it is still there) without reaping it."""
+    with contextlib.suppress(ProcessLookupError):
+        process.kill()
+
+
+def stop_piped(process: PipedProcess, *, kill: bool, grace: float) -> None:
+    """End a piped child: close its input and give it ``grace`` seconds to finish (or kill it), then reap it and
+    close its pipes; never leaves a child behind."""
+    if kill:
+        kill_piped(process)
+    else:
+        try:
+            if process.stdin is not None:
+                process.stdin.close()  # a worker's loop ends at the end of its input
+            process.wait(grace)
+        except (OSError, subprocess.TimeoutExpired):
+            kill_piped(process)
+    process.wait()
+    for pipe in (process.stdin, process.stdout):
+        try:
+            if pipe is not None:
+                pipe.close()
+        except OSError:
+            pass

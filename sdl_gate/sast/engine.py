@@ -11,13 +11,11 @@ imported from the working directory, and each one killed at the deadline.
 from __future__ import annotations
 
 import collections
-import contextlib
 import errno
 import gc
 import json
 import os
 import stat
-import subprocess
 import sys
 import threading
 import time
@@ -30,6 +28,7 @@ from pydantic import ValidationError
 
 from sdl_gate._cache import entry_path, write_entry
 from sdl_gate._files import read_bytes_limited, sha256_bytes
+from sdl_gate._tool import PipedProcess, kill_piped, start_piped, stop_piped
 from sdl_gate.errors import InputError
 from sdl_gate.sast._worker import BOOTSTRAP, COLLECT_AFTER_BYTES, READY, Scanner, not_analysed, parse_nosec
 from sdl_gate.sast.models import FileScan, ScanStatus
@@ -402,36 +401,11 @@ _IN_FLIGHT = 2
 _Item = tuple[int, str, str, int]
 
 
-def _kill(process: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        process.kill()
-
-
-def _pipes(process: subprocess.Popen[bytes]) -> tuple[IO[bytes], IO[bytes]]:
+def _pipes(process: PipedProcess) -> tuple[IO[bytes], IO[bytes]]:
     """A worker's input and output (it is always started with both)."""
     if process.stdin is None or process.stdout is None:  # pragma: no cover - started with both pipes
         raise RuntimeError("a scan worker started without its pipes")
     return process.stdin, process.stdout
-
-
-def _stop_process(process: subprocess.Popen[bytes], *, kill: bool) -> None:
-    """End a worker: close its input and let it finish (or kill it), then reap it; never leaves a child behind."""
-    if kill:
-        _kill(process)
-    else:
-        try:
-            if process.stdin is not None:
-                process.stdin.close()  # its loop ends at the end of its input
-            process.wait(_EXIT_GRACE_SECONDS)
-        except (OSError, subprocess.TimeoutExpired):
-            _kill(process)
-    process.wait()
-    for pipe in (process.stdin, process.stdout):
-        try:
-            if pipe is not None:
-                pipe.close()
-        except OSError:
-            pass
 
 
 class _Workers:
@@ -453,7 +427,7 @@ class _Workers:
         self._every = pending
         self._lock = threading.Lock()
         self._stopped = False
-        self._processes: set[subprocess.Popen[bytes]] = set()
+        self._processes: set[PipedProcess] = set()
         self.results: dict[int, tuple[str | None, bool]] = {}
         self.error: BaseException | None = None
 
@@ -478,13 +452,13 @@ class _Workers:
             overran = any(thread.is_alive() for thread in [*threads, here])
             # Killed here, reaped by their threads (which the kill wakes); what a thread leaves is reaped below.
             for process in running:
-                _kill(process)
+                kill_piped(process)
             for thread in threads:
                 thread.join(_EXIT_GRACE_SECONDS)
             with self._lock:
                 left, self._processes = list(self._processes), set()
             for process in left:
-                _stop_process(process, kill=True)
+                stop_piped(process, kill=True, grace=_EXIT_GRACE_SECONDS)
         out = [(index, payload, cacheable) for index, (payload, cacheable) in self.results.items()]
         if not overran:
             if self.error is not None:
@@ -525,7 +499,7 @@ class _Workers:
             self.results[index] = (payload, cacheable)
         self._tracker.advance(1)
 
-    def _start(self) -> subprocess.Popen[bytes] | None:
+    def _start(self) -> PipedProcess | None:
         """Start a worker and wait until its scanner is built; None when it cannot start."""
         settings = self._settings
         header = {
@@ -535,17 +509,12 @@ class _Workers:
             "skips": list(settings.skips),
         }
         try:
-            process = subprocess.Popen(
-                [sys.executable, "-I", "-c", BOOTSTRAP],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-            )
+            process = start_piped([sys.executable, "-I", "-c", BOOTSTRAP])
         except (OSError, ValueError):
             return None
         with self._lock:
             if self._stopped:
-                _stop_process(process, kill=True)
+                stop_piped(process, kill=True, grace=_EXIT_GRACE_SECONDS)
                 return None
             self._processes.add(process)
         requests, answers = _pipes(process)
@@ -560,17 +529,17 @@ class _Workers:
             return None
         return process
 
-    def _retire(self, process: subprocess.Popen[bytes], *, kill: bool) -> int | None:
+    def _retire(self, process: PipedProcess, *, kill: bool) -> int | None:
         with self._lock:
             if process not in self._processes:
                 return None  # stopped at the deadline by the caller of run()
             self._processes.discard(process)
-        _stop_process(process, kill=kill)
+        stop_piped(process, kill=kill, grace=_EXIT_GRACE_SECONDS)
         return process.returncode
 
     def _drive(self) -> None:
         """One worker's thread: keep a worker busy until the queue is empty, replacing it if it exits."""
-        process: subprocess.Popen[bytes] | None = None
+        process: PipedProcess | None = None
         in_flight: collections.deque[_Item] = collections.deque()
         try:
             while True:
