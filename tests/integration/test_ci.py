@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -55,7 +56,7 @@ def test_the_drift_workflow_installs_the_newest_releases_weekly_and_on_demand() 
 
 
 @pytest.mark.slow
-def test_the_test_script_fails_when_no_test_ran() -> None:
+def test_the_test_script_fails_when_no_test_ran(tmp_path: Path) -> None:
     """pytest's exit 5 (nothing collected) must not pass for a green run."""
     completed = subprocess.run(
         [
@@ -68,7 +69,8 @@ def test_the_test_script_fails_when_no_test_ran() -> None:
             "no_test_has_this_name",
             "tests/integration/test_ci.py",
         ],
-        env={**os.environ, "PYTHON": sys.executable},
+        # A failing step keeps its temporary files: here, in this test's own directory.
+        env={**os.environ, "PYTHON": sys.executable, "TMPDIR": str(tmp_path)},
         capture_output=True,
         text=True,
         timeout=300,
